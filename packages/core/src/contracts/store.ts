@@ -1,0 +1,282 @@
+import type { Nanos } from '../money.js';
+
+/**
+ * The ledger store contract. Every pool's truth lives here; memory, SQLite and PostgreSQL
+ * implement it and pass the same contract suite (`@drawdown/testkit` `describeStoreContract`).
+ *
+ * Model: an **account** (one per pool) holds **holds** (reservations with a TTL) and **charges**
+ * (settled spend), and optionally **grants** (funds added to a wallet). Spend is rolled up per
+ * **scope**: `lifetime` plus calendar window keys (`day:2026-11-23@UTC`, see `calendarWindow`),
+ * so sums never scan the ledger. Holds expire passively: a hold whose `expiresAt` has passed simply
+ * stops counting; no sweeper has to be alive. Idempotency keys are unique per account.
+ *
+ * Atomicity is the contract: `reserve` checks every limit and writes the hold in one indivisible
+ * step (a synchronous section in memory, a write transaction in SQLite, a single conditional
+ * statement or serializable transaction in PostgreSQL), across processes and hosts.
+ */
+export interface LedgerStore {
+  /** `memory`, `sqlite`, `postgres`, or a plugin's own name. */
+  readonly kind: string;
+
+  /** Atomically checks `limits` and records a hold. Idempotent on (account, key). */
+  reserve(input: ReserveInput): Promise<ReserveResult>;
+  /** Records the true cost for a key exactly once; later calls return `duplicate`. */
+  settle(input: SettleInput): Promise<SettleResult>;
+  /** Drops a hold so it stops counting. Never touches a settled charge. */
+  release(input: ReleaseInput): Promise<ReleaseResult>;
+
+  /** Totals for the given scopes plus active holds and grants, without scanning the ledger. */
+  snapshot(input: SnapshotInput): Promise<AccountSnapshot>;
+
+  /** Adds funds to an account (credits). Idempotent on (account, grantId). */
+  addGrant(input: GrantInput): Promise<GrantResult>;
+
+  /** Spend grouped for reports over `[from, to)`. */
+  report(query: ReportQuery): Promise<ReportRow[]>;
+  /** Raw ledger rows, for audits and for tests that prove sums equal balances. */
+  entries(query: EntriesQuery): Promise<LedgerEntry[]>;
+
+  /** Small shared state (route opt-ins, plan windows, policies), visible to every process. */
+  getState<T = unknown>(key: string): Promise<T | undefined>;
+  setState(key: string, value: unknown): Promise<void>;
+  /**
+   * A lease: true if `owner` now holds `name` until `now + ttlMs` (free, expired or already
+   * ours); false if someone else holds it. Used for "one reload in flight per wallet".
+   */
+  tryLease(input: { name: string; owner: string; ttlMs: number; now: number }): Promise<boolean>;
+  releaseLease(input: { name: string; owner: string }): Promise<void>;
+
+  /**
+   * Calls `listener` after every change, including changes made by other processes or hosts
+   * (origin `remote`) where the store can see them. Returns an unsubscribe function.
+   */
+  watch(listener: (change: LedgerChange) => void): () => void;
+
+  close(): Promise<void>;
+}
+
+/** A limit checked at reservation: spent + held + requested must stay within it. */
+export type Limit = CapLimit | BalanceLimit;
+
+export interface CapLimit {
+  kind: 'cap';
+  /** What users call it: "trial budget", "monthly spend limit", "daily redemption ceiling". */
+  name: string;
+  /** `lifetime` or a calendar window key. */
+  scope: string;
+  cap: Nanos;
+  /** When the scope's window ends (epoch ms), for "resets at" messages. */
+  resetsAt?: number;
+}
+
+export interface BalanceLimit {
+  kind: 'balance';
+  /** e.g. "credit balance". Available = unexpired grant remainders − overdraft − active holds. */
+  name: string;
+}
+
+/** Descriptive fields carried on holds and charges, used by reports. */
+export interface EntryMeta {
+  requestId?: string;
+  model?: string;
+  /** Route entry id. */
+  route?: string;
+  /** Auth strategy id. */
+  strategy?: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  webSearchRequests?: number;
+}
+
+export interface ReserveInput {
+  account: string;
+  key: string;
+  amount: Nanos;
+  /** Hold lifetime; after `now + ttlMs` the hold stops counting. */
+  ttlMs: number;
+  now: number;
+  limits: Limit[];
+  /** Rollup scopes the eventual charge counts toward (besides `lifetime`). */
+  scopes: string[];
+  /** Local date (`YYYY-MM-DD` in the hub's zone) the charge is reported under. */
+  day: string;
+  meta?: EntryMeta;
+}
+
+export type ReserveResult =
+  | { ok: true; hold: HoldRecord; /** The key was already known; nothing new was written. */ replayed: boolean }
+  | {
+      ok: false;
+      /** Name of the first limit that refused. */
+      limit: string;
+      /** What that limit could still admit (may be negative after an overrun). */
+      available: Nanos;
+      requested: Nanos;
+      resetsAt?: number;
+    };
+
+export interface HoldRecord {
+  account: string;
+  key: string;
+  amount: Nanos;
+  state: 'held' | 'settled' | 'released';
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SettleInput {
+  account: string;
+  key: string;
+  /** The true cost. Recorded even if the hold expired or the cost exceeds the hold. */
+  cost: Nanos;
+  now: number;
+  meta?: EntryMeta;
+  /** Used only when no hold exists for the key (a charge reported after the fact). */
+  scopes?: string[];
+  day?: string;
+}
+
+export interface SettleResult {
+  status: 'settled' | 'duplicate';
+  charge: ChargeRecord;
+  /** Totals of every scope the charge counts toward, after it (unchanged for `duplicate`). */
+  totals: Record<string, Nanos>;
+}
+
+export interface ChargeRecord {
+  account: string;
+  key: string;
+  cost: Nanos;
+  /** What the hold had reserved (0 when there was none). */
+  held: Nanos;
+  settledAt: number;
+  day: string;
+  /** How the cost was drawn from grants, in drawdown order (empty for accounts without grants). */
+  allocations: Array<{ grantId: string; amount: Nanos }>;
+  /** Part of the cost no grant covered. */
+  overdraft: Nanos;
+}
+
+export interface ReleaseInput {
+  account: string;
+  key: string;
+  now: number;
+}
+
+export interface ReleaseResult {
+  status: 'released' | 'not_found' | 'already_settled' | 'already_released';
+  amount: Nanos;
+}
+
+export interface SnapshotInput {
+  account: string;
+  now: number;
+  /** Scopes whose settled totals to return; `lifetime` is always included. */
+  scopes?: string[];
+}
+
+export interface AccountSnapshot {
+  account: string;
+  /** Settled spend per scope. */
+  settled: Record<string, Nanos>;
+  /** Sum of unexpired, unsettled holds. */
+  held: Nanos;
+  activeHolds: number;
+  /** Unexpired grants with funds left, in drawdown order. */
+  grants: GrantRecord[];
+  /** Sum of `grants[].remaining`. */
+  granted: Nanos;
+  /** Cost that no grant covered (a settle above what was left). */
+  overdraft: Nanos;
+}
+
+export type GrantKind = 'paid' | 'promotional';
+
+export interface GrantInput {
+  account: string;
+  grantId: string;
+  amount: Nanos;
+  kind: GrantKind;
+  /** Lower numbers are drawn first. Default 0. */
+  priority?: number;
+  /** After this instant the grant's remainder stops counting. */
+  expiresAt?: number;
+  now: number;
+  /** Free-form origin, e.g. `stripe:pi_123` or `manual:alice`. */
+  source?: string;
+}
+
+export interface GrantResult {
+  status: 'added' | 'duplicate';
+  grant: GrantRecord;
+}
+
+export interface GrantRecord {
+  account: string;
+  grantId: string;
+  kind: GrantKind;
+  priority: number;
+  amount: Nanos;
+  remaining: Nanos;
+  createdAt: number;
+  expiresAt?: number;
+  source?: string;
+}
+
+/**
+ * Drawdown order shared by every store: priority, then soonest expiry (no expiry last), then
+ * promotional before paid, then oldest first, then grant id for a total order.
+ */
+export function compareGrants(a: GrantRecord, b: GrantRecord): number {
+  return (
+    a.priority - b.priority ||
+    (a.expiresAt ?? Number.MAX_SAFE_INTEGER) - (b.expiresAt ?? Number.MAX_SAFE_INTEGER) ||
+    (a.kind === b.kind ? 0 : a.kind === 'promotional' ? -1 : 1) ||
+    a.createdAt - b.createdAt ||
+    (a.grantId < b.grantId ? -1 : a.grantId > b.grantId ? 1 : 0)
+  );
+}
+
+export type ReportDimension = 'day' | 'model' | 'pool' | 'route';
+
+export interface ReportQuery {
+  /** Local dates, inclusive, `YYYY-MM-DD`. */
+  fromDay: string;
+  toDay: string;
+  groupBy: ReportDimension[];
+  /** Limit to these accounts (pool ids). */
+  accounts?: string[];
+}
+
+export interface ReportRow {
+  day?: string;
+  model?: string;
+  pool?: string;
+  route?: string;
+  cost: Nanos;
+  requests: number;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+}
+
+export interface EntriesQuery {
+  account?: string;
+  kinds?: LedgerEntry['kind'][];
+}
+
+export type LedgerEntry =
+  | { kind: 'hold'; record: HoldRecord }
+  | { kind: 'charge'; record: ChargeRecord; meta: EntryMeta }
+  | { kind: 'grant'; record: GrantRecord };
+
+export interface LedgerChange {
+  account?: string;
+  kind: 'reserve' | 'settle' | 'release' | 'grant' | 'state';
+  key?: string;
+  /** `local` for changes made through this store object; `remote` for another process or host. */
+  origin: 'local' | 'remote';
+}

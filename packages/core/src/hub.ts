@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { assertTimeZone, calendarWindow, formatResetTime, localDate } from './calendar.js';
+import { systemClock, type Clock } from './clock.js';
+import type { AuthStrategy, ChildEnv } from './contracts/auth.js';
+import type { DrawdownPlugin, LedgerPlacement, PluginContext, PluginInstance } from './contracts/plugin.js';
+import type { Pool, PoolStatus } from './contracts/pool.js';
+import type { LedgerStore, ReportQuery, ReportRow } from './contracts/store.js';
+import { DrawdownError, ErrorCodes, invalidOption } from './errors.js';
+import { createEventBus, type DrawdownEventName, type DrawdownEvents, type EventBus } from './events.js';
+import { stderrLogger, type Logger } from './logger.js';
+import { orderPlugins } from './plugin-registry.js';
+import { defaultRateCard, type RateCard } from './rate-card/rate-card.js';
+import { createRequestFlow, type BeginRequest, type ChargeRequest, type RequestLease, type Settlement } from './request-flow.js';
+import { createRouter, type RouteExplanation, type RouteOptions, type Router } from './router.js';
+import { memoryStore } from './stores/memory-store.js';
+
+export interface HubOptions {
+  /** Where the ledger lives. Default: a fresh memory store (nothing survives the process). */
+  store?: LedgerStore;
+  /** Prices. Default: the built-in 2026 Anthropic rate card. */
+  rateCard?: RateCard;
+  clock?: Clock;
+  /** IANA zone for daily/weekly/monthly windows and reset times. Default `UTC`. */
+  timeZone?: string;
+  /** Diagnostics; default writes warnings to stderr. */
+  logger?: Logger;
+  plugins?: DrawdownPlugin[];
+  /** The ordered entries that decide which pool pays. Required for `begin()`. */
+  route?: RouteOptions;
+  /** How long a hold lives before it stops counting, in ms. Default 15 minutes. */
+  holdTtlMs?: number;
+}
+
+export interface HubStatus {
+  at: number;
+  timeZone: string;
+  pools: PoolStatus[];
+  route?: RouteExplanation;
+}
+
+export interface Hub {
+  readonly store: LedgerStore;
+  readonly rateCard: RateCard;
+  readonly clock: Clock;
+  readonly timeZone: string;
+  readonly logger: Logger;
+  on: EventBus['on'];
+  once: EventBus['once'];
+  off: EventBus['off'];
+  /** Registers more plugins after creation (same checks as `plugins`). */
+  use(...plugins: DrawdownPlugin[]): Promise<Hub>;
+  pool(id: string): Pool;
+  pools(): Pool[];
+  strategy(id: string): AuthStrategy;
+  /** The router; throws if the hub was created without a route. */
+  readonly router: Router;
+  /** Routes a request and reserves its estimated cost: the start of every metered call. */
+  begin(request: BeginRequest): Promise<RequestLease>;
+  /** Records a cost reported after the fact (a child agent's turn) without a prior hold. */
+  charge(request: ChargeRequest): Promise<Settlement>;
+  /** Environment for a child agent under a route entry, scrubbed of every other strategy's secrets. */
+  childEnv(entryId: string, base?: ChildEnv): ChildEnv;
+  status(): Promise<HubStatus>;
+  report(query: ReportQuery): Promise<ReportRow[]>;
+  /** Re-reads every pool's status and announces changes (also runs on timers at reset times). */
+  refreshPools(): Promise<void>;
+  refreshPool(id: string): Promise<void>;
+  /** Where a charge at `at` is rolled up and reported. */
+  placement(at: number): LedgerPlacement;
+  close(): Promise<void>;
+}
+
+const DEFAULT_HOLD_TTL_MS = 15 * 60_000;
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * Creates the hub: validates options, sets up plugins in dependency order, builds the router
+ * and starts watching the store for changes made elsewhere.
+ */
+export async function createHub(options: HubOptions = {}): Promise<Hub> {
+  const timeZone = assertTimeZone(options.timeZone ?? 'UTC');
+  const holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;
+  if (!Number.isSafeInteger(holdTtlMs) || holdTtlMs <= 0) {
+    throw invalidOption('hub', 'holdTtlMs', `is ${String(holdTtlMs)}`, 'Use a positive number of milliseconds, like 900000.');
+  }
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? memoryStore();
+  const rateCard = options.rateCard ?? defaultRateCard;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? stderrLogger();
+  const bus = createEventBus(logger);
+  const emit = <E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void => bus.emit(event, payload);
+
+  const pools = new Map<string, Pool>();
+  const strategies = new Map<string, AuthStrategy>();
+  const instances: Array<{ id: string; instance: PluginInstance }> = [];
+  const registered = new Set<string>();
+  const lastState = new Map<string, PoolStatus['state']>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  let router: Router | undefined;
+  let closed = false;
+
+  const unknown = (what: string, id: string, known: Iterable<string>): DrawdownError =>
+    new DrawdownError(ErrorCodes.UNKNOWN_REFERENCE, `no ${what} "${id}" is registered; known: ${[...known].map((k) => `"${k}"`).join(', ') || 'none'}`, {
+      data: { field: what, value: id },
+    });
+  const getPool = (id: string): Pool => pools.get(id) ?? (() => { throw unknown('pool', id, pools.keys()); })();
+  const getStrategy = (id: string): AuthStrategy => strategies.get(id) ?? (() => { throw unknown('strategy', id, strategies.keys()); })();
+
+  const placement = (at: number): LedgerPlacement => ({
+    scopes: [calendarWindow('day', at, timeZone).key, calendarWindow('week', at, timeZone).key, calendarWindow('month', at, timeZone).key],
+    day: localDate(at, timeZone),
+  });
+
+  async function refreshPool(id: string): Promise<void> {
+    const pool = pools.get(id);
+    if (!pool || closed) return;
+    const status = await pool.status();
+    const before = lastState.get(id);
+    lastState.set(id, status.state);
+    scheduleReset(id, status);
+    if (before === undefined || before === status.state) return;
+    const at = clock.now();
+    if (status.state === 'exhausted') {
+      const reason = status.reason ?? status.summary;
+      const resets = status.resetsAt !== undefined ? `; resets at ${formatResetTime(status.resetsAt, timeZone, at)}` : '';
+      emit('pool.exhausted', { poolId: id, status, reason, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }), message: `${reason}${resets}`, at });
+    } else if (before === 'exhausted') {
+      emit('pool.reset', { poolId: id, status, at });
+    } else if (status.state === 'low') {
+      emit('pool.low', { poolId: id, status, message: status.summary, at });
+    }
+  }
+
+  function scheduleReset(id: string, status: PoolStatus): void {
+    clearTimeout(timers.get(id));
+    timers.delete(id);
+    if (status.state !== 'exhausted' || status.resetsAt === undefined) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, status.resetsAt - clock.now()) + 50);
+    const timer = setTimeout(() => void refreshPool(id).catch((error) => logger.warn(`refreshing pool "${id}" failed: ${String(error)}`)), delay);
+    timer.unref();
+    timers.set(id, timer);
+  }
+
+  const refreshPools = async (): Promise<void> => {
+    for (const id of pools.keys()) await refreshPool(id);
+  };
+
+  const unwatch = store.watch((change) => {
+    const at = clock.now();
+    emit('ledger.changed', { ...(change.account !== undefined && { poolId: change.account }), kind: change.kind, origin: change.origin, at });
+    if (change.origin !== 'remote') return;
+    const work = change.kind === 'state' ? router?.reload() : change.account !== undefined ? refreshPool(change.account) : undefined;
+    void work?.catch((error) => logger.warn(`applying a change from another process failed: ${String(error)}`));
+  });
+
+  function contextFor(pluginId: string): PluginContext {
+    return {
+      pluginId,
+      store,
+      rateCard,
+      clock,
+      timeZone,
+      holdTtlMs,
+      logger,
+      events: bus,
+      placement,
+      pool: getPool,
+      strategy: getStrategy,
+      refreshPool,
+    };
+  }
+
+  async function use(...plugins: DrawdownPlugin[]): Promise<Hub> {
+    if (closed) throw new DrawdownError(ErrorCodes.HUB_CLOSED, 'the hub is closed');
+    for (const plugin of orderPlugins(plugins, registered)) {
+      const instance = (await plugin.setup(contextFor(plugin.id))) ?? {};
+      if (plugin.kind === 'pool' && !instance.pool) throw invalidOption(`plugin "${plugin.id}"`, 'setup', 'returned no pool', 'A pool plugin returns { pool } from setup.');
+      if (plugin.kind === 'auth' && !instance.strategy) throw invalidOption(`plugin "${plugin.id}"`, 'setup', 'returned no strategy', 'An auth plugin returns { strategy } from setup.');
+      if (instance.pool) {
+        if (pools.has(instance.pool.id)) throw new DrawdownError(ErrorCodes.DUPLICATE_PLUGIN, `pool id "${instance.pool.id}" is registered twice`, { data: { plugin: plugin.id, field: 'pool.id' } });
+        pools.set(instance.pool.id, instance.pool);
+      }
+      if (instance.strategy) {
+        if (strategies.has(instance.strategy.id)) throw new DrawdownError(ErrorCodes.DUPLICATE_PLUGIN, `strategy id "${instance.strategy.id}" is registered twice`, { data: { plugin: plugin.id, field: 'strategy.id' } });
+        strategies.set(instance.strategy.id, instance.strategy);
+      }
+      registered.add(plugin.id);
+      instances.push({ id: plugin.id, instance });
+    }
+    return hub;
+  }
+
+  const requireRouter = (): Router => {
+    if (!router) throw invalidOption('hub', 'route', 'is not configured', 'Pass route: { entries: [...] } to createHub.');
+    return router;
+  };
+
+  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, holdTtlMs, emit, refreshPool, pool: getPool, isClosed: () => closed });
+
+  const hub: Hub = {
+    store,
+    rateCard,
+    clock,
+    timeZone,
+    logger,
+    on: bus.on,
+    once: bus.once,
+    off: bus.off,
+    use,
+    pool: getPool,
+    pools: () => [...pools.values()],
+    strategy: getStrategy,
+    get router() {
+      return requireRouter();
+    },
+    begin: flow.begin,
+    charge: flow.charge,
+    childEnv(entryId, base) {
+      const entry = requireRouter().entry(entryId);
+      const own = new Set(entry.strategy.secrets?.() ?? []);
+      const others = new Set([...strategies.values()].flatMap((s) => s.secrets?.() ?? []).filter((s) => !own.has(s)));
+      const env = entry.strategy.childEnv(base);
+      for (const [name, value] of Object.entries(env)) if (value !== undefined && others.has(value)) delete env[name];
+      return env;
+    },
+    async status() {
+      const statuses = await Promise.all([...pools.values()].map((p) => p.status()));
+      return { at: clock.now(), timeZone, pools: statuses, ...(router && { route: await router.explain() }) };
+    },
+    report: (query) => store.report(query),
+    refreshPools,
+    refreshPool,
+    placement,
+    async close() {
+      if (closed) return;
+      closed = true;
+      unwatch();
+      for (const timer of timers.values()) clearTimeout(timer);
+      for (const { id, instance } of instances.reverse()) {
+        try {
+          await instance.close?.();
+        } catch (error) {
+          logger.warn(`closing plugin "${id}" failed: ${String(error)}`);
+        }
+      }
+      if (ownsStore) await store.close();
+    },
+  };
+
+  await use(...(options.plugins ?? []));
+  if (options.route) {
+    router = await createRouter({ options: options.route, pool: (id) => pools.get(id), strategy: (id) => strategies.get(id), store, timeZone, now: clock.now });
+  }
+  // Learn each pool's starting state so the first crossing is announced, not the initial state.
+  await refreshPools();
+  return hub;
+}
+
+export { randomUUID as newRequestId };

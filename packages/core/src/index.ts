@@ -1,0 +1,74 @@
+export { createHub, type Hub, type HubOptions, type HubStatus } from './hub.js';
+export type { BeginRequest, ChargeRequest, RequestLease, SettleRequest, Settlement } from './request-flow.js';
+export {
+  createRouter,
+  blockedMessage,
+  type Router,
+  type RouteEntry,
+  type RouteEntryInput,
+  type RouteOptions,
+  type RouteExplanation,
+  type EntryExplanation,
+  type EntryState,
+  type Blocked,
+} from './router.js';
+export { createEventBus, type DrawdownEvents, type DrawdownEventName, type DrawdownListener, type EventBus } from './events.js';
+export { DrawdownError, ErrorCodes, isDrawdownError, invalidOption, type CoreErrorCode } from './errors.js';
+export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
+export { systemClock, type Clock } from './clock.js';
+export {
+  calendarWindow,
+  localDate,
+  assertTimeZone,
+  formatClockTime,
+  formatResetTime,
+  type CalendarPeriod,
+  type CalendarWindow,
+} from './calendar.js';
+export {
+  usd,
+  formatUsd,
+  toDecimalString,
+  assertNanos,
+  addNanos,
+  divideHalfEven,
+  NANOS_PER_USD,
+  type Nanos,
+} from './money.js';
+export {
+  createRateCard,
+  defaultRateCard,
+  MODIFIERS,
+  WEB_SEARCH_PER_REQUEST,
+  CHARS_PER_TOKEN_ESTIMATE,
+  type RateCard,
+  type RateCardOptions,
+  type ModelPrice,
+  type CostBreakdown,
+  type CostLine,
+  type CostCategory,
+  type PriceOptions,
+  type Estimate,
+  type EstimateRequest,
+  type UnknownModelPolicy,
+} from './rate-card/rate-card.js';
+export { PRICES_2026, type ModelPriceInput } from './rate-card/prices-2026.js';
+export { billableQuantities, type AnthropicUsage, type BillableQuantities } from './rate-card/usage.js';
+export { normalizeModelName, closestNames } from './rate-card/model-names.js';
+export type * from './contracts/store.js';
+export { compareGrants } from './contracts/store.js';
+export type * from './contracts/pool.js';
+export type * from './contracts/auth.js';
+export type * from './contracts/plugin.js';
+export { memoryStore } from './stores/memory-store.js';
+export { groupReportRows } from './stores/report-rows.js';
+export { budget, type BudgetOptions } from './pools/budget.js';
+export { apiKey, type ApiKeyOptions } from './auth/api-key.js';
+export {
+  childEnvWithApiKey,
+  childEnvForOwnSignIn,
+  API_CREDENTIAL_VARS,
+  PROVIDER_SWITCH_VARS,
+  USER_OAUTH_TOKEN_VAR,
+  type ChildEnvOptions,
+} from './child-env.js';

@@ -1,0 +1,39 @@
+/**
+ * Reduces the many spellings of a model id to the API alias form: dated snapshots
+ * (`-20250929`, `@20250929`), `-latest`, cloud prefixes (`anthropic.`, `us.anthropic.`),
+ * version suffixes (`-v1:0`) and context tags (`[1m]`).
+ */
+export function normalizeModelName(name: string): string {
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/\[[^\]]*\]$/, '')
+    .replace(/^(?:[a-z]{2,4}\.)?anthropic\./, '')
+    .replace(/-v\d+(?::\d+)?$/, '')
+    .replace(/[-@]\d{8}$/, '')
+    .replace(/-latest$/, '');
+}
+
+function editDistance(a: string, b: string): number {
+  const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = previous[0]!;
+    previous[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = previous[j]!;
+      previous[j] = Math.min(above + 1, previous[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return previous[b.length]!;
+}
+
+/** The known names closest to `name`, best first. */
+export function closestNames(name: string, known: Iterable<string>, limit = 3): string[] {
+  const target = normalizeModelName(name);
+  return [...new Set(known)]
+    .map((candidate) => ({ candidate, distance: editDistance(target, candidate) }))
+    .sort((a, b) => a.distance - b.distance || a.candidate.localeCompare(b.candidate))
+    .slice(0, limit)
+    .map((entry) => entry.candidate);
+}

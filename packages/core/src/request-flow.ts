@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from './clock.js';
+import type { SdkCredentials, ChildEnv } from './contracts/auth.js';
+import type { Pool } from './contracts/pool.js';
+import type { EntryMeta } from './contracts/store.js';
+import { DrawdownError, ErrorCodes, isDrawdownError } from './errors.js';
+import type { DrawdownEventName, DrawdownEvents } from './events.js';
+import { assertNanos, formatUsd, toDecimalString, type Nanos } from './money.js';
+import { billableQuantities } from './rate-card/usage.js';
+import type { CostBreakdown, Estimate, EstimateRequest, RateCard } from './rate-card/rate-card.js';
+import { blockedMessage, type Blocked, type RouteEntry, type Router } from './router.js';
+
+export interface BeginRequest {
+  /** Idempotency key of the request; a fresh UUID when omitted. */
+  requestId?: string;
+  model?: string;
+  /** Size the hold from the rate card: input tokens (or text) and max_tokens of the planned call. */
+  estimate?: Omit<EstimateRequest, 'model'>;
+  /** Or hold exactly this amount. */
+  amount?: Nanos;
+  ttlMs?: number;
+  /** Entry ids not to use (those that already refused this request). */
+  exclude?: string[];
+  /** Use this entry and no other (e.g. `drawdown run --route personal`). */
+  entry?: string;
+  meta?: EntryMeta;
+}
+
+export type SettleRequest =
+  | { usage: unknown; model?: string; batch?: boolean; geo?: string; meta?: EntryMeta }
+  | { cost: Nanos; model?: string; meta?: EntryMeta };
+
+export interface Settlement {
+  requestId: string;
+  status: 'settled' | 'duplicate';
+  cost: Nanos;
+  costUsd: string;
+  overrun: Nanos;
+  breakdown?: CostBreakdown;
+}
+
+export interface ChargeRequest {
+  /** Idempotency key: the same key is charged once however often it is reported. */
+  requestId: string;
+  /** Route entry whose pool pays. */
+  entry: string;
+  model?: string;
+  usage?: unknown;
+  cost?: Nanos;
+  meta?: EntryMeta;
+}
+
+/** An admitted request: its entry, pool and hold, and how to finish it. */
+export interface RequestLease {
+  readonly requestId: string;
+  readonly entry: RouteEntry;
+  readonly pool: Pool;
+  readonly held: Nanos;
+  readonly estimate?: Estimate;
+  /** Why the router picked this entry. */
+  readonly reason: string;
+  credentials(): Promise<SdkCredentials>;
+  childEnv(base?: ChildEnv): ChildEnv;
+  /** Records the true cost (from `usage` priced by the rate card, or a given cost). Idempotent. */
+  settle(request: SettleRequest): Promise<Settlement>;
+  /** Releases the hold and announces `request.failed`. */
+  fail(error: unknown, options?: { retrying?: boolean }): Promise<void>;
+  /** Releases the hold silently (nothing was spent, nothing failed). */
+  release(): Promise<void>;
+}
+
+interface FlowDeps {
+  router(): Router;
+  rateCard: RateCard;
+  clock: Clock;
+  timeZone: string;
+  holdTtlMs: number;
+  emit<E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void;
+  refreshPool(id: string): Promise<void>;
+  pool(id: string): Pool;
+  isClosed(): boolean;
+}
+
+function metaFromUsage(usage: unknown): EntryMeta {
+  const q = billableQuantities(usage);
+  return {
+    inputTokens: q.inputTokens,
+    outputTokens: q.outputTokens,
+    cacheReadTokens: q.cacheReadTokens,
+    cacheWriteTokens: q.cacheWrite5mTokens + q.cacheWrite1hTokens,
+    webSearchRequests: q.webSearchRequests,
+  };
+}
+
+/** The request lifecycle: route → reserve → settle | release, with events after each stored step. */
+export function createRequestFlow(deps: FlowDeps) {
+  let lastEntryId: string | undefined;
+
+  const price = (request: SettleRequest, fallbackModel: string | undefined, at: number): { cost: Nanos; breakdown?: CostBreakdown; meta: EntryMeta; model?: string } => {
+    const model = request.model ?? fallbackModel;
+    if ('usage' in request) {
+      if (model === undefined) {
+        throw new DrawdownError(ErrorCodes.UNKNOWN_MODEL, 'cannot price usage without a model; pass model to begin() or settle()', { data: { model: null, suggestions: [] } });
+      }
+      const breakdown = deps.rateCard.price(model, request.usage, { at, ...(request.batch !== undefined && { batch: request.batch }), ...(request.geo !== undefined && { geo: request.geo }) });
+      return { cost: breakdown.total, breakdown, model: breakdown.model, meta: { ...metaFromUsage(request.usage), model: breakdown.model, ...request.meta } };
+    }
+    return { cost: assertNanos(request.cost, 'cost'), ...(model !== undefined && { model }), meta: { ...(model !== undefined && { model }), ...request.meta } };
+  };
+
+  async function settleAt(pool: Pool, entry: RouteEntry, requestId: string, request: SettleRequest, model: string | undefined, held: Nanos): Promise<Settlement> {
+    const at = deps.clock.now();
+    const priced = price(request, model, at);
+    const meta: EntryMeta = { requestId, route: entry.id, strategy: entry.strategy.id, ...priced.meta };
+    const result = await pool.settle({ key: requestId, cost: priced.cost, meta });
+    const settlement: Settlement = {
+      requestId,
+      status: result.status,
+      cost: result.cost,
+      costUsd: toDecimalString(result.cost),
+      overrun: result.overrun,
+      ...(priced.breakdown && { breakdown: priced.breakdown }),
+    };
+    if (result.status === 'settled') {
+      deps.emit('request.settled', {
+        requestId,
+        entryId: entry.id,
+        poolId: pool.id,
+        ...(priced.model !== undefined && { model: priced.model }),
+        cost: result.cost,
+        costUsd: settlement.costUsd,
+        held,
+        overrun: result.overrun,
+        ...(priced.breakdown && { breakdown: priced.breakdown }),
+        at,
+      });
+      await deps.refreshPool(pool.id);
+    }
+    return settlement;
+  }
+
+  async function begin(request: BeginRequest): Promise<RequestLease> {
+    if (deps.isClosed()) throw new DrawdownError(ErrorCodes.HUB_CLOSED, 'the hub is closed');
+    const router = deps.router();
+    const requestId = request.requestId ?? randomUUID();
+    let estimate: Estimate | undefined;
+    if (request.estimate) {
+      if (request.model === undefined) throw new DrawdownError(ErrorCodes.UNKNOWN_MODEL, 'begin() needs a model to estimate the hold', { data: { model: null, suggestions: [] } });
+      estimate = deps.rateCard.estimate({ ...request.estimate, model: request.model, at: deps.clock.now() });
+    }
+    const amount = assertNanos(request.amount ?? estimate?.maxCost ?? 0, 'amount');
+    if (amount < 0) throw new DrawdownError(ErrorCodes.INVALID_AMOUNT, 'a hold cannot be negative', { data: { amount } });
+
+    let usable: Array<{ entry: RouteEntry; reason: string }>;
+    const blocked: Blocked[] = [];
+    if (request.entry !== undefined) {
+      const entry = router.entry(request.entry);
+      usable = [{ entry, reason: `entry ${entry.id} was asked for` }];
+    } else {
+      const found = await router.candidates(new Set(request.exclude ?? []));
+      usable = found.usable;
+      blocked.push(...found.blocked);
+    }
+
+    for (const { entry, reason } of usable) {
+      let hold;
+      try {
+        hold = await entry.pool.reserve({
+          key: requestId,
+          amount,
+          ...(request.ttlMs !== undefined && { ttlMs: request.ttlMs }),
+          meta: { requestId, route: entry.id, strategy: entry.strategy.id, ...(request.model !== undefined && { model: request.model }), ...request.meta },
+        });
+      } catch (error) {
+        if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) throw error;
+        const resetsAt = (error.data as { resetsAt?: number }).resetsAt;
+        blocked.push({ entryId: entry.id, reason: error.message, ...(resetsAt !== undefined && { resetsAt }) });
+        continue;
+      }
+      const at = deps.clock.now();
+      if (lastEntryId !== undefined && lastEntryId !== entry.id) {
+        const from = router.entries.find((e) => e.id === lastEntryId);
+        const why = blocked.find((b) => b.entryId === lastEntryId)?.reason ?? reason;
+        deps.emit('route.switched', { from: lastEntryId, to: entry.id, reason: why, sticky: from?.sticky === true && blocked.some((b) => b.entryId === lastEntryId), at });
+      }
+      lastEntryId = entry.id;
+      const why = blocked.length > 0 ? `${blockedMessage(blocked, deps.timeZone, at)} → ${entry.id}` : reason;
+      deps.emit('request.routed', {
+        requestId,
+        entryId: entry.id,
+        poolId: entry.pool.id,
+        strategyId: entry.strategy.id,
+        ...(request.model !== undefined && { model: request.model }),
+        held: hold.amount,
+        reason: why,
+        at,
+      });
+      return makeLease(entry, requestId, hold.amount, why, request.model, estimate);
+    }
+
+    const now = deps.clock.now();
+    const hint = estimate ? ` (the hold was ${formatUsd(amount)}: ${estimate.basis}; a lower max_tokens needs less)` : '';
+    throw new DrawdownError(ErrorCodes.ROUTE_EXHAUSTED, `no route entry can pay for this request: ${blockedMessage(blocked, deps.timeZone, now)}${hint}`, {
+      data: { requestId, blocked, requested: amount },
+    });
+  }
+
+  function makeLease(entry: RouteEntry, requestId: string, held: Nanos, reason: string, model: string | undefined, estimate: Estimate | undefined): RequestLease {
+    let finished = false;
+    const release = async (): Promise<number> => {
+      if (finished) return 0;
+      finished = true;
+      await entry.pool.release(requestId);
+      return held;
+    };
+    return {
+      requestId,
+      entry,
+      pool: entry.pool,
+      held,
+      reason,
+      ...(estimate && { estimate }),
+      credentials: () => entry.strategy.credentials(),
+      childEnv: (base) => entry.strategy.childEnv(base),
+      async settle(request) {
+        finished = true;
+        return settleAt(entry.pool, entry, requestId, request, model, held);
+      },
+      async fail(error, options = {}) {
+        const released = await release();
+        deps.emit('request.failed', {
+          requestId,
+          entryId: entry.id,
+          poolId: entry.pool.id,
+          code: isDrawdownError(error) ? error.code : 'DRAWDOWN_REQUEST_FAILED',
+          message: error instanceof Error ? error.message : String(error),
+          released,
+          retrying: options.retrying ?? false,
+          at: deps.clock.now(),
+        });
+        await deps.refreshPool(entry.pool.id);
+      },
+      async release() {
+        await release();
+      },
+    };
+  }
+
+  async function charge(request: ChargeRequest): Promise<Settlement> {
+    const entry = deps.router().entry(request.entry);
+    const settleRequest: SettleRequest =
+      request.usage !== undefined
+        ? { usage: request.usage, ...(request.model !== undefined && { model: request.model }), ...(request.meta && { meta: request.meta }) }
+        : { cost: request.cost ?? 0, ...(request.model !== undefined && { model: request.model }), ...(request.meta && { meta: request.meta }) };
+    return settleAt(entry.pool, entry, request.requestId, settleRequest, request.model, 0);
+  }
+
+  return { begin, charge };
+}

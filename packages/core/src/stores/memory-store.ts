@@ -1,0 +1,269 @@
+import { DrawdownError, ErrorCodes } from '../errors.js';
+import {
+  compareGrants,
+  type AccountSnapshot,
+  type ChargeRecord,
+  type EntryMeta,
+  type GrantRecord,
+  type HoldRecord,
+  type LedgerChange,
+  type LedgerEntry,
+  type LedgerStore,
+  type ReportRow,
+  type ReserveResult,
+} from '../contracts/store.js';
+import { groupReportRows } from './report-rows.js';
+
+interface Account {
+  holds: Map<string, HoldRecord & { scopes: string[]; day: string; meta: EntryMeta }>;
+  charges: Map<string, { record: ChargeRecord; meta: EntryMeta }>;
+  grants: Map<string, GrantRecord>;
+  totals: Map<string, number>;
+  overdraft: number;
+}
+
+/**
+ * The in-process store: for tests, benchmarks and single-run tools. Every mutation is a
+ * synchronous section, so check-and-reserve is atomic within the process. Nothing survives the
+ * process; use `@drawdown/store-sqlite` for anything durable.
+ */
+export function memoryStore(): LedgerStore {
+  const accounts = new Map<string, Account>();
+  const state = new Map<string, string>();
+  const leases = new Map<string, { owner: string; expiresAt: number }>();
+  const listeners = new Set<(change: LedgerChange) => void>();
+  let closed = false;
+
+  const account = (id: string): Account => {
+    let a = accounts.get(id);
+    if (!a) accounts.set(id, (a = { holds: new Map(), charges: new Map(), grants: new Map(), totals: new Map(), overdraft: 0 }));
+    return a;
+  };
+  const open = (): void => {
+    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, 'the memory store was closed', { data: { store: 'memory' } });
+  };
+  const notify = (change: Omit<LedgerChange, 'origin'>): void => {
+    for (const listener of listeners) {
+      try {
+        listener({ ...change, origin: 'local' });
+      } catch {
+        // A watcher's failure must not undo or block a stored change.
+      }
+    }
+  };
+  const activeHolds = (a: Account, now: number): { sum: number; count: number } => {
+    let sum = 0;
+    let count = 0;
+    for (const hold of a.holds.values()) {
+      if (hold.state === 'held' && hold.expiresAt > now) {
+        sum += hold.amount;
+        count++;
+      }
+    }
+    return { sum, count };
+  };
+  const liveGrants = (a: Account, now: number): GrantRecord[] =>
+    [...a.grants.values()].filter((g) => g.remaining > 0 && (g.expiresAt === undefined || g.expiresAt > now)).sort(compareGrants);
+
+  const publicHold = (h: HoldRecord): HoldRecord => ({
+    account: h.account,
+    key: h.key,
+    amount: h.amount,
+    state: h.state,
+    createdAt: h.createdAt,
+    expiresAt: h.expiresAt,
+  });
+
+  return {
+    kind: 'memory',
+
+    async reserve(input): Promise<ReserveResult> {
+      open();
+      const a = account(input.account);
+      const existing = a.holds.get(input.key);
+      if (existing) return { ok: true, hold: publicHold(existing), replayed: true };
+      const settled = a.charges.get(input.key);
+      if (settled) {
+        const r = settled.record;
+        return { ok: true, replayed: true, hold: { account: r.account, key: r.key, amount: r.held, state: 'settled', createdAt: r.settledAt, expiresAt: r.settledAt } };
+      }
+      const held = activeHolds(a, input.now).sum;
+      for (const limit of input.limits) {
+        const available =
+          limit.kind === 'cap'
+            ? limit.cap - (a.totals.get(limit.scope) ?? 0) - held
+            : liveGrants(a, input.now).reduce((s, g) => s + g.remaining, 0) - a.overdraft - held;
+        if (input.amount > available) {
+          return { ok: false, limit: limit.name, available, requested: input.amount, ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }) };
+        }
+      }
+      const hold = {
+        account: input.account,
+        key: input.key,
+        amount: input.amount,
+        state: 'held' as const,
+        createdAt: input.now,
+        expiresAt: input.now + input.ttlMs,
+        scopes: input.scopes,
+        day: input.day,
+        meta: input.meta ?? {},
+      };
+      a.holds.set(input.key, hold);
+      notify({ account: input.account, kind: 'reserve', key: input.key });
+      return { ok: true, hold: publicHold(hold), replayed: false };
+    },
+
+    async settle(input) {
+      open();
+      const a = account(input.account);
+      const scopesOf = (scopes: string[]): string[] => ['lifetime', ...scopes.filter((s) => s !== 'lifetime')];
+      const previous = a.charges.get(input.key);
+      if (previous) {
+        const hold = a.holds.get(input.key);
+        const scopes = scopesOf(hold?.scopes ?? input.scopes ?? []);
+        return { status: 'duplicate', charge: previous.record, totals: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])) };
+      }
+      const hold = a.holds.get(input.key);
+      const scopes = scopesOf(hold?.scopes ?? input.scopes ?? []);
+      const day = hold?.day ?? input.day ?? '';
+      // Draw the cost from grants in drawdown order; what no grant covers is overdraft.
+      const allocations: ChargeRecord['allocations'] = [];
+      let due = input.cost;
+      for (const grant of liveGrants(a, input.now)) {
+        if (due <= 0) break;
+        const take = Math.min(due, grant.remaining);
+        grant.remaining -= take;
+        due -= take;
+        allocations.push({ grantId: grant.grantId, amount: take });
+      }
+      const overdraft = a.grants.size > 0 ? due : 0;
+      a.overdraft += overdraft;
+      const charge: ChargeRecord = {
+        account: input.account,
+        key: input.key,
+        cost: input.cost,
+        held: hold?.amount ?? 0,
+        settledAt: input.now,
+        day,
+        allocations,
+        overdraft,
+      };
+      for (const scope of scopes) a.totals.set(scope, (a.totals.get(scope) ?? 0) + input.cost);
+      a.charges.set(input.key, { record: charge, meta: { ...hold?.meta, ...input.meta } });
+      if (hold) hold.state = 'settled';
+      notify({ account: input.account, kind: 'settle', key: input.key });
+      return { status: 'settled', charge, totals: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])) };
+    },
+
+    async release(input) {
+      open();
+      const a = account(input.account);
+      if (a.charges.has(input.key)) return { status: 'already_settled', amount: 0 };
+      const hold = a.holds.get(input.key);
+      if (!hold) return { status: 'not_found', amount: 0 };
+      if (hold.state === 'released') return { status: 'already_released', amount: 0 };
+      hold.state = 'released';
+      notify({ account: input.account, kind: 'release', key: input.key });
+      return { status: 'released', amount: hold.amount };
+    },
+
+    async snapshot(input): Promise<AccountSnapshot> {
+      open();
+      const a = account(input.account);
+      const { sum, count } = activeHolds(a, input.now);
+      const grants = liveGrants(a, input.now).map((g) => ({ ...g }));
+      const scopes = ['lifetime', ...(input.scopes ?? [])];
+      return {
+        account: input.account,
+        settled: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])),
+        held: sum,
+        activeHolds: count,
+        grants,
+        granted: grants.reduce((s, g) => s + g.remaining, 0),
+        overdraft: a.overdraft,
+      };
+    },
+
+    async addGrant(input) {
+      open();
+      const a = account(input.account);
+      const existing = a.grants.get(input.grantId);
+      if (existing) return { status: 'duplicate', grant: { ...existing } };
+      const grant: GrantRecord = {
+        account: input.account,
+        grantId: input.grantId,
+        kind: input.kind,
+        priority: input.priority ?? 0,
+        amount: input.amount,
+        remaining: input.amount,
+        createdAt: input.now,
+        ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
+        ...(input.source !== undefined && { source: input.source }),
+      };
+      // Funds added while overdrawn pay the overdraft first.
+      const repay = Math.min(a.overdraft, grant.remaining);
+      a.overdraft -= repay;
+      grant.remaining -= repay;
+      a.grants.set(input.grantId, grant);
+      notify({ account: input.account, kind: 'grant', key: input.grantId });
+      return { status: 'added', grant: { ...grant } };
+    },
+
+    async report(query): Promise<ReportRow[]> {
+      open();
+      const charges = [...accounts.entries()]
+        .filter(([id]) => !query.accounts || query.accounts.includes(id))
+        .flatMap(([, a]) => [...a.charges.values()]);
+      return groupReportRows(
+        charges.filter(({ record }) => record.day >= query.fromDay && record.day <= query.toDay),
+        query.groupBy,
+      );
+    },
+
+    async entries(query): Promise<LedgerEntry[]> {
+      open();
+      const out: LedgerEntry[] = [];
+      for (const [id, a] of accounts) {
+        if (query.account !== undefined && query.account !== id) continue;
+        for (const h of a.holds.values()) out.push({ kind: 'hold', record: publicHold(h) });
+        for (const c of a.charges.values()) out.push({ kind: 'charge', record: c.record, meta: c.meta });
+        for (const g of a.grants.values()) out.push({ kind: 'grant', record: { ...g } });
+      }
+      return query.kinds ? out.filter((e) => query.kinds!.includes(e.kind)) : out;
+    },
+
+    async getState<T>(key: string) {
+      open();
+      const value = state.get(key);
+      return value === undefined ? undefined : (JSON.parse(value) as T);
+    },
+
+    async setState(key, value) {
+      open();
+      state.set(key, JSON.stringify(value));
+      notify({ kind: 'state', key });
+    },
+
+    async tryLease({ name, owner, ttlMs, now }) {
+      open();
+      const lease = leases.get(name);
+      if (lease && lease.owner !== owner && lease.expiresAt > now) return false;
+      leases.set(name, { owner, expiresAt: now + ttlMs });
+      return true;
+    },
+
+    async releaseLease({ name, owner }) {
+      if (leases.get(name)?.owner === owner) leases.delete(name);
+    },
+
+    watch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      closed = true;
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import type { ChargeRecord, EntryMeta, ReportDimension, ReportRow } from '../contracts/store.js';
+
+/**
+ * Groups charges into report rows, sorted by the grouping keys. Shared by stores that report in
+ * process; SQL stores group in the database and must return the same shape and order.
+ */
+export function groupReportRows(charges: Array<{ record: ChargeRecord; meta: EntryMeta }>, groupBy: ReportDimension[]): ReportRow[] {
+  const rows = new Map<string, ReportRow>();
+  for (const { record, meta } of charges) {
+    const dims: Partial<Record<ReportDimension, string>> = {
+      day: record.day,
+      model: meta.model ?? 'unknown',
+      pool: record.account,
+      route: meta.route ?? 'direct',
+    };
+    const key = groupBy.map((d) => dims[d]).join('\u0000');
+    let row = rows.get(key);
+    if (!row) {
+      row = { cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+      for (const d of groupBy) row[d] = dims[d]!;
+      rows.set(key, row);
+    }
+    row.cost += record.cost;
+    row.requests += 1;
+    row.inputTokens += meta.inputTokens ?? 0;
+    row.outputTokens += meta.outputTokens ?? 0;
+    row.cacheReadTokens += meta.cacheReadTokens ?? 0;
+    row.cacheWriteTokens += meta.cacheWriteTokens ?? 0;
+  }
+  return [...rows.values()].sort((a, b) => {
+    for (const d of groupBy) {
+      const x = a[d] ?? '';
+      const y = b[d] ?? '';
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  });
+}

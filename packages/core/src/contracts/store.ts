@@ -179,8 +179,8 @@ export interface SnapshotInput {
 
 export interface AccountSnapshot {
   account: string;
-  /** Settled spend per scope. */
-  settled: Record<string, Nanos>;
+  /** Settled spend per scope (`lifetime` always present). */
+  settled: Record<string, Nanos> & { lifetime: Nanos };
   /** Sum of unexpired, unsettled holds. */
   held: Nanos;
   activeHolds: number;

@@ -175,7 +175,7 @@ export function memoryStore(): LedgerStore {
       const scopes = ['lifetime', ...(input.scopes ?? [])];
       return {
         account: input.account,
-        settled: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])),
+        settled: { ...Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])), lifetime: a.totals.get('lifetime') ?? 0 },
         held: sum,
         activeHolds: count,
         grants,

@@ -58,6 +58,7 @@ export { normalizeModelName, closestNames } from './rate-card/model-names.js';
 export type * from './contracts/store.js';
 export { compareGrants } from './contracts/store.js';
 export type * from './contracts/pool.js';
+export { isFundablePool } from './contracts/pool.js';
 export type * from './contracts/auth.js';
 export type * from './contracts/plugin.js';
 export { memoryStore } from './stores/memory-store.js';

@@ -100,3 +100,38 @@ export interface Pool {
   /** Takes rate-limit headers, agent events and refusals into account. */
   observe?(signal: LimitSignal): Promise<void>;
 }
+
+/** Policy for topping a wallet up automatically when its balance runs low. */
+export interface AutoReloadPolicy {
+  /** Reload when the balance falls below this. */
+  threshold: Nanos;
+  /** Buy exactly this amount... */
+  amount?: Nanos;
+  /** ...or top the balance up to this target. Exactly one of `amount` / `targetBalance`. */
+  targetBalance?: Nanos;
+  /** At most this much reloaded per calendar month; unlimited when absent. */
+  monthlyLimit?: Nanos;
+}
+
+export interface AddFundsResult {
+  status: 'succeeded' | 'requires_action' | 'failed';
+  /** The grant created when the payment succeeded. */
+  grantId?: string;
+  amount: Nanos;
+  /** One line for people: what happened and, if needed, what to do. */
+  message: string;
+}
+
+/**
+ * A pool whose funds can be changed (a credits wallet). The MCP server's write tools and the CLI
+ * use this surface; `isFundablePool` tells whether a pool offers it.
+ */
+export interface FundablePool extends Pool {
+  addFunds(input: { amount: Nanos; idempotencyKey: string; note?: string }): Promise<AddFundsResult>;
+  /** Sets the auto-reload policy, or turns auto-reload off with `null`. */
+  setAutoReload(policy: AutoReloadPolicy | null): Promise<void>;
+}
+
+export function isFundablePool(pool: Pool): pool is FundablePool {
+  return typeof (pool as Partial<FundablePool>).addFunds === 'function' && typeof (pool as Partial<FundablePool>).setAutoReload === 'function';
+}

@@ -5,7 +5,7 @@ import type { Bench, BenchRow } from './lib.js';
 
 // Runs every bench/*.bench.ts (or only those whose name contains an argument) and prints one table.
 const here = dirname(fileURLToPath(import.meta.url));
-const filters = process.argv.slice(2);
+const filters = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
 const files = readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))

@@ -134,6 +134,7 @@ export function createRequestFlow(deps: FlowDeps) {
         ...(priced.breakdown && { breakdown: priced.breakdown }),
         at,
       });
+      result.announce?.();
       await deps.refreshPool(pool.id);
     }
     return settlement;

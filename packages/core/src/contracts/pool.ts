@@ -65,6 +65,11 @@ export interface PoolSettlement {
   cost: Nanos;
   /** True cost above what was held (0 when the hold covered it). */
   overrun: Nanos;
+  /**
+   * Emits the pool's own events about this settle (thresholds crossed...). The hub calls it right
+   * after `request.settled`, so listeners see the request first and its consequences after.
+   */
+  announce?(): void;
 }
 
 /**

@@ -144,14 +144,23 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
       const { scopes, day } = ctx.placement(now);
       const result = await ctx.store.settle({ account: id, key: input.key, cost: input.cost, now, scopes, day, ...(input.meta && { meta: input.meta }) });
       const charge = result.charge;
+      const crossed: number[] = [];
+      const scope = limitAt(now).scope;
+      const after = result.totals[scope] ?? 0;
       if (result.status === 'settled') {
         // The settle that carried spend across a threshold announces it: exactly one per crossing, across processes.
-        const scope = limitAt(now).scope;
-        const after = result.totals[scope] ?? 0;
         const before = after - charge.cost;
         for (const share of config.alertsAt) {
           const threshold = BigInt(cap) * BigInt(Math.round(share * 1_000_000));
-          if (BigInt(before) * 1_000_000n < threshold && BigInt(after) * 1_000_000n >= threshold) {
+          if (BigInt(before) * 1_000_000n < threshold && BigInt(after) * 1_000_000n >= threshold) crossed.push(share);
+        }
+      }
+      return {
+        status: result.status,
+        cost: charge.cost,
+        overrun: Math.max(0, charge.cost - charge.held),
+        announce() {
+          for (const share of crossed) {
             ctx.events.emit('budget.crossed', {
               poolId: id,
               threshold: share,
@@ -161,9 +170,8 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
               at: now,
             });
           }
-        }
-      }
-      return { status: result.status, cost: charge.cost, overrun: Math.max(0, charge.cost - charge.held) };
+        },
+      };
     },
 
     async release(key) {

@@ -125,8 +125,7 @@ function parseDate(value: string | undefined, field: string): number {
   return time;
 }
 
-function compile(input: ModelPriceInput, index: number): ModelPrice {
-  const field = `overrides[${index}]`;
+function compile(input: ModelPriceInput, field: string): ModelPrice {
   if (typeof input.model !== 'string' || input.model.trim() === '') {
     throw invalidOption('rateCard', `${field}.model`, 'is missing', 'Give the model id, e.g. "claude-sonnet-4-5".');
   }
@@ -167,12 +166,12 @@ function perMTokDecimal(pricePerMTok: Nanos, num: bigint, den: bigint): string {
 
 /** Creates a rate card: the built-in 2026 prices plus any overrides. */
 export function createRateCard(options: RateCardOptions = {}): RateCard {
-  const inputs = [...(options.builtIn === false ? [] : PRICES_2026), ...(options.overrides ?? [])];
+  const builtIn = options.builtIn === false ? [] : PRICES_2026.map((input, i) => compile(input, `builtIn[${i}]`));
+  const overrides = (options.overrides ?? []).map((input, i) => compile(input, `overrides[${i}]`));
   // For each canonical name, its prices sorted newest first.
   const history = new Map<string, ModelPrice[]>();
   const nameToModel = new Map<string, string>();
-  inputs.forEach((input, index) => {
-    const price = compile(input, index);
+  [...builtIn, ...overrides].forEach((price) => {
     const list = history.get(price.model) ?? [];
     list.push(price);
     list.sort((a, b) => b.effectiveFrom - a.effectiveFrom);

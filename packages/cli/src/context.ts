@@ -1,0 +1,8 @@
+import type { Terminal } from './render/terminal.js';
+
+/** What every command receives: where to write and the environment it runs in. */
+export interface CliContext {
+  term: Terminal;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}

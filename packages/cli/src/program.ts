@@ -1,0 +1,37 @@
+import { Command, CommanderError } from 'commander';
+import { describeFailure } from './cli-error.js';
+import { estimateCommand } from './commands/estimate.js';
+import type { CliContext } from './context.js';
+import { processTerminal } from './render/terminal.js';
+
+/** Builds the `drawdown` program; one file per command under `commands/`. */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command('drawdown')
+    .description('Decide which pool pays for each Claude request, meter what it cost, and show where the money stands.')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => ctx.term.out(text.trimEnd()),
+      writeErr: (text) => ctx.term.note(text.trimEnd()),
+      outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim()}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
+    });
+  program.addCommand(estimateCommand(ctx));
+  // Subcommands inherit the error handling so a bad flag anywhere exits the same way.
+  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(args: string[], ctx: CliContext = { term: processTerminal(), env: process.env, cwd: process.cwd() }): Promise<number> {
+  const program = createProgram(ctx);
+  try {
+    await program.parseAsync(args, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const { line, hint } = describeFailure(error);
+    ctx.term.note(line);
+    if (hint !== undefined) ctx.term.note(`hint: ${hint}`);
+    return typeof (error as { exitCode?: unknown }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : 1;
+  }
+}

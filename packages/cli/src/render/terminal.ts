@@ -1,0 +1,37 @@
+/** Where a command writes, and whether colour is allowed there. */
+export interface Terminal {
+  /** One line (or block) of the command's result on stdout. */
+  out(text: string): void;
+  /** Progress and diagnostics on stderr; stdout stays clean for pipes and `--json`. */
+  note(text: string): void;
+  /** True when stdout is a TTY and NO_COLOR is unset. */
+  color: boolean;
+  /** Columns available for charts and bars. */
+  width: number;
+}
+
+export function processTerminal(env: NodeJS.ProcessEnv = process.env): Terminal {
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== '';
+  return {
+    out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    note: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    color: process.stdout.isTTY === true && !noColor,
+    width: Math.max(60, Math.min(process.stdout.columns ?? 100, 120)),
+  };
+}
+
+const codes = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const;
+export type Style = keyof typeof codes;
+
+/** Wraps text in an ANSI style when colour is on; plain text otherwise. */
+export function paint(term: Pick<Terminal, 'color'>, style: Style, text: string): string {
+  if (!term.color) return text;
+  const [open, close] = codes[style];
+  return `\u001b[${open}m${text}\u001b[${close}m`;
+}
+
+/** Display width of text, ignoring ANSI colour sequences. */
+export function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return [...text.replace(/\u001b\[[0-9;]*m/g, '')].length;
+}

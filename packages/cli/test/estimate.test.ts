@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { runDrawdown } from './run-cli.js';
+
+const usage = JSON.stringify({
+  input_tokens: 1000,
+  output_tokens: 500,
+  cache_creation_input_tokens: 5000,
+  cache_read_input_tokens: 20000,
+});
+
+describe('drawdown estimate', () => {
+  it('prints a breakdown table with every category, its unit price, cost and the total', async () => {
+    const result = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', usage]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    // Sonnet 4.5: $3 in, $15 out; 5-minute cache write 1.25× = $3.75; cache read 0.1× = $0.30.
+    // 1000×3 + 5000×3.75 + 20000×0.3 + 500×15 = 3000 + 18750 + 6000 + 7500 = 35250 µ$ = $0.03525
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('claude-sonnet-4-5');
+    expect(lines.find((l) => l.startsWith('input'))).toMatch(/1,000\s+\$3\s+\$0\.003$/);
+    expect(lines.find((l) => l.startsWith('cache write 5m'))).toMatch(/5,000\s+\$3\.75\s+\$0\.01875$/);
+    expect(lines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.3\s+\$0\.006$/);
+    expect(lines.find((l) => l.startsWith('output'))).toMatch(/500\s+\$15\s+\$0\.0075$/);
+    expect(lines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.03525$/);
+  });
+
+  it('prints JSON whose totalUsd is the exact decimal total, with batch and US inference stacked', async () => {
+    // Opus 4.7: $5 in / $25 out; batch 0.5× and US 1.1× stack: $2.75 in, $13.75 out per MTok.
+    // 10000 × 2.75 + 2000 × 13.75 = 27500 + 27500 µ$ = $0.055
+    const result = await runDrawdown(['estimate', '--model', 'claude-opus-4-7', '--usage', '{"input_tokens":10000,"output_tokens":2000}', '--batch', '--geo', 'us', '--json']);
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as { totalUsd: string; batch: boolean; usInference: boolean; lines: { category: string; unitPriceUsd: string; costUsd: string }[] };
+    expect(json.totalUsd).toBe('0.055');
+    expect(json.batch).toBe(true);
+    expect(json.usInference).toBe(true);
+    expect(json.lines).toEqual([
+      { category: 'input', quantity: 10000, unitPriceUsd: '2.75', costUsd: '0.0275' },
+      { category: 'output', quantity: 2000, unitPriceUsd: '13.75', costUsd: '0.0275' },
+    ]);
+  });
+
+  it('prices a dated snapshot name as its model and counts web searches per request', async () => {
+    // Haiku 4.5 $1 / $5: 2000 in = $0.002, 100 out = $0.0005, 3 searches × $0.01 = $0.03 → $0.0325
+    const result = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-haiku-4-5-20251001',
+      '--usage',
+      '{"input_tokens":2000,"output_tokens":100,"server_tool_use":{"web_search_requests":3}}',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ model: 'claude-haiku-4-5', totalUsd: '0.0325' });
+  });
+
+  it('fails with one error line naming close models and a hint when the model is unknown', async () => {
+    const result = await runDrawdown(['estimate', '--model', 'claude-sonet-4-5', '--usage', '{"input_tokens":1}']);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^drawdown: No price for model "claude-sonet-4-5"\. Did you mean "claude-sonnet-4-5"/);
+    expect(lines[0]).toContain('DRAWDOWN_UNKNOWN_MODEL');
+    expect(lines[1]).toMatch(/^hint: /);
+  });
+
+  it('fails with one error line and a hint when the usage is not JSON', async () => {
+    const result = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '{input_tokens: 1']);
+    expect(result.code).not.toBe(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^drawdown: --usage is not valid JSON/);
+    expect(lines[1]).toMatch(/^hint: Quote the whole object/);
+  });
+
+  it('fails when a usage count is negative or not a whole number, naming the field', async () => {
+    const negative = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '{"input_tokens":-1}']);
+    expect(negative.code).not.toBe(0);
+    expect(negative.stderr).toMatch(/^drawdown: usage\.input_tokens must be a non-negative whole number/);
+    const array = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '[1,2]']);
+    expect(array.code).not.toBe(0);
+    expect(array.stderr).toMatch(/^drawdown: usage must be an object/);
+  });
+
+  it('fails with a hint when a required option is missing', async () => {
+    const result = await runDrawdown(['estimate', '--usage', '{}']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^drawdown: required option '--model <id>' not specified\nhint: /);
+  });
+});

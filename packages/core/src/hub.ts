@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assertTimeZone, calendarWindow, formatResetTime, localDate } from './calendar.js';
+import { assertTimeZone, calendarWindow, formatResetTime } from './calendar.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AuthStrategy, ChildEnv } from './contracts/auth.js';
 import type { DrawdownPlugin, LedgerPlacement, PluginContext, PluginInstance } from './contracts/plugin.js';
@@ -107,10 +107,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const getPool = (id: string): Pool => pools.get(id) ?? (() => { throw unknown('pool', id, pools.keys()); })();
   const getStrategy = (id: string): AuthStrategy => strategies.get(id) ?? (() => { throw unknown('strategy', id, strategies.keys()); })();
 
-  const placement = (at: number): LedgerPlacement => ({
-    scopes: [calendarWindow('day', at, timeZone).key, calendarWindow('week', at, timeZone).key, calendarWindow('month', at, timeZone).key],
-    day: localDate(at, timeZone),
-  });
+  const placement = (at: number): LedgerPlacement => {
+    const day = calendarWindow('day', at, timeZone);
+    return {
+      scopes: [day.key, calendarWindow('week', at, timeZone).key, calendarWindow('month', at, timeZone).key],
+      // The cached day window's key already holds the local date: `day:YYYY-MM-DD@zone`.
+      day: day.key.slice(4, 14),
+    };
+  };
 
   async function refreshPool(id: string): Promise<void> {
     const pool = pools.get(id);
@@ -121,13 +125,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     scheduleReset(id, status);
     if (before === undefined || before === status.state) return;
     const at = clock.now();
+    // A pool that announces its own crossings (once across processes) is only tracked here.
+    const announced = pool.announcesAlerts === true;
     if (status.state === 'exhausted') {
+      if (announced) return;
       const reason = status.reason ?? status.summary;
       const resets = status.resetsAt !== undefined ? `; resets at ${formatResetTime(status.resetsAt, timeZone, at)}` : '';
       emit('pool.exhausted', { poolId: id, status, reason, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }), message: `${reason}${resets}`, at });
     } else if (before === 'exhausted') {
       emit('pool.reset', { poolId: id, status, at });
-    } else if (status.state === 'low') {
+    } else if (status.state === 'low' && !announced) {
       emit('pool.low', { poolId: id, status, message: status.summary, at });
     }
   }

@@ -98,6 +98,12 @@ export interface LimitSignal {
 export interface Pool {
   readonly id: string;
   readonly kind: PoolKind;
+  /**
+   * True when the pool emits `pool.low` and `pool.exhausted` itself, decided from its atomic
+   * store results so exactly one process announces each crossing. The hub then only tracks the
+   * pool's state (for `pool.reset` and reset timers) instead of announcing state changes.
+   */
+  readonly announcesAlerts?: boolean;
   status(): Promise<PoolStatus>;
   reserve(input: PoolReserveInput): Promise<PoolHold>;
   settle(input: PoolSettleInput): Promise<PoolSettlement>;

@@ -154,8 +154,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   };
 
   const unwatch = store.watch((change) => {
-    const at = clock.now();
-    emit('ledger.changed', { ...(change.account !== undefined && { poolId: change.account }), kind: change.kind, origin: change.origin, at });
+    // Skipped when nobody listens: this runs on every reserve and settle.
+    if (bus.listenerCount('ledger.changed') > 0) {
+      emit('ledger.changed', { ...(change.account !== undefined && { poolId: change.account }), kind: change.kind, origin: change.origin, at: clock.now() });
+    }
     if (change.origin !== 'remote') return;
     const work = change.kind === 'state' ? router?.reload() : change.account !== undefined ? refreshPool(change.account) : undefined;
     void work?.catch((error) => logger.warn(`applying a change from another process failed: ${String(error)}`));

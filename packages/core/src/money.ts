@@ -116,13 +116,12 @@ export function toDecimalString(nanos: Nanos): string {
 export function formatUsd(nanos: Nanos, options: { maxDecimals?: number; minDecimals?: number } = {}): string {
   const maxDecimals = options.maxDecimals ?? 6;
   const minDecimals = options.minDecimals ?? 2;
-  const negative = nanos < 0;
-  const abs = BigInt(Math.abs(nanos));
-  const unit = 10n ** BigInt(9 - maxDecimals);
-  const rounded = (abs + unit / 2n) / unit;
-  const scale = 10n ** BigInt(maxDecimals);
-  const whole = (rounded / scale).toLocaleString('en-US');
-  let fraction = (rounded % scale).toString().padStart(maxDecimals, '0');
+  // Plain number arithmetic is exact here: amounts are safe integers and the divisor a power of ten.
+  const unit = 10 ** (9 - maxDecimals);
+  const rounded = Math.floor((Math.abs(nanos) + unit / 2) / unit);
+  const scale = 10 ** maxDecimals;
+  const whole = String(Math.floor(rounded / scale)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  let fraction = String(rounded % scale).padStart(maxDecimals, '0');
   while (fraction.length > minDecimals && fraction.endsWith('0')) fraction = fraction.slice(0, -1);
-  return `${negative ? '-' : ''}$${whole}${fraction ? `.${fraction}` : ''}`;
+  return `${nanos < 0 ? '-' : ''}$${whole}${fraction ? `.${fraction}` : ''}`;
 }

@@ -180,9 +180,8 @@ export function createRequestFlow(deps: FlowDeps) {
       }
       const at = deps.clock.now();
       if (lastEntryId !== undefined && lastEntryId !== entry.id) {
-        const from = router.entries.find((e) => e.id === lastEntryId);
         const why = blocked.find((b) => b.entryId === lastEntryId)?.reason ?? reason;
-        deps.emit('route.switched', { from: lastEntryId, to: entry.id, reason: why, sticky: from?.sticky === true && blocked.some((b) => b.entryId === lastEntryId), at });
+        deps.emit('route.switched', { from: lastEntryId, to: entry.id, reason: why, sticky: router.hasLeft(lastEntryId), at });
       }
       lastEntryId = entry.id;
       const why = blocked.length > 0 ? `${blockedMessage(blocked, deps.timeZone, at)} → ${entry.id}` : reason;

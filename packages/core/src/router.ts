@@ -19,10 +19,11 @@ export interface RouteEntryInput {
   /** Initial opt-in when none is stored yet. Default false. */
   optedIn?: boolean;
   /**
-   * Once the router leaves this entry because its pool is spent, it never comes back. Default:
-   * true for a lifetime budget (a trial), false otherwise (plan windows and periodic budgets reset).
+   * Once the router leaves this entry because its pool is spent, it never comes back. Default
+   * `when-final`: sticky when the pool is exhausted with no reset time (a spent lifetime trial),
+   * not when it resets (plan windows, periodic budgets).
    */
-  sticky?: boolean;
+  sticky?: boolean | 'when-final';
   /** Words for messages, e.g. "trial on our key". Default: the id. */
   label?: string;
 }
@@ -36,7 +37,7 @@ export interface RouteEntry {
   strategy: AuthStrategy;
   pool: Pool;
   requiresOptIn: boolean;
-  sticky: boolean;
+  sticky: boolean | 'when-final';
   label: string;
   position: number;
 }
@@ -78,6 +79,8 @@ export interface Router {
   /** Records the user's opt-in (or opt-out) for an entry that requires it; shared through the store. */
   optIn(entryId: string, optedIn?: boolean): Promise<void>;
   isOptedIn(entryId: string): boolean;
+  /** True once a sticky entry has been left for good. */
+  hasLeft(entryId: string): boolean;
   /** Candidate entries in order with why earlier ones were passed over. Used by the hub. */
   candidates(exclude?: ReadonlySet<string>): Promise<{ usable: Array<{ entry: RouteEntry; reason: string }>; blocked: Blocked[] }>;
   /** Marks a sticky entry as left for good. */
@@ -127,13 +130,12 @@ export async function createRouter(deps: {
         data: { field: `${field}.strategy`, value: input.strategy },
       });
     }
-    const lifetimeBudget = pool.kind === 'budget';
     return {
       id: input.id,
       strategy,
       pool,
       requiresOptIn: input.requiresOptIn ?? (pool.kind === 'credits' && position > 0),
-      sticky: input.sticky ?? lifetimeBudget,
+      sticky: input.sticky ?? 'when-final',
       label: input.label ?? input.id,
       position,
     };
@@ -174,7 +176,7 @@ export async function createRouter(deps: {
       const status = await e.pool.status();
       if (status.state === 'exhausted') {
         blocked.push({ entryId: e.id, reason: status.reason ?? status.summary, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) });
-        if (e.sticky) await leave(e.id);
+        if (e.sticky === true || (e.sticky === 'when-final' && status.resetsAt === undefined)) await leave(e.id);
         continue;
       }
       const why = blocked.length === 0 ? `first entry; ${status.summary}` : `${blocked.map((b) => b.reason).join('; ')}; ${status.summary}`;
@@ -196,6 +198,7 @@ export async function createRouter(deps: {
     leave,
     reload,
     isOptedIn: (id) => optIns[id] ?? false,
+    hasLeft: (id) => left.has(id),
     async optIn(entryId, optedIn = true) {
       const e = entry(entryId);
       if (!e.requiresOptIn && !optedIn) {

@@ -14,8 +14,12 @@ import {
 } from '../contracts/store.js';
 import { groupReportRows } from './report-rows.js';
 
+type StoredHold = HoldRecord & { scopes: string[]; day: string; meta: EntryMeta };
+
 interface Account {
-  holds: Map<string, HoldRecord & { scopes: string[]; day: string; meta: EntryMeta }>;
+  holds: Map<string, StoredHold>;
+  /** Holds still counting; expired ones are dropped on the next scan, so scans stay short. */
+  active: Map<string, StoredHold>;
   charges: Map<string, { record: ChargeRecord; meta: EntryMeta }>;
   grants: Map<string, GrantRecord>;
   totals: Map<string, number>;
@@ -36,7 +40,7 @@ export function memoryStore(): LedgerStore {
 
   const account = (id: string): Account => {
     let a = accounts.get(id);
-    if (!a) accounts.set(id, (a = { holds: new Map(), charges: new Map(), grants: new Map(), totals: new Map(), overdraft: 0 }));
+    if (!a) accounts.set(id, (a = { holds: new Map(), active: new Map(), charges: new Map(), grants: new Map(), totals: new Map(), overdraft: 0 }));
     return a;
   };
   const open = (): void => {
@@ -54,11 +58,14 @@ export function memoryStore(): LedgerStore {
   const activeHolds = (a: Account, now: number): { sum: number; count: number } => {
     let sum = 0;
     let count = 0;
-    for (const hold of a.holds.values()) {
-      if (hold.state === 'held' && hold.expiresAt > now) {
-        sum += hold.amount;
-        count++;
+    for (const hold of a.active.values()) {
+      if (hold.state !== 'held' || hold.expiresAt <= now) {
+        // Finished holds leave the scan list; expired ones merely stop counting (a test clock may move back).
+        if (hold.state !== 'held') a.active.delete(hold.key);
+        continue;
       }
+      sum += hold.amount;
+      count++;
     }
     return { sum, count };
   };
@@ -109,6 +116,7 @@ export function memoryStore(): LedgerStore {
         meta: input.meta ?? {},
       };
       a.holds.set(input.key, hold);
+      a.active.set(input.key, hold);
       notify({ account: input.account, kind: 'reserve', key: input.key });
       return { ok: true, hold: publicHold(hold), replayed: false };
     },
@@ -150,7 +158,10 @@ export function memoryStore(): LedgerStore {
       };
       for (const scope of scopes) a.totals.set(scope, (a.totals.get(scope) ?? 0) + input.cost);
       a.charges.set(input.key, { record: charge, meta: { ...hold?.meta, ...input.meta } });
-      if (hold) hold.state = 'settled';
+      if (hold) {
+        hold.state = 'settled';
+        a.active.delete(input.key);
+      }
       notify({ account: input.account, kind: 'settle', key: input.key });
       return { status: 'settled', charge, totals: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])) };
     },
@@ -163,6 +174,7 @@ export function memoryStore(): LedgerStore {
       if (!hold) return { status: 'not_found', amount: 0 };
       if (hold.state === 'released') return { status: 'already_released', amount: 0 };
       hold.state = 'released';
+      a.active.delete(input.key);
       notify({ account: input.account, kind: 'release', key: input.key });
       return { status: 'released', amount: hold.amount };
     },

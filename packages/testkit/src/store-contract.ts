@@ -6,6 +6,22 @@ export interface StoreContractOptions {
   create(): Promise<LedgerStore>;
   /** Called after each test with the store `create` returned (close files, drop schemas). */
   dispose?(store: LedgerStore): Promise<void>;
+  /**
+   * A second handle on the same ledger, opened the way another process or host would open it.
+   * Stores that share a ledger (SQLite, PostgreSQL) provide it; the suite then proves that
+   * limits hold across handles and that watchers see the other handle's changes as `remote`.
+   * The suite closes the peer.
+   */
+  openPeer?(store: LedgerStore): Promise<LedgerStore>;
+}
+
+/** Polls `check` until it holds (a store's remote changes arrive asynchronously); fails after `timeoutMs`. */
+async function eventually(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
@@ -202,6 +218,155 @@ export function describeStoreContract(name: string, options: StoreContractOption
       await reserve('after-unwatch', '1');
       expect(seen.slice(0, 2)).toEqual(['reserve:local', 'settle:local']);
       expect(seen).not.toContain('reserve:remote');
+    });
+
+    it('reports an account it has never seen as empty', async () => {
+      const snap = await store.snapshot({ account: 'never', now: T0, scopes: [day(T0).key] });
+      expect(snap).toEqual({ account: 'never', settled: { lifetime: 0, [day(T0).key]: 0 }, held: 0, activeHolds: 0, grants: [], granted: 0, overdraft: 0 });
+    });
+
+    it('records the true cost when it exceeds the hold, and the hold stops counting', async () => {
+      await reserve('over', '1');
+      const result = await store.settle({ account: 'trial', key: 'over', cost: usd('1.25'), now: T0 });
+      expect(result.charge).toMatchObject({ cost: usd('1.25'), held: usd('1') });
+      const snap = await store.snapshot({ account: 'trial', now: T0 });
+      expect([snap.settled.lifetime, snap.held, snap.activeHolds]).toEqual([usd('1.25'), 0, 0]);
+      expect(await reserve('over', '1')).toMatchObject({ ok: true, replayed: true, hold: { state: 'settled' } });
+    });
+
+    it('counts spend and holds together against a cap', async () => {
+      await reserve('spent', '3');
+      await store.settle({ account: 'trial', key: 'spent', cost: usd('3'), now: T0 });
+      await reserve('held', '1.5');
+      expect(await reserve('too-much', '0.51')).toMatchObject({ ok: false, available: usd('0.5') });
+      expect((await reserve('fits', '0.5')).ok).toBe(true);
+    });
+
+    it('refuses a balance reservation on an account without grants', async () => {
+      const result = await reserve('none', '0.01', { account: 'empty', limits: [{ kind: 'balance', name: 'credit balance' }] });
+      expect(result).toMatchObject({ ok: false, limit: 'credit balance', available: 0 });
+    });
+
+    it('records what no grant covers as overdraft, and lets the next grant pay it first', async () => {
+      await store.addGrant({ account: 'w', grantId: 'g1', amount: usd('1'), kind: 'paid', now: T0 });
+      const settled = await store.settle({ account: 'w', key: 'big', cost: usd('1.5'), now: T0, ...placement(T0) });
+      expect(settled.charge).toMatchObject({ allocations: [{ grantId: 'g1', amount: usd('1') }], overdraft: usd('0.5') });
+      expect(await store.snapshot({ account: 'w', now: T0 })).toMatchObject({ granted: 0, overdraft: usd('0.5') });
+      const topUp = await store.addGrant({ account: 'w', grantId: 'g2', amount: usd('2'), kind: 'paid', now: T0 + 1 });
+      expect(topUp.grant.remaining).toBe(usd('1.5'));
+      expect(await store.snapshot({ account: 'w', now: T0 + 1 })).toMatchObject({ granted: usd('1.5'), overdraft: 0 });
+    });
+
+    it('returns duplicate with unchanged totals when a charge without a hold is reported again', async () => {
+      const first = await store.settle({ account: 'plan', key: 'turn', cost: usd('0.02'), now: T0, ...placement(T0) });
+      const again = await store.settle({ account: 'plan', key: 'turn', cost: usd('0.05'), now: T0 + 1, ...placement(T0) });
+      expect(again.status).toBe('duplicate');
+      expect(again.charge.cost).toBe(usd('0.02'));
+      expect(again.totals).toEqual(first.totals);
+    });
+
+    it('lists entries by account and kind, with the merged meta of hold and charge', async () => {
+      await reserve('e1', '1', { account: 'a' });
+      await store.settle({ account: 'a', key: 'e1', cost: usd('0.5'), now: T0, meta: { model: 'claude-haiku-4-5', outputTokens: 7 } });
+      await reserve('e2', '1', { account: 'b' });
+      const charges = await store.entries({ account: 'a', kinds: ['charge'] });
+      expect(charges).toEqual([
+        {
+          kind: 'charge',
+          record: { account: 'a', key: 'e1', cost: usd('0.5'), held: usd('1'), settledAt: T0, day: '2026-11-23', allocations: [], overdraft: 0 },
+          meta: { model: 'claude-haiku-4-5', outputTokens: 7 },
+        },
+      ]);
+      const holds = await store.entries({ kinds: ['hold'] });
+      expect(holds.map((e) => [e.record.account, e.kind === 'hold' && e.record.state])).toEqual([
+        ['a', 'settled'],
+        ['b', 'held'],
+      ]);
+    });
+
+    it('reports nothing for a range without charges, and one total row without grouping', async () => {
+      await store.settle({ account: 'trial', key: 'a', cost: usd('1'), now: T0, ...placement(T0) });
+      await store.settle({ account: 'other', key: 'b', cost: usd('2'), now: T0, ...placement(T0), meta: { cacheReadTokens: 3, cacheWriteTokens: 4 } });
+      expect(await store.report({ fromDay: '2026-12-01', toDay: '2026-12-31', groupBy: ['day'] })).toEqual([]);
+      expect(await store.report({ fromDay: '2026-11-23', toDay: '2026-11-23', groupBy: [] })).toEqual([
+        { cost: usd('3'), requests: 2, inputTokens: 0, outputTokens: 0, cacheReadTokens: 3, cacheWriteTokens: 4 },
+      ]);
+      expect(await store.report({ fromDay: '2026-11-23', toDay: '2026-11-23', groupBy: ['pool', 'model', 'route'] })).toEqual([
+        { pool: 'other', model: 'unknown', route: 'direct', cost: usd('2'), requests: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 3, cacheWriteTokens: 4 },
+        { pool: 'trial', model: 'unknown', route: 'direct', cost: usd('1'), requests: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      ]);
+    });
+
+    it('overwrites a state value and tells watchers about it', async () => {
+      const seen: string[] = [];
+      const stop = store.watch((change) => seen.push(`${change.kind}:${change.key}:${change.origin}`));
+      await store.setState('policy', { v: 1 });
+      await store.setState('policy', { v: 2 });
+      stop();
+      expect(await store.getState('policy')).toEqual({ v: 2 });
+      expect(seen).toEqual(['state:policy:local', 'state:policy:local']);
+    });
+
+    it('keeps working for other watchers when one watcher throws', async () => {
+      const seen: string[] = [];
+      const stopBad = store.watch(() => {
+        throw new Error('listener failure');
+      });
+      const stop = store.watch((change) => seen.push(change.kind));
+      expect((await reserve('ok', '1')).ok).toBe(true);
+      stopBad();
+      stop();
+      expect(seen).toEqual(['reserve']);
+    });
+
+    it('refuses every request after close with DRAWDOWN_STORE_UNAVAILABLE', async () => {
+      const closing = await options.create();
+      await closing.close();
+      await expect(closing.snapshot({ account: 'trial', now: T0 })).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
+      await expect(
+        closing.reserve({ account: 'trial', key: 'k', amount: usd('1'), ttlMs: 1000, now: T0, limits: [], ...placement(T0) }),
+      ).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
+    });
+
+    describe.runIf(options.openPeer !== undefined)('shared by several handles', () => {
+      let peer: LedgerStore;
+      beforeEach(async () => {
+        peer = await options.openPeer!(store);
+      });
+      afterEach(async () => {
+        await peer.close();
+      });
+
+      it('admits exactly 50 of 1,000 concurrent $0.10 reservations split across two handles', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 1000 }, (_, i) =>
+            (i % 2 === 0 ? store : peer).reserve({ account: 'trial', key: `p${i}`, amount: usd('0.10'), ttlMs: 60_000, now: T0, limits: [cap('5')], ...placement(T0) }),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(50);
+        expect((await peer.snapshot({ account: 'trial', now: T0 })).held).toBe(usd('5'));
+      });
+
+      it('settles a key once even when both handles settle it', async () => {
+        await reserve('both', '1');
+        const results = await Promise.all([
+          store.settle({ account: 'trial', key: 'both', cost: usd('0.7'), now: T0 }),
+          peer.settle({ account: 'trial', key: 'both', cost: usd('0.7'), now: T0 }),
+        ]);
+        expect(results.map((r) => r.status).sort()).toEqual(['duplicate', 'settled']);
+        expect((await store.snapshot({ account: 'trial', now: T0 })).settled.lifetime).toBe(usd('0.7'));
+      });
+
+      it('delivers the other handle\'s changes to watchers as remote, and its own once as local', async () => {
+        const seen: string[] = [];
+        const stop = store.watch((change) => seen.push(`${change.kind}:${change.account ?? '-'}:${change.key}:${change.origin}`));
+        await reserve('mine', '1');
+        await peer.reserve({ account: 'shared', key: 'theirs', amount: usd('1'), ttlMs: 60_000, now: T0, limits: [cap('5')], ...placement(T0) });
+        await peer.setState('route.optIns', { credits: true });
+        await eventually(() => seen.includes('state:-:route.optIns:remote'), 'the peer\'s state change to reach the watcher');
+        stop();
+        expect(seen).toEqual(['reserve:trial:mine:local', 'reserve:shared:theirs:remote', 'state:-:route.optIns:remote']);
+      });
     });
   });
 }

@@ -1,0 +1,2 @@
+export { sqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
+export { defaultDatabasePath } from './default-path.js';

@@ -1,0 +1,398 @@
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import {
+  compareGrants,
+  DrawdownError,
+  ErrorCodes,
+  type AccountSnapshot,
+  type ChargeRecord,
+  type EntryMeta,
+  type GrantRecord,
+  type HoldRecord,
+  type LedgerChange,
+  type LedgerEntry,
+  type LedgerStore,
+  type ReportDimension,
+  type ReportRow,
+  type ReserveResult,
+  type ReleaseResult,
+  type GrantResult,
+  type SettleResult,
+} from '@drawdown/core';
+import { storeError } from './errors.js';
+import { sqlStatements } from './statements.js';
+import { createWatcher } from './watcher.js';
+
+export interface LedgerOptions {
+  file: string;
+  readonly: boolean;
+  watchIntervalMs: number;
+}
+
+interface HoldRow {
+  account: string;
+  key: string;
+  amount: number;
+  state: HoldRecord['state'];
+  created_at: number;
+  expires_at: number;
+  scopes: string;
+  day: string;
+  meta: string;
+}
+
+interface ChargeRow {
+  account: string;
+  key: string;
+  cost: number;
+  held: number;
+  settled_at: number;
+  day: string;
+  overdraft: number;
+  meta: string;
+}
+
+interface GrantRow {
+  account: string;
+  grant_id: string;
+  kind: GrantRecord['kind'];
+  priority: number;
+  amount: number;
+  remaining: number;
+  created_at: number;
+  expires_at: number | null;
+  source: string | null;
+}
+
+/** Writers prune the change log to about this many recent rows; watchers poll far more often. */
+const CHANGE_LOG_KEEP = 10_000;
+const PRUNE_EVERY = 1_000;
+
+const REPORT_COLUMNS: Record<ReportDimension, string> = {
+  day: 'day',
+  model: "coalesce(model, 'unknown')",
+  pool: 'account',
+  route: "coalesce(route, 'direct')",
+};
+
+const holdRecord = (r: HoldRow): HoldRecord => ({
+  account: r.account,
+  key: r.key,
+  amount: r.amount,
+  state: r.state,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
+const grantRecord = (r: GrantRow): GrantRecord => ({
+  account: r.account,
+  grantId: r.grant_id,
+  kind: r.kind,
+  priority: r.priority,
+  amount: r.amount,
+  remaining: r.remaining,
+  createdAt: r.created_at,
+  ...(r.expires_at !== null && { expiresAt: r.expires_at }),
+  ...(r.source !== null && { source: r.source }),
+});
+
+const withLifetime = (scopes: readonly string[]): string[] => ['lifetime', ...scopes.filter((s) => s !== 'lifetime')];
+
+/**
+ * The ledger on an open, migrated better-sqlite3 connection. Every mutation is one
+ * `BEGIN IMMEDIATE` transaction: it takes the file's write lock before reading, so
+ * check-and-reserve is atomic across every process that opens the same file.
+ */
+export function sqliteLedger(db: Database.Database, options: LedgerOptions): LedgerStore {
+  const { file } = options;
+  const writer = randomUUID();
+  const q = sqlStatements(db);
+  const listeners = new Set<(change: LedgerChange) => void>();
+  let closed = false;
+  let logged = 0;
+
+  const deliver = (change: LedgerChange): void => {
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A watcher's failure must not undo or block a stored change.
+      }
+    }
+  };
+  const watcher = createWatcher(db, q, { writer, intervalMs: options.watchIntervalMs, deliver });
+
+  const ensureOpen = (): void => {
+    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the SQLite store for ${file} was closed`, { data: { store: 'sqlite', file } });
+  };
+  const ensureWritable = (doing: string): void => {
+    ensureOpen();
+    if (options.readonly) {
+      throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the drawdown ledger at ${file} was opened read-only, so ${doing} was refused. Open it without readonly to record spending.`, {
+        data: { store: 'sqlite', file },
+      });
+    }
+  };
+
+  const logChange = (change: Omit<LedgerChange, 'origin'>): void => {
+    const seq = Number(q.logChange.run(writer, change.account ?? null, change.kind, change.key ?? null).lastInsertRowid);
+    if (++logged % PRUNE_EVERY === 0) q.pruneChanges.run(seq - CHANGE_LOG_KEEP);
+  };
+
+  /** Runs `fn` as one write transaction; announces its change only after the commit. */
+  function write<T>(doing: string, fn: () => { result: T; change?: Omit<LedgerChange, 'origin'> }): T {
+    ensureWritable(doing);
+    let outcome: { result: T; change?: Omit<LedgerChange, 'origin'> };
+    try {
+      outcome = db.transaction(() => {
+        const out = fn();
+        if (out.change) logChange(out.change);
+        return out;
+      }).immediate();
+    } catch (error) {
+      throw storeError(error, file, doing);
+    }
+    if (outcome.change) deliver({ ...outcome.change, origin: 'local' });
+    return outcome.result;
+  }
+
+  function read<T>(doing: string, fn: () => T): T {
+    ensureOpen();
+    try {
+      return fn();
+    } catch (error) {
+      throw storeError(error, file, doing);
+    }
+  }
+
+  const activeHolds = (account: string, now: number): { sum: number; count: number } => q.activeHolds.get(account, now) as { sum: number; count: number };
+  const liveGrants = (account: string, now: number): GrantRecord[] =>
+    (q.grantsWithFunds.all(account, now) as GrantRow[]).map(grantRecord).sort(compareGrants);
+  const accountRow = (account: string): { overdraft: number; has_grants: number } =>
+    (q.account.get(account) as { overdraft: number; has_grants: number } | undefined) ?? { overdraft: 0, has_grants: 0 };
+  const totalOf = (account: string, scope: string): number => (q.rollup.get(account, scope) as number | undefined) ?? 0;
+  const totals = (account: string, scopes: string[]): Record<string, number> => Object.fromEntries(scopes.map((s) => [s, totalOf(account, s)]));
+  const chargeRecord = (row: ChargeRow): ChargeRecord => ({
+    account: row.account,
+    key: row.key,
+    cost: row.cost,
+    held: row.held,
+    settledAt: row.settled_at,
+    day: row.day,
+    allocations: (q.allocations.all(row.account, row.key) as Array<{ grant_id: string; amount: number }>).map((a) => ({ grantId: a.grant_id, amount: a.amount })),
+    overdraft: row.overdraft,
+  });
+
+  return {
+    kind: 'sqlite',
+
+    async reserve(input): Promise<ReserveResult> {
+      return write<ReserveResult>('reserving funds', () => {
+        const existing = q.hold.get(input.account, input.key) as HoldRow | undefined;
+        if (existing) return { result: { ok: true, hold: holdRecord(existing), replayed: true } };
+        const charge = q.charge.get(input.account, input.key) as ChargeRow | undefined;
+        if (charge) {
+          const hold: HoldRecord = { account: charge.account, key: charge.key, amount: charge.held, state: 'settled', createdAt: charge.settled_at, expiresAt: charge.settled_at };
+          return { result: { ok: true, hold, replayed: true } };
+        }
+        const held = activeHolds(input.account, input.now).sum;
+        for (const limit of input.limits) {
+          const available =
+            limit.kind === 'cap'
+              ? limit.cap - totalOf(input.account, limit.scope) - held
+              : liveGrants(input.account, input.now).reduce((s, g) => s + g.remaining, 0) - accountRow(input.account).overdraft - held;
+          if (input.amount > available) {
+            const refused: ReserveResult = { ok: false, limit: limit.name, available, requested: input.amount, ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }) };
+            return { result: refused };
+          }
+        }
+        const hold: HoldRecord = { account: input.account, key: input.key, amount: input.amount, state: 'held', createdAt: input.now, expiresAt: input.now + input.ttlMs };
+        q.insertHold.run(hold.account, hold.key, hold.amount, hold.createdAt, hold.expiresAt, JSON.stringify(input.scopes), input.day, JSON.stringify(input.meta ?? {}));
+        return { result: { ok: true, hold, replayed: false }, change: { account: input.account, kind: 'reserve', key: input.key } };
+      });
+    },
+
+    async settle(input): Promise<SettleResult> {
+      return write<SettleResult>('settling a charge', () => {
+        const hold = q.hold.get(input.account, input.key) as HoldRow | undefined;
+        const scopes = withLifetime(hold ? (JSON.parse(hold.scopes) as string[]) : (input.scopes ?? []));
+        const previous = q.charge.get(input.account, input.key) as ChargeRow | undefined;
+        if (previous) return { result: { status: 'duplicate', charge: chargeRecord(previous), totals: totals(input.account, scopes) } };
+
+        // Draw the cost from grants in drawdown order; what no grant covers is overdraft.
+        const allocations: ChargeRecord['allocations'] = [];
+        let due = input.cost;
+        const account = accountRow(input.account);
+        if (account.has_grants) {
+          for (const grant of liveGrants(input.account, input.now)) {
+            if (due <= 0) break;
+            const take = Math.min(due, grant.remaining);
+            q.drawGrant.run(take, input.account, grant.grantId);
+            due -= take;
+            allocations.push({ grantId: grant.grantId, amount: take });
+          }
+        }
+        const overdraft = account.has_grants ? due : 0;
+        if (overdraft > 0) q.addOverdraft.run(input.account, overdraft);
+
+        const meta: EntryMeta = { ...(hold ? (JSON.parse(hold.meta) as EntryMeta) : {}), ...input.meta };
+        const charge: ChargeRecord = {
+          account: input.account,
+          key: input.key,
+          cost: input.cost,
+          held: hold?.amount ?? 0,
+          settledAt: input.now,
+          day: hold?.day ?? input.day ?? '',
+          allocations,
+          overdraft,
+        };
+        q.insertCharge.run(
+          charge.account, charge.key, charge.cost, charge.held, charge.settledAt, charge.day, overdraft,
+          meta.model ?? null, meta.route ?? null, meta.inputTokens ?? 0, meta.outputTokens ?? 0, meta.cacheReadTokens ?? 0, meta.cacheWriteTokens ?? 0,
+          JSON.stringify(meta),
+        );
+        allocations.forEach((a, seq) => q.insertAllocation.run(input.account, input.key, seq, a.grantId, a.amount));
+        const after: Record<string, number> = {};
+        for (const scope of scopes) after[scope] = q.addToRollup.get(input.account, scope, input.cost) as number;
+        if (hold) q.setHoldState.run('settled', input.account, input.key);
+        return { result: { status: 'settled', charge, totals: after }, change: { account: input.account, kind: 'settle', key: input.key } };
+      });
+    },
+
+    async release(input) {
+      return write<ReleaseResult>('releasing a hold', () => {
+        if (q.charge.get(input.account, input.key)) return { result: { status: 'already_settled', amount: 0 } };
+        const hold = q.hold.get(input.account, input.key) as HoldRow | undefined;
+        if (!hold) return { result: { status: 'not_found', amount: 0 } };
+        if (hold.state === 'released') return { result: { status: 'already_released', amount: 0 } };
+        q.setHoldState.run('released', input.account, input.key);
+        return { result: { status: 'released', amount: hold.amount }, change: { account: input.account, kind: 'release', key: input.key } };
+      });
+    },
+
+    async snapshot(input): Promise<AccountSnapshot> {
+      return read('reading a snapshot', () =>
+        db.transaction((): AccountSnapshot => {
+          const { sum, count } = activeHolds(input.account, input.now);
+          const grants = liveGrants(input.account, input.now);
+          const scopes = withLifetime(input.scopes ?? []);
+          const settled = totals(input.account, scopes) as AccountSnapshot['settled'];
+          return {
+            account: input.account,
+            settled,
+            held: sum,
+            activeHolds: count,
+            grants,
+            granted: grants.reduce((s, g) => s + g.remaining, 0),
+            overdraft: accountRow(input.account).overdraft,
+          };
+        }).deferred(),
+      );
+    },
+
+    async addGrant(input) {
+      return write<GrantResult>('adding a grant', () => {
+        const existing = q.grant.get(input.account, input.grantId) as GrantRow | undefined;
+        if (existing) return { result: { status: 'duplicate', grant: grantRecord(existing) } };
+        // Funds added while overdrawn pay the overdraft first.
+        const repay = Math.min(accountRow(input.account).overdraft, input.amount);
+        q.markHasGrants.run(input.account, repay);
+        const grant: GrantRecord = {
+          account: input.account,
+          grantId: input.grantId,
+          kind: input.kind,
+          priority: input.priority ?? 0,
+          amount: input.amount,
+          remaining: input.amount - repay,
+          createdAt: input.now,
+          ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
+          ...(input.source !== undefined && { source: input.source }),
+        };
+        q.insertGrant.run(grant.account, grant.grantId, grant.kind, grant.priority, grant.amount, grant.remaining, grant.createdAt, input.expiresAt ?? null, input.source ?? null);
+        return { result: { status: 'added', grant }, change: { account: input.account, kind: 'grant', key: input.grantId } };
+      });
+    },
+
+    async report(query): Promise<ReportRow[]> {
+      return read('building a report', () => {
+        const dims = query.groupBy.map((d) => `${REPORT_COLUMNS[d]} AS ${d}`);
+        const sql = `
+          SELECT ${[...dims, 'sum(cost) AS cost', 'count(*) AS requests', 'sum(input_tokens) AS inputTokens', 'sum(output_tokens) AS outputTokens',
+            'sum(cache_read_tokens) AS cacheReadTokens', 'sum(cache_write_tokens) AS cacheWriteTokens'].join(', ')}
+          FROM charges
+          WHERE day >= ? AND day <= ? ${query.accounts ? 'AND account IN (SELECT value FROM json_each(?))' : ''}
+          ${query.groupBy.length > 0 ? `GROUP BY ${query.groupBy.map((_, i) => i + 1).join(', ')}` : ''}
+          HAVING count(*) > 0`;
+        const params: unknown[] = [query.fromDay, query.toDay, ...(query.accounts ? [JSON.stringify(query.accounts)] : [])];
+        const rows = db.prepare(sql).all(...params) as ReportRow[];
+        // Sort in JS so the order is exactly groupReportRows' (UTF-16 code units), not SQLite's byte order.
+        return rows.sort((a, b) => {
+          for (const d of query.groupBy) {
+            const x = a[d] ?? '';
+            const y = b[d] ?? '';
+            if (x !== y) return x < y ? -1 : 1;
+          }
+          return 0;
+        });
+      });
+    },
+
+    async entries(query): Promise<LedgerEntry[]> {
+      return read('listing ledger entries', () =>
+        db.transaction((): LedgerEntry[] => {
+          const wanted = (kind: LedgerEntry['kind']): boolean => !query.kinds || query.kinds.includes(kind);
+          const account = query.account ?? null;
+          const out: LedgerEntry[] = [];
+          if (wanted('hold')) for (const r of q.allHolds.all(account, account) as HoldRow[]) out.push({ kind: 'hold', record: holdRecord(r) });
+          if (wanted('charge')) {
+            for (const r of q.allCharges.all(account, account) as ChargeRow[]) out.push({ kind: 'charge', record: chargeRecord(r), meta: JSON.parse(r.meta) as EntryMeta });
+          }
+          if (wanted('grant')) for (const r of q.allGrants.all(account, account) as GrantRow[]) out.push({ kind: 'grant', record: grantRecord(r) });
+          return out;
+        }).deferred(),
+      );
+    },
+
+    async getState<T>(key: string) {
+      return read('reading shared state', () => {
+        const value = q.getState.get(key) as string | undefined;
+        return value === undefined ? undefined : (JSON.parse(value) as T);
+      });
+    },
+
+    async setState(key, value) {
+      write('saving shared state', () => {
+        q.setState.run(key, JSON.stringify(value));
+        return { result: undefined, change: { kind: 'state', key } };
+      });
+    },
+
+    async tryLease({ name, owner, ttlMs, now }) {
+      return write('taking a lease', () => ({ result: q.takeLease.run(name, owner, now + ttlMs, owner, now).changes > 0 }));
+    },
+
+    async releaseLease({ name, owner }) {
+      write('releasing a lease', () => {
+        q.dropLease.run(name, owner);
+        return { result: undefined };
+      });
+    },
+
+    watch(listener) {
+      listeners.add(listener);
+      if (!closed) watcher.start();
+      return () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) watcher.stop();
+      };
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      watcher.stop();
+      listeners.clear();
+      db.close();
+    },
+  };
+}

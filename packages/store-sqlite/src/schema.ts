@@ -1,0 +1,136 @@
+import type Database from 'better-sqlite3';
+import { DrawdownError, ErrorCodes } from '@drawdown/core';
+
+/** Marks a file as a drawdown ledger (`PRAGMA application_id`), so we never adopt someone else's database. */
+export const APPLICATION_ID = 0x64726477; // "drdw"
+
+/**
+ * Versioned migrations, applied in order inside one write transaction. `PRAGMA user_version`
+ * records the last one applied. Never edit a released migration: add the next one.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE accounts (
+        account TEXT PRIMARY KEY,
+        overdraft INTEGER NOT NULL DEFAULT 0,
+        has_grants INTEGER NOT NULL DEFAULT 0
+      ) WITHOUT ROWID;
+
+      CREATE TABLE holds (
+        account TEXT NOT NULL,
+        key TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('held', 'settled', 'released')),
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        scopes TEXT NOT NULL,
+        day TEXT NOT NULL,
+        meta TEXT NOT NULL,
+        PRIMARY KEY (account, key)
+      ) WITHOUT ROWID;
+      -- Active holds are a range of this index (state = 'held' AND expires_at > now): expired and
+      -- settled holds are never read, however many there are.
+      CREATE INDEX holds_active ON holds (account, state, expires_at, amount);
+
+      CREATE TABLE charges (
+        account TEXT NOT NULL,
+        key TEXT NOT NULL,
+        cost INTEGER NOT NULL,
+        held INTEGER NOT NULL,
+        settled_at INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        overdraft INTEGER NOT NULL,
+        model TEXT,
+        route TEXT,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        meta TEXT NOT NULL,
+        PRIMARY KEY (account, key)
+      ) WITHOUT ROWID;
+      CREATE INDEX charges_by_day ON charges (day);
+
+      -- One row per grant a charge drew from, in drawdown order.
+      CREATE TABLE allocations (
+        account TEXT NOT NULL,
+        key TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        grant_id TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (account, key, seq)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE grants (
+        account TEXT NOT NULL,
+        grant_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('paid', 'promotional')),
+        priority INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        remaining INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        source TEXT,
+        PRIMARY KEY (account, grant_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX grants_with_funds ON grants (account) WHERE remaining > 0;
+
+      -- Settled spend per (account, scope): snapshots read these instead of summing charges.
+      CREATE TABLE rollups (
+        account TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        settled INTEGER NOT NULL,
+        PRIMARY KEY (account, scope)
+      ) WITHOUT ROWID;
+
+      CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+      CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+
+      -- Every change, tagged with the store object that wrote it, so watchers in other processes
+      -- can say what changed. Pruned to recent rows by the writers.
+      CREATE TABLE changes (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        writer TEXT NOT NULL,
+        account TEXT,
+        kind TEXT NOT NULL,
+        key TEXT
+      );
+    `,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+const incompatible = (file: string, message: string, data: Record<string, unknown> = {}): DrawdownError =>
+  new DrawdownError(ErrorCodes.STORE_INCOMPATIBLE, message, { data: { store: 'sqlite', file, ...data } });
+
+/**
+ * Reads the file's identity and version without writing anything, and refuses files this version
+ * must not touch: another application's database, or a ledger from a newer drawdown.
+ * Returns the version found (0 for a new, empty file).
+ */
+export function checkCompatible(db: Database.Database, file: string): number {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  const applicationId = db.pragma('application_id', { simple: true }) as number;
+  const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number;
+  if (applicationId !== APPLICATION_ID && (applicationId !== 0 || objects > 0 || version !== 0)) {
+    throw incompatible(file, `${file} is a SQLite database of another application (application_id ${applicationId}), not a drawdown ledger; it was left untouched. Point DRAWDOWN_DB at a drawdown ledger or a new file.`, { applicationId });
+  }
+  if (version > SCHEMA_VERSION) {
+    throw incompatible(file, `the drawdown ledger at ${file} has schema version ${version}, newer than this drawdown understands (${SCHEMA_VERSION}); it was left untouched. Upgrade drawdown to use it.`, { version, supported: SCHEMA_VERSION });
+  }
+  return version;
+}
+
+/** Applies pending migrations in one IMMEDIATE transaction; several processes may race here safely. */
+export function migrate(db: Database.Database, file: string): void {
+  db.transaction(() => {
+    const version = checkCompatible(db, file);
+    if (version === SCHEMA_VERSION) return;
+    for (const migration of MIGRATIONS) if (migration.version > version) db.exec(migration.sql);
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}

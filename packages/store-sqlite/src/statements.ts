@@ -1,0 +1,51 @@
+import type Database from 'better-sqlite3';
+
+type StatementName =
+  'hold' | 'insertHold' | 'setHoldState' | 'activeHolds' | 'charge' | 'insertCharge' | 'allocations' | 'insertAllocation' | 'account' | 'markHasGrants' | 'addOverdraft' | 'grant' | 'grantsWithFunds' | 'insertGrant' | 'drawGrant' | 'rollup' | 'addToRollup' | 'allHolds' | 'allCharges' | 'allGrants' | 'getState' | 'setState' | 'takeLease' | 'dropLease' | 'logChange' | 'pruneChanges' | 'changesSince' | 'lastChange';
+
+/** Every statement the ledger runs, prepared once per connection. */
+export function sqlStatements(db: Database.Database): Record<StatementName, Database.Statement> {
+  const p = (sql: string): Database.Statement => db.prepare(sql);
+  return {
+    hold: p('SELECT * FROM holds WHERE account = ? AND key = ?'),
+    insertHold: p(`INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?)`),
+    setHoldState: p('UPDATE holds SET state = ? WHERE account = ? AND key = ?'),
+    activeHolds: p(`SELECT coalesce(sum(amount), 0) AS sum, count(*) AS count FROM holds WHERE account = ? AND state = 'held' AND expires_at > ?`),
+
+    charge: p('SELECT * FROM charges WHERE account = ? AND key = ?'),
+    insertCharge: p(`INSERT INTO charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, meta)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    allocations: p('SELECT grant_id, amount FROM allocations WHERE account = ? AND key = ? ORDER BY seq'),
+    insertAllocation: p('INSERT INTO allocations (account, key, seq, grant_id, amount) VALUES (?, ?, ?, ?, ?)'),
+
+    account: p('SELECT overdraft, has_grants FROM accounts WHERE account = ?'),
+    markHasGrants: p(`INSERT INTO accounts (account, overdraft, has_grants) VALUES (?, 0, 1)
+      ON CONFLICT (account) DO UPDATE SET has_grants = 1, overdraft = overdraft - ?`),
+    addOverdraft: p(`INSERT INTO accounts (account, overdraft, has_grants) VALUES (?, ?, 1)
+      ON CONFLICT (account) DO UPDATE SET overdraft = overdraft + excluded.overdraft`),
+
+    grant: p('SELECT * FROM grants WHERE account = ? AND grant_id = ?'),
+    grantsWithFunds: p('SELECT * FROM grants WHERE account = ? AND remaining > 0 AND (expires_at IS NULL OR expires_at > ?)'),
+    insertGrant: p(`INSERT INTO grants (account, grant_id, kind, priority, amount, remaining, created_at, expires_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    drawGrant: p('UPDATE grants SET remaining = remaining - ? WHERE account = ? AND grant_id = ?'),
+
+    rollup: p('SELECT settled FROM rollups WHERE account = ? AND scope = ?').pluck(),
+    addToRollup: p(`INSERT INTO rollups (account, scope, settled) VALUES (?, ?, ?)
+      ON CONFLICT (account, scope) DO UPDATE SET settled = settled + excluded.settled RETURNING settled`).pluck(),
+
+    allHolds: p('SELECT * FROM holds WHERE ? IS NULL OR account = ? ORDER BY account, created_at, key'),
+    allCharges: p('SELECT * FROM charges WHERE ? IS NULL OR account = ? ORDER BY account, settled_at, key'),
+    allGrants: p('SELECT * FROM grants WHERE ? IS NULL OR account = ? ORDER BY account, created_at, grant_id'),
+
+    getState: p('SELECT value FROM state WHERE key = ?').pluck(),
+    setState: p('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+    takeLease: p(`INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
+      ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE leases.owner = ? OR leases.expires_at <= ?`),
+    dropLease: p('DELETE FROM leases WHERE name = ? AND owner = ?'),
+
+    logChange: p('INSERT INTO changes (writer, account, kind, key) VALUES (?, ?, ?, ?)'),
+    pruneChanges: p('DELETE FROM changes WHERE seq <= ?'),
+    changesSince: p('SELECT seq, writer, account, kind, key FROM changes WHERE seq > ? ORDER BY seq'),
+    lastChange: p('SELECT coalesce(max(seq), 0) FROM changes').pluck(),
+  };
+}

@@ -1,0 +1,5 @@
+export { createDrawdownMcpServer, type DrawdownMcpServerOptions } from './server.js';
+export { serveStdio, type ServeStdioOptions, type StdioHandle } from './stdio.js';
+export { McpErrorCodes, type McpErrorCode } from './errors.js';
+export { POOLS_URI, POOL_URI_TEMPLATE, poolUri } from './uris.js';
+export type { PoolView, PoolsView, RouteView, EntryView, LimitView, AutoReloadView, RoutePositionView } from './schemas.js';

@@ -1,0 +1,97 @@
+import type { Hub } from '@drawdown/core';
+import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { watchPoolResources } from './live-updates.js';
+import { scrubberFor } from './read-model.js';
+import { isPoolResource, registerPoolResources } from './resources.js';
+import { registerAddFunds } from './tools/add-funds.js';
+import type { ToolContext } from './tools/context.js';
+import { registerEstimateCost } from './tools/estimate-cost.js';
+import { registerPoolStatus } from './tools/pool-status.js';
+import { registerRateCard } from './tools/rate-card.js';
+import { registerSetAutoReload } from './tools/set-auto-reload.js';
+import { registerUsageReport } from './tools/usage-report.js';
+import { registerWhichPool } from './tools/which-pool.js';
+
+export interface DrawdownMcpServerOptions {
+  hub: Hub;
+  /** Offer `add_funds` and `set_auto_reload` (each still asks the user to confirm). Default false: they do not exist. */
+  writes?: boolean;
+  /** Server name clients show. Default `drawdown`. */
+  name?: string;
+  version?: string;
+}
+
+/** Internal knobs of the serving entries. */
+export interface InstanceOptions {
+  /**
+   * Push `resources/updated` from this instance. Off for per-request HTTP instances, whose updates
+   * go out through the handler's listen bus instead.
+   */
+  live?: boolean;
+}
+
+const MODERN_ERA_FROM = '2026-07-28';
+
+const INSTRUCTIONS =
+  'drawdown decides which pool pays for each Claude request (plan allowance, trial budget, credits, API key) and meters exact cost. ' +
+  'Use pool_status for balances, which_pool for who pays next and why, estimate_cost before large requests, usage_report for past spend, rate_card for prices. ' +
+  'All money is exact decimal USD strings.';
+
+/**
+ * Builds the MCP server for a hub: read-only tools, pool resources with live updates, and (when
+ * `writes` is on) the confirmed write tools. One instance serves one connection; the serving
+ * entries (`serveStdio`, `serveHttp`) call this per connection, and so can a host of its own.
+ */
+export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, instance: InstanceOptions = {}): McpServer {
+  const { hub } = options;
+  const server = new McpServer(
+    { name: options.name ?? 'drawdown', version: options.version ?? '0.0.0' },
+    { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
+  );
+  const scrub = scrubberFor(hub);
+  const context: ToolContext = { hub, scrub, logger: hub.logger };
+  registerPoolStatus(server, context);
+  registerUsageReport(server, context);
+  registerEstimateCost(server, context);
+  registerWhichPool(server, context);
+  registerRateCard(server, context);
+  if (options.writes === true) {
+    registerAddFunds(server, context);
+    registerSetAutoReload(server, context);
+  }
+  registerPoolResources(server, hub, scrub);
+  if (instance.live !== false) wireLiveUpdates(server, hub);
+  return server;
+}
+
+/**
+ * 2025-era clients subscribe per resource and get `resources/updated` only for what they asked for;
+ * on 2026-07-28 connections the serving entry routes every update onto the client's listen stream,
+ * filtered by the resources that stream asked for.
+ */
+function wireLiveUpdates(server: McpServer, hub: Hub): void {
+  const subscribed = new Set<string>();
+  server.server.setRequestHandler('resources/subscribe', (request) => {
+    const { uri } = request.params;
+    if (!isPoolResource(hub, uri)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `no resource "${uri}" to subscribe to; use drawdown://pools or drawdown://pools/{id}`);
+    subscribed.add(uri);
+    return {};
+  });
+  server.server.setRequestHandler('resources/unsubscribe', (request) => {
+    subscribed.delete(request.params.uri);
+    return {};
+  });
+  const modern = (): boolean => (server.server.getNegotiatedProtocolVersion() ?? '') >= MODERN_ERA_FROM;
+  const stop = watchPoolResources(hub, (uris) => {
+    if (!server.isConnected()) return;
+    for (const uri of uris) {
+      if (!modern() && !subscribed.has(uri)) continue;
+      server.server.sendResourceUpdated({ uri }).catch((error: unknown) => hub.logger.debug(`resources/updated for ${uri} not sent: ${String(error)}`));
+    }
+  });
+  const previous = server.server.onclose;
+  server.server.onclose = () => {
+    stop();
+    previous?.();
+  };
+}

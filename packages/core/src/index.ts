@@ -73,3 +73,4 @@ export {
   USER_OAUTH_TOKEN_VAR,
   type ChildEnvOptions,
 } from './child-env.js';
+export { payAsYouGo, isFundsRefusal, type PayAsYouGoOptions } from './pools/pay-as-you-go.js';

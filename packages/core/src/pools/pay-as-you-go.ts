@@ -1,0 +1,128 @@
+import { calendarWindow, formatResetTime } from '../calendar.js';
+import type { LimitSignal, Pool, PoolStatus } from '../contracts/pool.js';
+import type { DrawdownPlugin, PluginContext } from '../contracts/plugin.js';
+import type { CapLimit } from '../contracts/store.js';
+import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
+import { formatUsd, usd, type Nanos } from '../money.js';
+
+export interface PayAsYouGoOptions {
+  /** Pool id. Default `apiKey`. */
+  id?: string;
+  /** Our own monthly ceiling for this key, in USD; none when absent (the key's org limits still apply). */
+  monthlyCap?: string | number;
+  /** After the API refuses for lack of funds, how long the pool counts as exhausted before trying again. Default 10 minutes. */
+  cooldownMs?: number;
+}
+
+interface Refusal {
+  at: number;
+  reason: string;
+}
+
+/** Whether an error reply means the key's organisation cannot pay (not a transient failure). */
+export function isFundsRefusal(signal: LimitSignal): string | undefined {
+  if (signal.source !== 'error') return undefined;
+  if (signal.status === 402 || signal.errorType === 'billing_error') return 'the API key’s organisation is out of funds';
+  if (signal.status === 400 && /credit balance is too low/i.test(signal.message ?? '')) return 'credit balance is too low';
+  if (/enforced_spend_limit_reached/.test(signal.message ?? '')) return 'the organisation’s spend limit is reached';
+  return undefined;
+}
+
+/**
+ * An organisation's pay-as-you-go API key (pool kind `apiKey`): spend is metered and reported; an
+ * optional monthly cap is enforced by us; a funds refusal from the API marks the pool exhausted for
+ * a cool-down so the router moves on instead of hammering a key that cannot pay.
+ */
+export function payAsYouGo(options: PayAsYouGoOptions = {}) {
+  const id = options.id ?? 'apiKey';
+  const owner = `payAsYouGo("${id}")`;
+  let cap: Nanos | undefined;
+  if (options.monthlyCap !== undefined) {
+    try {
+      cap = usd(options.monthlyCap);
+    } catch {
+      throw invalidOption(owner, 'monthlyCap', `is ${JSON.stringify(options.monthlyCap)}, not a USD amount`, 'Write it like "250.00", or leave it out.');
+    }
+    if (cap <= 0) throw invalidOption(owner, 'monthlyCap', 'must be more than zero', 'Write it like "250.00", or leave it out.');
+  }
+  const cooldownMs = options.cooldownMs ?? 10 * 60_000;
+  if (!Number.isSafeInteger(cooldownMs) || cooldownMs < 0) throw invalidOption(owner, 'cooldownMs', `is ${String(cooldownMs)}`, 'Use milliseconds, like 600000.');
+  return { id, kind: 'pool', setup: (ctx: PluginContext) => ({ pool: payAsYouGoPool(ctx, id, cap, cooldownMs) }) } satisfies DrawdownPlugin;
+}
+
+function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, cooldownMs: number): Pool {
+  const stateKey = `payg:${id}`;
+  const monthLimit = (now: number): CapLimit & { resetsAt: number } => {
+    const month = calendarWindow('month', now, ctx.timeZone);
+    return { kind: 'cap', name: 'monthly cap', scope: month.key, cap: cap ?? Number.MAX_SAFE_INTEGER, resetsAt: month.end };
+  };
+  const activeRefusal = async (now: number): Promise<Refusal | undefined> => {
+    const refusal = await ctx.store.getState<Refusal>(stateKey);
+    return refusal && refusal.at + cooldownMs > now ? refusal : undefined;
+  };
+
+  return {
+    id,
+    kind: 'apiKey',
+    async status(): Promise<PoolStatus> {
+      const now = ctx.clock.now();
+      const limit = monthLimit(now);
+      const [snap, refusal] = await Promise.all([ctx.store.snapshot({ account: id, now, scopes: [limit.scope] }), activeRefusal(now)]);
+      const spent = snap.settled[limit.scope] ?? 0;
+      const capped = cap !== undefined && spent >= cap;
+      const reason = refusal ? refusal.reason : capped ? `monthly cap of ${formatUsd(cap!)} reached` : undefined;
+      const resetsAt = refusal ? refusal.at + cooldownMs : limit.resetsAt;
+      return {
+        id,
+        kind: 'apiKey',
+        state: reason ? 'exhausted' : 'available',
+        spent,
+        held: snap.held,
+        ...(cap !== undefined && { limit: cap, remaining: cap - spent - snap.held, utilization: Math.min(1, spent / cap) }),
+        ...((reason || cap !== undefined) && { resetsAt }),
+        summary: reason
+          ? `${reason}; retry ${formatResetTime(resetsAt, ctx.timeZone, now)}`
+          : `${formatUsd(spent)} spent this month${cap !== undefined ? ` of ${formatUsd(cap)}` : ''}`,
+        ...(reason && { reason }),
+      };
+    },
+    async reserve(input) {
+      const now = ctx.clock.now();
+      const refusal = await activeRefusal(now);
+      if (refusal) {
+        throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, `${id}: ${refusal.reason}`, { data: { poolId: id, limit: 'funds', resetsAt: refusal.at + cooldownMs } });
+      }
+      const limit = monthLimit(now);
+      const result = await ctx.store.reserve({
+        account: id,
+        key: input.key,
+        amount: input.amount,
+        ttlMs: input.ttlMs ?? ctx.holdTtlMs,
+        now,
+        limits: cap === undefined ? [] : [limit],
+        ...ctx.placement(now),
+        ...(input.meta && { meta: input.meta }),
+      });
+      if (!result.ok) {
+        throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, `${id}: monthly cap of ${formatUsd(cap!)} leaves ${formatUsd(Math.max(0, result.available))}, this request needs ${formatUsd(result.requested)}`, {
+          data: { poolId: id, limit: result.limit, available: result.available, requested: result.requested, resetsAt: limit.resetsAt },
+        });
+      }
+      return { key: input.key, amount: result.hold.amount, expiresAt: result.hold.expiresAt };
+    },
+    async settle(input) {
+      const now = ctx.clock.now();
+      const result = await ctx.store.settle({ account: id, key: input.key, cost: input.cost, now, ...ctx.placement(now), ...(input.meta && { meta: input.meta }) });
+      return { status: result.status, cost: result.charge.cost, overrun: Math.max(0, result.charge.cost - result.charge.held) };
+    },
+    async release(key) {
+      await ctx.store.release({ account: id, key, now: ctx.clock.now() });
+    },
+    async observe(signal) {
+      const reason = isFundsRefusal(signal);
+      if (!reason) return;
+      await ctx.store.setState(stateKey, { at: signal.at, reason } satisfies Refusal);
+      await ctx.refreshPool(id);
+    },
+  };
+}

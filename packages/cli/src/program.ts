@@ -1,6 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { describeFailure } from './cli-error.js';
+import { configCommand } from './commands/config.js';
 import { estimateCommand } from './commands/estimate.js';
+import { reportCommand } from './commands/report.js';
+import { statusCommand } from './commands/status.js';
+import { whichCommand } from './commands/which.js';
 import type { CliContext } from './context.js';
 import { processTerminal } from './render/terminal.js';
 
@@ -15,9 +19,16 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.term.note(text.trimEnd()),
       outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim()}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
     });
-  program.addCommand(estimateCommand(ctx));
+  program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
+  for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, configCommand]) program.addCommand(make(ctx));
   // Subcommands inherit the error handling so a bad flag anywhere exits the same way.
-  for (const command of program.commands) command.exitOverride().configureOutput(program.configureOutput());
+  const inherit = (parent: Command): void => {
+    for (const command of parent.commands) {
+      command.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+      inherit(command);
+    }
+  };
+  inherit(program);
   return program;
 }
 

@@ -1,0 +1,59 @@
+import { Command, Option } from 'commander';
+import { localDate, type ReportDimension } from '@drawdown/core';
+import { CliErrorCodes, cliError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { renderReport, reportCsv, reportJson, type ReportView } from '../render/report.js';
+import { withHub } from '../session.js';
+
+const dimensions: ReportDimension[] = ['day', 'model', 'pool', 'route'];
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function parseBy(value: string): ReportDimension[] {
+  const parts = value.split(',').map((p) => p.trim());
+  for (const part of parts) {
+    if (!dimensions.includes(part as ReportDimension)) {
+      throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--by "${part}" is not a report dimension`, `Use one or more of ${dimensions.join(', ')}, e.g. --by day or --by pool,model.`, { argument: 'by' });
+    }
+  }
+  return [...new Set(parts)] as ReportDimension[];
+}
+
+function checkDate(value: string, flag: string): string {
+  if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `${flag} "${value}" is not a date`, `Write it as YYYY-MM-DD, e.g. ${flag} 2026-11-01.`, { argument: flag.slice(2) });
+  }
+  return value;
+}
+
+function shiftDay(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+export function reportCommand(ctx: CliContext): Command {
+  return new Command('report')
+    .description('spend and tokens by day, model, pool or route over a range, with a chart')
+    .option('--by <dimensions>', 'day, model, pool or route (comma-separated for several)', 'day')
+    .option('--from <date>', 'first local date, YYYY-MM-DD (default: --days before --to)')
+    .option('--to <date>', 'last local date, YYYY-MM-DD (default: today in the configured time zone)')
+    .option('--days <n>', 'length of the range when --from is not given', '7')
+    .option('--pool <id...>', 'only these pools')
+    .addOption(new Option('--json', 'print JSON with exact decimal strings').conflicts('csv'))
+    .option('--csv', 'print CSV (one row per group, cost as an exact decimal)')
+    .action(async (options: { by: string; from?: string; to?: string; days: string; pool?: string[]; json?: boolean; csv?: boolean }, command: Command) => {
+      const groupBy = parseBy(options.by);
+      const days = Number(options.days);
+      if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
+        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--days "${options.days}" is not a number of days`, 'Use a whole number from 1 to 3660.', { argument: 'days' });
+      }
+      await withHub(ctx, command, async (hub) => {
+        const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(hub.clock.now(), hub.timeZone);
+        const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
+        if (fromDay > toDay) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--from ${fromDay} is after --to ${toDay}`, 'Swap them, or leave --from out to use --days.', { argument: 'from' });
+        const rows = await hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) });
+        const view: ReportView = { fromDay, toDay, groupBy, timeZone: hub.timeZone, rows };
+        if (options.json) ctx.term.out(JSON.stringify(reportJson(view), null, 2));
+        else if (options.csv) ctx.term.out(reportCsv(view));
+        else ctx.term.out(renderReport(view, ctx.term));
+      });
+    });
+}

@@ -1,0 +1,61 @@
+import type { DrawdownPlugin, ModelPriceInput } from '@drawdown/core';
+
+/** Where the ledger lives. Default: the embedded SQLite file. */
+export type StoreConfig =
+  | { kind: 'sqlite'; /** Database file; default: the user's data directory. */ file?: string }
+  | { kind: 'postgres'; connectionString: string; /** Schema for drawdown's tables. */ schema?: string }
+  | { kind: 'memory' };
+
+/** An auth strategy by kind; plugin options other than `kind` go to the plugin's factory as they are. */
+export type StrategyConfig =
+  | { kind: 'apiKey'; /** Variable the key is read from at use. Default ANTHROPIC_API_KEY. Keys never go in the file. */ envVar?: string }
+  | { kind: 'delegated'; [option: string]: unknown }
+  | { kind: 'oauth'; [option: string]: unknown };
+
+/** A pool by kind; options other than `kind` go to the plugin's factory as they are. */
+export type PoolConfig =
+  | { kind: 'budget'; amount: string | number; period?: 'lifetime' | 'day' | 'week' | 'month'; lowAt?: number; alertsAt?: number[]; label?: string }
+  | { kind: 'credits'; [option: string]: unknown }
+  | { kind: 'planAllowance'; [option: string]: unknown };
+
+export interface RouteEntryConfig {
+  id: string;
+  strategy: string;
+  pool: string;
+  requiresOptIn?: boolean;
+  optedIn?: boolean;
+  sticky?: boolean;
+  label?: string;
+}
+
+/** The shape of `drawdown.config.json` (and the default export of `drawdown.config.ts`). */
+export interface DrawdownConfig {
+  /** JSON schema reference; ignored. */
+  $schema?: string;
+  /** IANA zone for daily/weekly/monthly windows and reports. Default UTC. */
+  timeZone?: string;
+  store?: StoreConfig;
+  /** Auth strategies by id. */
+  strategies?: Record<string, StrategyConfig>;
+  /** Pools by id (distinct from strategy ids). */
+  pools?: Record<string, PoolConfig>;
+  /** Ordered route entries: which pool pays first, and what comes after. */
+  route?: RouteEntryConfig[];
+  rateCard?: { overrides?: ModelPriceInput[] };
+  /** Hold lifetime in ms. Default 15 minutes. */
+  holdTtlMs?: number;
+  /** Extra plugins (TypeScript configs only): your own pools or strategies, referenced by id in `route`. */
+  plugins?: DrawdownPlugin[];
+}
+
+/** One thing wrong with the configuration, with the path of the field. */
+export interface ConfigProblem {
+  /** Dotted path, e.g. `pools.trial.amount` or `route[1].pool`. */
+  path: string;
+  message: string;
+}
+
+/** Typed helper for `drawdown.config.ts`: `export default defineConfig({ ... })`. */
+export function defineConfig(config: DrawdownConfig): DrawdownConfig {
+  return config;
+}

@@ -1,0 +1,48 @@
+import { createHub, createRateCard, stderrLogger, type Hub, type Logger } from '@drawdown/core';
+import { CliErrorCodes, cliError } from '../cli-error.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { ConfigProblem } from '../config/types.js';
+import { planHub } from './plan.js';
+import { openStore } from './store.js';
+
+export function problemsError(problems: ConfigProblem[], file: string | undefined) {
+  const first = problems[0]!;
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
+  return cliError(
+    CliErrorCodes.INVALID_CONFIG,
+    `${file ?? 'the configuration'}: ${first.path} ${first.message}${more}`,
+    'Run "drawdown config check" to see every problem with its field path.',
+    { problems, ...(file !== undefined && { file }) },
+  );
+}
+
+/** Builds a hub from a loaded configuration: store, plugins, route. Throws one clear error for any problem. */
+export async function openHub(loaded: LoadedConfig, options: { env: NodeJS.ProcessEnv; cwd: string; logger?: Logger }): Promise<Hub> {
+  if (loaded.problems.length > 0) throw problemsError(loaded.problems, loaded.file);
+  const { config } = loaded;
+  const plan = await planHub(config, { env: options.env, cwd: options.cwd, ...(loaded.file !== undefined && { file: loaded.file }) });
+  if (plan.problems.length > 0) throw problemsError(plan.problems, loaded.file);
+  if (plan.plugins.length === 0) {
+    throw cliError(
+      CliErrorCodes.INVALID_CONFIG,
+      loaded.file === undefined ? 'no drawdown.config.json was found, so there are no pools to show' : `${loaded.file} defines no pools or strategies`,
+      loaded.file === undefined ? 'Create one with "drawdown config init", or point DRAWDOWN_CONFIG at yours.' : 'Add "strategies", "pools" and a "route"; "drawdown config init" writes a starting point.',
+      { searched: loaded.searched },
+    );
+  }
+  const store = await openStore(config.store);
+  try {
+    return await createHub({
+      store,
+      plugins: plan.plugins,
+      ...(plan.route && { route: plan.route }),
+      ...(config.timeZone !== undefined && { timeZone: config.timeZone }),
+      ...(config.holdTtlMs !== undefined && { holdTtlMs: config.holdTtlMs }),
+      ...(config.rateCard?.overrides && { rateCard: createRateCard({ overrides: config.rateCard.overrides }) }),
+      logger: options.logger ?? stderrLogger(),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}

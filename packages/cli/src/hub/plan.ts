@@ -1,0 +1,49 @@
+import * as path from 'node:path';
+import { isDrawdownError, type DrawdownPlugin, type RouteOptions } from '@drawdown/core';
+import type { ConfigProblem, DrawdownConfig } from '../config/types.js';
+import { poolFactories, strategyFactories, type Factory, type FactoryContext } from './plugin-kinds.js';
+
+export interface HubPlan {
+  plugins: DrawdownPlugin[];
+  route?: RouteOptions;
+  problems: ConfigProblem[];
+}
+
+const packageFor: Record<string, string> = {
+  delegated: '@drawdown/plugin-oauth',
+  oauth: '@drawdown/plugin-oauth',
+  planAllowance: '@drawdown/plugin-oauth',
+  credits: '@drawdown/plugin-credits',
+};
+
+/**
+ * Turns a validated configuration into plugins by calling each factory, which checks its own
+ * options. A factory's complaint becomes a problem at the option's path (`pools.credits.reload.threshold`).
+ */
+export async function planHub(config: DrawdownConfig, options: { env: NodeJS.ProcessEnv; file?: string; cwd: string }): Promise<HubPlan> {
+  const ctx: FactoryContext = { env: options.env, baseDir: options.file !== undefined ? path.dirname(options.file) : options.cwd };
+  const problems: ConfigProblem[] = [];
+  const plugins: DrawdownPlugin[] = [];
+  const build = async (section: 'strategies' | 'pools', factories: Record<string, Factory<never>>): Promise<void> => {
+    for (const [id, entry] of Object.entries(config[section] ?? {})) {
+      const { kind, ...rest } = entry as { kind: string };
+      const factory = factories[kind];
+      if (!factory) {
+        const pkg = packageFor[kind];
+        problems.push({ path: `${section}.${id}.kind`, message: `"${kind}" needs ${pkg ?? 'a plugin'}, which this drawdown cannot load` });
+        continue;
+      }
+      try {
+        plugins.push(await factory(id, rest as never, ctx));
+      } catch (error) {
+        if (!isDrawdownError(error)) throw error;
+        const field = (error.data as { field?: unknown }).field;
+        problems.push({ path: typeof field === 'string' ? `${section}.${id}.${field}` : `${section}.${id}`, message: error.message });
+      }
+    }
+  };
+  await build('strategies', strategyFactories);
+  await build('pools', poolFactories);
+  plugins.push(...(config.plugins ?? []));
+  return { plugins, ...(config.route && config.route.length > 0 && { route: { entries: config.route } }), problems };
+}

@@ -1,0 +1,39 @@
+import { memoryStore, type LedgerStore } from '@drawdown/core';
+import { defaultDatabasePath, sqliteStore } from '@drawdown/store-sqlite';
+import type { StoreConfig } from '../config/types.js';
+
+/** Opens the configured ledger store; the embedded SQLite file when nothing is configured. */
+export async function openStore(config: StoreConfig | undefined): Promise<LedgerStore> {
+  const store = config ?? { kind: 'sqlite' as const };
+  switch (store.kind) {
+    case 'memory':
+      return memoryStore();
+    case 'sqlite':
+      return sqliteStore({ file: store.file ?? defaultDatabasePath() });
+    case 'postgres':
+      throw new Error(`store ${store.kind} is not wired yet`);
+  }
+}
+
+/** Where the ledger is, for people (never prints a password). */
+export function describeStore(config: StoreConfig | undefined): string {
+  const store = config ?? { kind: 'sqlite' as const };
+  switch (store.kind) {
+    case 'memory':
+      return 'memory (nothing is kept after the command)';
+    case 'sqlite':
+      return `sqlite ${store.file ?? defaultDatabasePath()}`;
+    case 'postgres':
+      return `postgres ${redactUrl(store.connectionString)}${store.schema !== undefined ? ` schema ${store.schema}` : ''}`;
+  }
+}
+
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}

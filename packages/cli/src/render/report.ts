@@ -1,0 +1,115 @@
+import { formatUsd, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
+import { bar } from './bar.js';
+import { formatCount, renderTable } from './table.js';
+import { paint, type Terminal } from './terminal.js';
+
+const headers: Record<ReportDimension, string> = { day: 'Day', model: 'Model', pool: 'Pool', route: 'Route' };
+
+export interface ReportView {
+  fromDay: string;
+  toDay: string;
+  groupBy: ReportDimension[];
+  timeZone: string;
+  rows: ReportRow[];
+}
+
+const label = (row: ReportRow, groupBy: ReportDimension[]): string => groupBy.map((d) => row[d] ?? '—').join(' · ');
+const total = (rows: ReportRow[]) =>
+  rows.reduce(
+    (sum, row) => ({
+      cost: sum.cost + row.cost,
+      requests: sum.requests + row.requests,
+      inputTokens: sum.inputTokens + row.inputTokens,
+      outputTokens: sum.outputTokens + row.outputTokens,
+      cacheReadTokens: sum.cacheReadTokens + row.cacheReadTokens,
+      cacheWriteTokens: sum.cacheWriteTokens + row.cacheWriteTokens,
+    }),
+    { cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+  );
+
+/** Every local date from `from` to `to` inclusive (YYYY-MM-DD). */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end && days.length < 3660; t += 86_400_000) {
+    days.push(new Date(t).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+/** Rows for the chart: by day alone, every day of the range appears, so gaps show as gaps. */
+function chartRows(view: ReportView): ReportRow[] {
+  if (view.groupBy.length !== 1 || view.groupBy[0] !== 'day') return view.rows;
+  const byDay = new Map(view.rows.map((r) => [r.day, r]));
+  return daysBetween(view.fromDay, view.toDay).map(
+    (day) => byDay.get(day) ?? { day, cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+  );
+}
+
+/** Horizontal bar chart of cost, one bar per group, scaled to the largest. */
+export function renderCostChart(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
+  const rows = chartRows(view);
+  const labels = rows.map((r) => label(r, view.groupBy));
+  const costs = rows.map((r) => formatUsd(r.cost, { maxDecimals: 4 }));
+  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const costWidth = Math.max(...costs.map((c) => c.length));
+  const barWidth = Math.max(10, Math.min(50, term.width - labelWidth - costWidth - 14));
+  const max = Math.max(...rows.map((r) => r.cost), 1);
+  return rows
+    .map((row, i) => {
+      const drawn = bar(row.cost / max, barWidth);
+      return `${labels[i]!.padEnd(labelWidth)} │${paint(term, 'cyan', drawn)}${' '.repeat(barWidth - [...drawn].length)} ${costs[i]!.padStart(costWidth)}  ${formatCount(row.requests)} req`;
+    })
+    .join('\n');
+}
+
+export function renderReportTable(view: ReportView): string {
+  const sum = total(view.rows);
+  const cells = (row: Omit<ReportRow, ReportDimension>) => [
+    formatCount(row.requests),
+    formatCount(row.inputTokens),
+    formatCount(row.outputTokens),
+    formatCount(row.cacheReadTokens + row.cacheWriteTokens),
+    formatUsd(row.cost),
+  ];
+  return renderTable(
+    [
+      ...view.groupBy.map((d) => ({ header: headers[d] })),
+      { header: 'Requests', align: 'right' as const },
+      { header: 'Input', align: 'right' as const },
+      { header: 'Output', align: 'right' as const },
+      { header: 'Cache', align: 'right' as const },
+      { header: 'Cost', align: 'right' as const },
+    ],
+    view.rows.map((row) => [...view.groupBy.map((d) => row[d] ?? '—'), ...cells(row)]),
+    ['Total', ...view.groupBy.slice(1).map(() => ''), ...cells(sum)],
+  );
+}
+
+/** The full `drawdown report` screen: a title, the cost chart, then the table with totals. */
+export function renderReport(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
+  const title = paint(term, 'bold', `Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`);
+  if (view.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
+  return `${title}\n\n${renderCostChart(view, term)}\n\n${renderReportTable(view)}`;
+}
+
+export function reportJson(view: ReportView): unknown {
+  return {
+    fromDay: view.fromDay,
+    toDay: view.toDay,
+    groupBy: view.groupBy,
+    timeZone: view.timeZone,
+    totalUsd: toDecimalString(total(view.rows).cost),
+    rows: view.rows.map((row) => ({ ...row, costUsd: toDecimalString(row.cost) })),
+  };
+}
+
+const csvCell = (value: string | number): string => (typeof value === 'string' && /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : String(value));
+
+/** RFC 4180 CSV with exact decimal costs. */
+export function reportCsv(view: ReportView): string {
+  const header = [...view.groupBy, 'requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_usd'];
+  const lines = view.rows.map((row) =>
+    [...view.groupBy.map((d) => row[d] ?? ''), row.requests, row.inputTokens, row.outputTokens, row.cacheReadTokens, row.cacheWriteTokens, toDecimalString(row.cost)].map(csvCell).join(','),
+  );
+  return [header.join(','), ...lines].join('\r\n') + '\r\n';
+}

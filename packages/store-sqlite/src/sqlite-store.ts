@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { invalidOption, type LedgerStore } from '@drawdown/core';
+import { DrawdownError, ErrorCodes, invalidOption, type LedgerStore } from '@drawdown/core';
 import { defaultDatabasePath } from './default-path.js';
 import { storeError } from './errors.js';
 import { sqliteLedger } from './ledger.js';
 import { checkCompatible, migrate, SCHEMA_VERSION } from './schema.js';
-import { DrawdownError, ErrorCodes } from '@drawdown/core';
 
 export interface SqliteStoreOptions {
   /** The ledger file. Default: `DRAWDOWN_DB`, else `defaultDatabasePath()`. `:memory:` for a throwaway ledger. */
@@ -60,7 +59,8 @@ export function sqliteStore(options: SqliteStoreOptions = {}): LedgerStore {
       // In WAL mode NORMAL never corrupts and loses nothing when a process dies; only an OS crash
       // or power loss can roll back the last commits. That is what buys 20,000+ charges a second.
       db.pragma('synchronous = NORMAL');
-      migrate(db, file);
+      // A current file needs no write to open, so a read-only file still serves reads.
+      if (version < SCHEMA_VERSION) migrate(db, file);
     }
   } catch (error) {
     db?.close();

@@ -1,0 +1,107 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { usd } from '@drawdown/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultDatabasePath, sqliteStore } from '../src/index.js';
+import { SCHEMA_VERSION } from '../src/schema.js';
+import { ledgerFile, tempDir } from './helpers.js';
+
+const dir = tempDir();
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+const charge = { account: 'trial', key: 'k', cost: usd('1'), now: NOW, scopes: [], day: '2026-11-23' };
+
+describe('defaultDatabasePath', () => {
+  it('puts the ledger in XDG_DATA_HOME on Linux, falling back to ~/.local/share', () => {
+    expect(defaultDatabasePath({ XDG_DATA_HOME: '/data', HOME: '/home/u' }, 'linux')).toBe('/data/drawdown/ledger.sqlite');
+    expect(defaultDatabasePath({ HOME: '/home/u' }, 'linux')).toBe('/home/u/.local/share/drawdown/ledger.sqlite');
+  });
+
+  it('uses Application Support on macOS and LOCALAPPDATA on Windows', () => {
+    expect(defaultDatabasePath({ HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Application Support/drawdown/ledger.sqlite');
+    expect(defaultDatabasePath({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local', HOME: '/x' }, 'win32')).toBe(join('C:\\Users\\u\\AppData\\Local', 'drawdown', 'ledger.sqlite'));
+  });
+});
+
+describe('opening a ledger file', () => {
+  const saved = { DRAWDOWN_DB: process.env.DRAWDOWN_DB, XDG_DATA_HOME: process.env.XDG_DATA_HOME };
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('creates the default file, and its directory, in the user data directory when nothing is configured', async () => {
+    delete process.env.DRAWDOWN_DB;
+    process.env.XDG_DATA_HOME = join(dir, 'xdg');
+    const store = sqliteStore();
+    await store.settle(charge);
+    await store.close();
+    expect(existsSync(join(dir, 'xdg', 'drawdown', 'ledger.sqlite'))).toBe(true);
+  });
+
+  it('uses DRAWDOWN_DB when set, and keeps what was recorded across reopening', async () => {
+    process.env.DRAWDOWN_DB = join(dir, 'from-env', 'ledger.sqlite');
+    const first = sqliteStore();
+    await first.settle(charge);
+    await first.close();
+    const again = sqliteStore({ file: process.env.DRAWDOWN_DB });
+    expect((await again.snapshot({ account: 'trial', now: NOW })).settled.lifetime).toBe(usd('1'));
+    await again.close();
+  });
+
+  it.each([
+    [{ file: '' }, 'file'],
+    [{ busyTimeoutMs: -1 }, 'busyTimeoutMs'],
+    [{ watchIntervalMs: 0 }, 'watchIntervalMs'],
+    [{ readonly: 'yes' as unknown as boolean }, 'readonly'],
+  ])('refuses option %o naming the field', (options, field) => {
+    expect(() => sqliteStore(options)).toThrow(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field }) }));
+  });
+
+  it('refuses a ledger from a newer drawdown and leaves its bytes untouched', async () => {
+    const file = ledgerFile(dir);
+    await sqliteStore({ file }).close();
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    const before = readFileSync(file);
+    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', data: expect.objectContaining({ version: SCHEMA_VERSION + 1 }) }));
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('refuses a corrupt file and leaves its bytes untouched', () => {
+    const file = ledgerFile(dir);
+    writeFileSync(file, Buffer.from('this is not a database, just some bytes that went wrong '.repeat(200)));
+    const before = readFileSync(file);
+    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('corrupt') }));
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it("refuses another application's SQLite database and leaves its bytes untouched", () => {
+    const file = ledgerFile(dir);
+    const db = new Database(file);
+    db.exec('CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES (\'keep me\')');
+    db.close();
+    const before = readFileSync(file);
+    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('another application') }));
+    expect(readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('reads but refuses to write when opened read-only', async () => {
+    const file = ledgerFile(dir);
+    const writer = sqliteStore({ file });
+    await writer.settle(charge);
+    const reader = sqliteStore({ file, readonly: true });
+    expect((await reader.snapshot({ account: 'trial', now: NOW })).settled.lifetime).toBe(usd('1'));
+    await expect(reader.settle({ ...charge, key: 'other' })).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('read-only') });
+    await expect(reader.setState('x', 1)).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
+    await reader.close();
+    await writer.close();
+  });
+
+  it('refuses to open a missing file read-only', () => {
+    expect(() => sqliteStore({ file: join(dir, 'missing.sqlite'), readonly: true })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_UNAVAILABLE' }));
+  });
+});

@@ -5,4 +5,6 @@ export interface CliContext {
   term: Terminal;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Set by a command whose result is a failure it already printed (a failed check, a child's exit code). */
+  exitCode?: number;
 }

@@ -37,7 +37,7 @@ export async function runCli(args: string[], ctx: CliContext = { term: processTe
   const program = createProgram(ctx);
   try {
     await program.parseAsync(args, { from: 'user' });
-    return 0;
+    return ctx.exitCode ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     const { line, hint } = describeFailure(error);

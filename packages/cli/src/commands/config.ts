@@ -47,13 +47,11 @@ function checkCommand(ctx: CliContext): Command {
         ctx.term.out(`  store:      ${describeStore(c.store)}`);
         if (loaded.fromEnv.length > 0) ctx.term.out(`  from env:   ${loaded.fromEnv.join(', ')}`);
       } else {
-        ctx.term.out(`${paint(ctx.term, 'red', '✗')} ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n`);
+        ctx.term.out(`${paint(ctx.term, 'red', '✗')} ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n\n`);
         ctx.term.out(renderTable([{ header: 'Field' }, { header: 'Problem' }], problems.map((p) => [p.path, p.message])));
       }
-      if (problems.length > 0) {
-        // The problems are the output; exit non-zero without repeating them as an error line.
-        process.exitCode = 1;
-      }
+      // The problems are the output; exit non-zero without repeating them as an error line.
+      if (problems.length > 0) ctx.exitCode = 1;
     });
 }
 

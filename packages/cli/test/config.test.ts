@@ -1,0 +1,125 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeProject, trialConfig, type Project } from './project.js';
+import { runDrawdown } from './run-cli.js';
+
+let project: Project | undefined;
+afterEach(() => project?.remove());
+
+describe('drawdown config check', () => {
+  it('summarises a valid configuration: strategies, pools, route and store', async () => {
+    project = makeProject(trialConfig);
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`✓ ${project.file} is valid`);
+    expect(result.stdout).toMatch(/route:\s+trial → daily/);
+    expect(result.stdout).toMatch(new RegExp(`store:\\s+sqlite ${project.dir}/ledger\\.sqlite`));
+  });
+
+  it('lists every problem with its field path and exits non-zero', async () => {
+    project = makeProject({
+      timeZone: 'Mars/Olympus',
+      store: { kind: 'mysql' },
+      strategies: { bundled: { kind: 'apiKey', key: 'sk-ant-do-not-put-here' }, personal: { kind: 'telepathy' } },
+      pools: { trial: { kind: 'budget', amount: '-3' }, daily: { kind: 'budget', amount: '5', period: 'fortnight' } },
+      route: [{ id: 'trial', strategy: 'bundled', pool: 'trail' }, { id: 'trial', pool: 'daily' }],
+      colour: 'blue',
+    } as never);
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ ${project.file}: 10 problems`);
+    const lines = result.stdout.trimEnd().split('\n');
+    const fields = lines.slice(lines.findIndex((l) => l.startsWith('─')) + 1).map((line) => line.split(/\s{2,}/)[0]);
+    expect(fields).toEqual([
+      'colour',
+      'timeZone',
+      'store.kind',
+      'strategies.bundled.key',
+      'strategies.personal.kind',
+      'pools.trial.amount',
+      'pools.daily.period',
+      'route[0].pool',
+      'route[1].id',
+      'route[1].strategy',
+    ]);
+    // Even a misplaced secret is never echoed back.
+    expect(result.stdout + result.stderr).not.toContain('sk-ant-do-not-put-here');
+  });
+
+  it('reports the problems as JSON with --json', async () => {
+    project = makeProject({ ...trialConfig, pools: { ...trialConfig.pools, daily: { kind: 'budget', amount: '5', lowAt: 7 } } } as never);
+    const result = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir });
+    expect(result.code).toBe(1);
+    // lowAt is not checked by the CLI itself: the budget plugin's own validation names the field.
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, file: project.file, problems: [{ path: 'pools.daily.lowAt', message: expect.stringContaining('lowAt') }] });
+  });
+
+  it('fails with one line and a hint when the file is not valid JSON', async () => {
+    project = makeProject('{ "pools": { ');
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^drawdown: .*drawdown\.config\.json is not valid JSON: .*\nhint: Fix the syntax, then run "drawdown config check"\.\n$/);
+  });
+
+  it('finds the configuration in a parent directory, in DRAWDOWN_CONFIG, or via --config', async () => {
+    project = makeProject(trialConfig);
+    const nested = path.join(project.dir, 'src', 'deep');
+    (await import('node:fs')).mkdirSync(nested, { recursive: true });
+    const fromParent = await runDrawdown(['config', 'check'], { cwd: nested });
+    expect(fromParent.stdout).toContain(`✓ ${project.file} is valid`);
+    const other = path.join(project.dir, 'other.json');
+    writeFileSync(other, JSON.stringify({ ...trialConfig, route: [trialConfig.route![0]] }));
+    const fromEnv = await runDrawdown(['config', 'check'], { cwd: nested, env: { DRAWDOWN_CONFIG: other } });
+    expect(fromEnv.stdout).toContain(`✓ ${other} is valid`);
+    const fromFlag = await runDrawdown(['--config', other, 'config', 'check'], { cwd: nested });
+    expect(fromFlag.stdout).toContain(`✓ ${other} is valid`);
+    const missing = await runDrawdown(['--config', 'nope.json', 'status'], { cwd: nested });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/^drawdown: cannot read .*nope\.json: ENOENT/);
+  });
+
+  it("falls back to the user's configuration directory", async () => {
+    project = makeProject({}, 'unused.json');
+    const userDir = path.join(project.dir, 'xdg', 'drawdown');
+    (await import('node:fs')).mkdirSync(userDir, { recursive: true });
+    writeFileSync(path.join(userDir, 'drawdown.config.json'), JSON.stringify(trialConfig));
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') } });
+    expect(result.stdout).toContain(`✓ ${path.join(userDir, 'drawdown.config.json')} is valid`);
+  });
+
+  it('loads a TypeScript configuration with its own pool plugin', async () => {
+    project = makeProject(
+      `import { budget } from '@drawdown/core';
+export default {
+  store: { kind: 'memory' },
+  strategies: { key: { kind: 'apiKey' } },
+  plugins: [budget({ id: 'team', amount: '50', period: 'month' })],
+  route: [{ id: 'team', strategy: 'key', pool: 'team' }],
+};
+`,
+      'drawdown.config.ts',
+    );
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('(+ 1 plugin)');
+    const status = await runDrawdown(['status'], { cwd: project.dir });
+    expect(status.stdout).toMatch(/^team\s+budget\s+available/m);
+  });
+});
+
+describe('drawdown config init', () => {
+  it('writes a starting configuration that passes the check, and refuses to overwrite it', async () => {
+    project = makeProject({}, 'unused.json');
+    const first = await runDrawdown(['config', 'init'], { cwd: project.dir });
+    expect(first.code).toBe(0);
+    const file = path.join(project.dir, 'drawdown.config.json');
+    expect(existsSync(file)).toBe(true);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('route');
+    const check = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    expect(check.code).toBe(0);
+    const again = await runDrawdown(['config', 'init'], { cwd: project.dir });
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already exists\s.*\nhint: Pass --force/);
+  });
+});

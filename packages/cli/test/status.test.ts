@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { usd } from '@drawdown/core';
+import { makeProject, trialConfig, type Project } from './project.js';
+import { runDrawdown } from './run-cli.js';
+
+let project: Project | undefined;
+afterEach(() => project?.remove());
+
+describe('drawdown status', () => {
+  it('shows each pool with a usage bar, spend, what is left, caps, reset time and the active route entry', async () => {
+    project = makeProject(trialConfig);
+    // Another process spends $0.40 of the $1 trial through the same SQLite ledger.
+    await project.withHub(async (hub) => {
+      await hub.charge({ requestId: 'msg_1', entry: 'trial', model: 'claude-sonnet-4-5', cost: usd('0.40') });
+    });
+    const result = await runDrawdown(['status'], { cwd: project.dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    const trial = lines.find((l) => l.startsWith('trial '))!;
+    expect(trial).toMatch(/budget\s+available\s+█{8}░{12}\s+40%\s+\$0\.40\s+\$0\.60\s+trial \$1\.00\s+—\s+▶ trial$/);
+    const daily = lines.find((l) => l.startsWith('daily '))!;
+    expect(daily).toMatch(/available\s+░{20}\s+0%\s+\$0\.00\s+\$5\.00\s+daily budget \$5\.00\s+\w{3} \d+, 12am \(UTC\)\s+daily$/);
+    expect(result.stdout).toContain('Next request: trial (bundled → trial). When it runs out, daily pays');
+    expect(result.stdout).toContain(`sqlite ${project.dir}/ledger.sqlite`);
+  });
+
+  it('marks a spent trial as left for good and the next entry as active', async () => {
+    project = makeProject(trialConfig);
+    await project.withHub(async (hub) => {
+      await hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('1.00') });
+    });
+    const result = await runDrawdown(['status'], { cwd: project.dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').find((l) => l.startsWith('trial '))).toMatch(/exhausted\s+█{20}\s+100%\s+\$1\.00\s+\$0\.00/);
+    expect(result.stdout.split('\n').find((l) => l.startsWith('daily '))).toMatch(/▶ daily$/);
+    expect(result.stdout).toContain('Next request: daily');
+  });
+
+  it('prints JSON where every amount also has an exact decimal string', async () => {
+    project = makeProject(trialConfig);
+    await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.0735') }));
+    const result = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout) as { timeZone: string; pools: Array<Record<string, unknown>>; route: { next: { entryId: string } } };
+    const trial = json.pools.find((p) => p.id === 'trial')!;
+    expect(trial).toMatchObject({ spent: 73_500_000, spentUsd: '0.0735', remainingUsd: '0.9265', limitUsd: '1', state: 'available' });
+    expect(json.route.next.entryId).toBe('trial');
+    expect(json.timeZone).toBe('UTC');
+  });
+
+  it('never prints the key of a strategy, in the table or the JSON', async () => {
+    project = makeProject(trialConfig);
+    const env = { APP_TRIAL_KEY: 'sk-ant-secret-value-123' };
+    const table = await runDrawdown(['status'], { cwd: project.dir, env });
+    const json = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
+    expect(table.code).toBe(0);
+    expect(json.code).toBe(0);
+    expect(table.stdout + table.stderr + json.stdout + json.stderr).not.toContain('sk-ant-secret-value-123');
+  });
+
+  it('fails with one line and a hint when no configuration exists', async () => {
+    project = makeProject({}, 'unrelated.json');
+    const result = await runDrawdown(['status'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir } });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^drawdown: no drawdown\.config\.json was found, so there are no pools to show \(DRAWDOWN_CLI_INVALID_CONFIG\)\nhint: Create one with "drawdown config init"/);
+  });
+
+  it('fails with one line naming the first problem and a hint when the configuration is invalid', async () => {
+    project = makeProject({ ...trialConfig, pools: { trial: { kind: 'budget', amount: 'ten' } } } as never);
+    const result = await runDrawdown(['status'], { cwd: project.dir });
+    expect(result.code).not.toBe(0);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/pools\.trial\.amount is "ten", not a USD amount.*\(and 1 more\)/);
+    expect(lines[1]).toBe('hint: Run "drawdown config check" to see every problem with its field path.');
+  });
+
+  it('uses the ledger named by DRAWDOWN_DB over the one in the file', async () => {
+    project = makeProject(trialConfig);
+    const other = `${project.dir}/other.sqlite`;
+    await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.25') }), { DRAWDOWN_DB: other });
+    const result = await runDrawdown(['status', '--json'], { cwd: project.dir, env: { DRAWDOWN_DB: other } });
+    expect(result.code).toBe(0);
+    expect((JSON.parse(result.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find((p) => p.id === 'trial')!.spentUsd).toBe('0.25');
+    const fileLedger = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    expect((JSON.parse(fileLedger.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find((p) => p.id === 'trial')!.spentUsd).toBe('0');
+  });
+});

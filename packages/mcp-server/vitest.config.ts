@@ -3,5 +3,13 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['source'] },
   ssr: { resolve: { conditions: ['source'] } },
-  test: { name: 'mcp-server', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  test: {
+    name: 'mcp-server',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // eventsource (under the SDK client) also publishes a `source` condition pointing at TypeScript;
+    // inlining lets vite compile it instead of handing Node a .ts file.
+    server: { deps: { inline: [/@modelcontextprotocol\/client/, 'eventsource', 'eventsource-parser'] } },
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
 });

@@ -3,3 +3,4 @@ export { serveStdio, type ServeStdioOptions, type StdioHandle } from './stdio.js
 export { McpErrorCodes, type McpErrorCode } from './errors.js';
 export { POOLS_URI, POOL_URI_TEMPLATE, poolUri } from './uris.js';
 export type { PoolView, PoolsView, RouteView, EntryView, LimitView, AutoReloadView, RoutePositionView } from './schemas.js';
+export { serveHttp, type ServeHttpOptions, type HttpHandle } from './http.js';

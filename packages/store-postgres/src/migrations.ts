@@ -1,0 +1,245 @@
+/**
+ * Versioned migrations for one schema (`S` stands for the quoted schema name; `CHANNEL` for the
+ * NOTIFY channel literal). Never edit a released migration: add the next one.
+ *
+ * Atomicity: every mutation is one call of a PL/pgSQL function, so it is one statement and one
+ * transaction, and it first takes the account row's lock (`SELECT ... FOR UPDATE`). All
+ * mutations of one account therefore run one after another, on every host, and each statement
+ * after the lock sees everything committed before it (READ COMMITTED takes a fresh snapshot per
+ * statement). No serialization failures, so no retries; the lock is held only for the few
+ * microseconds the function runs inside the server, not across network round trips.
+ * `pg_notify` in the same transaction announces the change only if it commits.
+ */
+export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
+  {
+    version: 1,
+    sql: `
+CREATE TABLE S.accounts (
+  account text PRIMARY KEY,
+  overdraft bigint NOT NULL DEFAULT 0,
+  has_grants boolean NOT NULL DEFAULT false
+);
+
+CREATE TABLE S.holds (
+  account text NOT NULL,
+  key text NOT NULL,
+  amount bigint NOT NULL,
+  state text NOT NULL CHECK (state IN ('held', 'settled', 'released')),
+  created_at bigint NOT NULL,
+  expires_at bigint NOT NULL,
+  scopes text[] NOT NULL,
+  day text NOT NULL,
+  meta jsonb NOT NULL,
+  PRIMARY KEY (account, key)
+);
+CREATE INDEX holds_active ON S.holds (account, state, expires_at) INCLUDE (amount);
+
+CREATE TABLE S.charges (
+  account text NOT NULL,
+  key text NOT NULL,
+  cost bigint NOT NULL,
+  held bigint NOT NULL,
+  settled_at bigint NOT NULL,
+  day text NOT NULL,
+  overdraft bigint NOT NULL,
+  model text,
+  route text,
+  input_tokens bigint NOT NULL,
+  output_tokens bigint NOT NULL,
+  cache_read_tokens bigint NOT NULL,
+  cache_write_tokens bigint NOT NULL,
+  meta jsonb NOT NULL,
+  PRIMARY KEY (account, key)
+);
+CREATE INDEX charges_by_day ON S.charges (day);
+
+CREATE TABLE S.allocations (
+  account text NOT NULL,
+  key text NOT NULL,
+  seq int NOT NULL,
+  grant_id text NOT NULL,
+  amount bigint NOT NULL,
+  PRIMARY KEY (account, key, seq)
+);
+
+CREATE TABLE S.grants (
+  account text NOT NULL,
+  grant_id text NOT NULL,
+  kind text NOT NULL CHECK (kind IN ('paid', 'promotional')),
+  priority int NOT NULL,
+  amount bigint NOT NULL,
+  remaining bigint NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint,
+  source text,
+  PRIMARY KEY (account, grant_id)
+);
+CREATE INDEX grants_with_funds ON S.grants (account) WHERE remaining > 0;
+
+CREATE TABLE S.rollups (
+  account text NOT NULL,
+  scope text NOT NULL,
+  settled bigint NOT NULL,
+  PRIMARY KEY (account, scope)
+);
+
+CREATE TABLE S.state (key text PRIMARY KEY, value jsonb NOT NULL);
+CREATE TABLE S.leases (name text PRIMARY KEY, owner text NOT NULL, expires_at bigint NOT NULL);
+
+-- Takes the account's lock: every mutation of one account runs after the previous one committed.
+CREATE FUNCTION S.lock_account(p_account text) RETURNS S.accounts LANGUAGE plpgsql AS $fn$
+DECLARE a S.accounts;
+BEGIN
+  INSERT INTO S.accounts (account) VALUES (p_account) ON CONFLICT DO NOTHING;
+  SELECT * INTO a FROM S.accounts WHERE account = p_account FOR UPDATE;
+  RETURN a;
+END $fn$;
+
+CREATE FUNCTION S.announce(p_writer text, p_account text, p_kind text, p_key text) RETURNS void LANGUAGE sql AS $fn$
+  SELECT pg_notify(CHANNEL, json_build_object('w', p_writer, 'a', p_account, 'k', p_kind, 'key', left(p_key, 2000))::text);
+$fn$;
+
+CREATE FUNCTION S.live_grants(p_account text, p_now bigint) RETURNS SETOF S.grants LANGUAGE sql STABLE AS $fn$
+  -- Drawdown order (compareGrants): priority, soonest expiry, promotional first, oldest, grant id.
+  SELECT * FROM S.grants
+  WHERE account = p_account AND remaining > 0 AND (expires_at IS NULL OR expires_at > p_now)
+  ORDER BY priority, coalesce(expires_at, 9007199254740991), (kind = 'promotional') DESC, created_at, grant_id COLLATE "C";
+$fn$;
+
+CREATE FUNCTION S.reserve(p_writer text, p_account text, p_key text, p_amount bigint, p_ttl bigint, p_now bigint,
+                          p_limits jsonb, p_scopes text[], p_day text, p_meta jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  a S.accounts; h S.holds; c S.charges; v_held bigint; lim jsonb; avail bigint;
+BEGIN
+  a := S.lock_account(p_account);
+  SELECT * INTO h FROM S.holds WHERE account = p_account AND key = p_key;
+  IF FOUND THEN
+    RETURN jsonb_build_object('ok', true, 'replayed', true, 'hold', jsonb_build_object(
+      'account', h.account, 'key', h.key, 'amount', h.amount, 'state', h.state, 'createdAt', h.created_at, 'expiresAt', h.expires_at));
+  END IF;
+  SELECT * INTO c FROM S.charges WHERE account = p_account AND key = p_key;
+  IF FOUND THEN
+    RETURN jsonb_build_object('ok', true, 'replayed', true, 'hold', jsonb_build_object(
+      'account', c.account, 'key', c.key, 'amount', c.held, 'state', 'settled', 'createdAt', c.settled_at, 'expiresAt', c.settled_at));
+  END IF;
+  SELECT coalesce(sum(amount), 0) INTO v_held FROM S.holds WHERE account = p_account AND state = 'held' AND expires_at > p_now;
+  FOR lim IN SELECT * FROM jsonb_array_elements(p_limits) LOOP
+    IF lim->>'kind' = 'cap' THEN
+      avail := (lim->>'cap')::bigint - coalesce((SELECT settled FROM S.rollups WHERE account = p_account AND scope = lim->>'scope'), 0) - v_held;
+    ELSE
+      avail := coalesce((SELECT sum(remaining) FROM S.live_grants(p_account, p_now)), 0) - a.overdraft - v_held;
+    END IF;
+    IF p_amount > avail THEN
+      RETURN jsonb_build_object('ok', false, 'limit', lim->>'name', 'available', avail, 'requested', p_amount, 'resetsAt', lim->'resetsAt');
+    END IF;
+  END LOOP;
+  INSERT INTO S.holds (account, key, amount, state, created_at, expires_at, scopes, day, meta)
+  VALUES (p_account, p_key, p_amount, 'held', p_now, p_now + p_ttl, p_scopes, p_day, p_meta);
+  PERFORM S.announce(p_writer, p_account, 'reserve', p_key);
+  RETURN jsonb_build_object('ok', true, 'replayed', false, 'hold', jsonb_build_object(
+    'account', p_account, 'key', p_key, 'amount', p_amount, 'state', 'held', 'createdAt', p_now, 'expiresAt', p_now + p_ttl));
+END $fn$;
+
+CREATE FUNCTION S.charge_json(c S.charges) RETURNS jsonb LANGUAGE sql STABLE AS $fn$
+  SELECT jsonb_build_object('account', c.account, 'key', c.key, 'cost', c.cost, 'held', c.held, 'settledAt', c.settled_at, 'day', c.day,
+    'overdraft', c.overdraft, 'allocations',
+    coalesce((SELECT jsonb_agg(jsonb_build_object('grantId', grant_id, 'amount', amount) ORDER BY seq) FROM S.allocations WHERE account = c.account AND key = c.key), '[]'::jsonb));
+$fn$;
+
+CREATE FUNCTION S.totals(p_account text, p_scopes text[]) RETURNS jsonb LANGUAGE sql STABLE AS $fn$
+  SELECT coalesce(jsonb_object_agg(s.scope, coalesce(r.settled, 0)), '{}'::jsonb)
+  FROM unnest(p_scopes) AS s(scope) LEFT JOIN S.rollups r ON r.account = p_account AND r.scope = s.scope;
+$fn$;
+
+CREATE FUNCTION S.settle(p_writer text, p_account text, p_key text, p_cost bigint, p_now bigint,
+                         p_meta jsonb, p_scopes text[], p_day text) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  a S.accounts; h S.holds; c S.charges; g S.grants; v_scopes text[]; v_meta jsonb; due bigint := p_cost; take bigint;
+  v_seq int := 0; v_over bigint := 0; v_totals jsonb;
+BEGIN
+  a := S.lock_account(p_account);
+  SELECT * INTO h FROM S.holds WHERE account = p_account AND key = p_key;
+  v_scopes := CASE WHEN h.key IS NOT NULL THEN h.scopes ELSE coalesce(p_scopes, '{}') END;
+  v_scopes := array_prepend('lifetime', array_remove(v_scopes, 'lifetime'));
+  SELECT * INTO c FROM S.charges WHERE account = p_account AND key = p_key;
+  IF FOUND THEN
+    RETURN jsonb_build_object('status', 'duplicate', 'charge', S.charge_json(c), 'totals', S.totals(p_account, v_scopes));
+  END IF;
+  -- Draw the cost from grants in drawdown order; what no grant covers is overdraft.
+  IF a.has_grants THEN
+    FOR g IN SELECT * FROM S.live_grants(p_account, p_now) LOOP
+      EXIT WHEN due <= 0;
+      take := least(due, g.remaining);
+      UPDATE S.grants SET remaining = remaining - take WHERE account = p_account AND grant_id = g.grant_id;
+      INSERT INTO S.allocations (account, key, seq, grant_id, amount) VALUES (p_account, p_key, v_seq, g.grant_id, take);
+      v_seq := v_seq + 1;
+      due := due - take;
+    END LOOP;
+    v_over := due;
+    IF v_over > 0 THEN UPDATE S.accounts SET overdraft = overdraft + v_over WHERE account = p_account; END IF;
+  END IF;
+  v_meta := coalesce(h.meta, '{}'::jsonb) || coalesce(p_meta, '{}'::jsonb);
+  INSERT INTO S.charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, meta)
+  VALUES (p_account, p_key, p_cost, coalesce(h.amount, 0), p_now, coalesce(h.day, p_day, ''), v_over, v_meta->>'model', v_meta->>'route',
+          coalesce((v_meta->>'inputTokens')::bigint, 0), coalesce((v_meta->>'outputTokens')::bigint, 0),
+          coalesce((v_meta->>'cacheReadTokens')::bigint, 0), coalesce((v_meta->>'cacheWriteTokens')::bigint, 0), v_meta)
+  RETURNING * INTO c;
+  WITH added AS (
+    INSERT INTO S.rollups (account, scope, settled) SELECT DISTINCT p_account, s, p_cost FROM unnest(v_scopes) AS s
+    ON CONFLICT (account, scope) DO UPDATE SET settled = S.rollups.settled + excluded.settled
+    RETURNING scope, settled
+  ) SELECT jsonb_object_agg(scope, settled) INTO v_totals FROM added;
+  IF h.key IS NOT NULL THEN UPDATE S.holds SET state = 'settled' WHERE account = p_account AND key = p_key; END IF;
+  PERFORM S.announce(p_writer, p_account, 'settle', p_key);
+  RETURN jsonb_build_object('status', 'settled', 'charge', S.charge_json(c), 'totals', v_totals);
+END $fn$;
+
+CREATE FUNCTION S.release(p_writer text, p_account text, p_key text) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE h S.holds;
+BEGIN
+  PERFORM S.lock_account(p_account);
+  IF EXISTS (SELECT 1 FROM S.charges WHERE account = p_account AND key = p_key) THEN
+    RETURN jsonb_build_object('status', 'already_settled', 'amount', 0);
+  END IF;
+  SELECT * INTO h FROM S.holds WHERE account = p_account AND key = p_key;
+  IF NOT FOUND THEN RETURN jsonb_build_object('status', 'not_found', 'amount', 0); END IF;
+  IF h.state = 'released' THEN RETURN jsonb_build_object('status', 'already_released', 'amount', 0); END IF;
+  UPDATE S.holds SET state = 'released' WHERE account = p_account AND key = p_key;
+  PERFORM S.announce(p_writer, p_account, 'release', p_key);
+  RETURN jsonb_build_object('status', 'released', 'amount', h.amount);
+END $fn$;
+
+CREATE FUNCTION S.add_grant(p_writer text, p_account text, p_grant_id text, p_amount bigint, p_kind text, p_priority int,
+                            p_expires_at bigint, p_now bigint, p_source text) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE a S.accounts; g S.grants; repay bigint;
+BEGIN
+  a := S.lock_account(p_account);
+  SELECT * INTO g FROM S.grants WHERE account = p_account AND grant_id = p_grant_id;
+  IF FOUND THEN RETURN jsonb_build_object('status', 'duplicate', 'grant', to_jsonb(g)); END IF;
+  -- Funds added while overdrawn pay the overdraft first.
+  repay := least(a.overdraft, p_amount);
+  UPDATE S.accounts SET has_grants = true, overdraft = overdraft - repay WHERE account = p_account;
+  INSERT INTO S.grants (account, grant_id, kind, priority, amount, remaining, created_at, expires_at, source)
+  VALUES (p_account, p_grant_id, p_kind, p_priority, p_amount, p_amount - repay, p_now, p_expires_at, p_source)
+  RETURNING * INTO g;
+  PERFORM S.announce(p_writer, p_account, 'grant', p_grant_id);
+  RETURN jsonb_build_object('status', 'added', 'grant', to_jsonb(g));
+END $fn$;
+
+CREATE FUNCTION S.set_state(p_writer text, p_key text, p_value jsonb) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO S.state (key, value) VALUES (p_key, p_value) ON CONFLICT (key) DO UPDATE SET value = excluded.value;
+  PERFORM S.announce(p_writer, NULL, 'state', p_key);
+END $fn$;
+`,
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+
+/** The NOTIFY channel of a schema: hosts sharing a schema hear each other, other schemas stay apart. */
+export const channelOf = (schema: string): string => `drawdown:${schema}`;
+
+/** A migration's SQL for one schema. `schema` is validated as a plain identifier before it gets here. */
+export const migrationSql = (sql: string, schema: string): string =>
+  sql.replaceAll(/\bS\./g, `"${schema}".`).replaceAll('CHANNEL', `'${channelOf(schema)}'`);

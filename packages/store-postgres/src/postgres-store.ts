@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import {
+  DrawdownError,
+  ErrorCodes,
+  invalidOption,
+  type AccountSnapshot,
+  type ChargeRecord,
+  type EntryMeta,
+  type GrantRecord,
+  type GrantResult,
+  type HoldRecord,
+  type LedgerChange,
+  type LedgerEntry,
+  type LedgerStore,
+  type ReleaseResult,
+  type ReportDimension,
+  type ReportRow,
+  type ReserveResult,
+  type SettleResult,
+} from '@drawdown/core';
+import { storeError } from './errors.js';
+import { createListener } from './listener.js';
+import { migrate } from './migrate.js';
+
+export interface PostgresStoreOptions {
+  /** `postgres://user@host:5432/db`. Ignored when `pool` is given. Default: `DRAWDOWN_POSTGRES_URL`. */
+  connectionString?: string;
+  /** Your own pool; the store never ends it. */
+  pool?: pg.Pool;
+  /** Schema that holds the ledger (created if missing). Default `drawdown`. */
+  schema?: string;
+  /** LISTEN for changes made by other hosts so `watch()` reports them as `remote`. Default true. */
+  listen?: boolean;
+}
+
+const OWNER = 'postgresStore';
+
+interface GrantRow {
+  account: string;
+  grant_id: string;
+  kind: GrantRecord['kind'];
+  priority: number;
+  amount: number | string;
+  remaining: number | string;
+  created_at: number | string;
+  expires_at: number | string | null;
+  source: string | null;
+}
+
+const REPORT_COLUMNS: Record<ReportDimension, string> = {
+  day: 'day',
+  model: "coalesce(model, 'unknown')",
+  pool: 'account',
+  route: "coalesce(route, 'direct')",
+};
+
+const grantRecord = (r: GrantRow): GrantRecord => ({
+  account: r.account,
+  grantId: r.grant_id,
+  kind: r.kind,
+  priority: r.priority,
+  amount: Number(r.amount),
+  remaining: Number(r.remaining),
+  createdAt: Number(r.created_at),
+  ...(r.expires_at !== null && { expiresAt: Number(r.expires_at) }),
+  ...(r.source !== null && { source: r.source }),
+});
+
+const holdRecord = (r: Record<string, unknown>): HoldRecord => ({
+  account: r.account as string,
+  key: r.key as string,
+  amount: Number(r.amount),
+  state: r.state as HoldRecord['state'],
+  createdAt: Number(r.createdAt ?? r.created_at),
+  expiresAt: Number(r.expiresAt ?? r.expires_at),
+});
+
+function validate(options: PostgresStoreOptions): { schema: string; listen: boolean; connectionString?: string } {
+  if (options === null || typeof options !== 'object') throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { connectionString } or { pool }.');
+  const schema = options.schema ?? 'drawdown';
+  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw invalidOption(OWNER, 'schema', `is ${JSON.stringify(schema)}`, 'Use lower-case letters, digits and "_" (at most 63), like "drawdown".');
+  }
+  const listen = options.listen ?? true;
+  if (typeof listen !== 'boolean') throw invalidOption(OWNER, 'listen', `is ${JSON.stringify(listen)}`, 'Use true or false.');
+  if (options.pool !== undefined) {
+    if (!(options.pool instanceof pg.Pool)) throw invalidOption(OWNER, 'pool', 'is not a pg.Pool', 'Pass new pg.Pool({ connectionString }) or use connectionString.');
+    return { schema, listen };
+  }
+  const connectionString = options.connectionString ?? process.env.DRAWDOWN_POSTGRES_URL;
+  if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
+    // Never echo the value: it may carry a password.
+    throw invalidOption(OWNER, 'connectionString', 'is missing or not a postgres:// URL', 'Pass connectionString: "postgres://user@host:5432/db", set DRAWDOWN_POSTGRES_URL, or pass pool.');
+  }
+  return { schema, listen, connectionString };
+}
+
+/**
+ * The shared ledger for pools used from many machines. Runs migrations (refusing a schema from a
+ * newer drawdown), then serves the store contract with one PL/pgSQL call per mutation that
+ * locks the account row first, so check-and-reserve is atomic across every host. Changes are
+ * announced with NOTIFY in the same transaction and delivered to `watch()` on every host.
+ */
+export async function postgresStore(options: PostgresStoreOptions): Promise<LedgerStore> {
+  const { schema, listen, connectionString } = validate(options);
+  const ownsPool = options.pool === undefined;
+  const pool = options.pool ?? new pg.Pool({ connectionString, max: 16, allowExitOnIdle: true });
+  const writer = randomUUID();
+  const listeners = new Set<(change: LedgerChange) => void>();
+  const S = `"${schema}"`;
+  let closed = false;
+
+  const deliver = (change: LedgerChange): void => {
+    for (const listener of listeners) {
+      try {
+        listener(change);
+      } catch {
+        // A watcher's failure must not undo or block a stored change.
+      }
+    }
+  };
+  // A pool's idle clients can fail (server restart); without a handler that would crash the process.
+  const onPoolError = (): void => {};
+  pool.on('error', onPoolError);
+  const listener = listen
+    ? createListener({ pool, schema, writer, deliver, onError: () => {} })
+    : undefined;
+
+  try {
+    await migrate(pool, schema);
+    await listener?.start();
+  } catch (error) {
+    await listener?.stop();
+    pool.off('error', onPoolError);
+    if (ownsPool) await pool.end().catch(() => {});
+    throw storeError(error, schema, 'opening the ledger');
+  }
+
+  async function query<R extends pg.QueryResultRow>(doing: string, text: string, values: unknown[] = []): Promise<R[]> {
+    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the PostgreSQL store for schema "${schema}" was closed`, { data: { store: 'postgres', schema } });
+    try {
+      return (await pool.query<R>(text, values)).rows;
+    } catch (error) {
+      throw storeError(error, schema, doing);
+    }
+  }
+
+  /** Calls one ledger function; its change was committed (and NOTIFY sent) when this returns. */
+  async function call<T>(doing: string, fn: string, values: unknown[], change?: (result: T) => Omit<LedgerChange, 'origin'> | undefined): Promise<T> {
+    const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
+    const rows = await query<{ r: T }>(doing, `SELECT ${S}.${fn}(${placeholders}) AS r`, values);
+    const result = rows[0]!.r;
+    const announced = change?.(result);
+    if (announced) deliver({ ...announced, origin: 'local' });
+    return result;
+  }
+
+  const chargeRecord = (c: ChargeRecord): ChargeRecord => c;
+
+  return {
+    kind: 'postgres',
+
+    async reserve(input): Promise<ReserveResult> {
+      const r = await call<Record<string, unknown>>(
+        'reserving funds',
+        'reserve',
+        [writer, input.account, input.key, input.amount, input.ttlMs, input.now, JSON.stringify(input.limits), input.scopes, input.day, JSON.stringify(input.meta ?? {})],
+        (r) => (r.ok === true && r.replayed === false ? { account: input.account, kind: 'reserve', key: input.key } : undefined),
+      );
+      if (r.ok === true) return { ok: true, hold: holdRecord(r.hold as Record<string, unknown>), replayed: r.replayed as boolean };
+      return {
+        ok: false,
+        limit: r.limit as string,
+        available: Number(r.available),
+        requested: Number(r.requested),
+        ...(r.resetsAt !== null && r.resetsAt !== undefined && { resetsAt: Number(r.resetsAt) }),
+      };
+    },
+
+    async settle(input): Promise<SettleResult> {
+      return call<SettleResult>(
+        'settling a charge',
+        'settle',
+        [writer, input.account, input.key, input.cost, input.now, JSON.stringify(input.meta ?? {}), input.scopes ?? null, input.day ?? null],
+        (r) => (r.status === 'settled' ? { account: input.account, kind: 'settle', key: input.key } : undefined),
+      );
+    },
+
+    async release(input): Promise<ReleaseResult> {
+      return call<ReleaseResult>('releasing a hold', 'release', [writer, input.account, input.key], (r) =>
+        r.status === 'released' ? { account: input.account, kind: 'release', key: input.key } : undefined,
+      );
+    },
+
+    async snapshot(input): Promise<AccountSnapshot> {
+      const scopes = ['lifetime', ...(input.scopes ?? []).filter((s) => s !== 'lifetime')];
+      const [row] = await query<{ settled: Record<string, number>; held: string; active: number; grants: GrantRow[]; overdraft: string | null }>(
+        'reading a snapshot',
+        `SELECT ${S}.totals($1, $2) AS settled,
+                (SELECT coalesce(sum(amount), 0) FROM ${S}.holds WHERE account = $1 AND state = 'held' AND expires_at > $3) AS held,
+                (SELECT count(*)::int FROM ${S}.holds WHERE account = $1 AND state = 'held' AND expires_at > $3) AS active,
+                (SELECT coalesce(jsonb_agg(to_jsonb(g)), '[]') FROM ${S}.live_grants($1, $3) g) AS grants,
+                (SELECT overdraft FROM ${S}.accounts WHERE account = $1) AS overdraft`,
+        [input.account, scopes, input.now],
+      );
+      const grants = row!.grants.map(grantRecord);
+      return {
+        account: input.account,
+        settled: row!.settled as AccountSnapshot['settled'],
+        held: Number(row!.held),
+        activeHolds: row!.active,
+        grants,
+        granted: grants.reduce((s, g) => s + g.remaining, 0),
+        overdraft: Number(row!.overdraft ?? 0),
+      };
+    },
+
+    async addGrant(input): Promise<GrantResult> {
+      const r = await call<{ status: GrantResult['status']; grant: GrantRow }>(
+        'adding a grant',
+        'add_grant',
+        [writer, input.account, input.grantId, input.amount, input.kind, input.priority ?? 0, input.expiresAt ?? null, input.now, input.source ?? null],
+        (r) => (r.status === 'added' ? { account: input.account, kind: 'grant', key: input.grantId } : undefined),
+      );
+      return { status: r.status, grant: grantRecord(r.grant) };
+    },
+
+    async report(q): Promise<ReportRow[]> {
+      const dims = q.groupBy.map((d) => `${REPORT_COLUMNS[d]} AS "${d}"`);
+      const rows = await query<Record<string, string | number>>(
+        'building a report',
+        `SELECT ${[...dims, 'sum(cost) AS cost', 'count(*) AS requests', 'sum(input_tokens) AS "inputTokens"', 'sum(output_tokens) AS "outputTokens"',
+          'sum(cache_read_tokens) AS "cacheReadTokens"', 'sum(cache_write_tokens) AS "cacheWriteTokens"'].join(', ')}
+         FROM ${S}.charges
+         WHERE day >= $1 AND day <= $2 AND ($3::text[] IS NULL OR account = ANY($3))
+         ${q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map((_, i) => i + 1).join(', ')}` : ''}
+         HAVING count(*) > 0`,
+        [q.fromDay, q.toDay, q.accounts ?? null],
+      );
+      const out = rows.map((r): ReportRow => {
+        const row: ReportRow = {
+          cost: Number(r.cost),
+          requests: Number(r.requests),
+          inputTokens: Number(r.inputTokens),
+          outputTokens: Number(r.outputTokens),
+          cacheReadTokens: Number(r.cacheReadTokens),
+          cacheWriteTokens: Number(r.cacheWriteTokens),
+        };
+        for (const d of q.groupBy) row[d] = String(r[d]);
+        return Object.fromEntries([...q.groupBy.map((d) => [d, row[d]]), ...Object.entries(row).filter(([k]) => !q.groupBy.includes(k as ReportDimension))]) as ReportRow;
+      });
+      // Sort in JS so the order is exactly groupReportRows' (UTF-16 code units), whatever the collation.
+      return out.sort((a, b) => {
+        for (const d of q.groupBy) {
+          const x = a[d] ?? '';
+          const y = b[d] ?? '';
+          if (x !== y) return x < y ? -1 : 1;
+        }
+        return 0;
+      });
+    },
+
+    async entries(q): Promise<LedgerEntry[]> {
+      const wanted = (kind: LedgerEntry['kind']): boolean => !q.kinds || q.kinds.includes(kind);
+      const account = q.account ?? null;
+      const out: LedgerEntry[] = [];
+      if (wanted('hold')) {
+        const rows = await query<Record<string, unknown>>('listing holds', `SELECT * FROM ${S}.holds WHERE $1::text IS NULL OR account = $1 ORDER BY account, created_at, key`, [account]);
+        for (const r of rows) out.push({ kind: 'hold', record: holdRecord(r) });
+      }
+      if (wanted('charge')) {
+        const rows = await query<{ charge: ChargeRecord; meta: EntryMeta }>(
+          'listing charges',
+          `SELECT ${S}.charge_json(c) AS charge, c.meta FROM ${S}.charges c WHERE $1::text IS NULL OR account = $1 ORDER BY account, settled_at, key`,
+          [account],
+        );
+        for (const r of rows) out.push({ kind: 'charge', record: chargeRecord(r.charge), meta: r.meta });
+      }
+      if (wanted('grant')) {
+        const rows = await query<GrantRow>('listing grants', `SELECT * FROM ${S}.grants WHERE $1::text IS NULL OR account = $1 ORDER BY account, created_at, grant_id`, [account]);
+        for (const r of rows) out.push({ kind: 'grant', record: grantRecord(r) });
+      }
+      return out;
+    },
+
+    async getState<T>(key: string) {
+      const rows = await query<{ value: T }>('reading shared state', `SELECT value FROM ${S}.state WHERE key = $1`, [key]);
+      return rows[0]?.value;
+    },
+
+    async setState(key, value) {
+      await call('saving shared state', 'set_state', [writer, key, JSON.stringify(value)], () => ({ kind: 'state', key }));
+    },
+
+    async tryLease({ name, owner, ttlMs, now }) {
+      const rows = await query(
+        'taking a lease',
+        `INSERT INTO ${S}.leases (name, owner, expires_at) VALUES ($1, $2, $3)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE ${S}.leases.owner = $2 OR ${S}.leases.expires_at <= $4
+         RETURNING name`,
+        [name, owner, now + ttlMs, now],
+      );
+      return rows.length > 0;
+    },
+
+    async releaseLease({ name, owner }) {
+      await query('releasing a lease', `DELETE FROM ${S}.leases WHERE name = $1 AND owner = $2`, [name, owner]);
+    },
+
+    watch(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      listeners.clear();
+      await listener?.stop();
+      pool.off('error', onPoolError);
+      if (ownsPool) await pool.end();
+    },
+  };
+}

@@ -74,3 +74,16 @@ export {
   type ChildEnvOptions,
 } from './child-env.js';
 export { payAsYouGo, isFundsRefusal, type PayAsYouGoOptions } from './pools/pay-as-you-go.js';
+export {
+  parseRateLimitHeaders,
+  rateLimitHeaderSubset,
+  headerRecord,
+  type RateLimitHeaders,
+  type RateLimitBucket,
+  type StandardRateLimits,
+  type UnifiedRateLimits,
+  type PlanWindow,
+  type PlanWindowKind,
+  type HeaderSource,
+} from './anthropic/rate-limit-headers.js';
+export { classifyRefusal, refusalKind, errorSignal, type RefusalKind } from './anthropic/refusals.js';

@@ -15,8 +15,11 @@ export type StreamPoint = 'message_start' | 'content_block_start' | 'content_blo
 
 /** How a streamed reply misbehaves, for testing aborts and failures midway. */
 export interface StreamScript {
-  /** Stop after this event and hold the connection open until the client leaves or the server closes. */
-  stallAfter?: StreamPoint;
+  /**
+   * Stop after this event (or right after the response headers, before any event) and hold the
+   * connection open until the client leaves or the server closes.
+   */
+  stallAfter?: StreamPoint | 'headers';
   /** Destroy the connection after this event (a network failure midway). */
   dropAfter?: StreamPoint;
   /** Send an SSE `error` event after this event, then end the response (e.g. `overloaded_error`). */

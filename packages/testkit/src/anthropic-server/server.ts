@@ -109,6 +109,10 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': requestId, ...reply.headers });
     res.flushHeaders();
     const script = reply.stream ?? {};
+    if (script.stallAfter === 'headers') {
+      req.socket.setTimeout(0);
+      return;
+    }
     const seen = new Set<StreamPoint | string>();
     for (const event of streamEvents(message, { nullInputInDelta: script.nullInputInDelta ?? false })) {
       res.write(formatSse(event));

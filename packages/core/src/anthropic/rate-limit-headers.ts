@@ -1,0 +1,209 @@
+/** One standard rate-limit bucket (`anthropic-ratelimit-<bucket>-{limit,remaining,reset}`). */
+export interface RateLimitBucket {
+  limit?: number;
+  remaining?: number;
+  /** Epoch ms (the header carries RFC 3339). */
+  resetAt?: number;
+}
+
+/** The org-level limits every API response reports. */
+export interface StandardRateLimits {
+  requests?: RateLimitBucket;
+  tokens?: RateLimitBucket;
+  inputTokens?: RateLimitBucket;
+  outputTokens?: RateLimitBucket;
+  /** `retry-after`, in ms (seconds or an HTTP date in the header). */
+  retryAfterMs?: number;
+}
+
+export type PlanWindowKind =
+  | 'five_hour'
+  | 'seven_day'
+  | 'seven_day_opus'
+  | 'seven_day_sonnet'
+  | 'seven_day_overage_included'
+  | 'overage'
+  | (string & {});
+
+/** One plan window (`anthropic-ratelimit-unified-<5h|7d|…>-*`). */
+export interface PlanWindow {
+  kind: PlanWindowKind;
+  /** 0–1 share of the window used. */
+  utilization?: number;
+  /** Epoch ms (the header carries epoch seconds). */
+  resetAt?: number;
+  /** The warning threshold already passed (0–1), when reported. */
+  surpassedThreshold?: number;
+  status?: string;
+}
+
+/** The subscription (plan) limits, from the undocumented `anthropic-ratelimit-unified-*` headers. */
+export interface UnifiedRateLimits {
+  /** `allowed`, `allowed_warning` or `rejected`. */
+  status: 'allowed' | 'allowed_warning' | 'rejected' | (string & {});
+  /** When the binding window resets, epoch ms. */
+  resetAt?: number;
+  /** The binding window, e.g. `five_hour`. */
+  representativeClaim?: string;
+  fallback?: string;
+  fallbackPercentage?: number;
+  overage?: { status?: string; resetAt?: number; disabledReason?: string };
+  windows: PlanWindow[];
+}
+
+export interface RateLimitHeaders {
+  standard: StandardRateLimits;
+  /** Present only when the response carried `anthropic-ratelimit-unified-status`. */
+  unified?: UnifiedRateLimits;
+}
+
+export type HeaderSource = Headers | Record<string, string | string[] | undefined> | Iterable<[string, string]>;
+
+/** Lower-cased header map from a `Headers`, a plain record or entry pairs. */
+export function headerRecord(headers: HeaderSource): Record<string, string> {
+  const out: Record<string, string> = {};
+  const entries: Iterable<[string, unknown]> =
+    typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function'
+      ? (headers as Headers).entries()
+      : Symbol.iterator in headers
+        ? (headers as Iterable<[string, string]>)
+        : Object.entries(headers);
+  for (const [name, value] of entries) {
+    if (value === undefined || value === null) continue;
+    out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+  }
+  return out;
+}
+
+const number = (value: string | undefined): number | undefined => {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+};
+const rfc3339 = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
+};
+const epochSeconds = (value: string | undefined): number | undefined => {
+  const n = number(value);
+  return n === undefined ? undefined : Math.round(n * 1000);
+};
+
+/** Header spellings of plan windows → the window kinds the Agent SDK uses. */
+const WINDOW_KINDS: Record<string, PlanWindowKind> = {
+  '5h': 'five_hour',
+  '7d': 'seven_day',
+  '7d_opus': 'seven_day_opus',
+  '7d-opus': 'seven_day_opus',
+  '7d_sonnet': 'seven_day_sonnet',
+  '7d-sonnet': 'seven_day_sonnet',
+  '7d_oi': 'seven_day_overage_included',
+  overage: 'overage',
+};
+const UNIFIED = 'anthropic-ratelimit-unified-';
+/** Unified headers that describe the whole plan rather than one window. */
+const TOP_LEVEL = new Set(['status', 'reset', 'representative-claim', 'fallback', 'fallback-percentage', 'overage-status', 'overage-reset', 'overage-disabled-reason']);
+const WINDOW_FIELD = /^(.+)-(utilization|reset|surpassed-threshold|status)$/;
+
+function bucket(h: Record<string, string>, name: string): RateLimitBucket | undefined {
+  const p = `anthropic-ratelimit-${name}-`;
+  const limit = number(h[`${p}limit`]);
+  const remaining = number(h[`${p}remaining`]);
+  const resetAt = rfc3339(h[`${p}reset`]);
+  if (limit === undefined && remaining === undefined && resetAt === undefined) return undefined;
+  return { ...(limit !== undefined && { limit }), ...(remaining !== undefined && { remaining }), ...(resetAt !== undefined && { resetAt }) };
+}
+
+function retryAfterMs(h: Record<string, string>, now: number): number | undefined {
+  const ms = number(h['retry-after-ms']);
+  if (ms !== undefined) return ms;
+  const value = h['retry-after'];
+  const seconds = number(value);
+  if (seconds !== undefined) return seconds * 1000;
+  const at = value === undefined ? NaN : Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function unified(h: Record<string, string>): UnifiedRateLimits | undefined {
+  const status = h[`${UNIFIED}status`];
+  if (status === undefined) return undefined;
+  const windows = new Map<string, PlanWindow>();
+  for (const [name, value] of Object.entries(h)) {
+    if (!name.startsWith(UNIFIED)) continue;
+    const rest = name.slice(UNIFIED.length);
+    if (TOP_LEVEL.has(rest)) continue;
+    const match = WINDOW_FIELD.exec(rest);
+    if (!match) continue;
+    const [, claim, field] = match as unknown as [string, string, string];
+    const kind = WINDOW_KINDS[claim] ?? claim.replaceAll('-', '_');
+    const window = windows.get(kind) ?? { kind };
+    windows.set(kind, window);
+    if (field === 'utilization') {
+      const u = number(value);
+      if (u !== undefined) window.utilization = u;
+    } else if (field === 'reset') {
+      const at = epochSeconds(value);
+      if (at !== undefined) window.resetAt = at;
+    } else if (field === 'surpassed-threshold') {
+      const t = number(value);
+      if (t !== undefined) window.surpassedThreshold = t;
+    } else {
+      window.status = value;
+    }
+  }
+  const resetAt = epochSeconds(h[`${UNIFIED}reset`]);
+  const fallbackPercentage = number(h[`${UNIFIED}fallback-percentage`]);
+  const overageStatus = h[`${UNIFIED}overage-status`];
+  const overageReset = epochSeconds(h[`${UNIFIED}overage-reset`]);
+  const overageReason = h[`${UNIFIED}overage-disabled-reason`];
+  const hasOverage = overageStatus !== undefined || overageReset !== undefined || overageReason !== undefined;
+  return {
+    status,
+    ...(resetAt !== undefined && { resetAt }),
+    ...(h[`${UNIFIED}representative-claim`] !== undefined && { representativeClaim: h[`${UNIFIED}representative-claim`] }),
+    ...(h[`${UNIFIED}fallback`] !== undefined && { fallback: h[`${UNIFIED}fallback`] }),
+    ...(fallbackPercentage !== undefined && { fallbackPercentage }),
+    ...(hasOverage && {
+      overage: {
+        ...(overageStatus !== undefined && { status: overageStatus }),
+        ...(overageReset !== undefined && { resetAt: overageReset }),
+        ...(overageReason !== undefined && { disabledReason: overageReason }),
+      },
+    }),
+    windows: [...windows.values()].sort((a, b) => a.kind.localeCompare(b.kind)),
+  };
+}
+
+/**
+ * Reads the rate-limit headers of an API response into plain data: the standard
+ * `anthropic-ratelimit-*` buckets (reset in RFC 3339), `retry-after`, and the subscription
+ * `anthropic-ratelimit-unified-*` headers (epoch-second resets, per-window utilization). Times
+ * come out as epoch ms. Unknown or malformed values are left out, never guessed.
+ */
+export function parseRateLimitHeaders(headers: HeaderSource, now: number = Date.now()): RateLimitHeaders {
+  const h = headerRecord(headers);
+  const standard: StandardRateLimits = {};
+  const requests = bucket(h, 'requests');
+  const tokens = bucket(h, 'tokens');
+  const inputTokens = bucket(h, 'input-tokens');
+  const outputTokens = bucket(h, 'output-tokens');
+  const retry = retryAfterMs(h, now);
+  if (requests) standard.requests = requests;
+  if (tokens) standard.tokens = tokens;
+  if (inputTokens) standard.inputTokens = inputTokens;
+  if (outputTokens) standard.outputTokens = outputTokens;
+  if (retry !== undefined) standard.retryAfterMs = retry;
+  const plan = unified(h);
+  return { standard, ...(plan && { unified: plan }) };
+}
+
+/** Only the rate-limit related headers of a response (what pools get in `LimitSignal.headers`). */
+export function rateLimitHeaderSubset(headers: HeaderSource): Record<string, string> {
+  const all = headerRecord(headers);
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(all)) {
+    if (name.startsWith('anthropic-ratelimit-') || name === 'retry-after' || name === 'retry-after-ms' || name === 'request-id') out[name] = value;
+  }
+  return out;
+}

@@ -18,9 +18,12 @@ describe('drawdown status', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     const trial = lines.find((l) => l.startsWith('trial '))!;
-    expect(trial).toMatch(/budget\s+available\s+█{8}░{12}\s+40%\s+\$0\.40\s+\$0\.60\s+trial \$1\.00\s+—\s+▶ trial$/);
+    expect(trial).toMatch(/budget\s+available\s+█{8}░{12}\s+40%\s+\$0\.40\s+\$0\.60\s+—\s+▶ trial$/);
+    // Each limit the pool enforces is listed under it.
+    expect(lines[lines.indexOf(trial) + 1]).toBe('  ↳ trial: $0.40 of $1.00');
     const daily = lines.find((l) => l.startsWith('daily '))!;
-    expect(daily).toMatch(/available\s+░{20}\s+0%\s+\$0\.00\s+\$5\.00\s+daily budget \$5\.00\s+\w{3} \d+, 12am \(UTC\)\s+daily$/);
+    expect(daily).toMatch(/available\s+░{20}\s+0%\s+\$0\.00\s+\$5\.00\s+\w{3} \d+, 12am\s+daily$/);
+    expect(lines[lines.indexOf(daily) + 1]).toMatch(/^ {2}↳ daily budget: \$0\.00 of \$5\.00, resets \w{3} \d+, 12am$/);
     expect(result.stdout).toContain('Next request: trial (bundled → trial). When it runs out, daily pays');
     expect(result.stdout).toContain(`sqlite ${project.dir}/ledger.sqlite`);
   });

@@ -4,7 +4,7 @@ import type { ConfigProblem, DrawdownConfig } from './types.js';
 const topLevelKeys = new Set(['$schema', 'timeZone', 'store', 'strategies', 'pools', 'route', 'rateCard', 'holdTtlMs', 'plugins']);
 const idPattern = /^[a-z0-9][a-z0-9._-]*$/i;
 export const strategyKinds = ['apiKey', 'delegated', 'oauth'] as const;
-export const poolKinds = ['budget', 'credits', 'planAllowance'] as const;
+export const poolKinds = ['budget', 'payAsYouGo', 'credits', 'planAllowance'] as const;
 const secretLike = /^(key|apiKey|token|accessToken|refreshToken|secret|clientSecret|password)$/;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

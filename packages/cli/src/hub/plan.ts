@@ -9,13 +9,6 @@ export interface HubPlan {
   problems: ConfigProblem[];
 }
 
-const packageFor: Record<string, string> = {
-  delegated: '@drawdown/plugin-oauth',
-  oauth: '@drawdown/plugin-oauth',
-  planAllowance: '@drawdown/plugin-oauth',
-  credits: '@drawdown/plugin-credits',
-};
-
 /**
  * Turns a validated configuration into plugins by calling each factory, which checks its own
  * options. A factory's complaint becomes a problem at the option's path (`pools.credits.reload.threshold`).
@@ -24,17 +17,16 @@ export async function planHub(config: DrawdownConfig, options: { env: NodeJS.Pro
   const ctx: FactoryContext = { env: options.env, baseDir: options.file !== undefined ? path.dirname(options.file) : options.cwd };
   const problems: ConfigProblem[] = [];
   const plugins: DrawdownPlugin[] = [];
-  const build = async (section: 'strategies' | 'pools', factories: Record<string, Factory<never>>): Promise<void> => {
+  const build = async (section: 'strategies' | 'pools', factories: Record<string, Factory>): Promise<void> => {
     for (const [id, entry] of Object.entries(config[section] ?? {})) {
       const { kind, ...rest } = entry as { kind: string };
       const factory = factories[kind];
       if (!factory) {
-        const pkg = packageFor[kind];
-        problems.push({ path: `${section}.${id}.kind`, message: `"${kind}" needs ${pkg ?? 'a plugin'}, which this drawdown cannot load` });
+        problems.push({ path: `${section}.${id}.kind`, message: `"${kind}" is not a kind this drawdown knows; use one of ${Object.keys(factories).join(', ')}` });
         continue;
       }
       try {
-        plugins.push(await factory(id, rest as never, ctx));
+        plugins.push(factory(id, rest, ctx));
       } catch (error) {
         if (!isDrawdownError(error)) throw error;
         const field = (error.data as { field?: unknown }).field;

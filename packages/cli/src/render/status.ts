@@ -1,6 +1,6 @@
 import { formatResetTime, formatUsd, toDecimalString, type HubStatus, type PoolStatus } from '@drawdown/core';
 import { meter, percent } from './bar.js';
-import { renderTable } from './table.js';
+import { renderTable, type DetailRow } from './table.js';
 import { paint, type Terminal } from './terminal.js';
 
 const METER_WIDTH = 20;
@@ -15,19 +15,25 @@ function stateCell(term: Pick<Terminal, 'color'>, state: PoolStatus['state']): s
   return paint(term, state === 'exhausted' ? 'red' : state === 'low' ? 'yellow' : 'green', state);
 }
 
-function capsCell(pool: PoolStatus): string {
-  const caps = (pool.limits ?? [])
-    .map((limit) => (limit.cap !== undefined ? `${limit.name} ${formatUsd(limit.cap)}` : limit.utilization !== undefined ? `${limit.name} ${Math.round(limit.utilization * 100)}%` : limit.name))
-    .filter((text) => text.length > 0);
-  if (caps.length > 0) return caps.join(', ');
-  return pool.limit !== undefined ? formatUsd(pool.limit) : '—';
+/** A reset time without the zone: the screen's header names it once. */
+function resetText(instant: number, status: HubStatus): string {
+  return formatResetTime(instant, status.timeZone, status.at).replace(` (${status.timeZone})`, '');
 }
 
-/** The soonest reset among the pool's limits that are not simply open. */
+/** The soonest reset among the pool's limits that lies ahead. */
 function resetCell(pool: PoolStatus, status: HubStatus): string {
   const resets = [pool.resetsAt, ...(pool.limits ?? []).map((l) => l.resetsAt)].filter((t): t is number => t !== undefined && t > status.at);
-  if (resets.length === 0) return '—';
-  return formatResetTime(Math.min(...resets), status.timeZone, status.at);
+  return resets.length === 0 ? '—' : resetText(Math.min(...resets), status);
+}
+
+/** One line per limit the pool enforces (caps, plan windows), under the pool's row. */
+function limitLines(pool: PoolStatus, status: HubStatus, term: Pick<Terminal, 'color'>): DetailRow[] {
+  return (pool.limits ?? []).map((limit) => {
+    const amount = limit.cap !== undefined ? `${formatUsd(limit.used ?? 0)} of ${formatUsd(limit.cap)}` : limit.utilization !== undefined ? `${Math.round(limit.utilization * 100)}% used` : '';
+    const reset = limit.resetsAt !== undefined && limit.resetsAt > status.at ? `, resets ${resetText(limit.resetsAt, status)}` : '';
+    const mark = limit.status === 'rejected' ? paint(term, 'red', '✗') : limit.status === 'allowed_warning' ? paint(term, 'yellow', '!') : '↳';
+    return { detail: paint(term, 'dim', `  ${mark} ${limit.name}${amount ? `: ${amount}` : ''}${reset}`) };
+  });
 }
 
 function routeCell(pool: PoolStatus, status: HubStatus, term: Pick<Terminal, 'color'>): string {
@@ -38,20 +44,20 @@ function routeCell(pool: PoolStatus, status: HubStatus, term: Pick<Terminal, 'co
 
 /** Every pool as a table row: state, a usage bar, spend, what is left, caps, reset time, route entries. */
 export function renderPoolTable(status: HubStatus, term: Pick<Terminal, 'color'>): string {
-  const rows = status.pools.map((pool) => {
+  const rows = status.pools.flatMap((pool) => {
     const share = usageShare(pool);
     const usage = share === undefined ? '—' : `${paint(term, pool.state === 'exhausted' ? 'red' : pool.state === 'low' ? 'yellow' : 'green', meter(share, METER_WIDTH))} ${percent(share)}`;
-    return [
+    const row = [
       pool.id,
       pool.kind,
       stateCell(term, pool.state),
       usage,
       formatUsd(pool.spent),
       pool.remaining === undefined ? '—' : formatUsd(Math.max(0, pool.remaining)),
-      capsCell(pool),
       resetCell(pool, status),
       routeCell(pool, status, term),
     ];
+    return [row, ...limitLines(pool, status, term)];
   });
   return renderTable(
     [
@@ -61,7 +67,6 @@ export function renderPoolTable(status: HubStatus, term: Pick<Terminal, 'color'>
       { header: 'Usage' },
       { header: 'Spent', align: 'right' },
       { header: 'Left', align: 'right' },
-      { header: 'Caps' },
       { header: 'Resets' },
       { header: 'Route' },
     ],

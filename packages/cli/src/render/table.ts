@@ -10,12 +10,18 @@ function pad(text: string, width: number, align: 'left' | 'right'): string {
   return align === 'right' ? fill + text : text + fill;
 }
 
+/** A line under a row that spans the table (a pool's limits), outside the column layout. */
+export interface DetailRow {
+  detail: string;
+}
+
 /**
  * Renders rows as an aligned plain-text table: a header, a rule, the rows, and an optional footer
  * row set off by another rule (totals). Cells may carry ANSI colour; widths ignore it.
  */
-export function renderTable(columns: Column[], rows: string[][], footer?: string[]): string {
-  const all = footer ? [...rows, footer] : rows;
+export function renderTable(columns: Column[], rows: Array<string[] | DetailRow>, footer?: string[]): string {
+  const cellRows = rows.filter((row): row is string[] => Array.isArray(row));
+  const all = footer ? [...cellRows, footer] : cellRows;
   const widths = columns.map((column, i) => Math.max(visibleLength(column.header), ...all.map((row) => visibleLength(row[i] ?? ''))));
   const line = (cells: string[]): string =>
     columns
@@ -23,7 +29,7 @@ export function renderTable(columns: Column[], rows: string[][], footer?: string
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  const out = [line(columns.map((c) => c.header)), rule, ...rows.map(line)];
+  const out = [line(columns.map((c) => c.header)), rule, ...rows.map((row) => (Array.isArray(row) ? line(row) : row.detail))];
   if (footer) out.push(rule, line(footer));
   return out.join('\n');
 }

@@ -61,6 +61,7 @@ export function createReloader(deps: ReloaderDeps) {
 
   const wait = (ms: number): Promise<void> =>
     new Promise((resolve) => {
+      if (closed) return resolve();
       const timer = setTimeout(resolve, ms);
       timer.unref();
       cancelWait = () => {

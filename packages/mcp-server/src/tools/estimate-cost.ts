@@ -10,7 +10,7 @@ const tokens = z.number().int().nonnegative();
 
 const inputSchema = z
   .object({
-    model: z.string().min(1).describe('Model id or alias, e.g. "claude-sonnet-4-5" or "opus"'),
+    model: z.string().min(1).describe('Model id or alias, e.g. "claude-sonnet-4-5"'),
     inputTokens: tokens.optional().describe('Input tokens, if known (e.g. from count_tokens)'),
     text: z.string().max(4_000_000).optional().describe('Or the prompt text; tokens are estimated from it, leaning high'),
     maxTokens: tokens.describe('max_tokens of the request: output is priced at this ceiling'),

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createOAuthClient, memoryTokenStore, OAuthErrorCodes, type OAuthClientOptions } from '../src/index.js';
 import { startAuthServer, TEST_ACCOUNT, type TestAuthServer } from './support/auth-server.js';
 import { visit, type BrowserVisit } from './support/browser.js';
+import { loopbackLogin } from './support/login.js';
 
 let server: TestAuthServer;
 
@@ -32,20 +33,6 @@ function makeClient(overrides: Partial<OAuthClientOptions> = {}) {
     ...overrides,
   });
   return { client, tokenStore, emitted };
-}
-
-/** Starts a loopback login and lets the test's browser walk through it. */
-async function loopbackLogin(client: ReturnType<typeof makeClient>['client']) {
-  let browsing: Promise<BrowserVisit> | undefined;
-  let authorizationUrl: URL | undefined;
-  const result = await client.login({
-    mode: 'loopback',
-    onUrl(url) {
-      authorizationUrl = new URL(url);
-      browsing = visit(url);
-    },
-  });
-  return { result, page: await browsing!, authorizationUrl: authorizationUrl! };
 }
 
 /** Walks a paste-mode sign-in and returns the address the browser ended on. */

@@ -8,3 +8,4 @@ export type { ReloadFailure } from './events.js';
 export type { PaymentProvider, ChargeInput, ChargeResult, GrantFundsInput, WalletHandle } from './payment-provider.js';
 export { manualProvider, type ManualProvider } from './manual-provider.js';
 export { CreditsErrorCodes, type CreditsErrorCode } from './errors.js';
+export { stripeProvider, type StripeProviderOptions } from './stripe-provider.js';

@@ -1,0 +1,82 @@
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type BetterSqlite3 from 'better-sqlite3';
+import type * as McpClient from '@modelcontextprotocol/client';
+import type * as McpClientStdio from '@modelcontextprotocol/client/stdio';
+import { sqliteStore } from '../packages/store-sqlite/src/index.js';
+import { percentile, round, sampleMicros, type Bench, type BenchRow } from './lib.js';
+
+// pool_status over stdio against a served ledger of 1,000,000 entries: the cost a client sees per
+// call, through the real SDK client, a spawned server process and the SQLite store.
+const here = fileURLToPath(new URL('.', import.meta.url));
+const mcpPackage = new URL('../packages/mcp-server/package.json', import.meta.url);
+const fromMcp = createRequire(mcpPackage);
+const Database = createRequire(new URL('../packages/store-sqlite/package.json', import.meta.url))('better-sqlite3') as typeof BetterSqlite3;
+const { Client } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client')).href)) as typeof McpClient;
+const { StdioClientTransport } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client/stdio')).href)) as typeof McpClientStdio;
+
+const ENTRIES = 1_000_000;
+const NOW = Date.now();
+
+/** 500k holds and their 500k charges on the fixture's trial pool, written straight into the file in one transaction. */
+function seed(file: string): void {
+  const db = new Database(file);
+  const cost = 10;
+  db.transaction(() => {
+    const hold = db.prepare(`INSERT INTO holds VALUES ('trial', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`);
+    const charge = db.prepare(`INSERT INTO charges VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`);
+    for (let i = 0; i < ENTRIES / 2; i++) {
+      hold.run(`seed-${i}`, cost, NOW - i, NOW - i + 60_000);
+      charge.run(`seed-${i}`, cost, cost, NOW - i);
+    }
+    db.prepare(`INSERT INTO rollups VALUES ('trial', 'lifetime', ?)`).run(cost * (ENTRIES / 2));
+  })();
+  db.close();
+}
+
+async function ledger(): Promise<{ file: string; note: string }> {
+  const dir = join(here, '..', '.bench-data');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'mcp-million.sqlite');
+  if (existsSync(file)) return { file, note: 'seeded ledger reused from .bench-data' };
+  const started = Date.now();
+  await sqliteStore({ file }).close();
+  try {
+    seed(file);
+  } catch (error) {
+    rmSync(file, { force: true });
+    throw new Error(`seeding the 1,000,000-entry ledger failed (store schema changed?): ${(error as Error).message}`);
+  }
+  return { file, note: `seeded in ${((Date.now() - started) / 1000).toFixed(1)} s` };
+}
+
+async function measure(era: 'legacy' | 'modern', file: string): Promise<number[]> {
+  const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: ['--conditions=source', '--import', 'tsx', join(here, '..', 'packages/mcp-server/test/fixtures/stdio-server.ts')],
+      env: { ...(process.env as Record<string, string>), DRAWDOWN_DB: file },
+      stderr: 'ignore',
+    }),
+  );
+  try {
+    return await sampleMicros(() => client.callTool({ name: 'pool_status', arguments: {} }), 5_000, 2_000);
+  } finally {
+    await client.close();
+  }
+}
+
+export default (async () => {
+  const { file, note } = await ledger();
+  const rows: BenchRow[] = [];
+  for (const era of ['legacy', 'modern'] as const) {
+    const samples = await measure(era, file);
+    const label = era === 'legacy' ? '2025-11-25' : '2026-07-28';
+    rows.push({ name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p50`, value: round(percentile(samples, 50) / 1000, 3), unit: 'ms' });
+    rows.push({ name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p99`, value: round(percentile(samples, 99) / 1000, 3), unit: 'ms', aim: '≤ 2 ms', note: `2 pools, route explained per call; ${note}` });
+  }
+  return rows;
+}) satisfies Bench;

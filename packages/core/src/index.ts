@@ -87,3 +87,20 @@ export {
   type HeaderSource,
 } from './anthropic/rate-limit-headers.js';
 export { classifyRefusal, refusalKind, errorSignal, type RefusalKind } from './anthropic/refusals.js';
+export {
+  createAgentSdkMeter,
+  meterAgentOutput,
+  isResultMessage,
+  isRateLimitEvent,
+  isApiRetryMessage,
+  type AgentSdkMeter,
+  type AgentSdkMeterOptions,
+  type AgentObservation,
+  type TurnCharge,
+  type AgentOutputOptions,
+  type AgentOutputSummary,
+  type AgentResultMessage,
+  type AgentRateLimitEvent,
+  type AgentApiRetryMessage,
+  type AgentModelUsage,
+} from './agent-sdk/index.js';

@@ -1,0 +1,17 @@
+export {
+  createAgentSdkMeter,
+  type AgentSdkMeter,
+  type AgentSdkMeterOptions,
+  type AgentObservation,
+  type TurnCharge,
+} from './meter.js';
+export { meterAgentOutput, type AgentOutputOptions, type AgentOutputSummary } from './stream-json.js';
+export {
+  isResultMessage,
+  isRateLimitEvent,
+  isApiRetryMessage,
+  type AgentResultMessage,
+  type AgentRateLimitEvent,
+  type AgentApiRetryMessage,
+  type AgentModelUsage,
+} from './messages.js';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const binPath = path.join(repoRoot, 'packages/cli/src/bin.ts');
 // An absolute loader URL lets the CLI run from any working directory (config tests use temp dirs).
-const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
+export const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
 
 export interface CliResult {
   code: number | null;
@@ -17,6 +17,8 @@ export interface RunOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Sees stderr as it arrives (to act on a sign-in URL while the command waits). */
+  onStderr?: (soFar: string) => void;
 }
 
 /** Runs the real `drawdown` CLI as a child process, the way a user's shell does. */
@@ -32,7 +34,10 @@ export function runDrawdown(args: string[], options: RunOptions = {}): Promise<C
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+      options.onStderr?.(stderr);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(options.input ?? '');

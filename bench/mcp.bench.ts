@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type BetterSqlite3 from 'better-sqlite3';
-import type * as McpClient from '@modelcontextprotocol/client';
-import type * as McpClientStdio from '@modelcontextprotocol/client/stdio';
+// The SDK client and the SQLite driver are dependencies of the packages, not of the root: typed from there.
+import type BetterSqlite3 from '../packages/store-sqlite/node_modules/@types/better-sqlite3/index.js';
+import type * as McpClient from '../packages/mcp-server/node_modules/@modelcontextprotocol/client/dist/index.mjs';
+import type * as McpClientStdio from '../packages/mcp-server/node_modules/@modelcontextprotocol/client/dist/stdio.mjs';
 import { sqliteStore } from '../packages/store-sqlite/src/index.js';
 import { percentile, round, sampleMicros, type Bench, type BenchRow } from './lib.js';
 

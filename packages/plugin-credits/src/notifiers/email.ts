@@ -1,0 +1,114 @@
+import { invalidOption, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
+import type { Transporter } from 'nodemailer';
+import { eventsOption, sleep, subscribe, type AlertEventName, type AlertMessage } from './alert-message.js';
+
+export interface EmailNotifierOptions {
+  /** Plugin id. Default `email`. */
+  id?: string;
+  /** SMTP server. */
+  host: string;
+  port: number;
+  /** TLS from the first byte (port 465). Default false: STARTTLS is used when the server offers it. */
+  secure?: boolean;
+  /** Refuse to send unless the server upgrades to TLS. Default false. */
+  requireTLS?: boolean;
+  /** SMTP login. The password is never logged or shown. */
+  auth?: { user: string; pass: string };
+  from: string;
+  to: string | string[];
+  /** Subject prefix. Default `[drawdown]`. */
+  subjectPrefix?: string;
+  /** Extra attempts after a failed send. Default 2. */
+  retries?: number;
+  /** Waits between attempts in ms; the last repeats. Default `[1000, 5000]`. */
+  backoffMs?: number[];
+  /** Which events to send. Default: pool.low, pool.exhausted, pool.reset, budget.crossed and the credits.* reload events. */
+  events?: AlertEventName[];
+}
+
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+const addressOf = (value: string): string => /<([^>]+)>\s*$/.exec(value)?.[1] ?? value;
+
+function mailText(alert: AlertMessage): string {
+  return [
+    alert.message,
+    '',
+    `Event: ${alert.event}`,
+    ...(alert.poolId !== undefined ? [`Pool: ${alert.poolId}`] : []),
+    `At: ${new Date(alert.at).toISOString()}`,
+    '',
+    'Details (JSON):',
+    JSON.stringify(alert.payload, null, 2),
+  ].join('\n');
+}
+
+/** Sends each alert as a plain-text email over SMTP (nodemailer). Failures are retried, then logged. */
+export function emailNotifier(options: EmailNotifierOptions) {
+  const id = options?.id ?? 'email';
+  const owner = `emailNotifier("${id}")`;
+  if (typeof options?.host !== 'string' || options.host.trim() === '') throw invalidOption(owner, 'host', 'is missing', 'Pass the SMTP server name, like "smtp.example.com".');
+  if (!Number.isSafeInteger(options.port) || options.port <= 0 || options.port > 65_535) throw invalidOption(owner, 'port', `is ${String(options.port)}`, 'Use the SMTP port, like 587 or 465.');
+  if (typeof options.from !== 'string' || !ADDRESS.test(addressOf(options.from))) throw invalidOption(owner, 'from', 'is not an email address', 'Write it like "Drawdown <alerts@example.com>".');
+  const to = Array.isArray(options.to) ? options.to : [options.to];
+  to.forEach((address, i) => {
+    if (typeof address !== 'string' || !ADDRESS.test(addressOf(address))) throw invalidOption(owner, Array.isArray(options.to) ? `to[${i}]` : 'to', 'is not an email address', 'Write it like "ops@example.com".');
+  });
+  if (options.auth !== undefined && (typeof options.auth.user !== 'string' || typeof options.auth.pass !== 'string')) {
+    throw invalidOption(owner, 'auth', 'needs user and pass strings', 'Pass { user, pass }, or leave auth out.');
+  }
+  const retries = options.retries ?? 2;
+  if (!Number.isSafeInteger(retries) || retries < 0) throw invalidOption(owner, 'retries', `is ${String(retries)}`, 'Use a whole number of zero or more.');
+  const backoffMs = options.backoffMs ?? [1000, 5000];
+  if (!Array.isArray(backoffMs) || backoffMs.length === 0 || backoffMs.some((ms) => !Number.isSafeInteger(ms) || ms < 0)) {
+    throw invalidOption(owner, 'backoffMs', 'is not a list of whole milliseconds', 'Write it like [1000, 5000].');
+  }
+  const events = eventsOption(owner, options.events);
+  const prefix = options.subjectPrefix ?? '[drawdown]';
+
+  return {
+    id,
+    kind: 'notifier',
+    setup(ctx: PluginContext) {
+      const pending = new Set<Promise<void>>();
+      let transport: Promise<Transporter> | undefined;
+      const connect = (): Promise<Transporter> =>
+        (transport ??= import('nodemailer').then((nodemailer) =>
+          nodemailer.createTransport({
+            host: options.host,
+            port: options.port,
+            secure: options.secure ?? false,
+            requireTLS: options.requireTLS ?? false,
+            ...(options.auth && { auth: { user: options.auth.user, pass: options.auth.pass } }),
+          }),
+        ));
+
+      async function deliver(alert: AlertMessage): Promise<void> {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await (await connect()).sendMail({ from: options.from, to, subject: `${prefix} ${alert.message}`.trim(), text: mailText(alert) });
+            return;
+          } catch (error) {
+            const problem = error instanceof Error ? error.message : String(error);
+            if (attempt >= retries) {
+              ctx.logger.warn(`email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem})`);
+              return;
+            }
+            await sleep(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
+          }
+        }
+      }
+
+      const stop = subscribe(ctx.events.on, events, (alert) => {
+        const delivery = deliver(alert).finally(() => pending.delete(delivery));
+        pending.add(delivery);
+      });
+      return {
+        async close() {
+          stop();
+          await Promise.all(pending);
+          (await transport)?.close();
+        },
+      };
+    },
+  } satisfies DrawdownPlugin;
+}

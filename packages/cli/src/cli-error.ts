@@ -41,6 +41,8 @@ function hintFor(error: DrawdownError): string | undefined {
     case ErrorCodes.ROUTE_EXHAUSTED:
     case ErrorCodes.POOL_EXHAUSTED:
       return 'Run "drawdown status" to see which limit was hit and when it resets.';
+    case ErrorCodes.UNKNOWN_REFERENCE:
+      return 'Run "drawdown which" to see the route entries, or "drawdown config check" to check the names.';
     case ErrorCodes.AUTH_UNAVAILABLE:
       return 'Set the API key variable the strategy reads, or run "drawdown login".';
     default:

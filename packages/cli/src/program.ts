@@ -5,6 +5,7 @@ import { estimateCommand } from './commands/estimate.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
+import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
 import { whichCommand } from './commands/which.js';
 import type { CliContext } from './context.js';
@@ -22,7 +23,7 @@ export function createProgram(ctx: CliContext): Command {
       outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim()}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
     });
   program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
-  for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, loginCommand, logoutCommand, mcpCommand, configCommand]) program.addCommand(make(ctx));
+  for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, runCommand, loginCommand, logoutCommand, mcpCommand, configCommand]) program.addCommand(make(ctx));
   // Subcommands inherit the error handling so a bad flag anywhere exits the same way.
   const inherit = (parent: Command): void => {
     for (const command of parent.commands) {

@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DrawdownConfig } from '../src/config/types.js';
+import { makeProject, type Project } from './project.js';
+import { runDrawdown } from './run-cli.js';
+
+const agent = fileURLToPath(new URL('./fixtures/agent.mjs', import.meta.url));
+let project: Project | undefined;
+afterEach(() => project?.remove());
+
+const config: DrawdownConfig = {
+  store: { kind: 'sqlite', file: 'ledger.sqlite' },
+  strategies: { bundled: { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' }, 'claude-login': { kind: 'delegated' } },
+  pools: { trial: { kind: 'budget', amount: '10' }, plan: { kind: 'planAllowance' } },
+  route: [
+    { id: 'trial', strategy: 'bundled', pool: 'trial' },
+    { id: 'personal', strategy: 'claude-login', pool: 'plan' },
+  ],
+};
+const env = { APP_TRIAL_KEY: 'sk-ant-bundled-trial-key-9f3a', ANTHROPIC_API_KEY: 'sk-ant-users-own-key-77aa', ANTHROPIC_AUTH_TOKEN: 'tok-xyz' };
+
+const initLine = (stdout: string) => JSON.parse(stdout.split('\n')[0]!) as { credentials: string[]; keyTail: string | null };
+
+describe('drawdown run', () => {
+  it('starts a personal-mode child with no API key or auth token in its environment and meters its turns to the plan', async () => {
+    project = makeProject(config);
+    const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
+    expect(result.code).toBe(0);
+    expect(initLine(result.stdout).credentials).toEqual([]);
+    // The child's output reaches stdout unchanged, non-JSON lines included.
+    expect(result.stdout).toContain('plain text line the meter skips');
+    expect(result.stdout.trim().split('\n')).toHaveLength(4);
+    expect(result.stderr).toContain('drawdown: 2 turns charged $0.09 to plan (route personal)');
+    const report = await runDrawdown(['report', '--by', 'pool,route', '--json'], { cwd: project.dir });
+    expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0.09', rows: [{ pool: 'plan', route: 'personal', requests: 2, inputTokens: 20_000, outputTokens: 2_000 }] });
+  });
+
+  it("gives a trial child the bundled key, not the user's own, and charges the trial budget", async () => {
+    project = makeProject(config);
+    const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent, '0', '1'], { cwd: project.dir, env });
+    expect(result.code).toBe(0);
+    expect(initLine(result.stdout)).toEqual(expect.objectContaining({ credentials: ['ANTHROPIC_API_KEY'], keyTail: '9f3a' }));
+    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
+    expect((JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find((p) => p.id === 'trial')!.spentUsd).toBe('0.045');
+    expect(status.stdout).not.toContain('sk-ant-bundled-trial-key-9f3a');
+  });
+
+  it("passes the child's exit code through", async () => {
+    project = makeProject(config);
+    const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '7', '0'], { cwd: project.dir, env });
+    expect(result.code).toBe(7);
+  });
+
+  it('charges a turn once even when the same session output is metered twice', async () => {
+    project = makeProject(config);
+    await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
+    const second = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
+    expect(second.code).toBe(0);
+    const report = await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: project.dir });
+    expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0.09' });
+  });
+
+  it('leaves stdout untouched and charges nothing with --no-meter', async () => {
+    project = makeProject(config);
+    const result = await runDrawdown(['run', '--route', 'personal', '--no-meter', '--', process.execPath, agent, '0', '1'], { cwd: project.dir, env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const report = await runDrawdown(['report', '--json'], { cwd: project.dir });
+    expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0', rows: [] });
+  });
+
+  it('fails with one line and a hint for an unknown route entry, a missing program, or no command', async () => {
+    project = makeProject(config);
+    const unknown = await runDrawdown(['run', '--route', 'company', '--', process.execPath, agent], { cwd: project.dir, env });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/^drawdown: no route entry "company"; the route has "trial", "personal" \(DRAWDOWN_UNKNOWN_REFERENCE\)\nhint: Run "drawdown which"/);
+    const missing = await runDrawdown(['run', '--route', 'personal', '--', 'no-such-agent-binary'], { cwd: project.dir, env });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/^drawdown: cannot start "no-such-agent-binary": no such program on PATH \(DRAWDOWN_CLI_SPAWN_FAILED\)\nhint: /);
+    const none = await runDrawdown(['run', '--route', 'personal'], { cwd: project.dir, env });
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/^drawdown: missing required argument 'command'/);
+  });
+
+  it('refuses a trial child when the bundled key is not set, naming the variable', async () => {
+    project = makeProject(config);
+    const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent], { cwd: project.dir, env: { APP_TRIAL_KEY: undefined } });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^drawdown: strategy "bundled" cannot start a child: APP_TRIAL_KEY is not set\. \(DRAWDOWN_AUTH_UNAVAILABLE\)\nhint: /);
+  });
+});

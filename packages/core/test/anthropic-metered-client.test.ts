@@ -7,10 +7,10 @@ import { delegatedStrategy, observingBudget, rotatingKeyStrategy } from './fixtu
 
 const PLAN_KEY = 'sk-ant-plan-0000000000000001';
 const CREDITS_KEY = 'sk-ant-credits-00000000000002';
-const params = { model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Hello' }] };
+const params = { model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Hello' }] };
 
 /**
- * Sonnet 4.5 at $3 / $15 per MTok: 1,000 input = $0.003, 500 output = $0.0075, 2,000 cache reads
+ * Sonnet 4.6 at $3 / $15 per MTok: 1,000 input = $0.003, 500 output = $0.0075, 2,000 cache reads
  * at 0.1× = $0.0006, 400 five-minute cache writes at 1.25× = $0.0015, 3 web searches = $0.03.
  */
 const richUsage = {
@@ -289,7 +289,7 @@ describe('metered Anthropic client against the loopback server', () => {
   it('refuses a call without max_tokens before holding anything', async () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
-    const bad = { model: 'claude-sonnet-4-5', messages: params.messages } as unknown as typeof params;
+    const bad = { model: 'claude-sonnet-4-6', messages: params.messages } as unknown as typeof params;
     await expect(client.messages.create(bad)).rejects.toMatchObject({ code: 'DRAWDOWN_ANTHROPIC_INVALID_PARAMS', data: { field: 'max_tokens' } });
     expect(server.requests).toHaveLength(0);
   });

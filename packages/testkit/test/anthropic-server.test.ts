@@ -10,7 +10,7 @@ import {
 } from '../src/index.js';
 
 const KEY = 'sk-ant-test-loopback-0001';
-const params = { model: 'claude-sonnet-4-5', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hello' }] };
+const params = { model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hello' }] };
 
 describe('loopback Anthropic server', () => {
   let server: AnthropicServer;
@@ -28,7 +28,7 @@ describe('loopback Anthropic server', () => {
     const { data, request_id } = await client.messages.create(params).withResponse();
     expect(data.content).toEqual([{ type: 'text', text: 'Hi there' }]);
     expect(data.usage).toMatchObject({ input_tokens: 12, output_tokens: 3, cache_read_input_tokens: 40 });
-    expect(data.model).toBe('claude-sonnet-4-5');
+    expect(data.model).toBe('claude-sonnet-4-6');
     expect(request_id).toMatch(/^req_/);
     expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/v1/messages', credential: 'test', requestId: request_id });
   });

@@ -3,6 +3,7 @@ import {
   assertNanos,
   DrawdownError,
   formatUsd,
+  isDrawdownError,
   toDecimalString,
   usd,
   type AddFundsResult,
@@ -186,7 +187,15 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
     async addFunds(input): Promise<AddFundsResult> {
       const amount = amountInput('amount', input?.amount);
       const idempotencyKey = keyInput('idempotencyKey', input?.idempotencyKey);
-      const result = await config.provider.charge({ amount, idempotencyKey, ...(config.customer !== undefined && { customer: config.customer }) });
+      let result;
+      try {
+        result = await config.provider.charge({ amount, idempotencyKey, ...(config.customer !== undefined && { customer: config.customer }) });
+      } catch (error) {
+        if (isDrawdownError(error)) throw error;
+        throw new DrawdownError(CreditsErrorCodes.PAYMENT_UNCERTAIN, `${label}: the payment for "${idempotencyKey}" has no known outcome (${error instanceof Error ? error.message : String(error)}); retry addFunds with the same idempotencyKey, which cannot charge twice`, {
+          data: { provider: config.provider.id, idempotencyKey },
+        });
+      }
       if (result.status !== 'succeeded') {
         const why = result.message ?? (result.status === 'requires_action' ? 'the payment needs the customer to act' : 'the payment failed');
         return {

@@ -73,6 +73,7 @@ export function scriptedProvider(script: Array<ChargeResult['status'] | 'throw' 
     script,
     /** Distinct payments taken (a replayed key counts once). */
     payments: () => [...paid.values()],
+    paidKeys: () => [...paid.keys()],
     maxInFlight: () => maxInFlight,
   };
 }

@@ -222,3 +222,16 @@ describe('manual provider', () => {
     await expect(manual.grant({ amount: '5', expiresAt: 'never' })).rejects.toMatchObject({ data: { field: 'expiresAt' } });
   });
 });
+
+describe('addFunds with an unknown payment outcome', () => {
+  it('says the outcome is unknown and lets the retry with the same key grant once', async () => {
+    const payments = scriptedProvider(['lost']);
+    const w = await wallet({ provider: payments.provider });
+    const error = await w.pool.addFunds({ amount: usd('10'), idempotencyKey: 'order-9' }).catch((e: unknown) => e);
+    expect(isDrawdownError(error, 'DRAWDOWN_CREDITS_PAYMENT_UNCERTAIN')).toBe(true);
+    expect((error as Error).message).toContain('retry addFunds with the same idempotencyKey');
+    expect(await w.pool.addFunds({ amount: usd('10'), idempotencyKey: 'order-9' })).toMatchObject({ status: 'succeeded', grantId: 'grant:order-9' });
+    expect(payments.payments()).toEqual([usd('10')]);
+    expect((await w.pool.status()).details).toMatchObject({ balanceUsd: '10' });
+  });
+});

@@ -23,6 +23,8 @@ if (!available && process.env.DRAWDOWN_REQUIRE_POSTGRES) {
   throw new Error(`DRAWDOWN_REQUIRE_POSTGRES is set but PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable; start it (see .ci/run) or unset DRAWDOWN_REQUIRE_POSTGRES.`);
 }
 
+if (!available) process.stderr.write(`\n${SKIP_MESSAGE}\n\n`);
+
 /** `describe` when PostgreSQL is reachable; otherwise a visible skipped block that says how to enable it. */
 export const describePostgres = (name: string, body: () => void): void => {
   if (available) describe(name, body);

@@ -110,6 +110,12 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
   const listeners = new Set<(change: LedgerChange) => void>();
   let closed = false;
   let logged = 0;
+  // One transaction wrapper for every call: better-sqlite3 builds a function per db.transaction().
+  const transaction = db.transaction((fn: () => unknown) => fn());
+  const inTransaction = {
+    immediate: <T>(fn: () => T): T => transaction.immediate(fn) as T,
+    deferred: <T>(fn: () => T): T => transaction.deferred(fn) as T,
+  };
 
   const deliver = (change: LedgerChange): void => {
     for (const listener of listeners) {
@@ -144,11 +150,11 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     ensureWritable(doing);
     let outcome: { result: T; change?: Omit<LedgerChange, 'origin'> };
     try {
-      outcome = db.transaction(() => {
+      outcome = inTransaction.immediate(() => {
         const out = fn();
         if (out.change) logChange(out.change);
         return out;
-      }).immediate();
+      });
     } catch (error) {
       throw storeError(error, file, doing);
     }
@@ -272,7 +278,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
 
     async snapshot(input): Promise<AccountSnapshot> {
       return read('reading a snapshot', () =>
-        db.transaction((): AccountSnapshot => {
+        inTransaction.deferred((): AccountSnapshot => {
           const { sum, count } = activeHolds(input.account, input.now);
           const grants = liveGrants(input.account, input.now);
           const scopes = withLifetime(input.scopes ?? []);
@@ -286,7 +292,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
             granted: grants.reduce((s, g) => s + g.remaining, 0),
             overdraft: accountRow(input.account).overdraft,
           };
-        }).deferred(),
+        }),
       );
     },
 
@@ -339,7 +345,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
 
     async entries(query): Promise<LedgerEntry[]> {
       return read('listing ledger entries', () =>
-        db.transaction((): LedgerEntry[] => {
+        inTransaction.deferred((): LedgerEntry[] => {
           const wanted = (kind: LedgerEntry['kind']): boolean => !query.kinds || query.kinds.includes(kind);
           const account = query.account ?? null;
           const out: LedgerEntry[] = [];
@@ -349,7 +355,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
           }
           if (wanted('grant')) for (const r of q.allGrants.all(account, account) as GrantRow[]) out.push({ kind: 'grant', record: grantRecord(r) });
           return out;
-        }).deferred(),
+        }),
       );
     },
 

@@ -91,7 +91,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       -- Every change, tagged with the store object that wrote it, so watchers in other processes
       -- can say what changed. Pruned to recent rows by the writers.
       CREATE TABLE changes (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        seq INTEGER PRIMARY KEY, -- rowid alias: prunes delete only old rows, so seq never goes back
         writer TEXT NOT NULL,
         account TEXT,
         kind TEXT NOT NULL,

@@ -59,6 +59,10 @@ export function sqliteStore(options: SqliteStoreOptions = {}): LedgerStore {
       // In WAL mode NORMAL never corrupts and loses nothing when a process dies; only an OS crash
       // or power loss can roll back the last commits. That is what buys 20,000+ charges a second.
       db.pragma('synchronous = NORMAL');
+      // Checkpoints are where NORMAL pays for fsync: run them every ~40 MB of WAL instead of ~4 MB,
+      // and cut the WAL file back afterwards so it does not stay large.
+      db.pragma('wal_autocheckpoint = 10000');
+      db.pragma('journal_size_limit = 67108864');
       // A current file needs no write to open, so a read-only file still serves reads.
       if (version < SCHEMA_VERSION) migrate(db, file);
     }

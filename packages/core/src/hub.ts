@@ -205,7 +205,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     return router;
   };
 
-  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, holdTtlMs, emit, refreshPool, pool: getPool, isClosed: () => closed });
+  function childEnv(entryId: string, base?: ChildEnv): ChildEnv {
+    const entry = requireRouter().entry(entryId);
+    const own = new Set(entry.strategy.secrets?.() ?? []);
+    const others = new Set([...strategies.values()].flatMap((s) => s.secrets?.() ?? []).filter((s) => !own.has(s)));
+    const env = entry.strategy.childEnv(base);
+    for (const [name, value] of Object.entries(env)) if (value !== undefined && others.has(value)) delete env[name];
+    return env;
+  }
+
+  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, holdTtlMs, emit, refreshPool, pool: getPool, childEnv, isClosed: () => closed });
 
   const hub: Hub = {
     store,
@@ -225,14 +234,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     },
     begin: flow.begin,
     charge: flow.charge,
-    childEnv(entryId, base) {
-      const entry = requireRouter().entry(entryId);
-      const own = new Set(entry.strategy.secrets?.() ?? []);
-      const others = new Set([...strategies.values()].flatMap((s) => s.secrets?.() ?? []).filter((s) => !own.has(s)));
-      const env = entry.strategy.childEnv(base);
-      for (const [name, value] of Object.entries(env)) if (value !== undefined && others.has(value)) delete env[name];
-      return env;
-    },
+    childEnv,
     async status() {
       const statuses = await Promise.all([...pools.values()].map((p) => p.status()));
       return { at: clock.now(), timeZone, pools: statuses, ...(router && { route: await router.explain() }) };

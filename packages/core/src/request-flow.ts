@@ -78,6 +78,8 @@ interface FlowDeps {
   emit<E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void;
   refreshPool(id: string): Promise<void>;
   pool(id: string): Pool;
+  /** The hub's child environment for an entry: the strategy's, scrubbed of every other strategy's secrets. */
+  childEnv(entryId: string, base?: ChildEnv): ChildEnv;
   isClosed(): boolean;
 }
 
@@ -221,7 +223,7 @@ export function createRequestFlow(deps: FlowDeps) {
       reason,
       ...(estimate && { estimate }),
       credentials: () => entry.strategy.credentials(),
-      childEnv: (base) => entry.strategy.childEnv(base),
+      childEnv: (base) => deps.childEnv(entry.id, base),
       async settle(request) {
         finished = true;
         return settleAt(entry.pool, entry, requestId, request, model, held);

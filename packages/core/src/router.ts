@@ -1,6 +1,6 @@
 import { formatResetTime } from './calendar.js';
 import type { AuthStrategy } from './contracts/auth.js';
-import type { Pool, PoolStatus } from './contracts/pool.js';
+import { isFundablePool, type Pool, type PoolStatus } from './contracts/pool.js';
 import type { LedgerStore } from './contracts/store.js';
 import { DrawdownError, ErrorCodes, invalidOption } from './errors.js';
 
@@ -20,8 +20,9 @@ export interface RouteEntryInput {
   optedIn?: boolean;
   /**
    * Once the router leaves this entry because its pool is spent, it never comes back. Default
-   * `when-final`: sticky when the pool is exhausted with no reset time (a spent lifetime trial),
-   * not when it resets (plan windows, periodic budgets).
+   * `when-final`: sticky when the pool is exhausted with no reset time and cannot take funds (a
+   * spent lifetime trial), not when it resets (plan windows, periodic budgets) or can be topped up
+   * (a credits wallet).
    */
   sticky?: boolean | 'when-final';
   /** Words for messages, e.g. "trial on our key". Default: the id. */
@@ -91,6 +92,11 @@ export interface Router {
 }
 
 const OPT_IN_KEY = 'route.optIns';
+
+/** Spent for good: exhausted with no reset time, and no way to add funds (a lifetime trial). */
+function isFinal(pool: Pool, status: PoolStatus): boolean {
+  return status.resetsAt === undefined && !isFundablePool(pool);
+}
 const LEFT_KEY = 'route.left';
 
 export function blockedMessage(blocked: Blocked[], timeZone: string, now: number): string {
@@ -176,7 +182,7 @@ export async function createRouter(deps: {
       const status = await e.pool.status();
       if (status.state === 'exhausted') {
         blocked.push({ entryId: e.id, reason: status.reason ?? status.summary, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) });
-        if (e.sticky === true || (e.sticky === 'when-final' && status.resetsAt === undefined)) await leave(e.id);
+        if (e.sticky === true || (e.sticky === 'when-final' && isFinal(e.pool, status))) await leave(e.id);
         continue;
       }
       const why = blocked.length === 0 ? `first entry; ${status.summary}` : `${blocked.map((b) => b.reason).join('; ')}; ${status.summary}`;

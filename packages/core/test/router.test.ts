@@ -134,3 +134,55 @@ describe('router', () => {
     await expect(hub.begin({ entry: 'nope', amount: 0 })).rejects.toThrow(/no route entry "nope"/);
   });
 });
+
+describe('router stickiness', () => {
+  it('comes back to a wallet that ran dry once funds are added', async () => {
+    const { isFundablePool } = await import('@drawdown/core');
+    const wallet = budget({ id: 'wallet', amount: '1' });
+    // A budget that can also take funds: the router must not give up on it for good.
+    let extra = 0;
+    const fundable = {
+      ...wallet,
+      setup(ctx: Parameters<typeof wallet.setup>[0]) {
+        const { pool } = wallet.setup(ctx);
+        return {
+          pool: {
+            ...pool,
+            async status() {
+              const s = await pool.status();
+              return s.spent >= usd('1') + extra ? s : { ...s, state: 'available' as const, reason: undefined };
+            },
+            async reserve(input: Parameters<typeof pool.reserve>[0]) {
+              return extra > 0 ? { key: input.key, amount: input.amount, expiresAt: Date.now() + 1000 } : pool.reserve(input);
+            },
+            addFunds: async () => ({ status: 'succeeded' as const, amount: 0, message: '' }),
+            setAutoReload: async () => {},
+          },
+        };
+      },
+    };
+    const hub = await createHub({
+      ...quiet,
+      plugins: [apiKey({ id: 'k', key: 'sk' }), fundable, budget({ id: 'spare', amount: '5' })],
+      route: { entries: [{ id: 'wallet', strategy: 'k', pool: 'wallet' }, { id: 'spare', strategy: 'k', pool: 'spare' }] },
+    });
+    expect(isFundablePool(hub.pool('wallet'))).toBe(true);
+    await (await hub.begin({ amount: usd('1') })).settle({ cost: usd('1') });
+    expect((await hub.begin({ amount: usd('0.1') })).entry.id).toBe('spare');
+    expect(hub.router.hasLeft('wallet')).toBe(false);
+    extra = usd('5');
+    expect((await hub.begin({ amount: usd('0.1') })).entry.id).toBe('wallet');
+  });
+});
+
+describe('lease child environment', () => {
+  it('scrubs other strategies’ secrets from a lease’s child environment too', async () => {
+    const hub = await createHub({
+      ...quiet,
+      plugins: [apiKey({ id: 'bundled', key: 'sk-ant-app-trial' }), apiKey({ id: 'own', key: 'sk-ant-user' }), budget({ id: 'trial', amount: '1' })],
+      route: { entries: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }] },
+    });
+    const lease = await hub.begin({ amount: 0 });
+    expect(lease.childEnv({ PATH: '/bin', OTHER: 'sk-ant-user' })).toEqual({ PATH: '/bin', ANTHROPIC_API_KEY: 'sk-ant-app-trial' });
+  });
+});

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeFailure } from './cli-error.js';
 import { configCommand } from './commands/config.js';
+import { demoAgentCommand, demoCommand } from './commands/demo.js';
 import { estimateCommand } from './commands/estimate.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { mcpCommand } from './commands/mcp.js';
@@ -23,7 +24,8 @@ export function createProgram(ctx: CliContext): Command {
       outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim()}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
     });
   program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
-  for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, runCommand, loginCommand, logoutCommand, mcpCommand, configCommand]) program.addCommand(make(ctx));
+  for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, runCommand, loginCommand, logoutCommand, mcpCommand, configCommand, demoCommand]) program.addCommand(make(ctx));
+  program.addCommand(demoAgentCommand(ctx), { hidden: true });
   // Subcommands inherit the error handling so a bad flag anywhere exits the same way.
   const inherit = (parent: Command): void => {
     for (const command of parent.commands) {

@@ -85,7 +85,8 @@ export function renderRoute(status: HubStatus, term: Pick<Terminal, 'color'>): s
     e.entryId,
     `${e.strategyId} → ${e.poolId}`,
     e.state,
-    e.reason,
+    // The next entry's full reason repeats the rows above it; its pool's own summary is what is new.
+    e.state === 'next' ? e.pool.summary : e.reason,
   ]);
   const table = renderTable([{ header: '' }, { header: 'Entry' }, { header: 'Strategy → pool' }, { header: 'State' }, { header: 'Why' }], rows);
   const next = route.next

@@ -1,0 +1,92 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDrawdown, type CliResult } from './run-cli.js';
+
+let dir: string;
+let demo: CliResult;
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'drawdown-demo-test-'));
+  // The user's own key in the environment must not reach the personal-mode child either.
+  demo = await runDrawdown(['demo', '--dir', dir], { env: { ANTHROPIC_API_KEY: 'sk-ant-users-env-key-0000' } });
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The lines of the demo's output from the heading of `step` up to the next heading. */
+function section(step: string): string {
+  const lines = demo.stdout.split('\n');
+  const start = lines.findIndex((l) => l.includes(step));
+  expect(start, `step "${step}" is printed`).toBeGreaterThanOrEqual(0);
+  const end = lines.findIndex((l, i) => i > start && /^\d+\. /.test(l));
+  return lines.slice(start, end === -1 ? undefined : end).join('\n');
+}
+
+describe('drawdown demo', () => {
+  it('runs offline to the end and exits 0', () => {
+    expect(demo.stderr).toBe('');
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/^drawdown demo — offline: a loopback Anthropic API at http:\/\/127\.0\.0\.1:\d+/);
+  });
+
+  it('prints the steps in the order of the story', () => {
+    const headings = demo.stdout.split('\n').filter((l) => /^\d+\. /.test(l));
+    expect(headings).toEqual([
+      "1. An agent starts on the app's bundled key with a $10.00 trial",
+      '2. The trial is used up: the router switches to personal mode',
+      "3. A child agent starts with the user's own sign-in and no API key",
+      '4. The weekly plan limit is hit',
+      '5. The user opted in, so credits pay',
+      '6. The balance crosses the auto-reload threshold and a reload succeeds',
+      '7. Where the money stands',
+    ]);
+  });
+
+  it('spends the $10 trial on the bundled key, announcing each threshold', () => {
+    const text = section('1. ');
+    expect(text.match(/request\.settled\s+trial\s+\$2\.00 claude-opus-4-7/g)).toHaveLength(5);
+    expect(text).toMatch(/budget\.crossed\s+trial\s+50% of the \$10\.00 trial used/);
+    expect(text).toMatch(/budget\.crossed\s+trial\s+80% of the \$10\.00 trial used/);
+    expect(text).toMatch(/pool\.exhausted\s+trial\s+trial of \$10\.00 used/);
+  });
+
+  it('switches to personal mode for good and starts a child without any API key or auth token', () => {
+    expect(section('2. ')).toMatch(/route\.switched\s+trial → personal \(for good\)/);
+    const child = section('3. ');
+    expect(child).toContain('credential variables in its environment: none — it uses its own sign-in');
+    expect(child.match(/child turn charged to the plan at API prices: \$0\.18/g)).toHaveLength(2);
+    expect(child).toMatch(/pool\.low\s+plan\s+You've used 96% of your weekly limit/);
+  });
+
+  it('hits the weekly plan limit, then lets the opted-in credits pay', () => {
+    expect(section('4. ')).toMatch(/pool\.exhausted\s+plan\s+plan limit reached; resets at/);
+    const credits = section('5. ');
+    expect(credits).toMatch(/route\.switched\s+personal → credits/);
+    expect(credits.match(/request\.settled\s+credits\s+\$2\.00/g)).toHaveLength(3);
+  });
+
+  it('reloads the wallet once the balance falls under the threshold', () => {
+    expect(section('6. ')).toMatch(/credits\.reloaded\s+credits\s+credits: reloaded \$20\.00; balance now \$24\.00/);
+  });
+
+  it('ends with the status table and the report, which the CLI shows the same way from the ledger it left', async () => {
+    const end = section('7. ');
+    expect(end).toMatch(/^trial\s+budget\s+exhausted\s+█{20}\s+100%\s+\$10\.00\s+\$0\.00/m);
+    expect(end).toMatch(/^plan\s+allowance\s+exhausted/m);
+    expect(end).toMatch(/^credits\s+credits\s+available\s+.*\$6\.00\s+\$24\.00\s+.*▶ credits$/m);
+    expect(end).toMatch(/^Total\s+10\s+700,000\s+524,000\s+0\s+\$16\.36$/m);
+    const report = await runDrawdown(['--config', path.join(dir, 'drawdown.config.json'), 'report', '--by', 'pool', '--json']);
+    expect(report.code).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '16.36' });
+  });
+
+  it('never prints a key or token', () => {
+    expect(demo.stdout).not.toMatch(/sk-ant-(demo|users)|demo-sign-in-/);
+  });
+
+  it('refuses --live without ANTHROPIC_API_KEY, with a hint', async () => {
+    const result = await runDrawdown(['demo', '--live'], { env: { ANTHROPIC_API_KEY: undefined } });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^drawdown: --live needs ANTHROPIC_API_KEY .*\nhint: Export your API key, or run "drawdown demo" without --live/);
+  });
+});

@@ -2,16 +2,28 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import type BetterSqlite3 from 'better-sqlite3';
-import type Pg from 'pg';
 import { budget, calendarWindow, createHub, silentLogger, usd, type LedgerStore } from '@drawdown/core';
 import { sqliteStore } from '../packages/store-sqlite/src/index.js';
 import { postgresStore } from '../packages/store-postgres/src/index.js';
 import { percentile, round, sampleMicros, type Bench, type BenchRow } from './lib.js';
 
 // The drivers are dependencies of the store packages, not of the workspace root: load them from there.
-const Database = createRequire(new URL('../packages/store-sqlite/package.json', import.meta.url))('better-sqlite3') as typeof BetterSqlite3;
-const pg = createRequire(new URL('../packages/store-postgres/package.json', import.meta.url))('pg') as typeof Pg;
+// Typed here by the little the bench uses, since their type packages are not visible from the root.
+interface SqliteDb {
+  prepare(sql: string): { run(...values: unknown[]): unknown };
+  transaction(fn: () => void): () => void;
+  close(): void;
+}
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string): Promise<unknown>;
+  end(): Promise<void>;
+}
+const Database = createRequire(new URL('../packages/store-sqlite/package.json', import.meta.url))('better-sqlite3') as new (file: string) => SqliteDb;
+const pg = createRequire(new URL('../packages/store-postgres/package.json', import.meta.url))('pg') as {
+  Pool: new (config: object) => { end(): Promise<void> };
+  Client: new (config: object) => PgClient;
+};
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const SCOPES = (['day', 'week', 'month'] as const).map((p) => calendarWindow(p, NOW, 'UTC').key);
@@ -98,7 +110,7 @@ async function postgresRows(): Promise<BenchRow[]> {
     // The same code with commits that do not wait for the server's fsync: shows how much of the
     // figure above is the disk (not the default; a server crash could lose the last ~0.6 s of commits).
     const asyncPool = new pg.Pool({ connectionString: url, max: 16, options: '-c synchronous_commit=off' });
-    const unsynced = await postgresStore({ pool: asyncPool, schema, listen: false });
+    const unsynced = await postgresStore({ pool: asyncPool as never, schema, listen: false });
     const fast = await settleRate(unsynced, 40_000, 16, 16);
     await unsynced.close();
     await asyncPool.end();

@@ -85,7 +85,11 @@ function validate(options: PostgresStoreOptions): { schema: string; listen: bool
   const listen = options.listen ?? true;
   if (typeof listen !== 'boolean') throw invalidOption(OWNER, 'listen', `is ${JSON.stringify(listen)}`, 'Use true or false.');
   if (options.pool !== undefined) {
-    if (!(options.pool instanceof pg.Pool)) throw invalidOption(OWNER, 'pool', 'is not a pg.Pool', 'Pass new pg.Pool({ connectionString }) or use connectionString.');
+    // Duck-typed: an application may carry its own copy of pg.
+    const pool = options.pool as Partial<pg.Pool> | null;
+    if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function' || typeof pool.on !== 'function') {
+      throw invalidOption(OWNER, 'pool', 'is not a pg.Pool', 'Pass new pg.Pool({ connectionString }) or use connectionString.');
+    }
     return { schema, listen };
   }
   const connectionString = options.connectionString ?? process.env.DRAWDOWN_POSTGRES_URL;

@@ -1,4 +1,5 @@
 import { memoryStore, type LedgerStore } from '@drawdown/core';
+import { postgresStore } from '@drawdown/store-postgres';
 import { defaultDatabasePath, sqliteStore } from '@drawdown/store-sqlite';
 import type { StoreConfig } from '../config/types.js';
 
@@ -11,7 +12,7 @@ export async function openStore(config: StoreConfig | undefined): Promise<Ledger
     case 'sqlite':
       return sqliteStore({ file: store.file ?? defaultDatabasePath() });
     case 'postgres':
-      throw new Error(`store ${store.kind} is not wired yet`);
+      return postgresStore({ connectionString: store.connectionString, ...(store.schema !== undefined && { schema: store.schema }) });
   }
 }
 

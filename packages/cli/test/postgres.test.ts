@@ -1,0 +1,33 @@
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { usd } from '@drawdown/core';
+import { makeProject, trialConfig, type Project } from './project.js';
+import { runDrawdown } from './run-cli.js';
+
+const url = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const reachable = await new Promise<boolean>((resolve) => {
+  const { hostname, port } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port || 5432) });
+  socket.once('connect', () => (socket.destroy(), resolve(true)));
+  socket.once('error', () => resolve(false));
+});
+if (!reachable) console.warn(`PostgreSQL is not reachable at ${new URL(url).host}; the CLI's PostgreSQL test is skipped`);
+
+let project: Project | undefined;
+afterEach(() => project?.remove());
+
+describe.skipIf(!reachable)('drawdown with a PostgreSQL ledger', () => {
+  it('shows spend recorded by another process through the shared PostgreSQL store, with the password redacted', async () => {
+    const schema = `cli_${process.pid}_${Date.now()}`;
+    const withPassword = url.replace('postgres://postgres@', 'postgres://postgres:hunter2@');
+    project = makeProject({ ...trialConfig, store: { kind: 'postgres', connectionString: withPassword, schema } });
+    await project.withHub((hub) => hub.charge({ requestId: 'pg-1', entry: 'trial', model: 'claude-haiku-4-5', cost: usd('0.35') }));
+    const status = await runDrawdown(['status'], { cwd: project.dir });
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^trial\s+budget\s+available\s+█{7}░{13}\s+35%\s+\$0\.35\s+\$0\.65/m);
+    expect(status.stdout).toContain(`postgres postgres://postgres:***@`);
+    expect(status.stdout).not.toContain('hunter2');
+    const report = await runDrawdown(['report', '--by', 'model', '--json'], { cwd: project.dir });
+    expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0.35', rows: [{ model: 'claude-haiku-4-5', requests: 1 }] });
+  });
+});

@@ -104,3 +104,10 @@ export {
   type AgentApiRetryMessage,
   type AgentModelUsage,
 } from './agent-sdk/index.js';
+export {
+  parsePlanLimitHeaders,
+  parseResetInstant,
+  parseUtilization,
+  planWindowKind,
+  type PlanLimitReading,
+} from './anthropic/rate-limit-headers.js';

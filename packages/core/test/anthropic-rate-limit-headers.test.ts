@@ -1,6 +1,15 @@
 import { standardRateLimitHeaders, unifiedRateLimitHeaders } from '@drawdown/testkit';
 import { describe, expect, it } from 'vitest';
-import { classifyRefusal, parseRateLimitHeaders, rateLimitHeaderSubset, refusalKind } from '../src/anthropic/index.js';
+import {
+  classifyRefusal,
+  parsePlanLimitHeaders,
+  parseRateLimitHeaders,
+  parseResetInstant,
+  parseUtilization,
+  planWindowKind,
+  rateLimitHeaderSubset,
+  refusalKind,
+} from '../src/index.js';
 
 describe('parseRateLimitHeaders', () => {
   it('reads the standard buckets with RFC 3339 resets as epoch ms', () => {
@@ -80,6 +89,88 @@ describe('parseRateLimitHeaders', () => {
       'anthropic-ratelimit-unified-status': 'allowed',
       'request-id': 'req_1',
     });
+  });
+});
+
+describe('parsePlanLimitHeaders', () => {
+  const reset = Date.parse('2026-11-28T09:00:00Z');
+
+  it('reads the per-model seven-day windows in either spelling', () => {
+    const plan = parsePlanLimitHeaders({
+      'anthropic-ratelimit-unified-status': 'allowed',
+      'anthropic-ratelimit-unified-7d_opus-utilization': '0.8',
+      'anthropic-ratelimit-unified-7d_opus-reset': String(reset / 1000),
+      'anthropic-ratelimit-unified-7d-sonnet-utilization': '0.3',
+      'anthropic-ratelimit-unified-7d-sonnet-status': 'allowed_warning',
+      'anthropic-ratelimit-unified-7d_oi-utilization': '0.2',
+    });
+    expect(plan?.windows).toEqual([
+      { kind: 'seven_day_opus', utilization: 0.8, resetAt: reset },
+      { kind: 'seven_day_overage_included', utilization: 0.2 },
+      { kind: 'seven_day_sonnet', utilization: 0.3, status: 'allowed_warning' },
+    ]);
+  });
+
+  it('reads the overage fields and the overage window together', () => {
+    const plan = parsePlanLimitHeaders({
+      'anthropic-ratelimit-unified-overage-status': 'rejected',
+      'anthropic-ratelimit-unified-overage-reset': String(reset / 1000),
+      'anthropic-ratelimit-unified-overage-utilization': '1',
+      'anthropic-ratelimit-unified-overage-disabled-reason': 'out_of_credits',
+    });
+    expect(plan).toEqual({ overage: { status: 'rejected', resetAt: reset, disabledReason: 'out_of_credits' }, windows: [{ kind: 'overage', utilization: 1 }] });
+  });
+
+  it('yields the windows of a response that sends no plan status, where parseRateLimitHeaders yields no unified part', () => {
+    const headers = { 'anthropic-ratelimit-unified-5h-utilization': '0.42', 'anthropic-ratelimit-unified-5h-surpassed-threshold': '0.9' };
+    expect(parsePlanLimitHeaders(headers)).toEqual({ windows: [{ kind: 'five_hour', utilization: 0.42, surpassedThreshold: 0.9 }] });
+    expect(parseRateLimitHeaders(headers).unified).toBeUndefined();
+  });
+
+  it('finds nothing in a response without plan headers (an API-key request)', () => {
+    expect(parsePlanLimitHeaders({ 'anthropic-ratelimit-requests-remaining': '10', 'content-type': 'application/json' })).toBeUndefined();
+  });
+
+  it('accepts resets in epoch milliseconds and RFC 3339, and utilization given as a percentage', () => {
+    const { unified } = parseRateLimitHeaders({
+      'anthropic-ratelimit-unified-status': 'allowed',
+      'anthropic-ratelimit-unified-reset': String(reset),
+      'anthropic-ratelimit-unified-5h-reset': '2026-11-28T09:00:00Z',
+      'anthropic-ratelimit-unified-7d-utilization': '37',
+    });
+    expect(unified).toEqual({
+      status: 'allowed',
+      resetAt: reset,
+      windows: [
+        { kind: 'five_hour', resetAt: reset },
+        { kind: 'seven_day', utilization: 0.37 },
+      ],
+    });
+  });
+});
+
+describe('plan value readers', () => {
+  it('turns epoch seconds, epoch ms and RFC 3339 into epoch ms, and nothing else', () => {
+    const at = Date.parse('2026-11-23T15:00:00Z');
+    expect(parseResetInstant(at / 1000)).toBe(at);
+    expect(parseResetInstant(String(at / 1000))).toBe(at);
+    expect(parseResetInstant(at)).toBe(at);
+    expect(parseResetInstant('2026-11-23T15:00:00Z')).toBe(at);
+    for (const bad of ['soon', '', '  ', -5, 0, Number.NaN, null, undefined, {}]) expect(parseResetInstant(bad)).toBeUndefined();
+  });
+
+  it('reads shares as 0–1, percentages scaled down, and drops negatives and nonsense', () => {
+    expect(parseUtilization('0.42')).toBe(0.42);
+    expect(parseUtilization(1)).toBe(1);
+    expect(parseUtilization('90')).toBe(0.9);
+    for (const bad of ['lots', '', -0.1, Number.POSITIVE_INFINITY, null, undefined]) expect(parseUtilization(bad)).toBeUndefined();
+  });
+
+  it('names windows as the Agent SDK does, keeping unknown names with underscores', () => {
+    expect(planWindowKind('5h')).toBe('five_hour');
+    expect(planWindowKind('7d-opus')).toBe('seven_day_opus');
+    expect(planWindowKind('five_hour')).toBe('five_hour');
+    expect(planWindowKind('30d-team')).toBe('30d_team');
   });
 });
 

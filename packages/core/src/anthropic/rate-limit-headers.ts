@@ -51,6 +51,9 @@ export interface UnifiedRateLimits {
   windows: PlanWindow[];
 }
 
+/** The plan headers as far as a response carries them: like `UnifiedRateLimits`, with `status` only when sent. */
+export type PlanLimitReading = Omit<UnifiedRateLimits, 'status'> & { status?: UnifiedRateLimits['status'] };
+
 export interface RateLimitHeaders {
   standard: StandardRateLimits;
   /** Present only when the response carried `anthropic-ratelimit-unified-status`. */
@@ -85,10 +88,26 @@ const rfc3339 = (value: string | undefined): number | undefined => {
   const t = Date.parse(value);
   return Number.isNaN(t) ? undefined : t;
 };
-const epochSeconds = (value: string | undefined): number | undefined => {
-  const n = number(value);
-  return n === undefined ? undefined : Math.round(n * 1000);
-};
+
+/**
+ * A plan-window reset as epoch ms. The API sends epoch seconds; epoch ms and RFC 3339 dates are
+ * accepted too (the Agent SDK and some proxies pass them on that way). Anything else is undefined.
+ */
+export function parseResetInstant(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? Math.round(value < 1e12 ? value * 1000 : value) : undefined;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return parseResetInstant(Number(text));
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : at;
+}
+
+/** A 0–1 share of a plan window. Values above 1.5 are read as percentages; negatives and nonsense are undefined. */
+export function parseUtilization(value: unknown): number | undefined {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return undefined;
+  return n > 1.5 ? n / 100 : n;
+}
 
 /** Header spellings of plan windows → the window kinds the Agent SDK uses. */
 const WINDOW_KINDS: Record<string, PlanWindowKind> = {
@@ -101,6 +120,12 @@ const WINDOW_KINDS: Record<string, PlanWindowKind> = {
   '7d_oi': 'seven_day_overage_included',
   overage: 'overage',
 };
+
+/** The window kind for a header spelling (`5h`, `7d_opus`) or an Agent SDK name (`five_hour`); unknown names keep their words, with `_` for `-`. */
+export function planWindowKind(spelling: string): PlanWindowKind {
+  return WINDOW_KINDS[spelling] ?? spelling.replaceAll('-', '_');
+}
+
 const UNIFIED = 'anthropic-ratelimit-unified-';
 /** Unified headers that describe the whole plan rather than one window. */
 const TOP_LEVEL = new Set(['status', 'reset', 'representative-claim', 'fallback', 'fallback-percentage', 'overage-status', 'overage-reset', 'overage-disabled-reason']);
@@ -125,9 +150,8 @@ function retryAfterMs(h: Record<string, string>, now: number): number | undefine
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-function unified(h: Record<string, string>): UnifiedRateLimits | undefined {
-  const status = h[`${UNIFIED}status`];
-  if (status === undefined) return undefined;
+function planReading(h: Record<string, string>): PlanLimitReading | undefined {
+  if (!Object.keys(h).some((name) => name.startsWith(UNIFIED))) return undefined;
   const windows = new Map<string, PlanWindow>();
   for (const [name, value] of Object.entries(h)) {
     if (!name.startsWith(UNIFIED)) continue;
@@ -136,30 +160,31 @@ function unified(h: Record<string, string>): UnifiedRateLimits | undefined {
     const match = WINDOW_FIELD.exec(rest);
     if (!match) continue;
     const [, claim, field] = match as unknown as [string, string, string];
-    const kind = WINDOW_KINDS[claim] ?? claim.replaceAll('-', '_');
+    const kind = planWindowKind(claim);
     const window = windows.get(kind) ?? { kind };
     windows.set(kind, window);
     if (field === 'utilization') {
-      const u = number(value);
+      const u = parseUtilization(value);
       if (u !== undefined) window.utilization = u;
     } else if (field === 'reset') {
-      const at = epochSeconds(value);
+      const at = parseResetInstant(value);
       if (at !== undefined) window.resetAt = at;
     } else if (field === 'surpassed-threshold') {
-      const t = number(value);
+      const t = parseUtilization(value);
       if (t !== undefined) window.surpassedThreshold = t;
     } else {
       window.status = value;
     }
   }
-  const resetAt = epochSeconds(h[`${UNIFIED}reset`]);
+  const status = h[`${UNIFIED}status`];
+  const resetAt = parseResetInstant(h[`${UNIFIED}reset`]);
   const fallbackPercentage = number(h[`${UNIFIED}fallback-percentage`]);
   const overageStatus = h[`${UNIFIED}overage-status`];
-  const overageReset = epochSeconds(h[`${UNIFIED}overage-reset`]);
+  const overageReset = parseResetInstant(h[`${UNIFIED}overage-reset`]);
   const overageReason = h[`${UNIFIED}overage-disabled-reason`];
   const hasOverage = overageStatus !== undefined || overageReset !== undefined || overageReason !== undefined;
   return {
-    status,
+    ...(status !== undefined && { status }),
     ...(resetAt !== undefined && { resetAt }),
     ...(h[`${UNIFIED}representative-claim`] !== undefined && { representativeClaim: h[`${UNIFIED}representative-claim`] }),
     ...(h[`${UNIFIED}fallback`] !== undefined && { fallback: h[`${UNIFIED}fallback`] }),
@@ -176,10 +201,20 @@ function unified(h: Record<string, string>): UnifiedRateLimits | undefined {
 }
 
 /**
+ * Reads only the plan (`anthropic-ratelimit-unified-*`) headers, as far as the response carries
+ * them: unlike `parseRateLimitHeaders(...).unified`, a response with window headers but no
+ * `-status` still yields its windows. Undefined when no plan header is present (an API-key request).
+ */
+export function parsePlanLimitHeaders(headers: HeaderSource): PlanLimitReading | undefined {
+  return planReading(headerRecord(headers));
+}
+
+/**
  * Reads the rate-limit headers of an API response into plain data: the standard
  * `anthropic-ratelimit-*` buckets (reset in RFC 3339), `retry-after`, and the subscription
- * `anthropic-ratelimit-unified-*` headers (epoch-second resets, per-window utilization). Times
- * come out as epoch ms. Unknown or malformed values are left out, never guessed.
+ * `anthropic-ratelimit-unified-*` headers (epoch-second resets, per-window utilization; see
+ * `parseResetInstant` and `parseUtilization` for the other spellings accepted). Times come out as
+ * epoch ms. Unknown or malformed values are left out, never guessed.
  */
 export function parseRateLimitHeaders(headers: HeaderSource, now: number = Date.now()): RateLimitHeaders {
   const h = headerRecord(headers);
@@ -194,8 +229,8 @@ export function parseRateLimitHeaders(headers: HeaderSource, now: number = Date.
   if (inputTokens) standard.inputTokens = inputTokens;
   if (outputTokens) standard.outputTokens = outputTokens;
   if (retry !== undefined) standard.retryAfterMs = retry;
-  const plan = unified(h);
-  return { standard, ...(plan && { unified: plan }) };
+  const plan = planReading(h);
+  return { standard, ...(plan?.status !== undefined && { unified: plan as UnifiedRateLimits }) };
 }
 
 /** Only the rate-limit related headers of a response (what pools get in `LimitSignal.headers`). */

@@ -1,11 +1,14 @@
 /**
  * Reading plan-limit signals: the `anthropic-ratelimit-unified-*` response headers (undocumented;
  * names as Claude Code parses them) and the Agent SDK's `rate_limit_event.rate_limit_info`.
- * Both become one `PlanObservation`.
+ * Both become one `PlanObservation`. The headers are read by core's `parsePlanLimitHeaders`, so
+ * window names, resets and shares mean the same here as everywhere else.
  */
 
-/** Plan windows seen so far; other names are kept as they come. */
-export type WindowKind = 'five_hour' | 'seven_day' | 'seven_day_opus' | 'seven_day_sonnet' | 'seven_day_overage_included' | 'overage' | (string & {});
+import { parsePlanLimitHeaders, parseResetInstant, parseUtilization, planWindowKind, type PlanWindowKind } from '@drawdown/core';
+
+/** Plan windows seen so far (core's `PlanWindowKind`); other names are kept as they come. */
+export type WindowKind = PlanWindowKind;
 export type LimitStatus = 'allowed' | 'allowed_warning' | 'rejected';
 
 export interface WindowReading {
@@ -35,41 +38,11 @@ export interface PlanObservation {
 
 export const UNIFIED_PREFIX = 'anthropic-ratelimit-unified-';
 
-const ABBREVIATIONS: Record<string, WindowKind> = {
-  '5h': 'five_hour',
-  '7d': 'seven_day',
-  '7d_opus': 'seven_day_opus',
-  '7d-opus': 'seven_day_opus',
-  '7d_sonnet': 'seven_day_sonnet',
-  '7d-sonnet': 'seven_day_sonnet',
-  '7d_oi': 'seven_day_overage_included',
-  overage: 'overage',
-};
-
 const STATUSES = new Set<LimitStatus>(['allowed', 'allowed_warning', 'rejected']);
 
 function status(value: unknown): LimitStatus | undefined {
   return typeof value === 'string' && STATUSES.has(value as LimitStatus) ? (value as LimitStatus) : undefined;
 }
-
-/** A reset given as epoch seconds (what the API sends), epoch ms, or an RFC 3339 date. */
-export function resetInstant(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value < 1e12 ? Math.round(value * 1000) : Math.round(value);
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return resetInstant(Number(text));
-  const parsed = Date.parse(text);
-  return Number.isNaN(parsed) ? undefined : parsed;
-}
-
-/** A 0–1 share; percentages (above 1.5) are scaled down, nonsense is dropped. */
-export function share(value: unknown): number | undefined {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return undefined;
-  return n > 1.5 ? n / 100 : n;
-}
-
-const windowName = (part: string): WindowKind => ABBREVIATIONS[part] ?? part.replaceAll('-', '_');
 
 function reading(windows: Record<string, WindowReading>, kind: WindowKind): WindowReading {
   return (windows[kind] ??= {});
@@ -81,44 +54,36 @@ function defined<T extends object>(value: T): T {
 }
 
 /**
- * Reads the unified plan-limit headers of one response (names lower-cased). Undefined when the
- * response carries none (an API-key request).
+ * Reads the unified plan-limit headers of one response, through core's header parser. Undefined
+ * when the response carries none (an API-key request).
  */
 export function parseUnifiedHeaders(headers: Record<string, string | undefined>, at: number): PlanObservation | undefined {
+  const plan = parsePlanLimitHeaders(headers);
+  if (!plan) return undefined;
   const windows: Record<string, WindowReading> = {};
-  let seen = false;
-  for (const [rawName, value] of Object.entries(headers)) {
-    const name = rawName.toLowerCase();
-    if (!name.startsWith(UNIFIED_PREFIX) || value === undefined) continue;
-    seen = true;
-    const match = /^(.+)-(utilization|reset|surpassed-threshold|status)$/.exec(name.slice(UNIFIED_PREFIX.length));
-    if (!match) continue;
-    const [, part = '', field] = match;
-    const window = reading(windows, windowName(part));
-    if (field === 'utilization') window.utilization = share(value);
-    else if (field === 'reset') window.resetsAt = resetInstant(value);
-    else if (field === 'surpassed-threshold') window.surpassedThreshold = share(value);
-    else window.status = status(value);
+  for (const w of plan.windows) {
+    windows[w.kind] = defined({ status: status(w.status), utilization: w.utilization, resetsAt: w.resetAt, surpassedThreshold: w.surpassedThreshold });
   }
-  if (!seen) return undefined;
-  const get = (suffix: string): string | undefined => headers[`${UNIFIED_PREFIX}${suffix}`];
-  const overall = status(get('status'));
-  const resetsAt = resetInstant(get('reset'));
-  const claim = get('representative-claim');
-  const binding = claim ? windowName(claim) : undefined;
+  // Overage status and reset come as plan-wide headers; here they describe the overage window.
+  if (plan.overage && (plan.overage.status !== undefined || plan.overage.resetAt !== undefined)) {
+    const overage = reading(windows, 'overage');
+    overage.status ??= status(plan.overage.status);
+    overage.resetsAt ??= plan.overage.resetAt;
+  }
+  const overall = status(plan.status);
+  const binding = plan.representativeClaim ? planWindowKind(plan.representativeClaim) : undefined;
   if (binding !== undefined) {
     const window = reading(windows, binding);
     window.status ??= overall;
-    window.resetsAt ??= resetsAt;
+    window.resetsAt ??= plan.resetAt;
   }
-  const overageDisabledReason = get('overage-disabled-reason');
   for (const w of Object.values(windows)) defined(w);
   return defined({
     status: overall,
-    resetsAt: resetsAt ?? (binding !== undefined ? windows[binding]?.resetsAt : undefined),
+    resetsAt: plan.resetAt ?? (binding !== undefined ? windows[binding]?.resetsAt : undefined),
     binding,
     windows,
-    overageDisabledReason: overageDisabledReason || undefined,
+    overageDisabledReason: plan.overage?.disabledReason || undefined,
     at,
   });
 }
@@ -127,22 +92,22 @@ export function parseUnifiedHeaders(headers: Record<string, string | undefined>,
 export function parseRateLimitInfo(info: Record<string, unknown> | undefined, at: number): PlanObservation | undefined {
   if (!info || typeof info !== 'object') return undefined;
   const overall = status(info.status);
-  const kind = typeof info.rateLimitType === 'string' && info.rateLimitType !== '' ? windowName(info.rateLimitType) : undefined;
+  const kind = typeof info.rateLimitType === 'string' && info.rateLimitType !== '' ? planWindowKind(info.rateLimitType) : undefined;
   if (overall === undefined && kind === undefined) return undefined;
   const windows: Record<string, WindowReading> = {};
   // Some versions add every window's utilization: { five_hour: { utilization, resetsAt }, ... }.
   if (info.unifiedWindows && typeof info.unifiedWindows === 'object') {
     for (const [name, value] of Object.entries(info.unifiedWindows as Record<string, Record<string, unknown>>)) {
       if (!value || typeof value !== 'object') continue;
-      Object.assign(reading(windows, windowName(name)), defined({ utilization: share(value.utilization), resetsAt: resetInstant(value.resetsAt), status: status(value.status) }));
+      Object.assign(reading(windows, planWindowKind(name)), defined({ utilization: parseUtilization(value.utilization), resetsAt: parseResetInstant(value.resetsAt), status: status(value.status) }));
     }
   }
-  const resetsAt = resetInstant(info.resetsAt);
+  const resetsAt = parseResetInstant(info.resetsAt);
   if (kind !== undefined) {
-    Object.assign(reading(windows, kind), defined({ status: overall, resetsAt, utilization: share(info.utilization), surpassedThreshold: share(info.surpassedThreshold) }));
+    Object.assign(reading(windows, kind), defined({ status: overall, resetsAt, utilization: parseUtilization(info.utilization), surpassedThreshold: parseUtilization(info.surpassedThreshold) }));
   }
   const overageStatus = status(info.overageStatus);
-  if (overageStatus !== undefined) Object.assign(reading(windows, 'overage'), defined({ status: overageStatus, resetsAt: resetInstant(info.overageResetsAt) }));
+  if (overageStatus !== undefined) Object.assign(reading(windows, 'overage'), defined({ status: overageStatus, resetsAt: parseResetInstant(info.overageResetsAt) }));
   return defined({
     status: overall,
     resetsAt,

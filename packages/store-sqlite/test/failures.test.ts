@@ -7,7 +7,8 @@ import { sqliteStore } from '../src/index.js';
 import { sqliteLedger } from '../src/ledger.js';
 import { migrate } from '../src/schema.js';
 import { ledgerFile, tempDir } from './helpers.js';
-import { startWorker } from './workers/spawn.js';
+import { startStoreWorker } from '@drawdown/testkit/store-contract';
+import { WORKER } from './workers/worker-path.js';
 
 const dir = tempDir();
 chmodSync(dir, 0o755);
@@ -16,7 +17,7 @@ const NOW = Date.parse('2026-11-23T12:00:00Z');
 const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
 async function probe(file: string): Promise<Record<string, unknown>> {
-  const worker = startWorker({ file, mode: 'probe', tag: 'probe', count: 0, amount: '0.10', cap: '5', now: NOW, ttlMs: 1000 }, asUser);
+  const worker = startStoreWorker(WORKER, { config: { file }, mode: 'probe', tag: 'probe', count: 0, amount: '0.10', cap: '5', now: NOW, ttlMs: 1000 }, asUser);
   return worker.next();
 }
 

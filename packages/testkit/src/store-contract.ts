@@ -1,3 +1,5 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { calendarWindow, compareGrants, usd, type LedgerStore, type Limit } from '@drawdown/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -368,5 +370,160 @@ export function describeStoreContract(name: string, options: StoreContractOption
         expect(seen).toEqual(['reserve:trial:mine:local', 'reserve:shared:theirs:remote', 'state:-:route.optIns:remote']);
       });
     });
+  });
+}
+
+/** What the tests ask a store worker process to do (see `runStoreWorker`). */
+export interface StoreWorkerArgs {
+  /** Store-specific: how the worker opens the shared ledger (a file, a URL and schema...). */
+  config: unknown;
+  /** `reserve`: race for the cap, report, exit. `crash`: hold funds, settle some, wait to be killed. Stores may add their own. */
+  mode: string;
+  tag: string;
+  count: number;
+  amount: string;
+  cap: string;
+  now: number;
+  ttlMs: number;
+  /** crash mode: settle this many holds before announcing `held`. */
+  settle?: number;
+}
+
+/**
+ * The child-process side of `describeStoreAcrossProcesses`: opens the store with `open(config)`,
+ * says `ready`, waits for `go` on stdin (so every process starts at once), runs the mode and
+ * prints one JSON line per step. Call it from a store's worker script.
+ */
+export async function runStoreWorker(args: StoreWorkerArgs, open: (config: unknown) => Promise<LedgerStore>): Promise<void> {
+  const say = (message: object): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
+  const store = await open(args.config);
+  const reserve = (i: number) =>
+    store.reserve({
+      account: 'shared',
+      key: `${args.tag}-${i}`,
+      amount: usd(args.amount),
+      ttlMs: args.ttlMs,
+      now: args.now,
+      limits: [{ kind: 'cap', name: 'shared budget', scope: 'lifetime', cap: usd(args.cap) }],
+      ...placement(args.now),
+    });
+  say({ step: 'ready' });
+  for await (const line of createInterface({ input: process.stdin })) if (line.trim() === 'go') break;
+  const results = await Promise.all(Array.from({ length: args.count }, (_, i) => reserve(i)));
+  const admitted = results.filter((r) => r.ok).length;
+  if (args.mode !== 'crash') {
+    say({ step: 'done', admitted });
+    await store.close();
+    process.exit(0);
+  }
+  const settled: string[] = [];
+  for (let i = 0; i < (args.settle ?? 0); i++) {
+    await store.settle({ account: 'shared', key: `${args.tag}-${i}`, cost: usd(args.amount), now: args.now + 1 });
+    settled.push(`${args.tag}-${i}`);
+  }
+  say({ step: 'held', admitted, settled });
+  setInterval(() => {}, 60_000); // hold the reservations until SIGKILL
+}
+
+export interface StoreWorker {
+  child: ChildProcess;
+  /** The next JSON line the worker prints; rejects with its stderr if it exits first. */
+  next(): Promise<Record<string, unknown>>;
+  send(line: string): void;
+  exited: Promise<number | null>;
+}
+
+/** Starts a TypeScript worker script as a real child process (`node --conditions=source --import tsx`). */
+export function startStoreWorker(script: string, args: StoreWorkerArgs, options: SpawnOptions = {}): StoreWorker {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const pending: Array<Record<string, unknown>> = [];
+  const waiting: Array<(value: Record<string, unknown>) => void> = [];
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const failed = exited.then((code) => {
+    throw new Error(`worker exited with ${code} before answering: ${stderr}`);
+  });
+  failed.catch(() => {});
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const message = JSON.parse(line) as Record<string, unknown>;
+    const resolve = waiting.shift();
+    if (resolve) resolve(message);
+    else pending.push(message);
+  });
+  return {
+    child,
+    next: () => (pending.length > 0 ? Promise.resolve(pending.shift()!) : Promise.race([new Promise<Record<string, unknown>>((r) => waiting.push(r)), failed])),
+    send: (line) => void child.stdin!.write(`${line}\n`),
+    exited,
+  };
+}
+
+export interface StoreProcessOptions {
+  /** Path of the worker script that calls `runStoreWorker` with this store's `open`. */
+  worker: string;
+  /** A fresh shared ledger: the `config` workers open it with, and how the test opens it. */
+  prepare(): Promise<{ config: unknown; open(): Promise<LedgerStore> }>;
+}
+
+/**
+ * The invariants that need real processes: no overspend when several processes race for the
+ * same cap, and a SIGKILLed process leaks no funds and loses no settled charge.
+ */
+export function describeStoreAcrossProcesses(name: string, options: StoreProcessOptions): void {
+  describe(`${name} store across real processes`, () => {
+    const started: StoreWorker[] = [];
+    afterEach(() => {
+      for (const w of started.splice(0)) w.child.kill('SIGKILL');
+    });
+    const start = (args: StoreWorkerArgs): StoreWorker => {
+      const worker = startStoreWorker(options.worker, args);
+      started.push(worker);
+      return worker;
+    };
+
+    it('admits exactly 50 of 4 processes × 250 concurrent $0.10 reservations against $5', async () => {
+      const { config, open } = await options.prepare();
+      await (await open()).close(); // create and migrate once, as an installer would
+      const workers = Array.from({ length: 4 }, (_, p) => start({ config, mode: 'reserve', tag: `p${p}`, count: 250, amount: '0.10', cap: '5', now: T0, ttlMs: 60_000 }));
+      for (const w of workers) expect(await w.next()).toEqual({ step: 'ready' });
+      for (const w of workers) w.send('go');
+      const admitted = (await Promise.all(workers.map((w) => w.next()))).map((m) => m.admitted as number);
+      expect(admitted.reduce((a, b) => a + b, 0)).toBe(50);
+      const store = await open();
+      expect(await store.snapshot({ account: 'shared', now: T0 })).toMatchObject({ held: usd('5'), activeHolds: 50 });
+      expect(await store.entries({ account: 'shared', kinds: ['hold'] })).toHaveLength(50);
+      await store.close();
+    }, 60_000);
+
+    it('gets the funds of a SIGKILLed process back after the hold TTL, losing none of its settled charges', async () => {
+      const { config, open } = await options.prepare();
+      const ttlMs = 30_000;
+      const worker = start({ config, mode: 'crash', tag: 'dead', count: 20, amount: '0.25', cap: '5', now: T0, ttlMs, settle: 6 });
+      await worker.next();
+      worker.send('go');
+      const held = await worker.next();
+      expect(held).toMatchObject({ step: 'held', admitted: 20 });
+      worker.child.kill('SIGKILL');
+      await worker.exited;
+
+      const store = await open();
+      expect(await store.snapshot({ account: 'shared', now: T0 + ttlMs - 1 })).toMatchObject({ held: usd('3.50'), activeHolds: 14, settled: { lifetime: usd('1.50') } });
+      const limits: Limit[] = [{ kind: 'cap', name: 'shared budget', scope: 'lifetime', cap: usd('5') }];
+      const early = await store.reserve({ account: 'shared', key: 'early', amount: usd('0.01'), ttlMs, now: T0 + ttlMs - 1, limits, ...placement(T0) });
+      expect(early.ok).toBe(false);
+      const after = await store.snapshot({ account: 'shared', now: T0 + ttlMs });
+      expect(after).toMatchObject({ held: 0, activeHolds: 0, settled: { lifetime: usd('1.50') } });
+      expect((await store.reserve({ account: 'shared', key: 'survivor', amount: usd('3.50'), ttlMs, now: T0 + ttlMs, limits, ...placement(T0) })).ok).toBe(true);
+
+      const charges = await store.entries({ account: 'shared', kinds: ['charge'] });
+      expect(charges.map((e) => (e.kind === 'charge' ? e.record.key : '')).sort()).toEqual((held.settled as string[]).sort());
+      expect(charges.reduce((s, e) => s + (e.kind === 'charge' ? e.record.cost : 0), 0)).toBe(after.settled.lifetime);
+      // A late settle of the dead process's expired hold still records the true cost, once.
+      expect((await store.settle({ account: 'shared', key: 'dead-10', cost: usd('0.20'), now: T0 + ttlMs + 5 })).status).toBe('settled');
+      expect((await store.settle({ account: 'shared', key: 'dead-10', cost: usd('0.20'), now: T0 + ttlMs + 6 })).status).toBe('duplicate');
+      expect((await store.snapshot({ account: 'shared', now: T0 + ttlMs + 6 })).settled.lifetime).toBe(usd('1.70'));
+      await store.close();
+    }, 60_000);
   });
 }

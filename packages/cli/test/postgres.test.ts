@@ -11,6 +11,7 @@ const reachable = await new Promise<boolean>((resolve) => {
   socket.once('connect', () => (socket.destroy(), resolve(true)));
   socket.once('error', () => resolve(false));
 });
+if (!reachable && process.env.DRAWDOWN_REQUIRE_POSTGRES) throw new Error(`PostgreSQL is required (DRAWDOWN_REQUIRE_POSTGRES) but not reachable at ${new URL(url).host}`);
 if (!reachable) console.warn(`PostgreSQL is not reachable at ${new URL(url).host}; the CLI's PostgreSQL test is skipped`);
 
 let project: Project | undefined;

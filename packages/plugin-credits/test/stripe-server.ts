@@ -32,6 +32,7 @@ export async function stripeServer(options: { apiKey: string }) {
   const stored = new Map<string, Stored>();
   const requests: Array<{ path: string; idempotencyKey?: string; replayed: boolean }> = [];
   let slow: { remaining: number; ms: number } = { remaining: 0, ms: 0 };
+  let gate: { arrived: () => void; opened: Promise<void> } | undefined;
   let seq = 0;
 
   const send = (res: ServerResponse, stored: Stored, replayed = false): void => {
@@ -78,6 +79,13 @@ export async function stripeServer(options: { apiKey: string }) {
     if (replay) return send(res, replay, true);
     const result = createIntent(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), key);
     if (key !== undefined) stored.set(key, result);
+    if (gate) {
+      // The payment is done; the answer waits until the test opens the gate.
+      const { arrived, opened } = gate;
+      gate = undefined;
+      arrived();
+      await opened;
+    }
     if (slow.remaining > 0) {
       // The payment is done; only the answer is late.
       slow.remaining--;
@@ -101,6 +109,18 @@ export async function stripeServer(options: { apiKey: string }) {
     /** Holds back the answer to the next `count` payments for `ms` after completing them. */
     slowNext(count: number, ms: number): void {
       slow = { remaining: count, ms };
+    },
+    /**
+     * Completes the next payment but holds back its answer until `open()`: a payment that is
+     * surely in flight while the test does something else. `arrived` resolves when it came in.
+     */
+    holdNext(): { arrived: Promise<void>; open: () => void } {
+      let arrived!: () => void;
+      let open!: () => void;
+      const arrival = new Promise<void>((resolve) => (arrived = resolve));
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      gate = { arrived, opened };
+      return { arrived: arrival, open };
     },
     async close(): Promise<void> {
       server.closeAllConnections();

@@ -11,3 +11,4 @@ export { runMeteredChild, type MeteredChildOptions, type MeteredChildResult } fr
 export { renderStatus, renderPoolTable, renderRoute, withDecimalStrings } from './render/status.js';
 export { renderReport, reportCsv, reportJson, type ReportView } from './render/report.js';
 export { runDemo, type DemoOptions } from './demo/scenario.js';
+export { demoChildAgent, DEMO_SIGN_IN_VAR, DEMO_CHILD_MODEL } from './demo/child-agent.js';

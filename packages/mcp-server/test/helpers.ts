@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { expect } from 'vitest';
-import { SECRET_KEY } from './fixtures/hub.js';
+import { sqliteStore } from '@drawdown/store-sqlite';
+import { fixtureHub, SECRET_KEY } from './fixtures/hub.js';
 
 export const ERAS = ['legacy', 'modern'] as const;
 export type Era = (typeof ERAS)[number];
@@ -15,24 +16,40 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const fixture = (name: string): string => join(here, 'fixtures', name);
 export const tempDb = (): string => join(mkdtempSync(join(tmpdir(), 'drawdown-mcp-')), 'ledger.sqlite');
 
+export type Answer = 'accept' | 'decline';
+
 export interface ClientOptions {
   era: Era;
-  /** How the client answers a confirmation; undefined: the client cannot ask its user at all. */
-  answer?: 'accept' | 'decline';
+  /** Whether the client declares it can ask its user (elicitation); without it, writes cannot be confirmed. */
+  canConfirm?: boolean;
 }
 
+/** A test client: records the questions put to its user and the resource updates it was sent. */
+export type TestClient = Client & {
+  confirmations: string[];
+  updates: string[];
+  /** How the user answers the next confirmation. */
+  answer: Answer;
+  /** Forgets what one test recorded and goes back to accepting, so the next test starts clean. */
+  forget(): void;
+};
+
 /** A real SDK client for one era: 2025-11-25 via `initialize`, or pinned to 2026-07-28. */
-export function newClient({ era, answer }: ClientOptions): Client & { confirmations: string[]; updates: string[] } {
+export function newClient({ era, canConfirm = false }: ClientOptions): TestClient {
   const client = new Client(
     { name: 'drawdown-test-client', version: '1.0.0' },
-    { ...(answer && { capabilities: { elicitation: {} } }), versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } },
-  ) as Client & { confirmations: string[]; updates: string[] };
-  client.confirmations = [];
-  client.updates = [];
-  if (answer) {
+    { ...(canConfirm && { capabilities: { elicitation: {} } }), versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } },
+  ) as TestClient;
+  client.forget = () => {
+    client.confirmations = [];
+    client.updates = [];
+    client.answer = 'accept';
+  };
+  client.forget();
+  if (canConfirm) {
     client.setRequestHandler('elicitation/create', async (request) => {
       client.confirmations.push(request.params.message);
-      return answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
+      return client.answer === 'accept' ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
     });
   }
   client.setNotificationHandler('notifications/resources/updated', (n) => void client.updates.push(n.params.uri));
@@ -80,13 +97,60 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   }
 }
 
-/** Runs a fixture script in another process (`node --conditions=source --import tsx`). */
-export function runFixture(name: string, args: string[]): Promise<void> {
+/** The fixture hub's ledger in a new SQLite file, created here before any server opens it. */
+export async function seededLedger(): Promise<string> {
+  const file = tempDb();
+  const store = sqliteStore({ file });
+  const hub = await fixtureHub(store);
+  await hub.close();
+  await store.close();
+  return file;
+}
+
+export interface LedgerWriter {
+  /** Charges `cost` nanodollars to a route entry from the writer's process; resolves once committed. */
+  charge(entry: string, cost: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Another process writing into a shared ledger, started once and driven over IPC, so a test can
+ * prove that changes made elsewhere reach the server without paying for a process per write.
+ */
+export function startWriter(file: string): Promise<LedgerWriter> {
+  const child = fork(fixture('ledger-writer.ts'), [file], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
+  let next = 0;
+  const failAll = (error: Error): void => {
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+  };
+  child.on('message', (message: { id: number; error?: string }) => {
+    const waiter = pending.get(message.id);
+    pending.delete(message.id);
+    if (message.error === undefined) waiter?.resolve();
+    else waiter?.reject(new Error(`ledger writer: ${message.error}`));
+  });
+  child.on('exit', (code) => failAll(new Error(`ledger writer exited ${code}: ${stderr}`)));
+  const writer: LedgerWriter = {
+    charge: (entry, cost) =>
+      new Promise((resolve, reject) => {
+        const id = ++next;
+        pending.set(id, { resolve, reject });
+        child.send({ id, entry, cost, requestId: `writer-${process.pid}-${Date.now()}-${id}` });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.disconnect();
+      }),
+  };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fixture(name), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += String(chunk)));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited ${code}: ${stderr}`))));
+    child.once('message', () => resolve(writer));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`ledger writer exited ${code} before it was ready: ${stderr}`)));
   });
 }

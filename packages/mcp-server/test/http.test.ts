@@ -5,21 +5,27 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpHandle } from '../src/index.js';
 import { describeServer } from './conformance.js';
 import { fixtureHub } from './fixtures/hub.js';
-import { callJson, httpTransport, newClient, tempDb } from './helpers.js';
+import { callJson, httpTransport, newClient, type TestClient } from './helpers.js';
 
-describeServer('Streamable HTTP', async ({ era, writes, answer }) => {
-  const db = tempDb();
+// One hub on the block's ledger behind two endpoints (writes off, writes on); every test connects
+// clients of its own, so many clients share one server process as they would in use.
+describeServer('Streamable HTTP', async ({ era, db }) => {
   const store = sqliteStore({ file: db, watchIntervalMs: 50 });
   const hub = await fixtureHub(store);
-  const http = await serveHttp({ hub, writes });
-  const client = newClient({ era, ...(answer && { answer }) });
-  await client.connect(httpTransport(http.url));
+  const [readOnly, writable] = await Promise.all([serveHttp({ hub, writes: false }), serveHttp({ hub, writes: true })]);
+  const clients: TestClient[] = [];
   return {
-    client,
-    db,
+    async client({ writes, canConfirm = true }) {
+      const client = newClient({ era, canConfirm });
+      await client.connect(httpTransport((writes ? writable : readOnly).url));
+      clients.push(client);
+      return client;
+    },
+    async afterTest() {
+      await Promise.all(clients.splice(0).map((client) => client.close()));
+    },
     async close() {
-      await client.close();
-      await http.close();
+      await Promise.all([readOnly.close(), writable.close()]);
       await hub.close();
       await store.close();
     },

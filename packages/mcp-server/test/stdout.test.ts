@@ -35,7 +35,7 @@ describe('stdout over stdio', () => {
   for (const era of ERAS) {
     it(`carries nothing but JSON-RPC, with no secret, on a busy ${era}-era session`, async () => {
       const { transport, stdoutFile } = teedTransport(fixture('stdio-server.ts'), { DRAWDOWN_DB: tempDb(), MCP_WRITES: '1' });
-      const client = newClient({ era, answer: 'accept' });
+      const client = newClient({ era, canConfirm: true });
       await client.connect(transport);
       await client.listTools();
       await callJson(client, 'pool_status');

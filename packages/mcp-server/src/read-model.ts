@@ -54,7 +54,8 @@ export type Scrub = (text: string) => string;
 export function scrubberFor(hub: Hub): Scrub {
   return (text) => {
     let out = text;
-    for (const secret of secretsOf(hub)) out = out.split(secret).join('[redacted]');
+    // Returns the very same string when nothing matched, so callers can tell no secret was there.
+    for (const secret of secretsOf(hub)) if (out.includes(secret)) out = out.split(secret).join('[redacted]');
     return out;
   };
 }

@@ -2,10 +2,17 @@ import { isDrawdownError, type Logger } from '@drawdown/core';
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import type { Scrub } from './read-model.js';
 
-/** A successful tool result: the same JSON as `structuredContent` and as text, scrubbed of secrets. */
+/**
+ * A successful tool result: the same JSON as `structuredContent` and as text, scrubbed of secrets.
+ * The text is compact: a model reads it as well without indentation, and pays fewer tokens for it.
+ */
 export function jsonResult(value: object, scrub: Scrub): CallToolResult {
-  const text = scrub(JSON.stringify(value, null, 2));
-  return { content: [{ type: 'text', text }], structuredContent: JSON.parse(text) as Record<string, unknown> };
+  const json = JSON.stringify(value);
+  const text = scrub(json);
+  // Almost always there was nothing to scrub: the value itself goes out as structured content (it
+  // is serialised once more on the wire, to the same JSON) instead of a second copy parsed back.
+  const structuredContent = (text === json ? value : JSON.parse(text)) as Record<string, unknown>;
+  return { content: [{ type: 'text', text }], structuredContent };
 }
 
 /**

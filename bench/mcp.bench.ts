@@ -6,6 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type BetterSqlite3 from '../packages/store-sqlite/node_modules/@types/better-sqlite3/index.js';
 import type * as McpClient from '../packages/mcp-server/node_modules/@modelcontextprotocol/client/dist/index.mjs';
 import type * as McpClientStdio from '../packages/mcp-server/node_modules/@modelcontextprotocol/client/dist/stdio.mjs';
+import { createDrawdownMcpServer } from '../packages/mcp-server/src/index.js';
+import { fixtureHub } from '../packages/mcp-server/test/fixtures/hub.js';
 import { sqliteStore } from '../packages/store-sqlite/src/index.js';
 import { percentile, round, sampleMicros, type Bench, type BenchRow } from './lib.js';
 
@@ -17,6 +19,7 @@ const fromMcp = createRequire(mcpPackage);
 const Database = createRequire(new URL('../packages/store-sqlite/package.json', import.meta.url))('better-sqlite3') as typeof BetterSqlite3;
 const { Client } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client')).href)) as typeof McpClient;
 const { StdioClientTransport } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client/stdio')).href)) as typeof McpClientStdio;
+const { InMemoryTransport } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/server')).href)) as typeof import('../packages/mcp-server/node_modules/@modelcontextprotocol/server/dist/index.mjs');
 
 const ENTRIES = 1_000_000;
 const NOW = Date.now();
@@ -70,6 +73,28 @@ async function measure(era: 'legacy' | 'modern', file: string): Promise<number[]
   }
 }
 
+/**
+ * The same call with client, SDK server and ledger in this one process (linked in-memory
+ * transports): what the SDK and drawdown cost per call without pipes and a second process to schedule.
+ */
+async function measureInProcess(file: string): Promise<number[]> {
+  const store = sqliteStore({ file });
+  const hub = await fixtureHub(store);
+  const server = createDrawdownMcpServer({ hub });
+  const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: 'legacy' } });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  try {
+    return await sampleMicros(() => client.callTool({ name: 'pool_status', arguments: {} }), 5_000, 2_000);
+  } finally {
+    await client.close();
+    await server.close();
+    await hub.close();
+    await store.close();
+  }
+}
+
 export default (async () => {
   const { file, note } = await ledger();
   const rows: BenchRow[] = [];
@@ -79,5 +104,8 @@ export default (async () => {
     rows.push({ name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p50`, value: round(percentile(samples, 50) / 1000, 3), unit: 'ms' });
     rows.push({ name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p99`, value: round(percentile(samples, 99) / 1000, 3), unit: 'ms', aim: '≤ 2 ms', note: `2 pools, route explained per call; ${note}` });
   }
+  const inProcess = await measureInProcess(file);
+  rows.push({ name: 'pool_status in one process (SDK client and server, in-memory transport), 2025-11-25, 1,000,000 entries p50', value: round(percentile(inProcess, 50) / 1000, 3), unit: 'ms' });
+  rows.push({ name: 'pool_status in one process (SDK client and server, in-memory transport), 2025-11-25, 1,000,000 entries p99', value: round(percentile(inProcess, 99) / 1000, 3), unit: 'ms', note: 'no pipe or second process: the stdio rows minus this is transport and scheduling' });
   return rows;
 }) satisfies Bench;

@@ -20,6 +20,7 @@ import {
   type SettleResult,
 } from '@drawdown/core';
 import { storeError } from './errors.js';
+import { createGroupCommit, type ItemOutcome } from './group-commit.js';
 import { createListener } from './listener.js';
 import { migrate } from './migrate.js';
 
@@ -32,7 +33,29 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** LISTEN for changes made by other hosts so `watch()` reports them as `remote`. Default true. */
   listen?: boolean;
+  /**
+   * Group commit: up to this many concurrent reserve/settle/release calls share one transaction
+   * (one round trip, one commit). Default 64; 1 gives every call its own transaction.
+   */
+  maxBatch?: number;
 }
+
+/** Batches in flight at once: enough to overlap one batch's commit with the next one's work. */
+const BATCHES_IN_FLIGHT = 4;
+
+/** One mutation queued for group commit, in the shape `apply_batch` reads. */
+type BatchItem =
+  | { op: 'reserve'; account: string; key: string; amount: number; ttlMs: number; now: number; limits: unknown; scopes: string[]; day: string; meta: EntryMeta }
+  | { op: 'settle'; account: string; key: string; cost: number; now: number; meta: EntryMeta; scopes: string[] | null; day: string | null }
+  | { op: 'release'; account: string; key: string };
+
+/** A statement error the server raised (SQLSTATE), other than lost connections (08), shutdowns (57) or exhausted resources (53). */
+const refusedByServer = (error: unknown): boolean => {
+  const code = (error as DrawdownError).data?.pgCode;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57|53)/.test(code);
+};
+
+const DOING: Record<BatchItem['op'], string> = { reserve: 'reserving funds', settle: 'settling a charge', release: 'releasing a hold' };
 
 const OWNER = 'postgresStore';
 
@@ -76,7 +99,7 @@ const holdRecord = (r: Record<string, unknown>): HoldRecord => ({
   expiresAt: Number(r.expiresAt ?? r.expires_at),
 });
 
-function validate(options: PostgresStoreOptions): { schema: string; listen: boolean; connectionString?: string } {
+function validate(options: PostgresStoreOptions): { schema: string; listen: boolean; maxBatch: number; connectionString?: string } {
   if (options === null || typeof options !== 'object') throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { connectionString } or { pool }.');
   const schema = options.schema ?? 'drawdown';
   if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
@@ -84,20 +107,23 @@ function validate(options: PostgresStoreOptions): { schema: string; listen: bool
   }
   const listen = options.listen ?? true;
   if (typeof listen !== 'boolean') throw invalidOption(OWNER, 'listen', `is ${JSON.stringify(listen)}`, 'Use true or false.');
+  const maxBatch = options.maxBatch ?? 64;
+  // Bounded so one batch holds its account locks for a few milliseconds at most.
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 1000) throw invalidOption(OWNER, 'maxBatch', `is ${JSON.stringify(maxBatch)}`, 'Use a whole number from 1 to 1000, like 64.');
   if (options.pool !== undefined) {
     // Duck-typed: an application may carry its own copy of pg.
     const pool = options.pool as Partial<pg.Pool> | null;
     if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function' || typeof pool.on !== 'function') {
       throw invalidOption(OWNER, 'pool', 'is not a pg.Pool', 'Pass new pg.Pool({ connectionString }) or use connectionString.');
     }
-    return { schema, listen };
+    return { schema, listen, maxBatch };
   }
   const connectionString = options.connectionString ?? process.env.DRAWDOWN_POSTGRES_URL;
   if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
     // Never echo the value: it may carry a password.
     throw invalidOption(OWNER, 'connectionString', 'is missing or not a postgres:// URL', 'Pass connectionString: "postgres://user@host:5432/db", set DRAWDOWN_POSTGRES_URL, or pass pool.');
   }
-  return { schema, listen, connectionString };
+  return { schema, listen, maxBatch, connectionString };
 }
 
 /**
@@ -107,7 +133,7 @@ function validate(options: PostgresStoreOptions): { schema: string; listen: bool
  * announced with NOTIFY in the same transaction and delivered to `watch()` on every host.
  */
 export async function postgresStore(options: PostgresStoreOptions): Promise<LedgerStore> {
-  const { schema, listen, connectionString } = validate(options);
+  const { schema, listen, maxBatch, connectionString } = validate(options);
   const ownsPool = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString, max: 16, allowExitOnIdle: true });
   const writer = randomUUID();
@@ -143,6 +169,11 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
 
   async function query<R extends pg.QueryResultRow>(doing: string, text: string, values: unknown[] = []): Promise<R[]> {
     if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the PostgreSQL store for schema "${schema}" was closed`, { data: { store: 'postgres', schema } });
+    return run<R>(doing, text, values);
+  }
+
+  /** `query` without the closed check: batches accepted before `close()` still run while it waits for them. */
+  async function run<R extends pg.QueryResultRow>(doing: string, text: string, values: unknown[]): Promise<R[]> {
     try {
       return (await pool.query<R>(text, values)).rows;
     } catch (error) {
@@ -162,15 +193,49 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
 
   const chargeRecord = (c: ChargeRecord): ChargeRecord => c;
 
+  const batches = createGroupCommit<BatchItem, Record<string, unknown>>({
+    maxBatch,
+    maxInFlight: BATCHES_IN_FLIGHT,
+    lockKey: (item) => item.account,
+    apply: async (items) => {
+      try {
+        return (await applyBatch(items)).map((ok) => ({ ok }));
+      } catch (error) {
+        // The server refused the batch (one item raised), so none of it committed. Every operation
+        // is idempotent by key: apply each alone, so only the item at fault fails. Connection and
+        // resource failures reject every caller of the batch as they are.
+        if (items.length === 1 || !refusedByServer(error)) throw error;
+        const outcomes: Array<ItemOutcome<Record<string, unknown>>> = [];
+        for (const item of items) outcomes.push(await applyBatch([item]).then(([ok]) => ({ ok: ok! }), (e: unknown) => ({ error: e })));
+        return outcomes;
+      }
+    },
+  });
+
+  async function applyBatch(items: BatchItem[]): Promise<Array<Record<string, unknown>>> {
+    const rows = await run<{ r: Array<Record<string, unknown>> }>(
+      items.length === 1 ? DOING[items[0]!.op] : `applying ${items.length} ledger changes together`,
+      `SELECT ${S}.apply_batch($1, $2) AS r`,
+      [writer, JSON.stringify(items)],
+    );
+    return rows[0]!.r;
+  }
+
+  /** Queues one mutation for group commit; its change was committed (and NOTIFY sent) when this returns. */
+  async function mutate<T>(item: BatchItem, change: (result: T) => boolean): Promise<T> {
+    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the PostgreSQL store for schema "${schema}" was closed`, { data: { store: 'postgres', schema } });
+    const result = (await batches.submit(item)) as T;
+    if (change(result)) deliver({ account: item.account, kind: item.op, key: item.key, origin: 'local' });
+    return result;
+  }
+
   return {
     kind: 'postgres',
 
     async reserve(input): Promise<ReserveResult> {
-      const r = await call<Record<string, unknown>>(
-        'reserving funds',
-        'reserve',
-        [writer, input.account, input.key, input.amount, input.ttlMs, input.now, JSON.stringify(input.limits), input.scopes, input.day, JSON.stringify(input.meta ?? {})],
-        (r) => (r.ok === true && r.replayed === false ? { account: input.account, kind: 'reserve', key: input.key } : undefined),
+      const r = await mutate<Record<string, unknown>>(
+        { op: 'reserve', account: input.account, key: input.key, amount: input.amount, ttlMs: input.ttlMs, now: input.now, limits: input.limits, scopes: input.scopes, day: input.day, meta: input.meta ?? {} },
+        (r) => r.ok === true && r.replayed === false,
       );
       if (r.ok === true) return { ok: true, hold: holdRecord(r.hold as Record<string, unknown>), replayed: r.replayed as boolean };
       return {
@@ -183,18 +248,14 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
     },
 
     async settle(input): Promise<SettleResult> {
-      return call<SettleResult>(
-        'settling a charge',
-        'settle',
-        [writer, input.account, input.key, input.cost, input.now, JSON.stringify(input.meta ?? {}), input.scopes ?? null, input.day ?? null],
-        (r) => (r.status === 'settled' ? { account: input.account, kind: 'settle', key: input.key } : undefined),
+      return mutate<SettleResult>(
+        { op: 'settle', account: input.account, key: input.key, cost: input.cost, now: input.now, meta: input.meta ?? {}, scopes: input.scopes ?? null, day: input.day ?? null },
+        (r) => r.status === 'settled',
       );
     },
 
     async release(input): Promise<ReleaseResult> {
-      return call<ReleaseResult>('releasing a hold', 'release', [writer, input.account, input.key], (r) =>
-        r.status === 'released' ? { account: input.account, kind: 'release', key: input.key } : undefined,
-      );
+      return mutate<ReleaseResult>({ op: 'release', account: input.account, key: input.key }, (r) => r.status === 'released');
     },
 
     async snapshot(input): Promise<AccountSnapshot> {
@@ -321,6 +382,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
     async close() {
       if (closed) return;
       closed = true;
+      await batches.settled(); // calls already accepted are answered before the pool ends
       listeners.clear();
       await listener?.stop();
       pool.off('error', onPoolError);

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { usd, type LedgerChange } from '@drawdown/core';
 import { expect, it } from 'vitest';
 import { postgresStore } from '../src/index.js';
-import { SCHEMA_VERSION } from '../src/migrations.js';
+import { MIGRATIONS, migrationSql, SCHEMA_VERSION } from '../src/migrations.js';
 import { describePostgres, uniqueSchema, url } from './postgres.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -31,6 +31,9 @@ it.each([
   [{ listen: 'yes' as unknown as boolean, connectionString: url }, 'listen'],
   [{ connectionString: 'mysql://nope' }, 'connectionString'],
   [{ pool: {} as pg.Pool }, 'pool'],
+  [{ maxBatch: 0, connectionString: url }, 'maxBatch'],
+  [{ maxBatch: 1001, connectionString: url }, 'maxBatch'],
+  [{ maxBatch: 1.5, connectionString: url }, 'maxBatch'],
 ])('postgresStore refuses option %o naming the field', async (options, field) => {
   await expect(postgresStore(options)).rejects.toMatchObject({ code: 'DRAWDOWN_INVALID_OPTION', data: { field } });
 });
@@ -70,9 +73,24 @@ describePostgres('postgres schema migrations and watching', () => {
   it('migrates once when several hosts open a new schema at the same time', async () => {
     const schema = uniqueSchema();
     const stores = await Promise.all(Array.from({ length: 4 }, () => postgresStore({ connectionString: url, schema, listen: false })));
-    const versions = await admin((c) => c.query(`SELECT version FROM "${schema}".schema_migrations`));
-    expect(versions.rows).toEqual([{ version: SCHEMA_VERSION }]);
+    const versions = await admin((c) => c.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`));
+    expect(versions.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     for (const s of stores) await s.close();
+  });
+
+  it('upgrades a version-1 ledger in place, keeping its charges and settling through group commit afterwards', async () => {
+    const schema = uniqueSchema();
+    await admin(async (c) => {
+      await c.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(migrationSql(MIGRATIONS[0]!.sql, schema));
+      await c.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (1)`);
+      await c.query(`SELECT "${schema}".settle('old-host', 'a', 'before', 1000, $1, '{}', '{}', '2026-11-23')`, [NOW]);
+    });
+    const store = await postgresStore({ connectionString: url, schema, listen: false });
+    const after = await store.settle({ account: 'a', key: 'after', cost: 500, now: NOW, scopes: [], day: '2026-11-23' });
+    expect(after).toMatchObject({ status: 'settled', totals: { lifetime: 1500 } });
+    expect((await store.entries({ account: 'a', kinds: ['charge'] })).map((e) => (e.record as { key: string }).key).sort()).toEqual(['after', 'before']);
+    await store.close();
   });
 
   it('works on a pool the caller owns, and leaves that pool open on close', async () => {

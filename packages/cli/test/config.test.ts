@@ -1,15 +1,13 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { makeProject, trialConfig, type Project } from './project.js';
+import { describe, expect, it } from 'vitest';
+import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
-let project: Project | undefined;
-afterEach(() => project?.remove());
 
-describe('drawdown config check', () => {
+describe.concurrent('drawdown config check', () => {
   it('summarises a valid configuration: strategies, pools, route and store', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`✓ ${project.file} is valid`);
@@ -18,7 +16,7 @@ describe('drawdown config check', () => {
   });
 
   it('lists every problem with its field path and exits non-zero', async () => {
-    project = makeProject({
+    const project = useProject({
       timeZone: 'Mars/Olympus',
       store: { kind: 'mysql' },
       strategies: { bundled: { kind: 'apiKey', key: 'sk-ant-do-not-put-here' }, personal: { kind: 'telepathy' } },
@@ -48,7 +46,7 @@ describe('drawdown config check', () => {
   });
 
   it('reports the problems as JSON with --json', async () => {
-    project = makeProject({ ...trialConfig, pools: { ...trialConfig.pools, daily: { kind: 'budget', amount: '5', lowAt: 7 } } } as never);
+    const project = useProject({ ...trialConfig, pools: { ...trialConfig.pools, daily: { kind: 'budget', amount: '5', lowAt: 7 } } } as never);
     const result = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir });
     expect(result.code).toBe(1);
     // lowAt is not checked by the CLI itself: the budget plugin's own validation names the field.
@@ -56,14 +54,14 @@ describe('drawdown config check', () => {
   });
 
   it('fails with one line and a hint when the file is not valid JSON', async () => {
-    project = makeProject('{ "pools": { ');
+    const project = useProject('{ "pools": { ');
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: .*drawdown\.config\.json is not valid JSON: .*\nhint: Fix the syntax, then run "drawdown config check"\.\n$/);
   });
 
   it('finds the configuration in a parent directory, in DRAWDOWN_CONFIG, or via --config', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     const nested = path.join(project.dir, 'src', 'deep');
     (await import('node:fs')).mkdirSync(nested, { recursive: true });
     const fromParent = await runDrawdown(['config', 'check'], { cwd: nested });
@@ -80,7 +78,7 @@ describe('drawdown config check', () => {
   });
 
   it("falls back to the user's configuration directory", async () => {
-    project = makeProject({}, 'unused.json');
+    const project = useProject({}, 'unused.json');
     const userDir = path.join(project.dir, 'xdg', 'drawdown');
     (await import('node:fs')).mkdirSync(userDir, { recursive: true });
     writeFileSync(path.join(userDir, 'drawdown.config.json'), JSON.stringify(trialConfig));
@@ -89,7 +87,7 @@ describe('drawdown config check', () => {
   });
 
   it('loads a TypeScript configuration with its own pool plugin', async () => {
-    project = makeProject(
+    const project = useProject(
       `import { budget } from '@drawdown/core';
 export default {
   store: { kind: 'memory' },
@@ -108,9 +106,9 @@ export default {
   });
 });
 
-describe('drawdown config init', () => {
+describe.concurrent('drawdown config init', () => {
   it('writes a starting configuration that passes the check, and refuses to overwrite it', async () => {
-    project = makeProject({}, 'unused.json');
+    const project = useProject({}, 'unused.json');
     const first = await runDrawdown(['config', 'init'], { cwd: project.dir });
     expect(first.code).toBe(0);
     const file = path.join(project.dir, 'drawdown.config.json');

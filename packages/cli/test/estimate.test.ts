@@ -8,7 +8,7 @@ const usage = JSON.stringify({
   cache_read_input_tokens: 20000,
 });
 
-describe('drawdown estimate', () => {
+describe.concurrent('drawdown estimate', () => {
   it('prints a breakdown table with every category, its unit price, cost and the total', async () => {
     const result = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', usage]);
     expect(result.code).toBe(0);

@@ -1,18 +1,16 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer, TEST_ACCOUNT, type TestAuthServer } from '../../plugin-oauth/test/support/auth-server.js';
 import { visit } from '../../plugin-oauth/test/support/browser.js';
-import { makeProject, type Project } from './project.js';
+import { useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
 let server: TestAuthServer;
-let project: Project | undefined;
 beforeAll(async () => {
   server = await startAuthServer();
 });
 afterAll(() => server.close());
-afterEach(() => project?.remove());
 
 const gatewayConfig = (issuer: string, clientId: string) => ({
   store: { kind: 'memory' as const },
@@ -23,7 +21,7 @@ const gatewayConfig = (issuer: string, clientId: string) => ({
 
 describe('drawdown login and logout', () => {
   it('signs in through the browser redirect, keeps the tokens in a 0600 file, and signs out again', async () => {
-    project = makeProject(gatewayConfig(server.issuer, server.publicClientId));
+    const project = useProject(gatewayConfig(server.issuer, server.publicClientId));
     const env = { XDG_CONFIG_HOME: path.join(project.dir, 'config') };
     let browsing: Promise<unknown> | undefined;
     const login = await runDrawdown(['login'], {
@@ -59,21 +57,21 @@ describe('drawdown login and logout', () => {
   });
 
   it('fails with a hint when no OAuth strategy is configured', async () => {
-    project = makeProject({ strategies: { key: { kind: 'apiKey' } }, pools: { b: { kind: 'budget', amount: '1' } }, route: [{ id: 'a', strategy: 'key', pool: 'b' }] });
+    const project = useProject({ strategies: { key: { kind: 'apiKey' } }, pools: { b: { kind: 'budget', amount: '1' } }, route: [{ id: 'a', strategy: 'key', pool: 'b' }] });
     const result = await runDrawdown(['login'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: no managed OAuth strategy is configured.*\nhint: Add a strategy \{ "kind": "oauth"/);
   });
 
   it('fails naming the configured strategies when --strategy names another', async () => {
-    project = makeProject(gatewayConfig(server.issuer, server.publicClientId));
+    const project = useProject(gatewayConfig(server.issuer, server.publicClientId));
     const result = await runDrawdown(['login', '--strategy', 'corp'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: no OAuth strategy "corp"; configured: gateway .*\nhint: Pass --strategy gateway\./);
   });
 
   it('fails with one line when the authorization server cannot be reached', async () => {
-    project = makeProject(gatewayConfig('http://127.0.0.1:9', server.publicClientId));
+    const project = useProject(gatewayConfig('http://127.0.0.1:9', server.publicClientId));
     const result = await runDrawdown(['login'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir } });
     expect(result.code).not.toBe(0);
     const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('drawdown:'));

@@ -2,19 +2,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { usd } from '@drawdown/core';
-import { makeProject, trialConfig, type Project } from './project.js';
+import { trialConfig, useProject } from './project.js';
 import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
 
-let project: Project | undefined;
 let client: Client | undefined;
 afterEach(async () => {
   await client?.close();
-  project?.remove();
 });
 
 describe('drawdown mcp', () => {
   it('serves the configured pools to an MCP client over stdio, with the key kept out', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('0.25') }));
     const transport = new StdioClientTransport({
       command: process.execPath,
@@ -38,7 +36,7 @@ describe('drawdown mcp', () => {
   });
 
   it('fails before serving, with one line on stderr and nothing on stdout, when the configuration is invalid', async () => {
-    project = makeProject({ ...trialConfig, route: [{ id: 'x', strategy: 'nobody', pool: 'trial' }] });
+    const project = useProject({ ...trialConfig, route: [{ id: 'x', strategy: 'nobody', pool: 'trial' }] });
     const result = await runDrawdown(['mcp'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');

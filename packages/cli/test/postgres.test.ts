@@ -1,7 +1,7 @@
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
-import { makeProject, trialConfig, type Project } from './project.js';
+import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
 const url = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -14,14 +14,12 @@ const reachable = await new Promise<boolean>((resolve) => {
 if (!reachable && process.env.DRAWDOWN_REQUIRE_POSTGRES) throw new Error(`PostgreSQL is required (DRAWDOWN_REQUIRE_POSTGRES) but not reachable at ${new URL(url).host}`);
 if (!reachable) console.warn(`PostgreSQL is not reachable at ${new URL(url).host}; the CLI's PostgreSQL test is skipped`);
 
-let project: Project | undefined;
-afterEach(() => project?.remove());
 
 describe.skipIf(!reachable)('drawdown with a PostgreSQL ledger', () => {
   it('shows spend recorded by another process through the shared PostgreSQL store, with the password redacted', async () => {
     const schema = `cli_${process.pid}_${Date.now()}`;
     const withPassword = url.replace('postgres://postgres@', 'postgres://postgres:hunter2@');
-    project = makeProject({ ...trialConfig, store: { kind: 'postgres', connectionString: withPassword, schema } });
+    const project = useProject({ ...trialConfig, store: { kind: 'postgres', connectionString: withPassword, schema } });
     await project.withHub((hub) => hub.charge({ requestId: 'pg-1', entry: 'trial', model: 'claude-haiku-4-5', cost: usd('0.35') }));
     const status = await runDrawdown(['status'], { cwd: project.dir });
     expect(status.code).toBe(0);

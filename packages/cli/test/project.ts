@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { afterAll } from 'vitest';
 import type { Hub } from '@drawdown/core';
 import { loadConfig } from '../src/config/load.js';
 import type { DrawdownConfig } from '../src/config/types.js';
@@ -50,3 +51,14 @@ export const trialConfig: DrawdownConfig = {
     { id: 'daily', strategy: 'bundled', pool: 'daily' },
   ],
 };
+
+const created: Project[] = [];
+// Removed when the test file is done: concurrent tests cannot tell whose test "the current test" is.
+afterAll(() => created.forEach((project) => project.remove()));
+
+/** A project removed after the test file's last test (safe for concurrent tests). */
+export function useProject(config: DrawdownConfig | string, fileName?: string): Project {
+  const project = makeProject(config, fileName);
+  created.push(project);
+  return project;
+}

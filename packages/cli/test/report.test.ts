@@ -17,7 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => project.remove());
 
-describe('drawdown report', () => {
+describe.concurrent('drawdown report', () => {
   it('charts spend per day across the range and totals it in a table', async () => {
     const result = await runDrawdown(['report', '--days', '3'], { cwd: project.dir });
     expect(result.stderr).toBe('');

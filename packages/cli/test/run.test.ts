@@ -1,12 +1,10 @@
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DrawdownConfig } from '../src/config/types.js';
-import { makeProject, type Project } from './project.js';
+import { useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
 const agent = fileURLToPath(new URL('./fixtures/agent.mjs', import.meta.url));
-let project: Project | undefined;
-afterEach(() => project?.remove());
 
 const config: DrawdownConfig = {
   store: { kind: 'sqlite', file: 'ledger.sqlite' },
@@ -21,9 +19,9 @@ const env = { APP_TRIAL_KEY: 'sk-ant-bundled-trial-key-9f3a', ANTHROPIC_API_KEY:
 
 const initLine = (stdout: string) => JSON.parse(stdout.split('\n')[0]!) as { credentials: string[]; keyTail: string | null };
 
-describe('drawdown run', () => {
+describe.concurrent('drawdown run', () => {
   it('starts a personal-mode child with no API key or auth token in its environment and meters its turns to the plan', async () => {
-    project = makeProject(config);
+    const project = useProject(config);
     const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
     expect(result.code).toBe(0);
     expect(initLine(result.stdout).credentials).toEqual([]);
@@ -36,7 +34,7 @@ describe('drawdown run', () => {
   });
 
   it("gives a trial child the bundled key, not the user's own, and charges the trial budget", async () => {
-    project = makeProject(config);
+    const project = useProject(config);
     const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent, '0', '1'], { cwd: project.dir, env });
     expect(result.code).toBe(0);
     expect(initLine(result.stdout)).toEqual(expect.objectContaining({ credentials: ['ANTHROPIC_API_KEY'], keyTail: '9f3a' }));
@@ -46,13 +44,13 @@ describe('drawdown run', () => {
   });
 
   it("passes the child's exit code through", async () => {
-    project = makeProject(config);
+    const project = useProject(config);
     const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '7', '0'], { cwd: project.dir, env });
     expect(result.code).toBe(7);
   });
 
   it('charges a turn once even when the same session output is metered twice', async () => {
-    project = makeProject(config);
+    const project = useProject(config);
     await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
     const second = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
     expect(second.code).toBe(0);
@@ -61,7 +59,7 @@ describe('drawdown run', () => {
   });
 
   it('leaves stdout untouched and charges nothing with --no-meter', async () => {
-    project = makeProject(config);
+    const project = useProject(config);
     const result = await runDrawdown(['run', '--route', 'personal', '--no-meter', '--', process.execPath, agent, '0', '1'], { cwd: project.dir, env });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
@@ -70,7 +68,7 @@ describe('drawdown run', () => {
   });
 
   it('fails with one line and a hint for an unknown route entry, a missing program, or no command', async () => {
-    project = makeProject(config);
+    const project = useProject(config);
     const unknown = await runDrawdown(['run', '--route', 'company', '--', process.execPath, agent], { cwd: project.dir, env });
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/^drawdown: no route entry "company"; the route has "trial", "personal" \(DRAWDOWN_UNKNOWN_REFERENCE\)\nhint: Run "drawdown which"/);
@@ -83,7 +81,7 @@ describe('drawdown run', () => {
   });
 
   it('refuses a trial child when the bundled key is not set, naming the variable', async () => {
-    project = makeProject(config);
+    const project = useProject(config);
     const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent], { cwd: project.dir, env: { APP_TRIAL_KEY: undefined } });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: strategy "bundled" cannot start a child: APP_TRIAL_KEY is not set\. \(DRAWDOWN_AUTH_UNAVAILABLE\)\nhint: /);

@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
-import { makeProject, trialConfig, type Project } from './project.js';
+import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
-let project: Project | undefined;
-afterEach(() => project?.remove());
 
-describe('drawdown status', () => {
+describe.concurrent('drawdown status', () => {
   it('shows each pool with a usage bar, spend, what is left, caps, reset time and the active route entry', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     // Another process spends $0.40 of the $1 trial through the same SQLite ledger.
     await project.withHub(async (hub) => {
       await hub.charge({ requestId: 'msg_1', entry: 'trial', model: 'claude-sonnet-4-5', cost: usd('0.40') });
@@ -29,7 +27,7 @@ describe('drawdown status', () => {
   });
 
   it('marks a spent trial as left for good and the next entry as active', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     await project.withHub(async (hub) => {
       await hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('1.00') });
     });
@@ -41,7 +39,7 @@ describe('drawdown status', () => {
   });
 
   it('prints JSON where every amount also has an exact decimal string', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.0735') }));
     const result = await runDrawdown(['status', '--json'], { cwd: project.dir });
     expect(result.code).toBe(0);
@@ -53,7 +51,7 @@ describe('drawdown status', () => {
   });
 
   it('never prints the key of a strategy, in the table or the JSON', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     const env = { APP_TRIAL_KEY: 'sk-ant-secret-value-123' };
     const table = await runDrawdown(['status'], { cwd: project.dir, env });
     const json = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
@@ -63,7 +61,7 @@ describe('drawdown status', () => {
   });
 
   it('fails with one line and a hint when no configuration exists', async () => {
-    project = makeProject({}, 'unrelated.json');
+    const project = useProject({}, 'unrelated.json');
     const result = await runDrawdown(['status'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir } });
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
@@ -71,7 +69,7 @@ describe('drawdown status', () => {
   });
 
   it('fails with one line naming the first problem and a hint when the configuration is invalid', async () => {
-    project = makeProject({ ...trialConfig, pools: { trial: { kind: 'budget', amount: 'ten' } } } as never);
+    const project = useProject({ ...trialConfig, pools: { trial: { kind: 'budget', amount: 'ten' } } } as never);
     const result = await runDrawdown(['status'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     const lines = result.stderr.trim().split('\n');
@@ -81,7 +79,7 @@ describe('drawdown status', () => {
   });
 
   it('uses the ledger named by DRAWDOWN_DB over the one in the file', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     const other = `${project.dir}/other.sqlite`;
     await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.25') }), { DRAWDOWN_DB: other });
     const result = await runDrawdown(['status', '--json'], { cwd: project.dir, env: { DRAWDOWN_DB: other } });

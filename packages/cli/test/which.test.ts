@@ -1,14 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
-import { makeProject, trialConfig, type Project } from './project.js';
+import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
-let project: Project | undefined;
-afterEach(() => project?.remove());
 
-describe('drawdown which', () => {
+describe.concurrent('drawdown which', () => {
   it('names the entry the next request uses and why, and what follows it', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     const result = await runDrawdown(['which'], { cwd: project.dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/▶\s+trial\s+bundled → trial\s+next\s+\$1\.00 of \$1\.00 trial left/);
@@ -16,7 +14,7 @@ describe('drawdown which', () => {
   });
 
   it('explains the switch once the trial is spent', async () => {
-    project = makeProject(trialConfig);
+    const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('1') }));
     const result = await runDrawdown(['which', '--json'], { cwd: project.dir });
     expect(result.code).toBe(0);
@@ -30,7 +28,7 @@ describe('drawdown which', () => {
   });
 
   it('says the next request is refused, and why, when no entry can pay', async () => {
-    project = makeProject({ ...trialConfig, route: [trialConfig.route![0]!] });
+    const project = useProject({ ...trialConfig, route: [trialConfig.route![0]!] });
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('1') }));
     const result = await runDrawdown(['which'], { cwd: project.dir });
     expect(result.code).toBe(0);
@@ -38,7 +36,7 @@ describe('drawdown which', () => {
   });
 
   it('fails with a hint when the configuration has no route', async () => {
-    project = makeProject({ ...trialConfig, route: undefined } as never);
+    const project = useProject({ ...trialConfig, route: undefined } as never);
     const result = await runDrawdown(['which'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: no route is configured.*\nhint: Add a "route" list/);

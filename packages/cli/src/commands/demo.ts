@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { demoChildAgent } from '../demo/child-agent.js';
-import { runDemo } from '../demo/scenario.js';
 
 /** How to start this same CLI again (from sources under tsx, or built), for the demo's child agent. */
 function selfCommand(): string[] {
@@ -18,6 +17,8 @@ export function demoCommand(ctx: CliContext): Command {
       if (options.live && !ctx.env.ANTHROPIC_API_KEY) {
         throw cliError(CliErrorCodes.UNAVAILABLE, '--live needs ANTHROPIC_API_KEY', 'Export your API key, or run "drawdown demo" without --live to stay offline.', { argument: 'live' });
       }
+      // Loaded on demand: the demo pulls in the Anthropic SDK and the loopback server.
+      const { runDemo } = await import('../demo/scenario.js');
       await runDemo({ term: ctx.term, env: ctx.env, selfCommand: selfCommand(), ...(options.live && { live: true }), ...(options.dir !== undefined && { dir: options.dir }) });
     });
 }

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { serveStdio } from '@drawdown/mcp-server';
 import type { CliContext } from '../context.js';
 import { withHub } from '../session.js';
 
@@ -22,6 +21,8 @@ export function mcpCommand(ctx: CliContext): Command {
     .option('--writes', 'offer add_funds and set_auto_reload (each asks the user to confirm)')
     .action(async (options: { writes?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
+        // Loaded on demand: the MCP SDK is the heaviest import, and no other command needs it.
+        const { serveStdio } = await import('@drawdown/mcp-server');
         const handle = serveStdio({ hub, ...(options.writes && { writes: true }) });
         ctx.term.note('drawdown mcp: serving over stdio; diagnostics on stderr');
         await untilDisconnected();

@@ -2,8 +2,8 @@
  * Versioned migrations for one schema (`S` stands for the quoted schema name; `CHANNEL` for the
  * NOTIFY channel literal). Never edit a released migration: add the next one.
  *
- * Atomicity: every mutation is one call of a PL/pgSQL function, so it is one statement and one
- * transaction, and it first takes the account row's lock (`SELECT ... FOR UPDATE`). All
+ * Atomicity: every mutation is one call of a PL/pgSQL function (alone, or several in order in
+ * one `apply_batch` transaction), and it first takes the account row's lock (`SELECT ... FOR UPDATE`). All
  * mutations of one account therefore run one after another, on every host, and each statement
  * after the lock sees everything committed before it (READ COMMITTED takes a fresh snapshot per
  * statement). No serialization failures, so no retries; the lock is held only for the few

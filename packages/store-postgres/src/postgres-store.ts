@@ -128,8 +128,9 @@ function validate(options: PostgresStoreOptions): { schema: string; listen: bool
 
 /**
  * The shared ledger for pools used from many machines. Runs migrations (refusing a schema from a
- * newer drawdown), then serves the store contract with one PL/pgSQL call per mutation that
- * locks the account row first, so check-and-reserve is atomic across every host. Changes are
+ * newer drawdown), then serves the store contract with PL/pgSQL functions that lock the account
+ * row first, so check-and-reserve is atomic across every host. Concurrent reserve/settle/release
+ * calls share one transaction (group commit, `maxBatch`), each still answered after it. Changes are
  * announced with NOTIFY in the same transaction and delivered to `watch()` on every host.
  */
 export async function postgresStore(options: PostgresStoreOptions): Promise<LedgerStore> {

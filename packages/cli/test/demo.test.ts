@@ -84,6 +84,12 @@ describe('drawdown demo', () => {
     expect(demo.stdout).not.toMatch(/sk-ant-(demo|users)|demo-sign-in-/);
   });
 
+  it('refuses to run again over the ledger it left, with a hint', async () => {
+    const again = await runDrawdown(['demo', '--dir', dir]);
+    expect(again.code).not.toBe(0);
+    expect(again.stderr).toMatch(/already holds a demo ledger .*\nhint: The story starts from an empty ledger/);
+  });
+
   it('refuses --live without ANTHROPIC_API_KEY, with a hint', async () => {
     const result = await runDrawdown(['demo', '--live'], { env: { ANTHROPIC_API_KEY: undefined } });
     expect(result.code).not.toBe(0);

@@ -1,3 +1,5 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
 import { Command } from 'commander';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
@@ -16,6 +18,14 @@ export function demoCommand(ctx: CliContext): Command {
     .action(async (options: { live?: boolean; dir?: string }) => {
       if (options.live && !ctx.env.ANTHROPIC_API_KEY) {
         throw cliError(CliErrorCodes.UNAVAILABLE, '--live needs ANTHROPIC_API_KEY', 'Export your API key, or run "drawdown demo" without --live to stay offline.', { argument: 'live' });
+      }
+      if (options.dir !== undefined) {
+        const dir = path.resolve(ctx.cwd, options.dir);
+        if (existsSync(path.join(dir, 'ledger.sqlite'))) {
+          throw cliError(CliErrorCodes.INVALID_ARGUMENT, `${dir} already holds a demo ledger`, 'The story starts from an empty ledger: pass a new --dir, or leave --dir out for a fresh temp directory.', { argument: 'dir' });
+        }
+        mkdirSync(dir, { recursive: true });
+        options.dir = dir;
       }
       // Loaded on demand: the demo pulls in the Anthropic SDK and the loopback server.
       const { runDemo } = await import('../demo/scenario.js');

@@ -136,6 +136,7 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string }> {
     timeline.say(`next requests go to "${lease.entry.id}": strategy ${lease.entry.strategy.id} (${lease.entry.strategy.kind}), pool ${lease.pool.id}`);
 
     timeline.step('A child agent starts with the user\'s own sign-in and no API key');
+    if (live) timeline.say('(the signed-in child is simulated against a loopback server even in --live mode: drawdown never uses claude.ai credentials itself)');
     childServer.enqueue(
       replies.message({ usage: CHILD_USAGE, headers: unifiedRateLimitHeaders({ status: 'allowed', representativeClaim: 'seven_day', resetAt: weekEnd(), windows: { seven_day: { utilization: 0.71, resetAt: weekEnd() } } }) }),
       replies.message({ usage: CHILD_USAGE, headers: unifiedRateLimitHeaders({ status: 'allowed_warning', representativeClaim: 'seven_day', resetAt: weekEnd(), windows: { seven_day: { utilization: 0.96, resetAt: weekEnd(), surpassedThreshold: 0.9 } } }) }),

@@ -32,6 +32,7 @@ export {
   assertNanos,
   addNanos,
   divideHalfEven,
+  mulDivHalfEven,
   NANOS_PER_USD,
   type Nanos,
 } from './money.js';

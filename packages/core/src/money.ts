@@ -97,16 +97,30 @@ export function divideHalfEven(numerator: bigint, denominator: bigint): bigint {
 }
 
 /**
+ * `numerator × multiplier ÷ denominator` rounded half to even, exact for any safe integers: plain
+ * number arithmetic while the product stays exact (the common case on the request path), bigint
+ * beyond that.
+ */
+export function mulDivHalfEven(numerator: number, multiplier: number, denominator: number): number {
+  const product = numerator * multiplier;
+  if (Number.isSafeInteger(product) && numerator >= 0) {
+    const quotient = Math.floor(product / denominator);
+    const twice = (product - quotient * denominator) * 2;
+    return twice > denominator || (twice === denominator && quotient % 2 === 1) ? quotient + 1 : quotient;
+  }
+  return Number(divideHalfEven(BigInt(numerator) * BigInt(multiplier), BigInt(denominator)));
+}
+
+/**
  * The exact decimal value of an amount, without trailing zeros: 73_500_000 → "0.0735".
  * This is what JSON output carries (`totalUsd`), so no consumer ever sees a float.
  */
 export function toDecimalString(nanos: Nanos): string {
   assertNanos(nanos);
-  const negative = nanos < 0;
-  const abs = BigInt(Math.abs(nanos));
-  const whole = abs / NANOS_PER_USD_BIG;
-  const fraction = (abs % NANOS_PER_USD_BIG).toString().padStart(9, '0').replace(/0+$/, '');
-  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+  const abs = Math.abs(nanos);
+  const whole = Math.floor(abs / NANOS_PER_USD);
+  const fraction = String(abs - whole * NANOS_PER_USD).padStart(9, '0').replace(/0+$/, '');
+  return `${nanos < 0 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
 /**

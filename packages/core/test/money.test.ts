@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DrawdownError, divideHalfEven, formatUsd, toDecimalString, usd } from '@drawdown/core';
+import { DrawdownError, divideHalfEven, formatUsd, mulDivHalfEven, toDecimalString, usd } from '@drawdown/core';
 
 describe('money', () => {
   it('parses decimal strings and numbers into exact nanodollars', () => {
@@ -21,6 +21,14 @@ describe('money', () => {
     expect(divideHalfEven(5n, 2n)).toBe(2n);
     expect(divideHalfEven(7n, 2n)).toBe(4n);
     expect(divideHalfEven(-7n, 2n)).toBe(-4n);
+  });
+
+  it('multiplies and divides exactly on both the fast and the big-number path', () => {
+    expect([mulDivHalfEven(5, 1, 2), mulDivHalfEven(7, 1, 2), mulDivHalfEven(1, 25, 10)]).toEqual([2, 4, 2]);
+    // 1M tokens × 22 × $5/MTok overflows a double's exact range; the result must still be exact.
+    const big = mulDivHalfEven(1_000_000 * 22, 5_000_000_000, 20 * 1_000_000);
+    expect(big).toBe(Number(divideHalfEven(22_000_000n * 5_000_000_000n, 20_000_000n)));
+    expect(mulDivHalfEven(-7, 1, 2)).toBe(-4);
   });
 
   it('sums many small charges without float drift', () => {

@@ -1,16 +1,16 @@
 import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
-import { divideHalfEven, toDecimalString, usd, type Nanos } from '../money.js';
+import { mulDivHalfEven, toDecimalString, usd, type Nanos } from '../money.js';
 import { closestNames, normalizeModelName } from './model-names.js';
 import { PRICES_2026, type ModelPriceInput } from './prices-2026.js';
 import { billableQuantities, type BillableQuantities } from './usage.js';
 
 /** Card-wide multipliers as exact fractions [numerator, denominator]. */
 export const MODIFIERS = {
-  cacheWrite5m: [5n, 4n],
-  cacheWrite1h: [2n, 1n],
-  cacheRead: [1n, 10n],
-  batch: [1n, 2n],
-  usInference: [11n, 10n],
+  cacheWrite5m: [5, 4],
+  cacheWrite1h: [2, 1],
+  cacheRead: [1, 10],
+  batch: [1, 2],
+  usInference: [11, 10],
 } as const;
 
 /** USD per web search request ($10 per 1,000). */
@@ -160,8 +160,8 @@ function compile(input: ModelPriceInput, field: string): ModelPrice {
   };
 }
 
-function perMTokDecimal(pricePerMTok: Nanos, num: bigint, den: bigint): string {
-  return toDecimalString(Number(divideHalfEven(BigInt(pricePerMTok) * num, den)));
+function perMTokDecimal(pricePerMTok: Nanos, num: number, den: number): string {
+  return toDecimalString(mulDivHalfEven(pricePerMTok, num, den));
 }
 
 /** Creates a rate card: the built-in 2026 prices plus any overrides. */
@@ -210,17 +210,17 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
     const outputRate = longContext ? price.longContext!.outputPerMTok : price.outputPerMTok;
     const usInference = q.usInference && price.usInferenceMultiplier;
     // Common multiplier of every token line: batch and US inference stack with the cache multipliers.
-    let num = 1n;
-    let den = 1n;
+    let num = 1;
+    let den = 1;
     if (q.batch) [num, den] = [num * MODIFIERS.batch[0], den * MODIFIERS.batch[1]];
     if (usInference) [num, den] = [num * MODIFIERS.usInference[0], den * MODIFIERS.usInference[1]];
 
     const lines: CostLine[] = [];
-    const tokenLine = (category: CostCategory, tokens: number, rate: Nanos, modifier: readonly [bigint, bigint] = [1n, 1n]): void => {
+    const tokenLine = (category: CostCategory, tokens: number, rate: Nanos, modifier: readonly [number, number] = [1, 1]): void => {
       if (tokens === 0) return;
       const lineNum = num * modifier[0];
       const lineDen = den * modifier[1];
-      const nanos = Number(divideHalfEven(BigInt(tokens) * BigInt(rate) * lineNum, lineDen * 1_000_000n));
+      const nanos = mulDivHalfEven(tokens * lineNum, rate, lineDen * 1_000_000);
       lines.push({ category, quantity: tokens, unitPriceUsd: perMTokDecimal(rate, lineNum, lineDen), nanos });
     };
     tokenLine('input', q.inputTokens, inputRate);

@@ -2,7 +2,9 @@ import type { Command } from 'commander';
 import type { Hub } from '@drawdown/core';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import type { CliContext } from './context.js';
+import { describeStore } from './hub/store.js';
 import { openHub } from './hub/open-hub.js';
+import { withProgress } from './render/progress.js';
 
 /** Loads the configuration named by `--config`, `DRAWDOWN_CONFIG` or found near the working directory. */
 export function loadFor(ctx: CliContext, command: Command): Promise<LoadedConfig> {
@@ -13,7 +15,7 @@ export function loadFor(ctx: CliContext, command: Command): Promise<LoadedConfig
 /** Runs `fn` with a hub built from the configuration and always closes it (and its store) after. */
 export async function withHub<T>(ctx: CliContext, command: Command, fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>): Promise<T> {
   const loaded = await loadFor(ctx, command);
-  const hub = await openHub(loaded, { env: ctx.env, cwd: ctx.cwd });
+  const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () => openHub(loaded, { env: ctx.env, cwd: ctx.cwd }));
   try {
     return await fn(hub, loaded);
   } finally {

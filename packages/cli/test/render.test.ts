@@ -30,3 +30,16 @@ describe('terminal rendering', () => {
     expect(percent(0.364)).toBe(' 36%');
   });
 });
+
+describe('progress on stderr', () => {
+  it('says what it waits for while an operation is slow, and nothing when it is quick', async () => {
+    const { withProgress } = await import('../src/render/progress.js');
+    const notes: string[] = [];
+    const term = { note: (text: string) => void notes.push(text) };
+    await withProgress(term, 'quick', async () => 1, 50);
+    expect(notes).toEqual([]);
+    await withProgress(term, 'opening the ledger', () => new Promise((resolve) => setTimeout(resolve, 200)), 20);
+    expect(notes.length).toBeGreaterThan(0);
+    expect(notes[0]).toMatch(/^drawdown: opening the ledger… \(\d+ s\)$/);
+  });
+});

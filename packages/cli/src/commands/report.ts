@@ -3,6 +3,7 @@ import { localDate, type ReportDimension } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { renderReport, reportCsv, reportJson, type ReportView } from '../render/report.js';
+import { withProgress } from '../render/progress.js';
 import { withHub } from '../session.js';
 
 const dimensions: ReportDimension[] = ['day', 'model', 'pool', 'route'];
@@ -49,7 +50,7 @@ export function reportCommand(ctx: CliContext): Command {
         const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(hub.clock.now(), hub.timeZone);
         const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
         if (fromDay > toDay) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--from ${fromDay} is after --to ${toDay}`, 'Swap them, or leave --from out to use --days.', { argument: 'from' });
-        const rows = await hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) });
+        const rows = await withProgress(ctx.term, `adding up spend from ${fromDay} to ${toDay}`, () => hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) }));
         const view: ReportView = { fromDay, toDay, groupBy, timeZone: hub.timeZone, rows };
         if (options.json) ctx.term.out(JSON.stringify(reportJson(view), null, 2));
         else if (options.csv) ctx.term.out(reportCsv(view));

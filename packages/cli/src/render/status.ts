@@ -20,10 +20,9 @@ function resetText(instant: number, status: HubStatus): string {
   return formatResetTime(instant, status.timeZone, status.at).replace(` (${status.timeZone})`, '');
 }
 
-/** The soonest reset among the pool's limits that lies ahead. */
+/** When the pool's binding limit resets; every other limit's reset is on its own line below. */
 function resetCell(pool: PoolStatus, status: HubStatus): string {
-  const resets = [pool.resetsAt, ...(pool.limits ?? []).map((l) => l.resetsAt)].filter((t): t is number => t !== undefined && t > status.at);
-  return resets.length === 0 ? '—' : resetText(Math.min(...resets), status);
+  return pool.resetsAt !== undefined && pool.resetsAt > status.at ? resetText(pool.resetsAt, status) : '—';
 }
 
 /** One line per limit the pool enforces (caps, plan windows), under the pool's row. */

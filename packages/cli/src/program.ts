@@ -21,7 +21,8 @@ export function createProgram(ctx: CliContext): Command {
     .configureOutput({
       writeOut: (text) => ctx.term.out(text.trimEnd()),
       writeErr: (text) => ctx.term.note(text.trimEnd()),
-      outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim()}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
+      // Commander's message (and its "Did you mean" line) becomes one line, then the hint.
+      outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim().split('\n').join(' ')}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
     });
   program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
   for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, runCommand, loginCommand, logoutCommand, mcpCommand, configCommand, demoCommand]) program.addCommand(make(ctx));

@@ -87,4 +87,10 @@ describe.concurrent('drawdown estimate', () => {
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: required option '--model <id>' not specified\nhint: /);
   });
+
+  it('turns a mistyped flag into one line with the suggestion, then a hint', async () => {
+    const result = await runDrawdown(['estimate', '--model', 'claude-haiku-4-5', '--usage', '{}', '--jsno']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toBe(`drawdown: unknown option '--jsno' (Did you mean --json?)\nhint: run "drawdown --help" or "drawdown <command> --help".\n`);
+  });
 });

@@ -106,6 +106,15 @@ export default {
   });
 });
 
+describe.concurrent('a TypeScript configuration that fails', () => {
+  it('is reported in one line naming the file, with a hint to fix it', async () => {
+    const project = useProject(`throw new Error('half-written config');\nexport default {};\n`, 'drawdown.config.ts');
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^drawdown: cannot load .*drawdown\.config\.ts: half-written config \(DRAWDOWN_CLI_INVALID_CONFIG\)\nhint: Fix the error in the configuration file/);
+  });
+});
+
 describe.concurrent('drawdown config init', () => {
   it('writes a starting configuration that passes the check, and refuses to overwrite it', async () => {
     const project = useProject({}, 'unused.json');

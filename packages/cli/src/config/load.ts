@@ -19,21 +19,23 @@ export interface LoadedConfig {
 
 async function importTypeScript(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
+  const failed = (error: unknown, hint: string) =>
+    cliError(CliErrorCodes.INVALID_CONFIG, `cannot load ${file}: ${(error as Error).message.split('\n')[0]}`, hint, { file }, error);
   try {
     // Works when a TypeScript loader is active (tsx) or Node strips types natively.
     return ((await import(url)) as { default?: unknown }).default;
   } catch (first) {
+    if ((first as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw failed(first, 'Fix the error in the configuration file, then run "drawdown config check".');
+    let tsx: { tsImport(url: string, parent: string): Promise<{ default?: unknown }> };
     try {
-      const { tsImport } = (await import('tsx/esm/api' as string)) as { tsImport(url: string, parent: string): Promise<{ default?: unknown }> };
-      return (await tsImport(url, import.meta.url)).default;
+      tsx = (await import('tsx/esm/api' as string)) as typeof tsx;
     } catch {
-      throw cliError(
-        CliErrorCodes.INVALID_CONFIG,
-        `cannot load ${file}: ${(first as Error).message.split('\n')[0]}`,
-        'Install tsx next to drawdown (npm i -D tsx) to use a TypeScript config, or use drawdown.config.json.',
-        { file },
-        first,
-      );
+      throw failed(first, 'Install tsx next to drawdown (npm i -D tsx) to use a TypeScript config, or use drawdown.config.json.');
+    }
+    try {
+      return (await tsx.tsImport(url, import.meta.url)).default;
+    } catch (error) {
+      throw failed(error, 'Fix the error in the configuration file, then run "drawdown config check".');
     }
   }
 }

@@ -42,4 +42,23 @@ describe('drawdown mcp', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^drawdown: .*route\[0\]\.strategy names "nobody"/);
   });
+
+  it('offers the write tools only when started with --writes', async () => {
+    const project = useProject({
+      ...trialConfig,
+      pools: { ...trialConfig.pools, wallet: { kind: 'credits' } },
+      route: [...trialConfig.route!, { id: 'wallet', strategy: 'bundled', pool: 'wallet' }],
+    });
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--conditions=source', '--import', tsxLoader, binPath, 'mcp', '--writes'],
+      cwd: project.dir,
+      env: process.env as Record<string, string>,
+      stderr: 'pipe',
+    });
+    client = new Client({ name: 'cli-test', version: '1.0.0' });
+    await client.connect(transport);
+    const names = (await client.listTools()).tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['add_funds', 'set_auto_reload', 'pool_status']));
+  });
 });

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { usd } from '@drawdown/core';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
@@ -85,5 +86,13 @@ describe.concurrent('drawdown run', () => {
     const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent], { cwd: project.dir, env: { APP_TRIAL_KEY: undefined } });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: strategy "bundled" cannot start a child: APP_TRIAL_KEY is not set\. \(DRAWDOWN_AUTH_UNAVAILABLE\)\nhint: /);
+  });
+
+  it('still runs an entry asked for by name whose pool is spent, with a note on stderr', async () => {
+    const project = useProject(config);
+    await project.withHub((hub) => hub.charge({ requestId: 'spent', entry: 'trial', cost: usd('10') }));
+    const result = await runDrawdown(['run', '--route', 'trial', '--no-meter', '--', process.execPath, agent, '0', '0'], { cwd: project.dir, env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^drawdown: note: pool "trial" is exhausted \(trial budget of \$10\.00 used\); the child may be refused\n$/);
   });
 });

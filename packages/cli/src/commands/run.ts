@@ -16,6 +16,9 @@ export function runCommand(ctx: CliContext): Command {
       if (argv.length === 0) throw cliError(CliErrorCodes.INVALID_ARGUMENT, 'no command to run', 'Put it after "--", e.g. drawdown run --route personal -- claude -p "hi".', { argument: 'command' });
       await withHub(ctx, command, async (hub) => {
         const pool = hub.router.entry(options.route).pool.id;
+        // The route entry was asked for by name, so it runs; but say so when its pool cannot pay right now.
+        const state = await hub.pool(pool).status();
+        if (state.state === 'exhausted') ctx.term.note(`drawdown: note: pool "${pool}" is exhausted (${state.reason ?? state.summary}); the child may be refused`);
         const result = await runMeteredChild({
           hub,
           entry: options.route,

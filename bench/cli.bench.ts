@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Bench, percentile, round, sampleMicros } from './lib.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = [ '--conditions=source', '--import', pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href, join(root, 'packages/cli/src/bin.ts')];
+const cli = [ '--conditions=drawdown-source', '--import', pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href, join(root, 'packages/cli/src/bin.ts')];
 
 /** Wall time of one CLI run from the sources (node + tsx), in ms. */
 function timeRun(args: string[], cwd: string): number {

@@ -61,7 +61,7 @@ async function measure(era: 'legacy' | 'modern', file: string): Promise<number[]
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: ['--conditions=source', '--import', 'tsx', join(here, '..', 'packages/mcp-server/test/fixtures/stdio-server.ts')],
+      args: ['--conditions=drawdown-source', '--import', 'tsx', join(here, '..', 'packages/mcp-server/test/fixtures/stdio-server.ts')],
       env: { ...(process.env as Record<string, string>), DRAWDOWN_DB: file },
       stderr: 'ignore',
     }),

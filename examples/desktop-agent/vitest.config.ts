@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['drawdown-source'] },
+  ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: { name: 'example-desktop-agent', include: ['test/**/*.test.ts'], testTimeout: 60_000 },
 });

@@ -1,8 +1,8 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['drawdown-source'] },
+  ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: {
     name: 'example-mcp-clients',
     include: ['test/**/*.test.ts'],

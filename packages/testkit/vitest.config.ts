@@ -1,7 +1,7 @@
 import { defineProject } from 'vitest/config';
 
 export default defineProject({
-  resolve: { conditions: ['source'] },
-  ssr: { resolve: { conditions: ['source'] } },
+  resolve: { conditions: ['drawdown-source'] },
+  ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: { name: 'testkit', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
 });

@@ -22,7 +22,7 @@ export async function main(): Promise<string[]> {
     baseURL: api.url,
     env: { ...process.env, ANTHROPIC_API_KEY: keys.user, ANTHROPIC_BASE_URL: api.url, [DEMO_SIGN_IN_VAR]: join(dir, 'sign-in.json') },
     // In a real app: (prompt) => ['claude', '-p', prompt, '--output-format', 'stream-json', '--verbose'].
-    childCommand: (prompt) => [process.execPath, '--conditions=source', '--import', 'tsx', fileURLToPath(new URL('./stand-in-claude.ts', import.meta.url)), prompt],
+    childCommand: (prompt) => [process.execPath, '--conditions=drawdown-source', '--import', 'tsx', fileURLToPath(new URL('./stand-in-claude.ts', import.meta.url)), prompt],
     onChildMessage: (message) => {
       const m = message as { type?: string; credentialVars?: string[] };
       if (m.type === 'system') say(`child agent environment carries: ${m.credentialVars?.join(', ') || 'no key or token'}`);

@@ -41,7 +41,7 @@ describe.each(Object.keys(CLIENTS) as ClientName[])('%s configuration', (client)
     const cliArgs = entry.args.slice(entry.args.indexOf('@drawdown/cli') + 1);
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--conditions=source', '--import', pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href, join(repo, 'packages/cli/src/bin.ts'), ...cliArgs],
+      args: ['--conditions=drawdown-source', '--import', pathToFileURL(join(repo, 'node_modules/tsx/dist/loader.mjs')).href, join(repo, 'packages/cli/src/bin.ts'), ...cliArgs],
       env: { ...(process.env as Record<string, string>), ...entry.env, DRAWDOWN_CONFIG: drawdownConfig() },
       stderr: 'pipe',
     });

@@ -22,7 +22,7 @@ export async function main(schema = `team_${process.pid}_${Date.now()}`): Promis
   const lines: MemberLine[] = [];
   const script = fileURLToPath(new URL('./member.ts', import.meta.url));
   const members = ['alice', 'bob'].map((name) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, name, schema], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
+    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', script, name, schema], { stdio: ['pipe', 'pipe', 'inherit'], env: process.env });
     let ready = (): void => undefined;
     let waiting = (): void => undefined;
     const whenReady = new Promise<void>((resolve) => (ready = resolve));

@@ -16,7 +16,7 @@ describe('drawdown mcp', () => {
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('0.25') }));
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--conditions=source', '--import', tsxLoader, binPath, 'mcp'],
+      args: ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'mcp'],
       cwd: project.dir,
       env: { ...(process.env as Record<string, string>), APP_TRIAL_KEY: 'sk-ant-mcp-secret' },
       stderr: 'pipe',
@@ -51,7 +51,7 @@ describe('drawdown mcp', () => {
     });
     const transport = new StdioClientTransport({
       command: process.execPath,
-      args: ['--conditions=source', '--import', tsxLoader, binPath, 'mcp', '--writes'],
+      args: ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'mcp', '--writes'],
       cwd: project.dir,
       env: process.env as Record<string, string>,
       stderr: 'pipe',

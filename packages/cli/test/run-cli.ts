@@ -26,7 +26,7 @@ export function runDrawdown(args: string[], options: RunOptions = {}): Promise<C
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (value !== undefined) env[key] = value;
-    const child = spawn(process.execPath, ['--conditions=source', '--import', tsxLoader, binPath, ...args], {
+    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env,
       stdio: ['pipe', 'pipe', 'pipe'],

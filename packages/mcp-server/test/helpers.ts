@@ -59,7 +59,7 @@ export function newClient({ era, canConfirm = false }: ClientOptions): TestClien
 export function stdioTransport(env: Record<string, string>): StdioClientTransport {
   return new StdioClientTransport({
     command: process.execPath,
-    args: ['--conditions=source', '--import', 'tsx', fixture('stdio-server.ts')],
+    args: ['--conditions=drawdown-source', '--import', 'tsx', fixture('stdio-server.ts')],
     env: { ...(process.env as Record<string, string>), ...env },
     stderr: 'pipe',
   });
@@ -118,7 +118,7 @@ export interface LedgerWriter {
  * prove that changes made elsewhere reach the server without paying for a process per write.
  */
 export function startWriter(file: string): Promise<LedgerWriter> {
-  const child = fork(fixture('ledger-writer.ts'), [file], { execArgv: ['--conditions=source', '--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(fixture('ledger-writer.ts'), [file], { execArgv: ['--conditions=drawdown-source', '--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
   const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();

@@ -11,7 +11,7 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'bin.ts')
 /** Spawns `entry` with its stdout copied, byte for byte, into a file the test reads afterwards. */
 function teedTransport(entry: string, env: Record<string, string>): { transport: StdioClientTransport; stdoutFile: string } {
   const stdoutFile = join(dirname(tempDb()), 'stdout.jsonl');
-  const command = `"${process.execPath}" --conditions=source --import tsx "${entry}" | tee "${stdoutFile}"`;
+  const command = `"${process.execPath}" --conditions=drawdown-source --import tsx "${entry}" | tee "${stdoutFile}"`;
   const transport = new StdioClientTransport({ command: '/bin/sh', args: ['-c', command], env: { ...(process.env as Record<string, string>), ...env }, stderr: 'pipe' });
   return { transport, stdoutFile };
 }

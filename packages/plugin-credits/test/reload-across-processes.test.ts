@@ -19,7 +19,7 @@ interface WorkerReport {
 
 /** A real child process with its own hub on the shared SQLite file. */
 function startWorker(config: SharedWalletConfig & { name: string; holds: number; cost: string }) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', WORKER, JSON.stringify(config)], { stdio: 'pipe' });
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', WORKER, JSON.stringify(config)], { stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
   const waiting = new Map<string, () => void>();

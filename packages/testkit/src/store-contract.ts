@@ -433,9 +433,9 @@ export interface StoreWorker {
   exited: Promise<number | null>;
 }
 
-/** Starts a TypeScript worker script as a real child process (`node --conditions=source --import tsx`). */
+/** Starts a TypeScript worker script as a real child process (`node --conditions=drawdown-source --import tsx`). */
 export function startStoreWorker(script: string, args: StoreWorkerArgs, options: SpawnOptions = {}): StoreWorker {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+  const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'], ...options });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const pending: Array<Record<string, unknown>> = [];

@@ -1,4 +1,4 @@
-import { MODIFIERS, WEB_SEARCH_PER_REQUEST, divideHalfEven, toDecimalString, type ModelPrice, type Nanos } from '@drawdown/core';
+import { MODIFIERS, NANOS_PER_USD, WEB_SEARCH_PER_REQUEST, mulDivHalfEven, toDecimalString, type ModelPrice, type Nanos } from '@drawdown/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { usdString } from '../schemas.js';
@@ -26,8 +26,8 @@ const outputSchema = z.object({
   webSearchPerRequestUsd: usdString,
 });
 
-const scaled = (price: Nanos, [num, den]: readonly [bigint, bigint]): string => toDecimalString(Number(divideHalfEven(BigInt(price) * num, den)));
-const ratio = ([num, den]: readonly [bigint, bigint]): string => toDecimalString(Number(divideHalfEven(num * 1_000_000_000n, den)));
+const scaled = (price: Nanos, [num, den]: readonly [number, number]): string => toDecimalString(mulDivHalfEven(price, num, den));
+const ratio = ([num, den]: readonly [number, number]): string => toDecimalString(mulDivHalfEven(NANOS_PER_USD, num, den));
 
 function priceView(p: ModelPrice) {
   return {

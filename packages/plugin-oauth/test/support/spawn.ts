@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /** Runs a TypeScript file in a real child process, resolving workspace packages to sources. */
 export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args], { env, stdio: 'pipe' });
+  return spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args], { env, stdio: 'pipe' });
 }
 
 /** Collects a child's output until it exits. */

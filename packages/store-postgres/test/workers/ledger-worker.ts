@@ -1,5 +1,5 @@
 // Another host on the same PostgreSQL ledger, driven by the tests through `runStoreWorker`.
-// Usage: node --conditions=source --import tsx ledger-worker.ts '<json args>'
+// Usage: node --conditions=drawdown-source --import tsx ledger-worker.ts '<json args>'
 import { runStoreWorker, type StoreWorkerArgs } from '@drawdown/testkit/store-contract';
 import { postgresStore } from '../../src/index.js';
 

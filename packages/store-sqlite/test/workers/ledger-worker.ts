@@ -1,6 +1,6 @@
 // Another process on the same ledger file, driven by the tests through `runStoreWorker`, plus a
 // `probe` mode that reports how each kind of request fares (for read-only disks).
-// Usage: node --conditions=source --import tsx ledger-worker.ts '<json args>'
+// Usage: node --conditions=drawdown-source --import tsx ledger-worker.ts '<json args>'
 import { usd } from '@drawdown/core';
 import { runStoreWorker, type StoreWorkerArgs } from '@drawdown/testkit/store-contract';
 import { sqliteStore } from '../../src/index.js';

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { describeFailure } from './cli-error.js';
 import { configCommand } from './commands/config.js';
@@ -24,6 +25,7 @@ export function createProgram(ctx: CliContext): Command {
       // Commander's message (and its "Did you mean" line) becomes one line, then the hint.
       outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim().split('\n').join(' ')}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
     });
+  program.version((createRequire(import.meta.url)('../package.json') as { version: string }).version, '-V, --version', 'print the drawdown version');
   program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
   for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, runCommand, loginCommand, logoutCommand, mcpCommand, configCommand, demoCommand]) program.addCommand(make(ctx));
   program.addCommand(demoAgentCommand(ctx), { hidden: true });

@@ -1,9 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
-
 
 describe.concurrent('drawdown config check', () => {
   it('summarises a valid configuration: strategies, pools, route and store', async () => {
@@ -98,6 +98,9 @@ export default {
 `,
       'drawdown.config.ts',
     );
+    // A real project has @drawdown/core in its own node_modules; link this workspace's copy there.
+    mkdirSync(path.join(project.dir, 'node_modules', '@drawdown'), { recursive: true });
+    symlinkSync(fileURLToPath(new URL('../../core', import.meta.url)), path.join(project.dir, 'node_modules', '@drawdown', 'core'), 'dir');
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('(+ 1 plugin)');

@@ -1,4 +1,4 @@
-import { formatUsd, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
+import { formatUsd, reportTotals, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
 import { bar } from './bar.js';
 import { formatCount, renderTable } from './table.js';
 import { paint, type Terminal } from './terminal.js';
@@ -14,19 +14,6 @@ export interface ReportView {
 }
 
 const label = (row: ReportRow, groupBy: ReportDimension[]): string => groupBy.map((d) => row[d] ?? '—').join(' · ');
-const total = (rows: ReportRow[]) =>
-  rows.reduce(
-    (sum, row) => ({
-      cost: sum.cost + row.cost,
-      requests: sum.requests + row.requests,
-      inputTokens: sum.inputTokens + row.inputTokens,
-      outputTokens: sum.outputTokens + row.outputTokens,
-      cacheReadTokens: sum.cacheReadTokens + row.cacheReadTokens,
-      cacheWriteTokens: sum.cacheWriteTokens + row.cacheWriteTokens,
-    }),
-    { cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
-  );
-
 /** Every local date from `from` to `to` inclusive (YYYY-MM-DD). */
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
@@ -63,7 +50,7 @@ export function renderCostChart(view: ReportView, term: Pick<Terminal, 'color' |
 }
 
 export function renderReportTable(view: ReportView): string {
-  const sum = total(view.rows);
+  const sum = reportTotals(view.rows);
   const cells = (row: Omit<ReportRow, ReportDimension>) => [
     formatCount(row.requests),
     formatCount(row.inputTokens),
@@ -98,7 +85,7 @@ export function reportJson(view: ReportView): unknown {
     toDay: view.toDay,
     groupBy: view.groupBy,
     timeZone: view.timeZone,
-    totalUsd: toDecimalString(total(view.rows).cost),
+    totalUsd: toDecimalString(reportTotals(view.rows).cost),
     rows: view.rows.map((row) => ({ ...row, costUsd: toDecimalString(row.cost) })),
   };
 }

@@ -1,4 +1,5 @@
 import type { ChargeRecord, EntryMeta, ReportDimension, ReportRow } from '../contracts/store.js';
+import { addNanos } from '../money.js';
 
 /**
  * Groups charges into report rows, sorted by the grouping keys. Shared by stores that report in
@@ -35,4 +36,20 @@ export function groupReportRows(charges: Array<{ record: ChargeRecord; meta: Ent
     }
     return 0;
   });
+}
+
+export type ReportTotals = Omit<ReportRow, 'day' | 'model' | 'pool' | 'route'>;
+
+/** Sums report rows into one totals line (exact: money stays integer nanodollars). */
+export function reportTotals(rows: readonly ReportRow[]): ReportTotals {
+  const totals: ReportTotals = { cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  for (const row of rows) {
+    totals.cost = addNanos(totals.cost, row.cost);
+    totals.requests += row.requests;
+    totals.inputTokens += row.inputTokens;
+    totals.outputTokens += row.outputTokens;
+    totals.cacheReadTokens += row.cacheReadTokens;
+    totals.cacheWriteTokens += row.cacheWriteTokens;
+  }
+  return totals;
 }

@@ -1,4 +1,4 @@
-import { DrawdownError, addNanos, localDate, toDecimalString, type ReportRow } from '@drawdown/core';
+import { DrawdownError, localDate, reportTotals, toDecimalString, type ReportRow } from '@drawdown/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { McpErrorCodes } from '../errors.js';
@@ -74,17 +74,7 @@ export function registerUsageReport(server: McpServer, { hub, scrub, logger }: T
         for (const id of input.poolIds ?? []) hub.pool(id);
         const groupBy = [...new Set(input.groupBy)];
         const rows = await hub.report({ fromDay: from, toDay: to, groupBy, ...(input.poolIds && { accounts: input.poolIds }) });
-        const totals = rows.reduce(
-          (sum, row) => ({
-            cost: addNanos(sum.cost, row.cost),
-            requests: sum.requests + row.requests,
-            inputTokens: sum.inputTokens + row.inputTokens,
-            outputTokens: sum.outputTokens + row.outputTokens,
-            cacheReadTokens: sum.cacheReadTokens + row.cacheReadTokens,
-            cacheWriteTokens: sum.cacheWriteTokens + row.cacheWriteTokens,
-          }),
-          { cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
-        );
+        const totals = reportTotals(rows);
         return jsonResult(
           {
             from,

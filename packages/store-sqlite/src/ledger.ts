@@ -22,12 +22,17 @@ import {
 import { storeError } from './errors.js';
 import { sqlStatements } from './statements.js';
 import { createWatcher } from './watcher.js';
+import { createWriteQueue, type WriteOutcome } from './write-queue.js';
 
 export interface LedgerOptions {
   file: string;
   readonly: boolean;
   watchIntervalMs: number;
+  /** Most writes committed in one transaction (group commit); 1 commits each write at its call. Default 256. */
+  maxBatch?: number;
 }
+
+export const DEFAULT_MAX_BATCH = 256;
 
 interface HoldRow {
   account: string;
@@ -99,9 +104,10 @@ const grantRecord = (r: GrantRow): GrantRecord => ({
 const withLifetime = (scopes: readonly string[]): string[] => ['lifetime', ...scopes.filter((s) => s !== 'lifetime')];
 
 /**
- * The ledger on an open, migrated better-sqlite3 connection. Every mutation is one
- * `BEGIN IMMEDIATE` transaction: it takes the file's write lock before reading, so
- * check-and-reserve is atomic across every process that opens the same file.
+ * The ledger on an open, migrated better-sqlite3 connection. Every mutation runs in a
+ * `BEGIN IMMEDIATE` transaction (shared by the writes of one turn, see createWriteQueue): it takes
+ * the file's write lock before reading, so check-and-reserve is atomic across every process that
+ * opens the same file.
  */
 export function sqliteLedger(db: Database.Database, options: LedgerOptions): LedgerStore {
   const { file } = options;
@@ -110,10 +116,9 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
   const listeners = new Set<(change: LedgerChange) => void>();
   let closed = false;
   let logged = 0;
-  // One transaction wrapper for every call: better-sqlite3 builds a function per db.transaction().
+  // One transaction wrapper for every read: better-sqlite3 builds a function per db.transaction().
   const transaction = db.transaction((fn: () => unknown) => fn());
   const inTransaction = {
-    immediate: <T>(fn: () => T): T => transaction.immediate(fn) as T,
     deferred: <T>(fn: () => T): T => transaction.deferred(fn) as T,
   };
 
@@ -145,25 +150,29 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     if (++logged % PRUNE_EVERY === 0) q.pruneChanges.run(seq - CHANGE_LOG_KEEP);
   };
 
-  /** Runs `fn` as one write transaction; announces its change only after the commit. */
-  function write<T>(doing: string, fn: () => { result: T; change?: Omit<LedgerChange, 'origin'> }): T {
+  const writes = createWriteQueue(db, {
+    file,
+    maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+    deliver: (change) => deliver({ ...change, origin: 'local' }),
+  });
+
+  /**
+   * Queues `fn` as one write. Writes called in the same turn commit together (group commit), in
+   * call order; each caller is answered, and its change announced, only after the commit.
+   */
+  function write<T>(doing: string, fn: () => WriteOutcome<T>): Promise<T> {
     ensureWritable(doing);
-    let outcome: { result: T; change?: Omit<LedgerChange, 'origin'> };
-    try {
-      outcome = inTransaction.immediate(() => {
-        const out = fn();
-        if (out.change) logChange(out.change);
-        return out;
-      });
-    } catch (error) {
-      throw storeError(error, file, doing);
-    }
-    if (outcome.change) deliver({ ...outcome.change, origin: 'local' });
-    return outcome.result;
+    return writes.submit(doing, () => {
+      const out = fn();
+      if (out.change) logChange(out.change);
+      return out;
+    });
   }
 
   function read<T>(doing: string, fn: () => T): T {
     ensureOpen();
+    // A read sees every write called before it, as when each write committed at its call.
+    writes.flush();
     try {
       return fn();
     } catch (error) {
@@ -367,7 +376,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     },
 
     async setState(key, value) {
-      write('saving shared state', () => {
+      await write('saving shared state', () => {
         q.setState.run(key, JSON.stringify(value));
         return { result: undefined, change: { kind: 'state', key } };
       });
@@ -378,7 +387,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     },
 
     async releaseLease({ name, owner }) {
-      write('releasing a lease', () => {
+      await write('releasing a lease', () => {
         q.dropLease.run(name, owner);
         return { result: undefined };
       });
@@ -396,6 +405,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     async close() {
       if (closed) return;
       closed = true;
+      writes.flush(); // writes already called are recorded (or rejected), never dropped
       watcher.stop();
       listeners.clear();
       db.close();

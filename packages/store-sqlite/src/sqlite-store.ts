@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { DrawdownError, ErrorCodes, invalidOption, type LedgerStore } from '@drawdown/core';
 import { defaultDatabasePath } from './default-path.js';
 import { storeError } from './errors.js';
-import { sqliteLedger } from './ledger.js';
+import { DEFAULT_MAX_BATCH, sqliteLedger } from './ledger.js';
 import { checkCompatible, migrate, SCHEMA_VERSION } from './schema.js';
 
 export interface SqliteStoreOptions {
@@ -16,6 +16,11 @@ export interface SqliteStoreOptions {
   watchIntervalMs?: number;
   /** Open for reading only (status, reports); every write fails with DRAWDOWN_STORE_UNAVAILABLE. */
   readonly?: boolean;
+  /**
+   * Most writes committed in one transaction. Writes called in the same event-loop turn share one
+   * `BEGIN IMMEDIATE` … `COMMIT` (group commit); `1` commits every write on its own. Default 256.
+   */
+  maxBatch?: number;
 }
 
 const OWNER = 'sqliteStore';
@@ -30,7 +35,11 @@ function validate(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
   if (!Number.isSafeInteger(watchIntervalMs) || watchIntervalMs <= 0) throw invalidOption(OWNER, 'watchIntervalMs', `is ${String(watchIntervalMs)}`, 'Use a positive number of milliseconds, like 250.');
   const readonly = options.readonly ?? false;
   if (typeof readonly !== 'boolean') throw invalidOption(OWNER, 'readonly', `is ${JSON.stringify(readonly)}`, 'Use true or false.');
-  return { file, busyTimeoutMs, watchIntervalMs, readonly };
+  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) {
+    throw invalidOption(OWNER, 'maxBatch', `is ${JSON.stringify(maxBatch)}`, 'Use a whole number from 1 (no grouping) to 10000, like 256.');
+  }
+  return { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch };
 }
 
 /**
@@ -41,7 +50,7 @@ function validate(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
  * (read-only, full disk) makes every request fail closed with DRAWDOWN_STORE_UNAVAILABLE.
  */
 export function sqliteStore(options: SqliteStoreOptions = {}): LedgerStore {
-  const { file, busyTimeoutMs, watchIntervalMs, readonly } = validate(options);
+  const { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch } = validate(options);
   let db: Database.Database | undefined;
   try {
     if (!readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -70,5 +79,5 @@ export function sqliteStore(options: SqliteStoreOptions = {}): LedgerStore {
     db?.close();
     throw storeError(error, file, 'opening the ledger');
   }
-  return sqliteLedger(db, { file, readonly, watchIntervalMs });
+  return sqliteLedger(db, { file, readonly, watchIntervalMs, maxBatch });
 }

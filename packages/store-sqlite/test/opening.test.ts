@@ -56,6 +56,8 @@ describe('opening a ledger file', () => {
     [{ busyTimeoutMs: -1 }, 'busyTimeoutMs'],
     [{ watchIntervalMs: 0 }, 'watchIntervalMs'],
     [{ readonly: 'yes' as unknown as boolean }, 'readonly'],
+    [{ maxBatch: 0 }, 'maxBatch'],
+    [{ maxBatch: 2.5 }, 'maxBatch'],
   ])('refuses option %o naming the field', (options, field) => {
     expect(() => sqliteStore(options)).toThrow(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field }) }));
   });

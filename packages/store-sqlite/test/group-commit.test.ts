@@ -158,6 +158,23 @@ describe('sqlite group commit: writes called in the same turn share one transact
     await store.close();
   });
 
+  it('rejects every caller of a batch with the same DRAWDOWN_STORE_UNAVAILABLE while another connection holds the lock beyond the busy timeout', async () => {
+    const file = ledgerFile(dir);
+    const store = sqliteStore({ file, busyTimeoutMs: 20 });
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((key) => store.settle(settleInput(key))));
+    other.exec('ROLLBACK');
+    other.close();
+    const first = (outcomes[0] as PromiseRejectedResult).reason;
+    expect(first).toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('busy timeout'), data: { sqliteCode: expect.stringMatching(/^SQLITE_BUSY/) } });
+    for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBe(first);
+    expect(await settledKeys(store)).toEqual([]);
+    const retried = await Promise.all(['a', 'b', 'c'].map((key) => store.settle(settleInput(key))));
+    expect(retried.map((r) => r.status)).toEqual(['settled', 'settled', 'settled']);
+    await store.close();
+  });
+
   it('commits every write in its own transaction with maxBatch 1, so a failing commit fails only its own caller', async () => {
     const { db, store } = ledgerOnOwnConnection(1);
     poisonCommits(db);

@@ -160,7 +160,7 @@ export function createRequestFlow(deps: FlowDeps) {
       const entry = router.entry(request.entry);
       usable = [{ entry, reason: `entry ${entry.id} was asked for` }];
     } else {
-      const found = await router.candidates(new Set(request.exclude ?? []));
+      const found = await router.candidates(request.exclude?.length ? new Set(request.exclude) : undefined);
       usable = found.usable;
       blocked.push(...found.blocked);
     }
@@ -224,7 +224,7 @@ export function createRequestFlow(deps: FlowDeps) {
       ...(estimate && { estimate }),
       credentials: () => entry.strategy.credentials(),
       childEnv: (base) => deps.childEnv(entry.id, base),
-      async settle(request) {
+      settle(request) {
         finished = true;
         return settleAt(entry.pool, entry, requestId, request, model, held);
       },

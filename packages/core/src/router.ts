@@ -166,11 +166,11 @@ export async function createRouter(deps: {
     return found;
   };
 
-  async function candidates(exclude: ReadonlySet<string> = new Set()) {
+  async function candidates(exclude?: ReadonlySet<string>) {
     const usable: Array<{ entry: RouteEntry; reason: string }> = [];
     const blocked: Blocked[] = [];
     for (const e of entries) {
-      if (exclude.has(e.id)) continue;
+      if (exclude?.has(e.id)) continue;
       if (left.has(e.id)) {
         blocked.push({ entryId: e.id, reason: `${e.label} was used up and is not used again` });
         continue;

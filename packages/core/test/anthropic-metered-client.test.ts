@@ -2,7 +2,7 @@ import { AuthenticationError, BadRequestError, PaymentRequiredError, RateLimitEr
 import { replies, standardRateLimitHeaders, startAnthropicServer, unifiedRateLimitHeaders, type AnthropicServer } from '@drawdown/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMeteredClient } from '../src/anthropic/index.js';
-import { apiKey, budget, createHub, silentLogger, usd, type DrawdownEvents, type Hub, type LimitSignal, type RouteEntryInput } from '../src/index.js';
+import { apiKey, budget, createHub, silentLogger, usd, type AuthStrategy, type ChildEnv, type DrawdownEvents, type Hub, type LimitSignal, type RouteEntryInput } from '../src/index.js';
 import { delegatedStrategy, observingBudget, rotatingKeyStrategy } from './fixtures/anthropic-harness.js';
 
 const PLAN_KEY = 'sk-ant-plan-0000000000000001';
@@ -306,6 +306,48 @@ describe('metered Anthropic client against the loopback server', () => {
     const client = createMeteredClient({ hub, baseURL: server.url });
     await expect(client.messages.create(params)).rejects.toMatchObject({ code: 'DRAWDOWN_ROUTE_EXHAUSTED' });
     expect(server.requests).toHaveLength(0);
+  });
+
+  it('sends each call with the credentials the strategy gives at that moment, also when it changes the object it returned before', async () => {
+    const credentials: { apiKey: string; defaultHeaders: Record<string, string> } = { apiKey: PLAN_KEY, defaultHeaders: { 'x-team': 'a' } };
+    const strategy: AuthStrategy = {
+      id: 'mutable',
+      kind: 'apiKey',
+      credentials: async () => credentials,
+      childEnv: (base?: ChildEnv) => ({ ...base }),
+      status: async () => ({ ready: true, detail: 'mutable key' }),
+    };
+    hub = await createHub({
+      logger: silentLogger,
+      plugins: [{ id: 'mutable', kind: 'auth', setup: () => ({ strategy }) }, budget({ id: 'wallet', amount: '5' })],
+      route: { entries: [{ id: 'main', strategy: 'mutable', pool: 'wallet' }] },
+    });
+    const client = createMeteredClient({ hub, baseURL: server.url });
+    await client.messages.create(params);
+    await client.messages.create(params);
+    credentials.apiKey = CREDITS_KEY;
+    await client.messages.create(params);
+    credentials.defaultHeaders['x-team'] = 'b';
+    await client.messages.create(params);
+    expect(server.requests.map((r) => [r.credential, r.headers['x-team']])).toEqual([
+      ['plan', 'a'],
+      ['plan', 'a'],
+      ['credits', 'a'],
+      ['credits', 'b'],
+    ]);
+  });
+
+  it('stops the SDK retrying a plan-limit 429 also for a pool that takes no rate-limit signals', async () => {
+    hub = await createHub({
+      logger: silentLogger,
+      plugins: [apiKey({ id: 'planKey', key: PLAN_KEY }), budget({ id: 'wallet', amount: '5' })],
+      route: { entries: [{ id: 'main', strategy: 'planKey', pool: 'wallet' }] },
+    });
+    const client = createMeteredClient({ hub, baseURL: server.url, clientOptions: { maxRetries: 2 } });
+    server.enqueue(replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600 }));
+    await expect(client.messages.create(params)).rejects.toBeInstanceOf(RateLimitError);
+    expect(server.requests).toHaveLength(1);
+    expect(await held('wallet')).toBe(0);
   });
 
   it('retries once with refreshed credentials after a 401 when the strategy says it is worthwhile', async () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import Anthropic, { type ClientOptions } from '@anthropic-ai/sdk';
 import { Stream } from '@anthropic-ai/sdk/core/streaming';
 import { MessageStream } from '@anthropic-ai/sdk/lib/MessageStream';
@@ -88,11 +87,20 @@ export interface MeteredClient {
 }
 
 interface CachedClient {
-  fingerprint: string;
+  credentials: SdkCredentials;
   client: Anthropic;
 }
 
-const fingerprint = (credentials: SdkCredentials): string => createHash('sha256').update(JSON.stringify(credentials)).digest('hex');
+const sameHeaders = (a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean => {
+  if (a === b) return true;
+  const names = Object.keys(a ?? {});
+  if (names.length !== Object.keys(b ?? {}).length) return false;
+  return names.every((name) => a![name] === b?.[name]);
+};
+
+/** Whether a cached client still carries what the strategy gives now (a refreshed token builds a new one). */
+const sameCredentials = (a: SdkCredentials, b: SdkCredentials): boolean =>
+  a.apiKey === b.apiKey && a.authToken === b.authToken && sameHeaders(a.defaultHeaders, b.defaultHeaders);
 
 /**
  * An Anthropic client whose every `messages.create` / `messages.stream` goes through the hub's
@@ -123,6 +131,8 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     const inner = options.clientOptions?.fetch ?? globalThis.fetch;
     return async (input, init) => {
       const response = await inner(input, init);
+      // Nothing to read when the pool takes no signals and the answer cannot be a plan-limit refusal.
+      if (!pool.observe && response.status !== 429) return response;
       const headers = rateLimitHeaderSubset(response.headers);
       if (Object.keys(headers).some((name) => name !== 'request-id')) await observe(pool, { source: 'headers', headers, at: hub.clock.now() });
       if (response.status === 429 && refusalKind(429, headers, undefined) === 'plan-limit') {
@@ -149,9 +159,8 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
         data: { entryId: entry.id, strategyId: entry.strategy.id },
       });
     }
-    const print = fingerprint(credentials);
     const cached = clients.get(entry.id);
-    if (cached?.fingerprint === print) return cached.client;
+    if (cached && sameCredentials(cached.credentials, credentials)) return cached.client;
     const client = new Anthropic({
       ...options.clientOptions,
       ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
@@ -160,7 +169,8 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
       defaultHeaders: { ...options.clientOptions?.defaultHeaders, ...credentials.defaultHeaders },
       fetch: fetchFor(entry.pool),
     });
-    clients.set(entry.id, { fingerprint: print, client });
+    // A copy: a strategy that mutates the object it returned must still be seen as changed.
+    clients.set(entry.id, { credentials: { ...credentials, ...(credentials.defaultHeaders && { defaultHeaders: { ...credentials.defaultHeaders } }) }, client });
     return client;
   }
 

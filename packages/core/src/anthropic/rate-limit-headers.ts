@@ -62,12 +62,15 @@ export interface RateLimitHeaders {
 
 export type HeaderSource = Headers | Record<string, string | string[] | undefined> | Iterable<[string, string]>;
 
+const isFetchHeaders = (headers: HeaderSource): headers is Headers =>
+  typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function';
+
 /** Lower-cased header map from a `Headers`, a plain record or entry pairs. */
 export function headerRecord(headers: HeaderSource): Record<string, string> {
   const out: Record<string, string> = {};
   const entries: Iterable<[string, unknown]> =
-    typeof (headers as Headers).forEach === 'function' && typeof (headers as Headers).get === 'function'
-      ? (headers as Headers).entries()
+    isFetchHeaders(headers)
+      ? headers.entries()
       : Symbol.iterator in headers
         ? (headers as Iterable<[string, string]>)
         : Object.entries(headers);
@@ -235,10 +238,13 @@ export function parseRateLimitHeaders(headers: HeaderSource, now: number = Date.
 
 /** Only the rate-limit related headers of a response (what pools get in `LimitSignal.headers`). */
 export function rateLimitHeaderSubset(headers: HeaderSource): Record<string, string> {
-  const all = headerRecord(headers);
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(all)) {
-    if (name.startsWith('anthropic-ratelimit-') || name === 'retry-after' || name === 'retry-after-ms' || name === 'request-id') out[name] = value;
-  }
+  const take = (value: string, name: string): void => {
+    const lower = name.toLowerCase();
+    if (lower.startsWith('anthropic-ratelimit-') || lower === 'retry-after' || lower === 'retry-after-ms' || lower === 'request-id') out[lower] = value;
+  };
+  // Every response passes here: a fetch `Headers` is walked as it is, without copying all of it first.
+  if (isFetchHeaders(headers)) headers.forEach(take);
+  else for (const [name, value] of Object.entries(headerRecord(headers))) take(value, name);
   return out;
 }

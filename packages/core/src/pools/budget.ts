@@ -69,8 +69,13 @@ interface BudgetConfig {
 
 function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
   const { id, cap, period, label } = config;
+  // Fixed per pool: formatted once, not on every status read and settle.
+  const capUsd = formatUsd(cap);
+  const usedUp = `${label} of ${capUsd} used`;
+  const lifetimeLimit: CapLimit = { kind: 'cap', name: label, scope: 'lifetime', cap };
+  const thresholds = config.alertsAt.map((share) => ({ share, scaled: BigInt(cap) * BigInt(Math.round(share * 1_000_000)) }));
   const limitAt = (now: number): CapLimit => {
-    if (period === 'lifetime') return { kind: 'cap', name: label, scope: 'lifetime', cap };
+    if (period === 'lifetime') return lifetimeLimit;
     const window = calendarWindow(period, now, ctx.timeZone);
     return { kind: 'cap', name: label, scope: window.key, cap, resetsAt: window.end };
   };
@@ -98,8 +103,8 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
         held: snap.held,
         utilization: Math.min(1, used),
         ...(limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
-        summary: exhausted ? `${label} of ${formatUsd(cap)} used${reset}` : `${formatUsd(Math.max(0, remaining))} of ${formatUsd(cap)} ${label} left${reset}`,
-        ...(exhausted && { reason: `${label} of ${formatUsd(cap)} used` }),
+        summary: exhausted ? `${usedUp}${reset}` : `${formatUsd(Math.max(0, remaining))} of ${capUsd} ${label} left${reset}`,
+        ...(exhausted && { reason: usedUp }),
         limits: [
           {
             name: label,
@@ -149,11 +154,9 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
       const after = result.totals[scope] ?? 0;
       if (result.status === 'settled') {
         // The settle that carried spend across a threshold announces it: exactly one per crossing, across processes.
-        const before = after - charge.cost;
-        for (const share of config.alertsAt) {
-          const threshold = BigInt(cap) * BigInt(Math.round(share * 1_000_000));
-          if (BigInt(before) * 1_000_000n < threshold && BigInt(after) * 1_000_000n >= threshold) crossed.push(share);
-        }
+        const scaledBefore = BigInt(after - charge.cost) * 1_000_000n;
+        const scaledAfter = BigInt(after) * 1_000_000n;
+        for (const { share, scaled } of thresholds) if (scaledBefore < scaled && scaledAfter >= scaled) crossed.push(share);
       }
       return {
         status: result.status,
@@ -166,7 +169,7 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
               threshold: share,
               spent: after,
               cap,
-              message: share >= 1 ? `${label} of ${formatUsd(cap)} used up` : `${Math.round(share * 100)}% of the ${formatUsd(cap)} ${label} used`,
+              message: share >= 1 ? `${usedUp} up` : `${Math.round(share * 100)}% of the ${capUsd} ${label} used`,
               at: now,
             });
           }

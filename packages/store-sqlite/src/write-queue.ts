@@ -44,6 +44,7 @@ export function createWriteQueue(db: Database.Database, options: WriteQueueOptio
   };
   const queue: Pending[] = [];
   let scheduled = false;
+  let flushing = false;
 
   /** One write, one transaction: the path every write took before group commit. */
   function runAlone<T>(doing: string, apply: () => WriteOutcome<T>): T {
@@ -98,6 +99,18 @@ export function createWriteQueue(db: Database.Database, options: WriteQueueOptio
   /** Applies every queued write now; reads call it first so they see every write called before them. */
   function flush(): void {
     scheduled = false;
+    // A watcher that writes and reads from inside a flush leaves its writes to this loop, so
+    // batches and their announcements stay in call order.
+    if (flushing) return;
+    flushing = true;
+    try {
+      drain();
+    } finally {
+      flushing = false;
+    }
+  }
+
+  function drain(): void {
     while (queue.length > 0) {
       const batch = queue.splice(0, maxBatch);
       if (batch.length > 1) {

@@ -195,6 +195,22 @@ describe('sqlite group commit: writes called in the same turn share one transact
     await store.close();
   });
 
+  it('announces in call order when a watcher writes and reads while a batch is being announced', async () => {
+    const store = sqliteStore({ file: ledgerFile(dir) });
+    const seen: string[] = [];
+    const fromWatcher: Array<Promise<unknown>> = [];
+    store.watch((change) => {
+      seen.push(change.key!);
+      if (change.key !== 'a') return;
+      fromWatcher.push(store.settle(settleInput('from-watcher')), store.snapshot({ account: 'shared', now: NOW }));
+    });
+    await Promise.all([store.settle(settleInput('a')), store.settle(settleInput('b'))]);
+    await Promise.all(fromWatcher);
+    expect(seen).toEqual(['a', 'b', 'from-watcher']);
+    expect(await settledKeys(store)).toEqual(['a', 'b', 'from-watcher']);
+    await store.close();
+  });
+
   it('lets a read see every write called before it in the same turn', async () => {
     const store = sqliteStore({ file: ledgerFile(dir) });
     const settling = store.settle(settleInput('k'));

@@ -66,8 +66,10 @@ describe('metered Anthropic client against the loopback server', () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
     server.enqueue(replies.message({ usage: richUsage }));
-    const { data, drawdown } = await client.messages.create(params).withResponse();
+    const { data, drawdown, response, request_id } = await client.messages.create(params).withResponse();
     expect(data.usage.input_tokens).toBe(1000);
+    expect(response.status).toBe(200);
+    expect(request_id).toBe(server.requests[0]!.requestId);
     expect(drawdown).toMatchObject({ entryId: 'plan', poolId: 'plan', settlement: { status: 'settled', cost: RICH_COST, costUsd: '0.0426' } });
     expect(await charges('plan')).toEqual([RICH_COST]);
     expect(await held('plan')).toBe(0);

@@ -102,6 +102,16 @@ const sameHeaders = (a: Record<string, string> | undefined, b: Record<string, st
 const sameCredentials = (a: SdkCredentials, b: SdkCredentials): boolean =>
   a.apiKey === b.apiKey && a.authToken === b.authToken && sameHeaders(a.defaultHeaders, b.defaultHeaders);
 
+/** The SDK's promise of one attempt: awaited for the parsed body, asked for the raw response only on demand. */
+type SdkCall = PromiseLike<Message | Stream<RawMessageStreamEvent>> & { asResponse(): Promise<Response> };
+
+/** A finished attempt: what the caller gets, and the SDK call behind it. */
+interface Outcome {
+  data: Message | MeteredStream;
+  attempt: SdkCall;
+  drawdown: CallMetering;
+}
+
 /**
  * An Anthropic client whose every `messages.create` / `messages.stream` goes through the hub's
  * route: credentials from the chosen entry's strategy, a hold of the estimated maximum, the true
@@ -228,7 +238,7 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     return stream;
   }
 
-  async function run(params: MessageCreateParams, callOptions: MeteredCallOptions | undefined): Promise<MeteredResponse<Message | MeteredStream>> {
+  async function run(params: MessageCreateParams, callOptions: MeteredCallOptions | undefined): Promise<Outcome> {
     const { drawdown: call, ...sdkOptions } = callOptions ?? {};
     const refusedBy: string[] = [];
     let retriedAuth = false;
@@ -242,9 +252,11 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
         throw error;
       }
       const metering: CallMetering = { requestId: lease.requestId, entryId: lease.entry.id, poolId: lease.pool.id, refusedBy: [...refusedBy] };
-      let result: { data: Message | Stream<RawMessageStreamEvent>; response: Response; request_id: string | null | undefined };
+      let attempt: SdkCall;
+      let data: Message | Stream<RawMessageStreamEvent>;
       try {
-        result = await client.messages.create(params, sdkOptions).withResponse();
+        attempt = client.messages.create(params, sdkOptions);
+        data = await attempt;
       } catch (error) {
         const signal = errorSignal(error, hub.clock.now());
         if (signal) await observe(lease.pool, signal);
@@ -268,11 +280,11 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
         continue;
       }
       if (params.stream) {
-        return { ...result, data: meterStream(result.data as Stream<RawMessageStreamEvent>, lease, metering), drawdown: metering };
+        return { data: meterStream(data as Stream<RawMessageStreamEvent>, lease, metering), attempt, drawdown: metering };
       }
-      const message = result.data as Message;
+      const message = data as Message;
       metering.settlement = await lease.settle({ usage: message.usage, model: message.model });
-      return { ...result, data: message, drawdown: metering };
+      return { data: message, attempt, drawdown: metering };
     }
   }
 
@@ -281,7 +293,12 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     const promise = outcome.then((o) => o.data) as MeteredPromise<Message | MeteredStream>;
     // Callers that only use withResponse() must not see an unhandled rejection from this one.
     promise.catch(() => undefined);
-    promise.withResponse = () => outcome;
+    // The raw response is looked up only for callers that ask for it, not on every call.
+    promise.withResponse = async () => {
+      const { data, attempt, drawdown } = await outcome;
+      const response = await attempt.asResponse();
+      return { data, response, request_id: response.headers.get('request-id'), workspace_id: response.headers.get('anthropic-workspace-id'), drawdown };
+    };
     return promise;
   }
 

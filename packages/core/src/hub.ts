@@ -90,6 +90,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const logger = options.logger ?? stderrLogger();
   const bus = createEventBus(logger);
   const emit = <E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void => bus.emit(event, payload);
+  /** Whether anyone listens: lets the request path skip building payloads nobody reads. */
+  const listening = (event: DrawdownEventName): boolean => bus.listenerCount(event) > 0;
 
   const pools = new Map<string, Pool>();
   const strategies = new Map<string, AuthStrategy>();
@@ -214,7 +216,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     return env;
   }
 
-  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, holdTtlMs, emit, refreshPool, pool: getPool, childEnv, isClosed: () => closed });
+  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, holdTtlMs, emit, listening, refreshPool, pool: getPool, childEnv, isClosed: () => closed });
 
   const hub: Hub = {
     store,

@@ -76,6 +76,7 @@ interface FlowDeps {
   timeZone: string;
   holdTtlMs: number;
   emit<E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void;
+  listening(event: DrawdownEventName): boolean;
   refreshPool(id: string): Promise<void>;
   pool(id: string): Pool;
   /** The hub's child environment for an entry: the strategy's, scrubbed of every other strategy's secrets. */
@@ -124,7 +125,7 @@ export function createRequestFlow(deps: FlowDeps) {
       ...(priced.breakdown && { breakdown: priced.breakdown }),
     };
     if (result.status === 'settled') {
-      deps.emit('request.settled', {
+      if (deps.listening('request.settled')) deps.emit('request.settled', {
         requestId,
         entryId: entry.id,
         poolId: pool.id,
@@ -154,18 +155,14 @@ export function createRequestFlow(deps: FlowDeps) {
     const amount = assertNanos(request.amount ?? estimate?.maxCost ?? 0, 'amount');
     if (amount < 0) throw new DrawdownError(ErrorCodes.INVALID_AMOUNT, 'a hold cannot be negative', { data: { amount } });
 
-    let usable: Array<{ entry: RouteEntry; reason: string }>;
     const blocked: Blocked[] = [];
-    if (request.entry !== undefined) {
-      const entry = router.entry(request.entry);
-      usable = [{ entry, reason: `entry ${entry.id} was asked for` }];
-    } else {
-      const found = await router.candidates(request.exclude?.length ? new Set(request.exclude) : undefined);
-      usable = found.usable;
-      blocked.push(...found.blocked);
-    }
+    // Candidates are read lazily: later entries' pools are consulted only if earlier ones refuse.
+    const usable =
+      request.entry !== undefined
+        ? [{ entry: router.entry(request.entry), reason: `entry ${request.entry} was asked for` }]
+        : router.candidates(request.exclude?.length ? new Set(request.exclude) : undefined, blocked);
 
-    for (const { entry, reason } of usable) {
+    for await (const { entry, reason } of usable) {
       let hold;
       try {
         hold = await entry.pool.reserve({
@@ -187,7 +184,7 @@ export function createRequestFlow(deps: FlowDeps) {
       }
       lastEntryId = entry.id;
       const why = blocked.length > 0 ? `${blockedMessage(blocked, deps.timeZone, at)} → ${entry.id}` : reason;
-      deps.emit('request.routed', {
+      if (deps.listening('request.routed')) deps.emit('request.routed', {
         requestId,
         entryId: entry.id,
         poolId: entry.pool.id,

@@ -82,8 +82,11 @@ export interface Router {
   isOptedIn(entryId: string): boolean;
   /** True once a sticky entry has been left for good. */
   hasLeft(entryId: string): boolean;
-  /** Candidate entries in order with why earlier ones were passed over. Used by the hub. */
-  candidates(exclude?: ReadonlySet<string>): Promise<{ usable: Array<{ entry: RouteEntry; reason: string }>; blocked: Blocked[] }>;
+  /**
+   * Usable entries in route order, read lazily: a pool's status is read only when the entries
+   * before it could not pay. Entries passed over are appended to `blocked` with the reason.
+   */
+  candidates(exclude: ReadonlySet<string> | undefined, blocked: Blocked[]): AsyncGenerator<{ entry: RouteEntry; reason: string }>;
   /** Marks a sticky entry as left for good. */
   leave(entryId: string): Promise<void>;
   /** Reloads opt-ins and sticky switches from the store (after another process changed them). */
@@ -166,9 +169,7 @@ export async function createRouter(deps: {
     return found;
   };
 
-  async function candidates(exclude?: ReadonlySet<string>) {
-    const usable: Array<{ entry: RouteEntry; reason: string }> = [];
-    const blocked: Blocked[] = [];
+  async function* candidates(exclude: ReadonlySet<string> | undefined, blocked: Blocked[]): AsyncGenerator<{ entry: RouteEntry; reason: string }> {
     for (const e of entries) {
       if (exclude?.has(e.id)) continue;
       if (left.has(e.id)) {
@@ -185,10 +186,8 @@ export async function createRouter(deps: {
         if (e.sticky === true || (e.sticky === 'when-final' && isFinal(e.pool, status))) await leave(e.id);
         continue;
       }
-      const why = blocked.length === 0 ? `first entry; ${status.summary}` : `${blocked.map((b) => b.reason).join('; ')}; ${status.summary}`;
-      usable.push({ entry: e, reason: why });
+      yield { entry: e, reason: blocked.length === 0 ? `first entry; ${status.summary}` : `${blocked.map((b) => b.reason).join('; ')}; ${status.summary}` };
     }
-    return { usable, blocked };
   }
 
   async function leave(entryId: string): Promise<void> {

@@ -186,3 +186,22 @@ describe('lease child environment', () => {
     expect(lease.childEnv({ PATH: '/bin', OTHER: 'sk-ant-user' })).toEqual({ PATH: '/bin', ANTHROPIC_API_KEY: 'sk-ant-app-trial' });
   });
 });
+
+describe('router reads', () => {
+  it('reads a later pool only when the entries before it cannot pay', async () => {
+    const { hub, plan, spend } = await desktopApp({ trial: '1' });
+    const planPool = hub.pool('plan');
+    let reads = 0;
+    const original = planPool.status.bind(planPool);
+    (planPool as { status: typeof planPool.status }).status = () => {
+      reads++;
+      return original();
+    };
+    expect(await spend('0.5')).toBe('trial');
+    expect(reads).toBe(0);
+    await spend('0.5');
+    expect(await spend('0.1')).toBe('personal');
+    expect(reads).toBeGreaterThan(0);
+    expect(plan.state.exhausted).toBe(false);
+  });
+});

@@ -54,4 +54,26 @@ export function subscribe(on: <E extends DrawdownEventName>(event: E, listener: 
   return () => offs.forEach((off) => off());
 }
 
+/**
+ * Delivers each alert in the background (a slow receiver never holds up a request) and keeps the
+ * deliveries in flight, so `stop()` unsubscribes and then waits for them to finish.
+ */
+export function deliverInBackground(
+  on: Parameters<typeof subscribe>[0],
+  events: AlertEventName[],
+  deliver: (alert: AlertMessage) => Promise<void>,
+): { stop(): Promise<void> } {
+  const pending = new Set<Promise<void>>();
+  const unsubscribe = subscribe(on, events, (alert) => {
+    const delivery = deliver(alert).finally(() => pending.delete(delivery));
+    pending.add(delivery);
+  });
+  return {
+    async stop() {
+      unsubscribe();
+      await Promise.all(pending);
+    },
+  };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -1,6 +1,6 @@
 import { invalidOption, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
 import type { Transporter } from 'nodemailer';
-import { eventsOption, sleep, subscribe, type AlertEventName, type AlertMessage } from './alert-message.js';
+import { eventsOption, sleep, deliverInBackground, type AlertEventName, type AlertMessage } from './alert-message.js';
 
 export interface EmailNotifierOptions {
   /** Plugin id. Default `email`. */
@@ -69,7 +69,6 @@ export function emailNotifier(options: EmailNotifierOptions) {
     id,
     kind: 'notifier',
     setup(ctx: PluginContext) {
-      const pending = new Set<Promise<void>>();
       let transport: Promise<Transporter> | undefined;
       const connect = (): Promise<Transporter> =>
         (transport ??= import('nodemailer').then((nodemailer) =>
@@ -98,14 +97,10 @@ export function emailNotifier(options: EmailNotifierOptions) {
         }
       }
 
-      const stop = subscribe(ctx.events.on, events, (alert) => {
-        const delivery = deliver(alert).finally(() => pending.delete(delivery));
-        pending.add(delivery);
-      });
+      const deliveries = deliverInBackground(ctx.events.on, events, deliver);
       return {
         async close() {
-          stop();
-          await Promise.all(pending);
+          await deliveries.stop();
           (await transport)?.close();
         },
       };

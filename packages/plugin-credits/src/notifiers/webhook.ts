@@ -1,6 +1,6 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { invalidOption, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
-import { eventsOption, sleep, subscribe, type AlertEventName, type AlertMessage } from './alert-message.js';
+import { eventsOption, sleep, deliverInBackground, type AlertEventName, type AlertMessage } from './alert-message.js';
 
 export interface WebhookNotifierOptions {
   /** Plugin id. Default `webhook`. */
@@ -80,7 +80,6 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
     id,
     kind: 'notifier',
     setup(ctx: PluginContext) {
-      const pending = new Set<Promise<void>>();
 
       async function deliver(alert: AlertMessage): Promise<void> {
         const body = JSON.stringify({ id: randomUUID(), ...alert } satisfies WebhookBody);
@@ -109,14 +108,10 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
         ctx.logger.warn(`webhook "${id}": ${where} refused ${alert.event}; not retried`);
       }
 
-      const stop = subscribe(ctx.events.on, events, (alert) => {
-        const delivery = deliver(alert).finally(() => pending.delete(delivery));
-        pending.add(delivery);
-      });
+      const deliveries = deliverInBackground(ctx.events.on, events, deliver);
       return {
         async close() {
-          stop();
-          await Promise.all(pending);
+          await deliveries.stop();
         },
       };
     },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   DrawdownError,
+  sortReportRows,
   ErrorCodes,
   invalidOption,
   type AccountSnapshot,
@@ -316,15 +317,8 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
         for (const d of q.groupBy) row[d] = String(r[d]);
         return Object.fromEntries([...q.groupBy.map((d) => [d, row[d]]), ...Object.entries(row).filter(([k]) => !q.groupBy.includes(k as ReportDimension))]) as ReportRow;
       });
-      // Sort in JS so the order is exactly groupReportRows' (UTF-16 code units), whatever the collation.
-      return out.sort((a, b) => {
-        for (const d of q.groupBy) {
-          const x = a[d] ?? '';
-          const y = b[d] ?? '';
-          if (x !== y) return x < y ? -1 : 1;
-        }
-        return 0;
-      });
+      // The shared report order, not the database's collation.
+      return sortReportRows(out, q.groupBy);
     },
 
     async entries(q): Promise<LedgerEntry[]> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import {
   compareGrants,
+  sortReportRows,
   DrawdownError,
   ErrorCodes,
   type AccountSnapshot,
@@ -340,15 +341,8 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
           HAVING count(*) > 0`;
         const params: unknown[] = [query.fromDay, query.toDay, ...(query.accounts ? [JSON.stringify(query.accounts)] : [])];
         const rows = db.prepare(sql).all(...params) as ReportRow[];
-        // Sort in JS so the order is exactly groupReportRows' (UTF-16 code units), not SQLite's byte order.
-        return rows.sort((a, b) => {
-          for (const d of query.groupBy) {
-            const x = a[d] ?? '';
-            const y = b[d] ?? '';
-            if (x !== y) return x < y ? -1 : 1;
-          }
-          return 0;
-        });
+        // The shared report order, not the database's collation.
+        return sortReportRows(rows, query.groupBy);
       });
     },
 

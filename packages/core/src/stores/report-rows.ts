@@ -28,7 +28,15 @@ export function groupReportRows(charges: Array<{ record: ChargeRecord; meta: Ent
     row.cacheReadTokens += meta.cacheReadTokens ?? 0;
     row.cacheWriteTokens += meta.cacheWriteTokens ?? 0;
   }
-  return [...rows.values()].sort((a, b) => {
+  return sortReportRows([...rows.values()], groupBy);
+}
+
+/**
+ * The report order every store returns: by the grouping keys in turn, comparing UTF-16 code units
+ * (what JavaScript's `<` does), so SQL stores sort here rather than by their database's collation.
+ */
+export function sortReportRows(rows: ReportRow[], groupBy: readonly ReportDimension[]): ReportRow[] {
+  return rows.sort((a, b) => {
     for (const d of groupBy) {
       const x = a[d] ?? '';
       const y = b[d] ?? '';

@@ -27,7 +27,20 @@ export function createProgram(ctx: CliContext): Command {
     });
   program.version((createRequire(import.meta.url)('../package.json') as { version: string }).version, '-V, --version', 'print the drawdown version');
   program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
-  for (const make of [statusCommand, reportCommand, whichCommand, estimateCommand, runCommand, loginCommand, logoutCommand, mcpCommand, configCommand, demoCommand]) program.addCommand(make(ctx));
+  // One line per command, in the order `--help` lists them.
+  const commands = [
+    statusCommand,
+    reportCommand,
+    whichCommand,
+    estimateCommand,
+    runCommand,
+    loginCommand,
+    logoutCommand,
+    mcpCommand,
+    configCommand,
+    demoCommand,
+  ];
+  for (const make of commands) program.addCommand(make(ctx));
   program.addCommand(demoAgentCommand(ctx), { hidden: true });
   // Subcommands inherit the error handling so a bad flag anywhere exits the same way.
   const inherit = (parent: Command): void => {

@@ -1,0 +1,44 @@
+import type { ServerResponse } from 'node:http';
+
+/** Error types of the Anthropic API, with the status each one is sent with. */
+export type AnthropicErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'billing_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'request_too_large'
+  | 'api_error'
+  | 'timeout_error'
+  | 'overloaded_error';
+
+const STATUS: Record<AnthropicErrorType, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  api_error: 502,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+/**
+ * Answers in the API's error shape, `{"type":"error","error":{"type","message"}}`, so every SDK and
+ * tool shows `message`. `x-should-retry: false` keeps the SDKs from retrying what waiting cannot fix.
+ */
+export function sendError(res: ServerResponse, type: AnthropicErrorType, message: string, options: { status?: number; retry?: boolean; headers?: Record<string, string> } = {}): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ type: 'error', error: { type, message } });
+  res.writeHead(options.status ?? STATUS[type], {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...(options.retry !== true && { 'x-should-retry': 'false' }),
+    ...options.headers,
+  });
+  res.end(body);
+}

@@ -1,5 +1,5 @@
 import { apiKey, budget, createHub, memoryStore, type Hub, type LedgerStore, type Logger } from '@drawdown/core';
-import { startAnthropicServer, type AnthropicServer } from '@drawdown/testkit';
+import { startAnthropicServer, type AnthropicServer, type AnthropicServerOptions } from '@drawdown/testkit';
 import { afterEach } from 'vitest';
 import { keyManager, startGateway, type Gateway, type GatewayOptions } from '../src/index.js';
 
@@ -27,8 +27,8 @@ afterEach(async () => {
 });
 
 /** Testkit upstream that knows two keys, a hub with a $1 trial and a $20 credits budget, and a gateway in front. */
-export async function setup(options: { trial?: string; store?: LedgerStore; gateway?: Partial<GatewayOptions> } = {}): Promise<Setup> {
-  const upstream = await startAnthropicServer({ credentials: { trial: TRIAL_SECRET, credits: CREDITS_SECRET } });
+export async function setup(options: { trial?: string; store?: LedgerStore; gateway?: Partial<GatewayOptions>; fallback?: AnthropicServerOptions['fallback'] } = {}): Promise<Setup> {
+  const upstream = await startAnthropicServer({ credentials: { trial: TRIAL_SECRET, credits: CREDITS_SECRET }, ...(options.fallback && { fallback: options.fallback }) });
   cleanups.push(() => upstream.close());
   const logger = capturingLogger();
   const hub = await createHub({

@@ -1,9 +1,28 @@
 import { DrawdownError, ErrorCodes } from '@drawdown/core';
 
-/** The SQLite result code of a better-sqlite3 error (`SQLITE_FULL`, `SQLITE_READONLY_DBMOVED`, ...). */
+/** SQLite's primary result codes by number (https://sqlite.org/rescode.html). */
+const PRIMARY = [
+  'OK', 'ERROR', 'INTERNAL', 'PERM', 'ABORT', 'BUSY', 'LOCKED', 'NOMEM', 'READONLY', 'INTERRUPT', 'IOERR', 'CORRUPT', 'NOTFOUND',
+  'FULL', 'CANTOPEN', 'PROTOCOL', 'EMPTY', 'SCHEMA', 'TOOBIG', 'CONSTRAINT', 'MISMATCH', 'MISUSE', 'NOLFS', 'AUTH', 'FORMAT', 'RANGE', 'NOTADB',
+];
+
+/** The extended codes worth naming in an error's data; the others are named by their primary code. */
+const EXTENDED: Record<number, string> = {
+  261: 'BUSY_RECOVERY', 517: 'BUSY_SNAPSHOT', 773: 'BUSY_TIMEOUT', 262: 'LOCKED_SHAREDCACHE',
+  264: 'READONLY_RECOVERY', 520: 'READONLY_CANTLOCK', 776: 'READONLY_ROLLBACK', 1032: 'READONLY_DBMOVED', 1288: 'READONLY_CANTINIT', 1544: 'READONLY_DIRECTORY',
+  266: 'IOERR_READ', 522: 'IOERR_SHORT_READ', 778: 'IOERR_WRITE', 1034: 'IOERR_FSYNC', 1290: 'IOERR_DIR_FSYNC', 1546: 'IOERR_TRUNCATE', 3850: 'IOERR_LOCK',
+  4874: 'IOERR_SHMOPEN', 5898: 'IOERR_SHMMAP', 267: 'CORRUPT_VTAB', 523: 'CORRUPT_SEQUENCE', 779: 'CORRUPT_INDEX',
+  270: 'CANTOPEN_NOTEMPDIR', 526: 'CANTOPEN_ISDIR', 782: 'CANTOPEN_FULLPATH',
+  275: 'CONSTRAINT_CHECK', 531: 'CONSTRAINT_COMMITHOOK', 787: 'CONSTRAINT_FOREIGNKEY', 1043: 'CONSTRAINT_FUNCTION', 1299: 'CONSTRAINT_NOTNULL',
+  1555: 'CONSTRAINT_PRIMARYKEY', 1811: 'CONSTRAINT_TRIGGER', 2067: 'CONSTRAINT_UNIQUE',
+};
+
+/** The SQLite result code of a `node:sqlite` error (`SQLITE_FULL`, `SQLITE_READONLY_DBMOVED`, ...). */
 const sqliteCode = (error: unknown): string | undefined => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+  const errcode = (error as { errcode?: unknown } | null)?.errcode;
+  if (typeof errcode !== 'number') return undefined;
+  const name = EXTENDED[errcode] ?? PRIMARY[errcode & 0xff];
+  return name === undefined ? undefined : `SQLITE_${name}`;
 };
 
 /**

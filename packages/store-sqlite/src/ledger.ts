@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type Database from 'better-sqlite3';
 import {
   compareGrants,
   sortReportRows,
@@ -20,6 +19,7 @@ import {
   type GrantResult,
   type SettleResult,
 } from '@drawdown/core';
+import type { Database, SqlValue } from './driver.js';
 import { storeError } from './errors.js';
 import { sqlStatements } from './statements.js';
 import { createWatcher } from './watcher.js';
@@ -105,22 +105,36 @@ const grantRecord = (r: GrantRow): GrantRecord => ({
 const withLifetime = (scopes: readonly string[]): string[] => ['lifetime', ...scopes.filter((s) => s !== 'lifetime')];
 
 /**
- * The ledger on an open, migrated better-sqlite3 connection. Every mutation runs in a
+ * The ledger on an open, migrated `node:sqlite` connection. Every mutation runs in a
  * `BEGIN IMMEDIATE` transaction (shared by the writes of one turn, see createWriteQueue): it takes
  * the file's write lock before reading, so check-and-reserve is atomic across every process that
  * opens the same file.
  */
-export function sqliteLedger(db: Database.Database, options: LedgerOptions): LedgerStore {
+export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore {
   const { file } = options;
   const writer = randomUUID();
   const q = sqlStatements(db);
   const listeners = new Set<(change: LedgerChange) => void>();
   let closed = false;
   let logged = 0;
-  // One transaction wrapper for every read: better-sqlite3 builds a function per db.transaction().
-  const transaction = db.transaction((fn: () => unknown) => fn());
+  const begin = db.prepare('BEGIN DEFERRED');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  // Reads of several tables see one snapshot. A read from a watcher called during a flush is
+  // already inside the write transaction, which is the snapshot it needs.
   const inTransaction = {
-    deferred: <T>(fn: () => T): T => transaction.deferred(fn) as T,
+    deferred<T>(fn: () => T): T {
+      if (db.isTransaction) return fn();
+      begin.run();
+      try {
+        const result = fn();
+        commit.run();
+        return result;
+      } catch (error) {
+        if (db.isTransaction) rollback.run();
+        throw error;
+      }
+    },
   };
 
   const deliver = (change: LedgerChange): void => {
@@ -181,11 +195,11 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     }
   }
 
-  const activeHolds = (account: string, now: number): { sum: number; count: number } => q.activeHolds.get(account, now) as { sum: number; count: number };
+  const activeHolds = (account: string, now: number): { sum: number; count: number } => q.activeHolds.get(account, now) as unknown as { sum: number; count: number };
   const liveGrants = (account: string, now: number): GrantRecord[] =>
-    (q.grantsWithFunds.all(account, now) as GrantRow[]).map(grantRecord).sort(compareGrants);
+    (q.grantsWithFunds.all(account, now) as unknown as GrantRow[]).map(grantRecord).sort(compareGrants);
   const accountRow = (account: string): { overdraft: number; has_grants: number } =>
-    (q.account.get(account) as { overdraft: number; has_grants: number } | undefined) ?? { overdraft: 0, has_grants: 0 };
+    (q.account.get(account) as unknown as { overdraft: number; has_grants: number } | undefined) ?? { overdraft: 0, has_grants: 0 };
   const totalOf = (account: string, scope: string): number => (q.rollup.get(account, scope) as number | undefined) ?? 0;
   const totals = (account: string, scopes: string[]): Record<string, number> => Object.fromEntries(scopes.map((s) => [s, totalOf(account, s)]));
   const chargeRecord = (row: ChargeRow): ChargeRecord => ({
@@ -195,7 +209,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     held: row.held,
     settledAt: row.settled_at,
     day: row.day,
-    allocations: (q.allocations.all(row.account, row.key) as Array<{ grant_id: string; amount: number }>).map((a) => ({ grantId: a.grant_id, amount: a.amount })),
+    allocations: (q.allocations.all(row.account, row.key) as unknown as Array<{ grant_id: string; amount: number }>).map((a) => ({ grantId: a.grant_id, amount: a.amount })),
     overdraft: row.overdraft,
   });
 
@@ -204,9 +218,9 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
 
     async reserve(input): Promise<ReserveResult> {
       return write<ReserveResult>('reserving funds', () => {
-        const existing = q.hold.get(input.account, input.key) as HoldRow | undefined;
+        const existing = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
         if (existing) return { result: { ok: true, hold: holdRecord(existing), replayed: true } };
-        const charge = q.charge.get(input.account, input.key) as ChargeRow | undefined;
+        const charge = q.charge.get(input.account, input.key) as unknown as ChargeRow | undefined;
         if (charge) {
           const hold: HoldRecord = { account: charge.account, key: charge.key, amount: charge.held, state: 'settled', createdAt: charge.settled_at, expiresAt: charge.settled_at };
           return { result: { ok: true, hold, replayed: true } };
@@ -230,9 +244,9 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
 
     async settle(input): Promise<SettleResult> {
       return write<SettleResult>('settling a charge', () => {
-        const hold = q.hold.get(input.account, input.key) as HoldRow | undefined;
+        const hold = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
         const scopes = withLifetime(hold ? (JSON.parse(hold.scopes) as string[]) : (input.scopes ?? []));
-        const previous = q.charge.get(input.account, input.key) as ChargeRow | undefined;
+        const previous = q.charge.get(input.account, input.key) as unknown as ChargeRow | undefined;
         if (previous) return { result: { status: 'duplicate', charge: chargeRecord(previous), totals: totals(input.account, scopes) } };
 
         // Draw the cost from grants in drawdown order; what no grant covers is overdraft.
@@ -278,7 +292,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
     async release(input) {
       return write<ReleaseResult>('releasing a hold', () => {
         if (q.charge.get(input.account, input.key)) return { result: { status: 'already_settled', amount: 0 } };
-        const hold = q.hold.get(input.account, input.key) as HoldRow | undefined;
+        const hold = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
         if (!hold) return { result: { status: 'not_found', amount: 0 } };
         if (hold.state === 'released') return { result: { status: 'already_released', amount: 0 } };
         q.setHoldState.run('released', input.account, input.key);
@@ -308,7 +322,7 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
 
     async addGrant(input) {
       return write<GrantResult>('adding a grant', () => {
-        const existing = q.grant.get(input.account, input.grantId) as GrantRow | undefined;
+        const existing = q.grant.get(input.account, input.grantId) as unknown as GrantRow | undefined;
         if (existing) return { result: { status: 'duplicate', grant: grantRecord(existing) } };
         // Funds added while overdrawn pay the overdraft first.
         const repay = Math.min(accountRow(input.account).overdraft, input.amount);
@@ -339,8 +353,8 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
           WHERE day >= ? AND day <= ? ${query.accounts ? 'AND account IN (SELECT value FROM json_each(?))' : ''}
           ${query.groupBy.length > 0 ? `GROUP BY ${query.groupBy.map((_, i) => i + 1).join(', ')}` : ''}
           HAVING count(*) > 0`;
-        const params: unknown[] = [query.fromDay, query.toDay, ...(query.accounts ? [JSON.stringify(query.accounts)] : [])];
-        const rows = db.prepare(sql).all(...params) as ReportRow[];
+        const params: SqlValue[] = [query.fromDay, query.toDay, ...(query.accounts ? [JSON.stringify(query.accounts)] : [])];
+        const rows = db.prepare(sql).all(...params) as unknown as ReportRow[];
         // The shared report order, not the database's collation.
         return sortReportRows(rows, query.groupBy);
       });
@@ -352,11 +366,11 @@ export function sqliteLedger(db: Database.Database, options: LedgerOptions): Led
           const wanted = (kind: LedgerEntry['kind']): boolean => !query.kinds || query.kinds.includes(kind);
           const account = query.account ?? null;
           const out: LedgerEntry[] = [];
-          if (wanted('hold')) for (const r of q.allHolds.all(account, account) as HoldRow[]) out.push({ kind: 'hold', record: holdRecord(r) });
+          if (wanted('hold')) for (const r of q.allHolds.all(account, account) as unknown as HoldRow[]) out.push({ kind: 'hold', record: holdRecord(r) });
           if (wanted('charge')) {
-            for (const r of q.allCharges.all(account, account) as ChargeRow[]) out.push({ kind: 'charge', record: chargeRecord(r), meta: JSON.parse(r.meta) as EntryMeta });
+            for (const r of q.allCharges.all(account, account) as unknown as ChargeRow[]) out.push({ kind: 'charge', record: chargeRecord(r), meta: JSON.parse(r.meta) as EntryMeta });
           }
-          if (wanted('grant')) for (const r of q.allGrants.all(account, account) as GrantRow[]) out.push({ kind: 'grant', record: grantRecord(r) });
+          if (wanted('grant')) for (const r of q.allGrants.all(account, account) as unknown as GrantRow[]) out.push({ kind: 'grant', record: grantRecord(r) });
           return out;
         }),
       );

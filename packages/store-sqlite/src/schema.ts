@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import { DrawdownError, ErrorCodes } from '@drawdown/core';
+import { pragmaValue, prepareValue, type Database } from './driver.js';
 
 /** Marks a file as a drawdown ledger (`PRAGMA application_id`), so we never adopt someone else's database. */
 export const APPLICATION_ID = 0x64726477; // "drdw"
@@ -108,29 +108,44 @@ const incompatible = (file: string, message: string, data: Record<string, unknow
 
 /**
  * Reads the file's identity and version without writing anything, and refuses files this version
- * must not touch: another application's database, or a ledger from a newer drawdown.
- * Returns the version found (0 for a new, empty file).
+ * must not touch: another application's database, a ledger from a newer drawdown, and — unless
+ * this process has just created the file (`created`) — a file with no drawdown schema at all,
+ * such as a ledger truncated to 0 bytes: initialising it would hand out spent budgets again.
+ * Returns the version found (0 only for a file this process created).
  */
-export function checkCompatible(db: Database.Database, file: string): number {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  const applicationId = db.pragma('application_id', { simple: true }) as number;
-  const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number;
+export function checkCompatible(db: Database, file: string, created = false): number {
+  const version = pragmaValue(db, 'user_version') as number;
+  const applicationId = pragmaValue(db, 'application_id') as number;
+  const objects = prepareValue(db, 'SELECT count(*) FROM sqlite_master').get() as number;
   if (applicationId !== APPLICATION_ID && (applicationId !== 0 || objects > 0 || version !== 0)) {
     throw incompatible(file, `${file} is a SQLite database of another application (application_id ${applicationId}), not a drawdown ledger; it was left untouched. Point DRAWDOWN_DB at a drawdown ledger or a new file.`, { applicationId });
   }
   if (version > SCHEMA_VERSION) {
     throw incompatible(file, `the drawdown ledger at ${file} has schema version ${version}, newer than this drawdown understands (${SCHEMA_VERSION}); it was left untouched. Upgrade drawdown to use it.`, { version, supported: SCHEMA_VERSION });
   }
+  if (version === 0 && !created) {
+    throw incompatible(
+      file,
+      `${file} exists but holds no drawdown ledger (it is empty or was never initialised; a truncated ledger looks like this), so it was refused and left untouched: starting a fresh ledger there would forget what was spent. Restore the ledger from a backup, or delete the file if it really should start empty.`,
+      { version },
+    );
+  }
   return version;
 }
 
 /** Applies pending migrations in one IMMEDIATE transaction; several processes may race here safely. */
-export function migrate(db: Database.Database, file: string): void {
-  db.transaction(() => {
-    const version = checkCompatible(db, file);
-    if (version === SCHEMA_VERSION) return;
-    for (const migration of MIGRATIONS) if (migration.version > version) db.exec(migration.sql);
-    db.pragma(`application_id = ${APPLICATION_ID}`);
-    db.pragma(`user_version = ${SCHEMA_VERSION}`);
-  }).immediate();
+export function migrate(db: Database, file: string, created = false): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const version = checkCompatible(db, file, created);
+    if (version < SCHEMA_VERSION) {
+      for (const migration of MIGRATIONS) if (migration.version > version) db.exec(migration.sql);
+      db.exec(`PRAGMA application_id = ${APPLICATION_ID}`);
+      db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
 }

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
 import { DrawdownError, ErrorCodes, invalidOption, type LedgerStore } from '@drawdown/core';
+import { createLedger } from './create-ledger.js';
 import { defaultDatabasePath } from './default-path.js';
+import { openDatabase, type Database } from './driver.js';
 import { storeError } from './errors.js';
 import { DEFAULT_MAX_BATCH, sqliteLedger } from './ledger.js';
 import { checkCompatible, migrate, SCHEMA_VERSION } from './schema.js';
@@ -21,7 +22,19 @@ export interface SqliteStoreOptions {
    * `BEGIN IMMEDIATE` … `COMMIT` (group commit); `1` commits every write on its own. Default 256.
    */
   maxBatch?: number;
+  /**
+   * `'full'` (default): a write that returned is on disk — each commit waits for fsync
+   * (`synchronous = FULL`), so not even a power cut loses an acknowledged charge. `'relaxed'`:
+   * commits do not wait for fsync (`synchronous = NORMAL`); a process crash still loses nothing,
+   * but a power cut or OS crash can roll back the last commits. Faster on slow disks.
+   */
+  durability?: Durability;
 }
+
+export type Durability = 'full' | 'relaxed';
+
+/** The `PRAGMA synchronous` level each durability sets on the connection. */
+export const SYNCHRONOUS: Record<Durability, 'FULL' | 'NORMAL'> = { full: 'FULL', relaxed: 'NORMAL' };
 
 const OWNER = 'sqliteStore';
 
@@ -39,45 +52,66 @@ function validate(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) {
     throw invalidOption(OWNER, 'maxBatch', `is ${JSON.stringify(maxBatch)}`, 'Use a whole number from 1 (no grouping) to 10000, like 256.');
   }
-  return { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch };
+  const durability = options.durability ?? 'full';
+  if (durability !== 'full' && durability !== 'relaxed') {
+    throw invalidOption(OWNER, 'durability', `is ${JSON.stringify(durability)}`, "Use 'full' (every acknowledged write is on disk) or 'relaxed' (faster; a power cut can lose the last writes).");
+  }
+  return { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch, durability };
 }
 
 /**
- * The embedded durable ledger: one SQLite file (WAL mode) shared safely by every process of one
- * user on one machine. Opens (and creates or migrates) the file synchronously. A file from a newer
- * drawdown, another application's database or a corrupt file is refused with
- * DRAWDOWN_STORE_INCOMPATIBLE and left byte-for-byte untouched; a file that cannot be written
- * (read-only, full disk) makes every request fail closed with DRAWDOWN_STORE_UNAVAILABLE.
+ * Opens the ledger's connection: creates and initialises the file if it does not exist, refuses a
+ * file it must not touch (see checkCompatible), migrates an older ledger, and sets WAL mode and
+ * the durability. Exported for tests, which read the connection's settings back.
  */
-export function sqliteStore(options: SqliteStoreOptions = {}): LedgerStore {
-  const { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch } = validate(options);
-  let db: Database.Database | undefined;
+export function openLedgerDatabase(options: Required<SqliteStoreOptions>): Database {
+  const { file, busyTimeoutMs, readonly, durability } = options;
+  let db: Database | undefined;
   try {
-    if (!readonly && file !== ':memory:') mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    db = new Database(file, { readonly, fileMustExist: readonly, timeout: busyTimeoutMs });
-    // Identity and version are read before anything could write to the file.
-    const version = checkCompatible(db, file);
     if (readonly) {
+      db = openDatabase(file, { readOnly: true, timeout: busyTimeoutMs });
+      const version = checkCompatible(db, file);
       if (version < SCHEMA_VERSION) {
         throw new DrawdownError(ErrorCodes.STORE_INCOMPATIBLE, `the drawdown ledger at ${file} has schema version ${version} and needs an upgrade to ${SCHEMA_VERSION}, which a read-only store cannot do. Open it once without readonly.`, {
           data: { store: 'sqlite', file, version, supported: SCHEMA_VERSION },
         });
       }
-    } else {
-      db.pragma('journal_mode = WAL');
-      // In WAL mode NORMAL never corrupts and loses nothing when a process dies; only an OS crash
-      // or power loss can roll back the last commits. That is what buys 20,000+ charges a second.
-      db.pragma('synchronous = NORMAL');
-      // Checkpoints are where NORMAL pays for fsync: run them every ~40 MB of WAL instead of ~4 MB,
-      // and cut the WAL file back afterwards so it does not stay large.
-      db.pragma('wal_autocheckpoint = 10000');
-      db.pragma('journal_size_limit = 67108864');
-      // A current file needs no write to open, so a read-only file still serves reads.
-      if (version < SCHEMA_VERSION) migrate(db, file);
+      return db;
     }
+    const memory = file === ':memory:';
+    if (!memory) {
+      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+      createLedger(file, busyTimeoutMs);
+    }
+    db = openDatabase(file, { timeout: busyTimeoutMs });
+    // Identity and version are read before anything could write to the file.
+    const version = checkCompatible(db, file, memory);
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA synchronous = ${SYNCHRONOUS[durability]}`);
+    // Checkpoints copy the WAL into the file and fsync it: run them every ~40 MB of WAL instead of
+    // ~4 MB, and cut the WAL file back afterwards so it does not stay large.
+    db.exec('PRAGMA wal_autocheckpoint = 10000');
+    db.exec('PRAGMA journal_size_limit = 67108864');
+    // A current file needs no write to open, so a read-only file still serves reads.
+    if (version < SCHEMA_VERSION) migrate(db, file, memory);
+    return db;
   } catch (error) {
     db?.close();
     throw storeError(error, file, 'opening the ledger');
   }
+}
+
+/**
+ * The embedded durable ledger: one SQLite file (WAL mode) shared safely by every process of one
+ * user on one machine, on Node's built-in SQLite. Opens (and creates or migrates) the file
+ * synchronously. An empty file, a file from a newer drawdown, another application's database or
+ * a corrupt file is refused with DRAWDOWN_STORE_INCOMPATIBLE and left byte-for-byte untouched; a
+ * file that cannot be written (read-only, full disk) makes every request fail closed with
+ * DRAWDOWN_STORE_UNAVAILABLE. A settle that returned is on disk unless `durability: 'relaxed'`.
+ */
+export function sqliteStore(options: SqliteStoreOptions = {}): LedgerStore {
+  const validated = validate(options);
+  const db = openLedgerDatabase(validated);
+  const { file, readonly, watchIntervalMs, maxBatch } = validated;
   return sqliteLedger(db, { file, readonly, watchIntervalMs, maxBatch });
 }

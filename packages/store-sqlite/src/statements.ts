@@ -1,11 +1,9 @@
-import type Database from 'better-sqlite3';
-
-type StatementName =
-  'hold' | 'insertHold' | 'setHoldState' | 'activeHolds' | 'charge' | 'insertCharge' | 'allocations' | 'insertAllocation' | 'account' | 'markHasGrants' | 'addOverdraft' | 'grant' | 'grantsWithFunds' | 'insertGrant' | 'drawGrant' | 'rollup' | 'addToRollup' | 'allHolds' | 'allCharges' | 'allGrants' | 'getState' | 'setState' | 'takeLease' | 'dropLease' | 'logChange' | 'pruneChanges' | 'changesSince' | 'lastChange';
+import { prepareValue, type Database, type Statement, type ValueStatement } from './driver.js';
 
 /** Every statement the ledger runs, prepared once per connection. */
-export function sqlStatements(db: Database.Database): Record<StatementName, Database.Statement> {
-  const p = (sql: string): Database.Statement => db.prepare(sql);
+export function sqlStatements(db: Database) {
+  const p = (sql: string): Statement => db.prepare(sql);
+  const value = (sql: string): ValueStatement => prepareValue(db, sql);
   return {
     hold: p('SELECT * FROM holds WHERE account = ? AND key = ?'),
     insertHold: p(`INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?)`),
@@ -29,15 +27,15 @@ export function sqlStatements(db: Database.Database): Record<StatementName, Data
     insertGrant: p(`INSERT INTO grants (account, grant_id, kind, priority, amount, remaining, created_at, expires_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     drawGrant: p('UPDATE grants SET remaining = remaining - ? WHERE account = ? AND grant_id = ?'),
 
-    rollup: p('SELECT settled FROM rollups WHERE account = ? AND scope = ?').pluck(),
-    addToRollup: p(`INSERT INTO rollups (account, scope, settled) VALUES (?, ?, ?)
-      ON CONFLICT (account, scope) DO UPDATE SET settled = settled + excluded.settled RETURNING settled`).pluck(),
+    rollup: value('SELECT settled FROM rollups WHERE account = ? AND scope = ?'),
+    addToRollup: value(`INSERT INTO rollups (account, scope, settled) VALUES (?, ?, ?)
+      ON CONFLICT (account, scope) DO UPDATE SET settled = settled + excluded.settled RETURNING settled`),
 
     allHolds: p('SELECT * FROM holds WHERE ? IS NULL OR account = ? ORDER BY account, created_at, key'),
     allCharges: p('SELECT * FROM charges WHERE ? IS NULL OR account = ? ORDER BY account, settled_at, key'),
     allGrants: p('SELECT * FROM grants WHERE ? IS NULL OR account = ? ORDER BY account, created_at, grant_id'),
 
-    getState: p('SELECT value FROM state WHERE key = ?').pluck(),
+    getState: value('SELECT value FROM state WHERE key = ?'),
     setState: p('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     takeLease: p(`INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)
       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE leases.owner = ? OR leases.expires_at <= ?`),
@@ -46,6 +44,8 @@ export function sqlStatements(db: Database.Database): Record<StatementName, Data
     logChange: p('INSERT INTO changes (writer, account, kind, key) VALUES (?, ?, ?, ?)'),
     pruneChanges: p('DELETE FROM changes WHERE seq <= ?'),
     changesSince: p('SELECT seq, writer, account, kind, key FROM changes WHERE seq > ? ORDER BY seq'),
-    lastChange: p('SELECT coalesce(max(seq), 0) FROM changes').pluck(),
-  };
+    lastChange: value('SELECT coalesce(max(seq), 0) FROM changes'),
+  } satisfies Record<string, Statement | ValueStatement>;
 }
+
+export type SqlStatements = ReturnType<typeof sqlStatements>;

@@ -1,6 +1,6 @@
-import type Database from 'better-sqlite3';
 import type { LedgerChange } from '@drawdown/core';
-import type { sqlStatements } from './statements.js';
+import { prepareValue, type Database } from './driver.js';
+import type { SqlStatements } from './statements.js';
 
 interface WatcherOptions {
   /** This store object's id in the change log: its own rows were already delivered as `local`. */
@@ -14,8 +14,8 @@ interface WatcherOptions {
  * data_version` is a cheap in-memory check that changes only when another connection committed;
  * only then is the change log read, and each row written by someone else is delivered as `remote`.
  */
-export function createWatcher(db: Database.Database, statements: ReturnType<typeof sqlStatements>, options: WatcherOptions) {
-  const dataVersion = db.prepare('PRAGMA data_version').pluck();
+export function createWatcher(db: Database, statements: SqlStatements, options: WatcherOptions) {
+  const dataVersion = prepareValue(db, 'PRAGMA data_version');
   let timer: NodeJS.Timeout | undefined;
   let version = 0;
   let lastSeq = 0;
@@ -25,7 +25,7 @@ export function createWatcher(db: Database.Database, statements: ReturnType<type
       const now = dataVersion.get() as number;
       if (now === version) return;
       version = now;
-      const rows = statements.changesSince.all(lastSeq) as Array<{ seq: number; writer: string; account: string | null; kind: LedgerChange['kind']; key: string | null }>;
+      const rows = statements.changesSince.all(lastSeq) as unknown as Array<{ seq: number; writer: string; account: string | null; kind: LedgerChange['kind']; key: string | null }>;
       for (const row of rows) {
         lastSeq = row.seq;
         if (row.writer === options.writer) continue;

@@ -1,5 +1,5 @@
-import type Database from 'better-sqlite3';
 import type { LedgerChange } from '@drawdown/core';
+import type { Database } from './driver.js';
 import { storeError } from './errors.js';
 
 /** What one write did: its caller's answer, and the change to announce once it is committed. */
@@ -31,9 +31,8 @@ export interface WriteQueueOptions {
  * transaction fails as a whole, every caller of the batch gets the same coded error and nothing
  * of the batch is recorded. A batch of one takes the plain one-transaction path.
  */
-export function createWriteQueue(db: Database.Database, options: WriteQueueOptions) {
+export function createWriteQueue(db: Database, options: WriteQueueOptions) {
   const { file, maxBatch, deliver } = options;
-  const transaction = db.transaction((fn: () => WriteOutcome<unknown>) => fn());
   const sql = {
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
@@ -46,12 +45,24 @@ export function createWriteQueue(db: Database.Database, options: WriteQueueOptio
   let scheduled = false;
   let flushing = false;
 
+  /** Ends a failed transaction; SQLite may already have rolled it back (a full disk, an I/O error). */
+  function abandon(): void {
+    try {
+      if (db.isTransaction) sql.rollback.run();
+    } catch {
+      // SQLite already rolled back, or the connection is gone: either way nothing was committed.
+    }
+  }
+
   /** One write, one transaction: the path every write took before group commit. */
   function runAlone<T>(doing: string, apply: () => WriteOutcome<T>): T {
     let outcome: WriteOutcome<T>;
     try {
-      outcome = transaction.immediate(apply) as WriteOutcome<T>;
+      sql.begin.run();
+      outcome = apply();
+      sql.commit.run();
     } catch (error) {
+      abandon();
       throw storeError(error, file, doing);
     }
     if (outcome.change) deliver(outcome.change);
@@ -70,7 +81,7 @@ export function createWriteQueue(db: Database.Database, options: WriteQueueOptio
         } catch (error) {
           // SQLite rolls the whole transaction back on some failures (a full disk, an I/O error):
           // then the items before this one are gone too, and the batch fails as one.
-          if (!db.inTransaction) throw error;
+          if (!db.isTransaction) throw error;
           sql.undo.run();
           sql.release.run();
           outcomes.push({ error: storeError(error, file, item.doing) });
@@ -79,11 +90,7 @@ export function createWriteQueue(db: Database.Database, options: WriteQueueOptio
       sql.commit.run();
     } catch (error) {
       // A COMMIT that fails (e.g. a deferred constraint) leaves the transaction open: end it.
-      try {
-        if (db.inTransaction) sql.rollback.run();
-      } catch {
-        // SQLite already rolled back, or the connection is gone: either way nothing was committed.
-      }
+      abandon();
       const failure = storeError(error, file, `recording ${batch.length} ledger writes in one transaction`);
       for (const item of batch) item.reject(failure);
       return;

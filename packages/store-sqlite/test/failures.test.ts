@@ -1,8 +1,8 @@
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { usd } from '@drawdown/core';
 import { describe, expect, it } from 'vitest';
+import { openDatabase, pragmaValue, type Database } from '../src/driver.js';
 import { sqliteStore } from '../src/index.js';
 import { sqliteLedger } from '../src/ledger.js';
 import { migrate } from '../src/schema.js';
@@ -57,12 +57,12 @@ describe('sqlite store on a disk it cannot write', () => {
 
   it('refuses a charge on a full disk without recording any part of it, and records it once when space returns', async () => {
     const file = ledgerFile(dir);
-    const db = new Database(file);
-    db.pragma('journal_mode = WAL');
-    migrate(db, file);
+    const db = openDatabase(file);
+    db.exec('PRAGMA journal_mode = WAL');
+    migrate(db, file, true);
     const store = sqliteLedger(db, { file, readonly: false, watchIntervalMs: 250 });
-    const pages = db.pragma('page_count', { simple: true }) as number;
-    db.pragma(`max_page_count = ${pages + 2}`); // the file may grow by two pages: a stand-in for a full disk
+    const pages = pragmaValue(db, 'page_count') as number;
+    db.exec(`PRAGMA max_page_count = ${pages + 2}`); // the file may grow by two pages: a stand-in for a full disk
     const meta = { model: 'claude-opus-4-7', route: 'x'.repeat(2000) };
     let failedKey: string | undefined;
     let error: unknown;
@@ -82,7 +82,7 @@ describe('sqlite store on a disk it cannot write', () => {
     expect(snap.settled).toEqual({ lifetime: usd('0.01') * recorded, 'day:2026-11-23@UTC': usd('0.01') * recorded });
     expect(await store.entries({ account: 'shared', kinds: ['charge'] })).toHaveLength(recorded);
 
-    db.pragma('max_page_count = 1000000');
+    db.exec('PRAGMA max_page_count = 1000000');
     const retried = await store.settle({ account: 'shared', key: failedKey!, cost: usd('0.01'), now: NOW, scopes: ['day:2026-11-23@UTC'], day: '2026-11-23', meta });
     expect(retried.status).toBe('settled');
     expect(retried.totals.lifetime).toBe(usd('0.01') * (recorded + 1));

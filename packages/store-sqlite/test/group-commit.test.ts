@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3';
 import { usd, type LedgerChange, type LedgerStore } from '@drawdown/core';
 import { describe, expect, it } from 'vitest';
+import { openDatabase, pragmaValue, type Database } from '../src/driver.js';
 import { sqliteStore } from '../src/index.js';
 import { sqliteLedger } from '../src/ledger.js';
 import { migrate } from '../src/schema.js';
@@ -20,11 +20,11 @@ function watched(store: LedgerStore): LedgerChange[] {
 }
 
 /** A ledger on a connection the test also holds, to add a trigger or limit the file's size. */
-function ledgerOnOwnConnection(maxBatch?: number): { db: Database.Database; store: LedgerStore } {
+function ledgerOnOwnConnection(maxBatch?: number): { db: Database; store: LedgerStore } {
   const file = ledgerFile(dir);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  migrate(db, file);
+  const db = openDatabase(file);
+  db.exec('PRAGMA journal_mode = WAL');
+  migrate(db, file, true);
   return { db, store: sqliteLedger(db, { file, readonly: false, watchIntervalMs: 250, ...(maxBatch !== undefined && { maxBatch }) }) };
 }
 
@@ -32,8 +32,8 @@ function ledgerOnOwnConnection(maxBatch?: number): { db: Database.Database; stor
  * Makes the COMMIT of any transaction that settled the key `poison` fail: a deferred foreign key
  * is only checked at COMMIT, after every statement of the transaction succeeded.
  */
-function poisonCommits(db: Database.Database): void {
-  db.pragma('foreign_keys = ON');
+function poisonCommits(db: Database): void {
+  db.exec('PRAGMA foreign_keys = ON');
   db.exec(`
     CREATE TABLE poison_parent (id INTEGER PRIMARY KEY);
     CREATE TABLE poison_child (parent INTEGER REFERENCES poison_parent (id) DEFERRABLE INITIALLY DEFERRED);
@@ -114,7 +114,7 @@ describe('sqlite group commit: writes called in the same turn share one transact
     });
     expect(reasons[1]).toBe(reasons[0]);
     expect(reasons[2]).toBe(reasons[0]);
-    expect(db.inTransaction).toBe(false);
+    expect(db.isTransaction).toBe(false);
     expect(await settledKeys(store)).toEqual([]);
     expect((await store.snapshot({ account: 'shared', now: NOW })).settled.lifetime).toBe(0);
     expect(seen).toEqual([]);
@@ -132,8 +132,8 @@ describe('sqlite group commit: writes called in the same turn share one transact
 
   it('rejects a whole batch that fills the disk with the same error, records nothing of it, and records each once after space returns', async () => {
     const { db, store } = ledgerOnOwnConnection();
-    const pages = db.pragma('page_count', { simple: true }) as number;
-    db.pragma(`max_page_count = ${pages + 2}`); // the file may grow by two pages: a stand-in for a full disk
+    const pages = pragmaValue(db, 'page_count') as number;
+    db.exec(`PRAGMA max_page_count = ${pages + 2}`); // the file may grow by two pages: a stand-in for a full disk
     const meta = { model: 'claude-opus-4-7', route: 'x'.repeat(2000) };
     const keys = Array.from({ length: 40 }, (_, i) => `c${i}`);
     const seen = watched(store);
@@ -147,7 +147,7 @@ describe('sqlite group commit: writes called in the same turn share one transact
     expect((await store.snapshot({ account: 'shared', now: NOW, scopes: [DAY] })).settled).toEqual({ lifetime: 0, [DAY]: 0 });
     expect(seen).toEqual([]);
 
-    db.pragma('max_page_count = 1000000');
+    db.exec('PRAGMA max_page_count = 1000000');
     const retried = await Promise.all(keys.map((key) => store.settle(settleInput(key, usd('0.01'), meta))));
     expect(retried.every((r) => r.status === 'settled')).toBe(true);
     const again = await Promise.all(keys.map((key) => store.settle(settleInput(key, usd('0.01'), meta))));
@@ -161,7 +161,7 @@ describe('sqlite group commit: writes called in the same turn share one transact
   it('rejects every caller of a batch with the same DRAWDOWN_STORE_UNAVAILABLE while another connection holds the lock beyond the busy timeout', async () => {
     const file = ledgerFile(dir);
     const store = sqliteStore({ file, busyTimeoutMs: 20 });
-    const other = new Database(file);
+    const other = openDatabase(file);
     other.exec('BEGIN IMMEDIATE');
     const outcomes = await Promise.allSettled(['a', 'b', 'c'].map((key) => store.settle(settleInput(key))));
     other.exec('ROLLBACK');

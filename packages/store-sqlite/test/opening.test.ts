@@ -1,8 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { usd } from '@drawdown/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { openDatabase, pragmaValue, type Database } from '../src/driver.js';
 import { defaultDatabasePath, sqliteStore } from '../src/index.js';
 import { SCHEMA_VERSION } from '../src/schema.js';
 import { ledgerFile, tempDir } from './helpers.js';
@@ -65,8 +65,8 @@ describe('opening a ledger file', () => {
   it('refuses a ledger from a newer drawdown and leaves its bytes untouched', async () => {
     const file = ledgerFile(dir);
     await sqliteStore({ file }).close();
-    const db = new Database(file);
-    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    const db = openDatabase(file);
+    db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     const before = readFileSync(file);
     expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', data: expect.objectContaining({ version: SCHEMA_VERSION + 1 }) }));
@@ -83,7 +83,7 @@ describe('opening a ledger file', () => {
 
   it("refuses another application's SQLite database and leaves its bytes untouched", () => {
     const file = ledgerFile(dir);
-    const db = new Database(file);
+    const db = openDatabase(file);
     db.exec('CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES (\'keep me\')');
     db.close();
     const before = readFileSync(file);

@@ -27,7 +27,21 @@ export interface BeginRequest {
 }
 
 export type SettleRequest =
-  | { usage: unknown; model?: string; batch?: boolean; geo?: string; meta?: EntryMeta }
+  | {
+      usage: unknown;
+      model?: string;
+      /** Used only where the usage has no `service_tier`. */
+      batch?: boolean;
+      /** Used only where the usage has no `inference_geo` ("global" or "us"). */
+      geo?: string;
+      /** Used only where the usage has no `speed` ("standard" or "fast"). */
+      speed?: string;
+      /** The cost the agent reported; charged only for a model the card does not know, under `unknownModel: "charge-reported"`. */
+      reportedCost?: Nanos;
+      /** When the request was made (epoch ms): picks the price in force. Defaults to when `begin()` admitted it (now for `charge`). */
+      at?: number;
+      meta?: EntryMeta;
+    }
   | { cost: Nanos; model?: string; meta?: EntryMeta };
 
 export interface Settlement {
@@ -47,6 +61,10 @@ export interface ChargeRequest {
   model?: string;
   usage?: unknown;
   cost?: Nanos;
+  /** With `usage`: the cost the agent reported, charged instead when the card does not know the model and its policy is `charge-reported`. */
+  reportedCost?: Nanos;
+  /** With `usage`: when the request was made (epoch ms), for the price in force then. Defaults to now. */
+  at?: number;
   meta?: EntryMeta;
 }
 
@@ -105,15 +123,23 @@ export function createRequestFlow(deps: FlowDeps) {
       if (model === undefined) {
         throw new DrawdownError(ErrorCodes.UNKNOWN_MODEL, 'cannot price usage without a model; pass model to begin() or settle()', { data: { model: null, suggestions: [] } });
       }
-      const breakdown = deps.rateCard.price(model, request.usage, { at, ...(request.batch !== undefined && { batch: request.batch }), ...(request.geo !== undefined && { geo: request.geo }) });
-      return { cost: breakdown.total, breakdown, model: breakdown.model, meta: { ...metaFromUsage(request.usage), model: breakdown.model, ...request.meta } };
+      const breakdown = deps.rateCard.price(model, request.usage, {
+        at: request.at ?? at,
+        ...(request.batch !== undefined && { batch: request.batch }),
+        ...(request.geo !== undefined && { geo: request.geo }),
+        ...(request.speed !== undefined && { speed: request.speed }),
+        ...(request.reportedCost !== undefined && { reportedCost: request.reportedCost }),
+      });
+      const audit: EntryMeta = { pricedBy: breakdown.pricedBy, ...(breakdown.priceRow !== undefined && { priceRow: breakdown.priceRow }) };
+      return { cost: breakdown.total, breakdown, model: breakdown.model, meta: { ...metaFromUsage(request.usage), model: breakdown.model, ...audit, ...request.meta } };
     }
     return { cost: assertNanos(request.cost, 'cost'), ...(model !== undefined && { model }), meta: { ...(model !== undefined && { model }), ...request.meta } };
   };
 
-  async function settleAt(pool: Pool, entry: RouteEntry, requestId: string, request: SettleRequest, model: string | undefined, held: Nanos): Promise<Settlement> {
+  /** `requestAt`: when the request was admitted; its usage is priced at the rates in force then. */
+  async function settleAt(pool: Pool, entry: RouteEntry, requestId: string, request: SettleRequest, model: string | undefined, held: Nanos, requestAt?: number): Promise<Settlement> {
     const at = deps.clock.now();
-    const priced = price(request, model, at);
+    const priced = price(request, model, requestAt ?? at);
     const meta: EntryMeta = { requestId, route: entry.id, strategy: entry.strategy.id, ...priced.meta };
     const result = await pool.settle({ key: requestId, cost: priced.cost, meta });
     const settlement: Settlement = {
@@ -206,6 +232,7 @@ export function createRequestFlow(deps: FlowDeps) {
 
   function makeLease(entry: RouteEntry, requestId: string, held: Nanos, reason: string, model: string | undefined, estimate: Estimate | undefined): RequestLease {
     let finished = false;
+    const admittedAt = deps.clock.now();
     const release = async (): Promise<number> => {
       if (finished) return 0;
       finished = true;
@@ -223,7 +250,7 @@ export function createRequestFlow(deps: FlowDeps) {
       childEnv: (base) => deps.childEnv(entry.id, base),
       settle(request) {
         finished = true;
-        return settleAt(entry.pool, entry, requestId, request, model, held);
+        return settleAt(entry.pool, entry, requestId, request, model, held, admittedAt);
       },
       async fail(error, options = {}) {
         const released = await release();
@@ -249,7 +276,13 @@ export function createRequestFlow(deps: FlowDeps) {
     const entry = deps.router().entry(request.entry);
     const settleRequest: SettleRequest =
       request.usage !== undefined
-        ? { usage: request.usage, ...(request.model !== undefined && { model: request.model }), ...(request.meta && { meta: request.meta }) }
+        ? {
+            usage: request.usage,
+            ...(request.model !== undefined && { model: request.model }),
+            ...(request.reportedCost !== undefined && { reportedCost: request.reportedCost }),
+            ...(request.at !== undefined && { at: request.at }),
+            ...(request.meta && { meta: request.meta }),
+          }
         : { cost: request.cost ?? 0, ...(request.model !== undefined && { model: request.model }), ...(request.meta && { meta: request.meta }) };
     return settleAt(entry.pool, entry, request.requestId, settleRequest, request.model, 0);
   }

@@ -70,11 +70,13 @@ describe('rate card', () => {
   });
 
   it('lets overrides take over from their effective date', () => {
-    const custom = createRateCard({ overrides: [{ model: 'claude-haiku-4-5', effectiveFrom: '2027-01-01', inputPerMTok: '0.5', outputPerMTok: '2.5' }] });
+    const custom = createRateCard({
+      overrides: [{ model: 'claude-haiku-4-5', effectiveFrom: '2027-01-01', inputPerMTok: '0.5', cacheWrite5mPerMTok: '0.625', cacheWrite1hPerMTok: '1', cacheReadPerMTok: '0.05', outputPerMTok: '2.5' }],
+    });
     const usage = { input_tokens: 1_000_000 };
     expect(custom.price('claude-haiku-4-5', usage, { at: Date.parse('2026-12-31T23:59:59Z') }).totalUsd).toBe('1');
     expect(custom.price('claude-haiku-4-5', usage, { at: Date.parse('2027-01-01T00:00:00Z') }).totalUsd).toBe('0.5');
-    expect(() => createRateCard({ overrides: [{ model: 'x', inputPerMTok: 'cheap', outputPerMTok: '1' }] })).toThrow(/overrides\[0\]\.inputPerMTok/);
+    expect(() => createRateCard({ overrides: [{ model: 'x', inputPerMTok: 'cheap', cacheWrite5mPerMTok: '1', cacheWrite1hPerMTok: '1', cacheReadPerMTok: '1', outputPerMTok: '1' }] })).toThrow(/overrides\[0\]\.inputPerMTok/);
   });
 
   it('rejects malformed usage with the field named', () => {

@@ -88,6 +88,10 @@ export interface EntryMeta {
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
   webSearchRequests?: number;
+  /** Id of the rate-card row that priced the charge, e.g. "claude-sonnet-5-5@2026-10-07", so it can be audited later. */
+  priceRow?: string;
+  /** How the cost was reached: the rate card, another model's price (`unknownModel.priceAs`), or the cost the agent reported. */
+  pricedBy?: 'rate-card' | 'price-as' | 'reported-cost';
 }
 
 export interface ReserveInput {

@@ -1,19 +1,19 @@
 /**
- * Reduces the many spellings of a model id to the API alias form: dated snapshots
- * (`-20250929`, `@20250929`), `-latest`, cloud prefixes (`anthropic.`, `us.anthropic.`),
- * version suffixes (`-v1:0`) and context tags (`[1m]`).
+ * Reduces the many spellings of a model id to the API form: dated snapshots (`-20250929`,
+ * Vertex's `@20250929`), `-latest`, Bedrock names (`anthropic.` with any inference-profile prefix
+ * such as `global.`, `us.`, `eu.`, `apac.`, `jp.`, `au.`, and a `-v1:0` version suffix), and Claude
+ * Code's context selector (`[1m]`), which does not change the price.
  */
 export function normalizeModelName(name: string): string {
   return name
     .trim()
     .toLowerCase()
     .replace(/\[[^\]]*\]$/, '')
-    .replace(/^(?:[a-z]{2,4}\.)?anthropic\./, '')
+    .replace(/^(?:[a-z]+\.)?anthropic\./, '')
     .replace(/-v\d+(?::\d+)?$/, '')
     .replace(/[-@]\d{8}$/, '')
     .replace(/-latest$/, '');
 }
-
 function editDistance(a: string, b: string): number {
   const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

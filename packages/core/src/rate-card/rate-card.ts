@@ -1,31 +1,13 @@
 import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
-import { mulDivHalfEven, toDecimalString, usd, type Nanos } from '../money.js';
+import { assertNanos, toDecimalString, type Nanos } from '../money.js';
+import { DECIMAL_USD, decimalToFraction, decimalToNanos, exactUsd, roundHalfEven } from './exact.js';
 import { closestNames, normalizeModelName } from './model-names.js';
-import { PRICES_2026, type ModelPriceInput } from './prices-2026.js';
-import { billableQuantities, type BillableQuantities } from './usage.js';
+import builtInTable from './prices.json' with { type: 'json' };
+import { assertNoProblems, checkPriceRows, type Evidence, type ModelPriceInput, type PriceRow, type PriceRowProblem, type RateCategory } from './schema.js';
+import { billableQuantities, INFERENCE_GEOS, oneOf, SPEEDS, usageModifiers, type AnthropicUsage, type BillableQuantities, type InferenceGeo, type Speed } from './usage.js';
 
-/** Card-wide multipliers as exact fractions [numerator, denominator]. */
-export const MODIFIERS = {
-  cacheWrite5m: [5, 4],
-  cacheWrite1h: [2, 1],
-  cacheRead: [1, 10],
-  batch: [1, 2],
-  usInference: [11, 10],
-} as const;
-
-/** USD per web search request ($10 per 1,000). */
-export const WEB_SEARCH_PER_REQUEST: Nanos = usd('0.01');
-
-export interface ModelPrice {
-  model: string;
-  aliases: string[];
-  effectiveFrom: number;
-  inputPerMTok: Nanos;
-  outputPerMTok: Nanos;
-  longContext?: { thresholdTokens: number; inputPerMTok: Nanos; outputPerMTok: Nanos };
-  usInferenceMultiplier: boolean;
-  tokenizerFactor: number;
-}
+/** A row of the card as priced: the compiled, validated `PriceRow`. */
+export type ModelPrice = PriceRow;
 
 export type CostCategory = 'input' | 'output' | 'cache_write_5m' | 'cache_write_1h' | 'cache_read' | 'web_search';
 
@@ -35,31 +17,60 @@ export interface CostLine {
   quantity: number;
   /** Price per million tokens (per request for web search) after every modifier, exact decimal USD. */
   unitPriceUsd: string;
+  /** The line's exact cost, decimal USD (may be finer than a nanodollar). */
+  exactUsd: string;
+  /** The line rounded to the nanodollar for display; the total is rounded once from the exact sum, not from these. */
   nanos: Nanos;
 }
 
+/** How a charge was priced, recorded on the ledger entry. */
+export type PricedBy = 'rate-card' | 'price-as' | 'reported-cost';
+
 export interface CostBreakdown {
-  /** Canonical model id the price came from. */
+  /** Canonical model id the price came from (or the normalized reported name when priced by reported cost). */
   model: string;
   lines: CostLine[];
+  /** Exact sum of the lines rounded once to the nanodollar, half to even. */
   total: Nanos;
-  /** Exact decimal USD, e.g. "0.0735". */
+  /** Exact decimal USD of `total`, e.g. "0.0735". */
   totalUsd: string;
+  /** The unrounded sum, decimal USD. */
+  exactTotalUsd: string;
+  /** Prompt tokens (input + cache writes + cache reads) that chose the band. */
+  promptTokens: number;
+  /** The prompt-length band that priced the request, if any (Haiku 5.5 above 100,000; legacy Sonnet long context). */
+  band?: { abovePromptTokens: number };
+  /** True when a band priced the request (kept for readers of the earlier shape). */
   longContext: boolean;
   batch: boolean;
+  fast: boolean;
+  /** True when the 1.1× US-inference multiplier applied. */
   usInference: boolean;
+  /** Id of the price row that priced the request, e.g. "claude-sonnet-5-5@2026-10-07". */
+  priceRow?: string;
+  /** `YYYY-MM-DD` the row took effect (absent for rows valid at every date). */
+  effectiveFrom?: string;
+  evidence?: Evidence;
+  pricedBy: PricedBy;
 }
 
 export interface PriceOptions {
-  /** Bill at Batch API rates (also implied by `usage.service_tier: "batch"`). */
+  /** Batch API rates, used when the usage has no `service_tier`. */
   batch?: boolean;
-  /** Inference geography; `"us"` applies 1.1× on models that price it (also implied by `usage.inference_geo`). */
+  /** `"global"` or `"us"`, used when the usage has no `inference_geo`. */
   geo?: string;
+  /** `"standard"` or `"fast"`, used when the usage has no `speed`. */
+  speed?: string;
   /** When the request happened (epoch ms); picks the price in force. Defaults to now. */
   at?: number;
+  /**
+   * What the agent itself reported this request cost (e.g. the Agent SDK's `total_cost_usd`
+   * delta). Charged only when the model is unknown and the card's policy is `charge-reported`.
+   */
+  reportedCost?: Nanos;
 }
 
-export interface EstimateRequest extends PriceOptions {
+export interface EstimateRequest extends Omit<PriceOptions, 'reportedCost'> {
   model: string;
   /** Input tokens if known (e.g. from count_tokens). */
   inputTokens?: number;
@@ -67,9 +78,9 @@ export interface EstimateRequest extends PriceOptions {
   text?: string;
   /** Output ceiling of the request. */
   maxTokens: number;
-  /** Input tokens expected to be read from cache (billed at 0.1×). */
+  /** Input tokens expected to be read from cache. */
   cacheReadTokens?: number;
-  /** Write the input to cache with this lifetime (billed at 1.25× or 2×). */
+  /** Write the input to cache with this lifetime. */
   cacheWrite?: '5m' | '1h';
   /** Web searches the request may run. */
   webSearches?: number;
@@ -89,170 +100,286 @@ export interface Estimate {
   basis: string;
 }
 
-export type UnknownModelPolicy = 'error' | { priceAs: string };
+/**
+ * What to do with a model the card has no row for: refuse with DRAWDOWN_UNKNOWN_MODEL (default;
+ * `'error'` is the same), charge the cost the agent reported when one is given, or price it as a
+ * named model.
+ */
+export type UnknownModelPolicy = 'refuse' | 'error' | 'charge-reported' | { priceAs: string };
 
 export interface RateCardOptions {
-  /** Extra or replacement prices; a later `effectiveFrom` supersedes the built-in price from that day. */
+  /** Extra or replacement rows; a later `effectiveFrom` supersedes the built-in row from that day, the same one replaces it. */
   overrides?: ModelPriceInput[];
-  /** Leave out the built-in 2026 Anthropic prices (use only `overrides`). */
+  /** Leave out the built-in prices (use only `overrides`). */
   builtIn?: boolean;
-  /** What to do with a model the card does not know: a coded error (default), or price it as a named model. */
   unknownModel?: UnknownModelPolicy;
+}
+
+/** Card-wide modifiers, read from the price table. */
+export interface CardModifiers {
+  /** Batch API multiplier on every token category, as an exact fraction. */
+  batch: readonly [number, number];
+  /** `inference_geo: "us"` multiplier on rows with `usInference`. */
+  usInference: readonly [number, number];
+  /** Flat fee per web search request, not multiplied. */
+  webSearchPerRequest: Nanos;
 }
 
 /** Characters per token assumed when estimating from text: below the usual 3.5–4, so holds lean high. */
 export const CHARS_PER_TOKEN_ESTIMATE = 3;
 
 export interface RateCard {
-  /** The price in force for a model at a time; throws DRAWDOWN_UNKNOWN_MODEL with suggestions. */
+  /** The row in force for a model at a time; throws DRAWDOWN_UNKNOWN_MODEL with suggestions. */
   resolve(model: string, at?: number): ModelPrice;
-  /** Exact cost of a reported `usage`. */
+  /** Exact cost of a reported `usage`; the usage's own `service_tier`, `speed` and `inference_geo` win over options. */
   price(model: string, usage: unknown, options?: PriceOptions): CostBreakdown;
-  /** Exact cost of already-extracted quantities. */
-  priceQuantities(model: string, quantities: BillableQuantities, at?: number): CostBreakdown;
+  /** Exact cost of already-extracted quantities (`at` or options as for `price`). */
+  priceQuantities(model: string, quantities: BillableQuantities, options?: number | PriceOptions): CostBreakdown;
   /** Upper bound of a planned request's cost, for reservations. */
   estimate(request: EstimateRequest): Estimate;
-  /** Every model priced at `at` (default now), canonical ids. */
+  /** The row in force for every model at `at` (default now), by canonical id. */
   models(at?: number): ModelPrice[];
+  /** Every row of the card, all dates, built-in and overrides, oldest first per model. */
+  rows(): ModelPrice[];
+  readonly modifiers: CardModifiers;
+  readonly unknownModel: 'refuse' | 'charge-reported' | { priceAs: string };
 }
 
-function parseDate(value: string | undefined, field: string): number {
-  if (value === undefined) return 0;
-  const time = Date.parse(`${value}T00:00:00Z`);
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(time)) {
-    throw invalidOption('rateCard', field, `is "${value}", not a date`, 'Write it as YYYY-MM-DD.');
-  }
-  return time;
-}
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function compile(input: ModelPriceInput, field: string): ModelPrice {
-  if (typeof input.model !== 'string' || input.model.trim() === '') {
-    throw invalidOption('rateCard', `${field}.model`, 'is missing', 'Give the model id, e.g. "claude-sonnet-4-5".');
-  }
-  const money = (value: string, name: string): Nanos => {
-    try {
-      const nanos = usd(value);
-      if (nanos < 0) throw new Error('negative');
-      return nanos;
-    } catch {
-      throw invalidOption('rateCard', `${field}.${name}`, `is "${value}", not a non-negative USD amount`, 'Write it as a decimal string like "3" or "0.80".');
-    }
+function loadModifiers(table: unknown): CardModifiers {
+  const m = isRecord(table) && isRecord(table.modifiers) ? table.modifiers : {};
+  const text = (group: string, key: string): string => {
+    const value = isRecord(m[group]) ? (m[group] as Record<string, unknown>)[key] : undefined;
+    if (typeof value !== 'string' || !DECIMAL_USD.test(value)) throw invalidOption('rateCard', `prices.json modifiers.${group}.${key}`, `is ${JSON.stringify(value)}`, 'Write a decimal string.');
+    return value;
   };
-  const factor = input.tokenizerFactor ?? 1;
-  if (!(factor >= 1 && factor <= 3)) {
-    throw invalidOption('rateCard', `${field}.tokenizerFactor`, `is ${factor}`, 'Use a number between 1 and 3.');
-  }
-  return {
-    model: normalizeModelName(input.model),
-    aliases: (input.aliases ?? []).map(normalizeModelName),
-    effectiveFrom: parseDate(input.effectiveFrom, `${field}.effectiveFrom`),
-    inputPerMTok: money(input.inputPerMTok, 'inputPerMTok'),
-    outputPerMTok: money(input.outputPerMTok, 'outputPerMTok'),
-    ...(input.longContext && {
-      longContext: {
-        thresholdTokens: input.longContext.thresholdTokens,
-        inputPerMTok: money(input.longContext.inputPerMTok, 'longContext.inputPerMTok'),
-        outputPerMTok: money(input.longContext.outputPerMTok, 'longContext.outputPerMTok'),
-      },
-    }),
-    usInferenceMultiplier: input.usInferenceMultiplier ?? false,
-    tokenizerFactor: factor,
+  const fraction = (group: string): readonly [number, number] => {
+    const [num, den] = decimalToFraction(text(group, 'multiplier'));
+    return [Number(num), Number(den)];
   };
+  return { batch: fraction('batch'), usInference: fraction('usInference'), webSearchPerRequest: Number(decimalToNanos(text('webSearch', 'perRequestUsd'))) };
 }
 
-function perMTokDecimal(pricePerMTok: Nanos, num: number, den: number): string {
-  return toDecimalString(mulDivHalfEven(pricePerMTok, num, den));
+const BUILT_IN_MODIFIERS = loadModifiers(builtInTable);
+const BUILT_IN = (() => {
+  const { rows, problems } = checkPriceRows((builtInTable as { rows?: unknown }).rows, 'prices.json rows', 'built-in');
+  assertNoProblems(problems);
+  return rows;
+})();
+
+/** The built-in rows (validated on load), for listing and tests. */
+export const BUILT_IN_PRICE_ROWS: readonly ModelPrice[] = BUILT_IN;
+/** Card-wide modifiers as exact fractions [numerator, denominator]. */
+export const MODIFIERS = { batch: BUILT_IN_MODIFIERS.batch, usInference: BUILT_IN_MODIFIERS.usInference } as const;
+/** USD per web search request ($10 per 1,000). */
+export const WEB_SEARCH_PER_REQUEST: Nanos = BUILT_IN_MODIFIERS.webSearchPerRequest;
+
+/** The newest built-in row of a model: what an override inherits optional fields from. */
+function latestBuiltIn(model: string): PriceRow | undefined {
+  let latest: PriceRow | undefined;
+  for (const row of BUILT_IN) if (row.model === model && (!latest || row.effectiveFrom >= latest.effectiveFrom)) latest = row;
+  return latest;
 }
 
-/** Creates a rate card: the built-in 2026 prices plus any overrides. */
+/**
+ * Checks `rateCard` options as a config file gives them, returning every problem (empty when
+ * valid): for `config check`, which reports all problems in one pass.
+ */
+export function checkRateCardConfig(value: unknown, where = 'rateCard'): PriceRowProblem[] {
+  if (value === undefined) return [];
+  if (!isRecord(value)) return [{ field: where, problem: 'must be an object', fix: 'Write { "overrides": [ … ], "unknownModel": "refuse" }.' }];
+  const problems: PriceRowProblem[] = [];
+  for (const key of Object.keys(value)) {
+    if (key !== 'overrides' && key !== 'unknownModel') problems.push({ field: `${where}.${key}`, problem: 'is not a rateCard option', fix: 'Use "overrides" or "unknownModel".' });
+  }
+  if (value.overrides !== undefined) problems.push(...checkPriceRows(value.overrides, `${where}.overrides`, 'override', latestBuiltIn).problems);
+  if (value.unknownModel !== undefined) {
+    const policy = value.unknownModel;
+    const ok = policy === 'refuse' || policy === 'charge-reported' || (isRecord(policy) && typeof policy.priceAs === 'string');
+    if (!ok) problems.push({ field: `${where}.unknownModel`, problem: `is ${JSON.stringify(policy)}`, fix: 'Use "refuse" (default), "charge-reported" or { "priceAs": "claude-…" }.' });
+  }
+  return problems;
+}
+
+function unknownModelError(model: string, known: Iterable<string>, extra = ''): DrawdownError {
+  const suggestions = closestNames(model, known);
+  return new DrawdownError(
+    ErrorCodes.UNKNOWN_MODEL,
+    `No price for model "${model}". Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}? Add it with rateCard overrides if it is new.${extra}`,
+    { data: { model, suggestions } },
+  );
+}
+
+const CATEGORY_RATES: ReadonlyArray<[CostCategory, RateCategory, keyof BillableQuantities]> = [
+  ['input', 'input', 'inputTokens'],
+  ['cache_write_5m', 'cacheWrite5m', 'cacheWrite5mTokens'],
+  ['cache_write_1h', 'cacheWrite1h', 'cacheWrite1hTokens'],
+  ['cache_read', 'cacheRead', 'cacheReadTokens'],
+  ['output', 'output', 'outputTokens'],
+];
+const MTOK = 1_000_000n;
+
+/** Creates a rate card: the built-in prices (`prices.json`) plus any overrides. */
 export function createRateCard(options: RateCardOptions = {}): RateCard {
-  const builtIn = options.builtIn === false ? [] : PRICES_2026.map((input, i) => compile(input, `builtIn[${i}]`));
-  const overrides = (options.overrides ?? []).map((input, i) => compile(input, `overrides[${i}]`));
-  // For each canonical name, its prices sorted newest first.
-  const history = new Map<string, ModelPrice[]>();
+  const builtIn = options.builtIn === false ? [] : BUILT_IN;
+  const checked = checkPriceRows(options.overrides ?? [], 'overrides', 'override', latestBuiltIn);
+  assertNoProblems(checked.problems);
+  const modifiers = BUILT_IN_MODIFIERS;
+  // Each canonical name's rows, newest first; an override on the same day replaces the built-in row.
+  const history = new Map<string, PriceRow[]>();
   const nameToModel = new Map<string, string>();
-  [...builtIn, ...overrides].forEach((price) => {
-    const list = history.get(price.model) ?? [];
-    list.push(price);
+  for (const row of [...builtIn, ...checked.rows]) {
+    const list = (history.get(row.model) ?? []).filter((r) => r.effectiveFrom !== row.effectiveFrom);
+    list.push(row);
     list.sort((a, b) => b.effectiveFrom - a.effectiveFrom);
-    history.set(price.model, list);
-    nameToModel.set(price.model, price.model);
-    for (const alias of price.aliases) nameToModel.set(alias, price.model);
-  });
-  const policy = options.unknownModel ?? 'error';
-  if (policy !== 'error' && !nameToModel.has(normalizeModelName(policy.priceAs))) {
-    throw invalidOption('rateCard', 'unknownModel.priceAs', `names "${policy.priceAs}", which the card does not price`, 'Name a priced model such as "claude-opus-4-7".');
+    history.set(row.model, list);
+    nameToModel.set(row.model, row.model);
+    for (const alias of row.aliases) nameToModel.set(alias, row.model);
   }
+  const rawPolicy = options.unknownModel ?? 'refuse';
+  const policy: RateCard['unknownModel'] = rawPolicy === 'error' ? 'refuse' : rawPolicy;
+  if (policy !== 'refuse' && policy !== 'charge-reported') {
+    if (!isRecord(policy) || typeof policy.priceAs !== 'string') {
+      throw invalidOption('rateCard', 'unknownModel', `is ${JSON.stringify(rawPolicy)}`, 'Use "refuse", "charge-reported" or { priceAs: "claude-…" }.');
+    }
+    if (!nameToModel.has(normalizeModelName(policy.priceAs))) {
+      throw invalidOption('rateCard', 'unknownModel.priceAs', `names "${policy.priceAs}", which the card does not price`, 'Name a priced model such as "claude-opus-5-5".');
+    }
+  }
+  const fastModels = (): string[] => [...history.entries()].filter(([, rows]) => rows.some((r) => r.fast)).map(([m]) => m).sort();
 
   function lookup(model: string): string | undefined {
     return nameToModel.get(model.trim().toLowerCase()) ?? nameToModel.get(normalizeModelName(model));
   }
 
-  function resolve(model: string, at = Date.now()): ModelPrice {
-    const canonical = lookup(model) ?? (policy === 'error' ? undefined : lookup(policy.priceAs));
-    if (canonical === undefined) {
-      const suggestions = closestNames(model, nameToModel.keys());
-      throw new DrawdownError(
-        ErrorCodes.UNKNOWN_MODEL,
-        `No price for model "${model}". Did you mean ${suggestions.map((s) => `"${s}"`).join(', ')}? Add it with rateCard overrides if it is new.`,
-        { data: { model, suggestions } },
-      );
-    }
-    const prices = history.get(canonical)!;
-    return prices.find((p) => p.effectiveFrom <= at) ?? prices[prices.length - 1]!;
+  function rowAt(canonical: string, model: string, at: number): PriceRow {
+    const rows = history.get(canonical)!;
+    const row = rows.find((r) => r.effectiveFrom <= at);
+    if (row) return row;
+    const first = rows[rows.length - 1]!;
+    throw new DrawdownError(
+      ErrorCodes.UNKNOWN_MODEL,
+      `No price for model "${model}" on ${new Date(at).toISOString().slice(0, 10)}: the card prices it from ${first.effectiveFromDate} (its launch). Check the request's date, or add a rateCard override row with an earlier effectiveFrom.`,
+      { data: { model, suggestions: [], pricedFrom: first.effectiveFromDate } },
+    );
   }
 
-  function priceQuantities(model: string, q: BillableQuantities, at?: number): CostBreakdown {
-    const price = resolve(model, at);
-    const promptTokens = q.inputTokens + q.cacheReadTokens + q.cacheWrite5mTokens + q.cacheWrite1hTokens;
-    const longContext = price.longContext !== undefined && promptTokens > price.longContext.thresholdTokens;
-    const inputRate = longContext ? price.longContext!.inputPerMTok : price.inputPerMTok;
-    const outputRate = longContext ? price.longContext!.outputPerMTok : price.outputPerMTok;
-    const usInference = q.usInference && price.usInferenceMultiplier;
-    // Common multiplier of every token line: batch and US inference stack with the cache multipliers.
-    let num = 1;
-    let den = 1;
-    if (q.batch) [num, den] = [num * MODIFIERS.batch[0], den * MODIFIERS.batch[1]];
-    if (usInference) [num, den] = [num * MODIFIERS.usInference[0], den * MODIFIERS.usInference[1]];
+  function resolve(model: string, at = Date.now()): ModelPrice {
+    const canonical = lookup(model) ?? (typeof policy === 'object' ? lookup(policy.priceAs) : undefined);
+    if (canonical === undefined) throw unknownModelError(model, nameToModel.keys());
+    return rowAt(canonical, model, at);
+  }
 
-    const lines: CostLine[] = [];
-    const tokenLine = (category: CostCategory, tokens: number, rate: Nanos, modifier: readonly [number, number] = [1, 1]): void => {
-      if (tokens === 0) return;
-      const lineNum = num * modifier[0];
-      const lineDen = den * modifier[1];
-      const nanos = mulDivHalfEven(tokens * lineNum, rate, lineDen * 1_000_000);
-      lines.push({ category, quantity: tokens, unitPriceUsd: perMTokDecimal(rate, lineNum, lineDen), nanos });
-    };
-    tokenLine('input', q.inputTokens, inputRate);
-    tokenLine('cache_write_5m', q.cacheWrite5mTokens, inputRate, MODIFIERS.cacheWrite5m);
-    tokenLine('cache_write_1h', q.cacheWrite1hTokens, inputRate, MODIFIERS.cacheWrite1h);
-    tokenLine('cache_read', q.cacheReadTokens, inputRate, MODIFIERS.cacheRead);
-    tokenLine('output', q.outputTokens, outputRate);
-    if (q.webSearchRequests > 0) {
-      lines.push({
-        category: 'web_search',
-        quantity: q.webSearchRequests,
-        unitPriceUsd: toDecimalString(WEB_SEARCH_PER_REQUEST),
-        nanos: q.webSearchRequests * WEB_SEARCH_PER_REQUEST,
+  function compute(row: PriceRow, q: BillableQuantities, geo: InferenceGeo | undefined, pricedBy: PricedBy): CostBreakdown {
+    const fast = q.fast === true;
+    if (fast && q.batch) {
+      throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'fast mode cannot be combined with the Batch API: a usage is either speed "fast" or service_tier "batch", not both', {
+        data: { field: 'speed', value: 'fast', accepted: ['standard'] },
       });
     }
-    const total = lines.reduce((sum, line) => sum + line.nanos, 0);
-    return { model: price.model, lines, total, totalUsd: toDecimalString(total), longContext, batch: q.batch, usInference };
+    if (fast && !row.fast) {
+      throw new DrawdownError(ErrorCodes.INVALID_USAGE, `${row.model} has no fast mode; fast mode is priced for ${fastModels().join(', ')}`, {
+        data: { field: 'speed', value: 'fast', model: row.model, accepted: ['standard'] },
+      });
+    }
+    const promptTokens = q.inputTokens + q.cacheWrite5mTokens + q.cacheWrite1hTokens + q.cacheReadTokens;
+    let band: PriceRow['bands'][number] | undefined;
+    if (!fast) for (const b of row.bands) if (promptTokens > b.abovePromptTokens) band = b;
+    const rates = fast ? row.fast!.rates : (band?.rates ?? row.rates);
+    const usInference = (geo ?? (q.usInference ? 'us' : 'global')) === 'us' && row.usInference;
+    // Every token line shares one multiplier; the exact sum is rounded once, half to even.
+    let num = 1n;
+    let den = MTOK;
+    if (q.batch) [num, den] = [num * BigInt(modifiers.batch[0]), den * BigInt(modifiers.batch[1])];
+    if (usInference) [num, den] = [num * BigInt(modifiers.usInference[0]), den * BigInt(modifiers.usInference[1])];
+    const unitDen = den / MTOK;
+    const lines: CostLine[] = [];
+    let sum = 0n;
+    for (const [category, rateKey, quantityKey] of CATEGORY_RATES) {
+      const quantity = q[quantityKey] as number;
+      if (quantity === 0) continue;
+      const rate = BigInt(rates[rateKey]) * num;
+      const exact = BigInt(quantity) * rate;
+      sum += exact;
+      lines.push({ category, quantity, unitPriceUsd: exactUsd(rate, unitDen), exactUsd: exactUsd(exact, den), nanos: Number(roundHalfEven(exact, den)) });
+    }
+    let total = roundHalfEven(sum, den);
+    let exactTotal = sum;
+    if (q.webSearchRequests > 0) {
+      const fee = BigInt(q.webSearchRequests) * BigInt(modifiers.webSearchPerRequest);
+      total += fee;
+      exactTotal += fee * den;
+      lines.push({ category: 'web_search', quantity: q.webSearchRequests, unitPriceUsd: toDecimalString(modifiers.webSearchPerRequest), exactUsd: exactUsd(fee, 1n), nanos: Number(fee) });
+    }
+    const totalNanos = assertNanos(Number(total), 'request cost');
+    return {
+      model: row.model,
+      lines,
+      total: totalNanos,
+      totalUsd: toDecimalString(totalNanos),
+      exactTotalUsd: exactUsd(exactTotal, den),
+      promptTokens,
+      ...(band && { band: { abovePromptTokens: band.abovePromptTokens } }),
+      longContext: band !== undefined,
+      batch: q.batch,
+      fast,
+      usInference,
+      priceRow: row.id,
+      ...(row.effectiveFromDate !== undefined && { effectiveFrom: row.effectiveFromDate }),
+      evidence: row.evidence,
+      pricedBy,
+    };
   }
 
-  function price(model: string, usage: unknown, options: PriceOptions = {}): CostBreakdown {
+  function priceQuantities(model: string, q: BillableQuantities, atOrOptions?: number | PriceOptions): CostBreakdown {
+    const opts: PriceOptions = typeof atOrOptions === 'number' ? { at: atOrOptions } : (atOrOptions ?? {});
+    const at = opts.at ?? Date.now();
+    const canonical = lookup(model);
+    if (canonical !== undefined) return compute(rowAt(canonical, model, at), q, undefined, 'rate-card');
+    if (typeof policy === 'object') return compute(rowAt(lookup(policy.priceAs)!, policy.priceAs, at), q, undefined, 'price-as');
+    if (policy === 'charge-reported') {
+      if (opts.reportedCost === undefined) {
+        throw unknownModelError(model, nameToModel.keys(), ' The card charges reported costs for unknown models, but none came with this request.');
+      }
+      const total = assertNanos(opts.reportedCost, 'reportedCost');
+      if (total < 0) throw new DrawdownError(ErrorCodes.INVALID_AMOUNT, 'reportedCost cannot be negative', { data: { reportedCost: total } });
+      return {
+        model: normalizeModelName(model),
+        lines: [],
+        total,
+        totalUsd: toDecimalString(total),
+        exactTotalUsd: toDecimalString(total),
+        promptTokens: q.inputTokens + q.cacheWrite5mTokens + q.cacheWrite1hTokens + q.cacheReadTokens,
+        longContext: false,
+        batch: q.batch,
+        fast: q.fast === true,
+        usInference: false,
+        pricedBy: 'reported-cost',
+      };
+    }
+    throw unknownModelError(model, nameToModel.keys());
+  }
+
+  /** Fills what the usage does not say from options, validating option values the same way. */
+  function withOptions(q: BillableQuantities, own: ReturnType<typeof usageModifiers>, opts: PriceOptions): BillableQuantities {
+    const speed: Speed | undefined = own.speed ?? (opts.speed === undefined ? undefined : oneOf(opts.speed, SPEEDS, 'speed'));
+    const geo: InferenceGeo | undefined = own.geo ?? (opts.geo === undefined ? undefined : oneOf(opts.geo, INFERENCE_GEOS, 'geo'));
+    if (opts.batch !== undefined && typeof opts.batch !== 'boolean') oneOf(opts.batch, ['true', 'false'], 'batch');
+    return { ...q, batch: own.batch ?? opts.batch ?? false, usInference: geo === 'us', fast: speed === 'fast' };
+  }
+
+  function price(model: string, usage: unknown, opts: PriceOptions = {}): CostBreakdown {
     const q = billableQuantities(usage);
-    if (options.batch) q.batch = true;
-    if (options.geo !== undefined) q.usInference = options.geo === 'us';
-    return priceQuantities(model, q, options.at);
+    return priceQuantities(model, withOptions(q, usageModifiers(usage as AnthropicUsage), opts), opts);
   }
 
   function estimate(request: EstimateRequest): Estimate {
-    const price = resolve(request.model, request.at);
+    const row = resolve(request.model, request.at);
     if (!Number.isSafeInteger(request.maxTokens) || request.maxTokens < 0) {
       throw new DrawdownError(ErrorCodes.INVALID_USAGE, `maxTokens must be a non-negative whole number; got ${String(request.maxTokens)}`, { data: { field: 'maxTokens' } });
     }
-    const factor = request.tokenizerFactor ?? price.tokenizerFactor;
+    const factor = request.tokenizerFactor ?? row.tokenizerFactor;
     let inputTokens: number;
     let basis: string;
     if (request.inputTokens !== undefined) {
@@ -265,17 +392,18 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
     }
     const cacheRead = Math.min(request.cacheReadTokens ?? 0, inputTokens);
     const fresh = inputTokens - cacheRead;
-    const q: BillableQuantities = {
+    const base: BillableQuantities = {
       inputTokens: request.cacheWrite ? 0 : fresh,
       outputTokens: request.maxTokens,
       cacheWrite5mTokens: request.cacheWrite === '5m' ? fresh : 0,
       cacheWrite1hTokens: request.cacheWrite === '1h' ? fresh : 0,
       cacheReadTokens: cacheRead,
       webSearchRequests: request.webSearches ?? 0,
-      batch: request.batch ?? false,
-      usInference: request.geo === 'us',
+      batch: false,
+      usInference: false,
     };
-    const breakdown = priceQuantities(request.model, q, request.at);
+    const q = withOptions(base, {}, request);
+    const breakdown = priceQuantities(request.model, q, request.at === undefined ? {} : { at: request.at });
     return {
       model: breakdown.model,
       maxCost: breakdown.total,
@@ -288,11 +416,18 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
   }
 
   function models(at = Date.now()): ModelPrice[] {
-    return [...history.keys()].sort().map((model) => resolve(model, at));
+    return [...history.keys()]
+      .sort()
+      .map((model) => history.get(model)!.find((r) => r.effectiveFrom <= at))
+      .filter((row): row is PriceRow => row !== undefined);
   }
 
-  return { resolve, price, priceQuantities, estimate, models };
+  function rows(): ModelPrice[] {
+    return [...history.keys()].sort().flatMap((model) => [...history.get(model)!].reverse());
+  }
+
+  return { resolve, price, priceQuantities, estimate, models, rows, modifiers, unknownModel: policy };
 }
 
-/** The built-in 2026 Anthropic rate card. */
+/** The built-in Anthropic rate card. */
 export const defaultRateCard: RateCard = createRateCard();

@@ -24,6 +24,42 @@ export interface BillableQuantities {
   webSearchRequests: number;
   batch: boolean;
   usInference: boolean;
+  /** Fast mode (`usage.speed: "fast"`); omitted means standard speed. */
+  fast?: boolean;
+}
+
+/** Values the API uses for the self-describing usage fields; anything else is refused. */
+export const SERVICE_TIERS = ['standard', 'priority', 'batch'] as const;
+export const SPEEDS = ['standard', 'fast'] as const;
+export const INFERENCE_GEOS = ['global', 'us'] as const;
+export type Speed = (typeof SPEEDS)[number];
+export type InferenceGeo = (typeof INFERENCE_GEOS)[number];
+
+/** What a usage object says about its own modifiers; undefined where it says nothing. */
+export interface UsageModifiers {
+  batch?: boolean;
+  speed?: Speed;
+  geo?: InferenceGeo;
+}
+
+/** Refuses a value outside `accepted`, naming the field and listing what is accepted. */
+export function oneOf<T extends string>(value: unknown, accepted: readonly T[], field: string): T {
+  if (typeof value === 'string' && (accepted as readonly string[]).includes(value)) return value as T;
+  throw new DrawdownError(
+    ErrorCodes.INVALID_USAGE,
+    `${field} is ${JSON.stringify(value)}; accepted values are ${accepted.map((a) => `"${a}"`).join(', ')}`,
+    { data: { field, value: value === undefined ? null : String(value), accepted: [...accepted] } },
+  );
+}
+
+/** Reads `service_tier`, `speed` and `inference_geo` from a usage object, refusing unknown values. */
+export function usageModifiers(usage: AnthropicUsage): UsageModifiers {
+  const present = (value: unknown): boolean => value !== undefined && value !== null;
+  return {
+    ...(present(usage.service_tier) && { batch: oneOf(usage.service_tier, SERVICE_TIERS, 'usage.service_tier') === 'batch' }),
+    ...(present(usage.speed) && { speed: oneOf(usage.speed, SPEEDS, 'usage.speed') }),
+    ...(present(usage.inference_geo) && { geo: oneOf(usage.inference_geo, INFERENCE_GEOS, 'usage.inference_geo') }),
+  };
 }
 
 function count(value: unknown, field: string): number {
@@ -63,6 +99,7 @@ export function billableQuantities(usage: unknown): BillableQuantities {
   if (tools !== undefined && tools !== null && typeof tools !== 'object') {
     throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage.server_tool_use must be an object', { data: { field: 'server_tool_use' } });
   }
+  const modifiers = usageModifiers(u);
   return {
     inputTokens: count(u.input_tokens, 'input_tokens'),
     outputTokens: count(u.output_tokens, 'output_tokens'),
@@ -70,7 +107,8 @@ export function billableQuantities(usage: unknown): BillableQuantities {
     cacheWrite1hTokens: cacheWrite1h,
     cacheReadTokens: count(u.cache_read_input_tokens, 'cache_read_input_tokens'),
     webSearchRequests: count(tools?.web_search_requests, 'server_tool_use.web_search_requests'),
-    batch: u.service_tier === 'batch',
-    usInference: u.inference_geo === 'us',
+    batch: modifiers.batch ?? false,
+    usInference: modifiers.geo === 'us',
+    ...(modifiers.speed === 'fast' && { fast: true }),
   };
 }

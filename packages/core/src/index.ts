@@ -52,9 +52,25 @@ export {
   type Estimate,
   type EstimateRequest,
   type UnknownModelPolicy,
+  type PricedBy,
+  type CardModifiers,
+  BUILT_IN_PRICE_ROWS,
+  checkRateCardConfig,
 } from './rate-card/rate-card.js';
-export { PRICES_2026, type ModelPriceInput } from './rate-card/prices-2026.js';
-export { billableQuantities, type AnthropicUsage, type BillableQuantities } from './rate-card/usage.js';
+export type { ModelPriceInput, PriceRatesInput, PriceBandInput, PriceRow, PriceRates, PriceRowProblem, RateCategory, Evidence } from './rate-card/schema.js';
+export { describePriceRow, type PriceRowView } from './rate-card/describe.js';
+export {
+  billableQuantities,
+  usageModifiers,
+  SERVICE_TIERS,
+  SPEEDS,
+  INFERENCE_GEOS,
+  type AnthropicUsage,
+  type BillableQuantities,
+  type UsageModifiers,
+  type Speed,
+  type InferenceGeo,
+} from './rate-card/usage.js';
 export { normalizeModelName, closestNames } from './rate-card/model-names.js';
 export type * from './contracts/store.js';
 export { compareGrants } from './contracts/store.js';

@@ -4,6 +4,8 @@ import { describeFailure } from './cli-error.js';
 import { configCommand } from './commands/config.js';
 import { demoAgentCommand, demoCommand } from './commands/demo.js';
 import { estimateCommand } from './commands/estimate.js';
+import { gatewayCommand } from './commands/gateway.js';
+import { keysCommand } from './commands/keys.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { mcpCommand } from './commands/mcp.js';
 import { reportCommand } from './commands/report.js';
@@ -37,6 +39,8 @@ export function createProgram(ctx: CliContext): Command {
     loginCommand,
     logoutCommand,
     mcpCommand,
+    gatewayCommand,
+    keysCommand,
     configCommand,
     demoCommand,
   ];

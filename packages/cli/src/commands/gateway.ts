@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { CliErrorCodes, cliError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { withHub } from '../session.js';
+import { jsonAware } from './keys.js';
+
+export const DEFAULT_GATEWAY_PORT = 7755;
+
+/** Resolves when the process is asked to stop. */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done).off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done).once('SIGTERM', done);
+  });
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--port ${text} is not a port number`, 'Use a number from 1 to 65535, or 0 for any free port.', { argument: 'port' });
+  }
+  return port;
+}
+
+interface GatewayCommandOptions {
+  port: string;
+  host: string;
+  upstream?: string;
+  allowRemote?: boolean;
+  allowedHost?: string[];
+  json?: boolean;
+}
+
+export function gatewayCommand(ctx: CliContext): Command {
+  return new Command('gateway')
+    .description('serve the Anthropic API on 127.0.0.1 for tools that honour ANTHROPIC_BASE_URL, metered by drawdown keys')
+    .option('--port <n>', 'port to listen on (0: any free port)', String(DEFAULT_GATEWAY_PORT))
+    .option('--host <address>', 'address to bind; anything but loopback needs --allow-remote and DRAWDOWN_GATEWAY_TOKEN', '127.0.0.1')
+    .option('--upstream <url>', 'where requests go (default: DRAWDOWN_GATEWAY_UPSTREAM or https://api.anthropic.com)')
+    .option('--allow-remote', 'allow a non-loopback --host; every request must then carry x-drawdown-gateway-token')
+    .option('--allowed-host <name...>', 'Host header names to accept besides the loopback names')
+    .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON too)')
+    .action(async (options: GatewayCommandOptions, command: Command) => {
+      await jsonAware(ctx, options.json, async () => {
+        const port = parsePort(options.port);
+        const upstream = options.upstream ?? ctx.env.DRAWDOWN_GATEWAY_UPSTREAM ?? 'https://api.anthropic.com';
+        try {
+          new URL(upstream);
+        } catch {
+          throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--upstream ${upstream} is not a URL`, 'Use a base URL such as https://api.anthropic.com.', { argument: 'upstream' });
+        }
+        const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
+        await withHub(ctx, command, async (hub) => {
+          const { startGateway } = await import('@drawdown/gateway');
+          const gateway = await startGateway({
+            hub,
+            host: options.host,
+            port,
+            upstream: { url: upstream },
+            ...(options.allowRemote && { allowRemote: true }),
+            ...(token !== undefined && token !== '' && { token }),
+            ...(options.allowedHost && { allowedHosts: [...options.allowedHost, 'localhost', '127.0.0.1', '[::1]'] }),
+          });
+          const stopped = untilStopped();
+          if (options.json) ctx.term.out(JSON.stringify({ url: gateway.url, port: gateway.port, upstream }));
+          ctx.term.note(`drawdown gateway: listening on ${gateway.url} (upstream ${new URL(upstream).origin})`);
+          ctx.term.note(`  ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_API_KEY=<a key from "drawdown keys create"> <your tool>`);
+          await stopped;
+          ctx.term.note('drawdown gateway: stopping; waiting for open requests to be recorded');
+          await gateway.close();
+        });
+      });
+    });
+}

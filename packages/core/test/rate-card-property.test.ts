@@ -90,6 +90,11 @@ describe('rate card against an independent exact-decimal model', () => {
       const model = MODELS[name]!;
       const fast = model.fast !== undefined && random() < 0.3;
       const s: Sample = { input: count(), write5m: count(), write1h: count(), read: count(), output: count(), searches: random() < 0.2 ? Math.floor(random() * 6) : 0, batch: !fast && random() < 0.4, us: random() < 0.4, fast };
+      // One in five band models lands its prompt exactly on the threshold or one past it.
+      if (model.band && random() < 0.2) {
+        const rest = s.write5m + s.write1h + s.read;
+        if (rest <= model.band.above) s.input = model.band.above - rest + pick([0, 1]);
+      }
       const usage = {
         input_tokens: s.input,
         output_tokens: s.output,

@@ -1,0 +1,9 @@
+/** Error codes raised by @drawdown/acp. Every error is a `DrawdownError` from core. */
+export const AcpErrorCodes = {
+  /** The agent command could not be started (not found, not executable); `data.command` names it. */
+  AGENT_SPAWN_FAILED: 'DRAWDOWN_ACP_AGENT_SPAWN_FAILED',
+  /** A `usage_update` reported its cost in a currency other than USD; it is not charged. */
+  UNSUPPORTED_CURRENCY: 'DRAWDOWN_ACP_UNSUPPORTED_CURRENCY',
+} as const;
+
+export type AcpErrorCode = (typeof AcpErrorCodes)[keyof typeof AcpErrorCodes];

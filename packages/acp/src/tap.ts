@@ -1,0 +1,403 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DrawdownError,
+  ErrorCodes,
+  invalidOption,
+  isDrawdownError,
+  toDecimalString,
+  usd,
+  type BillableQuantities,
+  type Hub,
+  type LimitSignal,
+  type Nanos,
+  type RequestLease,
+  type Settlement,
+} from '@drawdown/core';
+import { AcpErrorCodes } from './errors.js';
+import {
+  MODEL_META,
+  RATE_LIMIT_META,
+  isJsonRpcMessage,
+  isObject,
+  isRequest,
+  isResponse,
+  isUsageUpdate,
+  sessionIdOf,
+  sessionUpdate,
+  turnTokens,
+  type JsonRpcMessage,
+  type TurnTokens,
+} from './wire.js';
+
+export interface AcpTapOptions {
+  hub: Hub;
+  /**
+   * The route entry the agent runs under (it was started with `hub.childEnv(entry)`): its pool
+   * pays for everything the agent reports, because that is whose credentials the agent spends.
+   */
+  entry: string;
+  /**
+   * Hold each prompt wherever the route points now, so the hub announces `route.switched` when
+   * the route has moved on from `entry` (an app listens and restarts its agent under the new
+   * entry). The prompt that noticed is still charged to `entry`. Default false: hold on `entry`.
+   */
+  followRoute?: boolean;
+  /**
+   * Held while a prompt runs (USD): it shows the prompt in flight and refuses nothing the entry
+   * could pay, since an agent turn's cost is only known at its end. Default "0.01".
+   */
+  holdPerPrompt?: string;
+  /**
+   * A model the rate card does not price: charge the agent's own reported cost for the turn
+   * (`reported-cost`, default, logged as a warning) or report DRAWDOWN_UNKNOWN_MODEL through `onError`.
+   */
+  unknownModel?: 'reported-cost' | 'error';
+  /**
+   * How a prompt turn is priced: `tokens` (default) prices the token counts of the prompt response
+   * with the hub's rate card and falls back to the agent's reported cost only for turns without
+   * counts; `reported-cost` always charges the agent's own cumulative cost delta.
+   */
+  pricing?: 'tokens' | 'reported-cost';
+  /** A turn was charged (or found already charged). */
+  onCharge?(charge: AcpCharge): void;
+  /** Metering failed for one message; the connection itself is never affected. Default: a warning on the hub's logger. */
+  onError?(error: unknown): void;
+}
+
+/** What one charge did. */
+export interface AcpCharge {
+  sessionId: string;
+  /** `prompt` (a `session/prompt` turn ended), `autonomous` (cost the agent reported outside any prompt), `interrupted` (the connection ended mid-prompt). */
+  kind: 'prompt' | 'autonomous' | 'interrupted';
+  /** `tokens`: priced by the rate card from the turn's token counts; `reported-cost`: the agent's own cumulative cost delta. */
+  pricedFrom: 'tokens' | 'reported-cost';
+  /** Idempotency key (per model `<key>#<model>` when priced from tokens). */
+  key: string;
+  status: 'charged' | 'duplicate' | 'nothing';
+  cost: Nanos;
+  costUsd: string;
+  /** The same turn as the agent priced it (delta of its cumulative cost), exact decimal USD; a cross-check. */
+  reportedCostUsd: string;
+  settlements: Settlement[];
+}
+
+export interface AcpTapSummary {
+  prompts: number;
+  /** New spend charged through this tap (duplicates not counted). */
+  charged: Nanos;
+  chargedUsd: string;
+  /** Prompts still running when the tap closed: their holds were released and their reported cost charged. */
+  interrupted: number;
+}
+
+export interface AcpTap {
+  /** A message the client sent to the agent. Never throws; metering runs in order in the background. */
+  fromClient(message: unknown): void;
+  /** A message the agent sent to the client. */
+  fromAgent(message: unknown): void;
+  /** Resolves when every message taken so far has been metered. */
+  idle(): Promise<void>;
+  /** The connection ended: charges what running prompts reported, releases their holds. Idempotent. */
+  close(): Promise<AcpTapSummary>;
+  readonly charged: Nanos;
+}
+
+interface SessionState {
+  /** The agent's cumulative cost already accounted for (charged, or covered by a token-priced turn). */
+  covered: Nanos;
+  /** The last cumulative cost the agent reported. */
+  reported?: Nanos;
+  /** The model the agent last named in a `usage_update` (`_meta["_claude/model"]`). */
+  model?: string;
+  prompts: number;
+  /** A load or resume is replaying the session's history: reported costs are history, not new spend. */
+  restoring: number;
+}
+
+interface PromptTurn {
+  sessionId: string;
+  holdKey: string;
+  lease?: RequestLease;
+}
+
+interface PendingRequest {
+  method: string;
+  sessionId?: string;
+  turn?: PromptTurn;
+}
+
+interface StoredBaseline {
+  /** Cumulative cost covered, exact decimal USD. */
+  covered: string;
+  /** The session this one was forked from, if any. */
+  parent?: string;
+}
+
+const PROMPT = 'session/prompt';
+const RESTORING = new Set(['session/load', 'session/resume']);
+const FORKING = new Set(['session/fork', 'unstable_forkSession']);
+
+/**
+ * Meters one ACP connection between a client and a Claude agent. Feed it every message in both
+ * directions; it never alters or delays them.
+ *
+ * - A prompt holds `holdPerPrompt` while it runs; its response settles it. The turn is priced by
+ *   the rate card from the token counts the response carries (`_meta.quota.model_usage`, per
+ *   model) — exact and effective-dated — and only when a turn has no token counts is the agent's
+ *   own cumulative `usage_update` cost used, as the delta from what was already covered.
+ * - The cumulative cost is tracked per session id in the store (`acp.baseline.<session>`), not per
+ *   entry: a session resumed under another entry, in another process, continues from where it
+ *   was; a fork starts from its parent's total; a total that goes down starts a new baseline.
+ * - `usage_update` `_meta["_claude/rateLimit"]` reaches the entry's pool like the Agent SDK's
+ *   `rate_limit_event` (a plan-allowance pool reads it).
+ */
+export function createAcpTap(options: AcpTapOptions): AcpTap {
+  const owner = 'createAcpTap';
+  if (!options || typeof options.hub?.begin !== 'function') throw invalidOption(owner, 'hub', 'is missing', 'Pass the hub from createHub().');
+  if (typeof options.entry !== 'string' || options.entry === '') throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry the agent runs under, like "trial".');
+  const { hub, entry } = options;
+  const routeEntry = hub.router.entry(entry);
+  const unknownModel = options.unknownModel ?? 'reported-cost';
+  if (unknownModel !== 'reported-cost' && unknownModel !== 'error') throw invalidOption(owner, 'unknownModel', `is "${String(unknownModel)}"`, 'Use "reported-cost" or "error".');
+  let hold: Nanos;
+  try {
+    hold = usd(options.holdPerPrompt ?? '0.01');
+  } catch {
+    throw invalidOption(owner, 'holdPerPrompt', `is "${String(options.holdPerPrompt)}"`, 'Give a USD amount like "0.01".');
+  }
+  const pricing = options.pricing ?? 'tokens';
+  if (pricing !== 'tokens' && pricing !== 'reported-cost') throw invalidOption(owner, 'pricing', `is "${String(pricing)}"`, 'Use "tokens" or "reported-cost".');
+  if (hold < 0) throw invalidOption(owner, 'holdPerPrompt', 'is negative', 'Give a USD amount like "0.01".');
+  const reportError = options.onError ?? ((error: unknown) => hub.logger.warn(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`));
+
+  const sessions = new Map<string, SessionState>();
+  const pending = new Map<string, PendingRequest>();
+  let charged = 0;
+  let prompts = 0;
+  let closed: Promise<AcpTapSummary> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const stateKey = (sessionId: string) => `acp.baseline.${sessionId}`;
+  const idKey = (id: string | number) => `${typeof id}:${String(id)}`;
+
+  function enqueue(work: () => Promise<void>): void {
+    queue = queue.then(work).catch(reportError);
+  }
+
+  async function session(sessionId: string): Promise<SessionState> {
+    let state = sessions.get(sessionId);
+    if (!state) {
+      const stored = await hub.store.getState<StoredBaseline>(stateKey(sessionId));
+      state = { covered: stored ? usd(stored.covered) : 0, prompts: 0, restoring: 0 };
+      sessions.set(sessionId, state);
+    }
+    return state;
+  }
+
+  async function cover(sessionId: string, state: SessionState, total: Nanos, parent?: string): Promise<void> {
+    state.covered = total;
+    await hub.store.setState(stateKey(sessionId), { covered: toDecimalString(total), ...(parent !== undefined && { parent }) } satisfies StoredBaseline);
+  }
+
+  /** New reported spend since the covered total; a total that went down (a cleared or fresh count) counts from zero. */
+  function reportedDelta(state: SessionState): Nanos {
+    if (state.reported === undefined) return 0;
+    return state.reported >= state.covered ? state.reported - state.covered : state.reported;
+  }
+
+  function quantities(t: TurnTokens): BillableQuantities {
+    // The adapter reports cache writes without their 5-minute/1-hour split; Claude Code writes with
+    // the 5-minute TTL unless configured otherwise, so they are priced at that rate.
+    return { inputTokens: t.input, outputTokens: t.output, cacheReadTokens: t.cacheRead, cacheWrite5mTokens: t.cacheWrite, cacheWrite1hTokens: 0, webSearchRequests: 0, batch: false, usInference: false };
+  }
+
+  async function record(charge: Omit<AcpCharge, 'status' | 'cost' | 'costUsd'>): Promise<AcpCharge> {
+    const fresh = charge.settlements.filter((s) => s.status === 'settled');
+    const cost = charge.settlements.reduce((sum, s) => sum + s.cost, 0);
+    charged += fresh.reduce((sum, s) => sum + s.cost, 0);
+    const result: AcpCharge = { ...charge, status: charge.settlements.length === 0 ? 'nothing' : fresh.length > 0 ? 'charged' : 'duplicate', cost, costUsd: toDecimalString(cost) };
+    if (result.status !== 'nothing') options.onCharge?.(result);
+    return result;
+  }
+
+  /** Charges the agent's own reported cost delta (no token counts to price). */
+  async function chargeReported(sessionId: string, state: SessionState, kind: AcpCharge['kind']): Promise<AcpCharge> {
+    const delta = reportedDelta(state);
+    const key = `acp:${sessionId}:cost:${toDecimalString(state.reported ?? 0)}`;
+    const settlements: Settlement[] = [];
+    if (delta > 0) settlements.push(await hub.charge({ requestId: key, entry, cost: delta, meta: { pricedBy: 'reported-cost' } }));
+    if (state.reported !== undefined) await cover(sessionId, state, state.reported);
+    return record({ sessionId, kind, pricedFrom: 'reported-cost', key, reportedCostUsd: toDecimalString(delta), settlements });
+  }
+
+  async function settlePrompt(turn: PromptTurn, response: JsonRpcMessage): Promise<void> {
+    const state = await session(turn.sessionId);
+    state.prompts = Math.max(0, state.prompts - 1);
+    try {
+      const rows = 'result' in response ? turnTokens(response.result).filter((t) => t.input + t.output + t.cacheRead + t.cacheWrite > 0) : [];
+      const model = (t: TurnTokens) => t.model ?? state.model;
+      if (pricing === 'reported-cost' || rows.length === 0 || rows.some((t) => model(t) === undefined)) {
+        await chargeReported(turn.sessionId, state, 'prompt');
+        return;
+      }
+      const delta = reportedDelta(state);
+      const key = delta > 0 && state.reported !== undefined ? `acp:${turn.sessionId}:turn:${toDecimalString(state.reported)}` : `acp:${turn.sessionId}:turn:${turn.holdKey}`;
+      const priced: Array<{ key: string; cost: Nanos; model: string; t: TurnTokens }> = [];
+      for (const t of rows) {
+        try {
+          const breakdown = hub.rateCard.priceQuantities(model(t)!, quantities(t), hub.clock.now());
+          priced.push({ key: `${key}#${breakdown.model}`, cost: breakdown.total, model: breakdown.model, t });
+        } catch (error) {
+          if (!isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL) || unknownModel === 'error') throw error;
+          hub.logger.warn(`drawdown acp: the rate card has no price for "${model(t)}"; charging the agent's reported cost for this turn`);
+          await chargeReported(turn.sessionId, state, 'prompt');
+          return;
+        }
+      }
+      const settlements: Settlement[] = [];
+      for (const p of priced) {
+        settlements.push(
+          await hub.charge({
+            requestId: p.key,
+            entry,
+            cost: p.cost,
+            model: p.model,
+            meta: { model: p.model, pricedBy: 'rate-card', inputTokens: p.t.input, outputTokens: p.t.output, cacheReadTokens: p.t.cacheRead, cacheWriteTokens: p.t.cacheWrite },
+          }),
+        );
+      }
+      if (state.reported !== undefined) await cover(turn.sessionId, state, state.reported);
+      await record({ sessionId: turn.sessionId, kind: 'prompt', pricedFrom: 'tokens', key, reportedCostUsd: toDecimalString(delta), settlements });
+    } finally {
+      // Charged first, released after: the entry never shows more room than it has.
+      await turn.lease?.release();
+    }
+  }
+
+  async function beginPrompt(message: JsonRpcMessage & { id: string | number }, sessionId: string): Promise<void> {
+    const state = await session(sessionId);
+    state.prompts++;
+    prompts++;
+    const turn: PromptTurn = { sessionId, holdKey: randomUUID() };
+    pending.set(idKey(message.id), { method: PROMPT, sessionId, turn });
+    try {
+      const lease = await hub.begin({ requestId: `acp:${sessionId}:hold:${turn.holdKey}`, amount: hold, ...(!options.followRoute && { entry }) });
+      if (lease.entry.id === entry) turn.lease = lease;
+      else {
+        // The route has moved on (the hub announced route.switched); this agent still spends `entry`'s credentials.
+        await lease.release();
+        hub.logger.warn(`drawdown acp: the route now points at "${lease.entry.id}", but this agent runs under "${entry}", which pays for this prompt; restart the agent under "${lease.entry.id}"`);
+      }
+    } catch (error) {
+      if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED) && !isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED)) throw error;
+      // The agent runs regardless: the prompt is charged when it ends, past the entry's limit if need be.
+      hub.logger.warn(`drawdown acp: no hold for this prompt (${error.message}); it is charged to "${entry}" when it ends`);
+    }
+  }
+
+  async function tellPool(signal: LimitSignal): Promise<void> {
+    const pool = routeEntry.pool;
+    if (!pool.observe) return;
+    await pool.observe(signal);
+    await hub.refreshPool(pool.id);
+  }
+
+  async function onUsage(sessionId: string, update: Record<string, unknown>): Promise<void> {
+    const state = await session(sessionId);
+    const meta = isObject(update._meta) ? update._meta : {};
+    if (typeof meta[MODEL_META] === 'string' && meta[MODEL_META] !== '') state.model = meta[MODEL_META];
+    if (isObject(meta[RATE_LIMIT_META])) await tellPool({ source: 'agent-event', rateLimitInfo: meta[RATE_LIMIT_META], at: hub.clock.now() });
+    const cost = update.cost;
+    if (!isObject(cost) || typeof cost.amount !== 'number' || !Number.isFinite(cost.amount) || cost.amount < 0) return;
+    if (cost.currency !== 'USD') {
+      throw new DrawdownError(AcpErrorCodes.UNSUPPORTED_CURRENCY, `a usage_update reported its cost in "${String(cost.currency)}"; only USD is charged`, { data: { field: 'cost.currency', sessionId } });
+    }
+    state.reported = usd(cost.amount);
+    // History replayed by a load or resume is already accounted for; a running prompt settles its own cost.
+    if (state.restoring > 0) return;
+    if (state.prompts === 0) await chargeReported(sessionId, state, 'autonomous');
+  }
+
+  async function fromClient(message: JsonRpcMessage): Promise<void> {
+    if (!isRequest(message)) return;
+    const sessionId = sessionIdOf(message.params);
+    if (message.method === PROMPT && sessionId !== undefined) return beginPrompt(message, sessionId);
+    if (sessionId !== undefined && RESTORING.has(message.method)) (await session(sessionId)).restoring++;
+    pending.set(idKey(message.id), { method: message.method, ...(sessionId !== undefined && { sessionId }) });
+  }
+
+  async function fromAgent(message: JsonRpcMessage): Promise<void> {
+    const update = sessionUpdate(message);
+    if (update) {
+      if (isUsageUpdate(update.update)) await onUsage(update.sessionId, update.update);
+      return;
+    }
+    if (!isResponse(message)) return;
+    const request = pending.get(idKey(message.id));
+    if (!request) return;
+    pending.delete(idKey(message.id));
+    if (request.turn) return settlePrompt(request.turn, message);
+    if (request.sessionId !== undefined && RESTORING.has(request.method)) {
+      const state = await session(request.sessionId);
+      state.restoring = Math.max(0, state.restoring - 1);
+      // What the restored session reported while loading is its history: the next turn is measured from it.
+      if (state.reported !== undefined && state.reported > state.covered) await cover(request.sessionId, state, state.reported);
+      return;
+    }
+    const created = isObject(message.result) && typeof message.result.sessionId === 'string' ? message.result.sessionId : undefined;
+    if (created === undefined) return;
+    if (FORKING.has(request.method) && request.sessionId !== undefined) {
+      // The adapter forks into a new Claude session whose running cost starts at zero (observed with
+      // claude-agent-acp 0.101: a fork's first usage_update reports only the fork's own turn), so a
+      // fork is a fresh baseline that remembers its parent. Were a fork to report its parent's
+      // spend too, token-priced turns would still be exact.
+      await cover(created, await session(created), 0, request.sessionId);
+    } else if (request.method === 'session/new') {
+      await session(created);
+    }
+  }
+
+  const take = (direction: (m: JsonRpcMessage) => Promise<void>) => (message: unknown) => {
+    if (closed || !isJsonRpcMessage(message)) return;
+    enqueue(() => direction(message));
+  };
+
+  return {
+    fromClient: take(fromClient),
+    fromAgent: take(fromAgent),
+    async idle() {
+      let seen: Promise<unknown>;
+      do {
+        seen = queue;
+        await seen;
+      } while (seen !== queue);
+    },
+    close() {
+      closed ??= (async () => {
+        await this.idle();
+        let interrupted = 0;
+        for (const request of pending.values()) {
+          const turn = request.turn;
+          if (!turn) continue;
+          interrupted++;
+          try {
+            const state = await session(turn.sessionId);
+            state.prompts = Math.max(0, state.prompts - 1);
+            // The agent reported this spend before it went away: it happened, so it is charged (once).
+            await chargeReported(turn.sessionId, state, 'interrupted');
+          } catch (error) {
+            reportError(error);
+          } finally {
+            await turn.lease?.release().catch(reportError);
+          }
+        }
+        pending.clear();
+        return { prompts, charged, chargedUsd: toDecimalString(charged), interrupted };
+      })();
+      return closed;
+    },
+    get charged() {
+      return charged;
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { client, methods, ndJsonStream, type AnyMessage, type ClientContext } from '@agentclientprotocol/sdk';
+import type { MessageStream } from '../src/index.js';
+import { apiKey, budget, createHub, memoryStore, type Hub, type Nanos, type LedgerStore } from '@drawdown/core';
+import { planAllowance } from '@drawdown/plugin-oauth';
+import { replies, startAnthropicServer, type AnthropicServer, type ScriptedReply } from '@drawdown/testkit';
+
+const require = createRequire(import.meta.url);
+/** The real adapter's bin (`claude-agent-acp`), run with this Node. */
+export const ADAPTER_BIN = join(dirname(require.resolve('@agentclientprotocol/claude-agent-acp/package.json')), 'dist/index.js');
+export const ADAPTER_VERSION = (require('@agentclientprotocol/claude-agent-acp/package.json') as { version: string }).version;
+
+export const KEYS = { trial: 'sk-ant-app-trial-key-acp-1', personal: 'sk-ant-personal-key-acp-2' };
+
+export interface ScriptedUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_input_tokens?: number;
+  cache_creation_input_tokens?: number;
+}
+
+/**
+ * A loopback Messages API for Claude Code. Each prompt's text carries a marker `[[turn:<name>]]`;
+ * the main-loop request for it (the one with tools) is answered with the usage scripted under that
+ * name. Claude Code's side requests (session titles) are answered with zero usage, so the spend the
+ * server returned is exactly the scripted turns. `returned` lists what was returned, to price.
+ */
+export async function startLoopback(usage: Record<string, ScriptedUsage>, extra: (name: string) => Partial<Parameters<typeof replies.message>[0]> = () => ({})) {
+  const returned: Array<{ name: string; model: string; usage: ScriptedUsage; credential: string | undefined }> = [];
+  const server: AnthropicServer = await startAnthropicServer({
+    credentials: { trial: KEYS.trial, personal: KEYS.personal },
+    fallback(request): ScriptedReply {
+      const body = request.body ?? {};
+      const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string }>) : [];
+      const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+      const names = [...JSON.stringify(lastUser ?? '').matchAll(/\[\[turn:([a-z0-9-]+)\]\]/g)].map((m) => m[1]!);
+      const name = names.at(-1);
+      const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
+      if (name !== undefined && hasTools && usage[name]) {
+        returned.push({ name, model: String(body.model), usage: usage[name], credential: request.credential });
+        return replies.message({ text: `answer to ${name}`, usage: usage[name], ...extra(name) });
+      }
+      return replies.message({ text: 'Side request', usage: { input_tokens: 0, output_tokens: 0 } });
+    },
+  });
+  return { server, returned };
+}
+
+/** A temporary HOME for Claude Code, and the environment the adapter needs besides its credentials. */
+export function agentHome(): { home: string; env: NodeJS.ProcessEnv } {
+  const home = mkdtempSync(join(tmpdir(), 'drawdown-acp-'));
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  return {
+    home,
+    env: {
+      PATH: process.env.PATH,
+      HOME: home,
+      CLAUDE_CONFIG_DIR: join(home, '.claude'),
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    },
+  };
+}
+
+/** trial (bundled key, $10 budget) → personal (another key, paid by a plan allowance that reads rate-limit signals). */
+export async function testHub(store: LedgerStore = memoryStore(), trialAmount = '10.00'): Promise<Hub> {
+  return createHub({
+    store,
+    plugins: [apiKey({ id: 'bundled', key: KEYS.trial }), budget({ id: 'trial', amount: trialAmount }), apiKey({ id: 'personal-key', key: KEYS.personal }), planAllowance({ id: 'plan' })],
+    route: {
+      entries: [
+        { id: 'trial', strategy: 'bundled', pool: 'trial' },
+        { id: 'personal', strategy: 'personal-key', pool: 'plan' },
+      ],
+    },
+  });
+}
+
+/** Rate-card price of what the server returned (each model as the request named it). */
+export function priceReturned(hub: Hub, returned: Array<{ model: string; usage: ScriptedUsage }>): Nanos {
+  return returned.reduce((sum, r) => sum + hub.rateCard.price(r.model, r.usage).total, 0);
+}
+
+export interface AcpSession {
+  ctx: ClientContext;
+  /** Every message the client received, in order, as parsed JSON. */
+  received: unknown[];
+  /** Raw bytes the client received. */
+  bytes: () => Buffer;
+  child: ChildProcessWithoutNullStreams;
+}
+
+/**
+ * Starts `command` (the adapter, or `drawdown acp … -- adapter`) and runs `op` as an ACP client
+ * built with @agentclientprotocol/sdk over its stdio. Permission requests are refused.
+ */
+export async function withAcpClient<T>(
+  command: string[],
+  env: NodeJS.ProcessEnv,
+  op: (session: AcpSession) => Promise<T>,
+  options: { cwd?: string; wrap?: (stream: MessageStream<AnyMessage>) => MessageStream<AnyMessage> } = {},
+): Promise<{ value: T; exit: Promise<{ code: number | null; signal: string | null }>; stderr: () => string }> {
+  const child = spawn(command[0]!, command.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd !== undefined && { cwd: options.cwd }) });
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const chunks: Buffer[] = [];
+  const received: unknown[] = [];
+  let pending = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    chunks.push(chunk);
+    pending += chunk.toString('utf8');
+    let newline = pending.indexOf('\n');
+    while (newline !== -1) {
+      const line = pending.slice(0, newline).trim();
+      pending = pending.slice(newline + 1);
+      if (line !== '') received.push(JSON.parse(line));
+      newline = pending.indexOf('\n');
+    }
+  });
+  const raw = ndJsonStream(Writable.toWeb(child.stdin) as WritableStream<Uint8Array>, Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>);
+  const stream = options.wrap ? options.wrap(raw) : raw;
+  const app = client({ name: 'drawdown-acp-test' })
+    .onNotification(methods.client.session.update, () => undefined)
+    .onRequest(methods.client.session.requestPermission, () => ({ outcome: { outcome: 'cancelled' } }));
+  const value = await app.connectWith(stream, (ctx) => op({ ctx, received, bytes: () => Buffer.concat(chunks), child }));
+  return { value, exit, stderr: () => stderr };
+}
+
+export async function initialize(ctx: ClientContext): Promise<void> {
+  await ctx.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+}
+
+export async function newSession(ctx: ClientContext, cwd: string): Promise<string> {
+  return (await ctx.request(methods.agent.session.new, { cwd, mcpServers: [] })).sessionId;
+}
+
+export async function prompt(ctx: ClientContext, sessionId: string, name: string) {
+  return ctx.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: 'text', text: `Please answer briefly. [[turn:${name}]]` }] });
+}

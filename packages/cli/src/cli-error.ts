@@ -12,6 +12,8 @@ export const CliErrorCodes = {
   SPAWN_FAILED: 'DRAWDOWN_CLI_SPAWN_FAILED',
   /** A feature needs something that is not configured or not available here. */
   UNAVAILABLE: 'DRAWDOWN_CLI_UNAVAILABLE',
+  /** Something failed that drawdown did not expect (a bug); the message says what. */
+  UNEXPECTED: 'DRAWDOWN_CLI_UNEXPECTED',
 } as const;
 
 export interface CliErrorData {
@@ -43,11 +45,45 @@ function hintFor(error: DrawdownError): string | undefined {
       return 'Run "drawdown status" to see which limit was hit and when it resets.';
     case ErrorCodes.UNKNOWN_REFERENCE:
       return 'Run "drawdown which" to see the route entries, or "drawdown config check" to check the names.';
-    case ErrorCodes.AUTH_UNAVAILABLE:
-      return 'Set the API key variable the strategy reads, or run "drawdown login".';
+    case ErrorCodes.AUTH_UNAVAILABLE: {
+      // An apiKey strategy names the variable it reads; "drawdown login" only helps managed OAuth strategies.
+      const data = error.data as { envVar?: unknown; strategy?: unknown };
+      if (typeof data.envVar === 'string') return `Export ${data.envVar} (e.g. export ${data.envVar}=sk-ant-…) in the shell that runs drawdown, or point the strategy's "envVar" at the variable that holds your key.`;
+      return `Sign in with "drawdown login${typeof data.strategy === 'string' ? ` --strategy ${data.strategy}` : ''}" if the strategy is an OAuth one; for an apiKey strategy, export the variable it reads.`;
+    }
     default:
       return undefined;
   }
+}
+
+/** The JSON form of an error under `--json`: one object with `code`, `message`, `hint`, and the fields that help a program act on it. */
+export interface ErrorJson {
+  code: string;
+  message: string;
+  hint: string | null;
+  /** The flag or argument at fault. */
+  argument?: string;
+  /** Every configuration problem with its field path. */
+  problems?: unknown;
+  /** The configuration file concerned. */
+  file?: string;
+}
+
+/** Turns any thrown value into the JSON printed (one line on stderr) when a command ran with `--json`. */
+export function errorJson(error: unknown): ErrorJson {
+  if (isDrawdownError(error)) {
+    const data = error.data as Record<string, unknown>;
+    return {
+      code: error.code,
+      message: error.message,
+      hint: hintFor(error) ?? null,
+      ...(typeof data.argument === 'string' && { argument: data.argument }),
+      ...(data.problems !== undefined && { problems: data.problems }),
+      ...(typeof data.file === 'string' && { file: data.file }),
+    };
+  }
+  const { line, hint } = describeFailure(error);
+  return { code: CliErrorCodes.UNEXPECTED, message: line.replace(/^drawdown: /, ''), hint: hint ?? null };
 }
 
 /** Formats any thrown value as the CLI's one error line plus an optional hint line. */

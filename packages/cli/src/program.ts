@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { describeFailure } from './cli-error.js';
+import { CliErrorCodes, describeFailure, errorJson } from './cli-error.js';
 import { configCommand } from './commands/config.js';
 import { demoAgentCommand, demoCommand } from './commands/demo.js';
 import { estimateCommand } from './commands/estimate.js';
@@ -24,8 +24,12 @@ export function createProgram(ctx: CliContext): Command {
     .configureOutput({
       writeOut: (text) => ctx.term.out(text.trimEnd()),
       writeErr: (text) => ctx.term.note(text.trimEnd()),
-      // Commander's message (and its "Did you mean" line) becomes one line, then the hint.
-      outputError: (text, write) => write(`drawdown: ${text.replace(/^error: /, '').trim().split('\n').join(' ')}\nhint: run "drawdown --help" or "drawdown <command> --help".`),
+      // Commander's message (and its "Did you mean" line) becomes one line, then the hint; under --json, one JSON object.
+      outputError: (text, write) => {
+        const message = text.replace(/^error: /, '').trim().split('\n').join(' ');
+        const hint = 'run "drawdown --help" or "drawdown <command> --help".';
+        write(ctx.json ? JSON.stringify({ code: CliErrorCodes.INVALID_ARGUMENT, message, hint }) : `drawdown: ${message}\nhint: ${hint}`);
+      },
     });
   program.version((createRequire(import.meta.url)('../package.json') as { version: string }).version, '-V, --version', 'print the drawdown version');
   program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
@@ -59,15 +63,21 @@ export function createProgram(ctx: CliContext): Command {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(args: string[], ctx: CliContext = { term: processTerminal(), env: process.env, cwd: process.cwd() }): Promise<number> {
+  // Errors follow the output format asked for: --json anywhere before "--" makes them JSON too.
+  const dashDash = args.indexOf('--');
+  ctx.json ??= (dashDash === -1 ? args : args.slice(0, dashDash)).includes('--json');
   const program = createProgram(ctx);
   try {
     await program.parseAsync(args, { from: 'user' });
     return ctx.exitCode ?? 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const { line, hint } = describeFailure(error);
-    ctx.term.note(line);
-    if (hint !== undefined) ctx.term.note(`hint: ${hint}`);
+    if (ctx.json) ctx.term.note(JSON.stringify(errorJson(error)));
+    else {
+      const { line, hint } = describeFailure(error);
+      ctx.term.note(line);
+      if (hint !== undefined) ctx.term.note(`hint: ${hint}`);
+    }
     return typeof (error as { exitCode?: unknown }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : 1;
   }
 }

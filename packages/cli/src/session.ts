@@ -12,10 +12,22 @@ export function loadFor(ctx: CliContext, command: Command): Promise<LoadedConfig
   return loadConfig({ ...(config !== undefined && { explicit: config }), cwd: ctx.cwd, env: ctx.env });
 }
 
+/**
+ * True when no configuration file was found: the commands then show the zero-configuration view
+ * (what Claude Code spent here, which pools tools draw) instead of failing.
+ */
+export function isZeroConfig(loaded: LoadedConfig): boolean {
+  return loaded.file === undefined;
+}
+
 /** Runs `fn` with a hub built from the configuration and always closes it (and its store) after. */
 export async function withHub<T>(ctx: CliContext, command: Command, fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>): Promise<T> {
-  const loaded = await loadFor(ctx, command);
-  const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () => openHub(loaded, { env: ctx.env, cwd: ctx.cwd }));
+  return withLoadedHub(ctx, await loadFor(ctx, command), fn);
+}
+
+/** `withHub` for a configuration already loaded; `ledgerOnly` opens a hub without pools (a ledger to report on). */
+export async function withLoadedHub<T>(ctx: CliContext, loaded: LoadedConfig, fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>, options: { ledgerOnly?: boolean } = {}): Promise<T> {
+  const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () => openHub(loaded, { env: ctx.env, cwd: ctx.cwd, ...options }));
   try {
     return await fn(hub, loaded);
   } finally {

@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
-import { localDate, type ReportDimension } from '@drawdown/core';
+import { localDate, toDecimalString, type ReportDimension } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { renderReport, reportCsv, reportJson, type ReportView } from '../render/report.js';
 import { withProgress } from '../render/progress.js';
-import { withHub } from '../session.js';
+import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
+import { localTimeZone, readClaudeCodeUsage, renderClaudeUsage, type ClaudeCodeUsage } from '../zero-config/index.js';
 
 const dimensions: ReportDimension[] = ['day', 'model', 'pool', 'route'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -46,7 +47,24 @@ export function reportCommand(ctx: CliContext): Command {
       if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
         throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--days "${options.days}" is not a number of days`, 'Use a whole number from 1 to 3660.', { argument: 'days' });
       }
-      await withHub(ctx, command, async (hub) => {
+      const loaded = await loadFor(ctx, command);
+      // Without a configuration or a ledger, the report is Claude Code's own spend from its session logs.
+      if (isZeroConfig(loaded) && !ctx.env.DRAWDOWN_DB) {
+        const unsupported = groupBy.find((d) => d !== 'day' && d !== 'model');
+        if (unsupported !== undefined || options.pool) {
+          throw cliError(CliErrorCodes.UNAVAILABLE, `--${options.pool ? 'pool' : `by ${unsupported}`} needs pools, and no drawdown configuration was found`, 'Without a configuration the report shows Claude Code by day and model; create pools with "drawdown config init".', { argument: options.pool ? 'pool' : 'by' });
+        }
+        const timeZone = localTimeZone(ctx.env);
+        const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(Date.now(), timeZone);
+        const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
+        if (fromDay > toDay) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--from ${fromDay} is after --to ${toDay}`, 'Swap them, or leave --from out to use --days.', { argument: 'from' });
+        const usage = await readClaudeCodeUsage({ env: ctx.env, timeZone, fromDay, toDay });
+        if (options.json) ctx.term.out(JSON.stringify(claudeUsageJson(usage, { fromDay, toDay, timeZone }), null, 2));
+        else if (options.csv) ctx.term.out(claudeUsageCsv(usage));
+        else ctx.term.out(`Claude Code on this machine, ${fromDay} to ${toDay} (${timeZone}), at API prices\n(no drawdown configuration: "drawdown config init" adds pools)\n\n${renderClaudeUsage(usage, ctx.term)}`);
+        return;
+      }
+      await withLoadedHub(ctx, loaded, async (hub) => {
         const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(hub.clock.now(), hub.timeZone);
         const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
         if (fromDay > toDay) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--from ${fromDay} is after --to ${toDay}`, 'Swap them, or leave --from out to use --days.', { argument: 'from' });
@@ -55,6 +73,28 @@ export function reportCommand(ctx: CliContext): Command {
         if (options.json) ctx.term.out(JSON.stringify(reportJson(view), null, 2));
         else if (options.csv) ctx.term.out(reportCsv(view));
         else ctx.term.out(renderReport(view, ctx.term));
-      });
+      }, { ledgerOnly: isZeroConfig(loaded) });
     });
+}
+
+/** `report --json` without a configuration: Claude Code's rows, unpriced costs as null (never 0). */
+function claudeUsageJson(usage: ClaudeCodeUsage, range: { fromDay: string; toDay: string; timeZone: string }): unknown {
+  return {
+    mode: 'zero-config',
+    source: 'claude-code-logs',
+    ...range,
+    groupBy: ['day', 'model'],
+    totalUsd: toDecimalString(usage.total),
+    complete: usage.unpriced.length === 0,
+    requests: usage.requests,
+    duplicates: usage.duplicates,
+    unpriced: usage.unpriced,
+    rows: usage.rows.map((row) => ({ ...row, cost: row.cost ?? null, costUsd: row.cost === undefined ? null : toDecimalString(row.cost) })),
+  };
+}
+
+function claudeUsageCsv(usage: ClaudeCodeUsage): string {
+  const header = 'day,model,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd';
+  const lines = usage.rows.map((r) => [r.day, r.model, r.requests, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.cost === undefined ? '' : toDecimalString(r.cost)].join(','));
+  return [header, ...lines].join('\r\n') + '\r\n';
 }

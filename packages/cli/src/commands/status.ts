@@ -2,14 +2,21 @@ import { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { describeStore } from '../hub/store.js';
 import { renderStatus, withDecimalStrings } from '../render/status.js';
-import { withHub } from '../session.js';
+import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
+import { renderZeroConfig, zeroConfigJson, zeroConfigView } from '../zero-config/index.js';
 
 export function statusCommand(ctx: CliContext): Command {
   return new Command('status')
-    .description('every pool: usage bar, balance, caps, reset times and the active route entry')
+    .description('every pool: usage bar, balance, caps, reset times and the active route entry (without a config: what Claude Code spent here)')
     .option('--json', 'print JSON with exact decimal strings')
     .action(async (options: { json?: boolean }, command: Command) => {
-      await withHub(ctx, command, async (hub, loaded) => {
+      const loaded = await loadFor(ctx, command);
+      if (isZeroConfig(loaded)) {
+        const view = await zeroConfigView({ env: ctx.env, searched: loaded.searched });
+        ctx.term.out(options.json ? JSON.stringify(zeroConfigJson(view), null, 2) : renderZeroConfig(view, ctx.term));
+        return;
+      }
+      await withLoadedHub(ctx, loaded, async (hub) => {
         const status = await hub.status();
         ctx.term.out(options.json ? JSON.stringify(withDecimalStrings(status), null, 2) : renderStatus(status, ctx.term, describeStore(loaded.config.store)));
       });

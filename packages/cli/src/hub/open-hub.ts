@@ -17,12 +17,12 @@ export function problemsError(problems: ConfigProblem[], file: string | undefine
 }
 
 /** Builds a hub from a loaded configuration: store, plugins, route. Throws one clear error for any problem. */
-export async function openHub(loaded: LoadedConfig, options: { env: NodeJS.ProcessEnv; cwd: string; logger?: Logger }): Promise<Hub> {
+export async function openHub(loaded: LoadedConfig, options: { env: NodeJS.ProcessEnv; cwd: string; logger?: Logger; /** A hub without pools is fine: only its ledger is read (report on DRAWDOWN_DB without a config). */ ledgerOnly?: boolean }): Promise<Hub> {
   if (loaded.problems.length > 0) throw problemsError(loaded.problems, loaded.file);
   const { config } = loaded;
   const plan = await planHub(config, { env: options.env, cwd: options.cwd, ...(loaded.file !== undefined && { file: loaded.file }) });
   if (plan.problems.length > 0) throw problemsError(plan.problems, loaded.file);
-  if (plan.plugins.length === 0) {
+  if (plan.plugins.length === 0 && !options.ledgerOnly) {
     throw cliError(
       CliErrorCodes.INVALID_CONFIG,
       loaded.file === undefined ? 'no drawdown.config.json was found, so there are no pools to show' : `${loaded.file} defines no pools or strategies`,

@@ -1,6 +1,6 @@
 import { formatUsd, reportTotals, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
 import { bar } from './bar.js';
-import { formatCount, renderTable } from './table.js';
+import { formatCount, renderTable, truncate } from './table.js';
 import { paint, type Terminal } from './terminal.js';
 
 const headers: Record<ReportDimension, string> = { day: 'Day', model: 'Model', pool: 'Pool', route: 'Route' };
@@ -35,11 +35,14 @@ function chartRows(view: ReportView): ReportRow[] {
 /** Horizontal bar chart of cost, one bar per group, scaled to the largest. */
 export function renderCostChart(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
   const rows = chartRows(view);
-  const labels = rows.map((r) => label(r, view.groupBy));
   const costs = rows.map((r) => formatUsd(r.cost, { maxDecimals: 4 }));
-  const labelWidth = Math.max(...labels.map((l) => l.length));
   const costWidth = Math.max(...costs.map((c) => c.length));
-  const barWidth = Math.max(10, Math.min(50, term.width - labelWidth - costWidth - 14));
+  const countWidth = Math.max(...rows.map((r) => formatCount(r.requests).length));
+  // Labels give way before the bar drops under 10 cells: " │" + bar + " " + cost + "  " + count + " req".
+  const room = term.width - costWidth - countWidth - 8;
+  const labels = rows.map((r) => truncate(label(r, view.groupBy), Math.max(8, room - 10)));
+  const labelWidth = Math.max(...labels.map((l) => [...l].length));
+  const barWidth = Math.max(10, Math.min(50, room - labelWidth));
   const max = Math.max(...rows.map((r) => r.cost), 1);
   return rows
     .map((row, i) => {
@@ -49,7 +52,7 @@ export function renderCostChart(view: ReportView, term: Pick<Terminal, 'color' |
     .join('\n');
 }
 
-export function renderReportTable(view: ReportView): string {
+export function renderReportTable(view: ReportView, maxWidth?: number): string {
   const sum = reportTotals(view.rows);
   const cells = (row: Omit<ReportRow, ReportDimension>) => [
     formatCount(row.requests),
@@ -60,7 +63,7 @@ export function renderReportTable(view: ReportView): string {
   ];
   return renderTable(
     [
-      ...view.groupBy.map((d) => ({ header: headers[d] })),
+      ...view.groupBy.map((d) => ({ header: headers[d], shrink: 'truncate' as const })),
       { header: 'Requests', align: 'right' as const },
       { header: 'Input', align: 'right' as const },
       { header: 'Output', align: 'right' as const },
@@ -69,6 +72,7 @@ export function renderReportTable(view: ReportView): string {
     ],
     view.rows.map((row) => [...view.groupBy.map((d) => row[d] ?? '—'), ...cells(row)]),
     ['Total', ...view.groupBy.slice(1).map(() => ''), ...cells(sum)],
+    { ...(maxWidth !== undefined && { maxWidth }) },
   );
 }
 
@@ -76,7 +80,7 @@ export function renderReportTable(view: ReportView): string {
 export function renderReport(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
   const title = paint(term, 'bold', `Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`);
   if (view.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
-  return `${title}\n\n${renderCostChart(view, term)}\n\n${renderReportTable(view)}`;
+  return `${title}\n\n${renderCostChart(view, term)}\n\n${renderReportTable(view, term.width)}`;
 }
 
 export function reportJson(view: ReportView): unknown {

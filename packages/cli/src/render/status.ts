@@ -1,9 +1,13 @@
 import { formatResetTime, formatUsd, toDecimalString, type HubStatus, type PoolStatus } from '@drawdown/core';
 import { meter, percent } from './bar.js';
-import { renderTable, type DetailRow } from './table.js';
+import { renderTable, wrap, type DetailRow } from './table.js';
 import { paint, type Terminal } from './terminal.js';
 
-const METER_WIDTH = 20;
+/** What a renderer needs of the terminal: colour, and the columns to fit (no limit when absent). */
+export type View = Pick<Terminal, 'color'> & { width?: number };
+
+/** The usage meter is 20 cells where there is room, 10 on an 80-column terminal. */
+const meterWidth = (term: View): number => (term.width === undefined || term.width >= 110 ? 20 : 10);
 
 function usageShare(pool: PoolStatus): number | undefined {
   if (pool.utilization !== undefined) return pool.utilization;
@@ -42,10 +46,10 @@ function routeCell(pool: PoolStatus, status: HubStatus, term: Pick<Terminal, 'co
 }
 
 /** Every pool as a table row: state, a usage bar, spend, what is left, caps, reset time, route entries. */
-export function renderPoolTable(status: HubStatus, term: Pick<Terminal, 'color'>): string {
+export function renderPoolTable(status: HubStatus, term: View): string {
   const rows = status.pools.flatMap((pool) => {
     const share = usageShare(pool);
-    const usage = share === undefined ? '—' : `${paint(term, pool.state === 'exhausted' ? 'red' : pool.state === 'low' ? 'yellow' : 'green', meter(share, METER_WIDTH))} ${percent(share)}`;
+    const usage = share === undefined ? '—' : `${paint(term, pool.state === 'exhausted' ? 'red' : pool.state === 'low' ? 'yellow' : 'green', meter(share, meterWidth(term)))} ${percent(share)}`;
     const row = [
       pool.id,
       pool.kind,
@@ -60,23 +64,30 @@ export function renderPoolTable(status: HubStatus, term: Pick<Terminal, 'color'>
   });
   return renderTable(
     [
-      { header: 'Pool' },
-      { header: 'Kind' },
+      { header: 'Pool', shrink: 'truncate' },
+      { header: 'Kind', shrink: 'truncate' },
       { header: 'State' },
       { header: 'Usage' },
       { header: 'Spent', align: 'right' },
       { header: 'Left', align: 'right' },
-      { header: 'Resets' },
-      { header: 'Route' },
+      { header: 'Resets', shrink: 'wrap' },
+      { header: 'Route', shrink: 'wrap' },
     ],
     rows,
+    undefined,
+    { ...(term.width !== undefined && { maxWidth: term.width }) },
   );
+}
+
+/** A sentence wrapped to the terminal's width (colour is kept when it fits). */
+export function fitText(text: string, term: View): string {
+  return term.width === undefined ? text : text.split('\n').flatMap((line) => wrap(line, term.width!)).join('\n');
 }
 
 const stateMarks = { next: '▶', standby: '·', exhausted: '✗', left: '✗', 'needs-opt-in': '○' } as const;
 
 /** The route as the router sees it: each entry's state and why, the next entry, what happens after. */
-export function renderRoute(status: HubStatus, term: Pick<Terminal, 'color'>): string {
+export function renderRoute(status: HubStatus, term: View): string {
   const route = status.route;
   if (!route) return 'No route is configured: add "route" to drawdown.config.json.';
   const rows = route.entries.map((e) => [
@@ -87,18 +98,23 @@ export function renderRoute(status: HubStatus, term: Pick<Terminal, 'color'>): s
     // The next entry's full reason repeats the rows above it; its pool's own summary is what is new.
     e.state === 'next' ? e.pool.summary : e.reason,
   ]);
-  const table = renderTable([{ header: '' }, { header: 'Entry' }, { header: 'Strategy → pool' }, { header: 'State' }, { header: 'Why' }], rows);
+  const table = renderTable(
+    [{ header: '' }, { header: 'Entry', shrink: 'truncate' }, { header: 'Strategy → pool', shrink: 'wrap' }, { header: 'State' }, { header: 'Why', shrink: 'wrap' }],
+    rows,
+    undefined,
+    { ...(term.width !== undefined && { maxWidth: term.width }) },
+  );
   const next = route.next
     ? `Next request: ${paint(term, 'bold', route.next.entryId)} (${route.next.strategyId} → ${route.next.poolId}). When it runs out, ${route.whenExhausted.replace(/^then /, "")}.`
     : paint(term, 'red', `Next request is refused: ${route.refusal?.message ?? 'no entry can pay'}.`);
-  return `${table}\n\n${next}`;
+  return `${table}\n\n${fitText(next, term)}`;
 }
 
 /** The full `drawdown status` screen. */
-export function renderStatus(status: HubStatus, term: Pick<Terminal, 'color'>, store?: string): string {
+export function renderStatus(status: HubStatus, term: View, store?: string): string {
   const header = `Pools at ${new Date(status.at).toISOString().replace(/\.\d+Z$/, 'Z')} (${status.timeZone})${store !== undefined ? ` · ${store}` : ''}`;
   const pools = status.pools.length === 0 ? 'No pools are configured.' : renderPoolTable(status, term);
-  return `${paint(term, 'bold', header)}\n\n${pools}\n\n${paint(term, 'bold', 'Route')}\n${renderRoute(status, term)}`;
+  return `${paint(term, 'bold', fitText(header, term))}\n\n${pools}\n\n${paint(term, 'bold', 'Route')}\n${renderRoute(status, term)}`;
 }
 
 const moneyFields = new Set(['remaining', 'limit', 'spent', 'held', 'used', 'cap', 'cost', 'amount', 'threshold', 'balance']);

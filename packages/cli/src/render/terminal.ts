@@ -6,7 +6,7 @@ export interface Terminal {
   note(text: string): void;
   /** True when stdout is a TTY and NO_COLOR is unset. */
   color: boolean;
-  /** Columns available for charts and bars. */
+  /** Columns available: every line the CLI prints for people fits in this many. */
   width: number;
 }
 
@@ -16,8 +16,18 @@ export function processTerminal(env: NodeJS.ProcessEnv = process.env): Terminal 
     out: (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
     note: (text) => void process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
     color: process.stdout.isTTY === true && !noColor,
-    width: Math.max(60, Math.min(process.stdout.columns ?? 100, 120)),
+    width: terminalWidth(env, process.stdout.columns),
   };
+}
+
+/**
+ * Columns to fit: `COLUMNS` when set (what shells export, and what tests pin), else the TTY's width,
+ * else 80 for pipes and files. Tables and charts wrap or shorten to stay within it.
+ */
+export function terminalWidth(env: NodeJS.ProcessEnv, ttyColumns: number | undefined): number {
+  const fromEnv = Number(env.COLUMNS);
+  const columns = Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : ttyColumns ?? 80;
+  return Math.max(40, Math.min(columns, 200));
 }
 
 const codes = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const;

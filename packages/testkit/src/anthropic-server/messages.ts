@@ -17,17 +17,21 @@ export interface ResolvedMessage {
   id: string;
   model: string;
   text: string;
+  /** The text of each content block (one unless the reply gave `texts`). */
+  blocks: string[];
   stopReason: string;
   usage: Required<Pick<ScriptedUsage, 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'>> & ScriptedUsage;
 }
 
 export function resolveMessage(reply: MessageReply, body: Record<string, unknown>): ResolvedMessage {
-  const text = reply.text ?? DEFAULT_TEXT;
+  const blocks = reply.texts !== undefined && reply.texts.length > 0 ? reply.texts : [reply.text ?? DEFAULT_TEXT];
+  const text = blocks.join(' ');
   const words = text.split(/\s+/).filter(Boolean).length;
   return {
     id: newId('msg'),
     model: reply.model ?? (typeof body.model === 'string' ? body.model : 'claude-sonnet-4-5'),
     text,
+    blocks,
     stopReason: reply.stopReason ?? 'end_turn',
     usage: {
       cache_creation_input_tokens: 0,
@@ -39,7 +43,8 @@ export function resolveMessage(reply: MessageReply, body: Record<string, unknown
   };
 }
 
-function usageJson(usage: ResolvedMessage['usage']): Record<string, unknown> {
+/** The `usage` object as the API spells it. */
+export function usageJson(usage: ResolvedMessage['usage']): Record<string, unknown> {
   return {
     input_tokens: usage.input_tokens,
     cache_creation_input_tokens: usage.cache_creation_input_tokens,
@@ -59,7 +64,7 @@ export function messageBody(message: ResolvedMessage): Record<string, unknown> {
     type: 'message',
     role: 'assistant',
     model: message.model,
-    content: [{ type: 'text', text: message.text }],
+    content: message.blocks.map((text) => ({ type: 'text', text })),
     stop_reason: message.stopReason,
     stop_sequence: null,
     usage: usageJson(message.usage),
@@ -101,10 +106,12 @@ export function streamEvents(message: ResolvedMessage, options: { nullInputInDel
         message: { id: message.id, type: 'message', role: 'assistant', model: message.model, content: [], stop_reason: null, stop_sequence: null, usage: startUsage },
       },
     },
-    { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
-    { event: 'ping', data: { type: 'ping' } },
-    ...chunks(message.text).map((text) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } } })),
-    { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },
+    ...message.blocks.flatMap((block, index) => [
+      { event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } } },
+      ...(index === 0 ? [{ event: 'ping', data: { type: 'ping' } }] : []),
+      ...chunks(block).map((text) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text } } })),
+      { event: 'content_block_stop', data: { type: 'content_block_stop', index } },
+    ]),
     { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: message.stopReason, stop_sequence: null }, usage: deltaUsage } },
     { event: 'message_stop', data: { type: 'message_stop' } },
   ];

@@ -36,6 +36,8 @@ export interface MessageReply {
   kind: 'message';
   /** Text of the single text block. Default "Hello from the loopback Anthropic server." */
   text?: string;
+  /** Several text blocks, one per entry (a reply with several content blocks); used instead of `text`. */
+  texts?: string[];
   /** Model id in the reply. Default: the model the request asked for. */
   model?: string;
   /** Usage to report. Default: input estimated from the request at 4 characters per token, output = words of `text`. */

@@ -56,6 +56,8 @@ export const ErrorCodes = {
   AUTH_UNAVAILABLE: 'DRAWDOWN_AUTH_UNAVAILABLE',
   /** The hub was used after `close()`. */
   HUB_CLOSED: 'DRAWDOWN_HUB_CLOSED',
+  /** A feature needs an optional package that is not installed; `data.package` names it. */
+  MISSING_PACKAGE: 'DRAWDOWN_MISSING_PACKAGE',
 } as const;
 
 export type CoreErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -14,6 +14,7 @@ export {
 } from './router.js';
 export { createEventBus, type DrawdownEvents, type DrawdownEventName, type DrawdownListener, type EventBus } from './events.js';
 export { DrawdownError, ErrorCodes, isDrawdownError, invalidOption, type CoreErrorCode } from './errors.js';
+export { importOptional } from './optional-package.js';
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
 export { systemClock, type Clock } from './clock.js';
 export {

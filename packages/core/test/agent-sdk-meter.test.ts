@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { apiKey, createAgentSdkMeter, createHub, meterAgentOutput, memoryStore, silentLogger, usd, type Hub, type LedgerStore, type LimitSignal } from '../src/index.js';
+import { apiKey, budget, createAgentSdkMeter, createHub, meterAgentOutput, memoryStore, silentLogger, usd, type Hub, type LedgerStore, type LimitSignal } from '../src/index.js';
 import { observingBudget } from './fixtures/anthropic-harness.js';
 
 const fixture = (name: string): Array<Record<string, unknown>> => JSON.parse(readFileSync(new URL(`./fixtures/agent-sdk/${name}.json`, import.meta.url), 'utf8'));
@@ -54,7 +54,7 @@ describe('Agent SDK meter', () => {
     // The fixture repeats its last result message: the ledger holds three charges, not four.
     expect(await charges()).toHaveLength(3);
     const again = await meter.observe(results(twoTurns)[1]);
-    expect(again).toMatchObject({ kind: 'turn', charge: { status: 'nothing', cost: 0 } });
+    expect(again).toMatchObject({ kind: 'turn', charge: { status: 'duplicate', cost: 0 } });
     expect((await hub.pool('trial').status()).spent).toBe(usd('0.05721'));
   });
 
@@ -78,6 +78,48 @@ describe('Agent SDK meter', () => {
     for (const message of clear) seen.push(await meter.observe(message));
     expect(seen.at(-1)).toMatchObject({ kind: 'turn', charge: { status: 'charged', reset: true, cost: usd('0.0021'), reportedCostUsd: '0.0021' } });
     expect(meter.charged).toBe(usd('0.05931'));
+  });
+
+  it('replays an older result message without moving the baseline back', async () => {
+    const meter = createAgentSdkMeter({ hub, entry: 'trial' });
+    const [first, second] = results(twoTurns);
+    await meter.observe(first);
+    await meter.observe(second);
+    expect(await meter.observe(first)).toMatchObject({ kind: 'turn', charge: { status: 'duplicate', cost: 0, reset: false } });
+    const third = { ...second, uuid: 'turn-3', total_cost_usd: (second!.total_cost_usd as number) + 0.001 };
+    // Nothing new in modelUsage: the third turn charges no tokens, and nothing of the first two again.
+    expect(await meter.observe(third)).toMatchObject({ kind: 'turn', charge: { status: 'nothing' } });
+    expect(meter.charged).toBe(usd('0.05721'));
+  });
+
+  it('keeps a session\'s figures across route entries and starts a fork from its parent', async () => {
+    await hub.close();
+    hub = await createHub({
+      store,
+      logger: silentLogger,
+      plugins: [apiKey({ id: 'bundled', key: 'sk-ant-bundled-trial-0001' }), budget({ id: 'trial', amount: '10' }), budget({ id: 'plan', amount: '100' })],
+      route: { entries: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }, { id: 'personal', strategy: 'bundled', pool: 'plan' }] },
+    });
+    const [first, second] = results(twoTurns);
+    await createAgentSdkMeter({ hub, entry: 'trial' }).observe(first);
+    const personal = createAgentSdkMeter({ hub, entry: 'personal' });
+    personal.expectFork(first!.session_id as string);
+    const fork = { ...second, session_id: 'forked-session', uuid: 'fork-1' };
+    // The fork's first result carries the parent's first turn too; only its own turn is new.
+    expect(await personal.observe(fork)).toMatchObject({ charge: { cost: usd('0.032351'), forkOf: first!.session_id } });
+    // The parent, resumed under the next entry, continues from its first turn, not from zero.
+    expect(await personal.observe(second)).toMatchObject({ charge: { cost: usd('0.032351') } });
+    expect((await hub.pool('trial').status()).spent).toBe(usd('0.024859'));
+    expect((await hub.pool('plan').status()).spent).toBe(usd('0.064702'));
+    expect(() => personal.expectFork('')).toThrow(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION' }));
+  });
+
+  it('prices 5-minute and 1-hour cache writes of modelUsage each at their own rate', async () => {
+    const meter = createAgentSdkMeter({ hub, entry: 'trial' });
+    const usage = { inputTokens: 0, outputTokens: 0, cacheCreationInputTokens: 150_000, cacheCreationEphemeral5mInputTokens: 100_000, cacheCreationEphemeral1hInputTokens: 50_000 };
+    const turn = await meter.observe({ type: 'result', subtype: 'success', session_id: 'cache', uuid: 'c1', total_cost_usd: 0, modelUsage: { 'claude-sonnet-4-5': usage } });
+    // Sonnet 4.5 input $3/MTok: 5-minute writes 1.25× = $3.75, 1-hour writes 2× = $6 per million.
+    expect(turn).toMatchObject({ charge: { cost: usd('0.375') + usd('0.3') } });
   });
 
   it('hands rate_limit_event info and api_retry errors to the pool as sent', async () => {

@@ -10,6 +10,10 @@ export interface AgentModelUsage {
   outputTokens?: number;
   cacheReadInputTokens?: number;
   cacheCreationInputTokens?: number;
+  /** Of `cacheCreationInputTokens`, those written for 5 minutes (priced 1.25× input). */
+  cacheCreationEphemeral5mInputTokens?: number;
+  /** Of `cacheCreationInputTokens`, those written for 1 hour (priced 2× input). */
+  cacheCreationEphemeral1hInputTokens?: number;
   webSearchRequests?: number;
   /** The agent's own price of this model's usage, in USD (a float). */
   costUSD?: number;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { estimateInputTokens, formatSse, messageBody, newId, resolveMessage, streamEvents } from './messages.js';
+import { estimateInputTokens, formatSse, messageBody, newId, resolveMessage, streamEvents, usageJson } from './messages.js';
 import { replies, type ErrorReply, type MessageReply, type ScriptedReply, type StreamPoint } from './replies.js';
 
 /** A request the server received. Credential headers are never recorded, only which credential matched. */
@@ -15,8 +15,18 @@ export interface RecordedRequest {
   credential?: string;
   /** How the credential was sent. */
   authScheme?: 'x-api-key' | 'bearer';
+  /**
+   * Every credential the request presented, in `x-api-key` and `Authorization: Bearer` both (a
+   * client can send two); labels only, never values. Empty without any.
+   */
+  presented: Array<{ scheme: 'x-api-key' | 'bearer'; credential: string }>;
   /** `request-id` the server answered with. */
   requestId: string;
+  /**
+   * What the server answered: the status, and for a message the model and the `usage` it reported
+   * (as sent, so a test can price exactly what the client was told).
+   */
+  reply?: { status: number; model?: string; usage?: Record<string, unknown> };
   /** Arrival time, epoch ms (wall clock). */
   at: number;
 }
@@ -31,6 +41,8 @@ export interface AnthropicServerOptions {
   credentials?: Record<string, string>;
   /** Reply used when nothing is enqueued. Default: a short text message. */
   fallback?: (request: RecordedRequest) => ScriptedReply;
+  /** Called with each request as it is recorded (the `serve` command logs them). */
+  onRequest?: (request: RecordedRequest) => void;
   /** What `/v1/messages/count_tokens` answers. Default: the request's text at 4 characters per token. */
   countTokens?: (body: Record<string, unknown>) => number;
 }
@@ -71,18 +83,25 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function presentedCredential(req: IncomingMessage): { value: string; scheme: 'x-api-key' | 'bearer' } | undefined {
+/** Credentials in the request, `x-api-key` first (the one the API uses when both are sent). */
+function presentedCredentials(req: IncomingMessage): Array<{ value: string; scheme: 'x-api-key' | 'bearer' }> {
+  const found: Array<{ value: string; scheme: 'x-api-key' | 'bearer' }> = [];
   const key = req.headers['x-api-key'];
-  if (typeof key === 'string' && key !== '') return { value: key, scheme: 'x-api-key' };
+  if (typeof key === 'string' && key !== '') found.push({ value: key, scheme: 'x-api-key' });
   const auth = req.headers.authorization;
   const match = typeof auth === 'string' ? /^Bearer\s+(.+)$/i.exec(auth) : null;
-  return match ? { value: match[1]!.trim(), scheme: 'bearer' } : undefined;
+  if (match) found.push({ value: match[1]!.trim(), scheme: 'bearer' });
+  return found;
 }
+
+/** Paths Claude Code calls besides the Messages API, answered so it runs as against the real API. */
+const HELLO_PATH = '/api/hello';
 
 /**
  * Starts a loopback HTTP server that speaks the Anthropic Messages API closely enough for the real
- * `@anthropic-ai/sdk`: `POST /v1/messages` (JSON or SSE when `stream: true`), `POST
- * /v1/messages/count_tokens`, scripted usage, headers and error replies, and streams that stall
+ * `@anthropic-ai/sdk`, the Claude Code CLI and the Agent SDK: `POST /v1/messages` (JSON or SSE when
+ * `stream: true`; Claude Code adds `?beta=true`), `POST /v1/messages/count_tokens`, `HEAD /api/hello`
+ * (Claude Code's connectivity check), scripted usage, headers and error replies, and streams that stall
  * or break midway. Bound to 127.0.0.1 only.
  */
 export async function startAnthropicServer(options: AnthropicServerOptions = {}): Promise<AnthropicServer> {
@@ -93,14 +112,16 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
   const fallback = options.fallback ?? (() => replies.message());
   const countTokens = options.countTokens ?? estimateInputTokens;
 
-  const sendError = (res: ServerResponse, requestId: string, reply: ErrorReply): void => {
+  const sendError = (res: ServerResponse, requestId: string, reply: ErrorReply, record?: RecordedRequest): void => {
+    if (record) record.reply = { status: reply.status };
     const body = { type: 'error', error: { type: reply.type, message: reply.message, ...(reply.details && { details: reply.details }) }, request_id: requestId };
     res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': requestId, ...reply.headers });
     res.end(JSON.stringify(body));
   };
 
-  const sendMessage = (req: IncomingMessage, res: ServerResponse, requestId: string, reply: MessageReply, body: Record<string, unknown>): void => {
+  const sendMessage = (req: IncomingMessage, res: ServerResponse, requestId: string, reply: MessageReply, body: Record<string, unknown>, record: RecordedRequest): void => {
     const message = resolveMessage(reply, body);
+    record.reply = { status: 200, model: message.model, usage: usageJson(message.usage) };
     if (body.stream !== true) {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId, ...reply.headers });
       res.end(JSON.stringify(messageBody(message)));
@@ -141,7 +162,8 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
     const requestId = newId('req');
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = parseJson(await readBody(req));
-    const presented = presentedCredential(req);
+    const all = presentedCredentials(req);
+    const presented = all[0];
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (!SECRET_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
@@ -152,27 +174,35 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
       headers,
       body,
       ...(presented && { credential: labels.get(presented.value) ?? 'unknown', authScheme: presented.scheme }),
+      presented: all.map((c) => ({ scheme: c.scheme, credential: labels.get(c.value) ?? 'unknown' })),
       requestId,
       at: Date.now(),
     };
     requests.push(record);
+    options.onRequest?.(record);
 
-    if (options.credentials && (!presented || !labels.has(presented.value))) return sendError(res, requestId, replies.unauthorized());
+    // Claude Code's connectivity check (HEAD, no credentials) before its first API call.
+    if (url.pathname === HELLO_PATH && (req.method === 'HEAD' || req.method === 'GET')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+      res.end(req.method === 'GET' ? '{}' : undefined);
+      return;
+    }
+    if (options.credentials && (!presented || !labels.has(presented.value))) return sendError(res, requestId, replies.unauthorized(), record);
     if (req.method !== 'POST' || (url.pathname !== '/v1/messages' && url.pathname !== '/v1/messages/count_tokens')) {
-      return sendError(res, requestId, replies.error(404, 'not_found_error', `Not found: ${req.method} ${url.pathname}`));
+      return sendError(res, requestId, replies.error(404, 'not_found_error', `Not found: ${req.method} ${url.pathname}`), record);
     }
     if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages)) {
-      return sendError(res, requestId, replies.error(400, 'invalid_request_error', 'model: Field required; messages: Field required'));
+      return sendError(res, requestId, replies.error(400, 'invalid_request_error', 'model: Field required; messages: Field required'), record);
     }
     if (url.pathname === '/v1/messages/count_tokens') {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
       res.end(JSON.stringify({ input_tokens: countTokens(body) }));
       return;
     }
-    if (typeof body.max_tokens !== 'number') return sendError(res, requestId, replies.error(400, 'invalid_request_error', 'max_tokens: Field required'));
+    if (typeof body.max_tokens !== 'number') return sendError(res, requestId, replies.error(400, 'invalid_request_error', 'max_tokens: Field required'), record);
     const reply = queue.shift() ?? fallback(record);
-    if (reply.kind === 'error') return sendError(res, requestId, reply);
-    sendMessage(req, res, requestId, reply, body);
+    if (reply.kind === 'error') return sendError(res, requestId, reply, record);
+    sendMessage(req, res, requestId, reply, body, record);
   }
 
   const server = createServer((req, res) => {

@@ -1,4 +1,4 @@
-import { DrawdownError, invalidOption, type Nanos } from '@drawdown/core';
+import { DrawdownError, importOptional, invalidOption, type Nanos } from '@drawdown/core';
 import type Stripe from 'stripe';
 import { CreditsErrorCodes } from './errors.js';
 import type { ChargeInput, ChargeResult, PaymentProvider } from './payment-provider.js';
@@ -19,6 +19,8 @@ export interface StripeProviderOptions {
 }
 
 const NANOS_PER_CENT = 10_000_000;
+/** Kept in step with the optional peer range in package.json. */
+const STRIPE_RANGE = '^23.1.0';
 
 interface StripeErrorLike {
   type?: string;
@@ -54,7 +56,8 @@ export function stripeProvider(options: StripeProviderOptions): PaymentProvider 
   let client: Promise<Stripe> | undefined;
 
   const connect = (): Promise<Stripe> =>
-    (client ??= import('stripe').then(({ default: StripeClient }) => {
+    // `stripe` is an optional peer dependency: only users of this provider install it.
+    (client ??= importOptional('stripe', STRIPE_RANGE, 'stripeProvider()', () => import('stripe')).then(({ default: StripeClient }) => {
       const s = options.stripe ?? {};
       return new StripeClient(apiKey, {
         timeout: s.timeout ?? 30_000,

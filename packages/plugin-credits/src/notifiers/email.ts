@@ -1,4 +1,4 @@
-import { invalidOption, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
+import { importOptional, invalidOption, isDrawdownError, ErrorCodes, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
 import type { Transporter } from 'nodemailer';
 import { eventsOption, sleep, deliverInBackground, type AlertEventName, type AlertMessage } from './alert-message.js';
 
@@ -26,6 +26,8 @@ export interface EmailNotifierOptions {
   events?: AlertEventName[];
 }
 
+/** Kept in step with the optional peer range in package.json. */
+const NODEMAILER_RANGE = '^8.0.0';
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
 const addressOf = (value: string): string => /<([^>]+)>\s*$/.exec(value)?.[1] ?? value;
 
@@ -70,8 +72,10 @@ export function emailNotifier(options: EmailNotifierOptions) {
     kind: 'notifier',
     setup(ctx: PluginContext) {
       let transport: Promise<Transporter> | undefined;
+      let missingReported = false;
       const connect = (): Promise<Transporter> =>
-        (transport ??= import('nodemailer').then((nodemailer) =>
+        // `nodemailer` is an optional peer dependency: only users of this notifier install it.
+        (transport ??= importOptional('nodemailer', NODEMAILER_RANGE, `emailNotifier("${id}")`, () => import('nodemailer')).then((nodemailer) =>
           nodemailer.createTransport({
             host: options.host,
             port: options.port,
@@ -87,6 +91,12 @@ export function emailNotifier(options: EmailNotifierOptions) {
             await (await connect()).sendMail({ from: options.from, to, subject: `${prefix} ${alert.message}`.trim(), text: mailText(alert) });
             return;
           } catch (error) {
+            // A missing package does not come back on retry; say so once, on one line.
+            if (isDrawdownError(error, ErrorCodes.MISSING_PACKAGE)) {
+              if (!missingReported) ctx.logger.error(error.message);
+              missingReported = true;
+              return;
+            }
             const problem = error instanceof Error ? error.message : String(error);
             if (attempt >= retries) {
               ctx.logger.warn(`email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem})`);
@@ -101,7 +111,7 @@ export function emailNotifier(options: EmailNotifierOptions) {
       return {
         async close() {
           await deliveries.stop();
-          (await transport)?.close();
+          (await transport?.catch(() => undefined))?.close();
         },
       };
     },

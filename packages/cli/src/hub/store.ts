@@ -1,7 +1,10 @@
-import { memoryStore, type LedgerStore } from '@drawdown/core';
-import { postgresStore } from '@drawdown/store-postgres';
+import { createRequire } from 'node:module';
+import { importOptional, memoryStore, type LedgerStore } from '@drawdown/core';
 import { defaultDatabasePath, sqliteStore } from '@drawdown/store-sqlite';
 import type { StoreConfig } from '../config/types.js';
+
+/** drawdown's packages are released together: the PostgreSQL store to install is this CLI's version. */
+const STORE_POSTGRES_RANGE = `^${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}`;
 
 /** Opens the configured ledger store; the embedded SQLite file when nothing is configured. */
 export async function openStore(config: StoreConfig | undefined): Promise<LedgerStore> {
@@ -11,8 +14,11 @@ export async function openStore(config: StoreConfig | undefined): Promise<Ledger
       return memoryStore();
     case 'sqlite':
       return sqliteStore({ file: store.file ?? defaultDatabasePath() });
-    case 'postgres':
+    case 'postgres': {
+      // An optional peer dependency: only teams sharing a ledger on PostgreSQL install it (and pg).
+      const { postgresStore } = await importOptional('@drawdown/store-postgres', STORE_POSTGRES_RANGE, 'store { "kind": "postgres" }', () => import('@drawdown/store-postgres'));
       return postgresStore({ connectionString: store.connectionString, ...(store.schema !== undefined && { schema: store.schema }) });
+    }
   }
 }
 

@@ -9,5 +9,6 @@ export default defineProject({
     // eventsource (under the MCP SDK client) publishes a `source` condition pointing at TypeScript.
     server: { deps: { inline: [/@modelcontextprotocol\/client/, 'eventsource', 'eventsource-parser'] } },
     testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -9,7 +9,7 @@ export default defineProject({
     // eventsource (under the SDK client) also publishes a `source` condition pointing at TypeScript;
     // inlining lets vite compile it instead of handing Node a .ts file.
     server: { deps: { inline: [/@modelcontextprotocol\/client/, 'eventsource', 'eventsource-parser'] } },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

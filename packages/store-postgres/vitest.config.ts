@@ -3,5 +3,11 @@ import { defineProject } from 'vitest/config';
 export default defineProject({
   resolve: { conditions: ['drawdown-source'] },
   ssr: { resolve: { conditions: ['drawdown-source'] } },
-  test: { name: 'store-postgres', include: ['src/**/*.test.ts', 'test/**/*.test.ts'] },
+  test: {
+    name: 'store-postgres',
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Tests here start processes or servers: budgets that hold on a busy 2-core machine (vitest's 5 s does not).
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
 });

@@ -4,3 +4,4 @@ export { McpErrorCodes, type McpErrorCode } from './errors.js';
 export { POOLS_URI, POOL_URI_TEMPLATE, poolUri } from './uris.js';
 export type { PoolView, PoolsView, RouteView, EntryView, LimitView, AutoReloadView, RoutePositionView } from './schemas.js';
 export { serveHttp, type ServeHttpOptions, type HttpHandle } from './http.js';
+export { setupProblemText, type SetupProblem } from './setup-problem.js';

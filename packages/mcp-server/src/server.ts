@@ -1,8 +1,10 @@
-import type { Hub } from '@drawdown/core';
+import { invalidOption, silentLogger, type Hub, type Logger } from '@drawdown/core';
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { watchPoolResources } from './live-updates.js';
+import { withPortableSchemas } from './portable-schema.js';
 import { scrubberFor } from './read-model.js';
 import { isPoolResource, registerPoolResources } from './resources.js';
+import { answeringWithProblem, registerLocalUsage, registerProblemResource, setupProblemText, type SetupProblem } from './setup-problem.js';
 import { registerAddFunds } from './tools/add-funds.js';
 import type { ToolContext } from './tools/context.js';
 import { registerEstimateCost } from './tools/estimate-cost.js';
@@ -13,7 +15,15 @@ import { registerUsageReport } from './tools/usage-report.js';
 import { registerWhichPool } from './tools/which-pool.js';
 
 export interface DrawdownMcpServerOptions {
-  hub: Hub;
+  /** The hub to serve. Give either this or `setupProblem`. */
+  hub?: Hub;
+  /**
+   * Serve without a hub: `initialize` and `tools/list` work, and every tool answers with this
+   * problem and its fix. For a host whose configuration or ledger could not be opened.
+   */
+  setupProblem?: SetupProblem;
+  /** Where diagnostics go when there is no hub (with a hub: the hub's logger). */
+  logger?: Logger;
   /** Offer `add_funds` and `set_auto_reload` (each still asks the user to confirm). Default false: they do not exist. */
   writes?: boolean;
   /** Server name clients show. Default `drawdown`. */
@@ -43,24 +53,57 @@ const INSTRUCTIONS =
  * entries (`serveStdio`, `serveHttp`) call this per connection, and so can a host of its own.
  */
 export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, instance: InstanceOptions = {}): McpServer {
-  const { hub } = options;
+  const { hub, setupProblem } = checkServed(options);
+  if (setupProblem) return createProblemServer(options, setupProblem);
   const server = new McpServer(
     { name: options.name ?? 'drawdown', version: options.version ?? '0.0.0' },
     { capabilities: { tools: {}, resources: { subscribe: true, listChanged: true } }, instructions: INSTRUCTIONS },
   );
   const scrub = scrubberFor(hub);
   const context: ToolContext = { hub, scrub, logger: hub.logger };
-  registerPoolStatus(server, context);
-  registerUsageReport(server, context);
-  registerEstimateCost(server, context);
-  registerWhichPool(server, context);
-  registerRateCard(server, context);
+  const tools = withPortableSchemas(server);
+  registerPoolStatus(tools, context);
+  registerUsageReport(tools, context);
+  registerEstimateCost(tools, context);
+  registerWhichPool(tools, context);
+  registerRateCard(tools, context);
   if (options.writes === true) {
-    registerAddFunds(server, context);
-    registerSetAutoReload(server, context);
+    registerAddFunds(tools, context);
+    registerSetAutoReload(tools, context);
   }
   registerPoolResources(server, hub, scrub);
   if (instance.live !== false) wireLiveUpdates(server, hub);
+  return server;
+}
+
+/** Exactly one of `hub` and `setupProblem`. */
+export function checkServed(options: DrawdownMcpServerOptions): { hub: Hub; setupProblem?: undefined } | { hub?: undefined; setupProblem: SetupProblem } {
+  if (options.hub && options.setupProblem) throw invalidOption('createDrawdownMcpServer', 'setupProblem', 'is given together with hub', 'Give hub to serve it, or setupProblem when there is no hub to serve.');
+  if (options.hub) return { hub: options.hub };
+  if (options.setupProblem) return { setupProblem: options.setupProblem };
+  throw invalidOption('createDrawdownMcpServer', 'hub', 'is missing', 'Give the hub to serve (or setupProblem, saying why there is none).');
+}
+
+/** The same tools, each answering with the problem; the instructions say it up front. */
+function createProblemServer(options: DrawdownMcpServerOptions, problem: SetupProblem): McpServer {
+  const server = new McpServer(
+    { name: options.name ?? 'drawdown', version: options.version ?? '0.0.0' },
+    { capabilities: { tools: {}, resources: {} }, instructions: `${INSTRUCTIONS}\n${setupProblemText(problem)}` },
+  );
+  const answering = answeringWithProblem(withPortableSchemas(server), problem);
+  // The registrations read nothing from the hub until a tool runs, and these tools never run.
+  const context = { hub: undefined as unknown as Hub, scrub: (text: string) => text, logger: options.logger ?? silentLogger };
+  registerPoolStatus(answering, context);
+  registerUsageReport(answering, context);
+  registerEstimateCost(answering, context);
+  registerWhichPool(answering, context);
+  registerRateCard(answering, context);
+  if (options.writes === true) {
+    registerAddFunds(answering, context);
+    registerSetAutoReload(answering, context);
+  }
+  if (problem.localUsage) registerLocalUsage(withPortableSchemas(server), problem.localUsage);
+  registerProblemResource(server, problem);
   return server;
 }
 

@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { describe, expect, it } from 'vitest';
 import { SECRET_KEY } from './fixtures/hub.js';
 import { callError, callJson, ERAS, fixture, newClient, tempDb, until } from './helpers.js';
-
-const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'bin.ts');
 
 /** Spawns `entry` with its stdout copied, byte for byte, into a file the test reads afterwards. */
 function teedTransport(entry: string, env: Record<string, string>): { transport: StdioClientTransport; stdoutFile: string } {
@@ -51,16 +48,4 @@ describe('stdout over stdio', () => {
       expect(readFileSync(stdoutFile, 'utf8')).not.toContain(SECRET_KEY);
     });
   }
-
-  it('the drawdown-mcp bin serves the ledger named by DRAWDOWN_DB with a clean stdout', async () => {
-    const { transport, stdoutFile } = teedTransport(bin, { DRAWDOWN_DB: tempDb() });
-    const client = newClient({ era: 'legacy' });
-    await client.connect(transport);
-    expect(client.getServerVersion()?.name).toBe('drawdown');
-    expect((await callJson(client, 'pool_status')).pools).toEqual([]);
-    expect((await client.listTools()).tools.map((t) => t.name)).not.toContain('add_funds');
-    await until(() => readFileSync(stdoutFile, 'utf8').split('\n').length > 3, 'the replies in the captured stdout');
-    await client.close();
-    expect(jsonRpcLines(stdoutFile).length).toBeGreaterThanOrEqual(3);
-  });
 });

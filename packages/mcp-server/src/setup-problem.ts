@@ -1,0 +1,81 @@
+import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { jsonResult } from './tool-result.js';
+import { READ_ONLY } from './tools/context.js';
+import { POOLS_URI } from './uris.js';
+
+/**
+ * Why the server has no hub to serve (a missing or broken configuration, a damaged ledger), and
+ * what the user should do. Served instead of dying: an MCP client shows a dead server and hides
+ * stderr, so the message has to travel over the protocol to be read at all.
+ */
+export interface SetupProblem {
+  /** What is wrong, on one line, naming the file or field. */
+  message: string;
+  /** How to fix it, on one line. */
+  hint: string;
+  /** The `DrawdownError` code behind it, when there is one. */
+  code?: string;
+  /**
+   * What is true without a configuration (Claude Code's own spend on this machine, which pools
+   * tools here draw from), offered as the `local_usage` tool while the problem lasts.
+   */
+  localUsage?: (options: { days?: number }) => Promise<object>;
+}
+
+export const LOCAL_USAGE_TOOL = 'local_usage';
+
+/** The two lines every tool answers with while the setup problem lasts. */
+export function setupProblemText(problem: SetupProblem): string {
+  const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ').trim();
+  return `drawdown is not set up: ${oneLine(problem.message)}${problem.code ? ` (${problem.code})` : ''}\nTo fix: ${oneLine(problem.hint)}`;
+}
+
+export function setupProblemResult(problem: SetupProblem): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: setupProblemText(problem) }] };
+}
+
+/**
+ * A stand-in for the server that registers tools with their real names and schemas, but answers
+ * every call with the setup problem, so `tools/list` shows what will work once it is fixed.
+ */
+export function answeringWithProblem(server: McpServer, problem: SetupProblem): McpServer {
+  const result = setupProblemResult(problem);
+  const facade = {
+    registerTool: (name: string, config: unknown) => server.registerTool(name, config as never, (() => result) as never),
+  };
+  return facade as unknown as McpServer;
+}
+
+/** `drawdown://pools` reads as the setup problem, so a client that reads resources learns it too. */
+export function registerProblemResource(server: McpServer, problem: SetupProblem): void {
+  server.registerResource(
+    'pools',
+    POOLS_URI,
+    { title: 'All pools', description: 'Every pool that can pay for Claude requests. drawdown is not set up yet: reading this says what to fix.', mimeType: 'text/plain' },
+    (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: setupProblemText(problem) }] }),
+  );
+}
+
+/** `local_usage`: the view that needs no configuration, the one tool that answers with data. */
+export function registerLocalUsage(server: McpServer, read: NonNullable<SetupProblem['localUsage']>): void {
+  server.registerTool(
+    LOCAL_USAGE_TOOL,
+    {
+      title: 'Claude Code usage on this machine',
+      description:
+        'What the local Claude Code has spent at API prices, from its own session logs (deduplicated by message and request id), by day and model, ' +
+        'what it last said about plan windows, and which pools an API-key tool here would draw from. Works with no drawdown configuration; ' +
+        'the other tools need one and say how to create it.',
+      inputSchema: z.object({ days: z.number().int().min(1).max(366).optional().describe('Days back from today, inclusive (default 7)') }),
+      annotations: { title: 'Claude Code usage on this machine', ...READ_ONLY },
+    },
+    async ({ days }) => {
+      try {
+        return jsonResult(await read(days === undefined ? {} : { days }), (text) => text);
+      } catch (error) {
+        return { isError: true, content: [{ type: 'text', text: `${LOCAL_USAGE_TOOL} could not read Claude Code's logs: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` }] };
+      }
+    },
+  );
+}

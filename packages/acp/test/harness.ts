@@ -7,7 +7,7 @@ import { Readable, Writable } from 'node:stream';
 import { client, methods, ndJsonStream, type AnyMessage, type ClientContext } from '@agentclientprotocol/sdk';
 import type { MessageStream } from '../src/index.js';
 import { apiKey, budget, createHub, memoryStore, type Hub, type Nanos, type LedgerStore } from '@drawdown/core';
-import { planAllowance } from '@drawdown/plugin-oauth';
+import { delegated, planAllowance } from '@drawdown/plugin-oauth';
 import { replies, startAnthropicServer, type AnthropicServer, type ScriptedReply } from '@drawdown/testkit';
 
 const require = createRequire(import.meta.url);
@@ -62,19 +62,24 @@ export function agentHome(): { home: string; env: NodeJS.ProcessEnv } {
       HOME: home,
       CLAUDE_CONFIG_DIR: join(home, '.claude'),
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      // The user's own sign-in, as a headless Claude Code has it; only a personal-mode child keeps it.
+      CLAUDE_CODE_OAUTH_TOKEN: KEYS.personal,
     },
   };
 }
 
-/** trial (bundled key, $10 budget) → personal (another key, paid by a plan allowance that reads rate-limit signals). */
+/**
+ * trial (bundled key, $10 budget) → personal (the user's own sign-in, `CLAUDE_CODE_OAUTH_TOKEN` in
+ * the environment, paid by a plan allowance that reads rate-limit signals).
+ */
 export async function testHub(store: LedgerStore = memoryStore(), trialAmount = '10.00'): Promise<Hub> {
   return createHub({
     store,
-    plugins: [apiKey({ id: 'bundled', key: KEYS.trial }), budget({ id: 'trial', amount: trialAmount }), apiKey({ id: 'personal-key', key: KEYS.personal }), planAllowance({ id: 'plan' })],
+    plugins: [apiKey({ id: 'bundled', key: KEYS.trial }), budget({ id: 'trial', amount: trialAmount }), delegated({ id: 'claude-login', keepUserOAuthToken: true }), planAllowance({ id: 'plan' })],
     route: {
       entries: [
         { id: 'trial', strategy: 'bundled', pool: 'trial' },
-        { id: 'personal', strategy: 'personal-key', pool: 'plan' },
+        { id: 'personal', strategy: 'claude-login', pool: 'plan' },
       ],
     },
   });

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { defaultRateCard, formatUsd, toDecimalString, type CostBreakdown, type CostCategory } from '@drawdown/core';
+import { formatUsd, toDecimalString, type CostBreakdown, type CostCategory } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { formatCount, renderTable } from '../render/table.js';
+import { parseAt, rateCardFor } from './rates.js';
 
 const categoryLabels: Record<CostCategory, string> = {
   input: 'input',
@@ -31,20 +32,33 @@ export function breakdownJson(breakdown: CostBreakdown): object {
   return {
     model: breakdown.model,
     totalUsd: breakdown.totalUsd,
+    exactTotalUsd: breakdown.exactTotalUsd,
     batch: breakdown.batch,
+    fast: breakdown.fast,
     usInference: breakdown.usInference,
     longContext: breakdown.longContext,
+    promptTokens: breakdown.promptTokens,
+    ...(breakdown.band && { band: breakdown.band }),
+    pricedBy: breakdown.pricedBy,
+    ...(breakdown.priceRow !== undefined && { priceRow: breakdown.priceRow }),
+    ...(breakdown.effectiveFrom !== undefined && { effectiveFrom: breakdown.effectiveFrom }),
     lines: breakdown.lines.map((line) => ({
       category: line.category,
       quantity: line.quantity,
       unitPriceUsd: line.unitPriceUsd,
       costUsd: toDecimalString(line.nanos),
+      exactUsd: line.exactUsd,
     })),
   };
 }
 
 export function renderBreakdown(breakdown: CostBreakdown): string {
-  const modifiers = [breakdown.batch && 'batch 0.5×', breakdown.usInference && 'US inference 1.1×', breakdown.longContext && 'long context'].filter(Boolean);
+  const modifiers = [
+    breakdown.fast && 'fast mode',
+    breakdown.batch && 'batch 0.5×',
+    breakdown.usInference && 'US inference 1.1×',
+    breakdown.band && `prompt over ${formatCount(breakdown.band.abovePromptTokens)} tokens`,
+  ].filter(Boolean);
   const title = `${breakdown.model}${modifiers.length > 0 ? ` (${modifiers.join(', ')})` : ''}`;
   const rows = breakdown.lines.map((line) => [
     categoryLabels[line.category],
@@ -55,9 +69,11 @@ export function renderBreakdown(breakdown: CostBreakdown): string {
   const table = renderTable(
     [{ header: 'Category' }, { header: 'Tokens', align: 'right' }, { header: 'Price/MTok', align: 'right' }, { header: 'Cost', align: 'right' }],
     rows,
-    ['Total', '', '', formatUsd(breakdown.total)],
+    ['Total', '', '', formatUsd(breakdown.total, { maxDecimals: 9 })],
   );
-  return `${title}\n\n${table}`;
+  const row = breakdown.priceRow === undefined ? `priced at the cost the agent reported` : `price row ${breakdown.priceRow}`;
+  const exact = breakdown.exactTotalUsd === breakdown.totalUsd ? '' : `; exact sum $${breakdown.exactTotalUsd}, rounded once to the nanodollar`;
+  return `${title}\n\n${table}\n\n${row}${exact}`;
 }
 
 export function estimateCommand(ctx: CliContext): Command {
@@ -65,13 +81,20 @@ export function estimateCommand(ctx: CliContext): Command {
     .description('price a usage object exactly, with every modifier of the rate card')
     .requiredOption('--model <id>', 'model id, alias or dated snapshot name')
     .requiredOption('--usage <json>', "the response's usage object as JSON")
-    .option('--batch', 'bill at Batch API rates (0.5×)')
-    .option('--geo <geo>', 'inference geography; "us" applies 1.1× where the model prices it')
+    .option('--batch', 'Batch API rates (0.5×), when the usage has no service_tier')
+    .option('--geo <geo>', '"global" or "us" (1.1× on Claude 4.6 and later), when the usage has no inference_geo')
+    .option('--speed <speed>', '"standard" or "fast" (fast-mode rates), when the usage has no speed')
+    .option('--at <date>', 'price at the rates in force on this day (YYYY-MM-DD, UTC); default now')
     .option('--json', 'print JSON with exact decimal strings')
-    .action((options: { model: string; usage: string; batch?: boolean; geo?: string; json?: boolean }) => {
-      const breakdown = defaultRateCard.price(options.model, parseUsage(options.usage), {
+    .action(async (options: { model: string; usage: string; batch?: boolean; geo?: string; speed?: string; at?: string; json?: boolean }, command: Command) => {
+      const at = parseAt(options.at);
+      const usage = parseUsage(options.usage);
+      const card = await rateCardFor(ctx, command);
+      const breakdown = card.price(options.model, usage, {
+        at,
         ...(options.batch && { batch: true }),
         ...(options.geo !== undefined && { geo: options.geo }),
+        ...(options.speed !== undefined && { speed: options.speed }),
       });
       ctx.term.out(options.json ? JSON.stringify(breakdownJson(breakdown), null, 2) : renderBreakdown(breakdown));
     });

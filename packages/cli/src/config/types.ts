@@ -1,4 +1,4 @@
-import type { DrawdownPlugin, ModelPriceInput } from '@drawdown/core';
+import type { DrawdownPlugin, ModelPriceInput, UnknownModelPolicy } from '@drawdown/core';
 
 /** Where the ledger lives. Default: the embedded SQLite file. */
 export type StoreConfig =
@@ -42,7 +42,8 @@ export interface DrawdownConfig {
   pools?: Record<string, PoolConfig>;
   /** Ordered route entries: which pool pays first, and what comes after. */
   route?: RouteEntryConfig[];
-  rateCard?: { overrides?: ModelPriceInput[] };
+  /** Price rows added or replacing built-in ones (every category, effective dates), and what to do with unknown models. */
+  rateCard?: { overrides?: ModelPriceInput[]; unknownModel?: UnknownModelPolicy };
   /** Hold lifetime in ms. Default 15 minutes. */
   holdTtlMs?: number;
   /** Extra plugins (TypeScript configs only): your own pools or strategies, referenced by id in `route`. */

@@ -1,4 +1,4 @@
-import { usd } from '@drawdown/core';
+import { checkRateCardConfig, usd } from '@drawdown/core';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
 
 const topLevelKeys = new Set(['$schema', 'timeZone', 'store', 'strategies', 'pools', 'route', 'rateCard', 'holdTtlMs', 'plugins']);
@@ -115,9 +115,8 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
     }
   }
 
-  if (config.rateCard !== undefined && (!isRecord(config.rateCard) || (config.rateCard.overrides !== undefined && !Array.isArray(config.rateCard.overrides)))) {
-    problem('rateCard', 'must be { "overrides": [ { "model", "inputPerMTok", "outputPerMTok" }, … ] }');
-  }
+  // The rate card checks its own section: every override row, category and date, and the unknown-model policy.
+  for (const p of checkRateCardConfig(config.rateCard)) problem(p.field, `${p.problem}; ${p.fix}`);
   return problems;
 }
 

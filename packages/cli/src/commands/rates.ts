@@ -1,0 +1,109 @@
+import { Command } from 'commander';
+import { createRateCard, defaultRateCard, describePriceRow, toDecimalString, type ModelPrice, type PriceRates, type RateCard } from '@drawdown/core';
+import { CliErrorCodes, cliError } from '../cli-error.js';
+import type { CliContext } from '../context.js';
+import { loadFor } from '../session.js';
+import { renderTable, type DetailRow } from '../render/table.js';
+
+/**
+ * The rate card the commands price with: the built-in card, plus `rateCard` from the configuration
+ * file when one is found (overrides and the unknown-model policy).
+ */
+export async function rateCardFor(ctx: CliContext, command: Command): Promise<RateCard> {
+  const loaded = await loadFor(ctx, command);
+  const rateCard = loaded.config.rateCard;
+  if (rateCard === undefined) return defaultRateCard;
+  const problems = loaded.problems.filter((p) => p.path === 'rateCard' || p.path.startsWith('rateCard.'));
+  if (problems.length > 0) {
+    throw cliError(CliErrorCodes.INVALID_CONFIG, `${loaded.file ?? 'the configuration'}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, 'Fix the rateCard section, then run "drawdown config check".', {
+      problems,
+      ...(loaded.file !== undefined && { file: loaded.file }),
+    });
+  }
+  return createRateCard({ ...(rateCard.overrides && { overrides: rateCard.overrides }), ...(rateCard.unknownModel !== undefined && { unknownModel: rateCard.unknownModel }) });
+}
+
+/** `--at 2026-10-07` (that day, 00:00 UTC) or an ISO timestamp → epoch ms; now when absent. */
+export function parseAt(value: string | undefined): number {
+  if (value === undefined) return Date.now();
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(time)) {
+    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--at is "${value}", not a date`, 'Write the day as YYYY-MM-DD (UTC), e.g. --at 2026-10-07, or an ISO time such as 2026-10-07T12:00:00Z.', { argument: 'at' });
+  }
+  return time;
+}
+
+/** "$0.2" → "$0.20": prices read as money, with every digit the table publishes. */
+function money(nanos: number): string {
+  const text = toDecimalString(nanos);
+  return `$${/\.\d$/.test(text) ? `${text}0` : text}`;
+}
+
+const fiveRates = (r: PriceRates): string[] => [money(r.input), money(r.cacheWrite5m), money(r.cacheWrite1h), money(r.cacheRead), money(r.output)];
+
+function renderRates(rows: ModelPrice[], card: RateCard, at: number, width: number): string {
+  const body: Array<string[] | DetailRow> = [];
+  for (const row of rows) {
+    body.push([`${row.model}${row.usInference ? '*' : ''}`, row.effectiveFromDate ?? '—', ...fiveRates(row.rates)]);
+    for (const band of row.bands) {
+      body.push({ detail: `  prompt > ${band.abovePromptTokens.toLocaleString('en-US')} tokens, whole request: ${fiveRates(band.rates).join(' / ')}${band.evidence === 'U' ? ' (unconfirmed)' : ''}` });
+    }
+    if (row.fast) body.push({ detail: `  fast mode: ${fiveRates(row.fast.rates).join(' / ')}` });
+    if (row.evidence === 'U' || row.origin === 'override') body.push({ detail: `  ${row.origin === 'override' ? 'from your configuration' : 'unconfirmed'}${row.note ? `: ${row.note}` : ''}` });
+  }
+  const table = renderTable(
+    [{ header: 'Model', shrink: 'truncate' }, { header: 'From' }, { header: 'Input', align: 'right' }, { header: '5m write', align: 'right' }, { header: '1h write', align: 'right' }, { header: 'Cache hit', align: 'right' }, { header: 'Output', align: 'right' }],
+    body,
+    undefined,
+    { maxWidth: width },
+  );
+  const [bn, bd] = card.modifiers.batch;
+  const [un, ud] = card.modifiers.usInference;
+  const ratio = (num: number, den: number): string => toDecimalString(Math.round((num * 1_000_000_000) / den));
+  const notes = [
+    `USD per million tokens in force on ${new Date(at).toISOString().slice(0, 10)}. Bands and fast mode list input / 5m write / 1h write / cache hit / output.`,
+    `* inference_geo "us" costs ${ratio(un, ud)}× on every token category of these models.`,
+    `Batch API: ${ratio(bn, bd)}× on every token category; not combinable with fast mode.`,
+    `Web search: $${toDecimalString(card.modifiers.webSearchPerRequest)} per request, not multiplied.`,
+  ];
+  return `${table}\n\n${notes.flatMap((line) => wrapLine(line, width)).join('\n')}`;
+}
+
+function wrapLine(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current !== '' && current.length + 1 + word.length > width) {
+      lines.push(current);
+      current = `  ${word}`;
+    } else current = current === '' ? word : `${current} ${word}`;
+  }
+  if (current !== '') lines.push(current);
+  return lines;
+}
+
+export function ratesCommand(ctx: CliContext): Command {
+  return new Command('rates')
+    .description('list the rate card: per-model prices in force on a date, prompt bands, fast mode and modifiers')
+    .option('--model <id>', 'one model, by id, alias, dated snapshot, Bedrock or Vertex name')
+    .option('--at <date>', 'the day (YYYY-MM-DD, UTC) whose prices to show; default now')
+    .option('--json', 'print JSON with exact decimal strings')
+    .action(async (options: { model?: string; at?: string; json?: boolean }, command: Command) => {
+      const at = parseAt(options.at);
+      const card = await rateCardFor(ctx, command);
+      const rows = options.model === undefined ? card.models(at) : [card.resolve(options.model, at)];
+      if (options.json) {
+        const [bn, bd] = card.modifiers.batch;
+        const [un, ud] = card.modifiers.usInference;
+        const ratio = (num: number, den: number): string => toDecimalString(Math.round((num * 1_000_000_000) / den));
+        const json = {
+          at: new Date(at).toISOString(),
+          models: rows.map((row) => describePriceRow(row, card.modifiers)),
+          modifiers: { batchMultiplier: ratio(bn, bd), usInferenceMultiplier: ratio(un, ud), webSearchPerRequestUsd: toDecimalString(card.modifiers.webSearchPerRequest), fastWithBatch: false },
+        };
+        ctx.term.out(JSON.stringify(json, null, 2));
+        return;
+      }
+      ctx.term.out(renderRates(rows, card, at, Math.min(ctx.term.width, 80)));
+    });
+}

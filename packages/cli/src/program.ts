@@ -8,6 +8,7 @@ import { gatewayCommand } from './commands/gateway.js';
 import { keysCommand } from './commands/keys.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { mcpCommand } from './commands/mcp.js';
+import { ratesCommand } from './commands/rates.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -39,6 +40,7 @@ export function createProgram(ctx: CliContext): Command {
     reportCommand,
     whichCommand,
     estimateCommand,
+    ratesCommand,
     runCommand,
     loginCommand,
     logoutCommand,

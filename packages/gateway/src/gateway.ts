@@ -59,6 +59,13 @@ export interface GatewayOptions {
   holdTtlMs?: number;
   /** How stale the cached key list may be before a request re-reads it, ms. Default 1000. */
   keysMaxAgeMs?: number;
+  /**
+   * Size holds as if `max_tokens` were at most this. Default: the request's own `max_tokens`, which
+   * can never overspend. Claude Code asks for up to 128,000 output tokens, so on a small budget its
+   * holds are refused although its answers would fit; a cap admits them, at the risk that one answer
+   * longer than the cap overruns the budget by the difference (the charge is always the true cost).
+   */
+  holdMaxTokens?: number;
 }
 
 export interface Gateway {
@@ -160,6 +167,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (options.token !== undefined && options.token.length < 16) {
     throw new DrawdownError(GatewayErrorCodes.INVALID_OPTION, 'gateway: token is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)', { data: { field: 'token' } });
   }
+  if (options.holdMaxTokens !== undefined && !(Number.isSafeInteger(options.holdMaxTokens) && options.holdMaxTokens > 0)) {
+    throw new DrawdownError(GatewayErrorCodes.INVALID_OPTION, `gateway: holdMaxTokens is ${String(options.holdMaxTokens)}; use a positive whole number of tokens, like 16000`, { data: { field: 'holdMaxTokens' } });
+  }
+  const holdMaxTokens = options.holdMaxTokens;
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
   const holdTtlMs = options.holdTtlMs ?? 15 * 60_000;
   const router = hub.router;
@@ -252,11 +263,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }
     });
 
+    let holdEstimate: ReturnType<typeof estimateFromParams>;
+    try {
+      holdEstimate = estimateFromParams(params as Parameters<typeof estimateFromParams>[0], hub.rateCard);
+    } catch (error) {
+      return refuse(res, error);
+    }
+    if (holdMaxTokens !== undefined && holdEstimate.maxTokens > holdMaxTokens) holdEstimate = { ...holdEstimate, maxTokens: holdMaxTokens };
     const begin = (also: string[]): Promise<RequestLease> =>
       hub.begin({
         requestId,
         model,
-        estimate: estimateFromParams(params as Parameters<typeof estimateFromParams>[0], hub.rateCard),
+        estimate: holdEstimate,
         exclude: also.length > 0 ? [...exclude, ...also] : [...exclude],
       });
 

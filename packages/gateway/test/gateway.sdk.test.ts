@@ -94,6 +94,18 @@ describe('the gateway with the real Anthropic SDK', () => {
     expect(upstream.requests).toHaveLength(0);
   });
 
+  it('sizes holds from at most holdMaxTokens when asked, so a small budget admits a large max_tokens', async () => {
+    const { upstream, gateway, keys, hub } = await setup({ trial: '0.05', gateway: { holdMaxTokens: 1_000 } });
+    const { key } = await keys.create({ name: 'big-max', routes: ['trial'] });
+    upstream.enqueue(replies.message({ usage: { input_tokens: 10, output_tokens: 10 } }));
+    const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
+    // 128,000 output tokens on Sonnet would hold $1.92; capped at 1,000 it holds about $0.015.
+    await expect(client.messages.stream({ ...ask, max_tokens: 128_000 }).finalMessage()).resolves.toMatchObject({ type: 'message' });
+    await gateway.idle();
+    const { startGateway } = await import('../src/index.js');
+    await expect(startGateway({ hub, holdMaxTokens: 0 })).rejects.toMatchObject({ data: { field: 'holdMaxTokens' } });
+  });
+
   it('enforces a per-key budget atomically and says so', async () => {
     const { upstream, gateway, keys } = await setup();
     const { key } = await keys.create({ name: 'capped', routes: ['trial', 'credits'], budget: '0.02' });

@@ -31,6 +31,7 @@ interface GatewayCommandOptions {
   upstream?: string;
   allowRemote?: boolean;
   allowedHost?: string[];
+  holdMaxTokens?: string;
   json?: boolean;
 }
 
@@ -42,6 +43,7 @@ export function gatewayCommand(ctx: CliContext): Command {
     .option('--upstream <url>', 'where requests go (default: DRAWDOWN_GATEWAY_UPSTREAM or https://api.anthropic.com)')
     .option('--allow-remote', 'allow a non-loopback --host; every request must then carry x-drawdown-gateway-token')
     .option('--allowed-host <name...>', 'Host header names to accept besides the loopback names')
+    .option('--hold-max-tokens <n>', 'size holds as if max_tokens were at most n (admits Claude Code on small budgets; one longer answer may overrun)')
     .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON too)')
     .action(async (options: GatewayCommandOptions, command: Command) => {
       await jsonAware(ctx, options.json, async () => {
@@ -51,6 +53,10 @@ export function gatewayCommand(ctx: CliContext): Command {
           new URL(upstream);
         } catch {
           throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--upstream ${upstream} is not a URL`, 'Use a base URL such as https://api.anthropic.com.', { argument: 'upstream' });
+        }
+        const holdMaxTokens = options.holdMaxTokens === undefined ? undefined : Number(options.holdMaxTokens);
+        if (holdMaxTokens !== undefined && !(Number.isSafeInteger(holdMaxTokens) && holdMaxTokens > 0)) {
+          throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--hold-max-tokens ${options.holdMaxTokens} is not a positive whole number`, 'Use a token count such as 16000.', { argument: 'hold-max-tokens' });
         }
         const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
         await withHub(ctx, command, async (hub) => {
@@ -62,6 +68,7 @@ export function gatewayCommand(ctx: CliContext): Command {
             upstream: { url: upstream },
             ...(options.allowRemote && { allowRemote: true }),
             ...(token !== undefined && token !== '' && { token }),
+            ...(holdMaxTokens !== undefined && { holdMaxTokens }),
             ...(options.allowedHost && { allowedHosts: [...options.allowedHost, 'localhost', '127.0.0.1', '[::1]'] }),
           });
           const stopped = untilStopped();

@@ -124,7 +124,10 @@ export function createEventBus(logger: Logger): EventBus {
     const wrapped = wrappers.get(listener)?.get(event);
     if (!wrapped) return;
     emitter.off(event, wrapped);
-    wrappers.get(listener)!.delete(event);
+    const byEvent = wrappers.get(listener)!;
+    byEvent.delete(event);
+    // Forget the listener itself too: a listener added and removed per connection must not pile up.
+    if (byEvent.size === 0) wrappers.delete(listener);
   };
 
   return {

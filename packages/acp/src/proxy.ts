@@ -108,6 +108,8 @@ export async function runAcpProxy(options: AcpProxyOptions): Promise<AcpProxyRes
   input.off('data', onClientData);
   input.off('end', onClientEnd);
   input.unpipe(child.stdin);
+  // Stop reading the client: a client that has not hung up must not keep this process alive.
+  input.pause();
   fromAgent.end();
   const summary = await tap.close();
   if (summary.interrupted > 0) log(`drawdown acp: the agent exited with ${summary.interrupted} prompt${summary.interrupted === 1 ? '' : 's'} running; what it reported is charged, the holds are released`);

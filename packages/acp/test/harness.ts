@@ -96,6 +96,8 @@ export interface AcpSession {
   received: unknown[];
   /** Raw bytes the client received. */
   bytes: () => Buffer;
+  /** Raw bytes the client sent. */
+  sent: () => Buffer;
   child: ChildProcessWithoutNullStreams;
 }
 
@@ -108,7 +110,7 @@ export async function withAcpClient<T>(
   env: NodeJS.ProcessEnv,
   op: (session: AcpSession) => Promise<T>,
   options: { cwd?: string; wrap?: (stream: MessageStream<AnyMessage>) => MessageStream<AnyMessage> } = {},
-): Promise<{ value: T; exit: Promise<{ code: number | null; signal: string | null }>; stderr: () => string }> {
+): Promise<{ value: T; error: unknown; exit: Promise<{ code: number | null; signal: string | null }>; stderr: () => string }> {
   const child = spawn(command[0]!, command.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd !== undefined && { cwd: options.cwd }) });
   const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   let stderr = '';
@@ -127,13 +129,27 @@ export async function withAcpClient<T>(
       newline = pending.indexOf('\n');
     }
   });
+  const sentChunks: Buffer[] = [];
+  const write = child.stdin.write.bind(child.stdin) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  child.stdin.write = ((chunk: unknown, ...rest: unknown[]) => {
+    sentChunks.push(Buffer.from(chunk as Uint8Array));
+    return write(chunk, ...rest);
+  }) as typeof child.stdin.write;
   const raw = ndJsonStream(Writable.toWeb(child.stdin) as WritableStream<Uint8Array>, Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>);
   const stream = options.wrap ? options.wrap(raw) : raw;
   const app = client({ name: 'drawdown-acp-test' })
     .onNotification(methods.client.session.update, () => undefined)
     .onRequest(methods.client.session.requestPermission, () => ({ outcome: { outcome: 'cancelled' } }));
-  const value = await app.connectWith(stream, (ctx) => op({ ctx, received, bytes: () => Buffer.concat(chunks), child }));
-  return { value, exit, stderr: () => stderr };
+  // A connection the agent closed (it crashed) ends `op` with an error: returned, not thrown, so
+  // the test can still read the exit and stderr. `value` is then undefined.
+  let error: unknown;
+  const value = await app
+    .connectWith(stream, (ctx) => op({ ctx, received, bytes: () => Buffer.concat(chunks), sent: () => Buffer.concat(sentChunks), child }))
+    .catch((cause: unknown) => {
+      error = cause;
+      return undefined as T;
+    });
+  return { value, error, exit, stderr: () => stderr };
 }
 
 export async function initialize(ctx: ClientContext): Promise<void> {

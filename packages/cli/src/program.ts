@@ -8,6 +8,7 @@ import { gatewayCommand } from './commands/gateway.js';
 import { keysCommand } from './commands/keys.js';
 import { loginCommand, logoutCommand } from './commands/login.js';
 import { mcpCommand } from './commands/mcp.js';
+import { acpCommand } from './commands/acp.js';
 import { ratesCommand } from './commands/rates.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
@@ -42,6 +43,7 @@ export function createProgram(ctx: CliContext): Command {
     estimateCommand,
     ratesCommand,
     runCommand,
+    acpCommand,
     loginCommand,
     logoutCommand,
     mcpCommand,

@@ -1,0 +1,163 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRateCard, usd } from '@drawdown/core';
+import { ADAPTER_BIN, agentHome, initialize, KEYS, newSession, prompt, startLoopback, withAcpClient, type ScriptedUsage } from '../../acp/test/harness.js';
+import type { DrawdownConfig } from '../src/config/types.js';
+import { makeProject } from './project.js';
+import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+
+const recorder = fileURLToPath(new URL('./fixtures/acp-recorder.mjs', import.meta.url));
+
+const config: DrawdownConfig = {
+  store: { kind: 'sqlite', file: 'ledger.sqlite' },
+  strategies: { bundled: { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' } },
+  pools: { trial: { kind: 'budget', amount: '10' } },
+  route: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }],
+};
+
+const USAGE: Record<string, ScriptedUsage> = {
+  a: { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 3000, cache_creation_input_tokens: 500 },
+  b: { input_tokens: 900, output_tokens: 40 },
+  c: { input_tokens: 700, output_tokens: 30 },
+};
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(extra?: Parameters<typeof startLoopback>[1]) {
+  const loopback = await startLoopback(USAGE, extra);
+  const project = makeProject(config);
+  const { home, env } = agentHome();
+  cleanups.push(() => loopback.server.close(), () => project.remove());
+  // The user's shell: the app's bundled key in its own variable, the loopback API as the base URL.
+  const shell = { ...env, APP_TRIAL_KEY: KEYS.trial, ANTHROPIC_BASE_URL: loopback.server.url, NO_COLOR: '1' };
+  const drawdown = (...args: string[]) => [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args];
+  const trialSpent = async () => {
+    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env: shell });
+    const trial = (JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; heldUsd?: string; held?: number }> }).pools.find((p) => p.id === 'trial')!;
+    return trial;
+  };
+  return { ...loopback, project, home, shell, drawdown, trialSpent };
+}
+
+const price = (returned: Array<{ model: string; usage: ScriptedUsage }>) => returned.reduce((sum, r) => sum + createRateCard().price(r.model, r.usage).total, 0);
+const kinds = (received: unknown[]) =>
+  received.map((m) => {
+    const msg = m as { method?: string; id?: unknown; params?: { update?: { sessionUpdate?: string } }; result?: unknown; error?: unknown };
+    return msg.method === 'session/update' ? `update:${msg.params?.update?.sessionUpdate}` : (msg.method ?? (msg.error ? 'error' : 'result'));
+  });
+
+describe('drawdown acp', () => {
+  it('sits between a real ACP client and claude-agent-acp byte for byte and charges the session exactly to the route entry', async () => {
+    const { project, home, shell, drawdown, returned, trialSpent } = await setup();
+    const run = await withAcpClient(
+      drawdown('acp', '--route', 'trial', '--', process.execPath, recorder, project.dir, process.execPath, ADAPTER_BIN),
+      shell,
+      async ({ ctx, child, received, bytes, sent }) => {
+        await initialize(ctx);
+        const sessionId = await newSession(ctx, home);
+        const responses = [await prompt(ctx, sessionId, 'a'), await prompt(ctx, sessionId, 'b'), await prompt(ctx, sessionId, 'c')];
+        // The client hangs up; drawdown ends the agent and exits.
+        child.stdin.end();
+        return { responses, received, bytes, sent };
+      },
+      { cwd: project.dir },
+    );
+    const exit = await run.exit;
+    expect(exit.code).toBe(0);
+    const { responses, received, bytes, sent } = run.value;
+    expect(responses.map((r) => r.stopReason)).toEqual(['end_turn', 'end_turn', 'end_turn']);
+    // Transparent: every byte the agent wrote reached the client, every byte the client wrote reached the agent.
+    expect(bytes().equals(readFileSync(join(project.dir, 'agent-stdout.bin')))).toBe(true);
+    expect(sent().equals(readFileSync(join(project.dir, 'agent-stdin.bin')))).toBe(true);
+    expect(received.length).toBeGreaterThan(6);
+    expect(kinds(received)).toContain('update:usage_update');
+    // Diagnostics went to stderr only.
+    expect(run.stderr()).toContain('drawdown acp: 3 prompts');
+    // The agent ran with the bundled key, and the trial paid exactly the rate-card price of what the server returned.
+    expect(returned.map((r) => [r.name, r.credential])).toEqual([
+      ['a', 'trial'],
+      ['b', 'trial'],
+      ['c', 'trial'],
+    ]);
+    const trial = await trialSpent();
+    expect(usd(trial.spentUsd)).toBe(price(returned));
+    expect(JSON.stringify(trial)).not.toContain(KEYS.trial);
+  });
+
+  it('shows the client the same messages as the agent run directly', async () => {
+    const { project, home, shell, drawdown } = await setup();
+    const session = (command: string[], env: NodeJS.ProcessEnv) =>
+      withAcpClient(
+        command,
+        env,
+        async ({ ctx, child, received }) => {
+          await initialize(ctx);
+          const sessionId = await newSession(ctx, home);
+          await prompt(ctx, sessionId, 'b');
+          child.stdin.end();
+          return received;
+        },
+        { cwd: project.dir },
+      );
+    // Directly, the agent gets the environment drawdown would give it (the bundled key as ANTHROPIC_API_KEY).
+    const { CLAUDE_CODE_OAUTH_TOKEN: _signIn, APP_TRIAL_KEY: _key, ...rest } = shell;
+    const direct = await session([process.execPath, ADAPTER_BIN], { ...rest, ANTHROPIC_API_KEY: KEYS.trial });
+    const proxied = await session(drawdown('acp', '--route', 'trial', '--', process.execPath, ADAPTER_BIN), shell);
+    expect(direct.value.length).toBeGreaterThan(0);
+    expect(kinds(proxied.value)).toEqual(kinds(direct.value));
+    await proxied.exit;
+  });
+
+  it('charges what the agent reported before it crashed mid-prompt, releases the hold, and passes its exit code on', async () => {
+    const { project, home, shell, drawdown, returned, trialSpent } = await setup((name) => (name === 'c' ? { stream: { stallAfter: 'content_block_delta' } } : {}));
+    const run = await withAcpClient(
+      drawdown('acp', '--route', 'trial', '--', process.execPath, recorder, project.dir, process.execPath, ADAPTER_BIN),
+      shell,
+      async ({ ctx }) => {
+        await initialize(ctx);
+        const sessionId = await newSession(ctx, home);
+        await prompt(ctx, sessionId, 'a');
+        const running = prompt(ctx, sessionId, 'c');
+        for (let i = 0; i < 600 && !returned.some((r) => r.name === 'c'); i++) await new Promise((r) => setTimeout(r, 100));
+        process.kill(Number(readFileSync(join(project.dir, 'agent.pid'), 'utf8')), 'SIGKILL');
+        await running;
+        return 'answered';
+      },
+      { cwd: project.dir },
+    );
+    // The client's prompt failed with the connection.
+    expect(run.value).toBeUndefined();
+    expect(String(run.error)).toContain('closed');
+    const exit = await run.exit;
+    expect(exit.code).toBe(137);
+    expect(run.stderr()).toContain('1 prompt running');
+    const trial = await trialSpent();
+    expect(usd(trial.spentUsd)).toBe(price(returned.filter((r) => r.name === 'a')));
+    expect(usd(trial.heldUsd ?? '0')).toBe(0);
+  });
+
+  it('refuses an unknown route entry, a missing agent and an empty command, with the fix, and writes nothing to stdout', async () => {
+    const { project, shell } = await setup();
+    const unknown = await runDrawdown(['acp', '--route', 'nowhere', '--', process.execPath, ADAPTER_BIN], { cwd: project.dir, env: shell });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe('');
+    expect(unknown.stderr).toContain('nowhere');
+    expect(unknown.stderr).toContain('hint:');
+
+    const missing = await runDrawdown(['acp', '--route', 'trial', '--json', '--', join(project.dir, 'no-such-agent')], { cwd: project.dir, env: shell });
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toBe('');
+    expect(JSON.parse(missing.stderr.trim().split('\n').at(-1)!)).toMatchObject({ code: 'DRAWDOWN_ACP_AGENT_SPAWN_FAILED', message: expect.stringContaining('no such command'), hint: expect.stringContaining('full path') });
+
+    const empty = await runDrawdown(['acp', '--route', 'trial', '--json'], { cwd: project.dir, env: shell });
+    expect(empty.code).not.toBe(0);
+    expect(empty.stdout).toBe('');
+    expect(empty.stderr).toContain('command');
+    expect(existsSync(join(project.dir, 'agent.pid'))).toBe(false);
+  });
+});

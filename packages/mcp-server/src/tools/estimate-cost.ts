@@ -1,4 +1,4 @@
-import { toDecimalString, type Estimate, type PoolStatus } from '@drawdown/core';
+import { INFERENCE_GEOS, SPEEDS, toDecimalString, type Estimate, type PoolStatus } from '@drawdown/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { readStatuses } from '../read-model.js';
@@ -18,7 +18,13 @@ const inputSchema = z
     cacheWrite: z.enum(['5m', '1h']).optional().describe('Write the input to the prompt cache with this lifetime'),
     batch: z.boolean().optional().describe('Send through the Batch API (half price)'),
     webSearches: tokens.optional().describe('Web searches the request may run'),
-    geo: z.string().optional().describe('inference_geo; "us" costs 1.1× on models that price it'),
+    geo: z.enum(INFERENCE_GEOS).optional().describe('inference_geo: "global" (default) or "us", which costs 1.1× on Claude 4.6 and later models'),
+    speed: z.enum(SPEEDS).optional().describe('"standard" (default) or "fast": fast-mode rates on the models that have it (Opus 5.5, 5, 4.8); not with batch'),
+    at: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'write the day as YYYY-MM-DD')
+      .optional()
+      .describe('Price at the rates in force on this day (UTC); default now'),
   })
   .refine((v) => v.inputTokens !== undefined || v.text !== undefined, { message: 'give inputTokens or text, so the input can be priced', path: ['inputTokens'] });
 
@@ -28,6 +34,8 @@ const outputSchema = z.object({
   maxTokens: z.number().int(),
   maxCostUsd: usdString.describe('Upper bound of the request cost at API rates: what a hold reserves'),
   basis: z.string(),
+  priceRow: z.string().optional().describe('Id of the rate-card row that priced the estimate, e.g. "claude-sonnet-5-5@2026-10-07"'),
+  modifiers: z.object({ batch: z.boolean(), fast: z.boolean(), usInference: z.boolean(), promptBandAboveTokens: z.number().int().optional() }),
   lines: z.array(z.object({ category: z.string(), quantity: z.number(), unitPriceUsd: z.string(), costUsd: usdString })),
   pools: z.array(
     z.object({
@@ -64,7 +72,7 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
       title: 'Estimate cost',
       description:
         'What a planned Claude request would cost at most, from the rate card: give the model, the input (token count or the text itself) and max_tokens, ' +
-        'optionally prompt-cache reads or writes, Batch API, web searches. Returns the price lines and, for each pool of the route, what that pool would be charged and whether it has enough left. ' +
+        'optionally prompt-cache reads or writes, Batch API, fast mode, US inference, web searches, and the day whose prices apply. Returns the price lines and, for each pool of the route, what that pool would be charged and whether it has enough left. ' +
         'Use it before a large or repeated request, or to compare models.',
       inputSchema,
       outputSchema,
@@ -75,14 +83,16 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
         const estimate = hub.rateCard.estimate({
           model: input.model,
           maxTokens: input.maxTokens,
-          at: hub.clock.now(),
+          at: input.at === undefined ? hub.clock.now() : Date.parse(`${input.at}T00:00:00Z`),
           ...(input.inputTokens !== undefined ? { inputTokens: input.inputTokens } : { text: input.text ?? '' }),
           ...(input.cacheReadTokens !== undefined && { cacheReadTokens: input.cacheReadTokens }),
           ...(input.cacheWrite !== undefined && { cacheWrite: input.cacheWrite }),
           ...(input.batch !== undefined && { batch: input.batch }),
           ...(input.webSearches !== undefined && { webSearches: input.webSearches }),
           ...(input.geo !== undefined && { geo: input.geo }),
+          ...(input.speed !== undefined && { speed: input.speed }),
         });
+        const b = estimate.breakdown;
         const { statuses, explanation } = await readStatuses(hub);
         const byId = new Map(statuses.map((s) => [s.id, s]));
         // In route order when there is a route; pools no entry uses follow, without an entry id.
@@ -97,6 +107,8 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
             maxTokens: estimate.maxTokens,
             maxCostUsd: estimate.maxCostUsd,
             basis: estimate.basis,
+            ...(b.priceRow !== undefined && { priceRow: b.priceRow }),
+            modifiers: { batch: b.batch, fast: b.fast, usInference: b.usInference, ...(b.band && { promptBandAboveTokens: b.band.abovePromptTokens }) },
             lines: estimate.breakdown.lines.map((l) => ({ category: l.category, quantity: l.quantity, unitPriceUsd: l.unitPriceUsd, costUsd: toDecimalString(l.nanos) })),
             pools: costs,
           },

@@ -1,51 +1,45 @@
-import { MODIFIERS, NANOS_PER_USD, WEB_SEARCH_PER_REQUEST, mulDivHalfEven, toDecimalString, type ModelPrice, type Nanos } from '@drawdown/core';
+import { describePriceRow, toDecimalString } from '@drawdown/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { usdString } from '../schemas.js';
 import { guarded, jsonResult } from '../tool-result.js';
 import { READ_ONLY, type ToolContext } from './context.js';
 
-const priceSchema = z.object({
-  model: z.string(),
-  aliases: z.array(z.string()),
-  effectiveFrom: z.string().describe('YYYY-MM-DD the price took effect'),
+const provenance = {
+  source: z.string().optional().describe('Page the price was read from'),
+  evidence: z.enum(['A', 'Q', 'U', 'config']).describe('A: read on an Anthropic page; Q: Anthropic text quoted by 2+ copies; U: unconfirmed; config: from the configuration'),
+  note: z.string().optional(),
+};
+const rates = {
   inputPerMTokUsd: usdString,
-  outputPerMTokUsd: usdString,
   cacheWrite5mPerMTokUsd: usdString,
   cacheWrite1hPerMTokUsd: usdString,
-  cacheReadPerMTokUsd: usdString,
-  longContext: z.object({ aboveInputTokens: z.number().int(), inputPerMTokUsd: usdString, outputPerMTokUsd: usdString }).optional(),
+  cacheReadPerMTokUsd: usdString.describe('Cache hits and refreshes'),
+  outputPerMTokUsd: usdString,
+};
+
+const priceSchema = z.object({
+  id: z.string().describe('Row id recorded on each charge it prices'),
+  model: z.string(),
+  aliases: z.array(z.string()),
+  effectiveFrom: z.string().nullable().describe('YYYY-MM-DD the price took effect; null when it applies at every date'),
+  ...rates,
+  bands: z
+    .array(z.object({ abovePromptTokens: z.number().int(), ...rates, ...provenance }))
+    .describe('Prompt-length bands: above the threshold (input + cache writes + cache reads), every token of the request, output included, is priced at the band'),
+  fast: z.object({ ...rates, ...provenance }).optional().describe('Fast-mode rates (usage.speed "fast"); not combinable with batch'),
   usInferenceMultiplier: z.string().optional().describe('Applies to every token category with inference_geo "us"'),
   tokenizerFactor: z.number().describe('Tokens per text relative to older models; matters for estimates'),
+  ...provenance,
+  origin: z.enum(['built-in', 'override']),
 });
 
 const outputSchema = z.object({
   at: z.string(),
   models: z.array(priceSchema),
-  batchMultiplier: z.string(),
-  webSearchPerRequestUsd: usdString,
+  batchMultiplier: z.string().describe('On every token category'),
+  webSearchPerRequestUsd: usdString.describe('Flat per request, not multiplied by batch or US inference'),
 });
-
-const scaled = (price: Nanos, [num, den]: readonly [number, number]): string => toDecimalString(mulDivHalfEven(price, num, den));
-const ratio = ([num, den]: readonly [number, number]): string => toDecimalString(mulDivHalfEven(NANOS_PER_USD, num, den));
-
-function priceView(p: ModelPrice) {
-  return {
-    model: p.model,
-    aliases: p.aliases,
-    effectiveFrom: new Date(p.effectiveFrom).toISOString().slice(0, 10),
-    inputPerMTokUsd: toDecimalString(p.inputPerMTok),
-    outputPerMTokUsd: toDecimalString(p.outputPerMTok),
-    cacheWrite5mPerMTokUsd: scaled(p.inputPerMTok, MODIFIERS.cacheWrite5m),
-    cacheWrite1hPerMTokUsd: scaled(p.inputPerMTok, MODIFIERS.cacheWrite1h),
-    cacheReadPerMTokUsd: scaled(p.inputPerMTok, MODIFIERS.cacheRead),
-    ...(p.longContext && {
-      longContext: { aboveInputTokens: p.longContext.thresholdTokens, inputPerMTokUsd: toDecimalString(p.longContext.inputPerMTok), outputPerMTokUsd: toDecimalString(p.longContext.outputPerMTok) },
-    }),
-    ...(p.usInferenceMultiplier && { usInferenceMultiplier: ratio(MODIFIERS.usInference) }),
-    tokenizerFactor: p.tokenizerFactor,
-  };
-}
 
 export function registerRateCard(server: McpServer, { hub, scrub, logger }: ToolContext): void {
   server.registerTool(
@@ -53,19 +47,29 @@ export function registerRateCard(server: McpServer, { hub, scrub, logger }: Tool
     {
       title: 'Rate card',
       description:
-        'The API prices in force per million tokens — input, output, 5-minute and 1-hour cache writes, cache reads, long-context and US-inference rules — ' +
-        'for one model (by id or alias) or every priced model, plus the Batch API multiplier and the web search price. ' +
+        'The API prices in force per million tokens — input, 5-minute and 1-hour cache writes, cache hits, output, prompt-length bands, fast mode and the US-inference multiplier — ' +
+        'for one model (by id, alias, Bedrock or Vertex name) or every priced model, on a given day or now, with each row\'s source, plus the Batch API multiplier and the web search price. ' +
         'Use it when the user asks what a model costs or to compare models; use estimate_cost for the cost of a specific request.',
-      inputSchema: z.object({ model: z.string().min(1).optional().describe('Model id or alias; omit for every model') }),
+      inputSchema: z.object({
+        model: z.string().min(1).optional().describe('Model id or alias; omit for every model'),
+        at: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'write the day as YYYY-MM-DD').optional().describe('The day (UTC) whose prices to show; default now'),
+      }),
       outputSchema,
       annotations: { title: 'Rate card', ...READ_ONLY },
     },
-    ({ model }) =>
+    ({ model, at: day }) =>
       guarded('rate_card', scrub, logger, async () => {
-        const at = hub.clock.now();
-        const prices = model === undefined ? hub.rateCard.models(at) : [hub.rateCard.resolve(model, at)];
+        const at = day === undefined ? hub.clock.now() : Date.parse(`${day}T00:00:00Z`);
+        const card = hub.rateCard;
+        const prices = model === undefined ? card.models(at) : [card.resolve(model, at)];
+        const [num, den] = card.modifiers.batch;
         return jsonResult(
-          { at: new Date(at).toISOString(), models: prices.map(priceView), batchMultiplier: ratio(MODIFIERS.batch), webSearchPerRequestUsd: toDecimalString(WEB_SEARCH_PER_REQUEST) },
+          {
+            at: new Date(at).toISOString(),
+            models: prices.map((row) => describePriceRow(row, card.modifiers)),
+            batchMultiplier: toDecimalString(Math.round((num * 1_000_000_000) / den)),
+            webSearchPerRequestUsd: toDecimalString(card.modifiers.webSearchPerRequest),
+          },
           scrub,
         );
       }),

@@ -79,7 +79,7 @@ function validate(options: ServeHttpOptions): { host: string; port: number; path
 export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> {
   const { host, port, path, idleMs, maxSessions } = validate(options);
   const { hub } = checkServed(options);
-  const logger: Logger = hub?.logger ?? options.logger ?? stderrLogger();
+  const logger: Logger = options.logger ?? hub?.logger ?? stderrLogger();
   const serverOptions: DrawdownMcpServerOptions = {
     ...(hub ? { hub } : { setupProblem: options.setupProblem!, logger }),
     ...(options.writes !== undefined && { writes: options.writes }),

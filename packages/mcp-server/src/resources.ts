@@ -1,5 +1,5 @@
 import { isDrawdownError, type Hub } from '@drawdown/core';
-import { ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
+import { ProtocolError, ProtocolErrorCode, ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
 import { readPools, type Scrub } from './read-model.js';
 import { POOL_URI_TEMPLATE, POOLS_URI, poolUri } from './uris.js';
 
@@ -36,8 +36,9 @@ export function registerPoolResources(server: McpServer, hub: Hub, scrub: Scrub)
         const { pools } = await readPools(hub, id);
         return json(uri, pools[0], scrub);
       } catch (error) {
-        // An unknown id is the reader's mistake: say which pools exist.
-        if (isDrawdownError(error)) throw new Error(scrub(error.message));
+        // An unknown id is a missing resource (not a server fault): say which pools exist. The
+        // transport wrapper sends -32002 on 2025 connections; the SDK sends -32602 on 2026 ones.
+        if (isDrawdownError(error)) throw new ProtocolError(ProtocolErrorCode.ResourceNotFound, scrub(error.message), { uri: uri.href });
         throw error;
       }
     },

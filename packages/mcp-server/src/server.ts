@@ -22,7 +22,7 @@ export interface DrawdownMcpServerOptions {
    * problem and its fix. For a host whose configuration or ledger could not be opened.
    */
   setupProblem?: SetupProblem;
-  /** Where diagnostics go when there is no hub (with a hub: the hub's logger). */
+  /** Where diagnostics go. Default: the hub's logger, or stderr when there is no hub. */
   logger?: Logger;
   /** Offer `add_funds` and `set_auto_reload` (each still asks the user to confirm). Default false: they do not exist. */
   writes?: boolean;

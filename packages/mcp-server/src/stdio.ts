@@ -30,7 +30,7 @@ export const firstLine = (text: string): string => {
 export function serveStdio(options: ServeStdioOptions): StdioHandle {
   const { transport, ...serverOptions } = options;
   const { hub } = checkServed(serverOptions);
-  const logger: Logger = hub?.logger ?? options.logger ?? stderrLogger();
+  const logger: Logger = options.logger ?? hub?.logger ?? stderrLogger();
   const wire = transport ?? new StdioServerTransport(screenStdin(process.stdin, { output: process.stdout, note: (line) => logger.warn(line) }), process.stdout);
   return serveSdkStdio(() => createDrawdownMcpServer(serverOptions), {
     transport: withEraResourceNotFound(wire),

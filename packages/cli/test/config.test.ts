@@ -24,7 +24,8 @@ describe.concurrent('drawdown config check', () => {
       route: [{ id: 'trial', strategy: 'bundled', pool: 'trail' }, { id: 'trial', pool: 'daily' }],
       colour: 'blue',
     } as never);
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    // A wide terminal keeps each problem on one line.
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { COLUMNS: '200' } });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`✗ ${project.file}: 10 problems`);
     const lines = result.stdout.trimEnd().split('\n');
@@ -121,15 +122,60 @@ describe.concurrent('a TypeScript configuration that fails', () => {
 describe.concurrent('drawdown config init', () => {
   it('writes a starting configuration that passes the check, and refuses to overwrite it', async () => {
     const project = useProject({}, 'unused.json');
-    const first = await runDrawdown(['config', 'init'], { cwd: project.dir });
+    const env = { XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), DRAWDOWN_TIME_ZONE: 'Europe/Berlin' };
+    const first = await runDrawdown(['config', 'init'], { cwd: project.dir, env });
     expect(first.code).toBe(0);
     const file = path.join(project.dir, 'drawdown.config.json');
     expect(existsSync(file)).toBe(true);
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveProperty('route');
-    const check = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    // The machine's time zone, not UTC.
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ timeZone: 'Europe/Berlin', route: [{ id: 'api' }] });
+    const check = await runDrawdown(['config', 'check'], { cwd: project.dir, env });
     expect(check.code).toBe(0);
-    const again = await runDrawdown(['config', 'init'], { cwd: project.dir });
+    const again = await runDrawdown(['config', 'init'], { cwd: project.dir, env });
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already exists\s.*\nhint: Pass --force/);
+  });
+
+  it.each(['desktop-app', 'api-key', 'team'])('writes the %s profile to the user configuration directory with --global, and it passes the check', async (profile) => {
+    const project = useProject({}, 'unused.json');
+    const xdg = path.join(project.dir, 'xdg');
+    const result = await runDrawdown(['config', 'init', '--profile', profile, '--global', '--time-zone', 'America/New_York', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: xdg } });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const written = JSON.parse(result.stdout) as { file: string; profile: string; timeZone: string };
+    expect(written).toMatchObject({ file: path.join(xdg, 'drawdown', 'drawdown.config.json'), profile, timeZone: 'America/New_York' });
+    const check = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: xdg } });
+    expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, file: written.file, problems: [] });
+  });
+
+  it('the desktop-app profile routes trial → personal → credits, credits only after opting in', async () => {
+    const project = useProject({}, 'unused.json');
+    const result = await runDrawdown(['config', 'init', '--profile', 'desktop-app', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') } });
+    const { config } = JSON.parse(result.stdout) as { config: { route: Array<{ id: string; requiresOptIn?: boolean }> } };
+    expect(config.route.map((e) => e.id)).toEqual(['trial', 'personal', 'credits']);
+    expect(config.route[2]!.requiresOptIn).toBe(true);
+  });
+
+  it('refuses a time zone that is not one, before writing anything, as JSON under --json', async () => {
+    const project = useProject({}, 'unused.json');
+    const result = await runDrawdown(['config', 'init', '--time-zone', 'Mars/Olympus', '--json'], { cwd: project.dir });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', argument: 'time-zone', message: expect.stringContaining('Mars/Olympus'), hint: expect.stringContaining('--time-zone') });
+    expect(existsSync(path.join(project.dir, 'drawdown.config.json'))).toBe(false);
+  });
+});
+
+describe.concurrent('drawdown config check without a configuration', () => {
+  it('does not call it valid: it says none was found and what zero-config mode shows', async () => {
+    const project = useProject({}, 'unused.json');
+    const env = { XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), HOME: project.dir, COLUMNS: '80' };
+    const text = await runDrawdown(['config', 'check'], { cwd: project.dir, env });
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^✗ no drawdown configuration found \(looked from/);
+    expect(text.stdout).not.toMatch(/valid/);
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain('zero-configuration mode: "drawdown status" shows what Claude Code spent');
+    for (const line of text.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    const json = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
+    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, found: false, file: null, zeroConfig: expect.stringContaining('zero-configuration') });
   });
 });

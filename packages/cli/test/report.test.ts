@@ -85,6 +85,7 @@ describe.concurrent('drawdown report', () => {
     expect(reversed.stderr).toMatch(/^drawdown: --from 2026-02-01 is after --to 2026-01-01/);
     const both = await runDrawdown(['report', '--json', '--csv'], { cwd: project.dir });
     expect(both.code).not.toBe(0);
-    expect(both.stderr).toMatch(/^drawdown: option '--json' cannot be used with option '--csv'/);
+    // Asked for JSON, the error is JSON too.
+    expect(JSON.parse(both.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringMatching(/^option '--json' cannot be used with option '--csv'/) });
   });
 });

@@ -16,11 +16,11 @@ describe.concurrent('drawdown status', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     const trial = lines.find((l) => l.startsWith('trial '))!;
-    expect(trial).toMatch(/budget\s+available\s+█{8}░{12}\s+40%\s+\$0\.40\s+\$0\.60\s+—\s+▶ trial$/);
+    expect(trial).toMatch(/budget\s+available\s+█{4}░{6}\s+40%\s+\$0\.40\s+\$0\.60\s+—\s+▶ trial$/);
     // Each limit the pool enforces is listed under it.
     expect(lines[lines.indexOf(trial) + 1]).toBe('  ↳ trial: $0.40 of $1.00');
     const daily = lines.find((l) => l.startsWith('daily '))!;
-    expect(daily).toMatch(/available\s+░{20}\s+0%\s+\$0\.00\s+\$5\.00\s+\w{3} \d+, 12am\s+daily$/);
+    expect(daily).toMatch(/available\s+░{10}\s+0%\s+\$0\.00\s+\$5\.00\s+\w{3} \d+, 12am\s+daily$/);
     expect(lines[lines.indexOf(daily) + 1]).toMatch(/^ {2}↳ daily budget: \$0\.00 of \$5\.00, resets \w{3} \d+, 12am$/);
     expect(result.stdout).toContain('Next request: trial (bundled → trial). When it runs out, daily pays');
     expect(result.stdout).toContain(`sqlite ${project.dir}/ledger.sqlite`);
@@ -33,7 +33,7 @@ describe.concurrent('drawdown status', () => {
     });
     const result = await runDrawdown(['status'], { cwd: project.dir });
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n').find((l) => l.startsWith('trial '))).toMatch(/exhausted\s+█{20}\s+100%\s+\$1\.00\s+\$0\.00/);
+    expect(result.stdout.split('\n').find((l) => l.startsWith('trial '))).toMatch(/exhausted\s+█{10}\s+100%\s+\$1\.00\s+\$0\.00/);
     expect(result.stdout.split('\n').find((l) => l.startsWith('daily '))).toMatch(/▶ daily$/);
     expect(result.stdout).toContain('Next request: daily');
   });
@@ -60,12 +60,22 @@ describe.concurrent('drawdown status', () => {
     expect(table.stdout + table.stderr + json.stdout + json.stderr).not.toContain('sk-ant-secret-value-123');
   });
 
-  it('fails with one line and a hint when no configuration exists', async () => {
+  it('without any configuration, exits 0 with the zero-configuration view instead of failing', async () => {
     const project = useProject({}, 'unrelated.json');
-    const result = await runDrawdown(['status'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir } });
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^drawdown: no drawdown\.config\.json was found, so there are no pools to show \(DRAWDOWN_CLI_INVALID_CONFIG\)\nhint: Create one with "drawdown config init"/);
+    const result = await runDrawdown(['status'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir, CLAUDE_CONFIG_DIR: undefined } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('No Claude Code session logs found');
+    expect(result.stdout).toContain('No drawdown configuration yet');
+  });
+
+  it('fits 80 columns, and shows the 20-cell meter on a wide terminal', async () => {
+    const project = useProject(trialConfig);
+    await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.40') }));
+    const narrow = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '80' } });
+    for (const line of narrow.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    const wide = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
+    expect(wide.stdout).toMatch(/^trial\s+budget\s+available\s+█{8}░{12}\s+40%/m);
   });
 
   it('fails with one line naming the first problem and a hint when the configuration is invalid', async () => {

@@ -2,6 +2,7 @@ import { createHub, createRateCard, stderrLogger, type Hub, type Logger } from '
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConfigProblem } from '../config/types.js';
+import { checkConfig } from '../config/check.js';
 import { planHub } from './plan.js';
 import { openStore } from './store.js';
 
@@ -18,8 +19,11 @@ export function problemsError(problems: ConfigProblem[], file: string | undefine
 
 /** Builds a hub from a loaded configuration: store, plugins, route. Throws one clear error for any problem. */
 export async function openHub(loaded: LoadedConfig, options: { env: NodeJS.ProcessEnv; cwd: string; logger?: Logger; /** A hub without pools is fine: only its ledger is read (report on DRAWDOWN_DB without a config). */ ledgerOnly?: boolean }): Promise<Hub> {
-  if (loaded.problems.length > 0) throw problemsError(loaded.problems, loaded.file);
+  // The same check as "drawdown config check": what it accepts opens, what it refuses fails here with the same problems.
+  const check = await checkConfig(loaded, options);
+  if (check.problems.length > 0) throw problemsError(check.problems, loaded.file);
   const { config } = loaded;
+  // Fresh plugins: the check set its own up on a throwaway hub.
   const plan = await planHub(config, { env: options.env, cwd: options.cwd, ...(loaded.file !== undefined && { file: loaded.file }) });
   if (plan.problems.length > 0) throw problemsError(plan.problems, loaded.file);
   if (plan.plugins.length === 0 && !options.ledgerOnly) {

@@ -112,7 +112,8 @@ export function renderRoute(status: HubStatus, term: View): string {
 
 /** The full `drawdown status` screen. */
 export function renderStatus(status: HubStatus, term: View, store?: string): string {
-  const header = `Pools at ${new Date(status.at).toISOString().replace(/\.\d+Z$/, 'Z')} (${status.timeZone})${store !== undefined ? ` · ${store}` : ''}`;
+  // The ledger gets its own line: a long path should not push the header past the terminal's width.
+  const header = `Pools at ${new Date(status.at).toISOString().replace(/\.\d+Z$/, 'Z')} (${status.timeZone})${store !== undefined ? `\nledger: ${store}` : ''}`;
   const pools = status.pools.length === 0 ? 'No pools are configured.' : renderPoolTable(status, term);
   return `${paint(term, 'bold', fitText(header, term))}\n\n${pools}\n\n${paint(term, 'bold', 'Route')}\n${renderRoute(status, term)}`;
 }

@@ -57,8 +57,14 @@ if (ROLE === 'upstream') {
 }
 
 // undici is the gateway's dependency, not the workspace root's: load the very build it uses.
-const { Pool } = createRequire(new URL('../packages/gateway/package.json', import.meta.url))('undici') as typeof import('undici');
-type Pool = InstanceType<typeof Pool>;
+/** The part of undici's Pool the bench uses (the root workspace does not depend on undici itself). */
+interface Pool {
+  request(options: { path: string; method: 'POST'; headers: Record<string, string>; body: string }): Promise<{ statusCode: number; body: AsyncIterable<Buffer> & { text(): Promise<string> } }>;
+  close(): Promise<void>;
+}
+const { Pool } = createRequire(new URL('../packages/gateway/package.json', import.meta.url))('undici') as {
+  Pool: new (url: string, options: { connections: number; keepAliveTimeout: number }) => Pool;
+};
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');

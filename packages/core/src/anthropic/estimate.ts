@@ -62,6 +62,10 @@ export interface EstimableParams {
   messages: unknown;
   system?: unknown;
   tools?: unknown;
+  /** `"us"` holds at the 1.1× US-inference rates on the models that price it. */
+  inference_geo?: unknown;
+  /** `"fast"` holds at fast-mode rates. */
+  speed?: unknown;
 }
 
 /**
@@ -82,11 +86,17 @@ export function estimateFromParams(params: EstimableParams, rateCard: RateCard, 
     }
   }
   const factor = rateCard.resolve(params.model).tokenizerFactor;
+  // The request's own modifiers size the hold; the card refuses values it does not know.
+  const modifiers = {
+    ...(params.inference_geo !== undefined && params.inference_geo !== null && { geo: String(params.inference_geo) }),
+    ...(params.speed !== undefined && params.speed !== null && { speed: String(params.speed) }),
+  };
   const tokens = inputTokens ?? Math.ceil((tally.chars / CHARS_PER_TOKEN_ESTIMATE) * factor) + tally.fixedTokens;
   return {
     inputTokens: tokens,
     maxTokens: params.max_tokens,
     ...(tally.cacheWrite && { cacheWrite: tally.cacheWrite }),
     ...(webSearches > 0 && { webSearches }),
+    ...modifiers,
   };
 }

@@ -238,6 +238,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
 
+  const noUsableEntry = (res: ServerResponse, record: KeyRecord): void =>
+    sendError(res, 'permission_error', `drawdown: key "${record.name}" may use no entry of the route (it lists ${record.routes.join(', ')}; delegated entries cannot be forwarded); create a key with --route <entry> from "drawdown which"`);
+
   async function messages(req: IncomingMessage, res: ServerResponse, record: KeyRecord, url: URL): Promise<void> {
     const body = await readBody(req, maxBodyBytes);
     if (body === 'too-large') return sendError(res, 'request_too_large', `drawdown gateway: the request body is over ${maxBodyBytes} bytes`);
@@ -253,6 +256,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const model = params.model;
     const streaming = params.stream === true;
     const exclude = excludedFor(record);
+    if (exclude.size >= router.entries.length) return noUsableEntry(res, record);
     const requestId = randomUUID();
     const abort = new AbortController();
     let clientGone = false;
@@ -444,7 +448,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       break;
     }
     entry ??= router.entries.find((e) => !excludedFor(record).has(e.id));
-    if (!entry) return sendError(res, 'permission_error', `drawdown: key "${record.name}" may use no entry of the route (it lists ${record.routes.join(', ')}); create a key with --route <entry> from "drawdown which"`);
+    if (!entry) return noUsableEntry(res, record);
     const abort = new AbortController();
     res.on('close', () => !res.writableFinished && abort.abort());
     let response: Dispatcher.ResponseData;

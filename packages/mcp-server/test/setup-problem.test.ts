@@ -1,0 +1,86 @@
+import { isDrawdownError } from '@drawdown/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDrawdownMcpServer, serveHttp, type HttpHandle, type SetupProblem } from '../src/index.js';
+import { fixtureHub } from './fixtures/hub.js';
+import { ERAS, httpTransport, newClient } from './helpers.js';
+
+const PROBLEM: SetupProblem = {
+  message: '/home/u/.config/drawdown/drawdown.config.json is not valid JSON: Unexpected token } in JSON at position 12',
+  hint: 'Fix the syntax, then run "drawdown config check".',
+  code: 'DRAWDOWN_CLI_INVALID_CONFIG',
+};
+/** Well-formed arguments for every tool: what a model would send once it has read the schemas. */
+export const VALID_ARGUMENTS: Record<string, Record<string, unknown>> = {
+  pool_status: {},
+  usage_report: {},
+  estimate_cost: { model: 'claude-sonnet-4-5', inputTokens: 1000, maxTokens: 500 },
+  which_pool: {},
+  rate_card: {},
+  add_funds: { poolId: 'credits', amountUsd: '5' },
+  set_auto_reload: { poolId: 'credits', enabled: false },
+};
+const ALL_TOOLS = Object.keys(VALID_ARGUMENTS).sort();
+
+describe('a server with a setup problem instead of a hub', () => {
+  let handle: HttpHandle | undefined;
+  afterEach(async () => {
+    await handle?.close();
+    handle = undefined;
+  });
+
+  for (const era of ERAS) {
+    it(`answers initialize and tools/list, and every tool with what is wrong and how to fix it (${era} era)`, async () => {
+      handle = await serveHttp({ setupProblem: PROBLEM, writes: true });
+      const client = newClient({ era });
+      await client.connect(httpTransport(handle.url));
+      expect(client.getServerVersion()?.name).toBe('drawdown');
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS);
+      for (const tool of tools) {
+        const result = await client.callTool({ name: tool.name, arguments: VALID_ARGUMENTS[tool.name]! });
+        expect(result.isError, tool.name).toBe(true);
+        const lines = (result.content as Array<{ text: string }>)[0]!.text.split('\n');
+        expect(lines).toEqual([
+          'drawdown is not set up: /home/u/.config/drawdown/drawdown.config.json is not valid JSON: Unexpected token } in JSON at position 12 (DRAWDOWN_CLI_INVALID_CONFIG)',
+          'To fix: Fix the syntax, then run "drawdown config check".',
+        ]);
+      }
+      const pools = await client.readResource({ uri: 'drawdown://pools' });
+      expect((pools.contents[0] as { text: string }).text).toMatch(/^drawdown is not set up: .*drawdown\.config\.json/);
+      await client.close();
+    });
+  }
+
+  it('offers local_usage with data when the problem brings a view that needs no configuration', async () => {
+    const calls: Array<{ days?: number }> = [];
+    handle = await serveHttp({ setupProblem: { ...PROBLEM, localUsage: async (options) => (calls.push(options), { mode: 'zero-config', totalUsd: '1.25' }) } });
+    const client = newClient({ era: 'legacy' });
+    await client.connect(httpTransport(handle.url));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain('local_usage');
+    const result = await client.callTool({ name: 'local_usage', arguments: { days: 30 } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ mode: 'zero-config', totalUsd: '1.25' });
+    expect(calls).toEqual([{ days: 30 }]);
+    // The other tools still say what to fix.
+    expect((await client.callTool({ name: 'pool_status', arguments: {} })).isError).toBe(true);
+    await client.close();
+  });
+
+  it('refuses to be built with both a hub and a problem, or with neither, naming the field', async () => {
+    const hub = await fixtureHub();
+    const failure = (make: () => unknown): unknown => {
+      try {
+        make();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const both = failure(() => createDrawdownMcpServer({ hub, setupProblem: PROBLEM }));
+    expect(isDrawdownError(both)).toBe(true);
+    expect((both as Error).message).toMatch(/"setupProblem" is given together with hub/);
+    expect((failure(() => createDrawdownMcpServer({})) as Error).message).toMatch(/"hub" is missing/);
+    await expect(serveHttp({})).rejects.toThrow(/"hub" is missing/);
+  });
+});

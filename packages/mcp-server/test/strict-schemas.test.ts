@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { portableJsonSchema } from '../src/portable-schema.js';
+import { fixture, newClient, stdioTransport, tempDb } from './helpers.js';
+
+// The MCP Inspector's own CLI (pinned devDependency), run as a user would: `--strict` reports every
+// tool-schema portability problem on stderr (and exits 6 on error-severity ones).
+const inspectorPackage = createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector/package.json');
+const inspector = join(dirname(inspectorPackage), 'clients', 'launcher', 'build', 'index.js');
+
+function runInspector(serverArgs: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const envFlags = Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [inspector, '--cli', ...envFlags, ...serverArgs, '--method', 'tools/list', '--strict'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Every place the Inspector's --strict objects to, checked by hand as a second opinion. */
+function unportable(schema: unknown, path = '$'): string[] {
+  if (typeof schema !== 'object' || schema === null) return [];
+  if (Array.isArray(schema)) return schema.flatMap((item, i) => unportable(item, `${path}[${i}]`));
+  const found: string[] = [];
+  const record = schema as Record<string, unknown>;
+  if (Array.isArray(record.type)) found.push(`${path}.type is an array ${JSON.stringify(record.type)}`);
+  for (const [key, value] of Object.entries(record)) {
+    if (key === 'properties' || key === '$defs') {
+      for (const [name, sub] of Object.entries(value as Record<string, unknown>)) {
+        if (typeof sub === 'object' && sub !== null && Object.keys(sub).length === 0) found.push(`${path}.${key}.${name} is {}`);
+        found.push(...unportable(sub, `${path}.${key}.${name}`));
+      }
+    } else if (typeof value === 'object' && value !== null) {
+      if (!Array.isArray(value) && Object.keys(value).length === 0 && key !== 'properties') found.push(`${path}.${key} is {}`);
+      found.push(...unportable(value, `${path}.${key}`));
+    }
+  }
+  return found;
+}
+
+describe('tool schemas', () => {
+  it('are clean under the MCP Inspector CLI --strict, write tools included', async () => {
+    const result = await runInspector(['node', '--conditions=drawdown-source', '--import', 'tsx', fixture('stdio-server.ts')], { MCP_WRITES: '1', DRAWDOWN_DB: tempDb() });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const names = (JSON.parse(result.stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
+    expect(names).toEqual(expect.arrayContaining(['pool_status', 'which_pool', 'estimate_cost', 'add_funds', 'set_auto_reload']));
+  }, 120_000);
+
+  it('the Inspector check can fail: the zod default spelling of the same fields is reported', async () => {
+    const result = await runInspector(['node', '--import', 'tsx', fixture('unportable-server.ts')], {});
+    expect(result.stderr).toMatch(/Path: outputSchema\.properties\.fits[\s\S]*type` is an array/);
+    expect(result.stderr).toMatch(/Path: outputSchema\.properties\.details\.additionalProperties/);
+    // The hand-written walker agrees with the Inspector on both.
+    expect(unportable({ type: 'object', properties: { a: { type: ['boolean', 'null'] }, b: { type: 'object', additionalProperties: {} } } })).toEqual([
+      '$.properties.a.type is an array ["boolean","null"]',
+      '$.properties.b.additionalProperties is {}',
+    ]);
+    expect(unportable(portableJsonSchema({ type: 'object', properties: { a: { type: ['boolean', 'null'], description: 'x' }, b: { type: 'object', additionalProperties: {} } } }))).toEqual([]);
+  }, 120_000);
+
+  it('have no type arrays and no empty schemas in any input or output schema (both eras)', async () => {
+    for (const era of ['legacy', 'modern'] as const) {
+      const client = newClient({ era });
+      await client.connect(stdioTransport({ DRAWDOWN_DB: tempDb(), MCP_WRITES: '1' }));
+      const { tools } = await client.listTools();
+      expect(tools.length).toBe(7);
+      for (const tool of tools) {
+        expect(unportable(tool.inputSchema, `${tool.name}.inputSchema`)).toEqual([]);
+        expect(unportable(tool.outputSchema, `${tool.name}.outputSchema`)).toEqual([]);
+      }
+      await client.close();
+    }
+  }, 60_000);
+});

@@ -320,7 +320,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       const rateHeaders = await observeHeaders(lease.pool, response.headers);
 
       if (response.statusCode >= 400) {
-        const errorBody = Buffer.from(await response.body.arrayBuffer());
+        let errorBody: Buffer;
+        try {
+          errorBody = Buffer.from(await response.body.arrayBuffer());
+        } catch (error) {
+          await fail(error);
+          if (!clientGone) sendError(res, 'api_error', `drawdown gateway: the upstream's ${response.statusCode} answer broke off; nothing was charged`, { status: 502, retry: true });
+          return;
+        }
         const { type, message } = parseErrorBody(errorBody);
         const headers = Object.keys(rateHeaders).length > 0 ? rateHeaders : rateLimitHeaderSubset(headerRecord(response.headers));
         await observe(lease.pool, { source: 'error', status: response.statusCode, ...(type !== undefined && { errorType: type }), ...(message !== undefined && { message }), headers, at: hub.clock.now() });
@@ -346,7 +353,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
 
-      if (!streaming) {
+      // An upstream that answers a stream request with JSON (or the reverse) is read by what it sent.
+      const contentType = response.headers['content-type'];
+      const isSse = (Array.isArray(contentType) ? contentType[0] : contentType)?.startsWith('text/event-stream') ?? streaming;
+      if (!isSse) {
         let answer: Buffer;
         try {
           answer = Buffer.from(await response.body.arrayBuffer());

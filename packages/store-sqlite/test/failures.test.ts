@@ -39,7 +39,7 @@ describe('sqlite store on a disk it cannot write', () => {
     const result = await probe(file);
     expect(result).toMatchObject({ open: 'ok', snapshot: 'ok', settle: expect.stringMatching(/^DRAWDOWN_STORE_UNAVAILABLE: .*read-only.*nothing was recorded/) });
     expect(readFileSync(file).equals(before)).toBe(true);
-  });
+  }, 60_000);
 
   it('fails closed with DRAWDOWN_STORE_UNAVAILABLE when the directory is read-only', async () => {
     const folder = join(dir, 'ro-dir');
@@ -53,7 +53,7 @@ describe('sqlite store on a disk it cannot write', () => {
     expect(failures.length).toBeGreaterThan(0);
     for (const failure of failures) expect(failure).toMatch(/^DRAWDOWN_STORE_UNAVAILABLE: the drawdown ledger at .* (cannot be opened|is read-only)/);
     chmodSync(folder, 0o755);
-  });
+  }, 60_000);
 
   it('refuses a charge on a full disk without recording any part of it, and records it once when space returns', async () => {
     const file = ledgerFile(dir);

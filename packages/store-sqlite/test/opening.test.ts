@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usd } from '@drawdown/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,6 +10,8 @@ import { ledgerFile, tempDir } from './helpers.js';
 
 const dir = tempDir();
 const NOW = Date.parse('2026-11-23T12:00:00Z');
+/** The file's bytes, hashed: a refused file must hash the same afterwards. */
+const digest = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 const charge = { account: 'trial', key: 'k', cost: usd('1'), now: NOW, scopes: [], day: '2026-11-23' };
 
 describe('defaultDatabasePath', () => {
@@ -68,17 +71,17 @@ describe('opening a ledger file', () => {
     const db = openDatabase(file);
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
-    const before = readFileSync(file);
+    const before = digest(file);
     expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', data: expect.objectContaining({ version: SCHEMA_VERSION + 1 }) }));
-    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(digest(file)).toBe(before);
   });
 
   it('refuses a corrupt file and leaves its bytes untouched', () => {
     const file = ledgerFile(dir);
     writeFileSync(file, Buffer.from('this is not a database, just some bytes that went wrong '.repeat(200)));
-    const before = readFileSync(file);
+    const before = digest(file);
     expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('corrupt') }));
-    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(digest(file)).toBe(before);
   });
 
   it("refuses another application's SQLite database and leaves its bytes untouched", () => {
@@ -86,9 +89,9 @@ describe('opening a ledger file', () => {
     const db = openDatabase(file);
     db.exec('CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES (\'keep me\')');
     db.close();
-    const before = readFileSync(file);
+    const before = digest(file);
     expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('another application') }));
-    expect(readFileSync(file).equals(before)).toBe(true);
+    expect(digest(file)).toBe(before);
   });
 
   it('reads but refuses to write when opened read-only', async () => {
@@ -101,6 +104,51 @@ describe('opening a ledger file', () => {
     await expect(reader.setState('x', 1)).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
     await reader.close();
     await writer.close();
+  });
+
+  it('refuses an existing empty (0-byte) file instead of starting a fresh ledger in it, and leaves it untouched', async () => {
+    const file = ledgerFile(dir);
+    writeFileSync(file, '');
+    const before = digest(file);
+    for (const readonly of [false, true]) {
+      expect(() => sqliteStore({ file, readonly })).toThrow(
+        expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('holds no drawdown ledger'), data: expect.objectContaining({ file }) }),
+      );
+    }
+    expect(readFileSync(file)).toHaveLength(0);
+    expect(digest(file)).toBe(before);
+  });
+
+  it('refuses a ledger truncated to 0 bytes after spending, so a spent budget does not come back', async () => {
+    const file = ledgerFile(dir);
+    const store = sqliteStore({ file });
+    await store.settle(charge);
+    await store.close();
+    writeFileSync(file, '');
+    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE' }));
+    expect(readFileSync(file)).toHaveLength(0);
+  });
+
+  it('refuses a SQLite file with no tables and no drawdown mark (initialised by something else), leaving it untouched', () => {
+    const file = ledgerFile(dir);
+    const db = openDatabase(file);
+    db.exec('PRAGMA journal_mode = WAL'); // writes a valid, empty database
+    db.close();
+    const before = digest(file);
+    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('holds no drawdown ledger') }));
+    expect(digest(file)).toBe(before);
+  });
+
+  it('creates a new ledger in place of a missing file and leaves no draft file behind', async () => {
+    const folder = join(dir, 'fresh');
+    const file = join(folder, 'ledger.sqlite');
+    const store = sqliteStore({ file });
+    await store.settle(charge);
+    await store.close();
+    expect(readdirSync(folder).filter((name) => name !== 'ledger.sqlite')).toEqual([]);
+    const again = sqliteStore({ file });
+    expect((await again.snapshot({ account: 'trial', now: NOW })).settled.lifetime).toBe(usd('1'));
+    await again.close();
   });
 
   it('refuses to open a missing file read-only', () => {

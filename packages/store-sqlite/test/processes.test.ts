@@ -16,6 +16,24 @@ describeStoreAcrossProcesses('sqlite', {
   },
 });
 
+it('lets 4 processes that start at once on a missing file create one ledger between them', async () => {
+  const file = ledgerFile(dir);
+  const workers = Array.from({ length: 4 }, (_, p) =>
+    startStoreWorker(WORKER, { config: { file }, mode: 'reserve', tag: `p${p}`, count: 50, amount: '0.10', cap: '5', now: NOW, ttlMs: 60_000 }),
+  );
+  try {
+    for (const w of workers) expect(await w.next()).toEqual({ step: 'ready' });
+    for (const w of workers) w.send('go');
+    const admitted = (await Promise.all(workers.map((w) => w.next()))).map((m) => m.admitted as number);
+    expect(admitted.reduce((a, b) => a + b, 0)).toBe(50);
+    const store = sqliteStore({ file });
+    expect(await store.snapshot({ account: 'shared', now: NOW })).toMatchObject({ activeHolds: 50 });
+    await store.close();
+  } finally {
+    for (const w of workers) w.child.kill('SIGKILL');
+  }
+}, 60_000);
+
 it("tells watchers about another process's reservations with origin remote", async () => {
   const file = ledgerFile(dir);
   const store = sqliteStore({ file, watchIntervalMs: 10 });
@@ -29,4 +47,4 @@ it("tells watchers about another process's reservations with origin remote", asy
   stop();
   expect(seen).toEqual([0, 1, 2].map((i) => ({ account: 'shared', kind: 'reserve', key: `other-${i}`, origin: 'remote' })));
   await store.close();
-});
+}, 60_000);

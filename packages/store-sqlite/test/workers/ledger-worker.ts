@@ -24,4 +24,22 @@ if (args.mode === 'probe') {
   process.exit(0);
 }
 
+if (args.mode === 'settle-until-killed') {
+  // Settles without end, 64 in flight, and reports each settle only after it returned: the test
+  // kills this process with SIGKILL and then looks for every reported key in the ledger.
+  const store = sqliteStore({ file: args.config.file });
+  say({ step: 'ready' });
+  let next = 0;
+  const settleForever = async (): Promise<void> => {
+    for (;;) {
+      const key = `${args.tag}-${next++}`;
+      await store.settle({ account: 'shared', key, cost: usd(args.amount), now: args.now, scopes: [], day: '2026-11-23' });
+      say({ step: 'settled', key });
+      // Settles answered from microtasks alone would never let the event loop drain stdout.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  await Promise.all(Array.from({ length: 64 }, settleForever));
+}
+
 await runStoreWorker(args, async (config) => sqliteStore({ file: (config as { file: string }).file }));

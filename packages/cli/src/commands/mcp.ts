@@ -1,6 +1,26 @@
+import * as path from 'node:path';
 import { Command } from 'commander';
+import { isDrawdownError, stderrLogger, type Hub } from '@drawdown/core';
+import type { SetupProblem } from '@drawdown/mcp-server';
+import { CliErrorCodes, cliError, describeFailure } from '../cli-error.js';
+import { userConfigDir } from '../config/locate.js';
 import type { CliContext } from '../context.js';
-import { withHub } from '../session.js';
+import { openHub } from '../hub/open-hub.js';
+import { describeStore } from '../hub/store.js';
+import { withProgress } from '../render/progress.js';
+import { loadFor } from '../session.js';
+import { zeroConfigJson, zeroConfigView } from '../zero-config/index.js';
+
+interface McpOptions {
+  writes?: boolean;
+  http?: boolean;
+  host: string;
+  port: string;
+  token?: string;
+  sessionIdle: string;
+  maxSessions: string;
+  json?: boolean;
+}
 
 /** Resolves when the client hangs up (stdin ends) or the process is asked to stop. */
 function untilDisconnected(): Promise<void> {
@@ -15,18 +35,106 @@ function untilDisconnected(): Promise<void> {
   });
 }
 
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off('SIGINT', done).off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done).once('SIGTERM', done);
+  });
+}
+
+function wholeNumber(value: string, flag: string, min: number, example: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
+    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `${flag} must be a whole number of at least ${min}, got "${value}"`, `For example: ${flag} ${example}.`, { argument: flag });
+  }
+  return n;
+}
+
+/**
+ * The hub the configuration describes, or the reason there is none. A server that dies here shows
+ * as a dead server in the client, with the reason in a log nobody opens; so the reason is served.
+ */
+async function hubOrProblem(ctx: CliContext, command: Command): Promise<{ hub: Hub; problem?: undefined } | { hub?: undefined; problem: SetupProblem }> {
+  try {
+    const loaded = await loadFor(ctx, command);
+    if (loaded.file === undefined) return { problem: zeroConfigProblem(ctx, loaded.searched) };
+    const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () => openHub(loaded, { env: ctx.env, cwd: ctx.cwd }));
+    return { hub };
+  } catch (error) {
+    const { line, hint } = describeFailure(error);
+    const problem: SetupProblem = isDrawdownError(error)
+      ? { message: error.message, code: error.code, hint: hint ?? 'Run "drawdown config check" to see what is wrong.' }
+      : { message: line.replace(/^drawdown: /, ''), hint: hint ?? 'Run "drawdown config check" to see what is wrong.' };
+    return { problem };
+  }
+}
+
+/** No configuration anywhere: the tools say where to create one, and `local_usage` shows what is true already. */
+function zeroConfigProblem(ctx: CliContext, searched: string[]): SetupProblem {
+  const userFile = path.join(userConfigDir(ctx.env), 'drawdown.config.json');
+  return {
+    message: `no drawdown configuration was found (looked from ${ctx.cwd} upward, then ${userFile}), so there are no pools, budgets or route to show`,
+    hint: `run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine`,
+    code: CliErrorCodes.INVALID_CONFIG,
+    localUsage: async ({ days }) => zeroConfigJson(await zeroConfigView({ env: ctx.env, searched, ...(days !== undefined && { days }) })) as object,
+  };
+}
+
 export function mcpCommand(ctx: CliContext): Command {
   return new Command('mcp')
-    .description('serve pool status, reports and estimates to MCP clients over stdio (stdout carries protocol only)')
+    .description('serve pool status, reports and estimates to MCP clients over stdio (stdout carries protocol only), or Streamable HTTP with --http')
     .option('--writes', 'offer add_funds and set_auto_reload (each asks the user to confirm)')
-    .action(async (options: { writes?: boolean }, command: Command) => {
-      await withHub(ctx, command, async (hub) => {
+    .option('--http', 'serve Streamable HTTP instead of stdio; prints the endpoint URL on stderr')
+    .option('--host <address>', 'address --http binds; any other than loopback needs --token', '127.0.0.1')
+    .option('--port <number>', 'port --http listens on (0: any free port)', '8765')
+    .option('--token <secret>', 'bearer token HTTP clients must send, 16+ characters (default: DRAWDOWN_MCP_TOKEN)')
+    .option('--session-idle <seconds>', 'close an HTTP session after this long without a request', '900')
+    .option('--max-sessions <count>', 'most HTTP sessions at once; a new one evicts the longest idle', '100')
+    .option('--json', 'with --http: print {"url": ...} on stdout once serving')
+    .action(async (options: McpOptions, command: Command) => {
+      // Flags are checked before anything is opened: a typo here is the user's to see, in the terminal.
+      const http = options.http === true;
+      const port = http ? wholeNumber(options.port, '--port', 0, '8765') : 0;
+      if (port > 65_535) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--port must be at most 65535, got ${port}`, 'For example: --port 8765.', { argument: '--port' });
+      const idleSeconds = wholeNumber(options.sessionIdle, '--session-idle', 1, '900');
+      const maxSessions = wholeNumber(options.maxSessions, '--max-sessions', 1, '100');
+      const token = options.token ?? (ctx.env.DRAWDOWN_MCP_TOKEN || undefined);
+
+      const served = await hubOrProblem(ctx, command);
+      if (served.problem) ctx.term.note(`drawdown mcp: not set up — ${served.problem.message.replace(/\.$/, '')}; every tool will say so and how to fix it`);
+      const logger = served.hub?.logger ?? stderrLogger();
+      const what = served.hub ? { hub: served.hub } : { setupProblem: served.problem!, logger };
+      try {
         // Loaded on demand: the MCP SDK is the heaviest import, and no other command needs it.
-        const { serveStdio } = await import('@drawdown/mcp-server');
-        const handle = serveStdio({ hub, ...(options.writes && { writes: true }) });
-        ctx.term.note('drawdown mcp: serving over stdio; diagnostics on stderr');
-        await untilDisconnected();
+        const { serveHttp, serveStdio } = await import('@drawdown/mcp-server');
+        if (!http) {
+          const handle = serveStdio({ ...what, ...(options.writes && { writes: true }) });
+          ctx.term.note('drawdown mcp: serving over stdio; diagnostics on stderr');
+          await untilDisconnected();
+          await handle.close();
+          return;
+        }
+        const handle = await serveHttp({
+          ...what,
+          ...(options.writes && { writes: true }),
+          host: options.host,
+          port,
+          ...(token !== undefined && { bearerToken: token }),
+          sessionIdleTimeoutMs: idleSeconds * 1000,
+          maxSessions,
+        });
+        ctx.term.note(`drawdown mcp: serving ${handle.url}${token === undefined ? '' : ' (clients send Authorization: Bearer <token>)'}; Ctrl-C stops`);
+        if (options.json) ctx.term.out(JSON.stringify({ url: handle.url }));
+        await untilStopped();
         await handle.close();
-      });
+      } finally {
+        if (served.hub) {
+          await served.hub.close();
+          await served.hub.store.close();
+        }
+      }
     });
 }

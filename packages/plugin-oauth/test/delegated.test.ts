@@ -30,6 +30,22 @@ describe('delegated strategy', () => {
     expect(env).toEqual({ PATH: process.env.PATH, HOME: '/home/alice', MY_APP_SECRET: 'app-secret' });
   });
 
+  it('removes credential headers, credential file descriptors, every provider switch and the base URL unless asked to keep it', () => {
+    const parent = {
+      ...parentEnv,
+      ANTHROPIC_CUSTOM_HEADERS: 'x-api-key: sk-ant-bundled',
+      CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR: '3',
+      CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR: '4',
+      CLAUDE_CODE_USE_GATEWAY: '1',
+      CLAUDE_CODE_USE_MANTLE: '1',
+      CLAUDE_CODE_USE_ANTHROPIC_AWS: '1',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:7755',
+    };
+    expect(strategyOf({}).childEnv(parent)).toEqual({ PATH: process.env.PATH, HOME: '/home/alice', MY_APP_SECRET: 'app-secret' });
+    expect(strategyOf({ keepBaseUrl: true }).childEnv(parent)).toEqual({ PATH: process.env.PATH, HOME: '/home/alice', MY_APP_SECRET: 'app-secret', ANTHROPIC_BASE_URL: 'http://127.0.0.1:7755' });
+    expect(() => delegated({ keepBaseUrl: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field: 'keepBaseUrl' }) }));
+  });
+
   it("keeps the user's own CLAUDE_CODE_OAUTH_TOKEN only when asked, and removes named app variables", () => {
     const env = strategyOf({ keepUserOAuthToken: true, removeVars: ['MY_APP_SECRET'] }).childEnv(parentEnv);
     expect(env).toEqual({ PATH: process.env.PATH, HOME: '/home/alice', CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-user' });

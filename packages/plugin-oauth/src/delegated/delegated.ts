@@ -13,13 +13,19 @@ export interface DelegatedOptions {
   keepUserOAuthToken?: boolean;
   /** More variables to remove from the child (an app's own secrets). */
   removeVars?: string[];
+  /**
+   * Keep the parent's `ANTHROPIC_BASE_URL` in the child. Default false: behind a custom base URL
+   * Claude Code does not use the claude.ai login, so the plan would not pay.
+   */
+  keepBaseUrl?: boolean;
 }
 
 /**
  * For a child agent that holds its own sign-in (Claude Code signed in with /login, the Agent SDK,
  * an ACP agent): the plan allowance pays through the user's unmodified client. drawdown only
- * shapes the child's environment — no API key, auth token or provider switch — and never reads
- * the child's credential files.
+ * shapes the child's environment — nothing of core's CHILD_AUTH_VARIABLES (keys, tokens, custom
+ * headers, credential file descriptors, provider switches, base URLs) — and never reads the
+ * child's credential files.
  */
 export function delegated(options: DelegatedOptions = {}) {
   const id = options.id ?? 'delegated';
@@ -39,6 +45,9 @@ export function delegated(options: DelegatedOptions = {}) {
       throw invalidOption(owner, 'probe.timeoutMs', `is ${String(probe.timeoutMs)}`, 'Use a positive number of milliseconds, like 10000.');
     }
   }
+  if (options.keepBaseUrl !== undefined && typeof options.keepBaseUrl !== 'boolean') {
+    throw invalidOption(owner, 'keepBaseUrl', `is ${JSON.stringify(options.keepBaseUrl)}`, 'Use true to keep ANTHROPIC_BASE_URL in the child, or leave it out.');
+  }
   if (options.removeVars !== undefined && (!Array.isArray(options.removeVars) || options.removeVars.some((v) => typeof v !== 'string'))) {
     throw invalidOption(owner, 'removeVars', 'must be a list of variable names', 'Use something like ["MY_APP_KEY"].');
   }
@@ -48,6 +57,7 @@ export function delegated(options: DelegatedOptions = {}) {
       ...(base !== undefined && { base }),
       ...(options.removeVars !== undefined && { removeVars: options.removeVars }),
       ...(options.keepUserOAuthToken !== undefined && { keepUserOAuthToken: options.keepUserOAuthToken }),
+      ...(options.keepBaseUrl !== undefined && { keepBaseUrl: options.keepBaseUrl }),
     });
 
   const strategy: AuthStrategy = {

@@ -86,10 +86,15 @@ export { apiKey, type ApiKeyOptions } from './auth/api-key.js';
 export {
   childEnvWithApiKey,
   childEnvForOwnSignIn,
+  claudeCodeAuthSource,
+  CHILD_AUTH_VARIABLES,
   API_CREDENTIAL_VARS,
   PROVIDER_SWITCH_VARS,
+  REDIRECT_VARS,
   USER_OAUTH_TOKEN_VAR,
   type ChildEnvOptions,
+  type ChildVariableRole,
+  type ClaudeCodeAuthSource,
 } from './child-env.js';
 export { payAsYouGo, isFundsRefusal, type PayAsYouGoOptions } from './pools/pay-as-you-go.js';
 export {

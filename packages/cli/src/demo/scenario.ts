@@ -46,7 +46,8 @@ function demoConfig(live: boolean): DrawdownConfig {
     store: { kind: 'sqlite', file: 'ledger.sqlite' },
     strategies: {
       bundled: { kind: 'apiKey', envVar: live ? 'ANTHROPIC_API_KEY' : 'DEMO_APP_BUNDLED_KEY' },
-      'claude-login': { kind: 'delegated' },
+      // The simulated signed-in child reaches its loopback server through ANTHROPIC_BASE_URL.
+      'claude-login': { kind: 'delegated', keepBaseUrl: true },
       'own-key': { kind: 'apiKey', envVar: live ? 'ANTHROPIC_API_KEY' : 'DEMO_USER_CREDITS_KEY' },
     },
     pools: {

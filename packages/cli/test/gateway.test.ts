@@ -62,6 +62,9 @@ function startGatewayProcess(cwd: string, upstream: string): Promise<RunningGate
   });
 }
 
+/** The JSON error a command prints under --json: one object on the last line of stderr. */
+const jsonError = (stderr: string): { code: string; message: string; hint: string | null } => JSON.parse(stderr.trim().split('\n').at(-1)!);
+
 const post = (url: string, key: string, body: object = ask) =>
   fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
 
@@ -84,10 +87,11 @@ describe('drawdown keys', () => {
     expect(JSON.parse(revoked.stdout)).toMatchObject({ name: 'cursor-laptop', state: 'revoked' });
     const again = await runDrawdown(['keys', 'revoke', 'cursor-laptop', '--json'], { cwd: project.dir, env });
     expect(again.code).toBe(1);
-    expect(JSON.parse(again.stdout)).toMatchObject({ code: 'DRAWDOWN_GATEWAY_UNKNOWN_KEY', message: expect.stringContaining('no active key is named "cursor-laptop"') });
+    expect(again.stdout).toBe('');
+    expect(jsonError(again.stderr)).toMatchObject({ code: 'DRAWDOWN_GATEWAY_UNKNOWN_KEY', message: expect.stringContaining('no active key is named "cursor-laptop"') });
     const badRoute = await runDrawdown(['keys', 'create', 'x', '--route', 'nope', '--json'], { cwd: project.dir, env });
     expect(badRoute.code).toBe(1);
-    expect(JSON.parse(badRoute.stdout)).toMatchObject({ code: 'DRAWDOWN_CLI_UNKNOWN_NAME', hint: expect.stringContaining('drawdown which') });
+    expect(jsonError(badRoute.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_UNKNOWN_NAME', hint: expect.stringContaining('drawdown which') });
     const badBudget = await runDrawdown(['keys', 'create', 'y', '--route', 'trial', '--budget', 'lots'], { cwd: project.dir, env });
     expect(badBudget.code).toBe(1);
     expect(badBudget.stderr).toContain('budget "lots" is not a USD amount');
@@ -117,7 +121,7 @@ describe('drawdown gateway', () => {
       expect(gateway.stderr()).not.toContain(TRIAL_SECRET);
       const badPort = await runDrawdown(['gateway', '--port', 'http', '--json'], { cwd: project.dir, env });
       expect(badPort.code).toBe(1);
-      expect(JSON.parse(badPort.stdout)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringContaining('--port http') });
+      expect(jsonError(badPort.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringContaining('--port http') });
       const remote = await runDrawdown(['gateway', '--host', '0.0.0.0', '--port', '0'], { cwd: project.dir, env });
       expect(remote.code).toBe(1);
       expect(remote.stderr).toContain('needs allowRemote: true and a token');

@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { withHub } from '../session.js';
-import { jsonAware } from './keys.js';
 
 export const DEFAULT_GATEWAY_PORT = 7755;
 
@@ -44,41 +43,39 @@ export function gatewayCommand(ctx: CliContext): Command {
     .option('--allow-remote', 'allow a non-loopback --host; every request must then carry x-drawdown-gateway-token')
     .option('--allowed-host <name...>', 'Host header names to accept besides the loopback names')
     .option('--hold-max-tokens <n>', 'size holds as if max_tokens were at most n (admits Claude Code on small budgets; one longer answer may overrun)')
-    .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON too)')
+    .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: GatewayCommandOptions, command: Command) => {
-      await jsonAware(ctx, options.json, async () => {
-        const port = parsePort(options.port);
-        const upstream = options.upstream ?? ctx.env.DRAWDOWN_GATEWAY_UPSTREAM ?? 'https://api.anthropic.com';
-        try {
-          new URL(upstream);
-        } catch {
-          throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--upstream ${upstream} is not a URL`, 'Use a base URL such as https://api.anthropic.com.', { argument: 'upstream' });
-        }
-        const holdMaxTokens = options.holdMaxTokens === undefined ? undefined : Number(options.holdMaxTokens);
-        if (holdMaxTokens !== undefined && !(Number.isSafeInteger(holdMaxTokens) && holdMaxTokens > 0)) {
-          throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--hold-max-tokens ${options.holdMaxTokens} is not a positive whole number`, 'Use a token count such as 16000.', { argument: 'hold-max-tokens' });
-        }
-        const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
-        await withHub(ctx, command, async (hub) => {
-          const { startGateway } = await import('@drawdown/gateway');
-          const gateway = await startGateway({
-            hub,
-            host: options.host,
-            port,
-            upstream: { url: upstream },
-            ...(options.allowRemote && { allowRemote: true }),
-            ...(token !== undefined && token !== '' && { token }),
-            ...(holdMaxTokens !== undefined && { holdMaxTokens }),
-            ...(options.allowedHost && { allowedHosts: [...options.allowedHost, 'localhost', '127.0.0.1', '[::1]'] }),
-          });
-          const stopped = untilStopped();
-          if (options.json) ctx.term.out(JSON.stringify({ url: gateway.url, port: gateway.port, upstream }));
-          ctx.term.note(`drawdown gateway: listening on ${gateway.url} (upstream ${new URL(upstream).origin})`);
-          ctx.term.note(`  ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_API_KEY=<a key from "drawdown keys create"> <your tool>`);
-          await stopped;
-          ctx.term.note('drawdown gateway: stopping; waiting for open requests to be recorded');
-          await gateway.close();
+      const port = parsePort(options.port);
+      const upstream = options.upstream ?? ctx.env.DRAWDOWN_GATEWAY_UPSTREAM ?? 'https://api.anthropic.com';
+      try {
+        new URL(upstream);
+      } catch {
+        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--upstream ${upstream} is not a URL`, 'Use a base URL such as https://api.anthropic.com.', { argument: 'upstream' });
+      }
+      const holdMaxTokens = options.holdMaxTokens === undefined ? undefined : Number(options.holdMaxTokens);
+      if (holdMaxTokens !== undefined && !(Number.isSafeInteger(holdMaxTokens) && holdMaxTokens > 0)) {
+        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--hold-max-tokens ${options.holdMaxTokens} is not a positive whole number`, 'Use a token count such as 16000.', { argument: 'hold-max-tokens' });
+      }
+      const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
+      await withHub(ctx, command, async (hub) => {
+        const { startGateway } = await import('@drawdown/gateway');
+        const gateway = await startGateway({
+          hub,
+          host: options.host,
+          port,
+          upstream: { url: upstream },
+          ...(options.allowRemote && { allowRemote: true }),
+          ...(token !== undefined && token !== '' && { token }),
+          ...(holdMaxTokens !== undefined && { holdMaxTokens }),
+          ...(options.allowedHost && { allowedHosts: [...options.allowedHost, 'localhost', '127.0.0.1', '[::1]'] }),
         });
+        const stopped = untilStopped();
+        if (options.json) ctx.term.out(JSON.stringify({ url: gateway.url, port: gateway.port, upstream }));
+        ctx.term.note(`drawdown gateway: listening on ${gateway.url} (upstream ${new URL(upstream).origin})`);
+        ctx.term.note(`  ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_API_KEY=<a key from "drawdown keys create"> <your tool>`);
+        await stopped;
+        ctx.term.note('drawdown gateway: stopping; waiting for open requests to be recorded');
+        await gateway.close();
       });
     });
 }

@@ -1,23 +1,10 @@
 import { Command } from 'commander';
 import { formatUsd, toDecimalString, type Hub } from '@drawdown/core';
 import { keyManager, keySpend, type KeyRecord } from '@drawdown/gateway';
-import { CliErrorCodes, cliError, describeFailure } from '../cli-error.js';
+import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../render/table.js';
 import { withHub } from '../session.js';
-
-/** Runs a gateway or keys command; with --json a failure is printed as {code,message,hint} on stdout. */
-export async function jsonAware(ctx: CliContext, json: boolean | undefined, run: () => Promise<void>): Promise<void> {
-  try {
-    await run();
-  } catch (error) {
-    if (!json) throw error;
-    const { line, hint } = describeFailure(error);
-    const code = (error as { code?: unknown }).code;
-    ctx.term.out(JSON.stringify({ code: typeof code === 'string' ? code : 'DRAWDOWN_CLI_FAILED', message: line.replace(/^drawdown: /, '').replace(/ \(DRAWDOWN_[A-Z_]+\)$/, ''), ...(hint !== undefined && { hint }) }, null, 2));
-    ctx.exitCode = 1;
-  }
-}
 
 function checkRoutes(hub: Hub, routes: string[]): void {
   const entries = hub.router.entries;
@@ -54,22 +41,20 @@ export function keysCommand(ctx: CliContext): Command {
     .option('--budget <usd>', "the key's own lifetime spending cap, e.g. 5.00")
     .option('--json', 'print the key and its record as JSON')
     .action(async (name: string, options: { route: string[]; budget?: string; json?: boolean }, command: Command) => {
-      await jsonAware(ctx, options.json, () =>
-        withHub(ctx, command, async (hub) => {
-          checkRoutes(hub, options.route);
-          const { key, record } = await keyManager(hub.store).create({ name, routes: options.route, ...(options.budget !== undefined && { budget: options.budget }) });
-          if (options.json) {
-            ctx.term.out(JSON.stringify({ key, ...keyJson(record) }, null, 2));
-            return;
-          }
-          ctx.term.out(key);
-          ctx.term.note(
-            `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${formatUsd(record.budget)}` : ''}).\n` +
-              'It is shown once and stored only as a hash. Give it to the tool with:\n' +
-              '  ANTHROPIC_BASE_URL=http://127.0.0.1:7755 ANTHROPIC_API_KEY=<the key above>',
-          );
-        }),
-      );
+      await withHub(ctx, command, async (hub) => {
+        checkRoutes(hub, options.route);
+        const { key, record } = await keyManager(hub.store).create({ name, routes: options.route, ...(options.budget !== undefined && { budget: options.budget }) });
+        if (options.json) {
+          ctx.term.out(JSON.stringify({ key, ...keyJson(record) }, null, 2));
+          return;
+        }
+        ctx.term.out(key);
+        ctx.term.note(
+          `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${formatUsd(record.budget)}` : ''}).\n` +
+            'It is shown once and stored only as a hash. Give it to the tool with:\n' +
+            '  ANTHROPIC_BASE_URL=http://127.0.0.1:7755 ANTHROPIC_API_KEY=<the key above>',
+        );
+      });
     });
 
   keys
@@ -77,46 +62,44 @@ export function keysCommand(ctx: CliContext): Command {
     .description("every key: routes, budget, spend so far and whether it is revoked (never the key)")
     .option('--json', 'print JSON with exact decimal strings')
     .action(async (options: { json?: boolean }, command: Command) => {
-      await jsonAware(ctx, options.json, () =>
-        withHub(ctx, command, async (hub) => {
-          const records = await keyManager(hub.store).list();
-          const spend = keySpend(hub, 0);
-          const spent = await Promise.all(records.map((r) => spend.spent(r)));
-          if (options.json) {
-            ctx.term.out(JSON.stringify({ keys: records.map((r, i) => keyJson(r, spent[i])) }, null, 2));
-            return;
-          }
-          if (records.length === 0) {
-            ctx.term.out('No keys yet. Create one with: drawdown keys create <name> --route <entry>');
-            return;
-          }
-          const rows = records.map((r, i) => [
-            r.name,
-            r.id,
-            r.routes.join(','),
-            r.budget !== undefined ? formatUsd(r.budget) : '—',
-            formatUsd(spent[i]!.spent),
-            new Date(r.createdAt).toISOString().slice(0, 10),
-            r.revokedAt === undefined ? 'active' : 'revoked',
-          ]);
-          ctx.term.out(
-            renderTable(
-              [
-                { header: 'Name', shrink: 'truncate' },
-                { header: 'Id' },
-                { header: 'Routes', shrink: 'truncate' },
-                { header: 'Budget', align: 'right' },
-                { header: 'Spent', align: 'right' },
-                { header: 'Created' },
-                { header: 'State' },
-              ],
-              rows,
-              undefined,
-              { maxWidth: Math.min(80, ctx.term.width) },
-            ),
-          );
-        }),
-      );
+      await withHub(ctx, command, async (hub) => {
+        const records = await keyManager(hub.store).list();
+        const spend = keySpend(hub, 0);
+        const spent = await Promise.all(records.map((r) => spend.spent(r)));
+        if (options.json) {
+          ctx.term.out(JSON.stringify({ keys: records.map((r, i) => keyJson(r, spent[i])) }, null, 2));
+          return;
+        }
+        if (records.length === 0) {
+          ctx.term.out('No keys yet. Create one with: drawdown keys create <name> --route <entry>');
+          return;
+        }
+        const rows = records.map((r, i) => [
+          r.name,
+          r.id,
+          r.routes.join(','),
+          r.budget !== undefined ? formatUsd(r.budget) : '—',
+          formatUsd(spent[i]!.spent),
+          new Date(r.createdAt).toISOString().slice(0, 10),
+          r.revokedAt === undefined ? 'active' : 'revoked',
+        ]);
+        ctx.term.out(
+          renderTable(
+            [
+              { header: 'Name', shrink: 'truncate' },
+              { header: 'Id' },
+              { header: 'Routes', shrink: 'truncate' },
+              { header: 'Budget', align: 'right' },
+              { header: 'Spent', align: 'right' },
+              { header: 'Created' },
+              { header: 'State' },
+            ],
+            rows,
+            undefined,
+            { maxWidth: Math.min(80, ctx.term.width) },
+          ),
+        );
+      });
     });
 
   keys
@@ -125,12 +108,10 @@ export function keysCommand(ctx: CliContext): Command {
     .argument('<key>', 'name or id of the key')
     .option('--json', 'print the revoked record as JSON')
     .action(async (nameOrId: string, options: { json?: boolean }, command: Command) => {
-      await jsonAware(ctx, options.json, () =>
-        withHub(ctx, command, async (hub) => {
-          const record = await keyManager(hub.store).revoke(nameOrId);
-          ctx.term.out(options.json ? JSON.stringify(keyJson(record), null, 2) : `Revoked key "${record.name}" (id ${record.id}).`);
-        }),
-      );
+      await withHub(ctx, command, async (hub) => {
+        const record = await keyManager(hub.store).revoke(nameOrId);
+        ctx.term.out(options.json ? JSON.stringify(keyJson(record), null, 2) : `Revoked key "${record.name}" (id ${record.id}).`);
+      });
     });
 
   return keys;

@@ -95,6 +95,13 @@ export interface AcpTap {
   fromClient(message: unknown): void;
   /** A message the agent sent to the client. */
   fromAgent(message: unknown): void;
+  /**
+   * Call before sending a prompt: takes its hold now, wherever the route points (with
+   * `followRoute`), and says which entry that is. When it is not this agent's entry, the hub has
+   * announced `route.switched` and the app should restart its agent under `entry` before sending;
+   * otherwise the prompt that follows uses this hold.
+   */
+  admit(sessionId: string): Promise<{ entry: string; switched: boolean }>;
   /** Resolves when every message taken so far has been metered. */
   idle(): Promise<void>;
   /** The connection ended: charges what running prompts reported, releases their holds. Idempotent. */
@@ -159,19 +166,21 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
   const routeEntry = hub.router.entry(entry);
   const unknownModel = options.unknownModel ?? 'reported-cost';
   if (unknownModel !== 'reported-cost' && unknownModel !== 'error') throw invalidOption(owner, 'unknownModel', `is "${String(unknownModel)}"`, 'Use "reported-cost" or "error".');
-  let hold: Nanos;
+  let holdAmount: Nanos;
   try {
-    hold = usd(options.holdPerPrompt ?? '0.01');
+    holdAmount = usd(options.holdPerPrompt ?? '0.01');
   } catch {
     throw invalidOption(owner, 'holdPerPrompt', `is "${String(options.holdPerPrompt)}"`, 'Give a USD amount like "0.01".');
   }
   const pricing = options.pricing ?? 'tokens';
   if (pricing !== 'tokens' && pricing !== 'reported-cost') throw invalidOption(owner, 'pricing', `is "${String(pricing)}"`, 'Use "tokens" or "reported-cost".');
-  if (hold < 0) throw invalidOption(owner, 'holdPerPrompt', 'is negative', 'Give a USD amount like "0.01".');
+  if (holdAmount < 0) throw invalidOption(owner, 'holdPerPrompt', 'is negative', 'Give a USD amount like "0.01".');
   const reportError = options.onError ?? ((error: unknown) => hub.logger.warn(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`));
 
   const sessions = new Map<string, SessionState>();
   const pending = new Map<string, PendingRequest>();
+  /** Holds taken by `admit()` for the next prompt of a session. */
+  const preAdmitted = new Map<string, RequestLease>();
   let charged = 0;
   let prompts = 0;
   let closed: Promise<AcpTapSummary> | undefined;
@@ -274,24 +283,37 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
     }
   }
 
+  /** Holds for the next prompt: on `entry`, or wherever the route points when following it. */
+  async function hold(sessionId: string): Promise<{ lease?: RequestLease; routedTo?: string }> {
+    try {
+      const lease = await hub.begin({ requestId: `acp:${sessionId}:hold:${randomUUID()}`, amount: holdAmount, ...(!options.followRoute && { entry }) });
+      if (lease.entry.id === entry) return { lease };
+      // The route has moved on (the hub announced route.switched); this agent still spends `entry`'s credentials.
+      await lease.release();
+      return { routedTo: lease.entry.id };
+    } catch (error) {
+      if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED) && !isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED)) throw error;
+      hub.logger.warn(`drawdown acp: no hold for this prompt (${error.message}); it is charged to "${entry}" when it ends`);
+      return {};
+    }
+  }
+
   async function beginPrompt(message: JsonRpcMessage & { id: string | number }, sessionId: string): Promise<void> {
     const state = await session(sessionId);
     state.prompts++;
     prompts++;
     const turn: PromptTurn = { sessionId, holdKey: randomUUID() };
     pending.set(idKey(message.id), { method: PROMPT, sessionId, turn });
-    try {
-      const lease = await hub.begin({ requestId: `acp:${sessionId}:hold:${turn.holdKey}`, amount: hold, ...(!options.followRoute && { entry }) });
-      if (lease.entry.id === entry) turn.lease = lease;
-      else {
-        // The route has moved on (the hub announced route.switched); this agent still spends `entry`'s credentials.
-        await lease.release();
-        hub.logger.warn(`drawdown acp: the route now points at "${lease.entry.id}", but this agent runs under "${entry}", which pays for this prompt; restart the agent under "${lease.entry.id}"`);
-      }
-    } catch (error) {
-      if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED) && !isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED)) throw error;
-      // The agent runs regardless: the prompt is charged when it ends, past the entry's limit if need be.
-      hub.logger.warn(`drawdown acp: no hold for this prompt (${error.message}); it is charged to "${entry}" when it ends`);
+    const admitted = preAdmitted.get(sessionId);
+    if (admitted) {
+      preAdmitted.delete(sessionId);
+      turn.lease = admitted;
+      return;
+    }
+    const held = await hold(sessionId);
+    if (held.lease) turn.lease = held.lease;
+    if (held.routedTo !== undefined) {
+      hub.logger.warn(`drawdown acp: the route now points at "${held.routedTo}", but this agent runs under "${entry}", which pays for this prompt; restart the agent under "${held.routedTo}"`);
     }
   }
 
@@ -365,6 +387,16 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
   return {
     fromClient: take(fromClient),
     fromAgent: take(fromAgent),
+    async admit(sessionId) {
+      if (closed) throw new DrawdownError(ErrorCodes.HUB_CLOSED, 'this ACP tap is closed; create a new one for the new connection');
+      const held = await hold(sessionId);
+      if (held.lease) {
+        await preAdmitted.get(sessionId)?.release();
+        preAdmitted.set(sessionId, held.lease);
+      }
+      const routed = held.routedTo ?? entry;
+      return { entry: routed, switched: routed !== entry };
+    },
     async idle() {
       let seen: Promise<unknown>;
       do {
@@ -392,6 +424,8 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
           }
         }
         pending.clear();
+        for (const lease of preAdmitted.values()) await lease.release().catch(reportError);
+        preAdmitted.clear();
         return { prompts, charged, chargedUsd: toDecimalString(charged), interrupted };
       })();
       return closed;

@@ -75,7 +75,7 @@ export function agentHome(): { home: string; env: NodeJS.ProcessEnv } {
 export async function testHub(store: LedgerStore = memoryStore(), trialAmount = '10.00'): Promise<Hub> {
   return createHub({
     store,
-    plugins: [apiKey({ id: 'bundled', key: KEYS.trial }), budget({ id: 'trial', amount: trialAmount }), delegated({ id: 'claude-login', keepUserOAuthToken: true }), planAllowance({ id: 'plan' })],
+    plugins: [apiKey({ id: 'bundled', key: KEYS.trial }), budget({ id: 'trial', amount: trialAmount }), delegated({ id: 'claude-login', keepUserOAuthToken: true, keepBaseUrl: true }), planAllowance({ id: 'plan' })],
     route: {
       entries: [
         { id: 'trial', strategy: 'bundled', pool: 'trial' },

@@ -71,9 +71,9 @@ describe('drawdown demo', () => {
 
   it('ends with the status table and the report, which the CLI shows the same way from the ledger it left', async () => {
     const end = section('7. ');
-    expect(end).toMatch(/^trial\s+budget\s+exhausted\s+█{10}\s+100%\s+\$10\.00\s+\$0\.00/m);
-    expect(end).toMatch(/^plan\s+allowance\s+exhausted/m);
-    expect(end).toMatch(/^credits\s+credits\s+available\s+.*\$6\.00\s+\$24\.00\s+.*▶ credits$/m);
+    expect(end).toMatch(/^trial\s+exhausted\s+█{10}\s+100%\s+\$10\.00\s+\$0\.00/m);
+    expect(end).toMatch(/^plan\s+exhausted/m);
+    expect(end).toMatch(/^credits\s+available\s+.*\$6\.00\s+\$24\.00\s+.*▶ credits$/m);
     expect(end).toMatch(/^Total\s+10\s+700,000\s+524,000\s+0\s+\$16\.36$/m);
     const report = await runDrawdown(['--config', path.join(dir, 'drawdown.config.json'), 'report', '--by', 'pool', '--json']);
     expect(report.code).toBe(0);

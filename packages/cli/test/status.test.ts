@@ -16,7 +16,7 @@ describe.concurrent('drawdown status', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     const trial = lines.find((l) => l.startsWith('trial '))!;
-    expect(trial).toMatch(/budget\s+available\s+█{4}░{6}\s+40%\s+\$0\.40\s+\$0\.60\s+—\s+▶ trial$/);
+    expect(trial).toMatch(/^trial\s+available\s+█{4}░{6}\s+40%\s+\$0\.40\s+\$0\.60\s+—\s+▶ trial$/);
     // Each limit the pool enforces is listed under it.
     expect(lines[lines.indexOf(trial) + 1]).toBe('  ↳ trial: $0.40 of $1.00');
     const daily = lines.find((l) => l.startsWith('daily '))!;

@@ -40,7 +40,7 @@ function checkCommand(ctx: CliContext): Command {
         ctx.term.out(JSON.stringify({ file, ok: problems.length === 0, fromEnv: loaded.fromEnv, problems }, null, 2));
       } else if (problems.length === 0) {
         const c = loaded.config;
-        const line = (label: string, value: string): string => fitText(`  ${label.padEnd(11)} ${value}`, ctx.term);
+        const line = (label: string, value: string): string => fitText(`  ${label.padEnd(11)} ${value}`, ctx.term, ' '.repeat(14));
         ctx.term.out(fitText(`${paint(ctx.term, 'green', '✓')} ${file} is valid`, ctx.term));
         ctx.term.out(line('strategies:', Object.keys(c.strategies ?? {}).join(', ') || 'none'));
         ctx.term.out(line('pools:', `${Object.keys(c.pools ?? {}).join(', ') || 'none'}${c.plugins?.length ? ` (+ ${c.plugins.length} plugin${c.plugins.length === 1 ? '' : 's'})` : ''}`));

@@ -3,7 +3,10 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
+import { loadConfig } from '../config/load.js';
 import { demoChildAgent } from '../demo/child-agent.js';
+import { withDecimalStrings } from '../render/status.js';
+import { withLoadedHub } from '../session.js';
 
 /** How to start this same CLI again (from sources under tsx, or built), for the demo's child agent. */
 function selfCommand(): string[] {
@@ -15,7 +18,8 @@ export function demoCommand(ctx: CliContext): Command {
     .description('the whole idea in under 30 seconds, offline: trial → personal mode → plan limit → credits → auto-reload')
     .option('--live', 'call the real Messages API with ANTHROPIC_API_KEY (tiny amounts; costs a fraction of a cent)')
     .option('--dir <path>', 'keep the ledger and config here instead of a new temp directory')
-    .action(async (options: { live?: boolean; dir?: string }) => {
+    .option('--json', 'tell the story on stderr and print { dir, configFile, status } as JSON on stdout')
+    .action(async (options: { live?: boolean; dir?: string; json?: boolean }) => {
       if (options.live && !ctx.env.ANTHROPIC_API_KEY) {
         throw cliError(CliErrorCodes.UNAVAILABLE, '--live needs ANTHROPIC_API_KEY', 'Export your API key, or run "drawdown demo" without --live to stay offline.', { argument: 'live' });
       }
@@ -29,7 +33,15 @@ export function demoCommand(ctx: CliContext): Command {
       }
       // Loaded on demand: the demo pulls in the Anthropic SDK and the loopback server.
       const { runDemo } = await import('../demo/scenario.js');
-      await runDemo({ term: ctx.term, env: ctx.env, selfCommand: selfCommand(), ...(options.live && { live: true }), ...(options.dir !== undefined && { dir: options.dir }) });
+      // Under --json the story is for people (stderr); stdout carries only where the demo left its ledger and how it stands.
+      const term = options.json ? { ...ctx.term, out: ctx.term.note } : ctx.term;
+      const { dir } = await runDemo({ term, env: ctx.env, selfCommand: selfCommand(), ...(options.live && { live: true }), ...(options.dir !== undefined && { dir: options.dir }) });
+      if (options.json) {
+        const configFile = path.join(dir, 'drawdown.config.json');
+        const loaded = await loadConfig({ explicit: configFile, cwd: ctx.cwd, env: ctx.env });
+        const status = await withLoadedHub(ctx, loaded, (hub) => hub.status());
+        ctx.term.out(JSON.stringify({ dir, configFile, status: withDecimalStrings(status) }, null, 2));
+      }
     });
 }
 

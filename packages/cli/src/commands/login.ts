@@ -38,10 +38,16 @@ export function loginCommand(ctx: CliContext): Command {
     .description("sign in to the configured authorization server (managed OAuth); tokens go to a 0600 file in the user's config directory")
     .option('--strategy <id>', 'which oauth strategy, when several are configured')
     .option('--paste', 'no browser on this machine: open the address elsewhere and paste back where it ended')
-    .action(async (options: { strategy?: string; paste?: boolean }, command: Command) => {
+    .option('--json', 'print { strategy, issuer, account, expiresAt } as JSON (never the tokens)')
+    .action(async (options: { strategy?: string; paste?: boolean; json?: boolean }, command: Command) => {
       const strategy = await oauthStrategy(ctx, command, options.strategy);
       ctx.term.note(`Signing in for strategy "${strategy.id}"…`);
       const result = await strategy.login({ mode: options.paste ? 'paste' : 'loopback' });
+      if (options.json) {
+        const expiresAt = result.expiresAt !== undefined ? { expiresAt: result.expiresAt, expiresAtIso: new Date(result.expiresAt).toISOString() } : {};
+        ctx.term.out(JSON.stringify({ strategy: strategy.id, issuer: result.issuer, account: result.account ?? null, ...expiresAt }, null, 2));
+        return;
+      }
       const until = result.expiresAt !== undefined ? `; token valid until ${new Date(result.expiresAt).toISOString()}` : '';
       ctx.term.out(`Signed in to ${result.issuer}${result.account !== undefined ? ` as ${result.account}` : ''}${until}.`);
     });
@@ -51,9 +57,14 @@ export function logoutCommand(ctx: CliContext): Command {
   return new Command('logout')
     .description('revoke and delete the tokens of the managed OAuth strategy')
     .option('--strategy <id>', 'which oauth strategy, when several are configured')
-    .action(async (options: { strategy?: string }, command: Command) => {
+    .option('--json', 'print { strategy, hadTokens, revoked } as JSON')
+    .action(async (options: { strategy?: string; json?: boolean }, command: Command) => {
       const strategy = await oauthStrategy(ctx, command, options.strategy);
       const result = await strategy.logout();
+      if (options.json) {
+        ctx.term.out(JSON.stringify({ strategy: strategy.id, hadTokens: result.hadTokens, revoked: result.revoked }, null, 2));
+        return;
+      }
       ctx.term.out(
         !result.hadTokens
           ? `Strategy "${strategy.id}" was not signed in; nothing to do.`

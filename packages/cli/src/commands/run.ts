@@ -1,18 +1,36 @@
-import { Command } from 'commander';
-import { formatUsd } from '@drawdown/core';
-import { runMeteredChild } from '../agent/child.js';
+import { Command, Option } from 'commander';
+import { formatUsd, toDecimalString } from '@drawdown/core';
+import { runMeteredChild, type MeteredChildResult, type MeterSource } from '../agent/child.js';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { withHub } from '../session.js';
 
+/** The line after the child exits: what was charged, and no "$0.00 charged" for a turn that cost nothing. */
+function summaryLine(metered: NonNullable<MeteredChildResult['metered']>, pool: string, route: string): string | undefined {
+  const unit = metered.source === 'telemetry' ? 'API call' : 'turn';
+  const plural = (n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`;
+  if (metered.charged > 0) return `drawdown: ${plural(metered.charged)} charged ${formatUsd(metered.cost)} to ${pool} (route ${route})`;
+  if (metered.reported > 0) return `drawdown: nothing charged to ${pool}: ${plural(metered.reported)} reported no new spend`;
+  return undefined;
+}
+
 export function runCommand(ctx: CliContext): Command {
   return new Command('run')
-    .description('start a child agent with the environment of a route entry, pass its exit code through, meter its Agent SDK stream-json output')
+    .description("start a child agent with the environment of a route entry, pass its exit code through, meter its spend (stream-json output, or Claude Code's telemetry when it has the terminal)")
     .requiredOption('--route <entry>', 'route entry whose strategy shapes the environment and whose pool is charged (e.g. personal)')
-    .option('--no-meter', "leave the child's stdout untouched (it is not stream-json)")
+    .option('--no-meter', "charge nothing and leave the child's stdout untouched")
+    .addOption(
+      new Option('--meter-from <source>', 'where spend is read: auto (telemetry when stdout is a terminal, else stream-json), stream-json (stdout), telemetry (OpenTelemetry events on 127.0.0.1)')
+        .choices(['auto', 'stream-json', 'telemetry'])
+        .default('auto'),
+    )
+    .option('--json', "drawdown's own summary and errors as one JSON line on stderr (stdout stays the child's)")
     .argument('<command...>', 'the command after "--"')
-    .addHelpText('after', '\nExample:\n  drawdown run --route personal -- claude -p "hello" --output-format stream-json --verbose')
-    .action(async (argv: string[], options: { route: string; meter: boolean }, command: Command) => {
+    .addHelpText(
+      'after',
+      '\nExamples:\n  drawdown run --route personal -- claude                 # interactive: keeps the terminal, metered from telemetry\n  drawdown run --route personal -- claude -p "hello" --output-format stream-json --verbose',
+    )
+    .action(async (argv: string[], options: { route: string; meter: boolean; meterFrom: MeterSource; json?: boolean }, command: Command) => {
       if (argv.length === 0) throw cliError(CliErrorCodes.INVALID_ARGUMENT, 'no command to run', 'Put it after "--", e.g. drawdown run --route personal -- claude -p "hi".', { argument: 'command' });
       await withHub(ctx, command, async (hub) => {
         const pool = hub.router.entry(options.route).pool.id;
@@ -25,11 +43,27 @@ export function runCommand(ctx: CliContext): Command {
           argv,
           baseEnv: ctx.env,
           meter: options.meter,
+          source: options.meterFrom,
           ...(options.meter && { onOutput: (chunk: Buffer) => void process.stdout.write(chunk) }),
           onMeterError: (error) => ctx.term.note(`drawdown: stopped metering: ${error instanceof Error ? error.message : String(error)}`),
         });
-        if (result.summary && result.summary.turns > 0) {
-          ctx.term.note(`drawdown: ${result.summary.turns} turn${result.summary.turns === 1 ? '' : 's'} charged ${formatUsd(result.summary.charged)} to ${pool} (route ${options.route})`);
+        const metered = result.metered;
+        if (options.json) {
+          ctx.term.note(
+            JSON.stringify({
+              route: options.route,
+              pool,
+              exitCode: result.exitCode,
+              ...(metered && { source: metered.source }),
+              turns: metered?.charged ?? 0,
+              reported: metered?.reported ?? 0,
+              charged: metered?.cost ?? 0,
+              chargedUsd: toDecimalString(metered?.cost ?? 0),
+            }),
+          );
+        } else if (metered) {
+          const line = summaryLine(metered, pool, options.route);
+          if (line) ctx.term.note(line);
         }
         ctx.exitCode = result.exitCode;
       });

@@ -1,5 +1,6 @@
 import { formatUsd, reportTotals, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
 import { bar } from './bar.js';
+import { fitText } from './status.js';
 import { formatCount, renderTable, truncate } from './table.js';
 import { paint, type Terminal } from './terminal.js';
 
@@ -39,7 +40,7 @@ export function renderCostChart(view: ReportView, term: Pick<Terminal, 'color' |
   const costWidth = Math.max(...costs.map((c) => c.length));
   const countWidth = Math.max(...rows.map((r) => formatCount(r.requests).length));
   // Labels give way before the bar drops under 10 cells: " │" + bar + " " + cost + "  " + count + " req".
-  const room = term.width - costWidth - countWidth - 8;
+  const room = term.width - costWidth - countWidth - 9;
   const labels = rows.map((r) => truncate(label(r, view.groupBy), Math.max(8, room - 10)));
   const labelWidth = Math.max(...labels.map((l) => [...l].length));
   const barWidth = Math.max(10, Math.min(50, room - labelWidth));
@@ -78,7 +79,7 @@ export function renderReportTable(view: ReportView, maxWidth?: number): string {
 
 /** The full `drawdown report` screen: a title, the cost chart, then the table with totals. */
 export function renderReport(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
-  const title = paint(term, 'bold', `Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`);
+  const title = paint(term, 'bold', fitText(`Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`, term));
   if (view.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
   return `${title}\n\n${renderCostChart(view, term)}\n\n${renderReportTable(view, term.width)}`;
 }

@@ -47,12 +47,13 @@ function routeCell(pool: PoolStatus, status: HubStatus, term: Pick<Terminal, 'co
 
 /** Every pool as a table row: state, a usage bar, spend, what is left, caps, reset time, route entries. */
 export function renderPoolTable(status: HubStatus, term: View): string {
+  const narrow = term.width !== undefined && term.width < 100;
   const rows = status.pools.flatMap((pool) => {
     const share = usageShare(pool);
     const usage = share === undefined ? '—' : `${paint(term, pool.state === 'exhausted' ? 'red' : pool.state === 'low' ? 'yellow' : 'green', meter(share, meterWidth(term)))} ${percent(share)}`;
     const row = [
       pool.id,
-      pool.kind,
+      ...(narrow ? [] : [pool.kind]),
       stateCell(term, pool.state),
       usage,
       formatUsd(pool.spent),
@@ -64,14 +65,16 @@ export function renderPoolTable(status: HubStatus, term: View): string {
   });
   return renderTable(
     [
-      { header: 'Pool', shrink: 'truncate' },
-      { header: 'Kind', shrink: 'truncate' },
+      { header: 'Pool', shrink: 'truncate' as const },
+      // The kind is the first thing to go on a narrow terminal (it is in --json and "config check").
+      ...(narrow ? [] : [{ header: 'Kind', shrink: 'truncate' as const }]),
       { header: 'State' },
       { header: 'Usage' },
-      { header: 'Spent', align: 'right' },
-      { header: 'Left', align: 'right' },
-      { header: 'Resets', shrink: 'wrap' },
-      { header: 'Route', shrink: 'wrap' },
+      { header: 'Spent', align: 'right' as const },
+      { header: 'Left', align: 'right' as const },
+      { header: 'Resets', shrink: 'wrap' as const },
+      // The route has its own table below; here it is a pointer.
+      { header: 'Route', shrink: 'truncate' as const },
     ],
     rows,
     undefined,
@@ -79,9 +82,16 @@ export function renderPoolTable(status: HubStatus, term: View): string {
   );
 }
 
-/** A sentence wrapped to the terminal's width (colour is kept when it fits). */
-export function fitText(text: string, term: View): string {
-  return term.width === undefined ? text : text.split('\n').flatMap((line) => wrap(line, term.width!)).join('\n');
+/** A sentence wrapped to the terminal's width (colour is kept when it fits); `indent` starts each continuation line. */
+export function fitText(text: string, term: View, indent = ''): string {
+  if (term.width === undefined) return text;
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      const [first, ...rest] = wrap(line, term.width!);
+      return rest.length === 0 ? [first ?? ''] : [first!, ...wrap(rest.join(' '), term.width! - indent.length).map((l) => indent + l)];
+    })
+    .join('\n');
 }
 
 const stateMarks = { next: '▶', standby: '·', exhausted: '✗', left: '✗', 'needs-opt-in': '○' } as const;

@@ -33,9 +33,16 @@ export function truncate(text: string, width: number): string {
 /** Breaks text into lines of at most `width` cells, at spaces where it can (colour is dropped when it wraps). */
 export function wrap(text: string, width: number): string[] {
   if (visibleLength(text) <= width) return [text];
+  // Leading spaces (an indented line) stay on the first line only.
+  const plain = stripAnsi(text);
+  const lead = /^ */.exec(plain)![0];
+  if (lead.length > 0 && lead.length < width - 8) {
+    const [first, ...rest] = wrap(plain.slice(lead.length), width - lead.length);
+    return [lead + (first ?? ''), ...(rest.length > 0 ? wrap(rest.join(' '), width) : [])];
+  }
   const lines: string[] = [];
   let current = '';
-  for (const word of stripAnsi(text).split(' ')) {
+  for (const word of plain.split(' ')) {
     let rest = word;
     while ([...rest].length > width) {
       if (current !== '') lines.push(current);

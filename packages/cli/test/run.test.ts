@@ -1,13 +1,18 @@
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { usd } from '@drawdown/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultRateCard, usd } from '@drawdown/core';
+import { claudeCodeEnv, replies, startAnthropicServer, type AnthropicServer, type RecordedRequest } from '@drawdown/testkit';
+import { claudeBinary, freshHome } from './claude-code.js';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
-import { runDrawdown } from './run-cli.js';
+import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
 
 const agent = fileURLToPath(new URL('./fixtures/agent.mjs', import.meta.url));
+const ttyAgent = fileURLToPath(new URL('./fixtures/tty-agent.mjs', import.meta.url));
 
 const config: DrawdownConfig = {
+  timeZone: 'UTC',
   store: { kind: 'sqlite', file: 'ledger.sqlite' },
   strategies: { bundled: { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' }, 'claude-login': { kind: 'delegated' } },
   pools: { trial: { kind: 'budget', amount: '10' }, plan: { kind: 'planAllowance' } },
@@ -55,6 +60,8 @@ describe.concurrent('drawdown run', () => {
     await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
     const second = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
     expect(second.code).toBe(0);
+    // Turns that add no spend are not announced as "charged $0.00".
+    expect(second.stderr).toBe('drawdown: nothing charged to plan: 2 turns reported no new spend\n');
     const report = await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0.09' });
   });
@@ -94,5 +101,103 @@ describe.concurrent('drawdown run', () => {
     const result = await runDrawdown(['run', '--route', 'trial', '--no-meter', '--', process.execPath, agent, '0', '0'], { cwd: project.dir, env });
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/^drawdown: note: pool "trial" is exhausted \(trial budget of \$10\.00 used\); the child may be refused\n$/);
+  });
+});
+
+/** Shell-quotes one argument for `script -c`. */
+const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
+
+/** Runs the real drawdown CLI inside a pseudo-terminal (util-linux `script`), as from an interactive shell. */
+function runInTerminal(args: string[], options: { cwd: string; env: Record<string, string | undefined> }): Promise<{ code: number | null; output: string }> {
+  const line = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args].map(quote).join(' ');
+  return new Promise((resolve, reject) => {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (value !== undefined) env[key] = value;
+    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output: output.replace(/\r\n/g, '\n') }));
+    child.stdin.end();
+  });
+}
+
+/**
+ * The real Claude Code CLI (2.1.332) under `drawdown run`, against the testkit's loopback server.
+ * In a terminal it keeps the terminal and is metered from its own OpenTelemetry events; each run is
+ * charged exactly the rate card's price of the usage the server reported.
+ */
+describe('drawdown run with the real Claude Code CLI', { timeout: 120_000 }, () => {
+  const KEY = 'sk-ant-bundled-trial-key-run-test-0001';
+  let server: AnthropicServer;
+  beforeAll(async () => {
+    server = await startAnthropicServer({
+      credentials: { bundled: KEY },
+      fallback: () => replies.message({ text: 'Hello from the loopback server.', usage: { input_tokens: 2_400, output_tokens: 90, cache_read_input_tokens: 1_000, cache_creation_input_tokens: 3_000, cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 2_000 } } }),
+    });
+  });
+  afterAll(() => server.close());
+
+  const priceOf = (calls: RecordedRequest[]) => calls.reduce((sum, c) => sum + defaultRateCard.price(c.reply!.model!, c.reply!.usage).total, 0);
+  /** What the project's ledger holds. */
+  const spent = async (project: ReturnType<typeof useProject>) => JSON.parse((await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: project.dir })).stdout) as { totalUsd: string; rows: Array<{ requests: number }> };
+
+  it('keeps the terminal for a child started from one, and meters it from its telemetry', async () => {
+    const project = useProject(config);
+    const { home, work } = freshHome();
+    const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
+    const before = new Set(server.requests.map((r) => r.requestId));
+    const tty = await runInTerminal(['run', '--route', 'trial', '--', process.execPath, ttyAgent], { cwd: project.dir, env });
+    expect(tty.code).toBe(0);
+    expect(JSON.parse(tty.output.split('\n').find((l) => l.startsWith('{'))!)).toEqual({ stdinIsTTY: true, stdoutIsTTY: true, telemetry: '1' });
+
+    const run = await runInTerminal(['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello'], { cwd: project.dir, env: { ...env, PWD: work } });
+    expect(run.code).toBe(0);
+    expect(run.output).toContain('Hello from the loopback server.');
+    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(run.output).toContain(`drawdown: ${calls.length} API call${calls.length === 1 ? '' : 's'} charged`);
+    const report = await spent(project);
+    expect(usd(report.totalUsd)).toBe(priceOf(calls));
+  });
+
+  it('meters a child whose stdout is not stream-json from its telemetry when asked, once per API call', async () => {
+    const project = useProject(config);
+    const { home } = freshHome();
+    const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
+    const before = new Set(server.requests.map((r) => r.requestId));
+    const result = await runDrawdown(['run', '--route', 'trial', '--meter-from', 'telemetry', '--json', '--', claudeBinary, '-p', 'say hello'], { cwd: project.dir, env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Hello from the loopback server.');
+    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
+    const summary = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { source: string; turns: number; charged: number };
+    expect(summary).toMatchObject({ source: 'telemetry', turns: calls.length, charged: priceOf(calls) });
+    expect(usd((await spent(project)).totalUsd)).toBe(priceOf(calls));
+  });
+
+  it('meters the same run from stream-json when stdout is piped, at the same price', async () => {
+    const project = useProject(config);
+    const { home } = freshHome();
+    const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
+    const before = new Set(server.requests.map((r) => r.requestId));
+    const result = await runDrawdown(['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello', '--output-format', 'stream-json', '--verbose'], { cwd: project.dir, env });
+    expect(result.code).toBe(0);
+    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
+    expect(result.stderr).toMatch(/^drawdown: 1 turn charged \$[\d.]+ to trial \(route trial\)\n$/);
+    expect(usd((await spent(project)).totalUsd)).toBe(priceOf(calls));
+  });
+
+  it('says nothing was charged after a failed turn, instead of "charged $0.00"', async () => {
+    const project = useProject(config);
+    const { home } = freshHome();
+    const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
+    // The API refuses every attempt (400 is not retried): the turn fails and costs nothing.
+    server.enqueue(replies.creditTooLow());
+    const result = await runDrawdown(['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello', '--output-format', 'stream-json', '--verbose'], { cwd: project.dir, env });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).not.toMatch(/charged \$0\.00/);
+    expect(result.stderr).toContain('drawdown: nothing charged to trial: 1 turn reported no new spend');
+    expect((await spent(project)).totalUsd).toBe('0');
   });
 });

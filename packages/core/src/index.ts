@@ -126,6 +126,14 @@ export {
   type AgentRateLimitEvent,
   type AgentApiRetryMessage,
   type AgentModelUsage,
+  apiRequestsFromOtlpLogs,
+  createTelemetryMeter,
+  startOtlpReceiver,
+  type ClaudeCodeApiRequest,
+  type TelemetryMeter,
+  type TelemetryMeterOptions,
+  type OtlpReceiver,
+  type OtlpReceiverOptions,
 } from './agent-sdk/index.js';
 export {
   parsePlanLimitHeaders,

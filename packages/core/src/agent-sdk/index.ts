@@ -15,3 +15,13 @@ export {
   type AgentApiRetryMessage,
   type AgentModelUsage,
 } from './messages.js';
+export {
+  apiRequestsFromOtlpLogs,
+  createTelemetryMeter,
+  startOtlpReceiver,
+  type ClaudeCodeApiRequest,
+  type TelemetryMeter,
+  type TelemetryMeterOptions,
+  type OtlpReceiver,
+  type OtlpReceiverOptions,
+} from './telemetry.js';

@@ -7,6 +7,7 @@ import {
   toDecimalString,
   usd,
   type BillableQuantities,
+  type CostBreakdown,
   type Hub,
   type LimitSignal,
   type Nanos,
@@ -251,11 +252,11 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
       }
       const delta = reportedDelta(state);
       const key = delta > 0 && state.reported !== undefined ? `acp:${turn.sessionId}:turn:${toDecimalString(state.reported)}` : `acp:${turn.sessionId}:turn:${turn.holdKey}`;
-      const priced: Array<{ key: string; cost: Nanos; model: string; t: TurnTokens }> = [];
+      const priced: Array<{ key: string; cost: Nanos; model: string; t: TurnTokens; meta: { pricedBy: CostBreakdown['pricedBy']; priceRow?: string } }> = [];
       for (const t of rows) {
         try {
           const breakdown = hub.rateCard.priceQuantities(model(t)!, quantities(t), hub.clock.now());
-          priced.push({ key: `${key}#${breakdown.model}`, cost: breakdown.total, model: breakdown.model, t });
+          priced.push({ key: `${key}#${breakdown.model}`, cost: breakdown.total, model: breakdown.model, t, meta: { pricedBy: breakdown.pricedBy, ...(breakdown.priceRow !== undefined && { priceRow: breakdown.priceRow }) } });
         } catch (error) {
           if (!isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL) || unknownModel === 'error') throw error;
           hub.logger.warn(`drawdown acp: the rate card has no price for "${model(t)}"; charging the agent's reported cost for this turn`);
@@ -271,7 +272,7 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
             entry,
             cost: p.cost,
             model: p.model,
-            meta: { model: p.model, pricedBy: 'rate-card', inputTokens: p.t.input, outputTokens: p.t.output, cacheReadTokens: p.t.cacheRead, cacheWriteTokens: p.t.cacheWrite },
+            meta: { model: p.model, ...p.meta, inputTokens: p.t.input, outputTokens: p.t.output, cacheReadTokens: p.t.cacheRead, cacheWriteTokens: p.t.cacheWrite },
           }),
         );
       }

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { client, methods, ndJsonStream, type AnyMessage, type ClientContext } from '@agentclientprotocol/sdk';
 import type { MessageStream } from '../src/index.js';
-import { apiKey, budget, createHub, memoryStore, type Hub, type Nanos, type LedgerStore } from '@drawdown/core';
+import { apiKey, budget, createHub, memoryStore, type Hub, type Nanos, type LedgerStore, type RateCard } from '@drawdown/core';
 import { delegated, planAllowance } from '@drawdown/plugin-oauth';
 import { replies, startAnthropicServer, type AnthropicServer, type ScriptedReply } from '@drawdown/testkit';
 
@@ -72,9 +72,10 @@ export function agentHome(): { home: string; env: NodeJS.ProcessEnv } {
  * trial (bundled key, $10 budget) → personal (the user's own sign-in, `CLAUDE_CODE_OAUTH_TOKEN` in
  * the environment, paid by a plan allowance that reads rate-limit signals).
  */
-export async function testHub(store: LedgerStore = memoryStore(), trialAmount = '10.00'): Promise<Hub> {
+export async function testHub(store: LedgerStore = memoryStore(), trialAmount = '10.00', rateCard?: RateCard): Promise<Hub> {
   return createHub({
     store,
+    ...(rateCard && { rateCard }),
     plugins: [apiKey({ id: 'bundled', key: KEYS.trial }), budget({ id: 'trial', amount: trialAmount }), delegated({ id: 'claude-login', keepUserOAuthToken: true, keepBaseUrl: true }), planAllowance({ id: 'plan' })],
     route: {
       entries: [

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { toDecimalString, type Hub } from '@drawdown/core';
+import { createRateCard, toDecimalString, type Hub, type RateCard } from '@drawdown/core';
 import { unifiedRateLimitHeaders } from '@drawdown/testkit';
 import { createAcpTap, tapStream, type AcpCharge, type AcpTap } from '../src/index.js';
 import { ADAPTER_BIN, agentHome, initialize, newSession, priceReturned, prompt, startLoopback, testHub, withAcpClient, type ScriptedUsage } from './harness.js';
@@ -16,9 +16,9 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(extra?: Parameters<typeof startLoopback>[1]) {
+async function setup(extra?: Parameters<typeof startLoopback>[1], rateCard?: RateCard) {
   const loopback = await startLoopback(USAGE, extra);
-  const hub = await testHub();
+  const hub = await testHub(undefined, undefined, rateCard);
   const { home, env } = agentHome();
   cleanups.push(async () => {
     await hub.close();
@@ -79,6 +79,32 @@ describe('ACP tap on the real claude-agent-acp', () => {
       expect(c.cost).toBe(hub.rateCard.price(turn.model, turn.usage).total);
       expect(c.reportedCostUsd).toBe(c.costUsd);
     }
+  });
+
+  it('prices a turn from its tokens by our rate card when it disagrees with the agent’s own float cost', async () => {
+    // A price change the agent does not know about yet: our card has Opus 5.5 at half price from today.
+    const today = new Date().toISOString().slice(0, 10);
+    const card = createRateCard({ overrides: [{ model: 'claude-opus-5-5', effectiveFrom: today, inputPerMTok: '2', cacheWrite5mPerMTok: '2.5', cacheWrite1hPerMTok: '4', cacheReadPerMTok: '0.10', outputPerMTok: '10' }] });
+    const { hub, home, agentEnv, returned } = await setup(undefined, card);
+    const { tap, charges, errors, wrap } = tapped(hub, 'trial');
+    await withAcpClient(
+      [process.execPath, ADAPTER_BIN],
+      agentEnv('trial'),
+      async ({ ctx, child }) => {
+        await initialize(ctx);
+        await prompt(ctx, await newSession(ctx, home), 'a');
+        child.kill();
+      },
+      { wrap },
+    );
+    await tap.close();
+    expect(errors).toEqual([]);
+    expect(returned.map((r) => r.model)).toEqual(['claude-opus-5-5']);
+    const ours = card.price('claude-opus-5-5', USAGE.a).total;
+    expect((await spent(hub, 'trial')).spent).toBe(ours);
+    expect(charges).toEqual([expect.objectContaining({ pricedFrom: 'tokens', costUsd: toDecimalString(ours) })]);
+    // The agent priced the same turn at the published rate: twice ours.
+    expect(charges[0]!.reportedCostUsd).toBe(toDecimalString(2 * ours));
   });
 
   it('continues a session resumed under another entry from where it was, and starts a fork from its own spend', async () => {

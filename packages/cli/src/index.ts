@@ -12,3 +12,4 @@ export { renderStatus, renderPoolTable, renderRoute, withDecimalStrings } from '
 export { renderReport, reportCsv, reportJson, type ReportView } from './render/report.js';
 export { runDemo, type DemoOptions } from './demo/scenario.js';
 export { demoChildAgent, DEMO_SIGN_IN_VAR, DEMO_CHILD_MODEL } from './demo/child-agent.js';
+export { zeroConfigView, zeroConfigJson, renderZeroConfig, readClaudeCodeUsage, readCredentials, localTimeZone, type ZeroConfigView, type ClaudeCodeUsage, type CredentialView } from './zero-config/index.js';

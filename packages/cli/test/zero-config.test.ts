@@ -120,3 +120,27 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     expect(empty.stdout).toContain('No Claude Code session logs found');
   });
 });
+
+describe('drawdown report without a configuration, on a ledger named by DRAWDOWN_DB', () => {
+  it('shows the charges in the ledger', async () => {
+    const { home } = freshHome();
+    const file = path.join(home, 'ledger.sqlite');
+    const { apiKey, createHub, budget, usd } = await import('@drawdown/core');
+    const { sqliteStore } = await import('@drawdown/store-sqlite');
+    const hub = await createHub({
+      store: sqliteStore({ file }),
+      plugins: [apiKey({ id: 'key', key: 'sk-ant-unused' }), budget({ id: 'team', amount: '50' })],
+      route: { entries: [{ id: 'team', strategy: 'key', pool: 'team' }] },
+    });
+    await hub.charge({ requestId: 'msg_1', entry: 'team', model: 'claude-sonnet-4-6', cost: usd('1.25') });
+    await hub.close();
+    await hub.store.close();
+    const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), DRAWDOWN_DB: file };
+    const result = await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: home, env });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ totalUsd: '1.25', rows: [{ pool: 'team', costUsd: '1.25' }] });
+    const text = await runDrawdown(['report', '--by', 'pool'], { cwd: home, env: { ...env, COLUMNS: '80' } });
+    expect(text.stdout).toMatch(/^team\s+│█+\s+\$1\.25\s+1 req$/m);
+  });
+});

@@ -6,7 +6,8 @@ export default defineProject({
   test: {
     name: 'acp',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // Tests start the real ACP adapter and Claude Code under it, some twice: budgets for a loaded machine.
+    testTimeout: 180_000,
     hookTimeout: 60_000,
   },
 });

@@ -38,7 +38,7 @@ async function setup(extra?: Parameters<typeof startLoopback>[1]) {
   const drawdown = (...args: string[]) => [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args];
   const trialSpent = async () => {
     const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env: shell });
-    const trial = (JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; heldUsd?: string; held?: number }> }).pools.find((p) => p.id === 'trial')!;
+    const trial = (JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; held: number }> }).pools.find((p) => p.id === 'trial')!;
     return trial;
   };
   return { ...loopback, project, home, shell, drawdown, trialSpent };
@@ -51,7 +51,8 @@ const kinds = (received: unknown[]) =>
     return msg.method === 'session/update' ? `update:${msg.params?.update?.sessionUpdate}` : (msg.method ?? (msg.error ? 'error' : 'result'));
   });
 
-describe('drawdown acp', () => {
+// Each test starts the real adapter (and Claude Code under it) once or twice: budgets for a loaded machine.
+describe('drawdown acp', { timeout: 180_000 }, () => {
   it('sits between a real ACP client and claude-agent-acp byte for byte and charges the session exactly to the route entry', async () => {
     const { project, home, shell, drawdown, returned, trialSpent } = await setup();
     const run = await withAcpClient(
@@ -109,7 +110,10 @@ describe('drawdown acp', () => {
     const direct = await session([process.execPath, ADAPTER_BIN], { ...rest, ANTHROPIC_API_KEY: KEYS.trial });
     const proxied = await session(drawdown('acp', '--route', 'trial', '--', process.execPath, ADAPTER_BIN), shell);
     expect(direct.value.length).toBeGreaterThan(0);
-    expect(kinds(proxied.value)).toEqual(kinds(direct.value));
+    // Up to the prompt's answer; what comes after it (a session title) arrives on the agent's own time.
+    const untilAnswer = (received: unknown[]) => kinds(received).slice(0, kinds(received).lastIndexOf('result') + 1);
+    expect(untilAnswer(proxied.value)).toEqual(untilAnswer(direct.value));
+    expect(untilAnswer(direct.value)).toContain('update:usage_update');
     await proxied.exit;
   });
 
@@ -138,7 +142,7 @@ describe('drawdown acp', () => {
     expect(run.stderr()).toContain('1 prompt running');
     const trial = await trialSpent();
     expect(usd(trial.spentUsd)).toBe(price(returned.filter((r) => r.name === 'a')));
-    expect(usd(trial.heldUsd ?? '0')).toBe(0);
+    expect(trial.held).toBe(0);
   });
 
   it('refuses an unknown route entry, a missing agent and an empty command, with the fix, and writes nothing to stdout', async () => {

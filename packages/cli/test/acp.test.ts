@@ -145,6 +145,27 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
     expect(trial.held).toBe(0);
   });
 
+  it('passes SIGTERM on to the agent and exits when it does, with nothing charged for an idle session', async () => {
+    const { project, home, shell, drawdown, trialSpent } = await setup();
+    const run = await withAcpClient(
+      drawdown('acp', '--route', 'trial', '--', process.execPath, recorder, project.dir, process.execPath, ADAPTER_BIN),
+      shell,
+      async ({ ctx, child }) => {
+        await initialize(ctx);
+        await newSession(ctx, home);
+        const exited = new Promise((resolve) => child.once('close', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      },
+      { cwd: project.dir },
+    );
+    const exit = await run.exit;
+    expect(exit.signal).toBeNull();
+    expect(typeof exit.code).toBe('number');
+    expect(run.stderr()).toContain('SIGTERM received; passing it to the agent');
+    expect(usd((await trialSpent()).spentUsd)).toBe(0);
+  });
+
   it('refuses an unknown route entry, a missing agent and an empty command, with the fix, and writes nothing to stdout', async () => {
     const { project, shell } = await setup();
     const unknown = await runDrawdown(['acp', '--route', 'nowhere', '--', process.execPath, ADAPTER_BIN], { cwd: project.dir, env: shell });

@@ -107,13 +107,13 @@ describe('ACP tap on the real claude-agent-acp', () => {
     expect(charges[0]!.reportedCostUsd).toBe(toDecimalString(2 * ours));
   });
 
-  it('continues a session resumed under another entry from where it was, and starts a fork from its own spend', async () => {
+  it.each(['reported-cost', 'tokens'] as const)('continues a session resumed under another entry from where it was, and starts a fork from its own spend (%s pricing)', async (pricing) => {
     const resetAt = Math.floor(Date.now() / 1000) + 3600;
     const { hub, home, agentEnv, returned, ...loopback } = await setup((name) =>
       name === 'b' ? { headers: unifiedRateLimitHeaders({ status: 'allowed', representativeClaim: 'five_hour', resetAt, windows: { five_hour: { utilization: 0.42 } } }) } : {},
     );
-    // The agent's own cumulative cost, not tokens: this is the path whose baselines decide double charges.
-    const first = tapped(hub, 'trial', { pricing: 'reported-cost' });
+    // With the agent's own cumulative cost, the per-session baselines are what prevents double charges.
+    const first = tapped(hub, 'trial', { pricing });
     const { value: sessionId } = await withAcpClient(
       [process.execPath, ADAPTER_BIN],
       agentEnv('trial'),
@@ -128,7 +128,7 @@ describe('ACP tap on the real claude-agent-acp', () => {
     );
     await first.tap.close();
     // The trial ran out: the app restarts the agent under "personal" and resumes the same session.
-    const second = tapped(hub, 'personal', { pricing: 'reported-cost' });
+    const second = tapped(hub, 'personal', { pricing });
     const { value: forkId } = await withAcpClient(
       [process.execPath, ADAPTER_BIN],
       agentEnv('personal'),
@@ -157,8 +157,8 @@ describe('ACP tap on the real claude-agent-acp', () => {
     expect((await spent(hub, 'trial')).spent).toBe(price('a'));
     expect((await spent(hub, 'plan')).spent).toBe(price('b') + price('c'));
     expect(second.charges.map((c) => [c.sessionId, c.pricedFrom, c.costUsd])).toEqual([
-      [sessionId, 'reported-cost', toDecimalString(price('b'))],
-      [forkId, 'reported-cost', toDecimalString(price('c'))],
+      [sessionId, pricing, toDecimalString(price('b'))],
+      [forkId, pricing, toDecimalString(price('c'))],
     ]);
     // Signed in, Claude Code reports the plan window it saw; the adapter's usage_update _meta brought it to the plan pool.
     const plan = await spent(hub, 'plan');

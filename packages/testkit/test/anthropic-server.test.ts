@@ -117,6 +117,25 @@ describe('loopback Anthropic server', () => {
     expect(server.requests[1]!.credential).toBeUndefined();
   });
 
+  it('answers Claude Code\'s HEAD /api/hello, records every credential presented and the usage it replied with', async () => {
+    const hello = await fetch(`${server.url}/api/hello`, { method: 'HEAD' });
+    expect(hello.status).toBe(200);
+    server.enqueue(replies.message({ usage: { input_tokens: 7, output_tokens: 2, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 } } }));
+    const both = await fetch(`${server.url}/v1/messages?beta=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': KEY, authorization: 'Bearer sk-ant-someone-else' },
+      body: JSON.stringify(params),
+    });
+    expect(both.status).toBe(200);
+    const recorded = server.requests.at(-1)!;
+    expect(recorded.presented).toEqual([
+      { scheme: 'x-api-key', credential: 'test' },
+      { scheme: 'bearer', credential: 'unknown' },
+    ]);
+    expect(recorded.reply).toMatchObject({ status: 200, model: 'claude-sonnet-4-6', usage: { input_tokens: 7, cache_creation: { ephemeral_1h_input_tokens: 20 } } });
+    expect(JSON.stringify(server.requests)).not.toContain('sk-ant-someone-else');
+  });
+
   it('accepts the key in x-api-key as well as a bearer token', async () => {
     const response = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY }, body: JSON.stringify(params) });
     expect(response.status).toBe(200);

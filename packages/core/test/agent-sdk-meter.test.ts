@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { query } from '@anthropic-ai/claude-agent-sdk';
 import { claudeCodeEnv, replies, startAnthropicServer, type AnthropicServer, type RecordedRequest, type ScriptedUsage } from '@drawdown/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { apiKey, budget, createAgentSdkMeter, createHub, meterAgentOutput, memoryStore, silentLogger, usd, type Hub, type LedgerStore, type LimitSignal } from '../src/index.js';
+import { apiKey, apiRequestsFromOtlpLogs, budget, createAgentSdkMeter, createTelemetryMeter, startOtlpReceiver, createHub, meterAgentOutput, memoryStore, silentLogger, usd, type Hub, type LedgerStore, type LimitSignal } from '../src/index.js';
 import { observingBudget } from './fixtures/anthropic-harness.js';
 
 const fixture = (name: string): Array<Record<string, unknown>> => JSON.parse(readFileSync(new URL(`./fixtures/agent-sdk/${name}.json`, import.meta.url), 'utf8'));
@@ -295,5 +295,105 @@ describe('Agent SDK meter with the real Agent SDK', { timeout: 120_000 }, () => 
     // At the 5-minute rate the same turn would have cost less.
     const allFiveMinute = calls.reduce((sum, c) => sum + hub.rateCard.price(c.reply!.model!, { ...c.reply!.usage, cache_creation: { ephemeral_5m_input_tokens: 60_000, ephemeral_1h_input_tokens: 0 } }).total, 0);
     expect(meter.charged).toBeGreaterThan(allFiveMinute);
+  });
+});
+
+/** An OTLP/HTTP JSON logs export with `claude_code.api_request` events, shaped as Claude Code 2.1.332 sends it. */
+function otlpExport(events: Array<Record<string, string | number>>): Record<string, unknown> {
+  const value = (v: string | number) => (typeof v === 'string' ? { stringValue: v } : Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v });
+  return {
+    resourceLogs: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'claude-code' } }] },
+        scopeLogs: [
+          {
+            scope: { name: 'com.anthropic.claude_code.events' },
+            logRecords: [
+              { timeUnixNano: '1795703767483000000', body: { stringValue: 'claude_code.user_prompt' }, attributes: [{ key: 'event.name', value: { stringValue: 'user_prompt' } }] },
+              ...events.map((e) => ({
+                timeUnixNano: '1795703767727000000',
+                body: { stringValue: 'claude_code.api_request' },
+                attributes: [{ key: 'event.name', value: { stringValue: 'api_request' } }, ...Object.entries(e).map(([key, v]) => ({ key, value: value(v) }))],
+              })),
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describe('Claude Code telemetry meter', () => {
+  let store: LedgerStore;
+  let hub: Hub;
+  beforeEach(async () => {
+    store = memoryStore();
+    hub = await createHub({
+      store,
+      logger: silentLogger,
+      plugins: [apiKey({ id: 'bundled', key: 'sk-ant-bundled-trial-0001' }), budget({ id: 'trial', amount: '10' })],
+      route: { entries: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }] },
+    });
+  });
+  afterEach(async () => {
+    await hub.close();
+    await store.close();
+  });
+  const call = { 'session.id': 's1', model: 'claude-sonnet-4-5', input_tokens: 10_000, output_tokens: 1_000, cache_read_tokens: 0, cache_creation_tokens: 3_000, cache_creation_5m_tokens: 1_000, cache_creation_1h_tokens: 2_000, cost_usd: 0.0645, request_id: 'req_1' };
+
+  it('charges each API call at the rate card once, 1-hour cache writes at their own rate, whatever is exported twice', async () => {
+    const meter = createTelemetryMeter({ hub, entry: 'trial' });
+    const body = otlpExport([call, { ...call, request_id: 'req_2', input_tokens: 0, output_tokens: 0, cache_creation_tokens: 0, cache_creation_5m_tokens: 0, cache_creation_1h_tokens: 0, cache_read_tokens: 4_000 }]);
+    expect(apiRequestsFromOtlpLogs(body)).toHaveLength(2);
+    await meter.observeLogs(body);
+    await meter.observeLogs(body);
+    // Sonnet 4.5: 10,000 × $3 + 1,000 × $15 + 1,000 × $3.75 + 2,000 × $6, then 4,000 reads × $0.30, per million.
+    expect(meter.charged).toBe(usd('0.03') + usd('0.015') + usd('0.00375') + usd('0.012') + usd('0.0012'));
+    expect(meter.requests).toBe(2);
+    expect((await hub.pool('trial').status()).spent).toBe(meter.charged);
+  });
+
+  it('keys a call without a request id by its session and sequence, and skips records that are not API calls', async () => {
+    const meter = createTelemetryMeter({ hub, entry: 'trial' });
+    const { request_id: _, ...noId } = call;
+    await meter.observeLogs(otlpExport([{ ...noId, 'event.sequence': 5 }, { ...noId, 'event.sequence': 6 }]));
+    await meter.observeLogs(otlpExport([{ ...noId, 'event.sequence': 5 }]));
+    expect(meter.requests).toBe(2);
+    expect(apiRequestsFromOtlpLogs({ resourceLogs: 'nope' })).toEqual([]);
+    expect(apiRequestsFromOtlpLogs(null)).toEqual([]);
+  });
+
+  it('receives exports over OTLP/HTTP JSON, refuses what it cannot read, and lets the exporter retry a failed charge', async () => {
+    const seen: unknown[] = [];
+    const bad: string[] = [];
+    let fail = true;
+    const receiver = await startOtlpReceiver({
+      async onLogs(body) {
+        if (fail) {
+          fail = false;
+          throw new Error('store busy');
+        }
+        seen.push(body);
+      },
+      onBadExport: (reason) => bad.push(reason),
+    });
+    try {
+      expect(receiver.env).toMatchObject({ CLAUDE_CODE_ENABLE_TELEMETRY: '1', OTEL_LOGS_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_LOGS_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_LOGS_ENDPOINT: `${receiver.url}/v1/logs` });
+      const post = (path: string, body: string, type = 'application/json') => fetch(`${receiver.url}${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      expect((await post('/v1/logs', JSON.stringify(otlpExport([call])))).status).toBe(500);
+      expect((await post('/v1/logs', JSON.stringify(otlpExport([call])))).status).toBe(200);
+      expect((await post('/v1/logs', '\u0000\u0001protobuf', 'application/x-protobuf')).status).toBe(400);
+      expect((await post('/v1/metrics', '{}')).status).toBe(200);
+      expect(seen).toHaveLength(1);
+      expect(bad).toEqual([expect.stringContaining('OTEL_EXPORTER_OTLP_PROTOCOL=http/json')]);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('refuses bad options naming the field', () => {
+    expect(() => createTelemetryMeter({ hub, entry: '' })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field: 'entry' }) }));
+    expect(() => createTelemetryMeter({ hub: undefined as unknown as Hub, entry: 'trial' })).toThrow(expect.objectContaining({ data: expect.objectContaining({ field: 'hub' }) }));
+    expect(() => createTelemetryMeter({ hub, entry: 'nowhere' })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_UNKNOWN_REFERENCE' }));
   });
 });

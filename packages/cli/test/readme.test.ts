@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { createProgram } from '../src/program.js';
+import { codeBlocks, typecheckBlocks } from './readme-blocks.js';
+import { runDrawdown } from './run-cli.js';
+
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const blocks = codeBlocks(path.join(packageDir, 'README.md'));
+
+/** Splits a shell line into words the way sh does for these examples: quotes, comments, redirections, env prefixes. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let word: string | undefined;
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i += 1) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else word = (word ?? '') + c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      word ??= '';
+    } else if (c === ' ' || c === '\t') {
+      if (word !== undefined) words.push(word);
+      word = undefined;
+    } else if ((c === '#' && word === undefined) || c === '|' || c === '>' || c === ';' || c === '&' || (c === '2' && line[i + 1] === '>')) break;
+    else word = (word ?? '') + c;
+  }
+  if (word !== undefined) words.push(word);
+  while (words[0] !== undefined && /^[A-Z_]+=/.test(words[0])) words.shift();
+  return words;
+}
+
+/** The program with every action replaced by nothing: parsing alone says whether a command line is valid. */
+function parsingProgram(): Command {
+  const program = createProgram({ term: { out: () => {}, note: () => {}, color: false, width: 80 }, env: {}, cwd: process.cwd() });
+  const stub = (command: Command): void => {
+    command.action(() => {});
+    command.commands.forEach(stub);
+  };
+  program.commands.forEach(stub);
+  return program;
+}
+
+const commandLines = blocks
+  .filter((b) => b.lang === 'sh')
+  .flatMap((b) => b.code.split('\n').map((line) => ({ line: line.trim(), at: b.line })))
+  .map(({ line, at }) => ({ words: shellWords(line), at, line }))
+  .filter(({ words }) => words[0] === 'drawdown');
+
+describe('the CLI README', () => {
+  it.each(commandLines.map((c) => [c.words.join(' '), c]))('%s parses as copied (commands, flags and values exist)', async (_line, { words }) => {
+    try {
+      await parsingProgram().parseAsync(words.slice(1), { from: 'user' });
+    } catch (error) {
+      if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') return;
+      throw error;
+    }
+  });
+
+  it('shows at least the commands this package owns', () => {
+    const names = new Set(commandLines.map((c) => c.words[1]));
+    for (const name of ['status', 'report', 'which', 'config', 'demo', 'login', 'estimate', 'run']) expect(names).toContain(name);
+  });
+
+  it('every drawdown configuration in a JSON block passes config check', async () => {
+    const configs = blocks.filter((b) => b.lang === 'json').map((b) => ({ block: b, value: JSON.parse(b.code) as Record<string, unknown> }));
+    const drawdownConfigs = configs.filter(({ value }) => ['strategies', 'pools', 'route', 'rateCard', 'store'].some((k) => k in value));
+    expect(drawdownConfigs.length).toBeGreaterThanOrEqual(2);
+    for (const { block } of drawdownConfigs) {
+      const dir = mkdtempSync(path.join(tmpdir(), 'drawdown-readme-'));
+      try {
+        writeFileSync(path.join(dir, 'drawdown.config.json'), block.code);
+        const result = await runDrawdown(['config', 'check', '--json'], { cwd: dir, env: { XDG_CONFIG_HOME: dir } });
+        expect(JSON.parse(result.stdout), `README line ${block.line}`).toMatchObject({ ok: true, problems: [] });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  });
+
+  it('every TypeScript block type-checks as written', () => {
+    const ts = blocks.filter((b) => b.lang === 'ts');
+    expect(ts.length).toBeGreaterThanOrEqual(1);
+    expect(typecheckBlocks(ts, packageDir)).toEqual([]);
+  }, 240_000);
+
+  it('the JSON error example is what the CLI prints', async () => {
+    const result = await runDrawdown(['estimate', '--model', 'claude-sonet-4-5', '--usage', '{"input_tokens":1}', '--json']);
+    expect(result.stdout).toBe('');
+    expect(JSON.parse(result.stderr)).toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL', message: expect.stringContaining('claude-sonet-4-5'), hint: expect.stringContaining('Use a model id such as') });
+  });
+});

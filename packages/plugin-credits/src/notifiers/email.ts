@@ -85,18 +85,25 @@ export function emailNotifier(options: EmailNotifierOptions) {
           }),
         ));
 
+      /** Says once, on one line, that nodemailer is not installed; false for any other error. */
+      function reportMissing(error: unknown): boolean {
+        if (!isDrawdownError(error, ErrorCodes.MISSING_PACKAGE)) return false;
+        if (!missingReported) ctx.logger.error(error.message);
+        missingReported = true;
+        return true;
+      }
+      // Loaded when the hub starts, so a missing nodemailer is reported then rather than at the
+      // first alert; any other failure shows up when a mail is sent.
+      connect().catch(reportMissing);
+
       async function deliver(alert: AlertMessage): Promise<void> {
         for (let attempt = 0; ; attempt++) {
           try {
             await (await connect()).sendMail({ from: options.from, to, subject: `${prefix} ${alert.message}`.trim(), text: mailText(alert) });
             return;
           } catch (error) {
-            // A missing package does not come back on retry; say so once, on one line.
-            if (isDrawdownError(error, ErrorCodes.MISSING_PACKAGE)) {
-              if (!missingReported) ctx.logger.error(error.message);
-              missingReported = true;
-              return;
-            }
+            // A missing package does not come back on retry.
+            if (reportMissing(error)) return;
             const problem = error instanceof Error ? error.message : String(error);
             if (attempt >= retries) {
               ctx.logger.warn(`email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem})`);

@@ -1,9 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { trialConfig, useProject } from './project.js';
-import { runDrawdown } from './run-cli.js';
+import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
 
 describe.concurrent('drawdown config check', () => {
   it('summarises a valid configuration: strategies, pools, route and store', async () => {
@@ -177,5 +178,26 @@ describe.concurrent('drawdown config check without a configuration', () => {
     for (const line of text.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     const json = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, found: false, file: null, zeroConfig: expect.stringContaining('zero-configuration') });
+  });
+});
+
+describe('drawdown config init on a terminal', () => {
+  // `script` gives the CLI a real pseudo-terminal, as a user's shell does; answers are typed ahead.
+  const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!hasScript)('asks for the profile, the place and the time zone, and writes what was chosen', () => {
+    const project = useProject({}, 'unused.json');
+    const command = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, 'config', 'init'].map((w) => `'${w}'`).join(' ');
+    const result = spawnSync('script', ['-qec', command, '/dev/null'], {
+      cwd: project.dir,
+      input: '3\nhere\nAsia/Tokyo\n',
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), COLUMNS: '80', NO_COLOR: '1' },
+    });
+    expect(result.status, result.stdout).toBe(0);
+    expect(result.stdout).toContain('Which setup?');
+    expect(result.stdout).toContain('3. team on PostgreSQL');
+    const written = JSON.parse(readFileSync(path.join(project.dir, 'drawdown.config.json'), 'utf8')) as { timeZone: string; store: { kind: string } };
+    expect(written).toMatchObject({ timeZone: 'Asia/Tokyo', store: { kind: 'postgres' } });
   });
 });

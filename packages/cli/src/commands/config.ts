@@ -68,14 +68,21 @@ interface InitOptions {
 /** Asks for the profile, the place and the time zone on a terminal; every answer has a default. */
 async function askInit(ctx: CliContext, options: InitOptions): Promise<InitOptions> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // Read answers as a stream of lines, so answers typed (or pasted) ahead are kept for the next question.
+  const lines = rl[Symbol.asyncIterator]();
+  const question = async (text: string): Promise<string> => {
+    ctx.term.note(text);
+    const next = await lines.next();
+    return next.done ? '' : String(next.value);
+  };
   try {
-    const list = profileIds.map((id, i) => `  ${i + 1}. ${profiles[id].title}: ${profiles[id].summary}`).join('\n');
-    const pick = (await rl.question(`Which setup?\n${list}\nChoose 1-${profileIds.length} [2]: `)).trim() || '2';
+    const list = profileIds.map((id, i) => fitText(`  ${i + 1}. ${profiles[id].title}: ${profiles[id].summary}`, ctx.term, '     ')).join('\n');
+    const pick = (await question(`Which setup?\n${list}\nChoose 1-${profileIds.length} [2]:`)).trim() || '2';
     const profile = profileIds[Number(pick) - 1] ?? (profileIds.includes(pick as ProfileId) ? (pick as ProfileId) : undefined);
     if (profile === undefined) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `"${pick}" is not one of the choices`, `Answer 1 to ${profileIds.length}, or pass --profile ${profileIds.join('|')}.`, { argument: 'profile' });
-    const where = (await rl.question(`Write it for every project (${userConfigDir(ctx.env)}) or just here (${ctx.cwd})? [global/here, default global]: `)).trim().toLowerCase();
+    const where = (await question(fitText(`Write it for every project (${userConfigDir(ctx.env)}) or just here (${ctx.cwd})? [global/here, default global]:`, ctx.term))).trim().toLowerCase();
     const zone = localTimeZone(ctx.env);
-    const timeZone = (await rl.question(`Time zone for daily and monthly budgets [${zone}]: `)).trim() || zone;
+    const timeZone = (await question(`Time zone for daily and monthly budgets [${zone}]:`)).trim() || zone;
     return { ...options, profile, global: where === '' || where.startsWith('g'), timeZone };
   } finally {
     rl.close();

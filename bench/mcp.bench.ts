@@ -1,9 +1,9 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-// The SDK client and the SQLite driver are dependencies of the packages, not of the root: typed from there.
-import type BetterSqlite3 from '../packages/store-sqlite/node_modules/@types/better-sqlite3/index.js';
+// The SDK client is a dependency of the package, not of the root: typed from there.
 import type * as McpClient from '../packages/mcp-server/node_modules/@modelcontextprotocol/client/dist/index.mjs';
 import type * as McpClientStdio from '../packages/mcp-server/node_modules/@modelcontextprotocol/client/dist/stdio.mjs';
 import { createDrawdownMcpServer } from '../packages/mcp-server/src/index.js';
@@ -16,7 +16,6 @@ import { percentile, round, sampleMicros, type Bench, type BenchRow } from './li
 const here = fileURLToPath(new URL('.', import.meta.url));
 const mcpPackage = new URL('../packages/mcp-server/package.json', import.meta.url);
 const fromMcp = createRequire(mcpPackage);
-const Database = createRequire(new URL('../packages/store-sqlite/package.json', import.meta.url))('better-sqlite3') as typeof BetterSqlite3;
 const { Client } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client')).href)) as typeof McpClient;
 const { StdioClientTransport } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client/stdio')).href)) as typeof McpClientStdio;
 const { InMemoryTransport } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/server')).href)) as typeof import('../packages/mcp-server/node_modules/@modelcontextprotocol/server/dist/index.mjs');
@@ -26,9 +25,10 @@ const NOW = Date.now();
 
 /** 500k holds and their 500k charges on the fixture's trial pool, written straight into the file in one transaction. */
 function seed(file: string): void {
-  const db = new Database(file);
+  const db = new DatabaseSync(file);
   const cost = 10;
-  db.transaction(() => {
+  db.exec('BEGIN IMMEDIATE');
+  try {
     const hold = db.prepare(`INSERT INTO holds VALUES ('trial', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`);
     const charge = db.prepare(`INSERT INTO charges VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`);
     for (let i = 0; i < ENTRIES / 2; i++) {
@@ -36,8 +36,10 @@ function seed(file: string): void {
       charge.run(`seed-${i}`, cost, cost, NOW - i);
     }
     db.prepare(`INSERT INTO rollups VALUES ('trial', 'lifetime', ?)`).run(cost * (ENTRIES / 2));
-  })();
-  db.close();
+    db.exec('COMMIT');
+  } finally {
+    db.close(); // a failed seed is never committed: closing rolls it back
+  }
 }
 
 async function ledger(): Promise<{ file: string; note: string }> {

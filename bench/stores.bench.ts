@@ -2,24 +2,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { DatabaseSync } from 'node:sqlite';
 import { budget, calendarWindow, createHub, silentLogger, usd, type LedgerStore } from '@drawdown/core';
 import { sqliteStore } from '../packages/store-sqlite/src/index.js';
 import { postgresStore } from '../packages/store-postgres/src/index.js';
 import { percentile, round, sampleMicros, type Bench, type BenchRow } from './lib.js';
 
-// The drivers are dependencies of the store packages, not of the workspace root: load them from there.
-// Typed here by the little the bench uses, since their type packages are not visible from the root.
-interface SqliteDb {
-  prepare(sql: string): { run(...values: unknown[]): unknown };
-  transaction(fn: () => void): () => void;
-  close(): void;
-}
+// pg is a dependency of the store package, not of the workspace root: load it from there.
+// Typed here by the little the bench uses, since its type package is not visible from the root.
 interface PgClient {
   connect(): Promise<void>;
   query(sql: string): Promise<unknown>;
   end(): Promise<void>;
 }
-const Database = createRequire(new URL('../packages/store-sqlite/package.json', import.meta.url))('better-sqlite3') as new (file: string) => SqliteDb;
 const pg = createRequire(new URL('../packages/store-postgres/package.json', import.meta.url))('pg') as {
   Pool: new (config: object) => { end(): Promise<void> };
   Client: new (config: object) => PgClient;
@@ -46,9 +41,10 @@ async function settleRate(store: LedgerStore, count: number, inFlight: number, a
 
 /** Writes `count` settled charges (and their holds) straight into the file in one transaction, with matching rollups. */
 function seed(file: string, count: number): void {
-  const db = new Database(file);
+  const db = new DatabaseSync(file);
   const cost = usd('0.001');
-  db.transaction(() => {
+  db.exec('BEGIN IMMEDIATE');
+  try {
     const hold = db.prepare(`INSERT INTO holds VALUES ('seeded', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`);
     const settled = db.prepare(`INSERT INTO charges VALUES ('seeded', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`);
     for (let i = 0; i < count / 2; i++) {
@@ -57,8 +53,10 @@ function seed(file: string, count: number): void {
       settled.run(key, cost, cost, NOW - i);
     }
     db.prepare(`INSERT INTO rollups VALUES ('seeded', 'lifetime', ?)`).run(cost * (count / 2));
-  })();
-  db.close();
+    db.exec('COMMIT');
+  } finally {
+    db.close(); // a failed seed is never committed: closing rolls it back
+  }
 }
 
 async function sqliteRows(dir: string): Promise<BenchRow[]> {

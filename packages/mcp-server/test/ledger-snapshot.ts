@@ -1,20 +1,4 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The little of better-sqlite3 used here (it is the SQLite store's dependency, typed there). */
-interface Statement {
-  run(...params: unknown[]): unknown;
-  pluck(): { all(): unknown[] };
-}
-interface Database {
-  prepare(sql: string): Statement;
-  transaction(fn: () => void): { immediate(): void };
-  close(): void;
-}
-
-const storePackage = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@drawdown', 'store-sqlite', 'package.json');
-const Sqlite = createRequire(storePackage)('better-sqlite3') as new (file: string, options: { timeout: number }) => Database;
+import { DatabaseSync } from 'node:sqlite';
 
 export interface LedgerSnapshot {
   /** Puts every ledger table back as it was when the snapshot was taken, in one transaction. */
@@ -28,14 +12,19 @@ export interface LedgerSnapshot {
  * change any server should announce.
  */
 export function snapshotLedger(file: string): LedgerSnapshot {
-  const db = new Sqlite(file, { timeout: 5_000 });
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'changes' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
-  for (const table of tables) db.prepare(`CREATE TEMP TABLE "saved_${table}" AS SELECT * FROM main."${table}"`).run();
-  const restore = db.transaction(() => {
-    for (const table of tables) {
-      db.prepare(`DELETE FROM main."${table}"`).run();
-      db.prepare(`INSERT INTO main."${table}" SELECT * FROM temp."saved_${table}"`).run();
+  const db = new DatabaseSync(file, { timeout: 5_000 });
+  const rows = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'changes' AND name NOT LIKE 'sqlite_%'").all();
+  const tables = rows.map((row) => row.name as string);
+  for (const table of tables) db.exec(`CREATE TEMP TABLE "saved_${table}" AS SELECT * FROM main."${table}"`);
+  const restore = (): void => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const table of tables) db.exec(`DELETE FROM main."${table}"; INSERT INTO main."${table}" SELECT * FROM temp."saved_${table}";`);
+      db.exec('COMMIT');
+    } catch (error) {
+      if (db.isTransaction) db.exec('ROLLBACK');
+      throw error;
     }
-  });
-  return { restore: () => restore.immediate(), close: () => db.close() };
+  };
+  return { restore, close: () => db.close() };
 }

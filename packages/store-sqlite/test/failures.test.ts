@@ -1,5 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { usd } from '@drawdown/core';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, pragmaValue, type Database } from '../src/driver.js';
@@ -7,7 +9,6 @@ import { sqliteStore } from '../src/index.js';
 import { sqliteLedger } from '../src/ledger.js';
 import { migrate } from '../src/schema.js';
 import { ledgerFile, tempDir } from './helpers.js';
-import { startStoreWorker } from '@drawdown/testkit/store-contract';
 import { WORKER } from './workers/worker-path.js';
 
 const dir = tempDir();
@@ -16,9 +17,39 @@ const NOW = Date.parse('2026-11-23T12:00:00Z');
 // Root ignores file permissions, so the probe runs as an unprivileged user when the tests run as root.
 const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
+/** True when every directory above `path` lets other users through and `path` lets them run it. */
+function othersCanRun(path: string): boolean {
+  for (let at = path; ; at = dirname(at)) {
+    if ((statSync(at).mode & 0o001) === 0) return false;
+    if (dirname(at) === at) return true;
+  }
+}
+
+/**
+ * The Node binary the unprivileged user can run: this one, or a copy of it when it lives where
+ * that user cannot reach (Node versions installed under root's home directory, for instance).
+ */
+const node = (() => {
+  if (!('uid' in asUser) || othersCanRun(process.execPath)) return process.execPath;
+  const copy = join(dir, 'node-bin', 'node');
+  mkdirSync(dirname(copy), { mode: 0o755 });
+  copyFileSync(process.execPath, copy);
+  chmodSync(copy, 0o755);
+  return copy;
+})();
+
 async function probe(file: string): Promise<Record<string, unknown>> {
-  const worker = startStoreWorker(WORKER, { config: { file }, mode: 'probe', tag: 'probe', count: 0, amount: '0.10', cap: '5', now: NOW, ttlMs: 1000 }, asUser);
-  return worker.next();
+  const args = { config: { file }, mode: 'probe', tag: 'probe', count: 0, amount: '0.10', cap: '5', now: NOW, ttlMs: 1000 };
+  const child = spawn(node, ['--conditions=drawdown-source', '--import', 'tsx', WORKER, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<never>((_, reject) => child.on('close', (code) => reject(new Error(`probe exited with ${code} before answering: ${stderr}`))));
+  const spawnFailed = new Promise<never>((_, reject) => child.on('error', reject));
+  const answer = (async () => {
+    for await (const line of createInterface({ input: child.stdout })) return JSON.parse(line) as Record<string, unknown>;
+    return exited;
+  })();
+  return Promise.race([answer, exited, spawnFailed]);
 }
 
 async function seeded(file: string): Promise<void> {

@@ -80,7 +80,7 @@ export { isFundablePool } from './contracts/pool.js';
 export type * from './contracts/auth.js';
 export type * from './contracts/plugin.js';
 export { memoryStore } from './stores/memory-store.js';
-export { groupReportRows, sortReportRows, reportTotals, type ReportTotals } from './stores/report-rows.js';
+export { groupReportRows, sortReportRows, sqlReport, reportTotals, type ReportTotals } from './stores/report-rows.js';
 export { budget, type BudgetOptions } from './pools/budget.js';
 export { apiKey, type ApiKeyOptions } from './auth/api-key.js';
 export {

@@ -3,6 +3,7 @@ import pg from 'pg';
 import {
   DrawdownError,
   sortReportRows,
+  sqlReport,
   ErrorCodes,
   invalidOption,
   type AccountSnapshot,
@@ -15,7 +16,6 @@ import {
   type LedgerEntry,
   type LedgerStore,
   type ReleaseResult,
-  type ReportDimension,
   type ReportRow,
   type ReserveResult,
   type SettleResult,
@@ -71,13 +71,6 @@ interface GrantRow {
   expires_at: number | string | null;
   source: string | null;
 }
-
-const REPORT_COLUMNS: Record<ReportDimension, string> = {
-  day: 'day',
-  model: "coalesce(model, 'unknown')",
-  pool: 'account',
-  route: "coalesce(route, 'direct')",
-};
 
 const grantRecord = (r: GrantRow): GrantRecord => ({
   account: r.account,
@@ -294,29 +287,16 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
     },
 
     async report(q): Promise<ReportRow[]> {
-      const dims = q.groupBy.map((d) => `${REPORT_COLUMNS[d]} AS "${d}"`);
-      const rows = await query<Record<string, string | number>>(
+      const rows = await query<Record<string, unknown>>(
         'building a report',
-        `SELECT ${[...dims, 'sum(cost) AS cost', 'count(*) AS requests', 'sum(input_tokens) AS "inputTokens"', 'sum(output_tokens) AS "outputTokens"',
-          'sum(cache_read_tokens) AS "cacheReadTokens"', 'sum(cache_write_tokens) AS "cacheWriteTokens"'].join(', ')}
+        `SELECT ${sqlReport.select(q.groupBy)}
          FROM ${S}.charges
          WHERE day >= $1 AND day <= $2 AND ($3::text[] IS NULL OR account = ANY($3))
-         ${q.groupBy.length > 0 ? `GROUP BY ${q.groupBy.map((_, i) => i + 1).join(', ')}` : ''}
+         ${sqlReport.groupBy(q.groupBy)}
          HAVING count(*) > 0`,
         [q.fromDay, q.toDay, q.accounts ?? null],
       );
-      const out = rows.map((r): ReportRow => {
-        const row: ReportRow = {
-          cost: Number(r.cost),
-          requests: Number(r.requests),
-          inputTokens: Number(r.inputTokens),
-          outputTokens: Number(r.outputTokens),
-          cacheReadTokens: Number(r.cacheReadTokens),
-          cacheWriteTokens: Number(r.cacheWriteTokens),
-        };
-        for (const d of q.groupBy) row[d] = String(r[d]);
-        return Object.fromEntries([...q.groupBy.map((d) => [d, row[d]]), ...Object.entries(row).filter(([k]) => !q.groupBy.includes(k as ReportDimension))]) as ReportRow;
-      });
+      const out = rows.map((r) => sqlReport.row(r, q.groupBy));
       // The shared report order, not the database's collation.
       return sortReportRows(out, q.groupBy);
     },

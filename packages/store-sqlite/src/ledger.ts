@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   compareGrants,
   sortReportRows,
+  sqlReport,
   DrawdownError,
   ErrorCodes,
   type AccountSnapshot,
@@ -12,7 +13,6 @@ import {
   type LedgerChange,
   type LedgerEntry,
   type LedgerStore,
-  type ReportDimension,
   type ReportRow,
   type ReserveResult,
   type ReleaseResult,
@@ -73,13 +73,6 @@ interface GrantRow {
 /** Writers prune the change log to about this many recent rows; watchers poll far more often. */
 const CHANGE_LOG_KEEP = 10_000;
 const PRUNE_EVERY = 1_000;
-
-const REPORT_COLUMNS: Record<ReportDimension, string> = {
-  day: 'day',
-  model: "coalesce(model, 'unknown')",
-  pool: 'account',
-  route: "coalesce(route, 'direct')",
-};
 
 const holdRecord = (r: HoldRow): HoldRecord => ({
   account: r.account,
@@ -345,16 +338,14 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
 
     async report(query): Promise<ReportRow[]> {
       return read('building a report', () => {
-        const dims = query.groupBy.map((d) => `${REPORT_COLUMNS[d]} AS ${d}`);
         const sql = `
-          SELECT ${[...dims, 'sum(cost) AS cost', 'count(*) AS requests', 'sum(input_tokens) AS inputTokens', 'sum(output_tokens) AS outputTokens',
-            'sum(cache_read_tokens) AS cacheReadTokens', 'sum(cache_write_tokens) AS cacheWriteTokens'].join(', ')}
+          SELECT ${sqlReport.select(query.groupBy)}
           FROM charges
           WHERE day >= ? AND day <= ? ${query.accounts ? 'AND account IN (SELECT value FROM json_each(?))' : ''}
-          ${query.groupBy.length > 0 ? `GROUP BY ${query.groupBy.map((_, i) => i + 1).join(', ')}` : ''}
+          ${sqlReport.groupBy(query.groupBy)}
           HAVING count(*) > 0`;
         const params: SqlValue[] = [query.fromDay, query.toDay, ...(query.accounts ? [JSON.stringify(query.accounts)] : [])];
-        const rows = db.prepare(sql).all(...params) as unknown as ReportRow[];
+        const rows = (db.prepare(sql).all(...params) as Array<Record<string, unknown>>).map((r) => sqlReport.row(r, query.groupBy));
         // The shared report order, not the database's collation.
         return sortReportRows(rows, query.groupBy);
       });

@@ -527,3 +527,5 @@ export function describeStoreAcrossProcesses(name: string, options: StoreProcess
     }, 60_000);
   });
 }
+
+export { describeStoreModel, type StoreModelOptions } from './store-model.js';

@@ -31,7 +31,7 @@ export interface LedgerStore {
   /** Adds funds to an account (credits). Idempotent on (account, grantId). */
   addGrant(input: GrantInput): Promise<GrantResult>;
 
-  /** Spend grouped for reports over `[from, to)`. */
+  /** Spend grouped for reports over whole local days, `fromDay` through `toDay`, both included. */
   report(query: ReportQuery): Promise<ReportRow[]>;
   /** Raw ledger rows, for audits and for tests that prove sums equal balances. */
   entries(query: EntriesQuery): Promise<LedgerEntry[]>;
@@ -246,8 +246,13 @@ export function compareGrants(a: GrantRecord, b: GrantRecord): number {
 export type ReportDimension = 'day' | 'model' | 'pool' | 'route';
 
 export interface ReportQuery {
-  /** Local dates, inclusive, `YYYY-MM-DD`. */
+  /**
+   * Local dates `YYYY-MM-DD`, both included: `{ fromDay: '2026-11-01', toDay: '2026-11-30' }` is
+   * November. Days are whole calendar units (a charge carries its day, not an instant), so the
+   * inclusive end says what people mean ("through the 30th") without a next-day sentinel.
+   */
   fromDay: string;
+  /** The last day reported (included). */
   toDay: string;
   groupBy: ReportDimension[];
   /** Limit to these accounts (pool ids). */

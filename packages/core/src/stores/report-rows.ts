@@ -10,9 +10,9 @@ export function groupReportRows(charges: Array<{ record: ChargeRecord; meta: Ent
   for (const { record, meta } of charges) {
     const dims: Partial<Record<ReportDimension, string>> = {
       day: record.day,
-      model: meta.model ?? 'unknown',
+      model: meta.model ?? UNKNOWN_MODEL,
       pool: record.account,
-      route: meta.route ?? 'direct',
+      route: meta.route ?? DIRECT_ROUTE,
     };
     const key = groupBy.map((d) => dims[d]).join('\u0000');
     let row = rows.get(key);
@@ -45,6 +45,51 @@ export function sortReportRows(rows: ReportRow[], groupBy: readonly ReportDimens
     return 0;
   });
 }
+
+/** What a charge without a model or a route is reported under, in every store. */
+const UNKNOWN_MODEL = 'unknown';
+const DIRECT_ROUTE = 'direct';
+
+/**
+ * The report query parts the SQL stores share (SQLite and PostgreSQL read the same column names), so
+ * both group by the same expressions, with the same fallbacks as `groupReportRows`, and map rows alike.
+ */
+export const sqlReport = {
+  /** The SELECT list: the grouping columns, then the sums, named as `ReportRow`'s fields. */
+  select(groupBy: readonly ReportDimension[]): string {
+    const columns: Record<ReportDimension, string> = {
+      day: 'day',
+      model: `coalesce(model, '${UNKNOWN_MODEL}')`,
+      pool: 'account',
+      route: `coalesce(route, '${DIRECT_ROUTE}')`,
+    };
+    return [
+      ...groupBy.map((d) => `${columns[d]} AS "${d}"`),
+      'sum(cost) AS "cost"',
+      'count(*) AS "requests"',
+      'sum(input_tokens) AS "inputTokens"',
+      'sum(output_tokens) AS "outputTokens"',
+      'sum(cache_read_tokens) AS "cacheReadTokens"',
+      'sum(cache_write_tokens) AS "cacheWriteTokens"',
+    ].join(', ');
+  },
+  /** `GROUP BY 1, 2…` for the grouping columns, or nothing for one totals row. */
+  groupBy(groupBy: readonly ReportDimension[]): string {
+    return groupBy.length > 0 ? `GROUP BY ${groupBy.map((_, i) => i + 1).join(', ')}` : '';
+  },
+  /** One result row as a `ReportRow` (PostgreSQL returns bigint sums as strings). */
+  row(r: Record<string, unknown>, groupBy: readonly ReportDimension[]): ReportRow {
+    const row = {} as ReportRow;
+    for (const d of groupBy) row[d] = String(r[d]);
+    row.cost = Number(r.cost);
+    row.requests = Number(r.requests);
+    row.inputTokens = Number(r.inputTokens);
+    row.outputTokens = Number(r.outputTokens);
+    row.cacheReadTokens = Number(r.cacheReadTokens);
+    row.cacheWriteTokens = Number(r.cacheWriteTokens);
+    return row;
+  },
+};
 
 export type ReportTotals = Omit<ReportRow, 'day' | 'model' | 'pool' | 'route'>;
 

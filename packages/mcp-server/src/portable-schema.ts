@@ -67,17 +67,16 @@ export function portable<S extends object>(schema: S): S {
   });
 }
 
-/** Registers tools on `server` with portable input and output schemas. */
+/** `server` itself, except that tools registered through it get portable input and output schemas. */
 export function withPortableSchemas(server: McpServer): McpServer {
-  const facade = {
-    registerTool(name: string, config: { inputSchema?: object; outputSchema?: object } & Json, handler: unknown) {
-      const wrapped = {
-        ...config,
-        ...(config.inputSchema && { inputSchema: portable(config.inputSchema) }),
-        ...(config.outputSchema && { outputSchema: portable(config.outputSchema) }),
-      };
-      return server.registerTool(name, wrapped as never, handler as never);
-    },
+  const registerTool = (name: string, config: { inputSchema?: object; outputSchema?: object } & Json, handler: unknown) => {
+    const wrapped = {
+      ...config,
+      ...(config.inputSchema && { inputSchema: portable(config.inputSchema) }),
+      ...(config.outputSchema && { outputSchema: portable(config.outputSchema) }),
+    };
+    return server.registerTool(name, wrapped as never, handler as never);
   };
-  return facade as unknown as McpServer;
+  // Everything else (server.server, for a tool that asks its user) is the server's own.
+  return new Proxy(server, { get: (target, key, receiver) => (key === 'registerTool' ? registerTool : Reflect.get(target, key, receiver)) });
 }

@@ -41,10 +41,8 @@ export function setupProblemResult(problem: SetupProblem): CallToolResult {
  */
 export function answeringWithProblem(server: McpServer, problem: SetupProblem): McpServer {
   const result = setupProblemResult(problem);
-  const facade = {
-    registerTool: (name: string, config: unknown) => server.registerTool(name, config as never, (() => result) as never),
-  };
-  return facade as unknown as McpServer;
+  const registerTool = (name: string, config: unknown) => server.registerTool(name, config as never, (() => result) as never);
+  return new Proxy(server, { get: (target, key, receiver) => (key === 'registerTool' ? registerTool : Reflect.get(target, key, receiver)) });
 }
 
 /** `drawdown://pools` reads as the setup problem, so a client that reads resources learns it too. */

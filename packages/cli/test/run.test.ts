@@ -108,18 +108,37 @@ describe.concurrent('drawdown run', () => {
 const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 
 /** Runs the real drawdown CLI inside a pseudo-terminal (util-linux `script`), as from an interactive shell. */
-function runInTerminal(args: string[], options: { cwd: string; env: Record<string, string | undefined> }): Promise<{ code: number | null; output: string }> {
+function runInTerminal(
+  args: string[],
+  options: { cwd: string; env: Record<string, string | undefined>; typeWhen?: { ready: () => boolean; text: string } },
+): Promise<{ code: number | null; output: string }> {
   const line = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args].map(quote).join(' ');
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (value !== undefined) env[key] = value;
     const child = spawn('script', ['-qec', line, '/dev/null'], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    // Type into the terminal once the agent has done what we wait for (the screen draws words with
+    // cursor moves, so the test watches the server instead of the screen).
+    const typing = options.typeWhen
+      ? setInterval(() => {
+          if (!options.typeWhen!.ready()) return;
+          clearInterval(typing);
+          setTimeout(() => child.stdin.end(options.typeWhen!.text), 2_000);
+        }, 200)
+      : undefined;
+    // A terminal program that never ends would hang the test: stop it, and show what it drew.
+    const guard = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const onData = (chunk: string) => void (output += chunk);
+    child.stdout.setEncoding('utf8').on('data', onData);
+    child.stderr.setEncoding('utf8').on('data', onData);
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output: output.replace(/\r\n/g, '\n') }));
-    child.stdin.end();
+    child.on('close', (code) => {
+      clearInterval(typing);
+      clearTimeout(guard);
+      resolve({ code, output: output.replace(/\r\n/g, '\n') });
+    });
+    if (!options.typeWhen) child.stdin.end();
   });
 }
 
@@ -160,6 +179,21 @@ describe('drawdown run with the real Claude Code CLI', { timeout: 120_000 }, () 
     expect(run.output).toContain(`drawdown: ${calls.length} API call${calls.length === 1 ? '' : 's'} charged`);
     const report = await spent(project);
     expect(usd(report.totalUsd)).toBe(priceOf(calls));
+  });
+
+  it('leaves the full-screen Claude Code its terminal and charges its API calls from telemetry', async () => {
+    const project = useProject(config);
+    const { home, work } = freshHome();
+    const env = { ...claudeCodeEnv({ baseUrl: server.url, home, apiKey: KEY, interactiveIn: work }), APP_TRIAL_KEY: KEY };
+    const before = new Set(server.requests.map((r) => r.requestId));
+    // `claude "say hello"` opens the interactive prompt with a first message; `/exit` leaves it.
+    const run = await runInTerminal(['run', '--route', 'trial', '--', claudeBinary, 'say hello'], { cwd: work, env: { ...env, DRAWDOWN_CONFIG: project.file }, typeWhen: { ready: () => server.requests.some((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200), text: '/exit\r' } });
+    expect(run.output, run.output).toContain('Resume this session with');
+    expect(run.code).toBe(0);
+    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(run.output).toMatch(/drawdown: \d+ API calls? charged \$[\d.]+ to trial \(route trial\)/);
+    expect(usd((await spent(project)).totalUsd)).toBe(priceOf(calls));
   });
 
   it('meters a child whose stdout is not stream-json from its telemetry when asked, once per API call', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 export interface ClaudeCodeEnvOptions {
@@ -10,6 +10,12 @@ export interface ClaudeCodeEnvOptions {
   apiKey?: string;
   /** More variables (undefined removes one). */
   extra?: Record<string, string | undefined>;
+  /**
+   * For the interactive (full-screen) CLI: writes a Claude Code config in which first-run onboarding
+   * is done, this working directory is trusted and `apiKey` is approved, so `claude` opens straight
+   * at its prompt instead of asking.
+   */
+  interactiveIn?: string;
 }
 
 /**
@@ -21,6 +27,17 @@ export interface ClaudeCodeEnvOptions {
 export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, string> {
   const configDir = path.join(options.home, '.claude');
   mkdirSync(configDir, { recursive: true });
+  if (options.interactiveIn !== undefined) {
+    const config = {
+      hasCompletedOnboarding: true,
+      theme: 'dark',
+      numStartups: 1,
+      projects: { [path.resolve(options.interactiveIn)]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+      // Claude Code remembers an approved key by its last 20 characters.
+      customApiKeyResponses: { approved: options.apiKey !== undefined ? [options.apiKey.slice(-20)] : [], rejected: [] },
+    };
+    writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify(config));
+  }
   const env: Record<string, string | undefined> = {
     PATH: process.env.PATH,
     HOME: options.home,
@@ -30,6 +47,7 @@ export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, str
     // No self-update and no error reports to hosts a test machine cannot reach.
     DISABLE_AUTOUPDATER: '1',
     DISABLE_ERROR_REPORTING: '1',
+    ...(options.interactiveIn !== undefined && { TERM: process.env.TERM && process.env.TERM !== 'dumb' ? process.env.TERM : 'xterm-256color' }),
     ...options.extra,
   };
   return Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined));

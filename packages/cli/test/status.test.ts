@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
@@ -86,6 +87,21 @@ describe.concurrent('drawdown status', () => {
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/pools\.trial\.amount is "ten", not a USD amount.*\(and 1 more\)/);
     expect(lines[1]).toBe('hint: Run "drawdown config check" to see every problem with its field path.');
+  });
+
+  it('refuses an empty ledger file, leaving it empty, with a hint that does not send the user to the store settings', async () => {
+    const project = useProject(trialConfig);
+    writeFileSync(`${project.dir}/ledger.sqlite`, '');
+    const result = await runDrawdown(['status'], { cwd: project.dir });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^drawdown: .*ledger\.sqlite exists but holds no drawdown ledger.*\(DRAWDOWN_STORE_INCOMPATIBLE\)$/);
+    expect(lines[1]).toMatch(/^hint: The file was left as it is\. Restore the ledger from a backup/);
+    const json = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    expect(json.stdout).toBe('');
+    expect(JSON.parse(json.stderr)).toMatchObject({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', hint: expect.stringContaining('Restore the ledger from a backup') });
+    expect(readFileSync(`${project.dir}/ledger.sqlite`)).toHaveLength(0);
   });
 
   it('uses the ledger named by DRAWDOWN_DB over the one in the file', async () => {

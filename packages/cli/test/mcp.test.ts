@@ -184,6 +184,10 @@ describe('drawdown mcp', () => {
     expect(open.code).toBe(1);
     expect(open.stdout).toBe('');
     expect(open.stderr).toMatch(/refusing to serve MCP on 0\.0\.0\.0 without a bearer token/);
+    expect(open.stderr).toMatch(/hint: Pass --token .* \(or set DRAWDOWN_MCP_TOKEN\)/);
+    const short = await runDrawdown(['mcp', '--http', '--token', 'too-short'], { cwd: project.dir });
+    expect(short.code).toBe(1);
+    expect(short.stderr).toMatch(/bearer token \(--token or DRAWDOWN_MCP_TOKEN\) has 9 characters; it needs 16 or more/);
     const port = await runDrawdown(['mcp', '--http', '--port', 'eighty'], { cwd: project.dir });
     expect(port.code).toBe(1);
     expect(port.stderr).toMatch(/--port must be a whole number.*"eighty"/);

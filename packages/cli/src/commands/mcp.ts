@@ -102,6 +102,9 @@ export function mcpCommand(ctx: CliContext): Command {
       const idleSeconds = wholeNumber(options.sessionIdle, '--session-idle', 1, '900');
       const maxSessions = wholeNumber(options.maxSessions, '--max-sessions', 1, '100');
       const token = options.token ?? (ctx.env.DRAWDOWN_MCP_TOKEN || undefined);
+      if (token !== undefined && token.trim().length < 16) {
+        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `the bearer token (--token or DRAWDOWN_MCP_TOKEN) has ${token.trim().length} characters; it needs 16 or more`, 'Use a long random secret, e.g. --token "$(openssl rand -hex 32)".', { argument: '--token' });
+      }
 
       const served = await hubOrProblem(ctx, command);
       if (served.problem) ctx.term.note(`drawdown mcp: not set up — ${served.problem.message.replace(/\.$/, '')}; every tool will say so and how to fix it`);
@@ -125,6 +128,10 @@ export function mcpCommand(ctx: CliContext): Command {
           ...(token !== undefined && { bearerToken: token }),
           sessionIdleTimeoutMs: idleSeconds * 1000,
           maxSessions,
+        }).catch((error: unknown) => {
+          // The library names its option; on the command line the fix is a flag.
+          if (!isDrawdownError(error, 'DRAWDOWN_MCP_BEARER_TOKEN_REQUIRED')) throw error;
+          throw cliError(error.code, error.message.replace(/ Pass bearerToken.*$/, ''), `Pass --token "$(openssl rand -hex 32)" (or set DRAWDOWN_MCP_TOKEN) and give clients that token, or serve on --host 127.0.0.1.`, { argument: '--token' }, error);
         });
         ctx.term.note(`drawdown mcp: serving ${handle.url}${token === undefined ? '' : ' (clients send Authorization: Bearer <token>)'}; Ctrl-C stops`);
         if (options.json) ctx.term.out(JSON.stringify({ url: handle.url }));

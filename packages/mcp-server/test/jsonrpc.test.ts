@@ -1,6 +1,8 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { ResourceNotFoundError } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { serveHttp } from '../src/index.js';
+import { fixtureHub } from './fixtures/hub.js';
 import { ERAS, fixture, newClient, stdioTransport, tempDb, until } from './helpers.js';
 
 interface RawServer {
@@ -124,4 +126,29 @@ describe('JSON-RPC over stdio (spawned process)', () => {
       }
     });
   }
+});
+
+describe('JSON-RPC over Streamable HTTP', () => {
+  /** The JSON-RPC message of a POST reply, whether sent as JSON or as one SSE event. */
+  const message = async (response: Response): Promise<Record<string, any>> => {
+    const text = await response.text();
+    const data = /^data: (.*)$/m.exec(text)?.[1] ?? text;
+    return JSON.parse(data) as Record<string, any>;
+  };
+
+  it('answers a read of an unknown pool with -32002 on a 2025-11-25 session', async () => {
+    const handle = await serveHttp({ hub: await fixtureHub() });
+    try {
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const opened = await fetch(handle.url, { method: 'POST', headers, body: JSON.stringify(INITIALIZE) });
+      const session = opened.headers.get('mcp-session-id')!;
+      await opened.text();
+      const sessionHeaders = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
+      await (await fetch(handle.url, { method: 'POST', headers: sessionHeaders, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
+      const read = await fetch(handle.url, { method: 'POST', headers: sessionHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'resources/read', params: { uri: 'drawdown://pools/nope' } }) });
+      expect((await message(read)).error).toMatchObject({ code: -32002, data: { uri: 'drawdown://pools/nope' } });
+    } finally {
+      await handle.close();
+    }
+  });
 });

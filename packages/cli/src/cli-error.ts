@@ -22,13 +22,13 @@ export interface CliErrorData {
   [key: string]: unknown;
 }
 
-export function cliError(code: string, message: string, hint: string, data: Record<string, unknown> = {}, cause?: unknown): DrawdownError<CliErrorData> {
-  return new DrawdownError<CliErrorData>(code, message, { data: { ...data, hint }, cause });
+export function cliError(code: string, message: string, hint: string, data: Record<string, unknown> = {}, cause?: unknown): DrawdownError & { data: CliErrorData } {
+  return new DrawdownError(code, message, { data: { ...data, hint }, cause });
 }
 
 /** A hint for errors raised by core and plugins, which do not carry one themselves. */
 function hintFor(error: DrawdownError): string | undefined {
-  const data = error.data as Record<string, unknown>;
+  const { data } = error;
   if (typeof data.hint === 'string') return data.hint;
   switch (error.code) {
     case ErrorCodes.UNKNOWN_MODEL:
@@ -47,7 +47,7 @@ function hintFor(error: DrawdownError): string | undefined {
       return 'Run "drawdown which" to see the route entries, or "drawdown config check" to check the names.';
     case ErrorCodes.AUTH_UNAVAILABLE: {
       // An apiKey strategy names the variable it reads; "drawdown login" only helps managed OAuth strategies.
-      const data = error.data as { envVar?: unknown; strategy?: unknown };
+      const data: { envVar?: unknown; strategy?: unknown } = error.data;
       if (typeof data.envVar === 'string') return `Export ${data.envVar} (e.g. export ${data.envVar}=sk-ant-…) in the shell that runs drawdown, or point the strategy's "envVar" at the variable that holds your key.`;
       return `Sign in with "drawdown login${typeof data.strategy === 'string' ? ` --strategy ${data.strategy}` : ''}" if the strategy is an OAuth one; for an apiKey strategy, export the variable it reads.`;
     }
@@ -72,7 +72,7 @@ export interface ErrorJson {
 /** Turns any thrown value into the JSON printed (one line on stderr) when a command ran with `--json`. */
 export function errorJson(error: unknown): ErrorJson {
   if (isDrawdownError(error)) {
-    const data = error.data as Record<string, unknown>;
+    const { data } = error;
     return {
       code: error.code,
       message: error.message,

@@ -1,28 +1,82 @@
+import type { Nanos } from './money.js';
+
 /**
  * Every error drawdown raises is a `DrawdownError` with a stable `code` (UPPER_SNAKE, prefixed by
  * the package: `DRAWDOWN_*` for core, `DRAWDOWN_OAUTH_*`, `DRAWDOWN_CREDITS_*`, ...), an optional
- * `cause`, and typed `data` a program can act on. Messages say what happened and what to do.
+ * `cause`, and `data` a program can act on, typed by the code (see `DrawdownErrorData`):
+ *
+ * ```ts
+ * if (isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) retryAt(error.data.resetsAt);
+ * ```
  */
-export class DrawdownError<Data extends object = Record<string, unknown>> extends Error {
+export class DrawdownError<C extends string = string> extends Error {
   override readonly name = 'DrawdownError';
-  readonly code: string;
-  readonly data: Data;
+  readonly code: C;
+  readonly data: ErrorData<C>;
 
-  constructor(code: string, message: string, options: { data?: Data; cause?: unknown } = {}) {
+  constructor(code: C, message: string, options: { data?: ErrorData<C>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.data = options.data ?? ({} as Data);
+    this.data = options.data ?? ({} as ErrorData<C>);
   }
 
-  toJSON(): { code: string; message: string; data: Data } {
+  toJSON(): { code: C; message: string; data: ErrorData<C> } {
     return { code: this.code, message: this.message, data: this.data };
   }
 }
 
-/** Type guard that also narrows on the code when one is given. */
-export function isDrawdownError(error: unknown, code?: string): error is DrawdownError {
+/** Type guard; given a code it also narrows `code` and `data` to that code's. */
+export function isDrawdownError<C extends string = string>(error: unknown, code?: C): error is DrawdownError<C> {
   return error instanceof DrawdownError && (code === undefined || error.code === code);
 }
+
+/** Why a pool refused a reservation: what the router and `router.explain()` read. */
+export type PoolExhaustedData = {
+  poolId: string;
+  /** The limit that refused, as people call it ("monthly cap", "credit balance"). */
+  limit: string;
+  /** The same limit's stable id (`monthly-cap`, `balance`, `seven_day`): match on this, not on `limit`. */
+  limitId?: string;
+  /** What the limit could still admit (negative after an overrun). */
+  available?: Nanos;
+  requested?: Nanos;
+  /** The refusing cap's size, when a cap refused. */
+  cap?: Nanos;
+  /** When the limit lets requests through again (epoch ms), if it resets. */
+  resetsAt?: number;
+};
+
+/**
+ * The `data` each error code carries. Plugins add their codes by declaration merging (write each
+ * shape as a type literal, which is assignable to the plain record a code-less guard gives):
+ *
+ * ```ts
+ * declare module '@drawdown/core' {
+ *   interface DrawdownErrorData { DRAWDOWN_ACME_DECLINED: { invoice: string } }
+ * }
+ * ```
+ */
+export interface DrawdownErrorData {
+  DRAWDOWN_INVALID_OPTION: { owner: string; field: string; problems?: unknown[] };
+  DRAWDOWN_DUPLICATE_PLUGIN: { plugin: string; field: string };
+  DRAWDOWN_MISSING_DEPENDENCY: { plugin: string; field: string; dependency: string };
+  DRAWDOWN_DEPENDENCY_CYCLE: { plugin: string; field: string; cycle: string[] };
+  DRAWDOWN_UNKNOWN_REFERENCE: { field: string; value?: string };
+  DRAWDOWN_UNKNOWN_MODEL: { model: string | null; suggestions: string[]; pricedFrom?: string };
+  DRAWDOWN_INVALID_USAGE: { field: string; value?: string | null; model?: string; accepted?: string[] };
+  DRAWDOWN_INVALID_AMOUNT: { value?: string; what?: string; amount?: unknown; reportedCost?: unknown };
+  DRAWDOWN_POOL_EXHAUSTED: PoolExhaustedData;
+  DRAWDOWN_ROUTE_EXHAUSTED: { requestId: string; blocked: Array<{ entryId: string; reason: string; resetsAt?: number }>; requested: Nanos };
+  DRAWDOWN_STORE_UNAVAILABLE: { store?: string; file?: string; schema?: string; node?: string; poolId?: string };
+  DRAWDOWN_STORE_INCOMPATIBLE: { store: string; file?: string; schema?: string; version?: number; supported?: number; [detail: string]: unknown };
+  DRAWDOWN_AUTH_UNAVAILABLE: { strategy?: string; envVar?: string; entryId?: string; strategyId?: string; kind?: string };
+  DRAWDOWN_HUB_CLOSED: Record<string, never>;
+  DRAWDOWN_MISSING_PACKAGE: { package: string; range: string; feature: string };
+  DRAWDOWN_REQUEST_FAILED: Record<string, never>;
+}
+
+/** The `data` of an error with code `C`: its entry in `DrawdownErrorData`, or a plain record for codes not listed. */
+export type ErrorData<C extends string> = string extends C ? Record<string, unknown> : C extends keyof DrawdownErrorData ? DrawdownErrorData[C] : Record<string, unknown>;
 
 /** Core error codes. Plugins define their own with their package prefix. */
 export const ErrorCodes = {
@@ -50,20 +104,23 @@ export const ErrorCodes = {
   STORE_UNAVAILABLE: 'DRAWDOWN_STORE_UNAVAILABLE',
   /** The store file or database is from a newer drawdown, or corrupt. */
   STORE_INCOMPATIBLE: 'DRAWDOWN_STORE_INCOMPATIBLE',
-  /** A hold was settled or released for a different account than it was reserved in. */
-  HOLD_MISMATCH: 'DRAWDOWN_HOLD_MISMATCH',
   /** An auth strategy cannot provide credentials (e.g. no key in the environment). */
   AUTH_UNAVAILABLE: 'DRAWDOWN_AUTH_UNAVAILABLE',
   /** The hub was used after `close()`. */
   HUB_CLOSED: 'DRAWDOWN_HUB_CLOSED',
   /** A feature needs an optional package that is not installed; `data.package` names it. */
   MISSING_PACKAGE: 'DRAWDOWN_MISSING_PACKAGE',
+  /**
+   * Reported on `request.failed` (never thrown) when a request failed for a reason outside
+   * drawdown: the network, the API, the caller's own error.
+   */
+  REQUEST_FAILED: 'DRAWDOWN_REQUEST_FAILED',
 } as const;
 
 export type CoreErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Builds the INVALID_OPTION error every factory uses, so messages read the same everywhere. */
-export function invalidOption(owner: string, field: string, problem: string, fix: string): DrawdownError {
+export function invalidOption(owner: string, field: string, problem: string, fix: string): DrawdownError<typeof ErrorCodes.INVALID_OPTION> {
   return new DrawdownError(ErrorCodes.INVALID_OPTION, `${owner}: option "${field}" ${problem}. ${fix}`, {
     data: { owner, field },
   });

@@ -13,7 +13,7 @@ export {
   type Blocked,
 } from './router.js';
 export { createEventBus, type DrawdownEvents, type DrawdownEventName, type DrawdownListener, type EventBus } from './events.js';
-export { DrawdownError, ErrorCodes, isDrawdownError, invalidOption, type CoreErrorCode } from './errors.js';
+export { DrawdownError, ErrorCodes, isDrawdownError, invalidOption, type CoreErrorCode, type DrawdownErrorData, type ErrorData, type PoolExhaustedData } from './errors.js';
 export { importOptional } from './optional-package.js';
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
 export { systemClock, type Clock } from './clock.js';

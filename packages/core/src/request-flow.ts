@@ -199,7 +199,7 @@ export function createRequestFlow(deps: FlowDeps) {
         });
       } catch (error) {
         if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) throw error;
-        const resetsAt = (error.data as { resetsAt?: number }).resetsAt;
+        const { resetsAt } = error.data;
         blocked.push({ entryId: entry.id, reason: error.message, ...(resetsAt !== undefined && { resetsAt }) });
         continue;
       }
@@ -258,7 +258,7 @@ export function createRequestFlow(deps: FlowDeps) {
           requestId,
           entryId: entry.id,
           poolId: entry.pool.id,
-          code: isDrawdownError(error) ? error.code : 'DRAWDOWN_REQUEST_FAILED',
+          code: isDrawdownError(error) ? error.code : ErrorCodes.REQUEST_FAILED,
           message: error instanceof Error ? error.message : String(error),
           released,
           retrying: options.retrying ?? false,

@@ -69,7 +69,7 @@ function amountInput(field: string, value: unknown): Nanos {
 
 function keyInput(field: string, value: unknown): string {
   if (typeof value !== 'string' || !KEY.test(value)) {
-    throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, `${field} must be 1–200 visible characters without spaces, stable across retries (e.g. an order id)`, { data: { field } });
+    throw new DrawdownError(CreditsErrorCodes.INVALID_KEY, `${field} must be 1–200 visible characters without spaces, stable across retries (e.g. an order id)`, { data: { field } });
   }
   return value;
 }
@@ -118,10 +118,10 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
     if (!input || typeof input !== 'object') throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, 'grant() needs { amount }, like { amount: "25" }', { data: { field: 'amount' } });
     const amount = parseUsdInput('amount', input.amount);
     const kind = input.kind ?? 'paid';
-    if (kind !== 'paid' && kind !== 'promotional') throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, `kind must be "paid" or "promotional"; got ${String(kind)}`, { data: { field: 'kind' } });
+    if (kind !== 'paid' && kind !== 'promotional') throw new DrawdownError(CreditsErrorCodes.INVALID_KIND, `kind must be "paid" or "promotional"; got ${String(kind)}`, { data: { field: 'kind' } });
     const expiresAt = input.expiresAt === undefined ? undefined : input.expiresAt instanceof Date ? input.expiresAt.getTime() : typeof input.expiresAt === 'number' ? input.expiresAt : Date.parse(input.expiresAt);
-    if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, `expiresAt is not a time: ${String(input.expiresAt)}`, { data: { field: 'expiresAt' } });
-    if (input.priority !== undefined && !Number.isSafeInteger(input.priority)) throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, `priority must be a whole number; got ${String(input.priority)}`, { data: { field: 'priority' } });
+    if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new DrawdownError(CreditsErrorCodes.INVALID_DATE, `expiresAt is not a time: ${String(input.expiresAt)}`, { data: { field: 'expiresAt' } });
+    if (input.priority !== undefined && !Number.isSafeInteger(input.priority)) throw new DrawdownError(CreditsErrorCodes.INVALID_PRIORITY, `priority must be a whole number; got ${String(input.priority)}`, { data: { field: 'priority' } });
     const key = input.idempotencyKey === undefined ? randomUUID() : keyInput('idempotencyKey', input.idempotencyKey);
     return addGrant({
       grantId: `manual:${key}`,

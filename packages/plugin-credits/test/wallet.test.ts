@@ -221,6 +221,18 @@ describe('manual provider', () => {
     await expect(manual.grant({ amount: 5 as never })).rejects.toMatchObject({ data: { field: 'amount' } });
     await expect(manual.grant({ amount: '5', expiresAt: 'never' })).rejects.toMatchObject({ data: { field: 'expiresAt' } });
   });
+
+  it('names a bad key, kind, date or priority with its own code, not the amount code', async () => {
+    const manual = manualProvider();
+    const w = await wallet({ provider: manual });
+    await expect(w.pool.addFunds({ amount: usd('1'), idempotencyKey: 'has space' })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_KEY', data: { field: 'idempotencyKey' } });
+    await expect(manual.grant({ amount: '5', kind: 'gift' as never })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_KIND', data: { field: 'kind' } });
+    await expect(manual.grant({ amount: '5', expiresAt: 'never' })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_DATE', data: { field: 'expiresAt' } });
+    await expect(manual.grant({ amount: '5', priority: 1.5 })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_PRIORITY', data: { field: 'priority' } });
+    const error = await manual.grant({ amount: '5', kind: 'gift' as never }).catch((e: unknown) => e);
+    // The guard narrows data by code: no cast to read the field.
+    expect(isDrawdownError(error, 'DRAWDOWN_CREDITS_INVALID_KIND') && error.data.field).toBe('kind');
+  });
 });
 
 describe('addFunds with an unknown payment outcome', () => {

@@ -60,7 +60,7 @@ export async function checkConfig(loaded: LoadedConfig, options: { env: NodeJS.P
       rateCard = createRateCard({ overrides });
     } catch (error) {
       if (!isDrawdownError(error)) throw error;
-      const field = (error.data as { field?: unknown }).field;
+      const field = error.data.field;
       add([{ path: typeof field === 'string' && field !== '' ? `rateCard.${field.replace(/^rateCard\./, '')}` : 'rateCard.overrides', message: error.message }]);
     }
   }
@@ -74,7 +74,7 @@ export async function checkConfig(loaded: LoadedConfig, options: { env: NodeJS.P
     await hub.close();
   } catch (error) {
     if (!isDrawdownError(error)) throw error;
-    const field = (error.data as { field?: unknown }).field;
+    const field = error.data.field;
     add([{ path: typeof field === 'string' ? field : '(hub)', message: error.message }]);
   }
   return problems.length > 0 ? { problems } : { problems, plan };

@@ -29,7 +29,7 @@ export async function planHub(config: DrawdownConfig, options: { env: NodeJS.Pro
         plugins.push(factory(id, rest, ctx));
       } catch (error) {
         if (!isDrawdownError(error)) throw error;
-        const field = (error.data as { field?: unknown }).field;
+        const field = error.data.field;
         problems.push({ path: typeof field === 'string' ? `${section}.${id}.${field}` : `${section}.${id}`, message: error.message });
       }
     }

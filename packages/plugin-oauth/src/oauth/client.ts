@@ -188,9 +188,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       result = await oauth.processRefreshTokenResponse(as, client, response);
     } catch (error) {
       const mapped = fromServerError(error, issuer, 'refresh');
-      const rfc = (mapped.data as { error?: string }).error;
-      if (mapped.code === OAuthErrorCodes.TOKEN_REQUEST_FAILED && rfc === 'invalid_grant') {
-        throw await expire(rfc, (mapped.data as { errorDescription?: string }).errorDescription);
+      if (isDrawdownError(mapped, OAuthErrorCodes.TOKEN_REQUEST_FAILED) && mapped.data.error === 'invalid_grant') {
+        throw await expire(mapped.data.error, mapped.data.errorDescription);
       }
       throw mapped;
     }

@@ -17,6 +17,15 @@ export type ServerErrorData = {
   reason?: string;
 };
 
+declare module '@drawdown/core' {
+  interface DrawdownErrorData {
+    DRAWDOWN_OAUTH_AUTHORIZATION_DENIED: ServerErrorData;
+    DRAWDOWN_OAUTH_TOKEN_REQUEST_FAILED: ServerErrorData;
+    DRAWDOWN_OAUTH_DISCOVERY_FAILED: ServerErrorData;
+    DRAWDOWN_OAUTH_SERVER_UNREACHABLE: ServerErrorData;
+  }
+}
+
 const hints: Record<string, string> = {
   access_denied: 'Run the login again and approve access.',
   invalid_grant: 'Sign in again.',

@@ -106,7 +106,7 @@ export default {
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('(+ 1 plugin)');
-    const status = await runDrawdown(['status'], { cwd: project.dir });
+    const status = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
     expect(status.stdout).toMatch(/^team\s+budget\s+available/m);
   });
 });

@@ -21,7 +21,7 @@ describe.skipIf(!reachable)('drawdown with a PostgreSQL ledger', () => {
     const withPassword = url.replace('postgres://postgres@', 'postgres://postgres:hunter2@');
     const project = useProject({ ...trialConfig, store: { kind: 'postgres', connectionString: withPassword, schema } });
     await project.withHub((hub) => hub.charge({ requestId: 'pg-1', entry: 'trial', model: 'claude-haiku-4-5', cost: usd('0.35') }));
-    const status = await runDrawdown(['status'], { cwd: project.dir });
+    const status = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
     expect(status.code).toBe(0);
     expect(status.stdout).toMatch(/^trial\s+budget\s+available\s+█{7}░{13}\s+35%\s+\$0\.35\s+\$0\.65/m);
     expect(status.stdout).toContain(`postgres postgres://postgres:***@`);

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CliErrorCodes, describeFailure, errorJson } from './cli-error.js';
 import { configCommand } from './commands/config.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { demoAgentCommand, demoCommand } from './commands/demo.js';
 import { estimateCommand } from './commands/estimate.js';
 import { gatewayCommand } from './commands/gateway.js';
@@ -48,6 +49,7 @@ export function createProgram(ctx: CliContext): Command {
     logoutCommand,
     mcpCommand,
     gatewayCommand,
+    dashboardCommand,
     keysCommand,
     configCommand,
     demoCommand,

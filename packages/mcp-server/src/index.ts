@@ -5,3 +5,5 @@ export { POOLS_URI, POOL_URI_TEMPLATE, poolUri } from './uris.js';
 export type { PoolView, PoolsView, RouteView, EntryView, LimitView, AutoReloadView, RoutePositionView } from './schemas.js';
 export { serveHttp, type ServeHttpOptions, type HttpHandle } from './http.js';
 export { setupProblemText, type SetupProblem } from './setup-problem.js';
+export { createGuard, isLoopback, type GuardOptions } from './http-guard.js';
+export { DASHBOARD_APP_URI } from './app.js';

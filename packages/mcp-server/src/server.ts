@@ -1,5 +1,6 @@
 import { invalidOption, silentLogger, type Hub, type Logger } from '@drawdown/core';
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { registerDashboardApp } from './app.js';
 import { watchPoolResources } from './live-updates.js';
 import { withPortableSchemas } from './portable-schema.js';
 import { scrubberFor } from './read-model.js';
@@ -72,6 +73,7 @@ export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, insta
     registerSetAutoReload(tools, context);
   }
   registerPoolResources(server, hub, scrub);
+  registerDashboardApp(server, hub, hub.logger);
   if (instance.live !== false) wireLiveUpdates(server, hub);
   return server;
 }

@@ -59,8 +59,11 @@ export function gatewayCommand(ctx: CliContext): Command {
       const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
       await withHub(ctx, command, async (hub) => {
         const { startGateway } = await import('@drawdown/gateway');
+        // The dashboard page at /dashboard, read-only, behind the gateway's own guard.
+        const dashboard = (await import('@drawdown/dashboard')).dashboardRoutes(hub);
         const gateway = await startGateway({
           hub,
+          routes: dashboard.routes,
           host: options.host,
           port,
           upstream: { url: upstream },
@@ -73,8 +76,10 @@ export function gatewayCommand(ctx: CliContext): Command {
         if (options.json) ctx.term.out(JSON.stringify({ url: gateway.url, port: gateway.port, upstream }));
         ctx.term.note(`drawdown gateway: listening on ${gateway.url} (upstream ${new URL(upstream).origin})`);
         ctx.term.note(`  ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_API_KEY=<a key from "drawdown keys create"> <your tool>`);
+        ctx.term.note(`  dashboard: ${gateway.url}/dashboard`);
         await stopped;
         ctx.term.note('drawdown gateway: stopping; waiting for open requests to be recorded');
+        dashboard.close();
         await gateway.close();
       });
     });

@@ -1,5 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { poolStatusAppMeta } from '../app.js';
 import { readPools } from '../read-model.js';
 import { poolsSchema } from '../schemas.js';
 import { guarded, jsonResult } from '../tool-result.js';
@@ -20,6 +21,8 @@ export function registerPoolStatus(server: McpServer, { hub, scrub, logger }: To
       }),
       outputSchema: poolsSchema,
       annotations: { title: 'Pool status', ...READ_ONLY },
+      // Hosts that render MCP Apps show the dashboard with the result; the others get the result alone.
+      _meta: poolStatusAppMeta,
     },
     ({ poolId }) => guarded('pool_status', scrub, logger, async () => jsonResult(await readPools(hub, poolId), scrub)),
   );

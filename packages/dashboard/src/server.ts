@@ -1,0 +1,128 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DrawdownError, invalidOption, type Hub } from '@drawdown/core';
+import { createGuard, isLoopback } from '@drawdown/mcp-server';
+import { DashboardErrorCodes } from './errors.js';
+import { createDashboardHandler } from './handler.js';
+import { dashboardWrites } from './writes.js';
+
+export interface DashboardOptions {
+  hub: Hub;
+  /** Address to bind. Default `127.0.0.1`; anything else needs `token`. */
+  host?: string;
+  /** Port; 0 picks a free one. Default 0. */
+  port?: number;
+  /**
+   * Secret (16+ characters) a browser must present: open `<url>/?token=<token>` once and the page
+   * keeps it in a same-site cookie; scripts may send `Authorization: Bearer <token>`. Required for a
+   * non-loopback bind.
+   */
+  token?: string;
+  /** Host header names accepted (default: loopback names and `host`). */
+  allowedHosts?: string[];
+  /** Browser origins accepted (default: loopback origins). */
+  allowedOrigins?: string[];
+  /** Offer add funds and auto-reload on the page, each confirmed as the MCP write tools confirm. Default false. */
+  writes?: boolean;
+  /** Days of spend history in the chart (default 14). */
+  days?: number;
+}
+
+export interface Dashboard {
+  /** The page, e.g. `http://127.0.0.1:7756/`. */
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+const MIN_TOKEN_LENGTH = 16;
+const COOKIE = 'drawdown_dashboard_token';
+
+function check(options: DashboardOptions): { host: string; port: number } {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 0;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidOption('startDashboard', 'port', `is ${String(port)}`, 'Use 0 for a free port or a number up to 65535.');
+  if (options.token !== undefined && options.token.trim().length < MIN_TOKEN_LENGTH) {
+    throw invalidOption('startDashboard', 'token', `is shorter than ${MIN_TOKEN_LENGTH} characters`, 'Use a long random secret, e.g. `openssl rand -hex 32`.');
+  }
+  if (!isLoopback(host) && options.token === undefined) {
+    throw new DrawdownError(DashboardErrorCodes.TOKEN_REQUIRED, `refusing to serve the dashboard on ${host} without a token: anyone who can reach that address could see your spending. Pass a token (a long random secret), or bind 127.0.0.1.`, { data: { host } });
+  }
+  return { host, port };
+}
+
+/** The token a browser carries: `?token=` once, then the cookie; turned into the bearer header the guard checks. */
+function presentedToken(req: IncomingMessage, url: URL): string | undefined {
+  const fromQuery = url.searchParams.get('token');
+  if (fromQuery) return fromQuery;
+  const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
+  return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
+}
+
+function webRequest(req: IncomingMessage, url: URL, token: string | undefined): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue;
+    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
+  }
+  if (token !== undefined && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
+  return new Request(url, { method: 'GET', headers });
+}
+
+/**
+ * Serves the dashboard on its own port, behind the same guard as the MCP HTTP endpoint: the Host
+ * header must name this server, a browser Origin must be allowed, and with a token every request
+ * must carry it. Loopback only unless a token is given.
+ */
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  const { host, port } = check(options);
+  const { hub } = options;
+  const guard = createGuard({ host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, bearerToken: options.token });
+  const handler = createDashboardHandler(hub, { ...(options.writes === true && { writes: dashboardWrites(hub) }), ...(options.days !== undefined && { days: options.days }) });
+
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    const token = options.token === undefined ? undefined : presentedToken(req, url);
+    const refusal = guard(webRequest(req, url, token));
+    if (refusal) {
+      res.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8', ...Object.fromEntries(refusal.headers) });
+      res.end(await refusal.text());
+      return;
+    }
+    if (url.searchParams.has('token')) {
+      // Keep the token out of the address bar and history: a cookie from now on.
+      res.writeHead(303, { location: url.pathname, 'set-cookie': `${COOKIE}=${encodeURIComponent(token!)}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store' });
+      res.end();
+      return;
+    }
+    if (!(await handler.handle(req, res))) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('not found\n');
+    }
+  };
+
+  const server = createServer((req, res) => {
+    serve(req, res).catch((error: unknown) => {
+      hub.logger.warn(`dashboard: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return {
+    url: `http://${shown}:${bound}/`,
+    port: bound,
+    server,
+    async close() {
+      handler.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

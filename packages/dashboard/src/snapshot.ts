@@ -1,0 +1,206 @@
+import { isFundablePool, toDecimalString, type Hub, type LedgerEntry, type Nanos, type PoolLimitStatus, type PoolStatus, type ReportRow, type RouteExplanation, type Router } from '@drawdown/core';
+import type { AlertLog, AlertView } from './alerts.js';
+
+/**
+ * The JSON the page renders. Money is an exact decimal USD string (the ledger's integer
+ * nanodollars, printed); the chart alone turns it into a float, for drawing. Instants are ISO 8601.
+ */
+export interface DashboardSnapshot {
+  at: string;
+  timeZone: string;
+  pools: PoolCard[];
+  route?: RouteCard;
+  spend: SpendSeries;
+  recent: RecentRequest[];
+  alerts: AlertView[];
+  /** Whether the guarded writes (add funds, auto-reload) are offered. */
+  writes: boolean;
+}
+
+export interface PoolCard {
+  id: string;
+  kind: string;
+  state: PoolStatus['state'];
+  summary: string;
+  reason?: string;
+  remainingUsd?: string;
+  limitUsd?: string;
+  spentUsd: string;
+  heldUsd: string;
+  utilization?: number;
+  resetsAt?: string;
+  limits: Array<{ name: string; status: PoolLimitStatus['status']; usedUsd?: string; capUsd?: string; utilization?: number; resetsAt?: string }>;
+  autoReload?: { thresholdUsd: string; amountUsd?: string; targetBalanceUsd?: string; monthlyLimitUsd?: string } | null;
+  /** Route entries that draw from this pool. */
+  route: Array<{ entryId: string; position: number; state: string }>;
+  fundable: boolean;
+}
+
+export interface RouteCard {
+  next?: { entryId: string; poolId: string; strategyId: string; reason: string };
+  refusal?: { code: string; message: string };
+  whenExhausted: string;
+  entries: Array<{ entryId: string; poolId: string; strategyId: string; position: number; state: string; reason: string; resetsAt?: string }>;
+}
+
+/** Spend per local day, split two ways; `days` is the x axis, every series has one value per day. */
+export interface SpendSeries {
+  days: string[];
+  byModel: Array<{ name: string; usd: string[] }>;
+  byRoute: Array<{ name: string; usd: string[] }>;
+  totalUsd: string;
+}
+
+export interface RecentRequest {
+  at: string;
+  requestId?: string;
+  pool: string;
+  route?: string;
+  model?: string;
+  costUsd: string;
+  inputTokens?: number;
+  outputTokens?: number;
+}
+
+export interface SnapshotOptions {
+  /** Days of spend history in the chart (default 14, at most 366). */
+  days?: number;
+  /** How many recent requests to list (default 15). */
+  recent?: number;
+  alerts?: AlertLog;
+  writes?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+const usd = (nanos: Nanos | undefined): string | undefined => (nanos === undefined ? undefined : toDecimalString(nanos));
+const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+function routerOf(hub: Hub): Router | undefined {
+  try {
+    return hub.router;
+  } catch {
+    return undefined;
+  }
+}
+
+function isPolicy(value: unknown): value is { threshold: Nanos; amount?: Nanos; targetBalance?: Nanos; monthlyLimit?: Nanos } {
+  return typeof value === 'object' && value !== null && Number.isSafeInteger((value as { threshold?: unknown }).threshold);
+}
+
+function poolCard(status: PoolStatus, explanation: RouteExplanation | undefined, fundable: boolean): PoolCard {
+  const policy = status.details?.autoReload;
+  return {
+    id: status.id,
+    kind: status.kind,
+    state: status.state,
+    summary: status.summary,
+    ...(status.reason !== undefined && { reason: status.reason }),
+    ...(status.remaining !== undefined && { remainingUsd: usd(status.remaining) }),
+    ...(status.limit !== undefined && { limitUsd: usd(status.limit) }),
+    spentUsd: toDecimalString(status.spent),
+    heldUsd: toDecimalString(status.held),
+    ...(status.utilization !== undefined && { utilization: status.utilization }),
+    ...(status.resetsAt !== undefined && { resetsAt: iso(status.resetsAt) }),
+    limits: (status.limits ?? []).map((l) => ({
+      name: l.name,
+      status: l.status,
+      ...(l.used !== undefined && { usedUsd: usd(l.used) }),
+      ...(l.cap !== undefined && { capUsd: usd(l.cap) }),
+      ...(l.utilization !== undefined && { utilization: l.utilization }),
+      ...(l.resetsAt !== undefined && { resetsAt: iso(l.resetsAt) }),
+    })),
+    ...(status.details && 'autoReload' in status.details && {
+      autoReload: isPolicy(policy)
+        ? {
+            thresholdUsd: toDecimalString(policy.threshold),
+            ...(policy.amount !== undefined && { amountUsd: toDecimalString(policy.amount) }),
+            ...(policy.targetBalance !== undefined && { targetBalanceUsd: toDecimalString(policy.targetBalance) }),
+            ...(policy.monthlyLimit !== undefined && { monthlyLimitUsd: toDecimalString(policy.monthlyLimit) }),
+          }
+        : null,
+    }),
+    route: (explanation?.entries ?? []).filter((e) => e.poolId === status.id).map((e) => ({ entryId: e.entryId, position: e.position, state: e.state })),
+    fundable,
+  };
+}
+
+function routeCard(explanation: RouteExplanation): RouteCard {
+  return {
+    ...(explanation.next && { next: explanation.next }),
+    ...(explanation.refusal && { refusal: explanation.refusal }),
+    whenExhausted: explanation.whenExhausted,
+    entries: explanation.entries.map((e) => ({
+      entryId: e.entryId,
+      poolId: e.poolId,
+      strategyId: e.strategyId,
+      position: e.position,
+      state: e.state,
+      reason: e.reason,
+      ...(e.resetsAt !== undefined && { resetsAt: iso(e.resetsAt) }),
+    })),
+  };
+}
+
+/** One series per value of `key`, largest spender first, zero-filled over `days`. */
+function series(rows: ReportRow[], days: string[], key: 'model' | 'route'): SpendSeries['byModel'] {
+  const byName = new Map<string, Map<string, Nanos>>();
+  for (const row of rows) {
+    const name = row[key] ?? '(none)';
+    const perDay = byName.get(name) ?? new Map<string, Nanos>();
+    perDay.set(row.day!, (perDay.get(row.day!) ?? 0) + row.cost);
+    byName.set(name, perDay);
+  }
+  const total = (m: Map<string, Nanos>): Nanos => [...m.values()].reduce((a, b) => a + b, 0);
+  return [...byName.entries()]
+    .sort((a, b) => total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : 1))
+    .map(([name, perDay]) => ({ name, usd: days.map((d) => toDecimalString(perDay.get(d) ?? 0)) }));
+}
+
+async function spendSeries(hub: Hub, dayCount: number): Promise<SpendSeries> {
+  const now = hub.clock.now();
+  const days: string[] = [];
+  for (let i = dayCount - 1; i >= 0; i--) days.push(hub.placement(now - i * DAY_MS).day);
+  const range = { fromDay: days[0]!, toDay: days[days.length - 1]! };
+  const [byModel, byRoute] = await Promise.all([hub.report({ ...range, groupBy: ['day', 'model'] }), hub.report({ ...range, groupBy: ['day', 'route'] })]);
+  return { days, byModel: series(byModel, days, 'model'), byRoute: series(byRoute, days, 'route'), totalUsd: toDecimalString(byModel.reduce((sum, r) => sum + r.cost, 0)) };
+}
+
+async function recentRequests(hub: Hub, count: number): Promise<RecentRequest[]> {
+  const charges = (await hub.store.entries({ kinds: ['charge'] })).filter((e): e is Extract<LedgerEntry, { kind: 'charge' }> => e.kind === 'charge');
+  // Only pools of this hub: the ledger also holds the gateway's per-key accounts.
+  const pools = new Set(hub.pools().map((p) => p.id));
+  return charges
+    .filter((e) => pools.has(e.record.account))
+    .sort((a, b) => b.record.settledAt - a.record.settledAt)
+    .slice(0, count)
+    .map(({ record, meta }) => ({
+      at: iso(record.settledAt)!,
+      ...(meta.requestId !== undefined && { requestId: meta.requestId }),
+      pool: record.account,
+      ...(meta.route !== undefined && { route: meta.route }),
+      ...(meta.model !== undefined && { model: meta.model }),
+      costUsd: toDecimalString(record.cost),
+      ...(meta.inputTokens !== undefined && { inputTokens: meta.inputTokens }),
+      ...(meta.outputTokens !== undefined && { outputTokens: meta.outputTokens }),
+    }));
+}
+
+/** Reads everything the page shows, from the hub and its ledger, in one pass. */
+export async function readDashboard(hub: Hub, options: SnapshotOptions = {}): Promise<DashboardSnapshot> {
+  const dayCount = Math.min(Math.max(Math.trunc(options.days ?? 14), 1), 366);
+  const explanation = await routerOf(hub)?.explain();
+  const fromRoute = new Map<string, PoolStatus>((explanation?.entries ?? []).map((e) => [e.poolId, e.pool]));
+  const pools = hub.pools();
+  const statuses = await Promise.all(pools.map((pool) => fromRoute.get(pool.id) ?? pool.status()));
+  const [spend, recent] = await Promise.all([spendSeries(hub, dayCount), recentRequests(hub, options.recent ?? 15)]);
+  return {
+    at: iso(hub.clock.now())!,
+    timeZone: hub.timeZone,
+    pools: statuses.map((status, i) => poolCard(status, explanation, isFundablePool(pools[i]!))),
+    ...(explanation && { route: routeCard(explanation) }),
+    spend,
+    recent,
+    alerts: options.alerts?.list() ?? [],
+    writes: options.writes === true,
+  };
+}

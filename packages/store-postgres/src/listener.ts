@@ -27,9 +27,12 @@ export function createListener(options: ListenerOptions) {
     const next = new pg.Client(options.pool.options);
     next.on('notification', (message) => {
       if (!message.payload) return;
-      const change = JSON.parse(message.payload) as { w: string; a: string | null; k: LedgerChange['kind']; key: string | null };
-      if (change.w === options.writer) return;
-      options.deliver({ ...(change.a !== null && { account: change.a }), kind: change.k, ...(change.key !== null && { key: change.key }), origin: 'remote' });
+      // One notification per transaction: {"w": writer, "c": [[account, kind, key], ...]}.
+      const announced = JSON.parse(message.payload) as { w: string; c: Array<[string | null, LedgerChange['kind'], string | null]> };
+      if (announced.w === options.writer) return;
+      for (const [account, kind, key] of announced.c) {
+        options.deliver({ ...(account !== null && { account }), kind, ...(key !== null && { key }), origin: 'remote' });
+      }
     });
     next.on('error', (error) => {
       options.onError(error);

@@ -274,6 +274,126 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 3,
+    sql: `
+-- Announcements: one NOTIFY per transaction instead of one per change. A NOTIFY takes a
+-- database-wide lock at commit and holds it until the commit is done, so transactions that
+-- notify commit one after another; 64 notifications in one batch also cost 64 queue entries.
+-- Payload: {"w": writer, "c": [[account, kind, key], ...]}.
+CREATE OR REPLACE FUNCTION S.announce(p_writer text, p_account text, p_kind text, p_key text) RETURNS void LANGUAGE plpgsql AS $fn$
+BEGIN
+  -- Inside apply_batch the batch announces all of its changes together, at its end.
+  IF current_setting('drawdown.batching', true) = 'on' THEN RETURN; END IF;
+  PERFORM pg_notify(CHANNEL, jsonb_build_object('w', p_writer, 'c', jsonb_build_array(jsonb_build_array(p_account, p_kind, left(p_key, 2000))))::text);
+END $fn$;
+
+-- One NOTIFY for a transaction's changes, split only where they would pass NOTIFY's 8000-byte limit.
+CREATE FUNCTION S.announce_all(p_writer text, p_changes jsonb[]) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE c jsonb; part jsonb[] := '{}'; size int := 0; len int;
+BEGIN
+  FOREACH c IN ARRAY p_changes LOOP
+    len := octet_length(c::text) + 1;
+    IF size + len > 7000 AND cardinality(part) > 0 THEN
+      PERFORM pg_notify(CHANNEL, jsonb_build_object('w', p_writer, 'c', to_jsonb(part))::text);
+      part := '{}';
+      size := 0;
+    END IF;
+    part := array_append(part, c);
+    size := size + len;
+  END LOOP;
+  IF cardinality(part) > 0 THEN PERFORM pg_notify(CHANNEL, jsonb_build_object('w', p_writer, 'c', to_jsonb(part))::text); END IF;
+END $fn$;
+
+-- The row lock first: the account exists for every call but its first, so one statement, not two.
+CREATE OR REPLACE FUNCTION S.lock_account(p_account text) RETURNS S.accounts LANGUAGE plpgsql AS $fn$
+DECLARE a S.accounts;
+BEGIN
+  SELECT * INTO a FROM S.accounts WHERE account = p_account FOR UPDATE;
+  IF FOUND THEN RETURN a; END IF;
+  INSERT INTO S.accounts (account) VALUES (p_account) ON CONFLICT DO NOTHING;
+  SELECT * INTO a FROM S.accounts WHERE account = p_account FOR UPDATE;
+  RETURN a;
+END $fn$;
+
+-- As version 1, but a new charge's answer is built from what the function just wrote instead of
+-- reading its allocations back.
+CREATE OR REPLACE FUNCTION S.settle(p_writer text, p_account text, p_key text, p_cost bigint, p_now bigint,
+                         p_meta jsonb, p_scopes text[], p_day text) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  a S.accounts; h S.holds; c S.charges; g S.grants; v_scopes text[]; v_meta jsonb; due bigint := p_cost; take bigint;
+  v_seq int := 0; v_over bigint := 0; v_totals jsonb; v_allocations jsonb := '[]'::jsonb; v_day text;
+BEGIN
+  a := S.lock_account(p_account);
+  SELECT * INTO h FROM S.holds WHERE account = p_account AND key = p_key;
+  v_scopes := CASE WHEN h.key IS NOT NULL THEN h.scopes ELSE coalesce(p_scopes, '{}') END;
+  v_scopes := array_prepend('lifetime', array_remove(v_scopes, 'lifetime'));
+  SELECT * INTO c FROM S.charges WHERE account = p_account AND key = p_key;
+  IF FOUND THEN
+    RETURN jsonb_build_object('status', 'duplicate', 'charge', S.charge_json(c), 'totals', S.totals(p_account, v_scopes));
+  END IF;
+  -- Draw the cost from grants in drawdown order; what no grant covers is overdraft.
+  IF a.has_grants THEN
+    FOR g IN SELECT * FROM S.live_grants(p_account, p_now) LOOP
+      EXIT WHEN due <= 0;
+      take := least(due, g.remaining);
+      UPDATE S.grants SET remaining = remaining - take WHERE account = p_account AND grant_id = g.grant_id;
+      INSERT INTO S.allocations (account, key, seq, grant_id, amount) VALUES (p_account, p_key, v_seq, g.grant_id, take);
+      v_allocations := v_allocations || jsonb_build_array(jsonb_build_object('grantId', g.grant_id, 'amount', take));
+      v_seq := v_seq + 1;
+      due := due - take;
+    END LOOP;
+    v_over := due;
+    IF v_over > 0 THEN UPDATE S.accounts SET overdraft = overdraft + v_over WHERE account = p_account; END IF;
+  END IF;
+  v_meta := coalesce(h.meta, '{}'::jsonb) || coalesce(p_meta, '{}'::jsonb);
+  v_day := coalesce(h.day, p_day, '');
+  INSERT INTO S.charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, meta)
+  VALUES (p_account, p_key, p_cost, coalesce(h.amount, 0), p_now, v_day, v_over, v_meta->>'model', v_meta->>'route',
+          coalesce((v_meta->>'inputTokens')::bigint, 0), coalesce((v_meta->>'outputTokens')::bigint, 0),
+          coalesce((v_meta->>'cacheReadTokens')::bigint, 0), coalesce((v_meta->>'cacheWriteTokens')::bigint, 0), v_meta);
+  WITH added AS (
+    INSERT INTO S.rollups (account, scope, settled) SELECT DISTINCT p_account, s, p_cost FROM unnest(v_scopes) AS s
+    ON CONFLICT (account, scope) DO UPDATE SET settled = S.rollups.settled + excluded.settled
+    RETURNING scope, settled
+  ) SELECT jsonb_object_agg(scope, settled) INTO v_totals FROM added;
+  IF h.key IS NOT NULL THEN UPDATE S.holds SET state = 'settled' WHERE account = p_account AND key = p_key; END IF;
+  PERFORM S.announce(p_writer, p_account, 'settle', p_key);
+  RETURN jsonb_build_object('status', 'settled', 'charge', jsonb_build_object('account', p_account, 'key', p_key, 'cost', p_cost,
+    'held', coalesce(h.amount, 0), 'settledAt', p_now, 'day', v_day, 'overdraft', v_over, 'allocations', v_allocations), 'totals', v_totals);
+END $fn$;
+
+-- As version 2, announcing the batch's changes in one NOTIFY at its end, and collecting the
+-- answers in an array (appending to a jsonb value copied it whole for every item).
+CREATE OR REPLACE FUNCTION S.apply_batch(p_writer text, p_items jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  item jsonb; r jsonb; changed boolean; results jsonb[] := '{}'; changes jsonb[] := '{}';
+BEGIN
+  PERFORM set_config('drawdown.batching', 'on', true);
+  FOR item IN SELECT value FROM jsonb_array_elements(p_items) LOOP
+    IF item->>'op' = 'settle' THEN
+      r := S.settle(p_writer, item->>'account', item->>'key', (item->>'cost')::bigint, (item->>'now')::bigint, item->'meta',
+        CASE WHEN jsonb_typeof(item->'scopes') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(item->'scopes')) END, item->>'day');
+      changed := r->>'status' = 'settled';
+    ELSIF item->>'op' = 'reserve' THEN
+      r := S.reserve(p_writer, item->>'account', item->>'key', (item->>'amount')::bigint, (item->>'ttlMs')::bigint, (item->>'now')::bigint,
+        item->'limits', ARRAY(SELECT jsonb_array_elements_text(item->'scopes')), item->>'day', item->'meta');
+      changed := (r->>'ok')::boolean AND NOT (r->>'replayed')::boolean;
+    ELSIF item->>'op' = 'release' THEN
+      r := S.release(p_writer, item->>'account', item->>'key');
+      changed := r->>'status' = 'released';
+    ELSE
+      RAISE EXCEPTION 'unknown batch operation %', item->>'op' USING ERRCODE = '22023';
+    END IF;
+    results := array_append(results, r);
+    IF changed THEN changes := array_append(changes, jsonb_build_array(item->>'account', item->>'op', left(item->>'key', 2000))); END IF;
+  END LOOP;
+  PERFORM set_config('drawdown.batching', 'off', true);
+  PERFORM S.announce_all(p_writer, changes);
+  RETURN to_jsonb(results);
+END $fn$;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

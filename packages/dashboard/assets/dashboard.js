@@ -25,8 +25,8 @@
   const when = (/** @type {string|undefined} */ iso) => {
     if (!iso) return '';
     const d = new Date(iso);
-    const sameDay = d.toDateString() === new Date().toDateString();
-    return sameDay ? d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : d.toLocaleString([], { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
+    return d.toDateString() === new Date().toDateString() ? time : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`;
   };
   const pct = (/** @type {number|undefined} */ u) => (u === undefined ? undefined : Math.max(0, Math.min(100, Math.round(u * 100))));
 
@@ -52,13 +52,19 @@
     bar.setAttribute('aria-valuenow', String(used));
     bar.setAttribute('aria-label', `${pool.id}: ${used}% used`);
     /** @type {HTMLElement} */ (bar.firstElementChild).style.width = `${used}%`;
-    /** @type {HTMLElement} */ (node.querySelector('.summary')).textContent = pool.reason ?? pool.summary;
+    // The summary repeats what the facts list shows for capped pools; a reason (why it cannot pay) always shows.
+    const summary = /** @type {HTMLElement} */ (node.querySelector('.summary'));
+    summary.textContent = pool.reason ?? ((pool.limits ?? []).length === 0 ? pool.summary : '');
+    summary.hidden = summary.textContent === '';
     const facts = /** @type {HTMLElement} */ (node.querySelector('.facts'));
     const rows = [['spent', money(pool.spentUsd)]];
     if (pool.heldUsd !== '0') rows.push(['held', money(pool.heldUsd)]);
-    for (const limit of pool.limits ?? []) if (limit.capUsd !== undefined) rows.push([limit.name, `${money(limit.usedUsd)} of ${money(limit.capUsd)}${limit.resetsAt ? `, resets ${when(limit.resetsAt)}` : ''}`]);
-    if (pool.resetsAt) rows.push(['resets', when(pool.resetsAt)]);
-    if (pool.autoReload) rows.push(['auto-reload', `below ${money(pool.autoReload.thresholdUsd)}: ${pool.autoReload.amountUsd ? `buy ${money(pool.autoReload.amountUsd)}` : `top up to ${money(pool.autoReload.targetBalanceUsd)}`}`]);
+    for (const limit of pool.limits ?? []) {
+      const amount = limit.capUsd !== undefined ? `${money(limit.usedUsd)} / ${money(limit.capUsd)}` : pct(limit.utilization) !== undefined ? `${pct(limit.utilization)}% used` : limit.status;
+      rows.push([limit.name, `${amount}${limit.resetsAt ? ` · resets ${when(limit.resetsAt)}` : ''}`]);
+    }
+    if (pool.resetsAt && !(pool.limits ?? []).some((/** @type {any} */ l) => l.resetsAt === pool.resetsAt)) rows.push(['resets', when(pool.resetsAt)]);
+    if (pool.autoReload) rows.push(['auto-reload', `${pool.autoReload.state === 'disabled' ? 'disabled; was: ' : ''}below ${money(pool.autoReload.thresholdUsd)}, ${pool.autoReload.amountUsd ? `buy ${money(pool.autoReload.amountUsd)}` : `top up to ${money(pool.autoReload.targetBalanceUsd)}`}`]);
     else if (pool.autoReload === null) rows.push(['auto-reload', 'off']);
     if (pool.route?.length) rows.push(['route', pool.route.map((/** @type {any} */ r) => `#${r.position + 1} ${r.entryId}`).join(', ')]);
     facts.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
@@ -120,9 +126,10 @@
     const bars = UPlot.paths.bars({ size: [0.7, 40] });
     chart = new UPlot({
       width, height: 220,
-      scales: { x: { time: true } },
+      // Half a day either side, so the first and last bars are drawn whole.
+      scales: { x: { time: true, range: (/** @type {any} */ _u, /** @type {number} */ min, /** @type {number} */ max) => [min - 43_200, max + 43_200] } },
       axes: [{ stroke: getComputedStyle(body).color, grid: { show: false } }, { stroke: getComputedStyle(body).color, values: (/** @type {any} */ _u, /** @type {number[]} */ v) => v.map((n) => `$${n.toFixed(n < 10 ? 2 : 0)}`), size: 60 }],
-      series: [{}, ...names.map((/** @type {string} */ name, /** @type {number} */ i) => ({ label: name, fill: palette[(names.length - 1 - i) % palette.length], stroke: palette[(names.length - 1 - i) % palette.length], paths: bars, value: (/** @type {any} */ _u, /** @type {number|null} */ v) => (v == null ? '' : `$${v.toFixed(2)}`) }))],
+      series: [{}, ...names.map((/** @type {string} */ name, /** @type {number} */ i) => ({ label: name, fill: palette[(names.length - 1 - i) % palette.length], stroke: palette[(names.length - 1 - i) % palette.length], paths: bars, points: { show: false }, value: (/** @type {any} */ _u, /** @type {number|null} */ v) => (v == null ? '' : `$${v.toFixed(2)}`) }))],
       legend: { live: false },
     }, data, target);
     chart.__key = key;

@@ -30,7 +30,8 @@ export interface PoolCard {
   utilization?: number;
   resetsAt?: string;
   limits: Array<{ name: string; status: PoolLimitStatus['status']; usedUsd?: string; capUsd?: string; utilization?: number; resetsAt?: string }>;
-  autoReload?: { thresholdUsd: string; amountUsd?: string; targetBalanceUsd?: string; monthlyLimitUsd?: string } | null;
+  /** The policy, or null when auto-reload is off; `state` as the pool reports it (`armed`, `disabled`, …). */
+  autoReload?: { thresholdUsd: string; amountUsd?: string; targetBalanceUsd?: string; monthlyLimitUsd?: string; state?: string } | null;
   /** Route entries that draw from this pool. */
   route: Array<{ entryId: string; position: number; state: string }>;
   fundable: boolean;
@@ -87,6 +88,32 @@ function isPolicy(value: unknown): value is { threshold: Nanos; amount?: Nanos; 
   return typeof value === 'object' && value !== null && Number.isSafeInteger((value as { threshold?: unknown }).threshold);
 }
 
+/**
+ * The auto-reload policy a pool reports under `details.autoReload`: the credits plugin's
+ * `{ state, policy: { thresholdUsd, … } }`, or a bare `AutoReloadPolicy` in nanodollars.
+ */
+function autoReloadOf(value: unknown): PoolCard['autoReload'] {
+  if (isPolicy(value)) {
+    return {
+      thresholdUsd: toDecimalString(value.threshold),
+      ...(value.amount !== undefined && { amountUsd: toDecimalString(value.amount) }),
+      ...(value.targetBalance !== undefined && { targetBalanceUsd: toDecimalString(value.targetBalance) }),
+      ...(value.monthlyLimit !== undefined && { monthlyLimitUsd: toDecimalString(value.monthlyLimit) }),
+    };
+  }
+  const reported = value as { state?: unknown; policy?: { thresholdUsd?: unknown; amountUsd?: unknown; targetBalanceUsd?: unknown; monthlyLimitUsd?: unknown } | null } | undefined;
+  const policy = reported?.policy;
+  if (!policy || typeof policy.thresholdUsd !== 'string') return null;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    thresholdUsd: policy.thresholdUsd,
+    ...(text(policy.amountUsd) !== undefined && { amountUsd: text(policy.amountUsd)! }),
+    ...(text(policy.targetBalanceUsd) !== undefined && { targetBalanceUsd: text(policy.targetBalanceUsd)! }),
+    ...(text(policy.monthlyLimitUsd) !== undefined && { monthlyLimitUsd: text(policy.monthlyLimitUsd)! }),
+    ...(typeof reported?.state === 'string' && { state: reported.state }),
+  };
+}
+
 function poolCard(status: PoolStatus, explanation: RouteExplanation | undefined, fundable: boolean): PoolCard {
   const policy = status.details?.autoReload;
   return {
@@ -109,16 +136,7 @@ function poolCard(status: PoolStatus, explanation: RouteExplanation | undefined,
       ...(l.utilization !== undefined && { utilization: l.utilization }),
       ...(l.resetsAt !== undefined && { resetsAt: iso(l.resetsAt) }),
     })),
-    ...(status.details && 'autoReload' in status.details && {
-      autoReload: isPolicy(policy)
-        ? {
-            thresholdUsd: toDecimalString(policy.threshold),
-            ...(policy.amount !== undefined && { amountUsd: toDecimalString(policy.amount) }),
-            ...(policy.targetBalance !== undefined && { targetBalanceUsd: toDecimalString(policy.targetBalance) }),
-            ...(policy.monthlyLimit !== undefined && { monthlyLimitUsd: toDecimalString(policy.monthlyLimit) }),
-          }
-        : null,
-    }),
+    ...(status.details && 'autoReload' in status.details && { autoReload: autoReloadOf(policy) }),
     route: (explanation?.entries ?? []).filter((e) => e.poolId === status.id).map((e) => ({ entryId: e.entryId, position: e.position, state: e.state })),
     fundable,
   };

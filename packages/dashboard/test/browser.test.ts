@@ -63,9 +63,10 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     const trial = page.locator('[data-pool="trial"]');
     expect(await trial.locator('.balance').innerText()).toMatch(/\$6\.34\s*left of \$10\.00/);
     expect(await trial.locator('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('37');
-    expect(await page.locator('[data-pool="credits"] .facts').innerText()).toMatch(/monthly spend limit\s+\$0\.875 of \$100\.00, resets/);
+    expect(await page.locator('[data-pool="credits"] .facts').innerText()).toMatch(/monthly spend limit\s+\$0\.875 \/ \$100\.00 · resets/);
     expect(await page.locator('#route-next').innerText()).toMatch(/Next request → trial.*\$6\.34 of \$10\.00 trial budget left/);
     expect(await page.locator('#route li').count()).toBe(3);
+    expect(await page.locator('[data-pool="plan"] .balance').innerText()).toMatch(/71%\s*used/);
     expect(await page.locator('#recent tbody tr').count()).toBe(8);
     expect(await page.locator('#spend-total').innerText()).toMatch(/over the last 14 days \(UTC\)/);
     expect(await page.content()).not.toContain(SECRET_KEY);

@@ -52,6 +52,8 @@ describe('drawdown dashboard server', () => {
     expect(snapshot.recent).toHaveLength(8);
     expect(snapshot.spend.days).toHaveLength(14);
     expect(snapshot.writes).toBe(false);
+    expect(snapshot.pools[2]).toMatchObject({ id: 'credits', fundable: true, autoReload: { thresholdUsd: '5', amountUsd: '20', state: 'armed' } });
+    expect(snapshot.pools[1]).toMatchObject({ id: 'plan', utilization: 0.71 });
     expect(JSON.stringify(snapshot)).not.toContain(SECRET_KEY);
   });
 

@@ -15,7 +15,7 @@ export function freshHome(): { home: string; work: string } {
   return { home, work };
 }
 
-/** Runs `claude -p <prompt> --output-format json` against a loopback server, the way a user would with a key. */
+/** Runs `claude -p <prompt> --output-format json` against a loopback server, the way a user would with a key (or, with `apiKey: ""`, with what `env` gives). */
 export function runClaude(prompt: string, options: { home: string; cwd: string; baseUrl: string; apiKey: string; env?: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(claudeBinary, ['-p', prompt, '--output-format', 'json'], {
@@ -24,7 +24,7 @@ export function runClaude(prompt: string, options: { home: string; cwd: string; 
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: options.home,
         ANTHROPIC_BASE_URL: options.baseUrl,
-        ANTHROPIC_API_KEY: options.apiKey,
+        ...(options.apiKey !== '' && { ANTHROPIC_API_KEY: options.apiKey }),
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         ...options.env,
       },

@@ -6,6 +6,8 @@ import { freshHome, runClaude } from './claude-code.js';
 import { runDrawdown } from './run-cli.js';
 
 const KEY = 'sk-ant-zero-config-test-key';
+/** A subscription token (as `claude setup-token` makes): with it, Claude Code words plan limits for the user. */
+const LOGIN_TOKEN = 'sk-ant-oat01-zero-config-test';
 let server: AnthropicServer;
 // Each prompt carries a marker; the server answers by marker, so Claude Code's own side requests cannot shift the script.
 const script: Record<string, Parameters<typeof replies.message>[0]> = {
@@ -16,9 +18,10 @@ const script: Record<string, Parameters<typeof replies.message>[0]> = {
 
 beforeAll(async () => {
   server = await startAnthropicServer({
-    credentials: { user: KEY },
+    credentials: { user: KEY, login: LOGIN_TOKEN },
     fallback: (request) => {
       const text = JSON.stringify(request.body?.messages ?? '');
+      if (text.includes('plan-limit')) return replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600, claim: 'five_hour' });
       const marker = Object.keys(script).find((m) => text.includes(m));
       return replies.message(marker !== undefined ? script[marker] : { model: 'claude-haiku-4-5', usage: { input_tokens: 10, output_tokens: 1 } });
     },
@@ -106,7 +109,7 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     expect(JSON.parse(byPool.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: expect.stringContaining('config init') });
   });
 
-  it('reads the logs where CLAUDE_CONFIG_DIR points, and nothing when it points at an empty place', async () => {
+  it("reads the logs where CLAUDE_CONFIG_DIR points, with Claude Code's last plan-limit message, and nothing when it points at an empty place", async () => {
     const other = freshHome();
     const configDir = path.join(other.home, 'claude-data');
     const run = await runClaude('say small-haiku', { home: other.home, cwd: other.work, baseUrl: server.url, apiKey: KEY, env: { CLAUDE_CONFIG_DIR: configDir } });
@@ -115,6 +118,15 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     const view = JSON.parse(found.stdout) as { claudeCode: { dirs: string[]; rows: Array<{ model: string; costUsd: string }> } };
     expect(view.claudeCode.dirs).toEqual([configDir]);
     expect(view.claudeCode.rows.find((r) => r.model === 'claude-haiku-4-5' && r.costUsd === String(haikuCost))).toBeDefined();
+    // Signed in with a subscription token, Claude Code hits the plan's 5-hour window and logs its own message.
+    const limited = await runClaude('say plan-limit', { home: other.home, cwd: other.work, baseUrl: server.url, apiKey: '', env: { CLAUDE_CONFIG_DIR: configDir, CLAUDE_CODE_OAUTH_TOKEN: LOGIN_TOKEN } });
+    expect(limited.stdout).toContain('limit');
+    const withLimit = await runDrawdown(['status', '--json'], { cwd: other.work, env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir } });
+    const plan = (JSON.parse(withLimit.stdout) as { planWindows: { recorded: boolean; lastLimitMessage?: { text: string } } }).planWindows;
+    expect(plan.recorded).toBe(true);
+    expect(plan.lastLimitMessage?.text).toMatch(/^You've hit your 5-hour limit · resets /);
+    const text = await runDrawdown(['status'], { cwd: other.work, env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir, COLUMNS: '80' } });
+    expect(text.stdout).toMatch(/Last limit message \(.*UTC\): You've hit your 5-hour limit · resets/);
     const empty = await runDrawdown(['status'], { cwd: other.work, env: { HOME: other.home, CLAUDE_CONFIG_DIR: path.join(other.home, 'nothing'), COLUMNS: '80' } });
     expect(empty.code).toBe(0);
     expect(empty.stdout).toContain('No Claude Code session logs found');

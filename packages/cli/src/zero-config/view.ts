@@ -51,10 +51,12 @@ export function localTimeZone(env: NodeJS.ProcessEnv = process.env): string {
 const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 // Verified against Claude Code 2.1.332 run with unified rate-limit headers (API key and OAuth token):
-// it writes no plan-window reading to ~/.claude.json or the session logs; it hands them to a
-// statusLine command on stdin (`rate_limits.five_hour`, `seven_day`) while it runs.
+// it writes no plan-window reading (utilization, reset) to ~/.claude.json or the session logs; it
+// hands them to a statusLine command on stdin (`rate_limits.five_hour`, `seven_day`) while it runs.
+// When a window refuses, it logs a synthetic assistant line ("You've hit your 5-hour limit · resets
+// 4:14pm (UTC)"), which the view shows as the last limit message.
 const PLAN_NOTE =
-  'Claude Code keeps no plan-window readings in its files (it shows them to a statusLine command while it runs). To track them, run the agent through "drawdown run" with a planAllowance pool: see "drawdown config init --profile desktop-app".';
+  'Claude Code keeps no plan-window readings in its files (it shows them to a statusLine command while it runs, and logs only a message when a window refuses). To track them, run the agent through "drawdown run" with a planAllowance pool: see "drawdown config init --profile desktop-app".';
 
 export async function zeroConfigView(options: ZeroConfigOptions): Promise<ZeroConfigView> {
   const at = options.now ?? Date.now();

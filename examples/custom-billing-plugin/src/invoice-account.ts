@@ -1,5 +1,5 @@
-import { DrawdownError, ErrorCodes, calendarWindow, formatResetTime, formatUsd, invalidOption, usd } from '@drawdown/core';
-import type { CapLimit, DrawdownPlugin, Nanos, PluginContext, Pool, PoolStatus } from '@drawdown/core';
+import { calendarWindow, formatResetTime, formatUsd, invalidOption, ledgerAccount, poolIdOption, shareOf, usdOption } from '@drawdown/core';
+import type { AccountLimit, DrawdownPlugin, Nanos, PluginContext, Pool, PoolStatus } from '@drawdown/core';
 
 declare module '@drawdown/core' {
   interface DrawdownEvents {
@@ -20,36 +20,43 @@ export interface InvoiceAccountOptions {
 /** A postpaid account: requests run on a monthly credit line that the invoice clears at month end. */
 export function invoiceAccount(options: InvoiceAccountOptions) {
   const owner = `invoiceAccount("${options?.id ?? ''}")`;
-  if (!options || !/^[a-z0-9][a-z0-9._-]*$/i.test(options.id ?? '')) throw invalidOption(owner, 'id', 'is missing or malformed', 'Use a short name like "invoice".');
-  let creditLine: Nanos;
-  try {
-    creditLine = usd(options.creditLine);
-  } catch {
-    throw invalidOption(owner, 'creditLine', `is ${JSON.stringify(options.creditLine)}, not a USD amount`, 'Write it like "250.00".');
-  }
-  if (creditLine <= 0) throw invalidOption(owner, 'creditLine', 'must be more than zero', 'Write it like "250.00".');
+  const id = poolIdOption(owner, options?.id, 'invoice');
+  const creditLine = usdOption(owner, 'creditLine', options.creditLine, 'Write it like "250.00".');
   const warnAt = options.warnAt ?? 0.9;
   if (!(warnAt > 0 && warnAt <= 1)) throw invalidOption(owner, 'warnAt', `is ${warnAt}`, 'Use a share between 0 and 1, like 0.9.');
-  const id = options.id;
   return { id, kind: 'pool', setup: (ctx: PluginContext) => ({ pool: invoicePool(ctx, id, creditLine, warnAt) }) } satisfies DrawdownPlugin;
 }
 
 function invoicePool(ctx: PluginContext, id: string, creditLine: Nanos, warnAt: number): Pool {
   // The month in the hub's time zone is the billing period: its window key is the ledger scope.
-  const limitAt = (now: number): CapLimit => {
+  const creditLineAt = (now: number) => {
     const month = calendarWindow('month', now, ctx.timeZone);
-    return { kind: 'cap', name: 'invoice credit line', scope: month.key, cap: creditLine, resetsAt: month.end };
+    return { kind: 'cap', id: 'credit-line', name: 'invoice credit line', scope: month.key, cap: creditLine, resetsAt: month.end } satisfies AccountLimit;
   };
+
+  // Reserve, settle and release: the hold, the atomic check, the refusal and the crossing.
+  const account = ledgerAccount(ctx, {
+    id,
+    limits: (now) => [creditLineAt(now)],
+    refusal: ({ available, requested }) => `invoice account "${id}": ${formatUsd(requested)} does not fit in the ${formatUsd(Math.max(0, available))} left on the credit line`,
+    crossings: {
+      scope: (now) => creditLineAt(now).scope,
+      levels: [shareOf(creditLine, warnAt)],
+      announce: ({ spent, at }) =>
+        ctx.events.emit('invoice.near-limit', { poolId: id, spent, creditLine, message: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used`, at }),
+    },
+  });
+
   return {
     id,
     kind: 'invoice',
+    ...account,
     async status(): Promise<PoolStatus> {
       const now = ctx.clock.now();
-      const limit = limitAt(now);
+      const limit = creditLineAt(now);
       const snap = await ctx.store.snapshot({ account: id, now, scopes: [limit.scope] });
       const spent = snap.settled[limit.scope] ?? 0;
       const exhausted = spent >= creditLine;
-      const resets = formatResetTime(limit.resetsAt!, ctx.timeZone, now);
       return {
         id,
         kind: 'invoice',
@@ -59,41 +66,10 @@ function invoicePool(ctx: PluginContext, id: string, creditLine: Nanos, warnAt: 
         remaining: creditLine - spent - snap.held,
         limit: creditLine,
         utilization: Math.min(1, spent / creditLine),
-        resetsAt: limit.resetsAt!,
-        summary: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used; invoiced ${resets}`,
+        resetsAt: limit.resetsAt,
+        summary: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used; invoiced ${formatResetTime(limit.resetsAt, ctx.timeZone, now)}`,
         ...(exhausted && { reason: `the ${formatUsd(creditLine)} credit line is used up until the invoice clears it` }),
       };
-    },
-    async reserve(input) {
-      const now = ctx.clock.now();
-      const { scopes, day } = ctx.placement(now);
-      const result = await ctx.store.reserve({ account: id, key: input.key, amount: input.amount, ttlMs: input.ttlMs ?? ctx.holdTtlMs, now, limits: [limitAt(now)], scopes, day, ...(input.meta && { meta: input.meta }) });
-      if (!result.ok) {
-        throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, `invoice account "${id}": ${formatUsd(result.requested)} does not fit in the ${formatUsd(Math.max(0, result.available))} left on the credit line`, {
-          data: { poolId: id, limit: result.limit, available: result.available, requested: result.requested, ...(result.resetsAt !== undefined && { resetsAt: result.resetsAt }) },
-        });
-      }
-      return { key: input.key, amount: result.hold.amount, expiresAt: result.hold.expiresAt };
-    },
-    async settle(input) {
-      const now = ctx.clock.now();
-      const { scopes, day } = ctx.placement(now);
-      const result = await ctx.store.settle({ account: id, key: input.key, cost: input.cost, now, scopes, day, ...(input.meta && { meta: input.meta }) });
-      const after = result.totals[limitAt(now).scope] ?? 0;
-      const warning = creditLine * warnAt;
-      // Only the settle that carried spend across the line announces it, so it fires once even across processes.
-      const crossed = result.status === 'settled' && after - result.charge.cost < warning && after >= warning;
-      return {
-        status: result.status,
-        cost: result.charge.cost,
-        overrun: Math.max(0, result.charge.cost - result.charge.held),
-        announce: () => {
-          if (crossed) ctx.events.emit('invoice.near-limit', { poolId: id, spent: after, creditLine, message: `${formatUsd(after)} of the ${formatUsd(creditLine)} credit line used`, at: now });
-        },
-      };
-    },
-    async release(key) {
-      await ctx.store.release({ account: id, key, now: ctx.clock.now() });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -69,9 +69,12 @@ describe('invoiceAccount', () => {
     expect(() => invoiceAccount({ id: 'invoice', creditLine: '10', warnAt: 2 })).toThrow(/option "warnAt" is 2/);
   });
 
-  it('is written in under 100 lines', () => {
-    const source = readFileSync(new URL('../src/invoice-account.ts', import.meta.url), 'utf8');
-    expect(source.trimEnd().split('\n').length).toBeLessThan(100);
+  it('names the refusing limit by its stable id, and says when it resets', async () => {
+    const { hub } = await makeHub();
+    const error = await hub.pool('invoice').reserve({ key: 'big', amount: usd('11') }).catch((e: unknown) => e);
+    if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) throw error;
+    expect(error.data).toMatchObject({ poolId: 'invoice', limitId: 'credit-line', limit: 'invoice credit line', available: usd('10'), requested: usd('11'), resetsAt: Date.UTC(2026, 10, 30, 23) });
+    expect(error.message).toBe('invoice account "invoice": $11.00 does not fit in the $10.00 left on the credit line');
   });
 
   it('runs the example from the README to the refusal', async () => {

@@ -82,6 +82,7 @@ export type * from './contracts/plugin.js';
 export { memoryStore } from './stores/memory-store.js';
 export { groupReportRows, sortReportRows, sqlReport, reportTotals, type ReportTotals } from './stores/report-rows.js';
 export { budget, type BudgetOptions } from './pools/budget.js';
+export { ledgerAccount, shareOf, usdOption, poolIdOption, type LedgerAccount, type LedgerAccountSpec, type AccountLimit, type Refused, type Gate } from './pools/ledger-account.js';
 export { apiKey, type ApiKeyOptions } from './auth/api-key.js';
 export {
   childEnvWithApiKey,

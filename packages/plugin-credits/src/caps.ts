@@ -1,4 +1,4 @@
-import { calendarWindow, DrawdownError, ErrorCodes, formatResetTime, formatUsd, type AccountSnapshot, type CalendarWindow, type Limit, type Nanos, type ReserveResult } from '@drawdown/core';
+import { calendarWindow, formatResetTime, formatUsd, type AccountLimit, type AccountSnapshot, type CalendarWindow, type Nanos, type Refused } from '@drawdown/core';
 import type { CreditsConfig } from './options.js';
 
 export const BALANCE_LIMIT = 'credit balance';
@@ -6,6 +6,8 @@ export const MONTHLY_LIMIT = 'monthly spend limit';
 export const DAILY_LIMIT = 'daily redemption ceiling';
 
 export interface CapWindow {
+  /** Stable id, carried by refusals as `data.limitId`. */
+  id: 'monthly-limit' | 'daily-ceiling';
   name: string;
   cap: Nanos;
   window: CalendarWindow;
@@ -14,16 +16,16 @@ export interface CapWindow {
 /** The calendar caps in force at an instant (hub time zone): monthly spend limit, daily ceiling. */
 export function capsAt(config: CreditsConfig, now: number, timeZone: string): CapWindow[] {
   const caps: CapWindow[] = [];
-  if (config.monthlyLimit !== undefined) caps.push({ name: MONTHLY_LIMIT, cap: config.monthlyLimit, window: calendarWindow('month', now, timeZone) });
-  if (config.dailyCeiling !== undefined) caps.push({ name: DAILY_LIMIT, cap: config.dailyCeiling, window: calendarWindow('day', now, timeZone) });
+  if (config.monthlyLimit !== undefined) caps.push({ id: 'monthly-limit', name: MONTHLY_LIMIT, cap: config.monthlyLimit, window: calendarWindow('month', now, timeZone) });
+  if (config.dailyCeiling !== undefined) caps.push({ id: 'daily-ceiling', name: DAILY_LIMIT, cap: config.dailyCeiling, window: calendarWindow('day', now, timeZone) });
   return caps;
 }
 
 /** Limits checked atomically at reservation: caps first (funds would not help), then the balance. */
-export function limitsFor(caps: CapWindow[]): Limit[] {
+export function limitsFor(caps: CapWindow[]): AccountLimit[] {
   return [
-    ...caps.map((c): Limit => ({ kind: 'cap', name: c.name, scope: c.window.key, cap: c.cap, resetsAt: c.window.end })),
-    { kind: 'balance', name: BALANCE_LIMIT },
+    ...caps.map((c): AccountLimit => ({ kind: 'cap', id: c.id, name: c.name, scope: c.window.key, cap: c.cap, resetsAt: c.window.end })),
+    { kind: 'balance', id: 'balance', name: BALANCE_LIMIT },
   ];
 }
 
@@ -36,20 +38,11 @@ export const balanceOf = (snap: AccountSnapshot): Nanos => snap.granted - snap.o
  */
 export const fundingOf = (snap: AccountSnapshot): Nanos => snap.granted + snap.settled.lifetime - snap.overdraft;
 
-/** The DRAWDOWN_POOL_EXHAUSTED error for a refused reservation, naming the cap and its reset. */
-export function refusal(poolId: string, label: string, result: Extract<ReserveResult, { ok: false }>, caps: CapWindow[], timeZone: string, now: number, reloading: boolean): DrawdownError {
-  const needs = `this request needs ${formatUsd(result.requested)} held but only ${formatUsd(Math.max(0, result.available))} is left`;
-  const cap = caps.find((c) => c.name === result.limit);
-  const message = cap
-    ? `${label}: the ${cap.name} of ${formatUsd(cap.cap)} is reached; ${needs}; it resets ${formatResetTime(cap.window.end, timeZone, now)}`
+/** What a refused reservation says: the cap and its reset, or the balance and what would refill it. */
+export function refusalMessage(label: string, refused: Refused, timeZone: string, reloading: boolean): string {
+  const { limit, available, requested, now } = refused;
+  const needs = `this request needs ${formatUsd(requested)} held but only ${formatUsd(Math.max(0, available))} is left`;
+  return limit.kind === 'cap'
+    ? `${label}: the ${limit.name} of ${formatUsd(limit.cap)} is reached; ${needs}; it resets ${formatResetTime(limit.resetsAt!, timeZone, now)}`
     : `${label}: the credit balance is too low; ${needs}; ${reloading ? 'an automatic reload is on its way' : 'add funds or turn on auto-reload'}`;
-  return new DrawdownError(ErrorCodes.POOL_EXHAUSTED, message, {
-    data: {
-      poolId,
-      limit: result.limit,
-      available: result.available,
-      requested: result.requested,
-      ...(cap && { cap: cap.cap, resetsAt: cap.window.end }),
-    },
-  });
 }

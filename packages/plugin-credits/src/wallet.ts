@@ -4,6 +4,7 @@ import {
   DrawdownError,
   formatUsd,
   isDrawdownError,
+  ledgerAccount,
   toDecimalString,
   usd,
   type AddFundsResult,
@@ -18,7 +19,7 @@ import {
 } from '@drawdown/core';
 import { createAlerts } from './alerts.js';
 import { createReloader, type ReloadOutcome } from './auto-reload.js';
-import { BALANCE_LIMIT, balanceOf, capsAt, limitsFor, refusal } from './caps.js';
+import { balanceOf, capsAt, limitsFor, refusalMessage } from './caps.js';
 import { CreditsErrorCodes } from './errors.js';
 import { checkPolicy, parseCreditsOptions, type CreditsConfig, type CreditsOptions } from './options.js';
 import type { GrantFundsInput } from './payment-provider.js';
@@ -133,56 +134,37 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
     });
   }
 
+  const account = ledgerAccount(ctx, {
+    id,
+    limits: (now) => limitsFor(capsAt(config, now, ctx.timeZone)),
+    async refusal(refused) {
+      let reloading = false;
+      if (refused.limit.id === 'balance') {
+        // An empty wallet with auto-reload on starts a reload now rather than at the next settle.
+        const { policy, version } = await reloader.policyRecord();
+        if (policy) reloading = (await reloader.readRecord()).disabled?.version !== version;
+        if (reloading) void reloader.reloadNow().catch((error) => ctx.logger.warn(`credits "${id}": auto-reload failed: ${String(error)}`));
+      }
+      return refusalMessage(label, refused, ctx.timeZone, reloading);
+    },
+    async afterSettle(result, now) {
+      // Right after the stored settle: alerts from its totals, and a reload from the live balance.
+      const snap = await snapshot(now);
+      await alerts.afterSettle(result, snap, now);
+      reloader.maybeReload(balanceOf(snap), (await reloader.policyRecord()).policy);
+    },
+  });
+
   const pool: CreditsPool = {
     id,
     kind: 'credits',
     announcesAlerts: true,
     status,
 
-    async reserve(input) {
-      const now = ctx.clock.now();
-      const caps = capsAt(config, now, ctx.timeZone);
-      const { scopes, day } = ctx.placement(now);
-      const result = await ctx.store.reserve({
-        account: id,
-        key: input.key,
-        amount: assertNanos(input.amount, 'amount'),
-        ttlMs: input.ttlMs ?? ctx.holdTtlMs,
-        now,
-        limits: limitsFor(caps),
-        scopes,
-        day,
-        ...(input.meta && { meta: input.meta }),
-      });
-      if (!result.ok) {
-        const { policy, version } = await reloader.policyRecord();
-        let reloading = false;
-        if (result.limit === BALANCE_LIMIT && policy) {
-          reloading = (await reloader.readRecord()).disabled?.version !== version;
-          if (reloading) void reloader.reloadNow().catch((error) => ctx.logger.warn(`credits "${id}": auto-reload failed: ${String(error)}`));
-        }
-        throw refusal(id, label, result, caps, ctx.timeZone, now, reloading);
-      }
-      return { key: input.key, amount: result.hold.amount, expiresAt: result.hold.expiresAt };
-    },
-
-    async settle(input) {
-      const now = ctx.clock.now();
-      const { scopes, day } = ctx.placement(now);
-      const result = await ctx.store.settle({ account: id, key: input.key, cost: assertNanos(input.cost, 'cost'), now, scopes, day, ...(input.meta && { meta: input.meta }) });
-      if (result.status === 'settled') {
-        // Right after the stored settle: alerts from its totals, and a reload from the live balance.
-        const snap = await snapshot(now);
-        await alerts.afterSettle(result, snap, now);
-        reloader.maybeReload(balanceOf(snap), (await reloader.policyRecord()).policy);
-      }
-      const charge = result.charge;
-      return { status: result.status, cost: charge.cost, overrun: Math.max(0, charge.cost - charge.held) };
-    },
-
-    async release(key) {
-      await ctx.store.release({ account: id, key, now: ctx.clock.now() });
-    },
+    // Amounts come from callers that may not be typed: checked before they reach the store.
+    reserve: (input) => account.reserve({ ...input, amount: assertNanos(input.amount, 'amount') }),
+    settle: (input) => account.settle({ ...input, cost: assertNanos(input.cost, 'cost') }),
+    release: account.release,
 
     async addFunds(input): Promise<AddFundsResult> {
       const amount = amountInput('amount', input?.amount);

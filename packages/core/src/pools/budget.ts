@@ -2,8 +2,9 @@ import { calendarWindow, formatResetTime, type CalendarPeriod } from '../calenda
 import type { Pool, PoolStatus } from '../contracts/pool.js';
 import type { DrawdownPlugin, PluginContext } from '../contracts/plugin.js';
 import type { CapLimit } from '../contracts/store.js';
-import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
-import { formatUsd, usd, type Nanos } from '../money.js';
+import { invalidOption } from '../errors.js';
+import { formatUsd, type Nanos } from '../money.js';
+import { ledgerAccount, poolIdOption, shareOf, usdOption, type AccountLimit } from './ledger-account.js';
 
 export interface BudgetOptions {
   /** Pool id used in routes, e.g. `trial`. */
@@ -26,16 +27,8 @@ export interface BudgetOptions {
  */
 export function budget(options: BudgetOptions) {
   const owner = `budget("${options?.id ?? ''}")`;
-  if (!options || typeof options.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(options.id)) {
-    throw invalidOption(owner, 'id', 'must be a short name of letters, digits, ".", "_" or "-"', 'Use something like "trial".');
-  }
-  let cap: Nanos;
-  try {
-    cap = usd(options.amount);
-  } catch {
-    throw invalidOption(owner, 'amount', `is ${JSON.stringify(options.amount)}, not a USD amount`, 'Write it like "10.00".');
-  }
-  if (cap <= 0) throw invalidOption(owner, 'amount', 'must be more than zero', 'Write it like "10.00".');
+  const id = poolIdOption(owner, options?.id, 'trial');
+  const cap = usdOption(owner, 'amount', options.amount, 'Write it like "10.00".');
   const period = options.period ?? 'lifetime';
   if (!['lifetime', 'day', 'week', 'month'].includes(period)) {
     throw invalidOption(owner, 'period', `is "${String(period)}"`, 'Use "lifetime", "day", "week" or "month".');
@@ -46,7 +39,6 @@ export function budget(options: BudgetOptions) {
   for (const [i, share] of alertsAt.entries()) {
     if (!(share > 0 && share <= 1)) throw invalidOption(owner, `alertsAt[${i}]`, `is ${share}`, 'Use shares between 0 and 1.');
   }
-  const id = options.id;
   const label = options.label ?? `${id} budget`;
 
   return {
@@ -72,17 +64,38 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
   // Fixed per pool: formatted once, not on every status read and settle.
   const capUsd = formatUsd(cap);
   const usedUp = `${label} of ${capUsd} used`;
-  const lifetimeLimit: CapLimit = { kind: 'cap', name: label, scope: 'lifetime', cap };
-  const thresholds = config.alertsAt.map((share) => ({ share, scaled: BigInt(cap) * BigInt(Math.round(share * 1_000_000)) }));
-  const limitAt = (now: number): CapLimit => {
-    if (period === 'lifetime') return lifetimeLimit;
+  const lifetimeLimit: AccountLimit = { kind: 'cap', id: 'cap', name: label, scope: 'lifetime', cap };
+  const limitAt = (now: number): AccountLimit & CapLimit => {
+    if (period === 'lifetime') return lifetimeLimit as AccountLimit & CapLimit;
     const window = calendarWindow(period, now, ctx.timeZone);
-    return { kind: 'cap', name: label, scope: window.key, cap, resetsAt: window.end };
+    return { kind: 'cap', id: 'cap', name: label, scope: window.key, cap, resetsAt: window.end };
   };
+
+  const account = ledgerAccount(ctx, {
+    id,
+    limits: (now) => [limitAt(now)],
+    refusal: ({ available, requested }) => `${label}: this request needs ${formatUsd(requested)} held but only ${formatUsd(Math.max(0, available))} is left`,
+    crossings: {
+      scope: (now) => limitAt(now).scope,
+      levels: config.alertsAt.map((share) => shareOf(cap, share)),
+      announce({ index, spent, at }) {
+        const share = config.alertsAt[index]!;
+        ctx.events.emit('budget.crossed', {
+          poolId: id,
+          threshold: share,
+          spent,
+          cap,
+          message: share >= 1 ? `${usedUp} up` : `${Math.round(share * 100)}% of the ${capUsd} ${label} used`,
+          at,
+        });
+      },
+    },
+  });
 
   return {
     id,
     kind: 'budget',
+    ...account,
 
     async status(): Promise<PoolStatus> {
       const now = ctx.clock.now();
@@ -117,68 +130,6 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
         ],
         details: { period },
       };
-    },
-
-    async reserve(input) {
-      const now = ctx.clock.now();
-      const limit = limitAt(now);
-      const { scopes, day } = ctx.placement(now);
-      const result = await ctx.store.reserve({
-        account: id,
-        key: input.key,
-        amount: input.amount,
-        ttlMs: input.ttlMs ?? ctx.holdTtlMs,
-        now,
-        limits: [limit],
-        scopes,
-        day,
-        ...(input.meta && { meta: input.meta }),
-      });
-      if (!result.ok) {
-        throw new DrawdownError(
-          ErrorCodes.POOL_EXHAUSTED,
-          `${label}: this request needs ${formatUsd(result.requested)} held but only ${formatUsd(Math.max(0, result.available))} is left`,
-          { data: { poolId: id, limit: result.limit, available: result.available, requested: result.requested, ...(result.resetsAt !== undefined && { resetsAt: result.resetsAt }) } },
-        );
-      }
-      return { key: input.key, amount: result.hold.amount, expiresAt: result.hold.expiresAt };
-    },
-
-    async settle(input) {
-      const now = ctx.clock.now();
-      const { scopes, day } = ctx.placement(now);
-      const result = await ctx.store.settle({ account: id, key: input.key, cost: input.cost, now, scopes, day, ...(input.meta && { meta: input.meta }) });
-      const charge = result.charge;
-      const crossed: number[] = [];
-      const scope = limitAt(now).scope;
-      const after = result.totals[scope] ?? 0;
-      if (result.status === 'settled') {
-        // The settle that carried spend across a threshold announces it: exactly one per crossing, across processes.
-        const scaledBefore = BigInt(after - charge.cost) * 1_000_000n;
-        const scaledAfter = BigInt(after) * 1_000_000n;
-        for (const { share, scaled } of thresholds) if (scaledBefore < scaled && scaledAfter >= scaled) crossed.push(share);
-      }
-      return {
-        status: result.status,
-        cost: charge.cost,
-        overrun: Math.max(0, charge.cost - charge.held),
-        announce() {
-          for (const share of crossed) {
-            ctx.events.emit('budget.crossed', {
-              poolId: id,
-              threshold: share,
-              spent: after,
-              cap,
-              message: share >= 1 ? `${usedUp} up` : `${Math.round(share * 100)}% of the ${capUsd} ${label} used`,
-              at: now,
-            });
-          }
-        },
-      };
-    },
-
-    async release(key) {
-      await ctx.store.release({ account: id, key, now: ctx.clock.now() });
     },
   };
 }

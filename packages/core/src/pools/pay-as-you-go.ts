@@ -2,8 +2,9 @@ import { calendarWindow, formatResetTime } from '../calendar.js';
 import type { LimitSignal, Pool, PoolStatus } from '../contracts/pool.js';
 import type { DrawdownPlugin, PluginContext } from '../contracts/plugin.js';
 import type { CapLimit } from '../contracts/store.js';
-import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
-import { formatUsd, usd, type Nanos } from '../money.js';
+import { invalidOption } from '../errors.js';
+import { formatUsd, type Nanos } from '../money.js';
+import { ledgerAccount, usdOption, type AccountLimit } from './ledger-account.js';
 
 export interface PayAsYouGoOptions {
   /** Pool id. Default `apiKey`. */
@@ -36,15 +37,7 @@ export function isFundsRefusal(signal: LimitSignal): string | undefined {
 export function payAsYouGo(options: PayAsYouGoOptions = {}) {
   const id = options.id ?? 'apiKey';
   const owner = `payAsYouGo("${id}")`;
-  let cap: Nanos | undefined;
-  if (options.monthlyCap !== undefined) {
-    try {
-      cap = usd(options.monthlyCap);
-    } catch {
-      throw invalidOption(owner, 'monthlyCap', `is ${JSON.stringify(options.monthlyCap)}, not a USD amount`, 'Write it like "250.00", or leave it out.');
-    }
-    if (cap <= 0) throw invalidOption(owner, 'monthlyCap', 'must be more than zero', 'Write it like "250.00", or leave it out.');
-  }
+  const cap = options.monthlyCap === undefined ? undefined : usdOption(owner, 'monthlyCap', options.monthlyCap, 'Write it like "250.00", or leave it out.');
   const cooldownMs = options.cooldownMs ?? 10 * 60_000;
   if (!Number.isSafeInteger(cooldownMs) || cooldownMs < 0) throw invalidOption(owner, 'cooldownMs', `is ${String(cooldownMs)}`, 'Use milliseconds, like 600000.');
   return { id, kind: 'pool', setup: (ctx: PluginContext) => ({ pool: payAsYouGoPool(ctx, id, cap, cooldownMs) }) } satisfies DrawdownPlugin;
@@ -52,18 +45,30 @@ export function payAsYouGo(options: PayAsYouGoOptions = {}) {
 
 function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, cooldownMs: number): Pool {
   const stateKey = `payg:${id}`;
-  const monthLimit = (now: number): CapLimit & { resetsAt: number } => {
+  const monthLimit = (now: number): AccountLimit & CapLimit & { resetsAt: number } => {
     const month = calendarWindow('month', now, ctx.timeZone);
-    return { kind: 'cap', name: 'monthly cap', scope: month.key, cap: cap ?? Number.MAX_SAFE_INTEGER, resetsAt: month.end };
+    return { kind: 'cap', id: 'monthly-cap', name: 'monthly cap', scope: month.key, cap: cap ?? Number.MAX_SAFE_INTEGER, resetsAt: month.end };
   };
   const activeRefusal = async (now: number): Promise<Refusal | undefined> => {
     const refusal = await ctx.store.getState<Refusal>(stateKey);
     return refusal && refusal.at + cooldownMs > now ? refusal : undefined;
   };
 
+  const account = ledgerAccount(ctx, {
+    id,
+    // A funds refusal from the API holds the pool back for the cool-down, without asking the store.
+    async gate(now) {
+      const refusal = await activeRefusal(now);
+      return refusal && { message: `${id}: ${refusal.reason}`, limitId: 'funds', resetsAt: refusal.at + cooldownMs };
+    },
+    limits: (now) => (cap === undefined ? [] : [monthLimit(now)]),
+    refusal: ({ available, requested }) => `${id}: monthly cap of ${formatUsd(cap!)} leaves ${formatUsd(Math.max(0, available))}, this request needs ${formatUsd(requested)}`,
+  });
+
   return {
     id,
     kind: 'apiKey',
+    ...account,
     async status(): Promise<PoolStatus> {
       const now = ctx.clock.now();
       const limit = monthLimit(now);
@@ -85,38 +90,6 @@ function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, 
           : `${formatUsd(spent)} spent this month${cap !== undefined ? ` of ${formatUsd(cap)}` : ''}`,
         ...(reason && { reason }),
       };
-    },
-    async reserve(input) {
-      const now = ctx.clock.now();
-      const refusal = await activeRefusal(now);
-      if (refusal) {
-        throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, `${id}: ${refusal.reason}`, { data: { poolId: id, limit: 'funds', resetsAt: refusal.at + cooldownMs } });
-      }
-      const limit = monthLimit(now);
-      const result = await ctx.store.reserve({
-        account: id,
-        key: input.key,
-        amount: input.amount,
-        ttlMs: input.ttlMs ?? ctx.holdTtlMs,
-        now,
-        limits: cap === undefined ? [] : [limit],
-        ...ctx.placement(now),
-        ...(input.meta && { meta: input.meta }),
-      });
-      if (!result.ok) {
-        throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, `${id}: monthly cap of ${formatUsd(cap!)} leaves ${formatUsd(Math.max(0, result.available))}, this request needs ${formatUsd(result.requested)}`, {
-          data: { poolId: id, limit: result.limit, available: result.available, requested: result.requested, resetsAt: limit.resetsAt },
-        });
-      }
-      return { key: input.key, amount: result.hold.amount, expiresAt: result.hold.expiresAt };
-    },
-    async settle(input) {
-      const now = ctx.clock.now();
-      const result = await ctx.store.settle({ account: id, key: input.key, cost: input.cost, now, ...ctx.placement(now), ...(input.meta && { meta: input.meta }) });
-      return { status: result.status, cost: result.charge.cost, overrun: Math.max(0, result.charge.cost - result.charge.held) };
-    },
-    async release(key) {
-      await ctx.store.release({ account: id, key, now: ctx.clock.now() });
     },
     async observe(signal) {
       const reason = isFundsRefusal(signal);

@@ -1,7 +1,6 @@
 import {
-  DrawdownError,
-  ErrorCodes,
   invalidOption,
+  ledgerAccount,
   toDecimalString,
   type DrawdownPlugin,
   type LimitSignal,
@@ -65,6 +64,15 @@ function allowancePool(ctx: PluginContext, config: { id: string; label: string; 
   const { id, label, warnAt } = config;
   const key = allowanceStateKey(id);
   const load = async (): Promise<AllowanceState> => (await ctx.store.getState<AllowanceState>(key)) ?? emptyAllowanceState();
+  const account = ledgerAccount(ctx, {
+    id,
+    // The plan's own windows decide; the last observation says whether one is closed and until when.
+    async gate(now) {
+      const evaluation = evaluateAllowance(await load(), now, warnAt);
+      if (evaluation.state !== 'exhausted') return undefined;
+      return { message: PLAN_LIMIT_REACHED, limitId: evaluation.binding?.kind ?? 'plan', ...(evaluation.resetsAt !== undefined && { resetsAt: evaluation.resetsAt }) };
+    },
+  });
   const monthScope = (now: number): string => ctx.placement(now).scopes.find((s) => s.startsWith('month:')) ?? 'lifetime';
 
   return {
@@ -105,37 +113,8 @@ function allowancePool(ctx: PluginContext, config: { id: string; label: string; 
       };
     },
 
-    async reserve(input) {
-      const now = ctx.clock.now();
-      const evaluation = evaluateAllowance(await load(), now, warnAt);
-      if (evaluation.state === 'exhausted') {
-        throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, PLAN_LIMIT_REACHED, {
-          data: {
-            poolId: id,
-            limit: evaluation.binding?.kind ?? 'plan',
-            available: 0,
-            requested: input.amount,
-            ...(evaluation.resetsAt !== undefined && { resetsAt: evaluation.resetsAt }),
-          },
-        });
-      }
-      const { scopes, day } = ctx.placement(now);
-      // No money cap: the hold only makes settle exactly-once and shows work in flight.
-      const result = await ctx.store.reserve({ account: id, key: input.key, amount: input.amount, ttlMs: input.ttlMs ?? ctx.holdTtlMs, now, limits: [], scopes, day, ...(input.meta && { meta: input.meta }) });
-      if (!result.ok) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the store refused a hold on the ${label} without a limit`, { data: { poolId: id } });
-      return { key: input.key, amount: result.hold.amount, expiresAt: result.hold.expiresAt };
-    },
-
-    async settle(input) {
-      const now = ctx.clock.now();
-      const { scopes, day } = ctx.placement(now);
-      const result = await ctx.store.settle({ account: id, key: input.key, cost: input.cost, now, scopes, day, ...(input.meta && { meta: input.meta }) });
-      return { status: result.status, cost: result.charge.cost, overrun: Math.max(0, result.charge.cost - result.charge.held) };
-    },
-
-    async release(holdKey) {
-      await ctx.store.release({ account: id, key: holdKey, now: ctx.clock.now() });
-    },
+    // No money cap: holds only make settles exactly-once and show work in flight.
+    ...account,
 
     async observe(signal) {
       const observation = observationOf(signal);

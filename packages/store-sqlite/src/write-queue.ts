@@ -97,7 +97,10 @@ export function createWriteQueue(db: Database, options: WriteQueueOptions) {
     }
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
-      if ('error' in outcome) return item.reject(outcome.error);
+      if ('error' in outcome) {
+        item.reject(outcome.error);
+        return;
+      }
       if (outcome.out.change) deliver(outcome.out.change);
       item.resolve(outcome.out.result);
     });

@@ -217,15 +217,24 @@
     const { App } = globalThis.McpApps;
     const app = new App({ name: 'drawdown-dashboard', version: '1.0.0' });
     const fromTool = (/** @type {any} */ result) => result?.structuredContent;
-    app.ontoolresult = (/** @type {any} */ params) => { const pools = fromTool(params)?.pools; if (pools) render({ ...current, pools, at: fromTool(params).at }); };
-    await app.connect();
-    live.textContent = 'in app';
     const refresh = async () => {
       const [status, route] = await Promise.all([app.callServerTool({ name: 'pool_status', arguments: {} }), app.callServerTool({ name: 'which_pool', arguments: {} }).catch(() => undefined)]);
       const s = fromTool(status);
       if (s) render({ ...current, pools: s.pools, at: s.at, ...(fromTool(route) && { route: fromTool(route) }) });
     };
-    setInterval(() => void refresh().catch(() => { live.textContent = 'offline'; }), 5000);
+    // The host hands over pool_status results as the model calls it; the route is read to match.
+    app.ontoolresult = (/** @type {any} */ params) => {
+      const pools = fromTool(params)?.pools;
+      if (!pools) return;
+      render({ ...current, pools, at: fromTool(params).at });
+      void app.callServerTool({ name: 'which_pool', arguments: {} }).then((/** @type {any} */ r) => fromTool(r) && render({ ...current, route: fromTool(r) })).catch(() => undefined);
+    };
+    await app.connect();
+    live.classList.add('on');
+    live.textContent = 'in app';
+    const tick = () => void refresh().catch(() => { live.classList.remove('on'); live.textContent = 'offline'; });
+    tick();
+    setInterval(tick, 5000);
   }
 
   const initial = JSON.parse($('initial').textContent || 'null');

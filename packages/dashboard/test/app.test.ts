@@ -108,6 +108,7 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
       const result = await client.callTool({ name: 'pool_status', arguments: {} });
       await page.evaluate((r) => (window as any).pushToolResult(r), result);
       await expect.poll(() => app.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$5\.74\s*left/);
+      await expect.poll(() => app.locator('#route-next').innerText()).toMatch(/Next request → trial.*\$5\.74 of \$10\.00/);
       await page.screenshot({ path: join(ARTIFACTS, 'mcp-app.png') });
       expect(problems).toEqual([]);
       await page.close();

@@ -98,9 +98,10 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     const report = await runDrawdown(['report', '--json', '--days', '2'], { cwd: work, env });
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({ mode: 'zero-config', source: 'claude-code-logs', complete: false });
-    const text = await runDrawdown(['report'], { cwd: work, env });
+    const text = await runDrawdown(['report'], { cwd: work, env: { ...env, DRAWDOWN_TIME_ZONE: 'America/Argentina/Buenos_Aires' } });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('$0.009975');
+    for (const line of text.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
     const which = await runDrawdown(['which'], { cwd: work, env: { ...env, ANTHROPIC_API_KEY: undefined } });
     expect(which.code).toBe(0);
     expect(which.stdout).toContain('ANTHROPIC_API_KEY is not set here');

@@ -3,6 +3,7 @@ import { localDate, toDecimalString, type ReportDimension } from '@drawdown/core
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { renderReport, reportCsv, reportJson, type ReportView } from '../render/report.js';
+import { fitText } from '../render/status.js';
 import { withProgress } from '../render/progress.js';
 import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
 import { localTimeZone, readClaudeCodeUsage, renderClaudeUsage, type ClaudeCodeUsage } from '../zero-config/index.js';
@@ -61,7 +62,7 @@ export function reportCommand(ctx: CliContext): Command {
         const usage = await readClaudeCodeUsage({ env: ctx.env, timeZone, fromDay, toDay });
         if (options.json) ctx.term.out(JSON.stringify(claudeUsageJson(usage, { fromDay, toDay, timeZone }), null, 2));
         else if (options.csv) ctx.term.out(claudeUsageCsv(usage));
-        else ctx.term.out(`Claude Code on this machine, ${fromDay} to ${toDay} (${timeZone}), at API prices\n(no drawdown configuration: "drawdown config init" adds pools)\n\n${renderClaudeUsage(usage, ctx.term)}`);
+        else ctx.term.out(`${fitText(`Claude Code on this machine, ${fromDay} to ${toDay} (${timeZone}), at API prices`, ctx.term)}\n(no drawdown configuration: "drawdown config init" adds pools)\n\n${renderClaudeUsage(usage, ctx.term)}`);
         return;
       }
       await withLoadedHub(ctx, loaded, async (hub) => {

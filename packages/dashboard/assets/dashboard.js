@@ -197,6 +197,9 @@
       pending.question = outcome.question;
       $('write-question').textContent = outcome.question;
       $('write-ok').textContent = 'Yes, go ahead';
+      // The question is about these exact values: lock them, and put focus on the answer.
+      for (const input of /** @type {NodeListOf<HTMLInputElement>} */ ($('write-fields').querySelectorAll('input'))) input.readOnly = true;
+      $('write-ok').focus();
       return;
     }
     $('write-question').textContent = '';

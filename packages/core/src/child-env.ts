@@ -12,8 +12,10 @@ export type ChildVariableRole = 'credential' | 'provider' | 'redirect';
 /**
  * Every variable that can authenticate or redirect a Claude Code / Agent SDK child, in ONE place,
  * each with why. Found in the real 2.1.332 binary (its own lists of auth variables, the
- * `CLAUDE_CODE_USE_*` switches) and checked against it: with any `credential` or `provider` row set
- * to a key in the parent, an unscrubbed child presents that key to the server it calls.
+ * `CLAUDE_CODE_USE_*` switches) and checked against it: with the main `credential` and `provider`
+ * rows set to a key in the parent, an unscrubbed child presents that key to the server it calls
+ * (see test/child-env.test.ts). Managed-settings paths are left alone on purpose: they carry an
+ * organisation's policy, which a child must keep.
  * Claude Code's precedence, first match wins: provider switch → `ANTHROPIC_AUTH_TOKEN` →
  * `ANTHROPIC_API_KEY` (also from its file descriptor) → `apiKeyHelper` (settings) →
  * `CLAUDE_CODE_OAUTH_TOKEN` (also from its file descriptor) → the `/login` subscription.
@@ -36,6 +38,8 @@ export const CHILD_AUTH_VARIABLES: ReadonlyArray<{ name: string; role: ChildVari
   { name: 'ANTHROPIC_IDENTITY_TOKEN', role: 'credential', why: 'identity token for workload identity federation' },
   { name: 'ANTHROPIC_IDENTITY_TOKEN_FILE', role: 'credential', why: 'file holding an identity token for workload identity federation' },
   { name: 'CLAUDE_CODE_HOST_AUTH_ENV_VAR', role: 'credential', why: 'names another variable the host put a credential in' },
+  { name: 'CLAUDE_CODE_HOST_CREDS_FILE', role: 'credential', why: 'a file of credentials an embedding host hands to Claude Code' },
+  { name: 'CLAUDE_BRIDGE_OAUTH_TOKEN', role: 'credential', why: 'OAuth token for Claude Code\'s remote bridge' },
   // Provider switches: each outranks every credential above and sends calls to its own endpoint.
   { name: 'CLAUDE_CODE_USE_BEDROCK', role: 'provider', why: 'Amazon Bedrock, paid by the AWS account' },
   { name: 'CLAUDE_CODE_USE_VERTEX', role: 'provider', why: 'Google Vertex AI, paid by the Google Cloud project' },
@@ -44,6 +48,7 @@ export const CHILD_AUTH_VARIABLES: ReadonlyArray<{ name: string; role: ChildVari
   { name: 'CLAUDE_CODE_USE_MANTLE', role: 'provider', why: 'Bedrock Mantle, paid by the AWS account' },
   { name: 'CLAUDE_CODE_USE_ANTHROPIC_AWS', role: 'provider', why: 'Claude Platform on AWS, paid by the AWS account' },
   { name: 'CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD', role: 'provider', why: 'Claude Platform on Google Cloud, paid by the Google Cloud project' },
+  { name: 'CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST', role: 'provider', why: 'an embedding host chooses the provider and its credentials' },
   // Provider credentials: harmless without their switch, but nothing a child of ours needs.
   { name: 'AWS_BEARER_TOKEN_BEDROCK', role: 'credential', why: 'Bedrock / Mantle API key, sent as Bearer' },
   { name: 'ANTHROPIC_FOUNDRY_API_KEY', role: 'credential', why: 'Foundry API key, sent as x-api-key' },

@@ -102,11 +102,11 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
       expect(await app.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$6\.34\s*left/);
       // The view calls pool_status and which_pool through the host once connected.
       await expect.poll(() => app.locator('#live').innerText(), { timeout: 15_000 }).toBe('in app');
-      await expect.poll(() => page.evaluate(() => (window as any).hostLog as string[]), { timeout: 15_000 }).toEqual(expect.arrayContaining(['ui/initialize', 'ui/notifications/initialized', 'tools/call']));
+      await expect.poll(() => page.evaluate(() => (globalThis as any).hostLog as string[]), { timeout: 15_000 }).toEqual(expect.arrayContaining(['ui/initialize', 'ui/notifications/initialized', 'tools/call']));
       // A charge, then the host hands the view a fresh pool_status result (what a host does after the tool runs).
       await hub.charge({ requestId: 'app-1', entry: 'trial', model: 'claude-sonnet-4-5', usage: { input_tokens: 100_000, output_tokens: 20_000 } });
       const result = await client.callTool({ name: 'pool_status', arguments: {} });
-      await page.evaluate((r) => (window as any).pushToolResult(r), result);
+      await page.evaluate((r) => (globalThis as any).pushToolResult(r), result);
       await expect.poll(() => app.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$5\.74\s*left/);
       await expect.poll(() => app.locator('#route-next').innerText()).toMatch(/Next request → trial.*\$5\.74 of \$10\.00/);
       await page.screenshot({ path: join(ARTIFACTS, 'mcp-app.png') });

@@ -59,7 +59,7 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
   it('shows the demo\'s pools with their bars, the route and why, spend, requests and alerts', async () => {
     const page = await open(dashboard.url);
     const cards = page.locator('article.pool');
-    expect(await cards.evaluateAll((nodes) => nodes.map((n) => (n as HTMLElement).dataset.pool))).toEqual(['trial', 'plan', 'credits']);
+    expect(await cards.evaluateAll((nodes) => nodes.map((n) => (n as any).dataset.pool))).toEqual(['trial', 'plan', 'credits']);
     const trial = page.locator('[data-pool="trial"]');
     expect(await trial.locator('.balance').innerText()).toMatch(/\$6\.34\s*left of \$10\.00/);
     expect(await trial.locator('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('37');
@@ -77,7 +77,7 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
   it('works at a narrow, 80-column-ish width', async () => {
     const page = await open(dashboard.url, 640, 900);
     // Nothing wider than the window: no sideways scrolling of the page itself.
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-narrow.png'), fullPage: true });
     await page.close();
   });
@@ -87,16 +87,16 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     child = await startSettleChild(file);
     // The page notes the instant the trial card's balance changes; the child notes when its charge committed.
     await page.evaluate(() => {
-      const balance = document.querySelector('[data-pool="trial"] .balance')!;
+      const balance = (globalThis as any).document.querySelector('[data-pool="trial"] .balance')!;
       const before = balance.textContent;
-      new MutationObserver(() => {
-        if (balance.textContent !== before && !(window as any).__changedAt) (window as any).__changedAt = Date.now();
+      new (globalThis as any).MutationObserver(() => {
+        if (balance.textContent !== before && !(globalThis as any).__changedAt) (globalThis as any).__changedAt = Date.now();
       }).observe(balance, { childList: true, subtree: true, characterData: true });
     });
     const { ack, costUsd } = await child.settle({ requestId: 'browser-live-1', entry: 'trial', model: 'claude-sonnet-4-5', input: 100_000, output: 20_000 });
     expect(costUsd).toBe('0.6');
-    await page.waitForFunction(() => (window as any).__changedAt !== undefined, undefined, { timeout: 10_000 });
-    const changedAt: number = await page.evaluate(() => (window as any).__changedAt);
+    await page.waitForFunction(() => (globalThis as any).__changedAt !== undefined, undefined, { timeout: 10_000 });
+    const changedAt: number = await page.evaluate(() => (globalThis as any).__changedAt);
     const latencyMs = changedAt - ack;
     writeFileSync(join(ARTIFACTS, 'live-latency.json'), `${JSON.stringify({ latencyMs, ack, changedAt }, null, 2)}\n`);
     console.log(`dashboard: another process's settle reached the page ${latencyMs} ms after it committed`);
@@ -113,9 +113,9 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     for (let i = 0; i < 16; i++) {
       await page.keyboard.press('Tab');
       const focused = await page.evaluate(() => {
-        const el = document.activeElement as HTMLElement;
-        const style = getComputedStyle(el);
-        const name = el.dataset.pool ? `pool:${el.dataset.pool}` : el.tagName === 'BUTTON' ? `button:${el.textContent}` : el.tagName === 'INPUT' ? `radio:${(el as HTMLInputElement).value}` : el.getAttribute('role') === 'region' ? 'region:recent' : `${el.tagName.toLowerCase()}:${el.textContent?.trim().slice(0, 20)}`;
+        const el = (globalThis as any).document.activeElement;
+        const style = (globalThis as any).getComputedStyle(el);
+        const name = el.dataset.pool ? `pool:${el.dataset.pool}` : el.tagName === 'BUTTON' ? `button:${el.textContent}` : el.tagName === 'INPUT' ? `radio:${el.value}` : el.getAttribute('role') === 'region' ? 'region:recent' : `${el.tagName.toLowerCase()}:${el.textContent?.trim().slice(0, 20)}`;
         return { name, outline: style.outlineStyle, width: style.outlineWidth };
       });
       order.push(focused.name);

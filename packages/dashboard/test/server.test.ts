@@ -124,6 +124,22 @@ describe('drawdown dashboard server', () => {
     expect(Number(await balance()) - Number(before)).toBeCloseTo(2.5, 9);
   });
 
+  it('changes auto-reload after confirmation, and turns it off the same way', async () => {
+    const url = `${writable.url}api/write/set_auto_reload`;
+    const policy = async () => (await readDashboard(hub)).pools.find((p) => p.id === 'credits')!.autoReload;
+    const on = { poolId: 'credits', enabled: true, thresholdUsd: '3.00', amountUsd: '15.00', monthlyLimitUsd: '60.00' };
+    const asked = JSON.parse((await post(url, { args: on })).body);
+    expect(asked.question).toMatch(/below \$3\.00, buy \$15\.00 .*at most \$60\.00 a month\?/);
+    expect(await policy()).toMatchObject({ thresholdUsd: '5', amountUsd: '20' });
+    expect(JSON.parse((await post(url, { args: on, confirmed: asked.question })).body)).toMatchObject({ kind: 'done' });
+    expect(await policy()).toMatchObject({ thresholdUsd: '3', amountUsd: '15', monthlyLimitUsd: '60' });
+    const off = { poolId: 'credits', enabled: false };
+    const offQuestion = JSON.parse((await post(url, { args: off })).body).question as string;
+    expect(offQuestion).toMatch(/Turn auto-reload off for "credits"\?/);
+    expect(JSON.parse((await post(url, { args: off, confirmed: offQuestion })).body)).toMatchObject({ kind: 'done' });
+    expect(await policy()).toBeNull();
+  });
+
   it('answers bad write requests with the field and the fix', async () => {
     const url = `${writable.url}api/write/`;
     expect(JSON.parse((await post(`${url}delete_everything`, {})).body)).toMatchObject({ code: 'DRAWDOWN_DASHBOARD_NOT_FOUND' });

@@ -216,7 +216,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     return env;
   }
 
-  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, holdTtlMs, emit, listening, refreshPool, pool: getPool, childEnv, isClosed: () => closed });
+  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, emit, listening, refreshPool, childEnv, isClosed: () => closed });
 
   const hub: Hub = {
     store,

@@ -92,11 +92,9 @@ interface FlowDeps {
   rateCard: RateCard;
   clock: Clock;
   timeZone: string;
-  holdTtlMs: number;
   emit<E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void;
   listening(event: DrawdownEventName): boolean;
   refreshPool(id: string): Promise<void>;
-  pool(id: string): Pool;
   /** The hub's child environment for an entry: the strategy's, scrubbed of every other strategy's secrets. */
   childEnv(entryId: string, base?: ChildEnv): ChildEnv;
   isClosed(): boolean;
@@ -115,7 +113,6 @@ function metaFromUsage(usage: unknown): EntryMeta {
 
 /** The request lifecycle: route → reserve → settle | release, with events after each stored step. */
 export function createRequestFlow(deps: FlowDeps) {
-  let lastEntryId: string | undefined;
 
   const price = (request: SettleRequest, fallbackModel: string | undefined, at: number): { cost: Nanos; breakdown?: CostBreakdown; meta: EntryMeta; model?: string } => {
     const model = request.model ?? fallbackModel;
@@ -204,11 +201,11 @@ export function createRequestFlow(deps: FlowDeps) {
         continue;
       }
       const at = deps.clock.now();
-      if (lastEntryId !== undefined && lastEntryId !== entry.id) {
-        const why = blocked.find((b) => b.entryId === lastEntryId)?.reason ?? reason;
-        deps.emit('route.switched', { from: lastEntryId, to: entry.id, reason: why, sticky: router.hasLeft(lastEntryId), at });
+      const from = router.admitted(entry.id);
+      if (from !== undefined) {
+        const why = blocked.find((b) => b.entryId === from)?.reason ?? reason;
+        deps.emit('route.switched', { from, to: entry.id, reason: why, sticky: router.hasLeft(from), at });
       }
-      lastEntryId = entry.id;
       const why = blocked.length > 0 ? `${blockedMessage(blocked, deps.timeZone, at)} → ${entry.id}` : reason;
       if (deps.listening('request.routed')) deps.emit('request.routed', {
         requestId,

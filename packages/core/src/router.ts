@@ -89,6 +89,11 @@ export interface Router {
   candidates(exclude: ReadonlySet<string> | undefined, blocked: Blocked[]): AsyncGenerator<{ entry: RouteEntry; reason: string }>;
   /** Marks a sticky entry as left for good. */
   leave(entryId: string): Promise<void>;
+  /**
+   * Records that a request was admitted on `entryId`. Returns the entry the previous request used
+   * when the route switched away from it (this process's view), else undefined.
+   */
+  admitted(entryId: string): string | undefined;
   /** Reloads opt-ins and sticky switches from the store (after another process changed them). */
   reload(): Promise<void>;
   entry(id: string): RouteEntry;
@@ -152,6 +157,8 @@ export async function createRouter(deps: {
   const defaults = Object.fromEntries(options.entries.map((e) => [e.id, e.optedIn ?? false]));
   let optIns: Record<string, boolean> = { ...defaults };
   let left = new Set<string>();
+  // The entry the last admitted request used, to tell a switch from staying put.
+  let lastEntryId: string | undefined;
 
   const reload = async (): Promise<void> => {
     optIns = { ...defaults, ...((await store.getState<Record<string, boolean>>(OPT_IN_KEY)) ?? {}) };
@@ -169,19 +176,32 @@ export async function createRouter(deps: {
     return found;
   };
 
+  /**
+   * Where an entry stands before the route picks, decided in one order for routing and for
+   * explaining: left for good, then waiting for an opt-in (its pool need not be read), then
+   * exhausted. `usable` entries can pay.
+   */
+  async function entryState(e: RouteEntry, readStatus: () => Promise<PoolStatus>): Promise<{ state: 'left' } | { state: 'needs-opt-in' } | { state: 'exhausted' | 'usable'; status: PoolStatus }> {
+    if (left.has(e.id)) return { state: 'left' };
+    if (e.requiresOptIn && !optIns[e.id]) return { state: 'needs-opt-in' };
+    const status = await readStatus();
+    return { state: status.state === 'exhausted' ? 'exhausted' : 'usable', status };
+  }
+
   async function* candidates(exclude: ReadonlySet<string> | undefined, blocked: Blocked[]): AsyncGenerator<{ entry: RouteEntry; reason: string }> {
     for (const e of entries) {
       if (exclude?.has(e.id)) continue;
-      if (left.has(e.id)) {
+      const decided = await entryState(e, () => e.pool.status());
+      if (decided.state === 'left') {
         blocked.push({ entryId: e.id, reason: `${e.label} was used up and is not used again` });
         continue;
       }
-      if (e.requiresOptIn && !optIns[e.id]) {
+      if (decided.state === 'needs-opt-in') {
         blocked.push({ entryId: e.id, reason: `${e.label} is not opted in` });
         continue;
       }
-      const status = await e.pool.status();
-      if (status.state === 'exhausted') {
+      const { status } = decided;
+      if (decided.state === 'exhausted') {
         blocked.push({ entryId: e.id, reason: status.reason ?? status.summary, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) });
         if (e.sticky === true || (e.sticky === 'when-final' && isFinal(e.pool, status))) await leave(e.id);
         continue;
@@ -202,6 +222,11 @@ export async function createRouter(deps: {
     candidates,
     leave,
     reload,
+    admitted(entryId) {
+      const from = lastEntryId;
+      lastEntryId = entryId;
+      return from !== undefined && from !== entryId ? from : undefined;
+    },
     isOptedIn: (id) => optIns[id] ?? false,
     hasLeft: (id) => left.has(id),
     async optIn(entryId, optedIn = true) {
@@ -218,13 +243,15 @@ export async function createRouter(deps: {
       let next: RouteExplanation['next'];
       const blocked: Blocked[] = [];
       for (const e of entries) {
+        // Explaining shows every pool, so each status is read; the state is decided as routing decides it.
         const status = await e.pool.status();
         const base = { entryId: e.id, poolId: e.pool.id, strategyId: e.strategy.id, position: e.position, pool: status, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) };
+        const gate = (await entryState(e, async () => status)).state;
         let state: EntryState;
         let reason: string;
-        if (left.has(e.id)) [state, reason] = ['left', `${e.label} was used up; the switch away is permanent`];
-        else if (status.state === 'exhausted') [state, reason] = ['exhausted', status.reason ?? status.summary];
-        else if (e.requiresOptIn && !optIns[e.id]) [state, reason] = ['needs-opt-in', `${e.label} pays only after the user opts in`];
+        if (gate === 'left') [state, reason] = ['left', `${e.label} was used up; the switch away is permanent`];
+        else if (gate === 'needs-opt-in') [state, reason] = ['needs-opt-in', `${e.label} pays only after the user opts in`];
+        else if (gate === 'exhausted') [state, reason] = ['exhausted', status.reason ?? status.summary];
         else if (next) [state, reason] = ['standby', status.summary];
         else {
           state = 'next';

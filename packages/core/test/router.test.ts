@@ -40,6 +40,28 @@ async function desktopApp(options: { trial?: string; store?: LedgerStore; credit
 }
 
 describe('router', () => {
+  it('gives an entry that is both exhausted and not opted in the same state when routing and explaining', async () => {
+    const store = memoryStore();
+    const clock = manualClock('2026-11-23T12:00:00Z');
+    const hub = await createHub({
+      ...quiet,
+      clock,
+      store,
+      plugins: [apiKey({ id: 'key', key: 'sk-ant-x' }), budget({ id: 'first', amount: '1' }), budget({ id: 'extra', amount: '1' })],
+      route: { entries: [{ id: 'first', strategy: 'key', pool: 'first' }, { id: 'extra', strategy: 'key', pool: 'extra', requiresOptIn: true }] },
+    });
+    // Spend the opt-in entry's pool directly, as another app on the same ledger would.
+    const other = await hub.pool('extra').reserve({ key: 'elsewhere', amount: usd('1') });
+    await hub.pool('extra').settle({ key: other.key, cost: usd('1') });
+    await (await hub.begin({ amount: usd('1') })).settle({ cost: usd('1') });
+    const refused = await hub.begin({ amount: usd('0.01') }).catch((e: unknown) => e as Error);
+    expect(refused.message).toMatch(/extra: extra is not opted in/);
+    const explained = await hub.router.explain();
+    expect(explained.entries.find((e) => e.entryId === 'extra')?.state).toBe('needs-opt-in');
+    expect(explained.refusal?.message).toMatch(/extra: extra pays only after the user opts in/);
+    await hub.close();
+  });
+
   it('uses the trial first and switches to personal once the trial is spent', async () => {
     const { hub, switches, spend } = await desktopApp({ trial: '10' });
     expect(await spend('6')).toBe('trial');

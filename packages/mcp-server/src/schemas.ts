@@ -8,6 +8,8 @@ export const usdString = z.string().regex(/^-?\d+(\.\d{1,9})?$/).describe('Exact
 const isoTime = z.string().describe('ISO 8601 instant');
 
 export const autoReloadSchema = z.object({
+  state: z.enum(['armed', 'reloading', 'disabled']).optional().describe('Where the pool reports it: armed, reloading now, or disabled after failed charges'),
+  disabledReason: z.string().optional().describe('Why auto-reload turned itself off; setting it again turns it back on'),
   thresholdUsd: usdString.describe('Reload when the balance falls below this'),
   amountUsd: usdString.optional().describe('Buy exactly this much per reload'),
   targetBalanceUsd: usdString.optional().describe('Or top the balance up to this'),

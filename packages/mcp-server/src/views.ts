@@ -20,17 +20,63 @@ function isPolicy(value: unknown): value is AutoReloadPolicy {
   return typeof value === 'object' && value !== null && Number.isSafeInteger((value as AutoReloadPolicy).threshold);
 }
 
-/** Reads the auto-reload policy a credits pool reports under `details.autoReload`. */
+/** What `@drawdown/plugin-credits` reports: the state, and the policy already in decimal USD. */
+interface CreditsAutoReload {
+  state: 'off' | 'armed' | 'reloading' | 'disabled';
+  policy: { thresholdUsd: string; amountUsd?: string; targetBalanceUsd?: string; monthlyLimitUsd?: string } | null;
+  disabledReason?: string;
+}
+
+function isCreditsAutoReload(value: unknown): value is CreditsAutoReload {
+  return typeof value === 'object' && value !== null && 'policy' in value && typeof (value as CreditsAutoReload).state === 'string';
+}
+
+const decimalOrUndefined = (value: unknown): string | undefined => (typeof value === 'string' && /^-?\d+(\.\d{1,9})?$/.test(value) ? value : undefined);
+
+function creditsView({ state, policy, disabledReason }: CreditsAutoReload): AutoReloadView | null {
+  const threshold = decimalOrUndefined(policy?.thresholdUsd);
+  if (state === 'off' || !policy || threshold === undefined) return null;
+  const amount = decimalOrUndefined(policy.amountUsd);
+  const target = decimalOrUndefined(policy.targetBalanceUsd);
+  const monthly = decimalOrUndefined(policy.monthlyLimitUsd);
+  return {
+    ...((state === 'armed' || state === 'reloading' || state === 'disabled') && { state }),
+    ...(typeof disabledReason === 'string' && { disabledReason }),
+    thresholdUsd: threshold,
+    ...(amount !== undefined && { amountUsd: amount }),
+    ...(target !== undefined && { targetBalanceUsd: target }),
+    ...(monthly !== undefined && { monthlyLimitUsd: monthly }),
+  };
+}
+
+/**
+ * Reads the auto-reload a credits pool reports under `details.autoReload`: either a bare core
+ * policy in nanodollars (what `setAutoReload` takes, and simple pools report), or the credits
+ * plugin's `{ state, policy }` record with the policy in decimal USD. `null`: it can reload but is off.
+ */
 export function autoReloadView(details: Record<string, unknown> | undefined): AutoReloadView | null | undefined {
   if (!details || !('autoReload' in details)) return undefined;
-  const policy = details.autoReload;
-  if (!isPolicy(policy)) return null;
+  const reported = details.autoReload;
+  if (isCreditsAutoReload(reported)) return creditsView(reported);
+  if (!isPolicy(reported)) return null;
+  const policy = reported;
   return {
     thresholdUsd: toDecimalString(policy.threshold),
     ...(policy.amount !== undefined && { amountUsd: toDecimalString(policy.amount) }),
     ...(policy.targetBalance !== undefined && { targetBalanceUsd: toDecimalString(policy.targetBalance) }),
     ...(policy.monthlyLimit !== undefined && { monthlyLimitUsd: toDecimalString(policy.monthlyLimit) }),
   };
+}
+
+/**
+ * Details without what `autoReload` already shows. The credits plugin's record keeps its counters
+ * (failures, this month's reloads, last reload) in details; only the policy and state move out.
+ */
+function detailsBesideAutoReload(details: Record<string, unknown>): Record<string, unknown> {
+  const { autoReload, ...rest } = details;
+  if (!isCreditsAutoReload(autoReload)) return rest;
+  const { state: _state, policy: _policy, disabledReason: _reason, ...counters } = autoReload as CreditsAutoReload & Record<string, unknown>;
+  return { ...rest, autoReload: counters };
 }
 
 function limitView(limit: PoolLimitStatus): LimitView {
@@ -46,7 +92,7 @@ function limitView(limit: PoolLimitStatus): LimitView {
 
 export function poolView(status: PoolStatus, route: RoutePositionView[] = []): PoolView {
   const autoReload = autoReloadView(status.details);
-  const { autoReload: _policy, ...details } = status.details ?? {};
+  const details = detailsBesideAutoReload(status.details ?? {});
   return {
     id: status.id,
     kind: status.kind,

@@ -36,12 +36,33 @@ export function setupProblemResult(problem: SetupProblem): CallToolResult {
 }
 
 /**
+ * The same schema as listed in `tools/list`, except that it accepts any arguments: while the setup
+ * problem lasts, a call with malformed arguments still gets the guidance, not a validation error
+ * about a call that could not have worked anyway.
+ */
+function acceptingAnyArguments<S extends object>(schema: S): S {
+  return new Proxy(schema, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver) as unknown;
+      if (key !== '~standard' || typeof value !== 'object' || value === null) return value;
+      return { ...value, validate: (input: unknown) => ({ value: input }) };
+    },
+  });
+}
+
+/**
  * A stand-in for the server that registers tools with their real names and schemas, but answers
- * every call with the setup problem, so `tools/list` shows what will work once it is fixed.
+ * every call with the setup problem, so `tools/list` shows what will work once it is fixed. The
+ * MCP App link (`_meta.ui`) is left off: without a hub there is no dashboard to show, and the
+ * guidance already travels in every result.
  */
 export function answeringWithProblem(server: McpServer, problem: SetupProblem): McpServer {
   const result = setupProblemResult(problem);
-  const registerTool = (name: string, config: unknown) => server.registerTool(name, config as never, (() => result) as never);
+  const registerTool = (name: string, config: { inputSchema?: object; _meta?: unknown } & Record<string, unknown>) => {
+    const { _meta, inputSchema, ...rest } = config;
+    const answering = { ...rest, ...(inputSchema && { inputSchema: acceptingAnyArguments(inputSchema) }) };
+    return server.registerTool(name, answering as never, (() => result) as never);
+  };
   return new Proxy(server, { get: (target, key, receiver) => (key === 'registerTool' ? registerTool : Reflect.get(target, key, receiver)) });
 }
 

@@ -51,6 +51,45 @@ describe('a server with a setup problem instead of a hub', () => {
     });
   }
 
+  it('links no MCP App it cannot serve, and lists no ui:// resource', async () => {
+    handle = await serveHttp({ setupProblem: PROBLEM });
+    const client = newClient({ era: 'legacy' });
+    await client.connect(httpTransport(handle.url));
+    const { tools } = await client.listTools();
+    for (const tool of tools) expect(tool._meta ?? {}, tool.name).toEqual({});
+    const { resources } = await client.listResources();
+    expect(resources.map((r) => r.uri)).toEqual(['drawdown://pools']);
+    await client.close();
+  });
+
+  for (const era of ERAS) {
+    it(`answers malformed arguments with the setup guidance, not a validation error (${era} era)`, async () => {
+      handle = await serveHttp({ setupProblem: PROBLEM, writes: true });
+      const client = newClient({ era });
+      await client.connect(httpTransport(handle.url));
+      const malformed: Record<string, Record<string, unknown>> = {
+        pool_status: { poolId: 42 },
+        usage_report: { groupBy: 'nonsense', from: false },
+        estimate_cost: { model: 7, maxTokens: -1 },
+        which_pool: { unexpected: [1, 2] },
+        rate_card: { model: { nested: true } },
+        add_funds: { amountUsd: 'lots' },
+        set_auto_reload: {},
+      };
+      for (const [name, args] of Object.entries(malformed)) {
+        const result = await client.callTool({ name, arguments: args });
+        expect(result.isError, name).toBe(true);
+        const text = (result.content as Array<{ text: string }>)[0]!.text;
+        expect(text, name).toMatch(/^drawdown is not set up: .*\nTo fix: Fix the syntax/);
+        expect(text, name).not.toMatch(/validation/i);
+      }
+      // Listed schemas stay the real ones, so a client still sees what a good call looks like.
+      const { tools } = await client.listTools();
+      expect(tools.find((t) => t.name === 'estimate_cost')!.inputSchema.required).toEqual(expect.arrayContaining(['model']));
+      await client.close();
+    });
+  }
+
   it('offers local_usage with data when the problem brings a view that needs no configuration', async () => {
     const calls: Array<{ days?: number }> = [];
     handle = await serveHttp({ setupProblem: { ...PROBLEM, localUsage: async (options) => (calls.push(options), { mode: 'zero-config', totalUsd: '1.25' }) } });

@@ -96,3 +96,19 @@ describe('drawdown demo', () => {
     expect(result.stderr).toMatch(/^drawdown: --live needs ANTHROPIC_API_KEY .*\nhint: Export your API key, or run "drawdown demo" without --live/);
   });
 });
+
+describe('drawdown demo --json', () => {
+  it('tells the story on stderr and prints where the ledger is and how the pools stand on stdout', async () => {
+    const jsonDir = mkdtempSync(path.join(tmpdir(), 'drawdown-demo-json-'));
+    try {
+      const result = await runDrawdown(['demo', '--json', '--dir', path.join(jsonDir, 'demo')]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain('7. ');
+      const json = JSON.parse(result.stdout) as { dir: string; configFile: string; status: { pools: Array<{ id: string; state: string; spentUsd: string }> } };
+      expect(json.configFile).toBe(path.join(jsonDir, 'demo', 'drawdown.config.json'));
+      expect(json.status.pools.find((p) => p.id === 'trial')).toMatchObject({ state: 'exhausted', spentUsd: '10' });
+    } finally {
+      rmSync(jsonDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -56,6 +56,26 @@ describe('drawdown login and logout', () => {
     expect(existsSync(path.join(tokenDir, tokenFiles[0]!))).toBe(false);
   });
 
+  it('with --json, prints what was signed in to and out of as JSON, never a token', async () => {
+    const project = useProject(gatewayConfig(server.issuer, server.publicClientId));
+    const env = { XDG_CONFIG_HOME: path.join(project.dir, 'config') };
+    let browsing: Promise<unknown> | undefined;
+    const login = await runDrawdown(['login', '--json'], {
+      cwd: project.dir,
+      env,
+      onStderr(soFar) {
+        const url = /https?:\/\/\S+\/auth\?\S+/.exec(soFar)?.[0];
+        if (url && !browsing) browsing = visit(url);
+      },
+    });
+    await browsing;
+    expect(login.code).toBe(0);
+    expect(JSON.parse(login.stdout)).toMatchObject({ strategy: 'gateway', issuer: expect.stringMatching(new RegExp(`^${server.issuer}/?$`)), account: TEST_ACCOUNT.id });
+    expect(login.stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
+    const logout = await runDrawdown(['logout', '--json'], { cwd: project.dir, env });
+    expect(JSON.parse(logout.stdout)).toMatchObject({ strategy: 'gateway', hadTokens: true });
+  });
+
   it('fails with a hint when no OAuth strategy is configured', async () => {
     const project = useProject({ strategies: { key: { kind: 'apiKey' } }, pools: { b: { kind: 'budget', amount: '1' } }, route: [{ id: 'a', strategy: 'key', pool: 'b' }] });
     const result = await runDrawdown(['login'], { cwd: project.dir });

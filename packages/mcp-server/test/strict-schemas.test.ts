@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { portableJsonSchema } from '../src/portable-schema.js';
 import { fixture, newClient, stdioTransport, tempDb } from './helpers.js';
@@ -10,10 +13,10 @@ import { fixture, newClient, stdioTransport, tempDb } from './helpers.js';
 const inspectorPackage = createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector/package.json');
 const inspector = join(dirname(inspectorPackage), 'clients', 'launcher', 'build', 'index.js');
 
-function runInspector(serverArgs: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runInspector(serverArgs: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const envFlags = Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [inspector, '--cli', ...envFlags, ...serverArgs, '--method', 'tools/list', '--strict'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [inspector, '--cli', ...envFlags, ...serverArgs, '--method', 'tools/list', '--strict'], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd && { cwd }) });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -22,6 +25,35 @@ function runInspector(serverArgs: string[], env: Record<string, string>): Promis
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
+
+// `drawdown mcp` from the workspace CLI, started by path (absolute loader, so any working directory works).
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const drawdownMcp = ['node', '--conditions=drawdown-source', '--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'packages/cli/src/bin.ts'), 'mcp'];
+
+/** A fresh HOME with nothing in it, so no user configuration is found: the zero-config server. */
+const freshHome = (): string => mkdtempSync(join(tmpdir(), 'drawdown-mcp-home-'));
+
+/** A project with a real configuration: a budget and a credits wallet on an API key, one SQLite ledger. */
+function configuredProject(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'drawdown-mcp-project-'));
+  const config = {
+    timeZone: 'UTC',
+    store: { kind: 'sqlite', file: 'ledger.sqlite' },
+    strategies: { own: { kind: 'apiKey', envVar: 'APP_KEY' } },
+    pools: { daily: { kind: 'budget', amount: '5.00', period: 'day', label: 'daily budget' }, wallet: { kind: 'credits', provider: 'manual' } },
+    route: [
+      { id: 'daily', strategy: 'own', pool: 'daily' },
+      { id: 'wallet', strategy: 'own', pool: 'wallet', optedIn: true },
+    ],
+  };
+  writeFileSync(join(dir, 'drawdown.config.json'), JSON.stringify(config, null, 2));
+  return dir;
+}
+
+/** The Inspector's own stderr: the server's diagnostics (passed through, each line `drawdown mcp: …`) taken out. */
+const inspectorOnly = (stderr: string): string => stderr.split('\n').filter((line) => line !== '' && !line.startsWith('drawdown mcp: ')).join('\n');
+
+const toolNames = (stdout: string): string[] => (JSON.parse(stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name).sort();
 
 /** Every place the Inspector's --strict objects to, checked by hand as a second opinion. */
 function unportable(schema: unknown, path = '$'): string[] {
@@ -51,6 +83,25 @@ describe('tool schemas', () => {
     expect(result.code).toBe(0);
     const names = (JSON.parse(result.stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(['pool_status', 'which_pool', 'estimate_cost', 'add_funds', 'set_auto_reload']));
+  }, 120_000);
+
+  it('are clean under --strict as `drawdown mcp --writes` serves them from a real configuration', async () => {
+    const project = configuredProject();
+    const result = await runInspector([...drawdownMcp, '--writes'], { HOME: freshHome(), APP_KEY: 'sk-ant-inspector-0000', DRAWDOWN_CONFIG: join(project, 'drawdown.config.json') }, project);
+    expect(result.stderr).toContain('drawdown mcp: serving over stdio');
+    expect(result.stderr).not.toContain('not set up');
+    expect(inspectorOnly(result.stderr)).toBe('');
+    expect(result.code).toBe(0);
+    expect(toolNames(result.stdout)).toEqual(['add_funds', 'estimate_cost', 'pool_status', 'rate_card', 'set_auto_reload', 'usage_report', 'which_pool']);
+  }, 120_000);
+
+  it('are clean under --strict as `drawdown mcp` serves them with no configuration (local_usage included)', async () => {
+    const home = freshHome();
+    const result = await runInspector(drawdownMcp, { HOME: home }, home);
+    expect(result.stderr).toContain('drawdown mcp: not set up');
+    expect(inspectorOnly(result.stderr)).toBe('');
+    expect(result.code).toBe(0);
+    expect(toolNames(result.stdout)).toEqual(['estimate_cost', 'local_usage', 'pool_status', 'rate_card', 'usage_report', 'which_pool']);
   }, 120_000);
 
   it('the Inspector check can fail: the zod default spelling of the same fields is reported', async () => {

@@ -1,5 +1,6 @@
-import type { Dirent } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream, type Dirent } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import { defaultRateCard, isDrawdownError, localDate, type RateCard } from '@drawdown/core';
@@ -133,22 +134,23 @@ export async function readClaudeCodeUsage(options: ReadClaudeUsageOptions): Prom
   let usageLines = 0;
   let lastLimitMessage: { text: string; at: number } | undefined;
   for (const file of files) {
-    let text: string;
+    // Line by line: session logs grow to hundreds of megabytes, mostly prompts and snapshots.
+    let i = 0;
     try {
-      text = await readFile(file, 'utf8');
+      for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+        i += 1;
+        const limit = limitMessage(line);
+        if (limit && (!lastLimitMessage || limit.at > lastLimitMessage.at)) lastLimitMessage = limit;
+        const response = parseLine(line, `${file}:${i}`);
+        if (!response) continue;
+        usageLines += 1;
+        const seen = responses.get(response.key);
+        // Keep the most complete usage of a response (the last block of a stream carries the final output count).
+        if (!seen || num(response.usage.output_tokens) >= num(seen.usage.output_tokens)) responses.set(response.key, response);
+      }
     } catch {
-      continue;
+      // A log removed or unreadable while reading: what was read counts, the rest is skipped.
     }
-    text.split('\n').forEach((line, i) => {
-      const limit = limitMessage(line);
-      if (limit && (!lastLimitMessage || limit.at > lastLimitMessage.at)) lastLimitMessage = limit;
-      const response = parseLine(line, `${file}:${i}`);
-      if (!response) return;
-      usageLines += 1;
-      const seen = responses.get(response.key);
-      // Keep the most complete usage of a response (the last block of a stream carries the final output count).
-      if (!seen || num(response.usage.output_tokens) >= num(seen.usage.output_tokens)) responses.set(response.key, response);
-    });
   }
   const rows = new Map<string, ClaudeUsageRow>();
   const unpriced = new Map<string, { requests: number; reason: string }>();

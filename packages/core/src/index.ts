@@ -1,8 +1,6 @@
 export { createHub, type Hub, type HubOptions, type HubStatus } from './hub.js';
 export type { BeginRequest, ChargeRequest, RequestLease, SettleRequest, Settlement } from './request-flow.js';
 export {
-  createRouter,
-  blockedMessage,
   type Router,
   type RouteEntry,
   type RouteEntryInput,
@@ -12,7 +10,7 @@ export {
   type EntryState,
   type Blocked,
 } from './router.js';
-export { createEventBus, type DrawdownEvents, type DrawdownEventName, type DrawdownListener, type EventBus } from './events.js';
+export { type DrawdownEvents, type DrawdownEventName, type DrawdownListener, type EventBus } from './events.js';
 export { DrawdownError, ErrorCodes, isDrawdownError, invalidOption, type CoreErrorCode, type DrawdownErrorData, type ErrorData, type PoolExhaustedData } from './errors.js';
 export { importOptional } from './optional-package.js';
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
@@ -20,8 +18,6 @@ export { systemClock, type Clock } from './clock.js';
 export {
   calendarWindow,
   localDate,
-  assertTimeZone,
-  formatClockTime,
   formatResetTime,
   type CalendarPeriod,
   type CalendarWindow,
@@ -31,18 +27,12 @@ export {
   formatUsd,
   toDecimalString,
   assertNanos,
-  addNanos,
-  divideHalfEven,
-  mulDivHalfEven,
   NANOS_PER_USD,
   type Nanos,
 } from './money.js';
 export {
   createRateCard,
   defaultRateCard,
-  MODIFIERS,
-  WEB_SEARCH_PER_REQUEST,
-  CHARS_PER_TOKEN_ESTIMATE,
   type RateCard,
   type RateCardOptions,
   type ModelPrice,
@@ -61,9 +51,6 @@ export {
 export type { ModelPriceInput, PriceRatesInput, PriceBandInput, PriceRow, PriceRates, PriceRowProblem, RateCategory, Evidence } from './rate-card/schema.js';
 export { describePriceRow, type PriceRowView } from './rate-card/describe.js';
 export {
-  billableQuantities,
-  usageModifiers,
-  SERVICE_TIERS,
   SPEEDS,
   INFERENCE_GEOS,
   type AnthropicUsage,
@@ -72,7 +59,6 @@ export {
   type Speed,
   type InferenceGeo,
 } from './rate-card/usage.js';
-export { normalizeModelName, closestNames } from './rate-card/model-names.js';
 export type * from './contracts/store.js';
 export { compareGrants } from './contracts/store.js';
 export type * from './contracts/pool.js';
@@ -80,7 +66,7 @@ export { isFundablePool } from './contracts/pool.js';
 export type * from './contracts/auth.js';
 export type * from './contracts/plugin.js';
 export { memoryStore } from './stores/memory-store.js';
-export { groupReportRows, sortReportRows, sqlReport, reportTotals, type ReportTotals } from './stores/report-rows.js';
+export { sortReportRows, sqlReport, reportTotals, type ReportTotals } from './stores/report-rows.js';
 export { budget, type BudgetOptions } from './pools/budget.js';
 export { ledgerAccount, shareOf, usdOption, poolIdOption, type LedgerAccount, type LedgerAccountSpec, type AccountLimit, type Refused, type Gate } from './pools/ledger-account.js';
 export { apiKey, type ApiKeyOptions } from './auth/api-key.js';
@@ -97,7 +83,7 @@ export {
   type ChildVariableRole,
   type ClaudeCodeAuthSource,
 } from './child-env.js';
-export { payAsYouGo, isFundsRefusal, type PayAsYouGoOptions } from './pools/pay-as-you-go.js';
+export { payAsYouGo, type PayAsYouGoOptions } from './pools/pay-as-you-go.js';
 export {
   parseRateLimitHeaders,
   rateLimitHeaderSubset,
@@ -110,7 +96,7 @@ export {
   type PlanWindowKind,
   type HeaderSource,
 } from './anthropic/rate-limit-headers.js';
-export { classifyRefusal, refusalKind, errorSignal, type RefusalKind } from './anthropic/refusals.js';
+export { classifyRefusal, refusalKind, type RefusalKind } from './anthropic/refusals.js';
 export {
   createAgentSdkMeter,
   meterAgentOutput,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DrawdownError, divideHalfEven, formatUsd, mulDivHalfEven, toDecimalString, usd } from '@drawdown/core';
+import { DrawdownError, formatUsd, toDecimalString, usd } from '@drawdown/core';
+import { divideHalfEven, mulDivHalfEven } from '../src/money.js';
 
 describe('money', () => {
   it('parses decimal strings and numbers into exact nanodollars', () => {

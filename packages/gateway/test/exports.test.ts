@@ -1,0 +1,20 @@
+import { expect, it } from 'vitest';
+
+// The public surface, listed: a change to it shows up here and is made on purpose (vitest -u).
+it('exports its curated public surface', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "GatewayErrorCodes",
+      "KEYS_STATE_KEY",
+      "createGuard",
+      "createSseUsageReader",
+      "isLoopbackHost",
+      "keyAccount",
+      "keyManager",
+      "keySpend",
+      "keyVerifier",
+      "sendError",
+      "startGateway",
+    ]
+  `);
+});

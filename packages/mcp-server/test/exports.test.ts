@@ -1,0 +1,20 @@
+import { expect, it } from 'vitest';
+
+// The public surface, listed: a change to it shows up here and is made on purpose (vitest -u).
+it('exports its curated public surface', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "DASHBOARD_APP_URI",
+      "McpErrorCodes",
+      "POOLS_URI",
+      "POOL_URI_TEMPLATE",
+      "createDrawdownMcpServer",
+      "createGuard",
+      "isLoopback",
+      "poolUri",
+      "serveHttp",
+      "serveStdio",
+      "setupProblemText",
+    ]
+  `);
+});

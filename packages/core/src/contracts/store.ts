@@ -83,6 +83,8 @@ export interface EntryMeta {
   route?: string;
   /** Auth strategy id. */
   strategy?: string;
+  /** Who asked, where a front end knows (the gateway: the drawdown key's name), so spend can be told apart per tool. */
+  client?: string;
   inputTokens?: number;
   outputTokens?: number;
   cacheReadTokens?: number;

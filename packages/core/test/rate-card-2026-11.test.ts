@@ -218,7 +218,7 @@ describe('rate card: modifiers and their combinations', () => {
       [{ speed: 'turbo' }, {}, /usage\.speed is "turbo"; accepted values are "standard", "fast"/],
       [{ inference_geo: 'mars' }, {}, /usage\.inference_geo is "mars"; accepted values are "global", "us"/],
       [{ inference_geo: 'US' }, {}, /usage\.inference_geo is "US"/],
-      [{ inference_geo: '' }, {}, /usage\.inference_geo is ""/],
+      [{}, { geo: '' }, /geo is ""/],
       [{}, { geo: 'mars' }, /geo is "mars"; accepted values are "global", "us"/],
       [{}, { geo: 'US' }, /geo is "US"/],
       [{}, { speed: 'slow' }, /speed is "slow"; accepted values are "standard", "fast"/],
@@ -227,6 +227,13 @@ describe('rate card: modifiers and their combinations', () => {
       expect(() => card.price('claude-opus-5-5', { input_tokens: 1, ...usage }, opts(options))).toThrowError(expect.objectContaining({ code: 'DRAWDOWN_INVALID_USAGE', message: expect.stringMatching(message) }));
     }
     expect(() => card.estimate({ model: 'claude-opus-5-5', inputTokens: 1, maxTokens: 1, geo: 'mars', at })).toThrow(/accepted values are "global", "us"/);
+  });
+
+  it('reads an empty inference_geo, as Claude Code logs it, as not reported', () => {
+    // Opus 5.5 input $4/MTok: global 4, US 4 × 1.1 = 4.4; an empty value falls back to the option.
+    expect(total(card.price('claude-opus-5-5', { input_tokens: M, inference_geo: '' }, opts({})))).toBe('4');
+    expect(total(card.price('claude-opus-5-5', { input_tokens: M, inference_geo: '' }, opts({ geo: 'us' })))).toBe('4.4');
+    expect(total(card.price('claude-opus-5-5', { input_tokens: M, service_tier: '', speed: '' }, opts({})))).toBe('4');
   });
 
   it('keeps the legacy Sonnet 4.5/4 long-context tier above 200,000 prompt tokens, and an override can drop it', () => {

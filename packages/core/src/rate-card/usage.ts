@@ -52,9 +52,13 @@ export function oneOf<T extends string>(value: unknown, accepted: readonly T[], 
   );
 }
 
-/** Reads `service_tier`, `speed` and `inference_geo` from a usage object, refusing unknown values. */
+/**
+ * Reads `service_tier`, `speed` and `inference_geo` from a usage object, refusing unknown values.
+ * An empty string counts as not reported: Claude Code 2.1 logs `inference_geo: ""` for requests that
+ * named no region, and such a usage must still price at the option's (or standard) modifiers.
+ */
 export function usageModifiers(usage: AnthropicUsage): UsageModifiers {
-  const present = (value: unknown): boolean => value !== undefined && value !== null;
+  const present = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
   return {
     ...(present(usage.service_tier) && { batch: oneOf(usage.service_tier, SERVICE_TIERS, 'usage.service_tier') === 'batch' }),
     ...(present(usage.speed) && { speed: oneOf(usage.speed, SPEEDS, 'usage.speed') }),

@@ -32,6 +32,14 @@ const sqliteCode = (error: unknown): string | undefined => {
  */
 export function storeError(error: unknown, file: string, doing: string): DrawdownError {
   if (error instanceof DrawdownError) return error;
+  const errno = (error as { code?: unknown } | null)?.code;
+  if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') {
+    // Creating a new ledger (its draft file) in a directory this user may not write.
+    return new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the drawdown ledger at ${file} does not exist and cannot be created (${errno}), so ${doing} was refused. Make its directory writable or point DRAWDOWN_DB at a writable path.`, {
+      data: { store: 'sqlite', file, errno },
+      cause: error,
+    });
+  }
   const code = sqliteCode(error);
   const data = { store: 'sqlite', file, ...(code !== undefined && { sqliteCode: code }) };
   const fail = (kind: string, message: string): DrawdownError => new DrawdownError(kind, message, { data, cause: error });

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { usd } from '@drawdown/core';
@@ -83,6 +83,16 @@ describe('sqlite store on a disk it cannot write', () => {
     const failures = [result.open, result.settle].filter((r) => r !== 'ok' && r !== undefined) as string[];
     expect(failures.length).toBeGreaterThan(0);
     for (const failure of failures) expect(failure).toMatch(/^DRAWDOWN_STORE_UNAVAILABLE: the drawdown ledger at .* (cannot be opened|is read-only)/);
+    chmodSync(folder, 0o755);
+  }, 60_000);
+
+  it('fails closed with DRAWDOWN_STORE_UNAVAILABLE when a new ledger cannot be created in a read-only directory', async () => {
+    const folder = join(dir, 'ro-empty-dir');
+    mkdirSync(folder, { mode: 0o555 });
+    chmodSync(folder, 0o555);
+    const result = await probe(join(folder, 'ledger.sqlite'));
+    expect(result.open).toMatch(/^DRAWDOWN_STORE_UNAVAILABLE: the drawdown ledger at .* does not exist and cannot be created \(EACCES\)/);
+    expect(readdirSync(folder)).toEqual([]);
     chmodSync(folder, 0o755);
   }, 60_000);
 

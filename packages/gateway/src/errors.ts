@@ -8,6 +8,8 @@ export const GatewayErrorCodes = {
   UNKNOWN_KEY: 'DRAWDOWN_GATEWAY_UNKNOWN_KEY',
   /** A key's own budget cannot admit the request; `data` carries the limit, what is left and what was asked. */
   KEY_BUDGET_EXHAUSTED: 'DRAWDOWN_GATEWAY_KEY_BUDGET_EXHAUSTED',
+  /** Another process held the lock on the key list for longer than a create or revoke waits; retrying is safe. */
+  KEYS_BUSY: 'DRAWDOWN_GATEWAY_KEYS_BUSY',
 } as const;
 
 export type GatewayErrorCode = (typeof GatewayErrorCodes)[keyof typeof GatewayErrorCodes];

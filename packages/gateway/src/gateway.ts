@@ -258,6 +258,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     const exclude = excludedFor(record);
     if (exclude.size >= router.entries.length) return noUsableEntry(res, record);
     const requestId = randomUUID();
+    // Every hold and charge of this request names the key it came through, so spend shows per tool.
+    const client = { client: record.name };
     const abort = new AbortController();
     let clientGone = false;
     res.on('close', () => {
@@ -280,6 +282,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         model,
         estimate: holdEstimate,
         exclude: also.length > 0 ? [...exclude, ...also] : [...exclude],
+        meta: client,
       });
 
     let lease: RequestLease;
@@ -299,7 +302,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await spend.release(record, requestId);
     };
     const settle = async (usage: unknown, reportedModel: string | undefined): Promise<void> => {
-      const settlement = await lease.settle({ usage, ...(reportedModel !== undefined && { model: reportedModel }) });
+      const settlement = await lease.settle({ usage, meta: client, ...(reportedModel !== undefined && { model: reportedModel }) });
       await spend.settle(record, requestId, settlement.cost, reportedModel ?? model);
     };
 

@@ -18,7 +18,7 @@ export function keySpend(hub: Hub, holdTtlMs: number) {
     async reserve(record: KeyRecord, requestId: string, amount: Nanos): Promise<void> {
       const now = hub.clock.now();
       const placement = hub.placement(now);
-      const result = await hub.store.reserve({ account: keyAccount(record), key: requestId, amount, ttlMs: holdTtlMs, now, limits: limitsFor(record), scopes: placement.scopes, day: placement.day, meta: { requestId } });
+      const result = await hub.store.reserve({ account: keyAccount(record), key: requestId, amount, ttlMs: holdTtlMs, now, limits: limitsFor(record), scopes: placement.scopes, day: placement.day, meta: { requestId, client: record.name } });
       if (result.ok) return;
       throw new DrawdownError(
         GatewayErrorCodes.KEY_BUDGET_EXHAUSTED,
@@ -27,7 +27,7 @@ export function keySpend(hub: Hub, holdTtlMs: number) {
       );
     },
     async settle(record: KeyRecord, requestId: string, cost: Nanos, model: string | undefined): Promise<void> {
-      await hub.store.settle({ account: keyAccount(record), key: requestId, cost, now: hub.clock.now(), meta: { requestId, ...(model !== undefined && { model }) } });
+      await hub.store.settle({ account: keyAccount(record), key: requestId, cost, now: hub.clock.now(), meta: { requestId, client: record.name, ...(model !== undefined && { model }) } });
     },
     async release(record: KeyRecord, requestId: string): Promise<void> {
       await hub.store.release({ account: keyAccount(record), key: requestId, now: hub.clock.now() });

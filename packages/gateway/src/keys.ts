@@ -63,6 +63,35 @@ function base32(bytes: Buffer): string {
 const invalid = (field: string, message: string): DrawdownError =>
   new DrawdownError(GatewayErrorCodes.INVALID_KEY_REQUEST, message, { data: { field } });
 
+/** The lease that serialises changes to the key document across processes and hosts. */
+const KEYS_LEASE = 'gateway.keys.write';
+const LEASE_TTL_MS = 10_000;
+const LOCK_WAIT_MS = 15_000;
+
+/**
+ * Runs a read-modify-write of the key document while holding the store's lease on it, so two
+ * `keys create` (or a create and a revoke) at the same instant, in any processes sharing the store,
+ * cannot overwrite each other's record. Waits up to `LOCK_WAIT_MS` (a holder that died frees the
+ * lease after `LEASE_TTL_MS`), then says so.
+ */
+async function underKeysLease<T>(store: LedgerStore, now: () => number, change: () => Promise<T>): Promise<T> {
+  const owner = `${process.pid}:${randomBytes(6).toString('hex')}`;
+  const started = now();
+  let pause = 5;
+  while (!(await store.tryLease({ name: KEYS_LEASE, owner, ttlMs: LEASE_TTL_MS, now: now() }))) {
+    if (now() - started > LOCK_WAIT_MS) {
+      throw new DrawdownError(GatewayErrorCodes.KEYS_BUSY, `the gateway keys are being changed by another process and stayed locked for ${LOCK_WAIT_MS / 1000} s; try again`, { data: { lease: KEYS_LEASE } });
+    }
+    await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
+    pause = Math.min(100, pause * 2);
+  }
+  try {
+    return await change();
+  } finally {
+    await store.releaseLease({ name: KEYS_LEASE, owner });
+  }
+}
+
 async function read(store: LedgerStore): Promise<KeysDocument> {
   const doc = await store.getState<KeysDocument>(KEYS_STATE_KEY);
   return doc && Array.isArray(doc.keys) ? doc : { version: 1, keys: [] };
@@ -93,22 +122,24 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
         }
         if (budget <= 0) throw invalid('budget', 'budget must be more than zero: write it like "5.00"');
       }
-      const doc = await read(store);
-      if (doc.keys.some((k) => k.name === request.name && k.revokedAt === undefined)) {
-        throw invalid('name', `a key named "${request.name}" already exists: revoke it first ("drawdown keys revoke ${request.name}") or pick another name`);
-      }
-      const id = base32(randomBytes(8)).slice(0, 12);
-      const key = `ddk_${id}_${randomBytes(32).toString('base64url')}`;
-      const record: KeyRecord = {
-        id,
-        name: request.name,
-        hash: sha256(key).toString('hex'),
-        routes: [...new Set(request.routes)],
-        ...(budget !== undefined && { budget }),
-        createdAt: now(),
-      };
-      await store.setState(KEYS_STATE_KEY, { version: 1, keys: [...doc.keys, record] } satisfies KeysDocument);
-      return { record, key };
+      return underKeysLease(store, now, async () => {
+        const doc = await read(store);
+        if (doc.keys.some((k) => k.name === request.name && k.revokedAt === undefined)) {
+          throw invalid('name', `a key named "${request.name}" already exists: revoke it first ("drawdown keys revoke ${request.name}") or pick another name`);
+        }
+        const id = base32(randomBytes(8)).slice(0, 12);
+        const key = `ddk_${id}_${randomBytes(32).toString('base64url')}`;
+        const record: KeyRecord = {
+          id,
+          name: request.name,
+          hash: sha256(key).toString('hex'),
+          routes: [...new Set(request.routes)],
+          ...(budget !== undefined && { budget }),
+          createdAt: now(),
+        };
+        await store.setState(KEYS_STATE_KEY, { version: 1, keys: [...doc.keys, record] } satisfies KeysDocument);
+        return { record, key };
+      });
     },
 
     /** Every key record (revoked ones too, marked), oldest first. */
@@ -118,16 +149,18 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
 
     /** Revokes a key by name or id; requests with it are refused from then on. */
     async revoke(nameOrId: string): Promise<KeyRecord> {
-      const doc = await read(store);
-      const index = doc.keys.findIndex((k) => (k.name === nameOrId || k.id === nameOrId) && k.revokedAt === undefined);
-      if (index < 0) {
-        throw new DrawdownError(GatewayErrorCodes.UNKNOWN_KEY, `no active key is named "${nameOrId}"; "drawdown keys list" shows the keys`, { data: { key: nameOrId } });
-      }
-      const revoked: KeyRecord = { ...doc.keys[index]!, revokedAt: now() };
-      const keys = doc.keys.slice();
-      keys[index] = revoked;
-      await store.setState(KEYS_STATE_KEY, { version: 1, keys } satisfies KeysDocument);
-      return revoked;
+      return underKeysLease(store, now, async () => {
+        const doc = await read(store);
+        const index = doc.keys.findIndex((k) => (k.name === nameOrId || k.id === nameOrId) && k.revokedAt === undefined);
+        if (index < 0) {
+          throw new DrawdownError(GatewayErrorCodes.UNKNOWN_KEY, `no active key is named "${nameOrId}"; "drawdown keys list" shows the keys`, { data: { key: nameOrId } });
+        }
+        const revoked: KeyRecord = { ...doc.keys[index]!, revokedAt: now() };
+        const keys = doc.keys.slice();
+        keys[index] = revoked;
+        await store.setState(KEYS_STATE_KEY, { version: 1, keys } satisfies KeysDocument);
+        return revoked;
+      });
     },
   };
 }

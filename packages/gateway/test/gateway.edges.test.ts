@@ -1,5 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
-import { apiKey, budget, createHub, memoryStore } from '@drawdown/core';
+import { apiKey, budget, createHub, defaultRateCard, memoryStore } from '@drawdown/core';
 import { describe, expect, it } from 'vitest';
 import { keyManager, startGateway, type KeyRecord } from '../src/index.js';
 import { TRIAL_SECRET, capturingLogger, setup } from './helpers.js';
@@ -50,6 +52,45 @@ describe('gateway failure paths', () => {
     } finally {
       await gateway.close();
       await hub.close();
+    }
+  });
+
+  it('passes a JSON answer to a stream request through as JSON and charges its usage', async () => {
+    // An upstream (a proxy, an older API) that ignores `stream: true` and answers one JSON message.
+    const usage = { input_tokens: 1_500, output_tokens: 250 };
+    const answer = JSON.stringify({ id: 'msg_json', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'as JSON' }], stop_reason: 'end_turn', stop_sequence: null, usage });
+    const seen: Array<{ stream: unknown }> = [];
+    const jsonOnly = createServer((req, res) => {
+      const parts: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => parts.push(chunk));
+      req.on('end', () => {
+        seen.push(JSON.parse(Buffer.concat(parts).toString('utf8')) as { stream: unknown });
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_json' });
+        res.end(answer);
+      });
+    });
+    await new Promise<void>((resolve) => jsonOnly.listen(0, '127.0.0.1', resolve));
+    const hub = await createHub({
+      store: memoryStore(),
+      plugins: [apiKey({ id: 'k', key: TRIAL_SECRET }), budget({ id: 'trial', amount: '1.00' })],
+      route: { entries: [{ id: 'trial', strategy: 'k', pool: 'trial' }] },
+    });
+    const { key } = await keyManager(hub.store).create({ name: 'json-stream', routes: ['trial'] });
+    const gateway = await startGateway({ hub, upstream: { url: `http://127.0.0.1:${(jsonOnly.address() as AddressInfo).port}` } });
+    try {
+      const response = await post(gateway.url, { 'x-api-key': key }, JSON.stringify({ ...ask, stream: true }));
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/json');
+      expect(await response.text()).toBe(answer);
+      expect(seen).toEqual([expect.objectContaining({ stream: true })]);
+      await gateway.idle();
+      const charges = await hub.store.entries({ account: 'trial' });
+      expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.record.cost] : []))).toEqual([defaultRateCard.price('claude-sonnet-4-5', usage).total]);
+      expect(await hub.store.snapshot({ account: 'trial', now: Date.now() })).toMatchObject({ held: 0, activeHolds: 0 });
+    } finally {
+      await gateway.close();
+      await hub.close();
+      await new Promise((resolve) => jsonOnly.close(resolve));
     }
   });
 

@@ -20,6 +20,10 @@ describe('the gateway with the real Anthropic SDK', () => {
     const expected = defaultRateCard.price('claude-sonnet-4-5', message.usage).total;
     const charges = await hub.store.entries({ account: 'trial' });
     expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.record.cost] : []))).toEqual([expected]);
+    // The charge names the key it came through, so a person can see which tool spent what.
+    expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.meta] : []))).toEqual([expect.objectContaining({ client: 'script', route: 'trial', model: 'claude-sonnet-4-5' })]);
+    const keyCharges = await hub.store.entries({ account: keyAccount({ id: key.split('_')[1]! }) });
+    expect(keyCharges.flatMap((e) => (e.kind === 'charge' ? [e.meta.client] : []))).toEqual(['script']);
     expect((await hub.store.snapshot({ account: 'trial', now: Date.now() })).held).toBe(0);
     expect((await hub.store.snapshot({ account: keyAccount({ id: key.split('_')[1]! }), now: Date.now() })).settled.lifetime).toBe(expected);
     expect(upstream.requests[0]).toMatchObject({ path: '/v1/messages', credential: 'trial', authScheme: 'x-api-key' });

@@ -35,10 +35,8 @@ export function storeError(error: unknown, file: string, doing: string): Drawdow
   const errno = (error as { code?: unknown } | null)?.code;
   if (errno === 'EACCES' || errno === 'EPERM' || errno === 'EROFS') {
     // Creating a new ledger (its draft file) in a directory this user may not write.
-    return new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the drawdown ledger at ${file} does not exist and cannot be created (${errno}), so ${doing} was refused. Make its directory writable or point DRAWDOWN_DB at a writable path.`, {
-      data: { store: 'sqlite', file, errno },
-      cause: error,
-    });
+    const data = { store: 'sqlite', file, errno };
+    return new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the drawdown ledger at ${file} does not exist and cannot be created (${errno}), so ${doing} was refused. Make its directory writable or point DRAWDOWN_DB at a writable path.`, { data, cause: error });
   }
   const code = sqliteCode(error);
   const data = { store: 'sqlite', file, ...(code !== undefined && { sqliteCode: code }) };

@@ -1,4 +1,13 @@
-import { calendarWindow, formatResetTime, formatUsd, invalidOption, ledgerAccount, poolIdOption, shareOf, usdOption } from '@drawdown/core';
+import {
+  calendarWindow,
+  formatResetTime,
+  formatUsd,
+  invalidOption,
+  ledgerAccount,
+  poolIdOption,
+  shareOf,
+  usdOption,
+} from '@drawdown/core';
 import type { AccountLimit, DrawdownPlugin, Nanos, PluginContext, Pool, PoolStatus } from '@drawdown/core';
 
 declare module '@drawdown/core' {
@@ -23,27 +32,46 @@ export function invoiceAccount(options: InvoiceAccountOptions) {
   const id = poolIdOption(owner, options?.id, 'invoice');
   const creditLine = usdOption(owner, 'creditLine', options.creditLine, 'Write it like "250.00".');
   const warnAt = options.warnAt ?? 0.9;
-  if (!(warnAt > 0 && warnAt <= 1)) throw invalidOption(owner, 'warnAt', `is ${warnAt}`, 'Use a share between 0 and 1, like 0.9.');
-  return { id, kind: 'pool', setup: (ctx: PluginContext) => ({ pool: invoicePool(ctx, id, creditLine, warnAt) }) } satisfies DrawdownPlugin;
+  if (!(warnAt > 0 && warnAt <= 1))
+    throw invalidOption(owner, 'warnAt', `is ${warnAt}`, 'Use a share between 0 and 1, like 0.9.');
+  return {
+    id,
+    kind: 'pool',
+    setup: (ctx: PluginContext) => ({ pool: invoicePool(ctx, id, creditLine, warnAt) }),
+  } satisfies DrawdownPlugin;
 }
 
 function invoicePool(ctx: PluginContext, id: string, creditLine: Nanos, warnAt: number): Pool {
   // The month in the hub's time zone is the billing period: its window key is the ledger scope.
   const creditLineAt = (now: number) => {
     const month = calendarWindow('month', now, ctx.timeZone);
-    return { kind: 'cap', id: 'credit-line', name: 'invoice credit line', scope: month.key, cap: creditLine, resetsAt: month.end } satisfies AccountLimit;
+    return {
+      kind: 'cap',
+      id: 'credit-line',
+      name: 'invoice credit line',
+      scope: month.key,
+      cap: creditLine,
+      resetsAt: month.end,
+    } satisfies AccountLimit;
   };
 
   // Reserve, settle and release: the hold, the atomic check, the refusal and the crossing.
   const account = ledgerAccount(ctx, {
     id,
     limits: (now) => [creditLineAt(now)],
-    refusal: ({ available, requested }) => `invoice account "${id}": ${formatUsd(requested)} does not fit in the ${formatUsd(Math.max(0, available))} left on the credit line`,
+    refusal: ({ available, requested }) =>
+      `invoice account "${id}": ${formatUsd(requested)} does not fit in the ${formatUsd(Math.max(0, available))} left on the credit line`,
     crossings: {
       scope: (now) => creditLineAt(now).scope,
       levels: [shareOf(creditLine, warnAt)],
       announce: ({ spent, at }) =>
-        ctx.events.emit('invoice.near-limit', { poolId: id, spent, creditLine, message: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used`, at }),
+        ctx.events.emit('invoice.near-limit', {
+          poolId: id,
+          spent,
+          creditLine,
+          message: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used`,
+          at,
+        }),
     },
   });
 

@@ -20,7 +20,10 @@ async function makeHub(clock = manualClock(Date.UTC(2026, 10, 20, 12))) {
     store,
     clock,
     timeZone: 'Europe/Berlin',
-    plugins: [apiKey({ id: 'key', key: 'sk-ant-test' }), invoiceAccount({ id: 'invoice', creditLine: '10.00', warnAt: 0.5 })],
+    plugins: [
+      apiKey({ id: 'key', key: 'sk-ant-test' }),
+      invoiceAccount({ id: 'invoice', creditLine: '10.00', warnAt: 0.5 }),
+    ],
     route: { entries: [{ id: 'company', strategy: 'key', pool: 'invoice' }] },
   });
   return { hub, clock };
@@ -29,21 +32,34 @@ async function makeHub(clock = manualClock(Date.UTC(2026, 10, 20, 12))) {
 describe('invoiceAccount', () => {
   it('admits requests up to the credit line and refuses the next with the reset of the billing month', async () => {
     const { hub } = await makeHub();
-    for (let i = 0; i < 5; i++) await (await hub.begin({ requestId: `r${i}`, amount: usd('2') })).settle({ cost: usd('2') });
+    for (let i = 0; i < 5; i++)
+      await (await hub.begin({ requestId: `r${i}`, amount: usd('2') })).settle({ cost: usd('2') });
     const refused = await hub.begin({ requestId: 'r5', amount: usd('0.01') }).catch((e: unknown) => e);
     expect(isDrawdownError(refused, ErrorCodes.ROUTE_EXHAUSTED)).toBe(true);
     expect((refused as Error).message).toContain('the $10.00 credit line is used up until the invoice clears it');
     const status = await hub.pool('invoice').status();
-    expect(status).toMatchObject({ kind: 'invoice', state: 'exhausted', spent: usd('10'), remaining: 0, resetsAt: Date.UTC(2026, 10, 30, 23) });
+    expect(status).toMatchObject({
+      kind: 'invoice',
+      state: 'exhausted',
+      spent: usd('10'),
+      remaining: 0,
+      resetsAt: Date.UTC(2026, 10, 30, 23),
+    });
   });
 
   it('announces the warning share once, after the settle that crossed it', async () => {
     const { hub } = await makeHub();
     const events: Array<DrawdownEvents['invoice.near-limit']> = [];
     hub.on('invoice.near-limit', (e) => void events.push(e));
-    for (let i = 0; i < 4; i++) await (await hub.begin({ requestId: `r${i}`, amount: usd('2') })).settle({ cost: usd('2') });
+    for (let i = 0; i < 4; i++)
+      await (await hub.begin({ requestId: `r${i}`, amount: usd('2') })).settle({ cost: usd('2') });
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ poolId: 'invoice', spent: usd('6'), creditLine: usd('10'), message: '$6.00 of the $10.00 credit line used' });
+    expect(events[0]).toMatchObject({
+      poolId: 'invoice',
+      spent: usd('6'),
+      creditLine: usd('10'),
+      message: '$6.00 of the $10.00 credit line used',
+    });
   });
 
   it('starts a fresh credit line when the billing month turns in the hub time zone', async () => {
@@ -64,16 +80,30 @@ describe('invoiceAccount', () => {
 
   it('names the option that is wrong', () => {
     expect(() => invoiceAccount({ id: '', creditLine: '10' })).toThrow(/option "id"/);
-    expect(() => invoiceAccount({ id: 'invoice', creditLine: 'ten' })).toThrow(/option "creditLine" is "ten", not a USD amount/);
-    expect(() => invoiceAccount({ id: 'invoice', creditLine: '0' })).toThrow(/option "creditLine" must be more than zero/);
+    expect(() => invoiceAccount({ id: 'invoice', creditLine: 'ten' })).toThrow(
+      /option "creditLine" is "ten", not a USD amount/,
+    );
+    expect(() => invoiceAccount({ id: 'invoice', creditLine: '0' })).toThrow(
+      /option "creditLine" must be more than zero/,
+    );
     expect(() => invoiceAccount({ id: 'invoice', creditLine: '10', warnAt: 2 })).toThrow(/option "warnAt" is 2/);
   });
 
   it('names the refusing limit by its stable id, and says when it resets', async () => {
     const { hub } = await makeHub();
-    const error = await hub.pool('invoice').reserve({ key: 'big', amount: usd('11') }).catch((e: unknown) => e);
+    const error = await hub
+      .pool('invoice')
+      .reserve({ key: 'big', amount: usd('11') })
+      .catch((e: unknown) => e);
     if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) throw error;
-    expect(error.data).toMatchObject({ poolId: 'invoice', limitId: 'credit-line', limit: 'invoice credit line', available: usd('10'), requested: usd('11'), resetsAt: Date.UTC(2026, 10, 30, 23) });
+    expect(error.data).toMatchObject({
+      poolId: 'invoice',
+      limitId: 'credit-line',
+      limit: 'invoice credit line',
+      available: usd('10'),
+      requested: usd('11'),
+      resetsAt: Date.UTC(2026, 10, 30, 23),
+    });
     expect(error.message).toBe('invoice account "invoice": $11.00 does not fit in the $10.00 left on the credit line');
   });
 
@@ -81,6 +111,8 @@ describe('invoiceAccount', () => {
     const lines = await main();
     expect(lines.filter((l) => l.startsWith('request '))).toHaveLength(6);
     expect(lines).toContain('event invoice.near-limit: $24.00 of the $25.00 credit line used');
-    expect(lines.at(-1)).toMatch(/^refused \(DRAWDOWN_ROUTE_EXHAUSTED\): .*does not fit in the \$1\.00 left on the credit line/);
+    expect(lines.at(-1)).toMatch(
+      /^refused \(DRAWDOWN_ROUTE_EXHAUSTED\): .*does not fit in the \$1\.00 left on the credit line/,
+    );
   });
 });

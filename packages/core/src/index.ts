@@ -1,16 +1,16 @@
 export { createHub, type Hub, type HubOptions, type HubStatus } from './hub.js';
 export type { BeginRequest, ChargeRequest, RequestLease, SettleRequest, Settlement } from './request-flow.js';
-export {
-  type Router,
-  type RouteEntry,
-  type RouteEntryInput,
-  type RouteOptions,
-  type RouteExplanation,
-  type EntryExplanation,
-  type EntryState,
-  type Blocked,
+export type {
+  Router,
+  RouteEntry,
+  RouteEntryInput,
+  RouteOptions,
+  RouteExplanation,
+  EntryExplanation,
+  EntryState,
+  Blocked,
 } from './router.js';
-export { type DrawdownEvents, type DrawdownEventName, type DrawdownListener, type EventBus } from './events.js';
+export type { DrawdownEvents, DrawdownEventName, DrawdownListener, EventBus } from './events.js';
 export { DrawdownError, ErrorCodes, isDrawdownError, invalidOption, type CoreErrorCode, type DrawdownErrorData, type ErrorData, type PoolExhaustedData } from './errors.js';
 export { importOptional } from './optional-package.js';
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { SdkCredentials, ChildEnv } from './contracts/auth.js';
-import type { Pool } from './contracts/pool.js';
+import type { Pool, PoolHold } from './contracts/pool.js';
 import type { EntryMeta } from './contracts/store.js';
 import { DrawdownError, ErrorCodes, isDrawdownError } from './errors.js';
 import type { DrawdownEventName, DrawdownEvents } from './events.js';
@@ -186,7 +186,7 @@ export function createRequestFlow(deps: FlowDeps) {
         : router.candidates(request.exclude?.length ? new Set(request.exclude) : undefined, blocked);
 
     for await (const { entry, reason } of usable) {
-      let hold;
+      let hold: PoolHold;
       try {
         hold = await entry.pool.reserve({
           key: requestId,

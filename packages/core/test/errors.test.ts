@@ -3,7 +3,9 @@ import { DrawdownError, ErrorCodes, isDrawdownError, type PoolExhaustedData } fr
 
 describe('DrawdownError', () => {
   it('narrows data by code through the type guard, so callers read fields without casts', () => {
-    const error: unknown = new DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'monthly cap reached', { data: { poolId: 'api', limit: 'monthly cap', resetsAt: 42 } });
+    const error: unknown = new DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'monthly cap reached', {
+      data: { poolId: 'api', limit: 'monthly cap', resetsAt: 42 },
+    });
     if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) throw new Error('expected a pool refusal');
     expectTypeOf(error.data).toEqualTypeOf<PoolExhaustedData>();
     expectTypeOf(error.code).toEqualTypeOf<'DRAWDOWN_POOL_EXHAUSTED'>();
@@ -26,7 +28,9 @@ describe('DrawdownError', () => {
 
   it('checks data against the code when an error is made', () => {
     // @ts-expect-error: resetsAt must be a number for DRAWDOWN_POOL_EXHAUSTED
-    const wrong = new DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'x', { data: { poolId: 'p', limit: 'cap', resetsAt: 'soon' } });
+    const wrong = new DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'x', {
+      data: { poolId: 'p', limit: 'cap', resetsAt: 'soon' },
+    });
     expect(wrong.code).toBe('DRAWDOWN_POOL_EXHAUSTED');
   });
 

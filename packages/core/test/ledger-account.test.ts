@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { calendarWindow, isDrawdownError, ledgerAccount, memoryStore, shareOf, usd, ErrorCodes, type AccountLimit, type LedgerAccountSpec, type PluginContext } from '../src/index.js';
+import {
+  calendarWindow,
+  isDrawdownError,
+  ledgerAccount,
+  memoryStore,
+  shareOf,
+  usd,
+  ErrorCodes,
+  type AccountLimit,
+  type LedgerAccountSpec,
+  type PluginContext,
+} from '../src/index.js';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 
@@ -12,7 +23,10 @@ function context() {
     clock: { now: () => now },
     timeZone: 'UTC',
     holdTtlMs: 60_000,
-    placement: (at: number) => ({ scopes: [calendarWindow('day', at, 'UTC').key], day: new Date(at).toISOString().slice(0, 10) }),
+    placement: (at: number) => ({
+      scopes: [calendarWindow('day', at, 'UTC').key],
+      day: new Date(at).toISOString().slice(0, 10),
+    }),
   } as Partial<PluginContext> as PluginContext;
   return { ctx, store, advance: (ms: number) => (now += ms) };
 }
@@ -23,26 +37,56 @@ const dailyCap = (now: number): AccountLimit => {
 };
 
 async function refusal(promise: Promise<unknown>) {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) throw new Error(`expected a pool refusal, got ${String(error)}`);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED))
+    throw new Error(`expected a pool refusal, got ${String(error)}`);
   return error;
 }
 
 describe('ledgerAccount', () => {
   it('holds with the context TTL and maps a refusal to POOL_EXHAUSTED with the limit id, cap and reset', async () => {
     const { ctx } = context();
-    const account = ledgerAccount(ctx, { id: 'p', limits: (now) => [dailyCap(now)], refusal: ({ limit, available }) => `${limit.name}: ${available} left` });
-    expect(await account.reserve({ key: 'a', amount: usd('0.75') })).toEqual({ key: 'a', amount: usd('0.75'), expiresAt: T0 + 60_000 });
+    const account = ledgerAccount(ctx, {
+      id: 'p',
+      limits: (now) => [dailyCap(now)],
+      refusal: ({ limit, available }) => `${limit.name}: ${available} left`,
+    });
+    expect(await account.reserve({ key: 'a', amount: usd('0.75') })).toEqual({
+      key: 'a',
+      amount: usd('0.75'),
+      expiresAt: T0 + 60_000,
+    });
     const error = await refusal(account.reserve({ key: 'b', amount: usd('0.5') }));
     expect(error.message).toBe(`daily cap: ${usd('0.25')} left`);
-    expect(error.data).toEqual({ poolId: 'p', limit: 'daily cap', limitId: 'daily-cap', available: usd('0.25'), requested: usd('0.5'), cap: usd('1'), resetsAt: Date.parse('2026-11-24T00:00:00Z') });
+    expect(error.data).toEqual({
+      poolId: 'p',
+      limit: 'daily cap',
+      limitId: 'daily-cap',
+      available: usd('0.25'),
+      requested: usd('0.5'),
+      cap: usd('1'),
+      resetsAt: Date.parse('2026-11-24T00:00:00Z'),
+    });
   });
 
   it('refuses through a gate without asking the store', async () => {
     const { ctx, store } = context();
-    const account = ledgerAccount(ctx, { id: 'p', gate: () => ({ message: 'closed for now', limitId: 'five_hour', resetsAt: T0 + 5 }) });
+    const account = ledgerAccount(ctx, {
+      id: 'p',
+      gate: () => ({ message: 'closed for now', limitId: 'five_hour', resetsAt: T0 + 5 }),
+    });
     const error = await refusal(account.reserve({ key: 'a', amount: 1 }));
-    expect(error.data).toEqual({ poolId: 'p', limit: 'five_hour', limitId: 'five_hour', available: 0, requested: 1, resetsAt: T0 + 5 });
+    expect(error.data).toEqual({
+      poolId: 'p',
+      limit: 'five_hour',
+      limitId: 'five_hour',
+      available: 0,
+      requested: 1,
+      resetsAt: T0 + 5,
+    });
     expect(await store.entries({ account: 'p' })).toEqual([]);
   });
 
@@ -51,7 +95,11 @@ describe('ledgerAccount', () => {
     const announced: unknown[] = [];
     const spec: LedgerAccountSpec = {
       id: 'p',
-      crossings: { scope: () => 'lifetime', levels: [shareOf(usd('1'), 0.5), shareOf(usd('1'), 0.8)], announce: (c) => announced.push(c) },
+      crossings: {
+        scope: () => 'lifetime',
+        levels: [shareOf(usd('1'), 0.5), shareOf(usd('1'), 0.8)],
+        announce: (c) => announced.push(c),
+      },
     };
     const account = ledgerAccount(ctx, spec);
     await account.reserve({ key: 'a', amount: usd('0.25') });

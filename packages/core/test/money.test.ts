@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DrawdownError, formatUsd, toDecimalString, usd } from '@drawdown/core';
+import { type DrawdownError, formatUsd, toDecimalString, usd } from '@drawdown/core';
 import { divideHalfEven, mulDivHalfEven } from '../src/money.js';
 
 describe('money', () => {

@@ -22,7 +22,7 @@ import { createReloader, type ReloadOutcome } from './auto-reload.js';
 import { balanceOf, capsAt, limitsFor, refusalMessage } from './caps.js';
 import { CreditsErrorCodes } from './errors.js';
 import { checkPolicy, parseCreditsOptions, type CreditsConfig, type CreditsOptions } from './options.js';
-import type { GrantFundsInput } from './payment-provider.js';
+import type { ChargeResult, GrantFundsInput } from './payment-provider.js';
 import { buildStatus } from './status.js';
 
 /** The credits pool: a `FundablePool` plus operator grants and reload control. */
@@ -169,7 +169,7 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
     async addFunds(input): Promise<AddFundsResult> {
       const amount = amountInput('amount', input?.amount);
       const idempotencyKey = keyInput('idempotencyKey', input?.idempotencyKey);
-      let result;
+      let result: ChargeResult;
       try {
         result = await config.provider.charge({ amount, idempotencyKey, ...(config.customer !== undefined && { customer: config.customer }) });
       } catch (error) {

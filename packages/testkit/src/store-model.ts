@@ -42,7 +42,11 @@ export interface StoreModelOptions {
 }
 
 /** mulberry32: a small, fast, seedable PRNG, so a failing sequence can be replayed from its seed. */
-function prng(seed: number): { int(lo: number, hi: number): number; pick<T>(items: readonly T[]): T; chance(p: number): boolean } {
+function prng(seed: number): {
+  int(lo: number, hi: number): number;
+  pick<T>(items: readonly T[]): T;
+  chance(p: number): boolean;
+} {
   let a = seed >>> 0;
   const next = (): number => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -100,7 +104,11 @@ function referenceLedger() {
   const accounts = new Map<string, ModelAccount>();
   const account = (id: string): ModelAccount => {
     let a = accounts.get(id);
-    if (!a) accounts.set(id, (a = { holds: new Map(), charges: new Map(), grants: new Map(), totals: new Map(), overdraft: 0 }));
+    if (!a)
+      accounts.set(
+        id,
+        (a = { holds: new Map(), charges: new Map(), grants: new Map(), totals: new Map(), overdraft: 0 }),
+      );
     return a;
   };
   const withLifetime = (scopes: readonly string[]): string[] => ['lifetime', ...scopes.filter((s) => s !== 'lifetime')];
@@ -109,34 +117,91 @@ function referenceLedger() {
     return { sum: active.reduce((s, h) => s + h.amount, 0), count: active.length };
   };
   const live = (a: ModelAccount, now: number): GrantRecord[] =>
-    [...a.grants.values()].filter((g) => g.remaining > 0 && (g.expiresAt === undefined || g.expiresAt > now)).sort(compareGrants);
+    [...a.grants.values()]
+      .filter((g) => g.remaining > 0 && (g.expiresAt === undefined || g.expiresAt > now))
+      .sort(compareGrants);
   const total = (a: ModelAccount, scope: string): number => a.totals.get(scope) ?? 0;
-  const holdRecord = (h: ModelHold): HoldRecord => ({ account: h.account, key: h.key, amount: h.amount, state: h.state, createdAt: h.createdAt, expiresAt: h.expiresAt });
+  const holdRecord = (h: ModelHold): HoldRecord => ({
+    account: h.account,
+    key: h.key,
+    amount: h.amount,
+    state: h.state,
+    createdAt: h.createdAt,
+    expiresAt: h.expiresAt,
+  });
 
   return {
     /** What the reservation could still admit under `limit` (the number a refusal reports). */
     available(id: string, limit: Limit, now: number): number {
       const a = account(id);
       const h = held(a, now).sum;
-      return limit.kind === 'cap' ? limit.cap - total(a, limit.scope) - h : live(a, now).reduce((s, g) => s + g.remaining, 0) - a.overdraft - h;
+      return limit.kind === 'cap'
+        ? limit.cap - total(a, limit.scope) - h
+        : live(a, now).reduce((s, g) => s + g.remaining, 0) - a.overdraft - h;
     },
-    reserve(input: { account: string; key: string; amount: number; ttlMs: number; now: number; limits: Limit[]; scopes: string[]; day: string; meta: EntryMeta }): ReserveResult {
+    reserve(input: {
+      account: string;
+      key: string;
+      amount: number;
+      ttlMs: number;
+      now: number;
+      limits: Limit[];
+      scopes: string[];
+      day: string;
+      meta: EntryMeta;
+    }): ReserveResult {
       const a = account(input.account);
       const existing = a.holds.get(input.key);
       if (existing) return { ok: true, hold: holdRecord(existing), replayed: true };
       const charge = a.charges.get(input.key)?.record;
-      if (charge) return { ok: true, replayed: true, hold: { account: charge.account, key: charge.key, amount: charge.held, state: 'settled', createdAt: charge.settledAt, expiresAt: charge.settledAt } };
+      if (charge)
+        return {
+          ok: true,
+          replayed: true,
+          hold: {
+            account: charge.account,
+            key: charge.key,
+            amount: charge.held,
+            state: 'settled',
+            createdAt: charge.settledAt,
+            expiresAt: charge.settledAt,
+          },
+        };
       for (const limit of input.limits) {
         const available = this.available(input.account, limit, input.now);
         if (input.amount > available) {
-          return { ok: false, limit: limit.name, available, requested: input.amount, ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }) };
+          return {
+            ok: false,
+            limit: limit.name,
+            available,
+            requested: input.amount,
+            ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+          };
         }
       }
-      const hold: ModelHold = { account: input.account, key: input.key, amount: input.amount, state: 'held', createdAt: input.now, expiresAt: input.now + input.ttlMs, scopes: input.scopes, day: input.day, meta: input.meta };
+      const hold: ModelHold = {
+        account: input.account,
+        key: input.key,
+        amount: input.amount,
+        state: 'held',
+        createdAt: input.now,
+        expiresAt: input.now + input.ttlMs,
+        scopes: input.scopes,
+        day: input.day,
+        meta: input.meta,
+      };
       a.holds.set(input.key, hold);
       return { ok: true, hold: holdRecord(hold), replayed: false };
     },
-    settle(input: { account: string; key: string; cost: number; now: number; meta: EntryMeta; scopes: string[]; day: string }): SettleResult {
+    settle(input: {
+      account: string;
+      key: string;
+      cost: number;
+      now: number;
+      meta: EntryMeta;
+      scopes: string[];
+      day: string;
+    }): SettleResult {
       const a = account(input.account);
       const hold = a.holds.get(input.key);
       const scopes = withLifetime(hold?.scopes ?? input.scopes);
@@ -155,7 +220,16 @@ function referenceLedger() {
       // Only a wallet (an account that ever had a grant) can be overdrawn.
       const overdraft = a.grants.size > 0 ? due : 0;
       a.overdraft += overdraft;
-      const record: ChargeRecord = { account: input.account, key: input.key, cost: input.cost, held: hold?.amount ?? 0, settledAt: input.now, day: hold?.day ?? input.day, allocations, overdraft };
+      const record: ChargeRecord = {
+        account: input.account,
+        key: input.key,
+        cost: input.cost,
+        held: hold?.amount ?? 0,
+        settledAt: input.now,
+        day: hold?.day ?? input.day,
+        allocations,
+        overdraft,
+      };
       for (const s of scopes) a.totals.set(s, total(a, s) + input.cost);
       a.charges.set(input.key, { record, meta: { ...hold?.meta, ...input.meta } });
       if (hold) hold.state = 'settled';
@@ -170,7 +244,16 @@ function referenceLedger() {
       hold.state = 'released';
       return { status: 'released', amount: hold.amount };
     },
-    addGrant(input: { account: string; grantId: string; amount: number; kind: GrantKind; priority: number; expiresAt?: number; now: number; source: string }): GrantResult {
+    addGrant(input: {
+      account: string;
+      grantId: string;
+      amount: number;
+      kind: GrantKind;
+      priority: number;
+      expiresAt?: number;
+      now: number;
+      source: string;
+    }): GrantResult {
       const a = account(input.account);
       const existing = a.grants.get(input.grantId);
       if (existing) return { status: 'duplicate', grant: { ...existing } };
@@ -219,9 +302,22 @@ function referenceLedger() {
       for (const [id, a] of accounts) {
         for (const { record, meta } of a.charges.values()) {
           if (record.day < fromDay || record.day > toDay) continue;
-          const dims: Record<ReportDimension, string> = { day: record.day, model: meta.model ?? 'unknown', pool: id, route: meta.route ?? 'direct' };
+          const dims: Record<ReportDimension, string> = {
+            day: record.day,
+            model: meta.model ?? 'unknown',
+            pool: id,
+            route: meta.route ?? 'direct',
+          };
           const key = groupBy.map((d) => dims[d]).join('|');
-          const row = rows.get(key) ?? { ...Object.fromEntries(groupBy.map((d) => [d, dims[d]])), cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+          const row = rows.get(key) ?? {
+            ...Object.fromEntries(groupBy.map((d) => [d, dims[d]])),
+            cost: 0,
+            requests: 0,
+            inputTokens: 0,
+            outputTokens: 0,
+            cacheReadTokens: 0,
+            cacheWriteTokens: 0,
+          };
           row.cost += record.cost;
           row.requests += 1;
           row.inputTokens += meta.inputTokens ?? 0;
@@ -238,7 +334,8 @@ function referenceLedger() {
 
 /** Entries in one canonical order: the contract does not fix the order a store lists them in. */
 function canonical(entries: LedgerEntry[]): LedgerEntry[] {
-  const id = (e: LedgerEntry): string => `${e.kind}\u0000${e.record.account}\u0000${e.kind === 'grant' ? e.record.grantId : e.record.key}`;
+  const id = (e: LedgerEntry): string =>
+    `${e.kind}\u0000${e.record.account}\u0000${e.kind === 'grant' ? e.record.grantId : e.record.key}`;
   return [...entries].sort((x, y) => (id(x) < id(y) ? -1 : id(x) > id(y) ? 1 : 0));
 }
 /** Report rows in one canonical order, whatever the grouping. */
@@ -295,7 +392,13 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
   const someMeta = (): EntryMeta => {
     const model = rnd.pick(MODELS);
     const route = rnd.pick(ROUTES);
-    return { ...(model && { model }), ...(route && { route }), inputTokens: rnd.int(0, 500), outputTokens: rnd.int(0, 200), ...(rnd.chance(0.3) && { cacheReadTokens: rnd.int(1, 900) }) };
+    return {
+      ...(model && { model }),
+      ...(route && { route }),
+      inputTokens: rnd.int(0, 500),
+      outputTokens: rnd.int(0, 200),
+      ...(rnd.chance(0.3) && { cacheReadTokens: rnd.int(1, 900) }),
+    };
   };
   /** A known key most of the time (replays, settles, releases), a fresh one otherwise. */
   const keyFor = (account: string, fresh: number): string => {
@@ -309,25 +412,75 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
     const known = grantIds.get(account)!;
     const grantId = known.length > 0 && rnd.chance(0.15) ? rnd.pick(known) : `g${++serial}`;
     if (!known.includes(grantId)) known.push(grantId);
-    const input = { account, grantId, amount, kind, priority: rnd.int(0, 2), ...(expiresAt !== undefined && { expiresAt }), now, source };
-    return { what: `addGrant ${JSON.stringify(input)}`, run: (s) => s.addGrant(input), expected: model.addGrant(input) };
+    const input = {
+      account,
+      grantId,
+      amount,
+      kind,
+      priority: rnd.int(0, 2),
+      ...(expiresAt !== undefined && { expiresAt }),
+      now,
+      source,
+    };
+    return {
+      what: `addGrant ${JSON.stringify(input)}`,
+      run: (s) => s.addGrant(input),
+      expected: model.addGrant(input),
+    };
   };
 
   const command = (): Step | undefined => {
     const account = rnd.pick(ACCOUNTS);
-    switch (rnd.pick(['reserve', 'reserve', 'reserve', 'settle', 'settle', 'settle', 'release', 'expire', 'grant', 'reload'] as const)) {
+    switch (
+      rnd.pick([
+        'reserve',
+        'reserve',
+        'reserve',
+        'settle',
+        'settle',
+        'settle',
+        'release',
+        'expire',
+        'grant',
+        'reload',
+      ] as const)
+    ) {
       case 'reserve': {
-        const input = { account, key: keyFor(account, 0.8), amount: rnd.int(1, 80) * MILLI, ttlMs: rnd.pick([30_000, 120_000, 600_000]), now, limits: limitsFor(account, now), ...placement(), meta: someMeta() };
-        return { what: `reserve ${JSON.stringify(input)}`, run: (s) => s.reserve(input), expected: model.reserve(input) };
+        const input = {
+          account,
+          key: keyFor(account, 0.8),
+          amount: rnd.int(1, 80) * MILLI,
+          ttlMs: rnd.pick([30_000, 120_000, 600_000]),
+          now,
+          limits: limitsFor(account, now),
+          ...placement(),
+          meta: someMeta(),
+        };
+        return {
+          what: `reserve ${JSON.stringify(input)}`,
+          run: (s) => s.reserve(input),
+          expected: model.reserve(input),
+        };
       }
       case 'settle': {
         // Below, at or above the hold; sometimes a charge reported with no hold at all.
-        const input = { account, key: keyFor(account, 0.15), cost: rnd.int(0, 100) * MILLI + rnd.int(0, 999), now, meta: someMeta(), ...placement() };
+        const input = {
+          account,
+          key: keyFor(account, 0.15),
+          cost: rnd.int(0, 100) * MILLI + rnd.int(0, 999),
+          now,
+          meta: someMeta(),
+          ...placement(),
+        };
         return { what: `settle ${JSON.stringify(input)}`, run: (s) => s.settle(input), expected: model.settle(input) };
       }
       case 'release': {
         const input = { account, key: keyFor(account, 0.1), now };
-        return { what: `release ${JSON.stringify(input)}`, run: (s) => s.release(input), expected: model.release(input) };
+        return {
+          what: `release ${JSON.stringify(input)}`,
+          run: (s) => s.release(input),
+          expected: model.release(input),
+        };
       }
       case 'expire': {
         // Time passes: holds and grants expire, and sometimes a new day starts.
@@ -351,14 +504,19 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
   };
 
   const fail = (step: number, detail: string): never => {
-    throw new Error(`store disagrees with the money model (seed ${seed}, step ${step}; replay with DRAWDOWN_MODEL_SEED=${seed} DRAWDOWN_MODEL_SEQUENCES=1)\n${detail}\nhistory:\n  ${history.slice(-15).join('\n  ')}`);
+    throw new Error(
+      `store disagrees with the money model (seed ${seed}, step ${step}; replay with DRAWDOWN_MODEL_SEED=${seed} DRAWDOWN_MODEL_SEQUENCES=1)\n${detail}\nhistory:\n  ${history.slice(-15).join('\n  ')}`,
+    );
   };
   const same = (step: number, what: string, actual: unknown, expected: unknown): void => {
     try {
       // As the values would travel (JSON): a SQL row's null prototype is not a difference, a string for a number is.
       expect(JSON.parse(JSON.stringify(actual))).toStrictEqual(JSON.parse(JSON.stringify(expected)));
     } catch (error) {
-      fail(step, `${what}: ${(error as Error).message}\n  store: ${JSON.stringify(actual)}\n  model: ${JSON.stringify(expected)}`);
+      fail(
+        step,
+        `${what}: ${(error as Error).message}\n  store: ${JSON.stringify(actual)}\n  model: ${JSON.stringify(expected)}`,
+      );
     }
   };
 
@@ -370,17 +528,36 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
     }
     const scopes = [...daysSeen];
     for (const account of ACCOUNTS) {
-      same(step, `snapshot of ${account}`, await store.snapshot({ account, now, scopes }), model.snapshot(account, now, scopes));
-      same(step, `entries of ${account}`, canonical(await store.entries({ account })), canonical(model.entries(account)));
+      same(
+        step,
+        `snapshot of ${account}`,
+        await store.snapshot({ account, now, scopes }),
+        model.snapshot(account, now, scopes),
+      );
+      same(
+        step,
+        `entries of ${account}`,
+        canonical(await store.entries({ account })),
+        canonical(model.entries(account)),
+      );
     }
   }
 
   // Reports cover whole local days, from the first through the last given day, both included.
   const days = [...new Set([dayOf(T0), dayOf(now), dayOf(T0 + 86_400_000)])].sort();
   for (const groupBy of [[], ['day'], ['pool', 'model'], ['route', 'day', 'pool']] as ReportDimension[][]) {
-    for (const [fromDay, toDay] of [[days[0]!, days[0]!], [days[0]!, days.at(-1)!], [days.at(-1)!, days.at(-1)!]] as const) {
+    for (const [fromDay, toDay] of [
+      [days[0]!, days[0]!],
+      [days[0]!, days.at(-1)!],
+      [days.at(-1)!, days.at(-1)!],
+    ] as const) {
       const actual = await store.report({ fromDay, toDay, groupBy, accounts: ACCOUNTS });
-      same(steps, `report ${fromDay}..${toDay} by ${groupBy.join(',')}`, canonicalRows(actual), canonicalRows(model.report(fromDay, toDay, groupBy)));
+      same(
+        steps,
+        `report ${fromDay}..${toDay} by ${groupBy.join(',')}`,
+        canonicalRows(actual),
+        canonicalRows(model.report(fromDay, toDay, groupBy)),
+      );
     }
   }
 }

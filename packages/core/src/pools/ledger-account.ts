@@ -63,11 +63,21 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
   const { id } = spec;
   const noLimits: readonly AccountLimit[] = [];
 
-  const refuse = async (limits: readonly AccountLimit[], result: Extract<ReserveResult, { ok: false }>, now: number): Promise<never> => {
+  const refuse = async (
+    limits: readonly AccountLimit[],
+    result: Extract<ReserveResult, { ok: false }>,
+    now: number,
+  ): Promise<never> => {
     // The store names the refusing limit; names are unique within one reservation, ids are what callers match.
-    const limit = limits.find((l) => l.name === result.limit) ?? { kind: 'balance', id: result.limit, name: result.limit };
+    const limit = limits.find((l) => l.name === result.limit) ?? {
+      kind: 'balance',
+      id: result.limit,
+      name: result.limit,
+    };
     const refused: Refused = { limit, available: result.available, requested: result.requested, now };
-    const message = spec.refusal ? await spec.refusal(refused) : `${id}: the ${limit.name} leaves too little for this request`;
+    const message = spec.refusal
+      ? await spec.refusal(refused)
+      : `${id}: the ${limit.name} leaves too little for this request`;
     const data: PoolExhaustedData = {
       poolId: id,
       limit: limit.name,
@@ -86,7 +96,14 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
       const gate = await spec.gate?.(now);
       if (gate) {
         throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, gate.message, {
-          data: { poolId: id, limit: gate.limitId, limitId: gate.limitId, available: 0, requested: input.amount, ...(gate.resetsAt !== undefined && { resetsAt: gate.resetsAt }) },
+          data: {
+            poolId: id,
+            limit: gate.limitId,
+            limitId: gate.limitId,
+            available: 0,
+            requested: input.amount,
+            ...(gate.resetsAt !== undefined && { resetsAt: gate.resetsAt }),
+          },
         });
       }
       const limits = spec.limits?.(now) ?? noLimits;
@@ -106,18 +123,36 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
 
     async settle(input): Promise<PoolSettlement> {
       const now = ctx.clock.now();
-      const result = await ctx.store.settle({ account: id, key: input.key, cost: input.cost, now, ...ctx.placement(now), ...(input.meta && { meta: input.meta }) });
+      const result = await ctx.store.settle({
+        account: id,
+        key: input.key,
+        cost: input.cost,
+        now,
+        ...ctx.placement(now),
+        ...(input.meta && { meta: input.meta }),
+      });
       const { charge } = result;
-      const outcome: PoolSettlement = { status: result.status, cost: charge.cost, overrun: Math.max(0, charge.cost - charge.held) };
+      const outcome: PoolSettlement = {
+        status: result.status,
+        cost: charge.cost,
+        overrun: Math.max(0, charge.cost - charge.held),
+      };
       if (result.status !== 'settled') return outcome;
       await spec.afterSettle?.(result, now);
       const crossings = spec.crossings;
       if (!crossings) return outcome;
       const spent = result.totals[crossings.scope(now)] ?? 0;
       const before = spent - charge.cost;
-      const crossed = crossings.levels.flatMap((level, index) => (before < level && spent >= level ? [{ level, index, spent, at: now }] : []));
+      const crossed = crossings.levels.flatMap((level, index) =>
+        before < level && spent >= level ? [{ level, index, spent, at: now }] : [],
+      );
       if (crossed.length === 0) return outcome;
-      return { ...outcome, announce: () => crossed.forEach((c) => crossings.announce(c)) };
+      return {
+        ...outcome,
+        announce: () => {
+          for (const c of crossed) crossings.announce(c);
+        },
+      };
     },
 
     async release(key) {
@@ -150,7 +185,12 @@ export function usdOption(owner: string, field: string, value: unknown, fix: str
 /** A pool id: a short name of letters, digits, ".", "_" or "-", or the `INVALID_OPTION` error. */
 export function poolIdOption(owner: string, value: unknown, example: string): string {
   if (typeof value !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(value)) {
-    throw invalidOption(owner, 'id', 'must be a short name of letters, digits, ".", "_" or "-"', `Use something like "${example}".`);
+    throw invalidOption(
+      owner,
+      'id',
+      'must be a short name of letters, digits, ".", "_" or "-"',
+      `Use something like "${example}".`,
+    );
   }
   return value;
 }

@@ -33,7 +33,7 @@ export async function openStore(config: StoreConfig | undefined): Promise<Ledger
  */
 function withOpeningHint(error: unknown, kind: StoreConfig['kind']): unknown {
   if (!isDrawdownError(error)) return error;
-  const data = error.data as Record<string, unknown>;
+  const { data } = error;
   if (typeof data.hint === 'string') return error;
   let hint: string | undefined;
   if (typeof data.node === 'string') {

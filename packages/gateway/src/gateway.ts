@@ -83,6 +83,23 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'tra
 /** Never forwarded upstream: the client's drawdown key, its cookies, the gateway token, and encodings we would have to undo to read usage. */
 const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'x-api-key', 'authorization', 'cookie', 'proxy-authorization', 'x-drawdown-gateway-token', 'accept-encoding']);
 
+/** A request target that needs no normalising: no dot segments, doubled or back slashes, or escapes. */
+const PLAIN_TARGET = /^\/(?!.*(?:\/\.|\/\/|[%\\]))[^?#]*(\?[^#]*)?$/;
+
+/**
+ * The path and query of a request. Plain targets (every SDK and tool sends those) are split as they
+ * are, without building a URL per request; anything else goes through the URL parser, so a path is
+ * matched and forwarded in the same normalised form.
+ */
+function requestTarget(raw: string): { path: string; search: string } {
+  if (PLAIN_TARGET.test(raw)) {
+    const q = raw.indexOf('?');
+    return q < 0 ? { path: raw, search: '' } : { path: raw.slice(0, q), search: raw.slice(q) };
+  }
+  const url = new URL(raw, 'http://gateway.invalid');
+  return { path: url.pathname, search: url.search };
+}
+
 function presentedKey(req: IncomingMessage): string | undefined {
   const key = req.headers['x-api-key'];
   if (typeof key === 'string' && key !== '') return key.trim();
@@ -112,11 +129,13 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
 
 function upstreamHeaders(req: IncomingMessage, credentials: SdkCredentials, length: number | undefined): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
+  const incoming = req.headers;
+  for (const name in incoming) {
+    const value = incoming[name];
     if (value === undefined || NOT_FORWARDED.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  for (const [name, value] of Object.entries(credentials.defaultHeaders ?? {})) {
+  if (credentials.defaultHeaders) for (const [name, value] of Object.entries(credentials.defaultHeaders)) {
     const lower = name.toLowerCase();
     // anthropic-beta lists combine: the strategy's (e.g. OAuth) and the tool's both apply.
     headers[lower] = lower === 'anthropic-beta' && headers[lower] ? `${headers[lower]},${value}` : value;
@@ -127,10 +146,15 @@ function upstreamHeaders(req: IncomingMessage, credentials: SdkCredentials, leng
   return headers;
 }
 
+/** The upstream's response headers for the client, hop-by-hop ones left out, `extra` set on top. */
 function responseHeaders(headers: Dispatcher.ResponseData['headers'], extra?: Record<string, string>): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-  return { ...out, ...extra };
+  for (const name in headers) {
+    const value = headers[name];
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  if (extra) for (const name in extra) out[name] = extra[name]!;
+  return out;
 }
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -241,7 +265,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const noUsableEntry = (res: ServerResponse, record: KeyRecord): void =>
     sendError(res, 'permission_error', `drawdown: key "${record.name}" may use no entry of the route (it lists ${record.routes.join(', ')}; delegated entries cannot be forwarded); create a key with --route <entry> from "drawdown which"`);
 
-  async function messages(req: IncomingMessage, res: ServerResponse, record: KeyRecord, url: URL): Promise<void> {
+  async function messages(req: IncomingMessage, res: ServerResponse, record: KeyRecord, target: string): Promise<void> {
     const body = await readBody(req, maxBodyBytes);
     if (body === 'too-large') return sendError(res, 'request_too_large', `drawdown gateway: the request body is over ${maxBodyBytes} bytes`);
     let params: { model?: unknown; max_tokens?: unknown; stream?: unknown; messages?: unknown };
@@ -311,7 +335,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       let response: Dispatcher.ResponseData;
       try {
         const credentials = await credentialsFor(lease.entry, lease);
-        response = await upstream.request(url.pathname + url.search, { method: 'POST', headers: upstreamHeaders(req, credentials, body.length), body, signal: abort.signal });
+        response = await upstream.request(target, { method: 'POST', headers: upstreamHeaders(req, credentials, body.length), body, signal: abort.signal });
       } catch (error) {
         await fail(error);
         if (clientGone) return;
@@ -447,7 +471,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   /** count_tokens and the model list cost nothing: forwarded with the first entry the key may use, no hold. */
-  async function passThrough(req: IncomingMessage, res: ServerResponse, record: KeyRecord, url: URL, method: 'GET' | 'POST'): Promise<void> {
+  async function passThrough(req: IncomingMessage, res: ServerResponse, record: KeyRecord, target: string, method: 'GET' | 'POST'): Promise<void> {
     let body: Buffer | undefined;
     if (method === 'POST') {
       const read = await readBody(req, maxBodyBytes);
@@ -467,7 +491,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let response: Dispatcher.ResponseData;
     try {
       const credentials = await credentialsFor(entry);
-      response = await upstream.request(url.pathname + url.search, { method, headers: upstreamHeaders(req, credentials, body?.length), ...(body && { body }), signal: abort.signal });
+      response = await upstream.request(target, { method, headers: upstreamHeaders(req, credentials, body?.length), ...(body && { body }), signal: abort.signal });
     } catch (error) {
       if (isDrawdownError(error)) return refuse(res, error);
       return sendError(res, 'api_error', `drawdown gateway: the upstream ${upstream.origin} failed: ${(error as { code?: string }).code ?? messageOf(error)}`, { status: 502, retry: true });
@@ -481,10 +505,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal = guard(req);
     if (refusal) return sendError(res, refusal.status === 401 ? 'authentication_error' : 'permission_error', refusal.message, { status: refusal.status });
-    const url = new URL(req.url ?? '/', 'http://gateway.invalid');
-    const path = url.pathname;
+    const { path, search } = requestTarget(req.url ?? '/');
+    const target = path + search;
     const method = req.method ?? 'GET';
-    const extra = extraRoutes.find((r) => r.method === method && (typeof r.path === 'string' ? r.path === path : r.path.test(path)));
+    const extra = extraRoutes.length === 0 ? undefined : extraRoutes.find((r) => r.method === method && (typeof r.path === 'string' ? r.path === path : r.path.test(path)));
     const needsKey = extra ? extra.auth === 'key' : true;
     let record: KeyRecord | undefined;
     if (needsKey) {
@@ -494,10 +518,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return sendError(res, 'authentication_error', 'drawdown gateway: invalid or revoked drawdown key; send the key from "drawdown keys create" as ANTHROPIC_API_KEY (x-api-key or Authorization: Bearer)');
       }
     }
-    if (extra) return extra.handle(req, res, { url, hub, ...(record && { key: record }) });
-    if (method === 'POST' && path === '/v1/messages') return messages(req, res, record!, url);
-    if (method === 'POST' && path === '/v1/messages/count_tokens') return passThrough(req, res, record!, url, 'POST');
-    if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) return passThrough(req, res, record!, url, 'GET');
+    if (extra) return extra.handle(req, res, { url: new URL(target, 'http://gateway.invalid'), hub, ...(record && { key: record }) });
+    if (method === 'POST' && path === '/v1/messages') return messages(req, res, record!, target);
+    if (method === 'POST' && path === '/v1/messages/count_tokens') return passThrough(req, res, record!, target, 'POST');
+    if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) return passThrough(req, res, record!, target, 'GET');
     req.resume();
     sendError(res, 'not_found_error', `drawdown gateway: ${method} ${path} is not forwarded; the gateway serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models (other endpoints could spend without being metered)`);
   }

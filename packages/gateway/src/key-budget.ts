@@ -14,8 +14,11 @@ export function keySpend(hub: Hub, holdTtlMs: number) {
   const limitsFor = (record: KeyRecord): Limit[] =>
     record.budget === undefined ? [] : [{ kind: 'cap', name: `key "${record.name}" budget`, scope: 'lifetime', cap: record.budget }];
 
+  // A key without a budget has nothing to check before a request: its spend is recorded at settle
+  // (with the day and scopes a hold would have carried), which saves two store writes per request.
   return {
     async reserve(record: KeyRecord, requestId: string, amount: Nanos): Promise<void> {
+      if (record.budget === undefined) return;
       const now = hub.clock.now();
       const placement = hub.placement(now);
       const result = await hub.store.reserve({ account: keyAccount(record), key: requestId, amount, ttlMs: holdTtlMs, now, limits: limitsFor(record), scopes: placement.scopes, day: placement.day, meta: { requestId, client: record.name } });
@@ -27,9 +30,19 @@ export function keySpend(hub: Hub, holdTtlMs: number) {
       );
     },
     async settle(record: KeyRecord, requestId: string, cost: Nanos, model: string | undefined): Promise<void> {
-      await hub.store.settle({ account: keyAccount(record), key: requestId, cost, now: hub.clock.now(), meta: { requestId, client: record.name, ...(model !== undefined && { model }) } });
+      const now = hub.clock.now();
+      const unheld = record.budget === undefined ? hub.placement(now) : undefined;
+      await hub.store.settle({
+        account: keyAccount(record),
+        key: requestId,
+        cost,
+        now,
+        meta: { requestId, client: record.name, ...(model !== undefined && { model }) },
+        ...(unheld && { scopes: unheld.scopes, day: unheld.day }),
+      });
     },
     async release(record: KeyRecord, requestId: string): Promise<void> {
+      if (record.budget === undefined) return;
       await hub.store.release({ account: keyAccount(record), key: requestId, now: hub.clock.now() });
     },
     async spent(record: KeyRecord): Promise<{ spent: Nanos; held: Nanos }> {

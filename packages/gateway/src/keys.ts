@@ -176,6 +176,10 @@ export function keyVerifier(store: LedgerStore, options: { maxAgeMs?: number; no
   const maxAgeMs = options.maxAgeMs ?? 1_000;
   const now = options.now ?? Date.now;
   let byId = new Map<string, { record: KeyRecord; hash: Buffer }>();
+  // Keys already verified against their SHA-256 since the last read, by id: a repeat request is then
+  // one constant-time comparison of the bytes instead of a hash. Dropped with every re-read, so a
+  // revocation is seen as soon as the list is (within maxAgeMs, or at once on a watched change).
+  let verified = new Map<string, { presented: Buffer; record: KeyRecord }>();
   let readAt = -Infinity;
   let loading: Promise<void> | undefined;
 
@@ -185,6 +189,7 @@ export function keyVerifier(store: LedgerStore, options: { maxAgeMs?: number; no
         const started = now();
         const doc = await read(store);
         byId = new Map(doc.keys.filter((k) => k.revokedAt === undefined).map((k) => [k.id, { record: k, hash: Buffer.from(k.hash, 'hex') }]));
+        verified = new Map();
         readAt = started;
       } finally {
         loading = undefined;
@@ -201,9 +206,15 @@ export function keyVerifier(store: LedgerStore, options: { maxAgeMs?: number; no
       if (now() - readAt > maxAgeMs) await load();
       const match = presented === undefined ? null : KEY_PATTERN.exec(presented);
       if (!match) return undefined;
-      const found = byId.get(match[1]!);
-      if (!found) return undefined;
-      return timingSafeEqual(sha256(presented!), found.hash) ? found.record : undefined;
+      const id = match[1]!;
+      const bytes = Buffer.from(presented!, 'latin1');
+      const seen = verified.get(id);
+      // Same pattern, same length: timingSafeEqual never throws here.
+      if (seen) return timingSafeEqual(bytes, seen.presented) ? seen.record : undefined;
+      const found = byId.get(id);
+      if (!found || !timingSafeEqual(sha256(presented!), found.hash)) return undefined;
+      verified.set(id, { presented: bytes, record: found.record });
+      return found.record;
     },
     close: unwatch,
   };

@@ -178,6 +178,9 @@ describe('the gateway with the real Anthropic SDK', () => {
     }
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
     await expect(client.messages.create(ask)).resolves.toMatchObject({ type: 'message' });
+    // Once the real key is verified (and cached by id), a forged secret under the same id still fails.
+    const forgedAfter = new Anthropic({ apiKey: forged, baseURL: gateway.url, maxRetries: 0 });
+    await expect(forgedAfter.messages.create(ask)).rejects.toMatchObject({ status: 401 });
     await keys.revoke('soon-revoked');
     await expect(client.messages.create(ask)).rejects.toMatchObject({ status: 401 });
     expect(upstream.requests).toHaveLength(1);

@@ -44,3 +44,40 @@ describe('keys shared by several processes', () => {
     await store.close();
   }, 120_000);
 });
+
+describe('verified keys, cached', () => {
+  it('stop working after a revoke from another process on the same SQLite ledger, with the default re-read age', async () => {
+    const { startAnthropicServer } = await import('@drawdown/testkit');
+    const { apiKey, budget, createHub, silentLogger } = await import('@drawdown/core');
+    const { startGateway } = await import('../src/index.js');
+    const db = join(mkdtempSync(join(tmpdir(), 'drawdown-gateway-revoke-')), 'ledger.sqlite');
+    const upstream = await startAnthropicServer({ credentials: { trial: 'sk-ant-revoke-test-0123456789' } });
+    const hub = await createHub({
+      store: sqliteStore({ file: db }),
+      logger: silentLogger,
+      plugins: [apiKey({ id: 'k', key: 'sk-ant-revoke-test-0123456789' }), budget({ id: 'trial', amount: '1.00' })],
+      route: { entries: [{ id: 'trial', strategy: 'k', pool: 'trial' }] },
+    });
+    const other = sqliteStore({ file: db });
+    const { key } = await keyManager(other).create({ name: 'revoked-elsewhere', routes: ['trial'] });
+    const gateway = await startGateway({ hub, upstream: { url: upstream.url } });
+    const ask = () => fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }) });
+    try {
+      for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(200);
+      await keyManager(other).revoke('revoked-elsewhere');
+      // Seen at the next re-read (at most a second on an idle machine); bounded here for a loaded one.
+      let status = 200;
+      for (let tries = 0; tries < 100 && status === 200; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        status = (await ask()).status;
+      }
+      expect(status).toBe(401);
+    } finally {
+      await gateway.close();
+      await hub.close();
+      await hub.store.close();
+      await other.close();
+      await upstream.close();
+    }
+  }, 120_000);
+});

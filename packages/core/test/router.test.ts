@@ -54,7 +54,7 @@ describe('router', () => {
     const other = await hub.pool('extra').reserve({ key: 'elsewhere', amount: usd('1') });
     await hub.pool('extra').settle({ key: other.key, cost: usd('1') });
     await (await hub.begin({ amount: usd('1') })).settle({ cost: usd('1') });
-    const refused = await hub.begin({ amount: usd('0.01') }).catch((e: unknown) => e as Error);
+    const refused = (await hub.begin({ amount: usd('0.01') }).then(() => new Error('admitted'), (e: unknown) => e)) as Error;
     expect(refused.message).toMatch(/extra: extra is not opted in/);
     const explained = await hub.router.explain();
     expect(explained.entries.find((e) => e.entryId === 'extra')?.state).toBe('needs-opt-in');

@@ -42,7 +42,9 @@ export async function createDesktopAgent(options: DesktopAgentOptions) {
     plugins: [
       apiKey({ id: 'bundled', key: options.bundledKey }),
       budget({ id: 'trial', amount: options.trialAmount ?? '10.00', label: 'trial' }),
-      delegated({ id: 'claude-login' }),
+      // A custom Messages API (a gateway, or the loopback server in tests) serves the signed-in child too;
+      // otherwise the child's own Claude Code talks to Anthropic with the user's login.
+      delegated({ id: 'claude-login', keepBaseUrl: options.baseURL !== undefined }),
       planAllowance({ id: 'plan' }),
       apiKey({ id: 'own-key', envVar: options.creditsKeyVar ?? 'ANTHROPIC_API_KEY', environment: env }),
       credits({ id: 'credits', provider: manualProvider(), autoReload: { threshold: '5.00', amount: '20.00' } }),

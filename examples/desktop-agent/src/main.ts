@@ -51,7 +51,8 @@ export async function main(): Promise<string[]> {
       replies.message({ usage: { input_tokens: 30_000, output_tokens: 6_000 }, headers: unifiedRateLimitHeaders({ status: 'allowed_warning', representativeClaim: 'seven_day', resetAt: reset, windows: { seven_day: { utilization: 0.95, resetAt: reset } } }) }),
       replies.planLimit({ resetAt: reset, claim: 'seven_day' }),
     );
-    while ((await next()) === 'personal') {
+    for (let turn = 1; (await next()) === 'personal'; turn++) {
+      if (turn > 5) throw new Error('personal mode never reached the plan limit: is the child reaching the Messages API?');
       const personal = await agent.ask('refactor the settings page');
       say(`${personal.entry}: the user's own agent exited with ${personal.exitCode}`);
     }

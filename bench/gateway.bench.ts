@@ -24,7 +24,16 @@ if (ROLE === 'upstream') {
   const { replies, startAnthropicServer } = await import('@drawdown/testkit');
   const testkit = await startAnthropicServer({ fallback: () => replies.message({ text: TEXT, usage: USAGE }) });
   const record = async (stream: boolean) => {
-    const response = await fetch(`${testkit.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 256, stream, messages: [{ role: 'user', content: 'hi' }] }) });
+    const response = await fetch(`${testkit.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        model: 'claude-sonnet-4-5',
+        max_tokens: 256,
+        stream,
+        messages: [{ role: 'user', content: 'hi' }],
+      }),
+    });
     return { type: response.headers.get('content-type')!, body: Buffer.from(await response.arrayBuffer()) };
   };
   const json = await record(false);
@@ -36,13 +45,19 @@ if (ROLE === 'upstream') {
     req.on('end', () => {
       const stream = Buffer.concat(chunks).includes('"stream":true');
       const answer = stream ? sse : json;
-      res.writeHead(200, { 'content-type': answer.type, 'content-length': answer.body.length, 'request-id': 'req_bench' });
+      res.writeHead(200, {
+        'content-type': answer.type,
+        'content-length': answer.body.length,
+        'request-id': 'req_bench',
+      });
       res.end(answer.body);
     });
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })}\n`,
+  );
 } else if (ROLE === 'drawdown') {
   const { apiKey, budget, createHub, silentLogger } = await import('@drawdown/core');
   const { keyManager, startGateway } = await import('../packages/gateway/src/index.js');
@@ -59,7 +74,12 @@ if (ROLE === 'upstream') {
 // undici is the gateway's dependency, not the workspace root's: load the very build it uses.
 /** The part of undici's Pool the bench uses (the root workspace does not depend on undici itself). */
 interface Pool {
-  request(options: { path: string; method: 'POST'; headers: Record<string, string>; body: string }): Promise<{ statusCode: number; body: AsyncIterable<Buffer> & { text(): Promise<string> } }>;
+  request(options: {
+    path: string;
+    method: 'POST';
+    headers: Record<string, string>;
+    body: string;
+  }): Promise<{ statusCode: number; body: AsyncIterable<Buffer> & { text(): Promise<string> } }>;
   close(): Promise<void>;
 }
 const { Pool } = createRequire(new URL('../packages/gateway/package.json', import.meta.url))('undici') as {
@@ -70,9 +90,17 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
 
 /** Starts a child and resolves with the first JSON line it prints (or the URL Portkey announces). */
-function child(args: string[], env: Record<string, string>, ready: (text: string) => unknown): Promise<{ proc: ChildProcess; info: any }> {
+function child(
+  args: string[],
+  env: Record<string, string>,
+  ready: (text: string) => unknown,
+): Promise<{ proc: ChildProcess; info: any }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     const onData = (chunk: Buffer): void => {
@@ -100,19 +128,37 @@ interface Target {
   headers: Record<string, string>;
 }
 
-const body = (stream: boolean): string => JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 256, stream, messages: [{ role: 'user', content: 'Say something short.' }] });
+const body = (stream: boolean): string =>
+  JSON.stringify({
+    model: 'claude-sonnet-4-5',
+    max_tokens: 256,
+    stream,
+    messages: [{ role: 'user', content: 'Say something short.' }],
+  });
 
 async function once(target: Target, payload: string): Promise<number> {
   const start = process.hrtime.bigint();
-  const response = await target.pool.request({ path: '/v1/messages', method: 'POST', headers: target.headers, body: payload });
-  if (response.statusCode !== 200) throw new Error(`${target.name} answered ${response.statusCode}: ${(await response.body.text()).slice(0, 300)}`);
+  const response = await target.pool.request({
+    path: '/v1/messages',
+    method: 'POST',
+    headers: target.headers,
+    body: payload,
+  });
+  if (response.statusCode !== 200)
+    throw new Error(`${target.name} answered ${response.statusCode}: ${(await response.body.text()).slice(0, 300)}`);
   // Time to the last byte: a streamed answer counts when it has fully arrived.
   for await (const _ of response.body) void _;
   return Number(process.hrtime.bigint() - start) / 1e3;
 }
 
 /** Latencies (µs) per target: `rounds` rounds, each sending `perRound` requests to every target in turn with `inFlight` at once. */
-async function measure(targets: Target[], stream: boolean, inFlight: number, rounds: number, perRound: number): Promise<number[][]> {
+async function measure(
+  targets: Target[],
+  stream: boolean,
+  inFlight: number,
+  rounds: number,
+  perRound: number,
+): Promise<number[][]> {
   const payload = body(stream);
   const samples = targets.map(() => [] as number[]);
   for (let round = 0; round < rounds; round++) {
@@ -151,10 +197,23 @@ const fmt = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms`
 export default (async () => {
   const tsx = ['--conditions=drawdown-source', '--import', 'tsx', join(here, 'gateway.bench.ts')];
   const upstream = await child(tsx, { DRAWDOWN_GATEWAY_BENCH_ROLE: 'upstream' }, jsonLine);
-  const drawdown = await child(tsx, { DRAWDOWN_GATEWAY_BENCH_ROLE: 'drawdown', DRAWDOWN_GATEWAY_BENCH_UPSTREAM: upstream.info.url }, jsonLine);
+  const drawdown = await child(
+    tsx,
+    { DRAWDOWN_GATEWAY_BENCH_ROLE: 'drawdown', DRAWDOWN_GATEWAY_BENCH_UPSTREAM: upstream.info.url },
+    jsonLine,
+  );
   const portkeyPort = 20_000 + Math.floor(Math.random() * 20_000);
-  const portkeyEntry = join(createRequire(join(root, 'package.json')).resolve('@portkey-ai/gateway/package.json'), '..', 'build', 'start-server.js');
-  const portkey = await child([portkeyEntry, `--port=${portkeyPort}`, '--headless'], { NODE_ENV: 'production' }, (text) => (text.includes('Ready') ? {} : undefined));
+  const portkeyEntry = join(
+    createRequire(join(root, 'package.json')).resolve('@portkey-ai/gateway/package.json'),
+    '..',
+    'build',
+    'start-server.js',
+  );
+  const portkey = await child(
+    [portkeyEntry, `--port=${portkeyPort}`, '--headless'],
+    { NODE_ENV: 'production' },
+    (text) => (text.includes('Ready') ? {} : undefined),
+  );
   const children = [upstream.proc, drawdown.proc, portkey.proc];
   const pools: Pool[] = [];
   const pool = (url: string): Pool => {
@@ -169,7 +228,12 @@ export default (async () => {
     {
       name: 'portkey',
       pool: pool(`http://127.0.0.1:${portkeyPort}`),
-      headers: { ...base, 'x-api-key': KEY, 'x-portkey-provider': 'anthropic', 'x-portkey-custom-host': `${upstream.info.url}/v1` },
+      headers: {
+        ...base,
+        'x-api-key': KEY,
+        'x-portkey-provider': 'anthropic',
+        'x-portkey-custom-host': `${upstream.info.url}/v1`,
+      },
     },
   ];
   try {
@@ -193,25 +257,44 @@ export default (async () => {
     const rows: BenchRow[] = [];
     const table: string[][] = [];
     for (const c of cases) {
-      const [direct, viaDrawdown, viaPortkey] = await measure(c.stream ? streamTargets : targets, c.stream, c.inFlight, c.rounds, scaled(c.perRound));
+      const [direct, viaDrawdown, viaPortkey] = await measure(
+        c.stream ? streamTargets : targets,
+        c.stream,
+        c.inFlight,
+        c.rounds,
+        scaled(c.perRound),
+      );
       const added = (s: number[], p: number): number => percentile(s, p) - percentile(direct!, p);
       const ours = [added(viaDrawdown!, 50), added(viaDrawdown!, 99)];
       const theirs = viaPortkey ? [added(viaPortkey, 50), added(viaPortkey, 99)] : undefined;
-      table.push([c.label, fmt(percentile(direct!, 50)), ...ours.map(fmt), ...(theirs ? theirs.map(fmt) : ['500s', '500s'])]);
+      table.push([
+        c.label,
+        fmt(percentile(direct!, 50)),
+        ...ours.map(fmt),
+        ...(theirs ? theirs.map(fmt) : ['500s', '500s']),
+      ]);
       const aim = c.inFlight === 1 ? '≤ 1000 µs, < Portkey' : '< Portkey';
-      const note = (i: number): string => (theirs ? `Portkey ${round(theirs[i]!)} µs` : `Portkey fails: ${portkeyStreamError}`);
+      const note = (i: number): string =>
+        theirs ? `Portkey ${round(theirs[i]!)} µs` : `Portkey fails: ${portkeyStreamError}`;
       rows.push({ name: `added p50, ${c.label}`, value: round(ours[0]!), unit: 'µs', note: note(0) });
       rows.push({ name: `added p99, ${c.label}`, value: round(ours[1]!), unit: 'µs', aim, note: note(1) });
     }
     const rate = await throughput(targets[1]!, 64, scaled(4_000));
     const portkeyRate = await throughput(targets[2]!, 64, scaled(4_000));
     const directRate = await throughput(targets[0]!, 64, scaled(4_000));
-    rows.push({ name: 'json req/s through the gateway, 64 in flight', value: Math.round(rate), unit: 'req/s', aim: '≥ 5000', note: `direct ${Math.round(directRate)}, Portkey ${Math.round(portkeyRate)}` });
+    rows.push({
+      name: 'json req/s through the gateway, 64 in flight',
+      value: Math.round(rate),
+      unit: 'req/s',
+      aim: '≥ 5000',
+      note: `direct ${Math.round(directRate)}, Portkey ${Math.round(portkeyRate)}`,
+    });
 
     // The side-by-side table (80 columns), on stderr next to the progress lines.
     const header = ['case', 'direct p50', 'dd +p50', 'dd +p99', 'portkey +p50', 'portkey +p99'];
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-    const line = (cells: string[]): string => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+    const line = (cells: string[]): string =>
+      cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
     process.stderr.write(
       `\ngateway: added latency over calling the loopback upstream directly (dd = drawdown)\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n` +
         `throughput, json, 64 in flight: drawdown ${Math.round(rate)} req/s · Portkey ${Math.round(portkeyRate)} · direct ${Math.round(directRate)}\n` +

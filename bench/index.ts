@@ -23,8 +23,20 @@ if (process.argv.includes('--json')) {
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
 } else {
   const header = ['area', 'measure', 'value', 'aim', 'note'];
-  const body = rows.map((r) => [r.area, r.name, `${r.value.toLocaleString('en-US')} ${r.unit}`, r.aim ?? '', r.note ?? '']);
+  const body = rows.map((r) => [
+    r.area,
+    r.name,
+    `${r.value.toLocaleString('en-US')} ${r.unit}`,
+    r.aim ?? '',
+    r.note ?? '',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`);
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  process.stdout.write(
+    `${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}\n${body.map(line).join('\n')}\n`,
+  );
 }

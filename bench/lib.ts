@@ -19,7 +19,11 @@ export function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Runs `fn` `iterations` times after `warmup` runs; returns per-call durations in µs, sorted. */
-export async function sampleMicros(fn: () => unknown | Promise<unknown>, iterations: number, warmup = Math.min(1000, iterations)): Promise<number[]> {
+export async function sampleMicros(
+  fn: () => unknown | Promise<unknown>,
+  iterations: number,
+  warmup = Math.min(1000, iterations),
+): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn();
   const samples = new Array<number>(iterations);
   for (let i = 0; i < iterations; i++) {

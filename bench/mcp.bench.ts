@@ -16,9 +16,15 @@ import { percentile, round, sampleMicros, type Bench, type BenchRow } from './li
 const here = fileURLToPath(new URL('.', import.meta.url));
 const mcpPackage = new URL('../packages/mcp-server/package.json', import.meta.url);
 const fromMcp = createRequire(mcpPackage);
-const { Client } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client')).href)) as typeof McpClient;
-const { StdioClientTransport } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client/stdio')).href)) as typeof McpClientStdio;
-const { InMemoryTransport } = (await import(pathToFileURL(fromMcp.resolve('@modelcontextprotocol/server')).href)) as typeof import('../packages/mcp-server/node_modules/@modelcontextprotocol/server/dist/index.mjs');
+const { Client } = (await import(
+  pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client')).href
+)) as typeof McpClient;
+const { StdioClientTransport } = (await import(
+  pathToFileURL(fromMcp.resolve('@modelcontextprotocol/client/stdio')).href
+)) as typeof McpClientStdio;
+const { InMemoryTransport } = (await import(
+  pathToFileURL(fromMcp.resolve('@modelcontextprotocol/server')).href
+)) as typeof import('../packages/mcp-server/node_modules/@modelcontextprotocol/server/dist/index.mjs');
 
 const ENTRIES = 1_000_000;
 const NOW = Date.now();
@@ -30,7 +36,9 @@ function seed(file: string): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     const hold = db.prepare(`INSERT INTO holds VALUES ('trial', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`);
-    const charge = db.prepare(`INSERT INTO charges VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`);
+    const charge = db.prepare(
+      `INSERT INTO charges VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`,
+    );
     for (let i = 0; i < ENTRIES / 2; i++) {
       hold.run(`seed-${i}`, cost, NOW - i, NOW - i + 60_000);
       charge.run(`seed-${i}`, cost, cost, NOW - i);
@@ -59,11 +67,19 @@ async function ledger(): Promise<{ file: string; note: string }> {
 }
 
 async function measure(era: 'legacy' | 'modern', file: string): Promise<number[]> {
-  const client = new Client({ name: 'bench', version: '1' }, { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } });
+  const client = new Client(
+    { name: 'bench', version: '1' },
+    { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } },
+  );
   await client.connect(
     new StdioClientTransport({
       command: process.execPath,
-      args: ['--conditions=drawdown-source', '--import', 'tsx', join(here, '..', 'packages/mcp-server/test/fixtures/stdio-server.ts')],
+      args: [
+        '--conditions=drawdown-source',
+        '--import',
+        'tsx',
+        join(here, '..', 'packages/mcp-server/test/fixtures/stdio-server.ts'),
+      ],
       env: { ...(process.env as Record<string, string>), DRAWDOWN_DB: file },
       stderr: 'ignore',
     }),
@@ -103,11 +119,30 @@ export default (async () => {
   for (const era of ['legacy', 'modern'] as const) {
     const samples = await measure(era, file);
     const label = era === 'legacy' ? '2025-11-25' : '2026-07-28';
-    rows.push({ name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p50`, value: round(percentile(samples, 50) / 1000, 3), unit: 'ms' });
-    rows.push({ name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p99`, value: round(percentile(samples, 99) / 1000, 3), unit: 'ms', aim: '≤ 2 ms', note: `2 pools, route explained per call; ${note}` });
+    rows.push({
+      name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p50`,
+      value: round(percentile(samples, 50) / 1000, 3),
+      unit: 'ms',
+    });
+    rows.push({
+      name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p99`,
+      value: round(percentile(samples, 99) / 1000, 3),
+      unit: 'ms',
+      aim: '≤ 2 ms',
+      note: `2 pools, route explained per call; ${note}`,
+    });
   }
   const inProcess = await measureInProcess(file);
-  rows.push({ name: 'pool_status in one process (SDK client and server, in-memory transport), 2025-11-25, 1,000,000 entries p50', value: round(percentile(inProcess, 50) / 1000, 3), unit: 'ms' });
-  rows.push({ name: 'pool_status in one process (SDK client and server, in-memory transport), 2025-11-25, 1,000,000 entries p99', value: round(percentile(inProcess, 99) / 1000, 3), unit: 'ms', note: 'no pipe or second process: the stdio rows minus this is transport and scheduling' });
+  rows.push({
+    name: 'pool_status in one process (SDK client and server, in-memory transport), 2025-11-25, 1,000,000 entries p50',
+    value: round(percentile(inProcess, 50) / 1000, 3),
+    unit: 'ms',
+  });
+  rows.push({
+    name: 'pool_status in one process (SDK client and server, in-memory transport), 2025-11-25, 1,000,000 entries p99',
+    value: round(percentile(inProcess, 99) / 1000, 3),
+    unit: 'ms',
+    note: 'no pipe or second process: the stdio rows minus this is transport and scheduling',
+  });
   return rows;
 }) satisfies Bench;

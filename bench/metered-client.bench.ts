@@ -33,7 +33,8 @@ const cannedFetch = (): typeof fetch => {
     stop_sequence: null,
     usage: USAGE,
   });
-  return async () => new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'request-id': 'req_bench' } });
+  return async () =>
+    new Response(body, { status: 200, headers: { 'content-type': 'application/json', 'request-id': 'req_bench' } });
 };
 
 /**
@@ -49,7 +50,11 @@ export default (async () => {
   });
   const plain = new Anthropic({ apiKey: KEY, baseURL: server.url, maxRetries: 0 });
   const metered = createMeteredClient({ hub, baseURL: server.url, clientOptions: { maxRetries: 0 } });
-  const params = { model: 'claude-sonnet-4-6', max_tokens: 512, messages: [{ role: 'user' as const, content: 'Summarise the ledger in one line.' }] };
+  const params = {
+    model: 'claude-sonnet-4-6',
+    max_tokens: 512,
+    messages: [{ role: 'user' as const, content: 'Summarise the ledger in one line.' }],
+  };
 
   const time = async (fn: () => Promise<unknown>): Promise<number> => {
     const start = process.hrtime.bigint();
@@ -78,19 +83,40 @@ export default (async () => {
 
   const rows: BenchRow[] = [];
   const load = `load ${loadavg()[0]!.toFixed(1)}`;
-  const report = (label: string, s: { plain: number[]; metered: number[]; paired: number[] }, where = 'loopback server') => {
+  const report = (
+    label: string,
+    s: { plain: number[]; metered: number[]; paired: number[] },
+    where = 'loopback server',
+  ) => {
     for (const p of [50, 99]) {
       const base = percentile(s.plain, p);
       const with_ = percentile(s.metered, p);
       rows.push({ name: `${label} plain SDK p${p}`, value: round(base), unit: 'µs' });
       rows.push({ name: `${label} metered p${p}`, value: round(with_), unit: 'µs' });
-      rows.push({ name: `${label} added by metering p${p}`, value: round(with_ - base), unit: 'µs', ...(p === 50 && { aim: '< 300 µs' }), note: `memory store, ${where}` });
+      rows.push({
+        name: `${label} added by metering p${p}`,
+        value: round(with_ - base),
+        unit: 'µs',
+        ...(p === 50 && { aim: '< 300 µs' }),
+        note: `memory store, ${where}`,
+      });
     }
     // The median of call-by-call differences: steadier than a difference of medians on a busy machine.
-    rows.push({ name: `${label} added, paired median`, value: round(percentile(s.paired, 50)), unit: 'µs', note: `memory store, ${where}, ${load}` });
+    rows.push({
+      name: `${label} added, paired median`,
+      value: round(percentile(s.paired, 50)),
+      unit: 'µs',
+      note: `memory store, ${where}, ${load}`,
+    });
   };
 
-  report('create', await measure(() => plain.messages.create(params), () => metered.messages.create(params)));
+  report(
+    'create',
+    await measure(
+      () => plain.messages.create(params),
+      () => metered.messages.create(params),
+    ),
+  );
   report(
     'stream',
     await measure(
@@ -102,8 +128,19 @@ export default (async () => {
   // The same call with the network taken out: what is left is the client work metering adds.
   const canned = cannedFetch();
   const plainOffline = new Anthropic({ apiKey: KEY, baseURL: server.url, maxRetries: 0, fetch: canned });
-  const meteredOffline = createMeteredClient({ hub, baseURL: server.url, clientOptions: { maxRetries: 0, fetch: canned } });
-  report('create', await measure(() => plainOffline.messages.create(params), () => meteredOffline.messages.create(params)), 'canned fetch, no network');
+  const meteredOffline = createMeteredClient({
+    hub,
+    baseURL: server.url,
+    clientOptions: { maxRetries: 0, fetch: canned },
+  });
+  report(
+    'create',
+    await measure(
+      () => plainOffline.messages.create(params),
+      () => meteredOffline.messages.create(params),
+    ),
+    'canned fetch, no network',
+  );
 
   await hub.close();
   await server.close();

@@ -15,12 +15,21 @@ export default (async () => {
     inference_geo: 'us',
   };
   let sink = 0;
-  const samples = await sampleMicros(() => {
-    sink += defaultRateCard.price('claude-haiku-5-5[1m]', usage, { at }).total;
-  }, 50_000, 5_000);
+  const samples = await sampleMicros(
+    () => {
+      sink += defaultRateCard.price('claude-haiku-5-5[1m]', usage, { at }).total;
+    },
+    50_000,
+    5_000,
+  );
   if (sink < 0) throw new Error('unreachable');
   return [
-    { name: 'price one usage object p50', value: round(percentile(samples, 50), 2), unit: 'µs', note: 'Haiku 5.5, every category, US inference, web search' },
+    {
+      name: 'price one usage object p50',
+      value: round(percentile(samples, 50), 2),
+      unit: 'µs',
+      note: 'Haiku 5.5, every category, US inference, web search',
+    },
     { name: 'price one usage object p99', value: round(percentile(samples, 99), 2), unit: 'µs', aim: '< 50 µs' },
   ];
 }) satisfies Bench;

@@ -22,7 +22,15 @@ const pg = createRequire(new URL('../packages/store-postgres/package.json', impo
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const SCOPES = (['day', 'week', 'month'] as const).map((p) => calendarWindow(p, NOW, 'UTC').key);
-const charge = (account: string, key: string) => ({ account, key, cost: usd('0.0123'), now: NOW, scopes: SCOPES, day: '2026-11-23', meta: { model: 'claude-sonnet-4-5', route: 'trial', inputTokens: 1200, outputTokens: 350 } });
+const charge = (account: string, key: string) => ({
+  account,
+  key,
+  cost: usd('0.0123'),
+  now: NOW,
+  scopes: SCOPES,
+  day: '2026-11-23',
+  meta: { model: 'claude-sonnet-4-5', route: 'trial', inputTokens: 1200, outputTokens: 350 },
+});
 
 /** Settled charges per second, `inFlight` requests at a time from one process. */
 async function settleRate(store: LedgerStore, count: number, inFlight: number, accounts: number): Promise<number> {
@@ -46,7 +54,9 @@ function seed(file: string, count: number): void {
   db.exec('BEGIN IMMEDIATE');
   try {
     const hold = db.prepare(`INSERT INTO holds VALUES ('seeded', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`);
-    const settled = db.prepare(`INSERT INTO charges VALUES ('seeded', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`);
+    const settled = db.prepare(
+      `INSERT INTO charges VALUES ('seeded', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`,
+    );
     for (let i = 0; i < count / 2; i++) {
       const key = `seed-${i}`;
       hold.run(key, cost, NOW - i, NOW - i + 60_000);
@@ -63,27 +73,61 @@ async function sqliteRows(dir: string): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const store = sqliteStore({ file: join(dir, 'rate.sqlite') });
   const grouped = await settleRate(store, 100_000, 64, 16);
-  rows.push({ name: 'settled charges/s, one process, 16 accounts, 64 in flight (sqlite)', value: Math.round(grouped), unit: '/s', aim: '≥ 20,000/s', note: "group commit, durability 'full' (default): WAL + synchronous=FULL, every commit waits for fsync; settle without hold, 4 rollup scopes" });
+  rows.push({
+    name: 'settled charges/s, one process, 16 accounts, 64 in flight (sqlite)',
+    value: Math.round(grouped),
+    unit: '/s',
+    aim: '≥ 20,000/s',
+    note: "group commit, durability 'full' (default): WAL + synchronous=FULL, every commit waits for fsync; settle without hold, 4 rollup scopes",
+  });
   const oneAtATime = await settleRate(store, 30_000, 1, 1);
-  rows.push({ name: 'settled charges/s, one process, one at a time (sqlite)', value: Math.round(oneAtATime), unit: '/s', note: "each committed before the next is called: one transaction and one fsync per settle; durability 'full'" });
+  rows.push({
+    name: 'settled charges/s, one process, one at a time (sqlite)',
+    value: Math.round(oneAtATime),
+    unit: '/s',
+    note: "each committed before the next is called: one transaction and one fsync per settle; durability 'full'",
+  });
   // The same 64 in flight without waiting for fsync: what durability 'full' costs on this disk.
   const relaxed = sqliteStore({ file: join(dir, 'rate-relaxed.sqlite'), durability: 'relaxed' });
   const unsynced = await settleRate(relaxed, 100_000, 64, 16);
   await relaxed.close();
-  rows.push({ name: "settled charges/s, 64 in flight, durability 'relaxed' (sqlite)", value: Math.round(unsynced), unit: '/s', note: 'synchronous=NORMAL: a power cut can roll back the last commits' });
+  rows.push({
+    name: "settled charges/s, 64 in flight, durability 'relaxed' (sqlite)",
+    value: Math.round(unsynced),
+    unit: '/s',
+    note: 'synchronous=NORMAL: a power cut can roll back the last commits',
+  });
   // The same 64 in flight with group commit off: every settle pays its own lock and commit.
   const single = sqliteStore({ file: join(dir, 'rate-single.sqlite'), maxBatch: 1 });
   const unbatched = await settleRate(single, 30_000, 64, 16);
   await single.close();
-  rows.push({ name: 'settled charges/s, 64 in flight, maxBatch 1 (sqlite)', value: Math.round(unbatched), unit: '/s', note: 'group commit off: one transaction per settle' });
+  rows.push({
+    name: 'settled charges/s, 64 in flight, maxBatch 1 (sqlite)',
+    value: Math.round(unbatched),
+    unit: '/s',
+    note: 'group commit off: one transaction per settle',
+  });
 
   let i = 0;
   const cap = [{ kind: 'cap' as const, name: 'bench', scope: 'lifetime', cap: usd('1000000') }];
-  const pair = await sampleMicros(async () => {
-    const key = `pair-${i++}`;
-    await store.reserve({ account: 'pairs', key, amount: usd('0.05'), ttlMs: 60_000, now: NOW, limits: cap, scopes: SCOPES, day: '2026-11-23' });
-    await store.settle({ account: 'pairs', key, cost: usd('0.0123'), now: NOW });
-  }, 20_000, 2_000);
+  const pair = await sampleMicros(
+    async () => {
+      const key = `pair-${i++}`;
+      await store.reserve({
+        account: 'pairs',
+        key,
+        amount: usd('0.05'),
+        ttlMs: 60_000,
+        now: NOW,
+        limits: cap,
+        scopes: SCOPES,
+        day: '2026-11-23',
+      });
+      await store.settle({ account: 'pairs', key, cost: usd('0.0123'), now: NOW });
+    },
+    20_000,
+    2_000,
+  );
   rows.push({ name: 'reserve+settle (sqlite) p50', value: round(percentile(pair, 50)), unit: 'µs' });
   rows.push({ name: 'reserve+settle (sqlite) p99', value: round(percentile(pair, 99)), unit: 'µs' });
   await store.close();
@@ -93,12 +137,31 @@ async function sqliteRows(dir: string): Promise<BenchRow[]> {
   const started = Date.now();
   seed(big, 1_000_000);
   const seeded = sqliteStore({ file: big });
-  const snap = await sampleMicros(() => seeded.snapshot({ account: 'seeded', now: NOW, scopes: SCOPES }), 20_000, 2_000);
-  rows.push({ name: 'snapshot() with 1,000,000 ledger entries (sqlite) p99', value: round(percentile(snap, 99)), unit: 'µs', aim: '≤ 1,000 µs', note: `500k holds + 500k charges, seeded in ${((Date.now() - started) / 1000).toFixed(1)} s` });
-  const hub = await createHub({ store: seeded, logger: silentLogger, plugins: [budget({ id: 'seeded', amount: '1000000', period: 'lifetime' })] });
+  const snap = await sampleMicros(
+    () => seeded.snapshot({ account: 'seeded', now: NOW, scopes: SCOPES }),
+    20_000,
+    2_000,
+  );
+  rows.push({
+    name: 'snapshot() with 1,000,000 ledger entries (sqlite) p99',
+    value: round(percentile(snap, 99)),
+    unit: 'µs',
+    aim: '≤ 1,000 µs',
+    note: `500k holds + 500k charges, seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  });
+  const hub = await createHub({
+    store: seeded,
+    logger: silentLogger,
+    plugins: [budget({ id: 'seeded', amount: '1000000', period: 'lifetime' })],
+  });
   const pool = hub.pool('seeded');
   const status = await sampleMicros(() => pool.status(), 20_000, 2_000);
-  rows.push({ name: 'budget pool status() with 1,000,000 ledger entries (sqlite) p99', value: round(percentile(status, 99)), unit: 'µs', aim: '≤ 1,000 µs' });
+  rows.push({
+    name: 'budget pool status() with 1,000,000 ledger entries (sqlite) p99',
+    value: round(percentile(status, 99)),
+    unit: 'µs',
+    aim: '≤ 1,000 µs',
+  });
   await hub.close();
   await seeded.close();
   return rows;
@@ -111,7 +174,15 @@ async function postgresRows(): Promise<BenchRow[]> {
   try {
     store = await postgresStore({ connectionString: url, schema, listen: false });
   } catch (error) {
-    return [{ name: 'settled charges/s (postgres)', value: 0, unit: '/s', aim: '≥ 5,000/s', note: `PostgreSQL unavailable, not measured: ${(error as Error).message.slice(0, 120)}` }];
+    return [
+      {
+        name: 'settled charges/s (postgres)',
+        value: 0,
+        unit: '/s',
+        aim: '≥ 5,000/s',
+        note: `PostgreSQL unavailable, not measured: ${(error as Error).message.slice(0, 120)}`,
+      },
+    ];
   }
   try {
     await settleRate(store, 2_000, 16, 16); // warm up connections and plans
@@ -130,11 +201,38 @@ async function postgresRows(): Promise<BenchRow[]> {
     await unsynced.close();
     await asyncPool.end();
     return [
-      { name: 'settled charges/s, one process, 16 accounts, 16 in flight (postgres)', value: Math.round(sixteen), unit: '/s', aim: '≥ 5,000/s', note: 'group commit: concurrent settles share one transaction' },
-      { name: 'settled charges/s, one process, 16 accounts, 64 in flight (postgres)', value: Math.round(sixtyFour), unit: '/s', aim: '≥ 10,000/s', note: 'group commit, batches of up to 64, one NOTIFY per transaction' },
-      { name: 'settled charges/s, one process, one account, 16 in flight (postgres)', value: Math.round(one), unit: '/s', note: 'one account: every settle waits for the row lock in turn' },
-      { name: 'settled charges/s, 16 in flight, maxBatch 1 (postgres)', value: Math.round(unbatched), unit: '/s', note: 'group commit off: one commit per settle (the old behaviour)' },
-      { name: 'settled charges/s, 16 in flight, synchronous_commit=off (postgres)', value: Math.round(fast), unit: '/s', note: 'diagnostic: commits not waiting for fsync' },
+      {
+        name: 'settled charges/s, one process, 16 accounts, 16 in flight (postgres)',
+        value: Math.round(sixteen),
+        unit: '/s',
+        aim: '≥ 5,000/s',
+        note: 'group commit: concurrent settles share one transaction',
+      },
+      {
+        name: 'settled charges/s, one process, 16 accounts, 64 in flight (postgres)',
+        value: Math.round(sixtyFour),
+        unit: '/s',
+        aim: '≥ 10,000/s',
+        note: 'group commit, batches of up to 64, one NOTIFY per transaction',
+      },
+      {
+        name: 'settled charges/s, one process, one account, 16 in flight (postgres)',
+        value: Math.round(one),
+        unit: '/s',
+        note: 'one account: every settle waits for the row lock in turn',
+      },
+      {
+        name: 'settled charges/s, 16 in flight, maxBatch 1 (postgres)',
+        value: Math.round(unbatched),
+        unit: '/s',
+        note: 'group commit off: one commit per settle (the old behaviour)',
+      },
+      {
+        name: 'settled charges/s, 16 in flight, synchronous_commit=off (postgres)',
+        value: Math.round(fast),
+        unit: '/s',
+        note: 'diagnostic: commits not waiting for fsync',
+      },
     ];
   } finally {
     await store.close();

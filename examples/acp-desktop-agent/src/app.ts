@@ -1,6 +1,12 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
-import { client, methods, ndJsonStream, type ClientConnection, type InitializeResponse } from '@agentclientprotocol/sdk';
+import {
+  client,
+  methods,
+  ndJsonStream,
+  type ClientConnection,
+  type InitializeResponse,
+} from '@agentclientprotocol/sdk';
 import { createAcpTap, tapStream, type AcpTap } from '@drawdown/acp';
 import type { Hub } from '@drawdown/core';
 
@@ -46,15 +52,28 @@ export async function startAcpDesktopApp(options: AcpDesktopAppOptions) {
     const [command, ...args] = options.agent as [string, ...string[]];
     // The entry's environment: the bundled key for the trial; for personal, no key at all, so the
     // agent uses the user's own sign-in.
-    const child = spawn(command, args, { env: hub.childEnv(entry, options.env) as NodeJS.ProcessEnv, cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      env: hub.childEnv(entry, options.env) as NodeJS.ProcessEnv,
+      cwd: options.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     child.stderr.resume();
     const tap = createAcpTap({ hub, entry, followRoute: true });
-    const stream = tapStream(ndJsonStream(Writable.toWeb(child.stdin) as WritableStream<Uint8Array>, Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>), tap);
+    const stream = tapStream(
+      ndJsonStream(
+        Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+        Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
+      ),
+      tap,
+    );
     const connection = client({ name: 'acp-desktop-agent' })
       .onNotification(methods.client.session.update, () => undefined)
       .onRequest(methods.client.session.requestPermission, () => ({ outcome: { outcome: 'cancelled' } }))
       .connect(stream);
-    const init = await connection.agent.request(methods.agent.initialize, { protocolVersion: 1, clientCapabilities: {} });
+    const init = await connection.agent.request(methods.agent.initialize, {
+      protocolVersion: 1,
+      clientCapabilities: {},
+    });
     say(`agent started under "${entry}"`);
     return { entry, child, connection, tap, capabilities: init.agentCapabilities };
   }
@@ -103,7 +122,10 @@ export async function startAcpDesktopApp(options: AcpDesktopAppOptions) {
         await agent.tap.admit(sessionId);
       }
       switchTo = undefined;
-      const response = await agent.connection.agent.request(methods.agent.session.prompt, { sessionId: sessionId!, prompt: [{ type: 'text', text }] });
+      const response = await agent.connection.agent.request(methods.agent.session.prompt, {
+        sessionId: sessionId!,
+        prompt: [{ type: 'text', text }],
+      });
       await agent.tap.idle();
       return { entry: agent.entry, stopReason: response.stopReason };
     },

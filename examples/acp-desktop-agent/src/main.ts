@@ -26,7 +26,10 @@ export async function main(): Promise<string[]> {
     // The agent's own turns (requests with tools) cost the same each; its side requests (titles) nothing.
     fallback: (request) =>
       Array.isArray(request.body?.tools) && request.body.tools.length > 0
-        ? replies.message({ text: `answered with ${request.credential === 'bundled' ? "the app's trial key" : "the user's own sign-in"}`, usage: { input_tokens: 100_000, output_tokens: 4_000 } })
+        ? replies.message({
+            text: `answered with ${request.credential === 'bundled' ? "the app's trial key" : "the user's own sign-in"}`,
+            usage: { input_tokens: 100_000, output_tokens: 4_000 },
+          })
         : replies.message({ text: 'Side request', usage: { input_tokens: 0, output_tokens: 0 } }),
   });
   const home = mkdtempSync(join(tmpdir(), 'acp-desktop-agent-'));
@@ -65,15 +68,27 @@ export async function main(): Promise<string[]> {
     say,
   });
   try {
-    for (const text of ['plan the settings page', 'write the form', 'add validation', 'write the tests', 'fix the failing test']) {
+    for (const text of [
+      'plan the settings page',
+      'write the form',
+      'add validation',
+      'write the tests',
+      'fix the failing test',
+    ]) {
       const answer = await app.prompt(text);
       say(`"${text}" → ${answer.stopReason}, paid by ${answer.entry}`);
     }
     for (const pool of (await hub.status()).pools) say(`${pool.id}: spent ${formatUsd(pool.spent)}`);
     // What the server returned, priced by the rate card: the pools above add up to exactly this.
     const turns = api.requests.filter((r) => Array.isArray(r.body?.tools) && r.body.tools.length > 0);
-    const returned = turns.reduce((sum, r) => sum + hub.rateCard.price(String(r.body?.model), { input_tokens: 100_000, output_tokens: 4_000 }).total, 0);
-    say(`server answered ${turns.length} turns (${turns.map((r) => `${r.credential}/${String(r.body?.model)}`).join(', ')}) worth ${formatUsd(returned)}`);
+    const returned = turns.reduce(
+      (sum, r) =>
+        sum + hub.rateCard.price(String(r.body?.model), { input_tokens: 100_000, output_tokens: 4_000 }).total,
+      0,
+    );
+    say(
+      `server answered ${turns.length} turns (${turns.map((r) => `${r.credential}/${String(r.body?.model)}`).join(', ')}) worth ${formatUsd(returned)}`,
+    );
   } finally {
     await app.close();
     await hub.close();

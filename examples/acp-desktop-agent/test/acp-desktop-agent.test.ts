@@ -5,7 +5,11 @@ describe('ACP desktop agent example', () => {
   it('restarts the real ACP agent under the next entry when the trial runs out, resumes the session, and charges each pool exactly', async () => {
     const log = await main();
     const at = (line: string) => log.findIndex((l) => l.startsWith(line));
-    expect(log.slice(0, 3)).toEqual(['agent started under "trial"', '"plan the settings page" → end_turn, paid by trial', '"write the form" → end_turn, paid by trial']);
+    expect(log.slice(0, 3)).toEqual([
+      'agent started under "trial"',
+      '"plan the settings page" → end_turn, paid by trial',
+      '"write the form" → end_turn, paid by trial',
+    ]);
     // The third prompt crossed the $1.00 cap; the fourth finds the route on "personal", and the app restarts before sending it.
     expect(at('"add validation" → end_turn, paid by trial')).toBeGreaterThan(0);
     expect(at('route.switched trial → personal')).toBeGreaterThan(at('"add validation"'));
@@ -17,7 +21,9 @@ describe('ACP desktop agent example', () => {
     expect(log).toContain('trial: spent $1.44');
     const plan = log.find((l) => l.startsWith('plan: spent $'))!;
     const served = log.find((l) => l.startsWith('server answered 5 turns'))!;
-    expect(served).toMatch(/^server answered 5 turns \(bundled\/[^,]+, bundled\/[^,]+, bundled\/[^,]+, signIn\/[^,]+, signIn\/[^)]+\) worth \$/);
+    expect(served).toMatch(
+      /^server answered 5 turns \(bundled\/[^,]+, bundled\/[^,]+, bundled\/[^,]+, signIn\/[^,]+, signIn\/[^)]+\) worth \$/,
+    );
     const dollars = (line: string) => Number(/\$([\d.]+)$/.exec(line)![1]);
     expect(dollars(served)).toBeCloseTo(1.44 + dollars(plan), 9);
   });

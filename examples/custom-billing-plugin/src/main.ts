@@ -6,13 +6,18 @@ import { sqliteStore } from '@drawdown/store-sqlite';
 import { invoiceAccount } from './invoice-account.js';
 
 /** Spends on a $25 credit line until it refuses, printing what happens. Returns the lines printed. */
-export async function main(file = join(mkdtempSync(join(tmpdir(), 'drawdown-invoice-')), 'ledger.sqlite')): Promise<string[]> {
+export async function main(
+  file = join(mkdtempSync(join(tmpdir(), 'drawdown-invoice-')), 'ledger.sqlite'),
+): Promise<string[]> {
   const lines: string[] = [];
   const say = (line: string) => void (lines.push(line), console.log(line));
   const store = sqliteStore({ file });
   const hub = await createHub({
     store,
-    plugins: [apiKey({ id: 'company-key', key: 'sk-ant-example-not-a-real-key' }), invoiceAccount({ id: 'invoice', creditLine: '25.00' })],
+    plugins: [
+      apiKey({ id: 'company-key', key: 'sk-ant-example-not-a-real-key' }),
+      invoiceAccount({ id: 'invoice', creditLine: '25.00' }),
+    ],
     route: { entries: [{ id: 'company', strategy: 'company-key', pool: 'invoice' }] },
   });
   hub.on('invoice.near-limit', (e) => say(`event invoice.near-limit: ${e.message}`));

@@ -1,5 +1,15 @@
 import { spawn } from 'node:child_process';
-import { apiKey, budget, createAgentSdkMeter, createHub, isFundablePool, meterAgentOutput, usd, type AgentObservation, type Hub } from '@drawdown/core';
+import {
+  apiKey,
+  budget,
+  createAgentSdkMeter,
+  createHub,
+  isFundablePool,
+  meterAgentOutput,
+  usd,
+  type AgentObservation,
+  type Hub,
+} from '@drawdown/core';
 import { createMeteredClient } from '@drawdown/core/anthropic';
 import { credits, manualProvider } from '@drawdown/plugin-credits';
 import { delegated, planAllowance } from '@drawdown/plugin-oauth';
@@ -62,10 +72,17 @@ export async function createDesktopAgent(options: DesktopAgentOptions) {
   /** Personal mode: the user's own agent runs with no key in its environment; its turns are metered to the plan. */
   async function askSignedInAgent(entry: string, prompt: string): Promise<Answer> {
     const [command, ...args] = (options.childCommand ?? claudeCode)(prompt) as [string, ...string[]];
-    const child = spawn(command, args, { env: hub.childEnv(entry, env) as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'inherit'] });
-    const exited = new Promise<number>((resolve, reject) => child.once('error', reject).once('close', (code) => resolve(code ?? 1)));
+    const child = spawn(command, args, {
+      env: hub.childEnv(entry, env) as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<number>((resolve, reject) =>
+      child.once('error', reject).once('close', (code) => resolve(code ?? 1)),
+    );
     const meter = createAgentSdkMeter({ hub, entry });
-    await meterAgentOutput(child.stdout, meter, { ...(options.onChildMessage && { onMessage: options.onChildMessage }) });
+    await meterAgentOutput(child.stdout, meter, {
+      ...(options.onChildMessage && { onMessage: options.onChildMessage }),
+    });
     return { entry, exitCode: await exited };
   }
 
@@ -75,7 +92,9 @@ export async function createDesktopAgent(options: DesktopAgentOptions) {
     async ask(prompt: string, model = 'claude-sonnet-4-5', maxTokens = 1024): Promise<Answer> {
       const next = (await hub.router.explain()).next;
       if (next && hub.strategy(next.strategyId).kind === 'delegated') return askSignedInAgent(next.entryId, prompt);
-      const { data, drawdown } = await client.messages.create({ model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] }).withResponse();
+      const { data, drawdown } = await client.messages
+        .create({ model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] })
+        .withResponse();
       const text = data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
       return { entry: drawdown.entryId, text };
     },

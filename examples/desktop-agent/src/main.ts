@@ -12,20 +12,39 @@ export async function main(): Promise<string[]> {
   const log: string[] = [];
   const say = (line: string) => void (log.push(line), console.log(line));
   const dir = mkdtempSync(join(tmpdir(), 'desktop-agent-'));
-  const keys = { bundled: 'sk-ant-app-bundled-example', user: 'sk-ant-user-own-example', signIn: 'user-sign-in-example' };
+  const keys = {
+    bundled: 'sk-ant-app-bundled-example',
+    user: 'sk-ant-user-own-example',
+    signIn: 'user-sign-in-example',
+  };
   writeFileSync(join(dir, 'sign-in.json'), JSON.stringify({ token: keys.signIn }), { mode: 0o600 });
-  const api = await startAnthropicServer({ credentials: { bundled: keys.bundled, user: keys.user, signIn: keys.signIn } });
+  const api = await startAnthropicServer({
+    credentials: { bundled: keys.bundled, user: keys.user, signIn: keys.signIn },
+  });
   const reset = Math.floor(Date.now() / 1000) + 4 * 86_400;
   const agent = await createDesktopAgent({
     ledgerFile: join(dir, 'ledger.sqlite'),
     bundledKey: keys.bundled,
     baseURL: api.url,
-    env: { ...process.env, ANTHROPIC_API_KEY: keys.user, ANTHROPIC_BASE_URL: api.url, [DEMO_SIGN_IN_VAR]: join(dir, 'sign-in.json') },
+    env: {
+      ...process.env,
+      ANTHROPIC_API_KEY: keys.user,
+      ANTHROPIC_BASE_URL: api.url,
+      [DEMO_SIGN_IN_VAR]: join(dir, 'sign-in.json'),
+    },
     // In a real app: (prompt) => ['claude', '-p', prompt, '--output-format', 'stream-json', '--verbose'].
-    childCommand: (prompt) => [process.execPath, '--conditions=drawdown-source', '--import', 'tsx', fileURLToPath(new URL('./stand-in-claude.ts', import.meta.url)), prompt],
+    childCommand: (prompt) => [
+      process.execPath,
+      '--conditions=drawdown-source',
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./stand-in-claude.ts', import.meta.url)),
+      prompt,
+    ],
     onChildMessage: (message) => {
       const m = message as { type?: string; credentialVars?: string[] };
-      if (m.type === 'system') say(`child agent environment carries: ${m.credentialVars?.join(', ') || 'no key or token'}`);
+      if (m.type === 'system')
+        say(`child agent environment carries: ${m.credentialVars?.join(', ') || 'no key or token'}`);
     },
   });
   const { hub } = agent;
@@ -48,11 +67,20 @@ export async function main(): Promise<string[]> {
     while ((await next()) === 'trial') await askInProcess();
     // Personal mode: the user's own agent answers until the weekly plan window is spent.
     api.enqueue(
-      replies.message({ usage: { input_tokens: 30_000, output_tokens: 6_000 }, headers: unifiedRateLimitHeaders({ status: 'allowed_warning', representativeClaim: 'seven_day', resetAt: reset, windows: { seven_day: { utilization: 0.95, resetAt: reset } } }) }),
+      replies.message({
+        usage: { input_tokens: 30_000, output_tokens: 6_000 },
+        headers: unifiedRateLimitHeaders({
+          status: 'allowed_warning',
+          representativeClaim: 'seven_day',
+          resetAt: reset,
+          windows: { seven_day: { utilization: 0.95, resetAt: reset } },
+        }),
+      }),
       replies.planLimit({ resetAt: reset, claim: 'seven_day' }),
     );
     for (let turn = 1; (await next()) === 'personal'; turn++) {
-      if (turn > 5) throw new Error('personal mode never reached the plan limit: is the child reaching the Messages API?');
+      if (turn > 5)
+        throw new Error('personal mode never reached the plan limit: is the child reaching the Messages API?');
       const personal = await agent.ask('refactor the settings page');
       say(`${personal.entry}: the user's own agent exited with ${personal.exitCode}`);
     }

@@ -11,12 +11,21 @@ describe('the desktop agent example', () => {
     expect(at('pool.exhausted trial: trial of $10.00 used')).toBeGreaterThan(at('trial answered "answer 3"'));
     // Then the user's own agent runs, with neither the bundled key nor the user's key in its environment.
     const children = log.filter((l) => l.startsWith('child agent environment carries'));
-    expect(children).toEqual(['child agent environment carries: no key or token', 'child agent environment carries: no key or token']);
-    expect(at(/^pool\.exhausted plan: plan limit reached; resets at /)).toBeGreaterThan(at('pool.exhausted trial: trial of $10.00 used'));
+    expect(children).toEqual([
+      'child agent environment carries: no key or token',
+      'child agent environment carries: no key or token',
+    ]);
+    expect(at(/^pool\.exhausted plan: plan limit reached; resets at /)).toBeGreaterThan(
+      at('pool.exhausted trial: trial of $10.00 used'),
+    );
     // Then credits, because the user opted in; the balance falls under $5 and a $20 reload succeeds.
     expect(log.filter((l) => l.startsWith('credits answered'))).toHaveLength(2);
-    expect(at('credits.reloaded: credits: reloaded $20.00; balance now $23.00')).toBeGreaterThan(at('credits answered "answer 6"') - 1);
+    expect(at('credits.reloaded: credits: reloaded $20.00; balance now $23.00')).toBeGreaterThan(
+      at('credits answered "answer 6"') - 1,
+    );
     expect(log).toContain('trial: trial of $10.00 used (spent $10.00)');
-    expect(log).toContain('credits: $23.00 of credits available; $5.00 of the $2,000.00 daily redemption ceiling used (spent $5.00)');
+    expect(log).toContain(
+      'credits: $23.00 of credits available; $5.00 of the $2,000.00 daily redemption ceiling used (spent $5.00)',
+    );
   });
 });

@@ -2,10 +2,18 @@
 export const CLIENTS = {
   'claude-desktop': {
     file: 'claude-desktop/claude_desktop_config.json',
-    where: 'macOS: ~/Library/Application Support/Claude/claude_desktop_config.json · Windows: %APPDATA%\\Claude\\claude_desktop_config.json',
+    where:
+      'macOS: ~/Library/Application Support/Claude/claude_desktop_config.json · Windows: %APPDATA%\\Claude\\claude_desktop_config.json',
   },
-  'claude-code': { file: 'claude-code/.mcp.json', where: 'the project root (.mcp.json), or for every project: claude mcp add drawdown -s user -- npx -y @drawdown/cli mcp' },
-  cursor: { file: 'cursor/mcp.json', where: 'the project (.cursor/mcp.json) or your home directory (~/.cursor/mcp.json)' },
+  'claude-code': {
+    file: 'claude-code/.mcp.json',
+    where:
+      'the project root (.mcp.json), or for every project: claude mcp add drawdown -s user -- npx -y @drawdown/cli mcp',
+  },
+  cursor: {
+    file: 'cursor/mcp.json',
+    where: 'the project (.cursor/mcp.json) or your home directory (~/.cursor/mcp.json)',
+  },
 } as const;
 
 export type ClientName = keyof typeof CLIENTS;
@@ -25,7 +33,11 @@ export interface ServerEntry {
  * args to offer add_funds / set_auto_reload.
  */
 export function mcpClientConfig(client: ClientName, configPath?: string): { mcpServers: Record<string, ServerEntry> } {
-  const entry: ServerEntry = { command: 'npx', args: ['-y', '@drawdown/cli', 'mcp'], ...(configPath !== undefined && { env: { DRAWDOWN_CONFIG: configPath } }) };
+  const entry: ServerEntry = {
+    command: 'npx',
+    args: ['-y', '@drawdown/cli', 'mcp'],
+    ...(configPath !== undefined && { env: { DRAWDOWN_CONFIG: configPath } }),
+  };
   // Claude Code's project file names the transport; the others assume stdio for a command.
   return { mcpServers: { drawdown: client === 'claude-code' ? { type: 'stdio', ...entry } : entry } };
 }

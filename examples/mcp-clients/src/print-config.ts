@@ -9,4 +9,6 @@ if (!(client in CLIENTS)) {
   process.exit(1);
 }
 console.error(`Put this in ${CLIENTS[client as ClientName].where}:`);
-console.log(JSON.stringify(mcpClientConfig(client as ClientName, config === undefined ? undefined : resolve(config)), null, 2));
+console.log(
+  JSON.stringify(mcpClientConfig(client as ClientName, config === undefined ? undefined : resolve(config)), null, 2),
+);

@@ -8,8 +8,18 @@ import { CLIENTS, mcpClientConfig, type ClientName, type ServerEntry } from '../
 import { codeBlocks, freshMachine, here, READMES, repo, shell, startShell, type Machine } from './stand-in.js';
 
 /** Starts `entry` exactly as a client app would (command, args, env) and asks for pool status. */
-async function poolStatusThrough(entry: ServerEntry, machine: Machine, cwd = machine.home): Promise<Array<{ id: string }>> {
-  const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { ...machine.env, ...entry.env }, cwd, stderr: 'pipe' });
+async function poolStatusThrough(
+  entry: ServerEntry,
+  machine: Machine,
+  cwd = machine.home,
+): Promise<Array<{ id: string }>> {
+  const transport = new StdioClientTransport({
+    command: entry.command,
+    args: entry.args,
+    env: { ...machine.env, ...entry.env },
+    cwd,
+    stderr: 'pipe',
+  });
   const mcp = new Client({ name: 'client-stand-in', version: '1.0.0' });
   await mcp.connect(transport);
   try {
@@ -25,10 +35,17 @@ async function poolStatusThrough(entry: ServerEntry, machine: Machine, cwd = mac
 const jsonSnippets = READMES.flatMap((file) =>
   codeBlocks(file)
     .filter((block) => block.lang === 'json' && block.code.includes('"mcpServers"'))
-    .map((block, i) => ({ name: `${relative(repo, file)} #${i + 1}`, config: JSON.parse(block.code) as { mcpServers: Record<string, ServerEntry> } })),
+    .map((block, i) => ({
+      name: `${relative(repo, file)} #${i + 1}`,
+      config: JSON.parse(block.code) as { mcpServers: Record<string, ServerEntry> },
+    })),
 );
 /** Every `claude mcp add … -- npx …` line (stdio) in the READMEs. */
-const claudeAddLines = READMES.flatMap((file) => codeBlocks(file).flatMap((block) => block.code.split('\n').filter((line) => /^claude mcp add (?!--transport http)/.test(line))));
+const claudeAddLines = READMES.flatMap((file) =>
+  codeBlocks(file).flatMap((block) =>
+    block.code.split('\n').filter((line) => /^claude mcp add (?!--transport http)/.test(line)),
+  ),
+);
 
 describe.each(Object.keys(CLIENTS) as ClientName[])('%s file', (client) => {
   const file = join(here, CLIENTS[client].file);
@@ -70,7 +87,11 @@ describe('README MCP snippets', () => {
     const listed = await shell('claude mcp list', machine);
     expect(listed.stdout).toMatch(/drawdown: npx -y @drawdown\/cli mcp - ✔ Connected/);
     // And the entry Claude Code stored serves the pools when started as it starts it.
-    const stored = (JSON.parse(readFileSync(join(machine.home, '.claude.json'), 'utf8')) as { mcpServers: Record<string, ServerEntry> }).mcpServers.drawdown!;
+    const stored = (
+      JSON.parse(readFileSync(join(machine.home, '.claude.json'), 'utf8')) as {
+        mcpServers: Record<string, ServerEntry>;
+      }
+    ).mcpServers.drawdown!;
     expect((await poolStatusThrough(stored, machine)).map((p) => p.id)).toEqual(['monthly']);
   });
 
@@ -80,7 +101,12 @@ describe('README MCP snippets', () => {
     mkdirSync(project);
     writeFileSync(join(project, '.mcp.json'), readFileSync(join(here, CLIENTS['claude-code'].file)));
     // What answering Claude Code's "use this project's MCP servers?" prompt records.
-    writeFileSync(join(machine.home, '.claude.json'), JSON.stringify({ projects: { [project]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['drawdown'] } } }));
+    writeFileSync(
+      join(machine.home, '.claude.json'),
+      JSON.stringify({
+        projects: { [project]: { hasTrustDialogAccepted: true, enabledMcpjsonServers: ['drawdown'] } },
+      }),
+    );
     const listed = await shell('claude mcp list', machine, project);
     expect(listed.stdout).toMatch(/drawdown: npx -y @drawdown\/cli mcp - ✔ Connected/);
   });
@@ -90,7 +116,10 @@ describe('README MCP snippets', () => {
     expect(block).toBeDefined();
     // The port written in the README may be taken on this machine; use a free one in both lines.
     const port = await freePort();
-    const [serve, add] = block!.code.trim().split('\n').map((line) => line.replace(/\b8765\b/g, String(port)));
+    const [serve, add] = block!.code
+      .trim()
+      .split('\n')
+      .map((line) => line.replace(/\b8765\b/g, String(port)));
     const machine = freshMachine();
     // `exec`: the shell becomes the server (through the npx stand-in), so its pid is the server's.
     const server = startShell(`exec ${serve}`, machine);

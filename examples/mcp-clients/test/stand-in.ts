@@ -9,11 +9,16 @@ export const repo = join(here, '..', '..');
 
 /** Code blocks of a Markdown file, with their language. */
 export function codeBlocks(file: string): Array<{ lang: string; code: string }> {
-  return [...readFileSync(file, 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)].map((m) => ({ lang: m[1]!, code: m[2]! }));
+  return [...readFileSync(file, 'utf8').matchAll(/^```(\w*)\n([\s\S]*?)^```/gm)].map((m) => ({
+    lang: m[1]!,
+    code: m[2]!,
+  }));
 }
 
 /** The READMEs whose MCP setup snippets users copy. */
-export const READMES = ['README.md', 'packages/mcp-server/README.md', 'examples/mcp-clients/README.md'].map((file) => join(repo, file));
+export const READMES = ['README.md', 'packages/mcp-server/README.md', 'examples/mcp-clients/README.md'].map((file) =>
+  join(repo, file),
+);
 
 export interface Machine {
   home: string;
@@ -60,8 +65,14 @@ exit 127
   chmodSync(join(bin, 'npx'), 0o755);
   const env: Record<string, string> = {};
   // A clean slate: nothing from this shell points drawdown or Claude Code anywhere else.
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !/^(XDG_|DRAWDOWN_|ANTHROPIC_|CLAUDE_|VITEST|npm_)/.test(key)) env[key] = value;
-  Object.assign(env, { HOME: home, PATH: `${bin}:${dirname(process.execPath)}:${env.PATH ?? ''}`, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', NO_COLOR: '1' });
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !/^(XDG_|DRAWDOWN_|ANTHROPIC_|CLAUDE_|VITEST|npm_)/.test(key)) env[key] = value;
+  Object.assign(env, {
+    HOME: home,
+    PATH: `${bin}:${dirname(process.execPath)}:${env.PATH ?? ''}`,
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    NO_COLOR: '1',
+  });
   return { home, env, userConfig, defaultLedger: join(home, '.local', 'share', 'drawdown', 'ledger.sqlite') };
 }
 
@@ -80,14 +91,22 @@ export function shell(line: string, machine: Machine, cwd = machine.home): Promi
 }
 
 /** `shell`, with the process at hand (to stop a server the line started with `exec`). */
-export function startShell(line: string, machine: Machine, cwd = machine.home): { child: ChildProcess; done: Promise<Run> } {
+export function startShell(
+  line: string,
+  machine: Machine,
+  cwd = machine.home,
+): { child: ChildProcess; done: Promise<Run> } {
   const claudeDir = join(machine.home, 'claude-bin');
   if (!existsSync(claudeDir)) {
     mkdirSync(claudeDir);
     writeFileSync(join(claudeDir, 'claude'), `#!/bin/sh\nexec "${claudeBin}" "$@"\n`);
     chmodSync(join(claudeDir, 'claude'), 0o755);
   }
-  const child = spawn('/bin/sh', ['-c', line], { cwd, env: { ...machine.env, PATH: `${claudeDir}:${machine.env.PATH}` }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', line], {
+    cwd,
+    env: { ...machine.env, PATH: `${claudeDir}:${machine.env.PATH}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const done = new Promise<Run>((resolve, reject) => {
     let stdout = '';
     let stderr = '';

@@ -12,7 +12,12 @@ const hub = await openTeamHub({ connectionString: process.env.DRAWDOWN_TEST_POST
 
 hub.on('ledger.changed', async (e) => {
   // Changes made by the other member arrive through LISTEN/NOTIFY; the balance here follows them.
-  if (e.origin === 'remote' && e.kind === 'settle') print({ event: 'ledger.changed', origin: 'remote', message: `the other member spent; balance ${formatUsd((await hub.pool('team').status()).remaining ?? 0)}` });
+  if (e.origin === 'remote' && e.kind === 'settle')
+    print({
+      event: 'ledger.changed',
+      origin: 'remote',
+      message: `the other member spent; balance ${formatUsd((await hub.pool('team').status()).remaining ?? 0)}`,
+    });
 });
 hub.on('pool.low', (e) => print({ event: 'pool.low', message: e.message }));
 hub.on('pool.exhausted', (e) => print({ event: 'pool.exhausted', message: e.message }));
@@ -22,7 +27,11 @@ async function spendUntilRefused(hub: Hub, round: number): Promise<number> {
   let admitted = 0;
   for (let i = 0; ; i++) {
     try {
-      const lease = await hub.begin({ requestId: `${name}-${round}-${i}`, model: 'claude-haiku-4-5', amount: usd('1.00') });
+      const lease = await hub.begin({
+        requestId: `${name}-${round}-${i}`,
+        model: 'claude-haiku-4-5',
+        amount: usd('1.00'),
+      });
       await lease.settle({ cost: usd('1.00') });
       admitted++;
       print({ event: 'request.settled', message: `spent $1.00` });
@@ -41,7 +50,12 @@ for await (const line of createInterface({ input: process.stdin })) if (line.tri
 let admitted = await spendUntilRefused(hub, 1);
 print({ event: 'waiting' });
 let timer: NodeJS.Timeout | undefined;
-await Promise.race([reset, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${name}: no pool.reset within 20 s`)), 20_000)))]);
+await Promise.race([
+  reset,
+  new Promise(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`${name}: no pool.reset within 20 s`)), 20_000)),
+  ),
+]);
 clearTimeout(timer);
 admitted += await spendUntilRefused(hub, 2);
 print({ event: 'done', admitted });

@@ -10,7 +10,8 @@ const reachable = await new Promise<boolean>((resolve) => {
   socket.once('connect', () => (socket.destroy(), resolve(true)));
   socket.once('error', () => resolve(false));
 });
-if (!reachable && process.env.DRAWDOWN_REQUIRE_POSTGRES) throw new Error(`PostgreSQL is required but not reachable at ${new URL(url).host}`);
+if (!reachable && process.env.DRAWDOWN_REQUIRE_POSTGRES)
+  throw new Error(`PostgreSQL is required but not reachable at ${new URL(url).host}`);
 if (!reachable) console.warn(`PostgreSQL is not reachable at ${new URL(url).host}; the team-budget example is skipped`);
 
 describe.skipIf(!reachable)('two processes sharing one credits pool through PostgreSQL', () => {

@@ -2,7 +2,10 @@
  * Splits a byte stream into newline-delimited JSON messages for reading only: the bytes themselves
  * are forwarded untouched elsewhere. A line that is not JSON is handed to `onInvalid` and skipped.
  */
-export function jsonLineReader(onMessage: (message: unknown) => void, onInvalid?: (line: string) => void): { push(chunk: Buffer): void; end(): void } {
+export function jsonLineReader(
+  onMessage: (message: unknown) => void,
+  onInvalid?: (line: string) => void,
+): { push(chunk: Buffer): void; end(): void } {
   let pending: Buffer[] = [];
   const take = (bytes: Buffer): void => {
     const text = bytes.toString('utf8').trim();

@@ -43,7 +43,12 @@ const SIGNAL_NUMBERS: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIG
 export async function runAcpProxy(options: AcpProxyOptions): Promise<AcpProxyResult> {
   const { hub, entry, command } = options;
   const [file, ...args] = command;
-  if (file === undefined || file === '') throw new DrawdownError('DRAWDOWN_INVALID_OPTION', 'runAcpProxy: option "command" is empty. Name the agent to start, like ["claude-agent-acp"].', { data: { owner: 'runAcpProxy', field: 'command' } });
+  if (file === undefined || file === '')
+    throw new DrawdownError(
+      'DRAWDOWN_INVALID_OPTION',
+      'runAcpProxy: option "command" is empty. Name the agent to start, like ["claude-agent-acp"].',
+      { data: { owner: 'runAcpProxy', field: 'command' } },
+    );
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -53,7 +58,11 @@ export async function runAcpProxy(options: AcpProxyOptions): Promise<AcpProxyRes
   const tap = createAcpTap({ ...options, hub, entry });
   const env = hub.childEnv(entry, options.env ?? process.env) as NodeJS.ProcessEnv;
 
-  const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd !== undefined && { cwd: options.cwd }) });
+  const child = spawn(file, args, {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
   const started = await new Promise<Error | undefined>((resolve) => {
     child.once('spawn', () => resolve(undefined));
     child.once('error', (error) => resolve(error));
@@ -64,12 +73,26 @@ export async function runAcpProxy(options: AcpProxyOptions): Promise<AcpProxyRes
     throw new DrawdownError(
       AcpErrorCodes.AGENT_SPAWN_FAILED,
       `cannot start the agent "${file}": ${code === 'ENOENT' ? 'no such command' : started.message}`,
-      { data: { command: file, errno: code, hint: code === 'ENOENT' ? `Install it or give its full path, e.g. drawdown acp --route ${entry} -- npx @agentclientprotocol/claude-agent-acp` : 'Check that the command can run.' }, cause: started },
+      {
+        data: {
+          command: file,
+          errno: code,
+          hint:
+            code === 'ENOENT'
+              ? `Install it or give its full path, e.g. drawdown acp --route ${entry} -- npx @agentclientprotocol/claude-agent-acp`
+              : 'Check that the command can run.',
+        },
+        cause: started,
+      },
     );
   }
 
-  const fromClient = jsonLineReader(tap.fromClient, (line) => log(`drawdown acp: the client sent a line that is not JSON (${line.length} bytes); forwarded as is`));
-  const fromAgent = jsonLineReader(tap.fromAgent, (line) => log(`drawdown acp: the agent sent a line that is not JSON (${line.length} bytes); forwarded as is`));
+  const fromClient = jsonLineReader(tap.fromClient, (line) =>
+    log(`drawdown acp: the client sent a line that is not JSON (${line.length} bytes); forwarded as is`),
+  );
+  const fromAgent = jsonLineReader(tap.fromAgent, (line) =>
+    log(`drawdown acp: the agent sent a line that is not JSON (${line.length} bytes); forwarded as is`),
+  );
 
   // Bytes pass through unchanged; the readers only look. pipe() keeps backpressure on both sides.
   const onClientData = (chunk: Buffer) => fromClient.push(chunk);
@@ -99,10 +122,14 @@ export async function runAcpProxy(options: AcpProxyOptions): Promise<AcpProxyRes
     log(`drawdown acp: ${signal} received; passing it to the agent`);
     child.kill(signal);
   };
-  const handlers = (options.signals ?? ['SIGINT', 'SIGTERM', 'SIGHUP']).map((signal) => [signal, forward(signal)] as const);
+  const handlers = (options.signals ?? ['SIGINT', 'SIGTERM', 'SIGHUP']).map(
+    (signal) => [signal, forward(signal)] as const,
+  );
   for (const [signal, handler] of handlers) process.on(signal, handler);
 
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   clearTimeout(hangUpTimer);
   for (const [signal, handler] of handlers) process.off(signal, handler);
   input.off('data', onClientData);
@@ -112,7 +139,10 @@ export async function runAcpProxy(options: AcpProxyOptions): Promise<AcpProxyRes
   input.pause();
   fromAgent.end();
   const summary = await tap.close();
-  if (summary.interrupted > 0) log(`drawdown acp: the agent exited with ${summary.interrupted} prompt${summary.interrupted === 1 ? '' : 's'} running; what it reported is charged, the holds are released`);
+  if (summary.interrupted > 0)
+    log(
+      `drawdown acp: the agent exited with ${summary.interrupted} prompt${summary.interrupted === 1 ? '' : 's'} running; what it reported is charged, the holds are released`,
+    );
   const exitCode = exit.code ?? 128 + (exit.signal ? (SIGNAL_NUMBERS[exit.signal] ?? 0) : 0);
   return { ...summary, exitCode, signal: exit.signal };
 }

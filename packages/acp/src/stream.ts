@@ -11,7 +11,10 @@ export interface MessageStream<M> {
  * messages themselves pass on unchanged. Use it where the app builds its connection:
  * `client(...).connectWith(tapStream(ndJsonStream(stdin, stdout), tap), ...)`.
  */
-export function tapStream<M>(stream: MessageStream<M>, tap: Pick<AcpTap, 'fromClient' | 'fromAgent'>): MessageStream<M> {
+export function tapStream<M>(
+  stream: MessageStream<M>,
+  tap: Pick<AcpTap, 'fromClient' | 'fromAgent'>,
+): MessageStream<M> {
   const toAgent = new TransformStream<M, M>({
     transform(message, controller) {
       tap.fromClient(message);

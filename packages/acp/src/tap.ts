@@ -161,22 +161,34 @@ const FORKING = new Set(['session/fork', 'unstable_forkSession']);
  */
 export function createAcpTap(options: AcpTapOptions): AcpTap {
   const owner = 'createAcpTap';
-  if (!options || typeof options.hub?.begin !== 'function') throw invalidOption(owner, 'hub', 'is missing', 'Pass the hub from createHub().');
-  if (typeof options.entry !== 'string' || options.entry === '') throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry the agent runs under, like "trial".');
+  if (!options || typeof options.hub?.begin !== 'function')
+    throw invalidOption(owner, 'hub', 'is missing', 'Pass the hub from createHub().');
+  if (typeof options.entry !== 'string' || options.entry === '')
+    throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry the agent runs under, like "trial".');
   const { hub, entry } = options;
   const routeEntry = hub.router.entry(entry);
   const unknownModel = options.unknownModel ?? 'reported-cost';
-  if (unknownModel !== 'reported-cost' && unknownModel !== 'error') throw invalidOption(owner, 'unknownModel', `is "${String(unknownModel)}"`, 'Use "reported-cost" or "error".');
+  if (unknownModel !== 'reported-cost' && unknownModel !== 'error')
+    throw invalidOption(owner, 'unknownModel', `is "${String(unknownModel)}"`, 'Use "reported-cost" or "error".');
   let holdAmount: Nanos;
   try {
     holdAmount = usd(options.holdPerPrompt ?? '0.01');
   } catch {
-    throw invalidOption(owner, 'holdPerPrompt', `is "${String(options.holdPerPrompt)}"`, 'Give a USD amount like "0.01".');
+    throw invalidOption(
+      owner,
+      'holdPerPrompt',
+      `is "${String(options.holdPerPrompt)}"`,
+      'Give a USD amount like "0.01".',
+    );
   }
   const pricing = options.pricing ?? 'tokens';
-  if (pricing !== 'tokens' && pricing !== 'reported-cost') throw invalidOption(owner, 'pricing', `is "${String(pricing)}"`, 'Use "tokens" or "reported-cost".');
+  if (pricing !== 'tokens' && pricing !== 'reported-cost')
+    throw invalidOption(owner, 'pricing', `is "${String(pricing)}"`, 'Use "tokens" or "reported-cost".');
   if (holdAmount < 0) throw invalidOption(owner, 'holdPerPrompt', 'is negative', 'Give a USD amount like "0.01".');
-  const reportError = options.onError ?? ((error: unknown) => hub.logger.warn(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`));
+  const reportError =
+    options.onError ??
+    ((error: unknown) =>
+      hub.logger.warn(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`));
 
   const sessions = new Map<string, SessionState>();
   const pending = new Map<string, PendingRequest>();
@@ -206,7 +218,10 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
 
   async function cover(sessionId: string, state: SessionState, total: Nanos, parent?: string): Promise<void> {
     state.covered = total;
-    await hub.store.setState(stateKey(sessionId), { covered: toDecimalString(total), ...(parent !== undefined && { parent }) } satisfies StoredBaseline);
+    await hub.store.setState(stateKey(sessionId), {
+      covered: toDecimalString(total),
+      ...(parent !== undefined && { parent }),
+    } satisfies StoredBaseline);
   }
 
   /** New reported spend since the covered total; a total that went down (a cleared or fresh count) counts from zero. */
@@ -218,14 +233,28 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
   function quantities(t: TurnTokens): BillableQuantities {
     // The adapter reports cache writes without their 5-minute/1-hour split; Claude Code writes with
     // the 5-minute TTL unless configured otherwise, so they are priced at that rate.
-    return { inputTokens: t.input, outputTokens: t.output, cacheReadTokens: t.cacheRead, cacheWrite5mTokens: t.cacheWrite, cacheWrite1hTokens: 0, webSearchRequests: 0, batch: false, usInference: false };
+    return {
+      inputTokens: t.input,
+      outputTokens: t.output,
+      cacheReadTokens: t.cacheRead,
+      cacheWrite5mTokens: t.cacheWrite,
+      cacheWrite1hTokens: 0,
+      webSearchRequests: 0,
+      batch: false,
+      usInference: false,
+    };
   }
 
   async function record(charge: Omit<AcpCharge, 'status' | 'cost' | 'costUsd'>): Promise<AcpCharge> {
     const fresh = charge.settlements.filter((s) => s.status === 'settled');
     const cost = charge.settlements.reduce((sum, s) => sum + s.cost, 0);
     charged += fresh.reduce((sum, s) => sum + s.cost, 0);
-    const result: AcpCharge = { ...charge, status: charge.settlements.length === 0 ? 'nothing' : fresh.length > 0 ? 'charged' : 'duplicate', cost, costUsd: toDecimalString(cost) };
+    const result: AcpCharge = {
+      ...charge,
+      status: charge.settlements.length === 0 ? 'nothing' : fresh.length > 0 ? 'charged' : 'duplicate',
+      cost,
+      costUsd: toDecimalString(cost),
+    };
     if (result.status !== 'nothing') options.onCharge?.(result);
     return result;
   }
@@ -235,31 +264,62 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
     const delta = reportedDelta(state);
     const key = `acp:${sessionId}:cost:${toDecimalString(state.reported ?? 0)}`;
     const settlements: Settlement[] = [];
-    if (delta > 0) settlements.push(await hub.charge({ requestId: key, entry, cost: delta, meta: { pricedBy: 'reported-cost' } }));
+    if (delta > 0)
+      settlements.push(await hub.charge({ requestId: key, entry, cost: delta, meta: { pricedBy: 'reported-cost' } }));
     if (state.reported !== undefined) await cover(sessionId, state, state.reported);
-    return record({ sessionId, kind, pricedFrom: 'reported-cost', key, reportedCostUsd: toDecimalString(delta), settlements });
+    return record({
+      sessionId,
+      kind,
+      pricedFrom: 'reported-cost',
+      key,
+      reportedCostUsd: toDecimalString(delta),
+      settlements,
+    });
   }
 
   async function settlePrompt(turn: PromptTurn, response: JsonRpcMessage): Promise<void> {
     const state = await session(turn.sessionId);
     state.prompts = Math.max(0, state.prompts - 1);
     try {
-      const rows = 'result' in response ? turnTokens(response.result).filter((t) => t.input + t.output + t.cacheRead + t.cacheWrite > 0) : [];
+      const rows =
+        'result' in response
+          ? turnTokens(response.result).filter((t) => t.input + t.output + t.cacheRead + t.cacheWrite > 0)
+          : [];
       const model = (t: TurnTokens) => t.model ?? state.model;
       if (pricing === 'reported-cost' || rows.length === 0 || rows.some((t) => model(t) === undefined)) {
         await chargeReported(turn.sessionId, state, 'prompt');
         return;
       }
       const delta = reportedDelta(state);
-      const key = delta > 0 && state.reported !== undefined ? `acp:${turn.sessionId}:turn:${toDecimalString(state.reported)}` : `acp:${turn.sessionId}:turn:${turn.holdKey}`;
-      const priced: Array<{ key: string; cost: Nanos; model: string; t: TurnTokens; meta: { pricedBy: CostBreakdown['pricedBy']; priceRow?: string } }> = [];
+      const key =
+        delta > 0 && state.reported !== undefined
+          ? `acp:${turn.sessionId}:turn:${toDecimalString(state.reported)}`
+          : `acp:${turn.sessionId}:turn:${turn.holdKey}`;
+      const priced: Array<{
+        key: string;
+        cost: Nanos;
+        model: string;
+        t: TurnTokens;
+        meta: { pricedBy: CostBreakdown['pricedBy']; priceRow?: string };
+      }> = [];
       for (const t of rows) {
         try {
           const breakdown = hub.rateCard.priceQuantities(model(t)!, quantities(t), hub.clock.now());
-          priced.push({ key: `${key}#${breakdown.model}`, cost: breakdown.total, model: breakdown.model, t, meta: { pricedBy: breakdown.pricedBy, ...(breakdown.priceRow !== undefined && { priceRow: breakdown.priceRow }) } });
+          priced.push({
+            key: `${key}#${breakdown.model}`,
+            cost: breakdown.total,
+            model: breakdown.model,
+            t,
+            meta: {
+              pricedBy: breakdown.pricedBy,
+              ...(breakdown.priceRow !== undefined && { priceRow: breakdown.priceRow }),
+            },
+          });
         } catch (error) {
           if (!isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL) || unknownModel === 'error') throw error;
-          hub.logger.warn(`drawdown acp: the rate card has no price for "${model(t)}"; charging the agent's reported cost for this turn`);
+          hub.logger.warn(
+            `drawdown acp: the rate card has no price for "${model(t)}"; charging the agent's reported cost for this turn`,
+          );
           await chargeReported(turn.sessionId, state, 'prompt');
           return;
         }
@@ -272,12 +332,26 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
             entry,
             cost: p.cost,
             model: p.model,
-            meta: { model: p.model, ...p.meta, inputTokens: p.t.input, outputTokens: p.t.output, cacheReadTokens: p.t.cacheRead, cacheWriteTokens: p.t.cacheWrite },
+            meta: {
+              model: p.model,
+              ...p.meta,
+              inputTokens: p.t.input,
+              outputTokens: p.t.output,
+              cacheReadTokens: p.t.cacheRead,
+              cacheWriteTokens: p.t.cacheWrite,
+            },
           }),
         );
       }
       if (state.reported !== undefined) await cover(turn.sessionId, state, state.reported);
-      await record({ sessionId: turn.sessionId, kind: 'prompt', pricedFrom: 'tokens', key, reportedCostUsd: toDecimalString(delta), settlements });
+      await record({
+        sessionId: turn.sessionId,
+        kind: 'prompt',
+        pricedFrom: 'tokens',
+        key,
+        reportedCostUsd: toDecimalString(delta),
+        settlements,
+      });
     } finally {
       // Charged first, released after: the entry never shows more room than it has.
       await turn.lease?.release();
@@ -287,14 +361,21 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
   /** Holds for the next prompt: on `entry`, or wherever the route points when following it. */
   async function hold(sessionId: string): Promise<{ lease?: RequestLease; routedTo?: string }> {
     try {
-      const lease = await hub.begin({ requestId: `acp:${sessionId}:hold:${randomUUID()}`, amount: holdAmount, ...(!options.followRoute && { entry }) });
+      const lease = await hub.begin({
+        requestId: `acp:${sessionId}:hold:${randomUUID()}`,
+        amount: holdAmount,
+        ...(!options.followRoute && { entry }),
+      });
       if (lease.entry.id === entry) return { lease };
       // The route has moved on (the hub announced route.switched); this agent still spends `entry`'s credentials.
       await lease.release();
       return { routedTo: lease.entry.id };
     } catch (error) {
-      if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED) && !isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED)) throw error;
-      hub.logger.warn(`drawdown acp: no hold for this prompt (${error.message}); it is charged to "${entry}" when it ends`);
+      if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED) && !isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED))
+        throw error;
+      hub.logger.warn(
+        `drawdown acp: no hold for this prompt (${error.message}); it is charged to "${entry}" when it ends`,
+      );
       return {};
     }
   }
@@ -314,7 +395,9 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
     const held = await hold(sessionId);
     if (held.lease) turn.lease = held.lease;
     if (held.routedTo !== undefined) {
-      hub.logger.warn(`drawdown acp: the route now points at "${held.routedTo}", but this agent runs under "${entry}", which pays for this prompt; restart the agent under "${held.routedTo}"`);
+      hub.logger.warn(
+        `drawdown acp: the route now points at "${held.routedTo}", but this agent runs under "${entry}", which pays for this prompt; restart the agent under "${held.routedTo}"`,
+      );
     }
   }
 
@@ -329,11 +412,16 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
     const state = await session(sessionId);
     const meta = isObject(update._meta) ? update._meta : {};
     if (typeof meta[MODEL_META] === 'string' && meta[MODEL_META] !== '') state.model = meta[MODEL_META];
-    if (isObject(meta[RATE_LIMIT_META])) await tellPool({ source: 'agent-event', rateLimitInfo: meta[RATE_LIMIT_META], at: hub.clock.now() });
+    if (isObject(meta[RATE_LIMIT_META]))
+      await tellPool({ source: 'agent-event', rateLimitInfo: meta[RATE_LIMIT_META], at: hub.clock.now() });
     const cost = update.cost;
     if (!isObject(cost) || typeof cost.amount !== 'number' || !Number.isFinite(cost.amount) || cost.amount < 0) return;
     if (cost.currency !== 'USD') {
-      throw new DrawdownError(AcpErrorCodes.UNSUPPORTED_CURRENCY, `a usage_update reported its cost in "${String(cost.currency)}"; only USD is charged`, { data: { field: 'cost.currency', sessionId } });
+      throw new DrawdownError(
+        AcpErrorCodes.UNSUPPORTED_CURRENCY,
+        `a usage_update reported its cost in "${String(cost.currency)}"; only USD is charged`,
+        { data: { field: 'cost.currency', sessionId } },
+      );
     }
     state.reported = usd(cost.amount);
     // History replayed by a load or resume is already accounted for; a running prompt settles its own cost.
@@ -364,10 +452,12 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
       const state = await session(request.sessionId);
       state.restoring = Math.max(0, state.restoring - 1);
       // What the restored session reported while loading is its history: the next turn is measured from it.
-      if (state.reported !== undefined && state.reported > state.covered) await cover(request.sessionId, state, state.reported);
+      if (state.reported !== undefined && state.reported > state.covered)
+        await cover(request.sessionId, state, state.reported);
       return;
     }
-    const created = isObject(message.result) && typeof message.result.sessionId === 'string' ? message.result.sessionId : undefined;
+    const created =
+      isObject(message.result) && typeof message.result.sessionId === 'string' ? message.result.sessionId : undefined;
     if (created === undefined) return;
     if (FORKING.has(request.method) && request.sessionId !== undefined) {
       // The adapter forks into a new Claude session whose running cost starts at zero (observed with
@@ -389,7 +479,11 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
     fromClient: take(fromClient),
     fromAgent: take(fromAgent),
     async admit(sessionId) {
-      if (closed) throw new DrawdownError(ErrorCodes.HUB_CLOSED, 'this ACP tap is closed; create a new one for the new connection');
+      if (closed)
+        throw new DrawdownError(
+          ErrorCodes.HUB_CLOSED,
+          'this ACP tap is closed; create a new one for the new connection',
+        );
       const held = await hold(sessionId);
       if (held.lease) {
         await preAdmitted.get(sessionId)?.release();

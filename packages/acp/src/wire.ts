@@ -38,11 +38,14 @@ export interface UsageUpdate {
 export const RATE_LIMIT_META = '_claude/rateLimit';
 export const MODEL_META = '_claude/model';
 
-export const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** A JSON-RPC message: an object with a method (request, notification) or an id and a result or error (response). */
 export function isJsonRpcMessage(value: unknown): value is JsonRpcMessage {
-  return isObject(value) && (typeof value.method === 'string' || ('id' in value && ('result' in value || 'error' in value)));
+  return (
+    isObject(value) && (typeof value.method === 'string' || ('id' in value && ('result' in value || 'error' in value)))
+  );
 }
 
 export const isRequest = (m: JsonRpcMessage): m is JsonRpcMessage & { id: JsonRpcId; method: string } =>
@@ -67,7 +70,8 @@ export function sessionIdOf(params: unknown): string | undefined {
   return isObject(params) && typeof params.sessionId === 'string' ? params.sessionId : undefined;
 }
 
-const count = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0);
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 
 export interface TurnTokens {
   model: string | undefined;
@@ -90,10 +94,24 @@ export function turnTokens(result: unknown): TurnTokens[] {
   for (const row of rows) {
     if (!isObject(row) || typeof row.model !== 'string' || row.model === '' || !isObject(row.token_count)) continue;
     const t = row.token_count as QuotaTokenCount;
-    fromRows.push({ model: row.model, input: count(t.inputTokens), output: count(t.outputTokens), cacheRead: count(t.cachedInputTokens), cacheWrite: count(t.cachedWriteTokens) });
+    fromRows.push({
+      model: row.model,
+      input: count(t.inputTokens),
+      output: count(t.outputTokens),
+      cacheRead: count(t.cachedInputTokens),
+      cacheWrite: count(t.cachedWriteTokens),
+    });
   }
   if (fromRows.length > 0) return fromRows;
   if (!isObject(result.usage)) return [];
   const u = result.usage;
-  return [{ model: undefined, input: count(u.inputTokens), output: count(u.outputTokens), cacheRead: count(u.cachedReadTokens), cacheWrite: count(u.cachedWriteTokens) }];
+  return [
+    {
+      model: undefined,
+      input: count(u.inputTokens),
+      output: count(u.outputTokens),
+      cacheRead: count(u.cachedReadTokens),
+      cacheWrite: count(u.cachedWriteTokens),
+    },
+  ];
 }

@@ -6,14 +6,27 @@ import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { client, methods, ndJsonStream, type AnyMessage, type ClientContext } from '@agentclientprotocol/sdk';
 import type { MessageStream } from '../src/index.js';
-import { apiKey, budget, createHub, memoryStore, type Hub, type Nanos, type LedgerStore, type RateCard } from '@drawdown/core';
+import {
+  apiKey,
+  budget,
+  createHub,
+  memoryStore,
+  type Hub,
+  type Nanos,
+  type LedgerStore,
+  type RateCard,
+} from '@drawdown/core';
 import { delegated, planAllowance } from '@drawdown/plugin-oauth';
 import { replies, startAnthropicServer, type AnthropicServer, type ScriptedReply } from '@drawdown/testkit';
 
 const require = createRequire(import.meta.url);
 /** The real adapter's bin (`claude-agent-acp`), run with this Node. */
-export const ADAPTER_BIN = join(dirname(require.resolve('@agentclientprotocol/claude-agent-acp/package.json')), 'dist/index.js');
-export const ADAPTER_VERSION = (require('@agentclientprotocol/claude-agent-acp/package.json') as { version: string }).version;
+export const ADAPTER_BIN = join(
+  dirname(require.resolve('@agentclientprotocol/claude-agent-acp/package.json')),
+  'dist/index.js',
+);
+export const ADAPTER_VERSION = (require('@agentclientprotocol/claude-agent-acp/package.json') as { version: string })
+  .version;
 
 export const KEYS = { trial: 'sk-ant-app-trial-key-acp-1', personal: 'sk-ant-personal-key-acp-2' };
 
@@ -30,7 +43,10 @@ export interface ScriptedUsage {
  * name. Claude Code's side requests (session titles) are answered with zero usage, so the spend the
  * server returned is exactly the scripted turns. `returned` lists what was returned, to price.
  */
-export async function startLoopback(usage: Record<string, ScriptedUsage>, extra: (name: string) => Partial<Parameters<typeof replies.message>[0]> = () => ({})) {
+export async function startLoopback(
+  usage: Record<string, ScriptedUsage>,
+  extra: (name: string) => Partial<Parameters<typeof replies.message>[0]> = () => ({}),
+) {
   const returned: Array<{ name: string; model: string; usage: ScriptedUsage; credential: string | undefined }> = [];
   const server: AnthropicServer = await startAnthropicServer({
     credentials: { trial: KEYS.trial, personal: KEYS.personal },
@@ -72,11 +88,20 @@ export function agentHome(): { home: string; env: NodeJS.ProcessEnv } {
  * trial (bundled key, $10 budget) → personal (the user's own sign-in, `CLAUDE_CODE_OAUTH_TOKEN` in
  * the environment, paid by a plan allowance that reads rate-limit signals).
  */
-export async function testHub(store: LedgerStore = memoryStore(), trialAmount = '10.00', rateCard?: RateCard): Promise<Hub> {
+export async function testHub(
+  store: LedgerStore = memoryStore(),
+  trialAmount = '10.00',
+  rateCard?: RateCard,
+): Promise<Hub> {
   return createHub({
     store,
     ...(rateCard && { rateCard }),
-    plugins: [apiKey({ id: 'bundled', key: KEYS.trial }), budget({ id: 'trial', amount: trialAmount }), delegated({ id: 'claude-login', keepUserOAuthToken: true, keepBaseUrl: true }), planAllowance({ id: 'plan' })],
+    plugins: [
+      apiKey({ id: 'bundled', key: KEYS.trial }),
+      budget({ id: 'trial', amount: trialAmount }),
+      delegated({ id: 'claude-login', keepUserOAuthToken: true, keepBaseUrl: true }),
+      planAllowance({ id: 'plan' }),
+    ],
     route: {
       entries: [
         { id: 'trial', strategy: 'bundled', pool: 'trial' },
@@ -111,9 +136,20 @@ export async function withAcpClient<T>(
   env: NodeJS.ProcessEnv,
   op: (session: AcpSession) => Promise<T>,
   options: { cwd?: string; wrap?: (stream: MessageStream<AnyMessage>) => MessageStream<AnyMessage> } = {},
-): Promise<{ value: T; error: unknown; exit: Promise<{ code: number | null; signal: string | null }>; stderr: () => string }> {
-  const child = spawn(command[0]!, command.slice(1), { env, stdio: ['pipe', 'pipe', 'pipe'], ...(options.cwd !== undefined && { cwd: options.cwd }) });
-  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+): Promise<{
+  value: T;
+  error: unknown;
+  exit: Promise<{ code: number | null; signal: string | null }>;
+  stderr: () => string;
+}> {
+  const child = spawn(command[0]!, command.slice(1), {
+    env,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.cwd !== undefined && { cwd: options.cwd }),
+  });
+  const exit = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal })),
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const chunks: Buffer[] = [];
@@ -136,7 +172,10 @@ export async function withAcpClient<T>(
     sentChunks.push(Buffer.from(chunk as Uint8Array));
     return write(chunk, ...rest);
   }) as typeof child.stdin.write;
-  const raw = ndJsonStream(Writable.toWeb(child.stdin) as WritableStream<Uint8Array>, Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>);
+  const raw = ndJsonStream(
+    Writable.toWeb(child.stdin) as WritableStream<Uint8Array>,
+    Readable.toWeb(child.stdout) as ReadableStream<Uint8Array>,
+  );
   const stream = options.wrap ? options.wrap(raw) : raw;
   const app = client({ name: 'drawdown-acp-test' })
     .onNotification(methods.client.session.update, () => undefined)
@@ -145,7 +184,9 @@ export async function withAcpClient<T>(
   // the test can still read the exit and stderr. `value` is then undefined.
   let error: unknown;
   const value = await app
-    .connectWith(stream, (ctx) => op({ ctx, received, bytes: () => Buffer.concat(chunks), sent: () => Buffer.concat(sentChunks), child }))
+    .connectWith(stream, (ctx) =>
+      op({ ctx, received, bytes: () => Buffer.concat(chunks), sent: () => Buffer.concat(sentChunks), child }),
+    )
     .catch((cause: unknown) => {
       error = cause;
       return undefined as T;
@@ -162,5 +203,8 @@ export async function newSession(ctx: ClientContext, cwd: string): Promise<strin
 }
 
 export async function prompt(ctx: ClientContext, sessionId: string, name: string) {
-  return ctx.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: 'text', text: `Please answer briefly. [[turn:${name}]]` }] });
+  return ctx.request(methods.agent.session.prompt, {
+    sessionId,
+    prompt: [{ type: 'text', text: `Please answer briefly. [[turn:${name}]]` }],
+  });
 }

@@ -17,7 +17,13 @@ async function hubWithTap(options: Partial<Parameters<typeof createAcpTap>[0]> =
   hubs.push(hub);
   const charges: AcpCharge[] = [];
   const errors: unknown[] = [];
-  const tap = createAcpTap({ hub, entry: 'trial', onCharge: (c) => charges.push(c), onError: (e) => errors.push(e), ...options });
+  const tap = createAcpTap({
+    hub,
+    entry: 'trial',
+    onCharge: (c) => charges.push(c),
+    onError: (e) => errors.push(e),
+    ...options,
+  });
   const spent = async () => (await hub.status()).pools.find((p) => p.id === 'trial')!.spent;
   return { hub, tap, charges, errors, spent };
 }
@@ -25,7 +31,16 @@ async function hubWithTap(options: Partial<Parameters<typeof createAcpTap>[0]> =
 const cost = (sessionId: string, amount: number, currency = 'USD') => ({
   jsonrpc: '2.0',
   method: 'session/update',
-  params: { sessionId, update: { sessionUpdate: 'usage_update', used: 1000, size: 1_000_000, cost: { amount, currency }, _meta: { '_claude/model': 'claude-opus-5-5' } } },
+  params: {
+    sessionId,
+    update: {
+      sessionUpdate: 'usage_update',
+      used: 1000,
+      size: 1_000_000,
+      cost: { amount, currency },
+      _meta: { '_claude/model': 'claude-opus-5-5' },
+    },
+  },
 });
 
 describe('ACP tap, message by message', () => {
@@ -55,7 +70,14 @@ describe('ACP tap, message by message', () => {
     const { hub, tap, charges, spent } = await hubWithTap();
     tap.fromClient({ jsonrpc: '2.0', id: 7, method: 'session/prompt', params: { sessionId: 's1', prompt: [] } });
     tap.fromAgent(cost('s1', 0.0042));
-    tap.fromAgent({ jsonrpc: '2.0', id: 7, result: { stopReason: 'end_turn', usage: { inputTokens: 1000, outputTokens: 10, cachedReadTokens: 0, cachedWriteTokens: 0 } } });
+    tap.fromAgent({
+      jsonrpc: '2.0',
+      id: 7,
+      result: {
+        stopReason: 'end_turn',
+        usage: { inputTokens: 1000, outputTokens: 10, cachedReadTokens: 0, cachedWriteTokens: 0 },
+      },
+    });
     await tap.idle();
     const expected = hub.rateCard.price('claude-opus-5-5', { input_tokens: 1000, output_tokens: 10 }).total;
     expect(await spent()).toBe(expected);
@@ -73,7 +95,12 @@ describe('ACP tap, message by message', () => {
   it('does not charge history a session/load replays', async () => {
     const { hub, tap, spent } = await hubWithTap();
     await hub.store.setState('acp.baseline.s1', { covered: '0.02' });
-    tap.fromClient({ jsonrpc: '2.0', id: 1, method: 'session/load', params: { sessionId: 's1', cwd: '/', mcpServers: [] } });
+    tap.fromClient({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'session/load',
+      params: { sessionId: 's1', cwd: '/', mcpServers: [] },
+    });
     tap.fromAgent(cost('s1', 0.03));
     tap.fromAgent({ jsonrpc: '2.0', id: 1, result: {} });
     tap.fromAgent(cost('s1', 0.035));

@@ -2,7 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRateCard, toDecimalString, type Hub, type RateCard } from '@drawdown/core';
 import { unifiedRateLimitHeaders } from '@drawdown/testkit';
 import { createAcpTap, tapStream, type AcpCharge, type AcpTap } from '../src/index.js';
-import { ADAPTER_BIN, agentHome, initialize, newSession, priceReturned, prompt, startLoopback, testHub, withAcpClient, type ScriptedUsage } from './harness.js';
+import {
+  ADAPTER_BIN,
+  agentHome,
+  initialize,
+  newSession,
+  priceReturned,
+  prompt,
+  startLoopback,
+  testHub,
+  withAcpClient,
+  type ScriptedUsage,
+} from './harness.js';
 
 const USAGE: Record<string, ScriptedUsage> = {
   a: { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 3000, cache_creation_input_tokens: 500 },
@@ -25,7 +36,10 @@ async function setup(extra?: Parameters<typeof startLoopback>[1], rateCard?: Rat
     await loopback.server.close();
   });
   /** The adapter's environment for a route entry: the entry's credentials, pointed at the loopback server. */
-  const agentEnv = (entry: string): NodeJS.ProcessEnv => ({ ...(hub.childEnv(entry, env) as NodeJS.ProcessEnv), ANTHROPIC_BASE_URL: loopback.server.url });
+  const agentEnv = (entry: string): NodeJS.ProcessEnv => ({
+    ...(hub.childEnv(entry, env) as NodeJS.ProcessEnv),
+    ANTHROPIC_BASE_URL: loopback.server.url,
+  });
   return { ...loopback, hub, home, agentEnv };
 }
 
@@ -34,7 +48,13 @@ const spent = async (hub: Hub, pool: string) => (await hub.status()).pools.find(
 function tapped(hub: Hub, entry: string, options: Partial<Parameters<typeof createAcpTap>[0]> = {}) {
   const charges: AcpCharge[] = [];
   const errors: unknown[] = [];
-  const tap: AcpTap = createAcpTap({ hub, entry, onCharge: (c) => charges.push(c), onError: (e) => errors.push(e), ...options });
+  const tap: AcpTap = createAcpTap({
+    hub,
+    entry,
+    onCharge: (c) => charges.push(c),
+    onError: (e) => errors.push(e),
+    ...options,
+  });
   return { tap, charges, errors, wrap: (stream: Parameters<typeof tapStream>[0]) => tapStream(stream, tap) };
 }
 
@@ -48,7 +68,11 @@ describe('ACP tap on the real claude-agent-acp', () => {
       async ({ ctx, child }) => {
         await initialize(ctx);
         const sessionId = await newSession(ctx, home);
-        const out = [await prompt(ctx, sessionId, 'a'), await prompt(ctx, sessionId, 'b'), await prompt(ctx, sessionId, 'c')];
+        const out = [
+          await prompt(ctx, sessionId, 'a'),
+          await prompt(ctx, sessionId, 'b'),
+          await prompt(ctx, sessionId, 'c'),
+        ];
         child.kill();
         return out;
       },
@@ -84,7 +108,19 @@ describe('ACP tap on the real claude-agent-acp', () => {
   it('prices a turn from its tokens by our rate card when it disagrees with the agent’s own float cost', async () => {
     // A price change the agent does not know about yet: our card has Opus 5.5 at half price from today.
     const today = new Date().toISOString().slice(0, 10);
-    const card = createRateCard({ overrides: [{ model: 'claude-opus-5-5', effectiveFrom: today, inputPerMTok: '2', cacheWrite5mPerMTok: '2.5', cacheWrite1hPerMTok: '4', cacheReadPerMTok: '0.10', outputPerMTok: '10' }] });
+    const card = createRateCard({
+      overrides: [
+        {
+          model: 'claude-opus-5-5',
+          effectiveFrom: today,
+          inputPerMTok: '2',
+          cacheWrite5mPerMTok: '2.5',
+          cacheWrite1hPerMTok: '4',
+          cacheReadPerMTok: '0.10',
+          outputPerMTok: '10',
+        },
+      ],
+    });
     const { hub, home, agentEnv, returned } = await setup(undefined, card);
     const { tap, charges, errors, wrap } = tapped(hub, 'trial');
     await withAcpClient(
@@ -107,66 +143,90 @@ describe('ACP tap on the real claude-agent-acp', () => {
     expect(charges[0]!.reportedCostUsd).toBe(toDecimalString(2 * ours));
   });
 
-  it.each(['reported-cost', 'tokens'] as const)('continues a session resumed under another entry from where it was, and starts a fork from its own spend (%s pricing)', async (pricing) => {
-    const resetAt = Math.floor(Date.now() / 1000) + 3600;
-    const { hub, home, agentEnv, returned, ...loopback } = await setup((name) =>
-      name === 'b' ? { headers: unifiedRateLimitHeaders({ status: 'allowed', representativeClaim: 'five_hour', resetAt, windows: { five_hour: { utilization: 0.42 } } }) } : {},
-    );
-    // With the agent's own cumulative cost, the per-session baselines are what prevents double charges.
-    const first = tapped(hub, 'trial', { pricing });
-    const { value: sessionId } = await withAcpClient(
-      [process.execPath, ADAPTER_BIN],
-      agentEnv('trial'),
-      async ({ ctx, child }) => {
-        await initialize(ctx);
-        const id = await newSession(ctx, home);
-        await prompt(ctx, id, 'a');
-        child.kill();
-        return id;
-      },
-      { wrap: first.wrap },
-    );
-    await first.tap.close();
-    // The trial ran out: the app restarts the agent under "personal" and resumes the same session.
-    const second = tapped(hub, 'personal', { pricing });
-    const { value: forkId } = await withAcpClient(
-      [process.execPath, ADAPTER_BIN],
-      agentEnv('personal'),
-      async ({ ctx, child }) => {
-        await initialize(ctx);
-        await ctx.request('session/resume', { sessionId, cwd: home, mcpServers: [] });
-        await prompt(ctx, sessionId, 'b');
-        const fork = await ctx.request<{ sessionId: string }>('session/fork', { sessionId, cwd: home, mcpServers: [] });
-        await prompt(ctx, fork.sessionId, 'c');
-        child.kill();
-        return fork.sessionId;
-      },
-      { wrap: second.wrap },
-    );
-    await second.tap.close();
-    expect([...first.errors, ...second.errors]).toEqual([]);
-    expect(forkId).not.toBe(sessionId);
-    const price = (name: string) => priceReturned(hub, returned.filter((r) => r.name === name));
-    expect(returned.map((r) => [r.name, r.credential])).toEqual([
-      ['a', 'trial'],
-      ['b', 'personal'],
-      ['c', 'personal'],
-    ]);
-    // In personal mode the agent authenticated with the user's sign-in, never the bundled key.
-    expect(loopback.server.requests.filter((r) => r.credential === 'personal').every((r) => r.authScheme === 'bearer')).toBe(true);
-    expect((await spent(hub, 'trial')).spent).toBe(price('a'));
-    expect((await spent(hub, 'plan')).spent).toBe(price('b') + price('c'));
-    expect(second.charges.map((c) => [c.sessionId, c.pricedFrom, c.costUsd])).toEqual([
-      [sessionId, pricing, toDecimalString(price('b'))],
-      [forkId, pricing, toDecimalString(price('c'))],
-    ]);
-    // Signed in, Claude Code reports the plan window it saw; the adapter's usage_update _meta brought it to the plan pool.
-    const plan = await spent(hub, 'plan');
-    expect(plan.resetsAt).toBe(resetAt * 1000);
-  });
+  it.each(['reported-cost', 'tokens'] as const)(
+    'continues a session resumed under another entry from where it was, and starts a fork from its own spend (%s pricing)',
+    async (pricing) => {
+      const resetAt = Math.floor(Date.now() / 1000) + 3600;
+      const { hub, home, agentEnv, returned, ...loopback } = await setup((name) =>
+        name === 'b'
+          ? {
+              headers: unifiedRateLimitHeaders({
+                status: 'allowed',
+                representativeClaim: 'five_hour',
+                resetAt,
+                windows: { five_hour: { utilization: 0.42 } },
+              }),
+            }
+          : {},
+      );
+      // With the agent's own cumulative cost, the per-session baselines are what prevents double charges.
+      const first = tapped(hub, 'trial', { pricing });
+      const { value: sessionId } = await withAcpClient(
+        [process.execPath, ADAPTER_BIN],
+        agentEnv('trial'),
+        async ({ ctx, child }) => {
+          await initialize(ctx);
+          const id = await newSession(ctx, home);
+          await prompt(ctx, id, 'a');
+          child.kill();
+          return id;
+        },
+        { wrap: first.wrap },
+      );
+      await first.tap.close();
+      // The trial ran out: the app restarts the agent under "personal" and resumes the same session.
+      const second = tapped(hub, 'personal', { pricing });
+      const { value: forkId } = await withAcpClient(
+        [process.execPath, ADAPTER_BIN],
+        agentEnv('personal'),
+        async ({ ctx, child }) => {
+          await initialize(ctx);
+          await ctx.request('session/resume', { sessionId, cwd: home, mcpServers: [] });
+          await prompt(ctx, sessionId, 'b');
+          const fork = await ctx.request<{ sessionId: string }>('session/fork', {
+            sessionId,
+            cwd: home,
+            mcpServers: [],
+          });
+          await prompt(ctx, fork.sessionId, 'c');
+          child.kill();
+          return fork.sessionId;
+        },
+        { wrap: second.wrap },
+      );
+      await second.tap.close();
+      expect([...first.errors, ...second.errors]).toEqual([]);
+      expect(forkId).not.toBe(sessionId);
+      const price = (name: string) =>
+        priceReturned(
+          hub,
+          returned.filter((r) => r.name === name),
+        );
+      expect(returned.map((r) => [r.name, r.credential])).toEqual([
+        ['a', 'trial'],
+        ['b', 'personal'],
+        ['c', 'personal'],
+      ]);
+      // In personal mode the agent authenticated with the user's sign-in, never the bundled key.
+      expect(
+        loopback.server.requests.filter((r) => r.credential === 'personal').every((r) => r.authScheme === 'bearer'),
+      ).toBe(true);
+      expect((await spent(hub, 'trial')).spent).toBe(price('a'));
+      expect((await spent(hub, 'plan')).spent).toBe(price('b') + price('c'));
+      expect(second.charges.map((c) => [c.sessionId, c.pricedFrom, c.costUsd])).toEqual([
+        [sessionId, pricing, toDecimalString(price('b'))],
+        [forkId, pricing, toDecimalString(price('c'))],
+      ]);
+      // Signed in, Claude Code reports the plan window it saw; the adapter's usage_update _meta brought it to the plan pool.
+      const plan = await spent(hub, 'plan');
+      expect(plan.resetsAt).toBe(resetAt * 1000);
+    },
+  );
 
   it('releases the hold of a prompt the agent died in, and charges nothing twice', async () => {
-    const { hub, home, agentEnv, returned } = await setup((name) => (name === 'd' ? { stream: { stallAfter: 'content_block_delta' } } : {}));
+    const { hub, home, agentEnv, returned } = await setup((name) =>
+      name === 'd' ? { stream: { stallAfter: 'content_block_delta' } } : {},
+    );
     const { tap, charges, errors, wrap } = tapped(hub, 'trial');
     let heldWhileRunning = -1;
     await withAcpClient(
@@ -181,7 +241,8 @@ describe('ACP tap on the real claude-agent-acp', () => {
           () => 'failed',
         );
         // Wait until the stalled request reached the server, then kill the agent mid-turn.
-        for (let i = 0; i < 600 && !returned.some((r) => r.name === 'd'); i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 600 && !returned.some((r) => r.name === 'd'); i++)
+          await new Promise((r) => setTimeout(r, 100));
         await tap.idle();
         heldWhileRunning = (await spent(hub, 'trial')).held;
         child.kill('SIGKILL');
@@ -196,7 +257,12 @@ describe('ACP tap on the real claude-agent-acp', () => {
     expect(summary.interrupted).toBe(1);
     const trial = await spent(hub, 'trial');
     expect(trial.held).toBe(0);
-    expect(trial.spent).toBe(priceReturned(hub, returned.filter((r) => r.name === 'a')));
+    expect(trial.spent).toBe(
+      priceReturned(
+        hub,
+        returned.filter((r) => r.name === 'a'),
+      ),
+    );
     expect(charges).toHaveLength(1);
   });
 });
@@ -208,7 +274,9 @@ describe('createAcpTap options', () => {
     expect(() => createAcpTap({ hub, entry: '' })).toThrow(/option "entry" is missing/);
     expect(() => createAcpTap({ hub, entry: 'nowhere' })).toThrow(/nowhere/);
     expect(() => createAcpTap({ hub, entry: 'trial', holdPerPrompt: 'ten' })).toThrow(/option "holdPerPrompt"/);
-    expect(() => createAcpTap({ hub, entry: 'trial', pricing: 'float' as never })).toThrow(/option "pricing" is "float"/);
+    expect(() => createAcpTap({ hub, entry: 'trial', pricing: 'float' as never })).toThrow(
+      /option "pricing" is "float"/,
+    );
     expect(() => createAcpTap({ hub: undefined as never, entry: 'trial' })).toThrow(/option "hub" is missing/);
   });
 });

@@ -22,7 +22,13 @@ export interface CliErrorData {
   [key: string]: unknown;
 }
 
-export function cliError(code: string, message: string, hint: string, data: Record<string, unknown> = {}, cause?: unknown): DrawdownError & { data: CliErrorData } {
+export function cliError(
+  code: string,
+  message: string,
+  hint: string,
+  data: Record<string, unknown> = {},
+  cause?: unknown,
+): DrawdownError & { data: CliErrorData } {
   return new DrawdownError(code, message, { data: { ...data, hint }, cause });
 }
 
@@ -48,7 +54,8 @@ function hintFor(error: DrawdownError): string | undefined {
     case ErrorCodes.AUTH_UNAVAILABLE: {
       // An apiKey strategy names the variable it reads; "drawdown login" only helps managed OAuth strategies.
       const data: { envVar?: unknown; strategy?: unknown } = error.data;
-      if (typeof data.envVar === 'string') return `Export ${data.envVar} (e.g. export ${data.envVar}=sk-ant-…) in the shell that runs drawdown, or point the strategy's "envVar" at the variable that holds your key.`;
+      if (typeof data.envVar === 'string')
+        return `Export ${data.envVar} (e.g. export ${data.envVar}=sk-ant-…) in the shell that runs drawdown, or point the strategy's "envVar" at the variable that holds your key.`;
       return `Sign in with "drawdown login${typeof data.strategy === 'string' ? ` --strategy ${data.strategy}` : ''}" if the strategy is an OAuth one; for an apiKey strategy, export the variable it reads.`;
     }
     default:
@@ -93,5 +100,8 @@ export function describeFailure(error: unknown): { line: string; hint?: string }
     return { line: `drawdown: ${error.message} (${error.code})`, ...(hint !== undefined && { hint }) };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { line: `drawdown: ${message.split('\n')[0]}`, hint: 'This looks like a bug; set DRAWDOWN_LOG_LEVEL=debug and run again for details.' };
+  return {
+    line: `drawdown: ${message.split('\n')[0]}`,
+    hint: 'This looks like a bug; set DRAWDOWN_LOG_LEVEL=debug and run again for details.',
+  };
 }

@@ -29,13 +29,28 @@ export function createProgram(ctx: CliContext): Command {
       writeErr: (text) => ctx.term.note(text.trimEnd()),
       // Commander's message (and its "Did you mean" line) becomes one line, then the hint; under --json, one JSON object.
       outputError: (text, write) => {
-        const message = text.replace(/^error: /, '').trim().split('\n').join(' ');
+        const message = text
+          .replace(/^error: /, '')
+          .trim()
+          .split('\n')
+          .join(' ');
         const hint = 'run "drawdown --help" or "drawdown <command> --help".';
-        write(ctx.json ? JSON.stringify({ code: CliErrorCodes.INVALID_ARGUMENT, message, hint }) : `drawdown: ${message}\nhint: ${hint}`);
+        write(
+          ctx.json
+            ? JSON.stringify({ code: CliErrorCodes.INVALID_ARGUMENT, message, hint })
+            : `drawdown: ${message}\nhint: ${hint}`,
+        );
       },
     });
-  program.version((createRequire(import.meta.url)('../package.json') as { version: string }).version, '-V, --version', 'print the drawdown version');
-  program.option('-c, --config <file>', 'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)');
+  program.version(
+    (createRequire(import.meta.url)('../package.json') as { version: string }).version,
+    '-V, --version',
+    'print the drawdown version',
+  );
+  program.option(
+    '-c, --config <file>',
+    'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)',
+  );
   // One line per command, in the order `--help` lists them.
   const commands = [
     statusCommand,
@@ -68,7 +83,10 @@ export function createProgram(ctx: CliContext): Command {
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function runCli(args: string[], ctx: CliContext = { term: processTerminal(), env: process.env, cwd: process.cwd() }): Promise<number> {
+export async function runCli(
+  args: string[],
+  ctx: CliContext = { term: processTerminal(), env: process.env, cwd: process.cwd() },
+): Promise<number> {
   // Errors follow the output format asked for: --json anywhere before "--" makes them JSON too.
   const dashDash = args.indexOf('--');
   ctx.json ??= (dashDash === -1 ? args : args.slice(0, dashDash)).includes('--json');
@@ -84,6 +102,8 @@ export async function runCli(args: string[], ctx: CliContext = { term: processTe
       ctx.term.note(line);
       if (hint !== undefined) ctx.term.note(`hint: ${hint}`);
     }
-    return typeof (error as { exitCode?: unknown }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : 1;
+    return typeof (error as { exitCode?: unknown }).exitCode === 'number'
+      ? (error as { exitCode: number }).exitCode
+      : 1;
   }
 }

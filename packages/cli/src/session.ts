@@ -21,13 +21,24 @@ export function isZeroConfig(loaded: LoadedConfig): boolean {
 }
 
 /** Runs `fn` with a hub built from the configuration and always closes it (and its store) after. */
-export async function withHub<T>(ctx: CliContext, command: Command, fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>): Promise<T> {
+export async function withHub<T>(
+  ctx: CliContext,
+  command: Command,
+  fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>,
+): Promise<T> {
   return withLoadedHub(ctx, await loadFor(ctx, command), fn);
 }
 
 /** `withHub` for a configuration already loaded; `ledgerOnly` opens a hub without pools (a ledger to report on). */
-export async function withLoadedHub<T>(ctx: CliContext, loaded: LoadedConfig, fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>, options: { ledgerOnly?: boolean } = {}): Promise<T> {
-  const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () => openHub(loaded, { env: ctx.env, cwd: ctx.cwd, ...options }));
+export async function withLoadedHub<T>(
+  ctx: CliContext,
+  loaded: LoadedConfig,
+  fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>,
+  options: { ledgerOnly?: boolean } = {},
+): Promise<T> {
+  const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () =>
+    openHub(loaded, { env: ctx.env, cwd: ctx.cwd, ...options }),
+  );
   try {
     return await fn(hub, loaded);
   } finally {

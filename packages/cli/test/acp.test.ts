@@ -3,7 +3,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateCard, usd } from '@drawdown/core';
-import { ADAPTER_BIN, agentHome, initialize, KEYS, newSession, prompt, startLoopback, withAcpClient, type ScriptedUsage } from '../../acp/test/harness.js';
+import {
+  ADAPTER_BIN,
+  agentHome,
+  initialize,
+  KEYS,
+  newSession,
+  prompt,
+  startLoopback,
+  withAcpClient,
+  type ScriptedUsage,
+} from '../../acp/test/harness.js';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { makeProject } from './project.js';
 import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
@@ -32,23 +42,44 @@ async function setup(extra?: Parameters<typeof startLoopback>[1]) {
   const loopback = await startLoopback(USAGE, extra);
   const project = makeProject(config);
   const { home, env } = agentHome();
-  cleanups.push(() => loopback.server.close(), () => project.remove());
+  cleanups.push(
+    () => loopback.server.close(),
+    () => project.remove(),
+  );
   // The user's shell: the app's bundled key in its own variable, the loopback API as the base URL.
   const shell = { ...env, APP_TRIAL_KEY: KEYS.trial, ANTHROPIC_BASE_URL: loopback.server.url, NO_COLOR: '1' };
-  const drawdown = (...args: string[]) => [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args];
+  const drawdown = (...args: string[]) => [
+    process.execPath,
+    '--conditions=drawdown-source',
+    '--import',
+    tsxLoader,
+    binPath,
+    ...args,
+  ];
   const trialSpent = async () => {
     const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env: shell });
-    const trial = (JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; held: number }> }).pools.find((p) => p.id === 'trial')!;
+    const trial = (
+      JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; held: number }> }
+    ).pools.find((p) => p.id === 'trial')!;
     return trial;
   };
   return { ...loopback, project, home, shell, drawdown, trialSpent };
 }
 
-const price = (returned: Array<{ model: string; usage: ScriptedUsage }>) => returned.reduce((sum, r) => sum + createRateCard().price(r.model, r.usage).total, 0);
+const price = (returned: Array<{ model: string; usage: ScriptedUsage }>) =>
+  returned.reduce((sum, r) => sum + createRateCard().price(r.model, r.usage).total, 0);
 const kinds = (received: unknown[]) =>
   received.map((m) => {
-    const msg = m as { method?: string; id?: unknown; params?: { update?: { sessionUpdate?: string } }; result?: unknown; error?: unknown };
-    return msg.method === 'session/update' ? `update:${msg.params?.update?.sessionUpdate}` : (msg.method ?? (msg.error ? 'error' : 'result'));
+    const msg = m as {
+      method?: string;
+      id?: unknown;
+      params?: { update?: { sessionUpdate?: string } };
+      result?: unknown;
+      error?: unknown;
+    };
+    return msg.method === 'session/update'
+      ? `update:${msg.params?.update?.sessionUpdate}`
+      : (msg.method ?? (msg.error ? 'error' : 'result'));
   });
 
 // Each test starts the real adapter (and Claude Code under it) once or twice: budgets for a loaded machine.
@@ -61,7 +92,11 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
       async ({ ctx, child, received, bytes, sent }) => {
         await initialize(ctx);
         const sessionId = await newSession(ctx, home);
-        const responses = [await prompt(ctx, sessionId, 'a'), await prompt(ctx, sessionId, 'b'), await prompt(ctx, sessionId, 'c')];
+        const responses = [
+          await prompt(ctx, sessionId, 'a'),
+          await prompt(ctx, sessionId, 'b'),
+          await prompt(ctx, sessionId, 'c'),
+        ];
         // The client hangs up; drawdown ends the agent and exits.
         child.stdin.end();
         return { responses, received, bytes, sent };
@@ -118,7 +153,9 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
   });
 
   it('charges what the agent reported before it crashed mid-prompt, releases the hold, and passes its exit code on', async () => {
-    const { project, home, shell, drawdown, returned, trialSpent } = await setup((name) => (name === 'c' ? { stream: { stallAfter: 'content_block_delta' } } : {}));
+    const { project, home, shell, drawdown, returned, trialSpent } = await setup((name) =>
+      name === 'c' ? { stream: { stallAfter: 'content_block_delta' } } : {},
+    );
     const run = await withAcpClient(
       drawdown('acp', '--route', 'trial', '--', process.execPath, recorder, project.dir, process.execPath, ADAPTER_BIN),
       shell,
@@ -127,7 +164,8 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
         const sessionId = await newSession(ctx, home);
         await prompt(ctx, sessionId, 'a');
         const running = prompt(ctx, sessionId, 'c');
-        for (let i = 0; i < 600 && !returned.some((r) => r.name === 'c'); i++) await new Promise((r) => setTimeout(r, 100));
+        for (let i = 0; i < 600 && !returned.some((r) => r.name === 'c'); i++)
+          await new Promise((r) => setTimeout(r, 100));
         process.kill(Number(readFileSync(join(project.dir, 'agent.pid'), 'utf8')), 'SIGKILL');
         await running;
         return 'answered';
@@ -168,16 +206,26 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
 
   it('refuses an unknown route entry, a missing agent and an empty command, with the fix, and writes nothing to stdout', async () => {
     const { project, shell } = await setup();
-    const unknown = await runDrawdown(['acp', '--route', 'nowhere', '--', process.execPath, ADAPTER_BIN], { cwd: project.dir, env: shell });
+    const unknown = await runDrawdown(['acp', '--route', 'nowhere', '--', process.execPath, ADAPTER_BIN], {
+      cwd: project.dir,
+      env: shell,
+    });
     expect(unknown.code).toBe(1);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toContain('nowhere');
     expect(unknown.stderr).toContain('hint:');
 
-    const missing = await runDrawdown(['acp', '--route', 'trial', '--json', '--', join(project.dir, 'no-such-agent')], { cwd: project.dir, env: shell });
+    const missing = await runDrawdown(['acp', '--route', 'trial', '--json', '--', join(project.dir, 'no-such-agent')], {
+      cwd: project.dir,
+      env: shell,
+    });
     expect(missing.code).toBe(1);
     expect(missing.stdout).toBe('');
-    expect(JSON.parse(missing.stderr.trim().split('\n').at(-1)!)).toMatchObject({ code: 'DRAWDOWN_ACP_AGENT_SPAWN_FAILED', message: expect.stringContaining('no such command'), hint: expect.stringContaining('full path') });
+    expect(JSON.parse(missing.stderr.trim().split('\n').at(-1)!)).toMatchObject({
+      code: 'DRAWDOWN_ACP_AGENT_SPAWN_FAILED',
+      message: expect.stringContaining('no such command'),
+      hint: expect.stringContaining('full path'),
+    });
 
     const empty = await runDrawdown(['acp', '--route', 'trial', '--json'], { cwd: project.dir, env: shell });
     expect(empty.code).not.toBe(0);

@@ -51,7 +51,11 @@ describe.concurrent('config check accepts exactly what status accepts', () => {
     expect(check.code).toBe(1);
     const checked = JSON.parse(check.stdout) as { ok: boolean; problems: Problem[] };
     expect(checked.ok).toBe(false);
-    for (const p of paths) expect(checked.problems.map((q) => q.path).some((q) => q === p || q.startsWith(`${p}.`) || q.startsWith(`${p}[`)), `${p} in ${JSON.stringify(checked.problems)}`).toBe(true);
+    for (const p of paths)
+      expect(
+        checked.problems.map((q) => q.path).some((q) => q === p || q.startsWith(`${p}.`) || q.startsWith(`${p}[`)),
+        `${p} in ${JSON.stringify(checked.problems)}`,
+      ).toBe(true);
     const status = await runDrawdown(['status', '--json'], { cwd: project.dir });
     expect(status.code).toBe(1);
     expect(status.stdout).toBe('');

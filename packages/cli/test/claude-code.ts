@@ -5,7 +5,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 
 /** The real Claude Code CLI (pinned devDependency), its native binary. */
-export const claudeBinary = path.join(path.dirname(createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
+export const claudeBinary = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json')),
+  'bin',
+  'claude.exe',
+);
 
 /** A fresh HOME with a working directory inside, for a Claude Code that has never run. */
 export function freshHome(): { home: string; work: string } {
@@ -16,7 +20,10 @@ export function freshHome(): { home: string; work: string } {
 }
 
 /** Runs `claude -p <prompt> --output-format json` against a loopback server, the way a user would with a key (or, with `apiKey: ""`, with what `env` gives). */
-export function runClaude(prompt: string, options: { home: string; cwd: string; baseUrl: string; apiKey: string; env?: Record<string, string> }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runClaude(
+  prompt: string,
+  options: { home: string; cwd: string; baseUrl: string; apiKey: string; env?: Record<string, string> },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(claudeBinary, ['-p', prompt, '--output-format', 'json'], {
       cwd: options.cwd,

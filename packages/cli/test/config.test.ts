@@ -22,7 +22,10 @@ describe.concurrent('drawdown config check', () => {
       store: { kind: 'mysql' },
       strategies: { bundled: { kind: 'apiKey', key: 'sk-ant-do-not-put-here' }, personal: { kind: 'telepathy' } },
       pools: { trial: { kind: 'budget', amount: '-3' }, daily: { kind: 'budget', amount: '5', period: 'fortnight' } },
-      route: [{ id: 'trial', strategy: 'bundled', pool: 'trail' }, { id: 'trial', pool: 'daily' }],
+      route: [
+        { id: 'trial', strategy: 'bundled', pool: 'trail' },
+        { id: 'trial', pool: 'daily' },
+      ],
       colour: 'blue',
     } as never);
     // A wide terminal keeps each problem on one line.
@@ -48,18 +51,27 @@ describe.concurrent('drawdown config check', () => {
   });
 
   it('reports the problems as JSON with --json', async () => {
-    const project = useProject({ ...trialConfig, pools: { ...trialConfig.pools, daily: { kind: 'budget', amount: '5', lowAt: 7 } } } as never);
+    const project = useProject({
+      ...trialConfig,
+      pools: { ...trialConfig.pools, daily: { kind: 'budget', amount: '5', lowAt: 7 } },
+    } as never);
     const result = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir });
     expect(result.code).toBe(1);
     // lowAt is not checked by the CLI itself: the budget plugin's own validation names the field.
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, file: project.file, problems: [{ path: 'pools.daily.lowAt', message: expect.stringContaining('lowAt') }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: false,
+      file: project.file,
+      problems: [{ path: 'pools.daily.lowAt', message: expect.stringContaining('lowAt') }],
+    });
   });
 
   it('fails with one line and a hint when the file is not valid JSON', async () => {
     const project = useProject('{ "pools": { ');
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: .*drawdown\.config\.json is not valid JSON: .*\nhint: Fix the syntax, then run "drawdown config check"\.\n$/);
+    expect(result.stderr).toMatch(
+      /^drawdown: .*drawdown\.config\.json is not valid JSON: .*\nhint: Fix the syntax, then run "drawdown config check"\.\n$/,
+    );
   });
 
   it('finds the configuration in a parent directory, in DRAWDOWN_CONFIG, or via --config', async () => {
@@ -84,7 +96,10 @@ describe.concurrent('drawdown config check', () => {
     const userDir = path.join(project.dir, 'xdg', 'drawdown');
     (await import('node:fs')).mkdirSync(userDir, { recursive: true });
     writeFileSync(path.join(userDir, 'drawdown.config.json'), JSON.stringify(trialConfig));
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') } });
+    const result = await runDrawdown(['config', 'check'], {
+      cwd: project.dir,
+      env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') },
+    });
     expect(result.stdout).toContain(`✓ ${path.join(userDir, 'drawdown.config.json')} is valid`);
   });
 
@@ -102,7 +117,11 @@ export default {
     );
     // A real project has @drawdown/core in its own node_modules; link this workspace's copy there.
     mkdirSync(path.join(project.dir, 'node_modules', '@drawdown'), { recursive: true });
-    symlinkSync(fileURLToPath(new URL('../../core', import.meta.url)), path.join(project.dir, 'node_modules', '@drawdown', 'core'), 'dir');
+    symlinkSync(
+      fileURLToPath(new URL('../../core', import.meta.url)),
+      path.join(project.dir, 'node_modules', '@drawdown', 'core'),
+      'dir',
+    );
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('(+ 1 plugin)');
@@ -116,7 +135,9 @@ describe.concurrent('a TypeScript configuration that fails', () => {
     const project = useProject(`throw new Error('half-written config');\nexport default {};\n`, 'drawdown.config.ts');
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: cannot load .*drawdown\.config\.ts: half-written config \(DRAWDOWN_CLI_INVALID_CONFIG\)\nhint: Fix the error in the configuration file/);
+    expect(result.stderr).toMatch(
+      /^drawdown: cannot load .*drawdown\.config\.ts: half-written config \(DRAWDOWN_CLI_INVALID_CONFIG\)\nhint: Fix the error in the configuration file/,
+    );
   });
 });
 
@@ -137,22 +158,40 @@ describe.concurrent('drawdown config init', () => {
     expect(again.stderr).toMatch(/already exists\s.*\nhint: Pass --force/);
   });
 
-  it.each(['desktop-app', 'api-key', 'team'])('writes the %s profile to the user configuration directory with --global, and it passes the check', async (profile) => {
-    const project = useProject({}, 'unused.json');
-    const xdg = path.join(project.dir, 'xdg');
-    const result = await runDrawdown(['config', 'init', '--profile', profile, '--global', '--time-zone', 'America/New_York', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: xdg } });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const written = JSON.parse(result.stdout) as { file: string; profile: string; timeZone: string };
-    expect(written).toMatchObject({ file: path.join(xdg, 'drawdown', 'drawdown.config.json'), profile, timeZone: 'America/New_York' });
-    const check = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: xdg } });
-    expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, file: written.file, problems: [] });
-  });
+  it.each(['desktop-app', 'api-key', 'team'])(
+    'writes the %s profile to the user configuration directory with --global, and it passes the check',
+    async (profile) => {
+      const project = useProject({}, 'unused.json');
+      const xdg = path.join(project.dir, 'xdg');
+      const result = await runDrawdown(
+        ['config', 'init', '--profile', profile, '--global', '--time-zone', 'America/New_York', '--json'],
+        { cwd: project.dir, env: { XDG_CONFIG_HOME: xdg } },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const written = JSON.parse(result.stdout) as { file: string; profile: string; timeZone: string };
+      expect(written).toMatchObject({
+        file: path.join(xdg, 'drawdown', 'drawdown.config.json'),
+        profile,
+        timeZone: 'America/New_York',
+      });
+      const check = await runDrawdown(['config', 'check', '--json'], {
+        cwd: project.dir,
+        env: { XDG_CONFIG_HOME: xdg },
+      });
+      expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, file: written.file, problems: [] });
+    },
+  );
 
   it('the desktop-app profile routes trial → personal → credits, credits only after opting in', async () => {
     const project = useProject({}, 'unused.json');
-    const result = await runDrawdown(['config', 'init', '--profile', 'desktop-app', '--json'], { cwd: project.dir, env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') } });
-    const { config } = JSON.parse(result.stdout) as { config: { route: Array<{ id: string; requiresOptIn?: boolean }> } };
+    const result = await runDrawdown(['config', 'init', '--profile', 'desktop-app', '--json'], {
+      cwd: project.dir,
+      env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') },
+    });
+    const { config } = JSON.parse(result.stdout) as {
+      config: { route: Array<{ id: string; requiresOptIn?: boolean }> };
+    };
     expect(config.route.map((e) => e.id)).toEqual(['trial', 'personal', 'credits']);
     expect(config.route[2]!.requiresOptIn).toBe(true);
   });
@@ -161,7 +200,12 @@ describe.concurrent('drawdown config init', () => {
     const project = useProject({}, 'unused.json');
     const result = await runDrawdown(['config', 'init', '--time-zone', 'Mars/Olympus', '--json'], { cwd: project.dir });
     expect(result.code).toBe(1);
-    expect(JSON.parse(result.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', argument: 'time-zone', message: expect.stringContaining('Mars/Olympus'), hint: expect.stringContaining('--time-zone') });
+    expect(JSON.parse(result.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      argument: 'time-zone',
+      message: expect.stringContaining('Mars/Olympus'),
+      hint: expect.stringContaining('--time-zone'),
+    });
     expect(existsSync(path.join(project.dir, 'drawdown.config.json'))).toBe(false);
   });
 });
@@ -174,10 +218,17 @@ describe.concurrent('drawdown config check without a configuration', () => {
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^✗ no drawdown configuration found \(looked from/);
     expect(text.stdout).not.toMatch(/valid/);
-    expect(text.stdout.replace(/\s+/g, ' ')).toContain('zero-configuration mode: "drawdown status" shows what Claude Code spent');
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain(
+      'zero-configuration mode: "drawdown status" shows what Claude Code spent',
+    );
     for (const line of text.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
     const json = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
-    expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, found: false, file: null, zeroConfig: expect.stringContaining('zero-configuration') });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      found: false,
+      file: null,
+      zeroConfig: expect.stringContaining('zero-configuration'),
+    });
   });
 });
 
@@ -186,7 +237,9 @@ describe('drawdown config init on a terminal', () => {
   const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
   it.skipIf(!hasScript)('asks for the profile, the place and the time zone, and writes what was chosen', () => {
     const project = useProject({}, 'unused.json');
-    const command = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, 'config', 'init'].map((w) => `'${w}'`).join(' ');
+    const command = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, 'config', 'init']
+      .map((w) => `'${w}'`)
+      .join(' ');
     const result = spawnSync('script', ['-qec', command, '/dev/null'], {
       cwd: project.dir,
       input: '3\nhere\nAsia/Tokyo\n',
@@ -197,7 +250,10 @@ describe('drawdown config init on a terminal', () => {
     expect(result.status, result.stdout).toBe(0);
     expect(result.stdout).toContain('Which setup?');
     expect(result.stdout).toContain('3. team on PostgreSQL');
-    const written = JSON.parse(readFileSync(path.join(project.dir, 'drawdown.config.json'), 'utf8')) as { timeZone: string; store: { kind: string } };
+    const written = JSON.parse(readFileSync(path.join(project.dir, 'drawdown.config.json'), 'utf8')) as {
+      timeZone: string;
+      store: { kind: string };
+    };
     expect(written).toMatchObject({ timeZone: 'Asia/Tokyo', store: { kind: 'postgres' } });
   });
 });

@@ -20,9 +20,16 @@ afterAll(() => {
 });
 
 /** Starts `drawdown dashboard --json …` and resolves with its first stdout line, parsed. */
-function startDashboardProcess(cwd: string, args: string[]): Promise<{ info: { url: string; port: number; writes: boolean }; child: ChildProcess; stderr: () => string }> {
+function startDashboardProcess(
+  cwd: string,
+  args: string[],
+): Promise<{ info: { url: string; port: number; writes: boolean }; child: ChildProcess; stderr: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'dashboard', '--json', ...args], { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'dashboard', '--json', ...args],
+      { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     children.push(child);
     let stdout = '';
     let stderr = '';
@@ -36,7 +43,8 @@ function startDashboardProcess(cwd: string, args: string[]): Promise<{ info: { u
   });
 }
 
-const jsonError = (stderr: string): { code: string; message: string; hint: string | null } => JSON.parse(stderr.trim().split('\n').at(-1)!);
+const jsonError = (stderr: string): { code: string; message: string; hint: string | null } =>
+  JSON.parse(stderr.trim().split('\n').at(-1)!);
 
 describe('drawdown dashboard', () => {
   it('serves the page and a snapshot of the configured pools on 127.0.0.1, read-only, until stopped', async () => {
@@ -49,10 +57,16 @@ describe('drawdown dashboard', () => {
     const page = await fetch(info.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>drawdown');
-    const snapshot = (await (await fetch(`${info.url}api/snapshot`)).json()) as { pools: Array<{ id: string; remainingUsd: string }> };
+    const snapshot = (await (await fetch(`${info.url}api/snapshot`)).json()) as {
+      pools: Array<{ id: string; remainingUsd: string }>;
+    };
     expect(snapshot.pools).toMatchObject([{ id: 'trial', remainingUsd: '10' }]);
     expect(JSON.stringify(snapshot)).not.toContain(SECRET);
-    const write = await fetch(`${info.url}api/write/add_funds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const write = await fetch(`${info.url}api/write/add_funds`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(write.status).toBe(403);
     const closed = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
     child.kill('SIGTERM');
@@ -61,14 +75,30 @@ describe('drawdown dashboard', () => {
 
   it('refuses a non-loopback host without a token, and bad numbers, as JSON errors naming the fix', async () => {
     const project = useProject(config);
-    const remote = await runDrawdown(['dashboard', '--host', '0.0.0.0', '--port', '0', '--json'], { cwd: project.dir, env });
+    const remote = await runDrawdown(['dashboard', '--host', '0.0.0.0', '--port', '0', '--json'], {
+      cwd: project.dir,
+      env,
+    });
     expect(remote.code).not.toBe(0);
-    expect(jsonError(remote.stderr)).toMatchObject({ code: 'DRAWDOWN_DASHBOARD_TOKEN_REQUIRED', message: expect.stringMatching(/without a token/) });
+    expect(jsonError(remote.stderr)).toMatchObject({
+      code: 'DRAWDOWN_DASHBOARD_TOKEN_REQUIRED',
+      message: expect.stringMatching(/without a token/),
+    });
     const port = await runDrawdown(['dashboard', '--port', '99999', '--json'], { cwd: project.dir, env });
-    expect(jsonError(port.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringContaining('--port 99999'), hint: expect.stringContaining('--port 7756') });
+    expect(jsonError(port.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      message: expect.stringContaining('--port 99999'),
+      hint: expect.stringContaining('--port 7756'),
+    });
     const days = await runDrawdown(['dashboard', '--days', '0', '--json'], { cwd: project.dir, env });
-    expect(jsonError(days.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringContaining('--days 0') });
-    const shortToken = await runDrawdown(['dashboard', '--port', '0', '--token', 'short', '--json'], { cwd: project.dir, env });
+    expect(jsonError(days.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      message: expect.stringContaining('--days 0'),
+    });
+    const shortToken = await runDrawdown(['dashboard', '--port', '0', '--token', 'short', '--json'], {
+      cwd: project.dir,
+      env,
+    });
     expect(jsonError(shortToken.stderr).message).toMatch(/token.*shorter than 16/);
   });
 });

@@ -75,7 +75,14 @@ describe('drawdown demo', () => {
     expect(end).toMatch(/^plan\s+exhausted/m);
     expect(end).toMatch(/^credits\s+available\s+.*\$6\.00\s+\$24\.00\s+.*▶ credits$/m);
     expect(end).toMatch(/^Total\s+10\s+700,000\s+524,000\s+0\s+\$16\.36$/m);
-    const report = await runDrawdown(['--config', path.join(dir, 'drawdown.config.json'), 'report', '--by', 'pool', '--json']);
+    const report = await runDrawdown([
+      '--config',
+      path.join(dir, 'drawdown.config.json'),
+      'report',
+      '--by',
+      'pool',
+      '--json',
+    ]);
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '16.36' });
   });
@@ -93,7 +100,9 @@ describe('drawdown demo', () => {
   it('refuses --live without ANTHROPIC_API_KEY, with a hint', async () => {
     const result = await runDrawdown(['demo', '--live'], { env: { ANTHROPIC_API_KEY: undefined } });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: --live needs ANTHROPIC_API_KEY .*\nhint: Export your API key, or run "drawdown demo" without --live/);
+    expect(result.stderr).toMatch(
+      /^drawdown: --live needs ANTHROPIC_API_KEY .*\nhint: Export your API key, or run "drawdown demo" without --live/,
+    );
   });
 });
 
@@ -104,7 +113,11 @@ describe('drawdown demo --json', () => {
       const result = await runDrawdown(['demo', '--json', '--dir', path.join(jsonDir, 'demo')]);
       expect(result.code, result.stderr).toBe(0);
       expect(result.stderr).toContain('7. ');
-      const json = JSON.parse(result.stdout) as { dir: string; configFile: string; status: { pools: Array<{ id: string; state: string; spentUsd: string }> } };
+      const json = JSON.parse(result.stdout) as {
+        dir: string;
+        configFile: string;
+        status: { pools: Array<{ id: string; state: string; spentUsd: string }> };
+      };
       expect(json.configFile).toBe(path.join(jsonDir, 'demo', 'drawdown.config.json'));
       expect(json.status.pools.find((p) => p.id === 'trial')).toMatchObject({ state: 'exhausted', spentUsd: '10' });
     } finally {

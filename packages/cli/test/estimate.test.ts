@@ -27,9 +27,24 @@ describe.concurrent('drawdown estimate', () => {
   it('prints JSON whose totalUsd is the exact decimal total, with batch and US inference stacked', async () => {
     // Opus 4.7: $5 in / $25 out; batch 0.5× and US 1.1× stack: $2.75 in, $13.75 out per MTok.
     // 10000 × 2.75 + 2000 × 13.75 = 27500 + 27500 µ$ = $0.055
-    const result = await runDrawdown(['estimate', '--model', 'claude-opus-4-7', '--usage', '{"input_tokens":10000,"output_tokens":2000}', '--batch', '--geo', 'us', '--json']);
+    const result = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-opus-4-7',
+      '--usage',
+      '{"input_tokens":10000,"output_tokens":2000}',
+      '--batch',
+      '--geo',
+      'us',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { totalUsd: string; batch: boolean; usInference: boolean; lines: { category: string; unitPriceUsd: string; costUsd: string }[] };
+    const json = JSON.parse(result.stdout) as {
+      totalUsd: string;
+      batch: boolean;
+      usInference: boolean;
+      lines: { category: string; unitPriceUsd: string; costUsd: string }[];
+    };
     expect(json.totalUsd).toBe('0.055');
     expect(json.batch).toBe(true);
     expect(json.usInference).toBe(true);
@@ -91,56 +106,173 @@ describe.concurrent('drawdown estimate', () => {
   it('turns a mistyped flag into one line with the suggestion, then a hint', async () => {
     const result = await runDrawdown(['estimate', '--model', 'claude-haiku-4-5', '--usage', '{}', '--jsno']);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toBe(`drawdown: unknown option '--jsno' (Did you mean --json?)\nhint: run "drawdown --help" or "drawdown <command> --help".\n`);
+    expect(result.stderr).toBe(
+      `drawdown: unknown option '--jsno' (Did you mean --json?)\nhint: run "drawdown --help" or "drawdown <command> --help".\n`,
+    );
   });
 
-  it('prices today\'s models under every spelling: Claude Code\'s [1m], Bedrock profiles and Vertex snapshots', async () => {
+  it("prices today's models under every spelling: Claude Code's [1m], Bedrock profiles and Vertex snapshots", async () => {
     // Opus 5.5: $4 in, $20 out. 1000 × 4 + 100 × 20 = 4000 + 2000 µ$ = $0.006
-    for (const model of ['claude-opus-5-5[1m]', 'global.anthropic.claude-opus-5-5', 'us.anthropic.claude-opus-5-5-v1:0']) {
-      const result = await runDrawdown(['estimate', '--model', model, '--usage', '{"input_tokens":1000,"output_tokens":100}', '--json']);
+    for (const model of [
+      'claude-opus-5-5[1m]',
+      'global.anthropic.claude-opus-5-5',
+      'us.anthropic.claude-opus-5-5-v1:0',
+    ]) {
+      const result = await runDrawdown([
+        'estimate',
+        '--model',
+        model,
+        '--usage',
+        '{"input_tokens":1000,"output_tokens":100}',
+        '--json',
+      ]);
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ model: 'claude-opus-5-5', totalUsd: '0.006', priceRow: 'claude-opus-5-5@2026-09-23', pricedBy: 'rate-card' });
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        model: 'claude-opus-5-5',
+        totalUsd: '0.006',
+        priceRow: 'claude-opus-5-5@2026-09-23',
+        pricedBy: 'rate-card',
+      });
     }
-    const vertex = await runDrawdown(['estimate', '--model', 'claude-haiku-4-5@20251001', '--usage', '{"input_tokens":1000}', '--json']);
+    const vertex = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-haiku-4-5@20251001',
+      '--usage',
+      '{"input_tokens":1000}',
+      '--json',
+    ]);
     expect(JSON.parse(vertex.stdout)).toMatchObject({ model: 'claude-haiku-4-5', totalUsd: '0.001' });
   });
 
   it('prices at the rates in force on --at: Sonnet 5.5 cache hits $0.20 on 2026-10-06, $0.10 from 2026-10-07', async () => {
     const usage = '{"cache_read_input_tokens":1000000}';
-    const before = await runDrawdown(['estimate', '--model', 'claude-sonnet-5-5', '--usage', usage, '--at', '2026-10-06', '--json']);
-    const after = await runDrawdown(['estimate', '--model', 'claude-sonnet-5-5', '--usage', usage, '--at', '2026-10-07', '--json']);
+    const before = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-sonnet-5-5',
+      '--usage',
+      usage,
+      '--at',
+      '2026-10-06',
+      '--json',
+    ]);
+    const after = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-sonnet-5-5',
+      '--usage',
+      usage,
+      '--at',
+      '2026-10-07',
+      '--json',
+    ]);
     expect(JSON.parse(before.stdout)).toMatchObject({ totalUsd: '0.2', priceRow: 'claude-sonnet-5-5@2026-09-28' });
     expect(JSON.parse(after.stdout)).toMatchObject({ totalUsd: '0.1', priceRow: 'claude-sonnet-5-5@2026-10-07' });
-    const bad = await runDrawdown(['estimate', '--model', 'claude-sonnet-5-5', '--usage', usage, '--at', 'yesterday', '--json']);
+    const bad = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-sonnet-5-5',
+      '--usage',
+      usage,
+      '--at',
+      'yesterday',
+      '--json',
+    ]);
     expect(bad.code).not.toBe(0);
-    expect(JSON.parse(bad.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', argument: 'at', message: '--at is "yesterday", not a date' });
+    expect(JSON.parse(bad.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      argument: 'at',
+      message: '--at is "yesterday", not a date',
+    });
   });
 
   it('reads speed, service_tier and inference_geo from the usage, and flags only fill in what it lacks', async () => {
     // Opus 5.5 fast $8/$40, US 1.1×: (1000 × 8 + 1000 × 40) × 1.1 = 52,800 µ$
-    const fromUsage = await runDrawdown(['estimate', '--model', 'claude-opus-5-5', '--usage', '{"input_tokens":1000,"output_tokens":1000,"speed":"fast","inference_geo":"us"}', '--json']);
+    const fromUsage = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-opus-5-5',
+      '--usage',
+      '{"input_tokens":1000,"output_tokens":1000,"speed":"fast","inference_geo":"us"}',
+      '--json',
+    ]);
     expect(JSON.parse(fromUsage.stdout)).toMatchObject({ totalUsd: '0.0528', fast: true, usInference: true });
-    const fromFlags = await runDrawdown(['estimate', '--model', 'claude-opus-5-5', '--usage', '{"input_tokens":1000,"output_tokens":1000}', '--speed', 'fast', '--geo', 'us', '--json']);
+    const fromFlags = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-opus-5-5',
+      '--usage',
+      '{"input_tokens":1000,"output_tokens":1000}',
+      '--speed',
+      'fast',
+      '--geo',
+      'us',
+      '--json',
+    ]);
     expect(JSON.parse(fromFlags.stdout)).toMatchObject({ totalUsd: '0.0528' });
-    const usageWins = await runDrawdown(['estimate', '--model', 'claude-opus-5-5', '--usage', '{"output_tokens":1000,"service_tier":"standard","inference_geo":"global"}', '--batch', '--geo', 'us', '--json']);
+    const usageWins = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-opus-5-5',
+      '--usage',
+      '{"output_tokens":1000,"service_tier":"standard","inference_geo":"global"}',
+      '--batch',
+      '--geo',
+      'us',
+      '--json',
+    ]);
     expect(JSON.parse(usageWins.stdout)).toMatchObject({ totalUsd: '0.02', batch: false, usInference: false });
   });
 
   it('refuses an unknown geo, speed or service tier, and fast mode with batch, listing what is accepted', async () => {
-    const geo = await runDrawdown(['estimate', '--model', 'claude-opus-5-5', '--usage', '{"input_tokens":1}', '--geo', 'US']);
+    const geo = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-opus-5-5',
+      '--usage',
+      '{"input_tokens":1}',
+      '--geo',
+      'US',
+    ]);
     expect(geo.code).not.toBe(0);
     expect(geo.stderr).toMatch(/^drawdown: geo is "US"; accepted values are "global", "us" \(DRAWDOWN_INVALID_USAGE\)/);
-    const tier = await runDrawdown(['estimate', '--model', 'claude-opus-5-5', '--usage', '{"input_tokens":1,"service_tier":"flex"}', '--json']);
-    expect(JSON.parse(tier.stderr)).toMatchObject({ code: 'DRAWDOWN_INVALID_USAGE', message: 'usage.service_tier is "flex"; accepted values are "standard", "priority", "batch"' });
-    const fastBatch = await runDrawdown(['estimate', '--model', 'claude-opus-5-5', '--usage', '{"input_tokens":1,"speed":"fast"}', '--batch']);
+    const tier = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-opus-5-5',
+      '--usage',
+      '{"input_tokens":1,"service_tier":"flex"}',
+      '--json',
+    ]);
+    expect(JSON.parse(tier.stderr)).toMatchObject({
+      code: 'DRAWDOWN_INVALID_USAGE',
+      message: 'usage.service_tier is "flex"; accepted values are "standard", "priority", "batch"',
+    });
+    const fastBatch = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-opus-5-5',
+      '--usage',
+      '{"input_tokens":1,"speed":"fast"}',
+      '--batch',
+    ]);
     expect(fastBatch.stderr).toMatch(/fast mode cannot be combined with the Batch API/);
   });
 
   it('shows the one rounding: the total is the exact sum rounded once, not the sum of rounded lines', async () => {
     // Haiku 5.5, batch + US: 1 token of 5m write = 68.75 n$, 1 cache hit = 5.5 n$; exact 74.25 n$ → 74 n$.
-    const result = await runDrawdown(['estimate', '--model', 'claude-haiku-5-5', '--usage', '{"cache_creation_input_tokens":1,"cache_read_input_tokens":1,"service_tier":"batch","inference_geo":"us"}']);
+    const result = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-haiku-5-5',
+      '--usage',
+      '{"cache_creation_input_tokens":1,"cache_read_input_tokens":1,"service_tier":"batch","inference_geo":"us"}',
+    ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Total\s+\$0\.000000074$/m);
-    expect(result.stdout).toContain('price row claude-haiku-5-5@2026-10-07; exact sum $0.00000007425, rounded once to the nanodollar');
+    expect(result.stdout).toContain(
+      'price row claude-haiku-5-5@2026-10-07; exact sum $0.00000007425, rounded once to the nanodollar',
+    );
   });
 });

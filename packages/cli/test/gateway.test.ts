@@ -33,11 +33,26 @@ afterAll(async () => {
 /** Starts `drawdown gateway --json` as its own process and waits for the line with its URL. */
 function startGatewayProcess(cwd: string, upstream: string): Promise<RunningGateway> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'gateway', '--port', '0', '--json', '--upstream', upstream], {
-      cwd,
-      env: { ...process.env, ...env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=drawdown-source',
+        '--import',
+        tsxLoader,
+        binPath,
+        'gateway',
+        '--port',
+        '0',
+        '--json',
+        '--upstream',
+        upstream,
+      ],
+      {
+        cwd,
+        env: { ...process.env, ...env, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     const closed = new Promise<void>((done) => child.once('close', () => done()));
@@ -63,36 +78,65 @@ function startGatewayProcess(cwd: string, upstream: string): Promise<RunningGate
 }
 
 /** The JSON error a command prints under --json: one object on the last line of stderr. */
-const jsonError = (stderr: string): { code: string; message: string; hint: string | null } => JSON.parse(stderr.trim().split('\n').at(-1)!);
+const jsonError = (stderr: string): { code: string; message: string; hint: string | null } =>
+  JSON.parse(stderr.trim().split('\n').at(-1)!);
 
 const post = (url: string, key: string, body: object = ask) =>
-  fetch(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify(body) });
+  fetch(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify(body),
+  });
 
 describe('drawdown keys', () => {
   it('creates a key printed once, lists it without the key, revokes it, and reports bad routes as JSON errors', async () => {
     const project = useProject(gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }));
-    const created = await runDrawdown(['keys', 'create', 'cursor-laptop', '--route', 'trial', '--budget', '2.50'], { cwd: project.dir, env });
+    const created = await runDrawdown(['keys', 'create', 'cursor-laptop', '--route', 'trial', '--budget', '2.50'], {
+      cwd: project.dir,
+      env,
+    });
     expect(created.code, created.stderr).toBe(0);
     const key = created.stdout.trim();
     expect(key).toMatch(/^ddk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
     expect(created.stderr).toContain('shown once');
     const list = await runDrawdown(['keys', 'list'], { cwd: project.dir, env });
-    expect(list.stdout).toMatch(/^cursor-laptop\s+[a-z0-9]{12}\s+trial\s+\$2\.50\s+\$0\.00\s+\d{4}-\d\d-\d\d\s+active$/m);
+    expect(list.stdout).toMatch(
+      /^cursor-laptop\s+[a-z0-9]{12}\s+trial\s+\$2\.50\s+\$0\.00\s+\d{4}-\d\d-\d\d\s+active$/m,
+    );
     expect(list.stdout).not.toContain(key);
     expect(Math.max(...list.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
-    const json = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as { keys: object[] };
-    expect(json.keys).toEqual([expect.objectContaining({ name: 'cursor-laptop', routes: ['trial'], budgetUsd: '2.5', spentUsd: '0', state: 'active' })]);
+    const json = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
+      keys: object[];
+    };
+    expect(json.keys).toEqual([
+      expect.objectContaining({
+        name: 'cursor-laptop',
+        routes: ['trial'],
+        budgetUsd: '2.5',
+        spentUsd: '0',
+        state: 'active',
+      }),
+    ]);
     expect(JSON.stringify(json)).not.toContain(key.split('_')[2]);
     const revoked = await runDrawdown(['keys', 'revoke', 'cursor-laptop', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(revoked.stdout)).toMatchObject({ name: 'cursor-laptop', state: 'revoked' });
     const again = await runDrawdown(['keys', 'revoke', 'cursor-laptop', '--json'], { cwd: project.dir, env });
     expect(again.code).toBe(1);
     expect(again.stdout).toBe('');
-    expect(jsonError(again.stderr)).toMatchObject({ code: 'DRAWDOWN_GATEWAY_UNKNOWN_KEY', message: expect.stringContaining('no active key is named "cursor-laptop"') });
+    expect(jsonError(again.stderr)).toMatchObject({
+      code: 'DRAWDOWN_GATEWAY_UNKNOWN_KEY',
+      message: expect.stringContaining('no active key is named "cursor-laptop"'),
+    });
     const badRoute = await runDrawdown(['keys', 'create', 'x', '--route', 'nope', '--json'], { cwd: project.dir, env });
     expect(badRoute.code).toBe(1);
-    expect(jsonError(badRoute.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_UNKNOWN_NAME', hint: expect.stringContaining('drawdown which') });
-    const badBudget = await runDrawdown(['keys', 'create', 'y', '--route', 'trial', '--budget', 'lots'], { cwd: project.dir, env });
+    expect(jsonError(badRoute.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_UNKNOWN_NAME',
+      hint: expect.stringContaining('drawdown which'),
+    });
+    const badBudget = await runDrawdown(['keys', 'create', 'y', '--route', 'trial', '--budget', 'lots'], {
+      cwd: project.dir,
+      env,
+    });
     expect(badBudget.code).toBe(1);
     expect(badBudget.stderr).toContain('budget "lots" is not a USD amount');
   });
@@ -101,10 +145,15 @@ describe('drawdown keys', () => {
 describe('drawdown gateway', () => {
   it('serves tools with a key from "drawdown keys create", charges the rate-card price, refuses a revoked key and a bad --port', async () => {
     const usage = { input_tokens: 900, output_tokens: 120 };
-    const upstream = await startAnthropicServer({ credentials: { trial: TRIAL_SECRET }, fallback: () => replies.message({ usage }) });
+    const upstream = await startAnthropicServer({
+      credentials: { trial: TRIAL_SECRET },
+      fallback: () => replies.message({ usage }),
+    });
     try {
       const project = useProject(gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }));
-      const key = (await runDrawdown(['keys', 'create', 'script', '--route', 'trial'], { cwd: project.dir, env })).stdout.trim();
+      const key = (
+        await runDrawdown(['keys', 'create', 'script', '--route', 'trial'], { cwd: project.dir, env })
+      ).stdout.trim();
       const gateway = await startGatewayProcess(project.dir, upstream.url);
       const ok = await post(gateway.url, key);
       expect(ok.status).toBe(200);
@@ -113,7 +162,9 @@ describe('drawdown gateway', () => {
       const refused = await post(gateway.url, key);
       expect(refused.status).toBe(401);
       await gateway.stop();
-      const report = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as { keys: Array<{ spentUsd: string }> };
+      const report = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
+        keys: Array<{ spentUsd: string }>;
+      };
       const price = defaultRateCard.price('claude-sonnet-4-5', usage);
       expect(report.keys[0]!.spentUsd).toBe(price.totalUsd);
       expect(upstream.requests.map((r) => r.credential)).toEqual(['trial']);
@@ -121,7 +172,10 @@ describe('drawdown gateway', () => {
       expect(gateway.stderr()).not.toContain(TRIAL_SECRET);
       const badPort = await runDrawdown(['gateway', '--port', 'http', '--json'], { cwd: project.dir, env });
       expect(badPort.code).toBe(1);
-      expect(jsonError(badPort.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringContaining('--port http') });
+      expect(jsonError(badPort.stderr)).toMatchObject({
+        code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+        message: expect.stringContaining('--port http'),
+      });
       const remote = await runDrawdown(['gateway', '--host', '0.0.0.0', '--port', '0'], { cwd: project.dir, env });
       expect(remote.code).toBe(1);
       expect(remote.stderr).toContain('needs allowRemote: true and a token');
@@ -138,23 +192,43 @@ const pgReachable = await new Promise<boolean>((resolve) => {
   socket.once('connect', () => (socket.destroy(), resolve(true)));
   socket.once('error', () => resolve(false));
 });
-if (!pgReachable && process.env.DRAWDOWN_REQUIRE_POSTGRES) throw new Error(`PostgreSQL is required but not reachable at ${new URL(pgUrl).host}`);
+if (!pgReachable && process.env.DRAWDOWN_REQUIRE_POSTGRES)
+  throw new Error(`PostgreSQL is required but not reachable at ${new URL(pgUrl).host}`);
 
 describe.skipIf(!pgReachable)('team mode: two gateway processes on one PostgreSQL ledger', () => {
   it('admit no more than the shared budget between them', async () => {
     // Each answer costs exactly $0.01 on Haiku 4.5 ($1/MTok input): 10,000 input tokens, no output.
     const usage = { input_tokens: 10_000, output_tokens: 0 };
-    const upstream = await startAnthropicServer({ credentials: { trial: TRIAL_SECRET }, fallback: () => replies.message({ usage }) });
+    const upstream = await startAnthropicServer({
+      credentials: { trial: TRIAL_SECRET },
+      fallback: () => replies.message({ usage }),
+    });
     try {
       const schema = `gateway_${process.pid}_${Date.now()}`;
       const project = useProject(gatewayConfig({ kind: 'postgres', connectionString: pgUrl, schema }, '0.10'));
-      const key = (await runDrawdown(['keys', 'create', 'team', '--route', 'trial'], { cwd: project.dir, env })).stdout.trim();
-      const [a, b] = await Promise.all([startGatewayProcess(project.dir, upstream.url), startGatewayProcess(project.dir, upstream.url)]);
+      const key = (
+        await runDrawdown(['keys', 'create', 'team', '--route', 'trial'], { cwd: project.dir, env })
+      ).stdout.trim();
+      const [a, b] = await Promise.all([
+        startGatewayProcess(project.dir, upstream.url),
+        startGatewayProcess(project.dir, upstream.url),
+      ]);
       // Small holds (max_tokens 1) so the budget, not the hold size, is what runs out.
-      const body = { ...ask, model: 'claude-haiku-4-5', max_tokens: 1, messages: [{ role: 'user', content: 'x'.repeat(40_000) }] };
-      const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => post(i % 2 === 0 ? a!.url : b!.url, key, body)));
+      const body = {
+        ...ask,
+        model: 'claude-haiku-4-5',
+        max_tokens: 1,
+        messages: [{ role: 'user', content: 'x'.repeat(40_000) }],
+      };
+      const responses = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => post(i % 2 === 0 ? a!.url : b!.url, key, body)),
+      );
       const statuses = responses.map((r) => r.status);
-      const refusals = await Promise.all(responses.filter((r) => r.status !== 200).map((r) => r.json() as Promise<{ error: { type: string; message: string } }>));
+      const refusals = await Promise.all(
+        responses
+          .filter((r) => r.status !== 200)
+          .map((r) => r.json() as Promise<{ error: { type: string; message: string } }>),
+      );
       await Promise.all([a!.stop(), b!.stop()]);
       const admitted = statuses.filter((s) => s === 200).length;
       expect(admitted).toBeGreaterThan(0);
@@ -162,7 +236,10 @@ describe.skipIf(!pgReachable)('team mode: two gateway processes on one PostgreSQ
       expect(statuses.every((s) => s === 200 || s === 402)).toBe(true);
       expect(refusals.every((r) => r.error.type === 'billing_error' && r.error.message.includes('trial'))).toBe(true);
       expect(upstream.requests.length).toBe(admitted);
-      const spent = await project.withHub(async (hub) => (await hub.store.snapshot({ account: 'trial', now: Date.now() })).settled.lifetime, env);
+      const spent = await project.withHub(
+        async (hub) => (await hub.store.snapshot({ account: 'trial', now: Date.now() })).settled.lifetime,
+        env,
+      );
       expect(spent).toBe(admitted * usd('0.01'));
       expect(spent).toBeLessThanOrEqual(usd('0.10'));
     } finally {

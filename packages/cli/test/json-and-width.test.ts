@@ -14,9 +14,19 @@ interface ErrorJson {
 
 /** Every command the program offers, subcommands included (`config check`, `keys create`…). */
 function everyCommand(): string[][] {
-  const program = createProgram({ term: { out: () => {}, note: () => {}, color: false, width: 80 }, env: {}, cwd: process.cwd() });
+  const program = createProgram({
+    term: { out: () => {}, note: () => {}, color: false, width: 80 },
+    env: {},
+    cwd: process.cwd(),
+  });
   const walk = (command: typeof program, prefix: string[]): string[][] =>
-    command.commands.flatMap((c) => ((c as unknown as { _hidden?: boolean })._hidden ? [] : c.commands.length > 0 ? walk(c, [...prefix, c.name()]) : [[...prefix, c.name()]]));
+    command.commands.flatMap((c) =>
+      (c as unknown as { _hidden?: boolean })._hidden
+        ? []
+        : c.commands.length > 0
+          ? walk(c, [...prefix, c.name()])
+          : [[...prefix, c.name()]],
+    );
   return walk(program, []);
 }
 
@@ -24,45 +34,80 @@ const parseError = (stderr: string): ErrorJson => {
   const lines = stderr.trim().split('\n');
   // One JSON object on the last line of stderr (a command may have noted progress before it).
   const error = JSON.parse(lines[lines.length - 1]!) as ErrorJson;
-  expect(error).toEqual(expect.objectContaining({ code: expect.stringMatching(/^DRAWDOWN_/), message: expect.any(String) }));
+  expect(error).toEqual(
+    expect.objectContaining({ code: expect.stringMatching(/^DRAWDOWN_/), message: expect.any(String) }),
+  );
   expect(error).toHaveProperty('hint');
   return error;
 };
 
 describe.concurrent('every command under --json', () => {
-  it.each(everyCommand().filter((c) => c[0] !== 'mcp'))('%s: a bad flag is a JSON error with code, message and hint', async (...names) => {
-    const result = await runDrawdown([...names, '--json', '--no-such-flag'], { cwd: repoRoot });
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).toBe('');
-    // Commander may complain first about a required option or argument; either way it is JSON.
-    expect(parseError(result.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', hint: expect.stringContaining('--help') });
-  });
+  it.each(everyCommand().filter((c) => c[0] !== 'mcp'))(
+    '%s: a bad flag is a JSON error with code, message and hint',
+    async (...names) => {
+      const result = await runDrawdown([...names, '--json', '--no-such-flag'], { cwd: repoRoot });
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).toBe('');
+      // Commander may complain first about a required option or argument; either way it is JSON.
+      expect(parseError(result.stderr)).toMatchObject({
+        code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+        hint: expect.stringContaining('--help'),
+      });
+    },
+  );
 
   const noRoute = { ...trialConfig, route: [] } as DrawdownConfig;
   const failing: Array<{ args: string[]; config?: DrawdownConfig | string; code: string; hint?: RegExp }> = [
     { args: ['status', '--json'], config: '{ "pools": 3 }', code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /config check/ },
-    { args: ['report', '--json', '--days', '0'], config: trialConfig, code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', hint: /whole number/ },
+    {
+      args: ['report', '--json', '--days', '0'],
+      config: trialConfig,
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      hint: /whole number/,
+    },
     { args: ['which', '--json'], config: noRoute, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /route/ },
-    { args: ['estimate', '--json', '--model', 'claude-nope-1', '--usage', '{"input_tokens":1}'], code: 'DRAWDOWN_UNKNOWN_MODEL' },
+    {
+      args: ['estimate', '--json', '--model', 'claude-nope-1', '--usage', '{"input_tokens":1}'],
+      code: 'DRAWDOWN_UNKNOWN_MODEL',
+    },
     { args: ['login', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: /oauth/ },
     { args: ['logout', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_UNAVAILABLE' },
     { args: ['demo', '--json', '--live'], code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: /without --live/ },
-    { args: ['config', 'init', '--json', '--time-zone', 'Nowhere/Else'], code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', hint: /--time-zone/ },
+    {
+      args: ['config', 'init', '--json', '--time-zone', 'Nowhere/Else'],
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      hint: /--time-zone/,
+    },
     { args: ['config', 'check', '--json'], config: '{ "pools": ', code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /syntax/ },
     // A missing API key: the hint names the variable to export, not "drawdown login" (that is for OAuth strategies).
-    { args: ['run', '--json', '--route', 'trial', '--', process.execPath, '-e', '0'], config: trialConfig, code: 'DRAWDOWN_AUTH_UNAVAILABLE', hint: /^Export APP_TRIAL_KEY/ },
-    { args: ['run', '--json', '--route', 'nope', '--', process.execPath, '-e', '0'], config: trialConfig, code: 'DRAWDOWN_UNKNOWN_REFERENCE' },
+    {
+      args: ['run', '--json', '--route', 'trial', '--', process.execPath, '-e', '0'],
+      config: trialConfig,
+      code: 'DRAWDOWN_AUTH_UNAVAILABLE',
+      hint: /^Export APP_TRIAL_KEY/,
+    },
+    {
+      args: ['run', '--json', '--route', 'nope', '--', process.execPath, '-e', '0'],
+      config: trialConfig,
+      code: 'DRAWDOWN_UNKNOWN_REFERENCE',
+    },
   ];
-  it.each(failing)('$args.0 $args.1: a failing input is a JSON error on stderr, stdout stays clean', async ({ args, config, code, hint }) => {
-    const project = useProject(config ?? {}, config === undefined ? 'unused.json' : undefined);
-    const result = await runDrawdown(args, { cwd: project.dir, env: { ANTHROPIC_API_KEY: undefined, APP_TRIAL_KEY: undefined, XDG_CONFIG_HOME: path.join(project.dir, 'xdg') } });
-    expect(result.code).not.toBe(0);
-    expect(result.stdout).toBe('');
-    const error = parseError(result.stderr);
-    expect(error.code).toBe(code);
-    if (hint) expect(error.hint).toMatch(hint);
-    expect(error.hint ?? '').not.toMatch(code === 'DRAWDOWN_AUTH_UNAVAILABLE' ? /drawdown login/ : /$^/);
-  });
+  it.each(failing)(
+    '$args.0 $args.1: a failing input is a JSON error on stderr, stdout stays clean',
+    async ({ args, config, code, hint }) => {
+      const project = useProject(config ?? {}, config === undefined ? 'unused.json' : undefined);
+      const result = await runDrawdown(args, {
+        cwd: project.dir,
+        env: { ANTHROPIC_API_KEY: undefined, APP_TRIAL_KEY: undefined, XDG_CONFIG_HOME: path.join(project.dir, 'xdg') },
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.stdout).toBe('');
+      const error = parseError(result.stderr);
+      expect(error.code).toBe(code);
+      if (hint) expect(error.hint).toMatch(hint);
+      expect(error.hint ?? '').not.toMatch(code === 'DRAWDOWN_AUTH_UNAVAILABLE' ? /drawdown login/ : /$^/);
+    },
+  );
 });
 
 describe.concurrent('at COLUMNS=80', () => {
@@ -70,10 +115,18 @@ describe.concurrent('at COLUMNS=80', () => {
   const wide: DrawdownConfig = {
     timeZone: 'America/Argentina/Buenos_Aires',
     store: { kind: 'sqlite', file: 'ledger.sqlite' },
-    strategies: { 'bundled-trial-key': { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' }, 'users-own-claude-login': { kind: 'delegated' } },
+    strategies: {
+      'bundled-trial-key': { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' },
+      'users-own-claude-login': { kind: 'delegated' },
+    },
     pools: {
       'first-week-free-trial': { kind: 'budget', amount: '10.00', label: 'free trial for the first week of use' },
-      'daily-safety-net-budget': { kind: 'budget', amount: '5.00', period: 'day', label: 'daily safety net once the trial is over' },
+      'daily-safety-net-budget': {
+        kind: 'budget',
+        amount: '5.00',
+        period: 'day',
+        label: 'daily safety net once the trial is over',
+      },
       'claude-max-plan-allowance': { kind: 'planAllowance', label: 'Claude Max plan' },
     },
     route: [
@@ -83,7 +136,13 @@ describe.concurrent('at COLUMNS=80', () => {
     ],
   };
 
-  it.each([['status'], ['which'], ['report', '--by', 'day,model'], ['report', '--by', 'route,pool'], ['config', 'check']])('%s %s has no line over 80 characters', async (...args) => {
+  it.each([
+    ['status'],
+    ['which'],
+    ['report', '--by', 'day,model'],
+    ['report', '--by', 'route,pool'],
+    ['config', 'check'],
+  ])('%s %s has no line over 80 characters', async (...args) => {
     const project = useProject(wide);
     await project.withHub(async (hub) => {
       await hub.charge({ requestId: 'm1', entry: 'trial-period', model: 'claude-sonnet-4-5', cost: 4_000_000_000 });
@@ -96,11 +155,17 @@ describe.concurrent('at COLUMNS=80', () => {
     expect(long).toEqual([]);
     // The full text is in --json: nothing shortened there.
     const json = await runDrawdown([...args, '--json'], { cwd: project.dir, env: { COLUMNS: '80' } });
-    if (args[0] !== 'config') expect(json.stdout).toContain(args[0] === 'report' ? (args[2] === 'route,pool' ? 'daily-safety-net-budget' : '2026-') : 'daily-safety-net');
+    if (args[0] !== 'config')
+      expect(json.stdout).toContain(
+        args[0] === 'report' ? (args[2] === 'route,pool' ? 'daily-safety-net-budget' : '2026-') : 'daily-safety-net',
+      );
   });
 
   it('config check with problems in long fields wraps them', async () => {
-    const project = useProject({ ...wide, pools: { ...wide.pools, 'first-week-free-trial': { kind: 'budget', amount: 'ten dollars and not a cent more' } } } as DrawdownConfig);
+    const project = useProject({
+      ...wide,
+      pools: { ...wide.pools, 'first-week-free-trial': { kind: 'budget', amount: 'ten dollars and not a cent more' } },
+    } as DrawdownConfig);
     const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { COLUMNS: '80' } });
     expect(result.code).toBe(1);
     expect(result.stdout.split('\n').filter((line) => [...line].length > 80)).toEqual([]);
@@ -114,7 +179,16 @@ describe('pnpm drawdown from a checkout', () => {
     mkdirSync(nested);
     writeFileSync(path.join(nested, 'notes.txt'), '');
     const { spawnSync } = await import('node:child_process');
-    const result = spawnSync('npx', ['-y', 'pnpm@10', '--silent', '--dir', repoRoot, 'drawdown', 'config', 'check', '--json'], { cwd: nested, encoding: 'utf8', timeout: 120_000, env: { ...process.env, DRAWDOWN_CONFIG: undefined } as NodeJS.ProcessEnv });
+    const result = spawnSync(
+      'npx',
+      ['-y', 'pnpm@10', '--silent', '--dir', repoRoot, 'drawdown', 'config', 'check', '--json'],
+      {
+        cwd: nested,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, DRAWDOWN_CONFIG: undefined } as NodeJS.ProcessEnv,
+      },
+    );
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, file: project.file });
   }, 150_000);

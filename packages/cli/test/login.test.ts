@@ -70,31 +70,46 @@ describe('drawdown login and logout', () => {
     });
     await browsing;
     expect(login.code).toBe(0);
-    expect(JSON.parse(login.stdout)).toMatchObject({ strategy: 'gateway', issuer: expect.stringMatching(new RegExp(`^${server.issuer}/?$`)), account: TEST_ACCOUNT.id });
+    expect(JSON.parse(login.stdout)).toMatchObject({
+      strategy: 'gateway',
+      issuer: expect.stringMatching(new RegExp(`^${server.issuer}/?$`)),
+      account: TEST_ACCOUNT.id,
+    });
     expect(login.stdout).not.toMatch(/eyJ[\w-]+\.[\w-]+/);
     const logout = await runDrawdown(['logout', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(logout.stdout)).toMatchObject({ strategy: 'gateway', hadTokens: true });
   });
 
   it('fails with a hint when no OAuth strategy is configured', async () => {
-    const project = useProject({ strategies: { key: { kind: 'apiKey' } }, pools: { b: { kind: 'budget', amount: '1' } }, route: [{ id: 'a', strategy: 'key', pool: 'b' }] });
+    const project = useProject({
+      strategies: { key: { kind: 'apiKey' } },
+      pools: { b: { kind: 'budget', amount: '1' } },
+      route: [{ id: 'a', strategy: 'key', pool: 'b' }],
+    });
     const result = await runDrawdown(['login'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: no managed OAuth strategy is configured.*\nhint: Add a strategy \{ "kind": "oauth"/);
+    expect(result.stderr).toMatch(
+      /^drawdown: no managed OAuth strategy is configured.*\nhint: Add a strategy \{ "kind": "oauth"/,
+    );
   });
 
   it('fails naming the configured strategies when --strategy names another', async () => {
     const project = useProject(gatewayConfig(server.issuer, server.publicClientId));
     const result = await runDrawdown(['login', '--strategy', 'corp'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: no OAuth strategy "corp"; configured: gateway .*\nhint: Pass --strategy gateway\./);
+    expect(result.stderr).toMatch(
+      /^drawdown: no OAuth strategy "corp"; configured: gateway .*\nhint: Pass --strategy gateway\./,
+    );
   });
 
   it('fails with one line when the authorization server cannot be reached', async () => {
     const project = useProject(gatewayConfig('http://127.0.0.1:9', server.publicClientId));
     const result = await runDrawdown(['login'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir } });
     expect(result.code).not.toBe(0);
-    const lines = result.stderr.trim().split('\n').filter((l) => l.startsWith('drawdown:'));
+    const lines = result.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('drawdown:'));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/DRAWDOWN_OAUTH_/);
   });

@@ -30,12 +30,16 @@ afterEach(async () => {
 function freshHome(): { home: string; env: Record<string, string> } {
   const home = mkdtempSync(path.join(tmpdir(), 'drawdown-home-'));
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !/^(XDG_|DRAWDOWN_|ANTHROPIC_|CLAUDE_)/.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !/^(XDG_|DRAWDOWN_|ANTHROPIC_|CLAUDE_)/.test(key)) env[key] = value;
   return { home, env: { ...env, HOME: home, NO_COLOR: '1' } };
 }
 
 /** `drawdown mcp [args]` as an MCP client starts it: a child process on stdio. */
-async function connectStdio(args: string[], options: { cwd: string; env: Record<string, string> }): Promise<{ client: Client; stderr: () => string }> {
+async function connectStdio(
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<{ client: Client; stderr: () => string }> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'mcp', ...args],
@@ -66,7 +70,10 @@ describe('drawdown mcp', () => {
   it('serves the configured pools to an MCP client over stdio, with the key kept out', async () => {
     const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('0.25') }));
-    ({ client } = await connectStdio([], { cwd: project.dir, env: { ...(process.env as Record<string, string>), APP_TRIAL_KEY: 'sk-ant-mcp-secret' } }));
+    ({ client } = await connectStdio([], {
+      cwd: project.dir,
+      env: { ...(process.env as Record<string, string>), APP_TRIAL_KEY: 'sk-ant-mcp-secret' },
+    }));
     const tools = await client.listTools();
     expect(tools.tools.map((t) => t.name)).toContain('pool_status');
     // Writes are off unless asked for.
@@ -93,7 +100,9 @@ describe('drawdown mcp', () => {
       expect(more).toEqual([]);
       expect(what).toMatch(/^drawdown is not set up: no drawdown configuration was found/);
       expect(what).toContain(userFile);
-      expect(fix).toBe(`To fix: run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine`);
+      expect(fix).toBe(
+        `To fix: run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine`,
+      );
     }
     // What is true without a configuration is served: Claude Code's own usage here (none yet).
     const local = await client.callTool({ name: 'local_usage', arguments: {} });
@@ -112,7 +121,9 @@ describe('drawdown mcp', () => {
     expect((await client.listTools()).tools.map((t) => t.name)).toContain('which_pool');
     for (const text of Object.values(await everyToolFails(client))) {
       const [what, fix] = text.split('\n');
-      expect(what).toMatch(new RegExp(`^drawdown is not set up: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not valid JSON`));
+      expect(what).toMatch(
+        new RegExp(`^drawdown is not set up: ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not valid JSON`),
+      );
       expect(fix).toBe('To fix: Fix the syntax, then run "drawdown config check".');
     }
   });
@@ -120,12 +131,16 @@ describe('drawdown mcp', () => {
   it('with a configuration that names a pool nobody draws from, every tool names the field', async () => {
     const project = useProject({ ...trialConfig, route: [{ id: 'x', strategy: 'nobody', pool: 'trial' }] });
     ({ client } = await connectStdio([], { cwd: project.dir, env: process.env as Record<string, string> }));
-    for (const text of Object.values(await everyToolFails(client))) expect(text).toMatch(/route\[0\]\.strategy names "nobody"/);
+    for (const text of Object.values(await everyToolFails(client)))
+      expect(text).toMatch(/route\[0\]\.strategy names "nobody"/);
   });
 
   it('with a configuration whose ledger file is damaged, every tool names the ledger and what to do', async () => {
     const project = useProject(trialConfig);
-    writeFileSync(path.join(project.dir, 'ledger.sqlite'), Buffer.from('this is not a SQLite database, just bytes '.repeat(200)));
+    writeFileSync(
+      path.join(project.dir, 'ledger.sqlite'),
+      Buffer.from('this is not a SQLite database, just bytes '.repeat(200)),
+    );
     const served = await connectStdio([], { cwd: project.dir, env: process.env as Record<string, string> });
     client = served.client;
     const texts = await everyToolFails(client);
@@ -151,7 +166,11 @@ describe('drawdown mcp', () => {
   it('--http serves the configured pools on 127.0.0.1 with the same configuration, and --json prints the URL', async () => {
     const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'r-http', entry: 'trial', cost: usd('0.5') }));
-    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'mcp', '--http', '--port', '0', '--json'], { cwd: project.dir, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'mcp', '--http', '--port', '0', '--json'],
+      { cwd: project.dir, env: process.env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -180,14 +199,19 @@ describe('drawdown mcp', () => {
 
   it('--http refuses a non-loopback address without a token, and bad numbers, naming the flag', async () => {
     const project = useProject(trialConfig);
-    const open = await runDrawdown(['mcp', '--http', '--host', '0.0.0.0', '--port', '0'], { cwd: project.dir, env: { DRAWDOWN_MCP_TOKEN: undefined } });
+    const open = await runDrawdown(['mcp', '--http', '--host', '0.0.0.0', '--port', '0'], {
+      cwd: project.dir,
+      env: { DRAWDOWN_MCP_TOKEN: undefined },
+    });
     expect(open.code).toBe(1);
     expect(open.stdout).toBe('');
     expect(open.stderr).toMatch(/refusing to serve MCP on 0\.0\.0\.0 without a bearer token/);
     expect(open.stderr).toMatch(/hint: Pass --token .* \(or set DRAWDOWN_MCP_TOKEN\)/);
     const short = await runDrawdown(['mcp', '--http', '--token', 'too-short'], { cwd: project.dir });
     expect(short.code).toBe(1);
-    expect(short.stderr).toMatch(/bearer token \(--token or DRAWDOWN_MCP_TOKEN\) has 9 characters; it needs 16 or more/);
+    expect(short.stderr).toMatch(
+      /bearer token \(--token or DRAWDOWN_MCP_TOKEN\) has 9 characters; it needs 16 or more/,
+    );
     const port = await runDrawdown(['mcp', '--http', '--port', 'eighty'], { cwd: project.dir });
     expect(port.code).toBe(1);
     expect(port.stderr).toMatch(/--port must be a whole number.*"eighty"/);

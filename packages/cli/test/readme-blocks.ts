@@ -43,16 +43,35 @@ export function typecheckBlocks(blocks: CodeBlock[], packageDir: string): string
   try {
     const files = blocks.map((block) => {
       const file = path.join(dir, `line-${block.line}.ts`);
-      writeFileSync(file, block.code.includes('import ') || block.code.includes('export ') ? block.code : `${block.code}export {};\n`);
+      writeFileSync(
+        file,
+        block.code.includes('import ') || block.code.includes('export ') ? block.code : `${block.code}export {};\n`,
+      );
       return file;
     });
     writeFileSync(
       path.join(dir, 'tsconfig.json'),
-      JSON.stringify({ extends: path.join(repoRoot, 'tsconfig.base.json'), compilerOptions: { noEmit: true, composite: false, declaration: false, incremental: false, noUnusedLocals: false }, files }),
+      JSON.stringify({
+        extends: path.join(repoRoot, 'tsconfig.base.json'),
+        compilerOptions: {
+          noEmit: true,
+          composite: false,
+          declaration: false,
+          incremental: false,
+          noUnusedLocals: false,
+        },
+        files,
+      }),
     );
-    const result = spawnSync(process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json')], { encoding: 'utf8', timeout: 240_000 });
+    const result = spawnSync(
+      process.execPath,
+      [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-p', path.join(dir, 'tsconfig.json')],
+      { encoding: 'utf8', timeout: 240_000 },
+    );
     // Only the blocks' own errors count: the packages they import are checked by their own build.
-    return `${result.stdout}${result.stderr}`.split('\n').filter((line) => line.includes('.readme-check-') && /error TS/.test(line));
+    return `${result.stdout}${result.stderr}`
+      .split('\n')
+      .filter((line) => line.includes('.readme-check-') && /error TS/.test(line));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/program.js';
 import { codeBlocks, typecheckBlocks } from './readme-blocks.js';
@@ -27,7 +27,15 @@ function shellWords(line: string): string[] {
     } else if (c === ' ' || c === '\t') {
       if (word !== undefined) words.push(word);
       word = undefined;
-    } else if ((c === '#' && word === undefined) || c === '|' || c === '>' || c === ';' || c === '&' || (c === '2' && line[i + 1] === '>')) break;
+    } else if (
+      (c === '#' && word === undefined) ||
+      c === '|' ||
+      c === '>' ||
+      c === ';' ||
+      c === '&' ||
+      (c === '2' && line[i + 1] === '>')
+    )
+      break;
     else word = (word ?? '') + c;
   }
   if (word !== undefined) words.push(word);
@@ -37,7 +45,11 @@ function shellWords(line: string): string[] {
 
 /** The program with every action replaced by nothing: parsing alone says whether a command line is valid. */
 function parsingProgram(): Command {
-  const program = createProgram({ term: { out: () => {}, note: () => {}, color: false, width: 80 }, env: {}, cwd: process.cwd() });
+  const program = createProgram({
+    term: { out: () => {}, note: () => {}, color: false, width: 80 },
+    env: {},
+    cwd: process.cwd(),
+  });
   const stub = (command: Command): void => {
     command.action(() => {});
     command.commands.forEach(stub);
@@ -53,23 +65,31 @@ const commandLines = blocks
   .filter(({ words }) => words[0] === 'drawdown');
 
 describe('the CLI README', () => {
-  it.each(commandLines.map((c) => [c.words.join(' '), c]))('%s parses as copied (commands, flags and values exist)', async (_line, { words }) => {
-    try {
-      await parsingProgram().parseAsync(words.slice(1), { from: 'user' });
-    } catch (error) {
-      if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') return;
-      throw error;
-    }
-  });
+  it.each(commandLines.map((c) => [c.words.join(' '), c]))(
+    '%s parses as copied (commands, flags and values exist)',
+    async (_line, { words }) => {
+      try {
+        await parsingProgram().parseAsync(words.slice(1), { from: 'user' });
+      } catch (error) {
+        if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') return;
+        throw error;
+      }
+    },
+  );
 
   it('shows at least the commands this package owns', () => {
     const names = new Set(commandLines.map((c) => c.words[1]));
-    for (const name of ['status', 'report', 'which', 'config', 'demo', 'login', 'estimate', 'run']) expect(names).toContain(name);
+    for (const name of ['status', 'report', 'which', 'config', 'demo', 'login', 'estimate', 'run'])
+      expect(names).toContain(name);
   });
 
   it('every drawdown configuration in a JSON block passes config check', async () => {
-    const configs = blocks.filter((b) => b.lang === 'json').map((b) => ({ block: b, value: JSON.parse(b.code) as Record<string, unknown> }));
-    const drawdownConfigs = configs.filter(({ value }) => ['strategies', 'pools', 'route', 'rateCard', 'store'].some((k) => k in value));
+    const configs = blocks
+      .filter((b) => b.lang === 'json')
+      .map((b) => ({ block: b, value: JSON.parse(b.code) as Record<string, unknown> }));
+    const drawdownConfigs = configs.filter(({ value }) =>
+      ['strategies', 'pools', 'route', 'rateCard', 'store'].some((k) => k in value),
+    );
     expect(drawdownConfigs.length).toBeGreaterThanOrEqual(2);
     for (const { block } of drawdownConfigs) {
       const dir = mkdtempSync(path.join(tmpdir(), 'drawdown-readme-'));
@@ -90,8 +110,19 @@ describe('the CLI README', () => {
   }, 240_000);
 
   it('the JSON error example is what the CLI prints', async () => {
-    const result = await runDrawdown(['estimate', '--model', 'claude-sonet-4-5', '--usage', '{"input_tokens":1}', '--json']);
+    const result = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-sonet-4-5',
+      '--usage',
+      '{"input_tokens":1}',
+      '--json',
+    ]);
     expect(result.stdout).toBe('');
-    expect(JSON.parse(result.stderr)).toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL', message: expect.stringContaining('claude-sonet-4-5'), hint: expect.stringContaining('Use a model id such as') });
+    expect(JSON.parse(result.stderr)).toMatchObject({
+      code: 'DRAWDOWN_UNKNOWN_MODEL',
+      message: expect.stringContaining('claude-sonet-4-5'),
+      hint: expect.stringContaining('Use a model id such as'),
+    });
   });
 });

@@ -16,7 +16,13 @@ describe('terminal rendering', () => {
   });
 
   it('aligns columns by visible width, so coloured cells line up with plain ones', () => {
-    const table = renderTable([{ header: 'State' }, { header: 'Left', align: 'right' }], [[paint({ color: true }, 'green', 'available'), '$1.00'], ['low', '$10.00']]);
+    const table = renderTable(
+      [{ header: 'State' }, { header: 'Left', align: 'right' }],
+      [
+        [paint({ color: true }, 'green', 'available'), '$1.00'],
+        ['low', '$10.00'],
+      ],
+    );
     const lines = table.split('\n').map((l) => l.replace(/\u001b\[[0-9;]*m/g, ''));
     expect(lines).toEqual(['State        Left', '─────────  ──────', 'available   $1.00', 'low        $10.00']);
   });
@@ -45,12 +51,20 @@ describe('progress on stderr', () => {
 });
 
 describe('tables that fit the terminal', () => {
-  const columns = [{ header: 'Id' }, { header: 'Note', shrink: 'wrap' as const }, { header: 'Name', shrink: 'truncate' as const }];
-  const rows = [['a', 'a rather long note that cannot fit on one line of a narrow terminal', 'a-very-long-pool-name-indeed']];
+  const columns = [
+    { header: 'Id' },
+    { header: 'Note', shrink: 'wrap' as const },
+    { header: 'Name', shrink: 'truncate' as const },
+  ];
+  const rows = [
+    ['a', 'a rather long note that cannot fit on one line of a narrow terminal', 'a-very-long-pool-name-indeed'],
+  ];
 
   it('wraps and truncates only the shrinkable columns, and leaves the table as it was when it fits', () => {
     const wide = renderTable(columns, rows);
-    expect(wide.split('\n')[2]).toBe('a   a rather long note that cannot fit on one line of a narrow terminal  a-very-long-pool-name-indeed');
+    expect(wide.split('\n')[2]).toBe(
+      'a   a rather long note that cannot fit on one line of a narrow terminal  a-very-long-pool-name-indeed',
+    );
     expect(renderTable(columns, rows, undefined, { maxWidth: 200 })).toBe(wide);
     const narrow = renderTable(columns, rows, undefined, { maxWidth: 40 }).split('\n');
     for (const line of narrow) expect([...line].length).toBeLessThanOrEqual(40);
@@ -58,13 +72,26 @@ describe('tables that fit the terminal', () => {
     const rule = narrow[1]!;
     const start = rule.indexOf('  ') + 2;
     const width = rule.indexOf('  ', start) - start;
-    const note = narrow.slice(2).map((line) => [...line].slice(start, start + width).join('').trim()).join(' ');
+    const note = narrow
+      .slice(2)
+      .map((line) =>
+        [...line]
+          .slice(start, start + width)
+          .join('')
+          .trim(),
+      )
+      .join(' ');
     expect(note).toBe('a rather long note that cannot fit on one line of a narrow terminal');
     expect(narrow[2]).toMatch(/…$/);
   });
 
   it('wraps a detail row under the table with its indentation', () => {
-    const out = renderTable([{ header: 'Pool' }], [['trial'], { detail: '  ↳ a limit line that is much too long for the narrow terminal it is shown on' }], undefined, { maxWidth: 30 });
+    const out = renderTable(
+      [{ header: 'Pool' }],
+      [['trial'], { detail: '  ↳ a limit line that is much too long for the narrow terminal it is shown on' }],
+      undefined,
+      { maxWidth: 30 },
+    );
     const lines = out.split('\n');
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(30);
     expect(lines[3]).toMatch(/^ {2}↳ a limit/);

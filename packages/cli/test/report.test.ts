@@ -10,8 +10,18 @@ beforeAll(async () => {
   project = makeProject(trialConfig);
   today = new Date().toISOString().slice(0, 10);
   await project.withHub(async (hub) => {
-    await hub.charge({ requestId: 'msg_1', entry: 'trial', model: 'claude-sonnet-4-5', usage: { input_tokens: 100_000, output_tokens: 10_000 } }); // $0.30 + $0.15
-    await hub.charge({ requestId: 'msg_2', entry: 'trial', model: 'claude-haiku-4-5', usage: { input_tokens: 50_000, output_tokens: 2_000, cache_read_input_tokens: 10_000 } }); // $0.05 + $0.01 + $0.001
+    await hub.charge({
+      requestId: 'msg_1',
+      entry: 'trial',
+      model: 'claude-sonnet-4-5',
+      usage: { input_tokens: 100_000, output_tokens: 10_000 },
+    }); // $0.30 + $0.15
+    await hub.charge({
+      requestId: 'msg_2',
+      entry: 'trial',
+      model: 'claude-haiku-4-5',
+      usage: { input_tokens: 50_000, output_tokens: 2_000, cache_read_input_tokens: 10_000 },
+    }); // $0.05 + $0.01 + $0.001
     await hub.charge({ requestId: 'msg_3', entry: 'daily', model: 'claude-sonnet-4-5', cost: usd('0.2') });
   });
 });
@@ -55,9 +65,15 @@ describe.concurrent('drawdown report', () => {
   });
 
   it('prints JSON with an exact total and rows grouped by route and model', async () => {
-    const result = await runDrawdown(['report', '--by', 'route,model', '--json', '--from', today, '--to', today], { cwd: project.dir });
+    const result = await runDrawdown(['report', '--by', 'route,model', '--json', '--from', today, '--to', today], {
+      cwd: project.dir,
+    });
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { totalUsd: string; groupBy: string[]; rows: Array<{ route: string; model: string; costUsd: string }> };
+    const json = JSON.parse(result.stdout) as {
+      totalUsd: string;
+      groupBy: string[];
+      rows: Array<{ route: string; model: string; costUsd: string }>;
+    };
     expect(json.totalUsd).toBe('0.711');
     expect(json.groupBy).toEqual(['route', 'model']);
     expect(json.rows.map((r) => [r.route, r.model, r.costUsd])).toEqual([
@@ -76,7 +92,9 @@ describe.concurrent('drawdown report', () => {
   it('refuses an unknown dimension, a malformed date and a reversed range with a hint', async () => {
     const by = await runDrawdown(['report', '--by', 'weekday'], { cwd: project.dir });
     expect(by.code).not.toBe(0);
-    expect(by.stderr).toMatch(/^drawdown: --by "weekday" is not a report dimension \(DRAWDOWN_CLI_INVALID_ARGUMENT\)\nhint: Use one or more of day, model, pool, route/);
+    expect(by.stderr).toMatch(
+      /^drawdown: --by "weekday" is not a report dimension \(DRAWDOWN_CLI_INVALID_ARGUMENT\)\nhint: Use one or more of day, model, pool, route/,
+    );
     const date = await runDrawdown(['report', '--from', '23/11/2026'], { cwd: project.dir });
     expect(date.code).not.toBe(0);
     expect(date.stderr).toMatch(/^drawdown: --from "23\/11\/2026" is not a date/);
@@ -86,6 +104,9 @@ describe.concurrent('drawdown report', () => {
     const both = await runDrawdown(['report', '--json', '--csv'], { cwd: project.dir });
     expect(both.code).not.toBe(0);
     // Asked for JSON, the error is JSON too.
-    expect(JSON.parse(both.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringMatching(/^option '--json' cannot be used with option '--csv'/) });
+    expect(JSON.parse(both.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      message: expect.stringMatching(/^option '--json' cannot be used with option '--csv'/),
+    });
   });
 });

@@ -25,7 +25,8 @@ export interface RunOptions {
 export function runDrawdown(args: string[], options: RunOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (value !== undefined) env[key] = value;
+    for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env }))
+      if (value !== undefined) env[key] = value;
     const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args], {
       cwd: options.cwd ?? repoRoot,
       env,

@@ -2,7 +2,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultRateCard, usd } from '@drawdown/core';
-import { claudeCodeEnv, replies, startAnthropicServer, type AnthropicServer, type RecordedRequest } from '@drawdown/testkit';
+import {
+  claudeCodeEnv,
+  replies,
+  startAnthropicServer,
+  type AnthropicServer,
+  type RecordedRequest,
+} from '@drawdown/testkit';
 import { claudeBinary, freshHome } from './claude-code.js';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
@@ -21,14 +27,22 @@ const config: DrawdownConfig = {
     { id: 'personal', strategy: 'claude-login', pool: 'plan' },
   ],
 };
-const env = { APP_TRIAL_KEY: 'sk-ant-bundled-trial-key-9f3a', ANTHROPIC_API_KEY: 'sk-ant-users-own-key-77aa', ANTHROPIC_AUTH_TOKEN: 'tok-xyz' };
+const env = {
+  APP_TRIAL_KEY: 'sk-ant-bundled-trial-key-9f3a',
+  ANTHROPIC_API_KEY: 'sk-ant-users-own-key-77aa',
+  ANTHROPIC_AUTH_TOKEN: 'tok-xyz',
+};
 
-const initLine = (stdout: string) => JSON.parse(stdout.split('\n')[0]!) as { credentials: string[]; keyTail: string | null };
+const initLine = (stdout: string) =>
+  JSON.parse(stdout.split('\n')[0]!) as { credentials: string[]; keyTail: string | null };
 
 describe.concurrent('drawdown run', () => {
   it('starts a personal-mode child with no API key or auth token in its environment and meters its turns to the plan', async () => {
     const project = useProject(config);
-    const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
+    const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], {
+      cwd: project.dir,
+      env,
+    });
     expect(result.code).toBe(0);
     expect(initLine(result.stdout).credentials).toEqual([]);
     // The child's output reaches stdout unchanged, non-JSON lines included.
@@ -36,29 +50,50 @@ describe.concurrent('drawdown run', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(4);
     expect(result.stderr).toContain('drawdown: 2 turns charged $0.09 to plan (route personal)');
     const report = await runDrawdown(['report', '--by', 'pool,route', '--json'], { cwd: project.dir });
-    expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0.09', rows: [{ pool: 'plan', route: 'personal', requests: 2, inputTokens: 20_000, outputTokens: 2_000 }] });
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      totalUsd: '0.09',
+      rows: [{ pool: 'plan', route: 'personal', requests: 2, inputTokens: 20_000, outputTokens: 2_000 }],
+    });
   });
 
   it("gives a trial child the bundled key, not the user's own, and charges the trial budget", async () => {
     const project = useProject(config);
-    const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent, '0', '1'], { cwd: project.dir, env });
+    const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent, '0', '1'], {
+      cwd: project.dir,
+      env,
+    });
     expect(result.code).toBe(0);
-    expect(initLine(result.stdout)).toEqual(expect.objectContaining({ credentials: ['ANTHROPIC_API_KEY'], keyTail: '9f3a' }));
+    expect(initLine(result.stdout)).toEqual(
+      expect.objectContaining({ credentials: ['ANTHROPIC_API_KEY'], keyTail: '9f3a' }),
+    );
     const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
-    expect((JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find((p) => p.id === 'trial')!.spentUsd).toBe('0.045');
+    expect(
+      (JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find(
+        (p) => p.id === 'trial',
+      )!.spentUsd,
+    ).toBe('0.045');
     expect(status.stdout).not.toContain('sk-ant-bundled-trial-key-9f3a');
   });
 
   it("passes the child's exit code through", async () => {
     const project = useProject(config);
-    const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '7', '0'], { cwd: project.dir, env });
+    const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '7', '0'], {
+      cwd: project.dir,
+      env,
+    });
     expect(result.code).toBe(7);
   });
 
   it('charges a turn once even when the same session output is metered twice', async () => {
     const project = useProject(config);
-    await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
-    const second = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], { cwd: project.dir, env });
+    await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], {
+      cwd: project.dir,
+      env,
+    });
+    const second = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], {
+      cwd: project.dir,
+      env,
+    });
     expect(second.code).toBe(0);
     // Turns that add no spend are not announced as "charged $0.00".
     expect(second.stderr).toBe('drawdown: nothing charged to plan: 2 turns reported no new spend\n');
@@ -68,7 +103,10 @@ describe.concurrent('drawdown run', () => {
 
   it('leaves stdout untouched and charges nothing with --no-meter', async () => {
     const project = useProject(config);
-    const result = await runDrawdown(['run', '--route', 'personal', '--no-meter', '--', process.execPath, agent, '0', '1'], { cwd: project.dir, env });
+    const result = await runDrawdown(
+      ['run', '--route', 'personal', '--no-meter', '--', process.execPath, agent, '0', '1'],
+      { cwd: project.dir, env },
+    );
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     const report = await runDrawdown(['report', '--json'], { cwd: project.dir });
@@ -77,12 +115,22 @@ describe.concurrent('drawdown run', () => {
 
   it('fails with one line and a hint for an unknown route entry, a missing program, or no command', async () => {
     const project = useProject(config);
-    const unknown = await runDrawdown(['run', '--route', 'company', '--', process.execPath, agent], { cwd: project.dir, env });
+    const unknown = await runDrawdown(['run', '--route', 'company', '--', process.execPath, agent], {
+      cwd: project.dir,
+      env,
+    });
     expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toMatch(/^drawdown: no route entry "company"; the route has "trial", "personal" \(DRAWDOWN_UNKNOWN_REFERENCE\)\nhint: Run "drawdown which"/);
-    const missing = await runDrawdown(['run', '--route', 'personal', '--', 'no-such-agent-binary'], { cwd: project.dir, env });
+    expect(unknown.stderr).toMatch(
+      /^drawdown: no route entry "company"; the route has "trial", "personal" \(DRAWDOWN_UNKNOWN_REFERENCE\)\nhint: Run "drawdown which"/,
+    );
+    const missing = await runDrawdown(['run', '--route', 'personal', '--', 'no-such-agent-binary'], {
+      cwd: project.dir,
+      env,
+    });
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toMatch(/^drawdown: cannot start "no-such-agent-binary": no such program on PATH \(DRAWDOWN_CLI_SPAWN_FAILED\)\nhint: /);
+    expect(missing.stderr).toMatch(
+      /^drawdown: cannot start "no-such-agent-binary": no such program on PATH \(DRAWDOWN_CLI_SPAWN_FAILED\)\nhint: /,
+    );
     const none = await runDrawdown(['run', '--route', 'personal'], { cwd: project.dir, env });
     expect(none.code).not.toBe(0);
     expect(none.stderr).toMatch(/^drawdown: missing required argument 'command'/);
@@ -90,17 +138,27 @@ describe.concurrent('drawdown run', () => {
 
   it('refuses a trial child when the bundled key is not set, naming the variable', async () => {
     const project = useProject(config);
-    const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent], { cwd: project.dir, env: { APP_TRIAL_KEY: undefined } });
+    const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent], {
+      cwd: project.dir,
+      env: { APP_TRIAL_KEY: undefined },
+    });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: strategy "bundled" cannot start a child: APP_TRIAL_KEY is not set\. \(DRAWDOWN_AUTH_UNAVAILABLE\)\nhint: /);
+    expect(result.stderr).toMatch(
+      /^drawdown: strategy "bundled" cannot start a child: APP_TRIAL_KEY is not set\. \(DRAWDOWN_AUTH_UNAVAILABLE\)\nhint: /,
+    );
   });
 
   it('still runs an entry asked for by name whose pool is spent, with a note on stderr', async () => {
     const project = useProject(config);
     await project.withHub((hub) => hub.charge({ requestId: 'spent', entry: 'trial', cost: usd('10') }));
-    const result = await runDrawdown(['run', '--route', 'trial', '--no-meter', '--', process.execPath, agent, '0', '0'], { cwd: project.dir, env });
+    const result = await runDrawdown(
+      ['run', '--route', 'trial', '--no-meter', '--', process.execPath, agent, '0', '0'],
+      { cwd: project.dir, env },
+    );
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: note: pool "trial" is exhausted \(trial budget of \$10\.00 used\); the child may be refused\n$/);
+    expect(result.stderr).toMatch(
+      /^drawdown: note: pool "trial" is exhausted \(trial budget of \$10\.00 used\); the child may be refused\n$/,
+    );
   });
 });
 
@@ -112,11 +170,18 @@ function runInTerminal(
   args: string[],
   options: { cwd: string; env: Record<string, string | undefined>; typeWhen?: { ready: () => boolean; text: string } },
 ): Promise<{ code: number | null; output: string }> {
-  const line = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args].map(quote).join(' ');
+  const line = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, ...args]
+    .map(quote)
+    .join(' ');
   return new Promise((resolve, reject) => {
     const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env })) if (value !== undefined) env[key] = value;
-    const child = spawn('script', ['-qec', line, '/dev/null'], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env }))
+      if (value !== undefined) env[key] = value;
+    const child = spawn('script', ['-qec', line, '/dev/null'], {
+      cwd: options.cwd,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let output = '';
     // Type into the terminal once the agent has done what we wait for (the screen draws words with
     // cursor moves, so the test watches the server instead of the screen).
@@ -153,28 +218,55 @@ describe('drawdown run with the real Claude Code CLI', { timeout: 120_000 }, () 
   beforeAll(async () => {
     server = await startAnthropicServer({
       credentials: { bundled: KEY },
-      fallback: () => replies.message({ text: 'Hello from the loopback server.', usage: { input_tokens: 2_400, output_tokens: 90, cache_read_input_tokens: 1_000, cache_creation_input_tokens: 3_000, cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 2_000 } } }),
+      fallback: () =>
+        replies.message({
+          text: 'Hello from the loopback server.',
+          usage: {
+            input_tokens: 2_400,
+            output_tokens: 90,
+            cache_read_input_tokens: 1_000,
+            cache_creation_input_tokens: 3_000,
+            cache_creation: { ephemeral_5m_input_tokens: 1_000, ephemeral_1h_input_tokens: 2_000 },
+          },
+        }),
     });
   });
   afterAll(() => server.close());
 
-  const priceOf = (calls: RecordedRequest[]) => calls.reduce((sum, c) => sum + defaultRateCard.price(c.reply!.model!, c.reply!.usage).total, 0);
+  const priceOf = (calls: RecordedRequest[]) =>
+    calls.reduce((sum, c) => sum + defaultRateCard.price(c.reply!.model!, c.reply!.usage).total, 0);
   /** What the project's ledger holds. */
-  const spent = async (project: ReturnType<typeof useProject>) => JSON.parse((await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: project.dir })).stdout) as { totalUsd: string; rows: Array<{ requests: number }> };
+  const spent = async (project: ReturnType<typeof useProject>) =>
+    JSON.parse((await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: project.dir })).stdout) as {
+      totalUsd: string;
+      rows: Array<{ requests: number }>;
+    };
 
   it('keeps the terminal for a child started from one, and meters it from its telemetry', async () => {
     const project = useProject(config);
     const { home, work } = freshHome();
     const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
     const before = new Set(server.requests.map((r) => r.requestId));
-    const tty = await runInTerminal(['run', '--route', 'trial', '--', process.execPath, ttyAgent], { cwd: project.dir, env });
+    const tty = await runInTerminal(['run', '--route', 'trial', '--', process.execPath, ttyAgent], {
+      cwd: project.dir,
+      env,
+    });
     expect(tty.code).toBe(0);
-    expect(JSON.parse(tty.output.split('\n').find((l) => l.startsWith('{'))!)).toEqual({ stdinIsTTY: true, stdoutIsTTY: true, telemetry: '1' });
+    expect(JSON.parse(tty.output.split('\n').find((l) => l.startsWith('{'))!)).toEqual({
+      stdinIsTTY: true,
+      stdoutIsTTY: true,
+      telemetry: '1',
+    });
 
-    const run = await runInTerminal(['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello'], { cwd: project.dir, env: { ...env, PWD: work } });
+    const run = await runInTerminal(['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello'], {
+      cwd: project.dir,
+      env: { ...env, PWD: work },
+    });
     expect(run.code).toBe(0);
     expect(run.output).toContain('Hello from the loopback server.');
-    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
+    const calls = server.requests.filter(
+      (r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200,
+    );
     expect(calls.length).toBeGreaterThan(0);
     expect(run.output).toContain(`drawdown: ${calls.length} API call${calls.length === 1 ? '' : 's'} charged`);
     const report = await spent(project);
@@ -184,13 +276,26 @@ describe('drawdown run with the real Claude Code CLI', { timeout: 120_000 }, () 
   it('leaves the full-screen Claude Code its terminal and charges its API calls from telemetry', async () => {
     const project = useProject(config);
     const { home, work } = freshHome();
-    const env = { ...claudeCodeEnv({ baseUrl: server.url, home, apiKey: KEY, interactiveIn: work }), APP_TRIAL_KEY: KEY };
+    const env = {
+      ...claudeCodeEnv({ baseUrl: server.url, home, apiKey: KEY, interactiveIn: work }),
+      APP_TRIAL_KEY: KEY,
+    };
     const before = new Set(server.requests.map((r) => r.requestId));
     // `claude "say hello"` opens the interactive prompt with a first message; `/exit` leaves it.
-    const run = await runInTerminal(['run', '--route', 'trial', '--', claudeBinary, 'say hello'], { cwd: work, env: { ...env, DRAWDOWN_CONFIG: project.file }, typeWhen: { ready: () => server.requests.some((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200), text: '/exit\r' } });
+    const run = await runInTerminal(['run', '--route', 'trial', '--', claudeBinary, 'say hello'], {
+      cwd: work,
+      env: { ...env, DRAWDOWN_CONFIG: project.file },
+      typeWhen: {
+        ready: () =>
+          server.requests.some((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200),
+        text: '/exit\r',
+      },
+    });
     expect(run.output, run.output).toContain('Resume this session with');
     expect(run.code).toBe(0);
-    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
+    const calls = server.requests.filter(
+      (r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200,
+    );
     expect(calls.length).toBeGreaterThan(0);
     expect(run.output).toMatch(/drawdown: \d+ API calls? charged \$[\d.]+ to trial \(route trial\)/);
     expect(usd((await spent(project)).totalUsd)).toBe(priceOf(calls));
@@ -201,11 +306,20 @@ describe('drawdown run with the real Claude Code CLI', { timeout: 120_000 }, () 
     const { home } = freshHome();
     const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
     const before = new Set(server.requests.map((r) => r.requestId));
-    const result = await runDrawdown(['run', '--route', 'trial', '--meter-from', 'telemetry', '--json', '--', claudeBinary, '-p', 'say hello'], { cwd: project.dir, env });
+    const result = await runDrawdown(
+      ['run', '--route', 'trial', '--meter-from', 'telemetry', '--json', '--', claudeBinary, '-p', 'say hello'],
+      { cwd: project.dir, env },
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Hello from the loopback server.');
-    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
-    const summary = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as { source: string; turns: number; charged: number };
+    const calls = server.requests.filter(
+      (r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200,
+    );
+    const summary = JSON.parse(result.stderr.trim().split('\n').at(-1)!) as {
+      source: string;
+      turns: number;
+      charged: number;
+    };
     expect(summary).toMatchObject({ source: 'telemetry', turns: calls.length, charged: priceOf(calls) });
     expect(usd((await spent(project)).totalUsd)).toBe(priceOf(calls));
   });
@@ -215,9 +329,14 @@ describe('drawdown run with the real Claude Code CLI', { timeout: 120_000 }, () 
     const { home } = freshHome();
     const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
     const before = new Set(server.requests.map((r) => r.requestId));
-    const result = await runDrawdown(['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello', '--output-format', 'stream-json', '--verbose'], { cwd: project.dir, env });
+    const result = await runDrawdown(
+      ['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello', '--output-format', 'stream-json', '--verbose'],
+      { cwd: project.dir, env },
+    );
     expect(result.code).toBe(0);
-    const calls = server.requests.filter((r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200);
+    const calls = server.requests.filter(
+      (r) => !before.has(r.requestId) && r.path === '/v1/messages' && r.reply?.status === 200,
+    );
     expect(result.stderr).toMatch(/^drawdown: 1 turn charged \$[\d.]+ to trial \(route trial\)\n$/);
     expect(usd((await spent(project)).totalUsd)).toBe(priceOf(calls));
   });
@@ -228,7 +347,10 @@ describe('drawdown run with the real Claude Code CLI', { timeout: 120_000 }, () 
     const env = { ...claudeCodeEnv({ baseUrl: server.url, home }), APP_TRIAL_KEY: KEY };
     // The API refuses every attempt (400 is not retried): the turn fails and costs nothing.
     server.enqueue(replies.creditTooLow());
-    const result = await runDrawdown(['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello', '--output-format', 'stream-json', '--verbose'], { cwd: project.dir, env });
+    const result = await runDrawdown(
+      ['run', '--route', 'trial', '--', claudeBinary, '-p', 'say hello', '--output-format', 'stream-json', '--verbose'],
+      { cwd: project.dir, env },
+    );
     expect(result.code).not.toBe(0);
     expect(result.stderr).not.toMatch(/charged \$0\.00/);
     expect(result.stderr).toContain('drawdown: nothing charged to trial: 1 turn reported no new spend');

@@ -4,7 +4,6 @@ import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
-
 describe.concurrent('drawdown status', () => {
   it('shows each pool with a usage bar, spend, what is left, caps, reset time and the active route entry', async () => {
     const project = useProject(trialConfig);
@@ -34,7 +33,9 @@ describe.concurrent('drawdown status', () => {
     });
     const result = await runDrawdown(['status'], { cwd: project.dir });
     expect(result.code).toBe(0);
-    expect(result.stdout.split('\n').find((l) => l.startsWith('trial '))).toMatch(/exhausted\s+█{10}\s+100%\s+\$1\.00\s+\$0\.00/);
+    expect(result.stdout.split('\n').find((l) => l.startsWith('trial '))).toMatch(
+      /exhausted\s+█{10}\s+100%\s+\$1\.00\s+\$0\.00/,
+    );
     expect(result.stdout.split('\n').find((l) => l.startsWith('daily '))).toMatch(/▶ daily$/);
     expect(result.stdout).toContain('Next request: daily');
   });
@@ -44,9 +45,19 @@ describe.concurrent('drawdown status', () => {
     await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.0735') }));
     const result = await runDrawdown(['status', '--json'], { cwd: project.dir });
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { timeZone: string; pools: Array<Record<string, unknown>>; route: { next: { entryId: string } } };
+    const json = JSON.parse(result.stdout) as {
+      timeZone: string;
+      pools: Array<Record<string, unknown>>;
+      route: { next: { entryId: string } };
+    };
     const trial = json.pools.find((p) => p.id === 'trial')!;
-    expect(trial).toMatchObject({ spent: 73_500_000, spentUsd: '0.0735', remainingUsd: '0.9265', limitUsd: '1', state: 'available' });
+    expect(trial).toMatchObject({
+      spent: 73_500_000,
+      spentUsd: '0.0735',
+      remainingUsd: '0.9265',
+      limitUsd: '1',
+      state: 'available',
+    });
     expect(json.route.next.entryId).toBe('trial');
     expect(json.timeZone).toBe('UTC');
   });
@@ -63,7 +74,10 @@ describe.concurrent('drawdown status', () => {
 
   it('without any configuration, exits 0 with the zero-configuration view instead of failing', async () => {
     const project = useProject({}, 'unrelated.json');
-    const result = await runDrawdown(['status'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir, CLAUDE_CONFIG_DIR: undefined } });
+    const result = await runDrawdown(['status'], {
+      cwd: project.dir,
+      env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir, CLAUDE_CONFIG_DIR: undefined },
+    });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('No Claude Code session logs found');
@@ -96,22 +110,37 @@ describe.concurrent('drawdown status', () => {
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
-    expect(lines[0]).toMatch(/^drawdown: .*ledger\.sqlite exists but holds no drawdown ledger.*\(DRAWDOWN_STORE_INCOMPATIBLE\)$/);
+    expect(lines[0]).toMatch(
+      /^drawdown: .*ledger\.sqlite exists but holds no drawdown ledger.*\(DRAWDOWN_STORE_INCOMPATIBLE\)$/,
+    );
     expect(lines[1]).toMatch(/^hint: The file was left as it is\. Restore the ledger from a backup/);
     const json = await runDrawdown(['status', '--json'], { cwd: project.dir });
     expect(json.stdout).toBe('');
-    expect(JSON.parse(json.stderr)).toMatchObject({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', hint: expect.stringContaining('Restore the ledger from a backup') });
+    expect(JSON.parse(json.stderr)).toMatchObject({
+      code: 'DRAWDOWN_STORE_INCOMPATIBLE',
+      hint: expect.stringContaining('Restore the ledger from a backup'),
+    });
     expect(readFileSync(`${project.dir}/ledger.sqlite`)).toHaveLength(0);
   });
 
   it('uses the ledger named by DRAWDOWN_DB over the one in the file', async () => {
     const project = useProject(trialConfig);
     const other = `${project.dir}/other.sqlite`;
-    await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.25') }), { DRAWDOWN_DB: other });
+    await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.25') }), {
+      DRAWDOWN_DB: other,
+    });
     const result = await runDrawdown(['status', '--json'], { cwd: project.dir, env: { DRAWDOWN_DB: other } });
     expect(result.code).toBe(0);
-    expect((JSON.parse(result.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find((p) => p.id === 'trial')!.spentUsd).toBe('0.25');
+    expect(
+      (JSON.parse(result.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find(
+        (p) => p.id === 'trial',
+      )!.spentUsd,
+    ).toBe('0.25');
     const fileLedger = await runDrawdown(['status', '--json'], { cwd: project.dir });
-    expect((JSON.parse(fileLedger.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find((p) => p.id === 'trial')!.spentUsd).toBe('0');
+    expect(
+      (JSON.parse(fileLedger.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find(
+        (p) => p.id === 'trial',
+      )!.spentUsd,
+    ).toBe('0');
   });
 });

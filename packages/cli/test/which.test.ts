@@ -3,7 +3,6 @@ import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
 
-
 describe.concurrent('drawdown which', () => {
   it('names the entry the next request uses and why, and what follows it', async () => {
     const project = useProject(trialConfig);
@@ -18,7 +17,10 @@ describe.concurrent('drawdown which', () => {
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('1') }));
     const result = await runDrawdown(['which', '--json'], { cwd: project.dir });
     expect(result.code).toBe(0);
-    const json = JSON.parse(result.stdout) as { next: { entryId: string; reason: string }; entries: Array<{ entryId: string; state: string }> };
+    const json = JSON.parse(result.stdout) as {
+      next: { entryId: string; reason: string };
+      entries: Array<{ entryId: string; state: string }>;
+    };
     expect(json.next.entryId).toBe('daily');
     expect(json.next.reason).toMatch(/^trial: trial of \$1\.00 used/);
     expect(json.entries.map((e) => [e.entryId, e.state])).toEqual([

@@ -11,7 +11,11 @@ const LOGIN_TOKEN = 'sk-ant-oat01-zero-config-test';
 let server: AnthropicServer;
 // Each prompt carries a marker; the server answers by marker, so Claude Code's own side requests cannot shift the script.
 const script: Record<string, Parameters<typeof replies.message>[0]> = {
-  'three-blocks': { texts: ['First block.', 'Second block.', 'Third block.'], model: 'claude-sonnet-4-6', usage: { input_tokens: 1000, output_tokens: 300, cache_read_input_tokens: 2000, cache_creation_input_tokens: 500 } },
+  'three-blocks': {
+    texts: ['First block.', 'Second block.', 'Third block.'],
+    model: 'claude-sonnet-4-6',
+    usage: { input_tokens: 1000, output_tokens: 300, cache_read_input_tokens: 2000, cache_creation_input_tokens: 500 },
+  },
   'small-haiku': { model: 'claude-haiku-4-5', usage: { input_tokens: 100, output_tokens: 20 } },
   'mystery-model': { model: 'claude-mystery-9', usage: { input_tokens: 50, output_tokens: 5 } },
 };
@@ -21,9 +25,14 @@ beforeAll(async () => {
     credentials: { user: KEY, login: LOGIN_TOKEN },
     fallback: (request) => {
       const text = JSON.stringify(request.body?.messages ?? '');
-      if (text.includes('plan-limit')) return replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600, claim: 'five_hour' });
+      if (text.includes('plan-limit'))
+        return replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600, claim: 'five_hour' });
       const marker = Object.keys(script).find((m) => text.includes(m));
-      return replies.message(marker !== undefined ? script[marker] : { model: 'claude-haiku-4-5', usage: { input_tokens: 10, output_tokens: 1 } });
+      return replies.message(
+        marker !== undefined
+          ? script[marker]
+          : { model: 'claude-haiku-4-5', usage: { input_tokens: 10, output_tokens: 1 } },
+      );
     },
   });
 });
@@ -35,7 +44,13 @@ const haikuCost = (100 * 1 + 20 * 5) / 1e6; // 0.0002
 
 describe('drawdown without a configuration, after the real Claude Code ran here', () => {
   const { home, work } = freshHome();
-  const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), ANTHROPIC_API_KEY: 'sk-ant-never-printed-1234', COLUMNS: '80', DRAWDOWN_TIME_ZONE: 'UTC' };
+  const env = {
+    HOME: home,
+    XDG_CONFIG_HOME: path.join(home, '.config'),
+    ANTHROPIC_API_KEY: 'sk-ant-never-printed-1234',
+    COLUMNS: '80',
+    DRAWDOWN_TIME_ZONE: 'UTC',
+  };
 
   beforeAll(async () => {
     for (const marker of Object.keys(script)) {
@@ -61,19 +76,33 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     expect(result.code).toBe(0);
     const view = JSON.parse(result.stdout) as {
       mode: string;
-      claudeCode: { totalUsd: string; requests: number; duplicates: number; complete: boolean; unpriced: unknown[]; rows: Array<{ model: string; requests: number; costUsd: string | null; outputTokens: number }> };
+      claudeCode: {
+        totalUsd: string;
+        requests: number;
+        duplicates: number;
+        complete: boolean;
+        unpriced: unknown[];
+        rows: Array<{ model: string; requests: number; costUsd: string | null; outputTokens: number }>;
+      };
       credentials: { apiKeyTools?: { source: string } };
     };
     expect(view.mode).toBe('zero-config');
     const sonnet = view.claudeCode.rows.find((r) => r.model === 'claude-sonnet-4-6')!;
     expect(sonnet).toMatchObject({ requests: 1, outputTokens: 300, costUsd: String(sonnetCost) });
-    expect(view.claudeCode.rows.find((r) => r.model === 'claude-mystery-9')).toMatchObject({ requests: 1, costUsd: null });
-    expect(view.claudeCode.unpriced).toEqual([{ model: 'claude-mystery-9', requests: 1, reason: expect.stringContaining('claude-mystery-9') }]);
+    expect(view.claudeCode.rows.find((r) => r.model === 'claude-mystery-9')).toMatchObject({
+      requests: 1,
+      costUsd: null,
+    });
+    expect(view.claudeCode.unpriced).toEqual([
+      { model: 'claude-mystery-9', requests: 1, reason: expect.stringContaining('claude-mystery-9') },
+    ]);
     expect(view.claudeCode.complete).toBe(false);
     // Three block lines of one streamed reply count once.
     expect(view.claudeCode.duplicates).toBeGreaterThanOrEqual(2);
     // One API call per prompt (the server saw exactly these three), each priced once.
-    expect(server.requests.filter((r) => r.path.startsWith('/v1/messages') && !r.path.includes('count_tokens'))).toHaveLength(3);
+    expect(
+      server.requests.filter((r) => r.path.startsWith('/v1/messages') && !r.path.includes('count_tokens')),
+    ).toHaveLength(3);
     expect(view.claudeCode.requests).toBe(3);
     expect(view.claudeCode.totalUsd).toBe(String(Number((sonnetCost + haikuCost).toFixed(9))));
     expect(view.claudeCode.totalUsd).toBe('0.010175');
@@ -97,8 +126,15 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
   it('report shows Claude Code by day and model, and which shows the pools, without a configuration', async () => {
     const report = await runDrawdown(['report', '--json', '--days', '2'], { cwd: work, env });
     expect(report.code).toBe(0);
-    expect(JSON.parse(report.stdout)).toMatchObject({ mode: 'zero-config', source: 'claude-code-logs', complete: false });
-    const text = await runDrawdown(['report'], { cwd: work, env: { ...env, DRAWDOWN_TIME_ZONE: 'America/Argentina/Buenos_Aires' } });
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      mode: 'zero-config',
+      source: 'claude-code-logs',
+      complete: false,
+    });
+    const text = await runDrawdown(['report'], {
+      cwd: work,
+      env: { ...env, DRAWDOWN_TIME_ZONE: 'America/Argentina/Buenos_Aires' },
+    });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('$0.009975');
     for (const line of text.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
@@ -107,28 +143,61 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     expect(which.stdout).toContain('ANTHROPIC_API_KEY is not set here');
     const byPool = await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: work, env });
     expect(byPool.code).toBe(1);
-    expect(JSON.parse(byPool.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: expect.stringContaining('config init') });
+    expect(JSON.parse(byPool.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_UNAVAILABLE',
+      hint: expect.stringContaining('config init'),
+    });
   });
 
   it("reads the logs where CLAUDE_CONFIG_DIR points, with Claude Code's last plan-limit message, and nothing when it points at an empty place", async () => {
     const other = freshHome();
     const configDir = path.join(other.home, 'claude-data');
-    const run = await runClaude('say small-haiku', { home: other.home, cwd: other.work, baseUrl: server.url, apiKey: KEY, env: { CLAUDE_CONFIG_DIR: configDir } });
+    const run = await runClaude('say small-haiku', {
+      home: other.home,
+      cwd: other.work,
+      baseUrl: server.url,
+      apiKey: KEY,
+      env: { CLAUDE_CONFIG_DIR: configDir },
+    });
     expect(run.code, run.stderr).toBe(0);
-    const found = await runDrawdown(['status', '--json'], { cwd: other.work, env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir } });
-    const view = JSON.parse(found.stdout) as { claudeCode: { dirs: string[]; rows: Array<{ model: string; costUsd: string }> } };
+    const found = await runDrawdown(['status', '--json'], {
+      cwd: other.work,
+      env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir },
+    });
+    const view = JSON.parse(found.stdout) as {
+      claudeCode: { dirs: string[]; rows: Array<{ model: string; costUsd: string }> };
+    };
     expect(view.claudeCode.dirs).toEqual([configDir]);
-    expect(view.claudeCode.rows.find((r) => r.model === 'claude-haiku-4-5' && r.costUsd === String(haikuCost))).toBeDefined();
+    expect(
+      view.claudeCode.rows.find((r) => r.model === 'claude-haiku-4-5' && r.costUsd === String(haikuCost)),
+    ).toBeDefined();
     // Signed in with a subscription token, Claude Code hits the plan's 5-hour window and logs its own message.
-    const limited = await runClaude('say plan-limit', { home: other.home, cwd: other.work, baseUrl: server.url, apiKey: '', env: { CLAUDE_CONFIG_DIR: configDir, CLAUDE_CODE_OAUTH_TOKEN: LOGIN_TOKEN } });
+    const limited = await runClaude('say plan-limit', {
+      home: other.home,
+      cwd: other.work,
+      baseUrl: server.url,
+      apiKey: '',
+      env: { CLAUDE_CONFIG_DIR: configDir, CLAUDE_CODE_OAUTH_TOKEN: LOGIN_TOKEN },
+    });
     expect(limited.stdout).toContain('limit');
-    const withLimit = await runDrawdown(['status', '--json'], { cwd: other.work, env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir } });
-    const plan = (JSON.parse(withLimit.stdout) as { planWindows: { recorded: boolean; lastLimitMessage?: { text: string } } }).planWindows;
+    const withLimit = await runDrawdown(['status', '--json'], {
+      cwd: other.work,
+      env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir },
+    });
+    const plan = (
+      JSON.parse(withLimit.stdout) as { planWindows: { recorded: boolean; lastLimitMessage?: { text: string } } }
+    ).planWindows;
     expect(plan.recorded).toBe(true);
     expect(plan.lastLimitMessage?.text).toMatch(/^You've hit your 5-hour limit · resets /);
-    const text = await runDrawdown(['status'], { cwd: other.work, env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir, COLUMNS: '80' } });
+    const text = await runDrawdown(['status'], {
+      cwd: other.work,
+      env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir, COLUMNS: '80' },
+    });
     expect(text.stdout).toMatch(/Last limit message \(.*UTC\): You've hit your 5-hour limit · resets/);
-    const empty = await runDrawdown(['status'], { cwd: other.work, env: { HOME: other.home, CLAUDE_CONFIG_DIR: path.join(other.home, 'nothing'), COLUMNS: '80' } });
+    const empty = await runDrawdown(['status'], {
+      cwd: other.work,
+      env: { HOME: other.home, CLAUDE_CONFIG_DIR: path.join(other.home, 'nothing'), COLUMNS: '80' },
+    });
     expect(empty.code).toBe(0);
     expect(empty.stdout).toContain('No Claude Code session logs found');
   });

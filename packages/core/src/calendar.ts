@@ -49,7 +49,12 @@ export function assertTimeZone(timeZone: string, owner = 'hub', field = 'timeZon
   try {
     formatterFor(timeZone);
   } catch {
-    throw invalidOption(owner, field, `is "${timeZone}", which is not an IANA time zone`, 'Use a name like "UTC" or "America/New_York".');
+    throw invalidOption(
+      owner,
+      field,
+      `is "${timeZone}", which is not an IANA time zone`,
+      'Use a name like "UTC" or "America/New_York".',
+    );
   }
   return timeZone;
 }
@@ -57,14 +62,21 @@ export function assertTimeZone(timeZone: string, owner = 'hub', field = 'timeZon
 function localParts(instant: number, timeZone: string): LocalDate & { hour: number; minute: number; second: number } {
   const parts = formatterFor(timeZone).formatToParts(new Date(instant));
   const get = (type: string): number => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute'), second: get('second') };
+  return {
+    year: get('year'),
+    month: get('month'),
+    day: get('day'),
+    hour: get('hour'),
+    minute: get('minute'),
+    second: get('second'),
+  };
 }
 
 /** Offset of the zone from UTC at an instant, in ms (local = utc + offset). */
 function offsetAt(instant: number, timeZone: string): number {
   const p = localParts(instant, timeZone);
   const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
-  return asUtc - (instant - (instant % 1000 + 1000) % 1000);
+  return asUtc - (instant - (((instant % 1000) + 1000) % 1000));
 }
 
 /** First instant whose local date is `date` (usually local midnight; later if midnight is skipped). */
@@ -121,7 +133,10 @@ function computeWindow(period: CalendarPeriod, instant: number, timeZone: string
     next = addDays(first, 7);
   } else {
     first = { year: today.year, month: today.month, day: 1 };
-    next = today.month === 12 ? { year: today.year + 1, month: 1, day: 1 } : { year: today.year, month: today.month + 1, day: 1 };
+    next =
+      today.month === 12
+        ? { year: today.year + 1, month: 1, day: 1 }
+        : { year: today.year, month: today.month + 1, day: 1 };
   }
   const label = period === 'month' ? iso(first).slice(0, 7) : iso(first);
   return {

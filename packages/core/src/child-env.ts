@@ -23,42 +23,126 @@ export type ChildVariableRole = 'credential' | 'provider' | 'redirect';
  */
 export const CHILD_AUTH_VARIABLES: ReadonlyArray<{ name: string; role: ChildVariableRole; why: string }> = [
   // Anthropic credentials, in Claude Code's order.
-  { name: 'ANTHROPIC_AUTH_TOKEN', role: 'credential', why: 'sent as Authorization: Bearer; outranks ANTHROPIC_API_KEY and the login' },
-  { name: 'ANTHROPIC_API_KEY', role: 'credential', why: 'sent as x-api-key; outranks the login (so the API-key pool pays)' },
-  { name: 'CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR', role: 'credential', why: 'names an inherited file descriptor Claude Code reads an API key from' },
-  { name: 'CLAUDE_CODE_OAUTH_TOKEN', role: 'credential', why: 'a `claude setup-token` token, sent as Bearer; a personal child keeps it only with keepUserOAuthToken' },
-  { name: 'CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR', role: 'credential', why: 'names an inherited file descriptor Claude Code reads an OAuth token from' },
-  { name: 'CLAUDE_CODE_OAUTH_REFRESH_TOKEN', role: 'credential', why: 'lets Claude Code mint OAuth tokens for an account that may not be the user\'s' },
-  { name: 'CLAUDE_CODE_SESSION_ACCESS_TOKEN', role: 'credential', why: 'remote-session token Claude Code authenticates with' },
-  { name: 'CLAUDE_CODE_SESSIONS_OAUTH_TOKEN', role: 'credential', why: 'remote-session OAuth token Claude Code authenticates with' },
-  { name: 'CLAUDE_CODE_WEBSOCKET_AUTH_FILE_DESCRIPTOR', role: 'credential', why: 'names an inherited file descriptor holding a session credential' },
-  { name: 'ANTHROPIC_CUSTOM_HEADERS', role: 'credential', why: 'header lines added to every API call; an `x-api-key:` or `Authorization:` line there overrides any sign-in' },
-  { name: 'ANTHROPIC_PROFILE', role: 'credential', why: 'selects a configured authentication profile, one of Claude Code\'s credential sources' },
-  { name: 'ANTHROPIC_FEDERATION_RULE_ID', role: 'credential', why: 'workload identity federation: exchanges an identity token for API access' },
+  {
+    name: 'ANTHROPIC_AUTH_TOKEN',
+    role: 'credential',
+    why: 'sent as Authorization: Bearer; outranks ANTHROPIC_API_KEY and the login',
+  },
+  {
+    name: 'ANTHROPIC_API_KEY',
+    role: 'credential',
+    why: 'sent as x-api-key; outranks the login (so the API-key pool pays)',
+  },
+  {
+    name: 'CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR',
+    role: 'credential',
+    why: 'names an inherited file descriptor Claude Code reads an API key from',
+  },
+  {
+    name: 'CLAUDE_CODE_OAUTH_TOKEN',
+    role: 'credential',
+    why: 'a `claude setup-token` token, sent as Bearer; a personal child keeps it only with keepUserOAuthToken',
+  },
+  {
+    name: 'CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR',
+    role: 'credential',
+    why: 'names an inherited file descriptor Claude Code reads an OAuth token from',
+  },
+  {
+    name: 'CLAUDE_CODE_OAUTH_REFRESH_TOKEN',
+    role: 'credential',
+    why: "lets Claude Code mint OAuth tokens for an account that may not be the user's",
+  },
+  {
+    name: 'CLAUDE_CODE_SESSION_ACCESS_TOKEN',
+    role: 'credential',
+    why: 'remote-session token Claude Code authenticates with',
+  },
+  {
+    name: 'CLAUDE_CODE_SESSIONS_OAUTH_TOKEN',
+    role: 'credential',
+    why: 'remote-session OAuth token Claude Code authenticates with',
+  },
+  {
+    name: 'CLAUDE_CODE_WEBSOCKET_AUTH_FILE_DESCRIPTOR',
+    role: 'credential',
+    why: 'names an inherited file descriptor holding a session credential',
+  },
+  {
+    name: 'ANTHROPIC_CUSTOM_HEADERS',
+    role: 'credential',
+    why: 'header lines added to every API call; an `x-api-key:` or `Authorization:` line there overrides any sign-in',
+  },
+  {
+    name: 'ANTHROPIC_PROFILE',
+    role: 'credential',
+    why: "selects a configured authentication profile, one of Claude Code's credential sources",
+  },
+  {
+    name: 'ANTHROPIC_FEDERATION_RULE_ID',
+    role: 'credential',
+    why: 'workload identity federation: exchanges an identity token for API access',
+  },
   { name: 'ANTHROPIC_IDENTITY_TOKEN', role: 'credential', why: 'identity token for workload identity federation' },
-  { name: 'ANTHROPIC_IDENTITY_TOKEN_FILE', role: 'credential', why: 'file holding an identity token for workload identity federation' },
-  { name: 'CLAUDE_CODE_HOST_AUTH_ENV_VAR', role: 'credential', why: 'names another variable the host put a credential in' },
-  { name: 'CLAUDE_CODE_HOST_CREDS_FILE', role: 'credential', why: 'a file of credentials an embedding host hands to Claude Code' },
-  { name: 'CLAUDE_BRIDGE_OAUTH_TOKEN', role: 'credential', why: 'OAuth token for Claude Code\'s remote bridge' },
+  {
+    name: 'ANTHROPIC_IDENTITY_TOKEN_FILE',
+    role: 'credential',
+    why: 'file holding an identity token for workload identity federation',
+  },
+  {
+    name: 'CLAUDE_CODE_HOST_AUTH_ENV_VAR',
+    role: 'credential',
+    why: 'names another variable the host put a credential in',
+  },
+  {
+    name: 'CLAUDE_CODE_HOST_CREDS_FILE',
+    role: 'credential',
+    why: 'a file of credentials an embedding host hands to Claude Code',
+  },
+  { name: 'CLAUDE_BRIDGE_OAUTH_TOKEN', role: 'credential', why: "OAuth token for Claude Code's remote bridge" },
   // Provider switches: each outranks every credential above and sends calls to its own endpoint.
   { name: 'CLAUDE_CODE_USE_BEDROCK', role: 'provider', why: 'Amazon Bedrock, paid by the AWS account' },
   { name: 'CLAUDE_CODE_USE_VERTEX', role: 'provider', why: 'Google Vertex AI, paid by the Google Cloud project' },
   { name: 'CLAUDE_CODE_USE_FOUNDRY', role: 'provider', why: 'Microsoft Foundry, paid by the Azure resource' },
-  { name: 'CLAUDE_CODE_USE_GATEWAY', role: 'provider', why: 'an LLM gateway, authenticated with ANTHROPIC_AUTH_TOKEN or the gateway token' },
+  {
+    name: 'CLAUDE_CODE_USE_GATEWAY',
+    role: 'provider',
+    why: 'an LLM gateway, authenticated with ANTHROPIC_AUTH_TOKEN or the gateway token',
+  },
   { name: 'CLAUDE_CODE_USE_MANTLE', role: 'provider', why: 'Bedrock Mantle, paid by the AWS account' },
   { name: 'CLAUDE_CODE_USE_ANTHROPIC_AWS', role: 'provider', why: 'Claude Platform on AWS, paid by the AWS account' },
-  { name: 'CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD', role: 'provider', why: 'Claude Platform on Google Cloud, paid by the Google Cloud project' },
-  { name: 'CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST', role: 'provider', why: 'an embedding host chooses the provider and its credentials' },
+  {
+    name: 'CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD',
+    role: 'provider',
+    why: 'Claude Platform on Google Cloud, paid by the Google Cloud project',
+  },
+  {
+    name: 'CLAUDE_CODE_PROVIDER_MANAGED_BY_HOST',
+    role: 'provider',
+    why: 'an embedding host chooses the provider and its credentials',
+  },
   // Provider credentials: harmless without their switch, but nothing a child of ours needs.
   { name: 'AWS_BEARER_TOKEN_BEDROCK', role: 'credential', why: 'Bedrock / Mantle API key, sent as Bearer' },
   { name: 'ANTHROPIC_FOUNDRY_API_KEY', role: 'credential', why: 'Foundry API key, sent as x-api-key' },
   { name: 'ANTHROPIC_FOUNDRY_AUTH_TOKEN', role: 'credential', why: 'Foundry bearer token' },
   { name: 'ANTHROPIC_AWS_API_KEY', role: 'credential', why: 'Claude Platform on AWS API key' },
   { name: 'CLAUDE_CODE_GATEWAY_TOKEN', role: 'credential', why: 'gateway token used with CLAUDE_CODE_USE_GATEWAY' },
-  { name: 'CLAUDE_CODE_GATEWAY_TOKEN_FILE_DESCRIPTOR', role: 'credential', why: 'names an inherited file descriptor holding the gateway token' },
+  {
+    name: 'CLAUDE_CODE_GATEWAY_TOKEN_FILE_DESCRIPTOR',
+    role: 'credential',
+    why: 'names an inherited file descriptor holding the gateway token',
+  },
   // Redirects: where the calls (and the credential on them) go.
-  { name: 'ANTHROPIC_BASE_URL', role: 'redirect', why: 'sends Anthropic API calls to another host; behind it Claude Code does not use the claude.ai login. Kept only with keepBaseUrl' },
-  { name: 'CLAUDE_CODE_API_BASE_URL', role: 'redirect', why: 'another base URL Claude Code calls with its credentials' },
+  {
+    name: 'ANTHROPIC_BASE_URL',
+    role: 'redirect',
+    why: 'sends Anthropic API calls to another host; behind it Claude Code does not use the claude.ai login. Kept only with keepBaseUrl',
+  },
+  {
+    name: 'CLAUDE_CODE_API_BASE_URL',
+    role: 'redirect',
+    why: 'another base URL Claude Code calls with its credentials',
+  },
   { name: 'ANTHROPIC_BEDROCK_BASE_URL', role: 'redirect', why: 'Bedrock endpoint' },
   { name: 'ANTHROPIC_BEDROCK_MANTLE_BASE_URL', role: 'redirect', why: 'Mantle endpoint' },
   { name: 'ANTHROPIC_VERTEX_BASE_URL', role: 'redirect', why: 'Vertex endpoint' },
@@ -67,10 +151,13 @@ export const CHILD_AUTH_VARIABLES: ReadonlyArray<{ name: string; role: ChildVari
   { name: 'ANTHROPIC_GOOGLE_CLOUD_BASE_URL', role: 'redirect', why: 'Claude Platform on Google Cloud endpoint' },
 ];
 
-const named = (role: ChildVariableRole): string[] => CHILD_AUTH_VARIABLES.filter((v) => v.role === role).map((v) => v.name);
+const named = (role: ChildVariableRole): string[] =>
+  CHILD_AUTH_VARIABLES.filter((v) => v.role === role).map((v) => v.name);
 
 /** Variables that make Claude Code authenticate with something other than the user's own sign-in (see CHILD_AUTH_VARIABLES). */
-export const API_CREDENTIAL_VARS: readonly string[] = named('credential').filter((name) => name !== 'CLAUDE_CODE_OAUTH_TOKEN');
+export const API_CREDENTIAL_VARS: readonly string[] = named('credential').filter(
+  (name) => name !== 'CLAUDE_CODE_OAUTH_TOKEN',
+);
 /** Provider switches that take precedence over every other credential in Claude Code. */
 export const PROVIDER_SWITCH_VARS: readonly string[] = named('provider');
 /** Variables that send the child's calls elsewhere. */
@@ -95,17 +182,30 @@ const CREDENTIAL_HEADER = /^\s*(x-api-key|authorization|proxy-authorization|cook
 export function claudeCodeAuthSource(env: ChildEnv): ClaudeCodeAuthSource {
   for (const name of PROVIDER_SWITCH_VARS) {
     const value = env[name];
-    if (value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false') return { kind: 'provider', variable: name };
+    if (value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false')
+      return { kind: 'provider', variable: name };
   }
   // Custom headers ride on every request whatever else wins, so a credential there wins in effect.
-  if (isSet(env, 'ANTHROPIC_CUSTOM_HEADERS') && CREDENTIAL_HEADER.test(env.ANTHROPIC_CUSTOM_HEADERS!)) return { kind: 'custom-headers', variable: 'ANTHROPIC_CUSTOM_HEADERS' };
+  if (isSet(env, 'ANTHROPIC_CUSTOM_HEADERS') && CREDENTIAL_HEADER.test(env.ANTHROPIC_CUSTOM_HEADERS!))
+    return { kind: 'custom-headers', variable: 'ANTHROPIC_CUSTOM_HEADERS' };
   if (isSet(env, 'ANTHROPIC_AUTH_TOKEN')) return { kind: 'auth-token', variable: 'ANTHROPIC_AUTH_TOKEN' };
   if (isSet(env, 'ANTHROPIC_API_KEY')) return { kind: 'api-key', variable: 'ANTHROPIC_API_KEY' };
-  if (isSet(env, 'CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR')) return { kind: 'api-key', variable: 'CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR' };
-  for (const name of ['ANTHROPIC_FEDERATION_RULE_ID', 'ANTHROPIC_IDENTITY_TOKEN', 'ANTHROPIC_IDENTITY_TOKEN_FILE', 'ANTHROPIC_PROFILE']) {
+  if (isSet(env, 'CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR'))
+    return { kind: 'api-key', variable: 'CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR' };
+  for (const name of [
+    'ANTHROPIC_FEDERATION_RULE_ID',
+    'ANTHROPIC_IDENTITY_TOKEN',
+    'ANTHROPIC_IDENTITY_TOKEN_FILE',
+    'ANTHROPIC_PROFILE',
+  ]) {
     if (isSet(env, name)) return { kind: 'federation', variable: name };
   }
-  for (const name of ['CLAUDE_CODE_OAUTH_TOKEN', 'CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR', 'CLAUDE_CODE_SESSION_ACCESS_TOKEN', 'CLAUDE_CODE_SESSIONS_OAUTH_TOKEN']) {
+  for (const name of [
+    'CLAUDE_CODE_OAUTH_TOKEN',
+    'CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR',
+    'CLAUDE_CODE_SESSION_ACCESS_TOKEN',
+    'CLAUDE_CODE_SESSIONS_OAUTH_TOKEN',
+  ]) {
     if (isSet(env, name)) return { kind: 'oauth-token', variable: name };
   }
   return { kind: 'login' };

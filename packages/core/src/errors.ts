@@ -66,17 +66,38 @@ export interface DrawdownErrorData {
   DRAWDOWN_INVALID_USAGE: { field: string; value?: string | null; model?: string; accepted?: string[] };
   DRAWDOWN_INVALID_AMOUNT: { value?: string; what?: string; amount?: unknown; reportedCost?: unknown };
   DRAWDOWN_POOL_EXHAUSTED: PoolExhaustedData;
-  DRAWDOWN_ROUTE_EXHAUSTED: { requestId: string; blocked: Array<{ entryId: string; reason: string; resetsAt?: number }>; requested: Nanos };
+  DRAWDOWN_ROUTE_EXHAUSTED: {
+    requestId: string;
+    blocked: Array<{ entryId: string; reason: string; resetsAt?: number }>;
+    requested: Nanos;
+  };
   DRAWDOWN_STORE_UNAVAILABLE: { store?: string; file?: string; schema?: string; node?: string; poolId?: string };
-  DRAWDOWN_STORE_INCOMPATIBLE: { store: string; file?: string; schema?: string; version?: number; supported?: number; [detail: string]: unknown };
-  DRAWDOWN_AUTH_UNAVAILABLE: { strategy?: string; envVar?: string; entryId?: string; strategyId?: string; kind?: string };
+  DRAWDOWN_STORE_INCOMPATIBLE: {
+    store: string;
+    file?: string;
+    schema?: string;
+    version?: number;
+    supported?: number;
+    [detail: string]: unknown;
+  };
+  DRAWDOWN_AUTH_UNAVAILABLE: {
+    strategy?: string;
+    envVar?: string;
+    entryId?: string;
+    strategyId?: string;
+    kind?: string;
+  };
   DRAWDOWN_HUB_CLOSED: Record<string, never>;
   DRAWDOWN_MISSING_PACKAGE: { package: string; range: string; feature: string };
   DRAWDOWN_REQUEST_FAILED: Record<string, never>;
 }
 
 /** The `data` of an error with code `C`: its entry in `DrawdownErrorData`, or a plain record for codes not listed. */
-export type ErrorData<C extends string> = string extends C ? Record<string, unknown> : C extends keyof DrawdownErrorData ? DrawdownErrorData[C] : Record<string, unknown>;
+export type ErrorData<C extends string> = string extends C
+  ? Record<string, unknown>
+  : C extends keyof DrawdownErrorData
+    ? DrawdownErrorData[C]
+    : Record<string, unknown>;
 
 /** Core error codes. Plugins define their own with their package prefix. */
 export const ErrorCodes = {
@@ -120,7 +141,12 @@ export const ErrorCodes = {
 export type CoreErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
 /** Builds the INVALID_OPTION error every factory uses, so messages read the same everywhere. */
-export function invalidOption(owner: string, field: string, problem: string, fix: string): DrawdownError<typeof ErrorCodes.INVALID_OPTION> {
+export function invalidOption(
+  owner: string,
+  field: string,
+  problem: string,
+  fix: string,
+): DrawdownError<typeof ErrorCodes.INVALID_OPTION> {
   return new DrawdownError(ErrorCodes.INVALID_OPTION, `${owner}: option "${field}" ${problem}. ${fix}`, {
     data: { owner, field },
   });

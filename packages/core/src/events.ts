@@ -67,7 +67,14 @@ export interface DrawdownEvents {
   /** A pool went below its low-water mark. Once per crossing. */
   'pool.low': { poolId: string; status: PoolStatus; message: string; at: number };
   /** A pool can no longer pay. Once per crossing. */
-  'pool.exhausted': { poolId: string; status: PoolStatus; reason: string; resetsAt?: number; message: string; at: number };
+  'pool.exhausted': {
+    poolId: string;
+    status: PoolStatus;
+    reason: string;
+    resetsAt?: number;
+    message: string;
+    at: number;
+  };
   /** An exhausted pool can pay again (window reset, funds added). */
   'pool.reset': { poolId: string; status: PoolStatus; at: number };
   /** A budget's spend crossed one of its thresholds (1 = the whole amount). Once per crossing. */
@@ -109,7 +116,8 @@ export function createEventBus(logger: Logger): EventBus {
     const wrapped: AnyListener = (payload) => {
       try {
         const result = listener(payload);
-        if (result && typeof (result as Promise<void>).catch === 'function') (result as Promise<void>).catch((error) => report(event, error));
+        if (result && typeof (result as Promise<void>).catch === 'function')
+          (result as Promise<void>).catch((error) => report(event, error));
       } catch (error) {
         report(event, error);
       }

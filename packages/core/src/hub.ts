@@ -10,7 +10,13 @@ import { createEventBus, type DrawdownEventName, type DrawdownEvents, type Event
 import { stderrLogger, type Logger } from './logger.js';
 import { orderPlugins } from './plugin-registry.js';
 import { defaultRateCard, type RateCard } from './rate-card/rate-card.js';
-import { createRequestFlow, type BeginRequest, type ChargeRequest, type RequestLease, type Settlement } from './request-flow.js';
+import {
+  createRequestFlow,
+  type BeginRequest,
+  type ChargeRequest,
+  type RequestLease,
+  type Settlement,
+} from './request-flow.js';
 import { createRouter, type RouteExplanation, type RouteOptions, type Router } from './router.js';
 import { memoryStore } from './stores/memory-store.js';
 
@@ -81,7 +87,12 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const timeZone = assertTimeZone(options.timeZone ?? 'UTC');
   const holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;
   if (!Number.isSafeInteger(holdTtlMs) || holdTtlMs <= 0) {
-    throw invalidOption('hub', 'holdTtlMs', `is ${String(holdTtlMs)}`, 'Use a positive number of milliseconds, like 900000.');
+    throw invalidOption(
+      'hub',
+      'holdTtlMs',
+      `is ${String(holdTtlMs)}`,
+      'Use a positive number of milliseconds, like 900000.',
+    );
   }
   const ownsStore = options.store === undefined;
   const store = options.store ?? memoryStore();
@@ -103,11 +114,23 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   let closed = false;
 
   const unknown = (what: string, id: string, known: Iterable<string>): DrawdownError =>
-    new DrawdownError(ErrorCodes.UNKNOWN_REFERENCE, `no ${what} "${id}" is registered; known: ${[...known].map((k) => `"${k}"`).join(', ') || 'none'}`, {
-      data: { field: what, value: id },
-    });
-  const getPool = (id: string): Pool => pools.get(id) ?? (() => { throw unknown('pool', id, pools.keys()); })();
-  const getStrategy = (id: string): AuthStrategy => strategies.get(id) ?? (() => { throw unknown('strategy', id, strategies.keys()); })();
+    new DrawdownError(
+      ErrorCodes.UNKNOWN_REFERENCE,
+      `no ${what} "${id}" is registered; known: ${[...known].map((k) => `"${k}"`).join(', ') || 'none'}`,
+      {
+        data: { field: what, value: id },
+      },
+    );
+  const getPool = (id: string): Pool =>
+    pools.get(id) ??
+    (() => {
+      throw unknown('pool', id, pools.keys());
+    })();
+  const getStrategy = (id: string): AuthStrategy =>
+    strategies.get(id) ??
+    (() => {
+      throw unknown('strategy', id, strategies.keys());
+    })();
 
   const placement = (at: number): LedgerPlacement => {
     const day = calendarWindow('day', at, timeZone);
@@ -132,8 +155,16 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     if (status.state === 'exhausted') {
       if (announced) return;
       const reason = status.reason ?? status.summary;
-      const resets = status.resetsAt !== undefined ? `; resets at ${formatResetTime(status.resetsAt, timeZone, at)}` : '';
-      emit('pool.exhausted', { poolId: id, status, reason, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }), message: `${reason}${resets}`, at });
+      const resets =
+        status.resetsAt !== undefined ? `; resets at ${formatResetTime(status.resetsAt, timeZone, at)}` : '';
+      emit('pool.exhausted', {
+        poolId: id,
+        status,
+        reason,
+        ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }),
+        message: `${reason}${resets}`,
+        at,
+      });
     } else if (before === 'exhausted') {
       emit('pool.reset', { poolId: id, status, at });
     } else if (status.state === 'low' && !announced) {
@@ -146,7 +177,10 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     timers.delete(id);
     if (status.state !== 'exhausted' || status.resetsAt === undefined) return;
     const delay = Math.min(MAX_TIMER_MS, Math.max(0, status.resetsAt - clock.now()) + 50);
-    const timer = setTimeout(() => void refreshPool(id).catch((error) => logger.warn(`refreshing pool "${id}" failed: ${String(error)}`)), delay);
+    const timer = setTimeout(
+      () => void refreshPool(id).catch((error) => logger.warn(`refreshing pool "${id}" failed: ${String(error)}`)),
+      delay,
+    );
     timer.unref();
     timers.set(id, timer);
   }
@@ -158,10 +192,20 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const unwatch = store.watch((change) => {
     // Skipped when nobody listens: this runs on every reserve and settle.
     if (bus.listenerCount('ledger.changed') > 0) {
-      emit('ledger.changed', { ...(change.account !== undefined && { poolId: change.account }), kind: change.kind, origin: change.origin, at: clock.now() });
+      emit('ledger.changed', {
+        ...(change.account !== undefined && { poolId: change.account }),
+        kind: change.kind,
+        origin: change.origin,
+        at: clock.now(),
+      });
     }
     if (change.origin !== 'remote') return;
-    const work = change.kind === 'state' ? router?.reload() : change.account !== undefined ? refreshPool(change.account) : undefined;
+    const work =
+      change.kind === 'state'
+        ? router?.reload()
+        : change.account !== undefined
+          ? refreshPool(change.account)
+          : undefined;
     void work?.catch((error) => logger.warn(`applying a change from another process failed: ${String(error)}`));
   });
 
@@ -186,14 +230,34 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     if (closed) throw new DrawdownError(ErrorCodes.HUB_CLOSED, 'the hub is closed');
     for (const plugin of orderPlugins(plugins, registered)) {
       const instance = (await plugin.setup(contextFor(plugin.id))) ?? {};
-      if (plugin.kind === 'pool' && !instance.pool) throw invalidOption(`plugin "${plugin.id}"`, 'setup', 'returned no pool', 'A pool plugin returns { pool } from setup.');
-      if (plugin.kind === 'auth' && !instance.strategy) throw invalidOption(`plugin "${plugin.id}"`, 'setup', 'returned no strategy', 'An auth plugin returns { strategy } from setup.');
+      if (plugin.kind === 'pool' && !instance.pool)
+        throw invalidOption(
+          `plugin "${plugin.id}"`,
+          'setup',
+          'returned no pool',
+          'A pool plugin returns { pool } from setup.',
+        );
+      if (plugin.kind === 'auth' && !instance.strategy)
+        throw invalidOption(
+          `plugin "${plugin.id}"`,
+          'setup',
+          'returned no strategy',
+          'An auth plugin returns { strategy } from setup.',
+        );
       if (instance.pool) {
-        if (pools.has(instance.pool.id)) throw new DrawdownError(ErrorCodes.DUPLICATE_PLUGIN, `pool id "${instance.pool.id}" is registered twice`, { data: { plugin: plugin.id, field: 'pool.id' } });
+        if (pools.has(instance.pool.id))
+          throw new DrawdownError(ErrorCodes.DUPLICATE_PLUGIN, `pool id "${instance.pool.id}" is registered twice`, {
+            data: { plugin: plugin.id, field: 'pool.id' },
+          });
         pools.set(instance.pool.id, instance.pool);
       }
       if (instance.strategy) {
-        if (strategies.has(instance.strategy.id)) throw new DrawdownError(ErrorCodes.DUPLICATE_PLUGIN, `strategy id "${instance.strategy.id}" is registered twice`, { data: { plugin: plugin.id, field: 'strategy.id' } });
+        if (strategies.has(instance.strategy.id))
+          throw new DrawdownError(
+            ErrorCodes.DUPLICATE_PLUGIN,
+            `strategy id "${instance.strategy.id}" is registered twice`,
+            { data: { plugin: plugin.id, field: 'strategy.id' } },
+          );
         strategies.set(instance.strategy.id, instance.strategy);
       }
       registered.add(plugin.id);
@@ -203,7 +267,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   }
 
   const requireRouter = (): Router => {
-    if (!router) throw invalidOption('hub', 'route', 'is not configured', 'Pass route: { entries: [...] } to createHub.');
+    if (!router)
+      throw invalidOption('hub', 'route', 'is not configured', 'Pass route: { entries: [...] } to createHub.');
     return router;
   };
 
@@ -216,7 +281,17 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     return env;
   }
 
-  const flow = createRequestFlow({ router: requireRouter, rateCard, clock, timeZone, emit, listening, refreshPool, childEnv, isClosed: () => closed });
+  const flow = createRequestFlow({
+    router: requireRouter,
+    rateCard,
+    clock,
+    timeZone,
+    emit,
+    listening,
+    refreshPool,
+    childEnv,
+    isClosed: () => closed,
+  });
 
   const hub: Hub = {
     store,
@@ -263,7 +338,14 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
 
   await use(...(options.plugins ?? []));
   if (options.route) {
-    router = await createRouter({ options: options.route, pool: (id) => pools.get(id), strategy: (id) => strategies.get(id), store, timeZone, now: clock.now });
+    router = await createRouter({
+      options: options.route,
+      pool: (id) => pools.get(id),
+      strategy: (id) => strategies.get(id),
+      store,
+      timeZone,
+      now: clock.now,
+    });
   }
   // Learn each pool's starting state so the first crossing is announced, not the initial state.
   await refreshPools();

@@ -11,7 +11,16 @@ export type {
   Blocked,
 } from './router.js';
 export type { DrawdownEvents, DrawdownEventName, DrawdownListener, EventBus } from './events.js';
-export { DrawdownError, ErrorCodes, isDrawdownError, invalidOption, type CoreErrorCode, type DrawdownErrorData, type ErrorData, type PoolExhaustedData } from './errors.js';
+export {
+  DrawdownError,
+  ErrorCodes,
+  isDrawdownError,
+  invalidOption,
+  type CoreErrorCode,
+  type DrawdownErrorData,
+  type ErrorData,
+  type PoolExhaustedData,
+} from './errors.js';
 export { importOptional } from './optional-package.js';
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
 export { systemClock, type Clock } from './clock.js';
@@ -48,7 +57,16 @@ export {
   BUILT_IN_PRICE_ROWS,
   checkRateCardConfig,
 } from './rate-card/rate-card.js';
-export type { ModelPriceInput, PriceRatesInput, PriceBandInput, PriceRow, PriceRates, PriceRowProblem, RateCategory, Evidence } from './rate-card/schema.js';
+export type {
+  ModelPriceInput,
+  PriceRatesInput,
+  PriceBandInput,
+  PriceRow,
+  PriceRates,
+  PriceRowProblem,
+  RateCategory,
+  Evidence,
+} from './rate-card/schema.js';
 export { describePriceRow, type PriceRowView } from './rate-card/describe.js';
 export {
   SPEEDS,
@@ -68,7 +86,17 @@ export type * from './contracts/plugin.js';
 export { memoryStore } from './stores/memory-store.js';
 export { sortReportRows, sqlReport, reportTotals, type ReportTotals } from './stores/report-rows.js';
 export { budget, type BudgetOptions } from './pools/budget.js';
-export { ledgerAccount, shareOf, usdOption, poolIdOption, type LedgerAccount, type LedgerAccountSpec, type AccountLimit, type Refused, type Gate } from './pools/ledger-account.js';
+export {
+  ledgerAccount,
+  shareOf,
+  usdOption,
+  poolIdOption,
+  type LedgerAccount,
+  type LedgerAccountSpec,
+  type AccountLimit,
+  type Refused,
+  type Gate,
+} from './pools/ledger-account.js';
 export { apiKey, type ApiKeyOptions } from './auth/api-key.js';
 export {
   childEnvWithApiKey,

@@ -10,7 +10,9 @@ const levels = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof levels)[number] | 'silent';
 
 /** A logger that writes `drawdown <level>: message` lines to stderr at or above `level`. */
-export function stderrLogger(level: LogLevel = (process.env.DRAWDOWN_LOG_LEVEL as LogLevel | undefined) ?? 'warn'): Logger {
+export function stderrLogger(
+  level: LogLevel = (process.env.DRAWDOWN_LOG_LEVEL as LogLevel | undefined) ?? 'warn',
+): Logger {
   const threshold = level === 'silent' ? levels.length : levels.indexOf(level);
   const write = (at: (typeof levels)[number]) => (message: string) => {
     if (levels.indexOf(at) >= threshold) process.stderr.write(`drawdown ${at}: ${message}\n`);

@@ -46,7 +46,8 @@ const DECIMAL = /^([+-]?)(\d+)(?:\.(\d+))?$/;
  * 100,000,000 nanodollars, not the float's binary expansion.
  */
 export function usd(amount: string | number): Nanos {
-  const text = typeof amount === 'number' ? numberToDecimal(amount) : amount.trim().replace(/^\$/, '').replaceAll(',', '');
+  const text =
+    typeof amount === 'number' ? numberToDecimal(amount) : amount.trim().replace(/^\$/, '').replaceAll(',', '');
   const match = DECIMAL.exec(text);
   if (!match) {
     throw new DrawdownError(
@@ -119,7 +120,9 @@ export function toDecimalString(nanos: Nanos): string {
   assertNanos(nanos);
   const abs = Math.abs(nanos);
   const whole = Math.floor(abs / NANOS_PER_USD);
-  const fraction = String(abs - whole * NANOS_PER_USD).padStart(9, '0').replace(/0+$/, '');
+  const fraction = String(abs - whole * NANOS_PER_USD)
+    .padStart(9, '0')
+    .replace(/0+$/, '');
   return `${nanos < 0 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 

@@ -11,15 +11,24 @@ import { DrawdownError, ErrorCodes } from './errors.js';
  * @param range        the version range to install, e.g. `^23.1.0`
  * @param feature      what the user configured that needs it, e.g. `stripeProvider()`
  */
-export async function importOptional<Module>(packageName: string, range: string, feature: string, load: () => Promise<Module>): Promise<Module> {
+export async function importOptional<Module>(
+  packageName: string,
+  range: string,
+  feature: string,
+  load: () => Promise<Module>,
+): Promise<Module> {
   try {
     return await load();
   } catch (error) {
     if (!isMissing(error, packageName)) throw error;
-    throw new DrawdownError(ErrorCodes.MISSING_PACKAGE, `${feature} needs the "${packageName}" package, which is not installed. Install it next to drawdown: npm install ${packageName}@${range}`, {
-      data: { package: packageName, range, feature },
-      cause: error,
-    });
+    throw new DrawdownError(
+      ErrorCodes.MISSING_PACKAGE,
+      `${feature} needs the "${packageName}" package, which is not installed. Install it next to drawdown: npm install ${packageName}@${range}`,
+      {
+        data: { package: packageName, range, feature },
+        cause: error,
+      },
+    );
   }
 }
 
@@ -30,7 +39,12 @@ export async function importOptional<Module>(packageName: string, range: string,
 function isMissing(error: unknown, packageName: string): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as { code?: unknown }).code;
-  if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND' && !/^Failed to (load|resolve)/.test(error.message)) return false;
+  if (
+    code !== 'ERR_MODULE_NOT_FOUND' &&
+    code !== 'MODULE_NOT_FOUND' &&
+    !/^Failed to (load|resolve)/.test(error.message)
+  )
+    return false;
   const quoted = [`'${packageName}'`, `"${packageName}"`, `'${packageName}/`, `"${packageName}/`];
   return quoted.some((q) => error.message.includes(q));
 }

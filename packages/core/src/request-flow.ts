@@ -113,12 +113,19 @@ function metaFromUsage(usage: unknown): EntryMeta {
 
 /** The request lifecycle: route → reserve → settle | release, with events after each stored step. */
 export function createRequestFlow(deps: FlowDeps) {
-
-  const price = (request: SettleRequest, fallbackModel: string | undefined, at: number): { cost: Nanos; breakdown?: CostBreakdown; meta: EntryMeta; model?: string } => {
+  const price = (
+    request: SettleRequest,
+    fallbackModel: string | undefined,
+    at: number,
+  ): { cost: Nanos; breakdown?: CostBreakdown; meta: EntryMeta; model?: string } => {
     const model = request.model ?? fallbackModel;
     if ('usage' in request) {
       if (model === undefined) {
-        throw new DrawdownError(ErrorCodes.UNKNOWN_MODEL, 'cannot price usage without a model; pass model to begin() or settle()', { data: { model: null, suggestions: [] } });
+        throw new DrawdownError(
+          ErrorCodes.UNKNOWN_MODEL,
+          'cannot price usage without a model; pass model to begin() or settle()',
+          { data: { model: null, suggestions: [] } },
+        );
       }
       const breakdown = deps.rateCard.price(model, request.usage, {
         at: request.at ?? at,
@@ -127,14 +134,34 @@ export function createRequestFlow(deps: FlowDeps) {
         ...(request.speed !== undefined && { speed: request.speed }),
         ...(request.reportedCost !== undefined && { reportedCost: request.reportedCost }),
       });
-      const audit: EntryMeta = { pricedBy: breakdown.pricedBy, ...(breakdown.priceRow !== undefined && { priceRow: breakdown.priceRow }) };
-      return { cost: breakdown.total, breakdown, model: breakdown.model, meta: { ...metaFromUsage(request.usage), model: breakdown.model, ...audit, ...request.meta } };
+      const audit: EntryMeta = {
+        pricedBy: breakdown.pricedBy,
+        ...(breakdown.priceRow !== undefined && { priceRow: breakdown.priceRow }),
+      };
+      return {
+        cost: breakdown.total,
+        breakdown,
+        model: breakdown.model,
+        meta: { ...metaFromUsage(request.usage), model: breakdown.model, ...audit, ...request.meta },
+      };
     }
-    return { cost: assertNanos(request.cost, 'cost'), ...(model !== undefined && { model }), meta: { ...(model !== undefined && { model }), ...request.meta } };
+    return {
+      cost: assertNanos(request.cost, 'cost'),
+      ...(model !== undefined && { model }),
+      meta: { ...(model !== undefined && { model }), ...request.meta },
+    };
   };
 
   /** `requestAt`: when the request was admitted; its usage is priced at the rates in force then. */
-  async function settleAt(pool: Pool, entry: RouteEntry, requestId: string, request: SettleRequest, model: string | undefined, held: Nanos, requestAt?: number): Promise<Settlement> {
+  async function settleAt(
+    pool: Pool,
+    entry: RouteEntry,
+    requestId: string,
+    request: SettleRequest,
+    model: string | undefined,
+    held: Nanos,
+    requestAt?: number,
+  ): Promise<Settlement> {
     const at = deps.clock.now();
     const priced = price(request, model, requestAt ?? at);
     const meta: EntryMeta = { requestId, route: entry.id, strategy: entry.strategy.id, ...priced.meta };
@@ -148,18 +175,19 @@ export function createRequestFlow(deps: FlowDeps) {
       ...(priced.breakdown && { breakdown: priced.breakdown }),
     };
     if (result.status === 'settled') {
-      if (deps.listening('request.settled')) deps.emit('request.settled', {
-        requestId,
-        entryId: entry.id,
-        poolId: pool.id,
-        ...(priced.model !== undefined && { model: priced.model }),
-        cost: result.cost,
-        costUsd: settlement.costUsd,
-        held,
-        overrun: result.overrun,
-        ...(priced.breakdown && { breakdown: priced.breakdown }),
-        at,
-      });
+      if (deps.listening('request.settled'))
+        deps.emit('request.settled', {
+          requestId,
+          entryId: entry.id,
+          poolId: pool.id,
+          ...(priced.model !== undefined && { model: priced.model }),
+          cost: result.cost,
+          costUsd: settlement.costUsd,
+          held,
+          overrun: result.overrun,
+          ...(priced.breakdown && { breakdown: priced.breakdown }),
+          at,
+        });
       result.announce?.();
       await deps.refreshPool(pool.id);
     }
@@ -172,11 +200,15 @@ export function createRequestFlow(deps: FlowDeps) {
     const requestId = request.requestId ?? randomUUID();
     let estimate: Estimate | undefined;
     if (request.estimate) {
-      if (request.model === undefined) throw new DrawdownError(ErrorCodes.UNKNOWN_MODEL, 'begin() needs a model to estimate the hold', { data: { model: null, suggestions: [] } });
+      if (request.model === undefined)
+        throw new DrawdownError(ErrorCodes.UNKNOWN_MODEL, 'begin() needs a model to estimate the hold', {
+          data: { model: null, suggestions: [] },
+        });
       estimate = deps.rateCard.estimate({ ...request.estimate, model: request.model, at: deps.clock.now() });
     }
     const amount = assertNanos(request.amount ?? estimate?.maxCost ?? 0, 'amount');
-    if (amount < 0) throw new DrawdownError(ErrorCodes.INVALID_AMOUNT, 'a hold cannot be negative', { data: { amount } });
+    if (amount < 0)
+      throw new DrawdownError(ErrorCodes.INVALID_AMOUNT, 'a hold cannot be negative', { data: { amount } });
 
     const blocked: Blocked[] = [];
     // Candidates are read lazily: later entries' pools are consulted only if earlier ones refuse.
@@ -192,7 +224,13 @@ export function createRequestFlow(deps: FlowDeps) {
           key: requestId,
           amount,
           ...(request.ttlMs !== undefined && { ttlMs: request.ttlMs }),
-          meta: { requestId, route: entry.id, strategy: entry.strategy.id, ...(request.model !== undefined && { model: request.model }), ...request.meta },
+          meta: {
+            requestId,
+            route: entry.id,
+            strategy: entry.strategy.id,
+            ...(request.model !== undefined && { model: request.model }),
+            ...request.meta,
+          },
         });
       } catch (error) {
         if (!isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) throw error;
@@ -207,27 +245,41 @@ export function createRequestFlow(deps: FlowDeps) {
         deps.emit('route.switched', { from, to: entry.id, reason: why, sticky: router.hasLeft(from), at });
       }
       const why = blocked.length > 0 ? `${blockedMessage(blocked, deps.timeZone, at)} → ${entry.id}` : reason;
-      if (deps.listening('request.routed')) deps.emit('request.routed', {
-        requestId,
-        entryId: entry.id,
-        poolId: entry.pool.id,
-        strategyId: entry.strategy.id,
-        ...(request.model !== undefined && { model: request.model }),
-        held: hold.amount,
-        reason: why,
-        at,
-      });
+      if (deps.listening('request.routed'))
+        deps.emit('request.routed', {
+          requestId,
+          entryId: entry.id,
+          poolId: entry.pool.id,
+          strategyId: entry.strategy.id,
+          ...(request.model !== undefined && { model: request.model }),
+          held: hold.amount,
+          reason: why,
+          at,
+        });
       return makeLease(entry, requestId, hold.amount, why, request.model, estimate);
     }
 
     const now = deps.clock.now();
-    const hint = estimate ? ` (the hold was ${formatUsd(amount)}: ${estimate.basis}; a lower max_tokens needs less)` : '';
-    throw new DrawdownError(ErrorCodes.ROUTE_EXHAUSTED, `no route entry can pay for this request: ${blockedMessage(blocked, deps.timeZone, now)}${hint}`, {
-      data: { requestId, blocked, requested: amount },
-    });
+    const hint = estimate
+      ? ` (the hold was ${formatUsd(amount)}: ${estimate.basis}; a lower max_tokens needs less)`
+      : '';
+    throw new DrawdownError(
+      ErrorCodes.ROUTE_EXHAUSTED,
+      `no route entry can pay for this request: ${blockedMessage(blocked, deps.timeZone, now)}${hint}`,
+      {
+        data: { requestId, blocked, requested: amount },
+      },
+    );
   }
 
-  function makeLease(entry: RouteEntry, requestId: string, held: Nanos, reason: string, model: string | undefined, estimate: Estimate | undefined): RequestLease {
+  function makeLease(
+    entry: RouteEntry,
+    requestId: string,
+    held: Nanos,
+    reason: string,
+    model: string | undefined,
+    estimate: Estimate | undefined,
+  ): RequestLease {
     let finished = false;
     const admittedAt = deps.clock.now();
     const release = async (): Promise<number> => {
@@ -280,7 +332,11 @@ export function createRequestFlow(deps: FlowDeps) {
             ...(request.at !== undefined && { at: request.at }),
             ...(request.meta && { meta: request.meta }),
           }
-        : { cost: request.cost ?? 0, ...(request.model !== undefined && { model: request.model }), ...(request.meta && { meta: request.meta }) };
+        : {
+            cost: request.cost ?? 0,
+            ...(request.model !== undefined && { model: request.model }),
+            ...(request.meta && { meta: request.meta }),
+          };
     return settleAt(entry.pool, entry, request.requestId, settleRequest, request.model, 0);
   }
 

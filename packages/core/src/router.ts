@@ -86,7 +86,10 @@ export interface Router {
    * Usable entries in route order, read lazily: a pool's status is read only when the entries
    * before it could not pay. Entries passed over are appended to `blocked` with the reason.
    */
-  candidates(exclude: ReadonlySet<string> | undefined, blocked: Blocked[]): AsyncGenerator<{ entry: RouteEntry; reason: string }>;
+  candidates(
+    exclude: ReadonlySet<string> | undefined,
+    blocked: Blocked[],
+  ): AsyncGenerator<{ entry: RouteEntry; reason: string }>;
   /** Marks a sticky entry as left for good. */
   leave(entryId: string): Promise<void>;
   /**
@@ -110,7 +113,10 @@ const LEFT_KEY = 'route.left';
 export function blockedMessage(blocked: Blocked[], timeZone: string, now: number): string {
   if (blocked.length === 0) return 'no route entry is configured';
   return blocked
-    .map((b) => `${b.entryId}: ${b.reason}${b.resetsAt !== undefined ? `; resets at ${formatResetTime(b.resetsAt, timeZone, now)}` : ''}`)
+    .map(
+      (b) =>
+        `${b.entryId}: ${b.reason}${b.resetsAt !== undefined ? `; resets at ${formatResetTime(b.resetsAt, timeZone, now)}` : ''}`,
+    )
     .join(' · ');
 }
 
@@ -129,20 +135,30 @@ export async function createRouter(deps: {
   const seen = new Set<string>();
   const entries: RouteEntry[] = options.entries.map((input, position) => {
     const field = `route.entries[${position}]`;
-    if (!input || typeof input.id !== 'string' || input.id === '') throw invalidOption('route', `${field}.id`, 'is missing', 'Give each entry an id like "trial".');
-    if (seen.has(input.id)) throw invalidOption('route', `${field}.id`, `repeats "${input.id}"`, 'Entry ids must be unique.');
+    if (!input || typeof input.id !== 'string' || input.id === '')
+      throw invalidOption('route', `${field}.id`, 'is missing', 'Give each entry an id like "trial".');
+    if (seen.has(input.id))
+      throw invalidOption('route', `${field}.id`, `repeats "${input.id}"`, 'Entry ids must be unique.');
     seen.add(input.id);
     const pool = deps.pool(input.pool);
     if (!pool) {
-      throw new DrawdownError(ErrorCodes.UNKNOWN_REFERENCE, `route: ${field}.pool names "${input.pool}", which no plugin registered. Register the pool plugin first.`, {
-        data: { field: `${field}.pool`, value: input.pool },
-      });
+      throw new DrawdownError(
+        ErrorCodes.UNKNOWN_REFERENCE,
+        `route: ${field}.pool names "${input.pool}", which no plugin registered. Register the pool plugin first.`,
+        {
+          data: { field: `${field}.pool`, value: input.pool },
+        },
+      );
     }
     const strategy = deps.strategy(input.strategy);
     if (!strategy) {
-      throw new DrawdownError(ErrorCodes.UNKNOWN_REFERENCE, `route: ${field}.strategy names "${input.strategy}", which no plugin registered. Register the auth plugin first.`, {
-        data: { field: `${field}.strategy`, value: input.strategy },
-      });
+      throw new DrawdownError(
+        ErrorCodes.UNKNOWN_REFERENCE,
+        `route: ${field}.strategy names "${input.strategy}", which no plugin registered. Register the auth plugin first.`,
+        {
+          data: { field: `${field}.strategy`, value: input.strategy },
+        },
+      );
     }
     return {
       id: input.id,
@@ -169,9 +185,13 @@ export async function createRouter(deps: {
   const entry = (id: string): RouteEntry => {
     const found = entries.find((e) => e.id === id);
     if (!found) {
-      throw new DrawdownError(ErrorCodes.UNKNOWN_REFERENCE, `no route entry "${id}"; the route has ${entries.map((e) => `"${e.id}"`).join(', ')}`, {
-        data: { field: 'entry', value: id },
-      });
+      throw new DrawdownError(
+        ErrorCodes.UNKNOWN_REFERENCE,
+        `no route entry "${id}"; the route has ${entries.map((e) => `"${e.id}"`).join(', ')}`,
+        {
+          data: { field: 'entry', value: id },
+        },
+      );
     }
     return found;
   };
@@ -181,14 +201,20 @@ export async function createRouter(deps: {
    * explaining: left for good, then waiting for an opt-in (its pool need not be read), then
    * exhausted. `usable` entries can pay.
    */
-  async function entryState(e: RouteEntry, readStatus: () => Promise<PoolStatus>): Promise<{ state: 'left' } | { state: 'needs-opt-in' } | { state: 'exhausted' | 'usable'; status: PoolStatus }> {
+  async function entryState(
+    e: RouteEntry,
+    readStatus: () => Promise<PoolStatus>,
+  ): Promise<{ state: 'left' } | { state: 'needs-opt-in' } | { state: 'exhausted' | 'usable'; status: PoolStatus }> {
     if (left.has(e.id)) return { state: 'left' };
     if (e.requiresOptIn && !optIns[e.id]) return { state: 'needs-opt-in' };
     const status = await readStatus();
     return { state: status.state === 'exhausted' ? 'exhausted' : 'usable', status };
   }
 
-  async function* candidates(exclude: ReadonlySet<string> | undefined, blocked: Blocked[]): AsyncGenerator<{ entry: RouteEntry; reason: string }> {
+  async function* candidates(
+    exclude: ReadonlySet<string> | undefined,
+    blocked: Blocked[],
+  ): AsyncGenerator<{ entry: RouteEntry; reason: string }> {
     for (const e of entries) {
       if (exclude?.has(e.id)) continue;
       const decided = await entryState(e, () => e.pool.status());
@@ -202,11 +228,21 @@ export async function createRouter(deps: {
       }
       const { status } = decided;
       if (decided.state === 'exhausted') {
-        blocked.push({ entryId: e.id, reason: status.reason ?? status.summary, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) });
+        blocked.push({
+          entryId: e.id,
+          reason: status.reason ?? status.summary,
+          ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }),
+        });
         if (e.sticky === true || (e.sticky === 'when-final' && isFinal(e.pool, status))) await leave(e.id);
         continue;
       }
-      yield { entry: e, reason: blocked.length === 0 ? `first entry; ${status.summary}` : `${blocked.map((b) => b.reason).join('; ')}; ${status.summary}` };
+      yield {
+        entry: e,
+        reason:
+          blocked.length === 0
+            ? `first entry; ${status.summary}`
+            : `${blocked.map((b) => b.reason).join('; ')}; ${status.summary}`,
+      };
     }
   }
 
@@ -232,7 +268,12 @@ export async function createRouter(deps: {
     async optIn(entryId, optedIn = true) {
       const e = entry(entryId);
       if (!e.requiresOptIn && !optedIn) {
-        throw invalidOption('route', `entries.${entryId}.requiresOptIn`, 'is false, so the entry cannot be opted out of', 'Mark the entry requiresOptIn: true first.');
+        throw invalidOption(
+          'route',
+          `entries.${entryId}.requiresOptIn`,
+          'is false, so the entry cannot be opted out of',
+          'Mark the entry requiresOptIn: true first.',
+        );
       }
       optIns = { ...optIns, [entryId]: optedIn };
       await store.setState(OPT_IN_KEY, optIns);
@@ -245,24 +286,38 @@ export async function createRouter(deps: {
       for (const e of entries) {
         // Explaining shows every pool, so each status is read; the state is decided as routing decides it.
         const status = await e.pool.status();
-        const base = { entryId: e.id, poolId: e.pool.id, strategyId: e.strategy.id, position: e.position, pool: status, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) };
+        const base = {
+          entryId: e.id,
+          poolId: e.pool.id,
+          strategyId: e.strategy.id,
+          position: e.position,
+          pool: status,
+          ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }),
+        };
         const gate = (await entryState(e, async () => status)).state;
         let state: EntryState;
         let reason: string;
         if (gate === 'left') [state, reason] = ['left', `${e.label} was used up; the switch away is permanent`];
-        else if (gate === 'needs-opt-in') [state, reason] = ['needs-opt-in', `${e.label} pays only after the user opts in`];
+        else if (gate === 'needs-opt-in')
+          [state, reason] = ['needs-opt-in', `${e.label} pays only after the user opts in`];
         else if (gate === 'exhausted') [state, reason] = ['exhausted', status.reason ?? status.summary];
         else if (next) [state, reason] = ['standby', status.summary];
         else {
           state = 'next';
-          reason = blocked.length === 0 ? status.summary : `${blocked.map((b) => `${b.entryId}: ${b.reason}`).join('; ')} → ${status.summary}`;
+          reason =
+            blocked.length === 0
+              ? status.summary
+              : `${blocked.map((b) => `${b.entryId}: ${b.reason}`).join('; ')} → ${status.summary}`;
           next = { entryId: e.id, poolId: e.pool.id, strategyId: e.strategy.id, reason };
         }
         // Only what stands before the chosen entry explains the choice (or the refusal).
-        if (!next && state !== 'next') blocked.push({ entryId: e.id, reason, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) });
+        if (!next && state !== 'next')
+          blocked.push({ entryId: e.id, reason, ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }) });
         explained.push({ ...base, state, reason });
       }
-      const after = next ? explained.filter((x) => x.position > explained.find((y) => y.state === 'next')!.position) : [];
+      const after = next
+        ? explained.filter((x) => x.position > explained.find((y) => y.state === 'next')!.position)
+        : [];
       const fallback = after.find((x) => x.state === 'standby');
       const optInWaiting = after.find((x) => x.state === 'needs-opt-in');
       const whenExhausted = !next
@@ -274,7 +329,12 @@ export async function createRouter(deps: {
             : 'then requests are refused until a limit resets';
       return {
         ...(next && { next }),
-        ...(!next && { refusal: { code: ErrorCodes.ROUTE_EXHAUSTED, message: `no route entry can pay: ${blockedMessage(blocked, deps.timeZone, now)}` } }),
+        ...(!next && {
+          refusal: {
+            code: ErrorCodes.ROUTE_EXHAUSTED,
+            message: `no route entry can pay: ${blockedMessage(blocked, deps.timeZone, now)}`,
+          },
+        }),
         entries: explained,
         whenExhausted,
       };

@@ -1,8 +1,26 @@
 import { AuthenticationError, BadRequestError, PaymentRequiredError, RateLimitError } from '@anthropic-ai/sdk';
-import { replies, standardRateLimitHeaders, startAnthropicServer, unifiedRateLimitHeaders, type AnthropicServer } from '@drawdown/testkit';
+import {
+  replies,
+  standardRateLimitHeaders,
+  startAnthropicServer,
+  unifiedRateLimitHeaders,
+  type AnthropicServer,
+} from '@drawdown/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMeteredClient } from '../src/anthropic/index.js';
-import { apiKey, budget, createHub, silentLogger, usd, type AuthStrategy, type ChildEnv, type DrawdownEvents, type Hub, type LimitSignal, type RouteEntryInput } from '../src/index.js';
+import {
+  apiKey,
+  budget,
+  createHub,
+  silentLogger,
+  usd,
+  type AuthStrategy,
+  type ChildEnv,
+  type DrawdownEvents,
+  type Hub,
+  type LimitSignal,
+  type RouteEntryInput,
+} from '../src/index.js';
 import { delegatedStrategy, observingBudget, rotatingKeyStrategy } from './fixtures/anthropic-harness.js';
 
 const PLAN_KEY = 'sk-ant-plan-0000000000000001';
@@ -30,7 +48,12 @@ describe('metered Anthropic client against the loopback server', () => {
   let creditSignals: LimitSignal[];
   const events: Array<[string, unknown]> = [];
 
-  const makeHub = async (entries: RouteEntryInput[] = [{ id: 'plan', strategy: 'planKey', pool: 'plan' }, { id: 'credits', strategy: 'creditsKey', pool: 'credits', requiresOptIn: false }]) => {
+  const makeHub = async (
+    entries: RouteEntryInput[] = [
+      { id: 'plan', strategy: 'planKey', pool: 'plan' },
+      { id: 'credits', strategy: 'creditsKey', pool: 'credits', requiresOptIn: false },
+    ],
+  ) => {
     hub = await createHub({
       logger: silentLogger,
       plugins: [
@@ -48,7 +71,8 @@ describe('metered Anthropic client against the loopback server', () => {
     }
     return hub;
   };
-  const charges = async (account: string) => (await hub.store.entries({ account, kinds: ['charge'] })).map((e) => (e.kind === 'charge' ? e.record.cost : 0));
+  const charges = async (account: string) =>
+    (await hub.store.entries({ account, kinds: ['charge'] })).map((e) => (e.kind === 'charge' ? e.record.cost : 0));
   const held = async (account: string) => (await hub.store.snapshot({ account, now: hub.clock.now() })).held;
 
   beforeEach(async () => {
@@ -70,7 +94,11 @@ describe('metered Anthropic client against the loopback server', () => {
     expect(data.usage.input_tokens).toBe(1000);
     expect(response.status).toBe(200);
     expect(request_id).toBe(server.requests[0]!.requestId);
-    expect(drawdown).toMatchObject({ entryId: 'plan', poolId: 'plan', settlement: { status: 'settled', cost: RICH_COST, costUsd: '0.0426' } });
+    expect(drawdown).toMatchObject({
+      entryId: 'plan',
+      poolId: 'plan',
+      settlement: { status: 'settled', cost: RICH_COST, costUsd: '0.0426' },
+    });
     expect(await charges('plan')).toEqual([RICH_COST]);
     expect(await held('plan')).toBe(0);
     expect(server.requests[0]!.credential).toBe('plan');
@@ -120,7 +148,10 @@ describe('metered Anthropic client against the loopback server', () => {
     const client = createMeteredClient({ hub, baseURL: server.url });
     server.enqueue(replies.message({ text: 'streamed words here', usage: { input_tokens: 10, output_tokens: 20 } }));
     const texts: string[] = [];
-    const final = await client.messages.stream(params).on('text', (t) => texts.push(t)).finalMessage();
+    const final = await client.messages
+      .stream(params)
+      .on('text', (t) => texts.push(t))
+      .finalMessage();
     expect(texts.join('')).toBe('streamed words here');
     expect(final.usage).toMatchObject({ input_tokens: 10, output_tokens: 20 });
     // 10 × $3/M + 20 × $15/M = $0.00003 + $0.0003
@@ -152,13 +183,21 @@ describe('metered Anthropic client against the loopback server', () => {
     await reading;
     expect(await held('plan')).toBe(0);
     expect(await charges('plan')).toEqual([]);
-    expect(events.find(([name]) => name === 'request.failed')![1]).toMatchObject({ code: 'DRAWDOWN_ANTHROPIC_STREAM_ENDED_EARLY' });
+    expect(events.find(([name]) => name === 'request.failed')![1]).toMatchObject({
+      code: 'DRAWDOWN_ANTHROPIC_STREAM_ENDED_EARLY',
+    });
   });
 
   it('charges what the API already reported when the reader breaks off a stream midway, and holds nothing', async () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
-    server.enqueue(replies.message({ text: 'many words that never all arrive', usage: { input_tokens: 1000, output_tokens: 900 }, stream: { stallAfter: 'content_block_delta' } }));
+    server.enqueue(
+      replies.message({
+        text: 'many words that never all arrive',
+        usage: { input_tokens: 1000, output_tokens: 900 },
+        stream: { stallAfter: 'content_block_delta' },
+      }),
+    );
     const stream = await client.messages.create({ ...params, stream: true });
     for await (const event of stream) if (event.type === 'content_block_delta') break;
     // message_start reported 1,000 input tokens and 1 output token: $0.003 + $0.000015.
@@ -181,7 +220,12 @@ describe('metered Anthropic client against the loopback server', () => {
   it('charges the reported usage of a stream the API breaks off with an error event', async () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
-    server.enqueue(replies.message({ usage: { input_tokens: 2000, output_tokens: 50 }, stream: { errorAfter: { point: 'content_block_delta', type: 'overloaded_error', message: 'Overloaded' } } }));
+    server.enqueue(
+      replies.message({
+        usage: { input_tokens: 2000, output_tokens: 50 },
+        stream: { errorAfter: { point: 'content_block_delta', type: 'overloaded_error', message: 'Overloaded' } },
+      }),
+    );
     await expect(client.messages.stream(params).finalMessage()).rejects.toMatchObject({ type: 'overloaded_error' });
     await expect.poll(() => held('plan')).toBe(0);
     expect(await charges('plan')).toEqual([usd('0.006015')]);
@@ -190,40 +234,70 @@ describe('metered Anthropic client against the loopback server', () => {
   it('honours retry-after on a 429: the SDK waits a second, retries once, and the call settles once', async () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
-    server.enqueue(replies.rateLimited({ retryAfterSeconds: 1, headers: standardRateLimitHeaders({ requests: { limit: 50, remaining: 0, reset: Date.now() + 1000 } }) }), replies.message({ usage: { input_tokens: 10, output_tokens: 10 } }));
+    server.enqueue(
+      replies.rateLimited({
+        retryAfterSeconds: 1,
+        headers: standardRateLimitHeaders({ requests: { limit: 50, remaining: 0, reset: Date.now() + 1000 } }),
+      }),
+      replies.message({ usage: { input_tokens: 10, output_tokens: 10 } }),
+    );
     await client.messages.create(params);
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]!.headers['x-stainless-retry-count']).toBe('1');
     // Without retry-after the SDK would wait at most 0.5 s before its first retry.
     expect(server.requests[1]!.at - server.requests[0]!.at).toBeGreaterThanOrEqual(900);
     expect(await charges('plan')).toEqual([usd('0.00018')]);
-    expect(planSignals[0]).toMatchObject({ source: 'headers', headers: { 'retry-after': '1', 'anthropic-ratelimit-requests-remaining': '0' } });
+    expect(planSignals[0]).toMatchObject({
+      source: 'headers',
+      headers: { 'retry-after': '1', 'anthropic-ratelimit-requests-remaining': '0' },
+    });
   });
 
   it('hands standard and unified rate-limit headers of every response to the pool', async () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
     const headers = {
-      ...standardRateLimitHeaders({ tokens: { limit: 1000, remaining: 900, reset: Date.parse('2026-11-23T12:01:00Z') } }),
-      ...unifiedRateLimitHeaders({ status: 'allowed_warning', resetAt: 1_795_000_000, representativeClaim: 'five_hour', windows: { five_hour: { utilization: 0.92 } } }),
+      ...standardRateLimitHeaders({
+        tokens: { limit: 1000, remaining: 900, reset: Date.parse('2026-11-23T12:01:00Z') },
+      }),
+      ...unifiedRateLimitHeaders({
+        status: 'allowed_warning',
+        resetAt: 1_795_000_000,
+        representativeClaim: 'five_hour',
+        windows: { five_hour: { utilization: 0.92 } },
+      }),
     };
     server.enqueue(replies.message({ headers }));
     await client.messages.create(params);
     expect(planSignals).toHaveLength(1);
-    expect(planSignals[0]).toMatchObject({ source: 'headers', headers: { 'anthropic-ratelimit-unified-status': 'allowed_warning', 'anthropic-ratelimit-tokens-remaining': '900', 'anthropic-ratelimit-unified-5h-utilization': '0.92' } });
+    expect(planSignals[0]).toMatchObject({
+      source: 'headers',
+      headers: {
+        'anthropic-ratelimit-unified-status': 'allowed_warning',
+        'anthropic-ratelimit-tokens-remaining': '900',
+        'anthropic-ratelimit-unified-5h-utilization': '0.92',
+      },
+    });
   });
 
   it('switches a plan-limit 429 to the next route entry once, without letting the SDK retry the spent plan', async () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
-    server.enqueue(replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600 }), replies.message({ usage: { input_tokens: 10, output_tokens: 10 } }));
+    server.enqueue(
+      replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600 }),
+      replies.message({ usage: { input_tokens: 10, output_tokens: 10 } }),
+    );
     const { drawdown } = await client.messages.create(params).withResponse();
     expect(server.requests.map((r) => r.credential)).toEqual(['plan', 'credits']);
     expect(drawdown).toMatchObject({ entryId: 'credits', refusedBy: ['plan'] });
     expect(await charges('credits')).toEqual([usd('0.00018')]);
     expect(await charges('plan')).toEqual([]);
     expect(await held('plan')).toBe(0);
-    expect(planSignals.find((s) => s.source === 'error')).toMatchObject({ status: 429, errorType: 'rate_limit_error', headers: { 'anthropic-ratelimit-unified-status': 'rejected' } });
+    expect(planSignals.find((s) => s.source === 'error')).toMatchObject({
+      status: 429,
+      errorType: 'rate_limit_error',
+      headers: { 'anthropic-ratelimit-unified-status': 'rejected' },
+    });
     expect(events.find(([name]) => name === 'request.failed')![1]).toMatchObject({ entryId: 'plan', retrying: true });
     expect(events.find(([name]) => name === 'route.switched')![1]).toMatchObject({ from: 'plan', to: 'credits' });
   });
@@ -231,16 +305,19 @@ describe('metered Anthropic client against the loopback server', () => {
   it.each([
     ['402 billing error', replies.paymentRequired(), PaymentRequiredError],
     ['400 credit balance too low', replies.creditTooLow(), BadRequestError],
-  ])('switches to the next entry after a %s, and surfaces it when no entry is left', async (_name, refusal, errorClass) => {
-    await makeHub();
-    const client = createMeteredClient({ hub, baseURL: server.url });
-    server.enqueue(refusal, replies.message());
-    await client.messages.create(params);
-    expect(server.requests.map((r) => r.credential)).toEqual(['plan', 'credits']);
-    server.enqueue(refusal);
-    await expect(client.messages.create(params)).rejects.toBeInstanceOf(errorClass);
-    expect(await held('credits')).toBe(0);
-  });
+  ])(
+    'switches to the next entry after a %s, and surfaces it when no entry is left',
+    async (_name, refusal, errorClass) => {
+      await makeHub();
+      const client = createMeteredClient({ hub, baseURL: server.url });
+      server.enqueue(refusal, replies.message());
+      await client.messages.create(params);
+      expect(server.requests.map((r) => r.credential)).toEqual(['plan', 'credits']);
+      server.enqueue(refusal);
+      await expect(client.messages.create(params)).rejects.toBeInstanceOf(errorClass);
+      expect(await held('credits')).toBe(0);
+    },
+  );
 
   it('does not switch when failover is off: the refusal reaches the caller and the pool is marked', async () => {
     await makeHub();
@@ -253,7 +330,10 @@ describe('metered Anthropic client against the loopback server', () => {
   });
 
   it('does not switch to an entry the user has not opted in to', async () => {
-    await makeHub([{ id: 'plan', strategy: 'planKey', pool: 'plan' }, { id: 'credits', strategy: 'creditsKey', pool: 'credits', requiresOptIn: true }]);
+    await makeHub([
+      { id: 'plan', strategy: 'planKey', pool: 'plan' },
+      { id: 'credits', strategy: 'creditsKey', pool: 'credits', requiresOptIn: true },
+    ]);
     const client = createMeteredClient({ hub, baseURL: server.url });
     server.enqueue(replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600 }));
     await expect(client.messages.create(params)).rejects.toBeInstanceOf(RateLimitError);
@@ -274,7 +354,9 @@ describe('metered Anthropic client against the loopback server', () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
     server.enqueue(replies.paymentRequired());
-    await expect(client.messages.create(params, { drawdown: { entry: 'plan' } })).rejects.toBeInstanceOf(PaymentRequiredError);
+    await expect(client.messages.create(params, { drawdown: { entry: 'plan' } })).rejects.toBeInstanceOf(
+      PaymentRequiredError,
+    );
     expect(server.requests).toHaveLength(1);
   });
 
@@ -282,7 +364,10 @@ describe('metered Anthropic client against the loopback server', () => {
     await makeHub([{ id: 'personal', strategy: 'ownSignIn', pool: 'plan' }]);
     const client = createMeteredClient({ hub, baseURL: server.url });
     const error = await client.messages.create(params).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'DRAWDOWN_ANTHROPIC_DELEGATED_ENTRY', data: { entryId: 'personal', strategyId: 'ownSignIn' } });
+    expect(error).toMatchObject({
+      code: 'DRAWDOWN_ANTHROPIC_DELEGATED_ENTRY',
+      data: { entryId: 'personal', strategyId: 'ownSignIn' },
+    });
     expect((error as Error).message).toContain('hub.childEnv("personal")');
     expect(server.requests).toHaveLength(0);
     expect(await held('plan')).toBe(0);
@@ -292,14 +377,19 @@ describe('metered Anthropic client against the loopback server', () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
     const bad = { model: 'claude-sonnet-4-6', messages: params.messages } as unknown as typeof params;
-    await expect(client.messages.create(bad)).rejects.toMatchObject({ code: 'DRAWDOWN_ANTHROPIC_INVALID_PARAMS', data: { field: 'max_tokens' } });
+    await expect(client.messages.create(bad)).rejects.toMatchObject({
+      code: 'DRAWDOWN_ANTHROPIC_INVALID_PARAMS',
+      data: { field: 'max_tokens' },
+    });
     expect(server.requests).toHaveLength(0);
   });
 
   it('refuses a model the rate card does not price before sending anything', async () => {
     await makeHub();
     const client = createMeteredClient({ hub, baseURL: server.url });
-    await expect(client.messages.create({ ...params, model: 'claude-nonexistent-9' })).rejects.toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL' });
+    await expect(client.messages.create({ ...params, model: 'claude-nonexistent-9' })).rejects.toMatchObject({
+      code: 'DRAWDOWN_UNKNOWN_MODEL',
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -311,7 +401,10 @@ describe('metered Anthropic client against the loopback server', () => {
   });
 
   it('sends each call with the credentials the strategy gives at that moment, also when it changes the object it returned before', async () => {
-    const credentials: { apiKey: string; defaultHeaders: Record<string, string> } = { apiKey: PLAN_KEY, defaultHeaders: { 'x-team': 'a' } };
+    const credentials: { apiKey: string; defaultHeaders: Record<string, string> } = {
+      apiKey: PLAN_KEY,
+      defaultHeaders: { 'x-team': 'a' },
+    };
     const strategy: AuthStrategy = {
       id: 'mutable',
       kind: 'apiKey',
@@ -355,7 +448,10 @@ describe('metered Anthropic client against the loopback server', () => {
   it('retries once with refreshed credentials after a 401 when the strategy says it is worthwhile', async () => {
     hub = await createHub({
       logger: silentLogger,
-      plugins: [rotatingKeyStrategy('rotating', ['sk-ant-old-revoked-000001', CREDITS_KEY]), budget({ id: 'wallet', amount: '5' })],
+      plugins: [
+        rotatingKeyStrategy('rotating', ['sk-ant-old-revoked-000001', CREDITS_KEY]),
+        budget({ id: 'wallet', amount: '5' }),
+      ],
       route: { entries: [{ id: 'main', strategy: 'rotating', pool: 'wallet' }] },
     });
     const client = createMeteredClient({ hub, baseURL: server.url });

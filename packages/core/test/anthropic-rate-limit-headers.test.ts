@@ -16,7 +16,11 @@ describe('parseRateLimitHeaders', () => {
     const reset = Date.parse('2026-11-23T12:01:00Z');
     const parsed = parseRateLimitHeaders(
       new Headers({
-        ...standardRateLimitHeaders({ requests: { limit: 50, remaining: 49, reset }, inputTokens: { limit: 30000, remaining: 29000, reset }, outputTokens: { limit: 8000, remaining: 7000, reset } }),
+        ...standardRateLimitHeaders({
+          requests: { limit: 50, remaining: 49, reset },
+          inputTokens: { limit: 30000, remaining: 29000, reset },
+          outputTokens: { limit: 8000, remaining: 7000, reset },
+        }),
         'retry-after': '3',
       }),
     );
@@ -62,7 +66,9 @@ describe('parseRateLimitHeaders', () => {
   });
 
   it('accepts plain records and entry pairs, in any letter case', () => {
-    expect(parseRateLimitHeaders({ 'Anthropic-RateLimit-Unified-Status': 'rejected' }).unified?.status).toBe('rejected');
+    expect(parseRateLimitHeaders({ 'Anthropic-RateLimit-Unified-Status': 'rejected' }).unified?.status).toBe(
+      'rejected',
+    );
     expect(parseRateLimitHeaders([['anthropic-ratelimit-unified-status', 'allowed']]).unified?.status).toBe('allowed');
   });
 
@@ -80,12 +86,21 @@ describe('parseRateLimitHeaders', () => {
 
   it('turns an HTTP-date retry-after into the wait from now', () => {
     const now = Date.parse('2026-11-23T12:00:00Z');
-    expect(parseRateLimitHeaders({ 'retry-after': 'Mon, 23 Nov 2026 12:00:30 GMT' }, now).standard.retryAfterMs).toBe(30_000);
+    expect(parseRateLimitHeaders({ 'retry-after': 'Mon, 23 Nov 2026 12:00:30 GMT' }, now).standard.retryAfterMs).toBe(
+      30_000,
+    );
     expect(parseRateLimitHeaders({ 'retry-after-ms': '250' }, now).standard.retryAfterMs).toBe(250);
   });
 
   it('keeps only rate-limit headers for pools, never anything else of the response', () => {
-    expect(rateLimitHeaderSubset({ 'x-api-key': 'sk-secret', 'set-cookie': 'a', 'anthropic-ratelimit-unified-status': 'allowed', 'request-id': 'req_1' })).toEqual({
+    expect(
+      rateLimitHeaderSubset({
+        'x-api-key': 'sk-secret',
+        'set-cookie': 'a',
+        'anthropic-ratelimit-unified-status': 'allowed',
+        'request-id': 'req_1',
+      }),
+    ).toEqual({
       'anthropic-ratelimit-unified-status': 'allowed',
       'request-id': 'req_1',
     });
@@ -118,17 +133,27 @@ describe('parsePlanLimitHeaders', () => {
       'anthropic-ratelimit-unified-overage-utilization': '1',
       'anthropic-ratelimit-unified-overage-disabled-reason': 'out_of_credits',
     });
-    expect(plan).toEqual({ overage: { status: 'rejected', resetAt: reset, disabledReason: 'out_of_credits' }, windows: [{ kind: 'overage', utilization: 1 }] });
+    expect(plan).toEqual({
+      overage: { status: 'rejected', resetAt: reset, disabledReason: 'out_of_credits' },
+      windows: [{ kind: 'overage', utilization: 1 }],
+    });
   });
 
   it('yields the windows of a response that sends no plan status, where parseRateLimitHeaders yields no unified part', () => {
-    const headers = { 'anthropic-ratelimit-unified-5h-utilization': '0.42', 'anthropic-ratelimit-unified-5h-surpassed-threshold': '0.9' };
-    expect(parsePlanLimitHeaders(headers)).toEqual({ windows: [{ kind: 'five_hour', utilization: 0.42, surpassedThreshold: 0.9 }] });
+    const headers = {
+      'anthropic-ratelimit-unified-5h-utilization': '0.42',
+      'anthropic-ratelimit-unified-5h-surpassed-threshold': '0.9',
+    };
+    expect(parsePlanLimitHeaders(headers)).toEqual({
+      windows: [{ kind: 'five_hour', utilization: 0.42, surpassedThreshold: 0.9 }],
+    });
     expect(parseRateLimitHeaders(headers).unified).toBeUndefined();
   });
 
   it('finds nothing in a response without plan headers (an API-key request)', () => {
-    expect(parsePlanLimitHeaders({ 'anthropic-ratelimit-requests-remaining': '10', 'content-type': 'application/json' })).toBeUndefined();
+    expect(
+      parsePlanLimitHeaders({ 'anthropic-ratelimit-requests-remaining': '10', 'content-type': 'application/json' }),
+    ).toBeUndefined();
   });
 
   it('accepts resets in epoch milliseconds and RFC 3339, and utilization given as a percentage', () => {
@@ -156,14 +181,16 @@ describe('plan value readers', () => {
     expect(parseResetInstant(String(at / 1000))).toBe(at);
     expect(parseResetInstant(at)).toBe(at);
     expect(parseResetInstant('2026-11-23T15:00:00Z')).toBe(at);
-    for (const bad of ['soon', '', '  ', -5, 0, Number.NaN, null, undefined, {}]) expect(parseResetInstant(bad)).toBeUndefined();
+    for (const bad of ['soon', '', '  ', -5, 0, Number.NaN, null, undefined, {}])
+      expect(parseResetInstant(bad)).toBeUndefined();
   });
 
   it('reads shares as 0–1, percentages scaled down, and drops negatives and nonsense', () => {
     expect(parseUtilization('0.42')).toBe(0.42);
     expect(parseUtilization(1)).toBe(1);
     expect(parseUtilization('90')).toBe(0.9);
-    for (const bad of ['lots', '', -0.1, Number.POSITIVE_INFINITY, null, undefined]) expect(parseUtilization(bad)).toBeUndefined();
+    for (const bad of ['lots', '', -0.1, Number.POSITIVE_INFINITY, null, undefined])
+      expect(parseUtilization(bad)).toBeUndefined();
   });
 
   it('names windows as the Agent SDK does, keeping unknown names with underscores', () => {
@@ -180,7 +207,13 @@ describe('refusal classification', () => {
     expect(refusalKind(429, { 'anthropic-ratelimit-unified-status': 'allowed' }, undefined)).toBeUndefined();
     expect(refusalKind(429, {}, 'rate limited')).toBeUndefined();
     expect(refusalKind(402, {}, 'spend limit')).toBe('payment-required');
-    expect(refusalKind(400, {}, 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.')).toBe('credit-balance-too-low');
+    expect(
+      refusalKind(
+        400,
+        {},
+        'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.',
+      ),
+    ).toBe('credit-balance-too-low');
     expect(refusalKind(400, {}, 'messages: field required')).toBeUndefined();
     expect(refusalKind(529, {}, 'Overloaded')).toBeUndefined();
   });

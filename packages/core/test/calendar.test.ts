@@ -16,7 +16,11 @@ describe('calendar windows', () => {
 
   it('starts months at local midnight across a DST change and weeks on Monday', () => {
     const november = calendarWindow('month', Date.parse('2026-11-15T00:00:00Z'), 'America/New_York');
-    expect([iso(november.start), iso(november.end), november.key]).toEqual(['2026-11-01T04:00:00.000Z', '2026-12-01T05:00:00.000Z', 'month:2026-11@America/New_York']);
+    expect([iso(november.start), iso(november.end), november.key]).toEqual([
+      '2026-11-01T04:00:00.000Z',
+      '2026-12-01T05:00:00.000Z',
+      'month:2026-11@America/New_York',
+    ]);
     const week = calendarWindow('week', Date.parse('2026-11-29T12:00:00Z'), 'Europe/Berlin'); // a Sunday
     expect([iso(week.start), iso(week.end)]).toEqual(['2026-11-22T23:00:00.000Z', '2026-11-29T23:00:00.000Z']);
   });
@@ -37,8 +41,12 @@ describe('calendar windows', () => {
 
   it('words reset times the way users read them', () => {
     const now = Date.parse('2026-11-23T12:00:00Z');
-    expect(formatResetTime(Date.parse('2026-11-23T23:00:00Z'), 'America/Los_Angeles', now)).toBe('3pm (America/Los_Angeles)');
-    expect(formatResetTime(Date.parse('2026-11-28T17:30:00Z'), 'America/Los_Angeles', now)).toBe('Nov 28, 9:30am (America/Los_Angeles)');
+    expect(formatResetTime(Date.parse('2026-11-23T23:00:00Z'), 'America/Los_Angeles', now)).toBe(
+      '3pm (America/Los_Angeles)',
+    );
+    expect(formatResetTime(Date.parse('2026-11-28T17:30:00Z'), 'America/Los_Angeles', now)).toBe(
+      'Nov 28, 9:30am (America/Los_Angeles)',
+    );
   });
 
   it('resets a daily budget at local midnight in the hub time zone, not UTC', async () => {
@@ -53,7 +61,9 @@ describe('calendar windows', () => {
     const resets: string[] = [];
     hub.on('pool.reset', (e) => void resets.push(e.poolId));
     await (await hub.begin({ amount: usd('1') })).settle({ cost: usd('1') });
-    expect((await hub.pool('daily').status()).summary).toBe('daily budget of $1.00 used; resets Mar 8, 12am (America/New_York)');
+    expect((await hub.pool('daily').status()).summary).toBe(
+      'daily budget of $1.00 used; resets Mar 8, 12am (America/New_York)',
+    );
     clock.set('2026-03-08T04:59:59Z');
     await expect(hub.begin({ amount: usd('0.01') })).rejects.toMatchObject({ code: 'DRAWDOWN_ROUTE_EXHAUSTED' });
     clock.set('2026-03-08T05:00:00Z'); // midnight in New York, 05:00 UTC

@@ -26,11 +26,16 @@ const USER_KEY = 'sk-ant-user-own-key-0000000000000002';
 /** Starts a real child process that prints its whole environment as JSON. */
 function environmentOfChild(env: ChildEnv): Promise<Record<string, string>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', 'process.stdout.write(JSON.stringify(process.env))'], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, string>) : reject(new Error(`child exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Record<string, string>) : reject(new Error(`child exited with ${code}`)),
+    );
   });
 }
 
@@ -81,7 +86,7 @@ describe('child process environments', () => {
     await hub.close();
   });
 
-  it('starts a delegated child with no API key, auth token, provider switch or other strategy\'s secret', async () => {
+  it("starts a delegated child with no API key, auth token, provider switch or other strategy's secret", async () => {
     const base = parentEnv();
     const env = await environmentOfChild(hub.childEnv('personal', base));
     for (const name of CREDENTIAL_VARS) expect(env[name], name).toBeUndefined();
@@ -94,13 +99,18 @@ describe('child process environments', () => {
     const env = await environmentOfChild(hub.childEnv('trial', parentEnv()));
     expect(env.ANTHROPIC_API_KEY).toBe(BUNDLED);
     // The only credentials in the child are the bundled key's own (the app's variable holding it stays).
-    expect(Object.entries(env).filter(([, value]) => value === BUNDLED).map(([name]) => name).sort()).toEqual(['ANTHROPIC_API_KEY', 'MYAPP_TRIAL_KEY']);
+    expect(
+      Object.entries(env)
+        .filter(([, value]) => value === BUNDLED)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['ANTHROPIC_API_KEY', 'MYAPP_TRIAL_KEY']);
     expect(env.ANTHROPIC_AUTH_TOKEN).toBeUndefined();
     expect(env.CLAUDE_CODE_USE_BEDROCK).toBeUndefined();
     expect(Object.values(env)).not.toContain(USER_KEY);
   });
 
-  it('never changes the base environment it was given, nor the parent\'s process.env', async () => {
+  it("never changes the base environment it was given, nor the parent's process.env", async () => {
     const base = parentEnv();
     const baseBefore = JSON.stringify(base);
     const processBefore = JSON.stringify(process.env);
@@ -126,7 +136,7 @@ describe('child process environments', () => {
       }
     });
 
-    it('scrubs the parent\'s credentials from a delegated child and leaves process.env as it was', async () => {
+    it("scrubs the parent's credentials from a delegated child and leaves process.env as it was", async () => {
       const before = { ...process.env };
       const env = await environmentOfChild(hub.childEnv('personal'));
       for (const name of CREDENTIAL_VARS) expect(env[name], name).toBeUndefined();
@@ -135,28 +145,41 @@ describe('child process environments', () => {
       expect(process.env.ANTHROPIC_API_KEY).toBe(USER_KEY);
     });
 
-    it('replaces the parent\'s own key with the bundled one in a trial child', async () => {
+    it("replaces the parent's own key with the bundled one in a trial child", async () => {
       const env = await environmentOfChild(hub.childEnv('trial'));
       expect(env.ANTHROPIC_API_KEY).toBe(BUNDLED);
       expect(process.env.ANTHROPIC_API_KEY).toBe(USER_KEY);
     });
   });
 
-  it('keeps the user\'s own setup token only when asked, and removes named variables and secret values', async () => {
-    const kept = await environmentOfChild(childEnvForOwnSignIn({ base: parentEnv(), keepUserOAuthToken: true, removeVars: ['LANG'], removeValues: [BUNDLED] }));
+  it("keeps the user's own setup token only when asked, and removes named variables and secret values", async () => {
+    const kept = await environmentOfChild(
+      childEnvForOwnSignIn({
+        base: parentEnv(),
+        keepUserOAuthToken: true,
+        removeVars: ['LANG'],
+        removeValues: [BUNDLED],
+      }),
+    );
     expect(kept.CLAUDE_CODE_OAUTH_TOKEN).toBe('sk-ant-oat01-user-setup-token');
     expect(kept.ANTHROPIC_API_KEY).toBeUndefined();
     expect(kept.LANG).toBeUndefined();
     expect(kept.MYAPP_TRIAL_KEY).toBeUndefined();
-    const keyed = await environmentOfChild(childEnvWithApiKey(BUNDLED, { base: parentEnv(), removeValues: [BUNDLED, USER_KEY] }));
+    const keyed = await environmentOfChild(
+      childEnvWithApiKey(BUNDLED, { base: parentEnv(), removeValues: [BUNDLED, USER_KEY] }),
+    );
     // The key being set is never scrubbed as a secret of its own.
     expect(keyed.ANTHROPIC_API_KEY).toBe(BUNDLED);
     expect(keyed.MYAPP_COPY_OF_USER_KEY).toBeUndefined();
   });
 
   it('refuses a child for a key strategy without a key, and for an entry the route does not have', () => {
-    expect(() => hub.childEnv('broken', parentEnv())).toThrow(expect.objectContaining({ code: 'DRAWDOWN_AUTH_UNAVAILABLE' }));
-    expect(() => hub.childEnv('nowhere', parentEnv())).toThrow(expect.objectContaining({ code: 'DRAWDOWN_UNKNOWN_REFERENCE' }));
+    expect(() => hub.childEnv('broken', parentEnv())).toThrow(
+      expect.objectContaining({ code: 'DRAWDOWN_AUTH_UNAVAILABLE' }),
+    );
+    expect(() => hub.childEnv('nowhere', parentEnv())).toThrow(
+      expect.objectContaining({ code: 'DRAWDOWN_UNKNOWN_REFERENCE' }),
+    );
   });
 });
 
@@ -168,11 +191,18 @@ describe('child process environments', () => {
  */
 describe('child environments judged by the real Claude Code CLI', { timeout: 240_000 }, () => {
   const KEY = 'sk-ant-bundled-trial-key-for-leak-test-01';
-  const cli = path.join(path.dirname(createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
+  const cli = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json')),
+    'bin',
+    'claude.exe',
+  );
   let server: AnthropicServer;
   let home: string;
   beforeEach(async () => {
-    server = await startAnthropicServer({ credentials: { bundled: KEY }, fallback: () => replies.message({ text: 'ok', usage: { input_tokens: 10, output_tokens: 2 } }) });
+    server = await startAnthropicServer({
+      credentials: { bundled: KEY },
+      fallback: () => replies.message({ text: 'ok', usage: { input_tokens: 10, output_tokens: 2 } }),
+    });
     home = mkdtempSync(path.join(tmpdir(), 'drawdown-child-env-'));
   });
   afterEach(async () => {
@@ -183,7 +213,10 @@ describe('child environments judged by the real Claude Code CLI', { timeout: 240
   /** Runs `claude -p` with this environment; fd 3 carries the key (for the *_FILE_DESCRIPTOR variables). */
   function runClaude(env: ChildEnv): Promise<number | null> {
     return new Promise((resolve, reject) => {
-      const child = spawn(cli, ['-p', 'hi', '--output-format', 'json'], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+      const child = spawn(cli, ['-p', 'hi', '--output-format', 'json'], {
+        env: env as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+      });
       const fd3 = child.stdio[3] as NodeJS.WritableStream & { on(event: 'error', listener: () => void): void };
       fd3.on('error', () => undefined);
       fd3.end(KEY);
@@ -203,28 +236,47 @@ describe('child environments judged by the real Claude Code CLI', { timeout: 240
     CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR: { CLAUDE_CODE_API_KEY_FILE_DESCRIPTOR: '3' },
     CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR: { CLAUDE_CODE_OAUTH_TOKEN_FILE_DESCRIPTOR: '3' },
     CLAUDE_CODE_USE_GATEWAY: { CLAUDE_CODE_USE_GATEWAY: '1', ANTHROPIC_AUTH_TOKEN: KEY },
-    CLAUDE_CODE_USE_FOUNDRY: { CLAUDE_CODE_USE_FOUNDRY: '1', ANTHROPIC_FOUNDRY_API_KEY: KEY, ANTHROPIC_FOUNDRY_BASE_URL: '<server>' },
-    CLAUDE_CODE_USE_BEDROCK: { CLAUDE_CODE_USE_BEDROCK: '1', AWS_BEARER_TOKEN_BEDROCK: KEY, ANTHROPIC_BEDROCK_BASE_URL: '<server>', AWS_REGION: 'us-east-1' },
-    CLAUDE_CODE_USE_MANTLE: { CLAUDE_CODE_USE_MANTLE: '1', AWS_BEARER_TOKEN_BEDROCK: KEY, ANTHROPIC_BEDROCK_MANTLE_BASE_URL: '<server>', AWS_REGION: 'us-east-1' },
+    CLAUDE_CODE_USE_FOUNDRY: {
+      CLAUDE_CODE_USE_FOUNDRY: '1',
+      ANTHROPIC_FOUNDRY_API_KEY: KEY,
+      ANTHROPIC_FOUNDRY_BASE_URL: '<server>',
+    },
+    CLAUDE_CODE_USE_BEDROCK: {
+      CLAUDE_CODE_USE_BEDROCK: '1',
+      AWS_BEARER_TOKEN_BEDROCK: KEY,
+      ANTHROPIC_BEDROCK_BASE_URL: '<server>',
+      AWS_REGION: 'us-east-1',
+    },
+    CLAUDE_CODE_USE_MANTLE: {
+      CLAUDE_CODE_USE_MANTLE: '1',
+      AWS_BEARER_TOKEN_BEDROCK: KEY,
+      ANTHROPIC_BEDROCK_MANTLE_BASE_URL: '<server>',
+      AWS_REGION: 'us-east-1',
+    },
   };
   const parentWith = (vars: Record<string, string>): ChildEnv => ({
     ...claudeCodeEnv({ baseUrl: server.url, home }),
-    ...Object.fromEntries(Object.entries(vars).map(([name, value]) => [name, value === '<server>' ? server.url : value])),
+    ...Object.fromEntries(
+      Object.entries(vars).map(([name, value]) => [name, value === '<server>' ? server.url : value]),
+    ),
   });
 
-  it.each(Object.entries(cases))('a personal child never presents the bundled key that the parent holds in %s', async (_name, vars) => {
-    const parent = parentWith(vars);
-    // Control: the parent's own environment makes the real CLI present the key.
-    await runClaude(parent);
-    expect(sawKey()).toBe(true);
-    server.reset();
-    const personal = childEnvForOwnSignIn({ base: parent, keepBaseUrl: true });
-    expect(claudeCodeAuthSource(personal)).toEqual({ kind: 'login' });
-    await runClaude(personal);
-    expect(sawKey()).toBe(false);
-    // Not signed in to anything, the CLI asks for /login instead of calling the API.
-    expect(server.requests.filter((r) => r.path === '/v1/messages')).toEqual([]);
-  });
+  it.each(Object.entries(cases))(
+    'a personal child never presents the bundled key that the parent holds in %s',
+    async (_name, vars) => {
+      const parent = parentWith(vars);
+      // Control: the parent's own environment makes the real CLI present the key.
+      await runClaude(parent);
+      expect(sawKey()).toBe(true);
+      server.reset();
+      const personal = childEnvForOwnSignIn({ base: parent, keepBaseUrl: true });
+      expect(claudeCodeAuthSource(personal)).toEqual({ kind: 'login' });
+      await runClaude(personal);
+      expect(sawKey()).toBe(false);
+      // Not signed in to anything, the CLI asks for /login instead of calling the API.
+      expect(server.requests.filter((r) => r.path === '/v1/messages')).toEqual([]);
+    },
+  );
 
   it('a bundled-key child presents exactly its key, whatever else the parent holds', async () => {
     const OTHER = 'sk-ant-users-own-key-0000000000000099';
@@ -244,8 +296,14 @@ describe('child environments judged by the real Claude Code CLI', { timeout: 240
 });
 
 describe('claudeCodeAuthSource', () => {
-  it('follows Claude Code\'s precedence: provider switch, credential headers, auth token, API key, OAuth token, login', () => {
-    const all: ChildEnv = { CLAUDE_CODE_USE_MANTLE: '1', ANTHROPIC_CUSTOM_HEADERS: 'X-Api-Key: k', ANTHROPIC_AUTH_TOKEN: 't', ANTHROPIC_API_KEY: 'k', CLAUDE_CODE_OAUTH_TOKEN: 'o' };
+  it("follows Claude Code's precedence: provider switch, credential headers, auth token, API key, OAuth token, login", () => {
+    const all: ChildEnv = {
+      CLAUDE_CODE_USE_MANTLE: '1',
+      ANTHROPIC_CUSTOM_HEADERS: 'X-Api-Key: k',
+      ANTHROPIC_AUTH_TOKEN: 't',
+      ANTHROPIC_API_KEY: 'k',
+      CLAUDE_CODE_OAUTH_TOKEN: 'o',
+    };
     const order: string[] = [];
     const env = { ...all };
     for (;;) {
@@ -255,14 +313,24 @@ describe('claudeCodeAuthSource', () => {
       delete env[source.variable];
     }
     expect(order).toEqual(['provider', 'custom-headers', 'auth-token', 'api-key', 'oauth-token', 'login']);
-    expect(claudeCodeAuthSource({ CLAUDE_CODE_USE_BEDROCK: '0', ANTHROPIC_CUSTOM_HEADERS: 'x-trace: 1' })).toEqual({ kind: 'login' });
+    expect(claudeCodeAuthSource({ CLAUDE_CODE_USE_BEDROCK: '0', ANTHROPIC_CUSTOM_HEADERS: 'x-trace: 1' })).toEqual({
+      kind: 'login',
+    });
   });
 
   it('lists every variable once, each with a reason', () => {
     const names = CHILD_AUTH_VARIABLES.map((v) => v.name);
     expect(new Set(names).size).toBe(names.length);
     for (const v of CHILD_AUTH_VARIABLES) expect(v.why.length).toBeGreaterThan(10);
-    for (const name of ['CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX', 'CLAUDE_CODE_USE_FOUNDRY', 'CLAUDE_CODE_USE_GATEWAY', 'CLAUDE_CODE_USE_MANTLE', 'CLAUDE_CODE_USE_ANTHROPIC_AWS', 'CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD']) {
+    for (const name of [
+      'CLAUDE_CODE_USE_BEDROCK',
+      'CLAUDE_CODE_USE_VERTEX',
+      'CLAUDE_CODE_USE_FOUNDRY',
+      'CLAUDE_CODE_USE_GATEWAY',
+      'CLAUDE_CODE_USE_MANTLE',
+      'CLAUDE_CODE_USE_ANTHROPIC_AWS',
+      'CLAUDE_CODE_USE_ANTHROPIC_GOOGLE_CLOUD',
+    ]) {
       expect(PROVIDER_SWITCH_VARS).toContain(name);
     }
   });

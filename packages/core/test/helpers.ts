@@ -35,7 +35,10 @@ export function switchablePlan(id = 'plan') {
     kind: 'allowance',
     status,
     async reserve(input) {
-      if (state.exhausted) throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'plan limit reached', { data: { poolId: id, limit: 'plan', ...(state.resetsAt !== undefined && { resetsAt: state.resetsAt }) } });
+      if (state.exhausted)
+        throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'plan limit reached', {
+          data: { poolId: id, limit: 'plan', ...(state.resetsAt !== undefined && { resetsAt: state.resetsAt }) },
+        });
       return { key: input.key, amount: input.amount, expiresAt: Date.now() + 60_000 };
     },
     settle: async (input) => ({ status: 'settled', cost: input.cost, overrun: 0 }),

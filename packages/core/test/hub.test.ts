@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { apiKey, budget, createHub, memoryStore, usd, type DrawdownEventName, type DrawdownPlugin } from '@drawdown/core';
+import {
+  apiKey,
+  budget,
+  createHub,
+  memoryStore,
+  usd,
+  type DrawdownEventName,
+  type DrawdownPlugin,
+} from '@drawdown/core';
 import { manualClock } from '@drawdown/testkit';
 import { quiet } from './helpers.js';
 
@@ -30,7 +38,11 @@ describe('hub', () => {
     const record = (name: DrawdownEventName) =>
       hub.on(name, () => {
         const index = seen.push(name) - 1;
-        pending.push(hub.store.snapshot({ account: 'trial', now: hub.clock.now() }).then((s) => void (seen[index] = `${name} held=${s.held} spent=${s.settled.lifetime}`)));
+        pending.push(
+          hub.store
+            .snapshot({ account: 'trial', now: hub.clock.now() })
+            .then((s) => void (seen[index] = `${name} held=${s.held} spent=${s.settled.lifetime}`)),
+        );
       });
     (['request.routed', 'request.settled', 'budget.crossed', 'pool.low', 'pool.exhausted'] as const).forEach(record);
     const first = await hub.begin({ model: 'claude-haiku-4-5', amount: usd('0.60') });
@@ -73,7 +85,11 @@ describe('hub', () => {
     hub.on('request.settled', (e) => void settled.push(e.cost));
     const lease = await hub.begin({ requestId: 'msg_1', model: 'claude-haiku-4-5', amount: usd('0.10') });
     const usage = { input_tokens: 1000, output_tokens: 1000 };
-    const results = await Promise.all([lease.settle({ usage }), lease.settle({ usage }), hub.charge({ requestId: 'msg_1', entry: 'trial', model: 'claude-haiku-4-5', usage })]);
+    const results = await Promise.all([
+      lease.settle({ usage }),
+      lease.settle({ usage }),
+      hub.charge({ requestId: 'msg_1', entry: 'trial', model: 'claude-haiku-4-5', usage }),
+    ]);
     expect(results.map((r) => r.status).sort()).toEqual(['duplicate', 'duplicate', 'settled']);
     expect(settled).toEqual([usd('0.006')]);
     expect((await hub.pool('trial').status()).spent).toBe(usd('0.006'));
@@ -85,23 +101,36 @@ describe('hub', () => {
     hub.on('request.failed', (e) => void failed.push(e));
     const lease = await hub.begin({ amount: usd('1') });
     await lease.fail(new Error('socket hang up'));
-    expect(failed).toEqual([expect.objectContaining({ released: usd('1'), code: 'DRAWDOWN_REQUEST_FAILED', message: 'socket hang up', retrying: false })]);
+    expect(failed).toEqual([
+      expect.objectContaining({
+        released: usd('1'),
+        code: 'DRAWDOWN_REQUEST_FAILED',
+        message: 'socket hang up',
+        retrying: false,
+      }),
+    ]);
     expect((await hub.pool('trial').status()).held).toBe(0);
     await expect(hub.begin({ amount: usd('1') })).resolves.toMatchObject({ held: usd('1') });
   });
 
   it('sizes holds from the rate card and explains a refusal with the max_tokens that would fit', async () => {
     const hub = await trialHub('0.01');
-    await expect(hub.begin({ model: 'claude-opus-4-7', estimate: { inputTokens: 1000, maxTokens: 32_000 } })).rejects.toThrow(
-      /hold was \$0\.805: 1000 input tokens as given, plus max_tokens 32000.*lower max_tokens/,
-    );
+    await expect(
+      hub.begin({ model: 'claude-opus-4-7', estimate: { inputTokens: 1000, maxTokens: 32_000 } }),
+    ).rejects.toThrow(/hold was \$0\.805: 1000 input tokens as given, plus max_tokens 32000.*lower max_tokens/);
     const lease = await hub.begin({ model: 'claude-opus-4-7', estimate: { inputTokens: 1000, maxTokens: 100 } });
     expect(lease.held).toBe(usd('0.0075'));
   });
 
   it('lets holds of a crashed caller expire so the funds come back', async () => {
     const clock = manualClock();
-    const hub = await createHub({ ...quiet, clock, holdTtlMs: 60_000, plugins: [apiKey({ id: 'k', key: 'sk-x' }), budget({ id: 'trial', amount: '1' })], route: { entries: [{ id: 'trial', strategy: 'k', pool: 'trial' }] } });
+    const hub = await createHub({
+      ...quiet,
+      clock,
+      holdTtlMs: 60_000,
+      plugins: [apiKey({ id: 'k', key: 'sk-x' }), budget({ id: 'trial', amount: '1' })],
+      route: { entries: [{ id: 'trial', strategy: 'k', pool: 'trial' }] },
+    });
     await hub.begin({ amount: usd('1') }); // never settled: the caller "crashed"
     await expect(hub.begin({ amount: usd('0.5') })).rejects.toMatchObject({ code: 'DRAWDOWN_ROUTE_EXHAUSTED' });
     clock.advance(60_001);
@@ -111,37 +140,50 @@ describe('hub', () => {
 
 describe('plugin registration', () => {
   it('refuses a duplicate plugin id with a coded error naming it', async () => {
-    await expect(createHub({ ...quiet, plugins: [budget({ id: 'trial', amount: '1' }), budget({ id: 'trial', amount: '2' })] })).rejects.toMatchObject({
+    await expect(
+      createHub({ ...quiet, plugins: [budget({ id: 'trial', amount: '1' }), budget({ id: 'trial', amount: '2' })] }),
+    ).rejects.toMatchObject({
       code: 'DRAWDOWN_DUPLICATE_PLUGIN',
       data: { plugin: 'trial', field: 'id' },
     });
   });
 
   it('refuses a plugin whose dependency is missing, and a dependency cycle', async () => {
-    const needs = (id: string, dependencies: string[]) => ({ id, kind: 'other', dependencies, setup: () => {} }) satisfies DrawdownPlugin;
+    const needs = (id: string, dependencies: string[]) =>
+      ({ id, kind: 'other', dependencies, setup: () => {} }) satisfies DrawdownPlugin;
     await expect(createHub({ ...quiet, plugins: [needs('alerts', ['credits'])] })).rejects.toMatchObject({
       code: 'DRAWDOWN_MISSING_DEPENDENCY',
       data: { plugin: 'alerts', dependency: 'credits' },
     });
-    await expect(createHub({ ...quiet, plugins: [needs('a', ['b']), needs('b', ['a'])] })).rejects.toMatchObject({ code: 'DRAWDOWN_DEPENDENCY_CYCLE' });
+    await expect(createHub({ ...quiet, plugins: [needs('a', ['b']), needs('b', ['a'])] })).rejects.toMatchObject({
+      code: 'DRAWDOWN_DEPENDENCY_CYCLE',
+    });
   });
 
   it('sets plugins up after their dependencies whatever the listed order', async () => {
     const order: string[] = [];
-    const plugin = (id: string, dependencies: string[] = []) => ({ id, kind: 'other', dependencies, setup: () => void order.push(id) }) satisfies DrawdownPlugin;
-    await createHub({ ...quiet, plugins: [plugin('notifier', ['wallet']), plugin('wallet', ['auth']), plugin('auth')] });
+    const plugin = (id: string, dependencies: string[] = []) =>
+      ({ id, kind: 'other', dependencies, setup: () => void order.push(id) }) satisfies DrawdownPlugin;
+    await createHub({
+      ...quiet,
+      plugins: [plugin('notifier', ['wallet']), plugin('wallet', ['auth']), plugin('auth')],
+    });
     expect(order).toEqual(['auth', 'wallet', 'notifier']);
   });
 
   it('refuses invalid options at creation, naming the plugin and the field', async () => {
-    expect(() => budget({ id: 'trial', amount: '-1' })).toThrowError(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: { owner: 'budget("trial")', field: 'amount' } }));
+    expect(() => budget({ id: 'trial', amount: '-1' })).toThrowError(
+      expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: { owner: 'budget("trial")', field: 'amount' } }),
+    );
     expect(() => budget({ id: 'trial', amount: '1', period: 'year' as never })).toThrow(/option "period"/);
     expect(() => apiKey({ id: 'bundled', key: '' })).toThrow(/apiKey\("bundled"\): option "key" is empty/);
     await expect(createHub({ timeZone: 'Mars/Olympus' })).rejects.toThrow(/not an IANA time zone/);
   });
 
   it('refuses a route that names an unregistered pool or strategy', async () => {
-    await expect(createHub({ ...quiet, plugins: [apiKey()], route: { entries: [{ id: 'x', strategy: 'apiKey', pool: 'nope' }] } })).rejects.toMatchObject({
+    await expect(
+      createHub({ ...quiet, plugins: [apiKey()], route: { entries: [{ id: 'x', strategy: 'apiKey', pool: 'nope' }] } }),
+    ).rejects.toMatchObject({
       code: 'DRAWDOWN_UNKNOWN_REFERENCE',
       data: { field: 'route.entries[0].pool' },
     });
@@ -150,15 +192,24 @@ describe('plugin registration', () => {
   it('never shows the key in status, events or errors', async () => {
     const hub = await trialHub('0.01');
     const out: unknown[] = [];
-    for (const name of ['request.routed', 'request.failed', 'route.switched'] as const) hub.on(name, (e) => void out.push(e));
+    for (const name of ['request.routed', 'request.failed', 'route.switched'] as const)
+      hub.on(name, (e) => void out.push(e));
     out.push(await hub.status(), await hub.strategy('bundled').status());
-    out.push(await hub.begin({ amount: usd('1') }).catch((e: Error) => ({ message: e.message, data: (e as { data?: unknown }).data })));
+    out.push(
+      await hub
+        .begin({ amount: usd('1') })
+        .catch((e: Error) => ({ message: e.message, data: (e as { data?: unknown }).data })),
+    );
     expect(JSON.stringify(out)).not.toContain('sk-ant-bundled-secret');
   });
 
   it('closes plugins and stops on close', async () => {
     let closed = 0;
-    const hub = await createHub({ ...quiet, store: memoryStore(), plugins: [{ id: 'x', kind: 'other', setup: () => ({ close: () => void closed++ }) }] });
+    const hub = await createHub({
+      ...quiet,
+      store: memoryStore(),
+      plugins: [{ id: 'x', kind: 'other', setup: () => ({ close: () => void closed++ }) }],
+    });
     await hub.close();
     await hub.close();
     expect(closed).toBe(1);

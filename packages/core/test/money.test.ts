@@ -50,7 +50,9 @@ describe('money', () => {
 
   it('refuses malformed and unsafe amounts with a coded error', () => {
     for (const bad of ['ten', '1.2.3', '', '1e5']) {
-      expect(() => usd(bad)).toThrowError(expect.objectContaining({ code: 'DRAWDOWN_INVALID_AMOUNT' }) as DrawdownError);
+      expect(() => usd(bad)).toThrowError(
+        expect.objectContaining({ code: 'DRAWDOWN_INVALID_AMOUNT' }) as DrawdownError,
+      );
     }
     expect(() => usd(Number.NaN)).toThrow(/finite/);
     expect(() => usd('99999999999')).toThrow(/within/);

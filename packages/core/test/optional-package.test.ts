@@ -11,11 +11,18 @@ describe('importOptional', () => {
   });
 
   it('names the package to install, on one line, when it is missing', async () => {
-    const error = await importOptional(ABSENT, '^1.0.0', 'stripeProvider()', () => import(/* @vite-ignore */ ABSENT)).catch((e: unknown) => e);
+    const error = await importOptional(
+      ABSENT,
+      '^1.0.0',
+      'stripeProvider()',
+      () => import(/* @vite-ignore */ ABSENT),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DrawdownError);
     const e = error as DrawdownError;
     expect(e.code).toBe(ErrorCodes.MISSING_PACKAGE);
-    expect(e.message).toBe(`stripeProvider() needs the "${ABSENT}" package, which is not installed. Install it next to drawdown: npm install ${ABSENT}@^1.0.0`);
+    expect(e.message).toBe(
+      `stripeProvider() needs the "${ABSENT}" package, which is not installed. Install it next to drawdown: npm install ${ABSENT}@^1.0.0`,
+    );
     expect(e.message).not.toContain('\n');
     expect(e.data).toEqual({ package: ABSENT, range: '^1.0.0', feature: 'stripeProvider()' });
   });
@@ -26,7 +33,12 @@ describe('importOptional', () => {
   });
 
   it("keeps the error when one of the package's own dependencies is missing", async () => {
-    const inner = Object.assign(new Error(`Cannot find package 'qs' imported from /app/node_modules/stripe/esm/stripe.esm.node.js`), { code: 'ERR_MODULE_NOT_FOUND' });
-    await expect(importOptional('stripe', '^23.1.0', 'stripeProvider()', () => Promise.reject(inner))).rejects.toBe(inner);
+    const inner = Object.assign(
+      new Error(`Cannot find package 'qs' imported from /app/node_modules/stripe/esm/stripe.esm.node.js`),
+      { code: 'ERR_MODULE_NOT_FOUND' },
+    );
+    await expect(importOptional('stripe', '^23.1.0', 'stripeProvider()', () => Promise.reject(inner))).rejects.toBe(
+      inner,
+    );
   });
 });

@@ -21,8 +21,16 @@ const MODELS: Record<string, Model> = {
   'claude-fable-5': { rates: ['10', '12.50', '20', '1', '50'], us: true },
   'claude-sonnet-5-5': { rates: ['2', '2.50', '4', '0.10', '10'], us: true },
   'claude-sonnet-4-6': { rates: ['3', '3.75', '6', '0.30', '15'], us: true },
-  'claude-sonnet-4-5': { rates: ['3', '3.75', '6', '0.30', '15'], band: { above: 200_000, rates: ['6', '7.50', '12', '0.60', '22.50'] }, us: false },
-  'claude-haiku-5-5': { rates: ['0.10', '0.125', '0.20', '0.01', '0.50'], band: { above: 100_000, rates: ['0.50', '0.625', '1', '0.05', '2.50'] }, us: true },
+  'claude-sonnet-4-5': {
+    rates: ['3', '3.75', '6', '0.30', '15'],
+    band: { above: 200_000, rates: ['6', '7.50', '12', '0.60', '22.50'] },
+    us: false,
+  },
+  'claude-haiku-5-5': {
+    rates: ['0.10', '0.125', '0.20', '0.01', '0.50'],
+    band: { above: 100_000, rates: ['0.50', '0.625', '1', '0.05', '2.50'] },
+    us: true,
+  },
   'claude-haiku-4-5': { rates: ['1', '1.25', '2', '0.10', '5'], us: false },
   'claude-opus-4-1': { rates: ['15', '18.75', '30', '1.50', '75'], us: false },
   'claude-3-haiku': { rates: ['0.25', '0.30', '0.50', '0.03', '1.25'], us: false },
@@ -82,14 +90,26 @@ describe('rate card against an independent exact-decimal model', () => {
     const random = mulberry32(20261123);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     // Token counts from 0 to 400,000, biased toward the band edges and small odd numbers.
-    const count = (): number => pick([0, 0, 1, 3, 7, 99_999, 100_000, 100_001, 200_000, 200_001]) + (random() < 0.7 ? Math.floor(random() ** 3 * 400_000) : 0);
+    const count = (): number =>
+      pick([0, 0, 1, 3, 7, 99_999, 100_000, 100_001, 200_000, 200_001]) +
+      (random() < 0.7 ? Math.floor(random() ** 3 * 400_000) : 0);
     const names = Object.keys(MODELS);
     const at = Date.parse('2026-11-23T12:00:00Z');
     for (let i = 0; i < 5_000; i++) {
       const name = pick(names);
       const model = MODELS[name]!;
       const fast = model.fast !== undefined && random() < 0.3;
-      const s: Sample = { input: count(), write5m: count(), write1h: count(), read: count(), output: count(), searches: random() < 0.2 ? Math.floor(random() * 6) : 0, batch: !fast && random() < 0.4, us: random() < 0.4, fast };
+      const s: Sample = {
+        input: count(),
+        write5m: count(),
+        write1h: count(),
+        read: count(),
+        output: count(),
+        searches: random() < 0.2 ? Math.floor(random() * 6) : 0,
+        batch: !fast && random() < 0.4,
+        us: random() < 0.4,
+        fast,
+      };
       // One in five band models lands its prompt exactly on the threshold or one past it.
       if (model.band && random() < 0.2) {
         const rest = s.write5m + s.write1h + s.read;
@@ -109,7 +129,12 @@ describe('rate card against an independent exact-decimal model', () => {
       const want = expected(model, s);
       const got = card.price(name, usage, { at });
       if (BigInt(got.total) !== want.nanos || got.exactTotalUsd !== want.exact) {
-        expect({ name, s, total: got.total, exact: got.exactTotalUsd }).toEqual({ name, s, total: Number(want.nanos), exact: want.exact });
+        expect({ name, s, total: got.total, exact: got.exactTotalUsd }).toEqual({
+          name,
+          s,
+          total: Number(want.nanos),
+          exact: want.exact,
+        });
       }
     }
   });

@@ -25,7 +25,13 @@ async function desktopApp(options: { trial?: string; store?: LedgerStore; credit
       entries: [
         { id: 'trial', strategy: 'bundled', pool: 'trial' },
         { id: 'personal', strategy: 'personal', pool: 'plan' },
-        { id: 'credits', strategy: 'own-key', pool: 'credits', requiresOptIn: true, optedIn: options.creditsOptedIn ?? false },
+        {
+          id: 'credits',
+          strategy: 'own-key',
+          pool: 'credits',
+          requiresOptIn: true,
+          optedIn: options.creditsOptedIn ?? false,
+        },
       ],
     },
   });
@@ -47,14 +53,26 @@ describe('router', () => {
       ...quiet,
       clock,
       store,
-      plugins: [apiKey({ id: 'key', key: 'sk-ant-x' }), budget({ id: 'first', amount: '1' }), budget({ id: 'extra', amount: '1' })],
-      route: { entries: [{ id: 'first', strategy: 'key', pool: 'first' }, { id: 'extra', strategy: 'key', pool: 'extra', requiresOptIn: true }] },
+      plugins: [
+        apiKey({ id: 'key', key: 'sk-ant-x' }),
+        budget({ id: 'first', amount: '1' }),
+        budget({ id: 'extra', amount: '1' }),
+      ],
+      route: {
+        entries: [
+          { id: 'first', strategy: 'key', pool: 'first' },
+          { id: 'extra', strategy: 'key', pool: 'extra', requiresOptIn: true },
+        ],
+      },
     });
     // Spend the opt-in entry's pool directly, as another app on the same ledger would.
     const other = await hub.pool('extra').reserve({ key: 'elsewhere', amount: usd('1') });
     await hub.pool('extra').settle({ key: other.key, cost: usd('1') });
     await (await hub.begin({ amount: usd('1') })).settle({ cost: usd('1') });
-    const refused = (await hub.begin({ amount: usd('0.01') }).then(() => new Error('admitted'), (e: unknown) => e)) as Error;
+    const refused = (await hub.begin({ amount: usd('0.01') }).then(
+      () => new Error('admitted'),
+      (e: unknown) => e,
+    )) as Error;
     expect(refused.message).toMatch(/extra: extra is not opted in/);
     const explained = await hub.router.explain();
     expect(explained.entries.find((e) => e.entryId === 'extra')?.state).toBe('needs-opt-in');
@@ -67,7 +85,14 @@ describe('router', () => {
     expect(await spend('6')).toBe('trial');
     expect(await spend('4')).toBe('trial');
     expect(await spend('1')).toBe('personal');
-    expect(switches).toEqual([expect.objectContaining({ from: 'trial', to: 'personal', sticky: true, reason: expect.stringMatching(/trial budget of \$10\.00 used/) })]);
+    expect(switches).toEqual([
+      expect.objectContaining({
+        from: 'trial',
+        to: 'personal',
+        sticky: true,
+        reason: expect.stringMatching(/trial budget of \$10\.00 used/),
+      }),
+    ]);
     const explained = await hub.router.explain();
     expect(explained.next).toMatchObject({ entryId: 'personal' });
     expect(explained.entries.map((e) => e.state)).toEqual(['left', 'next', 'needs-opt-in']);
@@ -102,7 +127,9 @@ describe('router', () => {
     Object.assign(plan.state, { exhausted: true, resetsAt: resetAt });
     await expect(spend('0.10')).rejects.toMatchObject({
       code: 'DRAWDOWN_ROUTE_EXHAUSTED',
-      message: expect.stringMatching(/personal: plan limit reached; resets at 3pm \(America\/Los_Angeles\).*credits: credits is not opted in/),
+      message: expect.stringMatching(
+        /personal: plan limit reached; resets at 3pm \(America\/Los_Angeles\).*credits: credits is not opted in/,
+      ),
     });
   });
 
@@ -115,7 +142,11 @@ describe('router', () => {
     expect(await spend('0.10')).toBe('credits');
     Object.assign(plan.state, { exhausted: false, resetsAt: undefined });
     expect(await spend('0.10')).toBe('personal');
-    expect(switches.map((s) => `${s.from}→${s.to}`)).toEqual(['trial→personal', 'personal→credits', 'credits→personal']);
+    expect(switches.map((s) => `${s.from}→${s.to}`)).toEqual([
+      'trial→personal',
+      'personal→credits',
+      'credits→personal',
+    ]);
     // Opting out again closes the fallback.
     await hub.router.optIn('credits', false);
     Object.assign(plan.state, { exhausted: true, resetsAt: resetAt });
@@ -143,9 +174,19 @@ describe('router', () => {
 
   it('gives a delegated child no key of any strategy, and a key child exactly its own key', async () => {
     const { hub } = await desktopApp();
-    const base = { PATH: '/usr/bin', ANTHROPIC_API_KEY: 'sk-ant-user-credits', ANTHROPIC_AUTH_TOKEN: 'tok', MY_APP_KEY: 'sk-ant-app-trial', CLAUDE_CODE_USE_BEDROCK: '1' };
+    const base = {
+      PATH: '/usr/bin',
+      ANTHROPIC_API_KEY: 'sk-ant-user-credits',
+      ANTHROPIC_AUTH_TOKEN: 'tok',
+      MY_APP_KEY: 'sk-ant-app-trial',
+      CLAUDE_CODE_USE_BEDROCK: '1',
+    };
     expect(hub.childEnv('personal', base)).toEqual({ PATH: '/usr/bin' });
-    expect(hub.childEnv('trial', base)).toEqual({ PATH: '/usr/bin', ANTHROPIC_API_KEY: 'sk-ant-app-trial', MY_APP_KEY: 'sk-ant-app-trial' });
+    expect(hub.childEnv('trial', base)).toEqual({
+      PATH: '/usr/bin',
+      ANTHROPIC_API_KEY: 'sk-ant-app-trial',
+      MY_APP_KEY: 'sk-ant-app-trial',
+    });
     expect(base.ANTHROPIC_API_KEY).toBe('sk-ant-user-credits');
   });
 
@@ -175,7 +216,9 @@ describe('router stickiness', () => {
               return s.spent >= usd('1') + extra ? s : { ...s, state: 'available' as const, reason: undefined };
             },
             async reserve(input: Parameters<typeof pool.reserve>[0]) {
-              return extra > 0 ? { key: input.key, amount: input.amount, expiresAt: Date.now() + 1000 } : pool.reserve(input);
+              return extra > 0
+                ? { key: input.key, amount: input.amount, expiresAt: Date.now() + 1000 }
+                : pool.reserve(input);
             },
             addFunds: async () => ({ status: 'succeeded' as const, amount: 0, message: '' }),
             setAutoReload: async () => {},
@@ -186,7 +229,12 @@ describe('router stickiness', () => {
     const hub = await createHub({
       ...quiet,
       plugins: [apiKey({ id: 'k', key: 'sk' }), fundable, budget({ id: 'spare', amount: '5' })],
-      route: { entries: [{ id: 'wallet', strategy: 'k', pool: 'wallet' }, { id: 'spare', strategy: 'k', pool: 'spare' }] },
+      route: {
+        entries: [
+          { id: 'wallet', strategy: 'k', pool: 'wallet' },
+          { id: 'spare', strategy: 'k', pool: 'spare' },
+        ],
+      },
     });
     expect(isFundablePool(hub.pool('wallet'))).toBe(true);
     await (await hub.begin({ amount: usd('1') })).settle({ cost: usd('1') });
@@ -201,11 +249,18 @@ describe('lease child environment', () => {
   it('scrubs other strategies’ secrets from a lease’s child environment too', async () => {
     const hub = await createHub({
       ...quiet,
-      plugins: [apiKey({ id: 'bundled', key: 'sk-ant-app-trial' }), apiKey({ id: 'own', key: 'sk-ant-user' }), budget({ id: 'trial', amount: '1' })],
+      plugins: [
+        apiKey({ id: 'bundled', key: 'sk-ant-app-trial' }),
+        apiKey({ id: 'own', key: 'sk-ant-user' }),
+        budget({ id: 'trial', amount: '1' }),
+      ],
       route: { entries: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }] },
     });
     const lease = await hub.begin({ amount: 0 });
-    expect(lease.childEnv({ PATH: '/bin', OTHER: 'sk-ant-user' })).toEqual({ PATH: '/bin', ANTHROPIC_API_KEY: 'sk-ant-app-trial' });
+    expect(lease.childEnv({ PATH: '/bin', OTHER: 'sk-ant-user' })).toEqual({
+      PATH: '/bin',
+      ANTHROPIC_API_KEY: 'sk-ant-app-trial',
+    });
   });
 });
 

@@ -33,7 +33,8 @@ const WATCHED: Record<string, AlertView['level']> = {
 
 function describe(event: string, payload: Record<string, unknown>): string {
   if (typeof payload.message === 'string') return payload.message;
-  if (event === 'route.switched') return `requests now go to "${String(payload.to)}"${payload.from ? ` instead of "${String(payload.from)}"` : ''}: ${String(payload.reason)}`;
+  if (event === 'route.switched')
+    return `requests now go to "${String(payload.to)}"${payload.from ? ` instead of "${String(payload.from)}"` : ''}: ${String(payload.reason)}`;
   if (event === 'pool.reset') return `"${String(payload.poolId)}" can pay again`;
   return event;
 }
@@ -46,18 +47,21 @@ export function createAlertLog(hub: Hub, size = 30): AlertLog {
   const alerts: AlertView[] = [];
   const listeners = new Set<(alert: AlertView) => void>();
   const offs = Object.entries(WATCHED).map(([event, level]) =>
-    hub.on(event as DrawdownEventName, ((payload: Record<string, unknown>) => {
-      const alert: AlertView = {
-        at: new Date(typeof payload.at === 'number' ? payload.at : hub.clock.now()).toISOString(),
-        event,
-        level,
-        ...(typeof payload.poolId === 'string' && { poolId: payload.poolId }),
-        message: describe(event, payload),
-      };
-      alerts.unshift(alert);
-      alerts.length = Math.min(alerts.length, size);
-      for (const listener of listeners) listener(alert);
-    }) as never),
+    hub.on(
+      event as DrawdownEventName,
+      ((payload: Record<string, unknown>) => {
+        const alert: AlertView = {
+          at: new Date(typeof payload.at === 'number' ? payload.at : hub.clock.now()).toISOString(),
+          event,
+          level,
+          ...(typeof payload.poolId === 'string' && { poolId: payload.poolId }),
+          message: describe(event, payload),
+        };
+        alerts.unshift(alert);
+        alerts.length = Math.min(alerts.length, size);
+        for (const listener of listeners) listener(alert);
+      }) as never,
+    ),
   );
   return {
     list: () => [...alerts],

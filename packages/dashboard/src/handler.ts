@@ -32,17 +32,31 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 };
 // The page's own scripts and styles only; uPlot sizes its canvas through element styles.
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...SECURITY_HEADERS, ...headers });
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'content-type': type,
+    'content-length': Buffer.byteLength(body),
+    ...SECURITY_HEADERS,
+    ...headers,
+  });
   res.end(body);
 }
 
-const sendJson = (res: ServerResponse, status: number, value: unknown): void => send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
+const sendJson = (res: ServerResponse, status: number, value: unknown): void =>
+  send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
 
 async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
-  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) throw new Error('send the body as JSON (content-type: application/json).');
+  if (!/^application\/json\b/i.test(req.headers['content-type'] ?? ''))
+    throw new Error('send the body as JSON (content-type: application/json).');
   let size = 0;
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -51,7 +65,8 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
     chunks.push(chunk);
   }
   const value: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('the body must be a JSON object: {"args": {...}, "confirmed"?: "<question>"}.');
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new Error('the body must be a JSON object: {"args": {...}, "confirmed"?: "<question>"}.');
   return value as Record<string, unknown>;
 }
 
@@ -65,7 +80,12 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
   const base = (options.base ?? '/').replace(/\/+$/, '');
   const alerts: AlertLog = createAlertLog(hub);
   const clients = new Set<ServerResponse>();
-  const read = (): Promise<DashboardSnapshot> => readDashboard(hub, { alerts, writes: options.writes !== undefined, ...(options.days !== undefined && { days: options.days }) });
+  const read = (): Promise<DashboardSnapshot> =>
+    readDashboard(hub, {
+      alerts,
+      writes: options.writes !== undefined,
+      ...(options.days !== undefined && { days: options.days }),
+    });
 
   // One read at a time; changes during a read ask for exactly one more. Every client gets the same snapshot.
   let reading = false;
@@ -82,7 +102,11 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
         const frame = `event: snapshot\ndata: ${JSON.stringify(snapshot)}\n\n`;
         for (const client of clients) client.write(frame);
       })
-      .catch((error: unknown) => hub.logger.warn(`dashboard: reading the ledger failed: ${error instanceof Error ? error.message : String(error)}`))
+      .catch((error: unknown) =>
+        hub.logger.warn(
+          `dashboard: reading the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      )
       .finally(() => {
         reading = false;
         if (again) {
@@ -101,7 +125,12 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
   heartbeat.unref();
 
   async function serveEvents(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive', 'x-accel-buffering': 'no', ...SECURITY_HEADERS });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+      ...SECURITY_HEADERS,
+    });
     res.write('retry: 1000\n\n');
     clients.add(res);
     req.on('close', () => clients.delete(res));
@@ -110,13 +139,27 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
   }
 
   async function serveWrite(req: IncomingMessage, res: ServerResponse, tool: string): Promise<void> {
-    if (!options.writes) return sendJson(res, 403, { code: 'DRAWDOWN_DASHBOARD_READ_ONLY', message: 'this dashboard is read-only.', hint: 'start it with "drawdown dashboard --writes" to add funds or change auto-reload from the page.' });
-    if (!(WRITE_TOOLS as readonly string[]).includes(tool)) return sendJson(res, 404, { code: 'DRAWDOWN_DASHBOARD_NOT_FOUND', message: `no write "${tool}".`, hint: `use one of ${WRITE_TOOLS.join(', ')}.` });
+    if (!options.writes)
+      return sendJson(res, 403, {
+        code: 'DRAWDOWN_DASHBOARD_READ_ONLY',
+        message: 'this dashboard is read-only.',
+        hint: 'start it with "drawdown dashboard --writes" to add funds or change auto-reload from the page.',
+      });
+    if (!(WRITE_TOOLS as readonly string[]).includes(tool))
+      return sendJson(res, 404, {
+        code: 'DRAWDOWN_DASHBOARD_NOT_FOUND',
+        message: `no write "${tool}".`,
+        hint: `use one of ${WRITE_TOOLS.join(', ')}.`,
+      });
     let body: Record<string, unknown>;
     try {
       body = await readJsonBody(req);
     } catch (error) {
-      return sendJson(res, 400, { code: 'DRAWDOWN_DASHBOARD_BAD_REQUEST', message: error instanceof Error ? error.message : String(error), hint: 'send {"args": {...}, "confirmed"?: "<question>"}.' });
+      return sendJson(res, 400, {
+        code: 'DRAWDOWN_DASHBOARD_BAD_REQUEST',
+        message: error instanceof Error ? error.message : String(error),
+        hint: 'send {"args": {...}, "confirmed"?: "<question>"}.',
+      });
     }
     const args = typeof body.args === 'object' && body.args !== null ? (body.args as Record<string, unknown>) : {};
     const confirmed = typeof body.confirmed === 'string' ? body.confirmed : undefined;
@@ -143,7 +186,9 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
       switch (rest) {
         case '':
           // A trailing slash keeps relative URLs simple; the page itself uses absolute ones.
-          send(res, 200, 'text/html; charset=utf-8', dashboardPage({ base: base || '/' }), { 'content-security-policy': PAGE_CSP });
+          send(res, 200, 'text/html; charset=utf-8', dashboardPage({ base: base || '/' }), {
+            'content-security-policy': PAGE_CSP,
+          });
           return true;
         case 'api/snapshot':
           sendJson(res, 200, await read());
@@ -156,7 +201,12 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
         case 'assets/uPlot.min.css':
         case 'assets/dashboard.css': {
           const assets = await loadAssets();
-          const file = { 'assets/uPlot.iife.min.js': assets.uplotJs, 'assets/dashboard.js': assets.dashboardJs, 'assets/uPlot.min.css': assets.uplotCss, 'assets/dashboard.css': assets.dashboardCss }[rest];
+          const file = {
+            'assets/uPlot.iife.min.js': assets.uplotJs,
+            'assets/dashboard.js': assets.dashboardJs,
+            'assets/uPlot.min.css': assets.uplotCss,
+            'assets/dashboard.css': assets.dashboardCss,
+          }[rest];
           send(res, 200, rest.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8', file);
           return true;
         }

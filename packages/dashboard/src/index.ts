@@ -1,7 +1,15 @@
 export { startDashboard, type Dashboard, type DashboardOptions } from './server.js';
 export { createDashboardHandler, type DashboardHandler, type DashboardHandlerOptions } from './handler.js';
 export { dashboardRoutes, type DashboardRoute } from './routes.js';
-export { readDashboard, type DashboardSnapshot, type PoolCard, type RouteCard, type SpendSeries, type RecentRequest, type SnapshotOptions } from './snapshot.js';
+export {
+  readDashboard,
+  type DashboardSnapshot,
+  type PoolCard,
+  type RouteCard,
+  type SpendSeries,
+  type RecentRequest,
+  type SnapshotOptions,
+} from './snapshot.js';
 export { createAlertLog, type AlertLog, type AlertView } from './alerts.js';
 export { dashboardPage, dashboardAppHtml } from './page.js';
 export { dashboardWrites, WRITE_TOOLS, type DashboardWrites, type WriteTool, type WriteOutcome } from './writes.js';

@@ -15,9 +15,15 @@ export interface DashboardRoute {
  * The dashboard as extra routes for `startGateway({ routes })`, under `base` (default
  * `/dashboard`), behind the gateway's own Host/Origin/token guard. Read-only unless `writes`.
  */
-export function dashboardRoutes(hub: Hub, options: { base?: string; writes?: boolean } = {}): { routes: DashboardRoute[]; close(): void } {
+export function dashboardRoutes(
+  hub: Hub,
+  options: { base?: string; writes?: boolean } = {},
+): { routes: DashboardRoute[]; close(): void } {
   const base = (options.base ?? '/dashboard').replace(/\/+$/, '');
-  const handler = createDashboardHandler(hub, { base, ...(options.writes === true && { writes: dashboardWrites(hub) }) });
+  const handler = createDashboardHandler(hub, {
+    base,
+    ...(options.writes === true && { writes: dashboardWrites(hub) }),
+  });
   const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const path = new RegExp(`^${escaped}(/.*)?$`);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -26,5 +32,11 @@ export function dashboardRoutes(hub: Hub, options: { base?: string; writes?: boo
       res.end('not found\n');
     }
   };
-  return { routes: [{ method: 'GET', path, handle }, { method: 'POST', path, handle }], close: () => handler.close() };
+  return {
+    routes: [
+      { method: 'GET', path, handle },
+      { method: 'POST', path, handle },
+    ],
+    close: () => handler.close(),
+  };
 }

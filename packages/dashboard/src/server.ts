@@ -42,12 +42,27 @@ const COOKIE = 'drawdown_dashboard_token';
 function check(options: DashboardOptions): { host: string; port: number } {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidOption('startDashboard', 'port', `is ${String(port)}`, 'Use 0 for a free port or a number up to 65535.');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw invalidOption(
+      'startDashboard',
+      'port',
+      `is ${String(port)}`,
+      'Use 0 for a free port or a number up to 65535.',
+    );
   if (options.token !== undefined && options.token.trim().length < MIN_TOKEN_LENGTH) {
-    throw invalidOption('startDashboard', 'token', `is shorter than ${MIN_TOKEN_LENGTH} characters`, 'Use a long random secret, e.g. `openssl rand -hex 32`.');
+    throw invalidOption(
+      'startDashboard',
+      'token',
+      `is shorter than ${MIN_TOKEN_LENGTH} characters`,
+      'Use a long random secret, e.g. `openssl rand -hex 32`.',
+    );
   }
   if (!isLoopback(host) && options.token === undefined) {
-    throw new DrawdownError(DashboardErrorCodes.TOKEN_REQUIRED, `refusing to serve the dashboard on ${host} without a token: anyone who can reach that address could see your spending. Pass a token (a long random secret), or bind 127.0.0.1.`, { data: { host } });
+    throw new DrawdownError(
+      DashboardErrorCodes.TOKEN_REQUIRED,
+      `refusing to serve the dashboard on ${host} without a token: anyone who can reach that address could see your spending. Pass a token (a long random secret), or bind 127.0.0.1.`,
+      { data: { host } },
+    );
   }
   return { host, port };
 }
@@ -56,7 +71,10 @@ function check(options: DashboardOptions): { host: string; port: number } {
 function presentedToken(req: IncomingMessage, url: URL): string | undefined {
   const fromQuery = url.searchParams.get('token');
   if (fromQuery) return fromQuery;
-  const cookie = (req.headers.cookie ?? '').split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`));
+  const cookie = (req.headers.cookie ?? '')
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${COOKIE}=`));
   return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
 }
 
@@ -78,21 +96,36 @@ function webRequest(req: IncomingMessage, url: URL, token: string | undefined): 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { host, port } = check(options);
   const { hub } = options;
-  const guard = createGuard({ host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, bearerToken: options.token });
-  const handler = createDashboardHandler(hub, { ...(options.writes === true && { writes: dashboardWrites(hub) }), ...(options.days !== undefined && { days: options.days }) });
+  const guard = createGuard({
+    host,
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+    bearerToken: options.token,
+  });
+  const handler = createDashboardHandler(hub, {
+    ...(options.writes === true && { writes: dashboardWrites(hub) }),
+    ...(options.days !== undefined && { days: options.days }),
+  });
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
     const token = options.token === undefined ? undefined : presentedToken(req, url);
     const refusal = guard(webRequest(req, url, token));
     if (refusal) {
-      res.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8', ...Object.fromEntries(refusal.headers) });
+      res.writeHead(refusal.status, {
+        'content-type': 'application/json; charset=utf-8',
+        ...Object.fromEntries(refusal.headers),
+      });
       res.end(await refusal.text());
       return;
     }
     if (url.searchParams.has('token')) {
       // Keep the token out of the address bar and history: a cookie from now on.
-      res.writeHead(303, { location: url.pathname, 'set-cookie': `${COOKIE}=${encodeURIComponent(token!)}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store' });
+      res.writeHead(303, {
+        location: url.pathname,
+        'set-cookie': `${COOKIE}=${encodeURIComponent(token!)}; HttpOnly; SameSite=Strict; Path=/`,
+        'cache-control': 'no-store',
+      });
       res.end();
       return;
     }

@@ -1,4 +1,15 @@
-import { isFundablePool, toDecimalString, type Hub, type LedgerEntry, type Nanos, type PoolLimitStatus, type PoolStatus, type ReportRow, type RouteExplanation, type Router } from '@drawdown/core';
+import {
+  isFundablePool,
+  toDecimalString,
+  type Hub,
+  type LedgerEntry,
+  type Nanos,
+  type PoolLimitStatus,
+  type PoolStatus,
+  type ReportRow,
+  type RouteExplanation,
+  type Router,
+} from '@drawdown/core';
 import type { AlertLog, AlertView } from './alerts.js';
 
 /**
@@ -29,9 +40,22 @@ export interface PoolCard {
   heldUsd: string;
   utilization?: number;
   resetsAt?: string;
-  limits: Array<{ name: string; status: PoolLimitStatus['status']; usedUsd?: string; capUsd?: string; utilization?: number; resetsAt?: string }>;
+  limits: Array<{
+    name: string;
+    status: PoolLimitStatus['status'];
+    usedUsd?: string;
+    capUsd?: string;
+    utilization?: number;
+    resetsAt?: string;
+  }>;
   /** The policy, or null when auto-reload is off; `state` as the pool reports it (`armed`, `disabled`, …). */
-  autoReload?: { thresholdUsd: string; amountUsd?: string; targetBalanceUsd?: string; monthlyLimitUsd?: string; state?: string } | null;
+  autoReload?: {
+    thresholdUsd: string;
+    amountUsd?: string;
+    targetBalanceUsd?: string;
+    monthlyLimitUsd?: string;
+    state?: string;
+  } | null;
   /** Route entries that draw from this pool. */
   route: Array<{ entryId: string; position: number; state: string }>;
   fundable: boolean;
@@ -41,7 +65,15 @@ export interface RouteCard {
   next?: { entryId: string; poolId: string; strategyId: string; reason: string };
   refusal?: { code: string; message: string };
   whenExhausted: string;
-  entries: Array<{ entryId: string; poolId: string; strategyId: string; position: number; state: string; reason: string; resetsAt?: string }>;
+  entries: Array<{
+    entryId: string;
+    poolId: string;
+    strategyId: string;
+    position: number;
+    state: string;
+    reason: string;
+    resetsAt?: string;
+  }>;
 }
 
 /** Spend per local day, split two ways; `days` is the x axis, every series has one value per day. */
@@ -73,7 +105,8 @@ export interface SnapshotOptions {
 }
 
 const DAY_MS = 86_400_000;
-const usd = (nanos: Nanos | undefined): string | undefined => (nanos === undefined ? undefined : toDecimalString(nanos));
+const usd = (nanos: Nanos | undefined): string | undefined =>
+  nanos === undefined ? undefined : toDecimalString(nanos);
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 function routerOf(hub: Hub): Router | undefined {
@@ -84,8 +117,12 @@ function routerOf(hub: Hub): Router | undefined {
   }
 }
 
-function isPolicy(value: unknown): value is { threshold: Nanos; amount?: Nanos; targetBalance?: Nanos; monthlyLimit?: Nanos } {
-  return typeof value === 'object' && value !== null && Number.isSafeInteger((value as { threshold?: unknown }).threshold);
+function isPolicy(
+  value: unknown,
+): value is { threshold: Nanos; amount?: Nanos; targetBalance?: Nanos; monthlyLimit?: Nanos } {
+  return (
+    typeof value === 'object' && value !== null && Number.isSafeInteger((value as { threshold?: unknown }).threshold)
+  );
 }
 
 /**
@@ -101,7 +138,17 @@ function autoReloadOf(value: unknown): PoolCard['autoReload'] {
       ...(value.monthlyLimit !== undefined && { monthlyLimitUsd: toDecimalString(value.monthlyLimit) }),
     };
   }
-  const reported = value as { state?: unknown; policy?: { thresholdUsd?: unknown; amountUsd?: unknown; targetBalanceUsd?: unknown; monthlyLimitUsd?: unknown } | null } | undefined;
+  const reported = value as
+    | {
+        state?: unknown;
+        policy?: {
+          thresholdUsd?: unknown;
+          amountUsd?: unknown;
+          targetBalanceUsd?: unknown;
+          monthlyLimitUsd?: unknown;
+        } | null;
+      }
+    | undefined;
   const policy = reported?.policy;
   if (!policy || typeof policy.thresholdUsd !== 'string') return null;
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -137,7 +184,9 @@ function poolCard(status: PoolStatus, explanation: RouteExplanation | undefined,
       ...(l.resetsAt !== undefined && { resetsAt: iso(l.resetsAt) }),
     })),
     ...(status.details && 'autoReload' in status.details && { autoReload: autoReloadOf(policy) }),
-    route: (explanation?.entries ?? []).filter((e) => e.poolId === status.id).map((e) => ({ entryId: e.entryId, position: e.position, state: e.state })),
+    route: (explanation?.entries ?? [])
+      .filter((e) => e.poolId === status.id)
+      .map((e) => ({ entryId: e.entryId, position: e.position, state: e.state })),
     fundable,
   };
 }
@@ -179,12 +228,22 @@ async function spendSeries(hub: Hub, dayCount: number): Promise<SpendSeries> {
   const days: string[] = [];
   for (let i = dayCount - 1; i >= 0; i--) days.push(hub.placement(now - i * DAY_MS).day);
   const range = { fromDay: days[0]!, toDay: days[days.length - 1]! };
-  const [byModel, byRoute] = await Promise.all([hub.report({ ...range, groupBy: ['day', 'model'] }), hub.report({ ...range, groupBy: ['day', 'route'] })]);
-  return { days, byModel: series(byModel, days, 'model'), byRoute: series(byRoute, days, 'route'), totalUsd: toDecimalString(byModel.reduce((sum, r) => sum + r.cost, 0)) };
+  const [byModel, byRoute] = await Promise.all([
+    hub.report({ ...range, groupBy: ['day', 'model'] }),
+    hub.report({ ...range, groupBy: ['day', 'route'] }),
+  ]);
+  return {
+    days,
+    byModel: series(byModel, days, 'model'),
+    byRoute: series(byRoute, days, 'route'),
+    totalUsd: toDecimalString(byModel.reduce((sum, r) => sum + r.cost, 0)),
+  };
 }
 
 async function recentRequests(hub: Hub, count: number): Promise<RecentRequest[]> {
-  const charges = (await hub.store.entries({ kinds: ['charge'] })).filter((e): e is Extract<LedgerEntry, { kind: 'charge' }> => e.kind === 'charge');
+  const charges = (await hub.store.entries({ kinds: ['charge'] })).filter(
+    (e): e is Extract<LedgerEntry, { kind: 'charge' }> => e.kind === 'charge',
+  );
   // Only pools of this hub: the ledger also holds the gateway's per-key accounts.
   const pools = new Set(hub.pools().map((p) => p.id));
   return charges

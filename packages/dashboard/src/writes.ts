@@ -8,9 +8,7 @@ export type WriteTool = (typeof WRITE_TOOLS)[number];
 
 export type WriteOutcome =
   /** Nothing changed yet: show the person this question; call again with it as `confirmed`. */
-  | { kind: 'confirm'; question: string }
-  | { kind: 'done'; result: unknown }
-  | { kind: 'error'; message: string };
+  { kind: 'confirm'; question: string } | { kind: 'done'; result: unknown } | { kind: 'error'; message: string };
 
 export interface DashboardWrites {
   call(tool: WriteTool, args: Record<string, unknown>, confirmed?: string): Promise<WriteOutcome>;
@@ -27,11 +25,16 @@ export function dashboardWrites(hub: Hub): DashboardWrites {
   return {
     async call(tool, args, confirmed) {
       const server = createDrawdownMcpServer({ hub, writes: true }, { live: false });
-      const client = new Client({ name: 'drawdown-dashboard', version: '1.0.0' }, { capabilities: { elicitation: {} }, versionNegotiation: { mode: 'legacy' } });
+      const client = new Client(
+        { name: 'drawdown-dashboard', version: '1.0.0' },
+        { capabilities: { elicitation: {} }, versionNegotiation: { mode: 'legacy' } },
+      );
       let asked: string | undefined;
       client.setRequestHandler('elicitation/create', async (request) => {
         asked = request.params.message;
-        return confirmed !== undefined && asked === confirmed ? { action: 'accept', content: { confirm: true } } : { action: 'decline' };
+        return confirmed !== undefined && asked === confirmed
+          ? { action: 'accept', content: { confirm: true } }
+          : { action: 'decline' };
       });
       const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
       await server.connect(serverSide);
@@ -39,7 +42,9 @@ export function dashboardWrites(hub: Hub): DashboardWrites {
         await client.connect(clientSide);
         const result = await client.callTool({ name: tool, arguments: args });
         if (asked !== undefined && asked !== confirmed) return { kind: 'confirm', question: asked };
-        const text = (result.content as Array<{ type: string; text?: string }> | undefined)?.find((c) => c.type === 'text')?.text ?? '';
+        const text =
+          (result.content as Array<{ type: string; text?: string }> | undefined)?.find((c) => c.type === 'text')
+            ?.text ?? '';
         if (result.isError) return { kind: 'error', message: text.replace(/^Error:\s*/, '') };
         return { kind: 'done', result: result.structuredContent ?? text };
       } finally {

@@ -14,10 +14,20 @@ import { tempLedger } from './helpers.js';
 
 const CHROMIUM = process.env.DRAWDOWN_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRED = process.env.DRAWDOWN_REQUIRE_BROWSER !== undefined && process.env.DRAWDOWN_REQUIRE_BROWSER !== '';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && REQUIRED) throw new Error(`DRAWDOWN_REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM}.`);
+if (!haveBrowser && REQUIRED)
+  throw new Error(`DRAWDOWN_REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM}.`);
 
 const attr = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
@@ -82,7 +92,11 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
   describe.skipIf(!haveBrowser)('rendered by a host in Chromium', () => {
     let context: BrowserContext;
     beforeAll(async () => {
-      context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'drawdown-chromium-')), { executablePath: CHROMIUM, args: ARGS, headless: true });
+      context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'drawdown-chromium-')), {
+        executablePath: CHROMIUM,
+        args: ARGS,
+        headless: true,
+      });
     });
     afterAll(async () => {
       await context?.close();
@@ -95,20 +109,31 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
       const problems: string[] = [];
       page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
       page.on('pageerror', (e) => problems.push(e.message));
-      await page.exposeFunction('callServerTool', (name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }));
+      await page.exposeFunction('callServerTool', (name: string, args: Record<string, unknown>) =>
+        client.callTool({ name, arguments: args }),
+      );
       await page.setContent(hostPage(html));
       const app = page.frameLocator('#app');
       await app.locator('[data-pool="credits"]').waitFor();
       expect(await app.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$6\.34\s*left/);
       // The view calls pool_status and which_pool through the host once connected.
       await expect.poll(() => app.locator('#live').innerText(), { timeout: 15_000 }).toBe('in app');
-      await expect.poll(() => page.evaluate(() => (globalThis as any).hostLog as string[]), { timeout: 15_000 }).toEqual(expect.arrayContaining(['ui/initialize', 'ui/notifications/initialized', 'tools/call']));
+      await expect
+        .poll(() => page.evaluate(() => (globalThis as any).hostLog as string[]), { timeout: 15_000 })
+        .toEqual(expect.arrayContaining(['ui/initialize', 'ui/notifications/initialized', 'tools/call']));
       // A charge, then the host hands the view a fresh pool_status result (what a host does after the tool runs).
-      await hub.charge({ requestId: 'app-1', entry: 'trial', model: 'claude-sonnet-4-5', usage: { input_tokens: 100_000, output_tokens: 20_000 } });
+      await hub.charge({
+        requestId: 'app-1',
+        entry: 'trial',
+        model: 'claude-sonnet-4-5',
+        usage: { input_tokens: 100_000, output_tokens: 20_000 },
+      });
       const result = await client.callTool({ name: 'pool_status', arguments: {} });
       await page.evaluate((r) => (globalThis as any).pushToolResult(r), result);
       await expect.poll(() => app.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$5\.74\s*left/);
-      await expect.poll(() => app.locator('#route-next').innerText()).toMatch(/Next request → trial.*\$5\.74 of \$10\.00/);
+      await expect
+        .poll(() => app.locator('#route-next').innerText())
+        .toMatch(/Next request → trial.*\$5\.74 of \$10\.00/);
       await page.screenshot({ path: join(ARTIFACTS, 'mcp-app.png') });
       expect(problems).toEqual([]);
       await page.close();

@@ -13,12 +13,27 @@ import { startSettleChild, tempLedger, type SettleChild } from './helpers.js';
 
 const CHROMIUM = process.env.DRAWDOWN_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRED = process.env.DRAWDOWN_REQUIRE_BROWSER !== undefined && process.env.DRAWDOWN_REQUIRE_BROWSER !== '';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
 const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && REQUIRED) throw new Error(`DRAWDOWN_REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or point DRAWDOWN_CHROMIUM at one.`);
-if (!haveBrowser) console.warn(`skipping the dashboard browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set DRAWDOWN_CHROMIUM; DRAWDOWN_REQUIRE_BROWSER=1 makes this a failure)`);
+if (!haveBrowser && REQUIRED)
+  throw new Error(
+    `DRAWDOWN_REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or point DRAWDOWN_CHROMIUM at one.`,
+  );
+if (!haveBrowser)
+  console.warn(
+    `skipping the dashboard browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set DRAWDOWN_CHROMIUM; DRAWDOWN_REQUIRE_BROWSER=1 makes this a failure)`,
+  );
 
 describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () => {
   let file: string;
@@ -46,7 +61,11 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     hub = await demoHub(file);
     await seedDemo(hub);
     dashboard = await startDashboard({ hub, writes: true });
-    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'drawdown-chromium-')), { executablePath: CHROMIUM, args: ARGS, headless: true });
+    context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'drawdown-chromium-')), {
+      executablePath: CHROMIUM,
+      args: ARGS,
+      headless: true,
+    });
   });
   afterAll(async () => {
     await child?.close();
@@ -56,15 +75,23 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     await hub?.store.close();
   });
 
-  it('shows the demo\'s pools with their bars, the route and why, spend, requests and alerts', async () => {
+  it("shows the demo's pools with their bars, the route and why, spend, requests and alerts", async () => {
     const page = await open(dashboard.url);
     const cards = page.locator('article.pool');
-    expect(await cards.evaluateAll((nodes) => nodes.map((n) => (n as any).dataset.pool))).toEqual(['trial', 'plan', 'credits']);
+    expect(await cards.evaluateAll((nodes) => nodes.map((n) => (n as any).dataset.pool))).toEqual([
+      'trial',
+      'plan',
+      'credits',
+    ]);
     const trial = page.locator('[data-pool="trial"]');
     expect(await trial.locator('.balance').innerText()).toMatch(/\$6\.34\s*left of \$10\.00/);
     expect(await trial.locator('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('37');
-    expect(await page.locator('[data-pool="credits"] .facts').innerText()).toMatch(/monthly spend limit\s+\$0\.875 \/ \$100\.00 · resets/);
-    expect(await page.locator('#route-next').innerText()).toMatch(/Next request → trial.*\$6\.34 of \$10\.00 trial budget left/);
+    expect(await page.locator('[data-pool="credits"] .facts').innerText()).toMatch(
+      /monthly spend limit\s+\$0\.875 \/ \$100\.00 · resets/,
+    );
+    expect(await page.locator('#route-next').innerText()).toMatch(
+      /Next request → trial.*\$6\.34 of \$10\.00 trial budget left/,
+    );
     expect(await page.locator('#route li').count()).toBe(3);
     expect(await page.locator('[data-pool="plan"] .balance').innerText()).toMatch(/71%\s*used/);
     expect(await page.locator('#recent tbody tr').count()).toBe(8);
@@ -77,7 +104,9 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
   it('works at a narrow, 80-column-ish width', async () => {
     const page = await open(dashboard.url, 640, 900);
     // Nothing wider than the window: no sideways scrolling of the page itself.
-    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(640);
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      640,
+    );
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-narrow.png'), fullPage: true });
     await page.close();
   });
@@ -90,10 +119,17 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
       const balance = (globalThis as any).document.querySelector('[data-pool="trial"] .balance')!;
       const before = balance.textContent;
       new (globalThis as any).MutationObserver(() => {
-        if (balance.textContent !== before && !(globalThis as any).__changedAt) (globalThis as any).__changedAt = Date.now();
+        if (balance.textContent !== before && !(globalThis as any).__changedAt)
+          (globalThis as any).__changedAt = Date.now();
       }).observe(balance, { childList: true, subtree: true, characterData: true });
     });
-    const { ack, costUsd } = await child.settle({ requestId: 'browser-live-1', entry: 'trial', model: 'claude-sonnet-4-5', input: 100_000, output: 20_000 });
+    const { ack, costUsd } = await child.settle({
+      requestId: 'browser-live-1',
+      entry: 'trial',
+      model: 'claude-sonnet-4-5',
+      input: 100_000,
+      output: 20_000,
+    });
     expect(costUsd).toBe('0.6');
     await page.waitForFunction(() => (globalThis as any).__changedAt !== undefined, undefined, { timeout: 10_000 });
     const changedAt: number = await page.evaluate(() => (globalThis as any).__changedAt);
@@ -101,7 +137,9 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     writeFileSync(join(ARTIFACTS, 'live-latency.json'), `${JSON.stringify({ latencyMs, ack, changedAt }, null, 2)}\n`);
     console.log(`dashboard: another process's settle reached the page ${latencyMs} ms after it committed`);
     expect(await page.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$5\.74\s*left/);
-    expect(await page.locator('#recent tbody tr').first().innerText()).toMatch(/trial.*claude-sonnet-4-5.*100,000 \/ 20,000.*\$0\.60/s);
+    expect(await page.locator('#recent tbody tr').first().innerText()).toMatch(
+      /trial.*claude-sonnet-4-5.*100,000 \/ 20,000.*\$0\.60/s,
+    );
     // Generous slack for a loaded machine; the figure itself is reported above.
     expect(latencyMs).toBeLessThan(5_000);
     await page.close();
@@ -115,13 +153,30 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
       const focused = await page.evaluate(() => {
         const el = (globalThis as any).document.activeElement;
         const style = (globalThis as any).getComputedStyle(el);
-        const name = el.dataset.pool ? `pool:${el.dataset.pool}` : el.tagName === 'BUTTON' ? `button:${el.textContent}` : el.tagName === 'INPUT' ? `radio:${el.value}` : el.getAttribute('role') === 'region' ? 'region:recent' : `${el.tagName.toLowerCase()}:${el.textContent?.trim().slice(0, 20)}`;
+        const name = el.dataset.pool
+          ? `pool:${el.dataset.pool}`
+          : el.tagName === 'BUTTON'
+            ? `button:${el.textContent}`
+            : el.tagName === 'INPUT'
+              ? `radio:${el.value}`
+              : el.getAttribute('role') === 'region'
+                ? 'region:recent'
+                : `${el.tagName.toLowerCase()}:${el.textContent?.trim().slice(0, 20)}`;
         return { name, outline: style.outlineStyle, width: style.outlineWidth };
       });
       order.push(focused.name);
       if (focused.name.startsWith('pool:')) expect(focused.outline, `${focused.name} shows focus`).not.toBe('none');
     }
-    expect(order.slice(0, 8)).toEqual(['a:Skip to pools', 'pool:trial', 'pool:plan', 'pool:credits', 'button:Add funds…', 'button:Auto-reload…', 'radio:byModel', 'region:recent']);
+    expect(order.slice(0, 8)).toEqual([
+      'a:Skip to pools',
+      'pool:trial',
+      'pool:plan',
+      'pool:credits',
+      'button:Add funds…',
+      'button:Auto-reload…',
+      'radio:byModel',
+      'region:recent',
+    ]);
     // Arrow keys switch the chart's split like any radio group.
     await page.focus('input[value="byModel"]');
     await page.keyboard.press('ArrowDown');
@@ -136,7 +191,9 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     await page.keyboard.press('Enter');
     await page.locator('#write-dialog input[name="amountUsd"]').fill('3.00');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#write-question').innerText()).toMatch(/Add \$3\.00 to "credits"\? Your payment method is charged now\./);
+    await expect
+      .poll(() => page.locator('#write-question').innerText())
+      .toMatch(/Add \$3\.00 to "credits"\? Your payment method is charged now\./);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-confirm.png') });
     await page.locator('#write-ok').click();
     await expect.poll(() => page.locator('#write-result').innerText()).toMatch(/\$3\.00|succeeded|added/i);
@@ -144,7 +201,7 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     await page.close();
   });
 
-  it('is served by the gateway at /dashboard, behind the gateway\'s guard', async () => {
+  it("is served by the gateway at /dashboard, behind the gateway's guard", async () => {
     const { routes, close } = dashboardRoutes(hub);
     const gateway: Gateway = await startGateway({ hub, routes });
     try {

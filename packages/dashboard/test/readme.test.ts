@@ -17,7 +17,10 @@ describe('the README', () => {
     const file = join(packageDir, `readme-example-${process.pid}.mts`);
     writeFileSync(file, block!);
     try {
-      const { stdout } = await run(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', file], { cwd: packageDir, timeout: 60_000 });
+      const { stdout } = await run(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', file], {
+        cwd: packageDir,
+        timeout: 60_000,
+      });
       expect(stdout).toMatch(/^open http:\/\/127\.0\.0\.1:\d+\/\n9\.4\n$/);
     } finally {
       rmSync(file, { force: true });

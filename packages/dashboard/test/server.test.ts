@@ -6,7 +6,12 @@ import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
 import { tempLedger } from './helpers.js';
 
 /** A raw request, so tests can send the Host and Origin headers a browser or an attacker would. */
-function get(url: string, headers: Record<string, string> = {}, method = 'GET', body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+  body?: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers }, (res) => {
       let text = '';
@@ -18,7 +23,8 @@ function get(url: string, headers: Record<string, string> = {}, method = 'GET', 
   });
 }
 
-const post = (url: string, value: unknown, headers: Record<string, string> = {}) => get(url, { 'content-type': 'application/json', ...headers }, 'POST', JSON.stringify(value));
+const post = (url: string, value: unknown, headers: Record<string, string> = {}) =>
+  get(url, { 'content-type': 'application/json', ...headers }, 'POST', JSON.stringify(value));
 
 describe('drawdown dashboard server', () => {
   let hub: Hub;
@@ -52,7 +58,11 @@ describe('drawdown dashboard server', () => {
     expect(snapshot.recent).toHaveLength(8);
     expect(snapshot.spend.days).toHaveLength(14);
     expect(snapshot.writes).toBe(false);
-    expect(snapshot.pools[2]).toMatchObject({ id: 'credits', fundable: true, autoReload: { thresholdUsd: '5', amountUsd: '20', state: 'armed' } });
+    expect(snapshot.pools[2]).toMatchObject({
+      id: 'credits',
+      fundable: true,
+      autoReload: { thresholdUsd: '5', amountUsd: '20', state: 'armed' },
+    });
     expect(snapshot.pools[1]).toMatchObject({ id: 'plan', utilization: 0.71 });
     expect(JSON.stringify(snapshot)).not.toContain(SECRET_KEY);
   });
@@ -63,7 +73,8 @@ describe('drawdown dashboard server', () => {
       const [whole, frac = ''] = usd.split('.');
       return BigInt(whole!) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
     };
-    const sum = (groups: Array<{ usd: string[] }>): bigint => groups.flatMap((g) => g.usd).reduce((a, v) => a + nanos(v), 0n);
+    const sum = (groups: Array<{ usd: string[] }>): bigint =>
+      groups.flatMap((g) => g.usd).reduce((a, v) => a + nanos(v), 0n);
     expect(sum(snapshot.spend.byModel)).toBe(nanos(snapshot.spend.totalUsd));
     expect(sum(snapshot.spend.byRoute)).toBe(nanos(snapshot.spend.totalUsd));
     const trial = snapshot.pools.find((p) => p.id === 'trial')!;
@@ -73,7 +84,9 @@ describe('drawdown dashboard server', () => {
   it('refuses a Host that does not name it (DNS rebinding) and a foreign browser Origin', async () => {
     expect((await get(readOnly.url, { host: 'evil.example' })).status).toBe(403);
     expect((await get(`${readOnly.url}api/snapshot`, { origin: 'https://evil.example' })).status).toBe(403);
-    expect((await get(`${readOnly.url}api/snapshot`, { origin: `http://localhost:${readOnly.port}` })).status).toBe(200);
+    expect((await get(`${readOnly.url}api/snapshot`, { origin: `http://localhost:${readOnly.port}` })).status).toBe(
+      200,
+    );
   });
 
   it('will not bind beyond loopback without a token, and checks its options', async () => {
@@ -105,16 +118,22 @@ describe('drawdown dashboard server', () => {
   it('is read-only unless started with writes', async () => {
     const refused = await post(`${readOnly.url}api/write/add_funds`, { args: { poolId: 'credits', amountUsd: '1' } });
     expect(refused.status).toBe(403);
-    expect(JSON.parse(refused.body)).toMatchObject({ code: 'DRAWDOWN_DASHBOARD_READ_ONLY', hint: expect.stringContaining('--writes') });
+    expect(JSON.parse(refused.body)).toMatchObject({
+      code: 'DRAWDOWN_DASHBOARD_READ_ONLY',
+      hint: expect.stringContaining('--writes'),
+    });
   });
 
-  it('adds funds only after the person confirms the MCP tool\'s own question, word for word', async () => {
+  it("adds funds only after the person confirms the MCP tool's own question, word for word", async () => {
     const balance = async () => (await readDashboard(hub)).pools.find((p) => p.id === 'credits')!.remainingUsd;
     const before = await balance();
     const url = `${writable.url}api/write/add_funds`;
     const args = { poolId: 'credits', amountUsd: '2.50', idempotencyKey: 'dashboard-test-add-1' };
     const first = JSON.parse((await post(url, { args })).body);
-    expect(first).toMatchObject({ kind: 'confirm', question: expect.stringContaining('Add $2.50 to "credits"? Your payment method is charged now.') });
+    expect(first).toMatchObject({
+      kind: 'confirm',
+      question: expect.stringContaining('Add $2.50 to "credits"? Your payment method is charged now.'),
+    });
     expect(await balance()).toBe(before);
     const wrong = JSON.parse((await post(url, { args, confirmed: 'Add $2.50 to something else?' })).body);
     expect(wrong).toEqual(first);
@@ -142,13 +161,17 @@ describe('drawdown dashboard server', () => {
 
   it('answers bad write requests with the field and the fix', async () => {
     const url = `${writable.url}api/write/`;
-    expect(JSON.parse((await post(`${url}delete_everything`, {})).body)).toMatchObject({ code: 'DRAWDOWN_DASHBOARD_NOT_FOUND' });
+    expect(JSON.parse((await post(`${url}delete_everything`, {})).body)).toMatchObject({
+      code: 'DRAWDOWN_DASHBOARD_NOT_FOUND',
+    });
     const notJson = await get(`${url}add_funds`, { 'content-type': 'text/plain' }, 'POST', 'x');
     expect(notJson.status).toBe(400);
     expect(JSON.parse(notJson.body).message).toMatch(/JSON/);
     const notFundable = JSON.parse((await post(`${url}add_funds`, { args: { poolId: 'trial', amountUsd: '1' } })).body);
     expect(notFundable).toMatchObject({ kind: 'error', message: expect.stringMatching(/trial/) });
-    const offWithoutThreshold = JSON.parse((await post(`${url}set_auto_reload`, { args: { poolId: 'credits', enabled: true } })).body);
+    const offWithoutThreshold = JSON.parse(
+      (await post(`${url}set_auto_reload`, { args: { poolId: 'credits', enabled: true } })).body,
+    );
     expect(offWithoutThreshold).toMatchObject({ kind: 'error', message: expect.stringMatching(/thresholdUsd/) });
   });
 });

@@ -28,7 +28,12 @@ const STATUS: Record<AnthropicErrorType, number> = {
  * Answers in the API's error shape, `{"type":"error","error":{"type","message"}}`, so every SDK and
  * tool shows `message`. `x-should-retry: false` keeps the SDKs from retrying what waiting cannot fix.
  */
-export function sendError(res: ServerResponse, type: AnthropicErrorType, message: string, options: { status?: number; retry?: boolean; headers?: Record<string, string> } = {}): void {
+export function sendError(
+  res: ServerResponse,
+  type: AnthropicErrorType,
+  message: string,
+  options: { status?: number; retry?: boolean; headers?: Record<string, string> } = {},
+): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -32,7 +32,11 @@ export interface GatewayRoute {
   path: string | RegExp;
   /** `key`: only with a valid drawdown key (the handler gets its record). Default `none`. */
   auth?: 'none' | 'key';
-  handle(req: IncomingMessage, res: ServerResponse, context: { url: URL; hub: Hub; key?: KeyRecord }): void | Promise<void>;
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: { url: URL; hub: Hub; key?: KeyRecord },
+  ): void | Promise<void>;
 }
 
 export interface GatewayOptions {
@@ -79,9 +83,27 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'content-length',
+]);
 /** Never forwarded upstream: the client's drawdown key, its cookies, the gateway token, and encodings we would have to undo to read usage. */
-const NOT_FORWARDED = new Set([...HOP_BY_HOP, 'host', 'x-api-key', 'authorization', 'cookie', 'proxy-authorization', 'x-drawdown-gateway-token', 'accept-encoding']);
+const NOT_FORWARDED = new Set([
+  ...HOP_BY_HOP,
+  'host',
+  'x-api-key',
+  'authorization',
+  'cookie',
+  'proxy-authorization',
+  'x-drawdown-gateway-token',
+  'accept-encoding',
+]);
 
 /** A request target that needs no normalising: no dot segments, doubled or back slashes, or escapes. */
 const PLAIN_TARGET = /^\/(?!.*(?:\/\.|\/\/|[%\\]))[^?#]*(\?[^#]*)?$/;
@@ -127,7 +149,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too-la
   });
 }
 
-function upstreamHeaders(req: IncomingMessage, credentials: SdkCredentials, length: number | undefined): Record<string, string> {
+function upstreamHeaders(
+  req: IncomingMessage,
+  credentials: SdkCredentials,
+  length: number | undefined,
+): Record<string, string> {
   const headers: Record<string, string> = {};
   const incoming = req.headers;
   for (const name in incoming) {
@@ -135,11 +161,12 @@ function upstreamHeaders(req: IncomingMessage, credentials: SdkCredentials, leng
     if (value === undefined || NOT_FORWARDED.has(name)) continue;
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  if (credentials.defaultHeaders) for (const [name, value] of Object.entries(credentials.defaultHeaders)) {
-    const lower = name.toLowerCase();
-    // anthropic-beta lists combine: the strategy's (e.g. OAuth) and the tool's both apply.
-    headers[lower] = lower === 'anthropic-beta' && headers[lower] ? `${headers[lower]},${value}` : value;
-  }
+  if (credentials.defaultHeaders)
+    for (const [name, value] of Object.entries(credentials.defaultHeaders)) {
+      const lower = name.toLowerCase();
+      // anthropic-beta lists combine: the strategy's (e.g. OAuth) and the tool's both apply.
+      headers[lower] = lower === 'anthropic-beta' && headers[lower] ? `${headers[lower]},${value}` : value;
+    }
   if (credentials.apiKey) headers['x-api-key'] = credentials.apiKey;
   else if (credentials.authToken) headers.authorization = `Bearer ${credentials.authToken}`;
   if (length !== undefined) headers['content-length'] = String(length);
@@ -147,7 +174,10 @@ function upstreamHeaders(req: IncomingMessage, credentials: SdkCredentials, leng
 }
 
 /** The upstream's response headers for the client, hop-by-hop ones left out, `extra` set on top. */
-function responseHeaders(headers: Dispatcher.ResponseData['headers'], extra?: Record<string, string>): Record<string, string | string[]> {
+function responseHeaders(
+  headers: Dispatcher.ResponseData['headers'],
+  extra?: Record<string, string>,
+): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
     const value = headers[name];
@@ -189,24 +219,44 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   }
   if (options.token !== undefined && options.token.length < 16) {
-    throw new DrawdownError(GatewayErrorCodes.INVALID_OPTION, 'gateway: token is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)', { data: { field: 'token' } });
+    throw new DrawdownError(
+      GatewayErrorCodes.INVALID_OPTION,
+      'gateway: token is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)',
+      { data: { field: 'token' } },
+    );
   }
-  if (options.holdMaxTokens !== undefined && !(Number.isSafeInteger(options.holdMaxTokens) && options.holdMaxTokens > 0)) {
-    throw new DrawdownError(GatewayErrorCodes.INVALID_OPTION, `gateway: holdMaxTokens is ${String(options.holdMaxTokens)}; use a positive whole number of tokens, like 16000`, { data: { field: 'holdMaxTokens' } });
+  if (
+    options.holdMaxTokens !== undefined &&
+    !(Number.isSafeInteger(options.holdMaxTokens) && options.holdMaxTokens > 0)
+  ) {
+    throw new DrawdownError(
+      GatewayErrorCodes.INVALID_OPTION,
+      `gateway: holdMaxTokens is ${String(options.holdMaxTokens)}; use a positive whole number of tokens, like 16000`,
+      { data: { field: 'holdMaxTokens' } },
+    );
   }
   const holdMaxTokens = options.holdMaxTokens;
   const maxBodyBytes = options.maxBodyBytes ?? 32 * 1024 * 1024;
   const holdTtlMs = options.holdTtlMs ?? 15 * 60_000;
   const router = hub.router;
   const upstream = createUpstream(options.upstream);
-  const keys = keyVerifier(hub.store, { ...(options.keysMaxAgeMs !== undefined && { maxAgeMs: options.keysMaxAgeMs }) });
+  const keys = keyVerifier(hub.store, {
+    ...(options.keysMaxAgeMs !== undefined && { maxAgeMs: options.keysMaxAgeMs }),
+  });
   const spend = keySpend(hub, holdTtlMs);
-  const guard = createGuard({ host, ...(options.allowedHosts && { allowedHosts: options.allowedHosts }), ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }), ...(options.token !== undefined && { token: options.token }) });
+  const guard = createGuard({
+    host,
+    ...(options.allowedHosts && { allowedHosts: options.allowedHosts }),
+    ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
+    ...(options.token !== undefined && { token: options.token }),
+  });
   const extraRoutes = options.routes ?? [];
   const pending = new Set<Promise<unknown>>();
 
   const track = (work: Promise<unknown>): void => {
-    const settled = work.catch((error: unknown) => hub.logger.warn(`gateway: recording a request failed: ${messageOf(error)}`)).finally(() => pending.delete(settled));
+    const settled = work
+      .catch((error: unknown) => hub.logger.warn(`gateway: recording a request failed: ${messageOf(error)}`))
+      .finally(() => pending.delete(settled));
     pending.add(settled);
   };
 
@@ -216,7 +266,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let set = excluded.get(record);
     if (!set) {
       const allowed = new Set(record.routes);
-      set = new Set(router.entries.filter((e) => !allowed.has(e.id) || e.strategy.kind === 'delegated').map((e) => e.id));
+      set = new Set(
+        router.entries.filter((e) => !allowed.has(e.id) || e.strategy.kind === 'delegated').map((e) => e.id),
+      );
       excluded.set(record, set);
     }
     return set;
@@ -231,24 +283,35 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
 
-  const observeHeaders = async (pool: Pool, headers: Dispatcher.ResponseData['headers']): Promise<Record<string, string>> => {
+  const observeHeaders = async (
+    pool: Pool,
+    headers: Dispatcher.ResponseData['headers'],
+  ): Promise<Record<string, string>> => {
     if (!pool.observe) return {};
     const subset = rateLimitHeaderSubset(headerRecord(headers));
-    if (Object.keys(subset).some((name) => name !== 'request-id')) await observe(pool, { source: 'headers', headers: subset, at: hub.clock.now() });
+    if (Object.keys(subset).some((name) => name !== 'request-id'))
+      await observe(pool, { source: 'headers', headers: subset, at: hub.clock.now() });
     return subset;
   };
 
   async function credentialsFor(entry: RouteEntry, lease?: RequestLease): Promise<SdkCredentials> {
     const credentials = lease ? await lease.credentials() : await entry.strategy.credentials();
     if (!credentials.apiKey && !credentials.authToken) {
-      throw new DrawdownError(ErrorCodes.AUTH_UNAVAILABLE, `route entry "${entry.id}" has no credentials: its strategy "${entry.strategy.id}" gave neither an API key nor a token`, { data: { entryId: entry.id } });
+      throw new DrawdownError(
+        ErrorCodes.AUTH_UNAVAILABLE,
+        `route entry "${entry.id}" has no credentials: its strategy "${entry.strategy.id}" gave neither an API key nor a token`,
+        { data: { entryId: entry.id } },
+      );
     }
     return credentials;
   }
 
   /** The answer when drawdown itself refuses: readable by a person, shown verbatim by Claude Code (402 is neither retried nor reworded). */
   const refuse = (res: ServerResponse, error: unknown): void => {
-    if (isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED) || isDrawdownError(error, GatewayErrorCodes.KEY_BUDGET_EXHAUSTED)) {
+    if (
+      isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED) ||
+      isDrawdownError(error, GatewayErrorCodes.KEY_BUDGET_EXHAUSTED)
+    ) {
       sendError(res, 'billing_error', `drawdown: ${error.message}. Run "drawdown status" to see the pools.`);
     } else if (isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL)) {
       sendError(res, 'invalid_request_error', `drawdown: ${error.message}`);
@@ -263,11 +326,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
 
   const noUsableEntry = (res: ServerResponse, record: KeyRecord): void =>
-    sendError(res, 'permission_error', `drawdown: key "${record.name}" may use no entry of the route (it lists ${record.routes.join(', ')}; delegated entries cannot be forwarded); create a key with --route <entry> from "drawdown which"`);
+    sendError(
+      res,
+      'permission_error',
+      `drawdown: key "${record.name}" may use no entry of the route (it lists ${record.routes.join(', ')}; delegated entries cannot be forwarded); create a key with --route <entry> from "drawdown which"`,
+    );
 
   async function messages(req: IncomingMessage, res: ServerResponse, record: KeyRecord, target: string): Promise<void> {
     const body = await readBody(req, maxBodyBytes);
-    if (body === 'too-large') return sendError(res, 'request_too_large', `drawdown gateway: the request body is over ${maxBodyBytes} bytes`);
+    if (body === 'too-large')
+      return sendError(res, 'request_too_large', `drawdown gateway: the request body is over ${maxBodyBytes} bytes`);
     let params: { model?: unknown; max_tokens?: unknown; stream?: unknown; messages?: unknown };
     try {
       params = JSON.parse(body.toString('utf8')) as typeof params;
@@ -275,8 +343,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } catch {
       return sendError(res, 'invalid_request_error', 'drawdown gateway: the request body is not a JSON object');
     }
-    if (typeof params.model !== 'string') return sendError(res, 'invalid_request_error', 'model: Field required (drawdown needs it to price the request)');
-    if (typeof params.max_tokens !== 'number') return sendError(res, 'invalid_request_error', 'max_tokens: Field required (drawdown sizes the hold from it)');
+    if (typeof params.model !== 'string')
+      return sendError(res, 'invalid_request_error', 'model: Field required (drawdown needs it to price the request)');
+    if (typeof params.max_tokens !== 'number')
+      return sendError(res, 'invalid_request_error', 'max_tokens: Field required (drawdown sizes the hold from it)');
     const model = params.model;
     const streaming = params.stream === true;
     const exclude = excludedFor(record);
@@ -299,7 +369,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     } catch (error) {
       return refuse(res, error);
     }
-    if (holdMaxTokens !== undefined && holdEstimate.maxTokens > holdMaxTokens) holdEstimate = { ...holdEstimate, maxTokens: holdMaxTokens };
+    if (holdMaxTokens !== undefined && holdEstimate.maxTokens > holdMaxTokens)
+      holdEstimate = { ...holdEstimate, maxTokens: holdMaxTokens };
     const begin = (also: string[]): Promise<RequestLease> =>
       hub.begin({
         requestId,
@@ -326,7 +397,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       await spend.release(record, requestId);
     };
     const settle = async (usage: unknown, reportedModel: string | undefined): Promise<void> => {
-      const settlement = await lease.settle({ usage, meta: client, ...(reportedModel !== undefined && { model: reportedModel }) });
+      const settlement = await lease.settle({
+        usage,
+        meta: client,
+        ...(reportedModel !== undefined && { model: reportedModel }),
+      });
       await spend.settle(record, requestId, settlement.cost, reportedModel ?? model);
     };
 
@@ -335,14 +410,24 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       let response: Dispatcher.ResponseData;
       try {
         const credentials = await credentialsFor(lease.entry, lease);
-        response = await upstream.request(target, { method: 'POST', headers: upstreamHeaders(req, credentials, body.length), body, signal: abort.signal });
+        response = await upstream.request(target, {
+          method: 'POST',
+          headers: upstreamHeaders(req, credentials, body.length),
+          body,
+          signal: abort.signal,
+        });
       } catch (error) {
         await fail(error);
         if (clientGone) return;
         if (isDrawdownError(error)) return refuse(res, error);
         const code = (error as { code?: string }).code;
         const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-        return sendError(res, timeout ? 'timeout_error' : 'api_error', `drawdown gateway: the upstream ${upstream.origin} ${timeout ? 'timed out' : `failed: ${code ?? messageOf(error)}`}; nothing was charged`, { status: timeout ? 504 : 502, retry: true });
+        return sendError(
+          res,
+          timeout ? 'timeout_error' : 'api_error',
+          `drawdown gateway: the upstream ${upstream.origin} ${timeout ? 'timed out' : `failed: ${code ?? messageOf(error)}`}; nothing was charged`,
+          { status: timeout ? 504 : 502, retry: true },
+        );
       }
       const rateHeaders = await observeHeaders(lease.pool, response.headers);
 
@@ -352,14 +437,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           errorBody = Buffer.from(await response.body.arrayBuffer());
         } catch (error) {
           await fail(error);
-          if (!clientGone) sendError(res, 'api_error', `drawdown gateway: the upstream's ${response.statusCode} answer broke off; nothing was charged`, { status: 502, retry: true });
+          if (!clientGone)
+            sendError(
+              res,
+              'api_error',
+              `drawdown gateway: the upstream's ${response.statusCode} answer broke off; nothing was charged`,
+              { status: 502, retry: true },
+            );
           return;
         }
         const { type, message } = parseErrorBody(errorBody);
-        const headers = Object.keys(rateHeaders).length > 0 ? rateHeaders : rateLimitHeaderSubset(headerRecord(response.headers));
-        await observe(lease.pool, { source: 'error', status: response.statusCode, ...(type !== undefined && { errorType: type }), ...(message !== undefined && { message }), headers, at: hub.clock.now() });
+        const headers =
+          Object.keys(rateHeaders).length > 0 ? rateHeaders : rateLimitHeaderSubset(headerRecord(response.headers));
+        await observe(lease.pool, {
+          source: 'error',
+          status: response.statusCode,
+          ...(type !== undefined && { errorType: type }),
+          ...(message !== undefined && { message }),
+          headers,
+          at: hub.clock.now(),
+        });
         const refusal = refusalKind(response.statusCode, headers, message);
-        const upstreamError = new DrawdownError('DRAWDOWN_GATEWAY_UPSTREAM_REFUSED', `upstream answered ${response.statusCode}${type ? ` ${type}` : ''}`, { data: { status: response.statusCode } });
+        const upstreamError = new DrawdownError(
+          'DRAWDOWN_GATEWAY_UPSTREAM_REFUSED',
+          `upstream answered ${response.statusCode}${type ? ` ${type}` : ''}`,
+          { data: { status: response.statusCode } },
+        );
         if (refusal !== undefined && refusedBy.length === 0 && !clientGone) {
           // The entry's pool cannot pay after all (plan window spent, credits out): once, like the metered client, try the next entry this key may use.
           await lease.fail(upstreamError, { retrying: true });
@@ -375,21 +478,32 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           await fail(upstreamError);
         }
         if (clientGone) return;
-        res.writeHead(response.statusCode, responseHeaders(response.headers, { 'content-length': String(errorBody.length), ...(refusal !== undefined && { 'x-should-retry': 'false' }) }));
+        res.writeHead(
+          response.statusCode,
+          responseHeaders(response.headers, {
+            'content-length': String(errorBody.length),
+            ...(refusal !== undefined && { 'x-should-retry': 'false' }),
+          }),
+        );
         res.end(errorBody);
         return;
       }
 
       // An upstream that answers a stream request with JSON (or the reverse) is read by what it sent.
       const contentType = response.headers['content-type'];
-      const isSse = (Array.isArray(contentType) ? contentType[0] : contentType)?.startsWith('text/event-stream') ?? streaming;
+      const isSse =
+        (Array.isArray(contentType) ? contentType[0] : contentType)?.startsWith('text/event-stream') ?? streaming;
       if (!isSse) {
         let answer: Buffer;
         try {
           answer = Buffer.from(await response.body.arrayBuffer());
         } catch (error) {
           await fail(error);
-          if (!clientGone) sendError(res, 'api_error', `drawdown gateway: the upstream answer broke off; nothing was charged`, { status: 502, retry: true });
+          if (!clientGone)
+            sendError(res, 'api_error', `drawdown gateway: the upstream answer broke off; nothing was charged`, {
+              status: 502,
+              retry: true,
+            });
           return;
         }
         let usage: unknown;
@@ -402,12 +516,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
           usage = undefined;
         }
         if (!clientGone) {
-          res.writeHead(response.statusCode, responseHeaders(response.headers, { 'content-length': String(answer.length) }));
+          res.writeHead(
+            response.statusCode,
+            responseHeaders(response.headers, { 'content-length': String(answer.length) }),
+          );
           res.end(answer);
         }
         // The answer goes out first; the charge is recorded right after (idle() and close() wait for it).
         if (usage === undefined) {
-          hub.logger.warn(`gateway: request ${requestId} got an answer without usage; its hold is released and nothing is charged`);
+          hub.logger.warn(
+            `gateway: request ${requestId} got an answer without usage; its hold is released and nothing is charged`,
+          );
           track(fail(new DrawdownError('DRAWDOWN_GATEWAY_NO_USAGE', 'the upstream answer carried no usage')));
         } else {
           track(settle(usage, reportedModel));
@@ -415,12 +534,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         return;
       }
 
-      await pipeStream(res, response, () => clientGone, abort).then(
-        (reader) => {
-          const finish = reader.usage !== undefined ? settle(reader.usage, reader.model) : fail(new DrawdownError('DRAWDOWN_GATEWAY_STREAM_ENDED_EARLY', 'the stream ended before the message started; nothing was charged'));
-          track(finish);
-        },
-      );
+      await pipeStream(res, response, () => clientGone, abort).then((reader) => {
+        const finish =
+          reader.usage !== undefined
+            ? settle(reader.usage, reader.model)
+            : fail(
+                new DrawdownError(
+                  'DRAWDOWN_GATEWAY_STREAM_ENDED_EARLY',
+                  'the stream ended before the message started; nothing was charged',
+                ),
+              );
+        track(finish);
+      });
       return;
     }
   }
@@ -430,7 +555,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
    * it passes. Resolves with what was read when the stream ends, breaks or the client leaves (the
    * API bills what it generated, so an early end is settled from the usage reported so far).
    */
-  function pipeStream(res: ServerResponse, response: Dispatcher.ResponseData, gone: () => boolean, abort: AbortController) {
+  function pipeStream(
+    res: ServerResponse,
+    response: Dispatcher.ResponseData,
+    gone: () => boolean,
+    abort: AbortController,
+  ) {
     const reader = createSseUsageReader();
     if (!gone()) {
       res.writeHead(response.statusCode, responseHeaders(response.headers));
@@ -471,11 +601,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   /** count_tokens and the model list cost nothing: forwarded with the first entry the key may use, no hold. */
-  async function passThrough(req: IncomingMessage, res: ServerResponse, record: KeyRecord, target: string, method: 'GET' | 'POST'): Promise<void> {
+  async function passThrough(
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: KeyRecord,
+    target: string,
+    method: 'GET' | 'POST',
+  ): Promise<void> {
     let body: Buffer | undefined;
     if (method === 'POST') {
       const read = await readBody(req, maxBodyBytes);
-      if (read === 'too-large') return sendError(res, 'request_too_large', `drawdown gateway: the request body is over ${maxBodyBytes} bytes`);
+      if (read === 'too-large')
+        return sendError(res, 'request_too_large', `drawdown gateway: the request body is over ${maxBodyBytes} bytes`);
       body = read;
     }
     const blocked: Parameters<typeof router.candidates>[1] = [];
@@ -491,10 +628,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     let response: Dispatcher.ResponseData;
     try {
       const credentials = await credentialsFor(entry);
-      response = await upstream.request(target, { method, headers: upstreamHeaders(req, credentials, body?.length), ...(body && { body }), signal: abort.signal });
+      response = await upstream.request(target, {
+        method,
+        headers: upstreamHeaders(req, credentials, body?.length),
+        ...(body && { body }),
+        signal: abort.signal,
+      });
     } catch (error) {
       if (isDrawdownError(error)) return refuse(res, error);
-      return sendError(res, 'api_error', `drawdown gateway: the upstream ${upstream.origin} failed: ${(error as { code?: string }).code ?? messageOf(error)}`, { status: 502, retry: true });
+      return sendError(
+        res,
+        'api_error',
+        `drawdown gateway: the upstream ${upstream.origin} failed: ${(error as { code?: string }).code ?? messageOf(error)}`,
+        { status: 502, retry: true },
+      );
     }
     await observeHeaders(entry.pool, response.headers);
     const answer = Buffer.from(await response.body.arrayBuffer());
@@ -504,32 +651,58 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const refusal = guard(req);
-    if (refusal) return sendError(res, refusal.status === 401 ? 'authentication_error' : 'permission_error', refusal.message, { status: refusal.status });
+    if (refusal)
+      return sendError(res, refusal.status === 401 ? 'authentication_error' : 'permission_error', refusal.message, {
+        status: refusal.status,
+      });
     const { path, search } = requestTarget(req.url ?? '/');
     const target = path + search;
     const method = req.method ?? 'GET';
-    const extra = extraRoutes.length === 0 ? undefined : extraRoutes.find((r) => r.method === method && (typeof r.path === 'string' ? r.path === path : r.path.test(path)));
+    const extra =
+      extraRoutes.length === 0
+        ? undefined
+        : extraRoutes.find(
+            (r) => r.method === method && (typeof r.path === 'string' ? r.path === path : r.path.test(path)),
+          );
     const needsKey = extra ? extra.auth === 'key' : true;
     let record: KeyRecord | undefined;
     if (needsKey) {
       record = await keys.verify(presentedKey(req));
       if (!record) {
         req.resume();
-        return sendError(res, 'authentication_error', 'drawdown gateway: invalid or revoked drawdown key; send the key from "drawdown keys create" as ANTHROPIC_API_KEY (x-api-key or Authorization: Bearer)');
+        return sendError(
+          res,
+          'authentication_error',
+          'drawdown gateway: invalid or revoked drawdown key; send the key from "drawdown keys create" as ANTHROPIC_API_KEY (x-api-key or Authorization: Bearer)',
+        );
       }
     }
-    if (extra) return extra.handle(req, res, { url: new URL(target, 'http://gateway.invalid'), hub, ...(record && { key: record }) });
+    if (extra)
+      return extra.handle(req, res, {
+        url: new URL(target, 'http://gateway.invalid'),
+        hub,
+        ...(record && { key: record }),
+      });
     if (method === 'POST' && path === '/v1/messages') return messages(req, res, record!, target);
-    if (method === 'POST' && path === '/v1/messages/count_tokens') return passThrough(req, res, record!, target, 'POST');
-    if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/'))) return passThrough(req, res, record!, target, 'GET');
+    if (method === 'POST' && path === '/v1/messages/count_tokens')
+      return passThrough(req, res, record!, target, 'POST');
+    if (method === 'GET' && (path === '/v1/models' || path.startsWith('/v1/models/')))
+      return passThrough(req, res, record!, target, 'GET');
     req.resume();
-    sendError(res, 'not_found_error', `drawdown gateway: ${method} ${path} is not forwarded; the gateway serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models (other endpoints could spend without being metered)`);
+    sendError(
+      res,
+      'not_found_error',
+      `drawdown gateway: ${method} ${path} is not forwarded; the gateway serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models (other endpoints could spend without being metered)`,
+    );
   }
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
       hub.logger.warn(`gateway: a request failed: ${messageOf(error)}`);
-      if (!res.headersSent) sendError(res, 'api_error', 'drawdown gateway: unexpected failure; the gateway log has details', { status: 500 });
+      if (!res.headersSent)
+        sendError(res, 'api_error', 'drawdown gateway: unexpected failure; the gateway log has details', {
+          status: 500,
+        });
       else res.destroy();
     });
   });

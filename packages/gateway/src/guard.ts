@@ -4,7 +4,8 @@ import type { IncomingMessage } from 'node:http';
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 
-export const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+export const isLoopbackHost = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 
 export interface GuardOptions {
   /** The address the server binds. */
@@ -45,7 +46,10 @@ export function createGuard(options: GuardOptions): (req: IncomingMessage) => Gu
   return (req) => {
     const host = req.headers.host;
     if (hosts !== undefined && (host === undefined || !hosts.has(hostName(host)))) {
-      return { status: 403, message: `drawdown gateway: Host "${host ?? ''}" is not this gateway's address; use ANTHROPIC_BASE_URL=http://127.0.0.1:<port> (or start the gateway with --allowed-host)` };
+      return {
+        status: 403,
+        message: `drawdown gateway: Host "${host ?? ''}" is not this gateway's address; use ANTHROPIC_BASE_URL=http://127.0.0.1:<port> (or start the gateway with --allowed-host)`,
+      };
     }
     const origin = req.headers.origin;
     if (origin !== undefined) {
@@ -58,12 +62,17 @@ export function createGuard(options: GuardOptions): (req: IncomingMessage) => Gu
           allowed = false;
         }
       }
-      if (!allowed) return { status: 403, message: `drawdown gateway: requests from the web page at ${origin} are not allowed` };
+      if (!allowed)
+        return { status: 403, message: `drawdown gateway: requests from the web page at ${origin} are not allowed` };
     }
     if (expected) {
       const sent = req.headers['x-drawdown-gateway-token'];
       if (typeof sent !== 'string' || !timingSafeEqual(digest(sent), expected)) {
-        return { status: 401, message: 'drawdown gateway: this gateway needs its access token; send it as the x-drawdown-gateway-token header (Claude Code: ANTHROPIC_CUSTOM_HEADERS="x-drawdown-gateway-token: <token>")' };
+        return {
+          status: 401,
+          message:
+            'drawdown gateway: this gateway needs its access token; send it as the x-drawdown-gateway-token header (Claude Code: ANTHROPIC_CUSTOM_HEADERS="x-drawdown-gateway-token: <token>")',
+        };
       }
     }
     return undefined;

@@ -1,5 +1,14 @@
 export { startGateway, type Gateway, type GatewayOptions, type GatewayRoute } from './gateway.js';
-export { keyManager, keyVerifier, KEYS_STATE_KEY, type KeyManager, type KeyVerifier, type KeyRecord, type CreateKeyRequest, type CreatedKey } from './keys.js';
+export {
+  keyManager,
+  keyVerifier,
+  KEYS_STATE_KEY,
+  type KeyManager,
+  type KeyVerifier,
+  type KeyRecord,
+  type CreateKeyRequest,
+  type CreatedKey,
+} from './keys.js';
 export { keyAccount, keySpend, type KeySpend } from './key-budget.js';
 export { createGuard, isLoopbackHost, type GuardOptions, type GuardRefusal } from './guard.js';
 export { createSseUsageReader } from './sse-usage.js';

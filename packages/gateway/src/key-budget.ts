@@ -12,7 +12,9 @@ export const keyAccount = (record: Pick<KeyRecord, 'id'>): string => `gateway-ke
  */
 export function keySpend(hub: Hub, holdTtlMs: number) {
   const limitsFor = (record: KeyRecord): Limit[] =>
-    record.budget === undefined ? [] : [{ kind: 'cap', name: `key "${record.name}" budget`, scope: 'lifetime', cap: record.budget }];
+    record.budget === undefined
+      ? []
+      : [{ kind: 'cap', name: `key "${record.name}" budget`, scope: 'lifetime', cap: record.budget }];
 
   // A key without a budget has nothing to check before a request: its spend is recorded at settle
   // (with the day and scopes a hold would have carried), which saves two store writes per request.
@@ -21,7 +23,17 @@ export function keySpend(hub: Hub, holdTtlMs: number) {
       if (record.budget === undefined) return;
       const now = hub.clock.now();
       const placement = hub.placement(now);
-      const result = await hub.store.reserve({ account: keyAccount(record), key: requestId, amount, ttlMs: holdTtlMs, now, limits: limitsFor(record), scopes: placement.scopes, day: placement.day, meta: { requestId, client: record.name } });
+      const result = await hub.store.reserve({
+        account: keyAccount(record),
+        key: requestId,
+        amount,
+        ttlMs: holdTtlMs,
+        now,
+        limits: limitsFor(record),
+        scopes: placement.scopes,
+        day: placement.day,
+        meta: { requestId, client: record.name },
+      });
       if (result.ok) return;
       throw new DrawdownError(
         GatewayErrorCodes.KEY_BUDGET_EXHAUSTED,

@@ -80,7 +80,11 @@ async function underKeysLease<T>(store: LedgerStore, now: () => number, change: 
   let pause = 5;
   while (!(await store.tryLease({ name: KEYS_LEASE, owner, ttlMs: LEASE_TTL_MS, now: now() }))) {
     if (now() - started > LOCK_WAIT_MS) {
-      throw new DrawdownError(GatewayErrorCodes.KEYS_BUSY, `the gateway keys are being changed by another process and stayed locked for ${LOCK_WAIT_MS / 1000} s; try again`, { data: { lease: KEYS_LEASE } });
+      throw new DrawdownError(
+        GatewayErrorCodes.KEYS_BUSY,
+        `the gateway keys are being changed by another process and stayed locked for ${LOCK_WAIT_MS / 1000} s; try again`,
+        { data: { lease: KEYS_LEASE } },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, pause + Math.random() * pause));
     pause = Math.min(100, pause * 2);
@@ -108,10 +112,20 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
   return {
     async create(request: CreateKeyRequest): Promise<CreatedKey> {
       if (typeof request.name !== 'string' || !NAME_PATTERN.test(request.name)) {
-        throw invalid('name', `key name ${JSON.stringify(request.name)} is not usable: use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "cursor-laptop")`);
+        throw invalid(
+          'name',
+          `key name ${JSON.stringify(request.name)} is not usable: use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "cursor-laptop")`,
+        );
       }
-      if (!Array.isArray(request.routes) || request.routes.length === 0 || request.routes.some((r) => typeof r !== 'string' || r === '')) {
-        throw invalid('routes', 'a key needs at least one route entry it may draw from: pass --route <entry> (see "drawdown which" for the entry ids)');
+      if (
+        !Array.isArray(request.routes) ||
+        request.routes.length === 0 ||
+        request.routes.some((r) => typeof r !== 'string' || r === '')
+      ) {
+        throw invalid(
+          'routes',
+          'a key needs at least one route entry it may draw from: pass --route <entry> (see "drawdown which" for the entry ids)',
+        );
       }
       let budget: Nanos | undefined;
       if (request.budget !== undefined) {
@@ -125,7 +139,10 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
       return underKeysLease(store, now, async () => {
         const doc = await read(store);
         if (doc.keys.some((k) => k.name === request.name && k.revokedAt === undefined)) {
-          throw invalid('name', `a key named "${request.name}" already exists: revoke it first ("drawdown keys revoke ${request.name}") or pick another name`);
+          throw invalid(
+            'name',
+            `a key named "${request.name}" already exists: revoke it first ("drawdown keys revoke ${request.name}") or pick another name`,
+          );
         }
         const id = base32(randomBytes(8)).slice(0, 12);
         const key = `ddk_${id}_${randomBytes(32).toString('base64url')}`;
@@ -151,9 +168,15 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
     async revoke(nameOrId: string): Promise<KeyRecord> {
       return underKeysLease(store, now, async () => {
         const doc = await read(store);
-        const index = doc.keys.findIndex((k) => (k.name === nameOrId || k.id === nameOrId) && k.revokedAt === undefined);
+        const index = doc.keys.findIndex(
+          (k) => (k.name === nameOrId || k.id === nameOrId) && k.revokedAt === undefined,
+        );
         if (index < 0) {
-          throw new DrawdownError(GatewayErrorCodes.UNKNOWN_KEY, `no active key is named "${nameOrId}"; "drawdown keys list" shows the keys`, { data: { key: nameOrId } });
+          throw new DrawdownError(
+            GatewayErrorCodes.UNKNOWN_KEY,
+            `no active key is named "${nameOrId}"; "drawdown keys list" shows the keys`,
+            { data: { key: nameOrId } },
+          );
         }
         const revoked: KeyRecord = { ...doc.keys[index]!, revokedAt: now() };
         const keys = doc.keys.slice();
@@ -188,7 +211,11 @@ export function keyVerifier(store: LedgerStore, options: { maxAgeMs?: number; no
       try {
         const started = now();
         const doc = await read(store);
-        byId = new Map(doc.keys.filter((k) => k.revokedAt === undefined).map((k) => [k.id, { record: k, hash: Buffer.from(k.hash, 'hex') }]));
+        byId = new Map(
+          doc.keys
+            .filter((k) => k.revokedAt === undefined)
+            .map((k) => [k.id, { record: k, hash: Buffer.from(k.hash, 'hex') }]),
+        );
         verified = new Map();
         readAt = started;
       } finally {

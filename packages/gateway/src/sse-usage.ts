@@ -26,7 +26,10 @@ export function createSseUsageReader() {
     }
     if (!EVENTS_WITH_USAGE.has(event) && event !== 'error') return;
     try {
-      const data = JSON.parse(Buffer.from(text.slice(5), 'latin1').toString('utf8')) as { type: string; error?: { type?: string; message?: string } };
+      const data = JSON.parse(Buffer.from(text.slice(5), 'latin1').toString('utf8')) as {
+        type: string;
+        error?: { type?: string; message?: string };
+      };
       if (event === 'error') error = data.error ?? {};
       else usage.observe(data);
     } catch {

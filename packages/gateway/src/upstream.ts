@@ -16,7 +16,8 @@ export interface UpstreamOptions {
 /** A keep-alive connection pool to one upstream origin, with the base path of the URL kept. */
 export function createUpstream(options: UpstreamOptions = {}) {
   const base = new URL(options.url ?? 'https://api.anthropic.com');
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TypeError(`upstream URL must be http or https, not ${base.protocol}`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new TypeError(`upstream URL must be http or https, not ${base.protocol}`);
   const prefix = base.pathname.replace(/\/+$/, '');
   const pool = new Pool(base.origin, {
     connections: options.connections ?? 128,
@@ -28,8 +29,17 @@ export function createUpstream(options: UpstreamOptions = {}) {
   });
   return {
     origin: base.origin,
-    request(path: string, init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: Buffer; signal?: AbortSignal }): Promise<Dispatcher.ResponseData> {
-      return pool.request({ path: prefix + path, method: init.method, headers: init.headers, ...(init.body !== undefined && { body: init.body }), ...(init.signal && { signal: init.signal }) });
+    request(
+      path: string,
+      init: { method: Dispatcher.HttpMethod; headers: Record<string, string>; body?: Buffer; signal?: AbortSignal },
+    ): Promise<Dispatcher.ResponseData> {
+      return pool.request({
+        path: prefix + path,
+        method: init.method,
+        headers: init.headers,
+        ...(init.body !== undefined && { body: init.body }),
+        ...(init.signal && { signal: init.signal }),
+      });
     },
     close: () => pool.close(),
   };

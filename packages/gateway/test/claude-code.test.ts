@@ -9,7 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { CREDITS_SECRET, TRIAL_SECRET, setup } from './helpers.js';
 
 const require = createRequire(import.meta.url);
-const claudeBin = path.join(path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
+const claudeBin = path.join(
+  path.dirname(require.resolve('@anthropic-ai/claude-code/package.json')),
+  'bin',
+  'claude.exe',
+);
 const version = (require('@anthropic-ai/claude-code/package.json') as { version: string }).version;
 
 interface ClaudeResult {
@@ -24,7 +28,13 @@ function runClaude(baseUrl: string, key: string): Promise<ClaudeResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(claudeBin, ['-p', 'hi', '--output-format', 'json'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { PATH: process.env.PATH ?? '', HOME: home, ANTHROPIC_BASE_URL: baseUrl, ANTHROPIC_API_KEY: key, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' },
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        ANTHROPIC_BASE_URL: baseUrl,
+        ANTHROPIC_API_KEY: key,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      },
     });
     let stdout = '';
     let stderr = '';
@@ -43,7 +53,10 @@ function runClaude(baseUrl: string, key: string): Promise<ClaudeResult> {
 describe(`the gateway with the real Claude Code CLI ${version}`, { timeout: 120_000 }, () => {
   it('charges exactly the rate-card price of every upstream usage, with the entry key upstream and the drawdown key nowhere', async () => {
     const usage = { input_tokens: 3_210, output_tokens: 45, cache_read_input_tokens: 1_000 };
-    const { upstream, hub, gateway, keys, logger } = await setup({ trial: '5.00', fallback: () => replies.message({ text: 'Hello from the loopback API', usage }) });
+    const { upstream, hub, gateway, keys, logger } = await setup({
+      trial: '5.00',
+      fallback: () => replies.message({ text: 'Hello from the loopback API', usage }),
+    });
     const { key } = await keys.create({ name: 'claude-code', routes: ['trial'] });
     const result = await runClaude(gateway.url, key);
     expect(result.code, result.stderr).toBe(0);
@@ -69,7 +82,9 @@ describe(`the gateway with the real Claude Code CLI ${version}`, { timeout: 120_
     const result = await runClaude(gateway.url, key);
     const output = JSON.parse(result.stdout) as { is_error: boolean; result: string };
     expect(output.is_error).toBe(true);
-    expect(output.result).toContain('API Error: 402 drawdown: no route entry can pay for this request: trial: trial of $0.05 used');
+    expect(output.result).toContain(
+      'API Error: 402 drawdown: no route entry can pay for this request: trial: trial of $0.05 used',
+    );
     expect(output.result).toContain('drawdown status');
     expect(upstream.requests).toHaveLength(0);
     expect(output.result).not.toContain(CREDITS_SECRET);

@@ -44,10 +44,15 @@ describe('gateway failure paths', () => {
     const gateway = await startGateway({ hub, upstream: { url: 'http://127.0.0.1:9' } });
     try {
       const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
-      const error = (await client.messages.create(ask).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+      const error = (await client.messages.create(ask).catch((e: unknown) => e)) as InstanceType<
+        typeof Anthropic.APIError
+      >;
       expect(error.status).toBe(502);
       expect(error.message).toMatch(/upstream http:\/\/127\.0\.0\.1:9 failed: ECONNREFUSED; nothing was charged/);
-      expect(await hub.store.snapshot({ account: 'trial', now: Date.now() })).toMatchObject({ held: 0, activeHolds: 0 });
+      expect(await hub.store.snapshot({ account: 'trial', now: Date.now() })).toMatchObject({
+        held: 0,
+        activeHolds: 0,
+      });
       for (const secret of [key, TRIAL_SECRET]) expect(error.message + logger.lines.join('\n')).not.toContain(secret);
     } finally {
       await gateway.close();
@@ -58,7 +63,16 @@ describe('gateway failure paths', () => {
   it('passes a JSON answer to a stream request through as JSON and charges its usage', async () => {
     // An upstream (a proxy, an older API) that ignores `stream: true` and answers one JSON message.
     const usage = { input_tokens: 1_500, output_tokens: 250 };
-    const answer = JSON.stringify({ id: 'msg_json', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5', content: [{ type: 'text', text: 'as JSON' }], stop_reason: 'end_turn', stop_sequence: null, usage });
+    const answer = JSON.stringify({
+      id: 'msg_json',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude-sonnet-4-5',
+      content: [{ type: 'text', text: 'as JSON' }],
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage,
+    });
     const seen: Array<{ stream: unknown }> = [];
     const jsonOnly = createServer((req, res) => {
       const parts: Buffer[] = [];
@@ -76,7 +90,10 @@ describe('gateway failure paths', () => {
       route: { entries: [{ id: 'trial', strategy: 'k', pool: 'trial' }] },
     });
     const { key } = await keyManager(hub.store).create({ name: 'json-stream', routes: ['trial'] });
-    const gateway = await startGateway({ hub, upstream: { url: `http://127.0.0.1:${(jsonOnly.address() as AddressInfo).port}` } });
+    const gateway = await startGateway({
+      hub,
+      upstream: { url: `http://127.0.0.1:${(jsonOnly.address() as AddressInfo).port}` },
+    });
     try {
       const response = await post(gateway.url, { 'x-api-key': key }, JSON.stringify({ ...ask, stream: true }));
       expect(response.status).toBe(200);
@@ -85,8 +102,13 @@ describe('gateway failure paths', () => {
       expect(seen).toEqual([expect.objectContaining({ stream: true })]);
       await gateway.idle();
       const charges = await hub.store.entries({ account: 'trial' });
-      expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.record.cost] : []))).toEqual([defaultRateCard.price('claude-sonnet-4-5', usage).total]);
-      expect(await hub.store.snapshot({ account: 'trial', now: Date.now() })).toMatchObject({ held: 0, activeHolds: 0 });
+      expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.record.cost] : []))).toEqual([
+        defaultRateCard.price('claude-sonnet-4-5', usage).total,
+      ]);
+      expect(await hub.store.snapshot({ account: 'trial', now: Date.now() })).toMatchObject({
+        held: 0,
+        activeHolds: 0,
+      });
     } finally {
       await gateway.close();
       await hub.close();
@@ -101,8 +123,18 @@ describe('gateway failure paths', () => {
     const without = await post(gateway.url, { 'x-api-key': key }, JSON.stringify(ask));
     expect(without.status).toBe(401);
     expect(await without.text()).toMatch(/x-drawdown-gateway-token/);
-    expect((await post(gateway.url, { 'x-api-key': key, 'x-drawdown-gateway-token': 'wrong-token-0123456789' }, JSON.stringify(ask))).status).toBe(401);
-    expect((await post(gateway.url, { 'x-api-key': key, 'x-drawdown-gateway-token': token }, JSON.stringify(ask))).status).toBe(200);
+    expect(
+      (
+        await post(
+          gateway.url,
+          { 'x-api-key': key, 'x-drawdown-gateway-token': 'wrong-token-0123456789' },
+          JSON.stringify(ask),
+        )
+      ).status,
+    ).toBe(401);
+    expect(
+      (await post(gateway.url, { 'x-api-key': key, 'x-drawdown-gateway-token': token }, JSON.stringify(ask))).status,
+    ).toBe(200);
     expect(upstream.requests).toHaveLength(1);
     expect(upstream.requests[0]!.headers['x-drawdown-gateway-token']).toBeUndefined();
   });
@@ -113,7 +145,12 @@ describe('gateway failure paths', () => {
       gateway: {
         routes: [
           { method: 'GET', path: '/dashboard', handle: (_req, res) => void res.end('<h1>pools</h1>') },
-          { method: 'GET', path: /^\/api\/me$/, auth: 'key', handle: (_req, res, { key }) => (seen.push(key), void res.end(key?.name)) },
+          {
+            method: 'GET',
+            path: /^\/api\/me$/,
+            auth: 'key',
+            handle: (_req, res, { key }) => (seen.push(key), void res.end(key?.name)),
+          },
         ],
       },
     });
@@ -121,7 +158,9 @@ describe('gateway failure paths', () => {
     expect(await (await fetch(`${gateway.url}/dashboard`)).text()).toBe('<h1>pools</h1>');
     expect((await fetch(`${gateway.url}/dashboard`, { headers: { origin: 'https://evil.example' } })).status).toBe(403);
     expect((await fetch(`${gateway.url}/api/me`)).status).toBe(401);
-    expect(await (await fetch(`${gateway.url}/api/me`, { headers: { authorization: `Bearer ${key}` } })).text()).toBe('viewer');
+    expect(await (await fetch(`${gateway.url}/api/me`, { headers: { authorization: `Bearer ${key}` } })).text()).toBe(
+      'viewer',
+    );
     expect(seen.map((k) => k?.name)).toEqual(['viewer']);
   });
 
@@ -130,7 +169,9 @@ describe('gateway failure paths', () => {
     const { key } = await keys.create({ name: 'stale-route', routes: ['gone'] });
     const response = await post(gateway.url, { 'x-api-key': key }, JSON.stringify(ask));
     expect(response.status).toBe(403);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^drawdown: key "stale-route" may use no entry of the route \(it lists gone/);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(
+      /^drawdown: key "stale-route" may use no entry of the route \(it lists gone/,
+    );
     expect(upstream.requests).toHaveLength(0);
   });
 });
@@ -139,10 +180,17 @@ describe('keyManager', () => {
   it('checks names, routes and budgets, refuses a duplicate active name, and stores only a hash', async () => {
     const store = memoryStore();
     const keys = keyManager(store);
-    await expect(keys.create({ name: 'has space', routes: ['a'] })).rejects.toMatchObject({ code: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST', data: { field: 'name' } });
+    await expect(keys.create({ name: 'has space', routes: ['a'] })).rejects.toMatchObject({
+      code: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST',
+      data: { field: 'name' },
+    });
     await expect(keys.create({ name: 'x', routes: [] })).rejects.toMatchObject({ data: { field: 'routes' } });
-    await expect(keys.create({ name: 'x', routes: ['a'], budget: '-1' })).rejects.toMatchObject({ data: { field: 'budget' } });
-    await expect(keys.create({ name: 'x', routes: ['a'], budget: 'ten' })).rejects.toMatchObject({ data: { field: 'budget' } });
+    await expect(keys.create({ name: 'x', routes: ['a'], budget: '-1' })).rejects.toMatchObject({
+      data: { field: 'budget' },
+    });
+    await expect(keys.create({ name: 'x', routes: ['a'], budget: 'ten' })).rejects.toMatchObject({
+      data: { field: 'budget' },
+    });
     const { key, record } = await keys.create({ name: 'x', routes: ['a', 'a'], budget: '2.5' });
     expect(record).toMatchObject({ routes: ['a'], budget: 2_500_000_000 });
     await expect(keys.create({ name: 'x', routes: ['a'] })).rejects.toMatchObject({ data: { field: 'name' } });

@@ -5,13 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { keyAccount } from '../src/index.js';
 import { CREDITS_SECRET, TRIAL_SECRET, setup } from './helpers.js';
 
-const ask = { model: 'claude-sonnet-4-5', max_tokens: 1_000, messages: [{ role: 'user' as const, content: 'Hello there' }] };
+const ask = {
+  model: 'claude-sonnet-4-5',
+  max_tokens: 1_000,
+  messages: [{ role: 'user' as const, content: 'Hello there' }],
+};
 
 describe('the gateway with the real Anthropic SDK', () => {
   it('charges a non-streaming call exactly the rate-card price of the upstream usage, with the entry key sent upstream and never the drawdown key', async () => {
     const { upstream, hub, gateway, keys, logger } = await setup();
     const { key } = await keys.create({ name: 'script', routes: ['trial'] });
-    const usage = { input_tokens: 1_234, output_tokens: 567, cache_read_input_tokens: 2_000, cache_creation_input_tokens: 300 };
+    const usage = {
+      input_tokens: 1_234,
+      output_tokens: 567,
+      cache_read_input_tokens: 2_000,
+      cache_creation_input_tokens: 300,
+    };
     upstream.enqueue(replies.message({ text: 'Hi!', usage }));
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
     const message = await client.messages.create(ask);
@@ -21,11 +30,15 @@ describe('the gateway with the real Anthropic SDK', () => {
     const charges = await hub.store.entries({ account: 'trial' });
     expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.record.cost] : []))).toEqual([expected]);
     // The charge names the key it came through, so a person can see which tool spent what.
-    expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.meta] : []))).toEqual([expect.objectContaining({ client: 'script', route: 'trial', model: 'claude-sonnet-4-5' })]);
+    expect(charges.flatMap((e) => (e.kind === 'charge' ? [e.meta] : []))).toEqual([
+      expect.objectContaining({ client: 'script', route: 'trial', model: 'claude-sonnet-4-5' }),
+    ]);
     const keyCharges = await hub.store.entries({ account: keyAccount({ id: key.split('_')[1]! }) });
     expect(keyCharges.flatMap((e) => (e.kind === 'charge' ? [e.meta.client] : []))).toEqual(['script']);
     expect((await hub.store.snapshot({ account: 'trial', now: Date.now() })).held).toBe(0);
-    expect((await hub.store.snapshot({ account: keyAccount({ id: key.split('_')[1]! }), now: Date.now() })).settled.lifetime).toBe(expected);
+    expect(
+      (await hub.store.snapshot({ account: keyAccount({ id: key.split('_')[1]! }), now: Date.now() })).settled.lifetime,
+    ).toBe(expected);
     expect(upstream.requests[0]).toMatchObject({ path: '/v1/messages', credential: 'trial', authScheme: 'x-api-key' });
     expect(JSON.stringify(upstream.requests)).not.toContain(key);
     expect(logger.lines.join('\n')).not.toContain(key);
@@ -34,7 +47,9 @@ describe('the gateway with the real Anthropic SDK', () => {
   it('streams the SSE answer through unchanged and settles from message_start plus the last message_delta', async () => {
     const { upstream, hub, gateway, keys } = await setup();
     const { key } = await keys.create({ name: 'streamer', routes: ['trial'] });
-    upstream.enqueue(replies.message({ text: 'one two three four five', usage: { input_tokens: 2_000, output_tokens: 321 } }));
+    upstream.enqueue(
+      replies.message({ text: 'one two three four five', usage: { input_tokens: 2_000, output_tokens: 321 } }),
+    );
     const client = new Anthropic({ authToken: key, baseURL: gateway.url, maxRetries: 0 });
     const stream = client.messages.stream(ask);
     const text: string[] = [];
@@ -42,7 +57,9 @@ describe('the gateway with the real Anthropic SDK', () => {
     const final = await stream.finalMessage();
     expect(text.join('')).toBe('one two three four five');
     await gateway.idle();
-    const charges = (await hub.store.entries({ account: 'trial' })).flatMap((e) => (e.kind === 'charge' ? [e.record.cost] : []));
+    const charges = (await hub.store.entries({ account: 'trial' })).flatMap((e) =>
+      e.kind === 'charge' ? [e.record.cost] : [],
+    );
     expect(charges).toEqual([defaultRateCard.price('claude-sonnet-4-5', final.usage).total]);
     expect(final.usage.output_tokens).toBe(321);
   });
@@ -50,7 +67,13 @@ describe('the gateway with the real Anthropic SDK', () => {
   it('releases the hold when the client aborts mid-stream, charging only what the API reported before', async () => {
     const { upstream, hub, gateway, keys } = await setup();
     const { key } = await keys.create({ name: 'aborter', routes: ['trial'] });
-    upstream.enqueue(replies.message({ text: 'never finished', usage: { input_tokens: 1_000, output_tokens: 50 }, stream: { stallAfter: 'content_block_delta' } }));
+    upstream.enqueue(
+      replies.message({
+        text: 'never finished',
+        usage: { input_tokens: 1_000, output_tokens: 50 },
+        stream: { stallAfter: 'content_block_delta' },
+      }),
+    );
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
     const settled = new Promise((resolve) => hub.once('request.settled', resolve));
     const stream = await client.messages.create({ ...ask, stream: true });
@@ -70,13 +93,17 @@ describe('the gateway with the real Anthropic SDK', () => {
   it('releases the hold when the upstream stream breaks before the message starts', async () => {
     const { upstream, hub, gateway, keys } = await setup();
     const { key } = await keys.create({ name: 'dropped', routes: ['trial'] });
-    upstream.enqueue(replies.message({ usage: { input_tokens: 10, output_tokens: 5 }, stream: { stallAfter: 'headers' } }));
+    upstream.enqueue(
+      replies.message({ usage: { input_tokens: 10, output_tokens: 5 }, stream: { stallAfter: 'headers' } }),
+    );
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
     const failed = new Promise((resolve) => hub.once('request.failed', resolve));
     const controller = new AbortController();
     const stream = await client.messages.create({ ...ask, stream: true }, { signal: controller.signal });
     setTimeout(() => controller.abort(), 100);
-    await (async () => { for await (const _ of stream) void _; })().catch(() => undefined);
+    await (async () => {
+      for await (const _ of stream) void _;
+    })().catch(() => undefined);
     await failed;
     await gateway.idle();
     const snap = await hub.store.snapshot({ account: 'trial', now: Date.now() });
@@ -104,7 +131,9 @@ describe('the gateway with the real Anthropic SDK', () => {
     upstream.enqueue(replies.message({ usage: { input_tokens: 10, output_tokens: 10 } }));
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
     // 128,000 output tokens on Sonnet would hold $1.92; capped at 1,000 it holds about $0.015.
-    await expect(client.messages.stream({ ...ask, max_tokens: 128_000 }).finalMessage()).resolves.toMatchObject({ type: 'message' });
+    await expect(client.messages.stream({ ...ask, max_tokens: 128_000 }).finalMessage()).resolves.toMatchObject({
+      type: 'message',
+    });
     await gateway.idle();
     const { startGateway } = await import('../src/index.js');
     await expect(startGateway({ hub, holdMaxTokens: 0 })).rejects.toMatchObject({ data: { field: 'holdMaxTokens' } });
@@ -119,20 +148,27 @@ describe('the gateway with the real Anthropic SDK', () => {
     const results = await Promise.allSettled([client.messages.create(ask), client.messages.create(ask)]);
     const refused = results.filter((r) => r.status === 'rejected');
     expect(refused).toHaveLength(1);
-    expect((refused[0] as PromiseRejectedResult).reason.error.error.message).toMatch(/^drawdown: key "capped" budget of \$0\.02: \$0\.00\d+ left/);
+    expect((refused[0] as PromiseRejectedResult).reason.error.error.message).toMatch(
+      /^drawdown: key "capped" budget of \$0\.02: \$0\.00\d+ left/,
+    );
     expect((refused[0] as PromiseRejectedResult).reason.status).toBe(402);
   });
 
   it('feeds upstream plan headers to the pool and fails over once when the entry is refused for a plan limit', async () => {
     const { upstream, hub, gateway, keys } = await setup();
     const { key } = await keys.create({ name: 'both', routes: ['trial', 'credits'] });
-    upstream.enqueue(replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600, claim: 'five_hour' }), replies.message({ usage: { input_tokens: 100, output_tokens: 10 } }));
+    upstream.enqueue(
+      replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600, claim: 'five_hour' }),
+      replies.message({ usage: { input_tokens: 100, output_tokens: 10 } }),
+    );
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
     const message = await client.messages.create(ask);
     expect(message.type).toBe('message');
     await gateway.idle();
     expect(upstream.requests.map((r) => r.credential)).toEqual(['trial', 'credits']);
-    expect((await hub.store.snapshot({ account: 'credits', now: Date.now() })).settled.lifetime).toBe(defaultRateCard.price('claude-sonnet-4-5', message.usage).total);
+    expect((await hub.store.snapshot({ account: 'credits', now: Date.now() })).settled.lifetime).toBe(
+      defaultRateCard.price('claude-sonnet-4-5', message.usage).total,
+    );
     expect((await hub.store.snapshot({ account: 'trial', now: Date.now() })).held).toBe(0);
     void unifiedRateLimitHeaders;
   });
@@ -142,7 +178,9 @@ describe('the gateway with the real Anthropic SDK', () => {
     const { key } = await keys.create({ name: 'errs', routes: ['trial'] });
     upstream.enqueue(replies.overloaded());
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
-    const error = (await client.messages.create(ask).catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
+    const error = (await client.messages.create(ask).catch((e: unknown) => e)) as InstanceType<
+      typeof Anthropic.APIError
+    >;
     expect(error.status).toBe(529);
     expect(error.type).toBe('overloaded_error');
     await gateway.idle();
@@ -153,7 +191,10 @@ describe('the gateway with the real Anthropic SDK', () => {
     const { upstream, hub, gateway, keys } = await setup();
     const { key } = await keys.create({ name: 'counter', routes: ['credits'] });
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
-    const counted = await client.messages.countTokens({ model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+    const counted = await client.messages.countTokens({
+      model: 'claude-sonnet-4-5',
+      messages: [{ role: 'user', content: 'x'.repeat(400) }],
+    });
     expect(counted.input_tokens).toBeGreaterThan(100);
     // The testkit upstream has no model list: its 404 comes back as is, proving the request went upstream.
     const models = (await client.models.list().catch((e: unknown) => e)) as InstanceType<typeof Anthropic.APIError>;
@@ -170,7 +211,11 @@ describe('the gateway with the real Anthropic SDK', () => {
     const { key } = await keys.create({ name: 'soon-revoked', routes: ['trial'] });
     const forged = key.slice(0, -4) + 'AAAA';
     for (const bad of [undefined, 'sk-ant-nope', forged, `ddk_zzzzzzzzzzzz_${'A'.repeat(43)}`]) {
-      const response = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...(bad && { 'x-api-key': bad }) }, body: JSON.stringify(ask) });
+      const response = await fetch(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(bad && { 'x-api-key': bad }) },
+        body: JSON.stringify(ask),
+      });
       expect(response.status).toBe(401);
       const body = await response.text();
       expect(JSON.parse(body)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
@@ -194,10 +239,17 @@ describe('the gateway with the real Anthropic SDK', () => {
     const { request } = await import('node:http');
     const send = (headers: Record<string, string>, path = '/v1/messages') =>
       new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(`${gateway.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, ...headers } }, (res) => {
-          let body = '';
-          res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode!, body }));
-        });
+        const req = request(
+          `${gateway.url}${path}`,
+          { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, ...headers } },
+          (res) => {
+            let body = '';
+            res
+              .setEncoding('utf8')
+              .on('data', (c: string) => (body += c))
+              .on('end', () => resolve({ status: res.statusCode!, body }));
+          },
+        );
         req.on('error', reject);
         req.end(JSON.stringify(ask));
       });
@@ -214,7 +266,12 @@ describe('the gateway with the real Anthropic SDK', () => {
   it('refuses to bind beyond loopback without allowRemote and a token', async () => {
     const { startGateway } = await import('../src/index.js');
     const { hub } = await setup();
-    await expect(startGateway({ hub, host: '0.0.0.0' })).rejects.toMatchObject({ code: 'DRAWDOWN_GATEWAY_INVALID_OPTION', data: { field: 'allowRemote' } });
-    await expect(startGateway({ hub, host: '0.0.0.0', allowRemote: true })).rejects.toMatchObject({ data: { field: 'token' } });
+    await expect(startGateway({ hub, host: '0.0.0.0' })).rejects.toMatchObject({
+      code: 'DRAWDOWN_GATEWAY_INVALID_OPTION',
+      data: { field: 'allowRemote' },
+    });
+    await expect(startGateway({ hub, host: '0.0.0.0', allowRemote: true })).rejects.toMatchObject({
+      data: { field: 'token' },
+    });
   });
 });

@@ -10,7 +10,9 @@ export const CREDITS_SECRET = 'sk-ant-credits-0123456789abcdefSECRET';
 export function capturingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const push = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') } as Logger & { lines: string[] };
+  return { lines, debug: push('debug'), info: push('info'), warn: push('warn'), error: push('error') } as Logger & {
+    lines: string[];
+  };
 }
 
 export interface Setup {
@@ -27,8 +29,18 @@ afterEach(async () => {
 });
 
 /** Testkit upstream that knows two keys, a hub with a $1 trial and a $20 credits budget, and a gateway in front. */
-export async function setup(options: { trial?: string; store?: LedgerStore; gateway?: Partial<GatewayOptions>; fallback?: AnthropicServerOptions['fallback'] } = {}): Promise<Setup> {
-  const upstream = await startAnthropicServer({ credentials: { trial: TRIAL_SECRET, credits: CREDITS_SECRET }, ...(options.fallback && { fallback: options.fallback }) });
+export async function setup(
+  options: {
+    trial?: string;
+    store?: LedgerStore;
+    gateway?: Partial<GatewayOptions>;
+    fallback?: AnthropicServerOptions['fallback'];
+  } = {},
+): Promise<Setup> {
+  const upstream = await startAnthropicServer({
+    credentials: { trial: TRIAL_SECRET, credits: CREDITS_SECRET },
+    ...(options.fallback && { fallback: options.fallback }),
+  });
   cleanups.push(() => upstream.close());
   const logger = capturingLogger();
   const hub = await createHub({

@@ -13,13 +13,30 @@ const PER_PROCESS = 12;
 /** Runs the fixture that creates keys from its own process; resolves with the ids it printed. */
 function createKeysInProcess(db: string, prefix: string, startAt: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', join(here, 'fixtures', 'create-keys.ts'), db, prefix, String(PER_PROCESS), String(startAt)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=drawdown-source',
+        '--import',
+        'tsx',
+        join(here, 'fixtures', 'create-keys.ts'),
+        db,
+        prefix,
+        String(PER_PROCESS),
+        String(startAt),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout) as string[]) : reject(new Error(`create-keys ${prefix} exited ${code}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout) as string[])
+        : reject(new Error(`create-keys ${prefix} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -37,9 +54,16 @@ describe('keys shared by several processes', () => {
     await keys.revoke('before');
     const [left, right] = await children;
     const records = await keys.list();
-    expect(records.map((r) => r.name).sort()).toEqual(['before', ...Array.from({ length: PER_PROCESS }, (_, i) => [`left-${i}`, `right-${i}`]).flat()].sort());
+    expect(records.map((r) => r.name).sort()).toEqual(
+      ['before', ...Array.from({ length: PER_PROCESS }, (_, i) => [`left-${i}`, `right-${i}`]).flat()].sort(),
+    );
     expect(new Set(records.map((r) => r.id)).size).toBe(records.length);
-    expect(records.filter((r) => r.name !== 'before').map((r) => r.id).sort()).toEqual([...left, ...right].sort());
+    expect(
+      records
+        .filter((r) => r.name !== 'before')
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual([...left, ...right].sort());
     expect(records.find((r) => r.name === 'before')!.revokedAt).toBeTypeOf('number');
     await store.close();
   }, 120_000);
@@ -61,7 +85,16 @@ describe('verified keys, cached', () => {
     const other = sqliteStore({ file: db });
     const { key } = await keyManager(other).create({ name: 'revoked-elsewhere', routes: ['trial'] });
     const gateway = await startGateway({ hub, upstream: { url: upstream.url } });
-    const ask = () => fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }) });
+    const ask = () =>
+      fetch(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
+        body: JSON.stringify({
+          model: 'claude-sonnet-4-5',
+          max_tokens: 50,
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      });
     try {
       for (let i = 0; i < 3; i++) expect((await ask()).status).toBe(200);
       await keyManager(other).revoke('revoked-elsewhere');

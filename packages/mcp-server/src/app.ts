@@ -32,17 +32,37 @@ export function registerDashboardApp(server: McpServer, hub: Hub, logger: Logger
   server.registerResource(
     'dashboard',
     DASHBOARD_APP_URI,
-    { title: 'drawdown dashboard', description: 'Pools, route, spend, recent requests and alerts, as an interactive view.', mimeType: RESOURCE_MIME_TYPE },
+    {
+      title: 'drawdown dashboard',
+      description: 'Pools, route, spend, recent requests and alerts, as an interactive view.',
+      mimeType: RESOURCE_MIME_TYPE,
+    },
     async (uri) => {
       // A variable specifier: the dashboard is an optional peer, loaded when a host asks for the app.
       const name = DASHBOARD_PACKAGE;
-      const dashboard = await importOptional<DashboardModule>(name, 'latest', 'the pool_status MCP App', () => import(name) as Promise<DashboardModule>);
+      const dashboard = await importOptional<DashboardModule>(
+        name,
+        'latest',
+        'the pool_status MCP App',
+        () => import(name) as Promise<DashboardModule>,
+      );
       const snapshot = await dashboard.readDashboard(hub).catch((error: unknown) => {
-        logger.warn(`dashboard app: reading the ledger failed: ${error instanceof Error ? error.message : String(error)}`);
+        logger.warn(
+          `dashboard app: reading the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
         return undefined;
       });
       const text = await dashboard.dashboardAppHtml(snapshot === undefined ? {} : { snapshot });
-      return { contents: [{ uri: uri.href, mimeType: RESOURCE_MIME_TYPE, text, _meta: { ui: { prefersBorder: true, csp: { connectDomains: [], resourceDomains: [] } } } }] };
+      return {
+        contents: [
+          {
+            uri: uri.href,
+            mimeType: RESOURCE_MIME_TYPE,
+            text,
+            _meta: { ui: { prefersBorder: true, csp: { connectDomains: [], resourceDomains: [] } } },
+          },
+        ],
+      };
     },
   );
 }

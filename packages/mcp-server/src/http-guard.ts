@@ -1,9 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { hostHeaderValidationResponse, localhostAllowedHostnames, localhostAllowedOrigins, originValidationResponse } from '@modelcontextprotocol/server';
+import {
+  hostHeaderValidationResponse,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  originValidationResponse,
+} from '@modelcontextprotocol/server';
 
 const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 
-export const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
+export const isLoopback = (host: string): boolean =>
+  host === 'localhost' || host === '::1' || host === '[::1]' || /^127(\.\d{1,3}){3}$/.test(host);
 export const isWildcard = (host: string): boolean => WILDCARD.has(host);
 
 export interface GuardOptions {
@@ -17,7 +23,14 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 
 function unauthorized(): Response {
   return Response.json(
-    { jsonrpc: '2.0', error: { code: -32001, message: 'Unauthorized: send Authorization: Bearer <token> with the token this server was started with.' }, id: null },
+    {
+      jsonrpc: '2.0',
+      error: {
+        code: -32001,
+        message: 'Unauthorized: send Authorization: Bearer <token> with the token this server was started with.',
+      },
+      id: null,
+    },
     { status: 401, headers: { 'WWW-Authenticate': 'Bearer realm="drawdown"' } },
   );
 }
@@ -28,7 +41,16 @@ function unauthorized(): Response {
  * Returns the refusal, or undefined when the request may proceed.
  */
 export function createGuard(options: GuardOptions): (request: Request) => Response | undefined {
-  const hosts = options.allowedHosts ?? (isWildcard(options.host) ? undefined : [...new Set([...localhostAllowedHostnames(), options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host])]);
+  const hosts =
+    options.allowedHosts ??
+    (isWildcard(options.host)
+      ? undefined
+      : [
+          ...new Set([
+            ...localhostAllowedHostnames(),
+            options.host.includes(':') && !options.host.startsWith('[') ? `[${options.host}]` : options.host,
+          ]),
+        ]);
   const origins = options.allowedOrigins ?? localhostAllowedOrigins();
   const expected = options.bearerToken === undefined ? undefined : digest(options.bearerToken);
   return (request) => {

@@ -2,7 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server as NodeServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DrawdownError, invalidOption, stderrLogger, type Logger } from '@drawdown/core';
-import { createMcpHandler, isLegacyRequest, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  isLegacyRequest,
+  WebStandardStreamableHTTPServerTransport,
+} from '@modelcontextprotocol/server';
 import { McpErrorCodes } from './errors.js';
 import { createGuard, isLoopback } from './http-guard.js';
 import { watchPoolResources } from './live-updates.js';
@@ -48,18 +52,43 @@ const MIN_TOKEN_LENGTH = 16;
 const DEFAULT_IDLE_MS = 15 * 60_000;
 const DEFAULT_MAX_SESSIONS = 100;
 
-function validate(options: ServeHttpOptions): { host: string; port: number; path: string; idleMs: number; maxSessions: number } {
+function validate(options: ServeHttpOptions): {
+  host: string;
+  port: number;
+  path: string;
+  idleMs: number;
+  maxSessions: number;
+} {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   const path = options.path ?? '/mcp';
   const idleMs = options.sessionIdleTimeoutMs ?? DEFAULT_IDLE_MS;
   const maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
-  if (!Number.isFinite(idleMs) || idleMs <= 0) throw invalidOption('serveHttp', 'sessionIdleTimeoutMs', `is ${String(idleMs)}`, 'Use a number of milliseconds above 0, e.g. 900000 for 15 minutes.');
-  if (!Number.isInteger(maxSessions) || maxSessions < 1) throw invalidOption('serveHttp', 'maxSessions', `is ${String(maxSessions)}`, 'Use a whole number of at least 1, e.g. 100.');
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) throw invalidOption('serveHttp', 'port', `is ${String(port)}`, 'Use 0 for a free port or a number up to 65535.');
-  if (!path.startsWith('/')) throw invalidOption('serveHttp', 'path', `is "${path}"`, 'Start it with "/", like "/mcp".');
+  if (!Number.isFinite(idleMs) || idleMs <= 0)
+    throw invalidOption(
+      'serveHttp',
+      'sessionIdleTimeoutMs',
+      `is ${String(idleMs)}`,
+      'Use a number of milliseconds above 0, e.g. 900000 for 15 minutes.',
+    );
+  if (!Number.isInteger(maxSessions) || maxSessions < 1)
+    throw invalidOption(
+      'serveHttp',
+      'maxSessions',
+      `is ${String(maxSessions)}`,
+      'Use a whole number of at least 1, e.g. 100.',
+    );
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    throw invalidOption('serveHttp', 'port', `is ${String(port)}`, 'Use 0 for a free port or a number up to 65535.');
+  if (!path.startsWith('/'))
+    throw invalidOption('serveHttp', 'path', `is "${path}"`, 'Start it with "/", like "/mcp".');
   if (options.bearerToken !== undefined && options.bearerToken.trim().length < MIN_TOKEN_LENGTH) {
-    throw invalidOption('serveHttp', 'bearerToken', `is shorter than ${MIN_TOKEN_LENGTH} characters`, 'Use a long random secret, e.g. `openssl rand -hex 32`.');
+    throw invalidOption(
+      'serveHttp',
+      'bearerToken',
+      `is shorter than ${MIN_TOKEN_LENGTH} characters`,
+      'Use a long random secret, e.g. `openssl rand -hex 32`.',
+    );
   }
   if (!isLoopback(host) && options.bearerToken === undefined) {
     throw new DrawdownError(
@@ -86,24 +115,64 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
     ...(options.name && { name: options.name }),
     ...(options.version && { version: options.version }),
   };
-  const guard = createGuard({ host, allowedHosts: options.allowedHosts, allowedOrigins: options.allowedOrigins, bearerToken: options.bearerToken });
+  const guard = createGuard({
+    host,
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+    bearerToken: options.bearerToken,
+  });
   const onerror = (error: Error): void => logger.debug(`mcp http: ${error.message}`);
 
-  const modern = createMcpHandler(() => createDrawdownMcpServer(serverOptions, { live: false }), { legacy: 'reject', onerror });
-  const stopWatching = hub ? watchPoolResources(hub, (uris) => uris.forEach((uri) => modern.notify.resourceUpdated(uri))) : () => {};
+  const modern = createMcpHandler(() => createDrawdownMcpServer(serverOptions, { live: false }), {
+    legacy: 'reject',
+    onerror,
+  });
+  const stopWatching = hub
+    ? watchPoolResources(hub, (uris) => uris.forEach((uri) => modern.notify.resourceUpdated(uri)))
+    : () => {};
 
-  const sessions: SessionTable<WebStandardStreamableHTTPServerTransport> = createSessionTable({ idleMs, maxSessions, onEvict: (reason) => logger.debug(`mcp http: closed a session (${reason})`) });
+  const sessions: SessionTable<WebStandardStreamableHTTPServerTransport> = createSessionTable({
+    idleMs,
+    maxSessions,
+    onEvict: (reason) => logger.debug(`mcp http: closed a session (${reason})`),
+  });
   async function serveLegacy(request: Request, finished: Promise<void>): Promise<Response> {
     const sessionId = request.headers.get('mcp-session-id');
     if (sessionId) {
       const transport = sessions.use(sessionId, finished);
-      if (!transport) return Response.json({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found: it ended, was idle too long, or the server restarted. Initialize again.' }, id: null }, { status: 404 });
+      if (!transport)
+        return Response.json(
+          {
+            jsonrpc: '2.0',
+            error: {
+              code: -32001,
+              message: 'Session not found: it ended, was idle too long, or the server restarted. Initialize again.',
+            },
+            id: null,
+          },
+          { status: 404 },
+        );
       return transport.handleRequest(request);
     }
-    if (request.method !== 'POST') return Response.json({ jsonrpc: '2.0', error: { code: -32000, message: 'Bad Request: no Mcp-Session-Id; open a session with initialize first.' }, id: null }, { status: 400 });
+    if (request.method !== 'POST')
+      return Response.json(
+        {
+          jsonrpc: '2.0',
+          error: { code: -32000, message: 'Bad Request: no Mcp-Session-Id; open a session with initialize first.' },
+          id: null,
+        },
+        { status: 400 },
+      );
     if (!sessions.hasRoom()) {
       return Response.json(
-        { jsonrpc: '2.0', error: { code: -32000, message: `Too many sessions: all ${maxSessions} are busy. Close one (DELETE with its Mcp-Session-Id) or retry later.` }, id: null },
+        {
+          jsonrpc: '2.0',
+          error: {
+            code: -32000,
+            message: `Too many sessions: all ${maxSessions} are busy. Close one (DELETE with its Mcp-Session-Id) or retry later.`,
+          },
+          id: null,
+        },
         { status: 503, headers: { 'retry-after': '5' } },
       );
     }
@@ -131,11 +200,18 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
       try {
         const refused = guard(request);
         if (refused) response = refused;
-        else if (new URL(request.url).pathname !== path) response = new Response('Not found: the MCP endpoint is ' + path, { status: 404 });
-        else response = (await isLegacyRequest(request)) ? await serveLegacy(request, finished) : await modern.fetch(request);
+        else if (new URL(request.url).pathname !== path)
+          response = new Response('Not found: the MCP endpoint is ' + path, { status: 404 });
+        else
+          response = (await isLegacyRequest(request))
+            ? await serveLegacy(request, finished)
+            : await modern.fetch(request);
       } catch (error) {
         logger.warn(`mcp http request failed: ${error instanceof Error ? error.message : String(error)}`);
-        response = Response.json({ jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null }, { status: 500 });
+        response = Response.json(
+          { jsonrpc: '2.0', error: { code: -32603, message: 'Internal error' }, id: null },
+          { status: 500 },
+        );
       }
       await sendWebResponse(res, response);
     })();

@@ -2,7 +2,15 @@ export { createDrawdownMcpServer, type DrawdownMcpServerOptions } from './server
 export { serveStdio, type ServeStdioOptions, type StdioHandle } from './stdio.js';
 export { McpErrorCodes, type McpErrorCode } from './errors.js';
 export { POOLS_URI, POOL_URI_TEMPLATE, poolUri } from './uris.js';
-export type { PoolView, PoolsView, RouteView, EntryView, LimitView, AutoReloadView, RoutePositionView } from './schemas.js';
+export type {
+  PoolView,
+  PoolsView,
+  RouteView,
+  EntryView,
+  LimitView,
+  AutoReloadView,
+  RoutePositionView,
+} from './schemas.js';
 export { serveHttp, type ServeHttpOptions, type HttpHandle } from './http.js';
 export { setupProblemText, type SetupProblem } from './setup-problem.js';
 export { createGuard, isLoopback, type GuardOptions } from './http-guard.js';

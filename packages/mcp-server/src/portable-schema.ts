@@ -3,8 +3,18 @@ import type { McpServer } from '@modelcontextprotocol/server';
 type Json = Record<string, unknown>;
 
 // Keywords that describe a schema without constraining it: they stay beside an `anyOf`.
-const ANNOTATIONS = new Set(['description', 'title', 'default', 'examples', '$comment', 'deprecated', 'readOnly', 'writeOnly']);
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const ANNOTATIONS = new Set([
+  'description',
+  'title',
+  'default',
+  'examples',
+  '$comment',
+  'deprecated',
+  'readOnly',
+  'writeOnly',
+]);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Rewrites a JSON Schema into the spelling every MCP client maps: a `type` array (zod's nullable,
@@ -22,7 +32,9 @@ export function portableJsonSchema(schema: unknown): unknown {
       case '$defs':
       case 'definitions':
       case 'patternProperties':
-        out[key] = isObject(value) ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, portableJsonSchema(sub)])) : value;
+        out[key] = isObject(value)
+          ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, portableJsonSchema(sub)]))
+          : value;
         break;
       case 'items':
       case 'additionalProperties':
@@ -62,14 +74,24 @@ export function portable<S extends object>(schema: S): S {
       const std = value as StandardJsonSchema & Json;
       if (!std.jsonSchema) return value;
       const { input, output } = std.jsonSchema;
-      return { ...std, jsonSchema: { input: (options: unknown) => portableJsonSchema(input(options)), output: (options: unknown) => portableJsonSchema(output(options)) } };
+      return {
+        ...std,
+        jsonSchema: {
+          input: (options: unknown) => portableJsonSchema(input(options)),
+          output: (options: unknown) => portableJsonSchema(output(options)),
+        },
+      };
     },
   });
 }
 
 /** `server` itself, except that tools registered through it get portable input and output schemas. */
 export function withPortableSchemas(server: McpServer): McpServer {
-  const registerTool = (name: string, config: { inputSchema?: object; outputSchema?: object } & Json, handler: unknown) => {
+  const registerTool = (
+    name: string,
+    config: { inputSchema?: object; outputSchema?: object } & Json,
+    handler: unknown,
+  ) => {
     const wrapped = {
       ...config,
       ...(config.inputSchema && { inputSchema: portable(config.inputSchema) }),
@@ -78,5 +100,7 @@ export function withPortableSchemas(server: McpServer): McpServer {
     return server.registerTool(name, wrapped as never, handler as never);
   };
   // Everything else (server.server, for a tool that asks its user) is the server's own.
-  return new Proxy(server, { get: (target, key, receiver) => (key === 'registerTool' ? registerTool : Reflect.get(target, key, receiver)) });
+  return new Proxy(server, {
+    get: (target, key, receiver) => (key === 'registerTool' ? registerTool : Reflect.get(target, key, receiver)),
+  });
 }

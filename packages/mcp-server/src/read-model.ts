@@ -15,7 +15,10 @@ export function routerOf(hub: Hub): Router | undefined {
 export function requireRouter(hub: Hub): Router {
   const router = routerOf(hub);
   if (!router) {
-    throw new DrawdownError(McpErrorCodes.NO_ROUTE, 'this drawdown hub has no route, so there is no pool order to explain. Configure a route (entries of strategy and pool) and restart the server.');
+    throw new DrawdownError(
+      McpErrorCodes.NO_ROUTE,
+      'this drawdown hub has no route, so there is no pool order to explain. Configure a route (entries of strategy and pool) and restart the server.',
+    );
   }
   return router;
 }
@@ -24,7 +27,10 @@ export function requireRouter(hub: Hub): Router {
  * Every pool's status (or one's) and the route explanation. Pools on the route take their status
  * from the explanation, so each pool's `status()` is read once per call.
  */
-export async function readStatuses(hub: Hub, poolId?: string): Promise<{ statuses: PoolStatus[]; explanation?: RouteExplanation }> {
+export async function readStatuses(
+  hub: Hub,
+  poolId?: string,
+): Promise<{ statuses: PoolStatus[]; explanation?: RouteExplanation }> {
   const selected = poolId === undefined ? hub.pools() : [hub.pool(poolId)];
   const explanation = await routerOf(hub)?.explain();
   const fromRoute = new Map<string, PoolStatus>((explanation?.entries ?? []).map((e) => [e.poolId, e.pool]));

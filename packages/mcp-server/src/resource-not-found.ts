@@ -20,8 +20,17 @@ export function withEraResourceNotFound(transport: Transport): Transport {
     close: () => transport.close(),
     send(message: JSONRPCMessage, options) {
       const reply = message as { id?: string | number; error?: { code: number; data?: { uri?: unknown } } };
-      if (reply.id !== undefined && reads.delete(reply.id) && legacy === true && reply.error?.code === ProtocolErrorCode.InvalidParams && typeof reply.error.data?.uri === 'string') {
-        return transport.send({ ...message, error: { ...reply.error, code: ProtocolErrorCode.ResourceNotFound } } as JSONRPCMessage, options);
+      if (
+        reply.id !== undefined &&
+        reads.delete(reply.id) &&
+        legacy === true &&
+        reply.error?.code === ProtocolErrorCode.InvalidParams &&
+        typeof reply.error.data?.uri === 'string'
+      ) {
+        return transport.send(
+          { ...message, error: { ...reply.error, code: ProtocolErrorCode.ResourceNotFound } } as JSONRPCMessage,
+          options,
+        );
       }
       return transport.send(message, options);
     },
@@ -30,13 +39,17 @@ export function withEraResourceNotFound(transport: Transport): Transport {
     },
     set onmessage(handler) {
       onmessage = handler;
-      transport.onmessage = handler && ((message, extra) => {
-        const request = message as { id?: string | number; method?: string; params?: { protocolVersion?: unknown } };
-        if (request.method === 'initialize') legacy = typeof request.params?.protocolVersion !== 'string' || request.params.protocolVersion < MODERN_ERA_FROM;
-        else if (request.method !== undefined && legacy === undefined && request.id !== undefined) legacy = false;
-        if (request.method === 'resources/read' && request.id !== undefined) reads.add(request.id);
-        handler(message, extra);
-      });
+      transport.onmessage =
+        handler &&
+        ((message, extra) => {
+          const request = message as { id?: string | number; method?: string; params?: { protocolVersion?: unknown } };
+          if (request.method === 'initialize')
+            legacy =
+              typeof request.params?.protocolVersion !== 'string' || request.params.protocolVersion < MODERN_ERA_FROM;
+          else if (request.method !== undefined && legacy === undefined && request.id !== undefined) legacy = false;
+          if (request.method === 'resources/read' && request.id !== undefined) reads.add(request.id);
+          handler(message, extra);
+        });
     },
     get onclose() {
       return transport.onclose;

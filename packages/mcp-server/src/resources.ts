@@ -1,5 +1,11 @@
 import { isDrawdownError, type Hub } from '@drawdown/core';
-import { ProtocolError, ProtocolErrorCode, ResourceTemplate, type McpServer, type ReadResourceResult } from '@modelcontextprotocol/server';
+import {
+  ProtocolError,
+  ProtocolErrorCode,
+  ResourceTemplate,
+  type McpServer,
+  type ReadResourceResult,
+} from '@modelcontextprotocol/server';
 import { readPools, type Scrub } from './read-model.js';
 import { POOL_URI_TEMPLATE, POOLS_URI, poolUri } from './uris.js';
 
@@ -16,7 +22,8 @@ export function registerPoolResources(server: McpServer, hub: Hub, scrub: Scrub)
     POOLS_URI,
     {
       title: 'All pools',
-      description: 'Every pool that can pay for Claude requests: state, money left or share used, caps, holds, resets, auto-reload and route position. Updates whenever the ledger changes.',
+      description:
+        'Every pool that can pay for Claude requests: state, money left or share used, caps, holds, resets, auto-reload and route position. Updates whenever the ledger changes.',
       mimeType: MIME,
     },
     async (uri) => json(uri, await readPools(hub), scrub),
@@ -25,11 +32,28 @@ export function registerPoolResources(server: McpServer, hub: Hub, scrub: Scrub)
     'pool',
     new ResourceTemplate(POOL_URI_TEMPLATE, {
       list: async () => ({
-        resources: hub.pools().map((pool) => ({ uri: poolUri(pool.id), name: pool.id, title: `Pool ${pool.id} (${pool.kind})`, mimeType: MIME })),
+        resources: hub
+          .pools()
+          .map((pool) => ({
+            uri: poolUri(pool.id),
+            name: pool.id,
+            title: `Pool ${pool.id} (${pool.kind})`,
+            mimeType: MIME,
+          })),
       }),
-      complete: { id: (value) => hub.pools().map((p) => p.id).filter((id) => id.startsWith(value)) },
+      complete: {
+        id: (value) =>
+          hub
+            .pools()
+            .map((p) => p.id)
+            .filter((id) => id.startsWith(value)),
+      },
     }),
-    { title: 'One pool', description: 'One pool by id, as in pool_status. Updates whenever its part of the ledger changes.', mimeType: MIME },
+    {
+      title: 'One pool',
+      description: 'One pool by id, as in pool_status. Updates whenever its part of the ledger changes.',
+      mimeType: MIME,
+    },
     async (uri, variables) => {
       const id = decodeURIComponent(String(variables.id));
       try {
@@ -38,7 +62,8 @@ export function registerPoolResources(server: McpServer, hub: Hub, scrub: Scrub)
       } catch (error) {
         // An unknown id is a missing resource (not a server fault): say which pools exist. The
         // transport wrapper sends -32002 on 2025 connections; the SDK sends -32602 on 2026 ones.
-        if (isDrawdownError(error)) throw new ProtocolError(ProtocolErrorCode.ResourceNotFound, scrub(error.message), { uri: uri.href });
+        if (isDrawdownError(error))
+          throw new ProtocolError(ProtocolErrorCode.ResourceNotFound, scrub(error.message), { uri: uri.href });
         throw error;
       }
     },

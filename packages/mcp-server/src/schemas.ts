@@ -4,12 +4,21 @@ import { z } from 'zod';
  * Output shapes shared by tools and resources. Money is an exact decimal USD string, instants are
  * ISO 8601 strings, so nothing a client reads is a float or an epoch it has to decode.
  */
-export const usdString = z.string().regex(/^-?\d+(\.\d{1,9})?$/).describe('Exact decimal USD, e.g. "4.2" or "0.0735"');
+export const usdString = z
+  .string()
+  .regex(/^-?\d+(\.\d{1,9})?$/)
+  .describe('Exact decimal USD, e.g. "4.2" or "0.0735"');
 const isoTime = z.string().describe('ISO 8601 instant');
 
 export const autoReloadSchema = z.object({
-  state: z.enum(['armed', 'reloading', 'disabled']).optional().describe('Where the pool reports it: armed, reloading now, or disabled after failed charges'),
-  disabledReason: z.string().optional().describe('Why auto-reload turned itself off; setting it again turns it back on'),
+  state: z
+    .enum(['armed', 'reloading', 'disabled'])
+    .optional()
+    .describe('Where the pool reports it: armed, reloading now, or disabled after failed charges'),
+  disabledReason: z
+    .string()
+    .optional()
+    .describe('Why auto-reload turned itself off; setting it again turns it back on'),
   thresholdUsd: usdString.describe('Reload when the balance falls below this'),
   amountUsd: usdString.optional().describe('Buy exactly this much per reload'),
   targetBalanceUsd: usdString.optional().describe('Or top the balance up to this'),

@@ -5,7 +5,13 @@ import { watchPoolResources } from './live-updates.js';
 import { withPortableSchemas } from './portable-schema.js';
 import { scrubberFor } from './read-model.js';
 import { isPoolResource, registerPoolResources } from './resources.js';
-import { answeringWithProblem, registerLocalUsage, registerProblemResource, setupProblemText, type SetupProblem } from './setup-problem.js';
+import {
+  answeringWithProblem,
+  registerLocalUsage,
+  registerProblemResource,
+  setupProblemText,
+  type SetupProblem,
+} from './setup-problem.js';
 import { registerAddFunds } from './tools/add-funds.js';
 import type { ToolContext } from './tools/context.js';
 import { registerEstimateCost } from './tools/estimate-cost.js';
@@ -79,11 +85,24 @@ export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, insta
 }
 
 /** Exactly one of `hub` and `setupProblem`. */
-export function checkServed(options: DrawdownMcpServerOptions): { hub: Hub; setupProblem?: undefined } | { hub?: undefined; setupProblem: SetupProblem } {
-  if (options.hub && options.setupProblem) throw invalidOption('createDrawdownMcpServer', 'setupProblem', 'is given together with hub', 'Give hub to serve it, or setupProblem when there is no hub to serve.');
+export function checkServed(
+  options: DrawdownMcpServerOptions,
+): { hub: Hub; setupProblem?: undefined } | { hub?: undefined; setupProblem: SetupProblem } {
+  if (options.hub && options.setupProblem)
+    throw invalidOption(
+      'createDrawdownMcpServer',
+      'setupProblem',
+      'is given together with hub',
+      'Give hub to serve it, or setupProblem when there is no hub to serve.',
+    );
   if (options.hub) return { hub: options.hub };
   if (options.setupProblem) return { setupProblem: options.setupProblem };
-  throw invalidOption('createDrawdownMcpServer', 'hub', 'is missing', 'Give the hub to serve (or setupProblem, saying why there is none).');
+  throw invalidOption(
+    'createDrawdownMcpServer',
+    'hub',
+    'is missing',
+    'Give the hub to serve (or setupProblem, saying why there is none).',
+  );
 }
 
 /** The same tools, each answering with the problem; the instructions say it up front. */
@@ -94,7 +113,11 @@ function createProblemServer(options: DrawdownMcpServerOptions, problem: SetupPr
   );
   const answering = answeringWithProblem(withPortableSchemas(server), problem);
   // The registrations read nothing from the hub until a tool runs, and these tools never run.
-  const context = { hub: undefined as unknown as Hub, scrub: (text: string) => text, logger: options.logger ?? silentLogger };
+  const context = {
+    hub: undefined as unknown as Hub,
+    scrub: (text: string) => text,
+    logger: options.logger ?? silentLogger,
+  };
   registerPoolStatus(answering, context);
   registerUsageReport(answering, context);
   registerEstimateCost(answering, context);
@@ -118,7 +141,11 @@ function wireLiveUpdates(server: McpServer, hub: Hub): void {
   const subscribed = new Set<string>();
   server.server.setRequestHandler('resources/subscribe', (request) => {
     const { uri } = request.params;
-    if (!isPoolResource(hub, uri)) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `no resource "${uri}" to subscribe to; use drawdown://pools or drawdown://pools/{id}`);
+    if (!isPoolResource(hub, uri))
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `no resource "${uri}" to subscribe to; use drawdown://pools or drawdown://pools/{id}`,
+      );
     subscribed.add(uri);
     return {};
   });
@@ -131,7 +158,9 @@ function wireLiveUpdates(server: McpServer, hub: Hub): void {
     if (!server.isConnected()) return;
     for (const uri of uris) {
       if (!modern() && !subscribed.has(uri)) continue;
-      server.server.sendResourceUpdated({ uri }).catch((error: unknown) => hub.logger.debug(`resources/updated for ${uri} not sent: ${String(error)}`));
+      server.server
+        .sendResourceUpdated({ uri })
+        .catch((error: unknown) => hub.logger.debug(`resources/updated for ${uri} not sent: ${String(error)}`));
     }
   });
   const previous = server.server.onclose;

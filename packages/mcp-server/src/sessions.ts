@@ -66,7 +66,8 @@ export function createSessionTable<T>(options: SessionTableOptions): SessionTabl
 
   const sweep = (): void => {
     const cutoff = now() - options.idleMs;
-    for (const [id, entry] of [...entries]) if (entry.open === 0 && entry.lastSeen <= cutoff) evict(id, entry, `idle for ${options.idleMs} ms`);
+    for (const [id, entry] of [...entries])
+      if (entry.open === 0 && entry.lastSeen <= cutoff) evict(id, entry, `idle for ${options.idleMs} ms`);
   };
   // Often enough that an idle session outlives its timeout by at most half of it; never keeps the process alive.
   const timer = setInterval(sweep, Math.max(10, Math.min(options.idleMs / 2, 60_000)));

@@ -63,7 +63,9 @@ export function answeringWithProblem(server: McpServer, problem: SetupProblem): 
     const answering = { ...rest, ...(inputSchema && { inputSchema: acceptingAnyArguments(inputSchema) }) };
     return server.registerTool(name, answering as never, (() => result) as never);
   };
-  return new Proxy(server, { get: (target, key, receiver) => (key === 'registerTool' ? registerTool : Reflect.get(target, key, receiver)) });
+  return new Proxy(server, {
+    get: (target, key, receiver) => (key === 'registerTool' ? registerTool : Reflect.get(target, key, receiver)),
+  });
 }
 
 /** `drawdown://pools` reads as the setup problem, so a client that reads resources learns it too. */
@@ -71,7 +73,12 @@ export function registerProblemResource(server: McpServer, problem: SetupProblem
   server.registerResource(
     'pools',
     POOLS_URI,
-    { title: 'All pools', description: 'Every pool that can pay for Claude requests. drawdown is not set up yet: reading this says what to fix.', mimeType: 'text/plain' },
+    {
+      title: 'All pools',
+      description:
+        'Every pool that can pay for Claude requests. drawdown is not set up yet: reading this says what to fix.',
+      mimeType: 'text/plain',
+    },
     (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/plain', text: setupProblemText(problem) }] }),
   );
 }
@@ -86,14 +93,24 @@ export function registerLocalUsage(server: McpServer, read: NonNullable<SetupPro
         'What the local Claude Code has spent at API prices, from its own session logs (deduplicated by message and request id), by day and model, ' +
         'what it last said about plan windows, and which pools an API-key tool here would draw from. Works with no drawdown configuration; ' +
         'the other tools need one and say how to create it.',
-      inputSchema: z.object({ days: z.number().int().min(1).max(366).optional().describe('Days back from today, inclusive (default 7)') }),
+      inputSchema: z.object({
+        days: z.number().int().min(1).max(366).optional().describe('Days back from today, inclusive (default 7)'),
+      }),
       annotations: { title: 'Claude Code usage on this machine', ...READ_ONLY },
     },
     async ({ days }) => {
       try {
         return jsonResult(await read(days === undefined ? {} : { days }), (text) => text);
       } catch (error) {
-        return { isError: true, content: [{ type: 'text', text: `${LOCAL_USAGE_TOOL} could not read Claude Code's logs: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}` }] };
+        return {
+          isError: true,
+          content: [
+            {
+              type: 'text',
+              text: `${LOCAL_USAGE_TOOL} could not read Claude Code's logs: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+            },
+          ],
+        };
       }
     },
   );

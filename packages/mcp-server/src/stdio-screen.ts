@@ -19,13 +19,20 @@ function judge(line: string): Verdict {
   try {
     value = JSON.parse(line);
   } catch {
-    return { ok: false, code: ProtocolErrorCode.ParseError, id: null, message: 'Parse error: each stdio line must be one JSON-RPC 2.0 message', note: `a line that is not JSON (${line.length} characters)` };
+    return {
+      ok: false,
+      code: ProtocolErrorCode.ParseError,
+      id: null,
+      message: 'Parse error: each stdio line must be one JSON-RPC 2.0 message',
+      note: `a line that is not JSON (${line.length} characters)`,
+    };
   }
   try {
     parseJSONRPCMessage(value);
     return { ok: true };
   } catch {
-    const id = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
+    const id =
+      typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
     const what = Array.isArray(value) ? 'a JSON-RPC batch (not supported)' : 'JSON that is not a JSON-RPC 2.0 message';
     return {
       ok: false,
@@ -49,7 +56,9 @@ export function screenStdin(input: Readable, options: ScreenOptions): Readable {
   // Decodes across chunk boundaries, so a character split between two reads stays whole.
   const decoder = new StringDecoder('utf8');
   const reject = (verdict: Exclude<Verdict, { ok: true }>): void => {
-    options.output.write(`${JSON.stringify({ jsonrpc: '2.0', id: verdict.id, error: { code: verdict.code, message: verdict.message } })}\n`);
+    options.output.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: verdict.id, error: { code: verdict.code, message: verdict.message } })}\n`,
+    );
     options.note(`mcp stdio: ignored ${verdict.note}; answered ${verdict.code}`);
   };
   const screen = (line: string, push: (line: string) => void): void => {
@@ -66,7 +75,13 @@ export function screenStdin(input: Readable, options: ScreenOptions): Readable {
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';
       if (pending.length > MAX_LINE_BYTES) {
-        reject({ ok: false, code: ProtocolErrorCode.ParseError, id: null, message: `Parse error: a line longer than ${MAX_LINE_BYTES} bytes was dropped`, note: 'an over-long line' });
+        reject({
+          ok: false,
+          code: ProtocolErrorCode.ParseError,
+          id: null,
+          message: `Parse error: a line longer than ${MAX_LINE_BYTES} bytes was dropped`,
+          note: 'an over-long line',
+        });
         pending = '';
       }
       for (const line of lines) screen(line, (text) => this.push(text));

@@ -31,7 +31,12 @@ export function serveStdio(options: ServeStdioOptions): StdioHandle {
   const { transport, ...serverOptions } = options;
   const { hub } = checkServed(serverOptions);
   const logger: Logger = options.logger ?? hub?.logger ?? stderrLogger();
-  const wire = transport ?? new StdioServerTransport(screenStdin(process.stdin, { output: process.stdout, note: (line) => logger.warn(line) }), process.stdout);
+  const wire =
+    transport ??
+    new StdioServerTransport(
+      screenStdin(process.stdin, { output: process.stdout, note: (line) => logger.warn(line) }),
+      process.stdout,
+    );
   return serveSdkStdio(() => createDrawdownMcpServer(serverOptions), {
     transport: withEraResourceNotFound(wire),
     onerror: (error) => logger.warn(`mcp stdio: ${firstLine(error.message)}`),

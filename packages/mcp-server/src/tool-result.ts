@@ -30,7 +30,12 @@ export function errorResult(error: unknown, scrub: Scrub, logger: Logger, tool: 
 }
 
 /** Runs a tool body and turns a thrown error into a tool error result. */
-export async function guarded<R extends CallToolResult | InputRequiredResult>(tool: string, scrub: Scrub, logger: Logger, body: () => Promise<R>): Promise<R | CallToolResult> {
+export async function guarded<R extends CallToolResult | InputRequiredResult>(
+  tool: string,
+  scrub: Scrub,
+  logger: Logger,
+  body: () => Promise<R>,
+): Promise<R | CallToolResult> {
   try {
     return await body();
   } catch (error) {

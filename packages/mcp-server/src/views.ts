@@ -13,8 +13,10 @@ import type { AutoReloadView, LimitView, PoolView, RoutePositionView, RouteView 
  * float), instants are ISO 8601 strings: what a model or a person can read without a decoder.
  */
 
-const usd = (nanos: Nanos | undefined): string | undefined => (nanos === undefined ? undefined : toDecimalString(nanos));
-export const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
+const usd = (nanos: Nanos | undefined): string | undefined =>
+  nanos === undefined ? undefined : toDecimalString(nanos);
+export const iso = (ms: number | undefined): string | undefined =>
+  ms === undefined ? undefined : new Date(ms).toISOString();
 
 function isPolicy(value: unknown): value is AutoReloadPolicy {
   return typeof value === 'object' && value !== null && Number.isSafeInteger((value as AutoReloadPolicy).threshold);
@@ -28,10 +30,16 @@ interface CreditsAutoReload {
 }
 
 function isCreditsAutoReload(value: unknown): value is CreditsAutoReload {
-  return typeof value === 'object' && value !== null && 'policy' in value && typeof (value as CreditsAutoReload).state === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'policy' in value &&
+    typeof (value as CreditsAutoReload).state === 'string'
+  );
 }
 
-const decimalOrUndefined = (value: unknown): string | undefined => (typeof value === 'string' && /^-?\d+(\.\d{1,9})?$/.test(value) ? value : undefined);
+const decimalOrUndefined = (value: unknown): string | undefined =>
+  typeof value === 'string' && /^-?\d+(\.\d{1,9})?$/.test(value) ? value : undefined;
 
 function creditsView({ state, policy, disabledReason }: CreditsAutoReload): AutoReloadView | null {
   const threshold = decimalOrUndefined(policy?.thresholdUsd);
@@ -75,7 +83,12 @@ export function autoReloadView(details: Record<string, unknown> | undefined): Au
 function detailsBesideAutoReload(details: Record<string, unknown>): Record<string, unknown> {
   const { autoReload, ...rest } = details;
   if (!isCreditsAutoReload(autoReload)) return rest;
-  const { state: _state, policy: _policy, disabledReason: _reason, ...counters } = autoReload as CreditsAutoReload & Record<string, unknown>;
+  const {
+    state: _state,
+    policy: _policy,
+    disabledReason: _reason,
+    ...counters
+  } = autoReload as CreditsAutoReload & Record<string, unknown>;
   return { ...rest, autoReload: counters };
 }
 

@@ -24,7 +24,10 @@ describe('the dashboard as an MCP App attached to pool_status', () => {
         await client.connect(httpTransport(http.url));
         const { tools } = await client.listTools();
         const poolStatus = tools.find((t) => t.name === 'pool_status')!;
-        expect(poolStatus._meta).toMatchObject({ ui: { resourceUri: DASHBOARD_APP_URI }, [RESOURCE_URI_META_KEY]: DASHBOARD_APP_URI });
+        expect(poolStatus._meta).toMatchObject({
+          ui: { resourceUri: DASHBOARD_APP_URI },
+          [RESOURCE_URI_META_KEY]: DASHBOARD_APP_URI,
+        });
         expect(DASHBOARD_APP_URI).toMatch(/^ui:\/\//);
         // Tools without a view carry no link.
         expect(tools.find((t) => t.name === 'rate_card')!._meta?.ui).toBeUndefined();
@@ -38,7 +41,12 @@ describe('the dashboard as an MCP App attached to pool_status', () => {
         const app = resources.find((r) => r.uri === DASHBOARD_APP_URI);
         expect(app).toMatchObject({ uri: DASHBOARD_APP_URI, mimeType: RESOURCE_MIME_TYPE, name: 'dashboard' });
         const read = await client.readResource({ uri: DASHBOARD_APP_URI });
-        const content = read.contents[0] as { uri: string; mimeType: string; text: string; _meta?: Record<string, unknown> };
+        const content = read.contents[0] as {
+          uri: string;
+          mimeType: string;
+          text: string;
+          _meta?: Record<string, unknown>;
+        };
         expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);
         expect(content._meta).toMatchObject({ ui: { prefersBorder: true } });
         const html = content.text;

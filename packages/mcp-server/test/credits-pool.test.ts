@@ -18,7 +18,11 @@ describe('pool_status and set_auto_reload on a real credits pool', () => {
       logger: silentLogger,
       plugins: [
         apiKey({ id: 'own', key: SECRET_KEY }),
-        credits({ id: 'reloading', provider: manualProvider(), autoReload: { threshold: '5', amount: '20', monthlyLimit: '100' } }),
+        credits({
+          id: 'reloading',
+          provider: manualProvider(),
+          autoReload: { threshold: '5', amount: '20', monthlyLimit: '100' },
+        }),
         credits({ id: 'plain', provider: manualProvider() }),
       ],
       route: {
@@ -42,7 +46,12 @@ describe('pool_status and set_auto_reload on a real credits pool', () => {
     const { pools } = await callJson(client, 'pool_status');
     const [reloading, plain] = pools;
     expect(reloading).toMatchObject({ id: 'reloading', kind: 'credits', remainingUsd: '25' });
-    expect(reloading.autoReload).toEqual({ state: 'armed', thresholdUsd: '5', amountUsd: '20', monthlyLimitUsd: '100' });
+    expect(reloading.autoReload).toEqual({
+      state: 'armed',
+      thresholdUsd: '5',
+      amountUsd: '20',
+      monthlyLimitUsd: '100',
+    });
     expect(plain.autoReload).toBeNull();
     // The rest of the plugin's auto-reload record (failures, this month's reloads) stays in details.
     expect(reloading.details.autoReload).toMatchObject({ failures: 0, reloadedThisMonthUsd: '0' });
@@ -53,10 +62,19 @@ describe('pool_status and set_auto_reload on a real credits pool', () => {
   it('set_auto_reload answers with the policy the pool now reports', async () => {
     const client = newClient({ era: 'legacy', canConfirm: true });
     await client.connect(httpTransport(http.url));
-    const on = await callJson(client, 'set_auto_reload', { poolId: 'plain', enabled: true, thresholdUsd: '2', targetBalanceUsd: '10' });
+    const on = await callJson(client, 'set_auto_reload', {
+      poolId: 'plain',
+      enabled: true,
+      thresholdUsd: '2',
+      targetBalanceUsd: '10',
+    });
     expect(on.autoReload).toEqual({ thresholdUsd: '2', targetBalanceUsd: '10' });
     // The empty wallet is below the new threshold, so the manual provider may already be asked to reload.
-    expect(on.pool.autoReload).toEqual({ state: expect.stringMatching(/^(armed|reloading)$/), thresholdUsd: '2', targetBalanceUsd: '10' });
+    expect(on.pool.autoReload).toEqual({
+      state: expect.stringMatching(/^(armed|reloading)$/),
+      thresholdUsd: '2',
+      targetBalanceUsd: '10',
+    });
     const off = await callJson(client, 'set_auto_reload', { poolId: 'plain', enabled: false });
     expect(off.autoReload).toBeNull();
     expect(off.pool.autoReload).toBeNull();

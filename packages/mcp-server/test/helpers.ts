@@ -38,7 +38,10 @@ export type TestClient = Client & {
 export function newClient({ era, canConfirm = false }: ClientOptions): TestClient {
   const client = new Client(
     { name: 'drawdown-test-client', version: '1.0.0' },
-    { ...(canConfirm && { capabilities: { elicitation: {} } }), versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } },
+    {
+      ...(canConfirm && { capabilities: { elicitation: {} } }),
+      versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } },
+    },
   ) as TestClient;
   client.forget = () => {
     client.confirmations = [];
@@ -70,7 +73,11 @@ export function httpTransport(url: string, headers: Record<string, string> = {})
 }
 
 /** Calls a tool that must succeed; checks text and structuredContent carry the same JSON and no secret. */
-export async function callJson<T = Record<string, any>>(client: Client, name: string, args: Record<string, unknown> = {}): Promise<T> {
+export async function callJson<T = Record<string, any>>(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<T> {
   const result = await client.callTool({ name, arguments: args });
   const text = (result.content as Array<{ type: string; text: string }>)[0]!.text;
   expect(result.isError, text).toBeFalsy();
@@ -118,7 +125,10 @@ export interface LedgerWriter {
  * prove that changes made elsewhere reach the server without paying for a process per write.
  */
 export function startWriter(file: string): Promise<LedgerWriter> {
-  const child = fork(fixture('ledger-writer.ts'), [file], { execArgv: ['--conditions=drawdown-source', '--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(fixture('ledger-writer.ts'), [file], {
+    execArgv: ['--conditions=drawdown-source', '--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
   const pending = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();

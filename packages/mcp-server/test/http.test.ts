@@ -34,13 +34,25 @@ describeServer('Streamable HTTP', async ({ era, db }) => {
 
 /** A raw POST, so the test controls Host and Origin exactly (fetch will not send a foreign Host). */
 function post(url: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } } });
+  const body = JSON.stringify({
+    jsonrpc: '2.0',
+    id: 1,
+    method: 'initialize',
+    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+  });
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (chunk) => (text += String(chunk)));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = httpRequest(
+      url,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += String(chunk)));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -64,11 +76,17 @@ describe('serveHttp safety', () => {
     expect((await post(handle.url, { host: `evil.example:${port}` })).status).toBe(403);
     expect((await post(handle.url, { origin: 'http://evil.example' })).status).toBe(403);
     expect((await post(handle.url, { origin: 'null' })).status).toBe(403);
-    expect((await post(handle.url, { host: `localhost:${port}`, origin: `http://localhost:${port}` })).status).toBe(200);
+    expect((await post(handle.url, { host: `localhost:${port}`, origin: `http://localhost:${port}` })).status).toBe(
+      200,
+    );
   });
 
   it('accepts the hosts and origins it is told to', async () => {
-    handle = await serveHttp({ hub: await fixtureHub(), allowedHosts: ['mcp.internal'], allowedOrigins: ['app.example'] });
+    handle = await serveHttp({
+      hub: await fixtureHub(),
+      allowedHosts: ['mcp.internal'],
+      allowedOrigins: ['app.example'],
+    });
     expect((await post(handle.url, { host: 'mcp.internal', origin: 'https://app.example' })).status).toBe(200);
     expect((await post(handle.url, {})).status).toBe(403);
   });
@@ -109,7 +127,10 @@ describe('serveHttp safety', () => {
 describe('a hub without a route', () => {
   it('still reports pools and prices, and says why which_pool cannot answer', async () => {
     const { createHub, budget, silentLogger } = await import('@drawdown/core');
-    const hub = await createHub({ logger: silentLogger, plugins: [budget({ id: 'daily', amount: '2', period: 'day' })] });
+    const hub = await createHub({
+      logger: silentLogger,
+      plugins: [budget({ id: 'daily', amount: '2', period: 'day' })],
+    });
     const handle = await serveHttp({ hub });
     const client = newClient({ era: 'legacy' });
     await client.connect(httpTransport(handle.url));
@@ -119,8 +140,14 @@ describe('a hub without a route', () => {
     const error = await client.callTool({ name: 'which_pool', arguments: {} });
     expect(error.isError).toBe(true);
     expect((error.content as Array<{ text: string }>)[0]!.text).toMatch(/no route.*DRAWDOWN_MCP_NO_ROUTE/);
-    const estimate = await callJson(client, 'estimate_cost', { model: 'claude-opus-4-7', inputTokens: 100, maxTokens: 100 });
-    expect(estimate.pools).toEqual([expect.objectContaining({ poolId: 'daily', chargedUsd: estimate.maxCostUsd, fits: true })]);
+    const estimate = await callJson(client, 'estimate_cost', {
+      model: 'claude-opus-4-7',
+      inputTokens: 100,
+      maxTokens: 100,
+    });
+    expect(estimate.pools).toEqual([
+      expect.objectContaining({ poolId: 'daily', chargedUsd: estimate.maxCostUsd, fits: true }),
+    ]);
     await client.close();
     await handle.close();
     await hub.close();

@@ -18,10 +18,14 @@ interface RawServer {
 
 /** The fixture server as a real child process, driven by raw lines: the JSON-RPC layer under test. */
 function startRaw(): RawServer {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', fixture('stdio-server.ts')], {
-    env: { ...process.env, DRAWDOWN_DB: tempDb(), DRAWDOWN_LOG_LEVEL: 'warn' },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--conditions=drawdown-source', '--import', 'tsx', fixture('stdio-server.ts')],
+    {
+      env: { ...process.env, DRAWDOWN_DB: tempDb(), DRAWDOWN_LOG_LEVEL: 'warn' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   const replies: Array<Record<string, any>> = [];
   let out = '';
   let err = '';
@@ -39,7 +43,11 @@ function startRaw(): RawServer {
     stderr: () => err,
     async reply(id) {
       let found: Record<string, any> | undefined;
-      await until(() => (found = replies.find((r) => r.id === id && !taken.has(r))) !== undefined, `the reply to id ${String(id)}`, 30_000);
+      await until(
+        () => (found = replies.find((r) => r.id === id && !taken.has(r))) !== undefined,
+        `the reply to id ${String(id)}`,
+        30_000,
+      );
       taken.add(found!);
       return found!;
     },
@@ -52,7 +60,12 @@ function startRaw(): RawServer {
   };
 }
 
-const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 
 describe('JSON-RPC over stdio (spawned process)', () => {
   let server: RawServer | undefined;
@@ -83,7 +96,10 @@ describe('JSON-RPC over stdio (spawned process)', () => {
     server.send({ jsonrpc: '2.0', id: 7, method: 42 });
     expect(await server.reply(7)).toMatchObject({ id: 7, error: { code: -32600 } });
     server.send([{ jsonrpc: '2.0', id: 8, method: 'tools/list' }]);
-    expect(await server.reply(null)).toMatchObject({ id: null, error: { code: -32600, message: expect.stringMatching(/batch/) } });
+    expect(await server.reply(null)).toMatchObject({
+      id: null,
+      error: { code: -32600, message: expect.stringMatching(/batch/) },
+    });
     server.send({ jsonrpc: '2.0', id: 9, method: 'tools/list' });
     expect((await server.reply(9)).result.tools.length).toBeGreaterThan(0);
     await until(() => server!.stderr().trimEnd().split('\n').length >= 3, 'the stderr notes');
@@ -144,8 +160,23 @@ describe('JSON-RPC over Streamable HTTP', () => {
       const session = opened.headers.get('mcp-session-id')!;
       await opened.text();
       const sessionHeaders = { ...headers, 'mcp-session-id': session, 'mcp-protocol-version': '2025-11-25' };
-      await (await fetch(handle.url, { method: 'POST', headers: sessionHeaders, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) })).text();
-      const read = await fetch(handle.url, { method: 'POST', headers: sessionHeaders, body: JSON.stringify({ jsonrpc: '2.0', id: 5, method: 'resources/read', params: { uri: 'drawdown://pools/nope' } }) });
+      await (
+        await fetch(handle.url, {
+          method: 'POST',
+          headers: sessionHeaders,
+          body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+        })
+      ).text();
+      const read = await fetch(handle.url, {
+        method: 'POST',
+        headers: sessionHeaders,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 5,
+          method: 'resources/read',
+          params: { uri: 'drawdown://pools/nope' },
+        }),
+      });
       expect((await message(read)).error).toMatchObject({ code: -32002, data: { uri: 'drawdown://pools/nope' } });
     } finally {
       await handle.close();

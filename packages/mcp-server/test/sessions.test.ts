@@ -6,7 +6,12 @@ import { fixtureHub } from './fixtures/hub.js';
 import { callJson, httpTransport, newClient, until } from './helpers.js';
 
 const HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-const INITIALIZE = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'abandoning-client', version: '1' } } });
+const INITIALIZE = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'abandoning-client', version: '1' } },
+});
 
 /** Opens a 2025-era session the way a client does, and walks away from it (no DELETE). */
 async function abandonSession(url: string): Promise<string> {
@@ -18,7 +23,11 @@ async function abandonSession(url: string): Promise<string> {
 
 /** A request on an existing session; returns the HTTP status. */
 async function ping(url: string, sessionId: string): Promise<number> {
-  const response = await fetch(url, { method: 'POST', headers: { ...HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' }, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { ...HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }),
+  });
   await response.text();
   return response.status;
 }
@@ -88,14 +97,22 @@ describe('HTTP sessions', () => {
     const id = await abandonSession(handle.url);
     // The standalone GET stream a 2025-era client keeps open for notifications.
     const stream = new AbortController();
-    const get = await fetch(handle.url, { headers: { accept: 'text/event-stream', 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' }, signal: stream.signal });
+    const get = await fetch(handle.url, {
+      headers: { accept: 'text/event-stream', 'mcp-session-id': id, 'mcp-protocol-version': '2025-11-25' },
+      signal: stream.signal,
+    });
     expect(get.status).toBe(200);
     const refused = await fetch(handle.url, { method: 'POST', headers: HEADERS, body: INITIALIZE });
     expect(refused.status).toBe(503);
-    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(/Too many sessions: all 1 are busy/);
+    expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+      /Too many sessions: all 1 are busy/,
+    );
     // Once the stream ends the session is idle, and a newcomer may evict it.
     stream.abort();
-    await until(async () => (await fetch(handle!.url, { method: 'POST', headers: HEADERS, body: INITIALIZE })).status === 200, 'a new session to be admitted');
+    await until(
+      async () => (await fetch(handle!.url, { method: 'POST', headers: HEADERS, body: INITIALIZE })).status === 200,
+      'a new session to be admitted',
+    );
     expect(handle.openSessions()).toBe(1);
   });
 
@@ -124,7 +141,9 @@ describe('HTTP sessions', () => {
     // Measure what one retained session costs, so the bound follows this machine and SDK version:
     // without eviction the 1,000 would add ~1,000 of these; allow growth worth 20% of that.
     const perSession = await costOfRetainedSessions(gc);
-    console.log(`heap at cap ${(atCap / 1e6).toFixed(1)} MB, after 1,000 abandoned sessions ${(after / 1e6).toFixed(1)} MB; one retained session ≈ ${(perSession / 1e3).toFixed(0)} kB`);
+    console.log(
+      `heap at cap ${(atCap / 1e6).toFixed(1)} MB, after 1,000 abandoned sessions ${(after / 1e6).toFixed(1)} MB; one retained session ≈ ${(perSession / 1e3).toFixed(0)} kB`,
+    );
     expect(after - atCap).toBeLessThan(Math.max(200 * perSession, 4e6));
   }, 240_000);
 });

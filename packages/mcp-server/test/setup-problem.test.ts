@@ -85,14 +85,21 @@ describe('a server with a setup problem instead of a hub', () => {
       }
       // Listed schemas stay the real ones, so a client still sees what a good call looks like.
       const { tools } = await client.listTools();
-      expect(tools.find((t) => t.name === 'estimate_cost')!.inputSchema.required).toEqual(expect.arrayContaining(['model']));
+      expect(tools.find((t) => t.name === 'estimate_cost')!.inputSchema.required).toEqual(
+        expect.arrayContaining(['model']),
+      );
       await client.close();
     });
   }
 
   it('offers local_usage with data when the problem brings a view that needs no configuration', async () => {
     const calls: Array<{ days?: number }> = [];
-    handle = await serveHttp({ setupProblem: { ...PROBLEM, localUsage: async (options) => (calls.push(options), { mode: 'zero-config', totalUsd: '1.25' }) } });
+    handle = await serveHttp({
+      setupProblem: {
+        ...PROBLEM,
+        localUsage: async (options) => (calls.push(options), { mode: 'zero-config', totalUsd: '1.25' }),
+      },
+    });
     const client = newClient({ era: 'legacy' });
     await client.connect(httpTransport(handle.url));
     const { tools } = await client.listTools();

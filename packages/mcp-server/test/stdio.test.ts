@@ -11,7 +11,11 @@ describeServer('stdio (spawned process)', async ({ era, db }) => {
     await client.listTools();
     return client;
   };
-  const [readOnly, confirming, unconfirming] = await Promise.all([connect(false, true), connect(true, true), connect(true, false)]);
+  const [readOnly, confirming, unconfirming] = await Promise.all([
+    connect(false, true),
+    connect(true, true),
+    connect(true, false),
+  ]);
   return {
     async client({ writes, canConfirm = true }) {
       const client = !writes ? readOnly : canConfirm ? confirming : unconfirming;

@@ -13,10 +13,18 @@ import { fixture, newClient, stdioTransport, tempDb } from './helpers.js';
 const inspectorPackage = createRequire(import.meta.url).resolve('@modelcontextprotocol/inspector/package.json');
 const inspector = join(dirname(inspectorPackage), 'clients', 'launcher', 'build', 'index.js');
 
-function runInspector(serverArgs: string[], env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runInspector(
+  serverArgs: string[],
+  env: Record<string, string>,
+  cwd?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const envFlags = Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [inspector, '--cli', ...envFlags, ...serverArgs, '--method', 'tools/list', '--strict'], { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd && { cwd }) });
+    const child = spawn(
+      process.execPath,
+      [inspector, '--cli', ...envFlags, ...serverArgs, '--method', 'tools/list', '--strict'],
+      { stdio: ['ignore', 'pipe', 'pipe'], ...(cwd && { cwd }) },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -28,7 +36,14 @@ function runInspector(serverArgs: string[], env: Record<string, string>, cwd?: s
 
 // `drawdown mcp` from the workspace CLI, started by path (absolute loader, so any working directory works).
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const drawdownMcp = ['node', '--conditions=drawdown-source', '--import', pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href, join(repoRoot, 'packages/cli/src/bin.ts'), 'mcp'];
+const drawdownMcp = [
+  'node',
+  '--conditions=drawdown-source',
+  '--import',
+  pathToFileURL(join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href,
+  join(repoRoot, 'packages/cli/src/bin.ts'),
+  'mcp',
+];
 
 /** A fresh HOME with nothing in it, so no user configuration is found: the zero-config server. */
 const freshHome = (): string => mkdtempSync(join(tmpdir(), 'drawdown-mcp-home-'));
@@ -40,7 +55,10 @@ function configuredProject(): string {
     timeZone: 'UTC',
     store: { kind: 'sqlite', file: 'ledger.sqlite' },
     strategies: { own: { kind: 'apiKey', envVar: 'APP_KEY' } },
-    pools: { daily: { kind: 'budget', amount: '5.00', period: 'day', label: 'daily budget' }, wallet: { kind: 'credits', provider: 'manual' } },
+    pools: {
+      daily: { kind: 'budget', amount: '5.00', period: 'day', label: 'daily budget' },
+      wallet: { kind: 'credits', provider: 'manual' },
+    },
     route: [
       { id: 'daily', strategy: 'own', pool: 'daily' },
       { id: 'wallet', strategy: 'own', pool: 'wallet', optedIn: true },
@@ -51,9 +69,14 @@ function configuredProject(): string {
 }
 
 /** The Inspector's own stderr: the server's diagnostics (passed through, each line `drawdown mcp: …`) taken out. */
-const inspectorOnly = (stderr: string): string => stderr.split('\n').filter((line) => line !== '' && !line.startsWith('drawdown mcp: ')).join('\n');
+const inspectorOnly = (stderr: string): string =>
+  stderr
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('drawdown mcp: '))
+    .join('\n');
 
-const toolNames = (stdout: string): string[] => (JSON.parse(stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name).sort();
+const toolNames = (stdout: string): string[] =>
+  (JSON.parse(stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name).sort();
 
 /** Every place the Inspector's --strict objects to, checked by hand as a second opinion. */
 function unportable(schema: unknown, path = '$'): string[] {
@@ -65,11 +88,13 @@ function unportable(schema: unknown, path = '$'): string[] {
   for (const [key, value] of Object.entries(record)) {
     if (key === 'properties' || key === '$defs') {
       for (const [name, sub] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof sub === 'object' && sub !== null && Object.keys(sub).length === 0) found.push(`${path}.${key}.${name} is {}`);
+        if (typeof sub === 'object' && sub !== null && Object.keys(sub).length === 0)
+          found.push(`${path}.${key}.${name} is {}`);
         found.push(...unportable(sub, `${path}.${key}.${name}`));
       }
     } else if (typeof value === 'object' && value !== null) {
-      if (!Array.isArray(value) && Object.keys(value).length === 0 && key !== 'properties') found.push(`${path}.${key} is {}`);
+      if (!Array.isArray(value) && Object.keys(value).length === 0 && key !== 'properties')
+        found.push(`${path}.${key} is {}`);
       found.push(...unportable(value, `${path}.${key}`));
     }
   }
@@ -78,21 +103,38 @@ function unportable(schema: unknown, path = '$'): string[] {
 
 describe('tool schemas', () => {
   it('are clean under the MCP Inspector CLI --strict, write tools included', async () => {
-    const result = await runInspector(['node', '--conditions=drawdown-source', '--import', 'tsx', fixture('stdio-server.ts')], { MCP_WRITES: '1', DRAWDOWN_DB: tempDb() });
+    const result = await runInspector(
+      ['node', '--conditions=drawdown-source', '--import', 'tsx', fixture('stdio-server.ts')],
+      { MCP_WRITES: '1', DRAWDOWN_DB: tempDb() },
+    );
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const names = (JSON.parse(result.stdout) as { tools: Array<{ name: string }> }).tools.map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining(['pool_status', 'which_pool', 'estimate_cost', 'add_funds', 'set_auto_reload']));
+    expect(names).toEqual(
+      expect.arrayContaining(['pool_status', 'which_pool', 'estimate_cost', 'add_funds', 'set_auto_reload']),
+    );
   }, 120_000);
 
   it('are clean under --strict as `drawdown mcp --writes` serves them from a real configuration', async () => {
     const project = configuredProject();
-    const result = await runInspector([...drawdownMcp, '--writes'], { HOME: freshHome(), APP_KEY: 'sk-ant-inspector-0000', DRAWDOWN_CONFIG: join(project, 'drawdown.config.json') }, project);
+    const result = await runInspector(
+      [...drawdownMcp, '--writes'],
+      { HOME: freshHome(), APP_KEY: 'sk-ant-inspector-0000', DRAWDOWN_CONFIG: join(project, 'drawdown.config.json') },
+      project,
+    );
     expect(result.stderr).toContain('drawdown mcp: serving over stdio');
     expect(result.stderr).not.toContain('not set up');
     expect(inspectorOnly(result.stderr)).toBe('');
     expect(result.code).toBe(0);
-    expect(toolNames(result.stdout)).toEqual(['add_funds', 'estimate_cost', 'pool_status', 'rate_card', 'set_auto_reload', 'usage_report', 'which_pool']);
+    expect(toolNames(result.stdout)).toEqual([
+      'add_funds',
+      'estimate_cost',
+      'pool_status',
+      'rate_card',
+      'set_auto_reload',
+      'usage_report',
+      'which_pool',
+    ]);
   }, 120_000);
 
   it('are clean under --strict as `drawdown mcp` serves them with no configuration (local_usage included)', async () => {
@@ -101,7 +143,14 @@ describe('tool schemas', () => {
     expect(result.stderr).toContain('drawdown mcp: not set up');
     expect(inspectorOnly(result.stderr)).toBe('');
     expect(result.code).toBe(0);
-    expect(toolNames(result.stdout)).toEqual(['estimate_cost', 'local_usage', 'pool_status', 'rate_card', 'usage_report', 'which_pool']);
+    expect(toolNames(result.stdout)).toEqual([
+      'estimate_cost',
+      'local_usage',
+      'pool_status',
+      'rate_card',
+      'usage_report',
+      'which_pool',
+    ]);
   }, 120_000);
 
   it('the Inspector check can fail: the zod default spelling of the same fields is reported', async () => {
@@ -109,11 +158,23 @@ describe('tool schemas', () => {
     expect(result.stderr).toMatch(/Path: outputSchema\.properties\.fits[\s\S]*type` is an array/);
     expect(result.stderr).toMatch(/Path: outputSchema\.properties\.details\.additionalProperties/);
     // The hand-written walker agrees with the Inspector on both.
-    expect(unportable({ type: 'object', properties: { a: { type: ['boolean', 'null'] }, b: { type: 'object', additionalProperties: {} } } })).toEqual([
-      '$.properties.a.type is an array ["boolean","null"]',
-      '$.properties.b.additionalProperties is {}',
-    ]);
-    expect(unportable(portableJsonSchema({ type: 'object', properties: { a: { type: ['boolean', 'null'], description: 'x' }, b: { type: 'object', additionalProperties: {} } } }))).toEqual([]);
+    expect(
+      unportable({
+        type: 'object',
+        properties: { a: { type: ['boolean', 'null'] }, b: { type: 'object', additionalProperties: {} } },
+      }),
+    ).toEqual(['$.properties.a.type is an array ["boolean","null"]', '$.properties.b.additionalProperties is {}']);
+    expect(
+      unportable(
+        portableJsonSchema({
+          type: 'object',
+          properties: {
+            a: { type: ['boolean', 'null'], description: 'x' },
+            b: { type: 'object', additionalProperties: {} },
+          },
+        }),
+      ),
+    ).toEqual([]);
   }, 120_000);
 
   it('have no type arrays and no empty schemas in any input or output schema (both eras)', async () => {

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { calendarWindow, formatResetTime, formatUsd, type AccountSnapshot, type PluginContext, type PoolStatus, type SettleResult } from '@drawdown/core';
+import {
+  calendarWindow,
+  formatResetTime,
+  formatUsd,
+  type AccountSnapshot,
+  type PluginContext,
+  type PoolStatus,
+  type SettleResult,
+} from '@drawdown/core';
 import { balanceOf, fundingOf, MONTHLY_LIMIT, DAILY_LIMIT } from './caps.js';
 import type { CreditsConfig } from './options.js';
 
@@ -23,7 +31,12 @@ export function createAlerts(ctx: PluginContext, config: CreditsConfig, status: 
   async function claim(name: string, now: number): Promise<boolean> {
     if (claimedHere.has(name)) return false;
     claimedHere.add(name);
-    return ctx.store.tryLease({ name: `credits:${config.id}:alert:${name}`, owner: randomUUID(), ttlMs: CLAIM_TTL_MS, now });
+    return ctx.store.tryLease({
+      name: `credits:${config.id}:alert:${name}`,
+      owner: randomUUID(),
+      ttlMs: CLAIM_TTL_MS,
+      now,
+    });
   }
 
   /** Announces what this settle crossed. `snap` was read right after it. */
@@ -43,10 +56,21 @@ export function createAlerts(ctx: PluginContext, config: CreditsConfig, status: 
             lows.push(`${config.label}: ${Math.round(share * 100)}% of the ${formatUsd(cap)} ${MONTHLY_LIMIT} used`);
           }
         }
-        if (crossed(before, after, BigInt(cap) * BigInt(SHARE_SCALE))) exhausted.push({ reason: `${config.label}: the ${MONTHLY_LIMIT} of ${formatUsd(cap)} is reached`, resetsAt: calendarWindow('month', now, ctx.timeZone).end });
+        if (crossed(before, after, BigInt(cap) * BigInt(SHARE_SCALE)))
+          exhausted.push({
+            reason: `${config.label}: the ${MONTHLY_LIMIT} of ${formatUsd(cap)} is reached`,
+            resetsAt: calendarWindow('month', now, ctx.timeZone).end,
+          });
       }
-      if (scope.startsWith('day:') && config.dailyCeiling !== undefined && crossed(before, after, BigInt(config.dailyCeiling) * BigInt(SHARE_SCALE))) {
-        exhausted.push({ reason: `${config.label}: the ${DAILY_LIMIT} of ${formatUsd(config.dailyCeiling)} is reached`, resetsAt: calendarWindow('day', now, ctx.timeZone).end });
+      if (
+        scope.startsWith('day:') &&
+        config.dailyCeiling !== undefined &&
+        crossed(before, after, BigInt(config.dailyCeiling) * BigInt(SHARE_SCALE))
+      ) {
+        exhausted.push({
+          reason: `${config.label}: the ${DAILY_LIMIT} of ${formatUsd(config.dailyCeiling)} is reached`,
+          resetsAt: calendarWindow('day', now, ctx.timeZone).end,
+        });
       }
     }
 
@@ -57,14 +81,25 @@ export function createAlerts(ctx: PluginContext, config: CreditsConfig, status: 
         lows.push(`${config.label}: balance ${formatUsd(balance)} fell under ${formatUsd(below)}`);
       }
     }
-    if (balance <= 0 && (await claim(`empty:${funding}`, now))) exhausted.push({ reason: `${config.label}: the credit balance is used up (${formatUsd(balance)})` });
+    if (balance <= 0 && (await claim(`empty:${funding}`, now)))
+      exhausted.push({ reason: `${config.label}: the credit balance is used up (${formatUsd(balance)})` });
 
     if (lows.length === 0 && exhausted.length === 0) return;
     const after = await status();
     for (const message of lows) ctx.events.emit('pool.low', { poolId: config.id, status: after, message, at: now });
     for (const { reason, resetsAt } of exhausted) {
-      const message = resetsAt === undefined ? `${reason}; add funds` : `${reason}; it resets ${formatResetTime(resetsAt, ctx.timeZone, now)}`;
-      ctx.events.emit('pool.exhausted', { poolId: config.id, status: after, reason, ...(resetsAt !== undefined && { resetsAt }), message, at: now });
+      const message =
+        resetsAt === undefined
+          ? `${reason}; add funds`
+          : `${reason}; it resets ${formatResetTime(resetsAt, ctx.timeZone, now)}`;
+      ctx.events.emit('pool.exhausted', {
+        poolId: config.id,
+        status: after,
+        reason,
+        ...(resetsAt !== undefined && { resetsAt }),
+        message,
+        at: now,
+      });
     }
   }
 

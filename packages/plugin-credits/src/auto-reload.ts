@@ -1,9 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { calendarWindow, formatUsd, toDecimalString, type AutoReloadPolicy, type GrantRecord, type Nanos, type PluginContext } from '@drawdown/core';
+import {
+  calendarWindow,
+  formatUsd,
+  toDecimalString,
+  type AutoReloadPolicy,
+  type GrantRecord,
+  type Nanos,
+  type PluginContext,
+} from '@drawdown/core';
 import type { ReloadFailure } from './events.js';
 import type { CreditsConfig } from './options.js';
 import type { ChargeResult } from './payment-provider.js';
-import { leaseName, policyKey, reloadKey, type PendingReload, type PolicyRecord, type ReloadRecord } from './reload-state.js';
+import {
+  leaseName,
+  policyKey,
+  reloadKey,
+  type PendingReload,
+  type PolicyRecord,
+  type ReloadRecord,
+} from './reload-state.js';
 
 export type ReloadOutcome =
   | { status: 'reloaded'; grantId: string; amount: Nanos; attempts: number }
@@ -56,7 +71,8 @@ export function createReloader(deps: ReloaderDeps) {
     cached = undefined;
   }
 
-  const readRecord = async (): Promise<ReloadRecord> => (await ctx.store.getState<ReloadRecord>(reloadKey(id))) ?? { failures: 0 };
+  const readRecord = async (): Promise<ReloadRecord> =>
+    (await ctx.store.getState<ReloadRecord>(reloadKey(id))) ?? { failures: 0 };
   const writeRecord = (record: ReloadRecord): Promise<void> => ctx.store.setState(reloadKey(id), record);
 
   const wait = (ms: number): Promise<void> =>
@@ -72,7 +88,11 @@ export function createReloader(deps: ReloaderDeps) {
 
   async function charge(pending: PendingReload): Promise<ChargeResult | { status: 'uncertain'; message: string }> {
     try {
-      return await config.provider.charge({ amount: pending.amount, idempotencyKey: pending.attemptKey, ...(config.customer !== undefined && { customer: config.customer }) });
+      return await config.provider.charge({
+        amount: pending.amount,
+        idempotencyKey: pending.attemptKey,
+        ...(config.customer !== undefined && { customer: config.customer }),
+      });
     } catch (error) {
       return { status: 'uncertain', message: error instanceof Error ? error.message : String(error) };
     }
@@ -94,7 +114,8 @@ export function createReloader(deps: ReloaderDeps) {
     const { policy, version } = await policyRecord();
     if (!policy) return { status: 'off', message: 'auto-reload is off' };
     const owner = randomUUID();
-    const lease = (): Promise<boolean> => ctx.store.tryLease({ name: leaseName(id), owner, ttlMs: config.reloadLeaseMs, now: ctx.clock.now() });
+    const lease = (): Promise<boolean> =>
+      ctx.store.tryLease({ name: leaseName(id), owner, ttlMs: config.reloadLeaseMs, now: ctx.clock.now() });
     if (!(await lease())) return { status: 'busy', message: 'another reload is in flight' };
     try {
       const record = await readRecord();
@@ -109,11 +130,18 @@ export function createReloader(deps: ReloaderDeps) {
       if (!record.pending) {
         // Re-read under the lease: a reload that just finished elsewhere has already lifted the balance.
         const balance = await deps.balance();
-        if (balance >= policy.threshold) return { status: 'not_needed', message: `balance ${formatUsd(balance)} is not below ${formatUsd(policy.threshold)}` };
+        if (balance >= policy.threshold)
+          return {
+            status: 'not_needed',
+            message: `balance ${formatUsd(balance)} is not below ${formatUsd(policy.threshold)}`,
+          };
         const amount = plan(policy, balance, record, monthKey);
         if (amount === 'limit') {
           if (record.limitReachedIn !== monthKey) await writeRecord({ ...record, limitReachedIn: monthKey });
-          return { status: 'limit_reached', message: `the monthly reload limit of ${formatUsd(policy.monthlyLimit!)} is reached` };
+          return {
+            status: 'limit_reached',
+            message: `the monthly reload limit of ${formatUsd(policy.monthlyLimit!)} is reached`,
+          };
         }
         const key = `reload:${id}:${randomUUID()}`;
         record.pending = { key, attemptKey: key, amount, attempts: 0 };
@@ -125,7 +153,13 @@ export function createReloader(deps: ReloaderDeps) {
     }
   }
 
-  async function attempt(record: ReloadRecord, pending: PendingReload, version: string, monthKey: string, lease: () => Promise<boolean>): Promise<ReloadOutcome> {
+  async function attempt(
+    record: ReloadRecord,
+    pending: PendingReload,
+    version: string,
+    monthKey: string,
+    lease: () => Promise<boolean>,
+  ): Promise<ReloadOutcome> {
     const { maxFailures, backoffMs } = config.reload;
     for (;;) {
       if (closed) return { status: 'closed', message: 'the wallet closed during a reload; the next one resumes it' };
@@ -134,10 +168,19 @@ export function createReloader(deps: ReloaderDeps) {
       const result = await charge(pending);
       const at = ctx.clock.now();
       if (result.status === 'succeeded') {
-        const grant = await deps.grant({ grantId: `grant:${pending.attemptKey}`, amount: pending.amount, source: `${config.provider.id}:${result.reference ?? pending.attemptKey}` });
+        const grant = await deps.grant({
+          grantId: `grant:${pending.attemptKey}`,
+          amount: pending.amount,
+          source: `${config.provider.id}:${result.reference ?? pending.attemptKey}`,
+        });
         const reloaded = (record.month?.key === monthKey ? record.month.reloaded : 0) + pending.amount;
         const { pending: _done, lastFailure: _cleared, ...rest } = record;
-        await writeRecord({ ...rest, failures: 0, month: { key: monthKey, reloaded }, last: { at, amount: pending.amount, grantId: grant.grantId } });
+        await writeRecord({
+          ...rest,
+          failures: 0,
+          month: { key: monthKey, reloaded },
+          last: { at, amount: pending.amount, grantId: grant.grantId },
+        });
         const balance = await deps.balance();
         ctx.events.emit('credits.reloaded', {
           poolId: id,
@@ -156,7 +199,9 @@ export function createReloader(deps: ReloaderDeps) {
 
       const failure: ReloadFailure = result.status;
       const failures = record.failures + 1;
-      const why = result.message ?? (failure === 'requires_action' ? 'the payment needs the customer to act' : 'the payment failed');
+      const why =
+        result.message ??
+        (failure === 'requires_action' ? 'the payment needs the customer to act' : 'the payment failed');
       // A definite failure took no money, so the next attempt may use a new key; an unknown outcome keeps the key.
       if (failure !== 'uncertain') pending.attemptKey = `${pending.key}:${failures}`;
       const stop = failure === 'requires_action' || failures >= maxFailures;
@@ -184,7 +229,13 @@ export function createReloader(deps: ReloaderDeps) {
         at,
       });
       if (stop) {
-        ctx.events.emit('credits.auto_reload_disabled', { poolId: id, reason: record.disabled!.reason, failures, message: `${config.label}: auto-reload turned off: ${record.disabled!.reason}`, at });
+        ctx.events.emit('credits.auto_reload_disabled', {
+          poolId: id,
+          reason: record.disabled!.reason,
+          failures,
+          message: `${config.label}: auto-reload turned off: ${record.disabled!.reason}`,
+          at,
+        });
         return { status: 'failed', failures, message: record.disabled!.reason };
       }
       await wait(retryInMs);
@@ -215,7 +266,11 @@ export function createReloader(deps: ReloaderDeps) {
     /** Starts a reload if the policy asks for one at this balance; never waits for it. */
     maybeReload(balance: Nanos, policy: AutoReloadPolicy | null): void {
       if (closed || !policy || balance >= policy.threshold) return;
-      void reloadNow().catch((error) => ctx.logger.warn(`credits "${id}": auto-reload failed: ${error instanceof Error ? error.message : String(error)}`));
+      void reloadNow().catch((error) =>
+        ctx.logger.warn(
+          `credits "${id}": auto-reload failed: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
     },
     async close(): Promise<void> {
       closed = true;

@@ -1,4 +1,13 @@
-import { calendarWindow, formatResetTime, formatUsd, type AccountLimit, type AccountSnapshot, type CalendarWindow, type Nanos, type Refused } from '@drawdown/core';
+import {
+  calendarWindow,
+  formatResetTime,
+  formatUsd,
+  type AccountLimit,
+  type AccountSnapshot,
+  type CalendarWindow,
+  type Nanos,
+  type Refused,
+} from '@drawdown/core';
 import type { CreditsConfig } from './options.js';
 
 export const BALANCE_LIMIT = 'credit balance';
@@ -16,15 +25,36 @@ export interface CapWindow {
 /** The calendar caps in force at an instant (hub time zone): monthly spend limit, daily ceiling. */
 export function capsAt(config: CreditsConfig, now: number, timeZone: string): CapWindow[] {
   const caps: CapWindow[] = [];
-  if (config.monthlyLimit !== undefined) caps.push({ id: 'monthly-limit', name: MONTHLY_LIMIT, cap: config.monthlyLimit, window: calendarWindow('month', now, timeZone) });
-  if (config.dailyCeiling !== undefined) caps.push({ id: 'daily-ceiling', name: DAILY_LIMIT, cap: config.dailyCeiling, window: calendarWindow('day', now, timeZone) });
+  if (config.monthlyLimit !== undefined)
+    caps.push({
+      id: 'monthly-limit',
+      name: MONTHLY_LIMIT,
+      cap: config.monthlyLimit,
+      window: calendarWindow('month', now, timeZone),
+    });
+  if (config.dailyCeiling !== undefined)
+    caps.push({
+      id: 'daily-ceiling',
+      name: DAILY_LIMIT,
+      cap: config.dailyCeiling,
+      window: calendarWindow('day', now, timeZone),
+    });
   return caps;
 }
 
 /** Limits checked atomically at reservation: caps first (funds would not help), then the balance. */
 export function limitsFor(caps: CapWindow[]): AccountLimit[] {
   return [
-    ...caps.map((c): AccountLimit => ({ kind: 'cap', id: c.id, name: c.name, scope: c.window.key, cap: c.cap, resetsAt: c.window.end })),
+    ...caps.map(
+      (c): AccountLimit => ({
+        kind: 'cap',
+        id: c.id,
+        name: c.name,
+        scope: c.window.key,
+        cap: c.cap,
+        resetsAt: c.window.end,
+      }),
+    ),
     { kind: 'balance', id: 'balance', name: BALANCE_LIMIT },
   ];
 }

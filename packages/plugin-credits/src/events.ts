@@ -51,5 +51,3 @@ declare module '@drawdown/core' {
     'credits.auto_reload_disabled': { poolId: string; reason: string; failures: number; message: string; at: number };
   }
 }
-
-export {};

@@ -9,6 +9,13 @@ export type { PaymentProvider, ChargeInput, ChargeResult, GrantFundsInput, Walle
 export { manualProvider, type ManualProvider } from './manual-provider.js';
 export { CreditsErrorCodes, type CreditsErrorCode } from './errors.js';
 export { stripeProvider, type StripeProviderOptions } from './stripe-provider.js';
-export { webhookNotifier, verifyWebhookSignature, signWebhook, SIGNATURE_HEADER, type WebhookNotifierOptions, type WebhookBody } from './notifiers/webhook.js';
+export {
+  webhookNotifier,
+  verifyWebhookSignature,
+  signWebhook,
+  SIGNATURE_HEADER,
+  type WebhookNotifierOptions,
+  type WebhookBody,
+} from './notifiers/webhook.js';
 export { emailNotifier, type EmailNotifierOptions } from './notifiers/email.js';
 export { DEFAULT_ALERT_EVENTS, type AlertEventName, type AlertMessage } from './notifiers/alert-message.js';

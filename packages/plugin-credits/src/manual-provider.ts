@@ -21,15 +21,23 @@ export function manualProvider(): ManualProvider {
     },
     attach(handle) {
       if (wallet && wallet.poolId !== handle.poolId) {
-        throw new DrawdownError(CreditsErrorCodes.PROVIDER_SHARED, `this manual provider already funds wallet "${wallet.poolId}"; create another manualProvider() for "${handle.poolId}"`, {
-          data: { poolId: handle.poolId, boundTo: wallet.poolId },
-        });
+        throw new DrawdownError(
+          CreditsErrorCodes.PROVIDER_SHARED,
+          `this manual provider already funds wallet "${wallet.poolId}"; create another manualProvider() for "${handle.poolId}"`,
+          {
+            data: { poolId: handle.poolId, boundTo: wallet.poolId },
+          },
+        );
       }
       wallet = handle;
     },
     async grant(input) {
       if (!wallet) {
-        throw new DrawdownError(CreditsErrorCodes.PROVIDER_UNBOUND, 'this manual provider is not attached to a wallet yet; register credits({ provider }) with a hub first', { data: {} });
+        throw new DrawdownError(
+          CreditsErrorCodes.PROVIDER_UNBOUND,
+          'this manual provider is not attached to a wallet yet; register credits({ provider }) with a hub first',
+          { data: {} },
+        );
       }
       return wallet.grant(input);
     },

@@ -93,16 +93,31 @@ const ID = /^[a-z0-9][a-z0-9._-]*$/i;
 const DAY_MS = 86_400_000;
 
 /** Parses a USD amount option, naming the field when it is not one. */
-export function amountOption(owner: string, field: string, value: unknown, rule: 'positive' | 'non-negative' = 'positive'): Nanos {
+export function amountOption(
+  owner: string,
+  field: string,
+  value: unknown,
+  rule: 'positive' | 'non-negative' = 'positive',
+): Nanos {
   let nanos: Nanos;
   try {
     if (typeof value !== 'string' && typeof value !== 'number') throw new Error('not an amount');
     nanos = usd(value);
   } catch {
-    throw invalidOption(owner, field, `is ${JSON.stringify(value)}, not a USD amount`, 'Write it as a decimal string like "25.00".');
+    throw invalidOption(
+      owner,
+      field,
+      `is ${JSON.stringify(value)}, not a USD amount`,
+      'Write it as a decimal string like "25.00".',
+    );
   }
   if (rule === 'positive' ? nanos <= 0 : nanos < 0) {
-    throw invalidOption(owner, field, `is ${JSON.stringify(value)}`, rule === 'positive' ? 'Use an amount above zero.' : 'Use zero or more.');
+    throw invalidOption(
+      owner,
+      field,
+      `is ${JSON.stringify(value)}`,
+      rule === 'positive' ? 'Use an amount above zero.' : 'Use zero or more.',
+    );
   }
   return nanos;
 }
@@ -116,20 +131,42 @@ export function checkPolicy(owner: string, field: string, policy: AutoReloadPoli
     const v = policy[name];
     if (v === undefined) return;
     if (!Number.isSafeInteger(v) || (rule === 'positive' ? v <= 0 : v < 0)) {
-      throw invalidOption(owner, `${field}.${name}`, `is ${String(v)}`, `Use a whole number of nanodollars ${rule === 'positive' ? 'above' : 'of at least'} zero, e.g. usd("25").`);
+      throw invalidOption(
+        owner,
+        `${field}.${name}`,
+        `is ${String(v)}`,
+        `Use a whole number of nanodollars ${rule === 'positive' ? 'above' : 'of at least'} zero, e.g. usd("25").`,
+      );
     }
   };
-  if (!policy || typeof policy !== 'object') throw invalidOption(owner, field, 'is not an object', 'Pass { threshold, amount } or { threshold, targetBalance }.');
-  if (policy.threshold === undefined) throw invalidOption(owner, `${field}.threshold`, 'is missing', 'Say below which balance to reload, e.g. "10".');
+  if (!policy || typeof policy !== 'object')
+    throw invalidOption(
+      owner,
+      field,
+      'is not an object',
+      'Pass { threshold, amount } or { threshold, targetBalance }.',
+    );
+  if (policy.threshold === undefined)
+    throw invalidOption(owner, `${field}.threshold`, 'is missing', 'Say below which balance to reload, e.g. "10".');
   nanos('threshold', 'non-negative');
   nanos('amount', 'positive');
   nanos('targetBalance', 'positive');
   nanos('monthlyLimit', 'positive');
   if ((policy.amount === undefined) === (policy.targetBalance === undefined)) {
-    throw invalidOption(owner, `${field}.amount`, 'and targetBalance are both set or both missing', 'Give exactly one: a fixed amount to buy, or a balance to top up to.');
+    throw invalidOption(
+      owner,
+      `${field}.amount`,
+      'and targetBalance are both set or both missing',
+      'Give exactly one: a fixed amount to buy, or a balance to top up to.',
+    );
   }
   if (policy.targetBalance !== undefined && policy.targetBalance <= policy.threshold) {
-    throw invalidOption(owner, `${field}.targetBalance`, 'is not above the threshold', 'Top up to more than the threshold, or a reload would not lift the balance over it.');
+    throw invalidOption(
+      owner,
+      `${field}.targetBalance`,
+      'is not above the threshold',
+      'Top up to more than the threshold, or a reload would not lift the balance over it.',
+    );
   }
   return {
     threshold: policy.threshold,
@@ -141,36 +178,78 @@ export function checkPolicy(owner: string, field: string, policy: AutoReloadPoli
 
 function reloadSettings(owner: string, options: AutoReloadOptions | undefined): ReloadSettings {
   const maxFailures = options?.maxFailures ?? 3;
-  if (!Number.isSafeInteger(maxFailures) || maxFailures < 1) throw invalidOption(owner, 'autoReload.maxFailures', `is ${String(maxFailures)}`, 'Use a whole number of at least 1, like 3.');
+  if (!Number.isSafeInteger(maxFailures) || maxFailures < 1)
+    throw invalidOption(
+      owner,
+      'autoReload.maxFailures',
+      `is ${String(maxFailures)}`,
+      'Use a whole number of at least 1, like 3.',
+    );
   const backoffMs = options?.backoffMs ?? [1000, 5000, 30_000];
-  if (!Array.isArray(backoffMs) || backoffMs.length === 0) throw invalidOption(owner, 'autoReload.backoffMs', 'is not a list of waits', 'Write it like [1000, 5000, 30000].');
+  if (!Array.isArray(backoffMs) || backoffMs.length === 0)
+    throw invalidOption(owner, 'autoReload.backoffMs', 'is not a list of waits', 'Write it like [1000, 5000, 30000].');
   backoffMs.forEach((ms, i) => {
-    if (!Number.isSafeInteger(ms) || ms < 0) throw invalidOption(owner, `autoReload.backoffMs[${i}]`, `is ${String(ms)}`, 'Use whole milliseconds of zero or more.');
+    if (!Number.isSafeInteger(ms) || ms < 0)
+      throw invalidOption(
+        owner,
+        `autoReload.backoffMs[${i}]`,
+        `is ${String(ms)}`,
+        'Use whole milliseconds of zero or more.',
+      );
   });
   return { maxFailures, backoffMs: [...backoffMs] };
 }
 
 function expiryOption(owner: string, field: string, value: string | number | Date): number {
   const at = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : Date.parse(value);
-  if (!Number.isFinite(at)) throw invalidOption(owner, field, `is ${JSON.stringify(value)}, not a time`, 'Use an ISO time like "2027-03-01T00:00:00Z", epoch ms or a Date.');
+  if (!Number.isFinite(at))
+    throw invalidOption(
+      owner,
+      field,
+      `is ${JSON.stringify(value)}, not a time`,
+      'Use an ISO time like "2027-03-01T00:00:00Z", epoch ms or a Date.',
+    );
   return at;
 }
 
 function promotionalOption(owner: string, list: PromotionalGrantOption[] | undefined): PromotionalGrant[] {
   if (list === undefined) return [];
-  if (!Array.isArray(list)) throw invalidOption(owner, 'promotional', 'is not a list', 'Write it like [{ id: "welcome", amount: "5", expiresInDays: 90 }].');
+  if (!Array.isArray(list))
+    throw invalidOption(
+      owner,
+      'promotional',
+      'is not a list',
+      'Write it like [{ id: "welcome", amount: "5", expiresInDays: 90 }].',
+    );
   const seen = new Set<string>();
   return list.map((p, i) => {
     const field = `promotional[${i}]`;
     if (!p || typeof p.id !== 'string' || !ID.test(p.id) || seen.has(p.id)) {
-      throw invalidOption(owner, `${field}.id`, 'is missing, malformed or repeated', 'Give each promotion its own short id, like "welcome".');
+      throw invalidOption(
+        owner,
+        `${field}.id`,
+        'is missing, malformed or repeated',
+        'Give each promotion its own short id, like "welcome".',
+      );
     }
     seen.add(p.id);
     const priority = p.priority ?? 0;
-    if (!Number.isSafeInteger(priority)) throw invalidOption(owner, `${field}.priority`, `is ${String(priority)}`, 'Use a whole number; lower is drawn first.');
-    if (p.expiresAt !== undefined && p.expiresInDays !== undefined) throw invalidOption(owner, `${field}.expiresAt`, 'and expiresInDays are both set', 'Give one of them.');
+    if (!Number.isSafeInteger(priority))
+      throw invalidOption(
+        owner,
+        `${field}.priority`,
+        `is ${String(priority)}`,
+        'Use a whole number; lower is drawn first.',
+      );
+    if (p.expiresAt !== undefined && p.expiresInDays !== undefined)
+      throw invalidOption(owner, `${field}.expiresAt`, 'and expiresInDays are both set', 'Give one of them.');
     if (p.expiresInDays !== undefined && !(Number.isFinite(p.expiresInDays) && p.expiresInDays > 0)) {
-      throw invalidOption(owner, `${field}.expiresInDays`, `is ${String(p.expiresInDays)}`, 'Use a number of days above zero, like 90.');
+      throw invalidOption(
+        owner,
+        `${field}.expiresInDays`,
+        `is ${String(p.expiresInDays)}`,
+        'Use a number of days above zero, like 90.',
+      );
     }
     return {
       grantId: `promo:${p.id}`,
@@ -185,15 +264,32 @@ function promotionalOption(owner: string, list: PromotionalGrantOption[] | undef
 /** Validates `credits()` options; every problem names its field. */
 export function parseCreditsOptions(options: CreditsOptions): CreditsConfig {
   const owner = `credits("${options?.id ?? 'credits'}")`;
-  if (!options || typeof options !== 'object') throw invalidOption(owner, 'options', 'are missing', 'Pass at least { provider }.');
+  if (!options || typeof options !== 'object')
+    throw invalidOption(owner, 'options', 'are missing', 'Pass at least { provider }.');
   const id = options.id ?? 'credits';
-  if (typeof id !== 'string' || !ID.test(id)) throw invalidOption(owner, 'id', 'must be a short name of letters, digits, ".", "_" or "-"', 'Use something like "credits".');
+  if (typeof id !== 'string' || !ID.test(id))
+    throw invalidOption(
+      owner,
+      'id',
+      'must be a short name of letters, digits, ".", "_" or "-"',
+      'Use something like "credits".',
+    );
   const provider = options.provider;
   if (!provider || typeof provider.id !== 'string' || typeof provider.charge !== 'function') {
-    throw invalidOption(owner, 'provider', 'is not a payment provider', 'Pass manualProvider(), stripeProvider({...}) or an object with id and charge().');
+    throw invalidOption(
+      owner,
+      'provider',
+      'is not a payment provider',
+      'Pass manualProvider(), stripeProvider({...}) or an object with id and charge().',
+    );
   }
   if (options.customer !== undefined && (typeof options.customer !== 'string' || options.customer === '')) {
-    throw invalidOption(owner, 'customer', 'is not a non-empty string', 'Pass the customer reference your provider knows, e.g. "cus_123".');
+    throw invalidOption(
+      owner,
+      'customer',
+      'is not a non-empty string',
+      'Pass the customer reference your provider knows, e.g. "cus_123".',
+    );
   }
   const monthlyLimit = capOption(owner, 'monthlyLimit', options.monthlyLimit, 'unlimited');
   const dailyCeiling = capOption(owner, 'dailyCeiling', options.dailyCeiling, '2000');
@@ -201,27 +297,46 @@ export function parseCreditsOptions(options: CreditsOptions): CreditsConfig {
   let autoReload: AutoReloadPolicy | undefined;
   const ar = options.autoReload;
   if (ar !== undefined) {
-    if (!ar || typeof ar !== 'object') throw invalidOption(owner, 'autoReload', 'is not an object', 'Pass { threshold: "10", amount: "25" }.');
+    if (!ar || typeof ar !== 'object')
+      throw invalidOption(owner, 'autoReload', 'is not an object', 'Pass { threshold: "10", amount: "25" }.');
     autoReload = checkPolicy(owner, 'autoReload', {
       threshold: amountOption(owner, 'autoReload.threshold', ar.threshold, 'non-negative'),
       ...(ar.amount !== undefined && { amount: amountOption(owner, 'autoReload.amount', ar.amount) }),
-      ...(ar.targetBalance !== undefined && { targetBalance: amountOption(owner, 'autoReload.targetBalance', ar.targetBalance) }),
-      ...(ar.monthlyLimit !== undefined && { monthlyLimit: amountOption(owner, 'autoReload.monthlyLimit', ar.monthlyLimit) }),
+      ...(ar.targetBalance !== undefined && {
+        targetBalance: amountOption(owner, 'autoReload.targetBalance', ar.targetBalance),
+      }),
+      ...(ar.monthlyLimit !== undefined && {
+        monthlyLimit: amountOption(owner, 'autoReload.monthlyLimit', ar.monthlyLimit),
+      }),
     });
   }
 
   const shares = [...(options.alerts?.monthlyLimitShares ?? [0.5, 0.8, 0.95])].sort((a, b) => a - b);
   shares.forEach((share, i) => {
     if (!(typeof share === 'number' && share > 0 && share < 1)) {
-      throw invalidOption(owner, `alerts.monthlyLimitShares[${i}]`, `is ${String(share)}`, 'Use shares between 0 and 1, like 0.8 (reaching the limit raises pool.exhausted).');
+      throw invalidOption(
+        owner,
+        `alerts.monthlyLimitShares[${i}]`,
+        `is ${String(share)}`,
+        'Use shares between 0 and 1, like 0.8 (reaching the limit raises pool.exhausted).',
+      );
     }
   });
-  const balanceBelow = (options.alerts?.balanceBelow ?? []).map((v, i) => amountOption(owner, `alerts.balanceBelow[${i}]`, v)).sort((a, b) => b - a);
+  const balanceBelow = (options.alerts?.balanceBelow ?? [])
+    .map((v, i) => amountOption(owner, `alerts.balanceBelow[${i}]`, v))
+    .sort((a, b) => b - a);
 
   const reloadLeaseMs = options.reloadLeaseMs ?? 300_000;
-  if (!Number.isSafeInteger(reloadLeaseMs) || reloadLeaseMs < 1000) throw invalidOption(owner, 'reloadLeaseMs', `is ${String(reloadLeaseMs)}`, 'Use at least 1000 ms; longer than one payment attempt takes.');
+  if (!Number.isSafeInteger(reloadLeaseMs) || reloadLeaseMs < 1000)
+    throw invalidOption(
+      owner,
+      'reloadLeaseMs',
+      `is ${String(reloadLeaseMs)}`,
+      'Use at least 1000 ms; longer than one payment attempt takes.',
+    );
   const label = options.label ?? 'credits';
-  if (typeof label !== 'string' || label.trim() === '') throw invalidOption(owner, 'label', 'is empty', 'Use words people read, like "credits".');
+  if (typeof label !== 'string' || label.trim() === '')
+    throw invalidOption(owner, 'label', 'is empty', 'Use words people read, like "credits".');
 
   return {
     id,

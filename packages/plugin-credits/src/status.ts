@@ -1,4 +1,13 @@
-import { formatResetTime, formatUsd, toDecimalString, type AccountSnapshot, type AutoReloadPolicy, type Nanos, type PoolLimitStatus, type PoolStatus } from '@drawdown/core';
+import {
+  formatResetTime,
+  formatUsd,
+  toDecimalString,
+  type AccountSnapshot,
+  type AutoReloadPolicy,
+  type Nanos,
+  type PoolLimitStatus,
+  type PoolStatus,
+} from '@drawdown/core';
 import { BALANCE_LIMIT, balanceOf, fundingOf, type CapWindow } from './caps.js';
 import type { CreditsConfig } from './options.js';
 import type { PolicyRecord, ReloadRecord } from './reload-state.js';
@@ -13,8 +22,24 @@ export interface CreditsStatusDetails {
   /** Cost no grant covered (true cost above what was left); repaid first by the next grant. */
   overdraftUsd: string;
   /** Unexpired grants with funds left, in drawdown order. */
-  grants: Array<{ grantId: string; kind: string; priority: number; amountUsd: string; remainingUsd: string; createdAt: number; expiresAt?: number; source?: string }>;
-  caps: Array<{ name: string; period: 'month' | 'day'; limitUsd: string; spentUsd: string; leftUsd: string; resetsAt: number }>;
+  grants: Array<{
+    grantId: string;
+    kind: string;
+    priority: number;
+    amountUsd: string;
+    remainingUsd: string;
+    createdAt: number;
+    expiresAt?: number;
+    source?: string;
+  }>;
+  caps: Array<{
+    name: string;
+    period: 'month' | 'day';
+    limitUsd: string;
+    spentUsd: string;
+    leftUsd: string;
+    resetsAt: number;
+  }>;
   /** `unlimited` caps are listed here by name. */
   unlimited: string[];
   autoReload: {
@@ -45,7 +70,9 @@ const usdOrNone = (v: Nanos | undefined): string | undefined => (v === undefined
 
 function policyDetails(policy: AutoReloadPolicy | null): CreditsStatusDetails['autoReload']['policy'] {
   if (!policy) return null;
-  const out: NonNullable<CreditsStatusDetails['autoReload']['policy']> = { thresholdUsd: toDecimalString(policy.threshold) };
+  const out: NonNullable<CreditsStatusDetails['autoReload']['policy']> = {
+    thresholdUsd: toDecimalString(policy.threshold),
+  };
   if (policy.amount !== undefined) out.amountUsd = usdOrNone(policy.amount)!;
   if (policy.targetBalance !== undefined) out.targetBalanceUsd = usdOrNone(policy.targetBalance)!;
   if (policy.monthlyLimit !== undefined) out.monthlyLimitUsd = usdOrNone(policy.monthlyLimit)!;
@@ -63,14 +90,19 @@ export function buildStatus(input: StatusInput): PoolStatus {
     return { ...c, spent, left: c.cap - spent - snap.held };
   });
 
-  const binding = capRows.reduce<(typeof capRows)[number] | undefined>((min, c) => (c.left < (min?.left ?? available) ? c : min), undefined);
+  const binding = capRows.reduce<(typeof capRows)[number] | undefined>(
+    (min, c) => (c.left < (min?.left ?? available) ? c : min),
+    undefined,
+  );
   const remaining = binding ? binding.left : available;
   const exhaustedCap = capRows.find((c) => c.spent >= c.cap);
   const emptied = balance <= 0;
   const lowBalance = Math.max(policy?.threshold ?? 0, ...config.balanceBelow);
   const monthly = capRows.find((c) => c.window.period === 'month');
   const firstShare = config.monthlyShares[0];
-  const low = balance < lowBalance || (monthly !== undefined && firstShare !== undefined && monthly.spent >= monthly.cap * firstShare);
+  const low =
+    balance < lowBalance ||
+    (monthly !== undefined && firstShare !== undefined && monthly.spent >= monthly.cap * firstShare);
   const state: PoolStatus['state'] = exhaustedCap || emptied ? 'exhausted' : low ? 'low' : 'available';
 
   // The reset that matters: of the cap that is reached; none when only funds can help.
@@ -85,14 +117,25 @@ export function buildStatus(input: StatusInput): PoolStatus {
       ? `${config.label}: the credit balance is ${formatUsd(balance)}; add funds${policy ? ' (auto-reload is on)' : ''}`
       : undefined;
   const capLine = capRows.map((c) => `${formatUsd(c.spent)} of the ${formatUsd(c.cap)} ${c.name} used`).join('; ');
-  const summary = reason ?? `${formatUsd(Math.max(0, available))} of ${config.label} available${capLine ? `; ${capLine}` : ''}`;
+  const summary =
+    reason ?? `${formatUsd(Math.max(0, available))} of ${config.label} available${capLine ? `; ${capLine}` : ''}`;
 
   const limits: PoolLimitStatus[] = [
-    { name: BALANCE_LIMIT, status: emptied ? 'rejected' : balance < lowBalance ? 'allowed_warning' : 'allowed', used: snap.settled.lifetime, cap: funding },
+    {
+      name: BALANCE_LIMIT,
+      status: emptied ? 'rejected' : balance < lowBalance ? 'allowed_warning' : 'allowed',
+      used: snap.settled.lifetime,
+      cap: funding,
+    },
     ...capRows.map(
       (c): PoolLimitStatus => ({
         name: c.name,
-        status: c.spent >= c.cap ? 'rejected' : c === monthly && firstShare !== undefined && c.spent >= c.cap * firstShare ? 'allowed_warning' : 'allowed',
+        status:
+          c.spent >= c.cap
+            ? 'rejected'
+            : c === monthly && firstShare !== undefined && c.spent >= c.cap * firstShare
+              ? 'allowed_warning'
+              : 'allowed',
         used: c.spent,
         cap: c.cap,
         utilization: Math.min(1, c.spent / c.cap),
@@ -104,7 +147,8 @@ export function buildStatus(input: StatusInput): PoolStatus {
   const record = input.reload;
   const disabled = record.disabled?.version === version ? record.disabled : undefined;
   const monthKey = caps.find((c) => c.window.period === 'month')?.window.key;
-  const reloadedThisMonth = record.month && (monthKey === undefined || record.month.key === monthKey) ? record.month.reloaded : 0;
+  const reloadedThisMonth =
+    record.month && (monthKey === undefined || record.month.key === monthKey) ? record.month.reloaded : 0;
   const details: CreditsStatusDetails = {
     provider: config.provider.id,
     balanceUsd: toDecimalString(balance),
@@ -129,7 +173,10 @@ export function buildStatus(input: StatusInput): PoolStatus {
       leftUsd: toDecimalString(c.left),
       resetsAt: c.window.end,
     })),
-    unlimited: [...(config.monthlyLimit === undefined ? ['monthly spend limit'] : []), ...(config.dailyCeiling === undefined ? ['daily redemption ceiling'] : [])],
+    unlimited: [
+      ...(config.monthlyLimit === undefined ? ['monthly spend limit'] : []),
+      ...(config.dailyCeiling === undefined ? ['daily redemption ceiling'] : []),
+    ],
     autoReload: {
       state: !policy ? 'off' : disabled ? 'disabled' : record.pending ? 'reloading' : 'armed',
       policy: policyDetails(policy),
@@ -138,7 +185,13 @@ export function buildStatus(input: StatusInput): PoolStatus {
       maxFailures: config.reload.maxFailures,
       reloadedThisMonthUsd: toDecimalString(reloadedThisMonth),
       ...(record.pending && { pendingAmountUsd: toDecimalString(record.pending.amount) }),
-      ...(record.last && { lastReload: { at: record.last.at, amountUsd: toDecimalString(record.last.amount), grantId: record.last.grantId } }),
+      ...(record.last && {
+        lastReload: {
+          at: record.last.at,
+          amountUsd: toDecimalString(record.last.amount),
+          grantId: record.last.grantId,
+        },
+      }),
       ...(record.lastFailure && { lastFailure: record.lastFailure }),
     },
   };

@@ -15,7 +15,13 @@ export interface StripeProviderOptions {
   /** Description of each PaymentIntent, seen in the Stripe dashboard. Default "drawdown credits". */
   description?: string;
   /** Client options for the `stripe` SDK: a different host for tests (`host`, `port`, `protocol: 'http'`), timeouts, retries. */
-  stripe?: { host?: string; port?: number | string; protocol?: 'http' | 'https'; timeout?: number; maxNetworkRetries?: number };
+  stripe?: {
+    host?: string;
+    port?: number | string;
+    protocol?: 'http' | 'https';
+    timeout?: number;
+    maxNetworkRetries?: number;
+  };
 }
 
 const NANOS_PER_CENT = 10_000_000;
@@ -40,40 +46,60 @@ interface StripeErrorLike {
  */
 export function stripeProvider(options: StripeProviderOptions): PaymentProvider {
   const owner = 'stripeProvider';
-  if (!options || typeof options !== 'object') throw invalidOption(owner, 'options', 'are missing', 'Pass { apiKey, customer, paymentMethod }.');
+  if (!options || typeof options !== 'object')
+    throw invalidOption(owner, 'options', 'are missing', 'Pass { apiKey, customer, paymentMethod }.');
   if (typeof options.apiKey !== 'string' || !/^(sk|rk)_\S+$/.test(options.apiKey)) {
-    throw invalidOption(owner, 'apiKey', 'is not a Stripe secret or restricted key', 'Pass the key that starts with "sk_" or "rk_", e.g. from process.env.STRIPE_SECRET_KEY.');
+    throw invalidOption(
+      owner,
+      'apiKey',
+      'is not a Stripe secret or restricted key',
+      'Pass the key that starts with "sk_" or "rk_", e.g. from process.env.STRIPE_SECRET_KEY.',
+    );
   }
   for (const field of ['customer', 'paymentMethod'] as const) {
     if (typeof options[field] !== 'string' || options[field].trim() === '') {
-      throw invalidOption(owner, field, 'is missing', field === 'customer' ? 'Pass the Stripe customer id, like "cus_123".' : 'Pass a payment method saved for off-session use, like "pm_123".');
+      throw invalidOption(
+        owner,
+        field,
+        'is missing',
+        field === 'customer'
+          ? 'Pass the Stripe customer id, like "cus_123".'
+          : 'Pass a payment method saved for off-session use, like "pm_123".',
+      );
     }
   }
   const currency = options.currency ?? 'usd';
-  if (!/^[a-z]{3}$/.test(currency)) throw invalidOption(owner, 'currency', `is "${currency}"`, 'Use a three-letter lower-case ISO code, like "usd".');
+  if (!/^[a-z]{3}$/.test(currency))
+    throw invalidOption(owner, 'currency', `is "${currency}"`, 'Use a three-letter lower-case ISO code, like "usd".');
   const apiKey = options.apiKey;
   const scrub = (text: string): string => text.split(apiKey).join('[redacted]');
   let client: Promise<Stripe> | undefined;
 
   const connect = (): Promise<Stripe> =>
     // `stripe` is an optional peer dependency: only users of this provider install it.
-    (client ??= importOptional('stripe', STRIPE_RANGE, 'stripeProvider()', () => import('stripe')).then(({ default: StripeClient }) => {
-      const s = options.stripe ?? {};
-      return new StripeClient(apiKey, {
-        timeout: s.timeout ?? 30_000,
-        maxNetworkRetries: s.maxNetworkRetries ?? 1,
-        telemetry: false,
-        ...(s.host !== undefined && { host: s.host }),
-        ...(s.port !== undefined && { port: s.port }),
-        ...(s.protocol !== undefined && { protocol: s.protocol }),
-      });
-    }));
+    (client ??= importOptional('stripe', STRIPE_RANGE, 'stripeProvider()', () => import('stripe')).then(
+      ({ default: StripeClient }) => {
+        const s = options.stripe ?? {};
+        return new StripeClient(apiKey, {
+          timeout: s.timeout ?? 30_000,
+          maxNetworkRetries: s.maxNetworkRetries ?? 1,
+          telemetry: false,
+          ...(s.host !== undefined && { host: s.host }),
+          ...(s.port !== undefined && { port: s.port }),
+          ...(s.protocol !== undefined && { protocol: s.protocol }),
+        });
+      },
+    ));
 
   function cents(amount: Nanos): number {
     if (!Number.isSafeInteger(amount) || amount <= 0 || amount % NANOS_PER_CENT !== 0) {
-      throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, `Stripe charges whole cents; ${String(amount)} nanodollars is not a positive whole number of cents. Round the amount to cents.`, {
-        data: { field: 'amount', amount },
-      });
+      throw new DrawdownError(
+        CreditsErrorCodes.INVALID_AMOUNT,
+        `Stripe charges whole cents; ${String(amount)} nanodollars is not a positive whole number of cents. Round the amount to cents.`,
+        {
+          data: { field: 'amount', amount },
+        },
+      );
     }
     return amount / NANOS_PER_CENT;
   }
@@ -87,12 +113,26 @@ export function stripeProvider(options: StripeProviderOptions): PaymentProvider 
       return { status, message: detail, ...(reference !== undefined && { reference }) };
     }
     // Refusals before any money moved: bad parameters, keys or permissions.
-    if (e.type === 'StripeInvalidRequestError' || e.type === 'StripeAuthenticationError' || e.type === 'StripePermissionError') {
+    if (
+      e.type === 'StripeInvalidRequestError' ||
+      e.type === 'StripeAuthenticationError' ||
+      e.type === 'StripePermissionError'
+    ) {
       return { status: 'failed', message: detail };
     }
-    throw new DrawdownError(CreditsErrorCodes.PAYMENT_UNCERTAIN, `the Stripe charge for idempotency key "${key}" has no known outcome (${detail}); retry with the same key, which cannot charge twice`, {
-      data: { provider: 'stripe', idempotencyKey: key, type: e.type ?? 'unknown', ...(e.code !== undefined && { code: e.code }), ...(e.statusCode !== undefined && { statusCode: e.statusCode }) },
-    });
+    throw new DrawdownError(
+      CreditsErrorCodes.PAYMENT_UNCERTAIN,
+      `the Stripe charge for idempotency key "${key}" has no known outcome (${detail}); retry with the same key, which cannot charge twice`,
+      {
+        data: {
+          provider: 'stripe',
+          idempotencyKey: key,
+          type: e.type ?? 'unknown',
+          ...(e.code !== undefined && { code: e.code }),
+          ...(e.statusCode !== undefined && { statusCode: e.statusCode }),
+        },
+      },
+    );
   }
 
   return {
@@ -120,12 +160,20 @@ export function stripeProvider(options: StripeProviderOptions): PaymentProvider 
       }
       if (intent.status === 'succeeded') return { status: 'succeeded', reference: intent.id };
       if (intent.status === 'requires_action' || intent.status === 'requires_confirmation') {
-        return { status: 'requires_action', reference: intent.id, message: `payment ${intent.id} needs the customer to authenticate` };
+        return {
+          status: 'requires_action',
+          reference: intent.id,
+          message: `payment ${intent.id} needs the customer to authenticate`,
+        };
       }
       if (intent.status === 'processing') {
-        throw new DrawdownError(CreditsErrorCodes.PAYMENT_UNCERTAIN, `payment ${intent.id} is still processing; retry with the same idempotency key to learn its outcome`, {
-          data: { provider: 'stripe', idempotencyKey: input.idempotencyKey, reference: intent.id },
-        });
+        throw new DrawdownError(
+          CreditsErrorCodes.PAYMENT_UNCERTAIN,
+          `payment ${intent.id} is still processing; retry with the same idempotency key to learn its outcome`,
+          {
+            data: { provider: 'stripe', idempotencyKey: input.idempotencyKey, reference: intent.id },
+          },
+        );
       }
       return { status: 'failed', reference: intent.id, message: `payment ${intent.id} ended as ${intent.status}` };
     },

@@ -63,14 +63,22 @@ const KEY = /^[\x21-\x7e]{1,200}$/;
 
 function amountInput(field: string, value: unknown): Nanos {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, `${field} must be a whole number of nanodollars above zero (e.g. usd("25")); got ${String(value)}`, { data: { field, value: String(value) } });
+    throw new DrawdownError(
+      CreditsErrorCodes.INVALID_AMOUNT,
+      `${field} must be a whole number of nanodollars above zero (e.g. usd("25")); got ${String(value)}`,
+      { data: { field, value: String(value) } },
+    );
   }
   return value;
 }
 
 function keyInput(field: string, value: unknown): string {
   if (typeof value !== 'string' || !KEY.test(value)) {
-    throw new DrawdownError(CreditsErrorCodes.INVALID_KEY, `${field} must be 1–200 visible characters without spaces, stable across retries (e.g. an order id)`, { data: { field } });
+    throw new DrawdownError(
+      CreditsErrorCodes.INVALID_KEY,
+      `${field} must be 1–200 visible characters without spaces, stable across retries (e.g. an order id)`,
+      { data: { field } },
+    );
   }
   return value;
 }
@@ -79,7 +87,14 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
   const { id, label } = config;
   const snapshot = (now: number, scopes: string[] = []) => ctx.store.snapshot({ account: id, now, scopes });
 
-  async function addGrant(input: { grantId: string; amount: Nanos; kind: GrantKind; source: string; priority?: number; expiresAt?: number }): Promise<GrantRecord> {
+  async function addGrant(input: {
+    grantId: string;
+    amount: Nanos;
+    kind: GrantKind;
+    source: string;
+    priority?: number;
+    expiresAt?: number;
+  }): Promise<GrantRecord> {
     const now = ctx.clock.now();
     const result = await ctx.store.addGrant({ account: id, now, ...input });
     if (result.status === 'added') {
@@ -109,20 +124,50 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
   async function status(): Promise<PoolStatus> {
     const now = ctx.clock.now();
     const caps = capsAt(config, now, ctx.timeZone);
-    const [snap, policy, reload] = await Promise.all([snapshot(now, caps.map((c) => c.window.key)), reloader.policyRecord(), reloader.readRecord()]);
+    const [snap, policy, reload] = await Promise.all([
+      snapshot(
+        now,
+        caps.map((c) => c.window.key),
+      ),
+      reloader.policyRecord(),
+      reloader.readRecord(),
+    ]);
     return buildStatus({ config, snap, caps, policy, reload, timeZone: ctx.timeZone, now });
   }
 
   const alerts = createAlerts(ctx, config, status);
 
   async function grant(input: GrantFundsInput): Promise<GrantRecord> {
-    if (!input || typeof input !== 'object') throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, 'grant() needs { amount }, like { amount: "25" }', { data: { field: 'amount' } });
+    if (!input || typeof input !== 'object')
+      throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, 'grant() needs { amount }, like { amount: "25" }', {
+        data: { field: 'amount' },
+      });
     const amount = parseUsdInput('amount', input.amount);
     const kind = input.kind ?? 'paid';
-    if (kind !== 'paid' && kind !== 'promotional') throw new DrawdownError(CreditsErrorCodes.INVALID_KIND, `kind must be "paid" or "promotional"; got ${String(kind)}`, { data: { field: 'kind' } });
-    const expiresAt = input.expiresAt === undefined ? undefined : input.expiresAt instanceof Date ? input.expiresAt.getTime() : typeof input.expiresAt === 'number' ? input.expiresAt : Date.parse(input.expiresAt);
-    if (expiresAt !== undefined && !Number.isFinite(expiresAt)) throw new DrawdownError(CreditsErrorCodes.INVALID_DATE, `expiresAt is not a time: ${String(input.expiresAt)}`, { data: { field: 'expiresAt' } });
-    if (input.priority !== undefined && !Number.isSafeInteger(input.priority)) throw new DrawdownError(CreditsErrorCodes.INVALID_PRIORITY, `priority must be a whole number; got ${String(input.priority)}`, { data: { field: 'priority' } });
+    if (kind !== 'paid' && kind !== 'promotional')
+      throw new DrawdownError(
+        CreditsErrorCodes.INVALID_KIND,
+        `kind must be "paid" or "promotional"; got ${String(kind)}`,
+        { data: { field: 'kind' } },
+      );
+    const expiresAt =
+      input.expiresAt === undefined
+        ? undefined
+        : input.expiresAt instanceof Date
+          ? input.expiresAt.getTime()
+          : typeof input.expiresAt === 'number'
+            ? input.expiresAt
+            : Date.parse(input.expiresAt);
+    if (expiresAt !== undefined && !Number.isFinite(expiresAt))
+      throw new DrawdownError(CreditsErrorCodes.INVALID_DATE, `expiresAt is not a time: ${String(input.expiresAt)}`, {
+        data: { field: 'expiresAt' },
+      });
+    if (input.priority !== undefined && !Number.isSafeInteger(input.priority))
+      throw new DrawdownError(
+        CreditsErrorCodes.INVALID_PRIORITY,
+        `priority must be a whole number; got ${String(input.priority)}`,
+        { data: { field: 'priority' } },
+      );
     const key = input.idempotencyKey === undefined ? randomUUID() : keyInput('idempotencyKey', input.idempotencyKey);
     return addGrant({
       grantId: `manual:${key}`,
@@ -143,7 +188,10 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
         // An empty wallet with auto-reload on starts a reload now rather than at the next settle.
         const { policy, version } = await reloader.policyRecord();
         if (policy) reloading = (await reloader.readRecord()).disabled?.version !== version;
-        if (reloading) void reloader.reloadNow().catch((error) => ctx.logger.warn(`credits "${id}": auto-reload failed: ${String(error)}`));
+        if (reloading)
+          void reloader
+            .reloadNow()
+            .catch((error) => ctx.logger.warn(`credits "${id}": auto-reload failed: ${String(error)}`));
       }
       return refusalMessage(label, refused, ctx.timeZone, reloading);
     },
@@ -171,23 +219,43 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
       const idempotencyKey = keyInput('idempotencyKey', input?.idempotencyKey);
       let result: ChargeResult;
       try {
-        result = await config.provider.charge({ amount, idempotencyKey, ...(config.customer !== undefined && { customer: config.customer }) });
+        result = await config.provider.charge({
+          amount,
+          idempotencyKey,
+          ...(config.customer !== undefined && { customer: config.customer }),
+        });
       } catch (error) {
         if (isDrawdownError(error)) throw error;
-        throw new DrawdownError(CreditsErrorCodes.PAYMENT_UNCERTAIN, `${label}: the payment for "${idempotencyKey}" has no known outcome (${error instanceof Error ? error.message : String(error)}); retry addFunds with the same idempotencyKey, which cannot charge twice`, {
-          data: { provider: config.provider.id, idempotencyKey },
-        });
+        throw new DrawdownError(
+          CreditsErrorCodes.PAYMENT_UNCERTAIN,
+          `${label}: the payment for "${idempotencyKey}" has no known outcome (${error instanceof Error ? error.message : String(error)}); retry addFunds with the same idempotencyKey, which cannot charge twice`,
+          {
+            data: { provider: config.provider.id, idempotencyKey },
+          },
+        );
       }
       if (result.status !== 'succeeded') {
-        const why = result.message ?? (result.status === 'requires_action' ? 'the payment needs the customer to act' : 'the payment failed');
+        const why =
+          result.message ??
+          (result.status === 'requires_action' ? 'the payment needs the customer to act' : 'the payment failed');
         return {
           status: result.status,
           amount,
           message: `${label}: ${formatUsd(amount)} not added: ${why}${result.status === 'requires_action' ? '; ask the customer to confirm the payment, then try again' : '; check the payment method and try again'}`,
         };
       }
-      const granted = await addGrant({ grantId: `grant:${idempotencyKey}`, amount, kind: 'paid', source: `${config.provider.id}:${result.reference ?? idempotencyKey}${input.note ? ` (${input.note})` : ''}` });
-      return { status: 'succeeded', grantId: granted.grantId, amount: granted.amount, message: `${label}: ${formatUsd(granted.amount)} added` };
+      const granted = await addGrant({
+        grantId: `grant:${idempotencyKey}`,
+        amount,
+        kind: 'paid',
+        source: `${config.provider.id}:${result.reference ?? idempotencyKey}${input.note ? ` (${input.note})` : ''}`,
+      });
+      return {
+        status: 'succeeded',
+        grantId: granted.grantId,
+        amount: granted.amount,
+        message: `${label}: ${formatUsd(granted.amount)} added`,
+      };
     },
 
     async setAutoReload(policy: AutoReloadPolicy | null) {
@@ -207,8 +275,16 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
     async start(): Promise<void> {
       config.provider.attach?.({ poolId: id, grant });
       for (const promo of config.promotional) {
-        const expiresAt = promo.expiresAt ?? (promo.expiresInMs !== undefined ? ctx.clock.now() + promo.expiresInMs : undefined);
-        await addGrant({ grantId: promo.grantId, amount: promo.amount, kind: 'promotional', priority: promo.priority, source: `promotion:${promo.grantId.slice(6)}`, ...(expiresAt !== undefined && { expiresAt }) });
+        const expiresAt =
+          promo.expiresAt ?? (promo.expiresInMs !== undefined ? ctx.clock.now() + promo.expiresInMs : undefined);
+        await addGrant({
+          grantId: promo.grantId,
+          amount: promo.amount,
+          kind: 'promotional',
+          priority: promo.priority,
+          source: `promotion:${promo.grantId.slice(6)}`,
+          ...(expiresAt !== undefined && { expiresAt }),
+        });
       }
     },
     close: () => reloader.close(),
@@ -225,7 +301,11 @@ function parseUsdInput(field: string, value: unknown): Nanos {
     }
   }
   if (!Number.isSafeInteger(nanos) || nanos <= 0) {
-    throw new DrawdownError(CreditsErrorCodes.INVALID_AMOUNT, `${field} must be a USD amount above zero written as a string, like "25.00"; got ${JSON.stringify(value)}`, { data: { field } });
+    throw new DrawdownError(
+      CreditsErrorCodes.INVALID_AMOUNT,
+      `${field} must be a USD amount above zero written as a string, like "25.00"; got ${JSON.stringify(value)}`,
+      { data: { field } },
+    );
   }
   return nanos;
 }

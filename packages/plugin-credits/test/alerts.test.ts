@@ -44,8 +44,13 @@ describe('credits alerts', () => {
     await spend(w, 'b', '1');
     await spend(w, 'c', '4');
     await spend(w, 'd', '4');
-    expect(w.of('pool.low').map((e) => e.message)).toEqual(['credits: balance $9.00 fell under $10.00', 'credits: balance $4.00 fell under $5.00']);
-    expect(w.of('pool.exhausted').map((e) => e.message)).toEqual(['credits: the credit balance is used up ($0.00); add funds']);
+    expect(w.of('pool.low').map((e) => e.message)).toEqual([
+      'credits: balance $9.00 fell under $10.00',
+      'credits: balance $4.00 fell under $5.00',
+    ]);
+    expect(w.of('pool.exhausted').map((e) => e.message)).toEqual([
+      'credits: the credit balance is used up ($0.00); add funds',
+    ]);
     await manual.grant({ amount: '20' });
     await spend(w, 'e', '12');
     expect(w.of('pool.low')).toHaveLength(3);
@@ -69,7 +74,9 @@ describe('credits alerts', () => {
       'credits: 95% of the $10.00 monthly spend limit used',
       expect.stringMatching(/^credits: balance \$[\d.]+ fell under \$15\.00$/),
     ]);
-    expect([...a.of('pool.exhausted'), ...b.of('pool.exhausted')].map((e) => e.reason)).toEqual(['credits: the monthly spend limit of $10.00 is reached']);
+    expect([...a.of('pool.exhausted'), ...b.of('pool.exhausted')].map((e) => e.reason)).toEqual([
+      'credits: the monthly spend limit of $10.00 is reached',
+    ]);
   });
 
   it('is not announced a second time by the hub when requests are routed to the wallet', async () => {

@@ -21,9 +21,21 @@ describe('auto-reload', () => {
     expect(w.of('credits.reloaded')).toHaveLength(0);
     await spend(w, 'b', '2');
     await w.pool.idle();
-    expect(w.of('credits.reloaded')).toEqual([expect.objectContaining({ poolId: 'credits', amount: usd('20'), amountUsd: '20', balance: usd('24'), balanceUsd: '24', attempts: 1 })]);
+    expect(w.of('credits.reloaded')).toEqual([
+      expect.objectContaining({
+        poolId: 'credits',
+        amount: usd('20'),
+        amountUsd: '20',
+        balance: usd('24'),
+        balanceUsd: '24',
+        attempts: 1,
+      }),
+    ]);
     expect(payments.payments()).toEqual([usd('10'), usd('20')]);
-    expect(await details(w)).toMatchObject({ balanceUsd: '24', autoReload: { state: 'armed', reloadedThisMonthUsd: '20', lastReload: { amountUsd: '20' } } });
+    expect(await details(w)).toMatchObject({
+      balanceUsd: '24',
+      autoReload: { state: 'armed', reloadedThisMonthUsd: '20', lastReload: { amountUsd: '20' } },
+    });
   });
 
   it('starts exactly one reload when many settles in two processes cross the threshold at once', async () => {
@@ -53,8 +65,12 @@ describe('auto-reload', () => {
     expect(reloadKeys).toHaveLength(2);
     expect(new Set(reloadKeys).size).toBe(1);
     expect(payments.payments()).toEqual([usd('6'), usd('20')]);
-    expect(w.of('credits.reload_failed')).toEqual([expect.objectContaining({ failure: 'uncertain', failures: 1, willRetry: true, retryInMs: 0 })]);
-    expect(w.of('credits.reloaded')).toEqual([expect.objectContaining({ attempts: 2, grantId: `grant:${reloadKeys[0]}` })]);
+    expect(w.of('credits.reload_failed')).toEqual([
+      expect.objectContaining({ failure: 'uncertain', failures: 1, willRetry: true, retryInMs: 0 }),
+    ]);
+    expect(w.of('credits.reloaded')).toEqual([
+      expect.objectContaining({ attempts: 2, grantId: `grant:${reloadKeys[0]}` }),
+    ]);
     expect(await details(w)).toMatchObject({ balanceUsd: '24', autoReload: { failures: 0 } });
   });
 
@@ -65,7 +81,11 @@ describe('auto-reload', () => {
     await spend(w, 'a', '2');
     await w.pool.idle();
     const failed = w.of('credits.reload_failed');
-    expect(failed.map((f) => [f.failures, f.willRetry])).toEqual([[1, true], [2, true], [3, false]]);
+    expect(failed.map((f) => [f.failures, f.willRetry])).toEqual([
+      [1, true],
+      [2, true],
+      [3, false],
+    ]);
     expect(failed[0]!.message).toContain('card_declined');
     // A definite decline took no money, so each new attempt has its own key.
     expect(new Set(payments.attempts.slice(1).map((c) => c.idempotencyKey)).size).toBe(3);
@@ -90,13 +110,18 @@ describe('auto-reload', () => {
     await w.pool.addFunds({ amount: usd('6'), idempotencyKey: 'seed' });
     await spend(w, 'a', '2');
     await w.pool.idle();
-    expect(w.of('credits.reload_failed')).toEqual([expect.objectContaining({ failure: 'requires_action', willRetry: false })]);
+    expect(w.of('credits.reload_failed')).toEqual([
+      expect.objectContaining({ failure: 'requires_action', willRetry: false }),
+    ]);
     expect((await details(w)).autoReload.disabledReason).toContain('needs the customer to act');
   });
 
   it('tops the balance up to a target, rounding the charge up to whole cents', async () => {
     const payments = scriptedProvider();
-    const w = await wallet({ provider: payments.provider, autoReload: { threshold: '10', targetBalance: '50', backoffMs: [0] } });
+    const w = await wallet({
+      provider: payments.provider,
+      autoReload: { threshold: '10', targetBalance: '50', backoffMs: [0] },
+    });
     await w.pool.addFunds({ amount: usd('12'), idempotencyKey: 'seed' });
     await spend(w, 'a', '4.665');
     await w.pool.idle();
@@ -131,7 +156,10 @@ describe('auto-reload', () => {
     const payments = scriptedProvider(['succeeded', 'lost']);
     const store = memoryStore();
     const clock = manualClock();
-    const first = await wallet({ provider: payments.provider, autoReload: { ...reload, backoffMs: [600_000] } }, { store, clock });
+    const first = await wallet(
+      { provider: payments.provider, autoReload: { ...reload, backoffMs: [600_000] } },
+      { store, clock },
+    );
     await first.pool.addFunds({ amount: usd('6'), idempotencyKey: 'seed' });
     await spend(first, 'a', '2');
     while (payments.attempts.length < 2) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -156,6 +184,9 @@ describe('auto-reload', () => {
     await b.pool.idle();
     expect(payments.payments()).toEqual([usd('6')]);
     expect(await details(b)).toMatchObject({ autoReload: { state: 'off', policy: null } });
-    await expect(a.pool.setAutoReload({ threshold: usd('5') })).rejects.toMatchObject({ code: 'DRAWDOWN_INVALID_OPTION', data: { field: 'policy.amount' } });
+    await expect(a.pool.setAutoReload({ threshold: usd('5') })).rejects.toMatchObject({
+      code: 'DRAWDOWN_INVALID_OPTION',
+      data: { field: 'policy.amount' },
+    });
   });
 });

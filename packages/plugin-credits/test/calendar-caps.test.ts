@@ -60,7 +60,10 @@ describe('calendar caps in the hub time zone', () => {
   });
 
   it('resets the monthly spend limit at local midnight on the first across a DST change', async () => {
-    const { w, spend, admits } = await nyWallet('2026-10-31T23:30:00-04:00', { monthlyLimit: '50', dailyCeiling: 'unlimited' });
+    const { w, spend, admits } = await nyWallet('2026-10-31T23:30:00-04:00', {
+      monthlyLimit: '50',
+      dailyCeiling: 'unlimited',
+    });
     await spend('50');
     expect(await admits('1')).toContain('the monthly spend limit of $50.00 is reached');
     expect(await admits('1')).toContain('it resets Nov 1, 12am (America/New_York)');

@@ -21,7 +21,8 @@ async function smtp(auth?: { user: string; pass: string }) {
     allowInsecureAuth: true,
     logger: false,
     onAuth(login, _session, callback) {
-      if (auth && login.username === auth.user && login.password === auth.pass) return callback(null, { user: login.username });
+      if (auth && login.username === auth.user && login.password === auth.pass)
+        return callback(null, { user: login.username });
       return callback(new Error('Invalid username or password'));
     },
     onData(stream, session, callback) {
@@ -39,7 +40,11 @@ async function smtp(auth?: { user: string; pass: string }) {
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, mails, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    mails,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }
 
 const warnings: string[] = [];
@@ -47,7 +52,12 @@ const logger: Logger = { ...silentLogger, warn: (m) => void warnings.push(m) };
 
 async function exhaustWallet(notifier: EmailNotifierOptions): Promise<void> {
   const manual = manualProvider();
-  const hub = await createHub({ store: memoryStore(), clock: manualClock(), logger, plugins: [credits({ provider: manual, monthlyLimit: '10' }), emailNotifier(notifier)] });
+  const hub = await createHub({
+    store: memoryStore(),
+    clock: manualClock(),
+    logger,
+    plugins: [credits({ provider: manual, monthlyLimit: '10' }), emailNotifier(notifier)],
+  });
   await manual.grant({ amount: '50' });
   const pool = hub.pool('credits');
   await pool.reserve({ key: 'r', amount: usd('10') });
@@ -65,11 +75,19 @@ describe('email notifier', () => {
   it('mails each alert over SMTP with the message as subject and the details as text', async () => {
     const server = await smtp();
     close = server.close;
-    await exhaustWallet({ host: '127.0.0.1', port: server.port, from: 'Drawdown <alerts@example.com>', to: ['ops@example.com', 'cfo@example.com'], events: ['pool.exhausted'] });
+    await exhaustWallet({
+      host: '127.0.0.1',
+      port: server.port,
+      from: 'Drawdown <alerts@example.com>',
+      to: ['ops@example.com', 'cfo@example.com'],
+      events: ['pool.exhausted'],
+    });
     expect(server.mails).toHaveLength(1);
     const [mail] = server.mails;
     expect(mail).toMatchObject({ from: 'alerts@example.com', to: ['ops@example.com', 'cfo@example.com'] });
-    expect(mail!.raw.replace(/\r\n[ \t]+/g, ' ')).toContain('Subject: [drawdown] credits: the monthly spend limit of $10.00 is reached; it resets Dec 1, 12am (UTC)');
+    expect(mail!.raw.replace(/\r\n[ \t]+/g, ' ')).toContain(
+      'Subject: [drawdown] credits: the monthly spend limit of $10.00 is reached; it resets Dec 1, 12am (UTC)',
+    );
     expect(mail!.raw).toContain('Event: pool.exhausted');
     expect(mail!.raw).toContain('Pool: credits');
   });
@@ -77,10 +95,26 @@ describe('email notifier', () => {
   it('logs in when the server asks, and never logs the password when sending fails', async () => {
     const server = await smtp({ user: 'drawdown', pass: 'smtp-password-123' });
     close = server.close;
-    await exhaustWallet({ host: '127.0.0.1', port: server.port, auth: { user: 'drawdown', pass: 'smtp-password-123' }, from: 'alerts@example.com', to: 'ops@example.com', events: ['pool.exhausted'] });
+    await exhaustWallet({
+      host: '127.0.0.1',
+      port: server.port,
+      auth: { user: 'drawdown', pass: 'smtp-password-123' },
+      from: 'alerts@example.com',
+      to: 'ops@example.com',
+      events: ['pool.exhausted'],
+    });
     expect(server.mails.map((m) => m.user)).toEqual(['drawdown']);
 
-    await exhaustWallet({ host: '127.0.0.1', port: server.port, auth: { user: 'drawdown', pass: 'wrong-password-456' }, from: 'alerts@example.com', to: 'ops@example.com', events: ['pool.exhausted'], retries: 1, backoffMs: [5] });
+    await exhaustWallet({
+      host: '127.0.0.1',
+      port: server.port,
+      auth: { user: 'drawdown', pass: 'wrong-password-456' },
+      from: 'alerts@example.com',
+      to: 'ops@example.com',
+      events: ['pool.exhausted'],
+      retries: 1,
+      backoffMs: [5],
+    });
     expect(server.mails).toHaveLength(1);
     expect(warnings.find((w) => w.includes('pool.exhausted'))).toContain('after 2 attempts');
     expect(warnings.join('\n')).not.toContain('wrong-password-456');

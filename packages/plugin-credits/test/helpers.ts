@@ -1,9 +1,35 @@
-import { createHub, memoryStore, silentLogger, type DrawdownEventName, type DrawdownEvents, type Hub, type LedgerStore } from '@drawdown/core';
+import {
+  createHub,
+  memoryStore,
+  silentLogger,
+  type DrawdownEventName,
+  type DrawdownEvents,
+  type Hub,
+  type LedgerStore,
+} from '@drawdown/core';
 import { manualClock, type ManualClock } from '@drawdown/testkit';
-import { credits, isCreditsPool, type ChargeInput, type ChargeResult, type CreditsOptions, type CreditsPool, type PaymentProvider } from '../src/index.js';
+import {
+  credits,
+  isCreditsPool,
+  type ChargeInput,
+  type ChargeResult,
+  type CreditsOptions,
+  type CreditsPool,
+  type PaymentProvider,
+} from '../src/index.js';
 
-export const RECORDED = ['pool.low', 'pool.exhausted', 'pool.reset', 'credits.granted', 'credits.reloaded', 'credits.reload_failed', 'credits.auto_reload_disabled'] as const;
-export type Recorded = { [E in (typeof RECORDED)[number]]: { event: E; payload: DrawdownEvents[E] } }[(typeof RECORDED)[number]];
+export const RECORDED = [
+  'pool.low',
+  'pool.exhausted',
+  'pool.reset',
+  'credits.granted',
+  'credits.reloaded',
+  'credits.reload_failed',
+  'credits.auto_reload_disabled',
+] as const;
+export type Recorded = {
+  [E in (typeof RECORDED)[number]]: { event: E; payload: DrawdownEvents[E] };
+}[(typeof RECORDED)[number]];
 
 export interface Wallet {
   hub: Hub;
@@ -15,12 +41,21 @@ export interface Wallet {
 }
 
 /** A hub with one credits wallet on a memory store (or the given store), recording its events. */
-export async function wallet(options: Partial<CreditsOptions> & { provider: PaymentProvider }, extra: { clock?: ManualClock; store?: LedgerStore; timeZone?: string } = {}): Promise<Wallet> {
+export async function wallet(
+  options: Partial<CreditsOptions> & { provider: PaymentProvider },
+  extra: { clock?: ManualClock; store?: LedgerStore; timeZone?: string } = {},
+): Promise<Wallet> {
   const clock = extra.clock ?? manualClock('2026-11-23T12:00:00Z');
   const store = extra.store ?? memoryStore();
-  const hub = await createHub({ store, clock, logger: silentLogger, ...(extra.timeZone !== undefined && { timeZone: extra.timeZone }) });
+  const hub = await createHub({
+    store,
+    clock,
+    logger: silentLogger,
+    ...(extra.timeZone !== undefined && { timeZone: extra.timeZone }),
+  });
   const events: Recorded[] = [];
-  for (const name of RECORDED) hub.on(name as DrawdownEventName, (payload) => void events.push({ event: name, payload } as Recorded));
+  for (const name of RECORDED)
+    hub.on(name as DrawdownEventName, (payload) => void events.push({ event: name, payload } as Recorded));
   await hub.use(credits(options));
   const pool = hub.pool(options.id ?? 'credits');
   if (!isCreditsPool(pool)) throw new Error('not a credits pool');
@@ -39,7 +74,10 @@ export async function wallet(options: Partial<CreditsOptions> & { provider: Paym
  * by idempotency key (a repeated key is a replay, never a second payment) and the most charges
  * ever in flight at once. `throw` fails without charging; `lost` charges and then fails to answer.
  */
-export function scriptedProvider(script: Array<ChargeResult['status'] | 'throw' | 'lost'> = [], options: { pauseMs?: number } = {}) {
+export function scriptedProvider(
+  script: Array<ChargeResult['status'] | 'throw' | 'lost'> = [],
+  options: { pauseMs?: number } = {},
+) {
   const paid = new Map<string, number>();
   const attempts: ChargeInput[] = [];
   let inFlight = 0;
@@ -61,7 +99,13 @@ export function scriptedProvider(script: Array<ChargeResult['status'] | 'throw' 
           throw new Error('payment provider timed out after charging');
         }
         if (outcome === 'succeeded') paid.set(input.idempotencyKey, input.amount);
-        return { status: outcome, reference: `ref-${input.idempotencyKey}`, ...(outcome !== 'succeeded' && { message: outcome === 'failed' ? 'card_declined' : 'authentication_required' }) };
+        return {
+          status: outcome,
+          reference: `ref-${input.idempotencyKey}`,
+          ...(outcome !== 'succeeded' && {
+            message: outcome === 'failed' ? 'card_declined' : 'authentication_required',
+          }),
+        };
       } finally {
         inFlight--;
       }

@@ -18,17 +18,57 @@ type Command =
   | { kind: 'autoReload'; on: boolean };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('reserve' as const), proc: fc.constantFrom(0 as const, 1 as const), cents: fc.integer({ min: 1, max: 900 }), ttlMs: fc.constantFrom(1_000, 60_000, 3_600_000) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('settle' as const), pick: fc.nat(), percent: fc.integer({ min: 0, max: 160 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('settleTogether' as const), picks: fc.array(fc.nat(), { minLength: 2, maxLength: 6 }), percent: fc.integer({ min: 50, max: 120 }) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('reserve' as const),
+      proc: fc.constantFrom(0 as const, 1 as const),
+      cents: fc.integer({ min: 1, max: 900 }),
+      ttlMs: fc.constantFrom(1_000, 60_000, 3_600_000),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('settle' as const),
+      pick: fc.nat(),
+      percent: fc.integer({ min: 0, max: 160 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('settleTogether' as const),
+      picks: fc.array(fc.nat(), { minLength: 2, maxLength: 6 }),
+      percent: fc.integer({ min: 50, max: 120 }),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(0, 500, 2_000, 600_000, 3 * 3_600_000, 26 * 3_600_000) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('promo' as const), cents: fc.integer({ min: 100, max: 1500 }), expiresInMs: fc.constantFrom(1_000, 3_600_000, 90 * 86_400_000) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('reloadNow' as const), proc: fc.constantFrom(0 as const, 1 as const) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.constantFrom(0, 500, 2_000, 600_000, 3 * 3_600_000, 26 * 3_600_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('promo' as const),
+      cents: fc.integer({ min: 100, max: 1500 }),
+      expiresInMs: fc.constantFrom(1_000, 3_600_000, 90 * 86_400_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant('reloadNow' as const), proc: fc.constantFrom(0 as const, 1 as const) }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('autoReload' as const), on: fc.boolean() }) },
 );
 
-const outcomes = fc.array(fc.constantFrom('succeeded' as const, 'failed' as const, 'throw' as const, 'lost' as const), { maxLength: 12 });
+const outcomes = fc.array(fc.constantFrom('succeeded' as const, 'failed' as const, 'throw' as const, 'lost' as const), {
+  maxLength: 12,
+});
 
 interface Hold {
   proc: 0 | 1;
@@ -38,7 +78,12 @@ interface Hold {
   done: boolean;
 }
 
-async function checkLedger(store: LedgerStore, now: number, unbacked: number, payments: ReturnType<typeof scriptedProvider>): Promise<void> {
+async function checkLedger(
+  store: LedgerStore,
+  now: number,
+  unbacked: number,
+  payments: ReturnType<typeof scriptedProvider>,
+): Promise<void> {
   const snap = await store.snapshot({ account: 'credits', now });
   const entries = await store.entries({ account: 'credits' });
   const grants = entries.flatMap((e) => (e.kind === 'grant' ? [e.record] : []));
@@ -48,8 +93,12 @@ async function checkLedger(store: LedgerStore, now: number, unbacked: number, pa
   expect(snap.settled.lifetime).toBe(sum(charges.map((c) => c.cost)));
   for (const c of charges) expect(sum(c.allocations.map((a) => a.amount)) + c.overdraft).toBe(c.cost);
   const repaid = sum(charges.map((c) => c.overdraft)) - snap.overdraft;
-  expect(sum(grants.map((g) => g.amount)) - sum(charges.flatMap((c) => c.allocations.map((a) => a.amount))) - repaid).toBe(sum(grants.map((g) => g.remaining)));
-  expect(snap.granted).toBe(sum(grants.filter((g) => g.expiresAt === undefined || g.expiresAt > now).map((g) => g.remaining)));
+  expect(
+    sum(grants.map((g) => g.amount)) - sum(charges.flatMap((c) => c.allocations.map((a) => a.amount))) - repaid,
+  ).toBe(sum(grants.map((g) => g.remaining)));
+  expect(snap.granted).toBe(
+    sum(grants.filter((g) => g.expiresAt === undefined || g.expiresAt > now).map((g) => g.remaining)),
+  );
   // No negative balance beyond true-cost overruns (and funds that expired under an active hold).
   const expired = sum(grants.filter((g) => g.expiresAt !== undefined && g.expiresAt <= now).map((g) => g.remaining));
   expect(snap.overdraft).toBeLessThanOrEqual(unbacked + expired);
@@ -59,7 +108,9 @@ async function checkLedger(store: LedgerStore, now: number, unbacked: number, pa
   const ungranted = payments.paidKeys().filter((key) => !granted.has(`grant:${key}`));
   const pending = (await store.getState<{ pending?: { attemptKey: string } }>('credits:credits:reload'))?.pending;
   expect(ungranted).toEqual(pending && ungranted.length > 0 ? [pending.attemptKey] : []);
-  expect(grants.filter((g) => g.grantId.startsWith('grant:reload:')).length).toBe(payments.paidKeys().length - ungranted.length);
+  expect(grants.filter((g) => g.grantId.startsWith('grant:reload:')).length).toBe(
+    payments.paidKeys().length - ungranted.length,
+  );
   expect(payments.maxInFlight()).toBeLessThanOrEqual(1);
 }
 
@@ -80,7 +131,12 @@ describe('credits wallet invariants under random interleavings', () => {
         const payments = scriptedProvider([...script], { pauseMs: 1 });
         const store = memoryStore();
         const clock = manualClock('2026-11-29T20:00:00Z');
-        const options = { provider: payments.provider, monthlyLimit: '60', dailyCeiling: '25', autoReload: { threshold: '5', amount: '10', maxFailures: 3, backoffMs: [0], monthlyLimit: '200' } };
+        const options = {
+          provider: payments.provider,
+          monthlyLimit: '60',
+          dailyCeiling: '25',
+          autoReload: { threshold: '5', amount: '10', maxFailures: 3, backoffMs: [0], monthlyLimit: '200' },
+        };
         const procs = [await wallet(options, { store, clock }), await wallet(options, { store, clock })] as const;
         await procs[0].pool.grant({ amount: '12', idempotencyKey: 'seed' });
         const holds: Hold[] = [];
@@ -113,7 +169,11 @@ describe('credits wallet invariants under random interleavings', () => {
               if (live.length > 0) await settle(live[c.pick % live.length]!, c.percent);
               break;
             case 'settleTogether': {
-              const picked = [...new Set(c.picks.map((p) => live[p % Math.max(1, live.length)]).filter((h): h is Hold => h !== undefined))];
+              const picked = [
+                ...new Set(
+                  c.picks.map((p) => live[p % Math.max(1, live.length)]).filter((h): h is Hold => h !== undefined),
+                ),
+              ];
               await Promise.all(picked.map((h) => settle(h, c.percent)));
               break;
             }
@@ -128,13 +188,19 @@ describe('credits wallet invariants under random interleavings', () => {
               clock.advance(c.ms);
               break;
             case 'promo':
-              await procs[0].pool.grant({ amount: (c.cents / 100).toFixed(2), kind: 'promotional', expiresAt: clock.now() + c.expiresInMs });
+              await procs[0].pool.grant({
+                amount: (c.cents / 100).toFixed(2),
+                kind: 'promotional',
+                expiresAt: clock.now() + c.expiresInMs,
+              });
               break;
             case 'reloadNow':
               await procs[c.proc].pool.reloadNow();
               break;
             case 'autoReload':
-              await procs[0].pool.setAutoReload(c.on ? { threshold: usd('5'), amount: usd('10'), monthlyLimit: usd('200') } : null);
+              await procs[0].pool.setAutoReload(
+                c.on ? { threshold: usd('5'), amount: usd('10'), monthlyLimit: usd('200') } : null,
+              );
               break;
           }
           await Promise.all(procs.map((p) => p.pool.idle()));

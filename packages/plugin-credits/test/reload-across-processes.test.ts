@@ -19,7 +19,11 @@ interface WorkerReport {
 
 /** A real child process with its own hub on the shared SQLite file. */
 function startWorker(config: SharedWalletConfig & { name: string; holds: number; cost: string }) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', WORKER, JSON.stringify(config)], { stdio: 'pipe' });
+  const child: ChildProcessWithoutNullStreams = spawn(
+    process.execPath,
+    ['--conditions=drawdown-source', '--import', 'tsx', WORKER, JSON.stringify(config)],
+    { stdio: 'pipe' },
+  );
   let stdout = '';
   let stderr = '';
   const waiting = new Map<string, () => void>();
@@ -32,7 +36,9 @@ function startWorker(config: SharedWalletConfig & { name: string; holds: number;
   const printed = (line: string): Promise<void> =>
     new Promise((resolve, reject) => {
       waiting.set(line, resolve);
-      void exited.then((code) => reject(new Error(`worker ${config.name} exited with ${code} before printing "${line}": ${stderr}`)));
+      void exited.then((code) =>
+        reject(new Error(`worker ${config.name} exited with ${code} before printing "${line}": ${stderr}`)),
+      );
     });
   const ready = printed('ready');
   const settled = printed('settled');

@@ -16,7 +16,13 @@ describe('stripe provider against a loopback Stripe API', () => {
   });
 
   const provider = (overrides: Partial<StripeProviderOptions> = {}) =>
-    stripeProvider({ apiKey: API_KEY, customer: 'cus_alice', paymentMethod: 'pm_card_visa', ...overrides, stripe: { ...server.client, maxNetworkRetries: 0, ...overrides.stripe } });
+    stripeProvider({
+      apiKey: API_KEY,
+      customer: 'cus_alice',
+      paymentMethod: 'pm_card_visa',
+      ...overrides,
+      stripe: { ...server.client, maxNetworkRetries: 0, ...overrides.stripe },
+    });
 
   it('charges a saved card off-session with the idempotency key, and replays instead of charging twice', async () => {
     const stripe = provider();
@@ -24,24 +30,54 @@ describe('stripe provider against a loopback Stripe API', () => {
     const again = await stripe.charge({ amount: usd('25'), idempotencyKey: 'order-1' });
     expect(first).toEqual({ status: 'succeeded', reference: 'pi_000001' });
     expect(again).toEqual(first);
-    expect(server.charged()).toEqual([expect.objectContaining({ amount: 2500, currency: 'usd', customer: 'cus_alice', paymentMethod: 'pm_card_visa', idempotencyKey: 'order-1' })]);
+    expect(server.charged()).toEqual([
+      expect.objectContaining({
+        amount: 2500,
+        currency: 'usd',
+        customer: 'cus_alice',
+        paymentMethod: 'pm_card_visa',
+        idempotencyKey: 'order-1',
+      }),
+    ]);
     expect(server.requests.map((r) => r.replayed)).toEqual([false, true]);
   });
 
   it('maps a declined card to failed with the decline code', async () => {
-    const result = await provider({ paymentMethod: 'pm_card_chargeDeclined' }).charge({ amount: usd('10'), idempotencyKey: 'k' });
-    expect(result).toEqual({ status: 'failed', reference: 'pi_000001', message: 'card_declined/generic_decline: Your card was declined.' });
+    const result = await provider({ paymentMethod: 'pm_card_chargeDeclined' }).charge({
+      amount: usd('10'),
+      idempotencyKey: 'k',
+    });
+    expect(result).toEqual({
+      status: 'failed',
+      reference: 'pi_000001',
+      message: 'card_declined/generic_decline: Your card was declined.',
+    });
     expect(server.charged()).toEqual([]);
   });
 
   it('maps a card that needs authentication to requires_action', async () => {
-    expect(await provider({ paymentMethod: 'pm_card_authenticationRequired' }).charge({ amount: usd('10'), idempotencyKey: 'k1' })).toMatchObject({ status: 'requires_action' });
-    expect(await provider({ paymentMethod: 'pm_card_threeDSecureRequired' }).charge({ amount: usd('10'), idempotencyKey: 'k2' })).toMatchObject({ status: 'requires_action', reference: 'pi_000002' });
+    expect(
+      await provider({ paymentMethod: 'pm_card_authenticationRequired' }).charge({
+        amount: usd('10'),
+        idempotencyKey: 'k1',
+      }),
+    ).toMatchObject({ status: 'requires_action' });
+    expect(
+      await provider({ paymentMethod: 'pm_card_threeDSecureRequired' }).charge({
+        amount: usd('10'),
+        idempotencyKey: 'k2',
+      }),
+    ).toMatchObject({ status: 'requires_action', reference: 'pi_000002' });
   });
 
   it('reports a wrong API key as failed without ever showing the key', async () => {
     const wrongKey = 'sk_test_wrong_key_value_9999';
-    const result = await stripeProvider({ apiKey: wrongKey, customer: 'cus_alice', paymentMethod: 'pm_card_visa', stripe: { ...server.client, maxNetworkRetries: 0 } }).charge({
+    const result = await stripeProvider({
+      apiKey: wrongKey,
+      customer: 'cus_alice',
+      paymentMethod: 'pm_card_visa',
+      stripe: { ...server.client, maxNetworkRetries: 0 },
+    }).charge({
       amount: usd('10'),
       idempotencyKey: 'k',
     });
@@ -55,12 +91,18 @@ describe('stripe provider against a loopback Stripe API', () => {
     const error = await stripe.charge({ amount: usd('10'), idempotencyKey: 'slow-1' }).catch((e: unknown) => e);
     expect(isDrawdownError(error, 'DRAWDOWN_CREDITS_PAYMENT_UNCERTAIN')).toBe(true);
     expect((error as Error).message).toContain('retry with the same key');
-    expect(await stripe.charge({ amount: usd('10'), idempotencyKey: 'slow-1' })).toEqual({ status: 'succeeded', reference: 'pi_000001' });
+    expect(await stripe.charge({ amount: usd('10'), idempotencyKey: 'slow-1' })).toEqual({
+      status: 'succeeded',
+      reference: 'pi_000001',
+    });
     expect(server.charged()).toHaveLength(1);
   });
 
   it('refuses an amount that is not whole cents before calling Stripe', async () => {
-    await expect(provider().charge({ amount: usd('10.005'), idempotencyKey: 'k' })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_AMOUNT', data: { field: 'amount' } });
+    await expect(provider().charge({ amount: usd('10.005'), idempotencyKey: 'k' })).rejects.toMatchObject({
+      code: 'DRAWDOWN_CREDITS_INVALID_AMOUNT',
+      data: { field: 'amount' },
+    });
     expect(server.requests).toHaveLength(0);
   });
 
@@ -81,8 +123,14 @@ describe('stripe provider against a loopback Stripe API', () => {
   });
 
   it('lets a wallet auto-reload through Stripe: a timed-out reload is retried with the same key and charged once', async () => {
-    const w = await wallet({ provider: provider({ stripe: { timeout: 200 } }), autoReload: { threshold: '5', amount: '20', backoffMs: [50] } });
-    expect(await w.pool.addFunds({ amount: usd('6'), idempotencyKey: 'seed' })).toMatchObject({ status: 'succeeded', grantId: 'grant:seed' });
+    const w = await wallet({
+      provider: provider({ stripe: { timeout: 200 } }),
+      autoReload: { threshold: '5', amount: '20', backoffMs: [50] },
+    });
+    expect(await w.pool.addFunds({ amount: usd('6'), idempotencyKey: 'seed' })).toMatchObject({
+      status: 'succeeded',
+      grantId: 'grant:seed',
+    });
     server.slowNext(1, 2000);
     await w.pool.reserve({ key: 'r', amount: usd('2') });
     await w.pool.settle({ key: 'r', cost: usd('2') });
@@ -92,20 +140,27 @@ describe('stripe provider against a loopback Stripe API', () => {
     expect(reloadRequests.map((r) => r.replayed)).toEqual([false, true]);
     expect(new Set(reloadRequests.map((r) => r.idempotencyKey)).size).toBe(1);
     expect(w.of('credits.reload_failed')).toEqual([expect.objectContaining({ failure: 'uncertain', willRetry: true })]);
-    expect(w.of('credits.reloaded')).toEqual([expect.objectContaining({ amount: usd('20'), attempts: 2, balance: usd('24') })]);
+    expect(w.of('credits.reloaded')).toEqual([
+      expect.objectContaining({ amount: usd('20'), attempts: 2, balance: usd('24') }),
+    ]);
     expect((await w.pool.status()).details).toMatchObject({ balanceUsd: '24' });
     expect(JSON.stringify(await w.pool.status())).not.toContain(API_KEY);
   });
 
   it('turns wallet auto-reload off after repeated card declines', async () => {
     const declining = provider({ paymentMethod: 'pm_card_chargeDeclined' });
-    const w = await wallet({ provider: declining, autoReload: { threshold: '5', amount: '20', backoffMs: [0], maxFailures: 2 } });
+    const w = await wallet({
+      provider: declining,
+      autoReload: { threshold: '5', amount: '20', backoffMs: [0], maxFailures: 2 },
+    });
     await w.pool.grant({ amount: '6' });
     await w.pool.reserve({ key: 'r', amount: usd('2') });
     await w.pool.settle({ key: 'r', cost: usd('2') });
     await w.pool.idle();
     expect(w.of('credits.auto_reload_disabled')).toHaveLength(1);
-    expect((await w.pool.status()).details).toMatchObject({ autoReload: { state: 'disabled', disabledReason: expect.stringContaining('card_declined') } });
+    expect((await w.pool.status()).details).toMatchObject({
+      autoReload: { state: 'disabled', disabledReason: expect.stringContaining('card_declined') },
+    });
     expect(server.charged()).toEqual([]);
   });
 });

@@ -36,32 +36,87 @@ export async function stripeServer(options: { apiKey: string }) {
   let seq = 0;
 
   const send = (res: ServerResponse, stored: Stored, replayed = false): void => {
-    res.writeHead(stored.status, { 'content-type': 'application/json', 'request-id': `req_${++seq}`, ...(replayed && { 'idempotent-replayed': 'true' }) });
+    res.writeHead(stored.status, {
+      'content-type': 'application/json',
+      'request-id': `req_${++seq}`,
+      ...(replayed && { 'idempotent-replayed': 'true' }),
+    });
     res.end(stored.body);
   };
-  const error = (status: number, body: Record<string, unknown>): Stored => ({ status, body: JSON.stringify({ error: body }) });
+  const error = (status: number, body: Record<string, unknown>): Stored => ({
+    status,
+    body: JSON.stringify({ error: body }),
+  });
 
   function createIntent(form: URLSearchParams, key: string | undefined): Stored {
     for (const name of ['amount', 'currency', 'customer', 'payment_method']) {
-      if (!form.get(name)) return error(400, { type: 'invalid_request_error', code: 'parameter_missing', param: name, message: `Missing required param: ${name}.` });
+      if (!form.get(name))
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'parameter_missing',
+          param: name,
+          message: `Missing required param: ${name}.`,
+        });
     }
     const amount = Number(form.get('amount'));
-    if (!Number.isSafeInteger(amount) || amount < 50) return error(400, { type: 'invalid_request_error', code: 'amount_too_small', param: 'amount', message: 'Amount must be at least $0.50 usd' });
+    if (!Number.isSafeInteger(amount) || amount < 50)
+      return error(400, {
+        type: 'invalid_request_error',
+        code: 'amount_too_small',
+        param: 'amount',
+        message: 'Amount must be at least $0.50 usd',
+      });
     if (form.get('confirm') !== 'true' || form.get('off_session') !== 'true') {
-      return error(400, { type: 'invalid_request_error', code: 'parameter_invalid', message: 'This test server only handles confirm=true with off_session=true.' });
+      return error(400, {
+        type: 'invalid_request_error',
+        code: 'parameter_invalid',
+        message: 'This test server only handles confirm=true with off_session=true.',
+      });
     }
     const paymentMethod = form.get('payment_method')!;
     const id = `pi_${String(intents.length + 1).padStart(6, '0')}`;
     const status =
-      paymentMethod === 'pm_card_visa' ? 'succeeded' : paymentMethod === 'pm_card_threeDSecureRequired' ? 'requires_action' : 'requires_payment_method';
-    const record: PaymentIntentRecord = { id, amount, currency: form.get('currency')!, customer: form.get('customer')!, paymentMethod, status, ...(key !== undefined && { idempotencyKey: key }) };
+      paymentMethod === 'pm_card_visa'
+        ? 'succeeded'
+        : paymentMethod === 'pm_card_threeDSecureRequired'
+          ? 'requires_action'
+          : 'requires_payment_method';
+    const record: PaymentIntentRecord = {
+      id,
+      amount,
+      currency: form.get('currency')!,
+      customer: form.get('customer')!,
+      paymentMethod,
+      status,
+      ...(key !== undefined && { idempotencyKey: key }),
+    };
     intents.push(record);
-    const intent = { id, object: 'payment_intent', amount, currency: record.currency, customer: record.customer, payment_method: paymentMethod, status, metadata: {} };
+    const intent = {
+      id,
+      object: 'payment_intent',
+      amount,
+      currency: record.currency,
+      customer: record.customer,
+      payment_method: paymentMethod,
+      status,
+      metadata: {},
+    };
     if (paymentMethod === 'pm_card_chargeDeclined') {
-      return error(402, { type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.', payment_intent: intent });
+      return error(402, {
+        type: 'card_error',
+        code: 'card_declined',
+        decline_code: 'generic_decline',
+        message: 'Your card was declined.',
+        payment_intent: intent,
+      });
     }
     if (paymentMethod === 'pm_card_authenticationRequired') {
-      return error(402, { type: 'card_error', code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.', payment_intent: intent });
+      return error(402, {
+        type: 'card_error',
+        code: 'authentication_required',
+        message: 'Your card was declined. This transaction requires authentication.',
+        payment_intent: intent,
+      });
     }
     return { status: 200, body: JSON.stringify(intent) };
   }
@@ -71,11 +126,25 @@ export async function stripeServer(options: { apiKey: string }) {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const key = req.headers['idempotency-key'] as string | undefined;
     const replay = key !== undefined ? stored.get(key) : undefined;
-    requests.push({ path: req.url ?? '', ...(key !== undefined && { idempotencyKey: key }), replayed: replay !== undefined });
+    requests.push({
+      path: req.url ?? '',
+      ...(key !== undefined && { idempotencyKey: key }),
+      replayed: replay !== undefined,
+    });
     if (req.headers.authorization !== `Bearer ${options.apiKey}`) {
-      return send(res, error(401, { type: 'invalid_request_error', message: `Invalid API Key provided: ${String(req.headers.authorization).slice(7, 15)}****` }));
+      return send(
+        res,
+        error(401, {
+          type: 'invalid_request_error',
+          message: `Invalid API Key provided: ${String(req.headers.authorization).slice(7, 15)}****`,
+        }),
+      );
     }
-    if (req.method !== 'POST' || req.url !== '/v1/payment_intents') return send(res, error(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.url}).` }));
+    if (req.method !== 'POST' || req.url !== '/v1/payment_intents')
+      return send(
+        res,
+        error(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${req.url}).` }),
+      );
     if (replay) return send(res, replay, true);
     const result = createIntent(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), key);
     if (key !== undefined) stored.set(key, result);

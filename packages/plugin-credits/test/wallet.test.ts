@@ -5,7 +5,9 @@ import { scriptedProvider, wallet } from './helpers.js';
 
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 
-async function refusedWith(promise: Promise<unknown>): Promise<{ code: string; message: string; data: Record<string, unknown> }> {
+async function refusedWith(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; data: Record<string, unknown> }> {
   try {
     await promise;
   } catch (error) {
@@ -56,9 +58,16 @@ describe('credits wallet', () => {
 
   it('refuses malformed addFunds input with a coded error naming the field', async () => {
     const w = await wallet({ provider: manualProvider() });
-    expect(await refusedWith(w.pool.addFunds({ amount: -5, idempotencyKey: 'k' }))).toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_AMOUNT', data: { field: 'amount' } });
-    expect(await refusedWith(w.pool.addFunds({ amount: 0.5, idempotencyKey: 'k' }))).toMatchObject({ data: { field: 'amount' } });
-    expect(await refusedWith(w.pool.addFunds({ amount: usd('1'), idempotencyKey: 'has space' }))).toMatchObject({ data: { field: 'idempotencyKey' } });
+    expect(await refusedWith(w.pool.addFunds({ amount: -5, idempotencyKey: 'k' }))).toMatchObject({
+      code: 'DRAWDOWN_CREDITS_INVALID_AMOUNT',
+      data: { field: 'amount' },
+    });
+    expect(await refusedWith(w.pool.addFunds({ amount: 0.5, idempotencyKey: 'k' }))).toMatchObject({
+      data: { field: 'amount' },
+    });
+    expect(await refusedWith(w.pool.addFunds({ amount: usd('1'), idempotencyKey: 'has space' }))).toMatchObject({
+      data: { field: 'idempotencyKey' },
+    });
   });
 
   it('draws promotional credits before paid ones and writes one allocation per grant', async () => {
@@ -75,7 +84,14 @@ describe('credits wallet', () => {
     ]);
     const details = (await w.pool.status()).details as unknown as CreditsStatusDetails;
     expect(details.balanceUsd).toBe('17.5');
-    expect(details.grants).toEqual([expect.objectContaining({ grantId: 'manual:transfer-1', kind: 'paid', remainingUsd: '17.5', source: 'manual: bank transfer' })]);
+    expect(details.grants).toEqual([
+      expect.objectContaining({
+        grantId: 'manual:transfer-1',
+        kind: 'paid',
+        remainingUsd: '17.5',
+        source: 'manual: bank transfer',
+      }),
+    ]);
   });
 
   it('stops counting a promotional grant at its expiry instant', async () => {
@@ -85,12 +101,17 @@ describe('credits wallet', () => {
     expect((await w.pool.status()).details).toMatchObject({ balanceUsd: '3' });
     w.clock.set(T0 + 60_000);
     expect((await w.pool.status()).state).toBe('exhausted');
-    expect((await refusedWith(w.pool.reserve({ key: 'late', amount: usd('0.01') }))).data).toMatchObject({ limit: 'credit balance' });
+    expect((await refusedWith(w.pool.reserve({ key: 'late', amount: usd('0.01') }))).data).toMatchObject({
+      limit: 'credit balance',
+    });
   });
 
   it('adds a configured promotion once however often the wallet starts', async () => {
     const store = memoryStore();
-    const options = { provider: manualProvider(), promotional: [{ id: 'launch', amount: '2', expiresAt: '2027-01-01T00:00:00Z' }] };
+    const options = {
+      provider: manualProvider(),
+      promotional: [{ id: 'launch', amount: '2', expiresAt: '2027-01-01T00:00:00Z' }],
+    };
     await wallet(options, { store });
     const second = await wallet({ ...options, provider: manualProvider() }, { store });
     expect((await second.pool.status()).details).toMatchObject({ balanceUsd: '2' });
@@ -101,7 +122,11 @@ describe('credits wallet', () => {
     const w = await wallet({ provider: manual });
     await manual.grant({ amount: '1' });
     await w.pool.reserve({ key: 'big', amount: usd('1') });
-    expect(await w.pool.settle({ key: 'big', cost: usd('1.25') })).toEqual({ status: 'settled', cost: usd('1.25'), overrun: usd('0.25') });
+    expect(await w.pool.settle({ key: 'big', cost: usd('1.25') })).toEqual({
+      status: 'settled',
+      cost: usd('1.25'),
+      overrun: usd('0.25'),
+    });
     expect(await w.pool.settle({ key: 'big', cost: usd('1.25') })).toMatchObject({ status: 'duplicate' });
     expect((await w.pool.status()).details).toMatchObject({ balanceUsd: '-0.25', overdraftUsd: '0.25' });
     await manual.grant({ amount: '10' });
@@ -116,8 +141,14 @@ describe('credits wallet', () => {
     await w.pool.settle({ key: 'a', cost: usd('9') });
     const refused = await refusedWith(w.pool.reserve({ key: 'b', amount: usd('2') }));
     expect(refused.code).toBe('DRAWDOWN_POOL_EXHAUSTED');
-    expect(refused.message).toBe('credits: the monthly spend limit of $10.00 is reached; this request needs $2.00 held but only $1.00 is left; it resets Dec 1, 12am (UTC)');
-    expect(refused.data).toMatchObject({ limit: 'monthly spend limit', cap: usd('10'), resetsAt: Date.parse('2026-12-01T00:00:00Z') });
+    expect(refused.message).toBe(
+      'credits: the monthly spend limit of $10.00 is reached; this request needs $2.00 held but only $1.00 is left; it resets Dec 1, 12am (UTC)',
+    );
+    expect(refused.data).toMatchObject({
+      limit: 'monthly spend limit',
+      cap: usd('10'),
+      resetsAt: Date.parse('2026-12-01T00:00:00Z'),
+    });
     expect((await w.pool.reserve({ key: 'c', amount: usd('1') })).amount).toBe(usd('1'));
   });
 
@@ -133,7 +164,11 @@ describe('credits wallet', () => {
 
   it('reports balance, grants, caps with reset times and the auto-reload policy as JSON-safe status', async () => {
     const manual = manualProvider();
-    const w = await wallet({ provider: manual, monthlyLimit: '100', autoReload: { threshold: '5', amount: '20', monthlyLimit: '200' } });
+    const w = await wallet({
+      provider: manual,
+      monthlyLimit: '100',
+      autoReload: { threshold: '5', amount: '20', monthlyLimit: '200' },
+    });
     await manual.grant({ amount: '50' });
     await w.pool.reserve({ key: 'a', amount: usd('3') });
     await w.pool.settle({ key: 'a', cost: usd('2.123456789') });
@@ -141,7 +176,9 @@ describe('credits wallet', () => {
     const status = await w.pool.status();
     expect(JSON.parse(JSON.stringify(status))).toEqual(status);
     expect(status).toMatchObject({ state: 'available', held: usd('1'), remaining: usd('46.876543211') });
-    expect(status.summary).toBe('$46.876543 of credits available; $2.123457 of the $100.00 monthly spend limit used; $2.123457 of the $2,000.00 daily redemption ceiling used');
+    expect(status.summary).toBe(
+      '$46.876543 of credits available; $2.123457 of the $100.00 monthly spend limit used; $2.123457 of the $2,000.00 daily redemption ceiling used',
+    );
     const details = status.details as unknown as CreditsStatusDetails;
     expect(details).toMatchObject({
       provider: 'manual',
@@ -149,11 +186,31 @@ describe('credits wallet', () => {
       availableUsd: '46.876543211',
       heldUsd: '1',
       unlimited: [],
-      autoReload: { state: 'armed', policy: { thresholdUsd: '5', amountUsd: '20', monthlyLimitUsd: '200' }, failures: 0, maxFailures: 3, reloadedThisMonthUsd: '0' },
+      autoReload: {
+        state: 'armed',
+        policy: { thresholdUsd: '5', amountUsd: '20', monthlyLimitUsd: '200' },
+        failures: 0,
+        maxFailures: 3,
+        reloadedThisMonthUsd: '0',
+      },
     });
     expect(details.caps).toEqual([
-      { name: 'monthly spend limit', period: 'month', limitUsd: '100', spentUsd: '2.123456789', leftUsd: '96.876543211', resetsAt: Date.parse('2026-12-01T00:00:00Z') },
-      { name: 'daily redemption ceiling', period: 'day', limitUsd: '2000', spentUsd: '2.123456789', leftUsd: '1996.876543211', resetsAt: Date.parse('2026-11-24T00:00:00Z') },
+      {
+        name: 'monthly spend limit',
+        period: 'month',
+        limitUsd: '100',
+        spentUsd: '2.123456789',
+        leftUsd: '96.876543211',
+        resetsAt: Date.parse('2026-12-01T00:00:00Z'),
+      },
+      {
+        name: 'daily redemption ceiling',
+        period: 'day',
+        limitUsd: '2000',
+        spentUsd: '2.123456789',
+        leftUsd: '1996.876543211',
+        resetsAt: Date.parse('2026-11-24T00:00:00Z'),
+      },
     ]);
   });
 
@@ -211,24 +268,43 @@ describe('manual provider', () => {
     await expect(manual.grant({ amount: '5' })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_PROVIDER_UNBOUND' });
     const store: LedgerStore = memoryStore();
     await wallet({ provider: manual, id: 'a' }, { store });
-    await expect(wallet({ provider: manual, id: 'b' }, { store })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_PROVIDER_SHARED' });
+    await expect(wallet({ provider: manual, id: 'b' }, { store })).rejects.toMatchObject({
+      code: 'DRAWDOWN_CREDITS_PROVIDER_SHARED',
+    });
   });
 
   it('refuses a grant amount that is not a positive USD string', async () => {
     const manual = manualProvider();
     await wallet({ provider: manual });
-    await expect(manual.grant({ amount: '-1' })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_AMOUNT', data: { field: 'amount' } });
+    await expect(manual.grant({ amount: '-1' })).rejects.toMatchObject({
+      code: 'DRAWDOWN_CREDITS_INVALID_AMOUNT',
+      data: { field: 'amount' },
+    });
     await expect(manual.grant({ amount: 5 as never })).rejects.toMatchObject({ data: { field: 'amount' } });
-    await expect(manual.grant({ amount: '5', expiresAt: 'never' })).rejects.toMatchObject({ data: { field: 'expiresAt' } });
+    await expect(manual.grant({ amount: '5', expiresAt: 'never' })).rejects.toMatchObject({
+      data: { field: 'expiresAt' },
+    });
   });
 
   it('names a bad key, kind, date or priority with its own code, not the amount code', async () => {
     const manual = manualProvider();
     const w = await wallet({ provider: manual });
-    await expect(w.pool.addFunds({ amount: usd('1'), idempotencyKey: 'has space' })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_KEY', data: { field: 'idempotencyKey' } });
-    await expect(manual.grant({ amount: '5', kind: 'gift' as never })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_KIND', data: { field: 'kind' } });
-    await expect(manual.grant({ amount: '5', expiresAt: 'never' })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_DATE', data: { field: 'expiresAt' } });
-    await expect(manual.grant({ amount: '5', priority: 1.5 })).rejects.toMatchObject({ code: 'DRAWDOWN_CREDITS_INVALID_PRIORITY', data: { field: 'priority' } });
+    await expect(w.pool.addFunds({ amount: usd('1'), idempotencyKey: 'has space' })).rejects.toMatchObject({
+      code: 'DRAWDOWN_CREDITS_INVALID_KEY',
+      data: { field: 'idempotencyKey' },
+    });
+    await expect(manual.grant({ amount: '5', kind: 'gift' as never })).rejects.toMatchObject({
+      code: 'DRAWDOWN_CREDITS_INVALID_KIND',
+      data: { field: 'kind' },
+    });
+    await expect(manual.grant({ amount: '5', expiresAt: 'never' })).rejects.toMatchObject({
+      code: 'DRAWDOWN_CREDITS_INVALID_DATE',
+      data: { field: 'expiresAt' },
+    });
+    await expect(manual.grant({ amount: '5', priority: 1.5 })).rejects.toMatchObject({
+      code: 'DRAWDOWN_CREDITS_INVALID_PRIORITY',
+      data: { field: 'priority' },
+    });
     const error = await manual.grant({ amount: '5', kind: 'gift' as never }).catch((e: unknown) => e);
     // The guard narrows data by code: no cast to read the field.
     expect(isDrawdownError(error, 'DRAWDOWN_CREDITS_INVALID_KIND') && error.data.field).toBe('kind');
@@ -242,7 +318,10 @@ describe('addFunds with an unknown payment outcome', () => {
     const error = await w.pool.addFunds({ amount: usd('10'), idempotencyKey: 'order-9' }).catch((e: unknown) => e);
     expect(isDrawdownError(error, 'DRAWDOWN_CREDITS_PAYMENT_UNCERTAIN')).toBe(true);
     expect((error as Error).message).toContain('retry addFunds with the same idempotencyKey');
-    expect(await w.pool.addFunds({ amount: usd('10'), idempotencyKey: 'order-9' })).toMatchObject({ status: 'succeeded', grantId: 'grant:order-9' });
+    expect(await w.pool.addFunds({ amount: usd('10'), idempotencyKey: 'order-9' })).toMatchObject({
+      status: 'succeeded',
+      grantId: 'grant:order-9',
+    });
     expect(payments.payments()).toEqual([usd('10')]);
     expect((await w.pool.status()).details).toMatchObject({ balanceUsd: '10' });
   });

@@ -3,7 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { createHub, memoryStore, silentLogger, usd, type Logger } from '@drawdown/core';
 import { manualClock } from '@drawdown/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { credits, manualProvider, signWebhook, verifyWebhookSignature, webhookNotifier, type WebhookBody } from '../src/index.js';
+import {
+  credits,
+  manualProvider,
+  signWebhook,
+  verifyWebhookSignature,
+  webhookNotifier,
+  type WebhookBody,
+} from '../src/index.js';
 
 const SECRET = 'whsec_loopback_0123456789abcdef';
 
@@ -34,7 +41,10 @@ async function hubWith(url: string, extra: { retries?: number } = {}) {
     store: memoryStore(),
     clock: manualClock(),
     logger,
-    plugins: [credits({ provider: manual, alerts: { balanceBelow: ['5'] } }), webhookNotifier({ url, secret: SECRET, backoffMs: [5], events: ['pool.low'], ...extra })],
+    plugins: [
+      credits({ provider: manual, alerts: { balanceBelow: ['5'] } }),
+      webhookNotifier({ url, secret: SECRET, backoffMs: [5], events: ['pool.low'], ...extra }),
+    ],
   });
   await manual.grant({ amount: '6' });
   const pool = hub.pool('credits');
@@ -59,10 +69,16 @@ describe('webhook notifier', () => {
     expect(lows.map((d) => d.status)).toEqual([503, 500, 200]);
     const bodies = lows.map((d) => JSON.parse(d.body) as WebhookBody);
     expect(new Set(bodies.map((b) => b.id)).size).toBe(1);
-    expect(bodies[0]).toMatchObject({ event: 'pool.low', poolId: 'credits', message: 'credits: balance $4.00 fell under $5.00' });
+    expect(bodies[0]).toMatchObject({
+      event: 'pool.low',
+      poolId: 'credits',
+      message: 'credits: balance $4.00 fell under $5.00',
+    });
     for (const d of lows) {
       expect(d.headers['content-type']).toBe('application/json');
-      expect(verifyWebhookSignature({ body: d.body, header: d.headers['drawdown-signature'] as string, secret: SECRET })).toBe(true);
+      expect(
+        verifyWebhookSignature({ body: d.body, header: d.headers['drawdown-signature'] as string, secret: SECRET }),
+      ).toBe(true);
     }
     expect(r.received.map((d) => d.body).join('')).not.toContain(SECRET);
   });
@@ -94,7 +110,13 @@ describe('webhook notifier', () => {
     expect(verifyWebhookSignature({ body, header, secret: SECRET })).toBe(true);
     expect(verifyWebhookSignature({ body, header, secret: `${SECRET}x` })).toBe(false);
     expect(verifyWebhookSignature({ body: `${body} `, header, secret: SECRET })).toBe(false);
-    expect(verifyWebhookSignature({ body, header: signWebhook(body, SECRET, Math.floor(Date.now() / 1000) - 3600), secret: SECRET })).toBe(false);
+    expect(
+      verifyWebhookSignature({
+        body,
+        header: signWebhook(body, SECRET, Math.floor(Date.now() / 1000) - 3600),
+        secret: SECRET,
+      }),
+    ).toBe(false);
     expect(verifyWebhookSignature({ body, header: undefined, secret: SECRET })).toBe(false);
   });
 

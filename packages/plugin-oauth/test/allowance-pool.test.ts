@@ -1,4 +1,15 @@
-import { apiKey, budget, createHub, isDrawdownError, memoryStore, silentLogger, usd, type DrawdownEvents, type Hub, type LimitSignal } from '@drawdown/core';
+import {
+  apiKey,
+  budget,
+  createHub,
+  isDrawdownError,
+  memoryStore,
+  silentLogger,
+  usd,
+  type DrawdownEvents,
+  type Hub,
+  type LimitSignal,
+} from '@drawdown/core';
 import { manualClock, type ManualClock } from '@drawdown/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { allowanceStateKey, delegated, planAllowance } from '../src/index.js';
@@ -16,11 +27,15 @@ async function planHub(clock: ManualClock, store = memoryStore(), warnAt?: numbe
     clock,
     timeZone: ZONE,
     logger: silentLogger,
-    plugins: [delegated({ id: 'claude-login' }), planAllowance({ id: 'plan', ...(warnAt !== undefined && { warnAt }) })],
+    plugins: [
+      delegated({ id: 'claude-login' }),
+      planAllowance({ id: 'plan', ...(warnAt !== undefined && { warnAt }) }),
+    ],
   });
   hubs.push(hub);
   const seen: Array<{ event: string; payload: unknown }> = [];
-  for (const event of ['pool.low', 'pool.exhausted', 'pool.reset'] as const) hub.on(event, (payload) => void seen.push({ event, payload }));
+  for (const event of ['pool.low', 'pool.exhausted', 'pool.reset'] as const)
+    hub.on(event, (payload) => void seen.push({ event, payload }));
   return { hub, pool: hub.pool('plan'), seen };
 }
 
@@ -35,50 +50,107 @@ describe('plan-allowance pool', () => {
   it('says nothing is known before the first signal, and admits requests', async () => {
     const clock = manualClock(START);
     const { pool } = await planHub(clock);
-    expect(await pool.status()).toMatchObject({ kind: 'allowance', state: 'available', summary: 'plan allowance: no plan limits reported yet' });
+    expect(await pool.status()).toMatchObject({
+      kind: 'allowance',
+      state: 'available',
+      summary: 'plan allowance: no plan limits reported yet',
+    });
     await expect(pool.reserve({ key: 'r1', amount: usd('5') })).resolves.toMatchObject({ amount: usd('5') });
   });
 
   it('reports usage of the binding window with its reset time', async () => {
     const clock = manualClock(START);
     const { pool } = await planHub(clock);
-    await pool.observe!(headers({ status: 'allowed', 'representative-claim': 'five_hour', '5h-utilization': '0.42', '5h-reset': seconds('2026-11-23T23:00:00Z') }, clock.now()));
+    await pool.observe!(
+      headers(
+        {
+          status: 'allowed',
+          'representative-claim': 'five_hour',
+          '5h-utilization': '0.42',
+          '5h-reset': seconds('2026-11-23T23:00:00Z'),
+        },
+        clock.now(),
+      ),
+    );
     const status = await pool.status();
-    expect(status).toMatchObject({ state: 'available', utilization: 0.42, resetsAt: Date.parse('2026-11-23T23:00:00Z') });
+    expect(status).toMatchObject({
+      state: 'available',
+      utilization: 0.42,
+      resetsAt: Date.parse('2026-11-23T23:00:00Z'),
+    });
     expect(status.summary).toBe(`42% of your session limit used · resets 3pm (${ZONE})`);
   });
 
   it('warns at 90% of the session limit the way Claude Code words it, and announces pool.low once', async () => {
     const clock = manualClock(START);
     const { pool, seen } = await planHub(clock);
-    const signal = headers({ status: 'allowed_warning', 'representative-claim': 'five_hour', '5h-utilization': '0.9', '5h-reset': seconds('2026-11-23T23:00:00Z'), '5h-surpassed-threshold': '0.9' }, clock.now());
+    const signal = headers(
+      {
+        status: 'allowed_warning',
+        'representative-claim': 'five_hour',
+        '5h-utilization': '0.9',
+        '5h-reset': seconds('2026-11-23T23:00:00Z'),
+        '5h-surpassed-threshold': '0.9',
+      },
+      clock.now(),
+    );
     await pool.observe!(signal);
     await pool.observe!({ ...signal, at: clock.now() + 1 });
     expect((await pool.status()).state).toBe('low');
     const low = seen.filter((e) => e.event === 'pool.low');
     expect(low).toHaveLength(1);
-    expect((low[0]!.payload as DrawdownEvents['pool.low']).message).toBe(`You've used 90% of your session limit · resets 3pm (${ZONE})`);
+    expect((low[0]!.payload as DrawdownEvents['pool.low']).message).toBe(
+      `You've used 90% of your session limit · resets 3pm (${ZONE})`,
+    );
   });
 
   it('counts as low from warnAt even before the server warns', async () => {
     const clock = manualClock(START);
     const { pool } = await planHub(clock, memoryStore(), 0.5);
-    await pool.observe!(headers({ status: 'allowed', 'representative-claim': 'seven_day', '7d-utilization': '0.61', '7d-reset': seconds('2026-11-28T17:00:00Z') }, clock.now()));
-    expect(await pool.status()).toMatchObject({ state: 'low', summary: `You've used 61% of your weekly limit · resets Nov 28, 9am (${ZONE})` });
+    await pool.observe!(
+      headers(
+        {
+          status: 'allowed',
+          'representative-claim': 'seven_day',
+          '7d-utilization': '0.61',
+          '7d-reset': seconds('2026-11-28T17:00:00Z'),
+        },
+        clock.now(),
+      ),
+    );
+    expect(await pool.status()).toMatchObject({
+      state: 'low',
+      summary: `You've used 61% of your weekly limit · resets Nov 28, 9am (${ZONE})`,
+    });
   });
 
   it('is exhausted when the weekly limit is hit, refuses reservations with the reset time, and pays again after the reset', async () => {
     const clock = manualClock(START);
     const { pool, seen } = await planHub(clock);
     const reset = Date.parse('2026-11-28T17:00:00Z');
-    await pool.observe!(headers({ status: 'rejected', reset: reset / 1000, 'representative-claim': 'seven_day', '7d-utilization': '1', '5h-utilization': '0.2' }, clock.now()));
+    await pool.observe!(
+      headers(
+        {
+          status: 'rejected',
+          reset: reset / 1000,
+          'representative-claim': 'seven_day',
+          '7d-utilization': '1',
+          '5h-utilization': '0.2',
+        },
+        clock.now(),
+      ),
+    );
 
     const status = await pool.status();
     expect(status).toMatchObject({ state: 'exhausted', reason: 'plan limit reached', resetsAt: reset });
     expect(status.summary).toBe(`You've hit your weekly limit · resets Nov 28, 9am (${ZONE})`);
     const error = await pool.reserve({ key: 'r1', amount: usd('1') }).catch((e: unknown) => e);
     expect(isDrawdownError(error, 'DRAWDOWN_POOL_EXHAUSTED')).toBe(true);
-    expect((error as { data: Record<string, unknown> }).data).toMatchObject({ poolId: 'plan', limit: 'seven_day', resetsAt: reset });
+    expect((error as { data: Record<string, unknown> }).data).toMatchObject({
+      poolId: 'plan',
+      limit: 'seven_day',
+      resetsAt: reset,
+    });
     expect(seen.find((e) => e.event === 'pool.exhausted')?.payload).toMatchObject({ poolId: 'plan', resetsAt: reset });
 
     clock.set(reset + 1);
@@ -90,10 +162,27 @@ describe('plan-allowance pool', () => {
     const clock = manualClock(START);
     const { pool } = await planHub(clock);
     const reset = Date.parse('2026-11-23T23:00:00Z');
-    await pool.observe!({ source: 'agent-event', rateLimitInfo: { status: 'rejected', rateLimitType: 'five_hour', resetsAt: reset / 1000, utilization: 1 }, at: clock.now() });
-    expect(await pool.status()).toMatchObject({ state: 'exhausted', summary: `You've hit your session limit · resets 3pm (${ZONE})` });
+    await pool.observe!({
+      source: 'agent-event',
+      rateLimitInfo: { status: 'rejected', rateLimitType: 'five_hour', resetsAt: reset / 1000, utilization: 1 },
+      at: clock.now(),
+    });
+    expect(await pool.status()).toMatchObject({
+      state: 'exhausted',
+      summary: `You've hit your session limit · resets 3pm (${ZONE})`,
+    });
 
-    await pool.observe!({ source: 'agent-event', rateLimitInfo: { status: 'rejected', rateLimitType: 'overage', resetsAt: reset / 1000, overageStatus: 'rejected', overageDisabledReason: 'out_of_credits' }, at: clock.now() + 1 });
+    await pool.observe!({
+      source: 'agent-event',
+      rateLimitInfo: {
+        status: 'rejected',
+        rateLimitType: 'overage',
+        resetsAt: reset / 1000,
+        overageStatus: 'rejected',
+        overageDisabledReason: 'out_of_credits',
+      },
+      at: clock.now() + 1,
+    });
     const status = await pool.status();
     expect(status.state).toBe('exhausted');
     expect(status.details).toMatchObject({ overageDisabledReason: 'out_of_credits' });
@@ -102,8 +191,14 @@ describe('plan-allowance pool', () => {
   it('lifts a refusal when a later response was admitted', async () => {
     const clock = manualClock(START);
     const { pool } = await planHub(clock);
-    await pool.observe!({ source: 'agent-event', rateLimitInfo: { status: 'rejected', rateLimitType: 'five_hour', resetsAt: seconds('2026-11-23T23:00:00Z') }, at: clock.now() });
-    await pool.observe!(headers({ status: 'allowed', 'representative-claim': 'seven_day', '7d-utilization': '0.3' }, clock.now() + 1000));
+    await pool.observe!({
+      source: 'agent-event',
+      rateLimitInfo: { status: 'rejected', rateLimitType: 'five_hour', resetsAt: seconds('2026-11-23T23:00:00Z') },
+      at: clock.now(),
+    });
+    await pool.observe!(
+      headers({ status: 'allowed', 'representative-claim': 'seven_day', '7d-utilization': '0.3' }, clock.now() + 1000),
+    );
     expect((await pool.status()).state).toBe('available');
   });
 
@@ -112,15 +207,28 @@ describe('plan-allowance pool', () => {
     const store = memoryStore();
     const first = await planHub(clock, store);
     const second = await planHub(clock, store);
-    await first.pool.observe!(headers({ status: 'rejected', reset: seconds('2026-11-23T23:00:00Z'), 'representative-claim': 'five_hour' }, clock.now()));
+    await first.pool.observe!(
+      headers(
+        { status: 'rejected', reset: seconds('2026-11-23T23:00:00Z'), 'representative-claim': 'five_hour' },
+        clock.now(),
+      ),
+    );
     expect((await second.pool.status()).state).toBe('exhausted');
-    expect(await store.getState(allowanceStateKey('plan'))).toMatchObject({ windows: { five_hour: { status: 'rejected' } } });
+    expect(await store.getState(allowanceStateKey('plan'))).toMatchObject({
+      windows: { five_hour: { status: 'rejected' } },
+    });
   });
 
   it('ignores an error reply without plan headers (a short rate limit is not the plan)', async () => {
     const clock = manualClock(START);
     const { pool } = await planHub(clock);
-    await pool.observe!({ source: 'error', status: 429, errorType: 'rate_limit_error', message: 'slow down', at: clock.now() });
+    await pool.observe!({
+      source: 'error',
+      status: 429,
+      errorType: 'rate_limit_error',
+      message: 'slow down',
+      at: clock.now(),
+    });
     expect((await pool.status()).state).toBe('available');
   });
 
@@ -129,7 +237,11 @@ describe('plan-allowance pool', () => {
     const { pool, hub } = await planHub(clock);
     await pool.reserve({ key: 'r1', amount: usd('0.5') });
     const cost = usd('0.0735');
-    expect(await pool.settle({ key: 'r1', cost, meta: { model: 'claude-sonnet-4-5' } })).toEqual({ status: 'settled', cost, overrun: 0 });
+    expect(await pool.settle({ key: 'r1', cost, meta: { model: 'claude-sonnet-4-5' } })).toEqual({
+      status: 'settled',
+      cost,
+      overrun: 0,
+    });
     expect((await pool.settle({ key: 'r1', cost })).status).toBe('duplicate');
     const status = await pool.status();
     expect(status.spent).toBe(cost);
@@ -177,7 +289,12 @@ describe('route: plan first, credits after it only with opt-in', () => {
     expect(first.entry.id).toBe('personal');
     await first.settle({ cost: usd('0.05') });
 
-    await hub.pool('plan').observe!(headers({ status: 'rejected', reset: reset / 1000, 'representative-claim': 'five_hour', '5h-utilization': '1' }, clock.now()));
+    await hub.pool('plan').observe!(
+      headers(
+        { status: 'rejected', reset: reset / 1000, 'representative-claim': 'five_hour', '5h-utilization': '1' },
+        clock.now(),
+      ),
+    );
 
     // Not opted in: refused, naming the plan limit and when it resets, in the hub's zone.
     const refused = await hub.begin({ requestId: 'refused', amount: usd('0.1') }).catch((e: unknown) => e);
@@ -207,7 +324,11 @@ describe('route: plan first, credits after it only with opt-in', () => {
   it('gives the delegated child an environment without the credits key', async () => {
     const clock = manualClock(START);
     const hub = await routeHub(clock);
-    const env = hub.childEnv('personal', { PATH: '/usr/bin', ANTHROPIC_API_KEY: 'sk-ant-user-key', SOME_ALIAS: 'sk-ant-test-credits-key' });
+    const env = hub.childEnv('personal', {
+      PATH: '/usr/bin',
+      ANTHROPIC_API_KEY: 'sk-ant-user-key',
+      SOME_ALIAS: 'sk-ant-test-credits-key',
+    });
     expect(env).toEqual({ PATH: '/usr/bin' });
   });
 });

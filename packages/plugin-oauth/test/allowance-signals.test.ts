@@ -33,11 +33,21 @@ describe('anthropic-ratelimit-unified-* headers', () => {
       },
       at,
     );
-    expect(o?.windows.five_hour).toEqual({ utilization: 0.42, resetsAt: Date.parse('2026-11-23T15:00:00Z'), surpassedThreshold: 0.9 });
+    expect(o?.windows.five_hour).toEqual({
+      utilization: 0.42,
+      resetsAt: Date.parse('2026-11-23T15:00:00Z'),
+      surpassedThreshold: 0.9,
+    });
   });
 
   it('reads the seven-day window', () => {
-    const o = parseUnifiedHeaders({ 'anthropic-ratelimit-unified-7d-utilization': '0.1', 'anthropic-ratelimit-unified-7d-reset': inSeconds('2026-11-28T09:00:00Z') }, at);
+    const o = parseUnifiedHeaders(
+      {
+        'anthropic-ratelimit-unified-7d-utilization': '0.1',
+        'anthropic-ratelimit-unified-7d-reset': inSeconds('2026-11-28T09:00:00Z'),
+      },
+      at,
+    );
     expect(o?.windows.seven_day).toEqual({ utilization: 0.1, resetsAt: Date.parse('2026-11-28T09:00:00Z') });
   });
 
@@ -67,7 +77,11 @@ describe('anthropic-ratelimit-unified-* headers', () => {
       },
       at,
     );
-    expect(o?.windows.overage).toEqual({ status: 'rejected', resetsAt: Date.parse('2026-12-01T00:00:00Z'), utilization: 1 });
+    expect(o?.windows.overage).toEqual({
+      status: 'rejected',
+      resetsAt: Date.parse('2026-12-01T00:00:00Z'),
+      utilization: 1,
+    });
     expect(o?.overageDisabledReason).toBe('out_of_credits');
     expect(o?.windows.seven_day).toEqual({ status: 'rejected' });
   });
@@ -86,12 +100,21 @@ describe('anthropic-ratelimit-unified-* headers', () => {
   });
 
   it('drops values that are not statuses, numbers or dates', () => {
-    const o = parseUnifiedHeaders({ 'anthropic-ratelimit-unified-status': 'maybe', 'anthropic-ratelimit-unified-5h-utilization': 'lots', 'anthropic-ratelimit-unified-5h-reset': 'soon' }, at);
+    const o = parseUnifiedHeaders(
+      {
+        'anthropic-ratelimit-unified-status': 'maybe',
+        'anthropic-ratelimit-unified-5h-utilization': 'lots',
+        'anthropic-ratelimit-unified-5h-reset': 'soon',
+      },
+      at,
+    );
     expect(o).toEqual({ windows: { five_hour: {} }, at });
   });
 
   it('finds nothing in a response without plan headers (an API-key request)', () => {
-    expect(parseUnifiedHeaders({ 'anthropic-ratelimit-requests-remaining': '10', 'content-type': 'application/json' }, at)).toBeUndefined();
+    expect(
+      parseUnifiedHeaders({ 'anthropic-ratelimit-requests-remaining': '10', 'content-type': 'application/json' }, at),
+    ).toBeUndefined();
   });
 });
 
@@ -115,7 +138,12 @@ describe('Agent SDK rate_limit_event', () => {
       resetsAt: Date.parse('2026-11-23T15:00:00Z'),
       binding: 'five_hour',
       windows: {
-        five_hour: { status: 'allowed_warning', resetsAt: Date.parse('2026-11-23T15:00:00Z'), utilization: 0.92, surpassedThreshold: 0.9 },
+        five_hour: {
+          status: 'allowed_warning',
+          resetsAt: Date.parse('2026-11-23T15:00:00Z'),
+          utilization: 0.92,
+          surpassedThreshold: 0.9,
+        },
         overage: { status: 'rejected' },
       },
       overageDisabledReason: 'out_of_credits',
@@ -130,7 +158,10 @@ describe('Agent SDK rate_limit_event', () => {
         status: 'rejected',
         resetsAt: 1_795_000_000,
         rateLimitType: 'seven_day_sonnet',
-        unifiedWindows: { five_hour: { utilization: 0.55, resetsAt: 1_794_990_000 }, seven_day_sonnet: { utilization: 1, resetsAt: 1_795_000_000 } },
+        unifiedWindows: {
+          five_hour: { utilization: 0.55, resetsAt: 1_794_990_000 },
+          seven_day_sonnet: { utilization: 1, resetsAt: 1_795_000_000 },
+        },
       },
       at,
     );

@@ -6,7 +6,11 @@ import { describe, expect, it } from 'vitest';
 import { delegated } from '../src/index.js';
 
 const probeScript = fileURLToPath(new URL('./fixtures/probe.mjs', import.meta.url));
-const probe = (mode: string, timeoutMs?: number) => ({ command: process.execPath, args: [probeScript, mode], ...(timeoutMs !== undefined && { timeoutMs }) });
+const probe = (mode: string, timeoutMs?: number) => ({
+  command: process.execPath,
+  args: [probeScript, mode],
+  ...(timeoutMs !== undefined && { timeoutMs }),
+});
 const strategyOf = (options: Parameters<typeof delegated>[0]) => {
   const instance = delegated(options).setup() as { strategy: import('@drawdown/core').AuthStrategy };
   return instance.strategy;
@@ -41,9 +45,23 @@ describe('delegated strategy', () => {
       CLAUDE_CODE_USE_ANTHROPIC_AWS: '1',
       ANTHROPIC_BASE_URL: 'http://127.0.0.1:7755',
     };
-    expect(strategyOf({}).childEnv(parent)).toEqual({ PATH: process.env.PATH, HOME: '/home/alice', MY_APP_SECRET: 'app-secret' });
-    expect(strategyOf({ keepBaseUrl: true }).childEnv(parent)).toEqual({ PATH: process.env.PATH, HOME: '/home/alice', MY_APP_SECRET: 'app-secret', ANTHROPIC_BASE_URL: 'http://127.0.0.1:7755' });
-    expect(() => delegated({ keepBaseUrl: 'yes' as unknown as boolean })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field: 'keepBaseUrl' }) }));
+    expect(strategyOf({}).childEnv(parent)).toEqual({
+      PATH: process.env.PATH,
+      HOME: '/home/alice',
+      MY_APP_SECRET: 'app-secret',
+    });
+    expect(strategyOf({ keepBaseUrl: true }).childEnv(parent)).toEqual({
+      PATH: process.env.PATH,
+      HOME: '/home/alice',
+      MY_APP_SECRET: 'app-secret',
+      ANTHROPIC_BASE_URL: 'http://127.0.0.1:7755',
+    });
+    expect(() => delegated({ keepBaseUrl: 'yes' as unknown as boolean })).toThrow(
+      expect.objectContaining({
+        code: 'DRAWDOWN_INVALID_OPTION',
+        data: expect.objectContaining({ field: 'keepBaseUrl' }),
+      }),
+    );
   });
 
   it("keeps the user's own CLAUDE_CODE_OAUTH_TOKEN only when asked, and removes named app variables", () => {
@@ -61,15 +79,24 @@ describe('delegated strategy', () => {
   });
 
   it('reports signed in when the probe succeeds', async () => {
-    expect(await strategyOf({ probe: probe('signed-in') }).status()).toMatchObject({ ready: true, detail: expect.stringContaining('succeeded') });
+    expect(await strategyOf({ probe: probe('signed-in') }).status()).toMatchObject({
+      ready: true,
+      detail: expect.stringContaining('succeeded'),
+    });
   });
 
   it('names the account when the probe prints it as JSON', async () => {
-    expect(await strategyOf({ probe: probe('json-in') }).status()).toEqual({ ready: true, detail: 'signed in as alice@example.com' });
+    expect(await strategyOf({ probe: probe('json-in') }).status()).toEqual({
+      ready: true,
+      detail: 'signed in as alice@example.com',
+    });
   });
 
   it('reports not signed in when the probe says so, with a hint to sign in in the agent', async () => {
-    expect(await strategyOf({ probe: probe('json-out') }).status()).toMatchObject({ ready: false, hint: expect.stringContaining('/login') });
+    expect(await strategyOf({ probe: probe('json-out') }).status()).toMatchObject({
+      ready: false,
+      hint: expect.stringContaining('/login'),
+    });
   });
 
   it('reports not signed in when the probe fails, without repeating its output', async () => {
@@ -85,7 +112,8 @@ describe('delegated strategy', () => {
     try {
       expect((await strategyOf({ probe: probe('own-sign-in-only') }).status()).ready).toBe(true);
     } finally {
-      for (const name of ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_USE_BEDROCK']) if (!(name in saved)) delete process.env[name];
+      for (const name of ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_USE_BEDROCK'])
+        if (!(name in saved)) delete process.env[name];
       Object.assign(process.env, saved);
     }
   });
@@ -97,15 +125,24 @@ describe('delegated strategy', () => {
 
   it('reports a probe command that is not installed', async () => {
     const status = await strategyOf({ probe: { command: 'drawdown-no-such-command' } }).status();
-    expect(status).toMatchObject({ ready: false, detail: expect.stringContaining('was not found'), hint: expect.stringContaining('install') });
+    expect(status).toMatchObject({
+      ready: false,
+      detail: expect.stringContaining('was not found'),
+      hint: expect.stringContaining('install'),
+    });
   });
 
   it('says the sign-in is not checked when no probe is configured', async () => {
-    expect(await strategyOf({}).status()).toMatchObject({ ready: true, detail: expect.stringContaining('not checked') });
+    expect(await strategyOf({}).status()).toMatchObject({
+      ready: true,
+      detail: expect.stringContaining('not checked'),
+    });
   });
 
   it('has no credentials for in-process clients: the child agent makes the requests', async () => {
-    const error = await strategyOf({ id: 'claude-login' }).credentials().catch((e: unknown) => e);
+    const error = await strategyOf({ id: 'claude-login' })
+      .credentials()
+      .catch((e: unknown) => e);
     expect(isDrawdownError(error, 'DRAWDOWN_AUTH_UNAVAILABLE')).toBe(true);
     expect((error as Error).message).toContain('child agent');
   });

@@ -64,14 +64,21 @@ describe('managed OAuth sign-in against a real authorization server', () => {
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ sub: TEST_ACCOUNT.id });
 
-    expect(await client.status()).toMatchObject({ ready: true, detail: `signed in to ${new URL(server.issuer).host} as ${TEST_ACCOUNT.id}` });
+    expect(await client.status()).toMatchObject({
+      ready: true,
+      detail: `signed in to ${new URL(server.issuer).host} as ${TEST_ACCOUNT.id}`,
+    });
     expect(emitted.map((e) => e.event)).toEqual(['auth.signed-in']);
   });
 
   it('signs in by pasting the address the browser ended on, for machines without a browser', async () => {
     const { client, tokenStore } = makeClient();
     let address: Promise<URL> | undefined;
-    await client.login({ mode: 'paste', onUrl: (url) => void (address = pasteAddress(url)), readPasted: async () => (await address!).href });
+    await client.login({
+      mode: 'paste',
+      onUrl: (url) => void (address = pasteAddress(url)),
+      readPasted: async () => (await address!).href,
+    });
     expect((await tokenStore.load())?.accessToken).toBeTruthy();
   });
 
@@ -148,11 +155,15 @@ describe('managed OAuth sign-in against a real authorization server', () => {
     const login = client.login({
       mode: 'paste',
       onUrl: (url) => void (state = new URL(url).searchParams.get('state')!),
-      readPasted: async () => `http://127.0.0.1/callback?code=never-issued&state=${state}&iss=${encodeURIComponent(server.issuer)}`,
+      readPasted: async () =>
+        `http://127.0.0.1/callback?code=never-issued&state=${state}&iss=${encodeURIComponent(server.issuer)}`,
     });
     const error = await login.catch((e: unknown) => e);
     expect(isDrawdownError(error, OAuthErrorCodes.TOKEN_REQUEST_FAILED)).toBe(true);
-    expect((error as { data: Record<string, unknown> }).data).toMatchObject({ error: 'invalid_grant', step: 'code exchange' });
+    expect((error as { data: Record<string, unknown> }).data).toMatchObject({
+      error: 'invalid_grant',
+      step: 'code exchange',
+    });
   });
 
   it('signs in a confidential client with its secret, and names invalid_client when the secret is wrong', async () => {
@@ -214,7 +225,9 @@ describe('managed OAuth sign-in against a real authorization server', () => {
 
   it('gives up a loopback login nobody finishes, with a message to run it again', async () => {
     const { client } = makeClient({ loginTimeoutMs: 200 });
-    await expect(client.login({ onUrl: () => undefined })).rejects.toMatchObject({ code: OAuthErrorCodes.LOGIN_TIMEOUT });
+    await expect(client.login({ onUrl: () => undefined })).rejects.toMatchObject({
+      code: OAuthErrorCodes.LOGIN_TIMEOUT,
+    });
   });
 
   it('names the issuer when its metadata cannot be read', async () => {
@@ -226,7 +239,10 @@ describe('managed OAuth sign-in against a real authorization server', () => {
 
   it('reports not signed in before any login', async () => {
     const { client } = makeClient();
-    expect(await client.status()).toMatchObject({ ready: false, detail: `not signed in to ${new URL(server.issuer).host}` });
+    expect(await client.status()).toMatchObject({
+      ready: false,
+      detail: `not signed in to ${new URL(server.issuer).host}`,
+    });
     await expect(client.strategy.credentials()).rejects.toMatchObject({ code: OAuthErrorCodes.NOT_SIGNED_IN });
     expect(() => client.strategy.childEnv({})).toThrow(/no current access token/);
   });
@@ -257,6 +273,8 @@ describe('oauth options are checked when the client is made', () => {
   });
 
   it('accepts http only for a loopback issuer', () => {
-    expect(() => createOAuthClient({ issuer: 'http://localhost:8080', clientId: 'app', tokenStore: memoryTokenStore() })).not.toThrow();
+    expect(() =>
+      createOAuthClient({ issuer: 'http://localhost:8080', clientId: 'app', tokenStore: memoryTokenStore() }),
+    ).not.toThrow();
   });
 });

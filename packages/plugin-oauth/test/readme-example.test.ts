@@ -16,7 +16,9 @@ it('runs the README\'s "Try it" block as copied: the plan refuses with its reset
   expect(result.code, result.stderr).toBe(0);
   expect(result.stdout).toMatch(/^exhausted: plan limit reached; resets at .+ \(America\/Los_Angeles\)$/m);
   expect(result.stdout).toMatch(/^You've hit your session limit · resets /m);
-  expect(result.stdout).toContain('refused: no route entry can pay for this request: personal: plan limit reached; resets at');
+  expect(result.stdout).toContain(
+    'refused: no route entry can pay for this request: personal: plan limit reached; resets at',
+  );
   expect(result.stdout).toContain('now paying: paid');
 }, 60_000);
 

@@ -23,8 +23,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const fileClient = (path: string, extra: Parameters<typeof createOAuthClient>[0] extends infer O ? Partial<O> : never = {}) =>
-  createOAuthClient({ issuer: server.issuer, clientId: server.publicClientId, openBrowser: false, tokenStore: fileTokenStore({ path }), ...extra });
+const fileClient = (
+  path: string,
+  extra: Parameters<typeof createOAuthClient>[0] extends infer O ? Partial<O> : never = {},
+) =>
+  createOAuthClient({
+    issuer: server.issuer,
+    clientId: server.publicClientId,
+    openBrowser: false,
+    tokenStore: fileTokenStore({ path }),
+    ...extra,
+  });
 
 describe('single-flight refresh', () => {
   it('refreshes once for fifty concurrent requests holding an expired token', async () => {
@@ -51,14 +60,18 @@ describe('single-flight refresh', () => {
     await store.save({ ...(await store.load())!, expiresAt: 0 });
     server.resetTokenRequests();
 
-    const children = [0, 1].map(() => spawnTs('../fixtures/refresh-child.ts', [server.issuer, server.publicClientId, path, '25']));
+    const children = [0, 1].map(() =>
+      spawnTs('../fixtures/refresh-child.ts', [server.issuer, server.publicClientId, path, '25']),
+    );
     const outputs = children.map(outputOf);
     await Promise.all(children.map((child) => lineFrom(child, 'ready')));
     for (const child of children) child.stdin.write('go\n');
     const results = await Promise.all(outputs);
 
     for (const result of results) expect(result.code, result.stderr).toBe(0);
-    const fingerprints = results.map((r) => (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { fingerprints: string[] }).fingerprints);
+    const fingerprints = results.map(
+      (r) => (JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { fingerprints: string[] }).fingerprints,
+    );
     expect(fingerprints[0]).toHaveLength(1);
     expect(fingerprints[1]).toEqual(fingerprints[0]);
     expect(server.tokenRequests()).toBe(1);
@@ -80,13 +93,27 @@ describe('file token store', () => {
     expect(configDirectory(environment)).toBe(join(dir, 'xdg'));
     const store = fileTokenStore({ name: 'gateway', environment });
     expect(store.location).toBe(join(dir, 'xdg', 'drawdown', 'tokens', 'gateway.json'));
-    await store.save({ version: 1, issuer: 'https://a.example/', clientId: 'c', accessToken: 'x', tokenType: 'bearer', obtainedAt: 0 });
+    await store.save({
+      version: 1,
+      issuer: 'https://a.example/',
+      clientId: 'c',
+      accessToken: 'x',
+      tokenType: 'bearer',
+      obtainedAt: 0,
+    });
     expect((await stat(store.location)).mode & 0o777).toBe(0o600);
   });
 
   it('tightens a token file someone made readable by others', async () => {
     const store = fileTokenStore({ path: join(dir, 'loose.json') });
-    await store.save({ version: 1, issuer: 'https://a.example/', clientId: 'c', accessToken: 'x', tokenType: 'bearer', obtainedAt: 0 });
+    await store.save({
+      version: 1,
+      issuer: 'https://a.example/',
+      clientId: 'c',
+      accessToken: 'x',
+      tokenType: 'bearer',
+      obtainedAt: 0,
+    });
     await chmod(store.location, 0o644);
     await store.load();
     expect((await stat(store.location)).mode & 0o777).toBe(0o600);
@@ -95,7 +122,9 @@ describe('file token store', () => {
   it('refuses a token file it did not write, naming the file and what to do', async () => {
     const path = join(dir, 'foreign.json');
     await writeFile(path, '{"hello": "world"}', { mode: 0o600 });
-    const error = await fileTokenStore({ path }).load().catch((e: unknown) => e);
+    const error = await fileTokenStore({ path })
+      .load()
+      .catch((e: unknown) => e);
     expect(isDrawdownError(error, OAuthErrorCodes.TOKEN_FILE_INVALID)).toBe(true);
     expect((error as Error).message).toContain(path);
     expect((error as Error).message).toContain('sign in again');

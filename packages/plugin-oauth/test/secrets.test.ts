@@ -10,8 +10,20 @@ import { visit, type BrowserVisit } from './support/browser.js';
 import { loopbackLogin } from './support/login.js';
 
 const EVENTS: DrawdownEventName[] = [
-  'request.routed', 'request.settled', 'request.failed', 'route.switched', 'pool.low', 'pool.exhausted', 'pool.reset',
-  'budget.crossed', 'ledger.changed', 'listener.failed', 'auth.signed-in', 'auth.refreshed', 'auth.expired', 'auth.signed-out',
+  'request.routed',
+  'request.settled',
+  'request.failed',
+  'route.switched',
+  'pool.low',
+  'pool.exhausted',
+  'pool.reset',
+  'budget.crossed',
+  'ledger.changed',
+  'listener.failed',
+  'auth.signed-in',
+  'auth.refreshed',
+  'auth.expired',
+  'auth.signed-out',
 ];
 
 let server: TestAuthServer;
@@ -42,7 +54,14 @@ describe('secrets stay secret', () => {
     try {
       const clock = manualClock(Date.now());
       const tokenStore = fileTokenStore({ path: join(dir, 'tokens.json') });
-      const gateway = oauth({ id: 'gateway', issuer: server.issuer, clientId: server.publicClientId, tokenStore, openBrowser: false, clock });
+      const gateway = oauth({
+        id: 'gateway',
+        issuer: server.issuer,
+        clientId: server.publicClientId,
+        tokenStore,
+        openBrowser: false,
+        clock,
+      });
       const hub = await createHub({
         clock,
         logger,
@@ -78,19 +97,49 @@ describe('secrets stay secret', () => {
       const current = (await tokenStore.load())!;
       await tokenStore.save({ ...current, refreshToken: 'not-a-refresh-token-the-server-knows', expiresAt: 0 });
       clock.advance(2 * 3600_000);
-      keep(await hub.strategy('gateway').credentials().catch((e: unknown) => e));
-      keep(await hub.begin({ requestId: 'r2', amount: 1000 }).then((l) => l.credentials()).catch((e: unknown) => e));
+      keep(
+        await hub
+          .strategy('gateway')
+          .credentials()
+          .catch((e: unknown) => e),
+      );
+      keep(
+        await hub
+          .begin({ requestId: 'r2', amount: 1000 })
+          .then((l) => l.credentials())
+          .catch((e: unknown) => e),
+      );
       keep(await hub.status());
 
       // A wrong client secret, and a sign-out whose revocation the server refuses (logged).
-      const confidential = createOAuthClient({ issuer: server.issuer, clientId: server.confidentialClientId, clientSecret: 'wrong-secret-value', openBrowser: false, tokenStore: memoryTokenStore(), logger });
+      const confidential = createOAuthClient({
+        issuer: server.issuer,
+        clientId: server.confidentialClientId,
+        clientSecret: 'wrong-secret-value',
+        openBrowser: false,
+        tokenStore: memoryTokenStore(),
+        logger,
+      });
       secrets.add('wrong-secret-value');
       keep(await loopbackLogin(confidential).catch((e: unknown) => e));
-      const good = createOAuthClient({ issuer: server.issuer, clientId: server.confidentialClientId, clientSecret: server.confidentialClientSecret, openBrowser: false, tokenStore: memoryTokenStore() });
+      const good = createOAuthClient({
+        issuer: server.issuer,
+        clientId: server.confidentialClientId,
+        clientSecret: server.confidentialClientSecret,
+        openBrowser: false,
+        tokenStore: memoryTokenStore(),
+      });
       await loopbackLogin(good);
       const goodTokens = (await good.tokenStore.load())!;
       remember(goodTokens);
-      const revoker = createOAuthClient({ issuer: server.issuer, clientId: server.confidentialClientId, clientSecret: 'wrong-secret-value', openBrowser: false, tokenStore: memoryTokenStore(goodTokens), logger });
+      const revoker = createOAuthClient({
+        issuer: server.issuer,
+        clientId: server.confidentialClientId,
+        clientSecret: 'wrong-secret-value',
+        openBrowser: false,
+        tokenStore: memoryTokenStore(goodTokens),
+        logger,
+      });
       keep(await revoker.logout());
       await hub.close();
     } finally {

@@ -10,13 +10,32 @@ export function storeError(error: unknown, schema: string, doing: string): Drawd
   const e = error as { code?: string; message?: string } | null;
   const code = typeof e?.code === 'string' ? e.code : undefined;
   const data = { store: 'postgres', schema, ...(code !== undefined && { pgCode: code }) };
-  const fail = (message: string): DrawdownError => new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, message, { data, cause: error });
+  const fail = (message: string): DrawdownError =>
+    new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, message, { data, cause: error });
   const at = `the drawdown ledger in PostgreSQL schema "${schema}"`;
-  if (code === '53100') return fail(`${at} cannot grow: the database server's disk is full, so ${doing} was refused and nothing was recorded. Free disk space on the server and retry.`);
-  if (code === '25006') return fail(`${at} is on a read-only server or transaction, so ${doing} was refused and nothing was recorded. Connect to the primary.`);
-  if (code === '42501') return fail(`${at} refused ${doing}: the database user lacks privileges (42501). Grant it usage and write access on the schema.`);
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'ECONNRESET' || code?.startsWith('08') || code?.startsWith('57P')) {
-    return fail(`${at} is unreachable (${code}) while ${doing}; nothing was recorded. Check that PostgreSQL is running and the connection string is right.`);
+  if (code === '53100')
+    return fail(
+      `${at} cannot grow: the database server's disk is full, so ${doing} was refused and nothing was recorded. Free disk space on the server and retry.`,
+    );
+  if (code === '25006')
+    return fail(
+      `${at} is on a read-only server or transaction, so ${doing} was refused and nothing was recorded. Connect to the primary.`,
+    );
+  if (code === '42501')
+    return fail(
+      `${at} refused ${doing}: the database user lacks privileges (42501). Grant it usage and write access on the schema.`,
+    );
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'ETIMEDOUT' ||
+    code === 'ECONNRESET' ||
+    code?.startsWith('08') ||
+    code?.startsWith('57P')
+  ) {
+    return fail(
+      `${at} is unreachable (${code}) while ${doing}; nothing was recorded. Check that PostgreSQL is running and the connection string is right.`,
+    );
   }
   return fail(`${at} failed while ${doing}: ${e?.message ?? String(error)}. Nothing was recorded; retry.`);
 }

@@ -47,7 +47,8 @@ export function createGroupCommit<Item, Result>(options: GroupCommitOptions<Item
     schedule(); // more calls than one batch holds: start the next while this one runs
     try {
       const outcomes = await options.apply(batch.map((w) => w.item));
-      if (outcomes.length !== batch.length) throw new Error(`a batch of ${batch.length} calls returned ${outcomes.length} results`);
+      if (outcomes.length !== batch.length)
+        throw new Error(`a batch of ${batch.length} calls returned ${outcomes.length} results`);
       batch.forEach((waiting, i) => {
         const outcome = outcomes[i]!;
         if ('ok' in outcome) waiting.resolve(outcome.ok);

@@ -28,7 +28,10 @@ export function createListener(options: ListenerOptions) {
     next.on('notification', (message) => {
       if (!message.payload) return;
       // One notification per transaction: {"w": writer, "c": [[account, kind, key], ...]}.
-      const announced = JSON.parse(message.payload) as { w: string; c: Array<[string | null, LedgerChange['kind'], string | null]> };
+      const announced = JSON.parse(message.payload) as {
+        w: string;
+        c: Array<[string | null, LedgerChange['kind'], string | null]>;
+      };
       if (announced.w === options.writer) return;
       for (const [account, kind, key] of announced.c) {
         options.deliver({ ...(account !== null && { account }), kind, ...(key !== null && { key }), origin: 'remote' });
@@ -53,11 +56,15 @@ export function createListener(options: ListenerOptions) {
   const reconnect = (failed: pg.Client): void => {
     if (stopped || client !== failed) return;
     client = undefined;
-    retry = setTimeout(() => void connect().catch((error) => {
-      options.onError(error);
-      client = failed; // so the next failure schedules another attempt
-      reconnect(failed);
-    }), 1000);
+    retry = setTimeout(
+      () =>
+        void connect().catch((error) => {
+          options.onError(error);
+          client = failed; // so the next failure schedules another attempt
+          reconnect(failed);
+        }),
+      1000,
+    );
     retry.unref();
   };
 

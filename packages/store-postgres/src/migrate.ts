@@ -23,20 +23,31 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     const hasVersions = rows[0]!.versions as unknown as boolean;
     let version = 0;
     if (hasVersions) {
-      const found = await client.query<{ v: number | null }>(`SELECT max(version) AS v FROM "${schema}".schema_migrations`);
+      const found = await client.query<{ v: number | null }>(
+        `SELECT max(version) AS v FROM "${schema}".schema_migrations`,
+      );
       version = found.rows[0]!.v ?? 0;
     } else if (rows[0]!.tables > 0) {
-      throw incompatible(schema, `PostgreSQL schema "${schema}" holds tables but no drawdown version table, so it is not a drawdown ledger; it was left untouched. Pass another schema.`);
+      throw incompatible(
+        schema,
+        `PostgreSQL schema "${schema}" holds tables but no drawdown version table, so it is not a drawdown ledger; it was left untouched. Pass another schema.`,
+      );
     }
     if (version > SCHEMA_VERSION) {
-      throw incompatible(schema, `the drawdown ledger in PostgreSQL schema "${schema}" has schema version ${version}, newer than this drawdown understands (${SCHEMA_VERSION}); it was left untouched. Upgrade drawdown on this host.`, {
-        version,
-        supported: SCHEMA_VERSION,
-      });
+      throw incompatible(
+        schema,
+        `the drawdown ledger in PostgreSQL schema "${schema}" has schema version ${version}, newer than this drawdown understands (${SCHEMA_VERSION}); it was left untouched. Upgrade drawdown on this host.`,
+        {
+          version,
+          supported: SCHEMA_VERSION,
+        },
+      );
     }
     if (version < SCHEMA_VERSION) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      await client.query(`CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS "${schema}".schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
       for (const migration of MIGRATIONS) {
         if (migration.version <= version) continue;
         await client.query(migrationSql(migration.sql, schema));

@@ -46,8 +46,28 @@ const BATCHES_IN_FLIGHT = 4;
 
 /** One mutation queued for group commit, in the shape `apply_batch` reads. */
 type BatchItem =
-  | { op: 'reserve'; account: string; key: string; amount: number; ttlMs: number; now: number; limits: unknown; scopes: string[]; day: string; meta: EntryMeta }
-  | { op: 'settle'; account: string; key: string; cost: number; now: number; meta: EntryMeta; scopes: string[] | null; day: string | null }
+  | {
+      op: 'reserve';
+      account: string;
+      key: string;
+      amount: number;
+      ttlMs: number;
+      now: number;
+      limits: unknown;
+      scopes: string[];
+      day: string;
+      meta: EntryMeta;
+    }
+  | {
+      op: 'settle';
+      account: string;
+      key: string;
+      cost: number;
+      now: number;
+      meta: EntryMeta;
+      scopes: string[] | null;
+      day: string | null;
+    }
   | { op: 'release'; account: string; key: string };
 
 /** A statement error the server raised (SQLSTATE), other than lost connections (08), shutdowns (57) or exhausted resources (53). */
@@ -56,7 +76,11 @@ const refusedByServer = (error: unknown): boolean => {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && !/^(08|57|53)/.test(code);
 };
 
-const DOING: Record<BatchItem['op'], string> = { reserve: 'reserving funds', settle: 'settling a charge', release: 'releasing a hold' };
+const DOING: Record<BatchItem['op'], string> = {
+  reserve: 'reserving funds',
+  settle: 'settling a charge',
+  release: 'releasing a hold',
+};
 
 const OWNER = 'postgresStore';
 
@@ -93,29 +117,57 @@ const holdRecord = (r: Record<string, unknown>): HoldRecord => ({
   expiresAt: Number(r.expiresAt ?? r.expires_at),
 });
 
-function validate(options: PostgresStoreOptions): { schema: string; listen: boolean; maxBatch: number; connectionString?: string } {
-  if (options === null || typeof options !== 'object') throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { connectionString } or { pool }.');
+function validate(options: PostgresStoreOptions): {
+  schema: string;
+  listen: boolean;
+  maxBatch: number;
+  connectionString?: string;
+} {
+  if (options === null || typeof options !== 'object')
+    throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { connectionString } or { pool }.');
   const schema = options.schema ?? 'drawdown';
   if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw invalidOption(OWNER, 'schema', `is ${JSON.stringify(schema)}`, 'Use lower-case letters, digits and "_" (at most 63), like "drawdown".');
+    throw invalidOption(
+      OWNER,
+      'schema',
+      `is ${JSON.stringify(schema)}`,
+      'Use lower-case letters, digits and "_" (at most 63), like "drawdown".',
+    );
   }
   const listen = options.listen ?? true;
-  if (typeof listen !== 'boolean') throw invalidOption(OWNER, 'listen', `is ${JSON.stringify(listen)}`, 'Use true or false.');
+  if (typeof listen !== 'boolean')
+    throw invalidOption(OWNER, 'listen', `is ${JSON.stringify(listen)}`, 'Use true or false.');
   const maxBatch = options.maxBatch ?? 64;
   // Bounded so one batch holds its account locks for a few milliseconds at most.
-  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 1000) throw invalidOption(OWNER, 'maxBatch', `is ${JSON.stringify(maxBatch)}`, 'Use a whole number from 1 to 1000, like 64.');
+  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 1000)
+    throw invalidOption(
+      OWNER,
+      'maxBatch',
+      `is ${JSON.stringify(maxBatch)}`,
+      'Use a whole number from 1 to 1000, like 64.',
+    );
   if (options.pool !== undefined) {
     // Duck-typed: an application may carry its own copy of pg.
     const pool = options.pool as Partial<pg.Pool> | null;
     if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function' || typeof pool.on !== 'function') {
-      throw invalidOption(OWNER, 'pool', 'is not a pg.Pool', 'Pass new pg.Pool({ connectionString }) or use connectionString.');
+      throw invalidOption(
+        OWNER,
+        'pool',
+        'is not a pg.Pool',
+        'Pass new pg.Pool({ connectionString }) or use connectionString.',
+      );
     }
     return { schema, listen, maxBatch };
   }
   const connectionString = options.connectionString ?? process.env.DRAWDOWN_POSTGRES_URL;
   if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
     // Never echo the value: it may carry a password.
-    throw invalidOption(OWNER, 'connectionString', 'is missing or not a postgres:// URL', 'Pass connectionString: "postgres://user@host:5432/db", set DRAWDOWN_POSTGRES_URL, or pass pool.');
+    throw invalidOption(
+      OWNER,
+      'connectionString',
+      'is missing or not a postgres:// URL',
+      'Pass connectionString: "postgres://user@host:5432/db", set DRAWDOWN_POSTGRES_URL, or pass pool.',
+    );
   }
   return { schema, listen, maxBatch, connectionString };
 }
@@ -148,9 +200,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
   // A pool's idle clients can fail (server restart); without a handler that would crash the process.
   const onPoolError = (): void => {};
   pool.on('error', onPoolError);
-  const listener = listen
-    ? createListener({ pool, schema, writer, deliver, onError: () => {} })
-    : undefined;
+  const listener = listen ? createListener({ pool, schema, writer, deliver, onError: () => {} }) : undefined;
 
   try {
     await migrate(pool, schema);
@@ -163,7 +213,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
   }
 
   async function query<R extends pg.QueryResultRow>(doing: string, text: string, values: unknown[] = []): Promise<R[]> {
-    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the PostgreSQL store for schema "${schema}" was closed`, { data: { store: 'postgres', schema } });
+    if (closed)
+      throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the PostgreSQL store for schema "${schema}" was closed`, {
+        data: { store: 'postgres', schema },
+      });
     return run<R>(doing, text, values);
   }
 
@@ -177,7 +230,12 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
   }
 
   /** Calls one ledger function; its change was committed (and NOTIFY sent) when this returns. */
-  async function call<T>(doing: string, fn: string, values: unknown[], change?: (result: T) => Omit<LedgerChange, 'origin'> | undefined): Promise<T> {
+  async function call<T>(
+    doing: string,
+    fn: string,
+    values: unknown[],
+    change?: (result: T) => Omit<LedgerChange, 'origin'> | undefined,
+  ): Promise<T> {
     const placeholders = values.map((_, i) => `$${i + 1}`).join(', ');
     const rows = await query<{ r: T }>(doing, `SELECT ${S}.${fn}(${placeholders}) AS r`, values);
     const result = rows[0]!.r;
@@ -201,7 +259,13 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
         // resource failures reject every caller of the batch as they are.
         if (items.length === 1 || !refusedByServer(error)) throw error;
         const outcomes: Array<ItemOutcome<Record<string, unknown>>> = [];
-        for (const item of items) outcomes.push(await applyBatch([item]).then(([ok]) => ({ ok: ok! }), (e: unknown) => ({ error: e })));
+        for (const item of items)
+          outcomes.push(
+            await applyBatch([item]).then(
+              ([ok]) => ({ ok: ok! }),
+              (e: unknown) => ({ error: e }),
+            ),
+          );
         return outcomes;
       }
     },
@@ -218,7 +282,10 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
 
   /** Queues one mutation for group commit; its change was committed (and NOTIFY sent) when this returns. */
   async function mutate<T>(item: BatchItem, change: (result: T) => boolean): Promise<T> {
-    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the PostgreSQL store for schema "${schema}" was closed`, { data: { store: 'postgres', schema } });
+    if (closed)
+      throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the PostgreSQL store for schema "${schema}" was closed`, {
+        data: { store: 'postgres', schema },
+      });
     const result = (await batches.submit(item)) as T;
     if (change(result)) deliver({ account: item.account, kind: item.op, key: item.key, origin: 'local' });
     return result;
@@ -229,10 +296,22 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
 
     async reserve(input): Promise<ReserveResult> {
       const r = await mutate<Record<string, unknown>>(
-        { op: 'reserve', account: input.account, key: input.key, amount: input.amount, ttlMs: input.ttlMs, now: input.now, limits: input.limits, scopes: input.scopes, day: input.day, meta: input.meta ?? {} },
+        {
+          op: 'reserve',
+          account: input.account,
+          key: input.key,
+          amount: input.amount,
+          ttlMs: input.ttlMs,
+          now: input.now,
+          limits: input.limits,
+          scopes: input.scopes,
+          day: input.day,
+          meta: input.meta ?? {},
+        },
         (r) => r.ok === true && r.replayed === false,
       );
-      if (r.ok === true) return { ok: true, hold: holdRecord(r.hold as Record<string, unknown>), replayed: r.replayed as boolean };
+      if (r.ok === true)
+        return { ok: true, hold: holdRecord(r.hold as Record<string, unknown>), replayed: r.replayed as boolean };
       return {
         ok: false,
         limit: r.limit as string,
@@ -244,18 +323,36 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
 
     async settle(input): Promise<SettleResult> {
       return mutate<SettleResult>(
-        { op: 'settle', account: input.account, key: input.key, cost: input.cost, now: input.now, meta: input.meta ?? {}, scopes: input.scopes ?? null, day: input.day ?? null },
+        {
+          op: 'settle',
+          account: input.account,
+          key: input.key,
+          cost: input.cost,
+          now: input.now,
+          meta: input.meta ?? {},
+          scopes: input.scopes ?? null,
+          day: input.day ?? null,
+        },
         (r) => r.status === 'settled',
       );
     },
 
     async release(input): Promise<ReleaseResult> {
-      return mutate<ReleaseResult>({ op: 'release', account: input.account, key: input.key }, (r) => r.status === 'released');
+      return mutate<ReleaseResult>(
+        { op: 'release', account: input.account, key: input.key },
+        (r) => r.status === 'released',
+      );
     },
 
     async snapshot(input): Promise<AccountSnapshot> {
       const scopes = ['lifetime', ...(input.scopes ?? []).filter((s) => s !== 'lifetime')];
-      const [row] = await query<{ settled: Record<string, number>; held: string; active: number; grants: GrantRow[]; overdraft: string | null }>(
+      const [row] = await query<{
+        settled: Record<string, number>;
+        held: string;
+        active: number;
+        grants: GrantRow[];
+        overdraft: string | null;
+      }>(
         'reading a snapshot',
         `SELECT ${S}.totals($1, $2) AS settled,
                 (SELECT coalesce(sum(amount), 0) FROM ${S}.holds WHERE account = $1 AND state = 'held' AND expires_at > $3) AS held,
@@ -280,7 +377,17 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
       const r = await call<{ status: GrantResult['status']; grant: GrantRow }>(
         'adding a grant',
         'add_grant',
-        [writer, input.account, input.grantId, input.amount, input.kind, input.priority ?? 0, input.expiresAt ?? null, input.now, input.source ?? null],
+        [
+          writer,
+          input.account,
+          input.grantId,
+          input.amount,
+          input.kind,
+          input.priority ?? 0,
+          input.expiresAt ?? null,
+          input.now,
+          input.source ?? null,
+        ],
         (r) => (r.status === 'added' ? { account: input.account, kind: 'grant', key: input.grantId } : undefined),
       );
       return { status: r.status, grant: grantRecord(r.grant) };
@@ -306,7 +413,11 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
       const account = q.account ?? null;
       const out: LedgerEntry[] = [];
       if (wanted('hold')) {
-        const rows = await query<Record<string, unknown>>('listing holds', `SELECT * FROM ${S}.holds WHERE $1::text IS NULL OR account = $1 ORDER BY account, created_at, key`, [account]);
+        const rows = await query<Record<string, unknown>>(
+          'listing holds',
+          `SELECT * FROM ${S}.holds WHERE $1::text IS NULL OR account = $1 ORDER BY account, created_at, key`,
+          [account],
+        );
         for (const r of rows) out.push({ kind: 'hold', record: holdRecord(r) });
       }
       if (wanted('charge')) {
@@ -318,19 +429,28 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
         for (const r of rows) out.push({ kind: 'charge', record: chargeRecord(r.charge), meta: r.meta });
       }
       if (wanted('grant')) {
-        const rows = await query<GrantRow>('listing grants', `SELECT * FROM ${S}.grants WHERE $1::text IS NULL OR account = $1 ORDER BY account, created_at, grant_id`, [account]);
+        const rows = await query<GrantRow>(
+          'listing grants',
+          `SELECT * FROM ${S}.grants WHERE $1::text IS NULL OR account = $1 ORDER BY account, created_at, grant_id`,
+          [account],
+        );
         for (const r of rows) out.push({ kind: 'grant', record: grantRecord(r) });
       }
       return out;
     },
 
     async getState<T>(key: string) {
-      const rows = await query<{ value: T }>('reading shared state', `SELECT value FROM ${S}.state WHERE key = $1`, [key]);
+      const rows = await query<{ value: T }>('reading shared state', `SELECT value FROM ${S}.state WHERE key = $1`, [
+        key,
+      ]);
       return rows[0]?.value;
     },
 
     async setState(key, value) {
-      await call('saving shared state', 'set_state', [writer, key, JSON.stringify(value)], () => ({ kind: 'state', key }));
+      await call('saving shared state', 'set_state', [writer, key, JSON.stringify(value)], () => ({
+        kind: 'state',
+        key,
+      }));
     },
 
     async tryLease({ name, owner, ttlMs, now }) {

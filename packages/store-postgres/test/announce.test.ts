@@ -33,7 +33,9 @@ describePostgres('postgres announcements', () => {
     const raw = await rawListener(schema);
     try {
       const keys = Array.from({ length: 40 }, (_, i) => `k${i}`);
-      const results = await Promise.all(keys.map((key) => store.settle({ account: 'trial', key, cost: usd('0.01'), now: NOW, ...DAY })));
+      const results = await Promise.all(
+        keys.map((key) => store.settle({ account: 'trial', key, cost: usd('0.01'), now: NOW, ...DAY })),
+      );
       expect(results.every((r) => r.status === 'settled')).toBe(true);
       await until(() => heard.length >= 40);
       expect(raw.payloads).toHaveLength(1);
@@ -42,7 +44,9 @@ describePostgres('postgres announcements', () => {
       expect(heard.every((c) => c.origin === 'remote' && c.kind === 'settle' && c.account === 'trial')).toBe(true);
 
       // Duplicates change nothing and announce nothing.
-      await Promise.all(keys.map((key) => store.settle({ account: 'trial', key, cost: usd('0.01'), now: NOW, ...DAY })));
+      await Promise.all(
+        keys.map((key) => store.settle({ account: 'trial', key, cost: usd('0.01'), now: NOW, ...DAY })),
+      );
       await store.setState('marker', 1); // announced on its own, and after the duplicates' (absent) notification
       await until(() => raw.payloads.length >= 2);
       expect(raw.payloads).toHaveLength(2);
@@ -60,7 +64,9 @@ describePostgres('postgres announcements', () => {
     const raw = await rawListener(schema);
     try {
       const keys = Array.from({ length: 20 }, (_, i) => `${String(i).padStart(2, '0')}-${'x'.repeat(1500)}`);
-      await Promise.all(keys.map((key) => store.settle({ account: 'trial', key, cost: usd('0.01'), now: NOW, ...DAY })));
+      await Promise.all(
+        keys.map((key) => store.settle({ account: 'trial', key, cost: usd('0.01'), now: NOW, ...DAY })),
+      );
       await until(() => raw.payloads.flatMap((p) => JSON.parse(p).c).length >= 20);
       const announced = raw.payloads.flatMap((p) => (JSON.parse(p) as { c: string[][] }).c.map((c) => c[2]));
       expect(announced.sort()).toEqual([...keys].sort());

@@ -20,9 +20,13 @@ async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
 /** Everything in a schema, as text, to prove a refused schema was not modified. */
 const dump = (schema: string) =>
   admin(async (c) => {
-    const tables = await c.query<{ t: string }>(`SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1`, [schema]);
+    const tables = await c.query<{ t: string }>(
+      `SELECT tablename AS t FROM pg_tables WHERE schemaname = $1 ORDER BY 1`,
+      [schema],
+    );
     const out: string[] = [];
-    for (const { t } of tables.rows) out.push(t, JSON.stringify((await c.query(`SELECT * FROM "${schema}"."${t}" ORDER BY 1`)).rows));
+    for (const { t } of tables.rows)
+      out.push(t, JSON.stringify((await c.query(`SELECT * FROM "${schema}"."${t}" ORDER BY 1`)).rows));
     return out.join('\n');
   });
 
@@ -39,12 +43,16 @@ it.each([
 });
 
 it('never echoes a connection string that may hold a password', async () => {
-  const error = await postgresStore({ connectionString: 'postgresql-ish://user:s3cret@host/db' }).catch((e: Error) => e);
+  const error = await postgresStore({ connectionString: 'postgresql-ish://user:s3cret@host/db' }).catch(
+    (e: Error) => e,
+  );
   expect(String((error as Error).message)).not.toContain('s3cret');
 });
 
 it('fails closed with DRAWDOWN_STORE_UNAVAILABLE when the server is unreachable', async () => {
-  await expect(postgresStore({ connectionString: 'postgres://postgres:s3cret@127.0.0.1:1/test', schema: 'nowhere' })).rejects.toMatchObject({
+  await expect(
+    postgresStore({ connectionString: 'postgres://postgres:s3cret@127.0.0.1:1/test', schema: 'nowhere' }),
+  ).rejects.toMatchObject({
     code: 'DRAWDOWN_STORE_UNAVAILABLE',
     message: expect.not.stringContaining('s3cret'),
   });
@@ -56,23 +64,37 @@ describePostgres('postgres schema migrations and watching', () => {
     const store = await postgresStore({ connectionString: url, schema, listen: false });
     await store.settle({ account: 'a', key: 'k', cost: usd('1'), now: NOW, scopes: [], day: '2026-11-23' });
     await store.close();
-    await admin((c) => c.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES ($1)`, [SCHEMA_VERSION + 1]));
+    await admin((c) =>
+      c.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES ($1)`, [SCHEMA_VERSION + 1]),
+    );
     const before = await dump(schema);
-    await expect(postgresStore({ connectionString: url, schema })).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', data: { version: SCHEMA_VERSION + 1 } });
+    await expect(postgresStore({ connectionString: url, schema })).rejects.toMatchObject({
+      code: 'DRAWDOWN_STORE_INCOMPATIBLE',
+      data: { version: SCHEMA_VERSION + 1 },
+    });
     expect(await dump(schema)).toBe(before);
   });
 
   it("refuses a schema holding another application's tables and leaves it untouched", async () => {
     const schema = uniqueSchema();
-    await admin((c) => c.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".notes (body text); INSERT INTO "${schema}".notes VALUES ('keep me')`));
+    await admin((c) =>
+      c.query(
+        `CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".notes (body text); INSERT INTO "${schema}".notes VALUES ('keep me')`,
+      ),
+    );
     const before = await dump(schema);
-    await expect(postgresStore({ connectionString: url, schema })).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('not a drawdown ledger') });
+    await expect(postgresStore({ connectionString: url, schema })).rejects.toMatchObject({
+      code: 'DRAWDOWN_STORE_INCOMPATIBLE',
+      message: expect.stringContaining('not a drawdown ledger'),
+    });
     expect(await dump(schema)).toBe(before);
   });
 
   it('migrates once when several hosts open a new schema at the same time', async () => {
     const schema = uniqueSchema();
-    const stores = await Promise.all(Array.from({ length: 4 }, () => postgresStore({ connectionString: url, schema, listen: false })));
+    const stores = await Promise.all(
+      Array.from({ length: 4 }, () => postgresStore({ connectionString: url, schema, listen: false })),
+    );
     const versions = await admin((c) => c.query(`SELECT version FROM "${schema}".schema_migrations ORDER BY version`));
     expect(versions.rows).toEqual(MIGRATIONS.map((m) => ({ version: m.version })));
     for (const s of stores) await s.close();
@@ -81,15 +103,26 @@ describePostgres('postgres schema migrations and watching', () => {
   it('upgrades a version-1 ledger in place, keeping its charges and settling through group commit afterwards', async () => {
     const schema = uniqueSchema();
     await admin(async (c) => {
-      await c.query(`CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+      await c.query(
+        `CREATE SCHEMA "${schema}"; CREATE TABLE "${schema}".schema_migrations (version int PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+      );
       await c.query(migrationSql(MIGRATIONS[0]!.sql, schema));
       await c.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (1)`);
       await c.query(`SELECT "${schema}".settle('old-host', 'a', 'before', 1000, $1, '{}', '{}', '2026-11-23')`, [NOW]);
     });
     const store = await postgresStore({ connectionString: url, schema, listen: false });
-    const after = await store.settle({ account: 'a', key: 'after', cost: 500, now: NOW, scopes: [], day: '2026-11-23' });
+    const after = await store.settle({
+      account: 'a',
+      key: 'after',
+      cost: 500,
+      now: NOW,
+      scopes: [],
+      day: '2026-11-23',
+    });
     expect(after).toMatchObject({ status: 'settled', totals: { lifetime: 1500 } });
-    expect((await store.entries({ account: 'a', kinds: ['charge'] })).map((e) => (e.record as { key: string }).key).sort()).toEqual(['after', 'before']);
+    expect(
+      (await store.entries({ account: 'a', kinds: ['charge'] })).map((e) => (e.record as { key: string }).key).sort(),
+    ).toEqual(['after', 'before']);
     await store.close();
   });
 
@@ -103,7 +136,7 @@ describePostgres('postgres schema migrations and watching', () => {
     await pool.end();
   });
 
-  it('does not report other hosts\' changes when listen is false', async () => {
+  it("does not report other hosts' changes when listen is false", async () => {
     const schema = uniqueSchema();
     const quiet = await postgresStore({ connectionString: url, schema, listen: false });
     const loud = await postgresStore({ connectionString: url, schema });

@@ -3,7 +3,8 @@ import { afterAll, describe } from 'vitest';
 
 /** The test server: `DRAWDOWN_TEST_POSTGRES_URL`, default the local trust-auth server. */
 export const url = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const SKIP_MESSAGE = 'PostgreSQL tests skipped: start PostgreSQL on 127.0.0.1:5432 or set DRAWDOWN_TEST_POSTGRES_URL (CI sets DRAWDOWN_REQUIRE_POSTGRES=1 and fails instead)';
+export const SKIP_MESSAGE =
+  'PostgreSQL tests skipped: start PostgreSQL on 127.0.0.1:5432 or set DRAWDOWN_TEST_POSTGRES_URL (CI sets DRAWDOWN_REQUIRE_POSTGRES=1 and fails instead)';
 
 async function reachable(): Promise<boolean> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
@@ -20,7 +21,9 @@ async function reachable(): Promise<boolean> {
 
 export const available = await reachable();
 if (!available && process.env.DRAWDOWN_REQUIRE_POSTGRES) {
-  throw new Error(`DRAWDOWN_REQUIRE_POSTGRES is set but PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable; start it (see .ci/run) or unset DRAWDOWN_REQUIRE_POSTGRES.`);
+  throw new Error(
+    `DRAWDOWN_REQUIRE_POSTGRES is set but PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable; start it (see .ci/run) or unset DRAWDOWN_REQUIRE_POSTGRES.`,
+  );
 }
 
 if (!available) process.stderr.write(`\n${SKIP_MESSAGE}\n\n`);

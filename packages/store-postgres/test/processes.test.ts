@@ -8,7 +8,10 @@ describePostgres('postgres', () => {
     worker: fileURLToPath(new URL('./workers/ledger-worker.ts', import.meta.url)),
     prepare: async () => {
       const schema = uniqueSchema();
-      return { config: { connectionString: url, schema }, open: () => postgresStore({ connectionString: url, schema, listen: false }) };
+      return {
+        config: { connectionString: url, schema },
+        open: () => postgresStore({ connectionString: url, schema, listen: false }),
+      };
     },
   });
 });

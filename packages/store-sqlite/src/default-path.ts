@@ -8,7 +8,10 @@ import { join } from 'node:path';
  * macOS: `~/Library/Application Support/drawdown/ledger.sqlite`;
  * Windows: `%LOCALAPPDATA%\drawdown\ledger.sqlite`.
  */
-export function defaultDatabasePath(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDatabasePath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   const home = env.HOME ?? env.USERPROFILE ?? homedir();
   let base: string;
   if (platform === 'win32') base = env.LOCALAPPDATA || join(home, 'AppData', 'Local');

@@ -30,10 +30,14 @@ function loadNodeSqlite(): typeof NodeSqlite {
   try {
     sqlite = require('node:sqlite') as typeof NodeSqlite;
   } catch (error) {
-    throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the SQLite store needs Node's built-in node:sqlite (Node 22.16 or later), which Node ${process.version} does not have. Run drawdown on Node 22.16+ or 24.`, {
-      data: { store: 'sqlite', node: process.version },
-      cause: error,
-    });
+    throw new DrawdownError(
+      ErrorCodes.STORE_UNAVAILABLE,
+      `the SQLite store needs Node's built-in node:sqlite (Node 22.16 or later), which Node ${process.version} does not have. Run drawdown on Node 22.16+ or 24.`,
+      {
+        data: { store: 'sqlite', node: process.version },
+        cause: error,
+      },
+    );
   } finally {
     process.emitWarning = emitWarning;
   }
@@ -45,14 +49,22 @@ let loaded: typeof NodeSqlite | undefined;
 /** Opens a connection. `timeout` is how long a statement waits for another connection's lock. */
 export function openDatabase(file: string, options: { readOnly?: boolean; timeout?: number } = {}): Database {
   loaded ??= loadNodeSqlite();
-  const db = new loaded.DatabaseSync(file, { readOnly: options.readOnly ?? false, timeout: options.timeout ?? 5000, enableForeignKeyConstraints: false });
+  const db = new loaded.DatabaseSync(file, {
+    readOnly: options.readOnly ?? false,
+    timeout: options.timeout ?? 5000,
+    enableForeignKeyConstraints: false,
+  });
   // isTransaction and the busy timeout option arrived in Node 22.16: an older 22.x would open the
   // file but wait for no lock and could not tell a rolled-back transaction.
   if (typeof db.isTransaction !== 'boolean') {
     db.close();
-    throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the SQLite store needs Node 22.16 or later (node:sqlite with busy timeouts); this is Node ${process.version}. Upgrade Node.`, {
-      data: { store: 'sqlite', node: process.version },
-    });
+    throw new DrawdownError(
+      ErrorCodes.STORE_UNAVAILABLE,
+      `the SQLite store needs Node 22.16 or later (node:sqlite with busy timeouts); this is Node ${process.version}. Upgrade Node.`,
+      {
+        data: { store: 'sqlite', node: process.version },
+      },
+    );
   }
   return db;
 }

@@ -142,19 +142,28 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
   const watcher = createWatcher(db, q, { writer, intervalMs: options.watchIntervalMs, deliver });
 
   const ensureOpen = (): void => {
-    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the SQLite store for ${file} was closed`, { data: { store: 'sqlite', file } });
+    if (closed)
+      throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the SQLite store for ${file} was closed`, {
+        data: { store: 'sqlite', file },
+      });
   };
   const ensureWritable = (doing: string): void => {
     ensureOpen();
     if (options.readonly) {
-      throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, `the drawdown ledger at ${file} was opened read-only, so ${doing} was refused. Open it without readonly to record spending.`, {
-        data: { store: 'sqlite', file },
-      });
+      throw new DrawdownError(
+        ErrorCodes.STORE_UNAVAILABLE,
+        `the drawdown ledger at ${file} was opened read-only, so ${doing} was refused. Open it without readonly to record spending.`,
+        {
+          data: { store: 'sqlite', file },
+        },
+      );
     }
   };
 
   const logChange = (change: Omit<LedgerChange, 'origin'>): void => {
-    const seq = Number(q.logChange.run(writer, change.account ?? null, change.kind, change.key ?? null).lastInsertRowid);
+    const seq = Number(
+      q.logChange.run(writer, change.account ?? null, change.kind, change.key ?? null).lastInsertRowid,
+    );
     if (++logged % PRUNE_EVERY === 0) q.pruneChanges.run(seq - CHANGE_LOG_KEEP);
   };
 
@@ -188,13 +197,18 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
     }
   }
 
-  const activeHolds = (account: string, now: number): { sum: number; count: number } => q.activeHolds.get(account, now) as unknown as { sum: number; count: number };
+  const activeHolds = (account: string, now: number): { sum: number; count: number } =>
+    q.activeHolds.get(account, now) as unknown as { sum: number; count: number };
   const liveGrants = (account: string, now: number): GrantRecord[] =>
     (q.grantsWithFunds.all(account, now) as unknown as GrantRow[]).map(grantRecord).sort(compareGrants);
   const accountRow = (account: string): { overdraft: number; has_grants: number } =>
-    (q.account.get(account) as unknown as { overdraft: number; has_grants: number } | undefined) ?? { overdraft: 0, has_grants: 0 };
+    (q.account.get(account) as unknown as { overdraft: number; has_grants: number } | undefined) ?? {
+      overdraft: 0,
+      has_grants: 0,
+    };
   const totalOf = (account: string, scope: string): number => (q.rollup.get(account, scope) as number | undefined) ?? 0;
-  const totals = (account: string, scopes: string[]): Record<string, number> => Object.fromEntries(scopes.map((s) => [s, totalOf(account, s)]));
+  const totals = (account: string, scopes: string[]): Record<string, number> =>
+    Object.fromEntries(scopes.map((s) => [s, totalOf(account, s)]));
   const chargeRecord = (row: ChargeRow): ChargeRecord => ({
     account: row.account,
     key: row.key,
@@ -202,7 +216,9 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
     held: row.held,
     settledAt: row.settled_at,
     day: row.day,
-    allocations: (q.allocations.all(row.account, row.key) as unknown as Array<{ grant_id: string; amount: number }>).map((a) => ({ grantId: a.grant_id, amount: a.amount })),
+    allocations: (
+      q.allocations.all(row.account, row.key) as unknown as Array<{ grant_id: string; amount: number }>
+    ).map((a) => ({ grantId: a.grant_id, amount: a.amount })),
     overdraft: row.overdraft,
   });
 
@@ -215,7 +231,14 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
         if (existing) return { result: { ok: true, hold: holdRecord(existing), replayed: true } };
         const charge = q.charge.get(input.account, input.key) as unknown as ChargeRow | undefined;
         if (charge) {
-          const hold: HoldRecord = { account: charge.account, key: charge.key, amount: charge.held, state: 'settled', createdAt: charge.settled_at, expiresAt: charge.settled_at };
+          const hold: HoldRecord = {
+            account: charge.account,
+            key: charge.key,
+            amount: charge.held,
+            state: 'settled',
+            createdAt: charge.settled_at,
+            expiresAt: charge.settled_at,
+          };
           return { result: { ok: true, hold, replayed: true } };
         }
         const held = activeHolds(input.account, input.now).sum;
@@ -223,15 +246,42 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
           const available =
             limit.kind === 'cap'
               ? limit.cap - totalOf(input.account, limit.scope) - held
-              : liveGrants(input.account, input.now).reduce((s, g) => s + g.remaining, 0) - accountRow(input.account).overdraft - held;
+              : liveGrants(input.account, input.now).reduce((s, g) => s + g.remaining, 0) -
+                accountRow(input.account).overdraft -
+                held;
           if (input.amount > available) {
-            const refused: ReserveResult = { ok: false, limit: limit.name, available, requested: input.amount, ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }) };
+            const refused: ReserveResult = {
+              ok: false,
+              limit: limit.name,
+              available,
+              requested: input.amount,
+              ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+            };
             return { result: refused };
           }
         }
-        const hold: HoldRecord = { account: input.account, key: input.key, amount: input.amount, state: 'held', createdAt: input.now, expiresAt: input.now + input.ttlMs };
-        q.insertHold.run(hold.account, hold.key, hold.amount, hold.createdAt, hold.expiresAt, JSON.stringify(input.scopes), input.day, JSON.stringify(input.meta ?? {}));
-        return { result: { ok: true, hold, replayed: false }, change: { account: input.account, kind: 'reserve', key: input.key } };
+        const hold: HoldRecord = {
+          account: input.account,
+          key: input.key,
+          amount: input.amount,
+          state: 'held',
+          createdAt: input.now,
+          expiresAt: input.now + input.ttlMs,
+        };
+        q.insertHold.run(
+          hold.account,
+          hold.key,
+          hold.amount,
+          hold.createdAt,
+          hold.expiresAt,
+          JSON.stringify(input.scopes),
+          input.day,
+          JSON.stringify(input.meta ?? {}),
+        );
+        return {
+          result: { ok: true, hold, replayed: false },
+          change: { account: input.account, kind: 'reserve', key: input.key },
+        };
       });
     },
 
@@ -240,7 +290,10 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
         const hold = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
         const scopes = withLifetime(hold ? (JSON.parse(hold.scopes) as string[]) : (input.scopes ?? []));
         const previous = q.charge.get(input.account, input.key) as unknown as ChargeRow | undefined;
-        if (previous) return { result: { status: 'duplicate', charge: chargeRecord(previous), totals: totals(input.account, scopes) } };
+        if (previous)
+          return {
+            result: { status: 'duplicate', charge: chargeRecord(previous), totals: totals(input.account, scopes) },
+          };
 
         // Draw the cost from grants in drawdown order; what no grant covers is overdraft.
         const allocations: ChargeRecord['allocations'] = [];
@@ -270,15 +323,31 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
           overdraft,
         };
         q.insertCharge.run(
-          charge.account, charge.key, charge.cost, charge.held, charge.settledAt, charge.day, overdraft,
-          meta.model ?? null, meta.route ?? null, meta.inputTokens ?? 0, meta.outputTokens ?? 0, meta.cacheReadTokens ?? 0, meta.cacheWriteTokens ?? 0,
+          charge.account,
+          charge.key,
+          charge.cost,
+          charge.held,
+          charge.settledAt,
+          charge.day,
+          overdraft,
+          meta.model ?? null,
+          meta.route ?? null,
+          meta.inputTokens ?? 0,
+          meta.outputTokens ?? 0,
+          meta.cacheReadTokens ?? 0,
+          meta.cacheWriteTokens ?? 0,
           JSON.stringify(meta),
         );
-        allocations.forEach((a, seq) => void q.insertAllocation.run(input.account, input.key, seq, a.grantId, a.amount));
+        allocations.forEach(
+          (a, seq) => void q.insertAllocation.run(input.account, input.key, seq, a.grantId, a.amount),
+        );
         const after: Record<string, number> = {};
         for (const scope of scopes) after[scope] = q.addToRollup.get(input.account, scope, input.cost) as number;
         if (hold) q.setHoldState.run('settled', input.account, input.key);
-        return { result: { status: 'settled', charge, totals: after }, change: { account: input.account, kind: 'settle', key: input.key } };
+        return {
+          result: { status: 'settled', charge, totals: after },
+          change: { account: input.account, kind: 'settle', key: input.key },
+        };
       });
     },
 
@@ -289,7 +358,10 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
         if (!hold) return { result: { status: 'not_found', amount: 0 } };
         if (hold.state === 'released') return { result: { status: 'already_released', amount: 0 } };
         q.setHoldState.run('released', input.account, input.key);
-        return { result: { status: 'released', amount: hold.amount }, change: { account: input.account, kind: 'release', key: input.key } };
+        return {
+          result: { status: 'released', amount: hold.amount },
+          change: { account: input.account, kind: 'release', key: input.key },
+        };
       });
     },
 
@@ -331,8 +403,21 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
           ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
           ...(input.source !== undefined && { source: input.source }),
         };
-        q.insertGrant.run(grant.account, grant.grantId, grant.kind, grant.priority, grant.amount, grant.remaining, grant.createdAt, input.expiresAt ?? null, input.source ?? null);
-        return { result: { status: 'added', grant }, change: { account: input.account, kind: 'grant', key: input.grantId } };
+        q.insertGrant.run(
+          grant.account,
+          grant.grantId,
+          grant.kind,
+          grant.priority,
+          grant.amount,
+          grant.remaining,
+          grant.createdAt,
+          input.expiresAt ?? null,
+          input.source ?? null,
+        );
+        return {
+          result: { status: 'added', grant },
+          change: { account: input.account, kind: 'grant', key: input.grantId },
+        };
       });
     },
 
@@ -344,8 +429,14 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
           WHERE day >= ? AND day <= ? ${query.accounts ? 'AND account IN (SELECT value FROM json_each(?))' : ''}
           ${sqlReport.groupBy(query.groupBy)}
           HAVING count(*) > 0`;
-        const params: SqlValue[] = [query.fromDay, query.toDay, ...(query.accounts ? [JSON.stringify(query.accounts)] : [])];
-        const rows = (db.prepare(sql).all(...params) as Array<Record<string, unknown>>).map((r) => sqlReport.row(r, query.groupBy));
+        const params: SqlValue[] = [
+          query.fromDay,
+          query.toDay,
+          ...(query.accounts ? [JSON.stringify(query.accounts)] : []),
+        ];
+        const rows = (db.prepare(sql).all(...params) as Array<Record<string, unknown>>).map((r) =>
+          sqlReport.row(r, query.groupBy),
+        );
         // The shared report order, not the database's collation.
         return sortReportRows(rows, query.groupBy);
       });
@@ -357,11 +448,16 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
           const wanted = (kind: LedgerEntry['kind']): boolean => !query.kinds || query.kinds.includes(kind);
           const account = query.account ?? null;
           const out: LedgerEntry[] = [];
-          if (wanted('hold')) for (const r of q.allHolds.all(account, account) as unknown as HoldRow[]) out.push({ kind: 'hold', record: holdRecord(r) });
+          if (wanted('hold'))
+            for (const r of q.allHolds.all(account, account) as unknown as HoldRow[])
+              out.push({ kind: 'hold', record: holdRecord(r) });
           if (wanted('charge')) {
-            for (const r of q.allCharges.all(account, account) as unknown as ChargeRow[]) out.push({ kind: 'charge', record: chargeRecord(r), meta: JSON.parse(r.meta) as EntryMeta });
+            for (const r of q.allCharges.all(account, account) as unknown as ChargeRow[])
+              out.push({ kind: 'charge', record: chargeRecord(r), meta: JSON.parse(r.meta) as EntryMeta });
           }
-          if (wanted('grant')) for (const r of q.allGrants.all(account, account) as unknown as GrantRow[]) out.push({ kind: 'grant', record: grantRecord(r) });
+          if (wanted('grant'))
+            for (const r of q.allGrants.all(account, account) as unknown as GrantRow[])
+              out.push({ kind: 'grant', record: grantRecord(r) });
           return out;
         }),
       );
@@ -382,7 +478,9 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
     },
 
     async tryLease({ name, owner, ttlMs, now }) {
-      return write('taking a lease', () => ({ result: q.takeLease.run(name, owner, now + ttlMs, owner, now).changes > 0 }));
+      return write('taking a lease', () => ({
+        result: q.takeLease.run(name, owner, now + ttlMs, owner, now).changes > 0,
+      }));
     },
 
     async releaseLease({ name, owner }) {

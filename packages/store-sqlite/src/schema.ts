@@ -118,10 +118,18 @@ export function checkCompatible(db: Database, file: string, created = false): nu
   const applicationId = pragmaValue(db, 'application_id') as number;
   const objects = prepareValue(db, 'SELECT count(*) FROM sqlite_master').get() as number;
   if (applicationId !== APPLICATION_ID && (applicationId !== 0 || objects > 0 || version !== 0)) {
-    throw incompatible(file, `${file} is a SQLite database of another application (application_id ${applicationId}), not a drawdown ledger; it was left untouched. Point DRAWDOWN_DB at a drawdown ledger or a new file.`, { applicationId });
+    throw incompatible(
+      file,
+      `${file} is a SQLite database of another application (application_id ${applicationId}), not a drawdown ledger; it was left untouched. Point DRAWDOWN_DB at a drawdown ledger or a new file.`,
+      { applicationId },
+    );
   }
   if (version > SCHEMA_VERSION) {
-    throw incompatible(file, `the drawdown ledger at ${file} has schema version ${version}, newer than this drawdown understands (${SCHEMA_VERSION}); it was left untouched. Upgrade drawdown to use it.`, { version, supported: SCHEMA_VERSION });
+    throw incompatible(
+      file,
+      `the drawdown ledger at ${file} has schema version ${version}, newer than this drawdown understands (${SCHEMA_VERSION}); it was left untouched. Upgrade drawdown to use it.`,
+      { version, supported: SCHEMA_VERSION },
+    );
   }
   if (version === 0 && !created) {
     throw incompatible(

@@ -39,22 +39,52 @@ export const SYNCHRONOUS: Record<Durability, 'FULL' | 'NORMAL'> = { full: 'FULL'
 const OWNER = 'sqliteStore';
 
 function validate(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
-  if (options === null || typeof options !== 'object') throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { file: "/path/to/ledger.sqlite" } or nothing.');
+  if (options === null || typeof options !== 'object')
+    throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { file: "/path/to/ledger.sqlite" } or nothing.');
   const file = options.file ?? (process.env.DRAWDOWN_DB || defaultDatabasePath());
-  if (typeof file !== 'string' || file.trim() === '') throw invalidOption(OWNER, 'file', `is ${JSON.stringify(options.file)}`, 'Use a file path such as "./ledger.sqlite".');
+  if (typeof file !== 'string' || file.trim() === '')
+    throw invalidOption(
+      OWNER,
+      'file',
+      `is ${JSON.stringify(options.file)}`,
+      'Use a file path such as "./ledger.sqlite".',
+    );
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw invalidOption(OWNER, 'busyTimeoutMs', `is ${String(busyTimeoutMs)}`, 'Use a whole number of milliseconds, like 5000.');
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0)
+    throw invalidOption(
+      OWNER,
+      'busyTimeoutMs',
+      `is ${String(busyTimeoutMs)}`,
+      'Use a whole number of milliseconds, like 5000.',
+    );
   const watchIntervalMs = options.watchIntervalMs ?? 250;
-  if (!Number.isSafeInteger(watchIntervalMs) || watchIntervalMs <= 0) throw invalidOption(OWNER, 'watchIntervalMs', `is ${String(watchIntervalMs)}`, 'Use a positive number of milliseconds, like 250.');
+  if (!Number.isSafeInteger(watchIntervalMs) || watchIntervalMs <= 0)
+    throw invalidOption(
+      OWNER,
+      'watchIntervalMs',
+      `is ${String(watchIntervalMs)}`,
+      'Use a positive number of milliseconds, like 250.',
+    );
   const readonly = options.readonly ?? false;
-  if (typeof readonly !== 'boolean') throw invalidOption(OWNER, 'readonly', `is ${JSON.stringify(readonly)}`, 'Use true or false.');
+  if (typeof readonly !== 'boolean')
+    throw invalidOption(OWNER, 'readonly', `is ${JSON.stringify(readonly)}`, 'Use true or false.');
   const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
   if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) {
-    throw invalidOption(OWNER, 'maxBatch', `is ${JSON.stringify(maxBatch)}`, 'Use a whole number from 1 (no grouping) to 10000, like 256.');
+    throw invalidOption(
+      OWNER,
+      'maxBatch',
+      `is ${JSON.stringify(maxBatch)}`,
+      'Use a whole number from 1 (no grouping) to 10000, like 256.',
+    );
   }
   const durability = options.durability ?? 'full';
   if (durability !== 'full' && durability !== 'relaxed') {
-    throw invalidOption(OWNER, 'durability', `is ${JSON.stringify(durability)}`, "Use 'full' (every acknowledged write is on disk) or 'relaxed' (faster; a power cut can lose the last writes).");
+    throw invalidOption(
+      OWNER,
+      'durability',
+      `is ${JSON.stringify(durability)}`,
+      "Use 'full' (every acknowledged write is on disk) or 'relaxed' (faster; a power cut can lose the last writes).",
+    );
   }
   return { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch, durability };
 }
@@ -72,9 +102,13 @@ export function openLedgerDatabase(options: Required<SqliteStoreOptions>): Datab
       db = openDatabase(file, { readOnly: true, timeout: busyTimeoutMs });
       const version = checkCompatible(db, file);
       if (version < SCHEMA_VERSION) {
-        throw new DrawdownError(ErrorCodes.STORE_INCOMPATIBLE, `the drawdown ledger at ${file} has schema version ${version} and needs an upgrade to ${SCHEMA_VERSION}, which a read-only store cannot do. Open it once without readonly.`, {
-          data: { store: 'sqlite', file, version, supported: SCHEMA_VERSION },
-        });
+        throw new DrawdownError(
+          ErrorCodes.STORE_INCOMPATIBLE,
+          `the drawdown ledger at ${file} has schema version ${version} and needs an upgrade to ${SCHEMA_VERSION}, which a read-only store cannot do. Open it once without readonly.`,
+          {
+            data: { store: 'sqlite', file, version, supported: SCHEMA_VERSION },
+          },
+        );
       }
       return db;
     }

@@ -6,12 +6,17 @@ export function sqlStatements(db: Database) {
   const value = (sql: string): ValueStatement => prepareValue(db, sql);
   return {
     hold: p('SELECT * FROM holds WHERE account = ? AND key = ?'),
-    insertHold: p(`INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?)`),
+    insertHold: p(
+      `INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?)`,
+    ),
     setHoldState: p('UPDATE holds SET state = ? WHERE account = ? AND key = ?'),
-    activeHolds: p(`SELECT coalesce(sum(amount), 0) AS sum, count(*) AS count FROM holds WHERE account = ? AND state = 'held' AND expires_at > ?`),
+    activeHolds: p(
+      `SELECT coalesce(sum(amount), 0) AS sum, count(*) AS count FROM holds WHERE account = ? AND state = 'held' AND expires_at > ?`,
+    ),
 
     charge: p('SELECT * FROM charges WHERE account = ? AND key = ?'),
-    insertCharge: p(`INSERT INTO charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, meta)
+    insertCharge:
+      p(`INSERT INTO charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, meta)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     allocations: p('SELECT grant_id, amount FROM allocations WHERE account = ? AND key = ? ORDER BY seq'),
     insertAllocation: p('INSERT INTO allocations (account, key, seq, grant_id, amount) VALUES (?, ?, ?, ?, ?)'),
@@ -23,8 +28,12 @@ export function sqlStatements(db: Database) {
       ON CONFLICT (account) DO UPDATE SET overdraft = overdraft + excluded.overdraft`),
 
     grant: p('SELECT * FROM grants WHERE account = ? AND grant_id = ?'),
-    grantsWithFunds: p('SELECT * FROM grants WHERE account = ? AND remaining > 0 AND (expires_at IS NULL OR expires_at > ?)'),
-    insertGrant: p(`INSERT INTO grants (account, grant_id, kind, priority, amount, remaining, created_at, expires_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    grantsWithFunds: p(
+      'SELECT * FROM grants WHERE account = ? AND remaining > 0 AND (expires_at IS NULL OR expires_at > ?)',
+    ),
+    insertGrant: p(
+      `INSERT INTO grants (account, grant_id, kind, priority, amount, remaining, created_at, expires_at, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
     drawGrant: p('UPDATE grants SET remaining = remaining - ? WHERE account = ? AND grant_id = ?'),
 
     rollup: value('SELECT settled FROM rollups WHERE account = ? AND scope = ?'),

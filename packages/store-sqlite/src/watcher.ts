@@ -25,11 +25,22 @@ export function createWatcher(db: Database, statements: SqlStatements, options: 
       const now = dataVersion.get() as number;
       if (now === version) return;
       version = now;
-      const rows = statements.changesSince.all(lastSeq) as unknown as Array<{ seq: number; writer: string; account: string | null; kind: LedgerChange['kind']; key: string | null }>;
+      const rows = statements.changesSince.all(lastSeq) as unknown as Array<{
+        seq: number;
+        writer: string;
+        account: string | null;
+        kind: LedgerChange['kind'];
+        key: string | null;
+      }>;
       for (const row of rows) {
         lastSeq = row.seq;
         if (row.writer === options.writer) continue;
-        options.deliver({ ...(row.account !== null && { account: row.account }), kind: row.kind, ...(row.key !== null && { key: row.key }), origin: 'remote' });
+        options.deliver({
+          ...(row.account !== null && { account: row.account }),
+          kind: row.kind,
+          ...(row.key !== null && { key: row.key }),
+          origin: 'remote',
+        });
       }
     } catch {
       // Busy or briefly unreadable: the next tick tries again; data_version keeps what we missed.

@@ -10,10 +10,18 @@ import { WORKER } from './workers/worker-path.js';
 const dir = tempDir();
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const opened = (options: Partial<Required<SqliteStoreOptions>>) =>
-  openLedgerDatabase({ file: ledgerFile(dir), busyTimeoutMs: 5000, watchIntervalMs: 250, readonly: false, maxBatch: 256, durability: 'full', ...options });
+  openLedgerDatabase({
+    file: ledgerFile(dir),
+    busyTimeoutMs: 5000,
+    watchIntervalMs: 250,
+    readonly: false,
+    maxBatch: 256,
+    durability: 'full',
+    ...options,
+  });
 
 describe('sqlite durability', () => {
-  it("waits for fsync on every commit by default: WAL with synchronous = FULL (2)", () => {
+  it('waits for fsync on every commit by default: WAL with synchronous = FULL (2)', () => {
     const db = opened({});
     expect(pragmaValue(db, 'journal_mode')).toBe('wal');
     expect(pragmaValue(db, 'synchronous')).toBe(2);
@@ -29,13 +37,26 @@ describe('sqlite durability', () => {
 
   it.each(['FULL', 'normal', 'off', 1, ''])('refuses durability %o naming the field and the choices', (durability) => {
     expect(() => sqliteStore({ file: ledgerFile(dir), durability: durability as never })).toThrow(
-      expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field: 'durability' }), message: expect.stringContaining("'relaxed'") }),
+      expect.objectContaining({
+        code: 'DRAWDOWN_INVALID_OPTION',
+        data: expect.objectContaining({ field: 'durability' }),
+        message: expect.stringContaining("'relaxed'"),
+      }),
     );
   });
 
   it('keeps every settle a process was told succeeded when that process is killed with SIGKILL mid-stream', async () => {
     const file = ledgerFile(dir);
-    const worker = startStoreWorker(WORKER, { config: { file }, mode: 'settle-until-killed', tag: 'acked', count: 0, amount: '0.01', cap: '0', now: NOW, ttlMs: 0 });
+    const worker = startStoreWorker(WORKER, {
+      config: { file },
+      mode: 'settle-until-killed',
+      tag: 'acked',
+      count: 0,
+      amount: '0.01',
+      cap: '0',
+      now: NOW,
+      ttlMs: 0,
+    });
     try {
       expect(await worker.next()).toEqual({ step: 'ready' });
       const acknowledged: string[] = [];
@@ -43,7 +64,11 @@ describe('sqlite durability', () => {
       worker.child.kill('SIGKILL');
       expect(await worker.exited).toBeNull(); // killed, not exited on its own
       const store = sqliteStore({ file });
-      const recorded = new Set((await store.entries({ account: 'shared', kinds: ['charge'] })).map((e) => e.record.account + ':' + (e.kind === 'charge' ? e.record.key : '')));
+      const recorded = new Set(
+        (await store.entries({ account: 'shared', kinds: ['charge'] })).map(
+          (e) => e.record.account + ':' + (e.kind === 'charge' ? e.record.key : ''),
+        ),
+      );
       expect(acknowledged.filter((key) => !recorded.has(`shared:${key}`))).toEqual([]);
       expect(recorded.size).toBeGreaterThanOrEqual(acknowledged.length);
       const snap = await store.snapshot({ account: 'shared', now: NOW });

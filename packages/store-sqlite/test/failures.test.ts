@@ -39,14 +39,29 @@ const node = (() => {
 })();
 
 async function probe(file: string): Promise<Record<string, unknown>> {
-  const args = { config: { file }, mode: 'probe', tag: 'probe', count: 0, amount: '0.10', cap: '5', now: NOW, ttlMs: 1000 };
-  const child = spawn(node, ['--conditions=drawdown-source', '--import', 'tsx', WORKER, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'], ...asUser });
+  const args = {
+    config: { file },
+    mode: 'probe',
+    tag: 'probe',
+    count: 0,
+    amount: '0.10',
+    cap: '5',
+    now: NOW,
+    ttlMs: 1000,
+  };
+  const child = spawn(node, ['--conditions=drawdown-source', '--import', 'tsx', WORKER, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...asUser,
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<never>((_, reject) => child.on('close', (code) => reject(new Error(`probe exited with ${code} before answering: ${stderr}`))));
+  const exited = new Promise<never>((_, reject) =>
+    child.on('close', (code) => reject(new Error(`probe exited with ${code} before answering: ${stderr}`))),
+  );
   const spawnFailed = new Promise<never>((_, reject) => child.on('error', reject));
   const answer = (async () => {
-    for await (const line of createInterface({ input: child.stdout })) return JSON.parse(line) as Record<string, unknown>;
+    for await (const line of createInterface({ input: child.stdout }))
+      return JSON.parse(line) as Record<string, unknown>;
     return exited;
   })();
   return Promise.race([answer, exited, spawnFailed]);
@@ -68,7 +83,11 @@ describe('sqlite store on a disk it cannot write', () => {
     chmodSync(file, 0o444);
     const before = readFileSync(file);
     const result = await probe(file);
-    expect(result).toMatchObject({ open: 'ok', snapshot: 'ok', settle: expect.stringMatching(/^DRAWDOWN_STORE_UNAVAILABLE: .*read-only.*nothing was recorded/) });
+    expect(result).toMatchObject({
+      open: 'ok',
+      snapshot: 'ok',
+      settle: expect.stringMatching(/^DRAWDOWN_STORE_UNAVAILABLE: .*read-only.*nothing was recorded/),
+    });
     expect(readFileSync(file).equals(before)).toBe(true);
   }, 60_000);
 
@@ -82,7 +101,8 @@ describe('sqlite store on a disk it cannot write', () => {
     const result = await probe(file);
     const failures = [result.open, result.settle].filter((r) => r !== 'ok' && r !== undefined) as string[];
     expect(failures.length).toBeGreaterThan(0);
-    for (const failure of failures) expect(failure).toMatch(/^DRAWDOWN_STORE_UNAVAILABLE: the drawdown ledger at .* (cannot be opened|is read-only)/);
+    for (const failure of failures)
+      expect(failure).toMatch(/^DRAWDOWN_STORE_UNAVAILABLE: the drawdown ledger at .* (cannot be opened|is read-only)/);
     chmodSync(folder, 0o755);
   }, 60_000);
 
@@ -91,7 +111,9 @@ describe('sqlite store on a disk it cannot write', () => {
     mkdirSync(folder, { mode: 0o555 });
     chmodSync(folder, 0o555);
     const result = await probe(join(folder, 'ledger.sqlite'));
-    expect(result.open).toMatch(/^DRAWDOWN_STORE_UNAVAILABLE: the drawdown ledger at .* does not exist and cannot be created \(EACCES\)/);
+    expect(result.open).toMatch(
+      /^DRAWDOWN_STORE_UNAVAILABLE: the drawdown ledger at .* does not exist and cannot be created \(EACCES\)/,
+    );
     expect(readdirSync(folder)).toEqual([]);
     chmodSync(folder, 0o755);
   }, 60_000);
@@ -110,7 +132,15 @@ describe('sqlite store on a disk it cannot write', () => {
     let recorded = 0;
     for (let i = 0; i < 200 && failedKey === undefined; i++) {
       try {
-        await store.settle({ account: 'shared', key: `c${i}`, cost: usd('0.01'), now: NOW, scopes: ['day:2026-11-23@UTC'], day: '2026-11-23', meta });
+        await store.settle({
+          account: 'shared',
+          key: `c${i}`,
+          cost: usd('0.01'),
+          now: NOW,
+          scopes: ['day:2026-11-23@UTC'],
+          day: '2026-11-23',
+          meta,
+        });
         recorded++;
       } catch (caught) {
         failedKey = `c${i}`;
@@ -118,13 +148,25 @@ describe('sqlite store on a disk it cannot write', () => {
       }
     }
     expect(failedKey).toBeDefined();
-    expect(error).toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('disk is full'), data: { sqliteCode: 'SQLITE_FULL' } });
+    expect(error).toMatchObject({
+      code: 'DRAWDOWN_STORE_UNAVAILABLE',
+      message: expect.stringContaining('disk is full'),
+      data: { sqliteCode: 'SQLITE_FULL' },
+    });
     const snap = await store.snapshot({ account: 'shared', now: NOW, scopes: ['day:2026-11-23@UTC'] });
     expect(snap.settled).toEqual({ lifetime: usd('0.01') * recorded, 'day:2026-11-23@UTC': usd('0.01') * recorded });
     expect(await store.entries({ account: 'shared', kinds: ['charge'] })).toHaveLength(recorded);
 
     db.exec('PRAGMA max_page_count = 1000000');
-    const retried = await store.settle({ account: 'shared', key: failedKey!, cost: usd('0.01'), now: NOW, scopes: ['day:2026-11-23@UTC'], day: '2026-11-23', meta });
+    const retried = await store.settle({
+      account: 'shared',
+      key: failedKey!,
+      cost: usd('0.01'),
+      now: NOW,
+      scopes: ['day:2026-11-23@UTC'],
+      day: '2026-11-23',
+      meta,
+    });
     expect(retried.status).toBe('settled');
     expect(retried.totals.lifetime).toBe(usd('0.01') * (recorded + 1));
     await store.close();

@@ -9,9 +9,26 @@ import { ledgerFile, tempDir } from './helpers.js';
 const dir = tempDir();
 const NOW = Date.parse('2026-11-23T12:00:00Z');
 const DAY = 'day:2026-11-23@UTC';
-const settleInput = (key: string, cost = usd('1'), meta: Record<string, unknown> = {}) => ({ account: 'shared', key, cost, now: NOW, scopes: [DAY], day: '2026-11-23', meta });
+const settleInput = (key: string, cost = usd('1'), meta: Record<string, unknown> = {}) => ({
+  account: 'shared',
+  key,
+  cost,
+  now: NOW,
+  scopes: [DAY],
+  day: '2026-11-23',
+  meta,
+});
 const cap = (amount: string) => [{ kind: 'cap' as const, name: 'trial', scope: 'lifetime', cap: usd(amount) }];
-const reserveInput = (key: string, amount: string, limit: string) => ({ account: 'shared', key, amount: usd(amount), ttlMs: 60_000, now: NOW, limits: cap(limit), scopes: [DAY], day: '2026-11-23' });
+const reserveInput = (key: string, amount: string, limit: string) => ({
+  account: 'shared',
+  key,
+  amount: usd(amount),
+  ttlMs: 60_000,
+  now: NOW,
+  limits: cap(limit),
+  scopes: [DAY],
+  day: '2026-11-23',
+});
 
 function watched(store: LedgerStore): LedgerChange[] {
   const seen: LedgerChange[] = [];
@@ -25,7 +42,15 @@ function ledgerOnOwnConnection(maxBatch?: number): { db: Database; store: Ledger
   const db = openDatabase(file);
   db.exec('PRAGMA journal_mode = WAL');
   migrate(db, file, true);
-  return { db, store: sqliteLedger(db, { file, readonly: false, watchIntervalMs: 250, ...(maxBatch !== undefined && { maxBatch }) }) };
+  return {
+    db,
+    store: sqliteLedger(db, {
+      file,
+      readonly: false,
+      watchIntervalMs: 250,
+      ...(maxBatch !== undefined && { maxBatch }),
+    }),
+  };
 }
 
 /**
@@ -42,7 +67,9 @@ function poisonCommits(db: Database): void {
 }
 
 const settledKeys = async (store: LedgerStore): Promise<string[]> =>
-  (await store.entries({ account: 'shared', kinds: ['charge'] })).flatMap((e) => (e.kind === 'charge' ? [e.record.key] : [])).sort();
+  (await store.entries({ account: 'shared', kinds: ['charge'] }))
+    .flatMap((e) => (e.kind === 'charge' ? [e.record.key] : []))
+    .sort();
 
 describe('sqlite group commit: writes called in the same turn share one transaction', () => {
   it('answers each caller of a batch with its own result, applying the calls in call order', async () => {
@@ -63,7 +90,11 @@ describe('sqlite group commit: writes called in the same turn share one transact
     expect(r1).toMatchObject({ ok: true, replayed: false, hold: { key: 'r1', amount: usd('3') } });
     expect(r2).toEqual({ ok: false, limit: 'trial', available: usd('1'), requested: usd('2') });
     expect(dup).toMatchObject({ status: 'duplicate', charge: { key: 'dup', cost: usd('1') } });
-    expect(fresh).toMatchObject({ status: 'settled', charge: { key: 'new', cost: usd('0.5') }, totals: { lifetime: usd('1.5'), [DAY]: usd('1.5') } });
+    expect(fresh).toMatchObject({
+      status: 'settled',
+      charge: { key: 'new', cost: usd('0.5') },
+      totals: { lifetime: usd('1.5'), [DAY]: usd('1.5') },
+    });
     expect(released).toEqual({ status: 'released', amount: usd('3') });
     expect(seen).toEqual([
       { account: 'shared', kind: 'reserve', key: 'r1', origin: 'local' },
@@ -89,13 +120,19 @@ describe('sqlite group commit: writes called in the same turn share one transact
 
     expect(a).toMatchObject({ status: 'fulfilled', value: { status: 'settled' } });
     expect(b).toMatchObject({ status: 'fulfilled', value: { status: 'settled', totals: { lifetime: usd('2') } } });
-    expect(bad).toMatchObject({ status: 'rejected', reason: { code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('while settling a charge') } });
+    expect(bad).toMatchObject({
+      status: 'rejected',
+      reason: { code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('while settling a charge') },
+    });
     expect(await settledKeys(store)).toEqual(['a', 'b']);
     const snap = await store.snapshot({ account: 'shared', now: NOW });
     expect(snap).toMatchObject({ settled: { lifetime: usd('2') }, granted: usd('8'), overdraft: 0 });
     expect(seen.map((c) => c.key)).toEqual(['a', 'b']);
 
-    expect(await store.settle(settleInput('bad', usd('2')))).toMatchObject({ status: 'settled', totals: { lifetime: usd('4') } });
+    expect(await store.settle(settleInput('bad', usd('2')))).toMatchObject({
+      status: 'settled',
+      totals: { lifetime: usd('4') },
+    });
     expect((await store.snapshot({ account: 'shared', now: NOW })).granted).toBe(usd('6'));
     await store.close();
   });
@@ -141,10 +178,17 @@ describe('sqlite group commit: writes called in the same turn share one transact
     const outcomes = await Promise.allSettled(keys.map((key) => store.settle(settleInput(key, usd('0.01'), meta))));
     expect(outcomes.every((o) => o.status === 'rejected')).toBe(true);
     const first = (outcomes[0] as PromiseRejectedResult).reason;
-    expect(first).toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('disk is full'), data: { sqliteCode: 'SQLITE_FULL' } });
+    expect(first).toMatchObject({
+      code: 'DRAWDOWN_STORE_UNAVAILABLE',
+      message: expect.stringContaining('disk is full'),
+      data: { sqliteCode: 'SQLITE_FULL' },
+    });
     for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBe(first);
     expect(await settledKeys(store)).toEqual([]);
-    expect((await store.snapshot({ account: 'shared', now: NOW, scopes: [DAY] })).settled).toEqual({ lifetime: 0, [DAY]: 0 });
+    expect((await store.snapshot({ account: 'shared', now: NOW, scopes: [DAY] })).settled).toEqual({
+      lifetime: 0,
+      [DAY]: 0,
+    });
     expect(seen).toEqual([]);
 
     db.exec('PRAGMA max_page_count = 1000000');
@@ -153,7 +197,10 @@ describe('sqlite group commit: writes called in the same turn share one transact
     const again = await Promise.all(keys.map((key) => store.settle(settleInput(key, usd('0.01'), meta))));
     expect(again.every((r) => r.status === 'duplicate')).toBe(true);
     expect(await settledKeys(store)).toEqual([...keys].sort());
-    expect((await store.snapshot({ account: 'shared', now: NOW, scopes: [DAY] })).settled).toEqual({ lifetime: usd('0.4'), [DAY]: usd('0.4') });
+    expect((await store.snapshot({ account: 'shared', now: NOW, scopes: [DAY] })).settled).toEqual({
+      lifetime: usd('0.4'),
+      [DAY]: usd('0.4'),
+    });
     expect(seen).toHaveLength(40);
     await store.close();
   });
@@ -167,7 +214,11 @@ describe('sqlite group commit: writes called in the same turn share one transact
     other.exec('ROLLBACK');
     other.close();
     const first = (outcomes[0] as PromiseRejectedResult).reason;
-    expect(first).toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('busy timeout'), data: { sqliteCode: expect.stringMatching(/^SQLITE_BUSY/) } });
+    expect(first).toMatchObject({
+      code: 'DRAWDOWN_STORE_UNAVAILABLE',
+      message: expect.stringContaining('busy timeout'),
+      data: { sqliteCode: expect.stringMatching(/^SQLITE_BUSY/) },
+    });
     for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBe(first);
     expect(await settledKeys(store)).toEqual([]);
     const retried = await Promise.all(['a', 'b', 'c'].map((key) => store.settle(settleInput(key))));
@@ -180,7 +231,10 @@ describe('sqlite group commit: writes called in the same turn share one transact
     poisonCommits(db);
     const outcomes = await Promise.allSettled(['a', 'poison', 'b'].map((key) => store.settle(settleInput(key))));
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE', data: { sqliteCode: expect.stringMatching(/^SQLITE_CONSTRAINT/) } });
+    expect((outcomes[1] as PromiseRejectedResult).reason).toMatchObject({
+      code: 'DRAWDOWN_STORE_UNAVAILABLE',
+      data: { sqliteCode: expect.stringMatching(/^SQLITE_CONSTRAINT/) },
+    });
     expect(await settledKeys(store)).toEqual(['a', 'b']);
     await store.close();
   });

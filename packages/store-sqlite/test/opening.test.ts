@@ -16,13 +16,19 @@ const charge = { account: 'trial', key: 'k', cost: usd('1'), now: NOW, scopes: [
 
 describe('defaultDatabasePath', () => {
   it('puts the ledger in XDG_DATA_HOME on Linux, falling back to ~/.local/share', () => {
-    expect(defaultDatabasePath({ XDG_DATA_HOME: '/data', HOME: '/home/u' }, 'linux')).toBe('/data/drawdown/ledger.sqlite');
+    expect(defaultDatabasePath({ XDG_DATA_HOME: '/data', HOME: '/home/u' }, 'linux')).toBe(
+      '/data/drawdown/ledger.sqlite',
+    );
     expect(defaultDatabasePath({ HOME: '/home/u' }, 'linux')).toBe('/home/u/.local/share/drawdown/ledger.sqlite');
   });
 
   it('uses Application Support on macOS and LOCALAPPDATA on Windows', () => {
-    expect(defaultDatabasePath({ HOME: '/Users/u' }, 'darwin')).toBe('/Users/u/Library/Application Support/drawdown/ledger.sqlite');
-    expect(defaultDatabasePath({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local', HOME: '/x' }, 'win32')).toBe(join('C:\\Users\\u\\AppData\\Local', 'drawdown', 'ledger.sqlite'));
+    expect(defaultDatabasePath({ HOME: '/Users/u' }, 'darwin')).toBe(
+      '/Users/u/Library/Application Support/drawdown/ledger.sqlite',
+    );
+    expect(defaultDatabasePath({ LOCALAPPDATA: 'C:\\Users\\u\\AppData\\Local', HOME: '/x' }, 'win32')).toBe(
+      join('C:\\Users\\u\\AppData\\Local', 'drawdown', 'ledger.sqlite'),
+    );
   });
 });
 
@@ -35,14 +41,17 @@ describe('opening a ledger file', () => {
     }
   });
 
-  it.runIf(process.platform === 'linux')('creates the default file, and its directory, in the user data directory when nothing is configured', async () => {
-    delete process.env.DRAWDOWN_DB;
-    process.env.XDG_DATA_HOME = join(dir, 'xdg');
-    const store = sqliteStore();
-    await store.settle(charge);
-    await store.close();
-    expect(existsSync(join(dir, 'xdg', 'drawdown', 'ledger.sqlite'))).toBe(true);
-  });
+  it.runIf(process.platform === 'linux')(
+    'creates the default file, and its directory, in the user data directory when nothing is configured',
+    async () => {
+      delete process.env.DRAWDOWN_DB;
+      process.env.XDG_DATA_HOME = join(dir, 'xdg');
+      const store = sqliteStore();
+      await store.settle(charge);
+      await store.close();
+      expect(existsSync(join(dir, 'xdg', 'drawdown', 'ledger.sqlite'))).toBe(true);
+    },
+  );
 
   it('uses DRAWDOWN_DB when set, and keeps what was recorded across reopening', async () => {
     process.env.DRAWDOWN_DB = join(dir, 'from-env', 'ledger.sqlite');
@@ -62,7 +71,9 @@ describe('opening a ledger file', () => {
     [{ maxBatch: 0 }, 'maxBatch'],
     [{ maxBatch: 2.5 }, 'maxBatch'],
   ])('refuses option %o naming the field', (options, field) => {
-    expect(() => sqliteStore(options)).toThrow(expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field }) }));
+    expect(() => sqliteStore(options)).toThrow(
+      expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: expect.objectContaining({ field }) }),
+    );
   });
 
   it('refuses a ledger from a newer drawdown and leaves its bytes untouched', async () => {
@@ -72,7 +83,12 @@ describe('opening a ledger file', () => {
     db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     const before = digest(file);
-    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', data: expect.objectContaining({ version: SCHEMA_VERSION + 1 }) }));
+    expect(() => sqliteStore({ file })).toThrow(
+      expect.objectContaining({
+        code: 'DRAWDOWN_STORE_INCOMPATIBLE',
+        data: expect.objectContaining({ version: SCHEMA_VERSION + 1 }),
+      }),
+    );
     expect(digest(file)).toBe(before);
   });
 
@@ -80,17 +96,24 @@ describe('opening a ledger file', () => {
     const file = ledgerFile(dir);
     writeFileSync(file, Buffer.from('this is not a database, just some bytes that went wrong '.repeat(200)));
     const before = digest(file);
-    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('corrupt') }));
+    expect(() => sqliteStore({ file })).toThrow(
+      expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('corrupt') }),
+    );
     expect(digest(file)).toBe(before);
   });
 
   it("refuses another application's SQLite database and leaves its bytes untouched", () => {
     const file = ledgerFile(dir);
     const db = openDatabase(file);
-    db.exec('CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES (\'keep me\')');
+    db.exec("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('keep me')");
     db.close();
     const before = digest(file);
-    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('another application') }));
+    expect(() => sqliteStore({ file })).toThrow(
+      expect.objectContaining({
+        code: 'DRAWDOWN_STORE_INCOMPATIBLE',
+        message: expect.stringContaining('another application'),
+      }),
+    );
     expect(digest(file)).toBe(before);
   });
 
@@ -100,7 +123,10 @@ describe('opening a ledger file', () => {
     await writer.settle(charge);
     const reader = sqliteStore({ file, readonly: true });
     expect((await reader.snapshot({ account: 'trial', now: NOW })).settled.lifetime).toBe(usd('1'));
-    await expect(reader.settle({ ...charge, key: 'other' })).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE', message: expect.stringContaining('read-only') });
+    await expect(reader.settle({ ...charge, key: 'other' })).rejects.toMatchObject({
+      code: 'DRAWDOWN_STORE_UNAVAILABLE',
+      message: expect.stringContaining('read-only'),
+    });
     await expect(reader.setState('x', 1)).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
     await reader.close();
     await writer.close();
@@ -112,7 +138,11 @@ describe('opening a ledger file', () => {
     const before = digest(file);
     for (const readonly of [false, true]) {
       expect(() => sqliteStore({ file, readonly })).toThrow(
-        expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('holds no drawdown ledger'), data: expect.objectContaining({ file }) }),
+        expect.objectContaining({
+          code: 'DRAWDOWN_STORE_INCOMPATIBLE',
+          message: expect.stringContaining('holds no drawdown ledger'),
+          data: expect.objectContaining({ file }),
+        }),
       );
     }
     expect(readFileSync(file)).toHaveLength(0);
@@ -135,7 +165,12 @@ describe('opening a ledger file', () => {
     db.exec('PRAGMA journal_mode = WAL'); // writes a valid, empty database
     db.close();
     const before = digest(file);
-    expect(() => sqliteStore({ file })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_INCOMPATIBLE', message: expect.stringContaining('holds no drawdown ledger') }));
+    expect(() => sqliteStore({ file })).toThrow(
+      expect.objectContaining({
+        code: 'DRAWDOWN_STORE_INCOMPATIBLE',
+        message: expect.stringContaining('holds no drawdown ledger'),
+      }),
+    );
     expect(digest(file)).toBe(before);
   });
 
@@ -152,6 +187,8 @@ describe('opening a ledger file', () => {
   });
 
   it('refuses to open a missing file read-only', () => {
-    expect(() => sqliteStore({ file: join(dir, 'missing.sqlite'), readonly: true })).toThrow(expect.objectContaining({ code: 'DRAWDOWN_STORE_UNAVAILABLE' }));
+    expect(() => sqliteStore({ file: join(dir, 'missing.sqlite'), readonly: true })).toThrow(
+      expect.objectContaining({ code: 'DRAWDOWN_STORE_UNAVAILABLE' }),
+    );
   });
 });

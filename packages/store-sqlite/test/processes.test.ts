@@ -19,7 +19,16 @@ describeStoreAcrossProcesses('sqlite', {
 it('lets 4 processes that start at once on a missing file create one ledger between them', async () => {
   const file = ledgerFile(dir);
   const workers = Array.from({ length: 4 }, (_, p) =>
-    startStoreWorker(WORKER, { config: { file }, mode: 'reserve', tag: `p${p}`, count: 50, amount: '0.10', cap: '5', now: NOW, ttlMs: 60_000 }),
+    startStoreWorker(WORKER, {
+      config: { file },
+      mode: 'reserve',
+      tag: `p${p}`,
+      count: 50,
+      amount: '0.10',
+      cap: '5',
+      now: NOW,
+      ttlMs: 60_000,
+    }),
   );
   try {
     for (const w of workers) expect(await w.next()).toEqual({ step: 'ready' });
@@ -39,12 +48,23 @@ it("tells watchers about another process's reservations with origin remote", asy
   const store = sqliteStore({ file, watchIntervalMs: 10 });
   const seen: LedgerChange[] = [];
   const stop = store.watch((change) => seen.push(change));
-  const worker = startStoreWorker(WORKER, { config: { file }, mode: 'reserve', tag: 'other', count: 3, amount: '1', cap: '5', now: NOW, ttlMs: 60_000 });
+  const worker = startStoreWorker(WORKER, {
+    config: { file },
+    mode: 'reserve',
+    tag: 'other',
+    count: 3,
+    amount: '1',
+    cap: '5',
+    now: NOW,
+    ttlMs: 60_000,
+  });
   await worker.next();
   worker.send('go');
   expect(await worker.next()).toMatchObject({ admitted: 3 });
   while (seen.length < 3) await new Promise((resolve) => setTimeout(resolve, 10));
   stop();
-  expect(seen).toEqual([0, 1, 2].map((i) => ({ account: 'shared', kind: 'reserve', key: `other-${i}`, origin: 'remote' })));
+  expect(seen).toEqual(
+    [0, 1, 2].map((i) => ({ account: 'shared', kind: 'reserve', key: `other-${i}`, origin: 'remote' })),
+  );
   await store.close();
 }, 60_000);

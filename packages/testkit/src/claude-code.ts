@@ -32,9 +32,14 @@ export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, str
       hasCompletedOnboarding: true,
       theme: 'dark',
       numStartups: 1,
-      projects: { [path.resolve(options.interactiveIn)]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true } },
+      projects: {
+        [path.resolve(options.interactiveIn)]: { hasTrustDialogAccepted: true, hasCompletedProjectOnboarding: true },
+      },
       // Claude Code remembers an approved key by its last 20 characters.
-      customApiKeyResponses: { approved: options.apiKey !== undefined ? [options.apiKey.slice(-20)] : [], rejected: [] },
+      customApiKeyResponses: {
+        approved: options.apiKey !== undefined ? [options.apiKey.slice(-20)] : [],
+        rejected: [],
+      },
     };
     writeFileSync(path.join(configDir, '.claude.json'), JSON.stringify(config));
   }
@@ -47,7 +52,9 @@ export function claudeCodeEnv(options: ClaudeCodeEnvOptions): Record<string, str
     // No self-update and no error reports to hosts a test machine cannot reach.
     DISABLE_AUTOUPDATER: '1',
     DISABLE_ERROR_REPORTING: '1',
-    ...(options.interactiveIn !== undefined && { TERM: process.env.TERM && process.env.TERM !== 'dumb' ? process.env.TERM : 'xterm-256color' }),
+    ...(options.interactiveIn !== undefined && {
+      TERM: process.env.TERM && process.env.TERM !== 'dumb' ? process.env.TERM : 'xterm-256color',
+    }),
     ...options.extra,
   };
   return Object.fromEntries(Object.entries(env).filter((pair): pair is [string, string] => pair[1] !== undefined));

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startAnthropicServer, type AnthropicServer, type RecordedRequest } from './anthropic-server/server.js';
-import { replies, unifiedRateLimitHeaders, type MessageReply, type ScriptedReply, type ScriptedUsage } from './anthropic-server/replies.js';
+import {
+  replies,
+  unifiedRateLimitHeaders,
+  type MessageReply,
+  type ScriptedReply,
+  type ScriptedUsage,
+} from './anthropic-server/replies.js';
 
 /** A bad flag or script file: the message names the flag or field and how to fix it. */
 export class ServeUsageError extends Error {
@@ -57,7 +63,9 @@ function parseJsonFlag(flag: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ServeUsageError(`${flag} is not JSON (${(error as Error).message}); quote it, e.g. ${flag} '{"input_tokens":100,"output_tokens":5}'`);
+    throw new ServeUsageError(
+      `${flag} is not JSON (${(error as Error).message}); quote it, e.g. ${flag} '{"input_tokens":100,"output_tokens":5}'`,
+    );
   }
 }
 
@@ -68,8 +76,10 @@ function checkReply(where: string, value: unknown): ScriptedReply {
   }
   if (reply.kind === 'error') {
     const error = reply as Partial<ScriptedReply & { kind: 'error' }>;
-    if (!Number.isInteger(error.status) || error.status! < 400 || error.status! > 599) throw new ServeUsageError(`${where}.status must be an HTTP error status (400-599)`);
-    if (typeof error.type !== 'string' || typeof error.message !== 'string') throw new ServeUsageError(`${where} needs "type" and "message" strings, like "rate_limit_error"`);
+    if (!Number.isInteger(error.status) || error.status! < 400 || error.status! > 599)
+      throw new ServeUsageError(`${where}.status must be an HTTP error status (400-599)`);
+    if (typeof error.type !== 'string' || typeof error.message !== 'string')
+      throw new ServeUsageError(`${where} needs "type" and "message" strings, like "rate_limit_error"`);
   }
   return reply as ScriptedReply;
 }
@@ -105,7 +115,8 @@ export function parseServeArgs(argv: string[]): ServePlan | 'help' {
   const v = parsed.values;
   if (v.help) return 'help';
   const port = v.port === undefined ? 0 : Number(v.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ServeUsageError(`--port is "${v.port}"; use a port number 0-65535 (0 picks a free one)`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ServeUsageError(`--port is "${v.port}"; use a port number 0-65535 (0 picks a free one)`);
 
   const headers: Record<string, string> = {};
   for (const line of v.header ?? []) {
@@ -114,12 +125,17 @@ export function parseServeArgs(argv: string[]): ServePlan | 'help' {
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
   if (v.plan !== undefined) {
-    if (v.plan !== 'allowed' && v.plan !== 'allowed_warning' && v.plan !== 'rejected') throw new ServeUsageError(`--plan is "${v.plan}"; use allowed, allowed_warning or rejected`);
+    if (v.plan !== 'allowed' && v.plan !== 'allowed_warning' && v.plan !== 'rejected')
+      throw new ServeUsageError(`--plan is "${v.plan}"; use allowed, allowed_warning or rejected`);
     const claim = v['plan-claim'] ?? 'five_hour';
     const utilization = v['plan-utilization'] === undefined ? undefined : Number(v['plan-utilization']);
-    if (utilization !== undefined && !(utilization >= 0 && utilization <= 1)) throw new ServeUsageError(`--plan-utilization is "${v['plan-utilization']}"; use a number from 0 to 1`);
+    if (utilization !== undefined && !(utilization >= 0 && utilization <= 1))
+      throw new ServeUsageError(`--plan-utilization is "${v['plan-utilization']}"; use a number from 0 to 1`);
     const resetAt = v['plan-reset'] === undefined ? Math.floor(Date.now() / 1000) + 5 * 3600 : Number(v['plan-reset']);
-    if (!Number.isInteger(resetAt) || resetAt <= 0) throw new ServeUsageError(`--plan-reset is "${v['plan-reset']}"; use epoch seconds, like ${Math.floor(Date.now() / 1000) + 3600}`);
+    if (!Number.isInteger(resetAt) || resetAt <= 0)
+      throw new ServeUsageError(
+        `--plan-reset is "${v['plan-reset']}"; use epoch seconds, like ${Math.floor(Date.now() / 1000) + 3600}`,
+      );
     Object.assign(
       headers,
       unifiedRateLimitHeaders({
@@ -133,9 +149,11 @@ export function parseServeArgs(argv: string[]): ServePlan | 'help' {
   let usage: ScriptedUsage | undefined;
   if (v.usage !== undefined) {
     const value = parseJsonFlag('--usage', v.usage);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ServeUsageError('--usage must be a JSON object like {"input_tokens":100,"output_tokens":5}');
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ServeUsageError('--usage must be a JSON object like {"input_tokens":100,"output_tokens":5}');
     for (const [field, n] of Object.entries(value)) {
-      if (field.endsWith('_tokens') && (!Number.isSafeInteger(n) || (n as number) < 0)) throw new ServeUsageError(`--usage.${field} is ${JSON.stringify(n)}; use a whole number of tokens`);
+      if (field.endsWith('_tokens') && (!Number.isSafeInteger(n) || (n as number) < 0))
+        throw new ServeUsageError(`--usage.${field} is ${JSON.stringify(n)}; use a whole number of tokens`);
     }
     usage = value as ScriptedUsage;
   }
@@ -147,12 +165,26 @@ export function parseServeArgs(argv: string[]): ServePlan | 'help' {
     ...(Object.keys(headers).length > 0 && { headers }),
   });
   let fallback: ScriptedReply = message;
-  if (v.plan === 'rejected') fallback = replies.error(429, 'rate_limit_error', "This request would exceed your account's rate limit. Please try again later.", headers);
+  if (v.plan === 'rejected')
+    fallback = replies.error(
+      429,
+      'rate_limit_error',
+      "This request would exceed your account's rate limit. Please try again later.",
+      headers,
+    );
   if (v.error !== undefined) {
     const [status, type, ...rest] = v.error.split(':');
     const code = Number(status);
-    if (!Number.isInteger(code) || code < 400 || code > 599 || !type) throw new ServeUsageError(`--error is "${v.error}"; use status:type[:message], e.g. 429:rate_limit_error or 529:overloaded_error:Overloaded`);
-    fallback = replies.error(code, type, rest.length > 0 ? rest.join(':') : `scripted ${type}`, Object.keys(headers).length > 0 ? headers : undefined);
+    if (!Number.isInteger(code) || code < 400 || code > 599 || !type)
+      throw new ServeUsageError(
+        `--error is "${v.error}"; use status:type[:message], e.g. 429:rate_limit_error or 529:overloaded_error:Overloaded`,
+      );
+    fallback = replies.error(
+      code,
+      type,
+      rest.length > 0 ? rest.join(':') : `scripted ${type}`,
+      Object.keys(headers).length > 0 ? headers : undefined,
+    );
   }
 
   let queue: ScriptedReply[] = [];
@@ -162,24 +194,30 @@ export function parseServeArgs(argv: string[]): ServePlan | 'help' {
     try {
       text = readFileSync(v.script, 'utf8');
     } catch (error) {
-      throw new ServeUsageError(`--script ${v.script} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the path of a JSON file`);
+      throw new ServeUsageError(
+        `--script ${v.script} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); give the path of a JSON file`,
+      );
     }
     const script = parseJsonFlag(`--script ${v.script}`, text) as ScriptFile;
-    if (typeof script !== 'object' || script === null || Array.isArray(script)) throw new ServeUsageError(`--script ${v.script} must hold an object: {"replies":[...],"fallback":{...}}`);
-    if (script.replies !== undefined && !Array.isArray(script.replies)) throw new ServeUsageError(`--script ${v.script}: "replies" must be a list`);
+    if (typeof script !== 'object' || script === null || Array.isArray(script))
+      throw new ServeUsageError(`--script ${v.script} must hold an object: {"replies":[...],"fallback":{...}}`);
+    if (script.replies !== undefined && !Array.isArray(script.replies))
+      throw new ServeUsageError(`--script ${v.script}: "replies" must be a list`);
     queue = (script.replies ?? []).map((reply, i) => checkReply(`replies[${i}]`, reply));
     if (script.fallback !== undefined) fallback = checkReply('fallback', script.fallback);
     if (script.credentials !== undefined) {
       credentials = {};
       for (const [label, key] of Object.entries(script.credentials)) {
-        if (typeof key !== 'string' || key === '') throw new ServeUsageError(`--script ${v.script}: credentials.${label} must be a non-empty string`);
+        if (typeof key !== 'string' || key === '')
+          throw new ServeUsageError(`--script ${v.script}: credentials.${label} must be a non-empty string`);
         credentials[label] = key;
       }
     }
   }
   for (const pair of v.credential ?? []) {
     const eq = pair.indexOf('=');
-    if (eq <= 0 || eq === pair.length - 1) throw new ServeUsageError(`--credential needs label=key, e.g. --credential trial=sk-ant-test-trial`);
+    if (eq <= 0 || eq === pair.length - 1)
+      throw new ServeUsageError(`--credential needs label=key, e.g. --credential trial=sk-ant-test-trial`);
     credentials = { ...credentials, [pair.slice(0, eq)]: pair.slice(eq + 1) };
   }
   return { port, json: v.json, queue, fallback, ...(credentials && { credentials }), log: v.log };
@@ -198,7 +236,10 @@ export function describeRequest(request: RecordedRequest): Record<string, unknow
 }
 
 /** Starts the server a plan describes. */
-export async function serve(plan: ServePlan, log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Promise<AnthropicServer> {
+export async function serve(
+  plan: ServePlan,
+  log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+): Promise<AnthropicServer> {
   const server = await startAnthropicServer({
     port: plan.port,
     ...(plan.credentials && { credentials: plan.credentials }),
@@ -217,7 +258,9 @@ export async function main(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command !== 'serve') {
-    process.stderr.write(`drawdown-testkit: unknown command "${command}"; the only command is "serve" (see drawdown-testkit serve --help)\n`);
+    process.stderr.write(
+      `drawdown-testkit: unknown command "${command}"; the only command is "serve" (see drawdown-testkit serve --help)\n`,
+    );
     return 2;
   }
   let plan: ServePlan | 'help';
@@ -225,7 +268,10 @@ export async function main(argv: string[]): Promise<number> {
     plan = parseServeArgs(rest);
   } catch (error) {
     if (!(error instanceof ServeUsageError)) throw error;
-    if (rest.includes('--json')) process.stdout.write(`${JSON.stringify({ code: 'TESTKIT_INVALID_ARGUMENT', message: error.message, hint: 'see drawdown-testkit serve --help' })}\n`);
+    if (rest.includes('--json'))
+      process.stdout.write(
+        `${JSON.stringify({ code: 'TESTKIT_INVALID_ARGUMENT', message: error.message, hint: 'see drawdown-testkit serve --help' })}\n`,
+      );
     process.stderr.write(`drawdown-testkit: ${error.message}\n`);
     return 2;
   }
@@ -238,8 +284,12 @@ export async function main(argv: string[]): Promise<number> {
     server = await serve(plan);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const message = code === 'EADDRINUSE' ? `port ${plan.port} is in use; pick another --port or 0 for a free one` : `cannot listen: ${(error as Error).message}`;
-    if (plan.json) process.stdout.write(`${JSON.stringify({ code: 'TESTKIT_LISTEN_FAILED', message, hint: 'use --port 0' })}\n`);
+    const message =
+      code === 'EADDRINUSE'
+        ? `port ${plan.port} is in use; pick another --port or 0 for a free one`
+        : `cannot listen: ${(error as Error).message}`;
+    if (plan.json)
+      process.stdout.write(`${JSON.stringify({ code: 'TESTKIT_LISTEN_FAILED', message, hint: 'use --port 0' })}\n`);
     process.stderr.write(`drawdown-testkit: ${message}\n`);
     return 1;
   }

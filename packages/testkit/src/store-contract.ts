@@ -29,7 +29,12 @@ async function eventually(check: () => boolean, what: string, timeoutMs = 10_000
 const T0 = Date.parse('2026-11-23T12:00:00Z');
 const day = (at: number) => calendarWindow('day', at, 'UTC');
 const placement = (at: number) => ({ scopes: [day(at).key], day: new Date(at).toISOString().slice(0, 10) });
-const cap = (amount: string, scope = 'lifetime'): Limit => ({ kind: 'cap', name: 'trial budget', scope, cap: usd(amount) });
+const cap = (amount: string, scope = 'lifetime'): Limit => ({
+  kind: 'cap',
+  name: 'trial budget',
+  scope,
+  cap: usd(amount),
+});
 
 /**
  * The behaviour every `LedgerStore` must show. Run it from a store's own tests:
@@ -48,7 +53,11 @@ export function describeStoreContract(name: string, options: StoreContractOption
       await options.dispose?.(store);
     });
 
-    const reserve = (key: string, amount: string, extra: { now?: number; ttlMs?: number; limits?: Limit[]; account?: string } = {}) =>
+    const reserve = (
+      key: string,
+      amount: string,
+      extra: { now?: number; ttlMs?: number; limits?: Limit[]; account?: string } = {},
+    ) =>
       store.reserve({
         account: extra.account ?? 'trial',
         key,
@@ -103,8 +112,13 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('releases a hold so its funds return, and never releases a settled charge', async () => {
       await reserve('a', '5');
-      expect(await store.release({ account: 'trial', key: 'a', now: T0 })).toEqual({ status: 'released', amount: usd('5') });
-      expect(await store.release({ account: 'trial', key: 'a', now: T0 })).toMatchObject({ status: 'already_released' });
+      expect(await store.release({ account: 'trial', key: 'a', now: T0 })).toEqual({
+        status: 'released',
+        amount: usd('5'),
+      });
+      expect(await store.release({ account: 'trial', key: 'a', now: T0 })).toMatchObject({
+        status: 'already_released',
+      });
       expect((await reserve('b', '5')).ok).toBe(true);
       await store.settle({ account: 'trial', key: 'b', cost: usd('1'), now: T0 });
       expect(await store.release({ account: 'trial', key: 'b', now: T0 })).toMatchObject({ status: 'already_settled' });
@@ -112,7 +126,13 @@ export function describeStoreContract(name: string, options: StoreContractOption
     });
 
     it('records a charge that had no hold, in the scopes it is given', async () => {
-      const result = await store.settle({ account: 'plan', key: 'turn-1', cost: usd('0.02'), now: T0, ...placement(T0) });
+      const result = await store.settle({
+        account: 'plan',
+        key: 'turn-1',
+        cost: usd('0.02'),
+        now: T0,
+        ...placement(T0),
+      });
       expect(result).toMatchObject({ status: 'settled', charge: { held: 0, cost: usd('0.02'), day: '2026-11-23' } });
       expect(result.totals.lifetime).toBe(usd('0.02'));
     });
@@ -126,7 +146,9 @@ export function describeStoreContract(name: string, options: StoreContractOption
     it('checks calendar-window caps against that window only', async () => {
       const today = day(T0).key;
       const tomorrowAt = day(T0).end + 1;
-      const limits = (at: number) => [{ kind: 'cap' as const, name: 'daily ceiling', scope: day(at).key, cap: usd('2') }];
+      const limits = (at: number) => [
+        { kind: 'cap' as const, name: 'daily ceiling', scope: day(at).key, cap: usd('2') },
+      ];
       await reserve('d1', '2', { limits: limits(T0) });
       await store.settle({ account: 'trial', key: 'd1', cost: usd('2'), now: T0 });
       expect((await reserve('d2', '0.01', { limits: limits(T0) })).ok).toBe(false);
@@ -138,7 +160,14 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('draws grants in order (priority, soonest expiry, promotional first, oldest) with one allocation per grant', async () => {
       await store.addGrant({ account: 'w', grantId: 'paid-old', amount: usd('5'), kind: 'paid', now: T0 - 3000 });
-      await store.addGrant({ account: 'w', grantId: 'promo', amount: usd('1'), kind: 'promotional', expiresAt: T0 + 86_400_000, now: T0 - 2000 });
+      await store.addGrant({
+        account: 'w',
+        grantId: 'promo',
+        amount: usd('1'),
+        kind: 'promotional',
+        expiresAt: T0 + 86_400_000,
+        now: T0 - 2000,
+      });
       await store.addGrant({ account: 'w', grantId: 'paid-new', amount: usd('5'), kind: 'paid', now: T0 - 1000 });
       const balance: Limit[] = [{ kind: 'balance', name: 'credit balance' }];
       expect((await reserve('w1', '3', { account: 'w', limits: balance })).ok).toBe(true);
@@ -153,7 +182,14 @@ export function describeStoreContract(name: string, options: StoreContractOption
     });
 
     it('stops counting an expired grant at its expiry instant', async () => {
-      await store.addGrant({ account: 'w', grantId: 'promo', amount: usd('1'), kind: 'promotional', expiresAt: T0 + 1000, now: T0 });
+      await store.addGrant({
+        account: 'w',
+        grantId: 'promo',
+        amount: usd('1'),
+        kind: 'promotional',
+        expiresAt: T0 + 1000,
+        now: T0,
+      });
       const balance: Limit[] = [{ kind: 'balance', name: 'credit balance' }];
       expect((await reserve('before', '1', { account: 'w', limits: balance, now: T0 + 999, ttlMs: 1 })).ok).toBe(true);
       expect((await reserve('at', '0.01', { account: 'w', limits: balance, now: T0 + 1000 })).ok).toBe(false);
@@ -176,7 +212,9 @@ export function describeStoreContract(name: string, options: StoreContractOption
         else await store.settle({ account: 'w', key: `s${i}`, cost: usd('0.123456789'), now: T0 });
       }
       const entries = await store.entries({ account: 'w' });
-      const charged = entries.filter((e) => e.kind === 'charge').reduce((s, e) => s + (e.kind === 'charge' ? e.record.cost : 0), 0);
+      const charged = entries
+        .filter((e) => e.kind === 'charge')
+        .reduce((s, e) => s + (e.kind === 'charge' ? e.record.cost : 0), 0);
       const snap = await store.snapshot({ account: 'w', now: T0 });
       expect(snap.settled.lifetime).toBe(charged);
       expect(snap.granted + snap.settled.lifetime - snap.overdraft).toBe(usd('10'));
@@ -184,17 +222,70 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('reports spend grouped by day, model, pool and route', async () => {
       const meta = (model: string, route: string) => ({ model, route, inputTokens: 10, outputTokens: 5 });
-      await store.settle({ account: 'trial', key: 'a', cost: usd('1'), now: T0, ...placement(T0), meta: meta('claude-haiku-4-5', 'trial') });
-      await store.settle({ account: 'trial', key: 'b', cost: usd('2'), now: T0, ...placement(T0), meta: meta('claude-opus-4-7', 'trial') });
-      await store.settle({ account: 'credits', key: 'c', cost: usd('4'), now: T0 + 86_400_000, ...placement(T0 + 86_400_000), meta: meta('claude-opus-4-7', 'credits') });
+      await store.settle({
+        account: 'trial',
+        key: 'a',
+        cost: usd('1'),
+        now: T0,
+        ...placement(T0),
+        meta: meta('claude-haiku-4-5', 'trial'),
+      });
+      await store.settle({
+        account: 'trial',
+        key: 'b',
+        cost: usd('2'),
+        now: T0,
+        ...placement(T0),
+        meta: meta('claude-opus-4-7', 'trial'),
+      });
+      await store.settle({
+        account: 'credits',
+        key: 'c',
+        cost: usd('4'),
+        now: T0 + 86_400_000,
+        ...placement(T0 + 86_400_000),
+        meta: meta('claude-opus-4-7', 'credits'),
+      });
       const byModel = await store.report({ fromDay: '2026-11-01', toDay: '2026-11-30', groupBy: ['model'] });
       expect(byModel).toEqual([
-        { model: 'claude-haiku-4-5', cost: usd('1'), requests: 1, inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 },
-        { model: 'claude-opus-4-7', cost: usd('6'), requests: 2, inputTokens: 20, outputTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 },
+        {
+          model: 'claude-haiku-4-5',
+          cost: usd('1'),
+          requests: 1,
+          inputTokens: 10,
+          outputTokens: 5,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        },
+        {
+          model: 'claude-opus-4-7',
+          cost: usd('6'),
+          requests: 2,
+          inputTokens: 20,
+          outputTokens: 10,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        },
       ]);
       const byDayPool = await store.report({ fromDay: '2026-11-24', toDay: '2026-11-24', groupBy: ['day', 'pool'] });
-      expect(byDayPool).toEqual([{ day: '2026-11-24', pool: 'credits', cost: usd('4'), requests: 1, inputTokens: 10, outputTokens: 5, cacheReadTokens: 0, cacheWriteTokens: 0 }]);
-      const byRoute = await store.report({ fromDay: '2026-11-01', toDay: '2026-11-30', groupBy: ['route'], accounts: ['trial'] });
+      expect(byDayPool).toEqual([
+        {
+          day: '2026-11-24',
+          pool: 'credits',
+          cost: usd('4'),
+          requests: 1,
+          inputTokens: 10,
+          outputTokens: 5,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        },
+      ]);
+      const byRoute = await store.report({
+        fromDay: '2026-11-01',
+        toDay: '2026-11-30',
+        groupBy: ['route'],
+        accounts: ['trial'],
+      });
       expect(byRoute.map((r) => [r.route, r.cost])).toEqual([['trial', usd('3')]]);
     });
 
@@ -224,7 +315,15 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('reports an account it has never seen as empty', async () => {
       const snap = await store.snapshot({ account: 'never', now: T0, scopes: [day(T0).key] });
-      expect(snap).toEqual({ account: 'never', settled: { lifetime: 0, [day(T0).key]: 0 }, held: 0, activeHolds: 0, grants: [], granted: 0, overdraft: 0 });
+      expect(snap).toEqual({
+        account: 'never',
+        settled: { lifetime: 0, [day(T0).key]: 0 },
+        held: 0,
+        activeHolds: 0,
+        grants: [],
+        granted: 0,
+        overdraft: 0,
+      });
     });
 
     it('records the true cost when it exceeds the hold, and the hold stops counting', async () => {
@@ -245,14 +344,20 @@ export function describeStoreContract(name: string, options: StoreContractOption
     });
 
     it('refuses a balance reservation on an account without grants', async () => {
-      const result = await reserve('none', '0.01', { account: 'empty', limits: [{ kind: 'balance', name: 'credit balance' }] });
+      const result = await reserve('none', '0.01', {
+        account: 'empty',
+        limits: [{ kind: 'balance', name: 'credit balance' }],
+      });
       expect(result).toMatchObject({ ok: false, limit: 'credit balance', available: 0 });
     });
 
     it('records what no grant covers as overdraft, and lets the next grant pay it first', async () => {
       await store.addGrant({ account: 'w', grantId: 'g1', amount: usd('1'), kind: 'paid', now: T0 });
       const settled = await store.settle({ account: 'w', key: 'big', cost: usd('1.5'), now: T0, ...placement(T0) });
-      expect(settled.charge).toMatchObject({ allocations: [{ grantId: 'g1', amount: usd('1') }], overdraft: usd('0.5') });
+      expect(settled.charge).toMatchObject({
+        allocations: [{ grantId: 'g1', amount: usd('1') }],
+        overdraft: usd('0.5'),
+      });
       expect(await store.snapshot({ account: 'w', now: T0 })).toMatchObject({ granted: 0, overdraft: usd('0.5') });
       const topUp = await store.addGrant({ account: 'w', grantId: 'g2', amount: usd('2'), kind: 'paid', now: T0 + 1 });
       expect(topUp.grant.remaining).toBe(usd('1.5'));
@@ -261,7 +366,13 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('returns duplicate with unchanged totals when a charge without a hold is reported again', async () => {
       const first = await store.settle({ account: 'plan', key: 'turn', cost: usd('0.02'), now: T0, ...placement(T0) });
-      const again = await store.settle({ account: 'plan', key: 'turn', cost: usd('0.05'), now: T0 + 1, ...placement(T0) });
+      const again = await store.settle({
+        account: 'plan',
+        key: 'turn',
+        cost: usd('0.05'),
+        now: T0 + 1,
+        ...placement(T0),
+      });
       expect(again.status).toBe('duplicate');
       expect(again.charge.cost).toBe(usd('0.02'));
       expect(again.totals).toEqual(first.totals);
@@ -269,13 +380,28 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('lists entries by account and kind, with the merged meta of hold and charge', async () => {
       await reserve('e1', '1', { account: 'a' });
-      await store.settle({ account: 'a', key: 'e1', cost: usd('0.5'), now: T0, meta: { model: 'claude-haiku-4-5', outputTokens: 7 } });
+      await store.settle({
+        account: 'a',
+        key: 'e1',
+        cost: usd('0.5'),
+        now: T0,
+        meta: { model: 'claude-haiku-4-5', outputTokens: 7 },
+      });
       await reserve('e2', '1', { account: 'b' });
       const charges = await store.entries({ account: 'a', kinds: ['charge'] });
       expect(charges).toEqual([
         {
           kind: 'charge',
-          record: { account: 'a', key: 'e1', cost: usd('0.5'), held: usd('1'), settledAt: T0, day: '2026-11-23', allocations: [], overdraft: 0 },
+          record: {
+            account: 'a',
+            key: 'e1',
+            cost: usd('0.5'),
+            held: usd('1'),
+            settledAt: T0,
+            day: '2026-11-23',
+            allocations: [],
+            overdraft: 0,
+          },
           meta: { model: 'claude-haiku-4-5', outputTokens: 7 },
         },
       ]);
@@ -288,14 +414,43 @@ export function describeStoreContract(name: string, options: StoreContractOption
 
     it('reports nothing for a range without charges, and one total row without grouping', async () => {
       await store.settle({ account: 'trial', key: 'a', cost: usd('1'), now: T0, ...placement(T0) });
-      await store.settle({ account: 'other', key: 'b', cost: usd('2'), now: T0, ...placement(T0), meta: { cacheReadTokens: 3, cacheWriteTokens: 4 } });
+      await store.settle({
+        account: 'other',
+        key: 'b',
+        cost: usd('2'),
+        now: T0,
+        ...placement(T0),
+        meta: { cacheReadTokens: 3, cacheWriteTokens: 4 },
+      });
       expect(await store.report({ fromDay: '2026-12-01', toDay: '2026-12-31', groupBy: ['day'] })).toEqual([]);
       expect(await store.report({ fromDay: '2026-11-23', toDay: '2026-11-23', groupBy: [] })).toEqual([
         { cost: usd('3'), requests: 2, inputTokens: 0, outputTokens: 0, cacheReadTokens: 3, cacheWriteTokens: 4 },
       ]);
-      expect(await store.report({ fromDay: '2026-11-23', toDay: '2026-11-23', groupBy: ['pool', 'model', 'route'] })).toEqual([
-        { pool: 'other', model: 'unknown', route: 'direct', cost: usd('2'), requests: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 3, cacheWriteTokens: 4 },
-        { pool: 'trial', model: 'unknown', route: 'direct', cost: usd('1'), requests: 1, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+      expect(
+        await store.report({ fromDay: '2026-11-23', toDay: '2026-11-23', groupBy: ['pool', 'model', 'route'] }),
+      ).toEqual([
+        {
+          pool: 'other',
+          model: 'unknown',
+          route: 'direct',
+          cost: usd('2'),
+          requests: 1,
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheReadTokens: 3,
+          cacheWriteTokens: 4,
+        },
+        {
+          pool: 'trial',
+          model: 'unknown',
+          route: 'direct',
+          cost: usd('1'),
+          requests: 1,
+          inputTokens: 0,
+          outputTokens: 0,
+          cacheReadTokens: 0,
+          cacheWriteTokens: 0,
+        },
       ]);
     });
 
@@ -324,9 +479,19 @@ export function describeStoreContract(name: string, options: StoreContractOption
     it('refuses every request after close with DRAWDOWN_STORE_UNAVAILABLE', async () => {
       const closing = await options.create();
       await closing.close();
-      await expect(closing.snapshot({ account: 'trial', now: T0 })).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
+      await expect(closing.snapshot({ account: 'trial', now: T0 })).rejects.toMatchObject({
+        code: 'DRAWDOWN_STORE_UNAVAILABLE',
+      });
       await expect(
-        closing.reserve({ account: 'trial', key: 'k', amount: usd('1'), ttlMs: 1000, now: T0, limits: [], ...placement(T0) }),
+        closing.reserve({
+          account: 'trial',
+          key: 'k',
+          amount: usd('1'),
+          ttlMs: 1000,
+          now: T0,
+          limits: [],
+          ...placement(T0),
+        }),
       ).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
     });
 
@@ -342,7 +507,15 @@ export function describeStoreContract(name: string, options: StoreContractOption
       it('admits exactly 50 of 1,000 concurrent $0.10 reservations split across two handles', async () => {
         const results = await Promise.all(
           Array.from({ length: 1000 }, (_, i) =>
-            (i % 2 === 0 ? store : peer).reserve({ account: 'trial', key: `p${i}`, amount: usd('0.10'), ttlMs: 60_000, now: T0, limits: [cap('5')], ...placement(T0) }),
+            (i % 2 === 0 ? store : peer).reserve({
+              account: 'trial',
+              key: `p${i}`,
+              amount: usd('0.10'),
+              ttlMs: 60_000,
+              now: T0,
+              limits: [cap('5')],
+              ...placement(T0),
+            }),
           ),
         );
         expect(results.filter((r) => r.ok)).toHaveLength(50);
@@ -359,15 +532,32 @@ export function describeStoreContract(name: string, options: StoreContractOption
         expect((await store.snapshot({ account: 'trial', now: T0 })).settled.lifetime).toBe(usd('0.7'));
       });
 
-      it('delivers the other handle\'s changes to watchers as remote, and its own once as local', async () => {
+      it("delivers the other handle's changes to watchers as remote, and its own once as local", async () => {
         const seen: string[] = [];
-        const stop = store.watch((change) => seen.push(`${change.kind}:${change.account ?? '-'}:${change.key}:${change.origin}`));
+        const stop = store.watch((change) =>
+          seen.push(`${change.kind}:${change.account ?? '-'}:${change.key}:${change.origin}`),
+        );
         await reserve('mine', '1');
-        await peer.reserve({ account: 'shared', key: 'theirs', amount: usd('1'), ttlMs: 60_000, now: T0, limits: [cap('5')], ...placement(T0) });
+        await peer.reserve({
+          account: 'shared',
+          key: 'theirs',
+          amount: usd('1'),
+          ttlMs: 60_000,
+          now: T0,
+          limits: [cap('5')],
+          ...placement(T0),
+        });
         await peer.setState('route.optIns', { credits: true });
-        await eventually(() => seen.includes('state:-:route.optIns:remote'), 'the peer\'s state change to reach the watcher');
+        await eventually(
+          () => seen.includes('state:-:route.optIns:remote'),
+          "the peer's state change to reach the watcher",
+        );
         stop();
-        expect(seen).toEqual(['reserve:trial:mine:local', 'reserve:shared:theirs:remote', 'state:-:route.optIns:remote']);
+        expect(seen).toEqual([
+          'reserve:trial:mine:local',
+          'reserve:shared:theirs:remote',
+          'state:-:route.optIns:remote',
+        ]);
       });
     });
   });
@@ -394,7 +584,10 @@ export interface StoreWorkerArgs {
  * says `ready`, waits for `go` on stdin (so every process starts at once), runs the mode and
  * prints one JSON line per step. Call it from a store's worker script.
  */
-export async function runStoreWorker(args: StoreWorkerArgs, open: (config: unknown) => Promise<LedgerStore>): Promise<void> {
+export async function runStoreWorker(
+  args: StoreWorkerArgs,
+  open: (config: unknown) => Promise<LedgerStore>,
+): Promise<void> {
   const say = (message: object): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
   const store = await open(args.config);
   const reserve = (i: number) =>
@@ -435,7 +628,11 @@ export interface StoreWorker {
 
 /** Starts a TypeScript worker script as a real child process (`node --conditions=drawdown-source --import tsx`). */
 export function startStoreWorker(script: string, args: StoreWorkerArgs, options: SpawnOptions = {}): StoreWorker {
-  const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', script, JSON.stringify(args)], { stdio: ['pipe', 'pipe', 'pipe'], ...options });
+  const child = spawn(
+    process.execPath,
+    ['--conditions=drawdown-source', '--import', 'tsx', script, JSON.stringify(args)],
+    { stdio: ['pipe', 'pipe', 'pipe'], ...options },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const pending: Array<Record<string, unknown>> = [];
@@ -453,7 +650,10 @@ export function startStoreWorker(script: string, args: StoreWorkerArgs, options:
   });
   return {
     child,
-    next: () => (pending.length > 0 ? Promise.resolve(pending.shift()!) : Promise.race([new Promise<Record<string, unknown>>((r) => waiting.push(r)), failed])),
+    next: () =>
+      pending.length > 0
+        ? Promise.resolve(pending.shift()!)
+        : Promise.race([new Promise<Record<string, unknown>>((r) => waiting.push(r)), failed]),
     send: (line) => void child.stdin!.write(`${line}\n`),
     exited,
   };
@@ -485,7 +685,9 @@ export function describeStoreAcrossProcesses(name: string, options: StoreProcess
     it('admits exactly 50 of 4 processes × 250 concurrent $0.10 reservations against $5', async () => {
       const { config, open } = await options.prepare();
       await (await open()).close(); // create and migrate once, as an installer would
-      const workers = Array.from({ length: 4 }, (_, p) => start({ config, mode: 'reserve', tag: `p${p}`, count: 250, amount: '0.10', cap: '5', now: T0, ttlMs: 60_000 }));
+      const workers = Array.from({ length: 4 }, (_, p) =>
+        start({ config, mode: 'reserve', tag: `p${p}`, count: 250, amount: '0.10', cap: '5', now: T0, ttlMs: 60_000 }),
+      );
       for (const w of workers) expect(await w.next()).toEqual({ step: 'ready' });
       for (const w of workers) w.send('go');
       const admitted = (await Promise.all(workers.map((w) => w.next()))).map((m) => m.admitted as number);
@@ -499,7 +701,17 @@ export function describeStoreAcrossProcesses(name: string, options: StoreProcess
     it('gets the funds of a SIGKILLed process back after the hold TTL, losing none of its settled charges', async () => {
       const { config, open } = await options.prepare();
       const ttlMs = 30_000;
-      const worker = start({ config, mode: 'crash', tag: 'dead', count: 20, amount: '0.25', cap: '5', now: T0, ttlMs, settle: 6 });
+      const worker = start({
+        config,
+        mode: 'crash',
+        tag: 'dead',
+        count: 20,
+        amount: '0.25',
+        cap: '5',
+        now: T0,
+        ttlMs,
+        settle: 6,
+      });
       await worker.next();
       worker.send('go');
       const held = await worker.next();
@@ -508,20 +720,50 @@ export function describeStoreAcrossProcesses(name: string, options: StoreProcess
       await worker.exited;
 
       const store = await open();
-      expect(await store.snapshot({ account: 'shared', now: T0 + ttlMs - 1 })).toMatchObject({ held: usd('3.50'), activeHolds: 14, settled: { lifetime: usd('1.50') } });
+      expect(await store.snapshot({ account: 'shared', now: T0 + ttlMs - 1 })).toMatchObject({
+        held: usd('3.50'),
+        activeHolds: 14,
+        settled: { lifetime: usd('1.50') },
+      });
       const limits: Limit[] = [{ kind: 'cap', name: 'shared budget', scope: 'lifetime', cap: usd('5') }];
-      const early = await store.reserve({ account: 'shared', key: 'early', amount: usd('0.01'), ttlMs, now: T0 + ttlMs - 1, limits, ...placement(T0) });
+      const early = await store.reserve({
+        account: 'shared',
+        key: 'early',
+        amount: usd('0.01'),
+        ttlMs,
+        now: T0 + ttlMs - 1,
+        limits,
+        ...placement(T0),
+      });
       expect(early.ok).toBe(false);
       const after = await store.snapshot({ account: 'shared', now: T0 + ttlMs });
       expect(after).toMatchObject({ held: 0, activeHolds: 0, settled: { lifetime: usd('1.50') } });
-      expect((await store.reserve({ account: 'shared', key: 'survivor', amount: usd('3.50'), ttlMs, now: T0 + ttlMs, limits, ...placement(T0) })).ok).toBe(true);
+      expect(
+        (
+          await store.reserve({
+            account: 'shared',
+            key: 'survivor',
+            amount: usd('3.50'),
+            ttlMs,
+            now: T0 + ttlMs,
+            limits,
+            ...placement(T0),
+          })
+        ).ok,
+      ).toBe(true);
 
       const charges = await store.entries({ account: 'shared', kinds: ['charge'] });
-      expect(charges.map((e) => (e.kind === 'charge' ? e.record.key : '')).sort()).toEqual((held.settled as string[]).sort());
+      expect(charges.map((e) => (e.kind === 'charge' ? e.record.key : '')).sort()).toEqual(
+        (held.settled as string[]).sort(),
+      );
       expect(charges.reduce((s, e) => s + (e.kind === 'charge' ? e.record.cost : 0), 0)).toBe(after.settled.lifetime);
       // A late settle of the dead process's expired hold still records the true cost, once.
-      expect((await store.settle({ account: 'shared', key: 'dead-10', cost: usd('0.20'), now: T0 + ttlMs + 5 })).status).toBe('settled');
-      expect((await store.settle({ account: 'shared', key: 'dead-10', cost: usd('0.20'), now: T0 + ttlMs + 6 })).status).toBe('duplicate');
+      expect(
+        (await store.settle({ account: 'shared', key: 'dead-10', cost: usd('0.20'), now: T0 + ttlMs + 5 })).status,
+      ).toBe('settled');
+      expect(
+        (await store.settle({ account: 'shared', key: 'dead-10', cost: usd('0.20'), now: T0 + ttlMs + 6 })).status,
+      ).toBe('duplicate');
       expect((await store.snapshot({ account: 'shared', now: T0 + ttlMs + 6 })).settled.lifetime).toBe(usd('1.70'));
       await store.close();
     }, 60_000);

@@ -1,4 +1,10 @@
-import Anthropic, { AuthenticationError, BadRequestError, OverloadedError, PaymentRequiredError, RateLimitError } from '@anthropic-ai/sdk';
+import Anthropic, {
+  AuthenticationError,
+  BadRequestError,
+  OverloadedError,
+  PaymentRequiredError,
+  RateLimitError,
+} from '@anthropic-ai/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CREDIT_BALANCE_TOO_LOW_MESSAGE,
@@ -10,7 +16,11 @@ import {
 } from '../src/index.js';
 
 const KEY = 'sk-ant-test-loopback-0001';
-const params = { model: 'claude-sonnet-4-6', max_tokens: 64, messages: [{ role: 'user' as const, content: 'Say hello' }] };
+const params = {
+  model: 'claude-sonnet-4-6',
+  max_tokens: 64,
+  messages: [{ role: 'user' as const, content: 'Say hello' }],
+};
 
 describe('loopback Anthropic server', () => {
   let server: AnthropicServer;
@@ -24,13 +34,20 @@ describe('loopback Anthropic server', () => {
   });
 
   it('answers a non-streaming message with the scripted usage and a request-id the SDK exposes', async () => {
-    server.enqueue(replies.message({ text: 'Hi there', usage: { input_tokens: 12, output_tokens: 3, cache_read_input_tokens: 40 } }));
+    server.enqueue(
+      replies.message({ text: 'Hi there', usage: { input_tokens: 12, output_tokens: 3, cache_read_input_tokens: 40 } }),
+    );
     const { data, request_id } = await client.messages.create(params).withResponse();
     expect(data.content).toEqual([{ type: 'text', text: 'Hi there' }]);
     expect(data.usage).toMatchObject({ input_tokens: 12, output_tokens: 3, cache_read_input_tokens: 40 });
     expect(data.model).toBe('claude-sonnet-4-6');
     expect(request_id).toMatch(/^req_/);
-    expect(server.requests[0]).toMatchObject({ method: 'POST', path: '/v1/messages', credential: 'test', requestId: request_id });
+    expect(server.requests[0]).toMatchObject({
+      method: 'POST',
+      path: '/v1/messages',
+      credential: 'test',
+      requestId: request_id,
+    });
   });
 
   it('never records the credential itself, only which configured credential matched', async () => {
@@ -42,7 +59,12 @@ describe('loopback Anthropic server', () => {
   });
 
   it('streams the event sequence of the real API, with cumulative usage in message_delta', async () => {
-    server.enqueue(replies.message({ text: 'one two three', usage: { input_tokens: 30, output_tokens: 7, cache_creation_input_tokens: 5 } }));
+    server.enqueue(
+      replies.message({
+        text: 'one two three',
+        usage: { input_tokens: 30, output_tokens: 7, cache_creation_input_tokens: 5 },
+      }),
+    );
     const stream = await client.messages.create({ ...params, stream: true });
     const types: string[] = [];
     let deltaUsage: unknown;
@@ -52,7 +74,16 @@ describe('loopback Anthropic server', () => {
       if (event.type === 'message_start') startUsage = event.message.usage;
       if (event.type === 'message_delta') deltaUsage = event.usage;
     }
-    expect(types).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_delta', 'content_block_delta', 'content_block_stop', 'message_delta', 'message_stop']);
+    expect(types).toEqual([
+      'message_start',
+      'content_block_start',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_delta',
+      'content_block_stop',
+      'message_delta',
+      'message_stop',
+    ]);
     expect(startUsage).toMatchObject({ input_tokens: 30, cache_creation_input_tokens: 5, output_tokens: 1 });
     expect(deltaUsage).toMatchObject({ input_tokens: 30, cache_creation_input_tokens: 5, output_tokens: 7 });
   });
@@ -77,14 +108,20 @@ describe('loopback Anthropic server', () => {
   });
 
   it('can null the input fields of message_delta while keeping the cumulative output count', async () => {
-    server.enqueue(replies.message({ usage: { input_tokens: 4, output_tokens: 9 }, stream: { nullInputInDelta: true } }));
+    server.enqueue(
+      replies.message({ usage: { input_tokens: 4, output_tokens: 9 }, stream: { nullInputInDelta: true } }),
+    );
     const message = await client.messages.stream(params).finalMessage();
     expect(message.usage).toMatchObject({ input_tokens: 4, output_tokens: 9 });
   });
 
   it('replies to a 429 with retry-after and the error body shape of the API', async () => {
     server.enqueue(replies.rateLimited({ retryAfterSeconds: 7 }));
-    const response = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY }, body: JSON.stringify(params) });
+    const response = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: JSON.stringify(params),
+    });
     expect(response.status).toBe(429);
     expect(response.headers.get('retry-after')).toBe('7');
     const body = (await response.json()) as Record<string, unknown>;
@@ -96,7 +133,13 @@ describe('loopback Anthropic server', () => {
   });
 
   it('maps each scripted error to the SDK error class for its status', async () => {
-    server.enqueue(replies.rateLimited(), replies.creditTooLow(), replies.unauthorized(), replies.paymentRequired({ error_code: 'enforced_spend_limit_reached' }), replies.overloaded());
+    server.enqueue(
+      replies.rateLimited(),
+      replies.creditTooLow(),
+      replies.unauthorized(),
+      replies.paymentRequired({ error_code: 'enforced_spend_limit_reached' }),
+      replies.overloaded(),
+    );
     await expect(client.messages.create(params)).rejects.toBeInstanceOf(RateLimitError);
     const credit = await client.messages.create(params).catch((e: unknown) => e);
     expect(credit).toBeInstanceOf(BadRequestError);
@@ -117,10 +160,19 @@ describe('loopback Anthropic server', () => {
     expect(server.requests[1]!.credential).toBeUndefined();
   });
 
-  it('answers Claude Code\'s HEAD /api/hello, records every credential presented and the usage it replied with', async () => {
+  it("answers Claude Code's HEAD /api/hello, records every credential presented and the usage it replied with", async () => {
     const hello = await fetch(`${server.url}/api/hello`, { method: 'HEAD' });
     expect(hello.status).toBe(200);
-    server.enqueue(replies.message({ usage: { input_tokens: 7, output_tokens: 2, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 } } }));
+    server.enqueue(
+      replies.message({
+        usage: {
+          input_tokens: 7,
+          output_tokens: 2,
+          cache_creation_input_tokens: 30,
+          cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 },
+        },
+      }),
+    );
     const both = await fetch(`${server.url}/v1/messages?beta=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': KEY, authorization: 'Bearer sk-ant-someone-else' },
@@ -132,12 +184,20 @@ describe('loopback Anthropic server', () => {
       { scheme: 'x-api-key', credential: 'test' },
       { scheme: 'bearer', credential: 'unknown' },
     ]);
-    expect(recorded.reply).toMatchObject({ status: 200, model: 'claude-sonnet-4-6', usage: { input_tokens: 7, cache_creation: { ephemeral_1h_input_tokens: 20 } } });
+    expect(recorded.reply).toMatchObject({
+      status: 200,
+      model: 'claude-sonnet-4-6',
+      usage: { input_tokens: 7, cache_creation: { ephemeral_1h_input_tokens: 20 } },
+    });
     expect(JSON.stringify(server.requests)).not.toContain('sk-ant-someone-else');
   });
 
   it('accepts the key in x-api-key as well as a bearer token', async () => {
-    const response = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY }, body: JSON.stringify(params) });
+    const response = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: JSON.stringify(params),
+    });
     expect(response.status).toBe(200);
     await client.messages.create(params);
     expect(server.requests.map((r) => r.authScheme)).toEqual(['x-api-key', 'bearer']);
@@ -149,7 +209,12 @@ describe('loopback Anthropic server', () => {
       replies.message({
         headers: {
           ...standardRateLimitHeaders({ requests: { limit: 50, remaining: 49, reset } }),
-          ...unifiedRateLimitHeaders({ status: 'allowed_warning', resetAt: 1_795_000_000, representativeClaim: 'seven_day', windows: { seven_day: { utilization: 0.91, surpassedThreshold: 0.9 } } }),
+          ...unifiedRateLimitHeaders({
+            status: 'allowed_warning',
+            resetAt: 1_795_000_000,
+            representativeClaim: 'seven_day',
+            windows: { seven_day: { utilization: 0.91, surpassedThreshold: 0.9 } },
+          }),
         },
       }),
     );
@@ -175,7 +240,9 @@ describe('loopback Anthropic server', () => {
     const scripted = await startAnthropicServer({ countTokens: () => 1234 });
     try {
       const other = new Anthropic({ apiKey: 'any', baseURL: scripted.url });
-      expect((await other.messages.countTokens({ model: params.model, messages: params.messages })).input_tokens).toBe(1234);
+      expect((await other.messages.countTokens({ model: params.model, messages: params.messages })).input_tokens).toBe(
+        1234,
+      );
     } finally {
       await scripted.close();
     }
@@ -205,18 +272,37 @@ describe('loopback Anthropic server', () => {
   });
 
   it('sends an SSE error event midway when scripted', async () => {
-    server.enqueue(replies.message({ stream: { errorAfter: { point: 'content_block_delta', type: 'overloaded_error', message: 'Overloaded' } } }));
-    const error = await client.messages.stream(params).finalMessage().catch((e: unknown) => e);
+    server.enqueue(
+      replies.message({
+        stream: { errorAfter: { point: 'content_block_delta', type: 'overloaded_error', message: 'Overloaded' } },
+      }),
+    );
+    const error = await client.messages
+      .stream(params)
+      .finalMessage()
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'overloaded_error' });
   });
 
   it('rejects malformed requests and unknown paths like the API', async () => {
-    const noModel = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY }, body: JSON.stringify({ messages: [] }) });
+    const noModel = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: JSON.stringify({ messages: [] }),
+    });
     expect(noModel.status).toBe(400);
     expect(((await noModel.json()) as { error: { type: string } }).error.type).toBe('invalid_request_error');
-    const noMax = await fetch(`${server.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': KEY }, body: JSON.stringify({ model: 'm', messages: [] }) });
+    const noMax = await fetch(`${server.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: JSON.stringify({ model: 'm', messages: [] }),
+    });
     expect(noMax.status).toBe(400);
-    const missing = await fetch(`${server.url}/v1/nothing`, { method: 'POST', headers: { 'x-api-key': KEY }, body: '{}' });
+    const missing = await fetch(`${server.url}/v1/nothing`, {
+      method: 'POST',
+      headers: { 'x-api-key': KEY },
+      body: '{}',
+    });
     expect(missing.status).toBe(404);
   });
 

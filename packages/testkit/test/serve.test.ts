@@ -11,7 +11,11 @@ import { claudeCodeEnv, parseServeArgs, ServeUsageError, startAnthropicServer } 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const tsxLoader = pathToFileURL(path.join(repoRoot, 'node_modules/tsx/dist/loader.mjs')).href;
 const bin = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
-const claude = path.join(path.dirname(createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
+const claude = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('@anthropic-ai/claude-code/package.json')),
+  'bin',
+  'claude.exe',
+);
 const KEY = 'sk-ant-testkit-serve-key-0001';
 
 interface Served {
@@ -25,7 +29,11 @@ interface Served {
 /** Starts `drawdown-testkit serve` as its own process and reads its --json startup line. */
 function startServe(args: string[]): Promise<Served> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, bin, 'serve', '--json', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=drawdown-source', '--import', tsxLoader, bin, 'serve', '--json', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     const log: string[] = [];
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
@@ -78,17 +86,38 @@ describe('drawdown-testkit serve', { timeout: 120_000 }, () => {
   afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it('serves everything the real Claude Code CLI calls, with the scripted usage and plan headers, and logs no secret', async () => {
-    served = await startServe(['--credential', `test=${KEY}`, '--usage', '{"input_tokens":1234,"output_tokens":56}', '--text', 'Scripted hello', '--plan', 'allowed_warning', '--plan-utilization', '0.9', '--log']);
+    served = await startServe([
+      '--credential',
+      `test=${KEY}`,
+      '--usage',
+      '{"input_tokens":1234,"output_tokens":56}',
+      '--text',
+      'Scripted hello',
+      '--plan',
+      'allowed_warning',
+      '--plan-utilization',
+      '0.9',
+      '--log',
+    ]);
     const result = await runClaude(claudeCodeEnv({ baseUrl: served.url, home, apiKey: KEY }));
     expect(result.code).toBe(0);
-    const reply = JSON.parse(result.stdout) as { result: string; usage: { input_tokens: number; output_tokens: number } };
+    const reply = JSON.parse(result.stdout) as {
+      result: string;
+      usage: { input_tokens: number; output_tokens: number };
+    };
     expect(reply.result).toBe('Scripted hello');
     expect(reply.usage).toMatchObject({ input_tokens: 1234, output_tokens: 56 });
     await new Promise((r) => setTimeout(r, 200));
-    const requests = served.log.map((line) => JSON.parse(line) as { method: string; path: string; credentials: Array<{ credential: string }> });
+    const requests = served.log.map(
+      (line) => JSON.parse(line) as { method: string; path: string; credentials: Array<{ credential: string }> },
+    );
     // Claude Code's connectivity check and its streamed Messages API call, both answered.
-    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(expect.arrayContaining(['HEAD /api/hello', 'POST /v1/messages']));
-    expect(requests.filter((r) => r.path === '/v1/messages').every((r) => r.credentials[0]?.credential === 'test')).toBe(true);
+    expect(requests.map((r) => `${r.method} ${r.path}`)).toEqual(
+      expect.arrayContaining(['HEAD /api/hello', 'POST /v1/messages']),
+    );
+    expect(
+      requests.filter((r) => r.path === '/v1/messages').every((r) => r.credentials[0]?.credential === 'test'),
+    ).toBe(true);
     expect(served.log.join('\n')).not.toContain(KEY);
   });
 
@@ -96,7 +125,10 @@ describe('drawdown-testkit serve', { timeout: 120_000 }, () => {
     const server = await startAnthropicServer({ credentials: { test: KEY } });
     try {
       let result: { subtype?: string } | undefined;
-      for await (const message of query({ prompt: 'hi', options: { env: claudeCodeEnv({ baseUrl: server.url, home, apiKey: KEY }), maxTurns: 1 } })) {
+      for await (const message of query({
+        prompt: 'hi',
+        options: { env: claudeCodeEnv({ baseUrl: server.url, home, apiKey: KEY }), maxTurns: 1 },
+      })) {
         if (message.type === 'result') result = message;
       }
       expect(result?.subtype).toBe('success');
@@ -117,7 +149,12 @@ describe('drawdown-testkit serve', { timeout: 120_000 }, () => {
       JSON.stringify({
         credentials: { test: KEY },
         replies: [{ kind: 'message', text: 'first', usage: { input_tokens: 10, output_tokens: 1 } }],
-        fallback: { kind: 'error', status: 400, type: 'invalid_request_error', message: 'Your credit balance is too low to access the Anthropic API.' },
+        fallback: {
+          kind: 'error',
+          status: 400,
+          type: 'invalid_request_error',
+          message: 'Your credit balance is too low to access the Anthropic API.',
+        },
       }),
     );
     try {
@@ -126,7 +163,11 @@ describe('drawdown-testkit serve', { timeout: 120_000 }, () => {
       expect(JSON.parse((await runClaude(env)).stdout)).toMatchObject({ result: 'first' });
       const refused = await runClaude(env);
       expect(refused.code).not.toBe(0);
-      expect(JSON.parse(refused.stdout)).toMatchObject({ is_error: true, api_error_status: 400, result: 'Credit balance is too low' });
+      expect(JSON.parse(refused.stdout)).toMatchObject({
+        is_error: true,
+        api_error_status: 400,
+        result: 'Credit balance is too low',
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -135,7 +176,9 @@ describe('drawdown-testkit serve', { timeout: 120_000 }, () => {
   it('refuses bad flags naming the flag and the fix, as JSON with --json', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, bin, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -144,7 +187,11 @@ describe('drawdown-testkit serve', { timeout: 120_000 }, () => {
       });
     const bad = await run(['serve', '--json', '--port', 'eighty']);
     expect(bad.code).toBe(2);
-    expect(JSON.parse(bad.stdout)).toEqual({ code: 'TESTKIT_INVALID_ARGUMENT', message: expect.stringContaining('--port is "eighty"'), hint: expect.any(String) });
+    expect(JSON.parse(bad.stdout)).toEqual({
+      code: 'TESTKIT_INVALID_ARGUMENT',
+      message: expect.stringContaining('--port is "eighty"'),
+      hint: expect.any(String),
+    });
     const unknown = await run(['listen']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('unknown command "listen"');
@@ -153,9 +200,31 @@ describe('drawdown-testkit serve', { timeout: 120_000 }, () => {
 
 describe('parseServeArgs', () => {
   it('builds plan headers, errors and usage from flags', () => {
-    const plan = parseServeArgs(['--usage', '{"input_tokens":5}', '--plan', 'rejected', '--plan-reset', '1795000000', '--header', 'x-extra: yes']);
-    expect(plan).toMatchObject({ port: 0, fallback: { kind: 'error', status: 429, headers: { 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-reset': '1795000000', 'x-extra': 'yes' } } });
-    expect(parseServeArgs(['--error', '529:overloaded_error:Overloaded'])).toMatchObject({ fallback: { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' } });
+    const plan = parseServeArgs([
+      '--usage',
+      '{"input_tokens":5}',
+      '--plan',
+      'rejected',
+      '--plan-reset',
+      '1795000000',
+      '--header',
+      'x-extra: yes',
+    ]);
+    expect(plan).toMatchObject({
+      port: 0,
+      fallback: {
+        kind: 'error',
+        status: 429,
+        headers: {
+          'anthropic-ratelimit-unified-status': 'rejected',
+          'anthropic-ratelimit-unified-reset': '1795000000',
+          'x-extra': 'yes',
+        },
+      },
+    });
+    expect(parseServeArgs(['--error', '529:overloaded_error:Overloaded'])).toMatchObject({
+      fallback: { kind: 'error', status: 529, type: 'overloaded_error', message: 'Overloaded' },
+    });
     expect(parseServeArgs(['--help'])).toBe('help');
   });
 

@@ -69,7 +69,9 @@ export async function runMeteredChild(options: MeteredChildOptions): Promise<Met
   const { hub, entry } = options;
   const meter = options.meter ?? true;
   const source = options.source ?? 'auto';
-  const useTelemetry = meter && (source === 'telemetry' || (source === 'auto' && (options.stdoutIsTerminal ?? process.stdout.isTTY === true)));
+  const useTelemetry =
+    meter &&
+    (source === 'telemetry' || (source === 'auto' && (options.stdoutIsTerminal ?? process.stdout.isTTY === true)));
   const env = hub.childEnv(entry, options.baseEnv);
   const agentMeter = meter && !useTelemetry ? createAgentSdkMeter({ hub, entry }) : undefined;
   let receiver: OtlpReceiver | undefined;
@@ -96,7 +98,10 @@ export async function runMeteredChild(options: MeteredChildOptions): Promise<Met
   const pipeStdout = agentMeter !== undefined || (options.onOutput !== undefined && !useTelemetry);
   let child: ReturnType<typeof spawn>;
   try {
-    child = spawn(command, args, { env: env as NodeJS.ProcessEnv, stdio: ['inherit', pipeStdout ? 'pipe' : 'inherit', 'inherit'] });
+    child = spawn(command, args, {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['inherit', pipeStdout ? 'pipe' : 'inherit', 'inherit'],
+    });
   } catch (error) {
     await receiver?.close();
     throw error;
@@ -126,7 +131,10 @@ export async function runMeteredChild(options: MeteredChildOptions): Promise<Met
       const exitCode = await exited.finally(() => receiver?.close());
       if (!telemetry) return { exitCode };
       // Claude Code flushes its events before it exits; close() waited for the last export.
-      return { exitCode, metered: { source: 'telemetry', charged: telemetry.requests, reported: reportedCalls, cost: telemetry.charged } };
+      return {
+        exitCode,
+        metered: { source: 'telemetry', charged: telemetry.requests, reported: reportedCalls, cost: telemetry.charged },
+      };
     }
     let chargedTurns = 0;
     async function* tee(): AsyncGenerator<Buffer> {
@@ -158,7 +166,15 @@ export async function runMeteredChild(options: MeteredChildOptions): Promise<Met
     const [exitCode, summary] = await Promise.all([exited, reading]);
     return {
       exitCode,
-      ...(summary && { summary, metered: { source: 'stream-json' as const, charged: chargedTurns, reported: summary.turns, cost: summary.charged } }),
+      ...(summary && {
+        summary,
+        metered: {
+          source: 'stream-json' as const,
+          charged: chargedTurns,
+          reported: summary.turns,
+          cost: summary.charged,
+        },
+      }),
     };
   } finally {
     process.off('SIGINT', onInt).off('SIGTERM', onTerm);

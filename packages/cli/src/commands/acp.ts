@@ -6,20 +6,40 @@ import { withHub } from '../session.js';
 
 export function acpCommand(ctx: CliContext): Command {
   return new Command('acp')
-    .description('run an ACP agent between an ACP client (on stdin/stdout) and the agent, forwarding every message unchanged and metering its sessions to a route entry')
-    .requiredOption('--route <entry>', 'route entry whose strategy shapes the agent\'s environment and whose pool is charged (e.g. trial)')
+    .description(
+      'run an ACP agent between an ACP client (on stdin/stdout) and the agent, forwarding every message unchanged and metering its sessions to a route entry',
+    )
+    .requiredOption(
+      '--route <entry>',
+      "route entry whose strategy shapes the agent's environment and whose pool is charged (e.g. trial)",
+    )
     .option('--hold <usd>', 'amount held while each prompt runs', '0.01')
-    .option('--json', 'print the closing summary (and errors) as one JSON object on stderr; stdout carries only the protocol')
+    .option(
+      '--json',
+      'print the closing summary (and errors) as one JSON object on stderr; stdout carries only the protocol',
+    )
     .argument('<command...>', 'the agent command after "--"')
-    .addHelpText('after', '\nExample (in an ACP client\'s agent settings):\n  drawdown acp --route trial -- npx @agentclientprotocol/claude-agent-acp')
+    .addHelpText(
+      'after',
+      "\nExample (in an ACP client's agent settings):\n  drawdown acp --route trial -- npx @agentclientprotocol/claude-agent-acp",
+    )
     .action(async (argv: string[], options: { route: string; hold: string; json?: boolean }, command: Command) => {
-      if (argv.length === 0) throw cliError(CliErrorCodes.INVALID_ARGUMENT, 'no agent command to run', 'Put it after "--", e.g. drawdown acp --route trial -- claude-agent-acp.', { argument: 'command' });
+      if (argv.length === 0)
+        throw cliError(
+          CliErrorCodes.INVALID_ARGUMENT,
+          'no agent command to run',
+          'Put it after "--", e.g. drawdown acp --route trial -- claude-agent-acp.',
+          { argument: 'command' },
+        );
       // Loaded on demand: only this command needs the ACP package.
       const { runAcpProxy } = await import('@drawdown/acp');
       await withHub(ctx, command, async (hub) => {
         const pool = hub.router.entry(options.route).pool.id;
         const state = await hub.pool(pool).status();
-        if (state.state === 'exhausted') ctx.term.note(`drawdown acp: note: pool "${pool}" is exhausted (${state.reason ?? state.summary}); prompts are still charged to it`);
+        if (state.state === 'exhausted')
+          ctx.term.note(
+            `drawdown acp: note: pool "${pool}" is exhausted (${state.reason ?? state.summary}); prompts are still charged to it`,
+          );
         // Everything but the protocol goes to stderr: the client reads stdout.
         const result = await runAcpProxy({
           hub,
@@ -29,12 +49,22 @@ export function acpCommand(ctx: CliContext): Command {
           cwd: ctx.cwd,
           holdPerPrompt: options.hold,
           log: (line) => ctx.term.note(line),
-          onError: (error) => ctx.term.note(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`),
+          onError: (error) =>
+            ctx.term.note(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`),
         });
-        const summary = { route: options.route, pool, prompts: result.prompts, chargedUsd: result.chargedUsd, interrupted: result.interrupted, exitCode: result.exitCode };
+        const summary = {
+          route: options.route,
+          pool,
+          prompts: result.prompts,
+          chargedUsd: result.chargedUsd,
+          interrupted: result.interrupted,
+          exitCode: result.exitCode,
+        };
         if (options.json) ctx.term.note(JSON.stringify(summary));
         else if (result.prompts > 0) {
-          ctx.term.note(`drawdown acp: ${result.prompts} prompt${result.prompts === 1 ? '' : 's'}, ${formatUsd(result.charged)} charged to ${pool} (route ${options.route})`);
+          ctx.term.note(
+            `drawdown acp: ${result.prompts} prompt${result.prompts === 1 ? '' : 's'}, ${formatUsd(result.charged)} charged to ${pool} (route ${options.route})`,
+          );
         }
         ctx.exitCode = result.exitCode;
       });

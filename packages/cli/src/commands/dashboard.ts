@@ -20,16 +20,28 @@ function untilStopped(): Promise<void> {
 function parseWhole(text: string, flag: string, min: number, max: number, example: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--${flag} ${text} is not a whole number from ${min} to ${max}`, `Use something like --${flag} ${example}.`, { argument: flag });
+    throw cliError(
+      CliErrorCodes.INVALID_ARGUMENT,
+      `--${flag} ${text} is not a whole number from ${min} to ${max}`,
+      `Use something like --${flag} ${example}.`,
+      { argument: flag },
+    );
   }
   return value;
 }
 
 /** Opens `url` in the desktop's browser; a failure only prints the address (it is printed anyway). */
 function openInBrowser(url: string, ctx: CliContext): void {
-  const [command, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '', url]] : ['xdg-open', [url]];
+  const [command, args] =
+    process.platform === 'darwin'
+      ? ['open', [url]]
+      : process.platform === 'win32'
+        ? ['cmd', ['/c', 'start', '', url]]
+        : ['xdg-open', [url]];
   const child = spawn(command, args as string[], { stdio: 'ignore', detached: true });
-  child.on('error', () => ctx.term.note(`drawdown dashboard: could not start a browser (${command}); open ${url} yourself`));
+  child.on('error', () =>
+    ctx.term.note(`drawdown dashboard: could not start a browser (${command}); open ${url} yourself`),
+  );
   child.unref();
 }
 
@@ -48,9 +60,15 @@ export function dashboardCommand(ctx: CliContext): Command {
     .description('serve a live page of the pools, the route, spend, recent requests and alerts on 127.0.0.1')
     .option('--port <n>', 'port to listen on (0: any free port)', String(DEFAULT_DASHBOARD_PORT))
     .option('--host <address>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
-    .option('--token <secret>', 'secret (16+ characters) the browser must present, once, as ?token= (default: DRAWDOWN_DASHBOARD_TOKEN)')
+    .option(
+      '--token <secret>',
+      'secret (16+ characters) the browser must present, once, as ?token= (default: DRAWDOWN_DASHBOARD_TOKEN)',
+    )
     .option('--open', 'open the page in the default browser')
-    .option('--writes', 'offer add funds and auto-reload on the page; each asks for confirmation like the MCP write tools')
+    .option(
+      '--writes',
+      'offer add funds and auto-reload on the page; each asks for confirmation like the MCP write tools',
+    )
     .option('--days <n>', 'days of spend history in the chart', '14')
     .option('--json', 'print {"url","port","writes"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: DashboardCommandOptions, command: Command) => {
@@ -59,12 +77,22 @@ export function dashboardCommand(ctx: CliContext): Command {
       const token = options.token ?? (ctx.env.DRAWDOWN_DASHBOARD_TOKEN || undefined);
       await withHub(ctx, command, async (hub) => {
         const { startDashboard } = await import('@drawdown/dashboard');
-        const dashboard = await startDashboard({ hub, host: options.host, port, days, ...(token !== undefined && { token }), ...(options.writes && { writes: true }) });
+        const dashboard = await startDashboard({
+          hub,
+          host: options.host,
+          port,
+          days,
+          ...(token !== undefined && { token }),
+          ...(options.writes && { writes: true }),
+        });
         const stopped = untilStopped();
         // With a token the browser is handed it once in the address; the page then keeps it in a cookie.
         const address = token === undefined ? dashboard.url : `${dashboard.url}?token=${encodeURIComponent(token)}`;
-        if (options.json) ctx.term.out(JSON.stringify({ url: dashboard.url, port: dashboard.port, writes: options.writes === true }));
-        ctx.term.note(`drawdown dashboard: ${address}${options.writes ? '' : ' (read-only; --writes to add funds from the page)'}`);
+        if (options.json)
+          ctx.term.out(JSON.stringify({ url: dashboard.url, port: dashboard.port, writes: options.writes === true }));
+        ctx.term.note(
+          `drawdown dashboard: ${address}${options.writes ? '' : ' (read-only; --writes to add funds from the page)'}`,
+        );
         if (options.open) openInBrowser(address, ctx);
         await stopped;
         ctx.term.note('drawdown dashboard: stopping');

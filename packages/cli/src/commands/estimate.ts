@@ -67,12 +67,21 @@ export function renderBreakdown(breakdown: CostBreakdown): string {
     formatUsd(line.nanos),
   ]);
   const table = renderTable(
-    [{ header: 'Category' }, { header: 'Tokens', align: 'right' }, { header: 'Price/MTok', align: 'right' }, { header: 'Cost', align: 'right' }],
+    [
+      { header: 'Category' },
+      { header: 'Tokens', align: 'right' },
+      { header: 'Price/MTok', align: 'right' },
+      { header: 'Cost', align: 'right' },
+    ],
     rows,
     ['Total', '', '', formatUsd(breakdown.total, { maxDecimals: 9 })],
   );
-  const row = breakdown.priceRow === undefined ? `priced at the cost the agent reported` : `price row ${breakdown.priceRow}`;
-  const exact = breakdown.exactTotalUsd === breakdown.totalUsd ? '' : `; exact sum $${breakdown.exactTotalUsd}, rounded once to the nanodollar`;
+  const row =
+    breakdown.priceRow === undefined ? `priced at the cost the agent reported` : `price row ${breakdown.priceRow}`;
+  const exact =
+    breakdown.exactTotalUsd === breakdown.totalUsd
+      ? ''
+      : `; exact sum $${breakdown.exactTotalUsd}, rounded once to the nanodollar`;
   return `${title}\n\n${table}\n\n${row}${exact}`;
 }
 
@@ -86,16 +95,29 @@ export function estimateCommand(ctx: CliContext): Command {
     .option('--speed <speed>', '"standard" or "fast" (fast-mode rates), when the usage has no speed')
     .option('--at <date>', 'price at the rates in force on this day (YYYY-MM-DD, UTC); default now')
     .option('--json', 'print JSON with exact decimal strings')
-    .action(async (options: { model: string; usage: string; batch?: boolean; geo?: string; speed?: string; at?: string; json?: boolean }, command: Command) => {
-      const at = parseAt(options.at);
-      const usage = parseUsage(options.usage);
-      const card = await rateCardFor(ctx, command);
-      const breakdown = card.price(options.model, usage, {
-        at,
-        ...(options.batch && { batch: true }),
-        ...(options.geo !== undefined && { geo: options.geo }),
-        ...(options.speed !== undefined && { speed: options.speed }),
-      });
-      ctx.term.out(options.json ? JSON.stringify(breakdownJson(breakdown), null, 2) : renderBreakdown(breakdown));
-    });
+    .action(
+      async (
+        options: {
+          model: string;
+          usage: string;
+          batch?: boolean;
+          geo?: string;
+          speed?: string;
+          at?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const at = parseAt(options.at);
+        const usage = parseUsage(options.usage);
+        const card = await rateCardFor(ctx, command);
+        const breakdown = card.price(options.model, usage, {
+          at,
+          ...(options.batch && { batch: true }),
+          ...(options.geo !== undefined && { geo: options.geo }),
+          ...(options.speed !== undefined && { speed: options.speed }),
+        });
+        ctx.term.out(options.json ? JSON.stringify(breakdownJson(breakdown), null, 2) : renderBreakdown(breakdown));
+      },
+    );
 }

@@ -19,7 +19,12 @@ function untilStopped(): Promise<void> {
 function parsePort(text: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--port ${text} is not a port number`, 'Use a number from 1 to 65535, or 0 for any free port.', { argument: 'port' });
+    throw cliError(
+      CliErrorCodes.INVALID_ARGUMENT,
+      `--port ${text} is not a port number`,
+      'Use a number from 1 to 65535, or 0 for any free port.',
+      { argument: 'port' },
+    );
   }
   return port;
 }
@@ -36,13 +41,22 @@ interface GatewayCommandOptions {
 
 export function gatewayCommand(ctx: CliContext): Command {
   return new Command('gateway')
-    .description('serve the Anthropic API on 127.0.0.1 for tools that honour ANTHROPIC_BASE_URL, metered by drawdown keys')
+    .description(
+      'serve the Anthropic API on 127.0.0.1 for tools that honour ANTHROPIC_BASE_URL, metered by drawdown keys',
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', String(DEFAULT_GATEWAY_PORT))
-    .option('--host <address>', 'address to bind; anything but loopback needs --allow-remote and DRAWDOWN_GATEWAY_TOKEN', '127.0.0.1')
+    .option(
+      '--host <address>',
+      'address to bind; anything but loopback needs --allow-remote and DRAWDOWN_GATEWAY_TOKEN',
+      '127.0.0.1',
+    )
     .option('--upstream <url>', 'where requests go (default: DRAWDOWN_GATEWAY_UPSTREAM or https://api.anthropic.com)')
     .option('--allow-remote', 'allow a non-loopback --host; every request must then carry x-drawdown-gateway-token')
     .option('--allowed-host <name...>', 'Host header names to accept besides the loopback names')
-    .option('--hold-max-tokens <n>', 'size holds as if max_tokens were at most n (admits Claude Code on small budgets; one longer answer may overrun)')
+    .option(
+      '--hold-max-tokens <n>',
+      'size holds as if max_tokens were at most n (admits Claude Code on small budgets; one longer answer may overrun)',
+    )
     .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: GatewayCommandOptions, command: Command) => {
       const port = parsePort(options.port);
@@ -50,11 +64,21 @@ export function gatewayCommand(ctx: CliContext): Command {
       try {
         new URL(upstream);
       } catch {
-        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--upstream ${upstream} is not a URL`, 'Use a base URL such as https://api.anthropic.com.', { argument: 'upstream' });
+        throw cliError(
+          CliErrorCodes.INVALID_ARGUMENT,
+          `--upstream ${upstream} is not a URL`,
+          'Use a base URL such as https://api.anthropic.com.',
+          { argument: 'upstream' },
+        );
       }
       const holdMaxTokens = options.holdMaxTokens === undefined ? undefined : Number(options.holdMaxTokens);
       if (holdMaxTokens !== undefined && !(Number.isSafeInteger(holdMaxTokens) && holdMaxTokens > 0)) {
-        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--hold-max-tokens ${options.holdMaxTokens} is not a positive whole number`, 'Use a token count such as 16000.', { argument: 'hold-max-tokens' });
+        throw cliError(
+          CliErrorCodes.INVALID_ARGUMENT,
+          `--hold-max-tokens ${options.holdMaxTokens} is not a positive whole number`,
+          'Use a token count such as 16000.',
+          { argument: 'hold-max-tokens' },
+        );
       }
       const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
       await withHub(ctx, command, async (hub) => {
@@ -75,7 +99,9 @@ export function gatewayCommand(ctx: CliContext): Command {
         const stopped = untilStopped();
         if (options.json) ctx.term.out(JSON.stringify({ url: gateway.url, port: gateway.port, upstream }));
         ctx.term.note(`drawdown gateway: listening on ${gateway.url} (upstream ${new URL(upstream).origin})`);
-        ctx.term.note(`  ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_API_KEY=<a key from "drawdown keys create"> <your tool>`);
+        ctx.term.note(
+          `  ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_API_KEY=<a key from "drawdown keys create"> <your tool>`,
+        );
         ctx.term.note(`  dashboard: ${gateway.url}/dashboard`);
         await stopped;
         ctx.term.note('drawdown gateway: stopping; waiting for open requests to be recorded');

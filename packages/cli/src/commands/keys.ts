@@ -11,10 +11,20 @@ function checkRoutes(hub: Hub, routes: string[]): void {
   for (const id of routes) {
     const entry = entries.find((e) => e.id === id);
     if (!entry) {
-      throw cliError(CliErrorCodes.UNKNOWN_NAME, `--route ${id}: no route entry is called "${id}" (the route has ${entries.map((e) => e.id).join(', ')})`, 'Run "drawdown which" to see the route entries.', { argument: 'route' });
+      throw cliError(
+        CliErrorCodes.UNKNOWN_NAME,
+        `--route ${id}: no route entry is called "${id}" (the route has ${entries.map((e) => e.id).join(', ')})`,
+        'Run "drawdown which" to see the route entries.',
+        { argument: 'route' },
+      );
     }
     if (entry.strategy.kind === 'delegated') {
-      throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--route ${id}: the entry uses the user's own sign-in (delegated), which a gateway cannot forward with`, 'Pick an entry with an API key or OAuth strategy.', { argument: 'route' });
+      throw cliError(
+        CliErrorCodes.INVALID_ARGUMENT,
+        `--route ${id}: the entry uses the user's own sign-in (delegated), which a gateway cannot forward with`,
+        'Pick an entry with an API key or OAuth strategy.',
+        { argument: 'route' },
+      );
     }
   }
 }
@@ -43,7 +53,11 @@ export function keysCommand(ctx: CliContext): Command {
     .action(async (name: string, options: { route: string[]; budget?: string; json?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
         checkRoutes(hub, options.route);
-        const { key, record } = await keyManager(hub.store).create({ name, routes: options.route, ...(options.budget !== undefined && { budget: options.budget }) });
+        const { key, record } = await keyManager(hub.store).create({
+          name,
+          routes: options.route,
+          ...(options.budget !== undefined && { budget: options.budget }),
+        });
         if (options.json) {
           ctx.term.out(JSON.stringify({ key, ...keyJson(record) }, null, 2));
           return;
@@ -59,7 +73,7 @@ export function keysCommand(ctx: CliContext): Command {
 
   keys
     .command('list')
-    .description("every key: routes, budget, spend so far and whether it is revoked (never the key)")
+    .description('every key: routes, budget, spend so far and whether it is revoked (never the key)')
     .option('--json', 'print JSON with exact decimal strings')
     .action(async (options: { json?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
@@ -110,7 +124,9 @@ export function keysCommand(ctx: CliContext): Command {
     .action(async (nameOrId: string, options: { json?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
         const record = await keyManager(hub.store).revoke(nameOrId);
-        ctx.term.out(options.json ? JSON.stringify(keyJson(record), null, 2) : `Revoked key "${record.name}" (id ${record.id}).`);
+        ctx.term.out(
+          options.json ? JSON.stringify(keyJson(record), null, 2) : `Revoked key "${record.name}" (id ${record.id}).`,
+        );
       });
     });
 

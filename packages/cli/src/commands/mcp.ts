@@ -48,7 +48,12 @@ function untilStopped(): Promise<void> {
 function wholeNumber(value: string, flag: string, min: number, example: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `${flag} must be a whole number of at least ${min}, got "${value}"`, `For example: ${flag} ${example}.`, { argument: flag });
+    throw cliError(
+      CliErrorCodes.INVALID_ARGUMENT,
+      `${flag} must be a whole number of at least ${min}, got "${value}"`,
+      `For example: ${flag} ${example}.`,
+      { argument: flag },
+    );
   }
   return n;
 }
@@ -57,11 +62,16 @@ function wholeNumber(value: string, flag: string, min: number, example: string):
  * The hub the configuration describes, or the reason there is none. A server that dies here shows
  * as a dead server in the client, with the reason in a log nobody opens; so the reason is served.
  */
-async function hubOrProblem(ctx: CliContext, command: Command): Promise<{ hub: Hub; problem?: undefined } | { hub?: undefined; problem: SetupProblem }> {
+async function hubOrProblem(
+  ctx: CliContext,
+  command: Command,
+): Promise<{ hub: Hub; problem?: undefined } | { hub?: undefined; problem: SetupProblem }> {
   try {
     const loaded = await loadFor(ctx, command);
     if (loaded.file === undefined) return { problem: zeroConfigProblem(ctx, loaded.searched) };
-    const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () => openHub(loaded, { env: ctx.env, cwd: ctx.cwd }));
+    const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () =>
+      openHub(loaded, { env: ctx.env, cwd: ctx.cwd }),
+    );
     return { hub };
   } catch (error) {
     const { line, hint } = describeFailure(error);
@@ -79,13 +89,16 @@ function zeroConfigProblem(ctx: CliContext, searched: string[]): SetupProblem {
     message: `no drawdown configuration was found (looked from ${ctx.cwd} upward, then ${userFile}), so there are no pools, budgets or route to show`,
     hint: `run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine`,
     code: CliErrorCodes.INVALID_CONFIG,
-    localUsage: async ({ days }) => zeroConfigJson(await zeroConfigView({ env: ctx.env, searched, ...(days !== undefined && { days }) })) as object,
+    localUsage: async ({ days }) =>
+      zeroConfigJson(await zeroConfigView({ env: ctx.env, searched, ...(days !== undefined && { days }) })) as object,
   };
 }
 
 export function mcpCommand(ctx: CliContext): Command {
   return new Command('mcp')
-    .description('serve pool status, reports and estimates to MCP clients over stdio (stdout carries protocol only), or Streamable HTTP with --http')
+    .description(
+      'serve pool status, reports and estimates to MCP clients over stdio (stdout carries protocol only), or Streamable HTTP with --http',
+    )
     .option('--writes', 'offer add_funds and set_auto_reload (each asks the user to confirm)')
     .option('--http', 'serve Streamable HTTP instead of stdio; prints the endpoint URL on stderr')
     .option('--host <address>', 'address --http binds; any other than loopback needs --token', '127.0.0.1')
@@ -98,16 +111,30 @@ export function mcpCommand(ctx: CliContext): Command {
       // Flags are checked before anything is opened: a typo here is the user's to see, in the terminal.
       const http = options.http === true;
       const port = http ? wholeNumber(options.port, '--port', 0, '8765') : 0;
-      if (port > 65_535) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--port must be at most 65535, got ${port}`, 'For example: --port 8765.', { argument: '--port' });
+      if (port > 65_535)
+        throw cliError(
+          CliErrorCodes.INVALID_ARGUMENT,
+          `--port must be at most 65535, got ${port}`,
+          'For example: --port 8765.',
+          { argument: '--port' },
+        );
       const idleSeconds = wholeNumber(options.sessionIdle, '--session-idle', 1, '900');
       const maxSessions = wholeNumber(options.maxSessions, '--max-sessions', 1, '100');
       const token = options.token ?? (ctx.env.DRAWDOWN_MCP_TOKEN || undefined);
       if (token !== undefined && token.trim().length < 16) {
-        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `the bearer token (--token or DRAWDOWN_MCP_TOKEN) has ${token.trim().length} characters; it needs 16 or more`, 'Use a long random secret, e.g. --token "$(openssl rand -hex 32)".', { argument: '--token' });
+        throw cliError(
+          CliErrorCodes.INVALID_ARGUMENT,
+          `the bearer token (--token or DRAWDOWN_MCP_TOKEN) has ${token.trim().length} characters; it needs 16 or more`,
+          'Use a long random secret, e.g. --token "$(openssl rand -hex 32)".',
+          { argument: '--token' },
+        );
       }
 
       const served = await hubOrProblem(ctx, command);
-      if (served.problem) ctx.term.note(`drawdown mcp: not set up — ${served.problem.message.replace(/\.$/, '')}; every tool will say so and how to fix it`);
+      if (served.problem)
+        ctx.term.note(
+          `drawdown mcp: not set up — ${served.problem.message.replace(/\.$/, '')}; every tool will say so and how to fix it`,
+        );
       const logger = served.hub?.logger ?? stderrLogger();
       const what = served.hub ? { hub: served.hub } : { setupProblem: served.problem!, logger };
       try {
@@ -131,9 +158,17 @@ export function mcpCommand(ctx: CliContext): Command {
         }).catch((error: unknown) => {
           // The library names its option; on the command line the fix is a flag.
           if (!isDrawdownError(error, 'DRAWDOWN_MCP_BEARER_TOKEN_REQUIRED')) throw error;
-          throw cliError(error.code, error.message.replace(/ Pass bearerToken.*$/, ''), `Pass --token "$(openssl rand -hex 32)" (or set DRAWDOWN_MCP_TOKEN) and give clients that token, or serve on --host 127.0.0.1.`, { argument: '--token' }, error);
+          throw cliError(
+            error.code,
+            error.message.replace(/ Pass bearerToken.*$/, ''),
+            `Pass --token "$(openssl rand -hex 32)" (or set DRAWDOWN_MCP_TOKEN) and give clients that token, or serve on --host 127.0.0.1.`,
+            { argument: '--token' },
+            error,
+          );
         });
-        ctx.term.note(`drawdown mcp: serving ${handle.url}${token === undefined ? '' : ' (clients send Authorization: Bearer <token>)'}; Ctrl-C stops`);
+        ctx.term.note(
+          `drawdown mcp: serving ${handle.url}${token === undefined ? '' : ' (clients send Authorization: Bearer <token>)'}; Ctrl-C stops`,
+        );
         if (options.json) ctx.term.out(JSON.stringify({ url: handle.url }));
         await untilStopped();
         await handle.close();

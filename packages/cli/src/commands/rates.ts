@@ -1,5 +1,13 @@
 import { Command } from 'commander';
-import { createRateCard, defaultRateCard, describePriceRow, toDecimalString, type ModelPrice, type PriceRates, type RateCard } from '@drawdown/core';
+import {
+  createRateCard,
+  defaultRateCard,
+  describePriceRow,
+  toDecimalString,
+  type ModelPrice,
+  type PriceRates,
+  type RateCard,
+} from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { loadFor } from '../session.js';
@@ -15,20 +23,37 @@ export async function rateCardFor(ctx: CliContext, command: Command): Promise<Ra
   if (rateCard === undefined) return defaultRateCard;
   const problems = loaded.problems.filter((p) => p.path === 'rateCard' || p.path.startsWith('rateCard.'));
   if (problems.length > 0) {
-    throw cliError(CliErrorCodes.INVALID_CONFIG, `${loaded.file ?? 'the configuration'}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, 'Fix the rateCard section, then run "drawdown config check".', {
-      problems,
-      ...(loaded.file !== undefined && { file: loaded.file }),
-    });
+    throw cliError(
+      CliErrorCodes.INVALID_CONFIG,
+      `${loaded.file ?? 'the configuration'}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      'Fix the rateCard section, then run "drawdown config check".',
+      {
+        problems,
+        ...(loaded.file !== undefined && { file: loaded.file }),
+      },
+    );
   }
-  return createRateCard({ ...(rateCard.overrides && { overrides: rateCard.overrides }), ...(rateCard.unknownModel !== undefined && { unknownModel: rateCard.unknownModel }) });
+  return createRateCard({
+    ...(rateCard.overrides && { overrides: rateCard.overrides }),
+    ...(rateCard.unknownModel !== undefined && { unknownModel: rateCard.unknownModel }),
+  });
 }
 
 /** `--at 2026-10-07` (that day, 00:00 UTC) or an ISO timestamp → epoch ms; now when absent. */
 export function parseAt(value: string | undefined): number {
   if (value === undefined) return Date.now();
-  const time = /^\d{4}-\d{2}-\d{2}$/.test(value) ? Date.parse(`${value}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+  const time = /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? Date.parse(`${value}T00:00:00Z`)
+    : /^\d{4}-\d{2}-\d{2}T/.test(value)
+      ? Date.parse(value)
+      : Number.NaN;
   if (Number.isNaN(time)) {
-    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--at is "${value}", not a date`, 'Write the day as YYYY-MM-DD (UTC), e.g. --at 2026-10-07, or an ISO time such as 2026-10-07T12:00:00Z.', { argument: 'at' });
+    throw cliError(
+      CliErrorCodes.INVALID_ARGUMENT,
+      `--at is "${value}", not a date`,
+      'Write the day as YYYY-MM-DD (UTC), e.g. --at 2026-10-07, or an ISO time such as 2026-10-07T12:00:00Z.',
+      { argument: 'at' },
+    );
   }
   return time;
 }
@@ -39,20 +64,39 @@ function money(nanos: number): string {
   return `$${/\.\d$/.test(text) ? `${text}0` : text}`;
 }
 
-const fiveRates = (r: PriceRates): string[] => [money(r.input), money(r.cacheWrite5m), money(r.cacheWrite1h), money(r.cacheRead), money(r.output)];
+const fiveRates = (r: PriceRates): string[] => [
+  money(r.input),
+  money(r.cacheWrite5m),
+  money(r.cacheWrite1h),
+  money(r.cacheRead),
+  money(r.output),
+];
 
 function renderRates(rows: ModelPrice[], card: RateCard, at: number, width: number): string {
   const body: Array<string[] | DetailRow> = [];
   for (const row of rows) {
     body.push([`${row.model}${row.usInference ? '*' : ''}`, row.effectiveFromDate ?? '—', ...fiveRates(row.rates)]);
     for (const band of row.bands) {
-      body.push({ detail: `  prompt > ${band.abovePromptTokens.toLocaleString('en-US')} tokens, whole request: ${fiveRates(band.rates).join(' / ')}${band.evidence === 'U' ? ' (unconfirmed)' : ''}` });
+      body.push({
+        detail: `  prompt > ${band.abovePromptTokens.toLocaleString('en-US')} tokens, whole request: ${fiveRates(band.rates).join(' / ')}${band.evidence === 'U' ? ' (unconfirmed)' : ''}`,
+      });
     }
     if (row.fast) body.push({ detail: `  fast mode: ${fiveRates(row.fast.rates).join(' / ')}` });
-    if (row.evidence === 'U' || row.origin === 'override') body.push({ detail: `  ${row.origin === 'override' ? 'from your configuration' : 'unconfirmed'}${row.note ? `: ${row.note}` : ''}` });
+    if (row.evidence === 'U' || row.origin === 'override')
+      body.push({
+        detail: `  ${row.origin === 'override' ? 'from your configuration' : 'unconfirmed'}${row.note ? `: ${row.note}` : ''}`,
+      });
   }
   const table = renderTable(
-    [{ header: 'Model', shrink: 'truncate' }, { header: 'From' }, { header: 'Input', align: 'right' }, { header: '5m write', align: 'right' }, { header: '1h write', align: 'right' }, { header: 'Cache hit', align: 'right' }, { header: 'Output', align: 'right' }],
+    [
+      { header: 'Model', shrink: 'truncate' },
+      { header: 'From' },
+      { header: 'Input', align: 'right' },
+      { header: '5m write', align: 'right' },
+      { header: '1h write', align: 'right' },
+      { header: 'Cache hit', align: 'right' },
+      { header: 'Output', align: 'right' },
+    ],
     body,
     undefined,
     { maxWidth: width },
@@ -99,7 +143,12 @@ export function ratesCommand(ctx: CliContext): Command {
         const json = {
           at: new Date(at).toISOString(),
           models: rows.map((row) => describePriceRow(row, card.modifiers)),
-          modifiers: { batchMultiplier: ratio(bn, bd), usInferenceMultiplier: ratio(un, ud), webSearchPerRequestUsd: toDecimalString(card.modifiers.webSearchPerRequest), fastWithBatch: false },
+          modifiers: {
+            batchMultiplier: ratio(bn, bd),
+            usInferenceMultiplier: ratio(un, ud),
+            webSearchPerRequestUsd: toDecimalString(card.modifiers.webSearchPerRequest),
+            fastWithBatch: false,
+          },
         };
         ctx.term.out(JSON.stringify(json, null, 2));
         return;

@@ -15,7 +15,12 @@ function parseBy(value: string): ReportDimension[] {
   const parts = value.split(',').map((p) => p.trim());
   for (const part of parts) {
     if (!dimensions.includes(part as ReportDimension)) {
-      throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--by "${part}" is not a report dimension`, `Use one or more of ${dimensions.join(', ')}, e.g. --by day or --by pool,model.`, { argument: 'by' });
+      throw cliError(
+        CliErrorCodes.INVALID_ARGUMENT,
+        `--by "${part}" is not a report dimension`,
+        `Use one or more of ${dimensions.join(', ')}, e.g. --by day or --by pool,model.`,
+        { argument: 'by' },
+      );
     }
   }
   return [...new Set(parts)] as ReportDimension[];
@@ -23,7 +28,12 @@ function parseBy(value: string): ReportDimension[] {
 
 function checkDate(value: string, flag: string): string {
   if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw cliError(CliErrorCodes.INVALID_ARGUMENT, `${flag} "${value}" is not a date`, `Write it as YYYY-MM-DD, e.g. ${flag} 2026-11-01.`, { argument: flag.slice(2) });
+    throw cliError(
+      CliErrorCodes.INVALID_ARGUMENT,
+      `${flag} "${value}" is not a date`,
+      `Write it as YYYY-MM-DD, e.g. ${flag} 2026-11-01.`,
+      { argument: flag.slice(2) },
+    );
   }
   return value;
 }
@@ -42,40 +52,86 @@ export function reportCommand(ctx: CliContext): Command {
     .option('--pool <id...>', 'only these pools')
     .addOption(new Option('--json', 'print JSON with exact decimal strings').conflicts('csv'))
     .option('--csv', 'print CSV (one row per group, cost as an exact decimal)')
-    .action(async (options: { by: string; from?: string; to?: string; days: string; pool?: string[]; json?: boolean; csv?: boolean }, command: Command) => {
-      const groupBy = parseBy(options.by);
-      const days = Number(options.days);
-      if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
-        throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--days "${options.days}" is not a number of days`, 'Use a whole number from 1 to 3660.', { argument: 'days' });
-      }
-      const loaded = await loadFor(ctx, command);
-      // Without a configuration or a ledger, the report is Claude Code's own spend from its session logs.
-      if (isZeroConfig(loaded) && !ctx.env.DRAWDOWN_DB) {
-        const unsupported = groupBy.find((d) => d !== 'day' && d !== 'model');
-        if (unsupported !== undefined || options.pool) {
-          throw cliError(CliErrorCodes.UNAVAILABLE, `--${options.pool ? 'pool' : `by ${unsupported}`} needs pools, and no drawdown configuration was found`, 'Without a configuration the report shows Claude Code by day and model; create pools with "drawdown config init".', { argument: options.pool ? 'pool' : 'by' });
+    .action(
+      async (
+        options: {
+          by: string;
+          from?: string;
+          to?: string;
+          days: string;
+          pool?: string[];
+          json?: boolean;
+          csv?: boolean;
+        },
+        command: Command,
+      ) => {
+        const groupBy = parseBy(options.by);
+        const days = Number(options.days);
+        if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
+          throw cliError(
+            CliErrorCodes.INVALID_ARGUMENT,
+            `--days "${options.days}" is not a number of days`,
+            'Use a whole number from 1 to 3660.',
+            { argument: 'days' },
+          );
         }
-        const timeZone = localTimeZone(ctx.env);
-        const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(Date.now(), timeZone);
-        const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
-        if (fromDay > toDay) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--from ${fromDay} is after --to ${toDay}`, 'Swap them, or leave --from out to use --days.', { argument: 'from' });
-        const usage = await readClaudeCodeUsage({ env: ctx.env, timeZone, fromDay, toDay });
-        if (options.json) ctx.term.out(JSON.stringify(claudeUsageJson(usage, { fromDay, toDay, timeZone }), null, 2));
-        else if (options.csv) ctx.term.out(claudeUsageCsv(usage));
-        else ctx.term.out(`${fitText(`Claude Code on this machine, ${fromDay} to ${toDay} (${timeZone}), at API prices`, ctx.term)}\n(no drawdown configuration: "drawdown config init" adds pools)\n\n${renderClaudeUsage(usage, ctx.term)}`);
-        return;
-      }
-      await withLoadedHub(ctx, loaded, async (hub) => {
-        const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(hub.clock.now(), hub.timeZone);
-        const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
-        if (fromDay > toDay) throw cliError(CliErrorCodes.INVALID_ARGUMENT, `--from ${fromDay} is after --to ${toDay}`, 'Swap them, or leave --from out to use --days.', { argument: 'from' });
-        const rows = await withProgress(ctx.term, `adding up spend from ${fromDay} to ${toDay}`, () => hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) }));
-        const view: ReportView = { fromDay, toDay, groupBy, timeZone: hub.timeZone, rows };
-        if (options.json) ctx.term.out(JSON.stringify(reportJson(view), null, 2));
-        else if (options.csv) ctx.term.out(reportCsv(view));
-        else ctx.term.out(renderReport(view, ctx.term));
-      }, { ledgerOnly: isZeroConfig(loaded) });
-    });
+        const loaded = await loadFor(ctx, command);
+        // Without a configuration or a ledger, the report is Claude Code's own spend from its session logs.
+        if (isZeroConfig(loaded) && !ctx.env.DRAWDOWN_DB) {
+          const unsupported = groupBy.find((d) => d !== 'day' && d !== 'model');
+          if (unsupported !== undefined || options.pool) {
+            throw cliError(
+              CliErrorCodes.UNAVAILABLE,
+              `--${options.pool ? 'pool' : `by ${unsupported}`} needs pools, and no drawdown configuration was found`,
+              'Without a configuration the report shows Claude Code by day and model; create pools with "drawdown config init".',
+              { argument: options.pool ? 'pool' : 'by' },
+            );
+          }
+          const timeZone = localTimeZone(ctx.env);
+          const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(Date.now(), timeZone);
+          const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
+          if (fromDay > toDay)
+            throw cliError(
+              CliErrorCodes.INVALID_ARGUMENT,
+              `--from ${fromDay} is after --to ${toDay}`,
+              'Swap them, or leave --from out to use --days.',
+              { argument: 'from' },
+            );
+          const usage = await readClaudeCodeUsage({ env: ctx.env, timeZone, fromDay, toDay });
+          if (options.json) ctx.term.out(JSON.stringify(claudeUsageJson(usage, { fromDay, toDay, timeZone }), null, 2));
+          else if (options.csv) ctx.term.out(claudeUsageCsv(usage));
+          else
+            ctx.term.out(
+              `${fitText(`Claude Code on this machine, ${fromDay} to ${toDay} (${timeZone}), at API prices`, ctx.term)}\n(no drawdown configuration: "drawdown config init" adds pools)\n\n${renderClaudeUsage(usage, ctx.term)}`,
+            );
+          return;
+        }
+        await withLoadedHub(
+          ctx,
+          loaded,
+          async (hub) => {
+            const toDay =
+              options.to !== undefined ? checkDate(options.to, '--to') : localDate(hub.clock.now(), hub.timeZone);
+            const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
+            if (fromDay > toDay)
+              throw cliError(
+                CliErrorCodes.INVALID_ARGUMENT,
+                `--from ${fromDay} is after --to ${toDay}`,
+                'Swap them, or leave --from out to use --days.',
+                { argument: 'from' },
+              );
+            const rows = await withProgress(ctx.term, `adding up spend from ${fromDay} to ${toDay}`, () =>
+              hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) }),
+            );
+            const view: ReportView = { fromDay, toDay, groupBy, timeZone: hub.timeZone, rows };
+            if (options.json) ctx.term.out(JSON.stringify(reportJson(view), null, 2));
+            else if (options.csv) ctx.term.out(reportCsv(view));
+            else ctx.term.out(renderReport(view, ctx.term));
+          },
+          { ledgerOnly: isZeroConfig(loaded) },
+        );
+      },
+    );
 }
 
 /** `report --json` without a configuration: Claude Code's rows, unpriced costs as null (never 0). */
@@ -90,12 +146,27 @@ function claudeUsageJson(usage: ClaudeCodeUsage, range: { fromDay: string; toDay
     requests: usage.requests,
     duplicates: usage.duplicates,
     unpriced: usage.unpriced,
-    rows: usage.rows.map((row) => ({ ...row, cost: row.cost ?? null, costUsd: row.cost === undefined ? null : toDecimalString(row.cost) })),
+    rows: usage.rows.map((row) => ({
+      ...row,
+      cost: row.cost ?? null,
+      costUsd: row.cost === undefined ? null : toDecimalString(row.cost),
+    })),
   };
 }
 
 function claudeUsageCsv(usage: ClaudeCodeUsage): string {
   const header = 'day,model,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd';
-  const lines = usage.rows.map((r) => [r.day, r.model, r.requests, r.inputTokens, r.outputTokens, r.cacheReadTokens, r.cacheWriteTokens, r.cost === undefined ? '' : toDecimalString(r.cost)].join(','));
+  const lines = usage.rows.map((r) =>
+    [
+      r.day,
+      r.model,
+      r.requests,
+      r.inputTokens,
+      r.outputTokens,
+      r.cacheReadTokens,
+      r.cacheWriteTokens,
+      r.cost === undefined ? '' : toDecimalString(r.cost),
+    ].join(','),
+  );
   return [header, ...lines].join('\r\n') + '\r\n';
 }

@@ -7,7 +7,9 @@ import { renderZeroConfig, zeroConfigJson, zeroConfigView } from '../zero-config
 
 export function statusCommand(ctx: CliContext): Command {
   return new Command('status')
-    .description('every pool: usage bar, balance, caps, reset times and the active route entry (without a config: what Claude Code spent here)')
+    .description(
+      'every pool: usage bar, balance, caps, reset times and the active route entry (without a config: what Claude Code spent here)',
+    )
     .option('--json', 'print JSON with exact decimal strings')
     .action(async (options: { json?: boolean }, command: Command) => {
       const loaded = await loadFor(ctx, command);
@@ -18,7 +20,11 @@ export function statusCommand(ctx: CliContext): Command {
       }
       await withLoadedHub(ctx, loaded, async (hub) => {
         const status = await hub.status();
-        ctx.term.out(options.json ? JSON.stringify(withDecimalStrings(status), null, 2) : renderStatus(status, ctx.term, describeStore(loaded.config.store)));
+        ctx.term.out(
+          options.json
+            ? JSON.stringify(withDecimalStrings(status), null, 2)
+            : renderStatus(status, ctx.term, describeStore(loaded.config.store)),
+        );
       });
     });
 }

@@ -3,14 +3,20 @@ import { planHub, type HubPlan } from '../hub/plan.js';
 import type { LoadedConfig } from './load.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * Every problem of one pool's or strategy's options. A plugin factory stops at its first complaint,
  * so the option it named is set aside and the factory asked again, until it is satisfied or names
  * an option a second time (a required one). All pools are checked, whatever else is wrong.
  */
-async function entryProblems(section: 'strategies' | 'pools', id: string, entry: Record<string, unknown>, context: { env: NodeJS.ProcessEnv; cwd: string; file?: string }): Promise<ConfigProblem[]> {
+async function entryProblems(
+  section: 'strategies' | 'pools',
+  id: string,
+  entry: Record<string, unknown>,
+  context: { env: NodeJS.ProcessEnv; cwd: string; file?: string },
+): Promise<ConfigProblem[]> {
   const prefix = `${section}.${id}`;
   const options = { ...entry };
   const found: ConfigProblem[] = [];
@@ -19,7 +25,9 @@ async function entryProblems(section: 'strategies' | 'pools', id: string, entry:
     const fresh = plan.problems.filter((p) => !found.some((q) => q.path === p.path));
     if (fresh.length === 0) break;
     found.push(...fresh);
-    const field = fresh[0]!.path.startsWith(`${prefix}.`) ? fresh[0]!.path.slice(prefix.length + 1).split(/[.[]/)[0]! : undefined;
+    const field = fresh[0]!.path.startsWith(`${prefix}.`)
+      ? fresh[0]!.path.slice(prefix.length + 1).split(/[.[]/)[0]!
+      : undefined;
     if (field === undefined || field === 'kind' || !(field in options)) break;
     delete options[field];
   }
@@ -38,10 +46,16 @@ export interface ConfigCheck {
  * of them, in one pass), the rate card overrides, and the route resolved against the plugins on a
  * throwaway memory ledger (the real ledger is not touched).
  */
-export async function checkConfig(loaded: LoadedConfig, options: { env: NodeJS.ProcessEnv; cwd: string }): Promise<ConfigCheck> {
+export async function checkConfig(
+  loaded: LoadedConfig,
+  options: { env: NodeJS.ProcessEnv; cwd: string },
+): Promise<ConfigCheck> {
   const { config } = loaded;
   const problems: ConfigProblem[] = [...loaded.problems];
-  const add = (more: ConfigProblem[]): void => void problems.push(...more.filter((p) => !problems.some((q) => q.path === p.path || p.path.startsWith(`${q.path}.`))));
+  const add = (more: ConfigProblem[]): void =>
+    void problems.push(
+      ...more.filter((p) => !problems.some((q) => q.path === p.path || p.path.startsWith(`${q.path}.`))),
+    );
   const context = { env: options.env, cwd: options.cwd, ...(loaded.file !== undefined && { file: loaded.file }) };
   for (const section of ['strategies', 'pools'] as const) {
     const entries = config[section] as unknown;
@@ -61,7 +75,15 @@ export async function checkConfig(loaded: LoadedConfig, options: { env: NodeJS.P
     } catch (error) {
       if (!isDrawdownError(error)) throw error;
       const field = error.data.field;
-      add([{ path: typeof field === 'string' && field !== '' ? `rateCard.${field.replace(/^rateCard\./, '')}` : 'rateCard.overrides', message: error.message }]);
+      add([
+        {
+          path:
+            typeof field === 'string' && field !== ''
+              ? `rateCard.${field.replace(/^rateCard\./, '')}`
+              : 'rateCard.overrides',
+          message: error.message,
+        },
+      ]);
     }
   }
   if (problems.length > 0) return { problems };
@@ -70,7 +92,14 @@ export async function checkConfig(loaded: LoadedConfig, options: { env: NodeJS.P
   if (problems.length > 0) return { problems };
   // Build the hub against a throwaway memory store: the route's references are checked for real.
   try {
-    const hub = await createHub({ store: memoryStore(), plugins: plan.plugins, ...(plan.route && { route: plan.route }), logger: silentLogger, ...(config.timeZone !== undefined && { timeZone: config.timeZone }), ...(rateCard && { rateCard }) });
+    const hub = await createHub({
+      store: memoryStore(),
+      plugins: plan.plugins,
+      ...(plan.route && { route: plan.route }),
+      logger: silentLogger,
+      ...(config.timeZone !== undefined && { timeZone: config.timeZone }),
+      ...(rateCard && { rateCard }),
+    });
     await hub.close();
   } catch (error) {
     if (!isDrawdownError(error)) throw error;

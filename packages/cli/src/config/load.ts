@@ -20,17 +20,27 @@ export interface LoadedConfig {
 async function importTypeScript(file: string): Promise<unknown> {
   const url = pathToFileURL(file).href;
   const failed = (error: unknown, hint: string) =>
-    cliError(CliErrorCodes.INVALID_CONFIG, `cannot load ${file}: ${(error as Error).message.split('\n')[0]}`, hint, { file }, error);
+    cliError(
+      CliErrorCodes.INVALID_CONFIG,
+      `cannot load ${file}: ${(error as Error).message.split('\n')[0]}`,
+      hint,
+      { file },
+      error,
+    );
   try {
     // Works when a TypeScript loader is active (tsx) or Node strips types natively.
     return ((await import(url)) as { default?: unknown }).default;
   } catch (first) {
-    if ((first as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw failed(first, 'Fix the error in the configuration file, then run "drawdown config check".');
+    if ((first as NodeJS.ErrnoException).code !== 'ERR_UNKNOWN_FILE_EXTENSION')
+      throw failed(first, 'Fix the error in the configuration file, then run "drawdown config check".');
     let tsx: { tsImport(url: string, parent: string): Promise<{ default?: unknown }> };
     try {
       tsx = (await import('tsx/esm/api' as string)) as typeof tsx;
     } catch {
-      throw failed(first, 'Install tsx next to drawdown (npm i -D tsx) to use a TypeScript config, or use drawdown.config.json.');
+      throw failed(
+        first,
+        'Install tsx next to drawdown (npm i -D tsx) to use a TypeScript config, or use drawdown.config.json.',
+      );
     }
     try {
       return (await tsx.tsImport(url, import.meta.url)).default;
@@ -46,12 +56,24 @@ async function readConfigFile(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw cliError(CliErrorCodes.INVALID_CONFIG, `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, 'Check the path given by --config or DRAWDOWN_CONFIG.', { file }, error);
+    throw cliError(
+      CliErrorCodes.INVALID_CONFIG,
+      `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      'Check the path given by --config or DRAWDOWN_CONFIG.',
+      { file },
+      error,
+    );
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw cliError(CliErrorCodes.INVALID_CONFIG, `${file} is not valid JSON: ${(error as Error).message}`, 'Fix the syntax, then run "drawdown config check".', { file }, error);
+    throw cliError(
+      CliErrorCodes.INVALID_CONFIG,
+      `${file} is not valid JSON: ${(error as Error).message}`,
+      'Fix the syntax, then run "drawdown config check".',
+      { file },
+      error,
+    );
   }
 }
 
@@ -59,7 +81,10 @@ async function readConfigFile(file: string): Promise<unknown> {
  * Environment variables override the file: DRAWDOWN_DB (a SQLite file path, a postgres:// URL, or
  * "memory"), DRAWDOWN_TIME_ZONE. DRAWDOWN_CONFIG picks the file itself (see `locateConfig`).
  */
-export function applyEnv(config: DrawdownConfig, env: NodeJS.ProcessEnv): { config: DrawdownConfig; fromEnv: string[] } {
+export function applyEnv(
+  config: DrawdownConfig,
+  env: NodeJS.ProcessEnv,
+): { config: DrawdownConfig; fromEnv: string[] } {
   const fromEnv: string[] = [];
   let next = config;
   const db = env.DRAWDOWN_DB;
@@ -68,7 +93,11 @@ export function applyEnv(config: DrawdownConfig, env: NodeJS.ProcessEnv): { conf
     const schema = next.store?.kind === 'postgres' ? next.store.schema : undefined;
     next = {
       ...next,
-      store: /^postgres(ql)?:\/\//.test(db) ? { kind: 'postgres', connectionString: db, ...(schema !== undefined && { schema }) } : db === 'memory' ? { kind: 'memory' } : { kind: 'sqlite', file: path.resolve(db) },
+      store: /^postgres(ql)?:\/\//.test(db)
+        ? { kind: 'postgres', connectionString: db, ...(schema !== undefined && { schema }) }
+        : db === 'memory'
+          ? { kind: 'memory' }
+          : { kind: 'sqlite', file: path.resolve(db) },
     };
   }
   if (env.DRAWDOWN_TIME_ZONE) {
@@ -79,7 +108,11 @@ export function applyEnv(config: DrawdownConfig, env: NodeJS.ProcessEnv): { conf
 }
 
 /** Finds, reads, overlays the environment and validates the configuration. Never throws for problems in the content: they are returned. */
-export async function loadConfig(options: { explicit?: string; cwd: string; env: NodeJS.ProcessEnv }): Promise<LoadedConfig> {
+export async function loadConfig(options: {
+  explicit?: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}): Promise<LoadedConfig> {
   const located = locateConfig(options);
   const raw = located.file === undefined ? {} : await readConfigFile(located.file);
   const problems = validateConfig(raw);
@@ -90,6 +123,13 @@ export async function loadConfig(options: { explicit?: string; cwd: string; env:
       : config;
   const base = problems.length === 0 ? relativeStore(raw as DrawdownConfig) : (raw as DrawdownConfig);
   const { config, fromEnv } = applyEnv(typeof raw === 'object' && raw !== null ? base : {}, options.env);
-  if (fromEnv.length > 0) problems.push(...validateConfig(config).filter((p) => !problems.some((q) => q.path === p.path)));
-  return { config, ...(located.file !== undefined && { file: located.file }), searched: located.searched, fromEnv, problems };
+  if (fromEnv.length > 0)
+    problems.push(...validateConfig(config).filter((p) => !problems.some((q) => q.path === p.path)));
+  return {
+    config,
+    ...(located.file !== undefined && { file: located.file }),
+    searched: located.searched,
+    fromEnv,
+    problems,
+  };
 }

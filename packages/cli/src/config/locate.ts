@@ -5,7 +5,10 @@ import * as path from 'node:path';
 export const CONFIG_FILE_NAMES = ['drawdown.config.ts', 'drawdown.config.mts', 'drawdown.config.json'] as const;
 
 /** The user's configuration directory for drawdown, following each platform's convention. */
-export function userConfigDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function userConfigDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(homedir(), 'AppData', 'Roaming'), 'drawdown');
   if (platform === 'darwin') return path.join(homedir(), 'Library', 'Application Support', 'drawdown');
   return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'drawdown');

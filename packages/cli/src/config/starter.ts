@@ -16,7 +16,8 @@ export const profiles: Record<ProfileId, Profile> = {
   'desktop-app': {
     id: 'desktop-app',
     title: 'desktop app',
-    summary: "bundled key with a $10 trial → the user's own Claude login (plan allowance) → their credits, only after they opt in",
+    summary:
+      "bundled key with a $10 trial → the user's own Claude login (plan allowance) → their credits, only after they opt in",
     config: ({ timeZone }) => ({
       timeZone,
       store: { kind: 'sqlite' },

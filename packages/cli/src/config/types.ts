@@ -2,21 +2,41 @@ import type { DrawdownPlugin, ModelPriceInput, UnknownModelPolicy } from '@drawd
 
 /** Where the ledger lives. Default: the embedded SQLite file. */
 export type StoreConfig =
-  | { kind: 'sqlite'; /** Database file; default: the user's data directory. */ file?: string }
-  | { kind: 'postgres'; connectionString: string; /** Schema for drawdown's tables. */ schema?: string }
+  | { kind: 'sqlite' /** Database file; default: the user's data directory. */; file?: string }
+  | { kind: 'postgres'; connectionString: string /** Schema for drawdown's tables. */; schema?: string }
   | { kind: 'memory' };
 
 /** An auth strategy by kind; plugin options other than `kind` go to the plugin's factory as they are. */
 export type StrategyConfig =
-  | { kind: 'apiKey'; /** Variable the key is read from at use. Default ANTHROPIC_API_KEY. Keys never go in the file. */ envVar?: string }
+  | {
+      kind: 'apiKey' /** Variable the key is read from at use. Default ANTHROPIC_API_KEY. Keys never go in the file. */;
+      envVar?: string;
+    }
   | { kind: 'delegated'; [option: string]: unknown }
-  | { kind: 'oauth'; issuer: string; clientId: string; /** Variable holding the client secret, for a confidential client. */ clientSecretEnv?: string; [option: string]: unknown };
+  | {
+      kind: 'oauth';
+      issuer: string;
+      clientId: string /** Variable holding the client secret, for a confidential client. */;
+      clientSecretEnv?: string;
+      [option: string]: unknown;
+    };
 
 /** A pool by kind; options other than `kind` go to the plugin's factory as they are. */
 export type PoolConfig =
-  | { kind: 'budget'; amount: string | number; period?: 'lifetime' | 'day' | 'week' | 'month'; lowAt?: number; alertsAt?: number[]; label?: string }
+  | {
+      kind: 'budget';
+      amount: string | number;
+      period?: 'lifetime' | 'day' | 'week' | 'month';
+      lowAt?: number;
+      alertsAt?: number[];
+      label?: string;
+    }
   | { kind: 'payAsYouGo'; monthlyCap?: string | number; cooldownMs?: number }
-  | { kind: 'credits'; /** Only "manual" in JSON; other providers from drawdown.config.ts `plugins`. */ provider?: 'manual'; [option: string]: unknown }
+  | {
+      kind: 'credits' /** Only "manual" in JSON; other providers from drawdown.config.ts `plugins`. */;
+      provider?: 'manual';
+      [option: string]: unknown;
+    }
   | { kind: 'planAllowance'; [option: string]: unknown };
 
 export interface RouteEntryConfig {

@@ -29,8 +29,24 @@ export interface DemoOptions {
 /** Amounts of the story. Live mode scales them to what a few tiny real requests cost. */
 const scale = (live: boolean) =>
   live
-    ? { model: 'claude-haiku-4-5', maxTokens: 16, trial: '0.0003', credits: '0.0004', threshold: '0.0003', reload: '0.0004', requests: 12 }
-    : { model: 'claude-opus-4-7', maxTokens: 64_000, trial: '10.00', credits: '10.00', threshold: '5.00', reload: '20.00', requests: 5 };
+    ? {
+        model: 'claude-haiku-4-5',
+        maxTokens: 16,
+        trial: '0.0003',
+        credits: '0.0004',
+        threshold: '0.0003',
+        reload: '0.0004',
+        requests: 12,
+      }
+    : {
+        model: 'claude-opus-4-7',
+        maxTokens: 64_000,
+        trial: '10.00',
+        credits: '10.00',
+        threshold: '5.00',
+        reload: '20.00',
+        requests: 5,
+      };
 
 // Opus 4.7 at $5 / $25 per MTok: 80,000 in ($0.40) + 64,000 out ($1.60) = $2.00 a request, and a
 // hold of exactly that (max_tokens 64,000), so five requests spend the $10 trial to the cent.
@@ -53,7 +69,11 @@ function demoConfig(live: boolean): DrawdownConfig {
     pools: {
       trial: { kind: 'budget', amount: s.trial, label: 'trial' },
       plan: { kind: 'planAllowance', label: 'Max plan' },
-      credits: { kind: 'credits', monthlyLimit: '100.00', autoReload: { threshold: s.threshold, amount: s.reload, backoffMs: [200] } },
+      credits: {
+        kind: 'credits',
+        monthlyLimit: '100.00',
+        autoReload: { threshold: s.threshold, amount: s.reload, backoffMs: [200] },
+      },
     },
     route: [
       { id: 'trial', strategy: 'bundled', pool: 'trial', label: 'trial' },
@@ -75,7 +95,13 @@ function nextEvent(hub: Hub, name: 'credits.reloaded', ms: number): Promise<void
 }
 
 /** The agent's in-process requests: the route picks the entry, the metered client pays for each. */
-async function agentRequests(hub: Hub, server: AnthropicServer | undefined, count: number, live: boolean, stopWhen: () => Promise<boolean>): Promise<void> {
+async function agentRequests(
+  hub: Hub,
+  server: AnthropicServer | undefined,
+  count: number,
+  live: boolean,
+  stopWhen: () => Promise<boolean>,
+): Promise<void> {
   const s = scale(live);
   const client = createMeteredClient({ hub, ...(server && { baseURL: server.url }), clientOptions: { maxRetries: 0 } });
   for (let i = 0; i < count; i++) {
@@ -83,7 +109,11 @@ async function agentRequests(hub: Hub, server: AnthropicServer | undefined, coun
     server?.enqueue(replies.message({ text: 'Done.', usage: OFFLINE_USAGE }));
     // Streaming, as the SDK asks for large max_tokens; the input was counted beforehand (count_tokens), so the hold is exact.
     const stream = client.messages.stream(
-      { model: s.model, max_tokens: s.maxTokens, messages: [{ role: 'user', content: `Step ${i + 1} of the task: say "done".` }] },
+      {
+        model: s.model,
+        max_tokens: s.maxTokens,
+        messages: [{ role: 'user', content: `Step ${i + 1} of the task: say "done".` }],
+      },
       live ? {} : { drawdown: { inputTokens: OFFLINE_USAGE.input_tokens } },
     );
     await stream.finalMessage();
@@ -106,63 +136,132 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string }> {
   const config = demoConfig(live);
   writeFileSync(path.join(dir, 'drawdown.config.json'), `${JSON.stringify(config, null, 2)}\n`);
   // Made-up keys the loopback server accepts; they exist only in this process and are never printed.
-  const keys = { bundled: `sk-ant-demo-${randomBytes(12).toString('hex')}`, credits: `sk-ant-demo-${randomBytes(12).toString('hex')}`, signIn: `demo-sign-in-${randomBytes(12).toString('hex')}` };
+  const keys = {
+    bundled: `sk-ant-demo-${randomBytes(12).toString('hex')}`,
+    credits: `sk-ant-demo-${randomBytes(12).toString('hex')}`,
+    signIn: `demo-sign-in-${randomBytes(12).toString('hex')}`,
+  };
   const signInFile = path.join(dir, 'child-sign-in.json');
   writeFileSync(signInFile, JSON.stringify({ token: keys.signIn }), { mode: 0o600 });
-  const server = live ? undefined : await startAnthropicServer({ credentials: { trial: keys.bundled, credits: keys.credits, personal: keys.signIn } });
+  const server = live
+    ? undefined
+    : await startAnthropicServer({
+        credentials: { trial: keys.bundled, credits: keys.credits, personal: keys.signIn },
+      });
   // The child agent stands in for the user's signed-in Claude Code; it always talks to a loopback server.
   const childServer = server ?? (await startAnthropicServer({ credentials: { personal: keys.signIn } }));
-  const env: NodeJS.ProcessEnv = live ? { ...options.env } : { ...options.env, DEMO_APP_BUNDLED_KEY: keys.bundled, DEMO_USER_CREDITS_KEY: keys.credits };
-  const loaded = { config: { ...config, store: { kind: 'sqlite' as const, file: path.join(dir, 'ledger.sqlite') } }, searched: [], fromEnv: [], problems: validateConfig(config) };
+  const env: NodeJS.ProcessEnv = live
+    ? { ...options.env }
+    : { ...options.env, DEMO_APP_BUNDLED_KEY: keys.bundled, DEMO_USER_CREDITS_KEY: keys.credits };
+  const loaded = {
+    config: { ...config, store: { kind: 'sqlite' as const, file: path.join(dir, 'ledger.sqlite') } },
+    searched: [],
+    fromEnv: [],
+    problems: validateConfig(config),
+  };
   const hub = await openHub(loaded, { env, cwd: dir });
   const timeline = createTimeline(term);
   let unfollow = (): void => undefined;
   try {
-    term.out(`drawdown demo — ${live ? 'live: the real Messages API with ANTHROPIC_API_KEY' : `offline: a loopback Anthropic API at ${childServer.url}`}; ledger ${path.join(dir, 'ledger.sqlite')}`);
+    term.out(
+      `drawdown demo — ${live ? 'live: the real Messages API with ANTHROPIC_API_KEY' : `offline: a loopback Anthropic API at ${childServer.url}`}; ledger ${path.join(dir, 'ledger.sqlite')}`,
+    );
 
     timeline.step(`An agent starts on the app's bundled key with a ${formatUsd(usd(s.trial))} trial`);
     const credits = hub.pool('credits');
-    if (isFundablePool(credits)) await credits.addFunds({ amount: usd(s.credits), idempotencyKey: 'demo-initial-funds', note: 'funds the user added earlier' });
+    if (isFundablePool(credits))
+      await credits.addFunds({
+        amount: usd(s.credits),
+        idempotencyKey: 'demo-initial-funds',
+        note: 'funds the user added earlier',
+      });
     await hub.router.optIn('credits');
-    timeline.say(`the user has ${formatUsd(usd(s.credits))} of credits and opted in to let them pay when the plan is spent`);
+    timeline.say(
+      `the user has ${formatUsd(usd(s.credits))} of credits and opted in to let them pay when the plan is spent`,
+    );
     // Headings for steps the hub announces itself; registered first so they print above the event.
-    const offPlan = hub.on('pool.exhausted', (e) => void (e.poolId === 'plan' && timeline.step('The weekly plan limit is hit')));
-    const offReload = hub.on('credits.granted', () => timeline.step('The balance crosses the auto-reload threshold and a reload succeeds'));
+    const offPlan = hub.on(
+      'pool.exhausted',
+      (e) => void (e.poolId === 'plan' && timeline.step('The weekly plan limit is hit')),
+    );
+    const offReload = hub.on('credits.granted', () =>
+      timeline.step('The balance crosses the auto-reload threshold and a reload succeeds'),
+    );
     const offEvents = timeline.follow(hub);
     unfollow = () => [offPlan, offReload, offEvents].forEach((off) => off());
     await agentRequests(hub, server, s.requests, live, async () => (await nextEntry(hub)) !== 'trial');
 
     timeline.step('The trial is used up: the router switches to personal mode');
     const lease = await hub.begin({ model: DEMO_CHILD_MODEL, amount: 0 });
-    timeline.say(`next requests go to "${lease.entry.id}": strategy ${lease.entry.strategy.id} (${lease.entry.strategy.kind}), pool ${lease.pool.id}`);
+    timeline.say(
+      `next requests go to "${lease.entry.id}": strategy ${lease.entry.strategy.id} (${lease.entry.strategy.kind}), pool ${lease.pool.id}`,
+    );
 
-    timeline.step('A child agent starts with the user\'s own sign-in and no API key');
-    if (live) timeline.say('(the signed-in child is simulated against a loopback server even in --live mode: drawdown never uses claude.ai credentials itself)');
+    timeline.step("A child agent starts with the user's own sign-in and no API key");
+    if (live)
+      timeline.say(
+        '(the signed-in child is simulated against a loopback server even in --live mode: drawdown never uses claude.ai credentials itself)',
+      );
     childServer.enqueue(
-      replies.message({ usage: CHILD_USAGE, headers: unifiedRateLimitHeaders({ status: 'allowed', representativeClaim: 'seven_day', resetAt: weekEnd(), windows: { seven_day: { utilization: 0.71, resetAt: weekEnd() } } }) }),
-      replies.message({ usage: CHILD_USAGE, headers: unifiedRateLimitHeaders({ status: 'allowed_warning', representativeClaim: 'seven_day', resetAt: weekEnd(), windows: { seven_day: { utilization: 0.96, resetAt: weekEnd(), surpassedThreshold: 0.9 } } }) }),
+      replies.message({
+        usage: CHILD_USAGE,
+        headers: unifiedRateLimitHeaders({
+          status: 'allowed',
+          representativeClaim: 'seven_day',
+          resetAt: weekEnd(),
+          windows: { seven_day: { utilization: 0.71, resetAt: weekEnd() } },
+        }),
+      }),
+      replies.message({
+        usage: CHILD_USAGE,
+        headers: unifiedRateLimitHeaders({
+          status: 'allowed_warning',
+          representativeClaim: 'seven_day',
+          resetAt: weekEnd(),
+          windows: { seven_day: { utilization: 0.96, resetAt: weekEnd(), surpassedThreshold: 0.9 } },
+        }),
+      }),
       replies.planLimit({ resetAt: weekEnd(), claim: 'seven_day' }),
     );
     const child = await runMeteredChild({
       hub,
       entry: lease.entry.id,
       argv: [...options.selfCommand, 'demo-agent', ...CHILD_PROMPTS],
-      baseEnv: { ...env, ANTHROPIC_BASE_URL: childServer.url, [DEMO_SIGN_IN_VAR]: signInFile, ...(!live && { ANTHROPIC_API_KEY: keys.bundled }) },
+      baseEnv: {
+        ...env,
+        ANTHROPIC_BASE_URL: childServer.url,
+        [DEMO_SIGN_IN_VAR]: signInFile,
+        ...(!live && { ANTHROPIC_API_KEY: keys.bundled }),
+      },
       onMessage(message, observation) {
-        const m = message as { type?: string; subtype?: string; credentialVars?: string[]; rate_limit_info?: { status?: string; utilization?: number; rateLimitType?: string } };
+        const m = message as {
+          type?: string;
+          subtype?: string;
+          credentialVars?: string[];
+          rate_limit_info?: { status?: string; utilization?: number; rateLimitType?: string };
+        };
         if (m.type === 'system' && m.subtype === 'init') {
-          timeline.say(`child agent started; credential variables in its environment: ${m.credentialVars?.length ? m.credentialVars.join(', ') : 'none — it uses its own sign-in'}`);
+          timeline.say(
+            `child agent started; credential variables in its environment: ${m.credentialVars?.length ? m.credentialVars.join(', ') : 'none — it uses its own sign-in'}`,
+          );
         } else if (m.type === 'rate_limit_event') {
           const info = m.rate_limit_info ?? {};
-          timeline.say(`child saw plan limits: ${info.rateLimitType ?? 'plan'} window ${info.utilization !== undefined ? `${Math.round(info.utilization * 100)}% used` : ''} (${info.status})`);
+          timeline.say(
+            `child saw plan limits: ${info.rateLimitType ?? 'plan'} window ${info.utilization !== undefined ? `${Math.round(info.utilization * 100)}% used` : ''} (${info.status})`,
+          );
         } else if (observation.kind === 'turn' && observation.charge.status === 'charged') {
-          timeline.say(`child turn charged to the plan at API prices: ${formatUsd(observation.charge.cost)} (the agent reported ${formatUsd(usd(observation.charge.reportedCostUsd))})`);
+          timeline.say(
+            `child turn charged to the plan at API prices: ${formatUsd(observation.charge.cost)} (the agent reported ${formatUsd(usd(observation.charge.reportedCostUsd))})`,
+          );
         }
       },
-      onMeterError: (error) => timeline.say(`metering stopped: ${error instanceof Error ? error.message : String(error)}`),
+      onMeterError: (error) =>
+        timeline.say(`metering stopped: ${error instanceof Error ? error.message : String(error)}`),
     });
     await lease.release();
-    timeline.say(`child exited with code ${child.exitCode}${child.exitCode !== 0 ? ': the plan refused its last request' : ''}`);
+    timeline.say(
+      `child exited with code ${child.exitCode}${child.exitCode !== 0 ? ': the plan refused its last request' : ''}`,
+    );
 
     timeline.step('The user opted in, so credits pay');
     const reloaded = nextEvent(hub, 'credits.reloaded', 15_000);
@@ -177,7 +276,9 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string }> {
     term.out('');
     const today = new Date(hub.clock.now()).toISOString().slice(0, 10);
     const rows = await hub.report({ fromDay: today, toDay: today, groupBy: ['route', 'model'] });
-    term.out(renderReport({ fromDay: today, toDay: today, groupBy: ['route', 'model'], timeZone: hub.timeZone, rows }, term));
+    term.out(
+      renderReport({ fromDay: today, toDay: today, groupBy: ['route', 'model'], timeZone: hub.timeZone, rows }, term),
+    );
     term.out(`\nExplore it: drawdown --config ${path.join(dir, 'drawdown.config.json')} status   (or report, which)`);
     return { dir };
   } finally {

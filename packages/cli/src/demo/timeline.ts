@@ -17,7 +17,12 @@ export function createTimeline(term: Terminal, now: () => number = Date.now): Ti
   const start = now();
   let steps = 0;
   const elapsed = (): string => `+${((now() - start) / 1000).toFixed(2)}s`.padStart(8);
-  const event = (name: string, pool: string, detail: string, style: 'green' | 'yellow' | 'red' | 'cyan' = 'cyan'): void =>
+  const event = (
+    name: string,
+    pool: string,
+    detail: string,
+    style: 'green' | 'yellow' | 'red' | 'cyan' = 'cyan',
+  ): void =>
     term.out(`  ${paint(term, 'dim', elapsed())}  ${paint(term, style, name.padEnd(17))} ${pool.padEnd(8)} ${detail}`);
 
   return {
@@ -30,15 +35,28 @@ export function createTimeline(term: Terminal, now: () => number = Date.now): Ti
     },
     follow(hub) {
       const offs = [
-        hub.on('request.routed', (e) => event('request.routed', e.poolId, `${e.model ?? ''} held ${formatUsd(e.held)} · ${e.reason}`)),
+        hub.on('request.routed', (e) =>
+          event('request.routed', e.poolId, `${e.model ?? ''} held ${formatUsd(e.held)} · ${e.reason}`),
+        ),
         hub.on('request.settled', (e) => {
           const b = e.breakdown;
-          const tokens = b ? ` · ${b.lines.map((l) => `${formatCount(l.quantity)} ${l.category.replace('_', ' ')}`).join(', ')}` : '';
+          const tokens = b
+            ? ` · ${b.lines.map((l) => `${formatCount(l.quantity)} ${l.category.replace('_', ' ')}`).join(', ')}`
+            : '';
           event('request.settled', e.poolId, `${formatUsd(e.cost)} ${e.model ?? ''}${tokens}`, 'green');
         }),
         hub.on('request.failed', (e) => event('request.failed', e.poolId ?? '—', `${e.code}: ${e.message}`, 'red')),
-        hub.on('route.switched', (e) => event('route.switched', '', `${e.from ?? '—'} → ${e.to}${e.sticky ? ' (for good)' : ''} · ${e.reason}`, 'yellow')),
-        hub.on('budget.crossed', (e) => event('budget.crossed', e.poolId, e.message, e.threshold >= 1 ? 'red' : 'yellow')),
+        hub.on('route.switched', (e) =>
+          event(
+            'route.switched',
+            '',
+            `${e.from ?? '—'} → ${e.to}${e.sticky ? ' (for good)' : ''} · ${e.reason}`,
+            'yellow',
+          ),
+        ),
+        hub.on('budget.crossed', (e) =>
+          event('budget.crossed', e.poolId, e.message, e.threshold >= 1 ? 'red' : 'yellow'),
+        ),
         hub.on('pool.low', (e) => event('pool.low', e.poolId, e.message, 'yellow')),
         hub.on('pool.exhausted', (e) => event('pool.exhausted', e.poolId, e.message, 'red')),
         hub.on('pool.reset', (e) => event('pool.reset', e.poolId, e.status.summary, 'green')),

@@ -13,8 +13,14 @@ export interface HubPlan {
  * Turns a validated configuration into plugins by calling each factory, which checks its own
  * options. A factory's complaint becomes a problem at the option's path (`pools.credits.reload.threshold`).
  */
-export async function planHub(config: DrawdownConfig, options: { env: NodeJS.ProcessEnv; file?: string; cwd: string }): Promise<HubPlan> {
-  const ctx: FactoryContext = { env: options.env, baseDir: options.file !== undefined ? path.dirname(options.file) : options.cwd };
+export async function planHub(
+  config: DrawdownConfig,
+  options: { env: NodeJS.ProcessEnv; file?: string; cwd: string },
+): Promise<HubPlan> {
+  const ctx: FactoryContext = {
+    env: options.env,
+    baseDir: options.file !== undefined ? path.dirname(options.file) : options.cwd,
+  };
   const problems: ConfigProblem[] = [];
   const plugins: DrawdownPlugin[] = [];
   const build = async (section: 'strategies' | 'pools', factories: Record<string, Factory>): Promise<void> => {
@@ -22,7 +28,10 @@ export async function planHub(config: DrawdownConfig, options: { env: NodeJS.Pro
       const { kind, ...rest } = entry as { kind: string };
       const factory = factories[kind];
       if (!factory) {
-        problems.push({ path: `${section}.${id}.kind`, message: `"${kind}" is not a kind this drawdown knows; use one of ${Object.keys(factories).join(', ')}` });
+        problems.push({
+          path: `${section}.${id}.kind`,
+          message: `"${kind}" is not a kind this drawdown knows; use one of ${Object.keys(factories).join(', ')}`,
+        });
         continue;
       }
       try {
@@ -30,7 +39,10 @@ export async function planHub(config: DrawdownConfig, options: { env: NodeJS.Pro
       } catch (error) {
         if (!isDrawdownError(error)) throw error;
         const field = error.data.field;
-        problems.push({ path: typeof field === 'string' ? `${section}.${id}.${field}` : `${section}.${id}`, message: error.message });
+        problems.push({
+          path: typeof field === 'string' ? `${section}.${id}.${field}` : `${section}.${id}`,
+          message: error.message,
+        });
       }
     }
   };

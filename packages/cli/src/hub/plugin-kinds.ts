@@ -1,6 +1,13 @@
 import { apiKey, budget, payAsYouGo, invalidOption, type DrawdownPlugin } from '@drawdown/core';
 import { credits, manualProvider, type CreditsOptions } from '@drawdown/plugin-credits';
-import { delegated, oauth, planAllowance, type DelegatedOptions, type OAuthOptions, type PlanAllowanceOptions } from '@drawdown/plugin-oauth';
+import {
+  delegated,
+  oauth,
+  planAllowance,
+  type DelegatedOptions,
+  type OAuthOptions,
+  type PlanAllowanceOptions,
+} from '@drawdown/plugin-oauth';
 
 /** What a factory needs besides its own options. */
 export interface FactoryContext {
@@ -16,7 +23,12 @@ function oauthOptions(id: string, options: Record<string, unknown>, ctx: Factory
   const { clientSecretEnv, ...rest } = options;
   if (clientSecretEnv === undefined) return { id, ...(rest as Omit<OAuthOptions, 'id'>) };
   if (typeof clientSecretEnv !== 'string' || !ctx.env[clientSecretEnv]) {
-    throw invalidOption(`oauth("${id}")`, 'clientSecretEnv', `names ${JSON.stringify(clientSecretEnv)}, which is not set`, 'Export the variable holding the client secret, or leave clientSecretEnv out for a public client.');
+    throw invalidOption(
+      `oauth("${id}")`,
+      'clientSecretEnv',
+      `names ${JSON.stringify(clientSecretEnv)}, which is not set`,
+      'Export the variable holding the client secret, or leave clientSecretEnv out for a public client.',
+    );
   }
   return { id, ...(rest as Omit<OAuthOptions, 'id'>), clientSecret: ctx.env[clientSecretEnv]! };
 }
@@ -24,7 +36,12 @@ function oauthOptions(id: string, options: Record<string, unknown>, ctx: Factory
 function creditsOptions(id: string, options: Record<string, unknown>): CreditsOptions {
   const { provider = 'manual', ...rest } = options;
   if (provider !== 'manual') {
-    throw invalidOption(`credits("${id}")`, 'provider', `is ${JSON.stringify(provider)}`, 'A JSON config supports "manual"; for Stripe or your own provider use drawdown.config.ts and pass credits({ provider }) in "plugins".');
+    throw invalidOption(
+      `credits("${id}")`,
+      'provider',
+      `is ${JSON.stringify(provider)}`,
+      'A JSON config supports "manual"; for Stripe or your own provider use drawdown.config.ts and pass credits({ provider }) in "plugins".',
+    );
   }
   return { id, ...(rest as Omit<CreditsOptions, 'id' | 'provider'>), provider: manualProvider() };
 }

@@ -1,5 +1,12 @@
 import { createRequire } from 'node:module';
-import { DrawdownError, ErrorCodes, importOptional, isDrawdownError, memoryStore, type LedgerStore } from '@drawdown/core';
+import {
+  DrawdownError,
+  ErrorCodes,
+  importOptional,
+  isDrawdownError,
+  memoryStore,
+  type LedgerStore,
+} from '@drawdown/core';
 import { defaultDatabasePath, sqliteStore } from '@drawdown/store-sqlite';
 import type { StoreConfig } from '../config/types.js';
 
@@ -17,8 +24,16 @@ export async function openStore(config: StoreConfig | undefined): Promise<Ledger
         return sqliteStore({ file: store.file ?? defaultDatabasePath() });
       case 'postgres': {
         // An optional peer dependency: only teams sharing a ledger on PostgreSQL install it (and pg).
-        const { postgresStore } = await importOptional('@drawdown/store-postgres', STORE_POSTGRES_RANGE, 'store { "kind": "postgres" }', () => import('@drawdown/store-postgres'));
-        return await postgresStore({ connectionString: store.connectionString, ...(store.schema !== undefined && { schema: store.schema }) });
+        const { postgresStore } = await importOptional(
+          '@drawdown/store-postgres',
+          STORE_POSTGRES_RANGE,
+          'store { "kind": "postgres" }',
+          () => import('@drawdown/store-postgres'),
+        );
+        return await postgresStore({
+          connectionString: store.connectionString,
+          ...(store.schema !== undefined && { schema: store.schema }),
+        });
       }
     }
   } catch (error) {
@@ -39,9 +54,11 @@ function withOpeningHint(error: unknown, kind: StoreConfig['kind']): unknown {
   if (typeof data.node === 'string') {
     hint = `Run drawdown on Node 22.16 or later, or Node 24 (this is ${data.node}; check with "node --version").`;
   } else if (error.code === ErrorCodes.STORE_INCOMPATIBLE && kind === 'sqlite') {
-    hint = 'The file was left as it is. Restore the ledger from a backup, upgrade drawdown if the ledger is newer, or point DRAWDOWN_DB (or "store" in drawdown.config.json) at another file.';
+    hint =
+      'The file was left as it is. Restore the ledger from a backup, upgrade drawdown if the ledger is newer, or point DRAWDOWN_DB (or "store" in drawdown.config.json) at another file.';
   } else if (error.code === ErrorCodes.STORE_INCOMPATIBLE) {
-    hint = 'The schema was left as it is. Upgrade drawdown, or point "store" in drawdown.config.json at another schema.';
+    hint =
+      'The schema was left as it is. Upgrade drawdown, or point "store" in drawdown.config.json at another schema.';
   }
   if (hint === undefined) return error;
   return new DrawdownError(error.code, error.message, { data: { ...data, hint }, cause: error.cause });

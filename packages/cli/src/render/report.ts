@@ -18,7 +18,11 @@ const label = (row: ReportRow, groupBy: ReportDimension[]): string => groupBy.ma
 /** Every local date from `from` to `to` inclusive (YYYY-MM-DD). */
 export function daysBetween(from: string, to: string): string[] {
   const days: string[] = [];
-  for (let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`); t <= end && days.length < 3660; t += 86_400_000) {
+  for (
+    let t = Date.parse(`${from}T00:00:00Z`), end = Date.parse(`${to}T00:00:00Z`);
+    t <= end && days.length < 3660;
+    t += 86_400_000
+  ) {
     days.push(new Date(t).toISOString().slice(0, 10));
   }
   return days;
@@ -29,7 +33,16 @@ function chartRows(view: ReportView): ReportRow[] {
   if (view.groupBy.length !== 1 || view.groupBy[0] !== 'day') return view.rows;
   const byDay = new Map(view.rows.map((r) => [r.day, r]));
   return daysBetween(view.fromDay, view.toDay).map(
-    (day) => byDay.get(day) ?? { day, cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    (day) =>
+      byDay.get(day) ?? {
+        day,
+        cost: 0,
+        requests: 0,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheReadTokens: 0,
+        cacheWriteTokens: 0,
+      },
   );
 }
 
@@ -79,7 +92,11 @@ export function renderReportTable(view: ReportView, maxWidth?: number): string {
 
 /** The full `drawdown report` screen: a title, the cost chart, then the table with totals. */
 export function renderReport(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
-  const title = paint(term, 'bold', fitText(`Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`, term));
+  const title = paint(
+    term,
+    'bold',
+    fitText(`Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`, term),
+  );
   if (view.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
   return `${title}\n\n${renderCostChart(view, term)}\n\n${renderReportTable(view, term.width)}`;
 }
@@ -95,13 +112,32 @@ export function reportJson(view: ReportView): unknown {
   };
 }
 
-const csvCell = (value: string | number): string => (typeof value === 'string' && /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : String(value));
+const csvCell = (value: string | number): string =>
+  typeof value === 'string' && /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : String(value);
 
 /** RFC 4180 CSV with exact decimal costs. */
 export function reportCsv(view: ReportView): string {
-  const header = [...view.groupBy, 'requests', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'cost_usd'];
+  const header = [
+    ...view.groupBy,
+    'requests',
+    'input_tokens',
+    'output_tokens',
+    'cache_read_tokens',
+    'cache_write_tokens',
+    'cost_usd',
+  ];
   const lines = view.rows.map((row) =>
-    [...view.groupBy.map((d) => row[d] ?? ''), row.requests, row.inputTokens, row.outputTokens, row.cacheReadTokens, row.cacheWriteTokens, toDecimalString(row.cost)].map(csvCell).join(','),
+    [
+      ...view.groupBy.map((d) => row[d] ?? ''),
+      row.requests,
+      row.inputTokens,
+      row.outputTokens,
+      row.cacheReadTokens,
+      row.cacheWriteTokens,
+      toDecimalString(row.cost),
+    ]
+      .map(csvCell)
+      .join(','),
   );
   return [header.join(','), ...lines].join('\r\n') + '\r\n';
 }

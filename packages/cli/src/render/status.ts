@@ -32,9 +32,20 @@ function resetCell(pool: PoolStatus, status: HubStatus): string {
 /** One line per limit the pool enforces (caps, plan windows), under the pool's row. */
 function limitLines(pool: PoolStatus, status: HubStatus, term: Pick<Terminal, 'color'>): DetailRow[] {
   return (pool.limits ?? []).map((limit) => {
-    const amount = limit.cap !== undefined ? `${formatUsd(limit.used ?? 0)} of ${formatUsd(limit.cap)}` : limit.utilization !== undefined ? `${Math.round(limit.utilization * 100)}% used` : '';
-    const reset = limit.resetsAt !== undefined && limit.resetsAt > status.at ? `, resets ${resetText(limit.resetsAt, status)}` : '';
-    const mark = limit.status === 'rejected' ? paint(term, 'red', '✗') : limit.status === 'allowed_warning' ? paint(term, 'yellow', '!') : '↳';
+    const amount =
+      limit.cap !== undefined
+        ? `${formatUsd(limit.used ?? 0)} of ${formatUsd(limit.cap)}`
+        : limit.utilization !== undefined
+          ? `${Math.round(limit.utilization * 100)}% used`
+          : '';
+    const reset =
+      limit.resetsAt !== undefined && limit.resetsAt > status.at ? `, resets ${resetText(limit.resetsAt, status)}` : '';
+    const mark =
+      limit.status === 'rejected'
+        ? paint(term, 'red', '✗')
+        : limit.status === 'allowed_warning'
+          ? paint(term, 'yellow', '!')
+          : '↳';
     return { detail: paint(term, 'dim', `  ${mark} ${limit.name}${amount ? `: ${amount}` : ''}${reset}`) };
   });
 }
@@ -50,7 +61,10 @@ export function renderPoolTable(status: HubStatus, term: View): string {
   const narrow = term.width !== undefined && term.width < 100;
   const rows = status.pools.flatMap((pool) => {
     const share = usageShare(pool);
-    const usage = share === undefined ? '—' : `${paint(term, pool.state === 'exhausted' ? 'red' : pool.state === 'low' ? 'yellow' : 'green', meter(share, meterWidth(term)))} ${percent(share)}`;
+    const usage =
+      share === undefined
+        ? '—'
+        : `${paint(term, pool.state === 'exhausted' ? 'red' : pool.state === 'low' ? 'yellow' : 'green', meter(share, meterWidth(term)))} ${percent(share)}`;
     const row = [
       pool.id,
       ...(narrow ? [] : [pool.kind]),
@@ -89,7 +103,9 @@ export function fitText(text: string, term: View, indent = ''): string {
     .split('\n')
     .flatMap((line) => {
       const [first, ...rest] = wrap(line, term.width!);
-      return rest.length === 0 ? [first ?? ''] : [first!, ...wrap(rest.join(' '), term.width! - indent.length).map((l) => indent + l)];
+      return rest.length === 0
+        ? [first ?? '']
+        : [first!, ...wrap(rest.join(' '), term.width! - indent.length).map((l) => indent + l)];
     })
     .join('\n');
 }
@@ -109,13 +125,19 @@ export function renderRoute(status: HubStatus, term: View): string {
     e.state === 'next' ? e.pool.summary : e.reason,
   ]);
   const table = renderTable(
-    [{ header: '' }, { header: 'Entry', shrink: 'truncate' }, { header: 'Strategy → pool', shrink: 'wrap' }, { header: 'State' }, { header: 'Why', shrink: 'wrap' }],
+    [
+      { header: '' },
+      { header: 'Entry', shrink: 'truncate' },
+      { header: 'Strategy → pool', shrink: 'wrap' },
+      { header: 'State' },
+      { header: 'Why', shrink: 'wrap' },
+    ],
     rows,
     undefined,
     { ...(term.width !== undefined && { maxWidth: term.width }) },
   );
   const next = route.next
-    ? `Next request: ${paint(term, 'bold', route.next.entryId)} (${route.next.strategyId} → ${route.next.poolId}). When it runs out, ${route.whenExhausted.replace(/^then /, "")}.`
+    ? `Next request: ${paint(term, 'bold', route.next.entryId)} (${route.next.strategyId} → ${route.next.poolId}). When it runs out, ${route.whenExhausted.replace(/^then /, '')}.`
     : paint(term, 'red', `Next request is refused: ${route.refusal?.message ?? 'no entry can pay'}.`);
   return `${table}\n\n${fitText(next, term)}`;
 }
@@ -128,7 +150,18 @@ export function renderStatus(status: HubStatus, term: View, store?: string): str
   return `${paint(term, 'bold', fitText(header, term))}\n\n${pools}\n\n${paint(term, 'bold', 'Route')}\n${renderRoute(status, term)}`;
 }
 
-const moneyFields = new Set(['remaining', 'limit', 'spent', 'held', 'used', 'cap', 'cost', 'amount', 'threshold', 'balance']);
+const moneyFields = new Set([
+  'remaining',
+  'limit',
+  'spent',
+  'held',
+  'used',
+  'cap',
+  'cost',
+  'amount',
+  'threshold',
+  'balance',
+]);
 
 /**
  * JSON-safe copy of a status for `--json`: every money field (integer nanodollars) gains an exact

@@ -15,7 +15,6 @@ export interface TableOptions {
   maxWidth?: number;
 }
 
-
 function pad(text: string, width: number, align: 'left' | 'right'): string {
   const fill = ' '.repeat(Math.max(0, width - visibleLength(text)));
   return align === 'right' ? fill + text : text + fill;
@@ -71,11 +70,13 @@ function fitWidths(columns: Column[], natural: number[], maxWidth: number | unde
   const widths = [...natural];
   if (maxWidth === undefined) return widths;
   const total = (): number => widths.reduce((a, b) => a + b, 0) + GAP * (widths.length - 1);
-  const floor = (i: number): number => Math.min(natural[i]!, Math.max(6, Math.min(visibleLength(columns[i]!.header), 12)));
+  const floor = (i: number): number =>
+    Math.min(natural[i]!, Math.max(6, Math.min(visibleLength(columns[i]!.header), 12)));
   while (total() > maxWidth) {
     let widest = -1;
     columns.forEach((column, i) => {
-      if (column.shrink !== undefined && widths[i]! > floor(i) && (widest === -1 || widths[i]! > widths[widest]!)) widest = i;
+      if (column.shrink !== undefined && widths[i]! > floor(i) && (widest === -1 || widths[i]! > widths[widest]!))
+        widest = i;
     });
     if (widest === -1) break;
     widths[widest]! -= 1;
@@ -88,10 +89,17 @@ function fitWidths(columns: Column[], natural: number[], maxWidth: number | unde
  * row set off by another rule (totals). Cells may carry ANSI colour; widths ignore it. With
  * `maxWidth`, shrinkable columns wrap or truncate so every line fits, and detail rows wrap.
  */
-export function renderTable(columns: Column[], rows: Array<string[] | DetailRow>, footer?: string[], options: TableOptions = {}): string {
+export function renderTable(
+  columns: Column[],
+  rows: Array<string[] | DetailRow>,
+  footer?: string[],
+  options: TableOptions = {},
+): string {
   const cellRows = rows.filter((row): row is string[] => Array.isArray(row));
   const all = footer ? [...cellRows, footer] : cellRows;
-  const natural = columns.map((column, i) => Math.max(visibleLength(column.header), ...all.map((row) => visibleLength(row[i] ?? ''))));
+  const natural = columns.map((column, i) =>
+    Math.max(visibleLength(column.header), ...all.map((row) => visibleLength(row[i] ?? ''))),
+  );
   const widths = fitWidths(columns, natural, options.maxWidth);
   const lines = (cells: string[]): string[] => {
     const split = columns.map((column, i) => {
@@ -110,10 +118,16 @@ export function renderTable(columns: Column[], rows: Array<string[] | DetailRow>
   const detail = (text: string): string[] => {
     if (options.maxWidth === undefined || visibleLength(text) <= options.maxWidth) return [text];
     const indent = /^\s*/.exec(stripAnsi(text))![0];
-    return wrap(stripAnsi(text).trimStart(), options.maxWidth - indent.length - 2).map((line, i) => `${indent}${i === 0 ? '' : '  '}${line}`);
+    return wrap(stripAnsi(text).trimStart(), options.maxWidth - indent.length - 2).map(
+      (line, i) => `${indent}${i === 0 ? '' : '  '}${line}`,
+    );
   };
   const rule = widths.map((w) => '─'.repeat(w)).join(' '.repeat(GAP));
-  const out = [...lines(columns.map((c) => c.header)), rule, ...rows.flatMap((row) => (Array.isArray(row) ? lines(row) : detail(row.detail)))];
+  const out = [
+    ...lines(columns.map((c) => c.header)),
+    rule,
+    ...rows.flatMap((row) => (Array.isArray(row) ? lines(row) : detail(row.detail))),
+  ];
   if (footer) out.push(rule, ...lines(footer));
   return out.join('\n');
 }

@@ -26,11 +26,18 @@ export function processTerminal(env: NodeJS.ProcessEnv = process.env): Terminal 
  */
 export function terminalWidth(env: NodeJS.ProcessEnv, ttyColumns: number | undefined): number {
   const fromEnv = Number(env.COLUMNS);
-  const columns = Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : ttyColumns ?? 80;
+  const columns = Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : (ttyColumns ?? 80);
   return Math.max(40, Math.min(columns, 200));
 }
 
-const codes = { bold: [1, 22], dim: [2, 22], red: [31, 39], green: [32, 39], yellow: [33, 39], cyan: [36, 39] } as const;
+const codes = {
+  bold: [1, 22],
+  dim: [2, 22],
+  red: [31, 39],
+  green: [32, 39],
+  yellow: [33, 39],
+  cyan: [36, 39],
+} as const;
 export type Style = keyof typeof codes;
 
 /** Wraps text in an ANSI style when colour is on; plain text otherwise. */

@@ -33,7 +33,11 @@ export interface ClaudeCodeUsage {
   /** Sum of the priced rows, nanodollars. */
   total: number;
   /** Models the rate card does not price, with how many responses each; their cost is unknown, not zero. */
-  unpriced: Array<{ model: string; requests: number; /** Why the rate card could not price it (unknown model, unreadable usage). */ reason: string }>;
+  unpriced: Array<{
+    model: string;
+    requests: number /** Why the rate card could not price it (unknown model, unreadable usage). */;
+    reason: string;
+  }>;
   /** The latest plan-limit message Claude Code logged ("You've hit your session limit · resets 3pm"), if any. */
   lastLimitMessage?: { text: string; at: number };
 }
@@ -50,7 +54,9 @@ export interface ReadClaudeUsageOptions {
 
 /** Where Claude Code keeps its data: `CLAUDE_CONFIG_DIR` (comma-separated for several), else both default places. */
 export function claudeConfigDirs(env: NodeJS.ProcessEnv): string[] {
-  const explicit = env.CLAUDE_CONFIG_DIR?.split(',').map((d) => d.trim()).filter(Boolean);
+  const explicit = env.CLAUDE_CONFIG_DIR?.split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
   if (explicit && explicit.length > 0) return [...new Set(explicit.map((d) => path.resolve(d)))];
   const home = env.HOME || env.USERPROFILE || homedir();
   return [path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'claude'), path.join(home, '.claude')];
@@ -79,10 +85,15 @@ const num = (value: unknown): number => (typeof value === 'number' && Number.isF
 function limitMessage(line: string): { text: string; at: number } | undefined {
   if (!line.includes('"<synthetic>"') || !/limit|extra usage/i.test(line)) return undefined;
   try {
-    const entry = JSON.parse(line) as { timestamp?: string; message?: { content?: Array<{ type?: string; text?: string }> } };
+    const entry = JSON.parse(line) as {
+      timestamp?: string;
+      message?: { content?: Array<{ type?: string; text?: string }> };
+    };
     const text = entry.message?.content?.find((c) => c.type === 'text')?.text;
     const at = Date.parse(String(entry.timestamp));
-    return text !== undefined && /limit|extra usage/i.test(text) && !Number.isNaN(at) ? { text: text.split('\n')[0]!, at } : undefined;
+    return text !== undefined && /limit|extra usage/i.test(text) && !Number.isNaN(at)
+      ? { text: text.split('\n')[0]!, at }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -103,12 +114,18 @@ function parseLine(line: string, fallbackKey: string): LoggedResponse | undefine
   const usage = message.usage as Record<string, unknown> | undefined;
   const model = message.model;
   // "<synthetic>" lines are messages Claude Code made up itself (errors, interruptions): no API call.
-  if (typeof usage !== 'object' || usage === null || typeof model !== 'string' || model === '<synthetic>') return undefined;
+  if (typeof usage !== 'object' || usage === null || typeof model !== 'string' || model === '<synthetic>')
+    return undefined;
   const at = Date.parse(String(entry.timestamp));
   if (Number.isNaN(at)) return undefined;
   const id = typeof message.id === 'string' ? message.id : undefined;
   const requestId = typeof entry.requestId === 'string' ? entry.requestId : undefined;
-  return { key: id !== undefined || requestId !== undefined ? `${id ?? ''}:${requestId ?? ''}` : fallbackKey, at, model, usage };
+  return {
+    key: id !== undefined || requestId !== undefined ? `${id ?? ''}:${requestId ?? ''}` : fallbackKey,
+    at,
+    model,
+    usage,
+  };
 }
 
 /**
@@ -117,7 +134,8 @@ function parseLine(line: string, fallbackKey: string): LoggedResponse | undefine
  */
 function billableUsage(usage: Record<string, unknown>): Record<string, unknown> {
   const out = { ...usage };
-  for (const key of ['inference_geo', 'service_tier', 'speed']) if (out[key] === '' || out[key] === null) delete out[key];
+  for (const key of ['inference_geo', 'service_tier', 'speed'])
+    if (out[key] === '' || out[key] === null) delete out[key];
   return out;
 }
 
@@ -137,7 +155,10 @@ export async function readClaudeCodeUsage(options: ReadClaudeUsageOptions): Prom
     // Line by line: session logs grow to hundreds of megabytes, mostly prompts and snapshots.
     let i = 0;
     try {
-      for await (const line of createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity })) {
+      for await (const line of createInterface({
+        input: createReadStream(file, { encoding: 'utf8' }),
+        crlfDelay: Infinity,
+      })) {
         i += 1;
         const limit = limitMessage(line);
         if (limit && (!lastLimitMessage || limit.at > lastLimitMessage.at)) lastLimitMessage = limit;
@@ -146,7 +167,8 @@ export async function readClaudeCodeUsage(options: ReadClaudeUsageOptions): Prom
         usageLines += 1;
         const seen = responses.get(response.key);
         // Keep the most complete usage of a response (the last block of a stream carries the final output count).
-        if (!seen || num(response.usage.output_tokens) >= num(seen.usage.output_tokens)) responses.set(response.key, response);
+        if (!seen || num(response.usage.output_tokens) >= num(seen.usage.output_tokens))
+          responses.set(response.key, response);
       }
     } catch {
       // A log removed or unreadable while reading: what was read counts, the rest is skipped.
@@ -157,10 +179,23 @@ export async function readClaudeCodeUsage(options: ReadClaudeUsageOptions): Prom
   let counted = 0;
   for (const response of responses.values()) {
     const day = localDate(response.at, options.timeZone);
-    if ((options.fromDay !== undefined && day < options.fromDay) || (options.toDay !== undefined && day > options.toDay)) continue;
+    if (
+      (options.fromDay !== undefined && day < options.fromDay) ||
+      (options.toDay !== undefined && day > options.toDay)
+    )
+      continue;
     counted += 1;
     const key = `${day}\u0000${response.model}`;
-    const row = rows.get(key) ?? { day, model: response.model, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, cost: 0 };
+    const row = rows.get(key) ?? {
+      day,
+      model: response.model,
+      requests: 0,
+      inputTokens: 0,
+      outputTokens: 0,
+      cacheReadTokens: 0,
+      cacheWriteTokens: 0,
+      cost: 0,
+    };
     const usage = response.usage;
     row.requests += 1;
     row.inputTokens += num(usage.input_tokens);
@@ -178,7 +213,9 @@ export async function readClaudeCodeUsage(options: ReadClaudeUsageOptions): Prom
     row.cost = cost === undefined || row.cost === undefined ? undefined : row.cost + cost;
     rows.set(key, row);
   }
-  const sorted = [...rows.values()].sort((a, b) => (a.day === b.day ? a.model.localeCompare(b.model) : a.day.localeCompare(b.day)));
+  const sorted = [...rows.values()].sort((a, b) =>
+    a.day === b.day ? a.model.localeCompare(b.model) : a.day.localeCompare(b.day),
+  );
   return {
     dirs,
     files: files.length,

@@ -21,8 +21,15 @@ export interface CredentialView {
   baseUrl?: string;
 }
 
-const cloud = ['CLAUDE_CODE_USE_BEDROCK', 'CLAUDE_CODE_USE_VERTEX', 'CLAUDE_CODE_USE_FOUNDRY', 'CLAUDE_CODE_USE_GATEWAY', 'CLAUDE_CODE_USE_MANTLE'];
-const isOn = (value: string | undefined): boolean => value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
+const cloud = [
+  'CLAUDE_CODE_USE_BEDROCK',
+  'CLAUDE_CODE_USE_VERTEX',
+  'CLAUDE_CODE_USE_FOUNDRY',
+  'CLAUDE_CODE_USE_GATEWAY',
+  'CLAUDE_CODE_USE_MANTLE',
+];
+const isOn = (value: string | undefined): boolean =>
+  value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 
 /** The origin of a URL without user, password, path or query: what is safe to print. */
 function origin(url: string): string {
@@ -42,13 +49,38 @@ export function readCredentials(env: NodeJS.ProcessEnv, claudeDirs: string[]): C
   const cloudFlag = cloud.find((name) => isOn(env[name]));
   const loginFile = claudeDirs.map((dir) => path.join(dir, '.credentials.json')).find((file) => existsSync(file));
   const sources: CredentialSource[] = [
-    { source: cloudFlag ?? 'CLAUDE_CODE_USE_BEDROCK/_VERTEX/_FOUNDRY', present: cloudFlag !== undefined, pool: 'cloud provider billing (not Anthropic credits)' },
-    { source: 'ANTHROPIC_AUTH_TOKEN', present: Boolean(env.ANTHROPIC_AUTH_TOKEN), pool: 'whatever the gateway that issued the token bills' },
-    { source: 'ANTHROPIC_API_KEY', present: Boolean(env.ANTHROPIC_API_KEY), pool: "API usage credits of the key's Console organization" },
-    { source: 'CLAUDE_CODE_OAUTH_TOKEN', present: Boolean(env.CLAUDE_CODE_OAUTH_TOKEN), pool: 'plan allowance of the account that made the token' },
-    { source: loginFile ?? '/login (Claude Code sign-in)', present: loginFile !== undefined, pool: 'plan allowance, then extra usage if opted in' },
+    {
+      source: cloudFlag ?? 'CLAUDE_CODE_USE_BEDROCK/_VERTEX/_FOUNDRY',
+      present: cloudFlag !== undefined,
+      pool: 'cloud provider billing (not Anthropic credits)',
+    },
+    {
+      source: 'ANTHROPIC_AUTH_TOKEN',
+      present: Boolean(env.ANTHROPIC_AUTH_TOKEN),
+      pool: 'whatever the gateway that issued the token bills',
+    },
+    {
+      source: 'ANTHROPIC_API_KEY',
+      present: Boolean(env.ANTHROPIC_API_KEY),
+      pool: "API usage credits of the key's Console organization",
+    },
+    {
+      source: 'CLAUDE_CODE_OAUTH_TOKEN',
+      present: Boolean(env.CLAUDE_CODE_OAUTH_TOKEN),
+      pool: 'plan allowance of the account that made the token',
+    },
+    {
+      source: loginFile ?? '/login (Claude Code sign-in)',
+      present: loginFile !== undefined,
+      pool: 'plan allowance, then extra usage if opted in',
+    },
   ];
   const claudeCode = sources.find((s) => s.present);
   const apiKeyTools = sources.find((s) => s.source === 'ANTHROPIC_API_KEY' && s.present);
-  return { sources, ...(claudeCode && { claudeCode }), ...(apiKeyTools && { apiKeyTools }), ...(env.ANTHROPIC_BASE_URL && { baseUrl: origin(env.ANTHROPIC_BASE_URL) }) };
+  return {
+    sources,
+    ...(claudeCode && { claudeCode }),
+    ...(apiKeyTools && { apiKeyTools }),
+    ...(env.ANTHROPIC_BASE_URL && { baseUrl: origin(env.ANTHROPIC_BASE_URL) }),
+  };
 }

@@ -48,7 +48,8 @@ export function localTimeZone(env: NodeJS.ProcessEnv = process.env): string {
   return env.DRAWDOWN_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-const shiftDay = (day: string, days: number): string => new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const shiftDay = (day: string, days: number): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 // Verified against Claude Code 2.1.332 run with unified rate-limit headers (API key and OAuth token):
 // it writes no plan-window reading (utilization, reset) to ~/.claude.json or the session logs; it
@@ -65,12 +66,27 @@ export async function zeroConfigView(options: ZeroConfigOptions): Promise<ZeroCo
   const fromDay = options.fromDay ?? shiftDay(toDay, 1 - (options.days ?? 7));
   const claudeCode = await readClaudeCodeUsage({ env: options.env, timeZone, fromDay, toDay });
   const credentials = readCredentials(options.env, claudeConfigDirs(options.env));
-  const planWindows: PlanWindowsView = { recorded: claudeCode.lastLimitMessage !== undefined, ...(claudeCode.lastLimitMessage && { lastLimitMessage: claudeCode.lastLimitMessage }), note: PLAN_NOTE };
+  const planWindows: PlanWindowsView = {
+    recorded: claudeCode.lastLimitMessage !== undefined,
+    ...(claudeCode.lastLimitMessage && { lastLimitMessage: claudeCode.lastLimitMessage }),
+    note: PLAN_NOTE,
+  };
   const nextSteps = [
     'drawdown config init --global   (pick a profile: desktop-app, api-key or team)',
     'drawdown report --days 30       (Claude Code spend over a longer range)',
   ];
-  return { mode: 'zero-config', at, timeZone, fromDay, toDay, claudeCode, planWindows, credentials, ...(options.searched && { searched: options.searched }), nextSteps };
+  return {
+    mode: 'zero-config',
+    at,
+    timeZone,
+    fromDay,
+    toDay,
+    claudeCode,
+    planWindows,
+    credentials,
+    ...(options.searched && { searched: options.searched }),
+    nextSteps,
+  };
 }
 
 /** The view as JSON: every cost also as an exact decimal string, unpriced costs as null (never 0). */
@@ -83,8 +99,17 @@ export function zeroConfigJson(view: ZeroConfigView): unknown {
       ...claudeCode,
       totalUsd: toDecimalString(claudeCode.total),
       complete: claudeCode.unpriced.length === 0,
-      rows: claudeCode.rows.map((row) => ({ ...row, cost: row.cost ?? null, costUsd: row.cost === undefined ? null : toDecimalString(row.cost) })),
-      ...(claudeCode.lastLimitMessage && { lastLimitMessage: { ...claudeCode.lastLimitMessage, atIso: new Date(claudeCode.lastLimitMessage.at).toISOString() } }),
+      rows: claudeCode.rows.map((row) => ({
+        ...row,
+        cost: row.cost ?? null,
+        costUsd: row.cost === undefined ? null : toDecimalString(row.cost),
+      })),
+      ...(claudeCode.lastLimitMessage && {
+        lastLimitMessage: {
+          ...claudeCode.lastLimitMessage,
+          atIso: new Date(claudeCode.lastLimitMessage.at).toISOString(),
+        },
+      }),
     },
   };
 }

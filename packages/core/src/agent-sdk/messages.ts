@@ -59,10 +59,16 @@ export interface AgentApiRetryMessage {
   [field: string]: unknown;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export function isResultMessage(message: unknown): message is AgentResultMessage {
-  return isObject(message) && message.type === 'result' && typeof message.session_id === 'string' && typeof message.total_cost_usd === 'number';
+  return (
+    isObject(message) &&
+    message.type === 'result' &&
+    typeof message.session_id === 'string' &&
+    typeof message.total_cost_usd === 'number'
+  );
 }
 
 export function isRateLimitEvent(message: unknown): message is AgentRateLimitEvent {

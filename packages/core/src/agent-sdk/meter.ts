@@ -4,7 +4,13 @@ import type { Hub } from '../hub.js';
 import { toDecimalString, usd, type Nanos } from '../money.js';
 import type { BillableQuantities } from '../rate-card/usage.js';
 import type { Settlement } from '../request-flow.js';
-import { isApiRetryMessage, isRateLimitEvent, isResultMessage, type AgentModelUsage, type AgentResultMessage } from './messages.js';
+import {
+  isApiRetryMessage,
+  isRateLimitEvent,
+  isResultMessage,
+  type AgentModelUsage,
+  type AgentResultMessage,
+} from './messages.js';
 
 export interface AgentSdkMeterOptions {
   hub: Hub;
@@ -93,16 +99,29 @@ interface SessionState {
 
 const SEEN_LIMIT = 256;
 const EMPTY: SessionState = { total: '0', models: {}, seen: [] };
-const ZERO: ModelTotals = { input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0, webSearch: 0, cost: '0' };
-const count = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0);
-const money = (value: unknown): Nanos => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? usd(value) : 0);
+const ZERO: ModelTotals = {
+  input: 0,
+  output: 0,
+  cacheRead: 0,
+  cacheWrite5m: 0,
+  cacheWrite1h: 0,
+  webSearch: 0,
+  cost: '0',
+};
+const count = (value: unknown): number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+const money = (value: unknown): Nanos =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? usd(value) : 0;
 const COUNTS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'webSearch'] as const;
 
 function modelTotals(u: AgentModelUsage): ModelTotals {
   const writes = count(u.cacheCreationInputTokens);
   const oneHour = count(u.cacheCreationEphemeral1hInputTokens);
   // The 5-minute count is whatever the 1-hour count does not explain (older agents send no split).
-  const fiveMinute = u.cacheCreationEphemeral5mInputTokens === undefined ? Math.max(0, writes - oneHour) : Math.max(count(u.cacheCreationEphemeral5mInputTokens), writes - oneHour);
+  const fiveMinute =
+    u.cacheCreationEphemeral5mInputTokens === undefined
+      ? Math.max(0, writes - oneHour)
+      : Math.max(count(u.cacheCreationEphemeral5mInputTokens), writes - oneHour);
   return {
     input: count(u.inputTokens),
     output: count(u.outputTokens),
@@ -116,12 +135,16 @@ function modelTotals(u: AgentModelUsage): ModelTotals {
 
 function cumulative(message: AgentResultMessage): Pick<SessionState, 'total' | 'models'> {
   const models: SessionState['models'] = {};
-  for (const [model, u] of Object.entries(message.modelUsage ?? {}) as Array<[string, AgentModelUsage]>) models[model] = modelTotals(u);
+  for (const [model, u] of Object.entries(message.modelUsage ?? {}) as Array<[string, AgentModelUsage]>)
+    models[model] = modelTotals(u);
   return { total: toDecimalString(money(message.total_cost_usd)), models };
 }
 
 /** True when any cumulative figure went down: the agent started counting again (`/clear`). */
-function wentDown(now: Pick<SessionState, 'total' | 'models'>, before: Pick<SessionState, 'total' | 'models'>): boolean {
+function wentDown(
+  now: Pick<SessionState, 'total' | 'models'>,
+  before: Pick<SessionState, 'total' | 'models'>,
+): boolean {
   if (usd(now.total) < usd(before.total)) return true;
   return Object.entries(before.models).some(([model, b]) => {
     const n = now.models[model];
@@ -143,14 +166,22 @@ function wentDown(now: Pick<SessionState, 'total' | 'models'>, before: Pick<Sess
  */
 export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMeter {
   const owner = 'createAgentSdkMeter';
-  if (!options || typeof options.hub?.begin !== 'function') throw invalidOption(owner, 'hub', 'is missing', 'Pass the hub from createHub().');
-  if (typeof options.entry !== 'string' || options.entry === '') throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry that pays, like "trial".');
+  if (!options || typeof options.hub?.begin !== 'function')
+    throw invalidOption(owner, 'hub', 'is missing', 'Pass the hub from createHub().');
+  if (typeof options.entry !== 'string' || options.entry === '')
+    throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry that pays, like "trial".');
   const { hub, entry } = options;
   const routeEntry = hub.router.entry(entry);
   const unknownModel = options.unknownModel ?? 'reported-cost';
-  if (unknownModel !== 'reported-cost' && unknownModel !== 'error') throw invalidOption(owner, 'unknownModel', `is "${String(unknownModel)}"`, 'Use "reported-cost" or "error".');
+  if (unknownModel !== 'reported-cost' && unknownModel !== 'error')
+    throw invalidOption(owner, 'unknownModel', `is "${String(unknownModel)}"`, 'Use "reported-cost" or "error".');
   if (options.forkOf !== undefined && (typeof options.forkOf !== 'string' || options.forkOf === '')) {
-    throw invalidOption(owner, 'forkOf', 'must be the session id the fork was made from', 'Pass the id you gave the Agent SDK as `resume`.');
+    throw invalidOption(
+      owner,
+      'forkOf',
+      'must be the session id the fork was made from',
+      'Pass the id you gave the Agent SDK as `resume`.',
+    );
   }
   const sessions = new Map<string, SessionState>();
   /** Parents announced by expectFork, waiting for the next new session. */
@@ -177,7 +208,9 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
     if (parentId === undefined) return EMPTY;
     const parent = await stored(parentId);
     if (!parent) {
-      hub.logger.warn(`session ${sessionId} was announced as a fork of ${parentId}, which this ledger has never metered; its first turn is charged in full`);
+      hub.logger.warn(
+        `session ${sessionId} was announced as a fork of ${parentId}, which this ledger has never metered; its first turn is charged in full`,
+      );
       return { ...EMPTY, forkOf: parentId };
     }
     return { total: parent.total, models: parent.models, forkOf: parentId, seen: [] };
@@ -201,7 +234,9 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
       return { cost: breakdown.total, model: breakdown.model };
     } catch (error) {
       if (!isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL) || unknownModel === 'error') throw error;
-      hub.logger.warn(`the rate card has no price for "${model}"; charging the agent's reported cost of ${toDecimalString(reportedCost)} USD for it`);
+      hub.logger.warn(
+        `the rate card has no price for "${model}"; charging the agent's reported cost of ${toDecimalString(reportedCost)} USD for it`,
+      );
       return { cost: reportedCost, model };
     }
   }
@@ -212,7 +247,16 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
     const state = await stateOf(sessionId);
     const turnKey = `agent:${sessionId}:${message.uuid ?? `${message.num_turns ?? 0}:${now.total}`}`;
     if (message.uuid !== undefined && state.seen.includes(message.uuid)) {
-      return { sessionId, turnKey, status: 'duplicate', cost: 0, costUsd: '0', reportedCostUsd: '0', reset: false, settlements: [] };
+      return {
+        sessionId,
+        turnKey,
+        status: 'duplicate',
+        cost: 0,
+        costUsd: '0',
+        reportedCostUsd: '0',
+        reset: false,
+        settlements: [],
+      };
     }
     const reset = wentDown(now, state);
     const before = reset ? EMPTY : state;
@@ -283,7 +327,8 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
 
   async function handle(message: unknown): Promise<AgentObservation> {
     const session = (message as { session_id?: unknown } | null)?.session_id;
-    if (options.sessionId !== undefined && typeof session === 'string' && session !== options.sessionId) return { kind: 'ignored' };
+    if (options.sessionId !== undefined && typeof session === 'string' && session !== options.sessionId)
+      return { kind: 'ignored' };
     if (isResultMessage(message)) return { kind: 'turn', charge: await chargeTurn(message) };
     if (isRateLimitEvent(message)) {
       await tellPool({ source: 'agent-event', rateLimitInfo: message.rate_limit_info, at: hub.clock.now() });
@@ -300,16 +345,26 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
       return { kind: 'api-retry', poolId: routeEntry.pool.id };
     }
     if ((message as { type?: unknown } | null)?.type === 'result') {
-      throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'an Agent SDK result message has no session_id or numeric total_cost_usd; it cannot be charged', {
-        data: { field: 'total_cost_usd' },
-      });
+      throw new DrawdownError(
+        ErrorCodes.INVALID_USAGE,
+        'an Agent SDK result message has no session_id or numeric total_cost_usd; it cannot be charged',
+        {
+          data: { field: 'total_cost_usd' },
+        },
+      );
     }
     return { kind: 'ignored' };
   }
 
   return {
     expectFork(parentSessionId) {
-      if (typeof parentSessionId !== 'string' || parentSessionId === '') throw invalidOption('expectFork', 'parentSessionId', 'is missing', 'Pass the id you gave the Agent SDK as `resume`.');
+      if (typeof parentSessionId !== 'string' || parentSessionId === '')
+        throw invalidOption(
+          'expectFork',
+          'parentSessionId',
+          'is missing',
+          'Pass the id you gave the Agent SDK as `resume`.',
+        );
       pendingForks.push(parentSessionId);
     },
     observe(message) {

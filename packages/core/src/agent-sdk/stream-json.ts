@@ -51,7 +51,8 @@ export async function meterAgentOutput(
   };
 
   for await (const chunk of input) {
-    pending += typeof chunk === 'string' ? chunk : decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    pending +=
+      typeof chunk === 'string' ? chunk : decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     let newline = pending.indexOf('\n');
     while (newline !== -1) {
       const line = pending.slice(0, newline);

@@ -31,14 +31,21 @@ export interface ClaudeCodeApiRequest {
   at?: number;
 }
 
-type OtlpValue = { stringValue?: string; intValue?: number | string; doubleValue?: number; boolValue?: boolean; [kind: string]: unknown };
+type OtlpValue = {
+  stringValue?: string;
+  intValue?: number | string;
+  doubleValue?: number;
+  boolValue?: boolean;
+  [kind: string]: unknown;
+};
 interface OtlpLogRecord {
   timeUnixNano?: string | number;
   body?: OtlpValue;
   attributes?: Array<{ key: string; value?: OtlpValue }>;
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function scalar(value: OtlpValue | undefined): string | number | boolean | undefined {
   if (!value) return undefined;
@@ -50,7 +57,8 @@ function scalar(value: OtlpValue | undefined): string | number | boolean | undef
   return undefined;
 }
 
-const tokens = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0);
+const tokens = (value: unknown): number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 
 /**
  * Picks the `claude_code.api_request` events out of an OTLP/HTTP JSON logs export body
@@ -65,7 +73,8 @@ export function apiRequestsFromOtlpLogs(body: unknown): ClaudeCodeApiRequest[] {
       if (!isObject(scope) || !Array.isArray(scope.logRecords)) continue;
       for (const record of scope.logRecords as OtlpLogRecord[]) {
         const attributes: Record<string, string | number | boolean | undefined> = {};
-        for (const attribute of record.attributes ?? []) if (typeof attribute?.key === 'string') attributes[attribute.key] = scalar(attribute.value);
+        for (const attribute of record.attributes ?? [])
+          if (typeof attribute?.key === 'string') attributes[attribute.key] = scalar(attribute.value);
         const name = scalar(record.body);
         if (name !== 'claude_code.api_request' && attributes['event.name'] !== 'api_request') continue;
         if (typeof attributes.model !== 'string') continue;
@@ -76,11 +85,16 @@ export function apiRequestsFromOtlpLogs(body: unknown): ClaudeCodeApiRequest[] {
           outputTokens: tokens(attributes.output_tokens),
           cacheReadTokens: tokens(attributes.cache_read_tokens),
           cacheCreationTokens: tokens(attributes.cache_creation_tokens),
-          ...(attributes.cache_creation_5m_tokens !== undefined && { cacheCreation5mTokens: tokens(attributes.cache_creation_5m_tokens) }),
-          ...(attributes.cache_creation_1h_tokens !== undefined && { cacheCreation1hTokens: tokens(attributes.cache_creation_1h_tokens) }),
+          ...(attributes.cache_creation_5m_tokens !== undefined && {
+            cacheCreation5mTokens: tokens(attributes.cache_creation_5m_tokens),
+          }),
+          ...(attributes.cache_creation_1h_tokens !== undefined && {
+            cacheCreation1hTokens: tokens(attributes.cache_creation_1h_tokens),
+          }),
           ...(typeof attributes.cost_usd === 'number' && { costUsd: attributes.cost_usd }),
           ...(typeof attributes['session.id'] === 'string' && { sessionId: attributes['session.id'] }),
-          ...(typeof attributes.request_id === 'string' && attributes.request_id !== '' && { requestId: attributes.request_id }),
+          ...(typeof attributes.request_id === 'string' &&
+            attributes.request_id !== '' && { requestId: attributes.request_id }),
           ...(typeof attributes['event.sequence'] === 'number' && { sequence: attributes['event.sequence'] }),
           ...(typeof attributes.speed === 'string' && { speed: attributes.speed }),
           ...(Number.isFinite(nanos) && nanos > 0 && { at: Math.floor(nanos / 1e6) }),
@@ -129,8 +143,10 @@ export interface TelemetryMeter {
  */
 export function createTelemetryMeter(options: TelemetryMeterOptions): TelemetryMeter {
   const owner = 'createTelemetryMeter';
-  if (!options || typeof options.hub?.charge !== 'function') throw invalidOption(owner, 'hub', 'is missing', 'Pass the hub from createHub().');
-  if (typeof options.entry !== 'string' || options.entry === '') throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry that pays, like "personal".');
+  if (!options || typeof options.hub?.charge !== 'function')
+    throw invalidOption(owner, 'hub', 'is missing', 'Pass the hub from createHub().');
+  if (typeof options.entry !== 'string' || options.entry === '')
+    throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry that pays, like "personal".');
   const { hub, entry } = options;
   hub.router.entry(entry);
   let requests = 0;
@@ -146,7 +162,9 @@ export function createTelemetryMeter(options: TelemetryMeterOptions): TelemetryM
         entry,
         model: event.model,
         usage: usageOf(event),
-        ...(event.costUsd !== undefined && Number.isFinite(event.costUsd) && event.costUsd >= 0 && { reportedCost: usd(event.costUsd) }),
+        ...(event.costUsd !== undefined &&
+          Number.isFinite(event.costUsd) &&
+          event.costUsd >= 0 && { reportedCost: usd(event.costUsd) }),
         ...(event.at !== undefined && { at: event.at }),
         meta: {
           model: event.model,
@@ -231,7 +249,9 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions): Promise<O
     try {
       body = JSON.parse(Buffer.concat(parts).toString('utf8'));
     } catch {
-      options.onBadExport?.(`a logs export that is not JSON (content-type ${req.headers['content-type'] ?? 'none'}); set OTEL_EXPORTER_OTLP_PROTOCOL=http/json`);
+      options.onBadExport?.(
+        `a logs export that is not JSON (content-type ${req.headers['content-type'] ?? 'none'}); set OTEL_EXPORTER_OTLP_PROTOCOL=http/json`,
+      );
       return answer(res, 400, { message: 'expected OTLP/HTTP JSON' });
     }
     try {

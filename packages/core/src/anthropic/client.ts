@@ -128,7 +128,9 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     try {
       await pool.observe(signal);
     } catch (error) {
-      hub.logger.warn(`pool "${pool.id}" failed to take a ${signal.source} signal into account: ${error instanceof Error ? error.message : String(error)}`);
+      hub.logger.warn(
+        `pool "${pool.id}" failed to take a ${signal.source} signal into account: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
   };
 
@@ -144,11 +146,16 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
       // Nothing to read when the pool takes no signals and the answer cannot be a plan-limit refusal.
       if (!pool.observe && response.status !== 429) return response;
       const headers = rateLimitHeaderSubset(response.headers);
-      if (Object.keys(headers).some((name) => name !== 'request-id')) await observe(pool, { source: 'headers', headers, at: hub.clock.now() });
+      if (Object.keys(headers).some((name) => name !== 'request-id'))
+        await observe(pool, { source: 'headers', headers, at: hub.clock.now() });
       if (response.status === 429 && refusalKind(429, headers, undefined) === 'plan-limit') {
         const marked = new Headers(response.headers);
         marked.set('x-should-retry', 'false');
-        return new Response(response.body, { status: response.status, statusText: response.statusText, headers: marked });
+        return new Response(response.body, {
+          status: response.status,
+          statusText: response.statusText,
+          headers: marked,
+        });
       }
       return response;
     };
@@ -165,9 +172,13 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     }
     const credentials = await lease.credentials();
     if (!credentials.apiKey && !credentials.authToken) {
-      throw new DrawdownError(ErrorCodes.AUTH_UNAVAILABLE, `strategy "${entry.strategy.id}" gave neither an API key nor an auth token for route entry "${entry.id}"`, {
-        data: { entryId: entry.id, strategyId: entry.strategy.id },
-      });
+      throw new DrawdownError(
+        ErrorCodes.AUTH_UNAVAILABLE,
+        `strategy "${entry.strategy.id}" gave neither an API key nor an auth token for route entry "${entry.id}"`,
+        {
+          data: { entryId: entry.id, strategyId: entry.strategy.id },
+        },
+      );
     }
     const cached = clients.get(entry.id);
     if (cached && sameCredentials(cached.credentials, credentials)) return cached.client;
@@ -175,20 +186,36 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
       ...options.clientOptions,
       ...(options.baseURL !== undefined && { baseURL: options.baseURL }),
       // Exactly one credential, and `null` for the other so the SDK never falls back to the environment.
-      ...(credentials.apiKey ? { apiKey: credentials.apiKey, authToken: null } : { apiKey: null, authToken: credentials.authToken! }),
+      ...(credentials.apiKey
+        ? { apiKey: credentials.apiKey, authToken: null }
+        : { apiKey: null, authToken: credentials.authToken! }),
       defaultHeaders: { ...options.clientOptions?.defaultHeaders, ...credentials.defaultHeaders },
       fetch: fetchFor(entry.pool),
     });
     // A copy: a strategy that mutates the object it returned must still be seen as changed.
-    clients.set(entry.id, { credentials: { ...credentials, ...(credentials.defaultHeaders && { defaultHeaders: { ...credentials.defaultHeaders } }) }, client });
+    clients.set(entry.id, {
+      credentials: {
+        ...credentials,
+        ...(credentials.defaultHeaders && { defaultHeaders: { ...credentials.defaultHeaders } }),
+      },
+      client,
+    });
     return client;
   }
 
-  function begin(params: MessageCreateParams, call: MeteredCallOptions['drawdown'], exclude: string[]): Promise<RequestLease> {
+  function begin(
+    params: MessageCreateParams,
+    call: MeteredCallOptions['drawdown'],
+    exclude: string[],
+  ): Promise<RequestLease> {
     if (typeof params?.model !== 'string' || typeof params.max_tokens !== 'number') {
-      throw new DrawdownError(AnthropicErrorCodes.INVALID_PARAMS, 'messages.create needs model and max_tokens to size the hold; pass both as the API requires', {
-        data: { field: typeof params?.model !== 'string' ? 'model' : 'max_tokens' },
-      });
+      throw new DrawdownError(
+        AnthropicErrorCodes.INVALID_PARAMS,
+        'messages.create needs model and max_tokens to size the hold; pass both as the API requires',
+        {
+          data: { field: typeof params?.model !== 'string' ? 'model' : 'max_tokens' },
+        },
+      );
     }
     return hub.begin({
       model: params.model,
@@ -201,7 +228,11 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
   }
 
   /** Settles a stream when it ends: in full after message_stop, else what the API already reported. */
-  function meterStream(source: Stream<RawMessageStreamEvent>, lease: RequestLease, metering: CallMetering): MeteredStream {
+  function meterStream(
+    source: Stream<RawMessageStreamEvent>,
+    lease: RequestLease,
+    metering: CallMetering,
+  ): MeteredStream {
     const tracked = createStreamUsage();
     let finished = false;
     const finish = async (error: unknown): Promise<void> => {
@@ -209,9 +240,19 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
       finished = true;
       if (tracked.usage !== undefined) {
         // The API bills what it generated even when the reader leaves early: charge what it reported.
-        metering.settlement = await lease.settle({ usage: tracked.usage, ...(tracked.model !== undefined && { model: tracked.model }) });
+        metering.settlement = await lease.settle({
+          usage: tracked.usage,
+          ...(tracked.model !== undefined && { model: tracked.model }),
+        });
       } else {
-        await lease.fail(error ?? new DrawdownError(AnthropicErrorCodes.STREAM_ENDED_EARLY, 'the stream ended before the API started the message; nothing was charged', { data: { requestId: lease.requestId } }));
+        await lease.fail(
+          error ??
+            new DrawdownError(
+              AnthropicErrorCodes.STREAM_ENDED_EARLY,
+              'the stream ended before the API started the message; nothing was charged',
+              { data: { requestId: lease.requestId } },
+            ),
+        );
       }
     };
     async function* iterate(): AsyncGenerator<RawMessageStreamEvent> {
@@ -229,7 +270,11 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
           await finish(undefined);
         } else {
           // Aborted, broken off or failed midway: never let the ledger error hide the stream's own.
-          await finish(failure).catch((error: unknown) => hub.logger.warn(`settling an interrupted stream failed: ${error instanceof Error ? error.message : String(error)}`));
+          await finish(failure).catch((error: unknown) =>
+            hub.logger.warn(
+              `settling an interrupted stream failed: ${error instanceof Error ? error.message : String(error)}`,
+            ),
+          );
         }
       }
     }
@@ -251,7 +296,12 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
         await lease.fail(error);
         throw error;
       }
-      const metering: CallMetering = { requestId: lease.requestId, entryId: lease.entry.id, poolId: lease.pool.id, refusedBy: [...refusedBy] };
+      const metering: CallMetering = {
+        requestId: lease.requestId,
+        entryId: lease.entry.id,
+        poolId: lease.pool.id,
+        refusedBy: [...refusedBy],
+      };
       let attempt: SdkCall;
       let data: Message | Stream<RawMessageStreamEvent>;
       try {
@@ -274,13 +324,19 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
         try {
           lease = await begin(params, call, refusedBy);
         } catch (routeError) {
-          hub.logger.debug(`no other route entry can take the refused request: ${routeError instanceof Error ? routeError.message : String(routeError)}`);
+          hub.logger.debug(
+            `no other route entry can take the refused request: ${routeError instanceof Error ? routeError.message : String(routeError)}`,
+          );
           throw error;
         }
         continue;
       }
       if (params.stream) {
-        return { data: meterStream(data as Stream<RawMessageStreamEvent>, lease, metering), attempt, drawdown: metering };
+        return {
+          data: meterStream(data as Stream<RawMessageStreamEvent>, lease, metering),
+          attempt,
+          drawdown: metering,
+        };
       }
       const message = data as Message;
       metering.settlement = await lease.settle({ usage: message.usage, model: message.model });
@@ -288,7 +344,10 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     }
   }
 
-  function create(params: MessageCreateParams, callOptions?: MeteredCallOptions): MeteredPromise<Message | MeteredStream> {
+  function create(
+    params: MessageCreateParams,
+    callOptions?: MeteredCallOptions,
+  ): MeteredPromise<Message | MeteredStream> {
     const outcome = run(params, callOptions);
     const promise = outcome.then((o) => o.data) as MeteredPromise<Message | MeteredStream>;
     // Callers that only use withResponse() must not see an unhandled rejection from this one.
@@ -297,7 +356,13 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     promise.withResponse = async () => {
       const { data, attempt, drawdown } = await outcome;
       const response = await attempt.asResponse();
-      return { data, response, request_id: response.headers.get('request-id'), workspace_id: response.headers.get('anthropic-workspace-id'), drawdown };
+      return {
+        data,
+        response,
+        request_id: response.headers.get('request-id'),
+        workspace_id: response.headers.get('anthropic-workspace-id'),
+        drawdown,
+      };
     };
     return promise;
   }

@@ -27,13 +27,15 @@ function walk(value: unknown, tally: Tally): void {
   if (typeof value !== 'object' || value === null) return;
   const block = value as Record<string, unknown>;
   const control = block.cache_control as { ttl?: string } | undefined;
-  if (control && typeof control === 'object') tally.cacheWrite = control.ttl === '1h' || tally.cacheWrite === '1h' ? '1h' : '5m';
+  if (control && typeof control === 'object')
+    tally.cacheWrite = control.ttl === '1h' || tally.cacheWrite === '1h' ? '1h' : '5m';
   switch (block.type) {
     case 'image':
       tally.fixedTokens += IMAGE_TOKENS_ESTIMATE;
       return;
     case 'document':
-      if ((block.source as { type?: string } | undefined)?.type === 'text') walk((block.source as { data?: unknown }).data, tally);
+      if ((block.source as { type?: string } | undefined)?.type === 'text')
+        walk((block.source as { data?: unknown }).data, tally);
       else tally.fixedTokens += DOCUMENT_TOKENS_ESTIMATE;
       return;
     case 'text':
@@ -74,7 +76,11 @@ export interface EstimableParams {
  * for images and documents, cache writes when a `cache_control` is present, and web searches up to
  * the tool's `max_uses`. The settle records the true cost whatever the estimate was.
  */
-export function estimateFromParams(params: EstimableParams, rateCard: RateCard, inputTokens?: number): Omit<EstimateRequest, 'model'> {
+export function estimateFromParams(
+  params: EstimableParams,
+  rateCard: RateCard,
+  inputTokens?: number,
+): Omit<EstimateRequest, 'model'> {
   const tally: Tally = { chars: 0, fixedTokens: 0 };
   walk(params.system, tally);
   walk(params.messages, tally);
@@ -82,7 +88,8 @@ export function estimateFromParams(params: EstimableParams, rateCard: RateCard, 
   if (Array.isArray(params.tools)) {
     for (const tool of params.tools as Array<Record<string, unknown>>) {
       tally.chars += JSON.stringify(tool).length;
-      if (typeof tool.type === 'string' && tool.type.startsWith('web_search') && typeof tool.max_uses === 'number') webSearches += tool.max_uses;
+      if (typeof tool.type === 'string' && tool.type.startsWith('web_search') && typeof tool.max_uses === 'number')
+        webSearches += tool.max_uses;
     }
   }
   const factor = rateCard.resolve(params.model).tokenizerFactor;

@@ -68,12 +68,11 @@ const isFetchHeaders = (headers: HeaderSource): headers is Headers =>
 /** Lower-cased header map from a `Headers`, a plain record or entry pairs. */
 export function headerRecord(headers: HeaderSource): Record<string, string> {
   const out: Record<string, string> = {};
-  const entries: Iterable<[string, unknown]> =
-    isFetchHeaders(headers)
-      ? headers.entries()
-      : Symbol.iterator in headers
-        ? (headers as Iterable<[string, string]>)
-        : Object.entries(headers);
+  const entries: Iterable<[string, unknown]> = isFetchHeaders(headers)
+    ? headers.entries()
+    : Symbol.iterator in headers
+      ? (headers as Iterable<[string, string]>)
+      : Object.entries(headers);
   for (const [name, value] of entries) {
     if (value === undefined || value === null) continue;
     out[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
@@ -97,7 +96,8 @@ const rfc3339 = (value: string | undefined): number | undefined => {
  * accepted too (the Agent SDK and some proxies pass them on that way). Anything else is undefined.
  */
 export function parseResetInstant(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? Math.round(value < 1e12 ? value * 1000 : value) : undefined;
+  if (typeof value === 'number')
+    return Number.isFinite(value) && value > 0 ? Math.round(value < 1e12 ? value * 1000 : value) : undefined;
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return parseResetInstant(Number(text));
@@ -131,7 +131,16 @@ export function planWindowKind(spelling: string): PlanWindowKind {
 
 const UNIFIED = 'anthropic-ratelimit-unified-';
 /** Unified headers that describe the whole plan rather than one window. */
-const TOP_LEVEL = new Set(['status', 'reset', 'representative-claim', 'fallback', 'fallback-percentage', 'overage-status', 'overage-reset', 'overage-disabled-reason']);
+const TOP_LEVEL = new Set([
+  'status',
+  'reset',
+  'representative-claim',
+  'fallback',
+  'fallback-percentage',
+  'overage-status',
+  'overage-reset',
+  'overage-disabled-reason',
+]);
 const WINDOW_FIELD = /^(.+)-(utilization|reset|surpassed-threshold|status)$/;
 
 function bucket(h: Record<string, string>, name: string): RateLimitBucket | undefined {
@@ -140,7 +149,11 @@ function bucket(h: Record<string, string>, name: string): RateLimitBucket | unde
   const remaining = number(h[`${p}remaining`]);
   const resetAt = rfc3339(h[`${p}reset`]);
   if (limit === undefined && remaining === undefined && resetAt === undefined) return undefined;
-  return { ...(limit !== undefined && { limit }), ...(remaining !== undefined && { remaining }), ...(resetAt !== undefined && { resetAt }) };
+  return {
+    ...(limit !== undefined && { limit }),
+    ...(remaining !== undefined && { remaining }),
+    ...(resetAt !== undefined && { resetAt }),
+  };
 }
 
 function retryAfterMs(h: Record<string, string>, now: number): number | undefined {
@@ -189,7 +202,9 @@ function planReading(h: Record<string, string>): PlanLimitReading | undefined {
   return {
     ...(status !== undefined && { status }),
     ...(resetAt !== undefined && { resetAt }),
-    ...(h[`${UNIFIED}representative-claim`] !== undefined && { representativeClaim: h[`${UNIFIED}representative-claim`] }),
+    ...(h[`${UNIFIED}representative-claim`] !== undefined && {
+      representativeClaim: h[`${UNIFIED}representative-claim`],
+    }),
     ...(h[`${UNIFIED}fallback`] !== undefined && { fallback: h[`${UNIFIED}fallback`] }),
     ...(fallbackPercentage !== undefined && { fallbackPercentage }),
     ...(hasOverage && {
@@ -241,7 +256,13 @@ export function rateLimitHeaderSubset(headers: HeaderSource): Record<string, str
   const out: Record<string, string> = {};
   const take = (value: string, name: string): void => {
     const lower = name.toLowerCase();
-    if (lower.startsWith('anthropic-ratelimit-') || lower === 'retry-after' || lower === 'retry-after-ms' || lower === 'request-id') out[lower] = value;
+    if (
+      lower.startsWith('anthropic-ratelimit-') ||
+      lower === 'retry-after' ||
+      lower === 'retry-after-ms' ||
+      lower === 'request-id'
+    )
+      out[lower] = value;
   };
   // Every response passes here: a fetch `Headers` is walked as it is, without copying all of it first.
   if (isFetchHeaders(headers)) headers.forEach(take);

@@ -23,13 +23,19 @@ interface ApiErrorLike {
 }
 
 const asApiError = (error: unknown): ApiErrorLike | undefined =>
-  typeof error === 'object' && error !== null && typeof (error as ApiErrorLike).status === 'number' ? (error as ApiErrorLike) : undefined;
+  typeof error === 'object' && error !== null && typeof (error as ApiErrorLike).status === 'number'
+    ? (error as ApiErrorLike)
+    : undefined;
 
 const apiMessage = (e: ApiErrorLike): string | undefined => e.apiMessage ?? e.error?.error?.message ?? e.message;
 const apiType = (e: ApiErrorLike): string | undefined => e.type ?? e.error?.error?.type ?? undefined;
 
 /** Classifies a refusal from its status, unified status header and message; undefined for anything else. */
-export function refusalKind(status: number, headers: Record<string, string>, message: string | undefined): RefusalKind | undefined {
+export function refusalKind(
+  status: number,
+  headers: Record<string, string>,
+  message: string | undefined,
+): RefusalKind | undefined {
   if (status === 429 && headers['anthropic-ratelimit-unified-status'] === 'rejected') return 'plan-limit';
   if (status === 402) return 'payment-required';
   if (status === 400 && message !== undefined && CREDIT_TOO_LOW.test(message)) return 'credit-balance-too-low';

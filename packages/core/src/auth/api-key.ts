@@ -22,10 +22,20 @@ export function apiKey(options: ApiKeyOptions = {}) {
   const id = options.id ?? 'apiKey';
   const envVar = options.envVar ?? 'ANTHROPIC_API_KEY';
   if (options.key !== undefined && (typeof options.key !== 'string' || options.key.trim() === '')) {
-    throw invalidOption(`apiKey("${id}")`, 'key', 'is empty', 'Pass the bundled key, or leave it out to read ANTHROPIC_API_KEY.');
+    throw invalidOption(
+      `apiKey("${id}")`,
+      'key',
+      'is empty',
+      'Pass the bundled key, or leave it out to read ANTHROPIC_API_KEY.',
+    );
   }
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(envVar)) {
-    throw invalidOption(`apiKey("${id}")`, 'envVar', `is "${envVar}", not a variable name`, 'Use a name like "ANTHROPIC_API_KEY".');
+    throw invalidOption(
+      `apiKey("${id}")`,
+      'envVar',
+      `is "${envVar}", not a variable name`,
+      'Use a name like "ANTHROPIC_API_KEY".',
+    );
   }
   const environment = options.environment ?? process.env;
   const source = options.key !== undefined ? 'bundled key' : `key from ${envVar}`;
@@ -37,16 +47,24 @@ export function apiKey(options: ApiKeyOptions = {}) {
     async credentials() {
       const key = currentKey();
       if (!key) {
-        throw new DrawdownError(ErrorCodes.AUTH_UNAVAILABLE, `strategy "${id}" has no API key: ${envVar} is not set. Set it, or give the strategy a key.`, {
-          data: { strategy: id, envVar },
-        });
+        throw new DrawdownError(
+          ErrorCodes.AUTH_UNAVAILABLE,
+          `strategy "${id}" has no API key: ${envVar} is not set. Set it, or give the strategy a key.`,
+          {
+            data: { strategy: id, envVar },
+          },
+        );
       }
       return { apiKey: key };
     },
     childEnv(base?: ChildEnv) {
       const key = currentKey();
       if (!key) {
-        throw new DrawdownError(ErrorCodes.AUTH_UNAVAILABLE, `strategy "${id}" cannot start a child: ${envVar} is not set.`, { data: { strategy: id, envVar } });
+        throw new DrawdownError(
+          ErrorCodes.AUTH_UNAVAILABLE,
+          `strategy "${id}" cannot start a child: ${envVar} is not set.`,
+          { data: { strategy: id, envVar } },
+        );
       }
       return childEnvWithApiKey(key, base === undefined ? {} : { base });
     },

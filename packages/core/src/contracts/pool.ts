@@ -144,5 +144,8 @@ export interface FundablePool extends Pool {
 }
 
 export function isFundablePool(pool: Pool): pool is FundablePool {
-  return typeof (pool as Partial<FundablePool>).addFunds === 'function' && typeof (pool as Partial<FundablePool>).setAutoReload === 'function';
+  return (
+    typeof (pool as Partial<FundablePool>).addFunds === 'function' &&
+    typeof (pool as Partial<FundablePool>).setAutoReload === 'function'
+  );
 }

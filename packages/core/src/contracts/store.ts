@@ -112,7 +112,7 @@ export interface ReserveInput {
 }
 
 export type ReserveResult =
-  | { ok: true; hold: HoldRecord; /** The key was already known; nothing new was written. */ replayed: boolean }
+  | { ok: true; hold: HoldRecord /** The key was already known; nothing new was written. */; replayed: boolean }
   | {
       ok: false;
       /** Name of the first limit that refused. */

@@ -34,10 +34,12 @@ export function budget(options: BudgetOptions) {
     throw invalidOption(owner, 'period', `is "${String(period)}"`, 'Use "lifetime", "day", "week" or "month".');
   }
   const lowAt = options.lowAt ?? 0.8;
-  if (!(lowAt > 0 && lowAt <= 1)) throw invalidOption(owner, 'lowAt', `is ${lowAt}`, 'Use a share between 0 and 1, like 0.8.');
+  if (!(lowAt > 0 && lowAt <= 1))
+    throw invalidOption(owner, 'lowAt', `is ${lowAt}`, 'Use a share between 0 and 1, like 0.8.');
   const alertsAt = [...(options.alertsAt ?? [0.5, 0.8, 1])].sort((a, b) => a - b);
   for (const [i, share] of alertsAt.entries()) {
-    if (!(share > 0 && share <= 1)) throw invalidOption(owner, `alertsAt[${i}]`, `is ${share}`, 'Use shares between 0 and 1.');
+    if (!(share > 0 && share <= 1))
+      throw invalidOption(owner, `alertsAt[${i}]`, `is ${share}`, 'Use shares between 0 and 1.');
   }
   const label = options.label ?? `${id} budget`;
 
@@ -74,7 +76,8 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
   const account = ledgerAccount(ctx, {
     id,
     limits: (now) => [limitAt(now)],
-    refusal: ({ available, requested }) => `${label}: this request needs ${formatUsd(requested)} held but only ${formatUsd(Math.max(0, available))} is left`,
+    refusal: ({ available, requested }) =>
+      `${label}: this request needs ${formatUsd(requested)} held but only ${formatUsd(Math.max(0, available))} is left`,
     crossings: {
       scope: (now) => limitAt(now).scope,
       levels: config.alertsAt.map((share) => shareOf(cap, share)),
@@ -105,7 +108,8 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
       const remaining = cap - spent - snap.held;
       const exhausted = spent >= cap;
       const used = spent / cap;
-      const reset = limit.resetsAt === undefined ? '' : `; resets ${formatResetTime(limit.resetsAt, ctx.timeZone, now)}`;
+      const reset =
+        limit.resetsAt === undefined ? '' : `; resets ${formatResetTime(limit.resetsAt, ctx.timeZone, now)}`;
       return {
         id,
         kind: 'budget',
@@ -116,7 +120,9 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
         held: snap.held,
         utilization: Math.min(1, used),
         ...(limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
-        summary: exhausted ? `${usedUp}${reset}` : `${formatUsd(Math.max(0, remaining))} of ${capUsd} ${label} left${reset}`,
+        summary: exhausted
+          ? `${usedUp}${reset}`
+          : `${formatUsd(Math.max(0, remaining))} of ${capUsd} ${label} left${reset}`,
         ...(exhausted && { reason: usedUp }),
         limits: [
           {

@@ -23,8 +23,10 @@ interface Refusal {
 /** Whether an error reply means the key's organisation cannot pay (not a transient failure). */
 export function isFundsRefusal(signal: LimitSignal): string | undefined {
   if (signal.source !== 'error') return undefined;
-  if (signal.status === 402 || signal.errorType === 'billing_error') return 'the API key’s organisation is out of funds';
-  if (signal.status === 400 && /credit balance is too low/i.test(signal.message ?? '')) return 'credit balance is too low';
+  if (signal.status === 402 || signal.errorType === 'billing_error')
+    return 'the API key’s organisation is out of funds';
+  if (signal.status === 400 && /credit balance is too low/i.test(signal.message ?? ''))
+    return 'credit balance is too low';
   if (/enforced_spend_limit_reached/.test(signal.message ?? '')) return 'the organisation’s spend limit is reached';
   return undefined;
 }
@@ -37,17 +39,32 @@ export function isFundsRefusal(signal: LimitSignal): string | undefined {
 export function payAsYouGo(options: PayAsYouGoOptions = {}) {
   const id = options.id ?? 'apiKey';
   const owner = `payAsYouGo("${id}")`;
-  const cap = options.monthlyCap === undefined ? undefined : usdOption(owner, 'monthlyCap', options.monthlyCap, 'Write it like "250.00", or leave it out.');
+  const cap =
+    options.monthlyCap === undefined
+      ? undefined
+      : usdOption(owner, 'monthlyCap', options.monthlyCap, 'Write it like "250.00", or leave it out.');
   const cooldownMs = options.cooldownMs ?? 10 * 60_000;
-  if (!Number.isSafeInteger(cooldownMs) || cooldownMs < 0) throw invalidOption(owner, 'cooldownMs', `is ${String(cooldownMs)}`, 'Use milliseconds, like 600000.');
-  return { id, kind: 'pool', setup: (ctx: PluginContext) => ({ pool: payAsYouGoPool(ctx, id, cap, cooldownMs) }) } satisfies DrawdownPlugin;
+  if (!Number.isSafeInteger(cooldownMs) || cooldownMs < 0)
+    throw invalidOption(owner, 'cooldownMs', `is ${String(cooldownMs)}`, 'Use milliseconds, like 600000.');
+  return {
+    id,
+    kind: 'pool',
+    setup: (ctx: PluginContext) => ({ pool: payAsYouGoPool(ctx, id, cap, cooldownMs) }),
+  } satisfies DrawdownPlugin;
 }
 
 function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, cooldownMs: number): Pool {
   const stateKey = `payg:${id}`;
   const monthLimit = (now: number): AccountLimit & CapLimit & { resetsAt: number } => {
     const month = calendarWindow('month', now, ctx.timeZone);
-    return { kind: 'cap', id: 'monthly-cap', name: 'monthly cap', scope: month.key, cap: cap ?? Number.MAX_SAFE_INTEGER, resetsAt: month.end };
+    return {
+      kind: 'cap',
+      id: 'monthly-cap',
+      name: 'monthly cap',
+      scope: month.key,
+      cap: cap ?? Number.MAX_SAFE_INTEGER,
+      resetsAt: month.end,
+    };
   };
   const activeRefusal = async (now: number): Promise<Refusal | undefined> => {
     const refusal = await ctx.store.getState<Refusal>(stateKey);
@@ -62,7 +79,8 @@ function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, 
       return refusal && { message: `${id}: ${refusal.reason}`, limitId: 'funds', resetsAt: refusal.at + cooldownMs };
     },
     limits: (now) => (cap === undefined ? [] : [monthLimit(now)]),
-    refusal: ({ available, requested }) => `${id}: monthly cap of ${formatUsd(cap!)} leaves ${formatUsd(Math.max(0, available))}, this request needs ${formatUsd(requested)}`,
+    refusal: ({ available, requested }) =>
+      `${id}: monthly cap of ${formatUsd(cap!)} leaves ${formatUsd(Math.max(0, available))}, this request needs ${formatUsd(requested)}`,
   });
 
   return {
@@ -72,7 +90,10 @@ function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, 
     async status(): Promise<PoolStatus> {
       const now = ctx.clock.now();
       const limit = monthLimit(now);
-      const [snap, refusal] = await Promise.all([ctx.store.snapshot({ account: id, now, scopes: [limit.scope] }), activeRefusal(now)]);
+      const [snap, refusal] = await Promise.all([
+        ctx.store.snapshot({ account: id, now, scopes: [limit.scope] }),
+        activeRefusal(now),
+      ]);
       const spent = snap.settled[limit.scope] ?? 0;
       const capped = cap !== undefined && spent >= cap;
       const reason = refusal ? refusal.reason : capped ? `monthly cap of ${formatUsd(cap!)} reached` : undefined;
@@ -83,7 +104,11 @@ function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, 
         state: reason ? 'exhausted' : 'available',
         spent,
         held: snap.held,
-        ...(cap !== undefined && { limit: cap, remaining: cap - spent - snap.held, utilization: Math.min(1, spent / cap) }),
+        ...(cap !== undefined && {
+          limit: cap,
+          remaining: cap - spent - snap.held,
+          utilization: Math.min(1, spent / cap),
+        }),
         ...((reason || cap !== undefined) && { resetsAt }),
         summary: reason
           ? `${reason}; retry ${formatResetTime(resetsAt, ctx.timeZone, now)}`

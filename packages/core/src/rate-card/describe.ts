@@ -44,7 +44,11 @@ function ratesView(rates: PriceRates): RatesView {
 }
 
 function provenance(p: { source?: string; evidence: Evidence; note?: string }): ProvenanceView {
-  return { ...(p.source !== undefined && { source: p.source }), evidence: p.evidence, ...(p.note !== undefined && { note: p.note }) };
+  return {
+    ...(p.source !== undefined && { source: p.source }),
+    evidence: p.evidence,
+    ...(p.note !== undefined && { note: p.note }),
+  };
 }
 
 /** Describes a row with its bands, fast-mode rates and US-inference multiplier. */
@@ -56,7 +60,11 @@ export function describePriceRow(row: PriceRow, modifiers: CardModifiers): Price
     aliases: row.aliases,
     effectiveFrom: row.effectiveFromDate ?? null,
     ...ratesView(row.rates),
-    bands: row.bands.map((band) => ({ abovePromptTokens: band.abovePromptTokens, ...ratesView(band.rates), ...provenance(band) })),
+    bands: row.bands.map((band) => ({
+      abovePromptTokens: band.abovePromptTokens,
+      ...ratesView(band.rates),
+      ...provenance(band),
+    })),
     ...(row.fast && { fast: { ...ratesView(row.fast.rates), ...provenance(row.fast) } }),
     ...(row.usInference && { usInferenceMultiplier: exactUsd(BigInt(num) * 1_000_000_000n, BigInt(den)) }),
     tokenizerFactor: row.tokenizerFactor,

@@ -3,8 +3,26 @@ import { assertNanos, toDecimalString, type Nanos } from '../money.js';
 import { DECIMAL_USD, decimalToFraction, decimalToNanos, exactUsd, roundHalfEven } from './exact.js';
 import { closestNames, normalizeModelName } from './model-names.js';
 import builtInTable from './prices.json' with { type: 'json' };
-import { assertNoProblems, checkPriceRows, type Evidence, type ModelPriceInput, type PriceRow, type PriceRowProblem, type RateCategory } from './schema.js';
-import { billableQuantities, INFERENCE_GEOS, oneOf, SPEEDS, usageModifiers, type AnthropicUsage, type BillableQuantities, type InferenceGeo, type Speed } from './usage.js';
+import {
+  assertNoProblems,
+  checkPriceRows,
+  type Evidence,
+  type ModelPriceInput,
+  type PriceRow,
+  type PriceRowProblem,
+  type RateCategory,
+} from './schema.js';
+import {
+  billableQuantities,
+  INFERENCE_GEOS,
+  oneOf,
+  SPEEDS,
+  usageModifiers,
+  type AnthropicUsage,
+  type BillableQuantities,
+  type InferenceGeo,
+  type Speed,
+} from './usage.js';
 
 /** A row of the card as priced: the compiled, validated `PriceRow`. */
 export type ModelPrice = PriceRow;
@@ -145,20 +163,31 @@ export interface RateCard {
   readonly unknownModel: 'refuse' | 'charge-reported' | { priceAs: string };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function loadModifiers(table: unknown): CardModifiers {
   const m = isRecord(table) && isRecord(table.modifiers) ? table.modifiers : {};
   const text = (group: string, key: string): string => {
     const value = isRecord(m[group]) ? (m[group] as Record<string, unknown>)[key] : undefined;
-    if (typeof value !== 'string' || !DECIMAL_USD.test(value)) throw invalidOption('rateCard', `prices.json modifiers.${group}.${key}`, `is ${JSON.stringify(value)}`, 'Write a decimal string.');
+    if (typeof value !== 'string' || !DECIMAL_USD.test(value))
+      throw invalidOption(
+        'rateCard',
+        `prices.json modifiers.${group}.${key}`,
+        `is ${JSON.stringify(value)}`,
+        'Write a decimal string.',
+      );
     return value;
   };
   const fraction = (group: string): readonly [number, number] => {
     const [num, den] = decimalToFraction(text(group, 'multiplier'));
     return [Number(num), Number(den)];
   };
-  return { batch: fraction('batch'), usInference: fraction('usInference'), webSearchPerRequest: Number(decimalToNanos(text('webSearch', 'perRequestUsd'))) };
+  return {
+    batch: fraction('batch'),
+    usInference: fraction('usInference'),
+    webSearchPerRequest: Number(decimalToNanos(text('webSearch', 'perRequestUsd'))),
+  };
 }
 
 const BUILT_IN_MODIFIERS = loadModifiers(builtInTable);
@@ -178,7 +207,8 @@ export const WEB_SEARCH_PER_REQUEST: Nanos = BUILT_IN_MODIFIERS.webSearchPerRequ
 /** The newest built-in row of a model: what an override inherits optional fields from. */
 function latestBuiltIn(model: string): PriceRow | undefined {
   let latest: PriceRow | undefined;
-  for (const row of BUILT_IN) if (row.model === model && (!latest || row.effectiveFrom >= latest.effectiveFrom)) latest = row;
+  for (const row of BUILT_IN)
+    if (row.model === model && (!latest || row.effectiveFrom >= latest.effectiveFrom)) latest = row;
   return latest;
 }
 
@@ -188,16 +218,31 @@ function latestBuiltIn(model: string): PriceRow | undefined {
  */
 export function checkRateCardConfig(value: unknown, where = 'rateCard'): PriceRowProblem[] {
   if (value === undefined) return [];
-  if (!isRecord(value)) return [{ field: where, problem: 'must be an object', fix: 'Write { "overrides": [ … ], "unknownModel": "refuse" }.' }];
+  if (!isRecord(value))
+    return [
+      { field: where, problem: 'must be an object', fix: 'Write { "overrides": [ … ], "unknownModel": "refuse" }.' },
+    ];
   const problems: PriceRowProblem[] = [];
   for (const key of Object.keys(value)) {
-    if (key !== 'overrides' && key !== 'unknownModel') problems.push({ field: `${where}.${key}`, problem: 'is not a rateCard option', fix: 'Use "overrides" or "unknownModel".' });
+    if (key !== 'overrides' && key !== 'unknownModel')
+      problems.push({
+        field: `${where}.${key}`,
+        problem: 'is not a rateCard option',
+        fix: 'Use "overrides" or "unknownModel".',
+      });
   }
-  if (value.overrides !== undefined) problems.push(...checkPriceRows(value.overrides, `${where}.overrides`, 'override', latestBuiltIn).problems);
+  if (value.overrides !== undefined)
+    problems.push(...checkPriceRows(value.overrides, `${where}.overrides`, 'override', latestBuiltIn).problems);
   if (value.unknownModel !== undefined) {
     const policy = value.unknownModel;
-    const ok = policy === 'refuse' || policy === 'charge-reported' || (isRecord(policy) && typeof policy.priceAs === 'string');
-    if (!ok) problems.push({ field: `${where}.unknownModel`, problem: `is ${JSON.stringify(policy)}`, fix: 'Use "refuse" (default), "charge-reported" or { "priceAs": "claude-…" }.' });
+    const ok =
+      policy === 'refuse' || policy === 'charge-reported' || (isRecord(policy) && typeof policy.priceAs === 'string');
+    if (!ok)
+      problems.push({
+        field: `${where}.unknownModel`,
+        problem: `is ${JSON.stringify(policy)}`,
+        fix: 'Use "refuse" (default), "charge-reported" or { "priceAs": "claude-…" }.',
+      });
   }
   return problems;
 }
@@ -241,13 +286,27 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
   const policy: RateCard['unknownModel'] = rawPolicy === 'error' ? 'refuse' : rawPolicy;
   if (policy !== 'refuse' && policy !== 'charge-reported') {
     if (!isRecord(policy) || typeof policy.priceAs !== 'string') {
-      throw invalidOption('rateCard', 'unknownModel', `is ${JSON.stringify(rawPolicy)}`, 'Use "refuse", "charge-reported" or { priceAs: "claude-…" }.');
+      throw invalidOption(
+        'rateCard',
+        'unknownModel',
+        `is ${JSON.stringify(rawPolicy)}`,
+        'Use "refuse", "charge-reported" or { priceAs: "claude-…" }.',
+      );
     }
     if (!nameToModel.has(normalizeModelName(policy.priceAs))) {
-      throw invalidOption('rateCard', 'unknownModel.priceAs', `names "${policy.priceAs}", which the card does not price`, 'Name a priced model such as "claude-opus-5-5".');
+      throw invalidOption(
+        'rateCard',
+        'unknownModel.priceAs',
+        `names "${policy.priceAs}", which the card does not price`,
+        'Name a priced model such as "claude-opus-5-5".',
+      );
     }
   }
-  const fastModels = (): string[] => [...history.entries()].filter(([, rows]) => rows.some((r) => r.fast)).map(([m]) => m).sort();
+  const fastModels = (): string[] =>
+    [...history.entries()]
+      .filter(([, rows]) => rows.some((r) => r.fast))
+      .map(([m]) => m)
+      .sort();
 
   function lookup(model: string): string | undefined {
     return nameToModel.get(model.trim().toLowerCase()) ?? nameToModel.get(normalizeModelName(model));
@@ -271,17 +330,30 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
     return rowAt(canonical, model, at);
   }
 
-  function compute(row: PriceRow, q: BillableQuantities, geo: InferenceGeo | undefined, pricedBy: PricedBy): CostBreakdown {
+  function compute(
+    row: PriceRow,
+    q: BillableQuantities,
+    geo: InferenceGeo | undefined,
+    pricedBy: PricedBy,
+  ): CostBreakdown {
     const fast = q.fast === true;
     if (fast && q.batch) {
-      throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'fast mode cannot be combined with the Batch API: a usage is either speed "fast" or service_tier "batch", not both', {
-        data: { field: 'speed', value: 'fast', accepted: ['standard'] },
-      });
+      throw new DrawdownError(
+        ErrorCodes.INVALID_USAGE,
+        'fast mode cannot be combined with the Batch API: a usage is either speed "fast" or service_tier "batch", not both',
+        {
+          data: { field: 'speed', value: 'fast', accepted: ['standard'] },
+        },
+      );
     }
     if (fast && !row.fast) {
-      throw new DrawdownError(ErrorCodes.INVALID_USAGE, `${row.model} has no fast mode; fast mode is priced for ${fastModels().join(', ')}`, {
-        data: { field: 'speed', value: 'fast', model: row.model, accepted: ['standard'] },
-      });
+      throw new DrawdownError(
+        ErrorCodes.INVALID_USAGE,
+        `${row.model} has no fast mode; fast mode is priced for ${fastModels().join(', ')}`,
+        {
+          data: { field: 'speed', value: 'fast', model: row.model, accepted: ['standard'] },
+        },
+      );
     }
     const promptTokens = q.inputTokens + q.cacheWrite5mTokens + q.cacheWrite1hTokens + q.cacheReadTokens;
     let band: PriceRow['bands'][number] | undefined;
@@ -302,7 +374,13 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
       const rate = BigInt(rates[rateKey]) * num;
       const exact = BigInt(quantity) * rate;
       sum += exact;
-      lines.push({ category, quantity, unitPriceUsd: exactUsd(rate, unitDen), exactUsd: exactUsd(exact, den), nanos: Number(roundHalfEven(exact, den)) });
+      lines.push({
+        category,
+        quantity,
+        unitPriceUsd: exactUsd(rate, unitDen),
+        exactUsd: exactUsd(exact, den),
+        nanos: Number(roundHalfEven(exact, den)),
+      });
     }
     let total = roundHalfEven(sum, den);
     let exactTotal = sum;
@@ -310,7 +388,13 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
       const fee = BigInt(q.webSearchRequests) * BigInt(modifiers.webSearchPerRequest);
       total += fee;
       exactTotal += fee * den;
-      lines.push({ category: 'web_search', quantity: q.webSearchRequests, unitPriceUsd: toDecimalString(modifiers.webSearchPerRequest), exactUsd: exactUsd(fee, 1n), nanos: Number(fee) });
+      lines.push({
+        category: 'web_search',
+        quantity: q.webSearchRequests,
+        unitPriceUsd: toDecimalString(modifiers.webSearchPerRequest),
+        exactUsd: exactUsd(fee, 1n),
+        nanos: Number(fee),
+      });
     }
     const totalNanos = assertNanos(Number(total), 'request cost');
     return {
@@ -337,13 +421,21 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
     const at = opts.at ?? Date.now();
     const canonical = lookup(model);
     if (canonical !== undefined) return compute(rowAt(canonical, model, at), q, undefined, 'rate-card');
-    if (typeof policy === 'object') return compute(rowAt(lookup(policy.priceAs)!, policy.priceAs, at), q, undefined, 'price-as');
+    if (typeof policy === 'object')
+      return compute(rowAt(lookup(policy.priceAs)!, policy.priceAs, at), q, undefined, 'price-as');
     if (policy === 'charge-reported') {
       if (opts.reportedCost === undefined) {
-        throw unknownModelError(model, nameToModel.keys(), ' The card charges reported costs for unknown models, but none came with this request.');
+        throw unknownModelError(
+          model,
+          nameToModel.keys(),
+          ' The card charges reported costs for unknown models, but none came with this request.',
+        );
       }
       const total = assertNanos(opts.reportedCost, 'reportedCost');
-      if (total < 0) throw new DrawdownError(ErrorCodes.INVALID_AMOUNT, 'reportedCost cannot be negative', { data: { reportedCost: total } });
+      if (total < 0)
+        throw new DrawdownError(ErrorCodes.INVALID_AMOUNT, 'reportedCost cannot be negative', {
+          data: { reportedCost: total },
+        });
       return {
         model: normalizeModelName(model),
         lines: [],
@@ -362,9 +454,15 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
   }
 
   /** Fills what the usage does not say from options, validating option values the same way. */
-  function withOptions(q: BillableQuantities, own: ReturnType<typeof usageModifiers>, opts: PriceOptions): BillableQuantities {
-    const speed: Speed | undefined = own.speed ?? (opts.speed === undefined ? undefined : oneOf(opts.speed, SPEEDS, 'speed'));
-    const geo: InferenceGeo | undefined = own.geo ?? (opts.geo === undefined ? undefined : oneOf(opts.geo, INFERENCE_GEOS, 'geo'));
+  function withOptions(
+    q: BillableQuantities,
+    own: ReturnType<typeof usageModifiers>,
+    opts: PriceOptions,
+  ): BillableQuantities {
+    const speed: Speed | undefined =
+      own.speed ?? (opts.speed === undefined ? undefined : oneOf(opts.speed, SPEEDS, 'speed'));
+    const geo: InferenceGeo | undefined =
+      own.geo ?? (opts.geo === undefined ? undefined : oneOf(opts.geo, INFERENCE_GEOS, 'geo'));
     if (opts.batch !== undefined && typeof opts.batch !== 'boolean') oneOf(opts.batch, ['true', 'false'], 'batch');
     return { ...q, batch: own.batch ?? opts.batch ?? false, usInference: geo === 'us', fast: speed === 'fast' };
   }
@@ -377,7 +475,11 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
   function estimate(request: EstimateRequest): Estimate {
     const row = resolve(request.model, request.at);
     if (!Number.isSafeInteger(request.maxTokens) || request.maxTokens < 0) {
-      throw new DrawdownError(ErrorCodes.INVALID_USAGE, `maxTokens must be a non-negative whole number; got ${String(request.maxTokens)}`, { data: { field: 'maxTokens' } });
+      throw new DrawdownError(
+        ErrorCodes.INVALID_USAGE,
+        `maxTokens must be a non-negative whole number; got ${String(request.maxTokens)}`,
+        { data: { field: 'maxTokens' } },
+      );
     }
     const factor = request.tokenizerFactor ?? row.tokenizerFactor;
     let inputTokens: number;

@@ -101,12 +101,26 @@ const RATE_FIELDS: ReadonlyArray<[RateCategory, keyof PriceRatesInput]> = [
   ['cacheRead', 'cacheReadPerMTok'],
   ['output', 'outputPerMTok'],
 ];
-const ROW_KEYS = new Set(['id', 'model', 'aliases', 'effectiveFrom', 'bands', 'fast', 'usInference', 'tokenizerFactor', 'source', 'evidence', 'note', ...RATE_FIELDS.map(([, f]) => f)]);
+const ROW_KEYS = new Set([
+  'id',
+  'model',
+  'aliases',
+  'effectiveFrom',
+  'bands',
+  'fast',
+  'usInference',
+  'tokenizerFactor',
+  'source',
+  'evidence',
+  'note',
+  ...RATE_FIELDS.map(([, f]) => f),
+]);
 const BAND_KEYS = new Set(['abovePromptTokens', 'source', 'evidence', 'note', ...RATE_FIELDS.map(([, f]) => f)]);
 const FAST_KEYS = new Set(['source', 'evidence', 'note', ...RATE_FIELDS.map(([, f]) => f)]);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses an ISO day to epoch ms at 00:00 UTC; undefined when it is not a real date. */
 export function parseDay(value: string): number | undefined {
@@ -129,7 +143,8 @@ class Checker {
 
   unknownKeys(value: Record<string, unknown>, allowed: Set<string>, at: string): void {
     for (const key of Object.keys(value)) {
-      if (!allowed.has(key)) this.add(`${at}.${key}`, 'is not a price-row field', `Remove it; fields are ${[...allowed].join(', ')}.`);
+      if (!allowed.has(key))
+        this.add(`${at}.${key}`, 'is not a price-row field', `Remove it; fields are ${[...allowed].join(', ')}.`);
     }
   }
 
@@ -139,21 +154,39 @@ class Checker {
       const raw = value[field];
       const text = rateText(raw);
       if (raw === undefined) {
-        this.add(`${at}.${field}`, 'is missing', 'Give every category explicitly (input, 5m write, 1h write, cache hit, output), in USD per million tokens, e.g. "3.75".');
+        this.add(
+          `${at}.${field}`,
+          'is missing',
+          'Give every category explicitly (input, 5m write, 1h write, cache hit, output), in USD per million tokens, e.g. "3.75".',
+        );
       } else if (text === undefined || !DECIMAL_USD.test(text)) {
-        this.add(`${at}.${field}`, `is ${JSON.stringify(raw)}, not a USD amount per million tokens`, 'Write a non-negative decimal with at most 9 places, e.g. "3" or "0.125".');
+        this.add(
+          `${at}.${field}`,
+          `is ${JSON.stringify(raw)}, not a USD amount per million tokens`,
+          'Write a non-negative decimal with at most 9 places, e.g. "3" or "0.125".',
+        );
       }
       rates[category] = text !== undefined && DECIMAL_USD.test(text) ? Number(decimalToNanos(text)) : 0;
     }
     return rates;
   }
 
-  provenance(value: Record<string, unknown>, at: string, fallback: Evidence): { source?: string; evidence: Evidence; note?: string } {
+  provenance(
+    value: Record<string, unknown>,
+    at: string,
+    fallback: Evidence,
+  ): { source?: string; evidence: Evidence; note?: string } {
     const { source, evidence, note } = value;
-    if (source !== undefined && typeof source !== 'string') this.add(`${at}.source`, 'must be a string (a URL)', 'Give the page the price was read from.');
-    if (note !== undefined && typeof note !== 'string') this.add(`${at}.note`, 'must be a string', 'Write a sentence or remove it.');
+    if (source !== undefined && typeof source !== 'string')
+      this.add(`${at}.source`, 'must be a string (a URL)', 'Give the page the price was read from.');
+    if (note !== undefined && typeof note !== 'string')
+      this.add(`${at}.note`, 'must be a string', 'Write a sentence or remove it.');
     if (evidence !== undefined && !EVIDENCE.includes(evidence as Evidence)) {
-      this.add(`${at}.evidence`, `is ${JSON.stringify(evidence)}`, `Use one of ${EVIDENCE.map((e) => `"${e}"`).join(', ')}.`);
+      this.add(
+        `${at}.evidence`,
+        `is ${JSON.stringify(evidence)}`,
+        `Use one of ${EVIDENCE.map((e) => `"${e}"`).join(', ')}.`,
+      );
     }
     return {
       ...(typeof source === 'string' && { source }),
@@ -184,7 +217,11 @@ export function checkPriceRows(
   value.forEach((raw, index) => {
     const at = `${where}[${index}]`;
     if (!isRecord(raw)) {
-      check.add(at, 'must be an object', 'Write { "model": "claude-…", "inputPerMTok": "…", "cacheWrite5mPerMTok": "…", "cacheWrite1hPerMTok": "…", "cacheReadPerMTok": "…", "outputPerMTok": "…" }.');
+      check.add(
+        at,
+        'must be an object',
+        'Write { "model": "claude-…", "inputPerMTok": "…", "cacheWrite5mPerMTok": "…", "cacheWrite1hPerMTok": "…", "cacheReadPerMTok": "…", "outputPerMTok": "…" }.',
+      );
       return;
     }
     check.unknownKeys(raw, ROW_KEYS, at);
@@ -194,7 +231,12 @@ export function checkPriceRows(
     let effectiveFromDate: string | undefined;
     if (raw.effectiveFrom !== undefined) {
       const time = typeof raw.effectiveFrom === 'string' ? parseDay(raw.effectiveFrom) : undefined;
-      if (time === undefined) check.add(`${at}.effectiveFrom`, `is ${JSON.stringify(raw.effectiveFrom)}, not a date`, 'Write it as YYYY-MM-DD (UTC).');
+      if (time === undefined)
+        check.add(
+          `${at}.effectiveFrom`,
+          `is ${JSON.stringify(raw.effectiveFrom)}, not a date`,
+          'Write it as YYYY-MM-DD (UTC).',
+        );
       else [effectiveFrom, effectiveFromDate] = [time, raw.effectiveFrom as string];
     }
     const aliases: string[] = [];
@@ -207,46 +249,84 @@ export function checkPriceRows(
     const earlier = model ? previous(model) : undefined;
     const bands: PriceBand[] = [];
     if (raw.bands === undefined) bands.push(...(earlier?.bands ?? []));
-    else if (!Array.isArray(raw.bands)) check.add(`${at}.bands`, 'must be a list', 'Write [ { "abovePromptTokens": 100000, …five rates… } ], or [] for none.');
+    else if (!Array.isArray(raw.bands))
+      check.add(
+        `${at}.bands`,
+        'must be a list',
+        'Write [ { "abovePromptTokens": 100000, …five rates… } ], or [] for none.',
+      );
     else {
       raw.bands.forEach((band, b) => {
         const bandAt = `${at}.bands[${b}]`;
-        if (!isRecord(band)) return check.add(bandAt, 'must be an object', 'Write { "abovePromptTokens": 100000, …five rates… }.');
+        if (!isRecord(band))
+          return check.add(bandAt, 'must be an object', 'Write { "abovePromptTokens": 100000, …five rates… }.');
         check.unknownKeys(band, BAND_KEYS, bandAt);
         const above = band.abovePromptTokens;
         if (typeof above !== 'number' || !Number.isSafeInteger(above) || above < 0) {
-          check.add(`${bandAt}.abovePromptTokens`, `is ${JSON.stringify(above)}`, 'Give a whole number of prompt tokens, e.g. 100000.');
+          check.add(
+            `${bandAt}.abovePromptTokens`,
+            `is ${JSON.stringify(above)}`,
+            'Give a whole number of prompt tokens, e.g. 100000.',
+          );
         }
-        bands.push({ abovePromptTokens: typeof above === 'number' ? above : 0, rates: check.rates(band, bandAt), ...check.provenance(band, bandAt, fallbackEvidence) });
+        bands.push({
+          abovePromptTokens: typeof above === 'number' ? above : 0,
+          rates: check.rates(band, bandAt),
+          ...check.provenance(band, bandAt, fallbackEvidence),
+        });
       });
       bands.sort((a, b) => a.abovePromptTokens - b.abovePromptTokens);
       bands.forEach((band, b) => {
-        if (b > 0 && band.abovePromptTokens === bands[b - 1]!.abovePromptTokens) check.add(`${at}.bands`, `has two bands above ${band.abovePromptTokens} tokens`, 'Keep one band per threshold.');
+        if (b > 0 && band.abovePromptTokens === bands[b - 1]!.abovePromptTokens)
+          check.add(
+            `${at}.bands`,
+            `has two bands above ${band.abovePromptTokens} tokens`,
+            'Keep one band per threshold.',
+          );
       });
     }
     let fast: PriceRow['fast'];
     if (raw.fast === undefined) fast = earlier?.fast;
     else if (raw.fast !== null) {
-      if (!isRecord(raw.fast)) check.add(`${at}.fast`, 'must be an object or null', 'Write { …five fast-mode rates… }, or null for a model without fast mode.');
+      if (!isRecord(raw.fast))
+        check.add(
+          `${at}.fast`,
+          'must be an object or null',
+          'Write { …five fast-mode rates… }, or null for a model without fast mode.',
+        );
       else {
         check.unknownKeys(raw.fast, FAST_KEYS, `${at}.fast`);
-        fast = { rates: check.rates(raw.fast, `${at}.fast`), ...check.provenance(raw.fast, `${at}.fast`, fallbackEvidence) };
+        fast = {
+          rates: check.rates(raw.fast, `${at}.fast`),
+          ...check.provenance(raw.fast, `${at}.fast`, fallbackEvidence),
+        };
       }
     }
     let usInference = earlier?.usInference ?? false;
     if (raw.usInference !== undefined) {
-      if (typeof raw.usInference !== 'boolean') check.add(`${at}.usInference`, 'must be true or false', 'true when inference_geo "us" costs 1.1× on this model (Claude 4.6 and later).');
+      if (typeof raw.usInference !== 'boolean')
+        check.add(
+          `${at}.usInference`,
+          'must be true or false',
+          'true when inference_geo "us" costs 1.1× on this model (Claude 4.6 and later).',
+        );
       else usInference = raw.usInference;
     }
     let tokenizerFactor = earlier?.tokenizerFactor ?? 1;
     if (raw.tokenizerFactor !== undefined) {
       if (typeof raw.tokenizerFactor !== 'number' || !(raw.tokenizerFactor >= 1 && raw.tokenizerFactor <= 3)) {
-        check.add(`${at}.tokenizerFactor`, `is ${JSON.stringify(raw.tokenizerFactor)}`, 'Use a number between 1 and 3.');
+        check.add(
+          `${at}.tokenizerFactor`,
+          `is ${JSON.stringify(raw.tokenizerFactor)}`,
+          'Use a number between 1 and 3.',
+        );
       } else tokenizerFactor = raw.tokenizerFactor;
     }
     const id = raw.id === undefined ? `${model}@${effectiveFromDate ?? 'always'}` : raw.id;
-    if (typeof id !== 'string' || id.trim() === '') check.add(`${at}.id`, 'must be a non-empty string', 'Remove it to use "model@effectiveFrom".');
-    else if (ids.has(id)) check.add(`${at}.id`, `repeats "${id}"`, 'Give each row its own id (or one effectiveFrom per model).');
+    if (typeof id !== 'string' || id.trim() === '')
+      check.add(`${at}.id`, 'must be a non-empty string', 'Remove it to use "model@effectiveFrom".');
+    else if (ids.has(id))
+      check.add(`${at}.id`, `repeats "${id}"`, 'Give each row its own id (or one effectiveFrom per model).');
     else ids.add(id);
     rows.push({
       id: String(id),
@@ -271,7 +351,11 @@ export function assertNoProblems(problems: PriceRowProblem[]): void {
   if (problems.length === 0) return;
   const first = problems[0]!;
   const message = problems.map((p) => `"${p.field}" ${p.problem}. ${p.fix}`).join('\n');
-  throw new DrawdownError(ErrorCodes.INVALID_OPTION, `rateCard: ${problems.length === 1 ? 'option ' : `${problems.length} problems: option `}${message}`, {
-    data: { owner: 'rateCard', field: first.field, problems },
-  });
+  throw new DrawdownError(
+    ErrorCodes.INVALID_OPTION,
+    `rateCard: ${problems.length === 1 ? 'option ' : `${problems.length} problems: option `}${message}`,
+    {
+      data: { owner: 'rateCard', field: first.field, problems },
+    },
+  );
 }

@@ -60,7 +60,9 @@ export function oneOf<T extends string>(value: unknown, accepted: readonly T[], 
 export function usageModifiers(usage: AnthropicUsage): UsageModifiers {
   const present = (value: unknown): boolean => value !== undefined && value !== null && value !== '';
   return {
-    ...(present(usage.service_tier) && { batch: oneOf(usage.service_tier, SERVICE_TIERS, 'usage.service_tier') === 'batch' }),
+    ...(present(usage.service_tier) && {
+      batch: oneOf(usage.service_tier, SERVICE_TIERS, 'usage.service_tier') === 'batch',
+    }),
     ...(present(usage.speed) && { speed: oneOf(usage.speed, SPEEDS, 'usage.speed') }),
     ...(present(usage.inference_geo) && { geo: oneOf(usage.inference_geo, INFERENCE_GEOS, 'usage.inference_geo') }),
   };
@@ -69,9 +71,13 @@ export function usageModifiers(usage: AnthropicUsage): UsageModifiers {
 function count(value: unknown, field: string): number {
   if (value === undefined || value === null) return 0;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new DrawdownError(ErrorCodes.INVALID_USAGE, `usage.${field} must be a non-negative whole number; got ${JSON.stringify(value)}`, {
-      data: { field },
-    });
+    throw new DrawdownError(
+      ErrorCodes.INVALID_USAGE,
+      `usage.${field} must be a non-negative whole number; got ${JSON.stringify(value)}`,
+      {
+        data: { field },
+      },
+    );
   }
   return value;
 }
@@ -83,9 +89,13 @@ function count(value: unknown, field: string): number {
  */
 export function billableQuantities(usage: unknown): BillableQuantities {
   if (typeof usage !== 'object' || usage === null || Array.isArray(usage)) {
-    throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage must be an object like {"input_tokens": 10, "output_tokens": 20}', {
-      data: { field: 'usage' },
-    });
+    throw new DrawdownError(
+      ErrorCodes.INVALID_USAGE,
+      'usage must be an object like {"input_tokens": 10, "output_tokens": 20}',
+      {
+        data: { field: 'usage' },
+      },
+    );
   }
   const u = usage as AnthropicUsage;
   const cacheWriteTotal = count(u.cache_creation_input_tokens, 'cache_creation_input_tokens');
@@ -93,7 +103,9 @@ export function billableQuantities(usage: unknown): BillableQuantities {
   let cacheWrite1h = 0;
   if (u.cache_creation !== undefined && u.cache_creation !== null) {
     if (typeof u.cache_creation !== 'object') {
-      throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage.cache_creation must be an object', { data: { field: 'cache_creation' } });
+      throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage.cache_creation must be an object', {
+        data: { field: 'cache_creation' },
+      });
     }
     const fiveMinute = count(u.cache_creation.ephemeral_5m_input_tokens, 'cache_creation.ephemeral_5m_input_tokens');
     cacheWrite1h = count(u.cache_creation.ephemeral_1h_input_tokens, 'cache_creation.ephemeral_1h_input_tokens');
@@ -101,7 +113,9 @@ export function billableQuantities(usage: unknown): BillableQuantities {
   }
   const tools = u.server_tool_use;
   if (tools !== undefined && tools !== null && typeof tools !== 'object') {
-    throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage.server_tool_use must be an object', { data: { field: 'server_tool_use' } });
+    throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage.server_tool_use must be an object', {
+      data: { field: 'server_tool_use' },
+    });
   }
   const modifiers = usageModifiers(u);
   return {

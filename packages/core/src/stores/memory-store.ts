@@ -40,11 +40,25 @@ export function memoryStore(): LedgerStore {
 
   const account = (id: string): Account => {
     let a = accounts.get(id);
-    if (!a) accounts.set(id, (a = { holds: new Map(), active: new Map(), charges: new Map(), grants: new Map(), totals: new Map(), overdraft: 0 }));
+    if (!a)
+      accounts.set(
+        id,
+        (a = {
+          holds: new Map(),
+          active: new Map(),
+          charges: new Map(),
+          grants: new Map(),
+          totals: new Map(),
+          overdraft: 0,
+        }),
+      );
     return a;
   };
   const open = (): void => {
-    if (closed) throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, 'the memory store was closed', { data: { store: 'memory' } });
+    if (closed)
+      throw new DrawdownError(ErrorCodes.STORE_UNAVAILABLE, 'the memory store was closed', {
+        data: { store: 'memory' },
+      });
   };
   const notify = (change: Omit<LedgerChange, 'origin'>): void => {
     for (const listener of listeners) {
@@ -70,7 +84,9 @@ export function memoryStore(): LedgerStore {
     return { sum, count };
   };
   const liveGrants = (a: Account, now: number): GrantRecord[] =>
-    [...a.grants.values()].filter((g) => g.remaining > 0 && (g.expiresAt === undefined || g.expiresAt > now)).sort(compareGrants);
+    [...a.grants.values()]
+      .filter((g) => g.remaining > 0 && (g.expiresAt === undefined || g.expiresAt > now))
+      .sort(compareGrants);
 
   const publicHold = (h: HoldRecord): HoldRecord => ({
     account: h.account,
@@ -92,7 +108,18 @@ export function memoryStore(): LedgerStore {
       const settled = a.charges.get(input.key);
       if (settled) {
         const r = settled.record;
-        return { ok: true, replayed: true, hold: { account: r.account, key: r.key, amount: r.held, state: 'settled', createdAt: r.settledAt, expiresAt: r.settledAt } };
+        return {
+          ok: true,
+          replayed: true,
+          hold: {
+            account: r.account,
+            key: r.key,
+            amount: r.held,
+            state: 'settled',
+            createdAt: r.settledAt,
+            expiresAt: r.settledAt,
+          },
+        };
       }
       const held = activeHolds(a, input.now).sum;
       for (const limit of input.limits) {
@@ -101,7 +128,13 @@ export function memoryStore(): LedgerStore {
             ? limit.cap - (a.totals.get(limit.scope) ?? 0) - held
             : liveGrants(a, input.now).reduce((s, g) => s + g.remaining, 0) - a.overdraft - held;
         if (input.amount > available) {
-          return { ok: false, limit: limit.name, available, requested: input.amount, ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }) };
+          return {
+            ok: false,
+            limit: limit.name,
+            available,
+            requested: input.amount,
+            ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+          };
         }
       }
       const hold = {
@@ -129,7 +162,11 @@ export function memoryStore(): LedgerStore {
       if (previous) {
         const hold = a.holds.get(input.key);
         const scopes = scopesOf(hold?.scopes ?? input.scopes ?? []);
-        return { status: 'duplicate', charge: previous.record, totals: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])) };
+        return {
+          status: 'duplicate',
+          charge: previous.record,
+          totals: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])),
+        };
       }
       const hold = a.holds.get(input.key);
       const scopes = scopesOf(hold?.scopes ?? input.scopes ?? []);
@@ -187,7 +224,10 @@ export function memoryStore(): LedgerStore {
       const scopes = ['lifetime', ...(input.scopes ?? [])];
       return {
         account: input.account,
-        settled: { ...Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])), lifetime: a.totals.get('lifetime') ?? 0 },
+        settled: {
+          ...Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])),
+          lifetime: a.totals.get('lifetime') ?? 0,
+        },
         held: sum,
         activeHolds: count,
         grants,

@@ -5,7 +5,10 @@ import { addNanos } from '../money.js';
  * Groups charges into report rows, sorted by the grouping keys. Shared by stores that report in
  * process; SQL stores group in the database and must return the same shape and order.
  */
-export function groupReportRows(charges: Array<{ record: ChargeRecord; meta: EntryMeta }>, groupBy: ReportDimension[]): ReportRow[] {
+export function groupReportRows(
+  charges: Array<{ record: ChargeRecord; meta: EntryMeta }>,
+  groupBy: ReportDimension[],
+): ReportRow[] {
   const rows = new Map<string, ReportRow>();
   for (const { record, meta } of charges) {
     const dims: Partial<Record<ReportDimension, string>> = {
@@ -95,7 +98,14 @@ export type ReportTotals = Omit<ReportRow, 'day' | 'model' | 'pool' | 'route'>;
 
 /** Sums report rows into one totals line (exact: money stays integer nanodollars). */
 export function reportTotals(rows: readonly ReportRow[]): ReportTotals {
-  const totals: ReportTotals = { cost: 0, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+  const totals: ReportTotals = {
+    cost: 0,
+    requests: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    cacheReadTokens: 0,
+    cacheWriteTokens: 0,
+  };
   for (const row of rows) {
     totals.cost = addNanos(totals.cost, row.cost);
     totals.requests += row.requests;

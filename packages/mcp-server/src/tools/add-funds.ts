@@ -24,25 +24,44 @@ export function registerAddFunds(server: McpServer, { hub, scrub, logger }: Tool
     {
       title: 'Add funds',
       description:
-        'Buys credits: charges the configured payment method and adds the amount to a credits pool. Spends the user\'s money, so the user is asked to confirm first. ' +
+        "Buys credits: charges the configured payment method and adds the amount to a credits pool. Spends the user's money, so the user is asked to confirm first. " +
         'Use it only when the user explicitly asks to add funds; check pool_status first to see the balance.',
       inputSchema: z.object({
         poolId: z.string().min(1).describe('The credits pool, e.g. "credits"'),
         amountUsd: positiveUsd,
         note: z.string().max(200).optional().describe('Why, for the ledger'),
-        idempotencyKey: z.string().min(8).max(200).optional().describe('Repeat a call with the same key and it is charged once'),
+        idempotencyKey: z
+          .string()
+          .min(8)
+          .max(200)
+          .optional()
+          .describe('Repeat a call with the same key and it is charged once'),
       }),
       outputSchema,
-      annotations: { title: 'Add funds', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+      annotations: {
+        title: 'Add funds',
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: false,
+        openWorldHint: true,
+      },
     },
     (input, ctx) =>
       guarded('add_funds', scrub, logger, async () => {
         const pool = fundablePool(hub, input.poolId);
         const amount = parseUsd(input.amountUsd, 'amountUsd');
         const before = await pool.status();
-        const confirmation = confirmWithUser(server, ctx, `Add ${formatUsd(amount)} to "${pool.id}"? Your payment method is charged now. (${before.summary})`);
+        const confirmation = confirmWithUser(
+          server,
+          ctx,
+          `Add ${formatUsd(amount)} to "${pool.id}"? Your payment method is charged now. (${before.summary})`,
+        );
         if (confirmation !== true) return confirmation;
-        const result = await pool.addFunds({ amount, idempotencyKey: input.idempotencyKey ?? `mcp:${randomUUID()}`, ...(input.note !== undefined && { note: input.note }) });
+        const result = await pool.addFunds({
+          amount,
+          idempotencyKey: input.idempotencyKey ?? `mcp:${randomUUID()}`,
+          ...(input.note !== undefined && { note: input.note }),
+        });
         const { pools } = await readPools(hub, pool.id);
         return jsonResult(
           {

@@ -1,5 +1,12 @@
 import { DrawdownError } from '@drawdown/core';
-import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, type InputRequiredResult, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
+  inputResponse,
+  type InputRequiredResult,
+  type McpServer,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { McpErrorCodes } from '../errors.js';
 
@@ -30,12 +37,21 @@ export function confirmWithUser(server: McpServer, ctx: ServerContext, question:
         'this client cannot ask its user to confirm (it declared no elicitation capability), so nothing was changed. Make the change from the drawdown CLI, or use a client that supports elicitation.',
       );
     }
-    return inputRequired({ inputRequests: { [CONFIRM_KEY]: inputRequired.elicit({ message: question, requestedSchema: confirmSchema }) } });
+    return inputRequired({
+      inputRequests: { [CONFIRM_KEY]: inputRequired.elicit({ message: question, requestedSchema: confirmSchema }) },
+    });
   }
-  const accepted = answer.kind === 'elicit' && answer.action === 'accept' && confirmSchema.safeParse(answer.content).data?.confirm === true;
+  const accepted =
+    answer.kind === 'elicit' &&
+    answer.action === 'accept' &&
+    confirmSchema.safeParse(answer.content).data?.confirm === true;
   if (!accepted) {
     const how = answer.kind === 'elicit' && answer.action !== 'accept' ? answer.action : 'did not confirm';
-    throw new DrawdownError(McpErrorCodes.NOT_CONFIRMED, `the user ${how === 'decline' ? 'declined' : how === 'cancel' ? 'cancelled' : how}; nothing was changed.`, { data: { action: how } });
+    throw new DrawdownError(
+      McpErrorCodes.NOT_CONFIRMED,
+      `the user ${how === 'decline' ? 'declined' : how === 'cancel' ? 'cancelled' : how}; nothing was changed.`,
+      { data: { action: how } },
+    );
   }
   return true;
 }

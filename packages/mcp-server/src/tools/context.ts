@@ -10,4 +10,9 @@ export interface ToolContext {
 }
 
 /** Reads the ledger and prices only: safe to call any time, as often as wanted. */
-export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false };
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};

@@ -12,21 +12,36 @@ const inputSchema = z
   .object({
     model: z.string().min(1).describe('Model id or alias, e.g. "claude-sonnet-4-5"'),
     inputTokens: tokens.optional().describe('Input tokens, if known (e.g. from count_tokens)'),
-    text: z.string().max(4_000_000).optional().describe('Or the prompt text; tokens are estimated from it, leaning high'),
+    text: z
+      .string()
+      .max(4_000_000)
+      .optional()
+      .describe('Or the prompt text; tokens are estimated from it, leaning high'),
     maxTokens: tokens.describe('max_tokens of the request: output is priced at this ceiling'),
     cacheReadTokens: tokens.optional().describe('Input tokens expected to be read from the prompt cache'),
     cacheWrite: z.enum(['5m', '1h']).optional().describe('Write the input to the prompt cache with this lifetime'),
     batch: z.boolean().optional().describe('Send through the Batch API (half price)'),
     webSearches: tokens.optional().describe('Web searches the request may run'),
-    geo: z.enum(INFERENCE_GEOS).optional().describe('inference_geo: "global" (default) or "us", which costs 1.1× on Claude 4.6 and later models'),
-    speed: z.enum(SPEEDS).optional().describe('"standard" (default) or "fast": fast-mode rates on the models that have it (Opus 5.5, 5, 4.8); not with batch'),
+    geo: z
+      .enum(INFERENCE_GEOS)
+      .optional()
+      .describe('inference_geo: "global" (default) or "us", which costs 1.1× on Claude 4.6 and later models'),
+    speed: z
+      .enum(SPEEDS)
+      .optional()
+      .describe(
+        '"standard" (default) or "fast": fast-mode rates on the models that have it (Opus 5.5, 5, 4.8); not with batch',
+      ),
     at: z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'write the day as YYYY-MM-DD')
       .optional()
       .describe('Price at the rates in force on this day (UTC); default now'),
   })
-  .refine((v) => v.inputTokens !== undefined || v.text !== undefined, { message: 'give inputTokens or text, so the input can be priced', path: ['inputTokens'] });
+  .refine((v) => v.inputTokens !== undefined || v.text !== undefined, {
+    message: 'give inputTokens or text, so the input can be priced',
+    path: ['inputTokens'],
+  });
 
 const outputSchema = z.object({
   model: z.string(),
@@ -34,9 +49,19 @@ const outputSchema = z.object({
   maxTokens: z.number().int(),
   maxCostUsd: usdString.describe('Upper bound of the request cost at API rates: what a hold reserves'),
   basis: z.string(),
-  priceRow: z.string().optional().describe('Id of the rate-card row that priced the estimate, e.g. "claude-sonnet-5-5@2026-10-07"'),
-  modifiers: z.object({ batch: z.boolean(), fast: z.boolean(), usInference: z.boolean(), promptBandAboveTokens: z.number().int().optional() }),
-  lines: z.array(z.object({ category: z.string(), quantity: z.number(), unitPriceUsd: z.string(), costUsd: usdString })),
+  priceRow: z
+    .string()
+    .optional()
+    .describe('Id of the rate-card row that priced the estimate, e.g. "claude-sonnet-5-5@2026-10-07"'),
+  modifiers: z.object({
+    batch: z.boolean(),
+    fast: z.boolean(),
+    usInference: z.boolean(),
+    promptBandAboveTokens: z.number().int().optional(),
+  }),
+  lines: z.array(
+    z.object({ category: z.string(), quantity: z.number(), unitPriceUsd: z.string(), costUsd: usdString }),
+  ),
   pools: z.array(
     z.object({
       entryId: z.string().optional(),
@@ -45,7 +70,10 @@ const outputSchema = z.object({
       state: z.enum(['available', 'low', 'exhausted']),
       chargedUsd: usdString.describe('What this pool would be charged at most'),
       remainingUsd: usdString.optional(),
-      fits: z.boolean().nullable().describe('Whether the remaining money covers the estimate; null when the pool is not measured in money'),
+      fits: z
+        .boolean()
+        .nullable()
+        .describe('Whether the remaining money covers the estimate; null when the pool is not measured in money'),
       note: z.string(),
     }),
   ),
@@ -57,12 +85,28 @@ type PoolCost = z.infer<typeof outputSchema>['pools'][number];
 function costUnder(status: PoolStatus, estimate: Estimate, entryId?: string): PoolCost {
   const base = { ...(entryId !== undefined && { entryId }), poolId: status.id, kind: status.kind, state: status.state };
   if (status.kind === 'allowance') {
-    return { ...base, chargedUsd: '0', fits: status.state === 'exhausted' ? false : null, note: `plan allowance: no per-token charge; counts toward plan usage limits (${status.summary})` };
+    return {
+      ...base,
+      chargedUsd: '0',
+      fits: status.state === 'exhausted' ? false : null,
+      note: `plan allowance: no per-token charge; counts toward plan usage limits (${status.summary})`,
+    };
   }
   const remaining = status.remaining;
   const fits = remaining === undefined ? null : remaining >= estimate.maxCost && status.state !== 'exhausted';
-  const note = status.state === 'exhausted' ? `cannot pay now: ${status.reason ?? status.summary}` : fits === false ? `not enough left: ${status.summary}` : status.summary;
-  return { ...base, chargedUsd: estimate.maxCostUsd, ...(remaining !== undefined && { remainingUsd: toDecimalString(remaining) }), fits, note };
+  const note =
+    status.state === 'exhausted'
+      ? `cannot pay now: ${status.reason ?? status.summary}`
+      : fits === false
+        ? `not enough left: ${status.summary}`
+        : status.summary;
+  return {
+    ...base,
+    chargedUsd: estimate.maxCostUsd,
+    ...(remaining !== undefined && { remainingUsd: toDecimalString(remaining) }),
+    fits,
+    note,
+  };
 }
 
 export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: ToolContext): void {
@@ -108,8 +152,18 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
             maxCostUsd: estimate.maxCostUsd,
             basis: estimate.basis,
             ...(b.priceRow !== undefined && { priceRow: b.priceRow }),
-            modifiers: { batch: b.batch, fast: b.fast, usInference: b.usInference, ...(b.band && { promptBandAboveTokens: b.band.abovePromptTokens }) },
-            lines: estimate.breakdown.lines.map((l) => ({ category: l.category, quantity: l.quantity, unitPriceUsd: l.unitPriceUsd, costUsd: toDecimalString(l.nanos) })),
+            modifiers: {
+              batch: b.batch,
+              fast: b.fast,
+              usInference: b.usInference,
+              ...(b.band && { promptBandAboveTokens: b.band.abovePromptTokens }),
+            },
+            lines: estimate.breakdown.lines.map((l) => ({
+              category: l.category,
+              quantity: l.quantity,
+              unitPriceUsd: l.unitPriceUsd,
+              costUsd: toDecimalString(l.nanos),
+            })),
             pools: costs,
           },
           scrub,

@@ -10,7 +10,10 @@ export const positiveUsd = z
 
 export function parseUsd(value: string, field: string): Nanos {
   const nanos = usd(value);
-  if (nanos <= 0) throw new DrawdownError(McpErrorCodes.INVALID_ARGUMENT, `${field} must be more than zero; got "${value}".`, { data: { field } });
+  if (nanos <= 0)
+    throw new DrawdownError(McpErrorCodes.INVALID_ARGUMENT, `${field} must be more than zero; got "${value}".`, {
+      data: { field },
+    });
   return nanos;
 }
 
@@ -18,7 +21,10 @@ export function parseUsd(value: string, field: string): Nanos {
 export function fundablePool(hub: Hub, poolId: string): FundablePool {
   const pool = hub.pool(poolId);
   if (isFundablePool(pool)) return pool;
-  const fundable = hub.pools().filter(isFundablePool).map((p) => `"${p.id}"`);
+  const fundable = hub
+    .pools()
+    .filter(isFundablePool)
+    .map((p) => `"${p.id}"`);
   throw new DrawdownError(
     McpErrorCodes.NOT_FUNDABLE,
     `pool "${poolId}" (${pool.kind}) cannot take funds or an auto-reload policy; ${fundable.length > 0 ? `fundable pools: ${fundable.join(', ')}` : 'no pool of this hub can'}.`,

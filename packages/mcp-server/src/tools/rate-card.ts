@@ -7,7 +7,11 @@ import { READ_ONLY, type ToolContext } from './context.js';
 
 const provenance = {
   source: z.string().optional().describe('Page the price was read from'),
-  evidence: z.enum(['A', 'Q', 'U', 'config']).describe('A: read on an Anthropic page; Q: Anthropic text quoted by 2+ copies; U: unconfirmed; config: from the configuration'),
+  evidence: z
+    .enum(['A', 'Q', 'U', 'config'])
+    .describe(
+      'A: read on an Anthropic page; Q: Anthropic text quoted by 2+ copies; U: unconfirmed; config: from the configuration',
+    ),
   note: z.string().optional(),
 };
 const rates = {
@@ -26,8 +30,13 @@ const priceSchema = z.object({
   ...rates,
   bands: z
     .array(z.object({ abovePromptTokens: z.number().int(), ...rates, ...provenance }))
-    .describe('Prompt-length bands: above the threshold (input + cache writes + cache reads), every token of the request, output included, is priced at the band'),
-  fast: z.object({ ...rates, ...provenance }).optional().describe('Fast-mode rates (usage.speed "fast"); not combinable with batch'),
+    .describe(
+      'Prompt-length bands: above the threshold (input + cache writes + cache reads), every token of the request, output included, is priced at the band',
+    ),
+  fast: z
+    .object({ ...rates, ...provenance })
+    .optional()
+    .describe('Fast-mode rates (usage.speed "fast"); not combinable with batch'),
   usInferenceMultiplier: z.string().optional().describe('Applies to every token category with inference_geo "us"'),
   tokenizerFactor: z.number().describe('Tokens per text relative to older models; matters for estimates'),
   ...provenance,
@@ -48,11 +57,15 @@ export function registerRateCard(server: McpServer, { hub, scrub, logger }: Tool
       title: 'Rate card',
       description:
         'The API prices in force per million tokens — input, 5-minute and 1-hour cache writes, cache hits, output, prompt-length bands, fast mode and the US-inference multiplier — ' +
-        'for one model (by id, alias, Bedrock or Vertex name) or every priced model, on a given day or now, with each row\'s source, plus the Batch API multiplier and the web search price. ' +
+        "for one model (by id, alias, Bedrock or Vertex name) or every priced model, on a given day or now, with each row's source, plus the Batch API multiplier and the web search price. " +
         'Use it when the user asks what a model costs or to compare models; use estimate_cost for the cost of a specific request.',
       inputSchema: z.object({
         model: z.string().min(1).optional().describe('Model id or alias; omit for every model'),
-        at: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'write the day as YYYY-MM-DD').optional().describe('The day (UTC) whose prices to show; default now'),
+        at: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, 'write the day as YYYY-MM-DD')
+          .optional()
+          .describe('The day (UTC) whose prices to show; default now'),
       }),
       outputSchema,
       annotations: { title: 'Rate card', ...READ_ONLY },

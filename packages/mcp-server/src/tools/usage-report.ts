@@ -24,19 +24,33 @@ const outputSchema = z.object({
   to: date,
   timeZone: z.string(),
   groupBy: z.array(z.enum(['day', 'model', 'pool', 'route'])),
-  rows: z.array(z.object({ day: z.string().optional(), model: z.string().optional(), pool: z.string().optional(), route: z.string().optional(), ...counts })),
+  rows: z.array(
+    z.object({
+      day: z.string().optional(),
+      model: z.string().optional(),
+      pool: z.string().optional(),
+      route: z.string().optional(),
+      ...counts,
+    }),
+  ),
   totals: z.object(counts),
 });
 
 function parseDay(value: string, field: string): number {
   const ms = Date.parse(`${value}T00:00:00Z`);
   if (Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value) {
-    throw new DrawdownError(McpErrorCodes.INVALID_ARGUMENT, `${field} "${value}" is not a calendar date; write it as YYYY-MM-DD, e.g. "2026-11-01".`, { data: { field } });
+    throw new DrawdownError(
+      McpErrorCodes.INVALID_ARGUMENT,
+      `${field} "${value}" is not a calendar date; write it as YYYY-MM-DD, e.g. "2026-11-01".`,
+      { data: { field } },
+    );
   }
   return ms;
 }
 
-const rowCounts = (row: Pick<ReportRow, 'cost' | 'requests' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>) => ({
+const rowCounts = (
+  row: Pick<ReportRow, 'cost' | 'requests' | 'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheWriteTokens'>,
+) => ({
   costUsd: toDecimalString(row.cost),
   requests: row.requests,
   inputTokens: row.inputTokens,
@@ -57,7 +71,11 @@ export function registerUsageReport(server: McpServer, { hub, scrub, logger }: T
       inputSchema: z.object({
         from: date.optional().describe('First day, YYYY-MM-DD (default: first day of this month)'),
         to: date.optional().describe('Last day, YYYY-MM-DD, inclusive (default: today)'),
-        groupBy: z.array(z.enum(['day', 'model', 'pool', 'route'])).max(4).default(['day']).describe('Dimensions to group by, in order'),
+        groupBy: z
+          .array(z.enum(['day', 'model', 'pool', 'route']))
+          .max(4)
+          .default(['day'])
+          .describe('Dimensions to group by, in order'),
         poolIds: z.array(z.string().min(1)).optional().describe('Only these pools'),
       }),
       outputSchema,
@@ -69,11 +87,26 @@ export function registerUsageReport(server: McpServer, { hub, scrub, logger }: T
         const to = input.to ?? today;
         const from = input.from ?? `${to.slice(0, 7)}-01`;
         const span = (parseDay(to, 'to') - parseDay(from, 'from')) / DAY_MS;
-        if (span < 0) throw new DrawdownError(McpErrorCodes.INVALID_ARGUMENT, `the range ends (${to}) before it starts (${from}); swap from and to.`, { data: { field: 'to' } });
-        if (span >= MAX_RANGE_DAYS) throw new DrawdownError(McpErrorCodes.INVALID_ARGUMENT, `the range covers ${span + 1} days; ask for at most ${MAX_RANGE_DAYS} at a time.`, { data: { field: 'from' } });
+        if (span < 0)
+          throw new DrawdownError(
+            McpErrorCodes.INVALID_ARGUMENT,
+            `the range ends (${to}) before it starts (${from}); swap from and to.`,
+            { data: { field: 'to' } },
+          );
+        if (span >= MAX_RANGE_DAYS)
+          throw new DrawdownError(
+            McpErrorCodes.INVALID_ARGUMENT,
+            `the range covers ${span + 1} days; ask for at most ${MAX_RANGE_DAYS} at a time.`,
+            { data: { field: 'from' } },
+          );
         for (const id of input.poolIds ?? []) hub.pool(id);
         const groupBy = [...new Set(input.groupBy)];
-        const rows = await hub.report({ fromDay: from, toDay: to, groupBy, ...(input.poolIds && { accounts: input.poolIds }) });
+        const rows = await hub.report({
+          fromDay: from,
+          toDay: to,
+          groupBy,
+          ...(input.poolIds && { accounts: input.poolIds }),
+        });
         const totals = reportTotals(rows);
         return jsonResult(
           {

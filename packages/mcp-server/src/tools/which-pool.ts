@@ -18,6 +18,9 @@ export function registerWhichPool(server: McpServer, { hub, scrub, logger }: Too
       outputSchema: routeSchema,
       annotations: { title: 'Which pool pays next', ...READ_ONLY },
     },
-    () => guarded('which_pool', scrub, logger, async () => jsonResult(routeView(await requireRouter(hub).explain()), scrub)),
+    () =>
+      guarded('which_pool', scrub, logger, async () =>
+        jsonResult(routeView(await requireRouter(hub).explain()), scrub),
+      ),
   );
 }

@@ -39,17 +39,37 @@ export function toAlert(event: AlertEventName, payload: unknown): AlertMessage {
 /** Checks a notifier's `events` option. */
 export function eventsOption(owner: string, events: readonly string[] | undefined): AlertEventName[] {
   const list = events ?? DEFAULT_ALERT_EVENTS;
-  if (!Array.isArray(list) || list.length === 0) throw invalidOption(owner, 'events', 'is not a list of event names', `Write it like ["pool.low", "credits.reload_failed"].`);
+  if (!Array.isArray(list) || list.length === 0)
+    throw invalidOption(
+      owner,
+      'events',
+      'is not a list of event names',
+      `Write it like ["pool.low", "credits.reload_failed"].`,
+    );
   list.forEach((name, i) => {
-    if (typeof name !== 'string' || !/^[a-z]+\.[a-z_]+$/.test(name) || name === 'listener.failed' || name === 'ledger.changed') {
-      throw invalidOption(owner, `events[${i}]`, `is ${JSON.stringify(name)}`, 'Use event names like "pool.low" or "credits.reloaded".');
+    if (
+      typeof name !== 'string' ||
+      !/^[a-z]+\.[a-z_]+$/.test(name) ||
+      name === 'listener.failed' ||
+      name === 'ledger.changed'
+    ) {
+      throw invalidOption(
+        owner,
+        `events[${i}]`,
+        `is ${JSON.stringify(name)}`,
+        'Use event names like "pool.low" or "credits.reloaded".',
+      );
     }
   });
   return [...list] as AlertEventName[];
 }
 
 /** Subscribes `deliver` to each event; returns the unsubscribe. Events are typed by name, payloads forwarded as is. */
-export function subscribe(on: <E extends DrawdownEventName>(event: E, listener: (payload: DrawdownEvents[E]) => void) => () => void, events: AlertEventName[], deliver: (alert: AlertMessage) => void): () => void {
+export function subscribe(
+  on: <E extends DrawdownEventName>(event: E, listener: (payload: DrawdownEvents[E]) => void) => () => void,
+  events: AlertEventName[],
+  deliver: (alert: AlertMessage) => void,
+): () => void {
   const offs = events.map((event) => on(event, (payload) => deliver(toAlert(event, payload))));
   return () => offs.forEach((off) => off());
 }

@@ -1,4 +1,11 @@
-import { importOptional, invalidOption, isDrawdownError, ErrorCodes, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
+import {
+  importOptional,
+  invalidOption,
+  isDrawdownError,
+  ErrorCodes,
+  type DrawdownPlugin,
+  type PluginContext,
+} from '@drawdown/core';
 import type { Transporter } from 'nodemailer';
 import { eventsOption, sleep, deliverInBackground, type AlertEventName, type AlertMessage } from './alert-message.js';
 
@@ -48,20 +55,34 @@ function mailText(alert: AlertMessage): string {
 export function emailNotifier(options: EmailNotifierOptions) {
   const id = options?.id ?? 'email';
   const owner = `emailNotifier("${id}")`;
-  if (typeof options?.host !== 'string' || options.host.trim() === '') throw invalidOption(owner, 'host', 'is missing', 'Pass the SMTP server name, like "smtp.example.com".');
-  if (!Number.isSafeInteger(options.port) || options.port <= 0 || options.port > 65_535) throw invalidOption(owner, 'port', `is ${String(options.port)}`, 'Use the SMTP port, like 587 or 465.');
-  if (typeof options.from !== 'string' || !ADDRESS.test(addressOf(options.from))) throw invalidOption(owner, 'from', 'is not an email address', 'Write it like "Drawdown <alerts@example.com>".');
+  if (typeof options?.host !== 'string' || options.host.trim() === '')
+    throw invalidOption(owner, 'host', 'is missing', 'Pass the SMTP server name, like "smtp.example.com".');
+  if (!Number.isSafeInteger(options.port) || options.port <= 0 || options.port > 65_535)
+    throw invalidOption(owner, 'port', `is ${String(options.port)}`, 'Use the SMTP port, like 587 or 465.');
+  if (typeof options.from !== 'string' || !ADDRESS.test(addressOf(options.from)))
+    throw invalidOption(owner, 'from', 'is not an email address', 'Write it like "Drawdown <alerts@example.com>".');
   const to = Array.isArray(options.to) ? options.to : [options.to];
   to.forEach((address, i) => {
-    if (typeof address !== 'string' || !ADDRESS.test(addressOf(address))) throw invalidOption(owner, Array.isArray(options.to) ? `to[${i}]` : 'to', 'is not an email address', 'Write it like "ops@example.com".');
+    if (typeof address !== 'string' || !ADDRESS.test(addressOf(address)))
+      throw invalidOption(
+        owner,
+        Array.isArray(options.to) ? `to[${i}]` : 'to',
+        'is not an email address',
+        'Write it like "ops@example.com".',
+      );
   });
   if (options.auth !== undefined && (typeof options.auth.user !== 'string' || typeof options.auth.pass !== 'string')) {
     throw invalidOption(owner, 'auth', 'needs user and pass strings', 'Pass { user, pass }, or leave auth out.');
   }
   const retries = options.retries ?? 2;
-  if (!Number.isSafeInteger(retries) || retries < 0) throw invalidOption(owner, 'retries', `is ${String(retries)}`, 'Use a whole number of zero or more.');
+  if (!Number.isSafeInteger(retries) || retries < 0)
+    throw invalidOption(owner, 'retries', `is ${String(retries)}`, 'Use a whole number of zero or more.');
   const backoffMs = options.backoffMs ?? [1000, 5000];
-  if (!Array.isArray(backoffMs) || backoffMs.length === 0 || backoffMs.some((ms) => !Number.isSafeInteger(ms) || ms < 0)) {
+  if (
+    !Array.isArray(backoffMs) ||
+    backoffMs.length === 0 ||
+    backoffMs.some((ms) => !Number.isSafeInteger(ms) || ms < 0)
+  ) {
     throw invalidOption(owner, 'backoffMs', 'is not a list of whole milliseconds', 'Write it like [1000, 5000].');
   }
   const events = eventsOption(owner, options.events);
@@ -75,7 +96,12 @@ export function emailNotifier(options: EmailNotifierOptions) {
       let missingReported = false;
       const connect = (): Promise<Transporter> =>
         // `nodemailer` is an optional peer dependency: only users of this notifier install it.
-        (transport ??= importOptional('nodemailer', NODEMAILER_RANGE, `emailNotifier("${id}")`, () => import('nodemailer')).then((nodemailer) =>
+        (transport ??= importOptional(
+          'nodemailer',
+          NODEMAILER_RANGE,
+          `emailNotifier("${id}")`,
+          () => import('nodemailer'),
+        ).then((nodemailer) =>
           nodemailer.createTransport({
             host: options.host,
             port: options.port,
@@ -99,14 +125,21 @@ export function emailNotifier(options: EmailNotifierOptions) {
       async function deliver(alert: AlertMessage): Promise<void> {
         for (let attempt = 0; ; attempt++) {
           try {
-            await (await connect()).sendMail({ from: options.from, to, subject: `${prefix} ${alert.message}`.trim(), text: mailText(alert) });
+            await (await connect()).sendMail({
+              from: options.from,
+              to,
+              subject: `${prefix} ${alert.message}`.trim(),
+              text: mailText(alert),
+            });
             return;
           } catch (error) {
             // A missing package does not come back on retry.
             if (reportMissing(error)) return;
             const problem = error instanceof Error ? error.message : String(error);
             if (attempt >= retries) {
-              ctx.logger.warn(`email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem})`);
+              ctx.logger.warn(
+                `email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem})`,
+              );
               return;
             }
             await sleep(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);

@@ -36,7 +36,13 @@ export function signWebhook(body: string, secret: string, timestamp = Math.floor
  * For receivers: true when `header` signs exactly `body` with `secret` and its timestamp is within
  * `toleranceSec` of `now` (seconds), so a captured delivery cannot be replayed later.
  */
-export function verifyWebhookSignature(input: { body: string; header: string | undefined; secret: string; toleranceSec?: number; now?: number }): boolean {
+export function verifyWebhookSignature(input: {
+  body: string;
+  header: string | undefined;
+  secret: string;
+  toleranceSec?: number;
+  now?: number;
+}): boolean {
   const parts = Object.fromEntries((input.header ?? '').split(',').map((p) => p.split('=', 2) as [string, string]));
   const timestamp = Number(parts.t);
   if (!Number.isSafeInteger(timestamp) || typeof parts.v1 !== 'string') return false;
@@ -60,17 +66,34 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
     url = new URL(options.url);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('scheme');
   } catch {
-    throw invalidOption(owner, 'url', 'is not an http(s) URL', 'Pass the receiver address, like "https://example.com/hooks/drawdown".');
+    throw invalidOption(
+      owner,
+      'url',
+      'is not an http(s) URL',
+      'Pass the receiver address, like "https://example.com/hooks/drawdown".',
+    );
   }
-  if (typeof options.secret !== 'string' || options.secret.length < 16) throw invalidOption(owner, 'secret', 'is missing or shorter than 16 characters', 'Use a long random string shared with the receiver.');
+  if (typeof options.secret !== 'string' || options.secret.length < 16)
+    throw invalidOption(
+      owner,
+      'secret',
+      'is missing or shorter than 16 characters',
+      'Use a long random string shared with the receiver.',
+    );
   const retries = options.retries ?? 3;
-  if (!Number.isSafeInteger(retries) || retries < 0) throw invalidOption(owner, 'retries', `is ${String(retries)}`, 'Use a whole number of zero or more.');
+  if (!Number.isSafeInteger(retries) || retries < 0)
+    throw invalidOption(owner, 'retries', `is ${String(retries)}`, 'Use a whole number of zero or more.');
   const backoffMs = options.backoffMs ?? [500, 2000, 5000];
-  if (!Array.isArray(backoffMs) || backoffMs.length === 0 || backoffMs.some((ms) => !Number.isSafeInteger(ms) || ms < 0)) {
+  if (
+    !Array.isArray(backoffMs) ||
+    backoffMs.length === 0 ||
+    backoffMs.some((ms) => !Number.isSafeInteger(ms) || ms < 0)
+  ) {
     throw invalidOption(owner, 'backoffMs', 'is not a list of whole milliseconds', 'Write it like [500, 2000, 5000].');
   }
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw invalidOption(owner, 'timeoutMs', `is ${String(timeoutMs)}`, 'Use a positive number of milliseconds.');
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0)
+    throw invalidOption(owner, 'timeoutMs', `is ${String(timeoutMs)}`, 'Use a positive number of milliseconds.');
   const events = eventsOption(owner, options.events);
   const secret = options.secret;
   // Logs name the receiver by origin only: a path or query may carry a token.
@@ -80,7 +103,6 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
     id,
     kind: 'notifier',
     setup(ctx: PluginContext) {
-
       async function deliver(alert: AlertMessage): Promise<void> {
         const body = JSON.stringify({ id: randomUUID(), ...alert } satisfies WebhookBody);
         for (let attempt = 0; ; attempt++) {
@@ -88,7 +110,11 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
           try {
             const response = await fetch(url, {
               method: 'POST',
-              headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(body, secret), 'drawdown-event': alert.event },
+              headers: {
+                'content-type': 'application/json',
+                [SIGNATURE_HEADER]: signWebhook(body, secret),
+                'drawdown-event': alert.event,
+              },
               body,
               signal: AbortSignal.timeout(timeoutMs),
             });
@@ -100,7 +126,9 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
             problem = error instanceof Error ? error.message : String(error);
           }
           if (attempt >= retries) {
-            ctx.logger.warn(`webhook "${id}" could not deliver ${alert.event} to ${where} after ${attempt + 1} attempts (${problem})`);
+            ctx.logger.warn(
+              `webhook "${id}" could not deliver ${alert.event} to ${where} after ${attempt + 1} attempts (${problem})`,
+            );
             return;
           }
           await sleep(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);

@@ -38,12 +38,19 @@ export function planAllowance(options: PlanAllowanceOptions = {}) {
   const id = options.id ?? 'plan';
   const owner = `planAllowance("${id}")`;
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(id)) {
-    throw invalidOption(owner, 'id', 'must be a short name of letters, digits, ".", "_" or "-"', 'Use something like "plan".');
+    throw invalidOption(
+      owner,
+      'id',
+      'must be a short name of letters, digits, ".", "_" or "-"',
+      'Use something like "plan".',
+    );
   }
   const label = options.label ?? 'plan allowance';
-  if (typeof label !== 'string' || label.trim() === '') throw invalidOption(owner, 'label', 'is empty', 'Use words like "Max plan".');
+  if (typeof label !== 'string' || label.trim() === '')
+    throw invalidOption(owner, 'label', 'is empty', 'Use words like "Max plan".');
   const warnAt = options.warnAt ?? 0.9;
-  if (typeof warnAt !== 'number' || !(warnAt > 0 && warnAt <= 1)) throw invalidOption(owner, 'warnAt', `is ${String(warnAt)}`, 'Use a share between 0 and 1, like 0.9.');
+  if (typeof warnAt !== 'number' || !(warnAt > 0 && warnAt <= 1))
+    throw invalidOption(owner, 'warnAt', `is ${String(warnAt)}`, 'Use a share between 0 and 1, like 0.9.');
 
   return {
     id,
@@ -63,17 +70,23 @@ function observationOf(signal: LimitSignal): PlanObservation | undefined {
 function allowancePool(ctx: PluginContext, config: { id: string; label: string; warnAt: number }): Pool {
   const { id, label, warnAt } = config;
   const key = allowanceStateKey(id);
-  const load = async (): Promise<AllowanceState> => (await ctx.store.getState<AllowanceState>(key)) ?? emptyAllowanceState();
+  const load = async (): Promise<AllowanceState> =>
+    (await ctx.store.getState<AllowanceState>(key)) ?? emptyAllowanceState();
   const account = ledgerAccount(ctx, {
     id,
     // The plan's own windows decide; the last observation says whether one is closed and until when.
     async gate(now) {
       const evaluation = evaluateAllowance(await load(), now, warnAt);
       if (evaluation.state !== 'exhausted') return undefined;
-      return { message: PLAN_LIMIT_REACHED, limitId: evaluation.binding?.kind ?? 'plan', ...(evaluation.resetsAt !== undefined && { resetsAt: evaluation.resetsAt }) };
+      return {
+        message: PLAN_LIMIT_REACHED,
+        limitId: evaluation.binding?.kind ?? 'plan',
+        ...(evaluation.resetsAt !== undefined && { resetsAt: evaluation.resetsAt }),
+      };
     },
   });
-  const monthScope = (now: number): string => ctx.placement(now).scopes.find((s) => s.startsWith('month:')) ?? 'lifetime';
+  const monthScope = (now: number): string =>
+    ctx.placement(now).scopes.find((s) => s.startsWith('month:')) ?? 'lifetime';
 
   return {
     id,
@@ -81,7 +94,10 @@ function allowancePool(ctx: PluginContext, config: { id: string; label: string; 
 
     async status(): Promise<PoolStatus> {
       const now = ctx.clock.now();
-      const [state, snap] = await Promise.all([load(), ctx.store.snapshot({ account: id, now, scopes: [monthScope(now)] })]);
+      const [state, snap] = await Promise.all([
+        load(),
+        ctx.store.snapshot({ account: id, now, scopes: [monthScope(now)] }),
+      ]);
       const evaluation = evaluateAllowance(state, now, warnAt);
       const binding = evaluation.binding;
       const month = snap.settled[monthScope(now)] ?? 0;

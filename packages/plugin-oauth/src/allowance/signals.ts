@@ -5,7 +5,13 @@
  * window names, resets and shares mean the same here as everywhere else.
  */
 
-import { parsePlanLimitHeaders, parseResetInstant, parseUtilization, planWindowKind, type PlanWindowKind } from '@drawdown/core';
+import {
+  parsePlanLimitHeaders,
+  parseResetInstant,
+  parseUtilization,
+  planWindowKind,
+  type PlanWindowKind,
+} from '@drawdown/core';
 
 /** Plan windows seen so far (core's `PlanWindowKind`); other names are kept as they come. */
 export type WindowKind = PlanWindowKind;
@@ -57,12 +63,20 @@ function defined<T extends object>(value: T): T {
  * Reads the unified plan-limit headers of one response, through core's header parser. Undefined
  * when the response carries none (an API-key request).
  */
-export function parseUnifiedHeaders(headers: Record<string, string | undefined>, at: number): PlanObservation | undefined {
+export function parseUnifiedHeaders(
+  headers: Record<string, string | undefined>,
+  at: number,
+): PlanObservation | undefined {
   const plan = parsePlanLimitHeaders(headers);
   if (!plan) return undefined;
   const windows: Record<string, WindowReading> = {};
   for (const w of plan.windows) {
-    windows[w.kind] = defined({ status: status(w.status), utilization: w.utilization, resetsAt: w.resetAt, surpassedThreshold: w.surpassedThreshold });
+    windows[w.kind] = defined({
+      status: status(w.status),
+      utilization: w.utilization,
+      resetsAt: w.resetAt,
+      surpassedThreshold: w.surpassedThreshold,
+    });
   }
   // Overage status and reset come as plan-wide headers; here they describe the overage window.
   if (plan.overage && (plan.overage.status !== undefined || plan.overage.resetAt !== undefined)) {
@@ -92,28 +106,53 @@ export function parseUnifiedHeaders(headers: Record<string, string | undefined>,
 export function parseRateLimitInfo(info: Record<string, unknown> | undefined, at: number): PlanObservation | undefined {
   if (!info || typeof info !== 'object') return undefined;
   const overall = status(info.status);
-  const kind = typeof info.rateLimitType === 'string' && info.rateLimitType !== '' ? planWindowKind(info.rateLimitType) : undefined;
+  const kind =
+    typeof info.rateLimitType === 'string' && info.rateLimitType !== ''
+      ? planWindowKind(info.rateLimitType)
+      : undefined;
   if (overall === undefined && kind === undefined) return undefined;
   const windows: Record<string, WindowReading> = {};
   // Some versions add every window's utilization: { five_hour: { utilization, resetsAt }, ... }.
   if (info.unifiedWindows && typeof info.unifiedWindows === 'object') {
     for (const [name, value] of Object.entries(info.unifiedWindows as Record<string, Record<string, unknown>>)) {
       if (!value || typeof value !== 'object') continue;
-      Object.assign(reading(windows, planWindowKind(name)), defined({ utilization: parseUtilization(value.utilization), resetsAt: parseResetInstant(value.resetsAt), status: status(value.status) }));
+      Object.assign(
+        reading(windows, planWindowKind(name)),
+        defined({
+          utilization: parseUtilization(value.utilization),
+          resetsAt: parseResetInstant(value.resetsAt),
+          status: status(value.status),
+        }),
+      );
     }
   }
   const resetsAt = parseResetInstant(info.resetsAt);
   if (kind !== undefined) {
-    Object.assign(reading(windows, kind), defined({ status: overall, resetsAt, utilization: parseUtilization(info.utilization), surpassedThreshold: parseUtilization(info.surpassedThreshold) }));
+    Object.assign(
+      reading(windows, kind),
+      defined({
+        status: overall,
+        resetsAt,
+        utilization: parseUtilization(info.utilization),
+        surpassedThreshold: parseUtilization(info.surpassedThreshold),
+      }),
+    );
   }
   const overageStatus = status(info.overageStatus);
-  if (overageStatus !== undefined) Object.assign(reading(windows, 'overage'), defined({ status: overageStatus, resetsAt: parseResetInstant(info.overageResetsAt) }));
+  if (overageStatus !== undefined)
+    Object.assign(
+      reading(windows, 'overage'),
+      defined({ status: overageStatus, resetsAt: parseResetInstant(info.overageResetsAt) }),
+    );
   return defined({
     status: overall,
     resetsAt,
     binding: kind,
     windows,
-    overageDisabledReason: typeof info.overageDisabledReason === 'string' && info.overageDisabledReason !== '' ? info.overageDisabledReason : undefined,
+    overageDisabledReason:
+      typeof info.overageDisabledReason === 'string' && info.overageDisabledReason !== ''
+        ? info.overageDisabledReason
+        : undefined,
     usingOverage: typeof info.isUsingOverage === 'boolean' ? info.isUsingOverage : undefined,
     at,
   });

@@ -39,10 +39,13 @@ export function mergeObservation(state: AllowanceState, observation: PlanObserva
   for (const [kind, reading] of Object.entries(observation.windows)) {
     const before = windows[kind];
     if (before && before.at > observation.at) continue;
-    const derived: LimitStatus = reading.surpassedThreshold !== undefined || (reading.utilization ?? 0) >= warnAt ? 'allowed_warning' : 'allowed';
+    const derived: LimitStatus =
+      reading.surpassedThreshold !== undefined || (reading.utilization ?? 0) >= warnAt ? 'allowed_warning' : 'allowed';
     const next: StoredWindow = { status: reading.status ?? derived, at: observation.at };
     const utilization = reading.utilization ?? before?.utilization;
-    const resetsAt = reading.resetsAt ?? (before?.resetsAt !== undefined && before.resetsAt > observation.at ? before.resetsAt : undefined);
+    const resetsAt =
+      reading.resetsAt ??
+      (before?.resetsAt !== undefined && before.resetsAt > observation.at ? before.resetsAt : undefined);
     if (utilization !== undefined) next.utilization = utilization;
     if (resetsAt !== undefined) next.resetsAt = resetsAt;
     if (reading.surpassedThreshold !== undefined) next.surpassedThreshold = reading.surpassedThreshold;
@@ -50,8 +53,17 @@ export function mergeObservation(state: AllowanceState, observation: PlanObserva
   }
   if (observation.status !== undefined && observation.status !== 'rejected') {
     for (const [kind, window] of Object.entries(windows)) {
-      if (kind !== 'overage' && window.status === 'rejected' && window.at <= observation.at && !(kind in observation.windows)) {
-        windows[kind] = { ...window, status: (window.utilization ?? 0) >= warnAt ? 'allowed_warning' : 'allowed', at: observation.at };
+      if (
+        kind !== 'overage' &&
+        window.status === 'rejected' &&
+        window.at <= observation.at &&
+        !(kind in observation.windows)
+      ) {
+        windows[kind] = {
+          ...window,
+          status: (window.utilization ?? 0) >= warnAt ? 'allowed_warning' : 'allowed',
+          at: observation.at,
+        };
       }
     }
   }
@@ -92,24 +104,55 @@ export function evaluateAllowance(state: AllowanceState, now: number, warnAt: nu
   const windows: EffectiveWindow[] = Object.entries(state.windows).map(([kind, w]) => {
     const resetsAt = w.resetsAt ?? (w.status === 'rejected' ? w.at + UNKNOWN_RESET_RECHECK_MS : undefined);
     if (resetsAt !== undefined && resetsAt <= now) return { kind, status: 'allowed', utilization: 0, reset: true };
-    return { kind, status: w.status, ...(w.utilization !== undefined && { utilization: w.utilization }), ...(resetsAt !== undefined && { resetsAt }), reset: false };
+    return {
+      kind,
+      status: w.status,
+      ...(w.utilization !== undefined && { utilization: w.utilization }),
+      ...(resetsAt !== undefined && { resetsAt }),
+      reset: false,
+    };
   });
   const overage = windows.find((w) => w.kind === 'overage');
   const onOverage = state.usingOverage === true && overage !== undefined && overage.status !== 'rejected';
   // Extra usage running out refuses requests only when it was what decided the last one.
-  const rejected = windows.filter((w) => w.status === 'rejected' && (w.kind !== 'overage' || state.binding === 'overage'));
+  const rejected = windows.filter(
+    (w) => w.status === 'rejected' && (w.kind !== 'overage' || state.binding === 'overage'),
+  );
   if (rejected.length > 0 && !onOverage) {
     // The plan pays again only when every refusing window has reset: the latest reset binds.
     const binding = rejected.reduce((a, b) => ((b.resetsAt ?? Infinity) > (a.resetsAt ?? Infinity) ? b : a));
-    return { state: 'exhausted', binding, windows, ...(binding.resetsAt !== undefined && { resetsAt: binding.resetsAt }) };
+    return {
+      state: 'exhausted',
+      binding,
+      windows,
+      ...(binding.resetsAt !== undefined && { resetsAt: binding.resetsAt }),
+    };
   }
-  const warned = windows.filter((w) => w.kind !== 'overage' && (w.status === 'allowed_warning' || w.status === 'rejected' || (w.utilization ?? 0) >= warnAt));
-  const byUse = (list: EffectiveWindow[]): EffectiveWindow | undefined => list.reduce<EffectiveWindow | undefined>((a, b) => (a === undefined || (b.utilization ?? 0) > (a.utilization ?? 0) ? b : a), undefined);
+  const warned = windows.filter(
+    (w) =>
+      w.kind !== 'overage' &&
+      (w.status === 'allowed_warning' || w.status === 'rejected' || (w.utilization ?? 0) >= warnAt),
+  );
+  const byUse = (list: EffectiveWindow[]): EffectiveWindow | undefined =>
+    list.reduce<EffectiveWindow | undefined>(
+      (a, b) => (a === undefined || (b.utilization ?? 0) > (a.utilization ?? 0) ? b : a),
+      undefined,
+    );
   if (warned.length > 0 || onOverage) {
     const binding = onOverage ? overage : byUse(warned);
-    return { state: 'low', ...(binding && { binding }), windows, ...(binding?.resetsAt !== undefined && { resetsAt: binding.resetsAt }) };
+    return {
+      state: 'low',
+      ...(binding && { binding }),
+      windows,
+      ...(binding?.resetsAt !== undefined && { resetsAt: binding.resetsAt }),
+    };
   }
   const named = windows.find((w) => w.kind === state.binding && !w.reset);
   const binding = named ?? byUse(windows.filter((w) => w.kind !== 'overage'));
-  return { state: 'available', ...(binding && { binding }), windows, ...(binding?.resetsAt !== undefined && { resetsAt: binding.resetsAt }) };
+  return {
+    state: 'available',
+    ...(binding && { binding }),
+    windows,
+    ...(binding?.resetsAt !== undefined && { resetsAt: binding.resetsAt }),
+  };
 }

@@ -1,4 +1,12 @@
-import { DrawdownError, ErrorCodes, childEnvForOwnSignIn, invalidOption, type AuthStrategy, type ChildEnv, type DrawdownPlugin } from '@drawdown/core';
+import {
+  DrawdownError,
+  ErrorCodes,
+  childEnvForOwnSignIn,
+  invalidOption,
+  type AuthStrategy,
+  type ChildEnv,
+  type DrawdownPlugin,
+} from '@drawdown/core';
 import { runProbe, type ProbeOptions } from './probe.js';
 
 export interface DelegatedOptions {
@@ -31,24 +39,47 @@ export function delegated(options: DelegatedOptions = {}) {
   const id = options.id ?? 'delegated';
   const owner = `delegated("${id}")`;
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(id)) {
-    throw invalidOption(owner, 'id', 'must be a short name of letters, digits, ".", "_" or "-"', 'Use something like "claude-login".');
+    throw invalidOption(
+      owner,
+      'id',
+      'must be a short name of letters, digits, ".", "_" or "-"',
+      'Use something like "claude-login".',
+    );
   }
   const probe = options.probe;
   if (probe !== undefined) {
     if (typeof probe !== 'object' || probe === null || typeof probe.command !== 'string' || probe.command === '') {
-      throw invalidOption(owner, 'probe.command', 'is missing', 'Give the program to run, like { command: "claude", args: ["auth", "status"] }.');
+      throw invalidOption(
+        owner,
+        'probe.command',
+        'is missing',
+        'Give the program to run, like { command: "claude", args: ["auth", "status"] }.',
+      );
     }
     if (probe.args !== undefined && (!Array.isArray(probe.args) || probe.args.some((a) => typeof a !== 'string'))) {
       throw invalidOption(owner, 'probe.args', 'must be a list of strings', 'Use something like ["auth", "status"].');
     }
     if (probe.timeoutMs !== undefined && (!Number.isSafeInteger(probe.timeoutMs) || probe.timeoutMs <= 0)) {
-      throw invalidOption(owner, 'probe.timeoutMs', `is ${String(probe.timeoutMs)}`, 'Use a positive number of milliseconds, like 10000.');
+      throw invalidOption(
+        owner,
+        'probe.timeoutMs',
+        `is ${String(probe.timeoutMs)}`,
+        'Use a positive number of milliseconds, like 10000.',
+      );
     }
   }
   if (options.keepBaseUrl !== undefined && typeof options.keepBaseUrl !== 'boolean') {
-    throw invalidOption(owner, 'keepBaseUrl', `is ${JSON.stringify(options.keepBaseUrl)}`, 'Use true to keep ANTHROPIC_BASE_URL in the child, or leave it out.');
+    throw invalidOption(
+      owner,
+      'keepBaseUrl',
+      `is ${JSON.stringify(options.keepBaseUrl)}`,
+      'Use true to keep ANTHROPIC_BASE_URL in the child, or leave it out.',
+    );
   }
-  if (options.removeVars !== undefined && (!Array.isArray(options.removeVars) || options.removeVars.some((v) => typeof v !== 'string'))) {
+  if (
+    options.removeVars !== undefined &&
+    (!Array.isArray(options.removeVars) || options.removeVars.some((v) => typeof v !== 'string'))
+  ) {
     throw invalidOption(owner, 'removeVars', 'must be a list of variable names', 'Use something like ["MY_APP_KEY"].');
   }
 
@@ -72,7 +103,8 @@ export function delegated(options: DelegatedOptions = {}) {
     },
     childEnv,
     async status() {
-      if (!probe) return { ready: true, detail: 'the child agent uses its own sign-in (not checked: no probe configured)' };
+      if (!probe)
+        return { ready: true, detail: 'the child agent uses its own sign-in (not checked: no probe configured)' };
       return runProbe(probe, childEnv());
     },
     secrets: () => [],

@@ -20,7 +20,8 @@ function fromJson(stdout: string): { loggedIn?: boolean; account?: string } {
   try {
     const parsed = JSON.parse(stdout) as Record<string, unknown>;
     const loggedIn = typeof parsed.loggedIn === 'boolean' ? parsed.loggedIn : undefined;
-    const account = typeof parsed.email === 'string' && /^[^\s@]+@[^\s@]+$/.test(parsed.email) ? parsed.email : undefined;
+    const account =
+      typeof parsed.email === 'string' && /^[^\s@]+@[^\s@]+$/.test(parsed.email) ? parsed.email : undefined;
     return { ...(loggedIn !== undefined && { loggedIn }), ...(account !== undefined && { account }) };
   } catch {
     return {};
@@ -36,24 +37,43 @@ export function runProbe(probe: ProbeOptions, env: ChildEnv): Promise<AuthStatus
   const timeoutMs = probe.timeoutMs ?? 10_000;
   const shown = `\`${describe(probe)}\``;
   return new Promise((resolve) => {
-    execFile(probe.command, probe.args ?? [], { env, timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true }, (error, stdout) => {
-      const json = fromJson(String(stdout));
-      if (error) {
-        const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
-        const detail =
-          failure.code === 'ENOENT'
-            ? `cannot check the sign-in: ${probe.command} was not found`
-            : failure.killed
-              ? `cannot check the sign-in: ${shown} did not answer within ${timeoutMs} ms`
-              : `not signed in (${shown} exited with ${String(failure.code ?? 'an error')})`;
-        resolve({ ready: false, detail, hint: failure.code === 'ENOENT' ? `install ${probe.command}, or configure the probe` : 'sign in with the agent itself (for Claude Code: run /login)' });
-        return;
-      }
-      if (json.loggedIn === false) {
-        resolve({ ready: false, detail: `not signed in (${shown} says so)`, hint: 'sign in with the agent itself (for Claude Code: run /login)' });
-        return;
-      }
-      resolve({ ready: true, detail: json.account ? `signed in as ${json.account}` : `signed in (${shown} succeeded)` });
-    });
+    execFile(
+      probe.command,
+      probe.args ?? [],
+      { env, timeout: timeoutMs, maxBuffer: 1 << 20, windowsHide: true },
+      (error, stdout) => {
+        const json = fromJson(String(stdout));
+        if (error) {
+          const failure = error as NodeJS.ErrnoException & { killed?: boolean; code?: string | number };
+          const detail =
+            failure.code === 'ENOENT'
+              ? `cannot check the sign-in: ${probe.command} was not found`
+              : failure.killed
+                ? `cannot check the sign-in: ${shown} did not answer within ${timeoutMs} ms`
+                : `not signed in (${shown} exited with ${String(failure.code ?? 'an error')})`;
+          resolve({
+            ready: false,
+            detail,
+            hint:
+              failure.code === 'ENOENT'
+                ? `install ${probe.command}, or configure the probe`
+                : 'sign in with the agent itself (for Claude Code: run /login)',
+          });
+          return;
+        }
+        if (json.loggedIn === false) {
+          resolve({
+            ready: false,
+            detail: `not signed in (${shown} says so)`,
+            hint: 'sign in with the agent itself (for Claude Code: run /login)',
+          });
+          return;
+        }
+        resolve({
+          ready: true,
+          detail: json.account ? `signed in as ${json.account}` : `signed in (${shown} succeeded)`,
+        });
+      },
+    );
   });
 }

@@ -102,7 +102,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   let refreshing: Promise<StoredTokens> | undefined;
   const forced = new Map<string, Promise<StoredTokens>>();
 
-  const emit = <E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void => events?.emit(event, payload);
+  const emit = <E extends DrawdownEventName>(event: E, payload: DrawdownEvents[E]): void =>
+    events?.emit(event, payload);
   const signInAgain = `run \`drawdown login\` (or your app's sign-in) to sign in to ${config.issuer.host} again`;
 
   async function discover(): Promise<oauth.AuthorizationServer> {
@@ -163,10 +164,16 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     };
   };
 
-  const ours = (tokens: StoredTokens | undefined): StoredTokens | undefined => (tokens && tokens.issuer === issuer && tokens.clientId === clientId ? tokens : undefined);
-  const fresh = (tokens: StoredTokens): boolean => tokens.expiresAt === undefined || tokens.expiresAt - config.refreshSkewMs > clock.now();
+  const ours = (tokens: StoredTokens | undefined): StoredTokens | undefined =>
+    tokens && tokens.issuer === issuer && tokens.clientId === clientId ? tokens : undefined;
+  const fresh = (tokens: StoredTokens): boolean =>
+    tokens.expiresAt === undefined || tokens.expiresAt - config.refreshSkewMs > clock.now();
   const notSignedIn = (): DrawdownError =>
-    new DrawdownError(OAuthErrorCodes.NOT_SIGNED_IN, `not signed in to ${config.issuer.host}; ${signInAgain.replace(' again', '')}`, { data: { strategy: id, issuer } });
+    new DrawdownError(
+      OAuthErrorCodes.NOT_SIGNED_IN,
+      `not signed in to ${config.issuer.host}; ${signInAgain.replace(' again', '')}`,
+      { data: { strategy: id, issuer } },
+    );
 
   /** The sign-in cannot be renewed: forget it (for every process sharing the store), then say so. */
   async function expire(error: string, errorDescription?: string): Promise<DrawdownError> {
@@ -175,7 +182,13 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     const message = `your sign-in to ${config.issuer.host} has expired; ${signInAgain}`;
     emit('auth.expired', { strategyId: id, issuer, error, message, at: clock.now() });
     return new DrawdownError(OAuthErrorCodes.SIGN_IN_EXPIRED, message, {
-      data: { strategy: id, issuer, step: 'refresh', error, ...(errorDescription !== undefined && { errorDescription }) },
+      data: {
+        strategy: id,
+        issuer,
+        step: 'refresh',
+        error,
+        ...(errorDescription !== undefined && { errorDescription }),
+      },
     });
   }
 
@@ -196,7 +209,12 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     const next = toStored(result, current);
     await store.save(next);
     cached = next;
-    emit('auth.refreshed', { strategyId: id, issuer, ...(next.expiresAt !== undefined && { expiresAt: next.expiresAt }), at: clock.now() });
+    emit('auth.refreshed', {
+      strategyId: id,
+      issuer,
+      ...(next.expiresAt !== undefined && { expiresAt: next.expiresAt }),
+      at: clock.now(),
+    });
     return next;
   }
 
@@ -206,7 +224,8 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
    * first refreshes and the rest read its result.
    */
   async function renew(stale?: string): Promise<StoredTokens> {
-    const usable = (tokens: StoredTokens): boolean => (stale === undefined ? fresh(tokens) : tokens.accessToken !== stale);
+    const usable = (tokens: StoredTokens): boolean =>
+      stale === undefined ? fresh(tokens) : tokens.accessToken !== stale;
     const seen = ours(await store.load());
     if (!seen) throw notSignedIn();
     if (usable(seen)) return (cached = seen);
@@ -242,11 +261,21 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     close(): Promise<void>;
   }
 
-  async function receiveRedirect(mode: 'loopback' | 'paste', login: LoginOptions, authorize: (redirectUri: string) => Promise<void>): Promise<Redirect> {
+  async function receiveRedirect(
+    mode: 'loopback' | 'paste',
+    login: LoginOptions,
+    authorize: (redirectUri: string) => Promise<void>,
+  ): Promise<Redirect> {
     if (mode === 'paste') {
       await authorize(config.pasteRedirectUri);
-      const pasted = await (login.readPasted ?? (() => readLineFromStdin('Paste the address the browser ended on (or code#state): ')))();
-      return { params: parsePastedRedirect(pasted, (await server()).issuer), redirectUri: config.pasteRedirectUri, close: async () => undefined };
+      const pasted = await (
+        login.readPasted ?? (() => readLineFromStdin('Paste the address the browser ended on (or code#state): '))
+      )();
+      return {
+        params: parsePastedRedirect(pasted, (await server()).issuer),
+        redirectUri: config.pasteRedirectUri,
+        close: async () => undefined,
+      };
     }
     const listener = await listenForRedirect(config.redirectPort);
     let timer: NodeJS.Timeout | undefined;
@@ -254,12 +283,24 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       await authorize(listener.redirectUri);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new DrawdownError(OAuthErrorCodes.LOGIN_TIMEOUT, `nobody finished signing in within ${Math.round(config.loginTimeoutMs / 1000)} s; run the login again`, { data: { issuer, timeoutMs: config.loginTimeoutMs } })),
+          () =>
+            reject(
+              new DrawdownError(
+                OAuthErrorCodes.LOGIN_TIMEOUT,
+                `nobody finished signing in within ${Math.round(config.loginTimeoutMs / 1000)} s; run the login again`,
+                { data: { issuer, timeoutMs: config.loginTimeoutMs } },
+              ),
+            ),
           config.loginTimeoutMs,
         );
       });
       const callback = await Promise.race([listener.callback, timeout]);
-      return { params: callback.url.searchParams, redirectUri: listener.redirectUri, reply: callback.respond, close: listener.close };
+      return {
+        params: callback.url.searchParams,
+        redirectUri: listener.redirectUri,
+        reply: callback.respond,
+        close: listener.close,
+      };
     } catch (error) {
       await listener.close();
       throw error;
@@ -271,11 +312,19 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
   async function login(loginOptions: LoginOptions = {}): Promise<LoginResult> {
     const mode = loginOptions.mode ?? 'loopback';
     if (mode !== 'loopback' && mode !== 'paste') {
-      throw new DrawdownError(ErrorCodes.INVALID_OPTION, `login: option "mode" is "${String(mode)}". Use "loopback" or "paste".`, { data: { owner: 'login', field: 'mode' } });
+      throw new DrawdownError(
+        ErrorCodes.INVALID_OPTION,
+        `login: option "mode" is "${String(mode)}". Use "loopback" or "paste".`,
+        { data: { owner: 'login', field: 'mode' } },
+      );
     }
     const as = await server();
     if (!as.authorization_endpoint || !as.token_endpoint) {
-      throw new DrawdownError(OAuthErrorCodes.DISCOVERY_FAILED, `${issuer} does not publish an authorization and a token endpoint; it cannot be used for sign-in`, { data: { issuer, step: 'discovery' } });
+      throw new DrawdownError(
+        OAuthErrorCodes.DISCOVERY_FAILED,
+        `${issuer} does not publish an authorization and a token endpoint; it cannot be used for sign-in`,
+        { data: { issuer, step: 'discovery' } },
+      );
     }
     const verifier = oauth.generateRandomCodeVerifier();
     const state = oauth.generateRandomState();
@@ -292,7 +341,9 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       url.searchParams.set('code_challenge_method', 'S256');
       // OpenID Connect issues a refresh token for offline_access only after explicit consent.
       if (config.scopes.includes('offline_access')) url.searchParams.set('prompt', 'consent');
-      const show = loginOptions.onUrl ?? ((u: string) => void process.stderr.write(`Sign in to ${config.issuer.host} in your browser:\n${u}\n`));
+      const show =
+        loginOptions.onUrl ??
+        ((u: string) => void process.stderr.write(`Sign in to ${config.issuer.host} in your browser:\n${u}\n`));
       await show(url.href);
       if (mode === 'loopback' && options.openBrowser !== false) {
         if (typeof options.openBrowser === 'function') await options.openBrowser(url.href);
@@ -312,15 +363,37 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
       }
       const validated = await call('authorization', async () => oauth.validateAuthResponse(as, client, params, state));
       const result = await call('code exchange', async () => {
-        const response = await oauth.authorizationCodeGrantRequest(as, client, clientAuth(as), validated, redirectUri, verifier, http());
+        const response = await oauth.authorizationCodeGrantRequest(
+          as,
+          client,
+          clientAuth(as),
+          validated,
+          redirectUri,
+          verifier,
+          http(),
+        );
         return oauth.processAuthorizationCodeResponse(as, client, response);
       });
       const tokens = toStored(result);
       await store.withLock(() => store.save(tokens));
       cached = tokens;
-      emit('auth.signed-in', { strategyId: id, issuer, ...(tokens.account !== undefined && { account: tokens.account }), ...(tokens.expiresAt !== undefined && { expiresAt: tokens.expiresAt }), at: clock.now() });
-      reply?.({ ok: true, message: `Signed in to ${config.issuer.host}. You can close this tab and return to the terminal.` });
-      return { issuer, ...(tokens.account !== undefined && { account: tokens.account }), ...(tokens.expiresAt !== undefined && { expiresAt: tokens.expiresAt }), ...(tokens.scope !== undefined && { scope: tokens.scope }) };
+      emit('auth.signed-in', {
+        strategyId: id,
+        issuer,
+        ...(tokens.account !== undefined && { account: tokens.account }),
+        ...(tokens.expiresAt !== undefined && { expiresAt: tokens.expiresAt }),
+        at: clock.now(),
+      });
+      reply?.({
+        ok: true,
+        message: `Signed in to ${config.issuer.host}. You can close this tab and return to the terminal.`,
+      });
+      return {
+        issuer,
+        ...(tokens.account !== undefined && { account: tokens.account }),
+        ...(tokens.expiresAt !== undefined && { expiresAt: tokens.expiresAt }),
+        ...(tokens.scope !== undefined && { scope: tokens.scope }),
+      };
     } catch (error) {
       reply?.({ ok: false, message: error instanceof Error ? error.message : 'Sign-in failed.' });
       throw error;
@@ -340,12 +413,18 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
             // Revoking the refresh token ends the grant; the access token is revoked for servers that keep them apart.
             for (const token of [tokens.refreshToken, tokens.accessToken]) {
               if (token === undefined) continue;
-              await call('revocation', async () => oauth.processRevocationResponse(await oauth.revocationRequest(as, client, clientAuth(as), token, http())));
+              await call('revocation', async () =>
+                oauth.processRevocationResponse(
+                  await oauth.revocationRequest(as, client, clientAuth(as), token, http()),
+                ),
+              );
             }
             revoked = true;
           }
         } catch (error) {
-          logger.warn(`signing out of ${config.issuer.host}: the tokens could not be revoked at the server (${error instanceof Error ? error.message : String(error)}); they were deleted here`);
+          logger.warn(
+            `signing out of ${config.issuer.host}: the tokens could not be revoked at the server (${error instanceof Error ? error.message : String(error)}); they were deleted here`,
+          );
         }
         await store.clear();
       }
@@ -360,12 +439,25 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     try {
       tokens = ours(await store.load());
     } catch (error) {
-      return { ready: false, detail: isDrawdownError(error) ? error.message : `the token store ${store.location} cannot be read`, hint: `sign in to ${config.issuer.host} again` };
+      return {
+        ready: false,
+        detail: isDrawdownError(error) ? error.message : `the token store ${store.location} cannot be read`,
+        hint: `sign in to ${config.issuer.host} again`,
+      };
     }
-    if (!tokens) return { ready: false, detail: `not signed in to ${config.issuer.host}`, hint: signInAgain.replace(' again', '') };
+    if (!tokens)
+      return {
+        ready: false,
+        detail: `not signed in to ${config.issuer.host}`,
+        hint: signInAgain.replace(' again', ''),
+      };
     const who = tokens.account !== undefined ? ` as ${tokens.account}` : '';
     if (fresh(tokens)) return { ready: true, detail: `signed in to ${config.issuer.host}${who}` };
-    if (tokens.refreshToken !== undefined) return { ready: true, detail: `signed in to ${config.issuer.host}${who}; the access token is renewed on next use` };
+    if (tokens.refreshToken !== undefined)
+      return {
+        ready: true,
+        detail: `signed in to ${config.issuer.host}${who}; the access token is renewed on next use`,
+      };
     return { ready: false, detail: `the sign-in to ${config.issuer.host}${who} has expired`, hint: signInAgain };
   }
 
@@ -377,7 +469,11 @@ export function createOAuthClient(options: OAuthClientOptions): OAuthClient {
     },
     childEnv(base?: ChildEnv): ChildEnv {
       if (!cached || !fresh(cached)) {
-        throw new DrawdownError(ErrorCodes.AUTH_UNAVAILABLE, `strategy "${id}" has no current access token for a child; call credentials() first, or ${signInAgain.replace(' again', '')}`, { data: { strategy: id } });
+        throw new DrawdownError(
+          ErrorCodes.AUTH_UNAVAILABLE,
+          `strategy "${id}" has no current access token for a child; call credentials() first, or ${signInAgain.replace(' again', '')}`,
+          { data: { strategy: id } },
+        );
       }
       // A bearer token for the child, and nothing Claude Code would prefer or fall back to.
       return { ...childEnvForOwnSignIn(base === undefined ? {} : { base }), ANTHROPIC_AUTH_TOKEN: cached.accessToken };

@@ -51,7 +51,11 @@ async function readLock(path: string): Promise<{ content?: LockContent; ageMs: n
  * wins), across processes on one machine. A lock whose holder died on this host, or that is older
  * than `staleMs`, is taken over by renaming it away first — a rename succeeds for one taker only.
  */
-export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLock<T>(
+  lockPath: string,
+  work: () => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
   const staleMs = options.staleMs ?? 60_000;
   const timeoutMs = options.timeoutMs ?? 30_000;
   const retryMs = options.retryMs ?? 15;
@@ -73,7 +77,11 @@ export async function withFileLock<T>(lockPath: string, work: () => Promise<T>, 
     const held = await readLock(lockPath);
     const stale =
       held !== undefined &&
-      (held.ageMs > staleMs || (held.content !== undefined && held.content.host === mine.host && held.content.pid !== process.pid && processIsGone(held.content.pid)));
+      (held.ageMs > staleMs ||
+        (held.content !== undefined &&
+          held.content.host === mine.host &&
+          held.content.pid !== process.pid &&
+          processIsGone(held.content.pid)));
     if (stale) {
       const aside = `${lockPath}.stale-${mine.token}`;
       try {

@@ -27,7 +27,14 @@ export function configDirectory(environment: Record<string, string | undefined> 
 
 function isStoredTokens(value: unknown): value is StoredTokens {
   const v = value as Partial<StoredTokens> | null;
-  return typeof v === 'object' && v !== null && v.version === 1 && typeof v.accessToken === 'string' && typeof v.issuer === 'string' && typeof v.clientId === 'string';
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.version === 1 &&
+    typeof v.accessToken === 'string' &&
+    typeof v.issuer === 'string' &&
+    typeof v.clientId === 'string'
+  );
 }
 
 /**
@@ -38,10 +45,20 @@ function isStoredTokens(value: unknown): value is StoredTokens {
 export function fileTokenStore(options: FileTokenStoreOptions = {}): TokenStore {
   const name = options.name ?? 'oauth';
   if (options.path === undefined && !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) {
-    throw invalidOption('fileTokenStore', 'name', `is "${name}"`, 'Use letters, digits, ".", "_" or "-", like "gateway".');
+    throw invalidOption(
+      'fileTokenStore',
+      'name',
+      `is "${name}"`,
+      'Use letters, digits, ".", "_" or "-", like "gateway".',
+    );
   }
   if (options.path !== undefined && (typeof options.path !== 'string' || options.path === '')) {
-    throw invalidOption('fileTokenStore', 'path', 'is empty', 'Give a file path, or leave it out to use the config directory.');
+    throw invalidOption(
+      'fileTokenStore',
+      'path',
+      'is empty',
+      'Give a file path, or leave it out to use the config directory.',
+    );
   }
   const path = options.path ?? join(configDirectory(options.environment), 'drawdown', 'tokens', `${name}.json`);
   const serial = serialQueue();
@@ -65,7 +82,11 @@ export function fileTokenStore(options: FileTokenStoreOptions = {}): TokenStore 
         parsed = undefined;
       }
       if (!isStoredTokens(parsed)) {
-        throw new DrawdownError(OAuthErrorCodes.TOKEN_FILE_INVALID, `the token file ${path} is not one drawdown wrote; delete it and sign in again`, { data: { path } });
+        throw new DrawdownError(
+          OAuthErrorCodes.TOKEN_FILE_INVALID,
+          `the token file ${path} is not one drawdown wrote; delete it and sign in again`,
+          { data: { path } },
+        );
       }
       // A file someone loosened is tightened back: tokens are for the user alone.
       if (process.platform !== 'win32' && ((await stat(path)).mode & 0o077) !== 0) await chmod(path, 0o600);

@@ -39,14 +39,21 @@ export async function listenForRedirect(port: number, path = '/callback'): Promi
       return;
     }
     if (delivered) {
-      response.writeHead(409, { 'content-type': 'text/html; charset=utf-8' }).end(page({ ok: false, message: 'This sign-in was already completed; return to the terminal.' }));
+      response
+        .writeHead(409, { 'content-type': 'text/html; charset=utf-8' })
+        .end(page({ ok: false, message: 'This sign-in was already completed; return to the terminal.' }));
       return;
     }
     delivered = true;
     deliver({
       url,
       respond(outcome) {
-        response.writeHead(outcome.ok ? 200 : 400, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(page(outcome));
+        response
+          .writeHead(outcome.ok ? 200 : 400, {
+            'content-type': 'text/html; charset=utf-8',
+            'cache-control': 'no-store',
+          })
+          .end(page(outcome));
       },
     });
   });

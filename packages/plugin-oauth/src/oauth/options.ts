@@ -63,55 +63,120 @@ export function validateOAuthOptions(options: OAuthClientOptions): ValidatedOpti
   const id = options?.id ?? 'oauth';
   const owner = `oauth("${id}")`;
   if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(id)) {
-    throw invalidOption(owner, 'id', 'must be a short name of letters, digits, ".", "_" or "-"', 'Use something like "gateway".');
+    throw invalidOption(
+      owner,
+      'id',
+      'must be a short name of letters, digits, ".", "_" or "-"',
+      'Use something like "gateway".',
+    );
   }
   let issuer: URL;
   try {
     issuer = new URL(options.issuer);
   } catch {
-    throw invalidOption(owner, 'issuer', `is ${JSON.stringify(String(options?.issuer))}, not a URL`, 'Use the authorization server URL, like "https://auth.example.com".');
+    throw invalidOption(
+      owner,
+      'issuer',
+      `is ${JSON.stringify(String(options?.issuer))}, not a URL`,
+      'Use the authorization server URL, like "https://auth.example.com".',
+    );
   }
   if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopbackUrl(issuer))) {
-    throw invalidOption(owner, 'issuer', `is ${issuer.href}, which is not https`, 'OAuth needs https; plain http is accepted only on 127.0.0.1 or localhost.');
+    throw invalidOption(
+      owner,
+      'issuer',
+      `is ${issuer.href}, which is not https`,
+      'OAuth needs https; plain http is accepted only on 127.0.0.1 or localhost.',
+    );
   }
-  if (issuer.search || issuer.hash) throw invalidOption(owner, 'issuer', 'has a query or fragment', 'Use the bare issuer URL.');
+  if (issuer.search || issuer.hash)
+    throw invalidOption(owner, 'issuer', 'has a query or fragment', 'Use the bare issuer URL.');
   if (typeof options.clientId !== 'string' || options.clientId.trim() === '') {
-    throw invalidOption(owner, 'clientId', 'is missing', 'Pass the client id registered with your authorization server.');
+    throw invalidOption(
+      owner,
+      'clientId',
+      'is missing',
+      'Pass the client id registered with your authorization server.',
+    );
   }
   if (options.clientSecret !== undefined && (typeof options.clientSecret !== 'string' || options.clientSecret === '')) {
     throw invalidOption(owner, 'clientSecret', 'is empty', 'Pass the secret, or leave it out for a public client.');
   }
   const scopes = options.scopes ?? ['openid', 'offline_access'];
   if (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || s === '' || /\s/.test(s))) {
-    throw invalidOption(owner, 'scopes', 'must be a list of scope names without spaces', 'Use something like ["openid", "offline_access"].');
+    throw invalidOption(
+      owner,
+      'scopes',
+      'must be a list of scope names without spaces',
+      'Use something like ["openid", "offline_access"].',
+    );
   }
   const redirectPort = options.redirectPort ?? 0;
   if (!Number.isInteger(redirectPort) || redirectPort < 0 || redirectPort > 65_535) {
-    throw invalidOption(owner, 'redirectPort', `is ${String(redirectPort)}`, 'Use a port between 0 and 65535 (0 picks a free one).');
+    throw invalidOption(
+      owner,
+      'redirectPort',
+      `is ${String(redirectPort)}`,
+      'Use a port between 0 and 65535 (0 picks a free one).',
+    );
   }
   const refreshSkewMs = options.refreshSkewMs ?? 60_000;
   if (!Number.isSafeInteger(refreshSkewMs) || refreshSkewMs < 0) {
-    throw invalidOption(owner, 'refreshSkewMs', `is ${String(refreshSkewMs)}`, 'Use a number of milliseconds, like 60000.');
+    throw invalidOption(
+      owner,
+      'refreshSkewMs',
+      `is ${String(refreshSkewMs)}`,
+      'Use a number of milliseconds, like 60000.',
+    );
   }
   const loginTimeoutMs = options.loginTimeoutMs ?? 300_000;
   if (!Number.isSafeInteger(loginTimeoutMs) || loginTimeoutMs <= 0) {
-    throw invalidOption(owner, 'loginTimeoutMs', `is ${String(loginTimeoutMs)}`, 'Use a positive number of milliseconds, like 300000.');
+    throw invalidOption(
+      owner,
+      'loginTimeoutMs',
+      `is ${String(loginTimeoutMs)}`,
+      'Use a positive number of milliseconds, like 300000.',
+    );
   }
-  if (options.openBrowser !== undefined && typeof options.openBrowser !== 'boolean' && typeof options.openBrowser !== 'function') {
-    throw invalidOption(owner, 'openBrowser', 'must be true, false or a function', 'Pass false on machines without a browser.');
+  if (
+    options.openBrowser !== undefined &&
+    typeof options.openBrowser !== 'boolean' &&
+    typeof options.openBrowser !== 'function'
+  ) {
+    throw invalidOption(
+      owner,
+      'openBrowser',
+      'must be true, false or a function',
+      'Pass false on machines without a browser.',
+    );
   }
   if (options.discovery !== undefined && options.discovery !== 'oidc' && options.discovery !== 'oauth2') {
-    throw invalidOption(owner, 'discovery', `is "${String(options.discovery)}"`, 'Use "oidc" or "oauth2", or leave it out to try both.');
+    throw invalidOption(
+      owner,
+      'discovery',
+      `is "${String(options.discovery)}"`,
+      'Use "oidc" or "oauth2", or leave it out to try both.',
+    );
   }
   const store = options.tokenStore;
-  if (store !== undefined && !['load', 'save', 'clear', 'withLock'].every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function')) {
+  if (
+    store !== undefined &&
+    !['load', 'save', 'clear', 'withLock'].every(
+      (m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function',
+    )
+  ) {
     throw invalidOption(owner, 'tokenStore', 'is not a token store', 'Use fileTokenStore() or memoryTokenStore().');
   }
   const pasteRedirectUri = options.pasteRedirectUri ?? 'http://127.0.0.1/callback';
   try {
     new URL(pasteRedirectUri);
   } catch {
-    throw invalidOption(owner, 'pasteRedirectUri', `is ${JSON.stringify(pasteRedirectUri)}, not a URL`, 'Use the page that shows the code, like "https://auth.example.com/code".');
+    throw invalidOption(
+      owner,
+      'pasteRedirectUri',
+      `is ${JSON.stringify(pasteRedirectUri)}, not a URL`,
+      'Use the page that shows the code, like "https://auth.example.com/code".',
+    );
   }
   return {
     id,

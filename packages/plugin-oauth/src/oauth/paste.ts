@@ -40,7 +40,9 @@ export async function readLineFromStdin(prompt: string): Promise<string> {
     process.stderr.write(prompt);
     return await new Promise<string>((resolve, reject) => {
       rl.once('line', resolve);
-      rl.once('close', () => reject(new DrawdownError(OAuthErrorCodes.INVALID_PASTE, 'nothing was pasted (input closed)', { data: {} })));
+      rl.once('close', () =>
+        reject(new DrawdownError(OAuthErrorCodes.INVALID_PASTE, 'nothing was pasted (input closed)', { data: {} })),
+      );
     });
   } finally {
     rl.close();

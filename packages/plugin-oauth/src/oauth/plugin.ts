@@ -1,5 +1,11 @@
 import type { DrawdownPlugin, PluginContext } from '@drawdown/core';
-import { createOAuthClient, type LoginOptions, type LoginResult, type LogoutResult, type OAuthClient } from './client.js';
+import {
+  createOAuthClient,
+  type LoginOptions,
+  type LoginResult,
+  type LogoutResult,
+  type OAuthClient,
+} from './client.js';
 import type { OAuthClientOptions } from './options.js';
 
 export type OAuthOptions = OAuthClientOptions;

@@ -42,19 +42,45 @@ export function fromServerError(error: unknown, issuer: string, step: OAuthStep)
   if (isDrawdownError(error)) return error;
   const base = { issuer, step };
   if (error instanceof AuthorizationResponseError) {
-    const data: ServerErrorData = { ...base, error: error.error, ...(error.error_description !== undefined && { errorDescription: error.error_description }) };
-    return new DrawdownError(OAuthErrorCodes.AUTHORIZATION_DENIED, `sign-in at ${issuer} ended with ${describe(data)}. ${hints[error.error] ?? 'Run the login again.'}`, { data });
+    const data: ServerErrorData = {
+      ...base,
+      error: error.error,
+      ...(error.error_description !== undefined && { errorDescription: error.error_description }),
+    };
+    return new DrawdownError(
+      OAuthErrorCodes.AUTHORIZATION_DENIED,
+      `sign-in at ${issuer} ended with ${describe(data)}. ${hints[error.error] ?? 'Run the login again.'}`,
+      { data },
+    );
   }
   if (error instanceof ResponseBodyError || error instanceof WWWAuthenticateChallengeError) {
-    const rfc = error instanceof ResponseBodyError ? error.error : (error.cause[0]?.parameters.error ?? 'invalid_token');
-    const description = error instanceof ResponseBodyError ? error.error_description : error.cause[0]?.parameters.error_description;
-    const data: ServerErrorData = { ...base, error: rfc, status: error.status, ...(description !== undefined && { errorDescription: description }) };
-    return new DrawdownError(OAuthErrorCodes.TOKEN_REQUEST_FAILED, `the authorization server ${issuer} refused the ${step}: ${describe(data)}. ${hints[rfc] ?? 'Try signing in again.'}`, { data });
+    const rfc =
+      error instanceof ResponseBodyError ? error.error : (error.cause[0]?.parameters.error ?? 'invalid_token');
+    const description =
+      error instanceof ResponseBodyError ? error.error_description : error.cause[0]?.parameters.error_description;
+    const data: ServerErrorData = {
+      ...base,
+      error: rfc,
+      status: error.status,
+      ...(description !== undefined && { errorDescription: description }),
+    };
+    return new DrawdownError(
+      OAuthErrorCodes.TOKEN_REQUEST_FAILED,
+      `the authorization server ${issuer} refused the ${step}: ${describe(data)}. ${hints[rfc] ?? 'Try signing in again.'}`,
+      { data },
+    );
   }
   const reason = reasonOf(error);
   const code = step === 'discovery' ? OAuthErrorCodes.DISCOVERY_FAILED : OAuthErrorCodes.SERVER_UNREACHABLE;
-  const what = step === 'discovery' ? `could not read the authorization server metadata of ${issuer}` : `the ${step} at ${issuer} failed`;
-  return new DrawdownError(code, `${what}: ${reason}. Check that the issuer URL is right and the server is reachable.`, { data: { ...base, reason } satisfies ServerErrorData });
+  const what =
+    step === 'discovery'
+      ? `could not read the authorization server metadata of ${issuer}`
+      : `the ${step} at ${issuer} failed`;
+  return new DrawdownError(
+    code,
+    `${what}: ${reason}. Check that the issuer URL is right and the server is reachable.`,
+    { data: { ...base, reason } satisfies ServerErrorData },
+  );
 }
 
 function describe(data: ServerErrorData): string {
@@ -65,5 +91,7 @@ function reasonOf(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const cause = (error as { cause?: { code?: unknown } }).cause;
   // fetch() reports the socket error (ECONNREFUSED...) as its cause.
-  return error.message === 'fetch failed' && typeof cause?.code === 'string' ? `${error.message} (${cause.code})` : error.message;
+  return error.message === 'fetch failed' && typeof cause?.code === 'string'
+    ? `${error.message} (${cause.code})`
+    : error.message;
 }

@@ -20,7 +20,10 @@ declare module 'oidc-provider' {
     interactions?: { url(ctx: unknown, interaction: { uid: string }): string };
     claims?: Record<string, string[]>;
     scopes?: string[];
-    findAccount?(ctx: unknown, sub: string): Promise<{ accountId: string; claims(): Promise<Record<string, unknown>> } | undefined>;
+    findAccount?(
+      ctx: unknown,
+      sub: string,
+    ): Promise<{ accountId: string; claims(): Promise<Record<string, unknown>> } | undefined>;
     issueRefreshToken?(ctx: unknown, client: ProviderClient, code: unknown): Promise<boolean>;
     ttl?: Record<string, number | ((...args: unknown[]) => number)>;
     [key: string]: unknown;
@@ -49,7 +52,12 @@ declare module 'oidc-provider' {
     constructor(issuer: string, configuration?: Configuration);
     callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<InteractionDetails>;
-    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: Record<string, unknown>,
+      options?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
     on(event: string, listener: (...args: any[]) => void): this;
     Grant: { new (init: { accountId: string; clientId: string }): Grant; find(id: string): Promise<Grant | undefined> };
     RefreshToken: FindableToken;

@@ -2,12 +2,22 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** Runs a TypeScript file in a real child process, resolving workspace packages to sources. */
-export function spawnTs(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args], { env, stdio: 'pipe' });
+export function spawnTs(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ChildProcessWithoutNullStreams {
+  return spawn(
+    process.execPath,
+    ['--conditions=drawdown-source', '--import', 'tsx', fileURLToPath(new URL(file, import.meta.url)), ...args],
+    { env, stdio: 'pipe' },
+  );
 }
 
 /** Collects a child's output until it exits. */
-export function outputOf(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function outputOf(
+  child: ChildProcessWithoutNullStreams,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -19,7 +19,16 @@ if (args.mode === 'probe') {
     process.exit(0);
   }
   const snapshot = await attempt(() => store.snapshot({ account: 'shared', now: args.now }));
-  const settle = await attempt(() => store.settle({ account: 'shared', key: 'probe', cost: usd(args.amount), now: args.now, scopes: [], day: '2026-11-23' }));
+  const settle = await attempt(() =>
+    store.settle({
+      account: 'shared',
+      key: 'probe',
+      cost: usd(args.amount),
+      now: args.now,
+      scopes: [],
+      day: '2026-11-23',
+    }),
+  );
   say({ step: 'probed', open: 'ok', snapshot, settle });
   process.exit(0);
 }
@@ -33,7 +42,14 @@ if (args.mode === 'settle-until-killed') {
   const settleForever = async (): Promise<void> => {
     for (;;) {
       const key = `${args.tag}-${next++}`;
-      await store.settle({ account: 'shared', key, cost: usd(args.amount), now: args.now, scopes: [], day: '2026-11-23' });
+      await store.settle({
+        account: 'shared',
+        key,
+        cost: usd(args.amount),
+        now: args.now,
+        scopes: [],
+        day: '2026-11-23',
+      });
       say({ step: 'settled', key });
       // Settles answered from microtasks alone would never let the event loop drain stdout.
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,4 +1,9 @@
-export { startAnthropicServer, type AnthropicServer, type AnthropicServerOptions, type RecordedRequest } from './server.js';
+export {
+  startAnthropicServer,
+  type AnthropicServer,
+  type AnthropicServerOptions,
+  type RecordedRequest,
+} from './server.js';
 export {
   replies,
   standardRateLimitHeaders,

@@ -20,7 +20,10 @@ export interface ResolvedMessage {
   /** The text of each content block (one unless the reply gave `texts`). */
   blocks: string[];
   stopReason: string;
-  usage: Required<Pick<ScriptedUsage, 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'>> & ScriptedUsage;
+  usage: Required<
+    Pick<ScriptedUsage, 'input_tokens' | 'output_tokens' | 'cache_creation_input_tokens' | 'cache_read_input_tokens'>
+  > &
+    ScriptedUsage;
 }
 
 export function resolveMessage(reply: MessageReply, body: Record<string, unknown>): ResolvedMessage {
@@ -49,7 +52,10 @@ export function usageJson(usage: ResolvedMessage['usage']): Record<string, unkno
     input_tokens: usage.input_tokens,
     cache_creation_input_tokens: usage.cache_creation_input_tokens,
     cache_read_input_tokens: usage.cache_read_input_tokens,
-    cache_creation: usage.cache_creation ?? { ephemeral_5m_input_tokens: usage.cache_creation_input_tokens, ephemeral_1h_input_tokens: 0 },
+    cache_creation: usage.cache_creation ?? {
+      ephemeral_5m_input_tokens: usage.cache_creation_input_tokens,
+      ephemeral_1h_input_tokens: 0,
+    },
     output_tokens: usage.output_tokens,
     ...(usage.server_tool_use && { server_tool_use: usage.server_tool_use }),
     service_tier: usage.service_tier ?? 'standard',
@@ -90,7 +96,13 @@ function chunks(text: string): string[] {
 export function streamEvents(message: ResolvedMessage, options: { nullInputInDelta?: boolean } = {}): SseEvent[] {
   const startUsage = { ...usageJson(message.usage), output_tokens: Math.min(1, message.usage.output_tokens) };
   const deltaUsage = options.nullInputInDelta
-    ? { input_tokens: null, cache_creation_input_tokens: null, cache_read_input_tokens: null, output_tokens: message.usage.output_tokens, ...(message.usage.server_tool_use && { server_tool_use: message.usage.server_tool_use }) }
+    ? {
+        input_tokens: null,
+        cache_creation_input_tokens: null,
+        cache_read_input_tokens: null,
+        output_tokens: message.usage.output_tokens,
+        ...(message.usage.server_tool_use && { server_tool_use: message.usage.server_tool_use }),
+      }
     : {
         input_tokens: message.usage.input_tokens,
         cache_creation_input_tokens: message.usage.cache_creation_input_tokens,
@@ -103,16 +115,38 @@ export function streamEvents(message: ResolvedMessage, options: { nullInputInDel
       event: 'message_start',
       data: {
         type: 'message_start',
-        message: { id: message.id, type: 'message', role: 'assistant', model: message.model, content: [], stop_reason: null, stop_sequence: null, usage: startUsage },
+        message: {
+          id: message.id,
+          type: 'message',
+          role: 'assistant',
+          model: message.model,
+          content: [],
+          stop_reason: null,
+          stop_sequence: null,
+          usage: startUsage,
+        },
       },
     },
     ...message.blocks.flatMap((block, index) => [
-      { event: 'content_block_start', data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } } },
+      {
+        event: 'content_block_start',
+        data: { type: 'content_block_start', index, content_block: { type: 'text', text: '' } },
+      },
       ...(index === 0 ? [{ event: 'ping', data: { type: 'ping' } }] : []),
-      ...chunks(block).map((text) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text } } })),
+      ...chunks(block).map((text) => ({
+        event: 'content_block_delta',
+        data: { type: 'content_block_delta', index, delta: { type: 'text_delta', text } },
+      })),
       { event: 'content_block_stop', data: { type: 'content_block_stop', index } },
     ]),
-    { event: 'message_delta', data: { type: 'message_delta', delta: { stop_reason: message.stopReason, stop_sequence: null }, usage: deltaUsage } },
+    {
+      event: 'message_delta',
+      data: {
+        type: 'message_delta',
+        delta: { stop_reason: message.stopReason, stop_sequence: null },
+        usage: deltaUsage,
+      },
+    },
     { event: 'message_stop', data: { type: 'message_stop' } },
   ];
 }

@@ -11,7 +11,12 @@ export interface ScriptedUsage {
 }
 
 /** Where in the SSE sequence a stream script acts: after the first event of that type. */
-export type StreamPoint = 'message_start' | 'content_block_start' | 'content_block_delta' | 'content_block_stop' | 'message_delta';
+export type StreamPoint =
+  | 'message_start'
+  | 'content_block_start'
+  | 'content_block_delta'
+  | 'content_block_stop'
+  | 'message_delta';
 
 /** How a streamed reply misbehaves, for testing aborts and failures midway. */
 export interface StreamScript {
@@ -94,7 +99,7 @@ export const replies = {
     kind: 'error',
     status: 429,
     type: 'rate_limit_error',
-    message: 'This request would exceed your account\'s rate limit. Please try again later.',
+    message: "This request would exceed your account's rate limit. Please try again later.",
     headers: {
       ...unifiedRateLimitHeaders({
         status: 'rejected',
@@ -107,9 +112,19 @@ export const replies = {
   }),
 
   /** HTTP 400 `invalid_request_error` with the exact credit-too-low message. */
-  creditTooLow: (): ErrorReply => ({ kind: 'error', status: 400, type: 'invalid_request_error', message: CREDIT_BALANCE_TOO_LOW_MESSAGE }),
+  creditTooLow: (): ErrorReply => ({
+    kind: 'error',
+    status: 400,
+    type: 'invalid_request_error',
+    message: CREDIT_BALANCE_TOO_LOW_MESSAGE,
+  }),
 
-  unauthorized: (): ErrorReply => ({ kind: 'error', status: 401, type: 'authentication_error', message: 'invalid x-api-key' }),
+  unauthorized: (): ErrorReply => ({
+    kind: 'error',
+    status: 401,
+    type: 'authentication_error',
+    message: 'invalid x-api-key',
+  }),
 
   paymentRequired: (details?: Record<string, unknown>): ErrorReply => ({
     kind: 'error',
@@ -142,7 +157,12 @@ export function standardRateLimitHeaders(buckets: {
   inputTokens?: StandardBucket;
   outputTokens?: StandardBucket;
 }): Record<string, string> {
-  const names = { requests: 'requests', tokens: 'tokens', inputTokens: 'input-tokens', outputTokens: 'output-tokens' } as const;
+  const names = {
+    requests: 'requests',
+    tokens: 'tokens',
+    inputTokens: 'input-tokens',
+    outputTokens: 'output-tokens',
+  } as const;
   const headers: Record<string, string> = {};
   for (const [key, name] of Object.entries(names) as Array<[keyof typeof names, string]>) {
     const bucket = buckets[key];
@@ -194,12 +214,15 @@ export function unifiedRateLimitHeaders(options: {
   if (options.fallback !== undefined) headers[`${p}-fallback`] = options.fallback;
   if (options.overageStatus !== undefined) headers[`${p}-overage-status`] = options.overageStatus;
   if (options.overageResetAt !== undefined) headers[`${p}-overage-reset`] = String(options.overageResetAt);
-  if (options.overageDisabledReason !== undefined) headers[`${p}-overage-disabled-reason`] = options.overageDisabledReason;
+  if (options.overageDisabledReason !== undefined)
+    headers[`${p}-overage-disabled-reason`] = options.overageDisabledReason;
   for (const [kind, window] of Object.entries(options.windows ?? {})) {
     const short = WINDOW_ABBREVIATIONS[kind] ?? kind;
     if (window.utilization !== undefined) headers[`${p}-${short}-utilization`] = String(window.utilization);
-    if (window.resetAt !== undefined && !(short === 'overage' && options.overageResetAt !== undefined)) headers[`${p}-${short}-reset`] = String(window.resetAt);
-    if (window.surpassedThreshold !== undefined) headers[`${p}-${short}-surpassed-threshold`] = String(window.surpassedThreshold);
+    if (window.resetAt !== undefined && !(short === 'overage' && options.overageResetAt !== undefined))
+      headers[`${p}-${short}-reset`] = String(window.resetAt);
+    if (window.surpassedThreshold !== undefined)
+      headers[`${p}-${short}-surpassed-threshold`] = String(window.surpassedThreshold);
   }
   return headers;
 }

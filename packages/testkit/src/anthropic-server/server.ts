@@ -1,6 +1,14 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { estimateInputTokens, formatSse, messageBody, newId, resolveMessage, streamEvents, usageJson } from './messages.js';
+import {
+  estimateInputTokens,
+  formatSse,
+  messageBody,
+  newId,
+  resolveMessage,
+  streamEvents,
+  usageJson,
+} from './messages.js';
 import { replies, type ErrorReply, type MessageReply, type ScriptedReply, type StreamPoint } from './replies.js';
 
 /** A request the server received. Credential headers are never recorded, only which credential matched. */
@@ -77,7 +85,9 @@ function parseJson(text: string): Record<string, unknown> | undefined {
   if (text === '') return undefined;
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -114,12 +124,23 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
 
   const sendError = (res: ServerResponse, requestId: string, reply: ErrorReply, record?: RecordedRequest): void => {
     if (record) record.reply = { status: reply.status };
-    const body = { type: 'error', error: { type: reply.type, message: reply.message, ...(reply.details && { details: reply.details }) }, request_id: requestId };
+    const body = {
+      type: 'error',
+      error: { type: reply.type, message: reply.message, ...(reply.details && { details: reply.details }) },
+      request_id: requestId,
+    };
     res.writeHead(reply.status, { 'content-type': 'application/json', 'request-id': requestId, ...reply.headers });
     res.end(JSON.stringify(body));
   };
 
-  const sendMessage = (req: IncomingMessage, res: ServerResponse, requestId: string, reply: MessageReply, body: Record<string, unknown>, record: RecordedRequest): void => {
+  const sendMessage = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    reply: MessageReply,
+    body: Record<string, unknown>,
+    record: RecordedRequest,
+  ): void => {
     const message = resolveMessage(reply, body);
     record.reply = { status: 200, model: message.model, usage: usageJson(message.usage) };
     if (body.stream !== true) {
@@ -127,7 +148,12 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
       res.end(JSON.stringify(messageBody(message)));
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'request-id': requestId, ...reply.headers });
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'request-id': requestId,
+      ...reply.headers,
+    });
     res.flushHeaders();
     const script = reply.stream ?? {};
     if (script.stallAfter === 'headers') {
@@ -151,7 +177,16 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
         return;
       }
       if (script.errorAfter?.point === event.event) {
-        res.end(formatSse({ event: 'error', data: { type: 'error', error: { type: script.errorAfter.type, message: script.errorAfter.message }, request_id: requestId } }));
+        res.end(
+          formatSse({
+            event: 'error',
+            data: {
+              type: 'error',
+              error: { type: script.errorAfter.type, message: script.errorAfter.message },
+              request_id: requestId,
+            },
+          }),
+        );
         return;
       }
     }
@@ -166,7 +201,8 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
     const presented = all[0];
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
-      if (!SECRET_HEADERS.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      if (!SECRET_HEADERS.has(name) && value !== undefined)
+        headers[name] = Array.isArray(value) ? value.join(', ') : value;
     }
     const record: RecordedRequest = {
       method: req.method ?? 'GET',
@@ -187,19 +223,36 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
       res.end(req.method === 'GET' ? '{}' : undefined);
       return;
     }
-    if (options.credentials && (!presented || !labels.has(presented.value))) return sendError(res, requestId, replies.unauthorized(), record);
+    if (options.credentials && (!presented || !labels.has(presented.value)))
+      return sendError(res, requestId, replies.unauthorized(), record);
     if (req.method !== 'POST' || (url.pathname !== '/v1/messages' && url.pathname !== '/v1/messages/count_tokens')) {
-      return sendError(res, requestId, replies.error(404, 'not_found_error', `Not found: ${req.method} ${url.pathname}`), record);
+      return sendError(
+        res,
+        requestId,
+        replies.error(404, 'not_found_error', `Not found: ${req.method} ${url.pathname}`),
+        record,
+      );
     }
     if (!body || typeof body.model !== 'string' || !Array.isArray(body.messages)) {
-      return sendError(res, requestId, replies.error(400, 'invalid_request_error', 'model: Field required; messages: Field required'), record);
+      return sendError(
+        res,
+        requestId,
+        replies.error(400, 'invalid_request_error', 'model: Field required; messages: Field required'),
+        record,
+      );
     }
     if (url.pathname === '/v1/messages/count_tokens') {
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
       res.end(JSON.stringify({ input_tokens: countTokens(body) }));
       return;
     }
-    if (typeof body.max_tokens !== 'number') return sendError(res, requestId, replies.error(400, 'invalid_request_error', 'max_tokens: Field required'), record);
+    if (typeof body.max_tokens !== 'number')
+      return sendError(
+        res,
+        requestId,
+        replies.error(400, 'invalid_request_error', 'max_tokens: Field required'),
+        record,
+      );
     const reply = queue.shift() ?? fallback(record);
     if (reply.kind === 'error') return sendError(res, requestId, reply, record);
     sendMessage(req, res, requestId, reply, body, record);
@@ -207,7 +260,8 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, newId('req'), replies.error(500, 'api_error', `loopback server failed: ${String(error)}`));
+      if (!res.headersSent)
+        sendError(res, newId('req'), replies.error(500, 'api_error', `loopback server failed: ${String(error)}`));
       else res.destroy();
     });
   });

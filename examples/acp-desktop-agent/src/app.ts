@@ -6,6 +6,7 @@ import {
   ndJsonStream,
   type ClientConnection,
   type InitializeResponse,
+  type NewSessionRequest,
 } from '@agentclientprotocol/sdk';
 import { createAcpTap, tapStream, type AcpTap } from '@drawdown/acp';
 import type { Hub } from '@drawdown/core';
@@ -89,7 +90,8 @@ export async function startAcpDesktopApp(options: AcpDesktopAppOptions) {
 
   /** Opens the session on a fresh agent: resumed when the agent can, else loaded, else a new one. */
   async function openSession(running: RunningAgent): Promise<string> {
-    const request = { cwd: options.cwd, mcpServers: [] };
+    // Typed, so the request helper infers each method's response (an untyped `[]` defeats that).
+    const request: NewSessionRequest = { cwd: options.cwd, mcpServers: [] };
     if (sessionId !== undefined && running.capabilities?.sessionCapabilities?.resume) {
       await running.connection.agent.request(methods.agent.session.resume, { ...request, sessionId });
       say(`session ${sessionId.slice(0, 8)} resumed under "${running.entry}"`);

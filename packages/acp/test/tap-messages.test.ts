@@ -111,7 +111,9 @@ describe('ACP tap, message by message', () => {
   it('with followRoute, admit() says when the route has left the agent’s entry, and the hub announces route.switched', async () => {
     const { hub, tap, spent } = await hubWithTap({ followRoute: true }, '0.02');
     const switched: string[] = [];
-    hub.on('route.switched', (e) => switched.push(`${e.from}→${e.to}`));
+    hub.on('route.switched', (e) => {
+      switched.push(`${e.from}→${e.to}`);
+    });
     expect(await tap.admit('s1')).toEqual({ entry: 'trial', switched: false });
     tap.fromClient({ jsonrpc: '2.0', id: 1, method: 'session/prompt', params: { sessionId: 's1', prompt: [] } });
     tap.fromAgent(cost('s1', 0.03));

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateCard, toDecimalString, type Hub, type RateCard } from '@drawdown/core';
 import { unifiedRateLimitHeaders } from '@drawdown/testkit';
-import { createAcpTap, tapStream, type AcpCharge, type AcpTap } from '../src/index.js';
+import { createAcpTap, tapStream, type AcpCharge, type AcpTap, type MessageStream } from '../src/index.js';
 import {
   ADAPTER_BIN,
   agentHome,
@@ -55,7 +55,7 @@ function tapped(hub: Hub, entry: string, options: Partial<Parameters<typeof crea
     onError: (e) => errors.push(e),
     ...options,
   });
-  return { tap, charges, errors, wrap: (stream: Parameters<typeof tapStream>[0]) => tapStream(stream, tap) };
+  return { tap, charges, errors, wrap: <M>(stream: MessageStream<M>) => tapStream(stream, tap) };
 }
 
 describe('ACP tap on the real claude-agent-acp', () => {

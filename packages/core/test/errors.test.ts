@@ -27,10 +27,11 @@ describe('DrawdownError', () => {
   });
 
   it('checks data against the code when an error is made', () => {
-    // @ts-expect-error: resetsAt must be a number for DRAWDOWN_POOL_EXHAUSTED
     const wrong = new DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'x', {
+      // @ts-expect-error: the map gives DRAWDOWN_POOL_EXHAUSTED a numeric resetsAt (epoch ms), not a string
       data: { poolId: 'p', limit: 'cap', resetsAt: 'soon' },
     });
+    expectTypeOf(wrong.data.resetsAt).toEqualTypeOf<number | undefined>();
     expect(wrong.code).toBe('DRAWDOWN_POOL_EXHAUSTED');
   });
 

@@ -47,7 +47,12 @@ async function setup(extra?: Parameters<typeof startLoopback>[1]) {
     () => project.remove(),
   );
   // The user's shell: the app's bundled key in its own variable, the loopback API as the base URL.
-  const shell: NodeJS.ProcessEnv = { ...env, APP_TRIAL_KEY: KEYS.trial, ANTHROPIC_BASE_URL: loopback.server.url, NO_COLOR: '1' };
+  const shell: NodeJS.ProcessEnv = {
+    ...env,
+    APP_TRIAL_KEY: KEYS.trial,
+    ANTHROPIC_BASE_URL: loopback.server.url,
+    NO_COLOR: '1',
+  };
   const drawdown = (...args: string[]) => [
     process.execPath,
     '--conditions=drawdown-source',

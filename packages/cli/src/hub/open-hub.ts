@@ -23,7 +23,8 @@ export async function openHub(
   options: {
     env: NodeJS.ProcessEnv;
     cwd: string;
-    logger?: Logger /** A hub without pools is fine: only its ledger is read (report on DRAWDOWN_DB without a config). */;
+    logger?: Logger;
+    /** A hub without pools is fine: only its ledger is read (report on DRAWDOWN_DB without a config). */
     ledgerOnly?: boolean;
   },
 ): Promise<Hub> {
@@ -58,7 +59,12 @@ export async function openHub(
       ...(plan.route && { route: plan.route }),
       ...(config.timeZone !== undefined && { timeZone: config.timeZone }),
       ...(config.holdTtlMs !== undefined && { holdTtlMs: config.holdTtlMs }),
-      ...(config.rateCard?.overrides && { rateCard: createRateCard({ overrides: config.rateCard.overrides }) }),
+      ...(config.rateCard !== undefined && {
+        rateCard: createRateCard({
+          ...(config.rateCard.overrides !== undefined && { overrides: config.rateCard.overrides }),
+          ...(config.rateCard.unknownModel !== undefined && { unknownModel: config.rateCard.unknownModel }),
+        }),
+      }),
       logger: options.logger ?? stderrLogger(),
     });
   } catch (error) {

@@ -38,7 +38,7 @@ function hintFor(error: DrawdownError): string | undefined {
   if (typeof data.hint === 'string') return data.hint;
   switch (error.code) {
     case ErrorCodes.UNKNOWN_MODEL:
-      return 'Use a model id such as claude-sonnet-4-5, claude-haiku-4-5 or claude-opus-4-7.';
+      return 'Use a model id such as claude-opus-5-5, claude-sonnet-5-5 or claude-haiku-5-5 ("drawdown rates" lists them all), or add a row under rateCard.overrides.';
     case ErrorCodes.INVALID_USAGE:
       return `Pass the API's usage object as JSON, e.g. --usage '{"input_tokens":1000,"output_tokens":500}'.`;
     case ErrorCodes.INVALID_OPTION:

@@ -150,7 +150,9 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     scheduleReset(id, status);
     if (before === undefined || before === status.state) return;
     const at = clock.now();
-    // A pool that announces its own crossings (once across processes) is only tracked here.
+    // Spend-level crossings are reported by pools through their ledger account, once across processes.
+    // Here: `pool.reset` and reset timers for every pool, and, as the fallback for pools that do not
+    // announce their own (`announcesAlerts`), `pool.low` / `pool.exhausted` from state changes.
     const announced = pool.announcesAlerts === true;
     if (status.state === 'exhausted') {
       if (announced) return;

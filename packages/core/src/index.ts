@@ -96,6 +96,9 @@ export {
   type AccountLimit,
   type Refused,
   type Gate,
+  type Crossing,
+  type ScopedCrossing,
+  type SpendLevels,
 } from './pools/ledger-account.js';
 export { apiKey, type ApiKeyOptions } from './auth/api-key.js';
 export {

@@ -3,30 +3,46 @@ import {
   calendarWindow,
   formatResetTime,
   formatUsd,
+  shareOf,
   type AccountSnapshot,
   type PluginContext,
   type PoolStatus,
+  type ScopedCrossing,
   type SettleResult,
+  type SpendLevels,
 } from '@drawdown/core';
 import { balanceOf, fundingOf, MONTHLY_LIMIT, DAILY_LIMIT } from './caps.js';
 import type { CreditsConfig } from './options.js';
 
 /** Alert claims outlive any realistic low-balance episode. */
 const CLAIM_TTL_MS = 400 * 86_400_000;
-const SHARE_SCALE = 1_000_000;
-
-const crossed = (before: number, after: number, threshold: bigint): boolean =>
-  BigInt(before) * BigInt(SHARE_SCALE) < threshold && BigInt(after) * BigInt(SHARE_SCALE) >= threshold;
 
 /**
  * `pool.low` and `pool.exhausted` for a credits wallet, each once per crossing across processes.
- * Cap crossings come from the totals of the atomic settle (only the settle that carried spend over
- * a line sees it cross). Balance crossings are claimed in the store with a one-time lease named
- * after the threshold and the wallet's funding, which changes only when funds are added or expire:
+ * Cap crossings are spend levels declared to the wallet's ledger account (`levels`), which decides
+ * them from the totals of the atomic settle (only the settle that carried spend over a line sees
+ * it cross). Balance crossings are claimed in the store with a one-time lease named after the
+ * threshold and the wallet's funding, which changes only when funds are added or expire:
  * whichever process claims it first announces.
  */
 export function createAlerts(ctx: PluginContext, config: CreditsConfig, status: () => Promise<PoolStatus>) {
   const claimedHere = new Set<string>();
+  const monthlyLimit = config.monthlyLimit;
+  const dailyCeiling = config.dailyCeiling;
+
+  /** The monthly shares (low), then the monthly limit itself (exhausted). */
+  const monthly: SpendLevels = {
+    scope: (now) => (monthlyLimit === undefined ? undefined : calendarWindow('month', now, ctx.timeZone).key),
+    levels:
+      monthlyLimit === undefined
+        ? []
+        : [...config.monthlyShares.map((share) => shareOf(monthlyLimit, share)), monthlyLimit],
+  };
+  /** The daily ceiling (exhausted). */
+  const daily: SpendLevels = {
+    scope: (now) => (dailyCeiling === undefined ? undefined : calendarWindow('day', now, ctx.timeZone).key),
+    levels: dailyCeiling === undefined ? [] : [dailyCeiling],
+  };
 
   async function claim(name: string, now: number): Promise<boolean> {
     if (claimedHere.has(name)) return false;
@@ -39,38 +55,34 @@ export function createAlerts(ctx: PluginContext, config: CreditsConfig, status: 
     });
   }
 
-  /** Announces what this settle crossed. `snap` was read right after it. */
-  async function afterSettle(result: SettleResult, snap: AccountSnapshot, now: number): Promise<void> {
+  /** Announces what this settle crossed: `crossed` of `levels`, and the balance in `snap`, read right after it. */
+  async function afterSettle(
+    result: SettleResult,
+    snap: AccountSnapshot,
+    now: number,
+    crossed: readonly ScopedCrossing[],
+  ): Promise<void> {
     const lows: string[] = [];
     const exhausted: Array<{ reason: string; resetsAt?: number }> = [];
-    const cost = result.charge.cost;
-    const current = new Set(ctx.placement(now).scopes);
-    for (const [scope, after] of Object.entries(result.totals)) {
-      const before = after - cost;
-      // A charge that lands in a window already over (a late settle) crosses nothing that still binds.
-      if (!current.has(scope)) continue;
-      if (scope.startsWith('month:') && config.monthlyLimit !== undefined) {
-        const cap = config.monthlyLimit;
-        for (const share of config.monthlyShares) {
-          if (crossed(before, after, BigInt(cap) * BigInt(Math.round(share * SHARE_SCALE)))) {
-            lows.push(`${config.label}: ${Math.round(share * 100)}% of the ${formatUsd(cap)} ${MONTHLY_LIMIT} used`);
-          }
-        }
-        if (crossed(before, after, BigInt(cap) * BigInt(SHARE_SCALE)))
+    // In the order of the settle's totals, as each scope's levels were always announced.
+    for (const scope of Object.keys(result.totals)) {
+      for (const { declaration, index } of crossed.filter((c) => c.scope === scope)) {
+        const share = config.monthlyShares[index];
+        if (declaration === monthly && monthlyLimit !== undefined && share !== undefined) {
+          lows.push(
+            `${config.label}: ${Math.round(share * 100)}% of the ${formatUsd(monthlyLimit)} ${MONTHLY_LIMIT} used`,
+          );
+        } else if (declaration === monthly && monthlyLimit !== undefined) {
           exhausted.push({
-            reason: `${config.label}: the ${MONTHLY_LIMIT} of ${formatUsd(cap)} is reached`,
+            reason: `${config.label}: the ${MONTHLY_LIMIT} of ${formatUsd(monthlyLimit)} is reached`,
             resetsAt: calendarWindow('month', now, ctx.timeZone).end,
           });
-      }
-      if (
-        scope.startsWith('day:') &&
-        config.dailyCeiling !== undefined &&
-        crossed(before, after, BigInt(config.dailyCeiling) * BigInt(SHARE_SCALE))
-      ) {
-        exhausted.push({
-          reason: `${config.label}: the ${DAILY_LIMIT} of ${formatUsd(config.dailyCeiling)} is reached`,
-          resetsAt: calendarWindow('day', now, ctx.timeZone).end,
-        });
+        } else if (declaration === daily && dailyCeiling !== undefined) {
+          exhausted.push({
+            reason: `${config.label}: the ${DAILY_LIMIT} of ${formatUsd(dailyCeiling)} is reached`,
+            resetsAt: calendarWindow('day', now, ctx.timeZone).end,
+          });
+        }
       }
     }
 
@@ -103,5 +115,5 @@ export function createAlerts(ctx: PluginContext, config: CreditsConfig, status: 
     }
   }
 
-  return { afterSettle };
+  return { levels: [monthly, daily], afterSettle };
 }

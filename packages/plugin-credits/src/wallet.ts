@@ -195,10 +195,12 @@ function creditsPool(ctx: PluginContext, config: CreditsConfig) {
       }
       return refusalMessage(label, refused, ctx.timeZone, reloading);
     },
-    async afterSettle(result, now) {
-      // Right after the stored settle: alerts from its totals, and a reload from the live balance.
+    // Cap alerts are levels of the month and day scopes; the account reports which a settle crossed.
+    crossings: alerts.levels,
+    async afterSettle(result, now, crossed) {
+      // Right after the stored settle: alerts from its crossings and balance, and a reload from the live balance.
       const snap = await snapshot(now);
-      await alerts.afterSettle(result, snap, now);
+      await alerts.afterSettle(result, snap, now, crossed);
       reloader.maybeReload(balanceOf(snap), (await reloader.policyRecord()).policy);
     },
   });

@@ -99,9 +99,11 @@ export interface Pool {
   readonly id: string;
   readonly kind: PoolKind;
   /**
-   * True when the pool emits `pool.low` and `pool.exhausted` itself, decided from its atomic
-   * store results so exactly one process announces each crossing. The hub then only tracks the
-   * pool's state (for `pool.reset` and reset timers) instead of announcing state changes.
+   * True when the pool emits `pool.low` and `pool.exhausted` itself, as spend levels declared to its
+   * `ledgerAccount` (`crossings`), decided from atomic settle results so exactly one process
+   * announces each crossing. The hub then only tracks the pool's state (for `pool.reset` and reset
+   * timers). Without it, the hub announces the pool's state changes: the fallback for pools whose
+   * state is not a spend level (a plan window, a funds refusal) or that implement `Pool` directly.
    */
   readonly announcesAlerts?: boolean;
   status(): Promise<PoolStatus>;

@@ -3,6 +3,9 @@ import type { Pool, PoolSettlement } from '../contracts/pool.js';
 import type { BalanceLimit, CapLimit, ReserveResult, SettleResult } from '../contracts/store.js';
 import { DrawdownError, ErrorCodes, invalidOption, type PoolExhaustedData } from '../errors.js';
 import { usd, type Nanos } from '../money.js';
+import { crossingsOf, type ScopedCrossing, type SpendLevels } from './crossings.js';
+
+export type { Crossing, ScopedCrossing, SpendLevels } from './crossings.js';
 
 /** A limit a pool declares, with a stable `id` that refusals carry (`data.limitId`) for programs to match on. */
 export type AccountLimit = (CapLimit | BalanceLimit) & { id: string };
@@ -33,16 +36,14 @@ export interface LedgerAccountSpec {
   /** Asked before each reservation: a `Gate` refuses it without touching the store. */
   gate?(now: number): Gate | undefined | Promise<Gate | undefined>;
   /**
-   * Spend levels announced once each: by the settle that carries the total of `scope(now)` from
-   * below a level to at or above it, so exactly one process announces a crossing.
+   * Spend levels reported once each: by the settle that carries the total of a declaration's
+   * scope from below a level to at or above it, so exactly one process reports a crossing. This is
+   * how pools report crossings; the hub's state comparison is only the fallback for pools written
+   * directly against `Pool`.
    */
-  crossings?: {
-    scope(now: number): string;
-    levels: readonly Nanos[];
-    announce(crossing: { level: Nanos; index: number; spent: Nanos; at: number }): void;
-  };
-  /** Runs after a settle is stored for the first time (alerts, reloads). */
-  afterSettle?(result: SettleResult, now: number): Promise<void>;
+  crossings?: SpendLevels | readonly SpendLevels[];
+  /** Runs after a settle is stored for the first time (alerts, reloads), with the levels it crossed. */
+  afterSettle?(result: SettleResult, now: number, crossed: readonly ScopedCrossing[]): Promise<void>;
 }
 
 /** The money half of a `Pool`: spread it into the pool and add `status()`. */
@@ -51,7 +52,7 @@ export type LedgerAccount = Pick<Pool, 'reserve' | 'settle' | 'release'>;
 /**
  * The ledger plumbing every pool shares: placement of holds and charges, the hold TTL, the
  * atomic limit check, the mapping of a refusal to `POOL_EXHAUSTED` with the data the router reads,
- * the overrun, and crossings announced once. A pool declares its limits and words; it writes
+ * the overrun, and crossings reported once. A pool declares its limits and words; it writes
  * `status()` itself.
  *
  * ```ts
@@ -62,6 +63,8 @@ export type LedgerAccount = Pick<Pool, 'reserve' | 'settle' | 'release'>;
 export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): LedgerAccount {
   const { id } = spec;
   const noLimits: readonly AccountLimit[] = [];
+  const declarations: readonly SpendLevels[] =
+    spec.crossings === undefined ? [] : 'levels' in spec.crossings ? [spec.crossings] : spec.crossings;
 
   const refuse = async (
     limits: readonly AccountLimit[],
@@ -138,19 +141,15 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
         overrun: Math.max(0, charge.cost - charge.held),
       };
       if (result.status !== 'settled') return outcome;
-      await spec.afterSettle?.(result, now);
-      const crossings = spec.crossings;
-      if (!crossings) return outcome;
-      const spent = result.totals[crossings.scope(now)] ?? 0;
-      const before = spent - charge.cost;
-      const crossed = crossings.levels.flatMap((level, index) =>
-        before < level && spent >= level ? [{ level, index, spent, at: now }] : [],
-      );
-      if (crossed.length === 0) return outcome;
+      const crossed = crossingsOf(declarations, result, now);
+      await spec.afterSettle?.(result, now, crossed);
+      const announced = crossed.filter((c) => c.declaration.announce);
+      if (announced.length === 0) return outcome;
       return {
         ...outcome,
         announce: () => {
-          for (const c of crossed) crossings.announce(c);
+          for (const { declaration, level, index, spent, at } of announced)
+            declaration.announce!({ level, index, spent, at });
         },
       };
     },

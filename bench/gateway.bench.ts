@@ -90,11 +90,11 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..');
 
 /** Starts a child and resolves with the first JSON line it prints (or the URL Portkey announces). */
-function child(
+function child<Info>(
   args: string[],
   env: Record<string, string>,
-  ready: (text: string) => unknown,
-): Promise<{ proc: ChildProcess; info: any }> {
+  ready: (text: string) => Info | undefined,
+): Promise<{ proc: ChildProcess; info: Info }> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, args, {
       cwd: root,
@@ -117,9 +117,10 @@ function child(
     proc.once('exit', (code) => reject(new Error(`bench child exited (${code}): ${err.slice(0, 500)}`)));
   });
 }
-const jsonLine = (text: string): unknown => {
+/** The first JSON line a bench child printed: `{ url }` from the upstream, `{ url, key }` from drawdown. */
+const jsonLine = <Info>(text: string): Info | undefined => {
   const line = text.split('\n').find((l) => l.startsWith('{') && l.endsWith('}'));
-  return line ? JSON.parse(line) : undefined;
+  return line ? (JSON.parse(line) as Info) : undefined;
 };
 
 interface Target {
@@ -196,11 +197,11 @@ const fmt = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms`
 
 export default (async () => {
   const tsx = ['--conditions=drawdown-source', '--import', 'tsx', join(here, 'gateway.bench.ts')];
-  const upstream = await child(tsx, { DRAWDOWN_GATEWAY_BENCH_ROLE: 'upstream' }, jsonLine);
+  const upstream = await child(tsx, { DRAWDOWN_GATEWAY_BENCH_ROLE: 'upstream' }, jsonLine<{ url: string }>);
   const drawdown = await child(
     tsx,
     { DRAWDOWN_GATEWAY_BENCH_ROLE: 'drawdown', DRAWDOWN_GATEWAY_BENCH_UPSTREAM: upstream.info.url },
-    jsonLine,
+    jsonLine<{ url: string; key: string }>,
   );
   const portkeyPort = 20_000 + Math.floor(Math.random() * 20_000);
   const portkeyEntry = join(

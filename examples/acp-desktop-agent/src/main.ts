@@ -19,7 +19,10 @@ const adapter = join(dirname(require.resolve('@agentclientprotocol/claude-agent-
  */
 export async function main(): Promise<string[]> {
   const log: string[] = [];
-  const say = (line: string) => void (log.push(line), console.log(line));
+  const say = (line: string): void => {
+    log.push(line);
+    console.log(line);
+  };
   const keys = { bundled: 'sk-ant-app-bundled-acp-example', signIn: 'user-sign-in-acp-example' };
   const api = await startAnthropicServer({
     credentials: { bundled: keys.bundled, signIn: keys.signIn },

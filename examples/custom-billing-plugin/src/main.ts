@@ -10,7 +10,10 @@ export async function main(
   file = join(mkdtempSync(join(tmpdir(), 'drawdown-invoice-')), 'ledger.sqlite'),
 ): Promise<string[]> {
   const lines: string[] = [];
-  const say = (line: string) => void (lines.push(line), console.log(line));
+  const say = (line: string): void => {
+    lines.push(line);
+    console.log(line);
+  };
   const store = sqliteStore({ file });
   const hub = await createHub({
     store,

@@ -10,7 +10,10 @@ import { createDesktopAgent } from './agent.js';
 /** The desktop app's story offline, against a loopback Messages API. Returns what it printed. */
 export async function main(): Promise<string[]> {
   const log: string[] = [];
-  const say = (line: string) => void (log.push(line), console.log(line));
+  const say = (line: string): void => {
+    log.push(line);
+    console.log(line);
+  };
   const dir = mkdtempSync(join(tmpdir(), 'desktop-agent-'));
   const keys = {
     bundled: 'sk-ant-app-bundled-example',
@@ -87,7 +90,10 @@ export async function main(): Promise<string[]> {
     // The plan is spent and the user opted in: credits pay, and fall low enough to reload.
     const reloaded = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no credits.reloaded within 15 s')), 15_000);
-      hub.once('credits.reloaded', () => (clearTimeout(timer), resolve()));
+      hub.once('credits.reloaded', () => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
     reloaded.catch(() => undefined); // awaited below; this only keeps an early timeout from being unhandled
     while ((await next()) === 'credits' && question < 6) await askInProcess();

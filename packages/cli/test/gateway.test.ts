@@ -5,7 +5,7 @@ import { defaultRateCard, usd } from '@drawdown/core';
 import { replies, startAnthropicServer } from '@drawdown/testkit';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
-import { binPath, repoRoot, runDrawdown, tsxLoader } from './run-cli.js';
+import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
 
 const TRIAL_SECRET = 'sk-ant-gateway-trial-SECRET-0123456789';
 const gatewayConfig = (store: DrawdownConfig['store'], trial = '1.00'): DrawdownConfig => ({
@@ -189,7 +189,10 @@ const pgUrl = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127
 const pgReachable = await new Promise<boolean>((resolve) => {
   const { hostname, port } = new URL(pgUrl);
   const socket = connect({ host: hostname, port: Number(port || 5432) });
-  socket.once('connect', () => (socket.destroy(), resolve(true)));
+  socket.once('connect', () => {
+    socket.destroy();
+    resolve(true);
+  });
   socket.once('error', () => resolve(false));
 });
 if (!pgReachable && process.env.DRAWDOWN_REQUIRE_POSTGRES)

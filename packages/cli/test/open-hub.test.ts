@@ -6,7 +6,9 @@ import type { DrawdownConfig } from '../src/config/types.js';
 import { openHub } from '../src/hub/open-hub.js';
 
 const dirs: string[] = [];
-afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 async function hubFor(rateCard: DrawdownConfig['rateCard']) {
   const dir = mkdtempSync(path.join(tmpdir(), 'drawdown-open-hub-'));

@@ -8,7 +8,10 @@ const url = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0
 const reachable = await new Promise<boolean>((resolve) => {
   const { hostname, port } = new URL(url);
   const socket = connect({ host: hostname, port: Number(port || 5432) });
-  socket.once('connect', () => (socket.destroy(), resolve(true)));
+  socket.once('connect', () => {
+    socket.destroy();
+    resolve(true);
+  });
   socket.once('error', () => resolve(false));
 });
 if (!reachable && process.env.DRAWDOWN_REQUIRE_POSTGRES)

@@ -54,7 +54,9 @@ export const trialConfig: DrawdownConfig = {
 
 const created: Project[] = [];
 // Removed when the test file is done: concurrent tests cannot tell whose test "the current test" is.
-afterAll(() => created.forEach((project) => project.remove()));
+afterAll(() => {
+  for (const project of created) project.remove();
+});
 
 /** A project removed after the test file's last test (safe for concurrent tests). */
 export function useProject(config: DrawdownConfig | string, fileName?: string): Project {

@@ -26,9 +26,9 @@ describe('event bus', () => {
       let tries = 0;
       const check = (): void => {
         gc();
-        if (finalized.length > 0) return resolve();
-        if (++tries > 50) return reject(new Error('no removed listener was ever collected: the bus still holds them'));
-        setTimeout(check, 20);
+        if (finalized.length > 0) resolve();
+        else if (++tries > 50) reject(new Error('no removed listener was ever collected: the bus still holds them'));
+        else setTimeout(check, 20);
       };
       check();
     });

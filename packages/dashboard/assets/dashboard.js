@@ -22,7 +22,7 @@
     if (s === undefined) return '—';
     const neg = s.startsWith('-');
     const [whole, frac = ''] = (neg ? s.slice(1) : s).split('.');
-    const cents = (frac + '00').slice(0, Math.max(2, frac.replace(/0+$/, '').length));
+    const cents = `${frac}00`.slice(0, Math.max(2, frac.replace(/0+$/, '').length));
     return `${neg ? '−' : ''}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents.slice(0, 6)}`;
   };
   const when = (/** @type {string|undefined} */ iso) => {
@@ -235,8 +235,9 @@
   function renderRecent(/** @type {any[]} */ recent) {
     const tbody = /** @type {HTMLElement} */ ($('recent').querySelector('tbody'));
     if (!recent?.length) {
-      tbody.replaceChildren(el('tr', {}, '')); /** @type {HTMLElement} */
-      (tbody.firstChild).append(el('td', { colspan: '6', class: 'empty' }, 'No requests yet.'));
+      const empty = el('tr');
+      empty.append(el('td', { colspan: '6', class: 'empty' }, 'No requests yet.'));
+      tbody.replaceChildren(empty);
       return;
     }
     tbody.replaceChildren(

@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '@drawdown/core';
 import { createDrawdownMcpServer, DASHBOARD_APP_URI } from '@drawdown/mcp-server';
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
-import { tempLedger } from './helpers.js';
+import { shownText, tempLedger } from './helpers.js';
+
+/** What the host page below puts on its window for the test to read and call. */
+interface HostPageGlobals {
+  hostLog: string[];
+  pushToolResult(result: unknown): void;
+}
 
 const CHROMIUM = process.env.DRAWDOWN_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRED = process.env.DRAWDOWN_REQUIRE_BROWSER !== undefined && process.env.DRAWDOWN_REQUIRE_BROWSER !== '';
@@ -89,7 +95,7 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
     expect(content.text).not.toContain(SECRET_KEY);
   });
 
-  describe.skipIf(!haveBrowser)('rendered by a host in Chromium', () => {
+  describe('rendered by a host in Chromium', { skip: !haveBrowser }, () => {
     let context: BrowserContext;
     beforeAll(async () => {
       context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'drawdown-chromium-')), {
@@ -115,11 +121,11 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
       await page.setContent(hostPage(html));
       const app = page.frameLocator('#app');
       await app.locator('[data-pool="credits"]').waitFor();
-      expect(await app.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$6\.34\s*left/);
+      expect(await shownText(app.locator('[data-pool="trial"] .balance'))).toMatch(/\$6\.34\s*left/);
       // The view calls pool_status and which_pool through the host once connected.
-      await expect.poll(() => app.locator('#live').innerText(), { timeout: 15_000 }).toBe('in app');
+      await expect.poll(() => shownText(app.locator('#live')), { timeout: 15_000 }).toBe('in app');
       await expect
-        .poll(() => page.evaluate(() => (globalThis as any).hostLog as string[]), { timeout: 15_000 })
+        .poll(() => page.evaluate(() => (globalThis as unknown as HostPageGlobals).hostLog), { timeout: 15_000 })
         .toEqual(expect.arrayContaining(['ui/initialize', 'ui/notifications/initialized', 'tools/call']));
       // A charge, then the host hands the view a fresh pool_status result (what a host does after the tool runs).
       await hub.charge({
@@ -129,10 +135,10 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
         usage: { input_tokens: 100_000, output_tokens: 20_000 },
       });
       const result = await client.callTool({ name: 'pool_status', arguments: {} });
-      await page.evaluate((r) => (globalThis as any).pushToolResult(r), result);
-      await expect.poll(() => app.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$5\.74\s*left/);
+      await page.evaluate((r) => (globalThis as unknown as HostPageGlobals).pushToolResult(r), result);
+      await expect.poll(() => shownText(app.locator('[data-pool="trial"] .balance'))).toMatch(/\$5\.74\s*left/);
       await expect
-        .poll(() => app.locator('#route-next').innerText())
+        .poll(() => shownText(app.locator('#route-next')))
         .toMatch(/Next request → trial.*\$5\.74 of \$10\.00/);
       await page.screenshot({ path: join(ARTIFACTS, 'mcp-app.png') });
       expect(problems).toEqual([]);

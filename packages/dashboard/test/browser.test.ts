@@ -9,7 +9,14 @@ import type { Hub } from '@drawdown/core';
 import { startGateway, type Gateway } from '@drawdown/gateway';
 import { dashboardRoutes, startDashboard, type Dashboard } from '../src/index.js';
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
-import { startSettleChild, tempLedger, type SettleChild } from './helpers.js';
+import {
+  type PageElement,
+  type PageGlobals,
+  shownText,
+  startSettleChild,
+  tempLedger,
+  type SettleChild,
+} from './helpers.js';
 
 const CHROMIUM = process.env.DRAWDOWN_CHROMIUM ?? '/usr/bin/chromium';
 const REQUIRED = process.env.DRAWDOWN_REQUIRE_BROWSER !== undefined && process.env.DRAWDOWN_REQUIRE_BROWSER !== '';
@@ -78,24 +85,24 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
   it("shows the demo's pools with their bars, the route and why, spend, requests and alerts", async () => {
     const page = await open(dashboard.url);
     const cards = page.locator('article.pool');
-    expect(await cards.evaluateAll((nodes) => nodes.map((n) => (n as any).dataset.pool))).toEqual([
+    expect(await cards.evaluateAll((nodes) => nodes.map((n) => (n as unknown as PageElement).dataset.pool))).toEqual([
       'trial',
       'plan',
       'credits',
     ]);
     const trial = page.locator('[data-pool="trial"]');
-    expect(await trial.locator('.balance').innerText()).toMatch(/\$6\.34\s*left of \$10\.00/);
+    expect(await shownText(trial.locator('.balance'))).toMatch(/\$6\.34\s*left of \$10\.00/);
     expect(await trial.locator('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('37');
-    expect(await page.locator('[data-pool="credits"] .facts').innerText()).toMatch(
+    expect(await shownText(page.locator('[data-pool="credits"] .facts'))).toMatch(
       /monthly spend limit\s+\$0\.875 \/ \$100\.00 · resets/,
     );
-    expect(await page.locator('#route-next').innerText()).toMatch(
+    expect(await shownText(page.locator('#route-next'))).toMatch(
       /Next request → trial.*\$6\.34 of \$10\.00 trial budget left/,
     );
     expect(await page.locator('#route li').count()).toBe(3);
-    expect(await page.locator('[data-pool="plan"] .balance').innerText()).toMatch(/71%\s*used/);
+    expect(await shownText(page.locator('[data-pool="plan"] .balance'))).toMatch(/71%\s*used/);
     expect(await page.locator('#recent tbody tr').count()).toBe(8);
-    expect(await page.locator('#spend-total').innerText()).toMatch(/over the last 14 days \(UTC\)/);
+    expect(await shownText(page.locator('#spend-total'))).toMatch(/over the last 14 days \(UTC\)/);
     expect(await page.content()).not.toContain(SECRET_KEY);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     await page.close();
@@ -104,9 +111,9 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
   it('works at a narrow, 80-column-ish width', async () => {
     const page = await open(dashboard.url, 640, 900);
     // Nothing wider than the window: no sideways scrolling of the page itself.
-    expect(await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth)).toBeLessThanOrEqual(
-      640,
-    );
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(640);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-narrow.png'), fullPage: true });
     await page.close();
   });
@@ -116,11 +123,11 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     child = await startSettleChild(file);
     // The page notes the instant the trial card's balance changes; the child notes when its charge committed.
     await page.evaluate(() => {
-      const balance = (globalThis as any).document.querySelector('[data-pool="trial"] .balance')!;
+      const window = globalThis as unknown as PageGlobals;
+      const balance = window.document.querySelector('[data-pool="trial"] .balance')!;
       const before = balance.textContent;
-      new (globalThis as any).MutationObserver(() => {
-        if (balance.textContent !== before && !(globalThis as any).__changedAt)
-          (globalThis as any).__changedAt = Date.now();
+      new window.MutationObserver(() => {
+        if (balance.textContent !== before && !window.__changedAt) window.__changedAt = Date.now();
       }).observe(balance, { childList: true, subtree: true, characterData: true });
     });
     const { ack, costUsd } = await child.settle({
@@ -131,13 +138,15 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
       output: 20_000,
     });
     expect(costUsd).toBe('0.6');
-    await page.waitForFunction(() => (globalThis as any).__changedAt !== undefined, undefined, { timeout: 10_000 });
-    const changedAt: number = await page.evaluate(() => (globalThis as any).__changedAt);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).__changedAt !== undefined, undefined, {
+      timeout: 10_000,
+    });
+    const changedAt = await page.evaluate(() => (globalThis as unknown as PageGlobals).__changedAt!);
     const latencyMs = changedAt - ack;
     writeFileSync(join(ARTIFACTS, 'live-latency.json'), `${JSON.stringify({ latencyMs, ack, changedAt }, null, 2)}\n`);
     console.log(`dashboard: another process's settle reached the page ${latencyMs} ms after it committed`);
-    expect(await page.locator('[data-pool="trial"] .balance').innerText()).toMatch(/\$5\.74\s*left/);
-    expect(await page.locator('#recent tbody tr').first().innerText()).toMatch(
+    expect(await shownText(page.locator('[data-pool="trial"] .balance'))).toMatch(/\$5\.74\s*left/);
+    expect(await shownText(page.locator('#recent tbody tr').first())).toMatch(
       /trial.*claude-sonnet-4-5.*100,000 \/ 20,000.*\$0\.60/s,
     );
     // Generous slack for a loaded machine; the figure itself is reported above.
@@ -151,8 +160,9 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     for (let i = 0; i < 16; i++) {
       await page.keyboard.press('Tab');
       const focused = await page.evaluate(() => {
-        const el = (globalThis as any).document.activeElement;
-        const style = (globalThis as any).getComputedStyle(el);
+        const window = globalThis as unknown as PageGlobals;
+        const el = window.document.activeElement;
+        const style = window.getComputedStyle(el);
         const name = el.dataset.pool
           ? `pool:${el.dataset.pool}`
           : el.tagName === 'BUTTON'
@@ -192,12 +202,12 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     await page.locator('#write-dialog input[name="amountUsd"]').fill('3.00');
     await page.keyboard.press('Enter');
     await expect
-      .poll(() => page.locator('#write-question').innerText())
+      .poll(() => shownText(page.locator('#write-question')))
       .toMatch(/Add \$3\.00 to "credits"\? Your payment method is charged now\./);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-confirm.png') });
     await page.locator('#write-ok').click();
-    await expect.poll(() => page.locator('#write-result').innerText()).toMatch(/\$3\.00|succeeded|added/i);
-    await expect.poll(() => page.locator('#alerts').innerText()).toMatch(/\$3\.00/);
+    await expect.poll(() => shownText(page.locator('#write-result'))).toMatch(/\$3\.00|succeeded|added/i);
+    await expect.poll(() => shownText(page.locator('#alerts'))).toMatch(/\$3\.00/);
     await page.close();
   });
 

@@ -3,10 +3,44 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Locator } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const tempLedger = (): string => join(mkdtempSync(join(tmpdir(), 'drawdown-dashboard-')), 'ledger.sqlite');
+
+/** The text a person sees in an element: Playwright's rendered text, so hidden text and markup whitespace stay out. */
+export const shownText = (locator: Locator): Promise<string> =>
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's Locator.innerText() (rendered text), not the DOM property the rule is about
+  locator.innerText();
+
+/**
+ * The few DOM shapes the tests read inside `page.evaluate`: the Node test program has no DOM lib, so
+ * the page's globals are declared here rather than read as `any`.
+ */
+export interface PageElement {
+  dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  tagName: string;
+  value?: string;
+  getAttribute(name: string): string | null;
+}
+
+export interface PageGlobals {
+  document: {
+    documentElement: { scrollWidth: number };
+    activeElement: PageElement;
+    querySelector(selector: string): PageElement | null;
+  };
+  MutationObserver: new (
+    callback: () => void,
+  ) => {
+    observe(target: PageElement, options: { childList?: boolean; subtree?: boolean; characterData?: boolean }): void;
+  };
+  getComputedStyle(element: PageElement): { outlineStyle: string; outlineWidth: string };
+  /** Set by the live-update test when the trial card's balance first changes (epoch ms). */
+  __changedAt?: number;
+}
 
 export interface SettleChild {
   /** Charges one request in the child; resolves with the instant (epoch ms) the child's charge was committed. */

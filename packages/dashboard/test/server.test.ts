@@ -71,7 +71,7 @@ describe('drawdown dashboard server', () => {
     const snapshot = await readDashboard(hub);
     const nanos = (usd: string): bigint => {
       const [whole, frac = ''] = usd.split('.');
-      return BigInt(whole!) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
+      return BigInt(whole!) * 1_000_000_000n + BigInt(`${frac}000000000`.slice(0, 9));
     };
     const sum = (groups: Array<{ usd: string[] }>): bigint =>
       groups.flatMap((g) => g.usd).reduce((a, v) => a + nanos(v), 0n);

@@ -149,7 +149,10 @@ describe('gateway failure paths', () => {
             method: 'GET',
             path: /^\/api\/me$/,
             auth: 'key',
-            handle: (_req, res, { key }) => (seen.push(key), void res.end(key?.name)),
+            handle: (_req, res, { key }) => {
+              seen.push(key);
+              res.end(key?.name);
+            },
           },
         ],
       },

@@ -209,7 +209,7 @@ describe('the gateway with the real Anthropic SDK', () => {
   it('rejects missing, malformed, unknown and revoked keys, and never echoes them', async () => {
     const { upstream, gateway, keys, logger } = await setup({ gateway: { keysMaxAgeMs: 0 } });
     const { key } = await keys.create({ name: 'soon-revoked', routes: ['trial'] });
-    const forged = key.slice(0, -4) + 'AAAA';
+    const forged = `${key.slice(0, -4)}AAAA`;
     for (const bad of [undefined, 'sk-ant-nope', forged, `ddk_zzzzzzzzzzzz_${'A'.repeat(43)}`]) {
       const response = await fetch(`${gateway.url}/v1/messages`, {
         method: 'POST',

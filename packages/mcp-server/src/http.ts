@@ -128,7 +128,9 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
     onerror,
   });
   const stopWatching = hub
-    ? watchPoolResources(hub, (uris) => uris.forEach((uri) => modern.notify.resourceUpdated(uri)))
+    ? watchPoolResources(hub, (uris) => {
+        for (const uri of uris) modern.notify.resourceUpdated(uri);
+      })
     : () => {};
 
   const sessions: SessionTable<WebStandardStreamableHTTPServerTransport> = createSessionTable({
@@ -201,7 +203,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
         const refused = guard(request);
         if (refused) response = refused;
         else if (new URL(request.url).pathname !== path)
-          response = new Response('Not found: the MCP endpoint is ' + path, { status: 404 });
+          response = new Response(`Not found: the MCP endpoint is ${path}`, { status: 404 });
         else
           response = (await isLegacyRequest(request))
             ? await serveLegacy(request, finished)

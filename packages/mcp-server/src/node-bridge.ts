@@ -22,7 +22,7 @@ export function toWebRequest(req: IncomingMessage, res: ServerResponse, origin: 
 /** Writes a web `Response` to Node, streaming the body (SSE streams stay open until either side ends). */
 export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
   res.statusCode = response.status;
-  response.headers.forEach((value, name) => res.setHeader(name, value));
+  for (const [name, value] of response.headers) res.setHeader(name, value);
   if (!response.body) {
     res.end();
     return;

@@ -32,14 +32,12 @@ export function registerPoolResources(server: McpServer, hub: Hub, scrub: Scrub)
     'pool',
     new ResourceTemplate(POOL_URI_TEMPLATE, {
       list: async () => ({
-        resources: hub
-          .pools()
-          .map((pool) => ({
-            uri: poolUri(pool.id),
-            name: pool.id,
-            title: `Pool ${pool.id} (${pool.kind})`,
-            mimeType: MIME,
-          })),
+        resources: hub.pools().map((pool) => ({
+          uri: poolUri(pool.id),
+          name: pool.id,
+          title: `Pool ${pool.id} (${pool.kind})`,
+          mimeType: MIME,
+        })),
       }),
       complete: {
         id: (value) =>

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PoolView } from '../src/schemas.js';
 import { SECRET_KEY } from './fixtures/hub.js';
 import {
   callError,
@@ -79,7 +80,7 @@ export function describeServer(transport: string, serve: Serve): void {
         const client = await start({ writes: false });
         const status = await callJson(client, 'pool_status');
         expect(status.pools.map((p: { id: string }) => p.id)).toEqual(['trial', 'credits']);
-        const [trial, credits] = status.pools;
+        const [trial, credits] = status.pools as [PoolView, PoolView];
         expect(trial).toMatchObject({
           kind: 'budget',
           state: 'available',
@@ -270,7 +271,7 @@ export function describeServer(transport: string, serve: Serve): void {
           );
         expect(refused).toMatch(/add_funds/);
         expect(client.confirmations).toEqual([]);
-        expect((await callJson(client, 'pool_status', { poolId: 'credits' })).pools[0].remainingUsd).toBe('5');
+        expect((await callJson(client, 'pool_status', { poolId: 'credits' })).pools[0]!.remainingUsd).toBe('5');
       });
 
       it('adds funds and sets auto-reload only after the user confirms', async () => {
@@ -305,7 +306,7 @@ export function describeServer(transport: string, serve: Serve): void {
         expect(await callError(client, 'add_funds', { poolId: 'credits', amountUsd: '2.50' })).toMatch(
           /declined; nothing was changed.*DRAWDOWN_MCP_NOT_CONFIRMED/,
         );
-        expect((await callJson(client, 'pool_status', { poolId: 'credits' })).pools[0].remainingUsd).toBe('5');
+        expect((await callJson(client, 'pool_status', { poolId: 'credits' })).pools[0]!.remainingUsd).toBe('5');
       });
 
       it('refuses a write the client cannot ask its user to confirm', async () => {
@@ -313,7 +314,7 @@ export function describeServer(transport: string, serve: Serve): void {
         expect(await callError(client, 'add_funds', { poolId: 'credits', amountUsd: '1' })).toMatch(
           /cannot ask its user to confirm.*DRAWDOWN_MCP_CONFIRMATION_UNAVAILABLE/,
         );
-        expect((await callJson(client, 'pool_status', { poolId: 'credits' })).pools[0].remainingUsd).toBe('5');
+        expect((await callJson(client, 'pool_status', { poolId: 'credits' })).pools[0]!.remainingUsd).toBe('5');
       });
 
       it('checks write input before asking the user anything', async () => {

@@ -7,6 +7,12 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { expect } from 'vitest';
 import { sqliteStore } from '@drawdown/store-sqlite';
+import type { PoolsView, RouteView } from '../src/schemas.js';
+import type { AddFundsOutput } from '../src/tools/add-funds.js';
+import type { EstimateCostOutput } from '../src/tools/estimate-cost.js';
+import type { RateCardOutput } from '../src/tools/rate-card.js';
+import type { SetAutoReloadOutput } from '../src/tools/set-auto-reload.js';
+import type { UsageReportOutput } from '../src/tools/usage-report.js';
 import { fixtureHub, SECRET_KEY } from './fixtures/hub.js';
 
 export const ERAS = ['legacy', 'modern'] as const;
@@ -72,18 +78,29 @@ export function httpTransport(url: string, headers: Record<string, string> = {})
   return new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } });
 }
 
+/** Each tool's structured content, as its output schema declares it. */
+export interface ToolOutputs {
+  pool_status: PoolsView;
+  which_pool: RouteView;
+  estimate_cost: EstimateCostOutput;
+  rate_card: RateCardOutput;
+  usage_report: UsageReportOutput;
+  add_funds: AddFundsOutput;
+  set_auto_reload: SetAutoReloadOutput;
+}
+
 /** Calls a tool that must succeed; checks text and structuredContent carry the same JSON and no secret. */
-export async function callJson<T = Record<string, any>>(
+export async function callJson<N extends keyof ToolOutputs>(
   client: Client,
-  name: string,
+  name: N,
   args: Record<string, unknown> = {},
-): Promise<T> {
+): Promise<ToolOutputs[N]> {
   const result = await client.callTool({ name, arguments: args });
   const text = (result.content as Array<{ type: string; text: string }>)[0]!.text;
   expect(result.isError, text).toBeFalsy();
   expect(JSON.parse(text)).toEqual(result.structuredContent);
   expect(text).not.toContain(SECRET_KEY);
-  return result.structuredContent as T;
+  return result.structuredContent as ToolOutputs[N];
 }
 
 /** Calls a tool that must fail as a tool error (not a protocol error); returns its message. */

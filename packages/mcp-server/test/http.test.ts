@@ -136,7 +136,7 @@ describe('a hub without a route', () => {
     await client.connect(httpTransport(handle.url));
     const status = await callJson(client, 'pool_status');
     expect(status.pools[0]).toMatchObject({ id: 'daily', route: [], limitUsd: '2' });
-    expect(status.pools[0].resetsAt).toMatch(/T00:00:00\.000Z$/);
+    expect(status.pools[0]!.resetsAt).toMatch(/T00:00:00\.000Z$/);
     const error = await client.callTool({ name: 'which_pool', arguments: {} });
     expect(error.isError).toBe(true);
     expect((error.content as Array<{ text: string }>)[0]!.text).toMatch(/no route.*DRAWDOWN_MCP_NO_ROUTE/);

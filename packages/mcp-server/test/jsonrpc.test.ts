@@ -5,14 +5,22 @@ import { serveHttp } from '../src/index.js';
 import { fixtureHub } from './fixtures/hub.js';
 import { ERAS, fixture, newClient, stdioTransport, tempDb, until } from './helpers.js';
 
+/** One JSON-RPC message the server wrote, as far as these tests read it. */
+interface JsonRpcMessage {
+  jsonrpc?: string;
+  id?: string | number | null;
+  result?: { serverInfo?: { name: string }; tools?: unknown[] };
+  error?: { code: number; message: string; data?: unknown };
+}
+
 interface RawServer {
   /** Writes one line to the server's stdin, as given (a string) or as JSON. */
   send(line: string | object): void;
   /** Every JSON line the server wrote to stdout so far. */
-  replies: Array<Record<string, any>>;
+  replies: Array<JsonRpcMessage>;
   stderr(): string;
   /** Waits for the reply that answers `id` (null: the first error reply with id null not yet taken). */
-  reply(id: string | number | null): Promise<Record<string, any>>;
+  reply(id: string | number | null): Promise<JsonRpcMessage>;
   close(): Promise<void>;
 }
 
@@ -26,15 +34,15 @@ function startRaw(): RawServer {
       stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
-  const replies: Array<Record<string, any>> = [];
+  const replies: Array<JsonRpcMessage> = [];
   let out = '';
   let err = '';
-  const taken = new Set<Record<string, any>>();
+  const taken = new Set<JsonRpcMessage>();
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     out += chunk;
     const lines = out.split('\n');
     out = lines.pop()!;
-    for (const line of lines) replies.push(JSON.parse(line) as Record<string, any>);
+    for (const line of lines) replies.push(JSON.parse(line) as JsonRpcMessage);
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
   return {
@@ -42,7 +50,7 @@ function startRaw(): RawServer {
     replies,
     stderr: () => err,
     async reply(id) {
-      let found: Record<string, any> | undefined;
+      let found: JsonRpcMessage | undefined;
       await until(
         () => (found = replies.find((r) => r.id === id && !taken.has(r))) !== undefined,
         `the reply to id ${String(id)}`,
@@ -80,7 +88,7 @@ describe('JSON-RPC over stdio (spawned process)', () => {
     const reply = await server.reply(null);
     expect(reply).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
     server.send(INITIALIZE);
-    expect((await server.reply(1)).result.serverInfo.name).toBe('drawdown-test');
+    expect((await server.reply(1)).result?.serverInfo?.name).toBe('drawdown-test');
     await until(() => server!.stderr().includes('-32700'), 'the stderr note');
     const lines = server.stderr().trimEnd().split('\n');
     expect(lines).toHaveLength(1);
@@ -101,7 +109,7 @@ describe('JSON-RPC over stdio (spawned process)', () => {
       error: { code: -32600, message: expect.stringMatching(/batch/) },
     });
     server.send({ jsonrpc: '2.0', id: 9, method: 'tools/list' });
-    expect((await server.reply(9)).result.tools.length).toBeGreaterThan(0);
+    expect((await server.reply(9)).result?.tools?.length).toBeGreaterThan(0);
     await until(() => server!.stderr().trimEnd().split('\n').length >= 3, 'the stderr notes');
     const lines = server.stderr().trimEnd().split('\n');
     // One short line per junk input, never a validation dump.
@@ -118,8 +126,8 @@ describe('JSON-RPC over stdio (spawned process)', () => {
     server.send({ jsonrpc: '2.0', id: 2, method: 'resources/read', params: { uri: 'drawdown://pools/no-such-pool' } });
     const reply = await server.reply(2);
     expect(reply.error).toMatchObject({ code: -32002, data: { uri: 'drawdown://pools/no-such-pool' } });
-    expect(reply.error.message).toMatch(/no-such-pool/);
-    expect(reply.error.message).toMatch(/trial/);
+    expect(reply.error?.message).toMatch(/no-such-pool/);
+    expect(reply.error?.message).toMatch(/trial/);
     // Other errors keep their own codes.
     server.send({ jsonrpc: '2.0', id: 3, method: 'no/such/method', params: {} });
     expect((await server.reply(3)).error).toMatchObject({ code: -32601 });
@@ -146,10 +154,10 @@ describe('JSON-RPC over stdio (spawned process)', () => {
 
 describe('JSON-RPC over Streamable HTTP', () => {
   /** The JSON-RPC message of a POST reply, whether sent as JSON or as one SSE event. */
-  const message = async (response: Response): Promise<Record<string, any>> => {
+  const message = async (response: Response): Promise<JsonRpcMessage> => {
     const text = await response.text();
     const data = /^data: (.*)$/m.exec(text)?.[1] ?? text;
-    return JSON.parse(data) as Record<string, any>;
+    return JSON.parse(data) as JsonRpcMessage;
   };
 
   it('answers a read of an unknown pool with -32002 on a 2025-11-25 session', async () => {

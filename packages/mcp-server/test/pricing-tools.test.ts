@@ -96,7 +96,7 @@ describe('pricing tools', () => {
     const after = await callJson(client, 'rate_card', { model: 'claude-sonnet-5-5', at: '2026-10-07' });
     expect(after.models[0]).toMatchObject({ id: 'claude-sonnet-5-5@2026-10-07', cacheReadPerMTokUsd: '0.1' });
     const haiku = await callJson(client, 'rate_card', { model: 'claude-haiku-5-5', at: '2026-11-23' });
-    expect(haiku.models[0].bands).toEqual([
+    expect(haiku.models[0]!.bands).toEqual([
       expect.objectContaining({
         abovePromptTokens: 100_000,
         inputPerMTokUsd: '0.5',
@@ -105,7 +105,7 @@ describe('pricing tools', () => {
       }),
     ]);
     const opus = await callJson(client, 'rate_card', { model: 'claude-opus-5-5', at: '2026-11-23' });
-    expect(opus.models[0].fast).toMatchObject({
+    expect(opus.models[0]!.fast).toMatchObject({
       inputPerMTokUsd: '8',
       cacheWrite5mPerMTokUsd: '10',
       cacheWrite1hPerMTokUsd: '16',
@@ -114,6 +114,6 @@ describe('pricing tools', () => {
     });
     const legacy = await callJson(client, 'rate_card', { model: 'claude-3-haiku', at: '2026-11-23' });
     expect(legacy.models[0]).toMatchObject({ cacheWrite5mPerMTokUsd: '0.3', cacheReadPerMTokUsd: '0.03' });
-    expect(legacy.models[0].usInferenceMultiplier).toBeUndefined();
+    expect(legacy.models[0]!.usInferenceMultiplier).toBeUndefined();
   });
 });

@@ -97,7 +97,10 @@ describe('a server with a setup problem instead of a hub', () => {
     handle = await serveHttp({
       setupProblem: {
         ...PROBLEM,
-        localUsage: async (options) => (calls.push(options), { mode: 'zero-config', totalUsd: '1.25' }),
+        localUsage: async (options) => {
+          calls.push(options);
+          return { mode: 'zero-config', totalUsd: '1.25' };
+        },
       },
     });
     const client = newClient({ era: 'legacy' });

@@ -66,7 +66,7 @@ describe('sqlite durability', () => {
       const store = sqliteStore({ file });
       const recorded = new Set(
         (await store.entries({ account: 'shared', kinds: ['charge'] })).map(
-          (e) => e.record.account + ':' + (e.kind === 'charge' ? e.record.key : ''),
+          (e) => `${e.record.account}:${e.kind === 'charge' ? e.record.key : ''}`,
         ),
       );
       expect(acknowledged.filter((key) => !recorded.has(`shared:${key}`))).toEqual([]);

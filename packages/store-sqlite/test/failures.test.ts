@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { usd } from '@drawdown/core';
 import { describe, expect, it } from 'vitest';
-import { openDatabase, pragmaValue, type Database } from '../src/driver.js';
+import { openDatabase, pragmaValue } from '../src/driver.js';
 import { sqliteStore } from '../src/index.js';
 import { sqliteLedger } from '../src/ledger.js';
 import { migrate } from '../src/schema.js';

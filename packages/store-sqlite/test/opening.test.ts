@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { usd } from '@drawdown/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDatabase, pragmaValue, type Database } from '../src/driver.js';
+import { openDatabase } from '../src/driver.js';
 import { defaultDatabasePath, sqliteStore } from '../src/index.js';
 import { SCHEMA_VERSION } from '../src/schema.js';
 import { ledgerFile, tempDir } from './helpers.js';

@@ -84,11 +84,10 @@ function checkReply(where: string, value: unknown): ScriptedReply {
   return reply as ScriptedReply;
 }
 
-/** Turns `serve` flags (and the script file they name) into a plan; throws ServeUsageError on bad input. */
-export function parseServeArgs(argv: string[]): ServePlan | 'help' {
-  let parsed;
+/** Reads `serve` flags; an unknown or malformed flag is a ServeUsageError. */
+function parseServeFlags(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: false,
       options: {
@@ -112,7 +111,11 @@ export function parseServeArgs(argv: string[]): ServePlan | 'help' {
   } catch (error) {
     throw new ServeUsageError(`${(error as Error).message}; see drawdown-testkit serve --help`);
   }
-  const v = parsed.values;
+}
+
+/** Turns `serve` flags (and the script file they name) into a plan; throws ServeUsageError on bad input. */
+export function parseServeArgs(argv: string[]): ServePlan | 'help' {
+  const v = parseServeFlags(argv).values;
   if (v.help) return 'help';
   const port = v.port === undefined ? 0 : Number(v.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)

@@ -495,7 +495,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
       ).rejects.toMatchObject({ code: 'DRAWDOWN_STORE_UNAVAILABLE' });
     });
 
-    describe.runIf(options.openPeer !== undefined)('shared by several handles', () => {
+    describe('shared by several handles', { skip: options.openPeer === undefined }, () => {
       let peer: LedgerStore;
       beforeEach(async () => {
         peer = await options.openPeer!(store);

@@ -54,7 +54,7 @@ describe('loopback Anthropic server', () => {
     await client.messages.create(params);
     const recorded = JSON.stringify(server.requests);
     expect(recorded).not.toContain(KEY);
-    expect(server.requests[0]!.headers['authorization']).toBeUndefined();
+    expect(server.requests[0]!.headers.authorization).toBeUndefined();
     expect(server.requests[0]!.headers['anthropic-version']).toBeDefined();
   });
 

@@ -74,12 +74,8 @@ function checkCommand(ctx: CliContext): Command {
         ctx.term.out(line('store:', describeStore(c.store)));
         if (loaded.fromEnv.length > 0) ctx.term.out(line('from env:', loaded.fromEnv.join(', ')));
       } else {
-        ctx.term.out(
-          fitText(
-            `${paint(ctx.term, 'red', '✗')} ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-            ctx.term,
-          ) + '\n\n',
-        );
+        const heading = `${paint(ctx.term, 'red', '✗')} ${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+        ctx.term.out(`${fitText(heading, ctx.term)}\n\n`);
         ctx.term.out(
           renderTable(
             [

@@ -168,5 +168,5 @@ function claudeUsageCsv(usage: ClaudeCodeUsage): string {
       r.cost === undefined ? '' : toDecimalString(r.cost),
     ].join(','),
   );
-  return [header, ...lines].join('\r\n') + '\r\n';
+  return `${[header, ...lines].join('\r\n')}\r\n`;
 }

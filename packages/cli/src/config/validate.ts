@@ -137,7 +137,10 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
       const seen = new Set<string>();
       config.route.forEach((entry: unknown, i) => {
         const path = `route[${i}]`;
-        if (!isRecord(entry)) return problem(path, `must be an object { id, strategy, pool }, not ${describe(entry)}`);
+        if (!isRecord(entry)) {
+          problem(path, `must be an object { id, strategy, pool }, not ${describe(entry)}`);
+          return;
+        }
         if (typeof entry.id !== 'string' || !idPattern.test(entry.id))
           problem(`${path}.id`, 'is missing; give each entry a short id like "trial"');
         else if (seen.has(entry.id)) problem(`${path}.id`, `repeats "${entry.id}"; entry ids must be unique`);

@@ -188,7 +188,9 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string }> {
       timeline.step('The balance crosses the auto-reload threshold and a reload succeeds'),
     );
     const offEvents = timeline.follow(hub);
-    unfollow = () => [offPlan, offReload, offEvents].forEach((off) => off());
+    unfollow = () => {
+      for (const off of [offPlan, offReload, offEvents]) off();
+    };
     await agentRequests(hub, server, s.requests, live, async () => (await nextEntry(hub)) !== 'trial');
 
     timeline.step('The trial is used up: the router switches to personal mode');

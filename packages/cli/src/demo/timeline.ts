@@ -64,7 +64,9 @@ export function createTimeline(term: Terminal, now: () => number = Date.now): Ti
         hub.on('credits.reloaded', (e) => event('credits.reloaded', e.poolId, e.message, 'green')),
         hub.on('credits.reload_failed', (e) => event('credits.reload_failed', e.poolId, e.message, 'red')),
       ];
-      return () => offs.forEach((off) => off());
+      return () => {
+        for (const off of offs) off();
+      };
     },
   };
 }

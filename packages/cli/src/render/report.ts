@@ -139,5 +139,5 @@ export function reportCsv(view: ReportView): string {
       .map(csvCell)
       .join(','),
   );
-  return [header.join(','), ...lines].join('\r\n') + '\r\n';
+  return `${[header.join(','), ...lines].join('\r\n')}\r\n`;
 }

@@ -58,5 +58,6 @@ export interface DrawdownPlugin {
   kind: PluginKind;
   /** Ids of plugins that must be registered before this one is set up. */
   dependencies?: string[];
+  // biome-ignore lint/suspicious/noConfusingVoidType: a setup that returns nothing (sync or async) is typed `void`, which `undefined` would reject
   setup(ctx: PluginContext): void | PluginInstance | Promise<void | PluginInstance>;
 }

@@ -258,8 +258,10 @@ export function checkPriceRows(
     else {
       raw.bands.forEach((band, b) => {
         const bandAt = `${at}.bands[${b}]`;
-        if (!isRecord(band))
-          return check.add(bandAt, 'must be an object', 'Write { "abovePromptTokens": 100000, …five rates… }.');
+        if (!isRecord(band)) {
+          check.add(bandAt, 'must be an object', 'Write { "abovePromptTokens": 100000, …five rates… }.');
+          return;
+        }
         check.unknownKeys(band, BAND_KEYS, bandAt);
         const above = band.abovePromptTokens;
         if (typeof above !== 'number' || !Number.isSafeInteger(above) || above < 0) {

@@ -17,6 +17,8 @@ const outputSchema = z.object({
   message: z.string(),
   pool: poolSchema,
 });
+/** What the tool returns as structured content (tests read it typed). */
+export type AddFundsOutput = z.infer<typeof outputSchema>;
 
 export function registerAddFunds(server: McpServer, { hub, scrub, logger }: ToolContext): void {
   server.registerTool(

@@ -78,6 +78,8 @@ const outputSchema = z.object({
     }),
   ),
 });
+/** What the tool returns as structured content (tests read it typed). */
+export type EstimateCostOutput = z.infer<typeof outputSchema>;
 
 type PoolCost = z.infer<typeof outputSchema>['pools'][number];
 

@@ -49,6 +49,8 @@ const outputSchema = z.object({
   batchMultiplier: z.string().describe('On every token category'),
   webSearchPerRequestUsd: usdString.describe('Flat per request, not multiplied by batch or US inference'),
 });
+/** What the tool returns as structured content (tests read it typed). */
+export type RateCardOutput = z.infer<typeof outputSchema>;
 
 export function registerRateCard(server: McpServer, { hub, scrub, logger }: ToolContext): void {
   server.registerTool(

@@ -11,6 +11,8 @@ import type { ToolContext } from './context.js';
 import { fundablePool, parseUsd, positiveUsd } from './fundable.js';
 
 const outputSchema = z.object({ poolId: z.string(), autoReload: autoReloadSchema.nullable(), pool: poolSchema });
+/** What the tool returns as structured content (tests read it typed). */
+export type SetAutoReloadOutput = z.infer<typeof outputSchema>;
 
 interface Input {
   enabled: boolean;

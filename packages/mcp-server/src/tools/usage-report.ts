@@ -35,6 +35,8 @@ const outputSchema = z.object({
   ),
   totals: z.object(counts),
 });
+/** What the tool returns as structured content (tests read it typed). */
+export type UsageReportOutput = z.infer<typeof outputSchema>;
 
 function parseDay(value: string, field: string): number {
   const ms = Date.parse(`${value}T00:00:00Z`);

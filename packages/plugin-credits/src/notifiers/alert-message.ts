@@ -71,7 +71,9 @@ export function subscribe(
   deliver: (alert: AlertMessage) => void,
 ): () => void {
   const offs = events.map((event) => on(event, (payload) => deliver(toAlert(event, payload))));
-  return () => offs.forEach((off) => off());
+  return () => {
+    for (const off of offs) off();
+  };
 }
 
 /**

@@ -58,7 +58,8 @@ declare module 'oidc-provider' {
       result: Record<string, unknown>,
       options?: { mergeWithLastSubmission?: boolean },
     ): Promise<void>;
-    on(event: string, listener: (...args: any[]) => void): this;
+    /** The one event the test server listens to: an error oidc-provider answered with a 500. */
+    on(event: 'server_error', listener: (ctx: unknown, error: Error) => void): this;
     Grant: { new (init: { accountId: string; clientId: string }): Grant; find(id: string): Promise<Grant | undefined> };
     RefreshToken: FindableToken;
     AccessToken: FindableToken;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/program.js';
-import { codeBlocks, typecheckBlocks } from './readme-blocks.js';
+import { codeBlocks, typecheckBlocks } from '../../../test-support/readme-blocks.js';
 import { runDrawdown } from './run-cli.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

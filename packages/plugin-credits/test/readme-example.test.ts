@@ -3,7 +3,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { blockFile, codeBlocks, typecheckBlocks } from './support/readme-blocks.js';
+import { blockFile, codeBlocks, typecheckBlocks } from '../../../test-support/readme-blocks.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const tsBlocks = codeBlocks(path.join(packageDir, 'README.md')).filter((b) => b.lang === 'ts');

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { blockFile, codeBlocks, typecheckBlocks } from './support/readme-blocks.js';
+import { blockFile, codeBlocks, typecheckBlocks } from '../../../test-support/readme-blocks.js';
 import { outputOf, spawnTs } from './support/spawn.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));

@@ -31,7 +31,7 @@ export function codeBlocks(file: string): CodeBlock[] {
   return blocks;
 }
 
-const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * Type-checks TypeScript blocks exactly as written, as modules of the package in `packageDir` (so

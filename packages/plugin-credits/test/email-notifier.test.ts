@@ -1,4 +1,4 @@
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createHub, memoryStore, silentLogger, usd, type Logger } from '@drawdown/core';
 import { manualClock } from '@drawdown/testkit';
 import { SMTPServer } from 'smtp-server';
@@ -12,9 +12,10 @@ interface Received {
   user?: string;
 }
 
-/** A real SMTP server on loopback (smtp-server), optionally requiring a login. */
-async function smtp(auth?: { user: string; pass: string }) {
+/** A real SMTP server on loopback (smtp-server), optionally requiring a login; the first `refuse` mails get a 451. */
+async function smtp(auth?: { user: string; pass: string }, refuse = 0) {
   const mails: Received[] = [];
+  let refused = 0;
   const server = new SMTPServer({
     disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     authOptional: !auth,
@@ -29,6 +30,10 @@ async function smtp(auth?: { user: string; pass: string }) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        if (refused < refuse) {
+          refused++;
+          return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
+        }
         mails.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
@@ -43,6 +48,7 @@ async function smtp(auth?: { user: string; pass: string }) {
   return {
     port: (server.server.address() as AddressInfo).port,
     mails,
+    refused: () => refused,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
@@ -120,6 +126,51 @@ describe('email notifier', () => {
     expect(warnings.join('\n')).not.toContain('wrong-password-456');
   });
 
+  it('at close, sends a mail waiting for its retry right away instead of after the back-off', async () => {
+    const server = await smtp(undefined, 1);
+    close = server.close;
+    // A minute of back-off: close() returning with the mail sent means the retry did not wait for it.
+    await exhaustWallet({
+      host: '127.0.0.1',
+      port: server.port,
+      from: 'alerts@example.com',
+      to: 'ops@example.com',
+      events: ['pool.exhausted'],
+      backoffMs: [60_000],
+    });
+    expect(server.refused()).toBe(1);
+    expect(server.mails).toHaveLength(1);
+    expect(server.mails[0]!.raw).toContain('monthly spend limit');
+    expect(warnings).toEqual([]);
+  });
+
+  it('at close, gives up on a server that never answers after closeTimeoutMs, with one warning line', async () => {
+    // Accepts the connection and never says a word (nodemailer would wait 30 s for the greeting).
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    close = () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        silent.close(() => resolve());
+      });
+    const port = (silent.address() as AddressInfo).port;
+    await exhaustWallet({
+      host: '127.0.0.1',
+      port,
+      auth: { user: 'drawdown', pass: 'smtp-password-789' },
+      from: 'alerts@example.com',
+      to: 'ops@example.com',
+      events: ['pool.exhausted'],
+      closeTimeoutMs: 300,
+    });
+    expect(sockets.size).toBeGreaterThanOrEqual(1);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(`email "email" gave up on pool.exhausted via 127.0.0.1:${port} at close`);
+    expect(warnings[0]).toContain('closeTimeoutMs 300');
+    expect(warnings[0]).not.toContain('smtp-password-789');
+  });
+
   it('validates its options, naming the field', () => {
     const field = (options: Partial<EmailNotifierOptions>) => {
       try {
@@ -134,6 +185,9 @@ describe('email notifier', () => {
     expect(field({ from: 'not an address' })).toBe('from');
     expect(field({ to: ['ok@example.com', 'nope'] })).toBe('to[1]');
     expect(field({ auth: { user: 'u' } as never })).toBe('auth');
+    expect(field({ closeTimeoutMs: -1 })).toBe('closeTimeoutMs');
+    expect(field({ closeTimeoutMs: 1.5 })).toBe('closeTimeoutMs');
+    expect(field({ closeTimeoutMs: 0 })).toBeUndefined();
     expect(field({})).toBeUndefined();
   });
 });

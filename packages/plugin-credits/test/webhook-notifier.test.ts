@@ -134,6 +134,9 @@ describe('webhook notifier', () => {
     expect(field({ retries: -1 })).toBe('retries');
     expect(field({ backoffMs: [] })).toBe('backoffMs');
     expect(field({ events: ['listener.failed'] })).toBe('events[0]');
+    expect(field({ closeTimeoutMs: -1 })).toBe('closeTimeoutMs');
+    expect(field({ closeTimeoutMs: '5000' })).toBe('closeTimeoutMs');
+    expect(field({ closeTimeoutMs: 0 })).toBeUndefined();
     expect(field({})).toBeUndefined();
   });
 });

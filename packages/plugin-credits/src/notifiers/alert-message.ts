@@ -76,26 +76,93 @@ export function subscribe(
   };
 }
 
+/** Default grace period `close()` gives deliveries still waiting to be retried. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+/** Once closing, a delivery that fails again waits at most this long (not its back-off) before the next attempt. */
+const CLOSING_RETRY_GAP_MS = 100;
+
+/** Checks a notifier's `closeTimeoutMs` option. */
+export function closeTimeoutOption(owner: string, value: number | undefined): number {
+  const ms = value ?? DEFAULT_CLOSE_TIMEOUT_MS;
+  if (!Number.isSafeInteger(ms) || ms < 0)
+    throw invalidOption(
+      owner,
+      'closeTimeoutMs',
+      `is ${String(ms)}`,
+      'Use whole milliseconds of zero or more, like 5000 (0: close does not wait).',
+    );
+  return ms;
+}
+
+/** What a delivery sees of the hub closing. */
+export interface DeliveryControl {
+  /** Aborted when close()'s grace period runs out: the delivery gives up and says so. */
+  readonly signal: AbortSignal;
+  /** Waits before the next attempt: the back-off while running; once closing, at once (or a short gap). */
+  backoff(ms: number): Promise<void>;
+}
+
+/** Resolves or rejects with `work`, or rejects with the abort reason as soon as `signal` aborts. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /**
  * Delivers each alert in the background (a slow receiver never holds up a request) and keeps the
- * deliveries in flight, so `stop()` unsubscribes and then waits for them to finish.
+ * deliveries in flight. Back-off timers are unref'd so they never keep a process alive; that is why
+ * `stop()` cannot just wait for them: it unsubscribes, retries what is waiting right away and keeps
+ * the process alive for up to `closeTimeoutMs` while deliveries finish, then aborts the rest (each
+ * delivery logs its own give-up line).
  */
 export function deliverInBackground(
   on: Parameters<typeof subscribe>[0],
   events: AlertEventName[],
-  deliver: (alert: AlertMessage) => Promise<void>,
+  deliver: (alert: AlertMessage, control: DeliveryControl) => Promise<void>,
+  closeTimeoutMs: number,
 ): { stop(): Promise<void> } {
   const pending = new Set<Promise<void>>();
+  const waiting = new Set<() => void>();
+  const grace = new AbortController();
+  let closing = false;
+  const control: DeliveryControl = {
+    signal: grace.signal,
+    backoff(ms) {
+      if (closing) return sleep(Math.min(ms, CLOSING_RETRY_GAP_MS));
+      return new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          waiting.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms).unref();
+        waiting.add(wake);
+      });
+    },
+  };
   const unsubscribe = subscribe(on, events, (alert) => {
-    const delivery = deliver(alert).finally(() => pending.delete(delivery));
+    const delivery = deliver(alert, control).finally(() => pending.delete(delivery));
     pending.add(delivery);
   });
   return {
     async stop() {
       unsubscribe();
-      await Promise.all(pending);
+      closing = true;
+      for (const wake of [...waiting]) wake();
+      if (pending.size === 0) return;
+      // A referenced timer: it is what keeps the process alive while the deliveries finish.
+      const timer = setTimeout(() => grace.abort(new Error('closeTimeoutMs passed')), closeTimeoutMs);
+      try {
+        await Promise.all(pending);
+      } finally {
+        clearTimeout(timer);
+      }
     },
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());

@@ -7,7 +7,15 @@ import {
   type PluginContext,
 } from '@drawdown/core';
 import type { Transporter } from 'nodemailer';
-import { eventsOption, sleep, deliverInBackground, type AlertEventName, type AlertMessage } from './alert-message.js';
+import {
+  closeTimeoutOption,
+  deliverInBackground,
+  eventsOption,
+  untilAborted,
+  type AlertEventName,
+  type AlertMessage,
+  type DeliveryControl,
+} from './alert-message.js';
 
 export interface EmailNotifierOptions {
   /** Plugin id. Default `email`. */
@@ -29,6 +37,12 @@ export interface EmailNotifierOptions {
   retries?: number;
   /** Waits between attempts in ms; the last repeats. Default `[1000, 5000]`. */
   backoffMs?: number[];
+  /**
+   * How long `hub.close()` waits for alerts still being sent, in ms. Waiting retries are made at once
+   * (not after their back-off); what is still unsent then is given up with one warning each.
+   * Default 5000; 0 gives up at once.
+   */
+  closeTimeoutMs?: number;
   /** Which events to send. Default: pool.low, pool.exhausted, pool.reset, budget.crossed and the credits.* reload events. */
   events?: AlertEventName[];
 }
@@ -85,6 +99,7 @@ export function emailNotifier(options: EmailNotifierOptions) {
   ) {
     throw invalidOption(owner, 'backoffMs', 'is not a list of whole milliseconds', 'Write it like [1000, 5000].');
   }
+  const closeTimeoutMs = closeTimeoutOption(owner, options.closeTimeoutMs);
   const events = eventsOption(owner, options.events);
   const prefix = options.subjectPrefix ?? '[drawdown]';
 
@@ -122,32 +137,53 @@ export function emailNotifier(options: EmailNotifierOptions) {
       // first alert; any other failure shows up when a mail is sent.
       connect().catch(reportMissing);
 
-      async function deliver(alert: AlertMessage): Promise<void> {
+      const redact = (problem: string): string =>
+        options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem;
+
+      async function deliver(alert: AlertMessage, control: DeliveryControl): Promise<void> {
+        let problem = 'no answer yet';
         for (let attempt = 0; ; attempt++) {
+          if (control.signal.aborted) {
+            ctx.logger.warn(
+              `email "${id}" gave up on ${alert.event} via ${options.host}:${options.port} at close: not sent within closeTimeoutMs ${closeTimeoutMs} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}, last: ${redact(problem)})`,
+            );
+            return;
+          }
           try {
-            await (await connect()).sendMail({
-              from: options.from,
-              to,
-              subject: `${prefix} ${alert.message}`.trim(),
-              text: mailText(alert),
-            });
+            // nodemailer takes no abort signal; the transport is closed right after, which ends the attempt.
+            await untilAborted(
+              connect().then((transporter) =>
+                transporter.sendMail({
+                  from: options.from,
+                  to,
+                  subject: `${prefix} ${alert.message}`.trim(),
+                  text: mailText(alert),
+                }),
+              ),
+              control.signal,
+            );
             return;
           } catch (error) {
             // A missing package does not come back on retry.
             if (reportMissing(error)) return;
-            const problem = error instanceof Error ? error.message : String(error);
+            // Cut short by close's grace period: the check at the top of the loop reports it.
+            if (control.signal.aborted) {
+              problem = attempt === 0 ? 'no answer' : `${problem}, then no answer`;
+              continue;
+            }
+            problem = error instanceof Error ? error.message : String(error);
             if (attempt >= retries) {
               ctx.logger.warn(
-                `email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem})`,
+                `email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${redact(problem)})`,
               );
               return;
             }
-            await sleep(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
+            await control.backoff(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
           }
         }
       }
 
-      const deliveries = deliverInBackground(ctx.events.on, events, deliver);
+      const deliveries = deliverInBackground(ctx.events.on, events, deliver, closeTimeoutMs);
       return {
         async close() {
           await deliveries.stop();

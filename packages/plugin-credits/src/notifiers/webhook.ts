@@ -1,6 +1,13 @@
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { invalidOption, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
-import { eventsOption, sleep, deliverInBackground, type AlertEventName, type AlertMessage } from './alert-message.js';
+import {
+  closeTimeoutOption,
+  deliverInBackground,
+  eventsOption,
+  type AlertEventName,
+  type AlertMessage,
+  type DeliveryControl,
+} from './alert-message.js';
 
 export interface WebhookNotifierOptions {
   /** Plugin id. Default `webhook`. */
@@ -15,6 +22,12 @@ export interface WebhookNotifierOptions {
   backoffMs?: number[];
   /** Per-attempt timeout in ms. Default 10000. */
   timeoutMs?: number;
+  /**
+   * How long `hub.close()` waits for alerts still being delivered, in ms. Waiting retries are made at
+   * once (not after their back-off); what is still undelivered then is given up with one warning each.
+   * Default 5000; 0 gives up at once.
+   */
+  closeTimeoutMs?: number;
   /** Which events to send. Default: pool.low, pool.exhausted, pool.reset, budget.crossed and the credits.* reload events. */
   events?: AlertEventName[];
 }
@@ -94,6 +107,7 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0)
     throw invalidOption(owner, 'timeoutMs', `is ${String(timeoutMs)}`, 'Use a positive number of milliseconds.');
+  const closeTimeoutMs = closeTimeoutOption(owner, options.closeTimeoutMs);
   const events = eventsOption(owner, options.events);
   const secret = options.secret;
   // Logs name the receiver by origin only: a path or query may carry a token.
@@ -103,10 +117,16 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
     id,
     kind: 'notifier',
     setup(ctx: PluginContext) {
-      async function deliver(alert: AlertMessage): Promise<void> {
+      async function deliver(alert: AlertMessage, control: DeliveryControl): Promise<void> {
         const body = JSON.stringify({ id: randomUUID(), ...alert } satisfies WebhookBody);
+        let problem = 'no answer yet';
         for (let attempt = 0; ; attempt++) {
-          let problem: string;
+          if (control.signal.aborted) {
+            ctx.logger.warn(
+              `webhook "${id}" gave up on ${alert.event} to ${where} at close: not delivered within closeTimeoutMs ${closeTimeoutMs} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}, last: ${problem})`,
+            );
+            return;
+          }
           try {
             const response = await fetch(url, {
               method: 'POST',
@@ -116,13 +136,18 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
                 'drawdown-event': alert.event,
               },
               body,
-              signal: AbortSignal.timeout(timeoutMs),
+              signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), control.signal]),
             });
             await response.body?.cancel();
             if (response.ok) return;
             problem = `HTTP ${response.status}`;
             if (response.status !== 429 && response.status < 500) break;
           } catch (error) {
+            // Cut short by close's grace period: the check at the top of the loop reports it.
+            if (control.signal.aborted) {
+              problem = attempt === 0 ? 'no answer' : `${problem}, then no answer`;
+              continue;
+            }
             problem = error instanceof Error ? error.message : String(error);
           }
           if (attempt >= retries) {
@@ -131,12 +156,12 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
             );
             return;
           }
-          await sleep(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
+          await control.backoff(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
         }
         ctx.logger.warn(`webhook "${id}": ${where} refused ${alert.event}; not retried`);
       }
 
-      const deliveries = deliverInBackground(ctx.events.on, events, deliver);
+      const deliveries = deliverInBackground(ctx.events.on, events, deliver, closeTimeoutMs);
       return {
         async close() {
           await deliveries.stop();

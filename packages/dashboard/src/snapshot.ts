@@ -4,12 +4,12 @@ import {
   type Hub,
   type LedgerEntry,
   type Nanos,
-  type PoolLimitStatus,
   type PoolStatus,
   type ReportRow,
   type RouteExplanation,
   type Router,
 } from '@drawdown/core';
+import { poolView, routePositions, type PoolView } from '@drawdown/mcp-server';
 import type { AlertLog, AlertView } from './alerts.js';
 
 /**
@@ -28,38 +28,14 @@ export interface DashboardSnapshot {
   writes: boolean;
 }
 
-export interface PoolCard {
-  id: string;
-  kind: string;
-  state: PoolStatus['state'];
-  summary: string;
-  reason?: string;
-  remainingUsd?: string;
-  limitUsd?: string;
-  spentUsd: string;
-  heldUsd: string;
-  utilization?: number;
-  resetsAt?: string;
-  limits: Array<{
-    name: string;
-    status: PoolLimitStatus['status'];
-    usedUsd?: string;
-    capUsd?: string;
-    utilization?: number;
-    resetsAt?: string;
-  }>;
-  /** The policy, or null when auto-reload is off; `state` as the pool reports it (`armed`, `disabled`, …). */
-  autoReload?: {
-    thresholdUsd: string;
-    amountUsd?: string;
-    targetBalanceUsd?: string;
-    monthlyLimitUsd?: string;
-    state?: string;
-  } | null;
-  /** Route entries that draw from this pool. */
-  route: Array<{ entryId: string; position: number; state: string }>;
+/**
+ * A pool as `pool_status` returns it (`@drawdown/mcp-server`'s `poolView`), so the browser page and
+ * the MCP App, which refreshes from `pool_status`, read one shape; plus what only the page offers.
+ */
+export type PoolCard = PoolView & {
+  /** Whether the pool can be topped up (the "Add funds" write). */
   fundable: boolean;
-}
+};
 
 export interface RouteCard {
   next?: { entryId: string; poolId: string; strategyId: string; reason: string };
@@ -105,8 +81,6 @@ export interface SnapshotOptions {
 }
 
 const DAY_MS = 86_400_000;
-const usd = (nanos: Nanos | undefined): string | undefined =>
-  nanos === undefined ? undefined : toDecimalString(nanos);
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 function routerOf(hub: Hub): Router | undefined {
@@ -117,78 +91,8 @@ function routerOf(hub: Hub): Router | undefined {
   }
 }
 
-function isPolicy(
-  value: unknown,
-): value is { threshold: Nanos; amount?: Nanos; targetBalance?: Nanos; monthlyLimit?: Nanos } {
-  return (
-    typeof value === 'object' && value !== null && Number.isSafeInteger((value as { threshold?: unknown }).threshold)
-  );
-}
-
-/**
- * The auto-reload policy a pool reports under `details.autoReload`: the credits plugin's
- * `{ state, policy: { thresholdUsd, … } }`, or a bare `AutoReloadPolicy` in nanodollars.
- */
-function autoReloadOf(value: unknown): PoolCard['autoReload'] {
-  if (isPolicy(value)) {
-    return {
-      thresholdUsd: toDecimalString(value.threshold),
-      ...(value.amount !== undefined && { amountUsd: toDecimalString(value.amount) }),
-      ...(value.targetBalance !== undefined && { targetBalanceUsd: toDecimalString(value.targetBalance) }),
-      ...(value.monthlyLimit !== undefined && { monthlyLimitUsd: toDecimalString(value.monthlyLimit) }),
-    };
-  }
-  const reported = value as
-    | {
-        state?: unknown;
-        policy?: {
-          thresholdUsd?: unknown;
-          amountUsd?: unknown;
-          targetBalanceUsd?: unknown;
-          monthlyLimitUsd?: unknown;
-        } | null;
-      }
-    | undefined;
-  const policy = reported?.policy;
-  if (!policy || typeof policy.thresholdUsd !== 'string') return null;
-  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  return {
-    thresholdUsd: policy.thresholdUsd,
-    ...(text(policy.amountUsd) !== undefined && { amountUsd: text(policy.amountUsd)! }),
-    ...(text(policy.targetBalanceUsd) !== undefined && { targetBalanceUsd: text(policy.targetBalanceUsd)! }),
-    ...(text(policy.monthlyLimitUsd) !== undefined && { monthlyLimitUsd: text(policy.monthlyLimitUsd)! }),
-    ...(typeof reported?.state === 'string' && { state: reported.state }),
-  };
-}
-
 function poolCard(status: PoolStatus, explanation: RouteExplanation | undefined, fundable: boolean): PoolCard {
-  const policy = status.details?.autoReload;
-  return {
-    id: status.id,
-    kind: status.kind,
-    state: status.state,
-    summary: status.summary,
-    ...(status.reason !== undefined && { reason: status.reason }),
-    ...(status.remaining !== undefined && { remainingUsd: usd(status.remaining) }),
-    ...(status.limit !== undefined && { limitUsd: usd(status.limit) }),
-    spentUsd: toDecimalString(status.spent),
-    heldUsd: toDecimalString(status.held),
-    ...(status.utilization !== undefined && { utilization: status.utilization }),
-    ...(status.resetsAt !== undefined && { resetsAt: iso(status.resetsAt) }),
-    limits: (status.limits ?? []).map((l) => ({
-      name: l.name,
-      status: l.status,
-      ...(l.used !== undefined && { usedUsd: usd(l.used) }),
-      ...(l.cap !== undefined && { capUsd: usd(l.cap) }),
-      ...(l.utilization !== undefined && { utilization: l.utilization }),
-      ...(l.resetsAt !== undefined && { resetsAt: iso(l.resetsAt) }),
-    })),
-    ...(status.details && 'autoReload' in status.details && { autoReload: autoReloadOf(policy) }),
-    route: (explanation?.entries ?? [])
-      .filter((e) => e.poolId === status.id)
-      .map((e) => ({ entryId: e.entryId, position: e.position, state: e.state })),
-    fundable,
-  };
+  return { ...poolView(status, routePositions(explanation, status.id)), fundable };
 }
 
 function routeCard(explanation: RouteExplanation): RouteCard {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '@drawdown/core';
 import { createDrawdownMcpServer, DASHBOARD_APP_URI } from '@drawdown/mcp-server';
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
+import { readDashboard } from '../src/snapshot.js';
 import { shownText, tempLedger } from './helpers.js';
 
 /** What the host page below puts on its window for the test to read and call. */
@@ -93,6 +94,18 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
     const content = (await client.readResource({ uri })).contents[0] as { mimeType: string; text: string };
     expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);
     expect(content.text).not.toContain(SECRET_KEY);
+  });
+
+  it('gives the page the pools in the shape pool_status returns, plus whether each is fundable', async () => {
+    const result = await client.callTool({ name: 'pool_status', arguments: {} });
+    const fromTool = (result.structuredContent as { pools: unknown[] }).pools;
+    const cards = (await readDashboard(hub)).pools;
+    expect(cards.map(({ fundable: _fundable, ...view }) => view)).toEqual(fromTool);
+    expect(cards.map((c) => [c.id, c.fundable])).toEqual([
+      ['trial', false],
+      ['plan', false],
+      ['credits', true],
+    ]);
   });
 
   describe('rendered by a host in Chromium', { skip: !haveBrowser }, () => {

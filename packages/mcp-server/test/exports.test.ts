@@ -12,6 +12,8 @@ it('exports its curated public surface', async () => {
       "createGuard",
       "isLoopback",
       "poolUri",
+      "poolView",
+      "routePositions",
       "serveHttp",
       "serveStdio",
       "setupProblemText",

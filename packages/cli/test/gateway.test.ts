@@ -140,6 +140,77 @@ describe('drawdown keys', () => {
     expect(badBudget.code).toBe(1);
     expect(badBudget.stderr).toContain('budget "lots" is not a USD amount');
   });
+
+  it('creates day and month budgets, lists each with its period and spend in the current period, and refuses an unknown --period', async () => {
+    const usage = { input_tokens: 900, output_tokens: 120 };
+    const upstream = await startAnthropicServer({
+      credentials: { trial: TRIAL_SECRET },
+      fallback: () => replies.message({ usage }),
+    });
+    try {
+      const project = useProject(gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }));
+      const created = await runDrawdown(
+        ['keys', 'create', 'overnight-agent', '--route', 'trial', '--budget', '5.00', '--period', 'day'],
+        { cwd: project.dir, env },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      expect(created.stderr).toContain('budget $5.00/day');
+      const month = await runDrawdown(
+        ['keys', 'create', 'ci-bot', '--route', 'trial', '--budget', '20', '--period', 'month', '--json'],
+        { cwd: project.dir, env },
+      );
+      expect(JSON.parse(month.stdout)).toMatchObject({ name: 'ci-bot', budgetUsd: '20', period: 'month' });
+
+      const gateway = await startGatewayProcess(project.dir, upstream.url);
+      expect((await post(gateway.url, created.stdout.trim())).status).toBe(200);
+      await gateway.stop();
+
+      const price = defaultRateCard.price('claude-sonnet-4-5', usage);
+      const list = await runDrawdown(['keys', 'list'], { cwd: project.dir, env });
+      expect(list.code, list.stderr).toBe(0);
+      expect(list.stdout).toMatch(/^overnight-agent\s+[a-z0-9]{12}\s+trial\s+\$5\.00\/day\s+\$0\.0\d+\s/m);
+      expect(list.stdout).toMatch(/^ci-bot\s+[a-z0-9]{12}\s+trial\s+\$20\.00\/month\s+\$0\.00\s/m);
+      expect(Math.max(...list.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+
+      const json = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
+        keys: Array<Record<string, string>>;
+      };
+      const now = new Date();
+      const nextDay = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1)).toISOString();
+      const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
+      expect(json.keys).toEqual([
+        expect.objectContaining({
+          name: 'overnight-agent',
+          budgetUsd: '5',
+          period: 'day',
+          spentUsd: price.totalUsd,
+          periodSpentUsd: price.totalUsd,
+          resetsAt: nextDay,
+        }),
+        expect.objectContaining({
+          name: 'ci-bot',
+          budgetUsd: '20',
+          period: 'month',
+          spentUsd: '0',
+          periodSpentUsd: '0',
+          resetsAt: nextMonth,
+        }),
+      ]);
+
+      const bad = await runDrawdown(
+        ['keys', 'create', 'weekly', '--route', 'trial', '--budget', '5', '--period', 'weekly', '--json'],
+        { cwd: project.dir, env },
+      );
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toBe('');
+      expect(jsonError(bad.stderr)).toMatchObject({
+        code: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST',
+        message: expect.stringContaining('period "weekly" is not one of "lifetime", "day", "month"'),
+      });
+    } finally {
+      await upstream.close();
+    }
+  });
 });
 
 describe('drawdown gateway', () => {

@@ -3,13 +3,15 @@ export {
   keyManager,
   keyVerifier,
   KEYS_STATE_KEY,
+  KEY_BUDGET_PERIODS,
+  type KeyBudgetPeriod,
   type KeyManager,
   type KeyVerifier,
   type KeyRecord,
   type CreateKeyRequest,
   type CreatedKey,
 } from './keys.js';
-export { keyAccount, keySpend, type KeySpend } from './key-budget.js';
+export { keyAccount, keySpend, type KeySpend, type KeySpent } from './key-budget.js';
 export { createGuard, isLoopbackHost, type GuardOptions, type GuardRefusal } from './guard.js';
 export { createSseUsageReader } from './sse-usage.js';
 export { sendError, type AnthropicErrorType } from './anthropic-errors.js';

@@ -14,11 +14,18 @@ export interface KeyRecord {
   hash: string;
   /** Route entry ids this key may draw from (in the route's own order). */
   routes: string[];
-  /** Lifetime spending cap of this key, nanodollars. */
+  /** Spending cap of this key per `period`, nanodollars. */
   budget?: Nanos;
+  /** The window the budget covers; absent means `lifetime` (keys made before periods existed). */
+  period?: KeyBudgetPeriod;
   createdAt: number;
   revokedAt?: number;
 }
+
+/** What a key's budget covers: its whole life, or each calendar day or month in the hub's time zone. */
+export type KeyBudgetPeriod = 'lifetime' | 'day' | 'month';
+
+export const KEY_BUDGET_PERIODS: readonly KeyBudgetPeriod[] = ['lifetime', 'day', 'month'];
 
 interface KeysDocument {
   version: 1;
@@ -30,6 +37,8 @@ export interface CreateKeyRequest {
   routes: string[];
   /** USD amount (`"5"`, `"5.00"`, `5`). */
   budget?: string | number;
+  /** What the budget covers. Default `lifetime`. Needs `budget`. */
+  period?: string;
 }
 
 export interface CreatedKey {
@@ -136,6 +145,22 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
         }
         if (budget <= 0) throw invalid('budget', 'budget must be more than zero: write it like "5.00"');
       }
+      let period: KeyBudgetPeriod | undefined;
+      if (request.period !== undefined) {
+        if (!(KEY_BUDGET_PERIODS as readonly string[]).includes(request.period)) {
+          throw invalid(
+            'period',
+            `period ${JSON.stringify(request.period)} is not one of ${KEY_BUDGET_PERIODS.map((p) => `"${p}"`).join(', ')}: use "day" or "month" for a cap that resets at midnight in the hub's time zone, "lifetime" for one that never does`,
+          );
+        }
+        if (budget === undefined) {
+          throw invalid(
+            'period',
+            `period "${request.period}" needs a budget to apply to: add --budget, e.g. --budget 5.00`,
+          );
+        }
+        period = request.period as KeyBudgetPeriod;
+      }
       return underKeysLease(store, now, async () => {
         const doc = await read(store);
         if (doc.keys.some((k) => k.name === request.name && k.revokedAt === undefined)) {
@@ -151,7 +176,7 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
           name: request.name,
           hash: sha256(key).toString('hex'),
           routes: [...new Set(request.routes)],
-          ...(budget !== undefined && { budget }),
+          ...(budget !== undefined && { budget, period: period ?? 'lifetime' }),
           createdAt: now(),
         };
         await store.setState(KEYS_STATE_KEY, { version: 1, keys: [...doc.keys, record] } satisfies KeysDocument);

@@ -6,6 +6,7 @@ it('exports its curated public surface', async () => {
     [
       "GatewayErrorCodes",
       "KEYS_STATE_KEY",
+      "KEY_BUDGET_PERIODS",
       "createGuard",
       "createSseUsageReader",
       "isLoopbackHost",

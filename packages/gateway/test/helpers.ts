@@ -1,4 +1,13 @@
-import { apiKey, budget, createHub, memoryStore, type Hub, type LedgerStore, type Logger } from '@drawdown/core';
+import {
+  apiKey,
+  budget,
+  createHub,
+  memoryStore,
+  type Clock,
+  type Hub,
+  type LedgerStore,
+  type Logger,
+} from '@drawdown/core';
 import { startAnthropicServer, type AnthropicServer, type AnthropicServerOptions } from '@drawdown/testkit';
 import { afterEach } from 'vitest';
 import { keyManager, startGateway, type Gateway, type GatewayOptions } from '../src/index.js';
@@ -35,6 +44,8 @@ export async function setup(
     store?: LedgerStore;
     gateway?: Partial<GatewayOptions>;
     fallback?: AnthropicServerOptions['fallback'];
+    clock?: Clock;
+    timeZone?: string;
   } = {},
 ): Promise<Setup> {
   const upstream = await startAnthropicServer({
@@ -46,6 +57,8 @@ export async function setup(
   const hub = await createHub({
     store: options.store ?? memoryStore(),
     logger,
+    ...(options.clock && { clock: options.clock }),
+    ...(options.timeZone && { timeZone: options.timeZone }),
     plugins: [
       apiKey({ id: 'trialKey', key: TRIAL_SECRET }),
       apiKey({ id: 'creditsKey', key: CREDITS_SECRET }),

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { formatUsd, toDecimalString, type Hub } from '@drawdown/core';
-import { keyManager, keySpend, type KeyRecord } from '@drawdown/gateway';
+import { KEY_BUDGET_PERIODS, keyManager, keySpend, type KeyRecord, type KeySpent } from '@drawdown/gateway';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../render/table.js';
@@ -29,16 +29,31 @@ function checkRoutes(hub: Hub, routes: string[]): void {
   }
 }
 
-const keyJson = (record: KeyRecord, spent?: { spent: number; held: number }) => ({
+const keyJson = (record: KeyRecord, spent?: KeySpent) => ({
   id: record.id,
   name: record.name,
   routes: record.routes,
-  ...(record.budget !== undefined && { budgetUsd: toDecimalString(record.budget) }),
+  ...(record.budget !== undefined && {
+    budgetUsd: toDecimalString(record.budget),
+    period: record.period ?? 'lifetime',
+  }),
   ...(spent && { spentUsd: toDecimalString(spent.spent), heldUsd: toDecimalString(spent.held) }),
+  // What the budget counts against now: the current day or month (equal to spentUsd for lifetime).
+  ...(spent &&
+    record.budget !== undefined && {
+      periodSpentUsd: toDecimalString(spent.periodSpent),
+      ...(spent.resetsAt !== undefined && { resetsAt: new Date(spent.resetsAt).toISOString() }),
+    }),
   createdAt: new Date(record.createdAt).toISOString(),
   ...(record.revokedAt !== undefined && { revokedAt: new Date(record.revokedAt).toISOString() }),
   state: record.revokedAt === undefined ? 'active' : 'revoked',
 });
+
+/** The budget column: "$5.00" for a lifetime cap, "$5.00/day" or "$5.00/month" for a calendar one. */
+const budgetCell = (record: KeyRecord): string =>
+  record.budget === undefined
+    ? '—'
+    : `${formatUsd(record.budget)}${record.period === undefined || record.period === 'lifetime' ? '' : `/${record.period}`}`;
 
 export function keysCommand(ctx: CliContext): Command {
   const keys = new Command('keys').description('drawdown keys for tools that use the gateway (create, list, revoke)');
@@ -48,32 +63,45 @@ export function keysCommand(ctx: CliContext): Command {
     .description('create a key (printed once on stdout, stored only as a hash)')
     .argument('<name>', 'what the key is for, e.g. cursor-laptop')
     .requiredOption('--route <entry...>', 'route entries the key may draw from (see "drawdown which")')
-    .option('--budget <usd>', "the key's own lifetime spending cap, e.g. 5.00")
+    .option('--budget <usd>', "the key's own spending cap per --period, e.g. 5.00")
+    .option(
+      '--period <period>',
+      `what --budget covers: ${KEY_BUDGET_PERIODS.join(', ')} (day and month reset at midnight in the hub's time zone; default lifetime)`,
+    )
     .option('--json', 'print the key and its record as JSON')
-    .action(async (name: string, options: { route: string[]; budget?: string; json?: boolean }, command: Command) => {
-      await withHub(ctx, command, async (hub) => {
-        checkRoutes(hub, options.route);
-        const { key, record } = await keyManager(hub.store).create({
-          name,
-          routes: options.route,
-          ...(options.budget !== undefined && { budget: options.budget }),
+    .action(
+      async (
+        name: string,
+        options: { route: string[]; budget?: string; period?: string; json?: boolean },
+        command: Command,
+      ) => {
+        await withHub(ctx, command, async (hub) => {
+          checkRoutes(hub, options.route);
+          const { key, record } = await keyManager(hub.store).create({
+            name,
+            routes: options.route,
+            ...(options.budget !== undefined && { budget: options.budget }),
+            ...(options.period !== undefined && { period: options.period }),
+          });
+          if (options.json) {
+            ctx.term.out(JSON.stringify({ key, ...keyJson(record) }, null, 2));
+            return;
+          }
+          ctx.term.out(key);
+          ctx.term.note(
+            `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${budgetCell(record)}` : ''}).\n` +
+              'It is shown once and stored only as a hash. Give it to the tool with:\n' +
+              '  ANTHROPIC_BASE_URL=http://127.0.0.1:7755 ANTHROPIC_API_KEY=<the key above>',
+          );
         });
-        if (options.json) {
-          ctx.term.out(JSON.stringify({ key, ...keyJson(record) }, null, 2));
-          return;
-        }
-        ctx.term.out(key);
-        ctx.term.note(
-          `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${formatUsd(record.budget)}` : ''}).\n` +
-            'It is shown once and stored only as a hash. Give it to the tool with:\n' +
-            '  ANTHROPIC_BASE_URL=http://127.0.0.1:7755 ANTHROPIC_API_KEY=<the key above>',
-        );
-      });
-    });
+      },
+    );
 
   keys
     .command('list')
-    .description('every key: routes, budget, spend so far and whether it is revoked (never the key)')
+    .description(
+      "every key: routes, budget, spend in the budget's current period and whether it is revoked (never the key)",
+    )
     .option('--json', 'print JSON with exact decimal strings')
     .action(async (options: { json?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
@@ -92,8 +120,9 @@ export function keysCommand(ctx: CliContext): Command {
           r.name,
           r.id,
           r.routes.join(','),
-          r.budget !== undefined ? formatUsd(r.budget) : '—',
-          formatUsd(spent[i]!.spent),
+          budgetCell(r),
+          // A day or month budget counts this day's or month's spend; the lifetime total is in --json.
+          formatUsd(r.budget !== undefined ? spent[i]!.periodSpent : spent[i]!.spent),
           new Date(r.createdAt).toISOString().slice(0, 10),
           r.revokedAt === undefined ? 'active' : 'revoked',
         ]);

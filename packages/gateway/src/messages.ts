@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DrawdownError,
+  headerRecord,
+  isDrawdownError,
+  rateLimitHeaderSubset,
+  refusalKind,
+  type RequestLease,
+} from '@drawdown/core';
+import { estimateFromParams } from '@drawdown/core/anthropic';
+import type { Dispatcher } from 'undici';
+import { sendError } from './anthropic-errors.js';
+import { credentialsFor, observe, observeHeaders } from './attempt.js';
+import type { GatewayCall, GatewayContext } from './context.js';
+import { messageOf, parseErrorBody, readBody, responseHeaders, upstreamHeaders } from './http.js';
+import { bodyTooLarge, noUsableEntry, refuse } from './refusal.js';
+import { pipeStream } from './sse-pipe.js';
+
+/**
+ * `POST /v1/messages`: routed like `hub.begin` among the entries the caller's key may use (and held
+ * against the key's own budget), forwarded with that entry's credentials, answered unchanged, and
+ * settled from the usage in the answer; the hold is released when the client leaves early or the
+ * upstream fails.
+ */
+export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<void> {
+  const { hub, spend, upstream } = ctx;
+  const { req, res, record, target } = call;
+  const body = await readBody(req, ctx.settings.maxBodyBytes);
+  if (body === 'too-large') return bodyTooLarge(ctx, res);
+  let params: { model?: unknown; max_tokens?: unknown; stream?: unknown; messages?: unknown };
+  try {
+    params = JSON.parse(body.toString('utf8')) as typeof params;
+    if (typeof params !== 'object' || params === null) throw new TypeError('not an object');
+  } catch {
+    return sendError(res, 'invalid_request_error', 'drawdown gateway: the request body is not a JSON object');
+  }
+  if (typeof params.model !== 'string')
+    return sendError(res, 'invalid_request_error', 'model: Field required (drawdown needs it to price the request)');
+  if (typeof params.max_tokens !== 'number')
+    return sendError(res, 'invalid_request_error', 'max_tokens: Field required (drawdown sizes the hold from it)');
+  const model = params.model;
+  const streaming = params.stream === true;
+  const exclude = ctx.excludedFor(record);
+  if (exclude.size >= hub.router.entries.length) return noUsableEntry(res, record);
+  const requestId = randomUUID();
+  // Every hold and charge of this request names the key it came through, so spend shows per tool.
+  const client = { client: record.name };
+  const abort = new AbortController();
+  let clientGone = false;
+  res.on('close', () => {
+    if (!res.writableFinished) {
+      clientGone = true;
+      abort.abort();
+    }
+  });
+
+  let holdEstimate: ReturnType<typeof estimateFromParams>;
+  try {
+    holdEstimate = estimateFromParams(params as Parameters<typeof estimateFromParams>[0], hub.rateCard);
+  } catch (error) {
+    return refuse(ctx, res, error);
+  }
+  const { holdMaxTokens } = ctx.settings;
+  if (holdMaxTokens !== undefined && holdEstimate.maxTokens > holdMaxTokens)
+    holdEstimate = { ...holdEstimate, maxTokens: holdMaxTokens };
+  const begin = (also: string[]): Promise<RequestLease> =>
+    hub.begin({
+      requestId,
+      model,
+      estimate: holdEstimate,
+      exclude: also.length > 0 ? [...exclude, ...also] : [...exclude],
+      meta: client,
+    });
+
+  let lease: RequestLease;
+  try {
+    lease = await begin([]);
+  } catch (error) {
+    return refuse(ctx, res, error);
+  }
+  try {
+    await spend.reserve(record, requestId, lease.held);
+  } catch (error) {
+    await lease.release();
+    return refuse(ctx, res, error);
+  }
+  const fail = async (error: unknown): Promise<void> => {
+    await lease.fail(error);
+    await spend.release(record, requestId);
+  };
+  const settle = async (usage: unknown, reportedModel: string | undefined): Promise<void> => {
+    const settlement = await lease.settle({
+      usage,
+      meta: client,
+      ...(reportedModel !== undefined && { model: reportedModel }),
+    });
+    await spend.settle(record, requestId, settlement.cost, reportedModel ?? model);
+  };
+
+  const refusedBy: string[] = [];
+  for (;;) {
+    let response: Dispatcher.ResponseData;
+    try {
+      const credentials = await credentialsFor(lease.entry, lease);
+      response = await upstream.request(target, {
+        method: 'POST',
+        headers: upstreamHeaders(req, credentials, body.length),
+        body,
+        signal: abort.signal,
+      });
+    } catch (error) {
+      await fail(error);
+      if (clientGone) return;
+      if (isDrawdownError(error)) return refuse(ctx, res, error);
+      const code = (error as { code?: string }).code;
+      const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+      return sendError(
+        res,
+        timeout ? 'timeout_error' : 'api_error',
+        `drawdown gateway: the upstream ${upstream.origin} ${timeout ? 'timed out' : `failed: ${code ?? messageOf(error)}`}; nothing was charged`,
+        { status: timeout ? 504 : 502, retry: true },
+      );
+    }
+    const rateHeaders = await observeHeaders(ctx, lease.pool, response.headers);
+
+    if (response.statusCode >= 400) {
+      let errorBody: Buffer;
+      try {
+        errorBody = Buffer.from(await response.body.arrayBuffer());
+      } catch (error) {
+        await fail(error);
+        if (!clientGone)
+          sendError(
+            res,
+            'api_error',
+            `drawdown gateway: the upstream's ${response.statusCode} answer broke off; nothing was charged`,
+            { status: 502, retry: true },
+          );
+        return;
+      }
+      const { type, message } = parseErrorBody(errorBody);
+      const headers =
+        Object.keys(rateHeaders).length > 0 ? rateHeaders : rateLimitHeaderSubset(headerRecord(response.headers));
+      await observe(ctx, lease.pool, {
+        source: 'error',
+        status: response.statusCode,
+        ...(type !== undefined && { errorType: type }),
+        ...(message !== undefined && { message }),
+        headers,
+        at: hub.clock.now(),
+      });
+      const refusal = refusalKind(response.statusCode, headers, message);
+      const upstreamError = new DrawdownError(
+        'DRAWDOWN_GATEWAY_UPSTREAM_REFUSED',
+        `upstream answered ${response.statusCode}${type ? ` ${type}` : ''}`,
+        { data: { status: response.statusCode } },
+      );
+      if (refusal !== undefined && refusedBy.length === 0 && !clientGone) {
+        // The entry's pool cannot pay after all (plan window spent, credits out): once, like the metered client, try the next entry this key may use.
+        await lease.fail(upstreamError, { retrying: true });
+        refusedBy.push(lease.entry.id);
+        try {
+          lease = await begin(refusedBy);
+          continue;
+        } catch (routeError) {
+          hub.logger.debug(`gateway: no other route entry can take the refused request: ${messageOf(routeError)}`);
+          await spend.release(record, requestId);
+        }
+      } else {
+        await fail(upstreamError);
+      }
+      if (clientGone) return;
+      res.writeHead(
+        response.statusCode,
+        responseHeaders(response.headers, {
+          'content-length': String(errorBody.length),
+          ...(refusal !== undefined && { 'x-should-retry': 'false' }),
+        }),
+      );
+      res.end(errorBody);
+      return;
+    }
+
+    // An upstream that answers a stream request with JSON (or the reverse) is read by what it sent.
+    const contentType = response.headers['content-type'];
+    const isSse =
+      (Array.isArray(contentType) ? contentType[0] : contentType)?.startsWith('text/event-stream') ?? streaming;
+    if (!isSse) {
+      let answer: Buffer;
+      try {
+        answer = Buffer.from(await response.body.arrayBuffer());
+      } catch (error) {
+        await fail(error);
+        if (!clientGone)
+          sendError(res, 'api_error', `drawdown gateway: the upstream answer broke off; nothing was charged`, {
+            status: 502,
+            retry: true,
+          });
+        return;
+      }
+      let usage: unknown;
+      let reportedModel: string | undefined;
+      try {
+        const message = JSON.parse(answer.toString('utf8')) as { usage?: unknown; model?: string };
+        usage = message.usage;
+        reportedModel = typeof message.model === 'string' ? message.model : undefined;
+      } catch {
+        usage = undefined;
+      }
+      if (!clientGone) {
+        res.writeHead(
+          response.statusCode,
+          responseHeaders(response.headers, { 'content-length': String(answer.length) }),
+        );
+        res.end(answer);
+      }
+      // The answer goes out first; the charge is recorded right after (idle() and close() wait for it).
+      if (usage === undefined) {
+        hub.logger.warn(
+          `gateway: request ${requestId} got an answer without usage; its hold is released and nothing is charged`,
+        );
+        ctx.track(fail(new DrawdownError('DRAWDOWN_GATEWAY_NO_USAGE', 'the upstream answer carried no usage')));
+      } else {
+        ctx.track(settle(usage, reportedModel));
+      }
+      return;
+    }
+
+    const reader = await pipeStream(res, response, () => clientGone, abort);
+    ctx.track(
+      reader.usage !== undefined
+        ? settle(reader.usage, reader.model)
+        : fail(
+            new DrawdownError(
+              'DRAWDOWN_GATEWAY_STREAM_ENDED_EARLY',
+              'the stream ended before the message started; nothing was charged',
+            ),
+          ),
+    );
+    return;
+  }
+}

@@ -1,0 +1,91 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DrawdownError, type Hub } from '@drawdown/core';
+import { GatewayErrorCodes } from './errors.js';
+import { isLoopbackHost } from './guard.js';
+import type { KeyRecord } from './keys.js';
+import type { UpstreamOptions } from './upstream.js';
+
+/** An extra route the gateway serves (e.g. a dashboard page), behind the same Host/Origin/token guard. */
+export interface GatewayRoute {
+  method: string;
+  /** Exact path, or a pattern tested against the path. */
+  path: string | RegExp;
+  /** `key`: only with a valid drawdown key (the handler gets its record). Default `none`. */
+  auth?: 'none' | 'key';
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: { url: URL; hub: Hub; key?: KeyRecord },
+  ): void | Promise<void>;
+}
+
+export interface GatewayOptions {
+  hub: Hub;
+  /** Where requests go, with each route entry's credentials. */
+  upstream?: UpstreamOptions;
+  /** Address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Port; 0 picks a free one. Default 0. */
+  port?: number;
+  /** Required (with `token`) to bind anything but a loopback address. */
+  allowRemote?: boolean;
+  /** Shared secret every request must carry as `x-drawdown-gateway-token`; required for a non-loopback bind. */
+  token?: string;
+  /** Host names requests may name (default: loopback names and the bind address). */
+  allowedHosts?: string[];
+  /** Browser origins allowed (default: loopback origins). */
+  allowedOrigins?: string[];
+  /** Extra routes, matched before the "not forwarded" answer: the hook for pages served next to the API. */
+  routes?: GatewayRoute[];
+  /** Largest request body accepted, bytes. Default 32 MiB. */
+  maxBodyBytes?: number;
+  /** How long the hold of a key's own budget lives, ms. Default 15 minutes (like the hub's). */
+  holdTtlMs?: number;
+  /** How stale the cached key list may be before a request re-reads it, ms. Default 1000. */
+  keysMaxAgeMs?: number;
+  /**
+   * Size holds as if `max_tokens` were at most this. Default: the request's own `max_tokens`, which
+   * can never overspend. Claude Code asks for up to 128,000 output tokens, so on a small budget its
+   * holds are refused although its answers would fit; a cap admits them, at the risk that one answer
+   * longer than the cap overruns the budget by the difference (the charge is always the true cost).
+   */
+  holdMaxTokens?: number;
+}
+
+/** The options with their defaults applied, checked. */
+export interface GatewaySettings {
+  host: string;
+  maxBodyBytes: number;
+  holdTtlMs: number;
+  holdMaxTokens: number | undefined;
+}
+
+const invalid = (field: string, message: string): DrawdownError =>
+  new DrawdownError(GatewayErrorCodes.INVALID_OPTION, `gateway: ${message}`, { data: { field } });
+
+/** Checks the options before anything binds: an unsafe or malformed one is an error naming its field and the fix. */
+export function checkOptions(options: GatewayOptions): GatewaySettings {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host) && (options.allowRemote !== true || !options.token)) {
+    throw invalid(
+      options.allowRemote === true ? 'token' : 'allowRemote',
+      `binding ${host} exposes the gateway beyond this machine; it needs allowRemote: true and a token (CLI: --allow-remote and DRAWDOWN_GATEWAY_TOKEN)`,
+    );
+  }
+  if (options.token !== undefined && options.token.length < 16) {
+    throw invalid('token', 'token is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)');
+  }
+  const { holdMaxTokens } = options;
+  if (holdMaxTokens !== undefined && !(Number.isSafeInteger(holdMaxTokens) && holdMaxTokens > 0)) {
+    throw invalid(
+      'holdMaxTokens',
+      `holdMaxTokens is ${String(holdMaxTokens)}; use a positive whole number of tokens, like 16000`,
+    );
+  }
+  return {
+    host,
+    maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
+    holdTtlMs: options.holdTtlMs ?? 15 * 60_000,
+    holdMaxTokens,
+  };
+}

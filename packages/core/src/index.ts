@@ -78,7 +78,7 @@ export {
   type InferenceGeo,
 } from './rate-card/usage.js';
 export type * from './contracts/store.js';
-export { compareGrants } from './contracts/store.js';
+export { compareGrants, firstRefusedCounter, windowStart } from './contracts/store.js';
 export type * from './contracts/pool.js';
 export { isFundablePool } from './contracts/pool.js';
 export type * from './contracts/auth.js';

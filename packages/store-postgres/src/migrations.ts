@@ -394,6 +394,52 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 4,
+    sql: `
+-- Rate-limit counters (requests, tokens per minute) per fixed window; old windows are pruned by
+-- the writers, so the table holds about one row per counter.
+CREATE TABLE S.rate_windows (
+  name text NOT NULL,
+  window_start bigint NOT NULL,
+  count bigint NOT NULL,
+  PRIMARY KEY (name, window_start)
+);
+
+-- Checks and adds all of a call's counters together. Each counter's row is created if missing and
+-- locked in name order (so concurrent calls cannot deadlock), then read under the lock: every
+-- host's check sees every add committed before it, and nothing is added unless all fit.
+CREATE FUNCTION S.count_in_window(p_counters jsonb, p_start bigint) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  names text[] := ARRAY(SELECT value->>'name' FROM jsonb_array_elements(p_counters) WITH ORDINALITY ORDER BY ordinality);
+  amounts bigint[];
+  counts bigint[];
+  c jsonb; i int := 0; added bigint;
+BEGIN
+  amounts := ARRAY(SELECT (value->>'amount')::bigint FROM jsonb_array_elements(p_counters) WITH ORDINALITY ORDER BY ordinality);
+  INSERT INTO S.rate_windows (name, window_start, count)
+    SELECT n, p_start, 0 FROM unnest(names) AS n ORDER BY n ON CONFLICT DO NOTHING;
+  PERFORM 1 FROM S.rate_windows WHERE name = ANY (names) AND window_start = p_start ORDER BY name FOR UPDATE;
+  counts := ARRAY(SELECT w.count FROM unnest(names) WITH ORDINALITY AS n(name, ord)
+    JOIN S.rate_windows w ON w.name = n.name AND w.window_start = p_start ORDER BY n.ord);
+  FOR c IN SELECT value FROM jsonb_array_elements(p_counters) WITH ORDINALITY ORDER BY ordinality LOOP
+    i := i + 1;
+    IF jsonb_typeof(c->'limit') = 'number' AND amounts[i] > 0 AND counts[i] + amounts[i] > (c->>'limit')::bigint THEN
+      RETURN jsonb_build_object('ok', false, 'counts', to_jsonb(counts), 'refused', i - 1);
+    END IF;
+  END LOOP;
+  FOR i IN 1 .. coalesce(array_length(names, 1), 0) LOOP
+    -- A give-back for a window that has already been replaced has nothing left to change.
+    CONTINUE WHEN EXISTS (SELECT 1 FROM S.rate_windows WHERE name = names[i] AND window_start > p_start);
+    UPDATE S.rate_windows SET count = count + amounts[i] WHERE name = names[i] AND window_start = p_start
+      RETURNING count INTO added;
+    counts[i] := added;
+    DELETE FROM S.rate_windows WHERE name = names[i] AND window_start < p_start;
+  END LOOP;
+  RETURN jsonb_build_object('ok', true, 'counts', to_jsonb(counts));
+END $fn$;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

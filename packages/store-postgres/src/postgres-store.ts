@@ -4,6 +4,7 @@ import {
   DrawdownError,
   sortReportRows,
   sqlReport,
+  windowStart,
   ErrorCodes,
   invalidOption,
   type AccountSnapshot,
@@ -467,6 +468,16 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
 
     async releaseLease({ name, owner }) {
       await query('releasing a lease', `DELETE FROM ${S}.leases WHERE name = $1 AND owner = $2`, [name, owner]);
+    },
+
+    async countInWindow({ counters, windowMs, now }) {
+      const start = windowStart(now, windowMs);
+      const rows = await query<{ r: { ok: boolean; counts: number[]; refused?: number } }>(
+        'counting a rate limit',
+        `SELECT ${S}.count_in_window($1, $2) AS r`,
+        [JSON.stringify(counters), start],
+      );
+      return { ...rows[0]!.r, windowEnd: start + windowMs };
     },
 
     watch(listener) {

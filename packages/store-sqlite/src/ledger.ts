@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
   compareGrants,
+  firstRefusedCounter,
+  windowStart,
   sortReportRows,
   sqlReport,
   DrawdownError,
@@ -18,6 +20,7 @@ import {
   type ReleaseResult,
   type GrantResult,
   type SettleResult,
+  type WindowCountResult,
 } from '@drawdown/core';
 import type { Database, SqlValue } from './driver.js';
 import { storeError } from './errors.js';
@@ -487,6 +490,25 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
       await write('releasing a lease', () => {
         q.dropLease.run(name, owner);
         return { result: undefined };
+      });
+    },
+
+    async countInWindow({ counters, windowMs, now }) {
+      const start = windowStart(now, windowMs);
+      const windowEnd = start + windowMs;
+      // One write transaction (BEGIN IMMEDIATE): every process on the file checks and adds in turn.
+      return write<WindowCountResult>('counting a rate limit', () => {
+        const current = counters.map((c) => (q.windowCount.get(c.name, start) as number | undefined) ?? 0);
+        const refused = firstRefusedCounter(counters, current);
+        if (refused >= 0) return { result: { ok: false, counts: current, refused, windowEnd } };
+        const counts = counters.map((c, i) => {
+          // A give-back for a window that has already been replaced has nothing left to change.
+          if (q.newerWindow.get(c.name, start) !== undefined) return current[i]!;
+          q.addToWindow.run(c.name, start, c.amount);
+          q.pruneWindows.run(c.name, start);
+          return current[i]! + c.amount;
+        });
+        return { result: { ok: true, counts, windowEnd } };
       });
     },
 

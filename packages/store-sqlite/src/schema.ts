@@ -99,6 +99,19 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Rate-limit counters (requests, tokens per minute) per fixed window; old windows are pruned
+      -- by the writers, so the table holds about one row per counter.
+      CREATE TABLE rate_windows (
+        name TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (name, window_start)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -50,6 +50,12 @@ export function sqlStatements(db: Database) {
       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at WHERE leases.owner = ? OR leases.expires_at <= ?`),
     dropLease: p('DELETE FROM leases WHERE name = ? AND owner = ?'),
 
+    windowCount: value('SELECT count FROM rate_windows WHERE name = ? AND window_start = ?'),
+    addToWindow: p(`INSERT INTO rate_windows (name, window_start, count) VALUES (?, ?, ?)
+      ON CONFLICT (name, window_start) DO UPDATE SET count = count + excluded.count`),
+    pruneWindows: p('DELETE FROM rate_windows WHERE name = ? AND window_start < ?'),
+    newerWindow: value('SELECT 1 FROM rate_windows WHERE name = ? AND window_start > ?'),
+
     logChange: p('INSERT INTO changes (writer, account, kind, key) VALUES (?, ?, ?, ?)'),
     pruneChanges: p('DELETE FROM changes WHERE seq <= ?'),
     changesSince: p('SELECT seq, writer, account, kind, key FROM changes WHERE seq > ? ORDER BY seq'),

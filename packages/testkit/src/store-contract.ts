@@ -302,6 +302,45 @@ export function describeStoreContract(name: string, options: StoreContractOption
       expect(await store.tryLease({ name: 'reload:w', owner: 'p1', ttlMs: 1000, now: T0 + 1003 })).toBe(true);
     });
 
+    it('counts within a fixed window up to each limit, adding all counters of a call or none', async () => {
+      const minute = 60_000;
+      const at = T0 + 5_000; // T0 is a whole minute: this window is [T0, T0 + 1 min)
+      const take = (amount: number, tokens: number, now = at) =>
+        store.countInWindow({
+          counters: [
+            { name: 'key:a:rpm', amount, limit: 3 },
+            { name: 'key:a:tpm', amount: tokens, limit: 1000 },
+          ],
+          windowMs: minute,
+          now,
+        });
+      expect(await take(1, 400)).toEqual({ ok: true, counts: [1, 400], windowEnd: T0 + minute });
+      expect(await take(1, 700)).toEqual({ ok: false, counts: [1, 400], refused: 1, windowEnd: T0 + minute });
+      expect(await take(1, 600)).toEqual({ ok: true, counts: [2, 1000], windowEnd: T0 + minute });
+      // A counter without a limit always adds, and a negative amount gives back.
+      expect(
+        await store.countInWindow({ counters: [{ name: 'key:a:tpm', amount: -300 }], windowMs: minute, now: at }),
+      ).toEqual({ ok: true, counts: [700], windowEnd: T0 + minute });
+      expect(await take(1, 300)).toMatchObject({ ok: true, counts: [3, 1000] });
+      expect(await take(1, 0)).toMatchObject({ ok: false, counts: [3, 1000], refused: 0 });
+      // The next window starts from zero; a give-back to the old one then changes nothing.
+      expect(await take(1, 10, T0 + minute)).toEqual({ ok: true, counts: [1, 10], windowEnd: T0 + 2 * minute });
+      expect(
+        await store.countInWindow({ counters: [{ name: 'key:a:tpm', amount: -500 }], windowMs: minute, now: at }),
+      ).toMatchObject({ ok: true });
+      expect(await take(0, 0, T0 + minute + 1)).toMatchObject({ counts: [1, 10] });
+    });
+
+    it('admits exactly the limit of 200 concurrent counts in one window', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 200 }, () =>
+          store.countInWindow({ counters: [{ name: 'key:b:rpm', amount: 1, limit: 37 }], windowMs: 60_000, now: T0 }),
+        ),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(37);
+      expect(Math.max(...results.map((r) => r.counts[0]!))).toBe(37);
+    });
+
     it('tells watchers about its own changes', async () => {
       const seen: string[] = [];
       const stop = store.watch((change) => seen.push(`${change.kind}:${change.origin}`));
@@ -522,6 +561,23 @@ export function describeStoreContract(name: string, options: StoreContractOption
         expect((await peer.snapshot({ account: 'trial', now: T0 })).held).toBe(usd('5'));
       });
 
+      it('admits exactly the limit of 400 concurrent counts split across two handles', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 400 }, (_, i) =>
+            (i % 2 === 0 ? store : peer).countInWindow({
+              counters: [
+                { name: 'key:c:rpm', amount: 1, limit: 1000 },
+                { name: 'key:c:tpm', amount: 100, limit: 12_345 },
+              ],
+              windowMs: 60_000,
+              now: T0 + i,
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(123);
+        expect(results.filter((r) => !r.ok).every((r) => r.refused === 1)).toBe(true);
+      });
+
       it('settles a key once even when both handles settle it', async () => {
         await reserve('both', '1');
         const results = await Promise.all([
@@ -567,7 +623,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
 export interface StoreWorkerArgs {
   /** Store-specific: how the worker opens the shared ledger (a file, a URL and schema...). */
   config: unknown;
-  /** `reserve`: race for the cap, report, exit. `crash`: hold funds, settle some, wait to be killed. Stores may add their own. */
+  /** `reserve`: race for the cap, report, exit. `count`: race for a rate limit of `cap` requests. `crash`: hold funds, settle some, wait to be killed. Stores may add their own. */
   mode: string;
   tag: string;
   count: number;
@@ -600,9 +656,18 @@ export async function runStoreWorker(
       limits: [{ kind: 'cap', name: 'shared budget', scope: 'lifetime', cap: usd(args.cap) }],
       ...placement(args.now),
     });
+  // count mode: race for a rate limit of `cap` requests in one window.
+  const count = () =>
+    store.countInWindow({
+      counters: [{ name: 'shared:rpm', amount: 1, limit: Number(args.cap) }],
+      windowMs: 60_000,
+      now: args.now,
+    });
   say({ step: 'ready' });
   for await (const line of createInterface({ input: process.stdin })) if (line.trim() === 'go') break;
-  const results = await Promise.all(Array.from({ length: args.count }, (_, i) => reserve(i)));
+  const results = await Promise.all(
+    Array.from({ length: args.count }, (_, i) => (args.mode === 'count' ? count() : reserve(i))),
+  );
   const admitted = results.filter((r) => r.ok).length;
   if (args.mode !== 'crash') {
     say({ step: 'done', admitted });
@@ -695,6 +760,23 @@ export function describeStoreAcrossProcesses(name: string, options: StoreProcess
       const store = await open();
       expect(await store.snapshot({ account: 'shared', now: T0 })).toMatchObject({ held: usd('5'), activeHolds: 50 });
       expect(await store.entries({ account: 'shared', kinds: ['hold'] })).toHaveLength(50);
+      await store.close();
+    }, 60_000);
+
+    it('admits exactly 137 of 4 processes × 100 concurrent counts against a rate limit of 137', async () => {
+      const { config, open } = await options.prepare();
+      await (await open()).close();
+      const workers = Array.from({ length: 4 }, (_, p) =>
+        start({ config, mode: 'count', tag: `p${p}`, count: 100, amount: '0', cap: '137', now: T0, ttlMs: 60_000 }),
+      );
+      for (const w of workers) expect(await w.next()).toEqual({ step: 'ready' });
+      for (const w of workers) w.send('go');
+      const admitted = (await Promise.all(workers.map((w) => w.next()))).map((m) => m.admitted as number);
+      expect(admitted.reduce((a, b) => a + b, 0)).toBe(137);
+      const store = await open();
+      expect(
+        await store.countInWindow({ counters: [{ name: 'shared:rpm', amount: 0 }], windowMs: 60_000, now: T0 }),
+      ).toMatchObject({ counts: [137] });
       await store.close();
     }, 60_000);
 

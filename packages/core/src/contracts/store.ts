@@ -47,12 +47,51 @@ export interface LedgerStore {
   releaseLease(input: { name: string; owner: string }): Promise<void>;
 
   /**
+   * Rate-limit counters in fixed windows (requests or tokens per minute): adds each counter's
+   * `amount` to its count in the window `[floor(now / windowMs) * windowMs, +windowMs)`, all of
+   * them or none, in one atomic step across processes and hosts. A counter with a `limit` refuses
+   * when its count plus a positive `amount` would pass the limit; one without a limit always adds
+   * (a negative amount gives back what an earlier call took). Counts of older windows are dropped.
+   */
+  countInWindow(input: WindowCountInput): Promise<WindowCountResult>;
+
+  /**
    * Calls `listener` after every change, including changes made by other processes or hosts
    * (origin `remote`) where the store can see them. Returns an unsubscribe function.
    */
   watch(listener: (change: LedgerChange) => void): () => void;
 
   close(): Promise<void>;
+}
+
+export interface WindowCountInput {
+  /** Counters added together, all or none. Names are unique in one call. */
+  counters: Array<{ name: string; amount: number; limit?: number }>;
+  /** Window length, ms (e.g. 60000). */
+  windowMs: number;
+  now: number;
+}
+
+export interface WindowCountResult {
+  /** True if every amount was added. */
+  ok: boolean;
+  /** Each counter's count in the window after the call (unchanged when refused), in input order. */
+  counts: number[];
+  /** Index of the first counter whose limit refused. */
+  refused?: number;
+  /** When the window ends (epoch ms): when a refused counter starts from zero again. */
+  windowEnd: number;
+}
+
+/** Start of the fixed window of length `windowMs` that contains `now` (epoch ms), the same in every store. */
+export const windowStart = (now: number, windowMs: number): number => now - (((now % windowMs) + windowMs) % windowMs);
+
+/**
+ * The rule every store applies to `countInWindow`: the index of the first counter whose limit a
+ * positive amount would pass, given the counts already in the window; -1 when all may be added.
+ */
+export function firstRefusedCounter(counters: WindowCountInput['counters'], counts: readonly number[]): number {
+  return counters.findIndex((c, i) => c.limit !== undefined && c.amount > 0 && counts[i]! + c.amount > c.limit);
 }
 
 /** A limit checked at reservation: spent + held + requested must stay within it. */

@@ -1,6 +1,8 @@
 import { DrawdownError, ErrorCodes } from '../errors.js';
 import {
   compareGrants,
+  firstRefusedCounter,
+  windowStart,
   type AccountSnapshot,
   type ChargeRecord,
   type EntryMeta,
@@ -35,6 +37,8 @@ export function memoryStore(): LedgerStore {
   const accounts = new Map<string, Account>();
   const state = new Map<string, string>();
   const leases = new Map<string, { owner: string; expiresAt: number }>();
+  /** Each rate-limit counter's newest window; older windows are forgotten. */
+  const windows = new Map<string, { start: number; count: number }>();
   const listeners = new Set<(change: LedgerChange) => void>();
   let closed = false;
 
@@ -306,6 +310,26 @@ export function memoryStore(): LedgerStore {
 
     async releaseLease({ name, owner }) {
       if (leases.get(name)?.owner === owner) leases.delete(name);
+    },
+
+    async countInWindow({ counters, windowMs, now }) {
+      open();
+      const start = windowStart(now, windowMs);
+      const current = counters.map((c) => {
+        const w = windows.get(c.name);
+        return w?.start === start ? w.count : 0;
+      });
+      const refused = firstRefusedCounter(counters, current);
+      if (refused >= 0) return { ok: false, counts: current, refused, windowEnd: start + windowMs };
+      const counts = counters.map((c, i) => {
+        const w = windows.get(c.name);
+        // A give-back for a window that has already been replaced has nothing left to change.
+        if (w && w.start > start) return current[i]!;
+        const count = current[i]! + c.amount;
+        windows.set(c.name, { start, count });
+        return count;
+      });
+      return { ok: true, counts, windowEnd: start + windowMs };
     },
 
     watch(listener) {

@@ -130,7 +130,7 @@ describe('drawdown keys', () => {
     const badRoute = await runDrawdown(['keys', 'create', 'x', '--route', 'nope', '--json'], { cwd: project.dir, env });
     expect(badRoute.code).toBe(1);
     expect(jsonError(badRoute.stderr)).toMatchObject({
-      code: 'DRAWDOWN_CLI_UNKNOWN_NAME',
+      code: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST',
       hint: expect.stringContaining('drawdown which'),
     });
     const badBudget = await runDrawdown(['keys', 'create', 'y', '--route', 'trial', '--budget', 'lots'], {

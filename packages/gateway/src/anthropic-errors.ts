@@ -8,6 +8,7 @@ export type AnthropicErrorType =
   | 'permission_error'
   | 'not_found_error'
   | 'request_too_large'
+  | 'rate_limit_error'
   | 'api_error'
   | 'timeout_error'
   | 'overloaded_error';
@@ -19,6 +20,7 @@ const STATUS: Record<AnthropicErrorType, number> = {
   permission_error: 403,
   not_found_error: 404,
   request_too_large: 413,
+  rate_limit_error: 429,
   api_error: 502,
   timeout_error: 504,
   overloaded_error: 529,

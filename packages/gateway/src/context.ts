@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '@drawdown/core';
 import { keySpend, type KeySpend } from './key-budget.js';
 import type { KeyRecord } from './keys.js';
+import { keyRateLimiter, type KeyRateLimiter } from './rate-limits.js';
 import { messageOf } from './http.js';
 import type { GatewaySettings } from './options.js';
 import { createUpstream, type Upstream, type UpstreamOptions } from './upstream.js';
@@ -12,6 +13,8 @@ export interface GatewayContext {
   readonly settings: GatewaySettings;
   readonly upstream: Upstream;
   readonly spend: KeySpend;
+  /** Each key's requests and tokens per minute, counted in the store. */
+  readonly rates: KeyRateLimiter;
   /** Entries a key may not use: those outside its list, and delegated ones (no credentials to forward). */
   excludedFor(record: KeyRecord): ReadonlySet<string>;
   /** Keeps work that finishes after the answer went out (a settle); `idle()` waits for it. */
@@ -41,6 +44,7 @@ export function createGatewayContext(
     settings,
     upstream: createUpstream(upstreamOptions),
     spend: keySpend(hub, settings.holdTtlMs),
+    rates: keyRateLimiter(hub.store, () => hub.clock.now()),
     excludedFor(record) {
       let set = excluded.get(record);
       if (!set) {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ADMIN_PREFIX, adminApi } from './admin.js';
 import { sendError } from './anthropic-errors.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
 import { createGuard } from './guard.js';
@@ -39,6 +40,7 @@ function dispatcher(
     ...(options.token !== undefined && { token: options.token }),
   });
   const extraRoutes: GatewayRoute[] = options.routes ?? [];
+  const admin = options.admin ? adminApi(ctx, options.admin) : undefined;
   return async (req, res) => {
     const refusal = guard(req);
     if (refusal)
@@ -48,6 +50,7 @@ function dispatcher(
     const { path, search } = requestTarget(req.url ?? '/');
     const target = path + search;
     const method = req.method ?? 'GET';
+    if (admin && path.startsWith(ADMIN_PREFIX)) return admin(req, res, path);
     const extra =
       extraRoutes.length === 0
         ? undefined
@@ -63,6 +66,14 @@ function dispatcher(
           res,
           'authentication_error',
           'drawdown gateway: invalid or revoked drawdown key; send the key from "drawdown keys create" as ANTHROPIC_API_KEY (x-api-key or Authorization: Bearer)',
+        );
+      }
+      if (record.expiresAt !== undefined && record.expiresAt <= hub.clock.now()) {
+        req.resume();
+        return sendError(
+          res,
+          'authentication_error',
+          `drawdown gateway: key "${record.name}" expired at ${new Date(record.expiresAt).toISOString()}; ask for a new key`,
         );
       }
     }

@@ -4,7 +4,9 @@ export {
   keyVerifier,
   KEYS_STATE_KEY,
   KEY_BUDGET_PERIODS,
+  modelAllowed,
   type KeyBudgetPeriod,
+  type KeyRateLimits,
   type KeyManager,
   type KeyVerifier,
   type KeyRecord,
@@ -12,6 +14,8 @@ export {
   type CreatedKey,
 } from './keys.js';
 export { keyAccount, keySpend, type KeySpend, type KeySpent } from './key-budget.js';
+export { keyView, type KeyView } from './key-view.js';
+export type { AdminOptions } from './admin.js';
 export { createGuard, isLoopbackHost, type GuardOptions, type GuardRefusal } from './guard.js';
 export { createSseUsageReader } from './sse-usage.js';
 export { sendError, type AnthropicErrorType } from './anthropic-errors.js';

@@ -1,5 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { DrawdownError, usd, type LedgerStore, type Nanos } from '@drawdown/core';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { DrawdownError, usd, type LedgerStore, type Nanos, type RouteEntry } from '@drawdown/core';
 import { GatewayErrorCodes } from './errors.js';
 
 /** Where the key records live in the store's shared state (visible to every process and host). */
@@ -18,8 +18,37 @@ export interface KeyRecord {
   budget?: Nanos;
   /** The window the budget covers; absent means `lifetime` (keys made before periods existed). */
   period?: KeyBudgetPeriod;
+  /** Model ids the key may ask for (`claude-haiku-5-5`, or a prefix ending in `*`); absent means any. */
+  models?: string[];
+  /** Requests and tokens per minute, counted across every gateway on the store. */
+  limits?: KeyRateLimits;
+  /** After this instant (epoch ms) the key is refused. */
+  expiresAt?: number;
+  /** Set when the key was minted with an idempotency key: lets a retried mint answer the same key. */
+  mint?: MintRecord;
   createdAt: number;
+  /** When the secret was last replaced (`rotate`). */
+  rotatedAt?: number;
   revokedAt?: number;
+}
+
+/** Per-key rate limits; each counts in fixed one-minute windows. */
+export interface KeyRateLimits {
+  requestsPerMinute?: number;
+  /** Input (cache reads and writes included) plus output tokens. */
+  tokensPerMinute?: number;
+}
+
+/**
+ * What a retried mint needs to answer the same key: the idempotency key's SHA-256 (to find the
+ * record), the request's fingerprint (a different request under the same id is refused), and the
+ * key sealed with AES-256-GCM under a key derived from the idempotency key itself, so the store
+ * alone cannot give the key back to anyone who does not know the id.
+ */
+export interface MintRecord {
+  id: string;
+  fingerprint: string;
+  sealed: string;
 }
 
 /** What a key's budget covers: its whole life, or each calendar day or month in the hub's time zone. */
@@ -39,12 +68,26 @@ export interface CreateKeyRequest {
   budget?: string | number;
   /** What the budget covers. Default `lifetime`. Needs `budget`. */
   period?: string;
+  /** Model ids (or prefixes ending in `*`) the key may ask for. Default: any. */
+  models?: string[];
+  /** Whole numbers; anything else is refused naming the field. */
+  requestsPerMinute?: number | string;
+  tokensPerMinute?: number | string;
+  /** When the key stops working: an ISO 8601 instant or epoch ms. */
+  expiresAt?: string | number;
+  /**
+   * A client-chosen id (8–200 characters) that makes the mint idempotent: a retry with the same id
+   * and the same request answers the same key, however often and however concurrently it is sent.
+   */
+  idempotencyKey?: string;
 }
 
 export interface CreatedKey {
   record: KeyRecord;
-  /** The key itself: shown once, never stored. */
+  /** The key itself: shown at creation (and to a retry with the same idempotency key), never stored in the clear. */
   key: string;
+  /** True when an earlier mint with the same idempotency key made this key. */
+  replayed: boolean;
 }
 
 const KEY_PATTERN = /^ddk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
@@ -69,8 +112,59 @@ function base32(bytes: Buffer): string {
   return out;
 }
 
-const invalid = (field: string, message: string): DrawdownError =>
-  new DrawdownError(GatewayErrorCodes.INVALID_KEY_REQUEST, message, { data: { field } });
+const invalid = (field: string, message: string, hint?: string): DrawdownError =>
+  new DrawdownError(GatewayErrorCodes.INVALID_KEY_REQUEST, message, {
+    data: { field, ...(hint !== undefined && { hint }) },
+  });
+
+const MODEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}\*?$/;
+const IDEMPOTENCY_PATTERN = /^[\x21-\x7e]{8,200}$/;
+
+/** Whether a key may ask for `model`: no list allows all; entries match exactly or, ending in `*`, by prefix. */
+export function modelAllowed(record: Pick<KeyRecord, 'models'>, model: string): boolean {
+  if (record.models === undefined) return true;
+  return record.models.some((m) => (m.endsWith('*') ? model.startsWith(m.slice(0, -1)) : m === model));
+}
+
+function positiveWhole(field: string, value: unknown, example: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0)
+    throw invalid(field, `${field} ${JSON.stringify(value)} is not a positive whole number: write it like ${example}`);
+  return value;
+}
+
+/** Everything but the idempotency key, in a fixed order: what a retry must repeat to get the same key. */
+function fingerprintOf(request: CreateKeyRequest, expiresAt: number | undefined): string {
+  const canonical = JSON.stringify([
+    request.name,
+    request.routes,
+    request.budget === undefined ? null : String(request.budget),
+    request.period ?? null,
+    request.models ?? null,
+    request.requestsPerMinute ?? null,
+    request.tokensPerMinute ?? null,
+    expiresAt ?? null,
+  ]);
+  return sha256(canonical).toString('hex');
+}
+
+const sealKey = (idempotencyKey: string, recordId: string): Buffer =>
+  Buffer.from(hkdfSync('sha256', idempotencyKey, recordId, 'drawdown gateway key mint', 32));
+
+function seal(key: string, idempotencyKey: string, recordId: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', sealKey(idempotencyKey, recordId), iv);
+  const data = Buffer.concat([cipher.update(key, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), data]).toString('base64url');
+}
+
+function unseal(sealed: string, idempotencyKey: string, recordId: string): string {
+  const bytes = Buffer.from(sealed, 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', sealKey(idempotencyKey, recordId), bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+}
+
+const newKey = (id: string): string => `ddk_${id}_${randomBytes(32).toString('base64url')}`;
 
 /** The lease that serialises changes to the key document across processes and hosts. */
 const KEYS_LEASE = 'gateway.keys.write';
@@ -110,77 +204,185 @@ async function read(store: LedgerStore): Promise<KeysDocument> {
   return doc && Array.isArray(doc.keys) ? doc : { version: 1, keys: [] };
 }
 
+/** Validates a create request into the fields of a record (everything but id, hash and times). */
+function validateCreate(
+  request: CreateKeyRequest,
+  entries: readonly RouteEntry[] | undefined,
+  now: number,
+): Omit<KeyRecord, 'id' | 'hash' | 'createdAt'> {
+  if (request === null || typeof request !== 'object') throw invalid('request', 'a key request must be a JSON object');
+  if (typeof request.name !== 'string' || !NAME_PATTERN.test(request.name)) {
+    throw invalid(
+      'name',
+      `key name ${JSON.stringify(request.name)} is not usable: use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "cursor-laptop")`,
+    );
+  }
+  if (
+    !Array.isArray(request.routes) ||
+    request.routes.length === 0 ||
+    request.routes.some((r) => typeof r !== 'string' || r === '')
+  ) {
+    throw invalid(
+      'routes',
+      'a key needs at least one route entry it may draw from: pass --route <entry> (see "drawdown which" for the entry ids)',
+      'Run "drawdown which" to see the route entries.',
+    );
+  }
+  if (entries) {
+    for (const id of request.routes) {
+      const entry = entries.find((e) => e.id === id);
+      if (!entry) {
+        throw invalid(
+          'routes',
+          `--route ${id}: no route entry is called "${id}" (the route has ${entries.map((e) => e.id).join(', ')})`,
+          'Run "drawdown which" to see the route entries.',
+        );
+      }
+      if (entry.strategy.kind === 'delegated') {
+        throw invalid(
+          'routes',
+          `--route ${id}: the entry uses the user's own sign-in (delegated), which a gateway cannot forward with`,
+          'Pick an entry with an API key or OAuth strategy.',
+        );
+      }
+    }
+  }
+  let budget: Nanos | undefined;
+  if (request.budget !== undefined) {
+    try {
+      budget = usd(request.budget);
+    } catch {
+      throw invalid('budget', `budget ${JSON.stringify(request.budget)} is not a USD amount: write it like "5.00"`);
+    }
+    if (budget <= 0) throw invalid('budget', 'budget must be more than zero: write it like "5.00"');
+  }
+  let period: KeyBudgetPeriod | undefined;
+  if (request.period !== undefined) {
+    if (!(KEY_BUDGET_PERIODS as readonly string[]).includes(request.period)) {
+      throw invalid(
+        'period',
+        `period ${JSON.stringify(request.period)} is not one of ${KEY_BUDGET_PERIODS.map((p) => `"${p}"`).join(', ')}: use "day" or "month" for a cap that resets at midnight in the hub's time zone, "lifetime" for one that never does`,
+      );
+    }
+    if (budget === undefined) {
+      throw invalid(
+        'period',
+        `period "${request.period}" needs a budget to apply to: add --budget, e.g. --budget 5.00`,
+      );
+    }
+    period = request.period as KeyBudgetPeriod;
+  }
+  if (request.models !== undefined) {
+    if (
+      !Array.isArray(request.models) ||
+      request.models.length === 0 ||
+      request.models.some((m) => typeof m !== 'string' || !MODEL_PATTERN.test(m))
+    ) {
+      throw invalid(
+        'models',
+        `models ${JSON.stringify(request.models)} is not a list of model ids: write them like ["claude-haiku-5-5", "claude-sonnet-*"] (a trailing * allows every id with that prefix)`,
+      );
+    }
+  }
+  const limits: KeyRateLimits = {
+    ...(request.requestsPerMinute !== undefined && {
+      requestsPerMinute: positiveWhole('requestsPerMinute', request.requestsPerMinute, '60'),
+    }),
+    ...(request.tokensPerMinute !== undefined && {
+      tokensPerMinute: positiveWhole('tokensPerMinute', request.tokensPerMinute, '200000'),
+    }),
+  };
+  let expiresAt: number | undefined;
+  if (request.expiresAt !== undefined) {
+    expiresAt = typeof request.expiresAt === 'number' ? request.expiresAt : Date.parse(request.expiresAt);
+    if (!Number.isSafeInteger(expiresAt)) {
+      throw invalid(
+        'expiresAt',
+        `expiresAt ${JSON.stringify(request.expiresAt)} is not an instant: write it like "2026-12-31T23:59:59Z"`,
+      );
+    }
+    if (expiresAt <= now) throw invalid('expiresAt', `expiresAt ${JSON.stringify(request.expiresAt)} is in the past`);
+  }
+  if (
+    request.idempotencyKey !== undefined &&
+    (typeof request.idempotencyKey !== 'string' || !IDEMPOTENCY_PATTERN.test(request.idempotencyKey))
+  ) {
+    throw invalid(
+      'idempotencyKey',
+      'the idempotency key must be 8–200 printable characters without spaces: use one random id (e.g. a UUID) per key to mint, and send the same one on every retry',
+    );
+  }
+  return {
+    name: request.name,
+    routes: [...new Set(request.routes)],
+    ...(budget !== undefined && { budget, period: period ?? 'lifetime' }),
+    ...(request.models !== undefined && { models: [...new Set(request.models)] }),
+    ...(Object.keys(limits).length > 0 && { limits }),
+    ...(expiresAt !== undefined && { expiresAt }),
+  };
+}
+
+const unknownKey = (nameOrId: string): DrawdownError =>
+  new DrawdownError(GatewayErrorCodes.UNKNOWN_KEY, `no active key is named "${nameOrId}"`, {
+    data: { key: nameOrId, hint: 'Run "drawdown keys list" (or GET /admin/keys) to see the keys.' },
+  });
+
+const isActive = (k: KeyRecord, nameOrId: string): boolean =>
+  (k.name === nameOrId || k.id === nameOrId) && k.revokedAt === undefined;
+
 /**
- * Creates, lists and revokes gateway keys in the ledger store's shared state, so every gateway
- * process on the same store (SQLite on one machine, PostgreSQL across hosts) knows the same keys.
- * A key is `ddk_<id>_<secret>`: the id finds the record, the whole key's SHA-256 is compared in
- * constant time. The key itself is returned once by `create` and never stored.
+ * Creates, lists, revokes and rotates gateway keys in the ledger store's shared state, so every
+ * gateway process on the same store (SQLite on one machine, PostgreSQL across hosts) knows the
+ * same keys. A key is `ddk_<id>_<secret>`: the id finds the record, the whole key's SHA-256 is
+ * compared in constant time. The key itself is returned by `create` and `rotate` and never stored
+ * in the clear. `drawdown keys` and the gateway's admin API both go through this one object.
+ * Pass the route's `entries` to have each key's routes checked against them.
  */
-export function keyManager(store: LedgerStore, options: { now?: () => number } = {}) {
+export function keyManager(store: LedgerStore, options: { now?: () => number; entries?: readonly RouteEntry[] } = {}) {
   const now = options.now ?? Date.now;
   return {
     async create(request: CreateKeyRequest): Promise<CreatedKey> {
-      if (typeof request.name !== 'string' || !NAME_PATTERN.test(request.name)) {
-        throw invalid(
-          'name',
-          `key name ${JSON.stringify(request.name)} is not usable: use 1–64 letters, digits, ".", "_" or "-", starting with a letter or digit (e.g. "cursor-laptop")`,
-        );
-      }
-      if (
-        !Array.isArray(request.routes) ||
-        request.routes.length === 0 ||
-        request.routes.some((r) => typeof r !== 'string' || r === '')
-      ) {
-        throw invalid(
-          'routes',
-          'a key needs at least one route entry it may draw from: pass --route <entry> (see "drawdown which" for the entry ids)',
-        );
-      }
-      let budget: Nanos | undefined;
-      if (request.budget !== undefined) {
-        try {
-          budget = usd(request.budget);
-        } catch {
-          throw invalid('budget', `budget ${JSON.stringify(request.budget)} is not a USD amount: write it like "5.00"`);
-        }
-        if (budget <= 0) throw invalid('budget', 'budget must be more than zero: write it like "5.00"');
-      }
-      let period: KeyBudgetPeriod | undefined;
-      if (request.period !== undefined) {
-        if (!(KEY_BUDGET_PERIODS as readonly string[]).includes(request.period)) {
-          throw invalid(
-            'period',
-            `period ${JSON.stringify(request.period)} is not one of ${KEY_BUDGET_PERIODS.map((p) => `"${p}"`).join(', ')}: use "day" or "month" for a cap that resets at midnight in the hub's time zone, "lifetime" for one that never does`,
-          );
-        }
-        if (budget === undefined) {
-          throw invalid(
-            'period',
-            `period "${request.period}" needs a budget to apply to: add --budget, e.g. --budget 5.00`,
-          );
-        }
-        period = request.period as KeyBudgetPeriod;
-      }
+      const fields = validateCreate(request, options.entries, now());
+      const idempotencyKey = request.idempotencyKey;
+      const mintId = idempotencyKey === undefined ? undefined : sha256(`mint:${idempotencyKey}`).toString('hex');
+      const fingerprint = fingerprintOf(request, fields.expiresAt);
       return underKeysLease(store, now, async () => {
         const doc = await read(store);
-        if (doc.keys.some((k) => k.name === request.name && k.revokedAt === undefined)) {
+        if (mintId !== undefined) {
+          const earlier = doc.keys.find((k) => k.mint?.id === mintId);
+          if (earlier) {
+            if (earlier.mint!.fingerprint !== fingerprint) {
+              throw new DrawdownError(
+                GatewayErrorCodes.IDEMPOTENCY_CONFLICT,
+                `idempotency key already minted key "${earlier.name}" (id ${earlier.id}) with other settings`,
+                {
+                  data: {
+                    key: earlier.id,
+                    hint: 'Send a retry with exactly the same request, or use a new idempotency key for a new key.',
+                  },
+                },
+              );
+            }
+            return { record: earlier, key: unseal(earlier.mint!.sealed, idempotencyKey!, earlier.id), replayed: true };
+          }
+        }
+        if (doc.keys.some((k) => k.name === fields.name && k.revokedAt === undefined)) {
           throw invalid(
             'name',
-            `a key named "${request.name}" already exists: revoke it first ("drawdown keys revoke ${request.name}") or pick another name`,
+            `a key named "${fields.name}" already exists: revoke it first ("drawdown keys revoke ${fields.name}") or pick another name`,
           );
         }
         const id = base32(randomBytes(8)).slice(0, 12);
-        const key = `ddk_${id}_${randomBytes(32).toString('base64url')}`;
+        const key = newKey(id);
         const record: KeyRecord = {
           id,
-          name: request.name,
+          ...fields,
           hash: sha256(key).toString('hex'),
-          routes: [...new Set(request.routes)],
-          ...(budget !== undefined && { budget, period: period ?? 'lifetime' }),
+          ...(mintId !== undefined && { mint: { id: mintId, fingerprint, sealed: seal(key, idempotencyKey!, id) } }),
           createdAt: now(),
         };
         await store.setState(KEYS_STATE_KEY, { version: 1, keys: [...doc.keys, record] } satisfies KeysDocument);
-        return { record, key };
+        return { record, key, replayed: false };
       });
     },
 
@@ -189,28 +391,47 @@ export function keyManager(store: LedgerStore, options: { now?: () => number } =
       return (await read(store)).keys;
     },
 
+    /** The active key with this name or id. */
+    async get(nameOrId: string): Promise<KeyRecord> {
+      const found = (await read(store)).keys.find((k) => isActive(k, nameOrId));
+      if (!found) throw unknownKey(nameOrId);
+      return found;
+    },
+
     /** Revokes a key by name or id; requests with it are refused from then on. */
     async revoke(nameOrId: string): Promise<KeyRecord> {
-      return underKeysLease(store, now, async () => {
-        const doc = await read(store);
-        const index = doc.keys.findIndex(
-          (k) => (k.name === nameOrId || k.id === nameOrId) && k.revokedAt === undefined,
-        );
-        if (index < 0) {
-          throw new DrawdownError(
-            GatewayErrorCodes.UNKNOWN_KEY,
-            `no active key is named "${nameOrId}"; "drawdown keys list" shows the keys`,
-            { data: { key: nameOrId } },
-          );
-        }
-        const revoked: KeyRecord = { ...doc.keys[index]!, revokedAt: now() };
-        const keys = doc.keys.slice();
-        keys[index] = revoked;
-        await store.setState(KEYS_STATE_KEY, { version: 1, keys } satisfies KeysDocument);
-        return revoked;
+      return (await change(nameOrId, (record) => ({ record: { ...record, revokedAt: now() }, key: undefined }))).record;
+    },
+
+    /**
+     * Replaces a key's secret: the new key is returned once and the old one is refused from then
+     * on; id, name, limits and spend stay. A mint retried after a rotation no longer answers a key.
+     */
+    async rotate(nameOrId: string): Promise<{ record: KeyRecord; key: string }> {
+      const { record, key } = await change(nameOrId, (old) => {
+        const fresh = newKey(old.id);
+        const { mint: _, ...rest } = old;
+        return { record: { ...rest, hash: sha256(fresh).toString('hex'), rotatedAt: now() }, key: fresh };
       });
+      return { record, key: key! };
     },
   };
+
+  async function change(
+    nameOrId: string,
+    update: (record: KeyRecord) => { record: KeyRecord; key: string | undefined },
+  ): Promise<{ record: KeyRecord; key: string | undefined }> {
+    return underKeysLease(store, now, async () => {
+      const doc = await read(store);
+      const index = doc.keys.findIndex((k) => isActive(k, nameOrId));
+      if (index < 0) throw unknownKey(nameOrId);
+      const changed = update(doc.keys[index]!);
+      const keys = doc.keys.slice();
+      keys[index] = changed.record;
+      await store.setState(KEYS_STATE_KEY, { version: 1, keys } satisfies KeysDocument);
+      return changed;
+    });
+  }
 }
 
 export type KeyManager = ReturnType<typeof keyManager>;

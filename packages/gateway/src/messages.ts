@@ -13,7 +13,9 @@ import { sendError } from './anthropic-errors.js';
 import { credentialsFor, observe, observeHeaders } from './attempt.js';
 import type { GatewayCall, GatewayContext } from './context.js';
 import { messageOf, parseErrorBody, readBody, responseHeaders, upstreamHeaders } from './http.js';
-import { bodyTooLarge, noUsableEntry, refuse } from './refusal.js';
+import { modelAllowed } from './keys.js';
+import { bodyTooLarge, modelNotAllowed, noUsableEntry, refuse } from './refusal.js';
+import { sendRateRefusal, usageTokens, type RateAdmission } from './rate-limits.js';
 import { pipeStream } from './sse-pipe.js';
 
 /**
@@ -39,6 +41,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
   if (typeof params.max_tokens !== 'number')
     return sendError(res, 'invalid_request_error', 'max_tokens: Field required (drawdown sizes the hold from it)');
   const model = params.model;
+  if (!modelAllowed(record, model)) return modelNotAllowed(res, record, model);
   const streaming = params.stream === true;
   const exclude = ctx.excludedFor(record);
   if (exclude.size >= hub.router.entries.length) return noUsableEntry(res, record);
@@ -63,6 +66,10 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
   const { holdMaxTokens } = ctx.settings;
   if (holdMaxTokens !== undefined && holdEstimate.maxTokens > holdMaxTokens)
     holdEstimate = { ...holdEstimate, maxTokens: holdMaxTokens };
+  // Per-key requests and tokens per minute, before any hold: a refused request holds nothing.
+  const decision = await ctx.rates.admit(record, (holdEstimate.inputTokens ?? 0) + holdEstimate.maxTokens);
+  if (!decision.ok) return sendRateRefusal(res, decision);
+  const admission: RateAdmission | undefined = decision.admission;
   const begin = (also: string[]): Promise<RequestLease> =>
     hub.begin({
       requestId,
@@ -72,21 +79,26 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
       meta: client,
     });
 
+  // A request that generated nothing gives its tokens back to the key's per-minute count.
+  const giveBack = (): Promise<void> => ctx.rates.settle(record, admission, 0);
   let lease: RequestLease;
   try {
     lease = await begin([]);
   } catch (error) {
+    await giveBack();
     return refuse(ctx, res, error);
   }
   try {
     await spend.reserve(record, requestId, lease.held);
   } catch (error) {
     await lease.release();
+    await giveBack();
     return refuse(ctx, res, error);
   }
   const fail = async (error: unknown): Promise<void> => {
     await lease.fail(error);
     await spend.release(record, requestId);
+    await giveBack();
   };
   const settle = async (usage: unknown, reportedModel: string | undefined): Promise<void> => {
     const settlement = await lease.settle({
@@ -95,6 +107,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
       ...(reportedModel !== undefined && { model: reportedModel }),
     });
     await spend.settle(record, requestId, settlement.cost, reportedModel ?? model);
+    await ctx.rates.settle(record, admission, usageTokens(usage));
   };
 
   const refusedBy: string[] = [];
@@ -165,6 +178,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
         } catch (routeError) {
           hub.logger.debug(`gateway: no other route entry can take the refused request: ${messageOf(routeError)}`);
           await spend.release(record, requestId);
+          await giveBack();
         }
       } else {
         await fail(upstreamError);

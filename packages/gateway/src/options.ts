@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DrawdownError, type Hub } from '@drawdown/core';
 import { GatewayErrorCodes } from './errors.js';
 import { isLoopbackHost } from './guard.js';
+import type { AdminOptions } from './admin.js';
 import type { KeyRecord } from './keys.js';
 import type { UpstreamOptions } from './upstream.js';
 
@@ -50,6 +51,11 @@ export interface GatewayOptions {
    * longer than the cap overruns the budget by the difference (the charge is always the true cost).
    */
   holdMaxTokens?: number;
+  /**
+   * Serves the admin API under `/admin/` (mint, list, read, revoke, rotate keys) for requests with
+   * this token. Off when absent. On a non-loopback bind it also needs `behindTls: true`.
+   */
+  admin?: AdminOptions;
 }
 
 /** The options with their defaults applied, checked. */
@@ -81,6 +87,20 @@ export function checkOptions(options: GatewayOptions): GatewaySettings {
       'holdMaxTokens',
       `holdMaxTokens is ${String(holdMaxTokens)}; use a positive whole number of tokens, like 16000`,
     );
+  }
+  if (options.admin !== undefined) {
+    if (typeof options.admin.token !== 'string' || options.admin.token.length < 32) {
+      throw invalid(
+        'admin.token',
+        'admin.token is shorter than 32 characters; use a long random one (e.g. openssl rand -hex 32)',
+      );
+    }
+    if (!isLoopbackHost(host) && options.admin.behindTls !== true) {
+      throw invalid(
+        'admin.behindTls',
+        `the admin API on ${host} would carry its token and minted keys over the network in the clear; terminate TLS in front of the gateway and set admin.behindTls: true (CLI: --admin-behind-tls)`,
+      );
+    }
   }
   return {
     host,

@@ -4,7 +4,8 @@ import { sendError } from './anthropic-errors.js';
 import { credentialsFor, observeHeaders } from './attempt.js';
 import type { GatewayCall, GatewayContext } from './context.js';
 import { messageOf, readBody, responseHeaders, upstreamHeaders } from './http.js';
-import { bodyTooLarge, noUsableEntry, refuse } from './refusal.js';
+import { modelAllowed } from './keys.js';
+import { bodyTooLarge, modelNotAllowed, noUsableEntry, refuse } from './refusal.js';
 
 /** count_tokens and the model list cost nothing: forwarded with the first entry the key may use, no hold. */
 export async function passThrough(ctx: GatewayContext, call: GatewayCall, method: 'GET' | 'POST'): Promise<void> {
@@ -15,6 +16,16 @@ export async function passThrough(ctx: GatewayContext, call: GatewayCall, method
     const read = await readBody(req, ctx.settings.maxBodyBytes);
     if (read === 'too-large') return bodyTooLarge(ctx, res);
     body = read;
+    // count_tokens names a model too: a key limited to some models may count only for those.
+    if (record.models !== undefined) {
+      let model: unknown;
+      try {
+        model = (JSON.parse(read.toString('utf8')) as { model?: unknown }).model;
+      } catch {
+        model = undefined;
+      }
+      if (typeof model === 'string' && !modelAllowed(record, model)) return modelNotAllowed(res, record, model);
+    }
   }
   const exclude = ctx.excludedFor(record);
   const blocked: Parameters<typeof router.candidates>[1] = [];

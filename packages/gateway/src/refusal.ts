@@ -33,6 +33,14 @@ export const noUsableEntry = (res: ServerResponse, record: KeyRecord): void =>
     `drawdown: key "${record.name}" may use no entry of the route (it lists ${record.routes.join(', ')}; delegated entries cannot be forwarded); create a key with --route <entry> from "drawdown which"`,
   );
 
+/** The answer to a model the key may not ask for: 403, naming the model and what the key allows. */
+export const modelNotAllowed = (res: ServerResponse, record: KeyRecord, model: string): void =>
+  sendError(
+    res,
+    'permission_error',
+    `drawdown: key "${record.name}" may not use model "${model}"; it may use ${(record.models ?? []).join(', ')}`,
+  );
+
 /** The answer to a body over the limit. */
 export const bodyTooLarge = (ctx: GatewayContext, res: ServerResponse): void =>
   sendError(res, 'request_too_large', `drawdown gateway: the request body is over ${ctx.settings.maxBodyBytes} bytes`);

@@ -14,6 +14,8 @@ it('exports its curated public surface', async () => {
       "keyManager",
       "keySpend",
       "keyVerifier",
+      "keyView",
+      "modelAllowed",
       "sendError",
       "startGateway",
     ]

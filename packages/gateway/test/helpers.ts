@@ -75,5 +75,5 @@ export async function setup(
   cleanups.push(() => hub.close());
   const gateway = await startGateway({ hub, upstream: { url: upstream.url }, ...options.gateway });
   cleanups.push(() => gateway.close());
-  return { upstream, hub, gateway, logger, keys: keyManager(hub.store) };
+  return { upstream, hub, gateway, logger, keys: keyManager(hub.store, { now: () => hub.clock.now() }) };
 }

@@ -36,6 +36,7 @@ interface GatewayCommandOptions {
   allowRemote?: boolean;
   allowedHost?: string[];
   holdMaxTokens?: string;
+  adminBehindTls?: boolean;
   json?: boolean;
 }
 
@@ -56,6 +57,10 @@ export function gatewayCommand(ctx: CliContext): Command {
     .option(
       '--hold-max-tokens <n>',
       'size holds as if max_tokens were at most n (admits Claude Code on small budgets; one longer answer may overrun)',
+    )
+    .option(
+      '--admin-behind-tls',
+      'TLS is terminated in front of this gateway: lets the admin API (on with DRAWDOWN_ADMIN_TOKEN) serve a non-loopback --host',
     )
     .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: GatewayCommandOptions, command: Command) => {
@@ -81,6 +86,8 @@ export function gatewayCommand(ctx: CliContext): Command {
         );
       }
       const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
+      // The admin API (minting keys over HTTP) is on only when its own token is set.
+      const adminToken = ctx.env.DRAWDOWN_ADMIN_TOKEN;
       await withHub(ctx, command, async (hub) => {
         const { startGateway } = await import('@drawdown/gateway');
         // The dashboard page at /dashboard, read-only, behind the gateway's own guard.
@@ -94,6 +101,8 @@ export function gatewayCommand(ctx: CliContext): Command {
           ...(options.allowRemote && { allowRemote: true }),
           ...(token !== undefined && token !== '' && { token }),
           ...(holdMaxTokens !== undefined && { holdMaxTokens }),
+          ...(adminToken !== undefined &&
+            adminToken !== '' && { admin: { token: adminToken, behindTls: options.adminBehindTls === true } }),
           ...(options.allowedHost && { allowedHosts: [...options.allowedHost, 'localhost', '127.0.0.1', '[::1]'] }),
         });
         const stopped = untilStopped();

@@ -1,53 +1,9 @@
 import { Command } from 'commander';
-import { formatUsd, toDecimalString, type Hub } from '@drawdown/core';
-import { KEY_BUDGET_PERIODS, keyManager, keySpend, type KeyRecord, type KeySpent } from '@drawdown/gateway';
-import { CliErrorCodes, cliError } from '../cli-error.js';
+import { formatUsd, type Hub } from '@drawdown/core';
+import { KEY_BUDGET_PERIODS, keyManager, keySpend, keyView, type KeyRecord } from '@drawdown/gateway';
 import type { CliContext } from '../context.js';
 import { renderTable } from '../render/table.js';
 import { withHub } from '../session.js';
-
-function checkRoutes(hub: Hub, routes: string[]): void {
-  const entries = hub.router.entries;
-  for (const id of routes) {
-    const entry = entries.find((e) => e.id === id);
-    if (!entry) {
-      throw cliError(
-        CliErrorCodes.UNKNOWN_NAME,
-        `--route ${id}: no route entry is called "${id}" (the route has ${entries.map((e) => e.id).join(', ')})`,
-        'Run "drawdown which" to see the route entries.',
-        { argument: 'route' },
-      );
-    }
-    if (entry.strategy.kind === 'delegated') {
-      throw cliError(
-        CliErrorCodes.INVALID_ARGUMENT,
-        `--route ${id}: the entry uses the user's own sign-in (delegated), which a gateway cannot forward with`,
-        'Pick an entry with an API key or OAuth strategy.',
-        { argument: 'route' },
-      );
-    }
-  }
-}
-
-const keyJson = (record: KeyRecord, spent?: KeySpent) => ({
-  id: record.id,
-  name: record.name,
-  routes: record.routes,
-  ...(record.budget !== undefined && {
-    budgetUsd: toDecimalString(record.budget),
-    period: record.period ?? 'lifetime',
-  }),
-  ...(spent && { spentUsd: toDecimalString(spent.spent), heldUsd: toDecimalString(spent.held) }),
-  // What the budget counts against now: the current day or month (equal to spentUsd for lifetime).
-  ...(spent &&
-    record.budget !== undefined && {
-      periodSpentUsd: toDecimalString(spent.periodSpent),
-      ...(spent.resetsAt !== undefined && { resetsAt: new Date(spent.resetsAt).toISOString() }),
-    }),
-  createdAt: new Date(record.createdAt).toISOString(),
-  ...(record.revokedAt !== undefined && { revokedAt: new Date(record.revokedAt).toISOString() }),
-  state: record.revokedAt === undefined ? 'active' : 'revoked',
-});
 
 /** The budget column: "$5.00" for a lifetime cap, "$5.00/day" or "$5.00/month" for a calendar one. */
 const budgetCell = (record: KeyRecord): string =>
@@ -55,10 +11,30 @@ const budgetCell = (record: KeyRecord): string =>
     ? '—'
     : `${formatUsd(record.budget)}${record.period === undefined || record.period === 'lifetime' ? '' : `/${record.period}`}`;
 
-export function keysCommand(ctx: CliContext): Command {
-  const keys = new Command('keys').description('drawdown keys for tools that use the gateway (create, list, revoke)');
+interface CreateOptions {
+  route: string[];
+  budget?: string;
+  period?: string;
+  model?: string[];
+  rpm?: string;
+  tpm?: string;
+  expires?: string;
+  idempotencyKey?: string;
+  json?: boolean;
+}
 
-  keys
+/** A whole number as a number; anything else as given, for the key manager to refuse by name. */
+const whole = (value: string): number | string => (/^\d+$/.test(value) ? Number(value) : value);
+
+/** The same key manager the gateway's admin API uses, checking routes against this hub's route. */
+const keys = (hub: Hub) => keyManager(hub.store, { entries: hub.router.entries, now: () => hub.clock.now() });
+
+export function keysCommand(ctx: CliContext): Command {
+  const command = new Command('keys').description(
+    'drawdown keys for tools that use the gateway (create, list, revoke, rotate)',
+  );
+
+  command
     .command('create')
     .description('create a key (printed once on stdout, stored only as a hash)')
     .argument('<name>', 'what the key is for, e.g. cursor-laptop')
@@ -68,36 +44,39 @@ export function keysCommand(ctx: CliContext): Command {
       '--period <period>',
       `what --budget covers: ${KEY_BUDGET_PERIODS.join(', ')} (day and month reset at midnight in the hub's time zone; default lifetime)`,
     )
+    .option('--model <id...>', 'models the key may ask for (a trailing * allows a prefix); default any')
+    .option('--rpm <n>', 'requests per minute the key may send, across every gateway')
+    .option('--tpm <n>', 'tokens per minute the key may use (input and output)')
+    .option('--expires <instant>', 'when the key stops working, e.g. 2026-12-31T23:59:59Z')
+    .option('--idempotency-key <id>', 'a retry with the same id answers the same key')
     .option('--json', 'print the key and its record as JSON')
-    .action(
-      async (
-        name: string,
-        options: { route: string[]; budget?: string; period?: string; json?: boolean },
-        command: Command,
-      ) => {
-        await withHub(ctx, command, async (hub) => {
-          checkRoutes(hub, options.route);
-          const { key, record } = await keyManager(hub.store).create({
-            name,
-            routes: options.route,
-            ...(options.budget !== undefined && { budget: options.budget }),
-            ...(options.period !== undefined && { period: options.period }),
-          });
-          if (options.json) {
-            ctx.term.out(JSON.stringify({ key, ...keyJson(record) }, null, 2));
-            return;
-          }
-          ctx.term.out(key);
-          ctx.term.note(
-            `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${budgetCell(record)}` : ''}).\n` +
-              'It is shown once and stored only as a hash. Give it to the tool with:\n' +
-              '  ANTHROPIC_BASE_URL=http://127.0.0.1:7755 ANTHROPIC_API_KEY=<the key above>',
-          );
+    .action(async (name: string, options: CreateOptions, command: Command) => {
+      await withHub(ctx, command, async (hub) => {
+        const { key, record } = await keys(hub).create({
+          name,
+          routes: options.route,
+          ...(options.budget !== undefined && { budget: options.budget }),
+          ...(options.period !== undefined && { period: options.period }),
+          ...(options.model !== undefined && { models: options.model }),
+          ...(options.rpm !== undefined && { requestsPerMinute: whole(options.rpm) }),
+          ...(options.tpm !== undefined && { tokensPerMinute: whole(options.tpm) }),
+          ...(options.expires !== undefined && { expiresAt: options.expires }),
+          ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
         });
-      },
-    );
+        if (options.json) {
+          ctx.term.out(JSON.stringify({ key, ...keyView(record) }, null, 2));
+          return;
+        }
+        ctx.term.out(key);
+        ctx.term.note(
+          `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${budgetCell(record)}` : ''}).\n` +
+            'It is shown once and stored only as a hash. Give it to the tool with:\n' +
+            '  ANTHROPIC_BASE_URL=http://127.0.0.1:7755 ANTHROPIC_API_KEY=<the key above>',
+        );
+      });
+    });
 
-  keys
+  command
     .command('list')
     .description(
       "every key: routes, budget, spend in the budget's current period and whether it is revoked (never the key)",
@@ -105,11 +84,11 @@ export function keysCommand(ctx: CliContext): Command {
     .option('--json', 'print JSON with exact decimal strings')
     .action(async (options: { json?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
-        const records = await keyManager(hub.store).list();
+        const records = await keys(hub).list();
         const spend = keySpend(hub, 0);
         const spent = await Promise.all(records.map((r) => spend.spent(r)));
         if (options.json) {
-          ctx.term.out(JSON.stringify({ keys: records.map((r, i) => keyJson(r, spent[i])) }, null, 2));
+          ctx.term.out(JSON.stringify({ keys: records.map((r, i) => keyView(r, spent[i])) }, null, 2));
           return;
         }
         if (records.length === 0) {
@@ -145,19 +124,36 @@ export function keysCommand(ctx: CliContext): Command {
       });
     });
 
-  keys
+  command
     .command('revoke')
     .description('revoke a key by name or id; gateways refuse it within a second')
     .argument('<key>', 'name or id of the key')
     .option('--json', 'print the revoked record as JSON')
     .action(async (nameOrId: string, options: { json?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
-        const record = await keyManager(hub.store).revoke(nameOrId);
+        const record = await keys(hub).revoke(nameOrId);
         ctx.term.out(
-          options.json ? JSON.stringify(keyJson(record), null, 2) : `Revoked key "${record.name}" (id ${record.id}).`,
+          options.json ? JSON.stringify(keyView(record), null, 2) : `Revoked key "${record.name}" (id ${record.id}).`,
         );
       });
     });
 
-  return keys;
+  command
+    .command('rotate')
+    .description("replace a key's secret (printed once); the old key stops working")
+    .argument('<key>', 'name or id of the key')
+    .option('--json', 'print the new key and its record as JSON')
+    .action(async (nameOrId: string, options: { json?: boolean }, command: Command) => {
+      await withHub(ctx, command, async (hub) => {
+        const { key, record } = await keys(hub).rotate(nameOrId);
+        if (options.json) {
+          ctx.term.out(JSON.stringify({ key, ...keyView(record) }, null, 2));
+          return;
+        }
+        ctx.term.out(key);
+        ctx.term.note(`Rotated key "${record.name}" (id ${record.id}); the old key is refused from now on.`);
+      });
+    });
+
+  return command;
 }

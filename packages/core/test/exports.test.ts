@@ -33,6 +33,7 @@ it('exports the plugin-author surface at the root', async () => {
       "createTelemetryMeter",
       "defaultRateCard",
       "describePriceRow",
+      "firstRefusedCounter",
       "formatResetTime",
       "formatUsd",
       "headerRecord",
@@ -67,6 +68,7 @@ it('exports the plugin-author surface at the root', async () => {
       "toDecimalString",
       "usd",
       "usdOption",
+      "windowStart",
     ]
   `);
 });

@@ -90,6 +90,10 @@ export interface DrawdownErrorData {
   DRAWDOWN_HUB_CLOSED: Record<string, never>;
   DRAWDOWN_MISSING_PACKAGE: { package: string; range: string; feature: string };
   DRAWDOWN_REQUEST_FAILED: Record<string, never>;
+  /** Codes of `@drawdown/core/reconcile` (`ReconcileErrorCodes`). */
+  DRAWDOWN_RECONCILE_RATE_LIMITED: { status: 429; retryAfterMs?: number; requestId?: string; page: number };
+  DRAWDOWN_RECONCILE_UPSTREAM_FAILED: { status: number; errorType?: string; requestId?: string; page: number };
+  DRAWDOWN_RECONCILE_UNREADABLE: { url: string; page: number };
 }
 
 /** The `data` of an error with code `C`: its entry in `DrawdownErrorData`, or a plain record for codes not listed. */

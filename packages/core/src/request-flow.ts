@@ -100,14 +100,27 @@ interface FlowDeps {
   isClosed(): boolean;
 }
 
+/** A usage's self-described modifier, when it names one (Claude Code logs `inference_geo: ""` for none). */
+const named = (usage: unknown, field: 'service_tier' | 'inference_geo' | 'speed'): string | undefined => {
+  const value = (usage as Record<string, unknown>)[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
 function metaFromUsage(usage: unknown): EntryMeta {
   const q = billableQuantities(usage);
+  const serviceTier = named(usage, 'service_tier');
+  const inferenceGeo = named(usage, 'inference_geo');
+  const speed = named(usage, 'speed');
   return {
     inputTokens: q.inputTokens,
     outputTokens: q.outputTokens,
     cacheReadTokens: q.cacheReadTokens,
     cacheWriteTokens: q.cacheWrite5mTokens + q.cacheWrite1hTokens,
+    ...(q.cacheWrite1hTokens > 0 && { cacheWrite1hTokens: q.cacheWrite1hTokens }),
     webSearchRequests: q.webSearchRequests,
+    ...(serviceTier !== undefined && { serviceTier }),
+    ...(inferenceGeo !== undefined && { inferenceGeo }),
+    ...(speed !== undefined && { speed }),
   };
 }
 

@@ -85,3 +85,36 @@ it('exports the metered Anthropic client on @drawdown/core/anthropic', async () 
     ]
   `);
 });
+
+it('exports the pool forecast on @drawdown/core/forecast', async () => {
+  expect(Object.keys(await import('../src/forecast/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "LOOKBACK_MS",
+      "RATE_WINDOWS",
+      "assumedRate",
+      "burnRate",
+      "forecastPool",
+      "forecastPools",
+      "formatDuration",
+      "rateEvidence",
+      "spendHistory",
+    ]
+  `);
+});
+
+it('exports reconciliation with Anthropic usage reporting on @drawdown/core/reconcile', async () => {
+  expect(Object.keys(await import('../src/reconcile/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "BUCKET_WIDTHS",
+      "CATEGORY_LABELS",
+      "DEFAULT_REPORTING_LAG_MS",
+      "DEFAULT_TOLERANCE",
+      "ReconcileErrorCodes",
+      "TOKEN_CATEGORIES",
+      "compareUsage",
+      "fetchUsageReport",
+      "ledgerCounts",
+      "reconcile",
+    ]
+  `);
+});

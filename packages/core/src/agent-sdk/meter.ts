@@ -276,6 +276,7 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
               outputTokens: delta.output,
               cacheReadTokens: delta.cacheRead,
               cacheWriteTokens: delta.cacheWrite5m + delta.cacheWrite1h,
+              ...(delta.cacheWrite1h > 0 && { cacheWrite1hTokens: delta.cacheWrite1h }),
               webSearchRequests: delta.webSearch,
             }),
           },

@@ -128,7 +128,13 @@ export interface EntryMeta {
   outputTokens?: number;
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
+  /** The part of `cacheWriteTokens` written with a 1-hour lifetime (the rest were 5-minute writes). */
+  cacheWrite1hTokens?: number;
   webSearchRequests?: number;
+  /** The usage's own `service_tier`, `inference_geo` and `speed`, as reported: reconciliation matches on them. */
+  serviceTier?: string;
+  inferenceGeo?: string;
+  speed?: string;
   /** Id of the rate-card row that priced the charge, e.g. "claude-sonnet-5-5@2026-10-07", so it can be audited later. */
   priceRow?: string;
   /** How the cost was reached: the rate card, another model's price (`unknownModel.priceAs`), or the cost the agent reported. */

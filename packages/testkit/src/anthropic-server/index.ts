@@ -18,3 +18,8 @@ export {
   type StandardBucket,
   type UnifiedWindowScript,
 } from './replies.js';
+export type {
+  AdminApi,
+  AdminApiOptions,
+  BilledRequest,
+} from './admin-api.js';

@@ -9,6 +9,7 @@ import {
   streamEvents,
   usageJson,
 } from './messages.js';
+import { createAdminApi, type AdminApi, type AdminApiOptions, type BilledRequest } from './admin-api.js';
 import { replies, type ErrorReply, type MessageReply, type ScriptedReply, type StreamPoint } from './replies.js';
 
 /** A request the server received. Credential headers are never recorded, only which credential matched. */
@@ -53,6 +54,11 @@ export interface AnthropicServerOptions {
   onRequest?: (request: RecordedRequest) => void;
   /** What `/v1/messages/count_tokens` answers. Default: the request's text at 4 characters per token. */
   countTokens?: (body: Record<string, unknown>) => number;
+  /**
+   * Serve the Admin API's usage and cost reports (`/v1/organizations/usage_report/messages`,
+   * `/v1/organizations/cost_report`) from the requests this server billed, for these Admin keys.
+   */
+  admin?: AdminApiOptions;
 }
 
 export interface AnthropicServer {
@@ -60,6 +66,8 @@ export interface AnthropicServer {
   readonly url: string;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
+  /** The usage and cost report endpoints, when `admin` was given. */
+  readonly admin?: AdminApi;
   /** Queues replies for the next `/v1/messages` calls, first in first out. */
   enqueue(...replies: ScriptedReply[]): void;
   /** Replies still queued. */
@@ -121,6 +129,14 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
   const labels = new Map(Object.entries(options.credentials ?? {}).map(([label, secret]) => [secret, label]));
   const fallback = options.fallback ?? (() => replies.message());
   const countTokens = options.countTokens ?? estimateInputTokens;
+  // What the reports count: every message the server answered, at the model and usage it reported.
+  const billed = (): BilledRequest[] =>
+    requests.flatMap((r) =>
+      r.path === '/v1/messages' && r.reply?.status === 200 && r.reply.model && r.reply.usage
+        ? [{ at: r.at, ...(r.credential && { credential: r.credential }), model: r.reply.model, usage: r.reply.usage }]
+        : [],
+    );
+  const admin = options.admin ? createAdminApi(options.admin, billed) : undefined;
 
   const sendError = (res: ServerResponse, requestId: string, reply: ErrorReply, record?: RecordedRequest): void => {
     if (record) record.reply = { status: reply.status };
@@ -223,6 +239,7 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
       res.end(req.method === 'GET' ? '{}' : undefined);
       return;
     }
+    if (admin?.handle(req, res, url, requestId, (reply) => sendError(res, requestId, reply, record))) return;
     if (options.credentials && (!presented || !labels.has(presented.value)))
       return sendError(res, requestId, replies.unauthorized(), record);
     if (req.method !== 'POST' || (url.pathname !== '/v1/messages' && url.pathname !== '/v1/messages/count_tokens')) {
@@ -278,6 +295,7 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    ...(admin && { admin: admin.api }),
     enqueue: (...more) => void queue.push(...more),
     pending: () => queue.length,
     reset() {

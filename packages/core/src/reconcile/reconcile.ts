@@ -1,0 +1,155 @@
+import type { LedgerStore } from '../contracts/store.js';
+import { invalidOption } from '../errors.js';
+import { usd, type Nanos } from '../money.js';
+import type { RateCard } from '../rate-card/rate-card.js';
+import { compareUsage, type LedgerCharge, type ReconciledGroup } from './compare.js';
+import { BUCKET_MS, BUCKET_WIDTHS, fetchUsageReport, type BucketWidth } from './usage-report.js';
+
+/** Anthropic says usage usually shows within minutes; a bucket is treated as final an hour after it ends. */
+export const DEFAULT_REPORTING_LAG_MS = 60 * 60_000;
+/** Differences up to a cent per group are rounding, not drift. */
+export const DEFAULT_TOLERANCE: Nanos = usd('0.01');
+
+export interface ReconcileOptions {
+  store: LedgerStore;
+  rateCard: RateCard;
+  /** The Anthropic API key id (`apikey_…`, as the Console and the usage report name it) each pool draws on. */
+  keys: Readonly<Record<string, string>>;
+  /** The Admin key. Used only as a request header; never logged, printed or returned. */
+  adminKey: string;
+  /** Default `https://api.anthropic.com`. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Start (epoch ms, included) and end (excluded); snapped to whole buckets. */
+  from: number;
+  to: number;
+  bucket: BucketWidth;
+  now: number;
+  reportingLagMs?: number;
+  toleranceNanos?: Nanos;
+}
+
+export interface ReconcileResult {
+  from: number;
+  to: number;
+  bucket: BucketWidth;
+  at: number;
+  reportingLagMs: number;
+  toleranceNanos: Nanos;
+  /** Report pages read (the `next_page` links followed, plus one). */
+  pages: number;
+  groups: ReconciledGroup[];
+  /** API keys more than one pool draws on: Anthropic cannot tell those pools apart, so the match is per key, not per pool. */
+  sharedKeys: Array<{ apiKeyId: string; pools: string[] }>;
+  totals: {
+    groups: number;
+    match: number;
+    drift: number;
+    pending: number;
+    /** Sum of the drifting groups' dollar drift. */
+    driftNanos: Nanos;
+    chargedNanos: Nanos;
+    reportedPriceNanos: Nanos;
+  };
+  /** True when some group drifts beyond the tolerance: what the gateway's scheduled check alerts on. */
+  exceedsTolerance: boolean;
+}
+
+function checkOptions(options: ReconcileOptions): Map<string, string[]> {
+  const owner = 'reconcile';
+  if (!BUCKET_WIDTHS.includes(options.bucket))
+    throw invalidOption(owner, 'bucket', `is ${JSON.stringify(options.bucket)}`, 'Use 1m, 1h or 1d.');
+  if (!Number.isFinite(options.from) || !Number.isFinite(options.to) || options.from >= options.to)
+    throw invalidOption(owner, 'from', 'is not before "to"', 'Give a start earlier than the end.');
+  if (typeof options.adminKey !== 'string' || options.adminKey.trim() === '')
+    throw invalidOption(owner, 'adminKey', 'is empty', 'Set the Admin key environment variable (sk-ant-admin…).');
+  const poolsByKey = new Map<string, string[]>();
+  for (const [pool, apiKeyId] of Object.entries(options.keys)) {
+    if (typeof apiKeyId !== 'string' || apiKeyId.trim() === '')
+      throw invalidOption(owner, `keys.${pool}`, 'is empty', 'Write the Anthropic API key id, e.g. "apikey_01Rj…".');
+    poolsByKey.set(apiKeyId, [...(poolsByKey.get(apiKeyId) ?? []), pool]);
+  }
+  if (poolsByKey.size === 0)
+    throw invalidOption(
+      owner,
+      'keys',
+      'is empty',
+      'Map each pool that draws on an API key to its Anthropic key id, e.g. {"credits": "apikey_01Rj…"}.',
+    );
+  return poolsByKey;
+}
+
+/** The ledger's settled charges of the mapped pools within [from, to). */
+async function ledgerCharges(options: ReconcileOptions, from: number, to: number): Promise<LedgerCharge[]> {
+  const lists = await Promise.all(
+    Object.entries(options.keys).map(async ([pool, apiKeyId]) =>
+      (await options.store.entries({ account: pool, kinds: ['charge'] })).flatMap((e) =>
+        e.kind === 'charge' && e.record.settledAt >= from && e.record.settledAt < to
+          ? [{ pool, apiKeyId, settledAt: e.record.settledAt, cost: e.record.cost, meta: e.meta }]
+          : [],
+      ),
+    ),
+  );
+  return lists.flat();
+}
+
+/**
+ * Compares the ledger with Anthropic's Messages usage report over [from, to): the one mechanism
+ * behind `drawdown reconcile`, the MCP `reconcile` tool and the gateway's scheduled check.
+ * Anthropic's report carries no request ids, so charges are matched per API key × model × bucket ×
+ * service tier × inference geo × speed; with one API key per pool the match is exact per pool.
+ */
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileResult> {
+  const poolsByKey = checkOptions(options);
+  const width = BUCKET_MS[options.bucket];
+  const from = Math.floor(options.from / width) * width;
+  const to = Math.ceil(options.to / width) * width;
+  const reportingLagMs = options.reportingLagMs ?? DEFAULT_REPORTING_LAG_MS;
+  const toleranceNanos = options.toleranceNanos ?? DEFAULT_TOLERANCE;
+  const [report, charges] = await Promise.all([
+    fetchUsageReport({
+      baseUrl: options.baseUrl ?? 'https://api.anthropic.com',
+      adminKey: options.adminKey,
+      startingAt: from,
+      endingAt: to,
+      bucketWidth: options.bucket,
+      apiKeyIds: [...poolsByKey.keys()],
+      ...(options.fetch && { fetch: options.fetch }),
+    }),
+    ledgerCharges(options, from, to),
+  ]);
+  const groups = compareUsage({
+    charges,
+    buckets: report.buckets,
+    bucketWidth: options.bucket,
+    rateCard: options.rateCard,
+    poolsByKey,
+    now: options.now,
+    reportingLagMs,
+    toleranceNanos,
+  });
+  const drifting = groups.filter((g) => g.status === 'drift');
+  return {
+    from,
+    to,
+    bucket: options.bucket,
+    at: options.now,
+    reportingLagMs,
+    toleranceNanos,
+    pages: report.pages,
+    groups,
+    sharedKeys: [...poolsByKey]
+      .filter(([, pools]) => pools.length > 1)
+      .map(([apiKeyId, pools]) => ({ apiKeyId, pools })),
+    totals: {
+      groups: groups.length,
+      match: groups.filter((g) => g.status === 'match').length,
+      drift: drifting.length,
+      pending: groups.filter((g) => g.status === 'not-reported-yet' || g.status === 'not-final').length,
+      driftNanos: drifting.reduce((sum, g) => sum + (g.driftNanos ?? 0), 0),
+      chargedNanos: groups.reduce((sum, g) => sum + g.chargedNanos, 0),
+      reportedPriceNanos: groups.reduce((sum, g) => sum + (g.reportedPriceNanos ?? 0), 0),
+    },
+    exceedsTolerance: drifting.length > 0,
+  };
+}

@@ -1,0 +1,332 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRateCard, toDecimalString, type RateCard } from '@drawdown/core';
+import { replies, type ErrorReply } from './replies.js';
+
+/** One request the server billed: what the usage and cost reports are built from. */
+export interface BilledRequest {
+  /** When it was billed, epoch ms. */
+  at: number;
+  /** Label of the API key that paid (absent for an unlisted or missing key). */
+  credential?: string;
+  model: string;
+  /** The `usage` the reply reported, as sent. */
+  usage: Record<string, unknown>;
+}
+
+export interface AdminApiOptions {
+  /** Admin keys by label, e.g. `{ ops: 'sk-ant-admin01-test' }`; the report endpoints accept only these. */
+  keys: Record<string, string>;
+  /** The `api_key_id` reported for each Messages credential label. Default `apikey_<label>`. */
+  apiKeyIds?: Record<string, string>;
+  /** Requests billed less than this long ago are not in the reports yet (Anthropic's reporting lag). Default 0. */
+  reportingDelayMs?: number;
+  /** At most this many buckets per page, below the API's own `limit` (to exercise `next_page`). */
+  pageSize?: number;
+  /** The time the reports are read at (default the wall clock), so a test can move past the lag. */
+  now?: () => number;
+  /** Prices for the cost report. Default: the built-in rate card. */
+  rateCard?: RateCard;
+}
+
+export interface AdminApi {
+  /** Queues replies for the next report calls (a 429 with `retry-after`, a 500...), first in first out. */
+  enqueue(...replies: ErrorReply[]): void;
+  /** Admin requests answered so far (report pages included). */
+  readonly calls: number;
+}
+
+export const USAGE_REPORT_PATH = '/v1/organizations/usage_report/messages';
+export const COST_REPORT_PATH = '/v1/organizations/cost_report';
+
+const WIDTH_MS = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
+type Width = keyof typeof WIDTH_MS;
+/** The API's documented default and maximum buckets per page. */
+const LIMITS: Record<Width, { default: number; max: number }> = {
+  '1m': { default: 60, max: 1440 },
+  '1h': { default: 24, max: 168 },
+  '1d': { default: 7, max: 31 },
+};
+const USAGE_GROUPS = [
+  'api_key_id',
+  'workspace_id',
+  'model',
+  'service_tier',
+  'context_window',
+  'inference_geo',
+  'speed',
+  'account_id',
+  'service_account_id',
+];
+const COST_GROUPS = ['workspace_id', 'description'];
+const FAST_MODE_BETA = 'fast-mode-2026-02-01';
+
+const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+const record = (value: unknown): Record<string, unknown> =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+
+/** Query parameters that may repeat, spelled `name[]` (as the docs' examples do) or `name`. */
+const list = (params: URLSearchParams, name: string): string[] => [
+  ...params.getAll(`${name}[]`),
+  ...params.getAll(name),
+];
+
+interface Range {
+  width: Width;
+  start: number;
+  end: number;
+  /** First bucket of this page, and how many buckets the page holds. */
+  from: number;
+  count: number;
+}
+
+type Invalid = { invalid: string };
+
+function readRange(
+  params: URLSearchParams,
+  widths: readonly Width[],
+  pageSize: number | undefined,
+  now: number,
+): Range | Invalid {
+  const startText = params.get('starting_at');
+  if (startText === null) return { invalid: 'starting_at: Field required' };
+  const start = Date.parse(startText);
+  if (Number.isNaN(start)) return { invalid: `starting_at: invalid datetime ${JSON.stringify(startText)}` };
+  const width = (params.get('bucket_width') ?? '1d') as Width;
+  if (!widths.includes(width))
+    return { invalid: `bucket_width: Input should be ${widths.map((w) => `'${w}'`).join(' or ')}` };
+  const ms = WIDTH_MS[width];
+  const limitText = params.get('limit');
+  const limit = limitText === null ? LIMITS[width].default : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > LIMITS[width].max)
+    return { invalid: `limit: must be between 1 and ${LIMITS[width].max} for bucket_width ${width}` };
+  const endText = params.get('ending_at');
+  const snappedStart = Math.floor(start / ms) * ms;
+  const end = endText === null ? Math.ceil(now / ms) * ms : Date.parse(endText);
+  if (Number.isNaN(end)) return { invalid: `ending_at: invalid datetime ${JSON.stringify(endText)}` };
+  if (end <= snappedStart) return { invalid: 'ending_at: must be after starting_at' };
+  const page = params.get('page');
+  let from = snappedStart;
+  if (page !== null) {
+    from = Date.parse(Buffer.from(page, 'base64url').toString('utf8'));
+    if (Number.isNaN(from) || from < snappedStart || from >= end) return { invalid: 'page: invalid page token' };
+  }
+  return { width, start: snappedStart, end, from, count: Math.min(limit, pageSize ?? limit) };
+}
+
+function pageBody<T>(range: Range, bucket: (start: number, end: number) => T[]): Record<string, unknown> {
+  const ms = WIDTH_MS[range.width];
+  const data: Array<{ starting_at: string; ending_at: string; results: T[] }> = [];
+  let at = range.from;
+  for (; at < range.end && data.length < range.count; at += ms)
+    data.push({ starting_at: iso(at), ending_at: iso(Math.min(at + ms, range.end)), results: bucket(at, at + ms) });
+  const hasMore = at < range.end;
+  return { data, has_more: hasMore, next_page: hasMore ? Buffer.from(iso(at)).toString('base64url') : null };
+}
+
+/** The usage report's token fields of one billed request. */
+function tokens(usage: Record<string, unknown>): {
+  uncached: number;
+  read: number;
+  w5m: number;
+  w1h: number;
+  output: number;
+  search: number;
+} {
+  const creation = record(usage.cache_creation);
+  const total = num(usage.cache_creation_input_tokens);
+  const w1h = num(creation.ephemeral_1h_input_tokens);
+  const w5m = usage.cache_creation === undefined ? total : num(creation.ephemeral_5m_input_tokens);
+  return {
+    uncached: num(usage.input_tokens),
+    read: num(usage.cache_read_input_tokens),
+    w5m,
+    w1h,
+    output: num(usage.output_tokens),
+    search: num(record(usage.server_tool_use).web_search_requests),
+  };
+}
+
+const dimension = (usage: Record<string, unknown>, field: string, fallback: string): string =>
+  typeof usage[field] === 'string' && usage[field] !== '' ? (usage[field] as string) : fallback;
+
+/**
+ * The Admin API's usage and cost report endpoints, built from the requests the server billed:
+ * `GET /v1/organizations/usage_report/messages` (1m / 1h / 1d buckets, `group_by[]`, `api_key_ids[]`
+ * and `models[]` filters) and `GET /v1/organizations/cost_report` (1d buckets, amounts in cents as
+ * decimal strings), both paginated with `has_more` / `next_page`.
+ */
+export function createAdminApi(options: AdminApiOptions, billed: () => readonly BilledRequest[]) {
+  const admins = new Set(Object.values(options.keys));
+  const queue: ErrorReply[] = [];
+  const card = options.rateCard ?? createRateCard();
+  const now = options.now ?? Date.now;
+  let calls = 0;
+  const apiKeyId = (label: string | undefined): string | null =>
+    label === undefined || label === 'unknown' ? null : (options.apiKeyIds?.[label] ?? `apikey_${label}`);
+  const visible = (): BilledRequest[] => {
+    const cutoff = now() - (options.reportingDelayMs ?? 0);
+    return billed().filter((b) => b.at <= cutoff);
+  };
+
+  function usageReport(
+    params: URLSearchParams,
+    headers: IncomingMessage['headers'],
+  ): Record<string, unknown> | Invalid {
+    const range = readRange(params, ['1m', '1h', '1d'], options.pageSize, now());
+    if ('invalid' in range) return range;
+    const groupBy = list(params, 'group_by');
+    const unknown = groupBy.find((g) => !USAGE_GROUPS.includes(g));
+    if (unknown !== undefined) return { invalid: `group_by: unknown value ${JSON.stringify(unknown)}` };
+    if (groupBy.includes('speed') && !String(headers['anthropic-beta'] ?? '').includes(FAST_MODE_BETA))
+      return { invalid: `group_by: speed requires the ${FAST_MODE_BETA} beta header` };
+    const keys = list(params, 'api_key_ids');
+    const models = list(params, 'models');
+    const rows = visible().filter(
+      (b) =>
+        (keys.length === 0 || keys.includes(apiKeyId(b.credential) ?? '')) &&
+        (models.length === 0 || models.includes(b.model)),
+    );
+    return pageBody(range, (start, end) => {
+      const groups = new Map<string, Record<string, unknown>>();
+      for (const b of rows.filter((r) => r.at >= start && r.at < end)) {
+        const dims: Record<string, string | null> = {
+          api_key_id: apiKeyId(b.credential),
+          workspace_id: null,
+          model: b.model,
+          service_tier: dimension(b.usage, 'service_tier', 'standard'),
+          context_window: '0-200k',
+          inference_geo: dimension(b.usage, 'inference_geo', 'not_available'),
+          speed: dimension(b.usage, 'speed', 'standard'),
+          account_id: null,
+          service_account_id: null,
+        };
+        for (const name of USAGE_GROUPS) if (!groupBy.includes(name)) dims[name] = null;
+        const id = JSON.stringify(dims);
+        const t = tokens(b.usage);
+        const row = groups.get(id) ?? {
+          ...dims,
+          uncached_input_tokens: 0,
+          cache_read_input_tokens: 0,
+          cache_creation: { ephemeral_1h_input_tokens: 0, ephemeral_5m_input_tokens: 0 },
+          output_tokens: 0,
+          server_tool_use: { web_search_requests: 0 },
+        };
+        const creation = row.cache_creation as Record<string, number>;
+        row.uncached_input_tokens = (row.uncached_input_tokens as number) + t.uncached;
+        row.cache_read_input_tokens = (row.cache_read_input_tokens as number) + t.read;
+        creation.ephemeral_5m_input_tokens = creation.ephemeral_5m_input_tokens! + t.w5m;
+        creation.ephemeral_1h_input_tokens = creation.ephemeral_1h_input_tokens! + t.w1h;
+        row.output_tokens = (row.output_tokens as number) + t.output;
+        (row.server_tool_use as Record<string, number>).web_search_requests! += t.search;
+        groups.set(id, row);
+      }
+      return [...groups.values()];
+    });
+  }
+
+  function costReport(params: URLSearchParams): Record<string, unknown> | Invalid {
+    const range = readRange(params, ['1d'], options.pageSize, now());
+    if ('invalid' in range) return range;
+    const groupBy = list(params, 'group_by');
+    const unknown = groupBy.find((g) => !COST_GROUPS.includes(g));
+    if (unknown !== undefined) return { invalid: `group_by: unknown value ${JSON.stringify(unknown)}` };
+    const byDescription = groupBy.includes('description');
+    const rows = visible();
+    return pageBody(range, (start, end) => {
+      // Cents as exact decimal strings: sum nanodollars first, convert once.
+      const sums = new Map<string, { nanos: number; fields: Record<string, string | null> }>();
+      for (const b of rows.filter((r) => r.at >= start && r.at < end)) {
+        let breakdown: ReturnType<RateCard['price']>;
+        try {
+          breakdown = card.price(b.model, b.usage, { at: b.at });
+        } catch {
+          continue;
+        }
+        for (const line of breakdown.lines) {
+          const tokenType = {
+            input: 'uncached_input_tokens',
+            output: 'output_tokens',
+            cache_read: 'cache_read_input_tokens',
+            cache_write_5m: 'cache_creation.ephemeral_5m_input_tokens',
+            cache_write_1h: 'cache_creation.ephemeral_1h_input_tokens',
+            web_search: null,
+          }[line.category];
+          const fields: Record<string, string | null> = byDescription
+            ? {
+                cost_type: line.category === 'web_search' ? 'web_search' : 'tokens',
+                description: `${b.model} ${tokenType ?? 'web search'}`,
+                model: b.model,
+                token_type: tokenType,
+                service_tier: dimension(b.usage, 'service_tier', 'standard'),
+                context_window: '0-200k',
+              }
+            : {
+                cost_type: null,
+                description: null,
+                model: null,
+                token_type: null,
+                service_tier: null,
+                context_window: null,
+              };
+          const id = JSON.stringify(fields);
+          const sum = sums.get(id) ?? { nanos: 0, fields };
+          sum.nanos += line.nanos;
+          sums.set(id, sum);
+        }
+      }
+      return [...sums.values()].map((s) => ({
+        currency: 'USD',
+        // The API reports cents: nanodollars / 10^7.
+        amount: toDecimalString(s.nanos * 100),
+        workspace_id: null,
+        ...s.fields,
+      }));
+    });
+  }
+
+  /** Answers an admin path; false when the path is not one of the report endpoints. */
+  function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requestId: string,
+    sendError: (reply: ErrorReply) => void,
+  ): boolean {
+    if (url.pathname !== USAGE_REPORT_PATH && url.pathname !== COST_REPORT_PATH) return false;
+    calls += 1;
+    const key = req.headers['x-api-key'];
+    if (typeof key !== 'string' || !admins.has(key)) {
+      sendError(
+        replies.error(401, 'authentication_error', 'invalid x-api-key: the usage and cost reports need an Admin key'),
+      );
+      return true;
+    }
+    if (req.method !== 'GET') {
+      sendError(replies.error(405, 'invalid_request_error', `Method ${req.method} not allowed`));
+      return true;
+    }
+    const scripted = queue.shift();
+    if (scripted) {
+      sendError(scripted);
+      return true;
+    }
+    const body =
+      url.pathname === USAGE_REPORT_PATH ? usageReport(url.searchParams, req.headers) : costReport(url.searchParams);
+    if ('invalid' in body) {
+      sendError(replies.error(400, 'invalid_request_error', body.invalid as string));
+      return true;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId });
+    res.end(JSON.stringify(body));
+    return true;
+  }
+
+  const api: AdminApi = {
+    enqueue: (...more) => void queue.push(...more),
+    get calls() {
+      return calls;
+    },
+  };
+  return { handle, api };
+}

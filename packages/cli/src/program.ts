@@ -11,6 +11,7 @@ import { loginCommand, logoutCommand } from './commands/login.js';
 import { mcpCommand } from './commands/mcp.js';
 import { acpCommand } from './commands/acp.js';
 import { ratesCommand } from './commands/rates.js';
+import { reconcileCommand } from './commands/reconcile.js';
 import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { statusCommand } from './commands/status.js';
@@ -55,6 +56,7 @@ export function createProgram(ctx: CliContext): Command {
   const commands = [
     statusCommand,
     reportCommand,
+    reconcileCommand,
     whichCommand,
     estimateCommand,
     ratesCommand,

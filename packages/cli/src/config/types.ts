@@ -1,4 +1,5 @@
 import type { DrawdownPlugin, ModelPriceInput, UnknownModelPolicy } from '@drawdown/core';
+import type { ReconcileConfig } from './reconcile.js';
 
 /** Where the ledger lives. Default: the embedded SQLite file. */
 export type StoreConfig =
@@ -68,6 +69,8 @@ export interface DrawdownConfig {
   holdTtlMs?: number;
   /** Extra plugins (TypeScript configs only): your own pools or strategies, referenced by id in `route`. */
   plugins?: DrawdownPlugin[];
+  /** Checking the ledger against Anthropic's usage report (`drawdown reconcile`). */
+  reconcile?: ReconcileConfig;
 }
 
 /** One thing wrong with the configuration, with the path of the field. */

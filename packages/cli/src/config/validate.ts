@@ -1,4 +1,5 @@
 import { checkRateCardConfig, usd } from '@drawdown/core';
+import { checkReconcileConfig } from './reconcile.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
 
 const topLevelKeys = new Set([
@@ -11,6 +12,7 @@ const topLevelKeys = new Set([
   'rateCard',
   'holdTtlMs',
   'plugins',
+  'reconcile',
 ]);
 const idPattern = /^[a-z0-9][a-z0-9._-]*$/i;
 export const strategyKinds = ['apiKey', 'delegated', 'oauth'] as const;
@@ -168,6 +170,8 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
 
   // The rate card checks its own section: every override row, category and date, and the unknown-model policy.
   for (const p of checkRateCardConfig(config.rateCard)) problem(p.field, `${p.problem}; ${p.fix}`);
+  const pools = isRecord(config.pools) ? Object.keys(config.pools) : [];
+  for (const p of checkReconcileConfig(config.reconcile, pools)) problem(p.path, p.message);
   return problems;
 }
 

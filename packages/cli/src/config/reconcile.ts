@@ -1,0 +1,71 @@
+import { usd } from '@drawdown/core';
+import type { ConfigProblem } from './types.js';
+
+/** `reconcile` in drawdown.config.json: how to read Anthropic's usage report for this ledger. */
+export interface ReconcileConfig {
+  /** Anthropic API key id (`apikey_…`, as the Console lists it) of the key each pool draws on. */
+  keys: Record<string, string>;
+  /** Variable the Admin key is read from at use. Default ANTHROPIC_ADMIN_KEY. The key never goes in the file. */
+  adminKeyEnv?: string;
+  /** Default `https://api.anthropic.com`. */
+  baseUrl?: string;
+  /** Dollar drift per group that still counts as a match. Default "0.01". */
+  tolerance?: string;
+  /** Minutes after a bucket ends before its numbers are final. Default 60. */
+  reportingLagMinutes?: number;
+  /** The gateway checks this often (minutes) and raises `reconcile.drifted` beyond the tolerance; off when absent. */
+  everyMinutes?: number;
+}
+
+export const DEFAULT_ADMIN_KEY_ENV = 'ANTHROPIC_ADMIN_KEY';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const known = new Set(['keys', 'adminKeyEnv', 'baseUrl', 'tolerance', 'reportingLagMinutes', 'everyMinutes']);
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Problems of the `reconcile` section, each with its field path. */
+export function checkReconcileConfig(value: unknown, pools: readonly string[]): ConfigProblem[] {
+  if (value === undefined) return [];
+  const problems: ConfigProblem[] = [];
+  const problem = (path: string, message: string): void => void problems.push({ path: `reconcile${path}`, message });
+  if (!isRecord(value)) {
+    problem('', 'must be an object like {"keys": {"credits": "apikey_01…"}}');
+    return problems;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === 'adminKey')
+      problem(
+        '.adminKey',
+        `must not hold the key; name the variable instead: "adminKeyEnv": "${DEFAULT_ADMIN_KEY_ENV}"`,
+      );
+    else if (!known.has(key)) problem(`.${key}`, `is not a known setting; known: ${[...known].join(', ')}`);
+  }
+  if (!isRecord(value.keys) || Object.keys(value.keys).length === 0)
+    problem('.keys', 'must map each pool that draws on an API key to its key id, e.g. {"credits": "apikey_01…"}');
+  else
+    for (const [pool, id] of Object.entries(value.keys)) {
+      if (!pools.includes(pool)) problem(`.keys.${pool}`, `names no pool; pools: ${pools.join(', ') || '(none)'}`);
+      if (typeof id !== 'string' || id.trim() === '')
+        problem(`.keys.${pool}`, 'must be the API key id from the Console, e.g. "apikey_01Rj…"');
+      else if (id.startsWith('sk-ant-'))
+        problem(`.keys.${pool}`, 'is a key, not a key id: write the id the Console lists ("apikey_…"), never the key');
+    }
+  if (value.adminKeyEnv !== undefined && (typeof value.adminKeyEnv !== 'string' || !ENV_NAME.test(value.adminKeyEnv)))
+    problem('.adminKeyEnv', `must be an environment variable name like "${DEFAULT_ADMIN_KEY_ENV}"`);
+  if (value.baseUrl !== undefined && (typeof value.baseUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(value.baseUrl)))
+    problem('.baseUrl', 'must be an http(s) URL like "https://api.anthropic.com"');
+  if (value.tolerance !== undefined) {
+    try {
+      if (usd(value.tolerance as string) < 0) problem('.tolerance', 'must not be negative');
+    } catch {
+      problem('.tolerance', 'must be a USD amount like "0.01"');
+    }
+  }
+  for (const field of ['reportingLagMinutes', 'everyMinutes'] as const) {
+    const n = value[field];
+    if (n !== undefined && !(Number.isSafeInteger(n) && (n as number) >= (field === 'everyMinutes' ? 1 : 0)))
+      problem(`.${field}`, `must be a whole number of minutes${field === 'everyMinutes' ? ', 1 or more' : ''}`);
+  }
+  return problems;
+}

@@ -1,0 +1,128 @@
+import { formatUsd, toDecimalString } from '@drawdown/core';
+import { CATEGORY_LABELS, type ReconciledGroup, type ReconcileResult } from '@drawdown/core/reconcile';
+import { formatCount, renderTable, type DetailRow } from './table.js';
+import { fitText, type View } from './status.js';
+import { paint } from './terminal.js';
+
+const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+const signed = (n: number): string => `${n > 0 ? '+' : ''}${formatCount(n)}`;
+const signedUsd = (n: number): string => `${n > 0 ? '+' : ''}${formatUsd(n)}`;
+
+const STATUS_WORDS: Record<ReconciledGroup['status'], string> = {
+  match: 'match',
+  drift: 'drift',
+  'not-reported-yet': 'not yet',
+  'not-final': 'not final',
+};
+
+function statusCell(group: ReconciledGroup, view: View): string {
+  const word = STATUS_WORDS[group.status];
+  return group.status === 'drift'
+    ? paint(view, 'red', word)
+    : group.status === 'match'
+      ? paint(view, 'green', word)
+      : paint(view, 'yellow', word);
+}
+
+/** One line per category that differs, under a drifting group. */
+function driftLines(group: ReconciledGroup, view: View): DetailRow[] {
+  const why = group.reason !== undefined ? [{ detail: paint(view, 'dim', `  ↳ ${group.reason}`) }] : [];
+  if (group.status !== 'drift') return why;
+  return [
+    ...why,
+    ...group.drift.map((d) => ({
+      detail: paint(
+        view,
+        'dim',
+        `    ${CATEGORY_LABELS[d.category]}: ledger ${formatCount(d.ledger)}, Anthropic ${formatCount(d.reported)} (${signed(d.tokens)}${d.nanos !== undefined ? `, ${signedUsd(d.nanos)}` : ''})`,
+      ),
+    })),
+  ];
+}
+
+/** `drawdown reconcile`: one row per group that is not a plain match (all with `all`), then the totals. */
+export function renderReconcile(result: ReconcileResult, view: View, options: { all?: boolean } = {}): string {
+  const header = `Ledger vs Anthropic's usage report, ${minute(result.from)} to ${minute(result.to)} UTC, ${result.bucket} buckets`;
+  const shown = options.all ? result.groups : result.groups.filter((g) => g.status !== 'match');
+  const rows = shown.flatMap((g) => [
+    [
+      minute(g.bucketStart),
+      g.pools.join(', '),
+      g.model,
+      statusCell(g, view),
+      g.driftNanos !== undefined && g.status !== 'match' ? formatUsd(g.driftNanos) : '—',
+    ],
+    ...driftLines(g, view),
+  ]);
+  const table =
+    shown.length === 0
+      ? result.groups.length === 0
+        ? 'Neither the ledger nor Anthropic has usage for these keys in this range.'
+        : `All ${result.groups.length} groups match.`
+      : renderTable(
+          [
+            { header: 'Bucket (UTC)' },
+            { header: 'Pools', shrink: 'truncate' },
+            { header: 'Model', shrink: 'truncate' },
+            { header: 'Status' },
+            { header: 'Drift', align: 'right' },
+          ],
+          rows,
+          undefined,
+          { ...(view.width !== undefined && { maxWidth: view.width }) },
+        );
+  const t = result.totals;
+  const counts = [
+    `${t.match} match`,
+    `${t.drift} drift${t.drift > 0 ? ` (${formatUsd(t.driftNanos)})` : ''}`,
+    ...(t.pending > 0 ? [`${t.pending} not reported yet`] : []),
+  ].join(', ');
+  const verdict = result.exceedsTolerance
+    ? paint(view, 'red', `Drift beyond the ${formatUsd(result.toleranceNanos)} tolerance: ${counts}.`)
+    : `No drift beyond the ${formatUsd(result.toleranceNanos)} tolerance: ${counts}.`;
+  const money = `Ledger charged ${formatUsd(t.chargedNanos)}; Anthropic's counts at the rate card: ${formatUsd(t.reportedPriceNanos)}.`;
+  const shared = result.sharedKeys.map(
+    (s) =>
+      `Pools ${s.pools.join(' and ')} share one API key (${s.apiKeyId}): Anthropic cannot tell them apart, so they are matched together, not per pool.`,
+  );
+  const pages = `Read ${result.pages} page${result.pages === 1 ? '' : 's'}; buckets are final ${Math.round(result.reportingLagMs / 60_000)} min after they end.`;
+  return [
+    paint(view, 'bold', fitText(header, view)),
+    '',
+    table,
+    '',
+    ...[verdict, money, ...shared, pages].map((line) => fitText(line, view)),
+  ].join('\n');
+}
+
+/** `--json`: the result as is, with exact decimal strings beside nanodollars and ISO times beside instants. */
+export function reconcileJson(result: ReconcileResult): unknown {
+  const usd = (n: number | undefined): string | undefined => (n === undefined ? undefined : toDecimalString(n));
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  return {
+    from: iso(result.from),
+    to: iso(result.to),
+    bucket: result.bucket,
+    at: iso(result.at),
+    reportingLagMs: result.reportingLagMs,
+    toleranceUsd: usd(result.toleranceNanos),
+    pages: result.pages,
+    exceedsTolerance: result.exceedsTolerance,
+    sharedKeys: result.sharedKeys,
+    totals: {
+      ...result.totals,
+      driftUsd: usd(result.totals.driftNanos),
+      chargedUsd: usd(result.totals.chargedNanos),
+      reportedPriceUsd: usd(result.totals.reportedPriceNanos),
+    },
+    groups: result.groups.map((g) => ({
+      ...g,
+      bucketStart: iso(g.bucketStart),
+      bucketEnd: iso(g.bucketEnd),
+      chargedUsd: usd(g.chargedNanos),
+      ...(g.reportedPriceNanos !== undefined && { reportedPriceUsd: usd(g.reportedPriceNanos) }),
+      ...(g.driftNanos !== undefined && { driftUsd: usd(g.driftNanos) }),
+      drift: g.drift.map((d) => ({ ...d, ...(d.nanos !== undefined && { usd: usd(d.nanos) }) })),
+    })),
+  };
+}

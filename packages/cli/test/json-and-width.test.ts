@@ -66,6 +66,7 @@ describe.concurrent('every command under --json', () => {
       hint: /whole number/,
     },
     { args: ['which', '--json'], config: noRoute, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /route/ },
+    { args: ['reconcile', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /"reconcile"/ },
     {
       args: ['estimate', '--json', '--model', 'claude-nope-1', '--usage', '{"input_tokens":1}'],
       code: 'DRAWDOWN_UNKNOWN_MODEL',

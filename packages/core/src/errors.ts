@@ -1,4 +1,4 @@
-import type { Nanos } from './money.js';
+import type { Nanos } from './nanos.js';
 
 /**
  * Every error drawdown raises is a `DrawdownError` with a stable `code` (UPPER_SNAKE, prefixed by
@@ -9,8 +9,16 @@ import type { Nanos } from './money.js';
  * if (isDrawdownError(error, ErrorCodes.POOL_EXHAUSTED)) retryAt(error.data.resetsAt);
  * ```
  */
+/**
+ * The brand every `DrawdownError` carries. `Symbol.for` gives the same symbol in every copy of
+ * `@drawdown/core` loaded in one process (two versions installed side by side, or a bundled copy),
+ * so `instanceof DrawdownError` and `isDrawdownError` recognise errors thrown by any of them.
+ */
+const kDrawdownError = Symbol.for('@drawdown/core.DrawdownError');
+
 export class DrawdownError<C extends string = string> extends Error {
   override readonly name = 'DrawdownError';
+  readonly [kDrawdownError] = true;
   readonly code: C;
   readonly data: ErrorData<C>;
 
@@ -22,6 +30,13 @@ export class DrawdownError<C extends string = string> extends Error {
 
   toJSON(): { code: C; message: string; data: ErrorData<C> } {
     return { code: this.code, message: this.message, data: this.data };
+  }
+
+  /** Recognises errors by brand, not by prototype, so a copy of core loaded twice still matches. */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return (
+      typeof value === 'object' && value !== null && (value as { [kDrawdownError]?: unknown })[kDrawdownError] === true
+    );
   }
 }
 

@@ -40,3 +40,43 @@ describe('DrawdownError', () => {
     expect(Object.keys(ErrorCodes)).not.toContain('HOLD_MISMATCH');
   });
 });
+
+describe('DrawdownError across two copies of core', () => {
+  // A second copy of the module, as when two versions of @drawdown/core are installed side by side:
+  // its class is a different object, so only the brand can tell its errors apart from any Error.
+  async function secondCopy(): Promise<typeof import('../src/errors.js')> {
+    const { mkdtemp, copyFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { pathToFileURL } = await import('node:url');
+    const dir = await mkdtemp(join(tmpdir(), 'drawdown-core-copy-'));
+    for (const file of ['errors.ts', 'nanos.ts']) {
+      await copyFile(new URL(`../src/${file}`, import.meta.url), join(dir, file));
+    }
+    return import(pathToFileURL(join(dir, 'errors.ts')).href);
+  }
+
+  it('recognises an error from the other copy with instanceof and isDrawdownError, both ways', async () => {
+    const other = await secondCopy();
+    expect(other.DrawdownError).not.toBe(DrawdownError);
+    const theirs = new other.DrawdownError(ErrorCodes.POOL_EXHAUSTED, 'trial used', {
+      data: { poolId: 'trial', limit: 'trial budget' },
+    });
+    const ours = new DrawdownError(ErrorCodes.HUB_CLOSED, 'closed');
+    expect(theirs instanceof DrawdownError).toBe(true);
+    expect(isDrawdownError(theirs, ErrorCodes.POOL_EXHAUSTED)).toBe(true);
+    expect(ours instanceof other.DrawdownError).toBe(true);
+    expect(other.isDrawdownError(ours, ErrorCodes.HUB_CLOSED)).toBe(true);
+  });
+
+  it('does not take a plain error, an error-shaped object or a look-alike class for one', async () => {
+    class LookAlike extends Error {
+      code = 'DRAWDOWN_POOL_EXHAUSTED';
+      data = {};
+    }
+    expect(new LookAlike('x') instanceof DrawdownError).toBe(false);
+    expect(isDrawdownError({ name: 'DrawdownError', code: 'DRAWDOWN_HUB_CLOSED', message: 'x' })).toBe(false);
+    expect(isDrawdownError(null)).toBe(false);
+    expect(isDrawdownError(new Error('plain'))).toBe(false);
+  });
+});

@@ -1,15 +1,6 @@
 import { spawn } from 'node:child_process';
-import {
-  apiKey,
-  budget,
-  createAgentSdkMeter,
-  createHub,
-  isFundablePool,
-  meterAgentOutput,
-  usd,
-  type AgentObservation,
-  type Hub,
-} from '@drawdown/core';
+import { apiKey, budget, createHub, isFundablePool, usd, type Hub } from '@drawdown/core';
+import { createAgentSdkMeter, meterAgentOutput, type AgentObservation } from '@drawdown/core/agent-sdk';
 import { createMeteredClient } from '@drawdown/core/anthropic';
 import { credits, manualProvider } from '@drawdown/plugin-credits';
 import { delegated, planAllowance } from '@drawdown/plugin-oauth';

@@ -33,7 +33,7 @@ export class DrawdownError<C extends string = string> extends Error {
   }
 
   /** Recognises errors by brand, not by prototype, so a copy of core loaded twice still matches. */
-  static [Symbol.hasInstance](value: unknown): boolean {
+  static override [Symbol.hasInstance](value: unknown): boolean {
     return (
       typeof value === 'object' && value !== null && (value as { [kDrawdownError]?: unknown })[kDrawdownError] === true
     );

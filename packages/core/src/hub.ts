@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { assertTimeZone, calendarWindow, formatResetTime } from './calendar.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AuthStrategy, ChildEnv } from './contracts/auth.js';
@@ -353,5 +352,3 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   await refreshPools();
   return hub;
 }
-
-export { randomUUID as newRequestId };

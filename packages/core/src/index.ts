@@ -21,7 +21,6 @@ export {
   type ErrorData,
   type PoolExhaustedData,
 } from './errors.js';
-export { importOptional } from './optional-package.js';
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';
 export { systemClock, type Clock } from './clock.js';
 export {
@@ -77,14 +76,65 @@ export {
   type Speed,
   type InferenceGeo,
 } from './rate-card/usage.js';
-export type * from './contracts/store.js';
-export { compareGrants, firstRefusedCounter, windowStart } from './contracts/store.js';
-export type * from './contracts/pool.js';
+export type {
+  LedgerStore,
+  WindowCountInput,
+  WindowCountResult,
+  Limit,
+  CapLimit,
+  BalanceLimit,
+  EntryMeta,
+  ReserveInput,
+  ReserveResult,
+  HoldRecord,
+  SettleInput,
+  SettleResult,
+  ChargeRecord,
+  ReleaseInput,
+  ReleaseResult,
+  SnapshotInput,
+  AccountSnapshot,
+  GrantKind,
+  GrantInput,
+  GrantResult,
+  GrantRecord,
+  ReportDimension,
+  ReportQuery,
+  ReportRow,
+  EntriesQuery,
+  LedgerEntry,
+  LedgerChange,
+} from './contracts/store.js';
+export type {
+  PoolKind,
+  PoolStatus,
+  PoolLimitStatus,
+  PoolReserveInput,
+  PoolHold,
+  PoolSettleInput,
+  PoolSettlement,
+  LimitSignal,
+  Pool,
+  AutoReloadPolicy,
+  AddFundsResult,
+  FundablePool,
+} from './contracts/pool.js';
 export { isFundablePool } from './contracts/pool.js';
-export type * from './contracts/auth.js';
-export type * from './contracts/plugin.js';
+export type {
+  ChildEnv,
+  SdkCredentials,
+  AuthStatus,
+  AuthKind,
+  AuthStrategy,
+} from './contracts/auth.js';
+export type {
+  PluginKind,
+  LedgerPlacement,
+  PluginContext,
+  PluginInstance,
+  DrawdownPlugin,
+} from './contracts/plugin.js';
 export { memoryStore } from './stores/memory-store.js';
-export { sortReportRows, sqlReport, reportTotals, type ReportTotals } from './stores/report-rows.js';
 export { budget, type BudgetOptions } from './pools/budget.js';
 export {
   ledgerAccount,
@@ -117,8 +167,7 @@ export {
 export { payAsYouGo, type PayAsYouGoOptions } from './pools/pay-as-you-go.js';
 export {
   parseRateLimitHeaders,
-  rateLimitHeaderSubset,
-  headerRecord,
+  type PlanLimitReading,
   type RateLimitHeaders,
   type RateLimitBucket,
   type StandardRateLimits,
@@ -128,35 +177,3 @@ export {
   type HeaderSource,
 } from './anthropic/rate-limit-headers.js';
 export { classifyRefusal, refusalKind, type RefusalKind } from './anthropic/refusals.js';
-export {
-  createAgentSdkMeter,
-  meterAgentOutput,
-  isResultMessage,
-  isRateLimitEvent,
-  isApiRetryMessage,
-  type AgentSdkMeter,
-  type AgentSdkMeterOptions,
-  type AgentObservation,
-  type TurnCharge,
-  type AgentOutputOptions,
-  type AgentOutputSummary,
-  type AgentResultMessage,
-  type AgentRateLimitEvent,
-  type AgentApiRetryMessage,
-  type AgentModelUsage,
-  apiRequestsFromOtlpLogs,
-  createTelemetryMeter,
-  startOtlpReceiver,
-  type ClaudeCodeApiRequest,
-  type TelemetryMeter,
-  type TelemetryMeterOptions,
-  type OtlpReceiver,
-  type OtlpReceiverOptions,
-} from './agent-sdk/index.js';
-export {
-  parsePlanLimitHeaders,
-  parseResetInstant,
-  parseUtilization,
-  planWindowKind,
-  type PlanLimitReading,
-} from './anthropic/rate-limit-headers.js';

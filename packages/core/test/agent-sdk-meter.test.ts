@@ -14,13 +14,8 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   apiKey,
-  apiRequestsFromOtlpLogs,
   budget,
-  createAgentSdkMeter,
-  createTelemetryMeter,
-  startOtlpReceiver,
   createHub,
-  meterAgentOutput,
   memoryStore,
   silentLogger,
   usd,
@@ -28,6 +23,13 @@ import {
   type LedgerStore,
   type LimitSignal,
 } from '../src/index.js';
+import {
+  apiRequestsFromOtlpLogs,
+  createAgentSdkMeter,
+  createTelemetryMeter,
+  startOtlpReceiver,
+  meterAgentOutput,
+} from '../src/agent-sdk/index.js';
 import { observingBudget } from './fixtures/anthropic-harness.js';
 
 const fixture = (name: string): Array<Record<string, unknown>> =>

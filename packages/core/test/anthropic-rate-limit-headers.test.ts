@@ -1,15 +1,13 @@
 import { standardRateLimitHeaders, unifiedRateLimitHeaders } from '@drawdown/testkit';
 import { describe, expect, it } from 'vitest';
+import { classifyRefusal, parseRateLimitHeaders, refusalKind } from '../src/index.js';
 import {
-  classifyRefusal,
   parsePlanLimitHeaders,
-  parseRateLimitHeaders,
   parseResetInstant,
   parseUtilization,
   planWindowKind,
   rateLimitHeaderSubset,
-  refusalKind,
-} from '../src/index.js';
+} from '../src/internal.js';
 
 describe('parseRateLimitHeaders', () => {
   it('reads the standard buckets with RFC 3339 resets as epoch ms', () => {

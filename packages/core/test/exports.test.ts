@@ -17,7 +17,6 @@ it('exports the plugin-author surface at the root', async () => {
       "SPEEDS",
       "USER_OAUTH_TOKEN_VAR",
       "apiKey",
-      "apiRequestsFromOtlpLogs",
       "assertNanos",
       "budget",
       "calendarWindow",
@@ -26,49 +25,29 @@ it('exports the plugin-author surface at the root', async () => {
       "childEnvWithApiKey",
       "classifyRefusal",
       "claudeCodeAuthSource",
-      "compareGrants",
-      "createAgentSdkMeter",
       "createHub",
       "createRateCard",
-      "createTelemetryMeter",
       "defaultRateCard",
       "describePriceRow",
-      "firstRefusedCounter",
       "formatResetTime",
       "formatUsd",
-      "headerRecord",
-      "importOptional",
       "invalidOption",
-      "isApiRetryMessage",
       "isDrawdownError",
       "isFundablePool",
-      "isRateLimitEvent",
-      "isResultMessage",
       "ledgerAccount",
       "localDate",
       "memoryStore",
-      "meterAgentOutput",
-      "parsePlanLimitHeaders",
       "parseRateLimitHeaders",
-      "parseResetInstant",
-      "parseUtilization",
       "payAsYouGo",
-      "planWindowKind",
       "poolIdOption",
-      "rateLimitHeaderSubset",
       "refusalKind",
-      "reportTotals",
       "shareOf",
       "silentLogger",
-      "sortReportRows",
-      "sqlReport",
-      "startOtlpReceiver",
       "stderrLogger",
       "systemClock",
       "toDecimalString",
       "usd",
       "usdOption",
-      "windowStart",
     ]
   `);
 });
@@ -117,4 +96,51 @@ it('exports reconciliation with Anthropic usage reporting on @drawdown/core/reco
       "reconcile",
     ]
   `);
+});
+
+it('exports the Agent SDK and Claude Code meters on @drawdown/core/agent-sdk', async () => {
+  expect(Object.keys(await import('../src/agent-sdk/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "apiRequestsFromOtlpLogs",
+      "createAgentSdkMeter",
+      "createTelemetryMeter",
+      "isApiRetryMessage",
+      "isRateLimitEvent",
+      "isResultMessage",
+      "meterAgentOutput",
+      "startOtlpReceiver",
+    ]
+  `);
+});
+
+it('exports what store authors share on @drawdown/core/store', async () => {
+  expect(Object.keys(await import('../src/store.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "compareGrants",
+      "firstRefusedCounter",
+      "sortReportRows",
+      "sqlReport",
+      "windowStart",
+    ]
+  `);
+});
+
+it('exports the helpers of drawdown own packages on @drawdown/core/internal', async () => {
+  expect(Object.keys(await import('../src/internal.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "headerRecord",
+      "importOptional",
+      "isRecord",
+      "parsePlanLimitHeaders",
+      "parseResetInstant",
+      "parseUtilization",
+      "planWindowKind",
+      "rateLimitHeaderSubset",
+      "reportTotals",
+    ]
+  `);
+});
+
+it('keeps the root to at most 45 runtime values, for app and plugin authors', async () => {
+  expect(Object.keys(await import('../src/index.js')).length).toBeLessThanOrEqual(45);
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DrawdownError, ErrorCodes, importOptional } from '../src/index.js';
+import { DrawdownError, ErrorCodes } from '../src/index.js';
+import { importOptional } from '../src/internal.js';
 
 // A package name nobody publishes, so resolving it fails the way a missing optional peer does.
 const ABSENT = 'drawdown-absent-optional-package-for-tests';

@@ -1,14 +1,13 @@
 import {
   DrawdownError,
   ErrorCodes,
-  headerRecord,
-  rateLimitHeaderSubset,
   type LimitSignal,
   type Pool,
   type RequestLease,
   type RouteEntry,
   type SdkCredentials,
 } from '@drawdown/core';
+import { headerRecord, rateLimitHeaderSubset } from '@drawdown/core/internal';
 import type { Dispatcher } from 'undici';
 import type { GatewayContext } from './context.js';
 import { messageOf } from './http.js';

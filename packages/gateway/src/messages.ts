@@ -1,12 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DrawdownError,
-  headerRecord,
-  isDrawdownError,
-  rateLimitHeaderSubset,
-  refusalKind,
-  type RequestLease,
-} from '@drawdown/core';
+import { DrawdownError, isDrawdownError, refusalKind, type RequestLease } from '@drawdown/core';
+import { headerRecord, rateLimitHeaderSubset } from '@drawdown/core/internal';
 import { estimateFromParams } from '@drawdown/core/anthropic';
 import type { Dispatcher } from 'undici';
 import { sendError } from './anthropic-errors.js';

@@ -1,4 +1,5 @@
-import { importOptional, type Hub, type Logger } from '@drawdown/core';
+import type { Hub, Logger } from '@drawdown/core';
+import { importOptional } from '@drawdown/core/internal';
 import type { McpServer } from '@modelcontextprotocol/server';
 
 /** The MCP App showing the dashboard; `pool_status` links to it. */

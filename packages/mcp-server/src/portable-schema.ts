@@ -1,4 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/server';
+import { isRecord } from '@drawdown/core/internal';
 
 type Json = Record<string, unknown>;
 
@@ -13,9 +14,6 @@ const ANNOTATIONS = new Set([
   'readOnly',
   'writeOnly',
 ]);
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /**
  * Rewrites a JSON Schema into the spelling every MCP client maps: a `type` array (zod's nullable,
  * `["boolean","null"]`) becomes `anyOf` with one type per branch, and an empty schema that
@@ -23,7 +21,7 @@ const isObject = (value: unknown): value is Json =>
  * schemas into a single-type dialect (the Inspector's `--strict` warns about both) then keep them.
  */
 export function portableJsonSchema(schema: unknown): unknown {
-  if (!isObject(schema)) return schema;
+  if (!isRecord(schema)) return schema;
   if (Object.keys(schema).length === 0) return true;
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {
@@ -32,7 +30,7 @@ export function portableJsonSchema(schema: unknown): unknown {
       case '$defs':
       case 'definitions':
       case 'patternProperties':
-        out[key] = isObject(value)
+        out[key] = isRecord(value)
           ? Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, portableJsonSchema(sub)]))
           : value;
         break;
@@ -70,7 +68,7 @@ export function portable<S extends object>(schema: S): S {
   return new Proxy(schema, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver) as unknown;
-      if (key !== '~standard' || !isObject(value)) return value;
+      if (key !== '~standard' || !isRecord(value)) return value;
       const std = value as StandardJsonSchema & Json;
       if (!std.jsonSchema) return value;
       const { input, output } = std.jsonSchema;

@@ -1,4 +1,5 @@
-import { DrawdownError, importOptional, invalidOption, type Nanos } from '@drawdown/core';
+import { DrawdownError, invalidOption, type Nanos } from '@drawdown/core';
+import { importOptional } from '@drawdown/core/internal';
 import type Stripe from 'stripe';
 import { CreditsErrorCodes } from './errors.js';
 import type { ChargeInput, ChargeResult, PaymentProvider } from './payment-provider.js';

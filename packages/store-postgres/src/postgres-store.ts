@@ -2,9 +2,6 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import {
   DrawdownError,
-  sortReportRows,
-  sqlReport,
-  windowStart,
   ErrorCodes,
   invalidOption,
   type AccountSnapshot,
@@ -21,6 +18,7 @@ import {
   type ReserveResult,
   type SettleResult,
 } from '@drawdown/core';
+import { sortReportRows, sqlReport, windowStart } from '@drawdown/core/store';
 import { storeError } from './errors.js';
 import { createGroupCommit, type ItemOutcome } from './group-commit.js';
 import { createListener } from './listener.js';

@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  compareGrants,
-  firstRefusedCounter,
-  windowStart,
-  sortReportRows,
-  sqlReport,
   DrawdownError,
   ErrorCodes,
   type AccountSnapshot,
@@ -22,6 +17,7 @@ import {
   type SettleResult,
   type WindowCountResult,
 } from '@drawdown/core';
+import { compareGrants, firstRefusedCounter, sortReportRows, sqlReport, windowStart } from '@drawdown/core/store';
 import type { Database, SqlValue } from './driver.js';
 import { storeError } from './errors.js';
 import { sqlStatements } from './statements.js';

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { calendarWindow, compareGrants, usd, type LedgerStore, type Limit } from '@drawdown/core';
+import { calendarWindow, usd, type LedgerStore, type Limit } from '@drawdown/core';
+import { compareGrants } from '@drawdown/core/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 export interface StoreContractOptions {

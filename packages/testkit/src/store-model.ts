@@ -1,6 +1,5 @@
 import {
   calendarWindow,
-  compareGrants,
   type AccountSnapshot,
   type ChargeRecord,
   type EntryMeta,
@@ -17,6 +16,7 @@ import {
   type ReserveResult,
   type SettleResult,
 } from '@drawdown/core';
+import { compareGrants } from '@drawdown/core/store';
 import { describe, expect, it } from 'vitest';
 
 /**

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import type { ChildEnv, Hub, Nanos } from '@drawdown/core';
 import {
   createAgentSdkMeter,
   createTelemetryMeter,
@@ -7,11 +8,8 @@ import {
   startOtlpReceiver,
   type AgentObservation,
   type AgentOutputSummary,
-  type ChildEnv,
-  type Hub,
-  type Nanos,
   type OtlpReceiver,
-} from '@drawdown/core';
+} from '@drawdown/core/agent-sdk';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 
 export interface MeteredChildOptions {

@@ -2,9 +2,7 @@ import { createHub, createRateCard, isDrawdownError, memoryStore, silentLogger }
 import { planHub, type HubPlan } from '../hub/plan.js';
 import type { LoadedConfig } from './load.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+import { isRecord } from '@drawdown/core/internal';
 
 /**
  * Every problem of one pool's or strategy's options. A plugin factory stops at its first complaint,

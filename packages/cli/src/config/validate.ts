@@ -1,6 +1,7 @@
 import { checkRateCardConfig, usd } from '@drawdown/core';
 import { checkReconcileConfig } from './reconcile.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
+import { isRecord } from '@drawdown/core/internal';
 
 const topLevelKeys = new Set([
   '$schema',
@@ -19,8 +20,6 @@ export const strategyKinds = ['apiKey', 'delegated', 'oauth'] as const;
 export const poolKinds = ['budget', 'payAsYouGo', 'credits', 'planAllowance'] as const;
 const secretLike = /^(key|apiKey|token|accessToken|refreshToken|secret|clientSecret|password)$/;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 const describe = (value: unknown): string =>
   Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value === 'string' ? `"${value}"` : typeof value;
 

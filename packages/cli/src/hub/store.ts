@@ -1,12 +1,6 @@
 import { createRequire } from 'node:module';
-import {
-  DrawdownError,
-  ErrorCodes,
-  importOptional,
-  isDrawdownError,
-  memoryStore,
-  type LedgerStore,
-} from '@drawdown/core';
+import { DrawdownError, ErrorCodes, isDrawdownError, memoryStore, type LedgerStore } from '@drawdown/core';
+import { importOptional } from '@drawdown/core/internal';
 import { defaultDatabasePath, sqliteStore } from '@drawdown/store-sqlite';
 import type { StoreConfig } from '../config/types.js';
 

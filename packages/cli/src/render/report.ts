@@ -1,4 +1,5 @@
-import { formatUsd, reportTotals, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
+import { formatUsd, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
+import { reportTotals } from '@drawdown/core/internal';
 import { bar } from './bar.js';
 import { fitText } from './status.js';
 import { formatCount, renderTable, truncate } from './table.js';

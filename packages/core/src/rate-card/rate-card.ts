@@ -23,6 +23,7 @@ import {
   type InferenceGeo,
   type Speed,
 } from './usage.js';
+import { isRecord } from '../is-record.js';
 
 /** A row of the card as priced: the compiled, validated `PriceRow`. */
 export type ModelPrice = PriceRow;
@@ -163,9 +164,6 @@ export interface RateCard {
   readonly unknownModel: 'refuse' | 'charge-reported' | { priceAs: string };
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
 function loadModifiers(table: unknown): CardModifiers {
   const m = isRecord(table) && isRecord(table.modifiers) ? table.modifiers : {};
   const text = (group: string, key: string): string => {
@@ -199,10 +197,6 @@ const BUILT_IN = (() => {
 
 /** The built-in rows (validated on load), for listing and tests. */
 export const BUILT_IN_PRICE_ROWS: readonly ModelPrice[] = BUILT_IN;
-/** Card-wide modifiers as exact fractions [numerator, denominator]. */
-export const MODIFIERS = { batch: BUILT_IN_MODIFIERS.batch, usInference: BUILT_IN_MODIFIERS.usInference } as const;
-/** USD per web search request ($10 per 1,000). */
-export const WEB_SEARCH_PER_REQUEST: Nanos = BUILT_IN_MODIFIERS.webSearchPerRequest;
 
 /** The newest built-in row of a model: what an override inherits optional fields from. */
 function latestBuiltIn(model: string): PriceRow | undefined {

@@ -2,6 +2,7 @@ import { DrawdownError, ErrorCodes } from '../errors.js';
 import type { Nanos } from '../money.js';
 import { DECIMAL_USD, decimalToNanos } from './exact.js';
 import { normalizeModelName } from './model-names.js';
+import { isRecord } from '../is-record.js';
 
 /**
  * The shape of a price row, in the built-in `prices.json` and in `rateCard.overrides`, and the hand
@@ -118,9 +119,6 @@ const ROW_KEYS = new Set([
 const BAND_KEYS = new Set(['abovePromptTokens', 'source', 'evidence', 'note', ...RATE_FIELDS.map(([, f]) => f)]);
 const FAST_KEYS = new Set(['source', 'evidence', 'note', ...RATE_FIELDS.map(([, f]) => f)]);
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Parses an ISO day to epoch ms at 00:00 UTC; undefined when it is not a real date. */
 export function parseDay(value: string): number | undefined {

@@ -1,4 +1,5 @@
-import { DrawdownError, localDate, reportTotals, toDecimalString, type ReportRow } from '@drawdown/core';
+import { DrawdownError, localDate, toDecimalString, type ReportRow } from '@drawdown/core';
+import { reportTotals } from '@drawdown/core/internal';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { McpErrorCodes } from '../errors.js';

@@ -1,11 +1,5 @@
-import {
-  importOptional,
-  invalidOption,
-  isDrawdownError,
-  ErrorCodes,
-  type DrawdownPlugin,
-  type PluginContext,
-} from '@drawdown/core';
+import { invalidOption, isDrawdownError, ErrorCodes, type DrawdownPlugin, type PluginContext } from '@drawdown/core';
+import { importOptional } from '@drawdown/core/internal';
 import type { Transporter } from 'nodemailer';
 import {
   closeTimeoutOption,

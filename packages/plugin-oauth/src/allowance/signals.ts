@@ -5,13 +5,8 @@
  * window names, resets and shares mean the same here as everywhere else.
  */
 
-import {
-  parsePlanLimitHeaders,
-  parseResetInstant,
-  parseUtilization,
-  planWindowKind,
-  type PlanWindowKind,
-} from '@drawdown/core';
+import type { PlanWindowKind } from '@drawdown/core';
+import { parsePlanLimitHeaders, parseResetInstant, parseUtilization, planWindowKind } from '@drawdown/core/internal';
 
 /** Plan windows seen so far (core's `PlanWindowKind`); other names are kept as they come. */
 export type WindowKind = PlanWindowKind;

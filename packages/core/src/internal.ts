@@ -1,0 +1,15 @@
+/**
+ * `@drawdown/core/internal`: helpers drawdown's own packages share. Not a public API: names and
+ * shapes here change without notice or a major version. Apps and plugins use `@drawdown/core`.
+ */
+export { importOptional } from './optional-package.js';
+export { reportTotals, type ReportTotals } from './stores/report-rows.js';
+export {
+  headerRecord,
+  rateLimitHeaderSubset,
+  parsePlanLimitHeaders,
+  parseResetInstant,
+  parseUtilization,
+  planWindowKind,
+} from './anthropic/rate-limit-headers.js';
+export { isRecord } from './is-record.js';

@@ -1,0 +1,36 @@
+/**
+ * `@drawdown/core/store`: for authors of ledger stores. A store implements `LedgerStore` and passes
+ * `@drawdown/testkit`'s `describeStoreContract`; these are the rules every store shares, so a new
+ * store orders grants and builds reports exactly as the built-in ones do.
+ */
+export { compareGrants, firstRefusedCounter, windowStart } from './contracts/store.js';
+export { sortReportRows, sqlReport } from './stores/report-rows.js';
+export type {
+  LedgerStore,
+  WindowCountInput,
+  WindowCountResult,
+  Limit,
+  CapLimit,
+  BalanceLimit,
+  EntryMeta,
+  ReserveInput,
+  ReserveResult,
+  HoldRecord,
+  SettleInput,
+  SettleResult,
+  ChargeRecord,
+  ReleaseInput,
+  ReleaseResult,
+  SnapshotInput,
+  AccountSnapshot,
+  GrantKind,
+  GrantInput,
+  GrantResult,
+  GrantRecord,
+  ReportDimension,
+  ReportQuery,
+  ReportRow,
+  EntriesQuery,
+  LedgerEntry,
+  LedgerChange,
+} from './contracts/store.js';

@@ -137,3 +137,17 @@ export function storeError(error: unknown, file: string, doing: string): Drawdow
   const reason = error instanceof Error ? error.message : String(error);
   return fail(ErrorCodes.STORE_UNAVAILABLE, `${at} failed while ${doing}: ${reason}. Nothing was recorded; retry.`);
 }
+
+/**
+ * A committed write whose flush to disk failed: it is in the ledger (every process sees it) but
+ * may not survive a power cut. Retrying is safe, since every write is idempotent by its key.
+ */
+export function flushError(error: unknown, file: string): DrawdownError {
+  const errno = (error as { code?: unknown } | null)?.code;
+  const reason = typeof errno === 'string' ? errno : error instanceof Error ? error.message : String(error);
+  return new DrawdownError(
+    ErrorCodes.STORE_UNAVAILABLE,
+    `the drawdown ledger at ${file} recorded the write but could not flush it to disk (${reason}); check the disk, then retry (a retried settle is charged once).`,
+    { data: { store: 'sqlite', file, ...(typeof errno === 'string' && { errno }) }, cause: error },
+  );
+}

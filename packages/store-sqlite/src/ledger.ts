@@ -22,6 +22,7 @@ import type { Database, SqlValue } from './driver.js';
 import { storeError } from './errors.js';
 import { sqlStatements } from './statements.js';
 import { createWatcher } from './watcher.js';
+import type { WalSync } from './wal-sync.js';
 import { createWriteQueue, type WriteOutcome } from './write-queue.js';
 
 export interface LedgerOptions {
@@ -30,6 +31,8 @@ export interface LedgerOptions {
   watchIntervalMs: number;
   /** Most writes committed in one transaction (group commit); 1 commits each write at its call. Default 256. */
   maxBatch?: number;
+  /** Flushes the commits made so far to disk (durability 'full'); absent: a commit is the answer. */
+  walSync?: WalSync;
 }
 
 export const DEFAULT_MAX_BATCH = 256;
@@ -170,19 +173,27 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
     file,
     maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
     deliver: (change) => deliver({ ...change, origin: 'local' }),
+    ...(options.walSync && { sync: options.walSync.sync }),
   });
 
   /**
    * Queues `fn` as one write. Writes called in the same turn commit together (group commit), in
-   * call order; each caller is answered, and its change announced, only after the commit.
+   * call order; each change is announced after the commit, and each caller answered after it (a
+   * `durable` write once the commit is on disk). Holds and releases are not durable: a hold only
+   * matters while the process that made it lives, and after a power cut a lost release only
+   * keeps funds held until the hold's TTL, never spends them.
    */
-  function write<T>(doing: string, fn: () => WriteOutcome<T>): Promise<T> {
+  function write<T>(doing: string, fn: () => WriteOutcome<T>, durable = true): Promise<T> {
     ensureWritable(doing);
-    return writes.submit(doing, () => {
-      const out = fn();
-      if (out.change) logChange(out.change);
-      return out;
-    });
+    return writes.submit(
+      doing,
+      () => {
+        const out = fn();
+        if (out.change) logChange(out.change);
+        return out;
+      },
+      durable,
+    );
   }
 
   function read<T>(doing: string, fn: () => T): T {
@@ -225,63 +236,67 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
     kind: 'sqlite',
 
     async reserve(input): Promise<ReserveResult> {
-      return write<ReserveResult>('reserving funds', () => {
-        const existing = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
-        if (existing) return { result: { ok: true, hold: holdRecord(existing), replayed: true } };
-        const charge = q.charge.get(input.account, input.key) as unknown as ChargeRow | undefined;
-        if (charge) {
-          const hold: HoldRecord = {
-            account: charge.account,
-            key: charge.key,
-            amount: charge.held,
-            state: 'settled',
-            createdAt: charge.settled_at,
-            expiresAt: charge.settled_at,
-          };
-          return { result: { ok: true, hold, replayed: true } };
-        }
-        const held = activeHolds(input.account, input.now).sum;
-        for (const limit of input.limits) {
-          const available =
-            limit.kind === 'cap'
-              ? limit.cap - totalOf(input.account, limit.scope) - held
-              : liveGrants(input.account, input.now).reduce((s, g) => s + g.remaining, 0) -
-                accountRow(input.account).overdraft -
-                held;
-          if (input.amount > available) {
-            const refused: ReserveResult = {
-              ok: false,
-              limit: limit.name,
-              available,
-              requested: input.amount,
-              ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+      return write<ReserveResult>(
+        'reserving funds',
+        () => {
+          const existing = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
+          if (existing) return { result: { ok: true, hold: holdRecord(existing), replayed: true } };
+          const charge = q.charge.get(input.account, input.key) as unknown as ChargeRow | undefined;
+          if (charge) {
+            const hold: HoldRecord = {
+              account: charge.account,
+              key: charge.key,
+              amount: charge.held,
+              state: 'settled',
+              createdAt: charge.settled_at,
+              expiresAt: charge.settled_at,
             };
-            return { result: refused };
+            return { result: { ok: true, hold, replayed: true } };
           }
-        }
-        const hold: HoldRecord = {
-          account: input.account,
-          key: input.key,
-          amount: input.amount,
-          state: 'held',
-          createdAt: input.now,
-          expiresAt: input.now + input.ttlMs,
-        };
-        q.insertHold.run(
-          hold.account,
-          hold.key,
-          hold.amount,
-          hold.createdAt,
-          hold.expiresAt,
-          JSON.stringify(input.scopes),
-          input.day,
-          JSON.stringify(input.meta ?? {}),
-        );
-        return {
-          result: { ok: true, hold, replayed: false },
-          change: { account: input.account, kind: 'reserve', key: input.key },
-        };
-      });
+          const held = activeHolds(input.account, input.now).sum;
+          for (const limit of input.limits) {
+            const available =
+              limit.kind === 'cap'
+                ? limit.cap - totalOf(input.account, limit.scope) - held
+                : liveGrants(input.account, input.now).reduce((s, g) => s + g.remaining, 0) -
+                  accountRow(input.account).overdraft -
+                  held;
+            if (input.amount > available) {
+              const refused: ReserveResult = {
+                ok: false,
+                limit: limit.name,
+                available,
+                requested: input.amount,
+                ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+              };
+              return { result: refused };
+            }
+          }
+          const hold: HoldRecord = {
+            account: input.account,
+            key: input.key,
+            amount: input.amount,
+            state: 'held',
+            createdAt: input.now,
+            expiresAt: input.now + input.ttlMs,
+          };
+          q.insertHold.run(
+            hold.account,
+            hold.key,
+            hold.amount,
+            hold.createdAt,
+            hold.expiresAt,
+            JSON.stringify(input.scopes),
+            input.day,
+            JSON.stringify(input.meta ?? {}),
+          );
+          return {
+            result: { ok: true, hold, replayed: false },
+            change: { account: input.account, kind: 'reserve', key: input.key },
+          };
+        },
+        false,
+      );
     },
 
     async settle(input): Promise<SettleResult> {
@@ -351,17 +366,21 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
     },
 
     async release(input) {
-      return write<ReleaseResult>('releasing a hold', () => {
-        if (q.charge.get(input.account, input.key)) return { result: { status: 'already_settled', amount: 0 } };
-        const hold = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
-        if (!hold) return { result: { status: 'not_found', amount: 0 } };
-        if (hold.state === 'released') return { result: { status: 'already_released', amount: 0 } };
-        q.setHoldState.run('released', input.account, input.key);
-        return {
-          result: { status: 'released', amount: hold.amount },
-          change: { account: input.account, kind: 'release', key: input.key },
-        };
-      });
+      return write<ReleaseResult>(
+        'releasing a hold',
+        () => {
+          if (q.charge.get(input.account, input.key)) return { result: { status: 'already_settled', amount: 0 } };
+          const hold = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
+          if (!hold) return { result: { status: 'not_found', amount: 0 } };
+          if (hold.state === 'released') return { result: { status: 'already_released', amount: 0 } };
+          q.setHoldState.run('released', input.account, input.key);
+          return {
+            result: { status: 'released', amount: hold.amount },
+            change: { account: input.account, kind: 'release', key: input.key },
+          };
+        },
+        false,
+      );
     },
 
     async snapshot(input): Promise<AccountSnapshot> {
@@ -523,6 +542,7 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
       writes.flush(); // writes already called are recorded (or rejected), never dropped
       watcher.stop();
       listeners.clear();
+      await options.walSync?.close(); // and those recorded are on disk before the connection goes
       db.close();
     },
   };

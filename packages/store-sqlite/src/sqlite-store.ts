@@ -7,6 +7,7 @@ import { openDatabase, type Database } from './driver.js';
 import { storeError } from './errors.js';
 import { DEFAULT_MAX_BATCH, sqliteLedger } from './ledger.js';
 import { checkCompatible, migrate, SCHEMA_VERSION } from './schema.js';
+import { createWalSync } from './wal-sync.js';
 
 export interface SqliteStoreOptions {
   /** The ledger file. Default: `DRAWDOWN_DB`, else `defaultDatabasePath()`. `:memory:` for a throwaway ledger. */
@@ -23,18 +24,17 @@ export interface SqliteStoreOptions {
    */
   maxBatch?: number;
   /**
-   * `'full'` (default): a write that returned is on disk — each commit waits for fsync
-   * (`synchronous = FULL`), so not even a power cut loses an acknowledged charge. `'relaxed'`:
-   * commits do not wait for fsync (`synchronous = NORMAL`); a process crash still loses nothing,
-   * but a power cut or OS crash can roll back the last commits. Faster on slow disks.
+   * `'full'` (default): a settle, grant or state write that returned is on disk — it is answered
+   * after an fsync of the WAL, run off the event loop and shared by every commit made before it —
+   * so not even a power cut loses an acknowledged charge. Holds and releases are answered at their
+   * commit (visible to every process at once; a hold lives no longer than its process anyway).
+   * `'relaxed'`: nothing waits for fsync; a process crash still loses nothing, but a power cut or
+   * OS crash can roll back the last commits.
    */
   durability?: Durability;
 }
 
 export type Durability = 'full' | 'relaxed';
-
-/** The `PRAGMA synchronous` level each durability sets on the connection. */
-export const SYNCHRONOUS: Record<Durability, 'FULL' | 'NORMAL'> = { full: 'FULL', relaxed: 'NORMAL' };
 
 const OWNER = 'sqliteStore';
 
@@ -95,7 +95,7 @@ function validate(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
  * the durability. Exported for tests, which read the connection's settings back.
  */
 export function openLedgerDatabase(options: Required<SqliteStoreOptions>): Database {
-  const { file, busyTimeoutMs, readonly, durability } = options;
+  const { file, busyTimeoutMs, readonly } = options;
   let db: Database | undefined;
   try {
     if (readonly) {
@@ -121,7 +121,10 @@ export function openLedgerDatabase(options: Required<SqliteStoreOptions>): Datab
     // Identity and version are read before anything could write to the file.
     const version = checkCompatible(db, file, memory);
     db.exec('PRAGMA journal_mode = WAL');
-    db.exec(`PRAGMA synchronous = ${SYNCHRONOUS[durability]}`);
+    // COMMIT writes the WAL without flushing it, for either durability: with 'full' the store
+    // flushes the WAL itself (createWalSync), off the event loop, before answering a durable write;
+    // SQLite's own flush (synchronous = FULL) would block the event loop inside every COMMIT.
+    db.exec('PRAGMA synchronous = NORMAL');
     // Checkpoints copy the WAL into the file and fsync it: run them every ~40 MB of WAL instead of
     // ~4 MB, and cut the WAL file back afterwards so it does not stay large.
     db.exec('PRAGMA wal_autocheckpoint = 10000');
@@ -146,6 +149,14 @@ export function openLedgerDatabase(options: Required<SqliteStoreOptions>): Datab
 export function sqliteStore(options: SqliteStoreOptions = {}): LedgerStore {
   const validated = validate(options);
   const db = openLedgerDatabase(validated);
-  const { file, readonly, watchIntervalMs, maxBatch } = validated;
-  return sqliteLedger(db, { file, readonly, watchIntervalMs, maxBatch });
+  const { file, readonly, watchIntervalMs, maxBatch, durability } = validated;
+  // A :memory: ledger has no file to flush.
+  const flushes = durability === 'full' && !readonly && file !== ':memory:';
+  return sqliteLedger(db, {
+    file,
+    readonly,
+    watchIntervalMs,
+    maxBatch,
+    ...(flushes && { walSync: createWalSync(`${file}-wal`) }),
+  });
 }

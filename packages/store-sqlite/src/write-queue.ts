@@ -1,6 +1,6 @@
 import type { LedgerChange } from '@drawdown/core';
 import type { Database } from './driver.js';
-import { storeError } from './errors.js';
+import { flushError, storeError } from './errors.js';
 
 /** What one write did: its caller's answer, and the change to announce once it is committed. */
 export interface WriteOutcome<T> {
@@ -10,6 +10,8 @@ export interface WriteOutcome<T> {
 
 interface Pending {
   doing: string;
+  /** The caller is answered only once the commit is on disk (see WriteQueueOptions.sync). */
+  durable: boolean;
   apply(): WriteOutcome<unknown>;
   resolve(result: unknown): void;
   reject(error: unknown): void;
@@ -21,6 +23,12 @@ export interface WriteQueueOptions {
   maxBatch: number;
   /** Announces a committed change (local origin). */
   deliver(change: Omit<LedgerChange, 'origin'>): void;
+  /**
+   * Resolves when every commit made so far is on disk. Durable writes are answered after it;
+   * the others (holds, releases) as soon as they are committed, visible to every process. Absent:
+   * every write is answered at its commit.
+   */
+  sync?: () => Promise<void>;
 }
 
 /**
@@ -32,7 +40,7 @@ export interface WriteQueueOptions {
  * of the batch is recorded. A batch of one takes the plain one-transaction path.
  */
 export function createWriteQueue(db: Database, options: WriteQueueOptions) {
-  const { file, maxBatch, deliver } = options;
+  const { file, maxBatch, deliver, sync } = options;
   const sql = {
     begin: db.prepare('BEGIN IMMEDIATE'),
     commit: db.prepare('COMMIT'),
@@ -102,8 +110,31 @@ export function createWriteQueue(db: Database, options: WriteQueueOptions) {
         return;
       }
       if (outcome.out.change) deliver(outcome.out.change);
-      item.resolve(outcome.out.result);
+      answer(item, outcome.out.result);
     });
+  }
+
+  /** Durable writes committed in this drain, answered together after one sync. */
+  let flushed: Array<{ item: Pending; result: unknown }> = [];
+
+  function answer(item: Pending, result: unknown): void {
+    if (item.durable && sync) flushed.push({ item, result });
+    else item.resolve(result);
+  }
+
+  function answerFlushed(): void {
+    if (flushed.length === 0) return;
+    const waiting = flushed;
+    flushed = [];
+    sync!().then(
+      () => {
+        for (const { item, result } of waiting) item.resolve(result);
+      },
+      (error: unknown) => {
+        const failure = flushError(error, file);
+        for (const { item } of waiting) item.reject(failure);
+      },
+    );
   }
 
   /** Applies every queued write now; reads call it first so they see every write called before them. */
@@ -117,6 +148,7 @@ export function createWriteQueue(db: Database, options: WriteQueueOptions) {
       drain();
     } finally {
       flushing = false;
+      answerFlushed();
     }
   }
 
@@ -128,25 +160,38 @@ export function createWriteQueue(db: Database, options: WriteQueueOptions) {
         continue;
       }
       const only = batch[0]!;
+      let result: unknown;
       try {
-        only.resolve(runAlone(only.doing, only.apply));
+        result = runAlone(only.doing, only.apply);
       } catch (error) {
         only.reject(error);
+        continue;
       }
+      answer(only, result);
     }
   }
 
   return {
-    submit<T>(doing: string, apply: () => WriteOutcome<T>): Promise<T> {
+    /** Queues one write; `durable`: answered only once its commit is on disk. */
+    submit<T>(doing: string, apply: () => WriteOutcome<T>, durable: boolean): Promise<T> {
       if (maxBatch === 1) {
+        let result: T;
         try {
-          return Promise.resolve(runAlone(doing, apply));
+          result = runAlone(doing, apply);
         } catch (error) {
           return Promise.reject(error);
         }
+        return durable && sync
+          ? sync().then(
+              () => result,
+              (error: unknown) => {
+                throw flushError(error, file);
+              },
+            )
+          : Promise.resolve(result);
       }
       return new Promise<T>((resolve, reject) => {
-        queue.push({ doing, apply, resolve: resolve as (result: unknown) => void, reject });
+        queue.push({ doing, durable, apply, resolve: resolve as (result: unknown) => void, reject });
         if (scheduled) return;
         scheduled = true;
         // After the rest of this turn's calls have queued, so they share the transaction.

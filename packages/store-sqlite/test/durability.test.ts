@@ -1,9 +1,11 @@
-import { usd } from '@drawdown/core';
+import { usd, type LedgerStore } from '@drawdown/core';
 import { startStoreWorker } from '@drawdown/testkit/store-contract';
 import { describe, expect, it } from 'vitest';
 import { pragmaValue } from '../src/driver.js';
 import { sqliteStore } from '../src/index.js';
+import { sqliteLedger } from '../src/ledger.js';
 import { openLedgerDatabase, type SqliteStoreOptions } from '../src/sqlite-store.js';
+import { createWalSync } from '../src/wal-sync.js';
 import { ledgerFile, tempDir } from './helpers.js';
 import { WORKER } from './workers/worker-path.js';
 
@@ -20,19 +22,92 @@ const opened = (options: Partial<Required<SqliteStoreOptions>>) =>
     ...options,
   });
 
-describe('sqlite durability', () => {
-  it('waits for fsync on every commit by default: WAL with synchronous = FULL (2)', () => {
-    const db = opened({});
-    expect(pragmaValue(db, 'journal_mode')).toBe('wal');
-    expect(pragmaValue(db, 'synchronous')).toBe(2);
-    db.close();
+const reserve = (store: LedgerStore, key: string) =>
+  store.reserve({
+    account: 'shared',
+    key,
+    amount: usd('0.05'),
+    ttlMs: 60_000,
+    now: NOW,
+    limits: [],
+    scopes: [],
+    day: '2026-11-23',
   });
 
-  it("trades that for speed only when asked by name: durability 'relaxed' is synchronous = NORMAL (1)", () => {
-    const db = opened({ durability: 'relaxed' });
-    expect(pragmaValue(db, 'journal_mode')).toBe('wal');
-    expect(pragmaValue(db, 'synchronous')).toBe(1);
-    db.close();
+describe('sqlite durability', () => {
+  it('commits to the WAL without SQLite flushing it inside COMMIT, for either durability (synchronous = NORMAL)', () => {
+    for (const durability of ['full', 'relaxed'] as const) {
+      const db = opened({ durability });
+      expect(pragmaValue(db, 'journal_mode')).toBe('wal');
+      expect(pragmaValue(db, 'synchronous')).toBe(1);
+      db.close();
+    }
+  });
+
+  it('answers a settle, a grant and a state write only after the WAL is flushed, and a hold or release at its commit', async () => {
+    const file = ledgerFile(dir);
+    const db = opened({ file });
+    const flushes: Array<() => void> = [];
+    const walSync = createWalSync(
+      `${file}-wal`,
+      ((_fd: number, done: (error: Error | null) => void) => void flushes.push(() => done(null))) as never,
+    );
+    const store = sqliteLedger(db, { file, readonly: false, watchIntervalMs: 250, walSync });
+    const answered: string[] = [];
+    const hold = reserve(store, 'h1').then(() => answered.push('reserve'));
+    await hold;
+    expect(answered).toEqual(['reserve']);
+    expect(flushes).toHaveLength(0);
+
+    const settled = store
+      .settle({ account: 'shared', key: 'h1', cost: usd('0.01'), now: NOW })
+      .then(() => answered.push('settle'));
+    const granted = store
+      .addGrant({ account: 'wallet', grantId: 'g1', amount: usd('5'), kind: 'paid', now: NOW })
+      .then(() => answered.push('grant'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Committed and visible, but not answered: one flush covers both writes of the turn.
+    expect((await store.snapshot({ account: 'shared', now: NOW })).settled.lifetime).toBe(usd('0.01'));
+    expect(answered).toEqual(['reserve']);
+    expect(flushes).toHaveLength(1);
+
+    // A write committed while that flush runs waits for the next flush, not this one.
+    const state = store.setState('k', 1).then(() => answered.push('state'));
+    const released = reserve(store, 'h2')
+      .then(() => store.release({ account: 'shared', key: 'h2', now: NOW }))
+      .then(() => answered.push('release'));
+    await released;
+    expect(answered).toEqual(['reserve', 'release']);
+    flushes.shift()!();
+    await Promise.all([settled, granted]);
+    expect(answered).toEqual(['reserve', 'release', 'settle', 'grant']);
+    expect(flushes).toHaveLength(1);
+    flushes.shift()!();
+    await state;
+    expect(answered.at(-1)).toBe('state');
+    await store.close();
+  });
+
+  it('fails a durable write whose flush fails with a coded error that says it was recorded and a retry is safe', async () => {
+    const file = ledgerFile(dir);
+    const db = opened({ file });
+    const walSync = createWalSync(`${file}-wal`, ((_fd: number, done: (error: Error | null) => void) =>
+      done(Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }))) as never);
+    const store = sqliteLedger(db, { file, readonly: false, watchIntervalMs: 250, walSync });
+    await expect(store.settle({ account: 'shared', key: 's1', cost: usd('0.01'), now: NOW })).rejects.toMatchObject({
+      code: 'DRAWDOWN_STORE_UNAVAILABLE',
+      data: { errno: 'EIO' },
+      message: expect.stringContaining('charged once'),
+    });
+    expect((await store.snapshot({ account: 'shared', now: NOW })).settled.lifetime).toBe(usd('0.01'));
+    await store.close();
+  });
+
+  it("flushes nothing itself when asked by name: durability 'relaxed'", async () => {
+    const file = ledgerFile(dir);
+    const store = sqliteStore({ file, durability: 'relaxed' });
+    await store.settle({ account: 'shared', key: 's1', cost: usd('0.01'), now: NOW });
+    await store.close();
   });
 
   it.each(['FULL', 'normal', 'off', 1, ''])('refuses durability %o naming the field and the choices', (durability) => {

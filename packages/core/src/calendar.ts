@@ -169,14 +169,33 @@ export function formatClockTime(instant: number, timeZone: string): string {
   return p.minute === 0 ? `${hour12}${suffix}` : `${hour12}:${String(p.minute).padStart(2, '0')}${suffix}`;
 }
 
+const dateFormatters = new Map<string, Intl.DateTimeFormat>();
+// Status and route explanations name the same few reset instants on every call (window ends,
+// plan resets): their text is kept, so a status read formats nothing in the common case.
+const resetTexts = new Map<string, string>();
+const RESET_TEXTS_KEPT = 256;
+
 /**
  * A reset time the way users read it: "3pm (America/Los_Angeles)" when it is today in that zone,
  * "Nov 24, 3pm (America/Los_Angeles)" otherwise.
  */
 export function formatResetTime(instant: number, timeZone: string, now: number): string {
-  const sameDay = localDate(instant, timeZone) === localDate(now, timeZone);
+  const today = calendarWindow('day', now, timeZone);
+  const sameDay = instant >= today.start && instant < today.end;
+  const cacheKey = `${instant}|${timeZone}|${sameDay ? 'today' : 'other'}`;
+  const cached = resetTexts.get(cacheKey);
+  if (cached !== undefined) return cached;
   const time = formatClockTime(instant, timeZone);
-  if (sameDay) return `${time} (${timeZone})`;
-  const date = new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric' }).format(new Date(instant));
-  return `${date}, ${time} (${timeZone})`;
+  let text = `${time} (${timeZone})`;
+  if (!sameDay) {
+    let formatter = dateFormatters.get(timeZone);
+    if (!formatter) {
+      formatter = new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric' });
+      dateFormatters.set(timeZone, formatter);
+    }
+    text = `${formatter.format(new Date(instant))}, ${text}`;
+  }
+  if (resetTexts.size >= RESET_TEXTS_KEPT) resetTexts.clear();
+  resetTexts.set(cacheKey, text);
+  return text;
 }

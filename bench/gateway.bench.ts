@@ -1,20 +1,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { percentile, round, type Bench, type BenchRow } from './lib.js';
 
 /**
- * Latency the drawdown gateway adds over calling the upstream directly, next to @portkey-ai/gateway
- * proxying the same loopback upstream, in the same run. Upstream (the testkit's answers, replayed),
- * drawdown gateway (memory ledger) and Portkey each run in their own process; this process only
- * sends requests, rotating the three targets so all see the same machine state.
+ * Latency the drawdown gateway adds over calling the upstream directly, on each ledger users run
+ * (the CLI's default SQLite file, PostgreSQL with two gateway processes sharing it), the memory
+ * ledger for reference, @portkey-ai/gateway proxying the same upstream, and a bare undici proxy as
+ * the floor of what Node can do. Every server runs in its own process; this one only sends
+ * requests, rotating the targets so all see the same machine state.
+ *
+ * DRAWDOWN_GATEWAY_BENCH_PATHS=sqlite,memory measures only those paths (besides direct);
+ * DRAWDOWN_GATEWAY_BENCH_PROFILE=<dir> writes a CPU profile of each drawdown gateway process there.
  */
 const ROLE = process.env.DRAWDOWN_GATEWAY_BENCH_ROLE;
 const KEY = 'sk-ant-bench-gateway-000000000000001';
 const USAGE = { input_tokens: 1200, output_tokens: 40, cache_read_input_tokens: 4000 };
 const TEXT = 'The quick brown fox jumps over the lazy dog again and again';
+const PG_URL = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 if (ROLE === 'upstream') {
   // The testkit server's own answers (one JSON message, one SSE stream), recorded once and replayed
@@ -58,16 +64,80 @@ if (ROLE === 'upstream') {
   process.stdout.write(
     `${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })}\n`,
   );
+} else if (ROLE === 'floor') {
+  // The least a Node proxy can do: read the body, forward it over a keep-alive undici pool, pipe
+  // the answer back. No parsing, no ledger.
+  const { createServer } = await import('node:http');
+  const { pipeline } = await import('node:stream/promises');
+  const { Pool } = createRequire(new URL('../packages/gateway/package.json', import.meta.url))(
+    'undici',
+  ) as typeof import('undici');
+  const upstream = new Pool(process.env.DRAWDOWN_GATEWAY_BENCH_UPSTREAM!, { connections: 128 });
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      try {
+        const body = Buffer.concat(chunks);
+        const answer = await upstream.request({
+          path: req.url!,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'anthropic-version': '2023-06-01',
+            'x-api-key': KEY,
+            'content-length': String(body.length),
+          },
+          body,
+        });
+        const type = answer.headers['content-type'];
+        res.writeHead(answer.statusCode, type === undefined ? {} : { 'content-type': type });
+        await pipeline(answer.body, res);
+      } catch {
+        res.destroy();
+      }
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.stdout.write(
+    `${JSON.stringify({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}` })}\n`,
+  );
 } else if (ROLE === 'drawdown') {
   const { apiKey, budget, createHub, silentLogger } = await import('@drawdown/core');
   const { keyManager, startGateway } = await import('../packages/gateway/src/index.js');
+  const ledger = process.env.DRAWDOWN_GATEWAY_BENCH_STORE;
+  // The ledgers as users open them: the CLI's SQLite store with its defaults, PostgreSQL team mode.
+  const store =
+    ledger === 'sqlite'
+      ? (await import('../packages/store-sqlite/src/index.js')).sqliteStore({
+          file: process.env.DRAWDOWN_GATEWAY_BENCH_FILE!,
+        })
+      : ledger === 'postgres'
+        ? await (await import('../packages/store-postgres/src/index.js')).postgresStore({
+            connectionString: PG_URL,
+            schema: process.env.DRAWDOWN_GATEWAY_BENCH_SCHEMA!,
+          })
+        : undefined;
   const hub = await createHub({
     logger: silentLogger,
+    ...(store && { store }),
     plugins: [apiKey({ id: 'bundled', key: KEY }), budget({ id: 'trial', amount: '1000000' })],
     route: { entries: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }] },
   });
-  const { key } = await keyManager(hub.store).create({ name: 'bench', routes: ['trial'] });
+  // A second gateway on a shared ledger uses the key the first one created.
+  const key =
+    process.env.DRAWDOWN_GATEWAY_BENCH_KEY ||
+    (await keyManager(hub.store).create({ name: 'bench', routes: ['trial'] })).key;
   const gateway = await startGateway({ hub, upstream: { url: process.env.DRAWDOWN_GATEWAY_BENCH_UPSTREAM! } });
+  // A clean stop records every settle (and lets --cpu-prof write its profile).
+  process.once('SIGTERM', () => {
+    void gateway
+      .close()
+      .then(() => hub.close())
+      .then(() => store?.close())
+      .finally(() => process.exit(0));
+  });
   process.stdout.write(`${JSON.stringify({ url: gateway.url, key })}\n`);
 }
 
@@ -125,8 +195,10 @@ const jsonLine = <Info>(text: string): Info | undefined => {
 
 interface Target {
   name: string;
-  pool: Pool;
+  /** One pool per server; requests alternate between them (two gateways on one ledger). */
+  pools: Pool[];
   headers: Record<string, string>;
+  next: number;
 }
 
 const body = (stream: boolean): string =>
@@ -138,13 +210,9 @@ const body = (stream: boolean): string =>
   });
 
 async function once(target: Target, payload: string): Promise<number> {
+  const pool = target.pools[target.next++ % target.pools.length]!;
   const start = process.hrtime.bigint();
-  const response = await target.pool.request({
-    path: '/v1/messages',
-    method: 'POST',
-    headers: target.headers,
-    body: payload,
-  });
+  const response = await pool.request({ path: '/v1/messages', method: 'POST', headers: target.headers, body: payload });
   if (response.statusCode !== 200)
     throw new Error(`${target.name} answered ${response.statusCode}: ${(await response.body.text()).slice(0, 300)}`);
   // Time to the last byte: a streamed answer counts when it has fully arrived.
@@ -152,41 +220,36 @@ async function once(target: Target, payload: string): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e3;
 }
 
-/** Latencies (µs) per target: `rounds` rounds, each sending `perRound` requests to every target in turn with `inFlight` at once. */
+interface Measured {
+  /** Latencies, µs, sorted. */
+  samples: number[];
+  /** Requests per second over the time spent on this target. */
+  rate: number;
+}
+
+/** Per target: `rounds` rounds, each sending `perRound` requests to every target in turn with `inFlight` at once. */
 async function measure(
   targets: Target[],
   stream: boolean,
   inFlight: number,
   rounds: number,
   perRound: number,
-): Promise<number[][]> {
+): Promise<Measured[]> {
   const payload = body(stream);
   const samples = targets.map(() => [] as number[]);
+  const spent = targets.map(() => 0);
   for (let round = 0; round < rounds; round++) {
     for (const [i, target] of targets.entries()) {
       let left = perRound;
       const worker = async (): Promise<void> => {
         while (left-- > 0) samples[i]!.push(await once(target, payload));
       };
+      const start = performance.now();
       await Promise.all(Array.from({ length: inFlight }, worker));
+      spent[i]! += performance.now() - start;
     }
   }
-  return samples.map((s) => s.sort((a, b) => a - b));
-}
-
-async function throughput(target: Target, inFlight: number, ms: number): Promise<number> {
-  const payload = body(false);
-  let done = 0;
-  const end = performance.now() + ms;
-  const worker = async (): Promise<void> => {
-    while (performance.now() < end) {
-      await once(target, payload);
-      done++;
-    }
-  };
-  const start = performance.now();
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  return (done / (performance.now() - start)) * 1000;
+  return samples.map((s, i) => ({ samples: s.sort((a, b) => a - b), rate: (s.length / spent[i]!) * 1000 }));
 }
 
 /** A smoke run (a few requests per case) when DRAWDOWN_BENCH_QUICK is set: checks the wiring, measures nothing. */
@@ -195,115 +258,227 @@ const scaled = (n: number): number => Math.max(1, Math.round(n * SCALE));
 
 const fmt = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${Math.round(us)} µs`);
 
+/** What each path is called in the table, and whether DRAWDOWN_GATEWAY_BENCH_PATHS keeps it. */
+const PATHS = {
+  sqlite: 'drawdown, SQLite (CLI default)',
+  postgres: 'drawdown, PostgreSQL, 2 gateways',
+  memory: 'drawdown, memory ledger',
+  portkey: 'Portkey 1.15.2',
+  floor: 'floor: bare undici proxy',
+} as const;
+type PathId = keyof typeof PATHS;
+const wanted = (id: PathId): boolean => {
+  const only = process.env.DRAWDOWN_GATEWAY_BENCH_PATHS;
+  return !only || only.split(',').includes(id);
+};
+
+/** A fresh PostgreSQL schema name and how to drop it; undefined when the server cannot be reached. */
+async function postgresSchema(): Promise<{ schema: string; drop(): Promise<void> } | string> {
+  const pg = createRequire(new URL('../packages/store-postgres/package.json', import.meta.url))('pg') as {
+    Client: new (
+      config: object,
+    ) => {
+      connect(): Promise<void>;
+      query(sql: string): Promise<unknown>;
+      end(): Promise<void>;
+    };
+  };
+  const schema = `drawdown_gateway_bench_${process.pid}`;
+  const run = async (sql: string): Promise<void> => {
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  try {
+    await run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } catch (error) {
+    return (error as Error).message.slice(0, 100);
+  }
+  return { schema, drop: () => run(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`) };
+}
+
 export default (async () => {
   const tsx = ['--conditions=drawdown-source', '--import', 'tsx', join(here, 'gateway.bench.ts')];
-  const upstream = await child(tsx, { DRAWDOWN_GATEWAY_BENCH_ROLE: 'upstream' }, jsonLine<{ url: string }>);
-  const drawdown = await child(
-    tsx,
-    { DRAWDOWN_GATEWAY_BENCH_ROLE: 'drawdown', DRAWDOWN_GATEWAY_BENCH_UPSTREAM: upstream.info.url },
-    jsonLine<{ url: string; key: string }>,
-  );
-  const portkeyPort = 20_000 + Math.floor(Math.random() * 20_000);
-  const portkeyEntry = join(
-    createRequire(join(root, 'package.json')).resolve('@portkey-ai/gateway/package.json'),
-    '..',
-    'build',
-    'start-server.js',
-  );
-  const portkey = await child(
-    [portkeyEntry, `--port=${portkeyPort}`, '--headless'],
-    { NODE_ENV: 'production' },
-    (text) => (text.includes('Ready') ? {} : undefined),
-  );
-  const children = [upstream.proc, drawdown.proc, portkey.proc];
+  const profileDir = process.env.DRAWDOWN_GATEWAY_BENCH_PROFILE;
+  const drawdownArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...tsx] : tsx;
+  const dir = mkdtempSync(join(tmpdir(), 'drawdown-gateway-bench-'));
+  const children: ChildProcess[] = [];
   const pools: Pool[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
   const pool = (url: string): Pool => {
     const p = new Pool(url, { connections: 64, keepAliveTimeout: 30_000 });
     pools.push(p);
     return p;
   };
   const base = { 'content-type': 'application/json', 'anthropic-version': '2023-06-01' };
-  const targets: Target[] = [
-    { name: 'direct', pool: pool(upstream.info.url), headers: { ...base, 'x-api-key': KEY } },
-    { name: 'drawdown', pool: pool(drawdown.info.url), headers: { ...base, 'x-api-key': drawdown.info.key } },
-    {
-      name: 'portkey',
-      pool: pool(`http://127.0.0.1:${portkeyPort}`),
-      headers: {
-        ...base,
-        'x-api-key': KEY,
-        'x-portkey-provider': 'anthropic',
-        'x-portkey-custom-host': `${upstream.info.url}/v1`,
-      },
-    },
-  ];
+  const notes: string[] = [];
   try {
+    const upstream = await child(tsx, { DRAWDOWN_GATEWAY_BENCH_ROLE: 'upstream' }, jsonLine<{ url: string }>);
+    children.push(upstream.proc);
+    const env = { DRAWDOWN_GATEWAY_BENCH_UPSTREAM: upstream.info.url };
+    const direct: Target = {
+      name: 'direct',
+      pools: [pool(upstream.info.url)],
+      headers: { ...base, 'x-api-key': KEY },
+      next: 0,
+    };
+    const paths: Array<{ id: PathId; target: Target }> = [];
+    const drawdown = async (store: string, extra: Record<string, string> = {}) => {
+      const started = await child(
+        drawdownArgs,
+        { ...env, DRAWDOWN_GATEWAY_BENCH_ROLE: 'drawdown', DRAWDOWN_GATEWAY_BENCH_STORE: store, ...extra },
+        jsonLine<{ url: string; key: string }>,
+      );
+      children.push(started.proc);
+      return started.info;
+    };
+    const gatewayTarget = (id: PathId, servers: Array<{ url: string; key: string }>): Target => ({
+      name: id,
+      pools: servers.map((s) => pool(s.url)),
+      headers: { ...base, 'x-api-key': servers[0]!.key },
+      next: 0,
+    });
+    if (wanted('sqlite')) {
+      const file = join(dir, 'ledger.sqlite');
+      paths.push({
+        id: 'sqlite',
+        target: gatewayTarget('sqlite', [await drawdown('sqlite', { DRAWDOWN_GATEWAY_BENCH_FILE: file })]),
+      });
+    }
+    if (wanted('postgres')) {
+      const pg = await postgresSchema();
+      if (typeof pg === 'string') notes.push(`PostgreSQL unavailable, its rows not measured: ${pg}`);
+      else {
+        cleanups.push(pg.drop);
+        const first = await drawdown('postgres', { DRAWDOWN_GATEWAY_BENCH_SCHEMA: pg.schema });
+        const second = await drawdown('postgres', {
+          DRAWDOWN_GATEWAY_BENCH_SCHEMA: pg.schema,
+          DRAWDOWN_GATEWAY_BENCH_KEY: first.key,
+        });
+        paths.push({ id: 'postgres', target: gatewayTarget('postgres', [first, second]) });
+      }
+    }
+    if (wanted('memory')) paths.push({ id: 'memory', target: gatewayTarget('memory', [await drawdown('memory')]) });
+    let portkeyStreamError: string | undefined;
+    if (wanted('portkey')) {
+      const portkeyPort = 20_000 + Math.floor(Math.random() * 20_000);
+      const portkeyEntry = join(
+        createRequire(join(root, 'package.json')).resolve('@portkey-ai/gateway/package.json'),
+        '..',
+        'build',
+        'start-server.js',
+      );
+      const portkey = await child(
+        [portkeyEntry, `--port=${portkeyPort}`, '--headless'],
+        { NODE_ENV: 'production' },
+        (text) => (text.includes('Ready') ? {} : undefined),
+      );
+      children.push(portkey.proc);
+      const target: Target = {
+        name: 'portkey',
+        pools: [pool(`http://127.0.0.1:${portkeyPort}`)],
+        headers: {
+          ...base,
+          'x-api-key': KEY,
+          'x-portkey-provider': 'anthropic',
+          'x-portkey-custom-host': `${upstream.info.url}/v1`,
+        },
+        next: 0,
+      };
+      paths.push({ id: 'portkey', target });
+      // Portkey 1.15.2 on Node answers every streamed /v1/messages with a 500 (it appends headers
+      // to the upstream fetch Response, whose headers are immutable): its stream rows are marked.
+      portkeyStreamError = await once(target, body(true)).then(
+        () => undefined,
+        (error: Error) => error.message.split(':').slice(1).join(':').trim().slice(0, 60),
+      );
+    }
+    if (wanted('floor')) {
+      const floor = await child(tsx, { ...env, DRAWDOWN_GATEWAY_BENCH_ROLE: 'floor' }, jsonLine<{ url: string }>);
+      children.push(floor.proc);
+      paths.push({ id: 'floor', target: { name: 'floor', pools: [pool(floor.info.url)], headers: base, next: 0 } });
+    }
+
     const load = loadavg()[0]!;
-    // Portkey 1.15.2 on Node answers every streamed /v1/messages with a 500 (it appends headers to
-    // the upstream fetch Response, whose headers are immutable): its stream rows are then marked.
-    const portkeyStreamError = await once(targets[2]!, body(true)).then(
-      () => undefined,
-      (error: Error) => error.message.split(':').slice(1).join(':').trim().slice(0, 60),
-    );
-    const streamTargets = portkeyStreamError === undefined ? targets : targets.slice(0, 2);
-    // Warm every path (JIT, connections) before measuring.
-    await measure(targets, false, 8, 1, scaled(400));
-    await measure(streamTargets, true, 8, 1, scaled(200));
+    const all = [direct, ...paths.map((p) => p.target)];
+    const streams = [direct, ...paths.filter((p) => p.id !== 'portkey' || !portkeyStreamError).map((p) => p.target)];
+    // Warm every path (JIT, connections, the ledgers' first pages) before measuring.
+    await measure(all, false, 8, 1, scaled(400));
+    await measure(streams, true, 8, 1, scaled(200));
     const cases = [
       { label: 'json, 1 in flight', stream: false, inFlight: 1, rounds: 10, perRound: 150 },
       { label: 'sse, 1 in flight', stream: true, inFlight: 1, rounds: 10, perRound: 100 },
-      { label: 'json, 64 in flight', stream: false, inFlight: 64, rounds: 5, perRound: 640 },
-      { label: 'sse, 64 in flight', stream: true, inFlight: 64, rounds: 5, perRound: 640 },
+      { label: 'json, 64 in flight', stream: false, inFlight: 64, rounds: 5, perRound: 1280 },
+      { label: 'sse, 64 in flight', stream: true, inFlight: 64, rounds: 5, perRound: 1280 },
     ];
     const rows: BenchRow[] = [];
-    const table: string[][] = [];
+    const blocks: string[] = [];
     for (const c of cases) {
-      const [direct, viaDrawdown, viaPortkey] = await measure(
-        c.stream ? streamTargets : targets,
-        c.stream,
-        c.inFlight,
-        c.rounds,
-        scaled(c.perRound),
+      const targets = c.stream ? streams : all;
+      const measured = await measure(targets, c.stream, c.inFlight, c.rounds, scaled(c.perRound));
+      const base = measured[0]!;
+      const added = (m: Measured, p: number): number => percentile(m.samples, p) - percentile(base.samples, p);
+      const table: string[][] = [];
+      for (const { id, target } of paths) {
+        const i = targets.indexOf(target);
+        if (i < 0) {
+          table.push([PATHS[id], 'fails', 'fails', '—']);
+          continue;
+        }
+        const m = measured[i]!;
+        const p50 = added(m, 50);
+        const p99 = added(m, 99);
+        table.push([PATHS[id], fmt(p50), fmt(p99), Math.round(m.rate).toLocaleString('en-US')]);
+        if (id === 'floor' || id === 'portkey' || id === 'memory') continue;
+        const ledger = id === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+        const aim50 = c.inFlight === 1 ? (id === 'sqlite' ? '≤ 300 µs' : '≤ 1000 µs') : undefined;
+        rows.push({
+          name: `${ledger}: added p50, ${c.label}`,
+          value: round(p50),
+          unit: 'µs',
+          ...(aim50 && { aim: aim50 }),
+        });
+        rows.push({
+          name: `${ledger}: added p99, ${c.label}`,
+          value: round(p99),
+          unit: 'µs',
+          ...(c.inFlight === 1 && id === 'sqlite' && { aim: '≤ 1000 µs' }),
+        });
+        if (c.inFlight > 1)
+          rows.push({
+            name: `${ledger}: req/s, ${c.label}`,
+            value: Math.round(m.rate),
+            unit: 'req/s',
+            aim: `≥ ${Math.round(base.rate / 2).toLocaleString('en-US')} (half of direct)`,
+          });
+      }
+      blocks.push(
+        `${c.label}: direct p50 ${fmt(percentile(base.samples, 50))}, ${Math.round(base.rate).toLocaleString('en-US')} req/s\n${layout(['path', '+p50', '+p99', 'req/s'], table)}`,
       );
-      const added = (s: number[], p: number): number => percentile(s, p) - percentile(direct!, p);
-      const ours = [added(viaDrawdown!, 50), added(viaDrawdown!, 99)];
-      const theirs = viaPortkey ? [added(viaPortkey, 50), added(viaPortkey, 99)] : undefined;
-      table.push([
-        c.label,
-        fmt(percentile(direct!, 50)),
-        ...ours.map(fmt),
-        ...(theirs ? theirs.map(fmt) : ['500s', '500s']),
-      ]);
-      const aim = c.inFlight === 1 ? '≤ 1000 µs, < Portkey' : '< Portkey';
-      const note = (i: number): string =>
-        theirs ? `Portkey ${round(theirs[i]!)} µs` : `Portkey fails: ${portkeyStreamError}`;
-      rows.push({ name: `added p50, ${c.label}`, value: round(ours[0]!), unit: 'µs', note: note(0) });
-      rows.push({ name: `added p99, ${c.label}`, value: round(ours[1]!), unit: 'µs', aim, note: note(1) });
     }
-    const rate = await throughput(targets[1]!, 64, scaled(4_000));
-    const portkeyRate = await throughput(targets[2]!, 64, scaled(4_000));
-    const directRate = await throughput(targets[0]!, 64, scaled(4_000));
-    rows.push({
-      name: 'json req/s through the gateway, 64 in flight',
-      value: Math.round(rate),
-      unit: 'req/s',
-      aim: '≥ 5000',
-      note: `direct ${Math.round(directRate)}, Portkey ${Math.round(portkeyRate)}`,
-    });
-
-    // The side-by-side table (80 columns), on stderr next to the progress lines.
-    const header = ['case', 'direct p50', 'dd +p50', 'dd +p99', 'portkey +p50', 'portkey +p99'];
-    const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
-    const line = (cells: string[]): string =>
-      cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+    if (portkeyStreamError) notes.push(`Portkey streams: every request failed (${portkeyStreamError})`);
+    // The side-by-side tables (80 columns), on stderr next to the progress lines.
     process.stderr.write(
-      `\ngateway: added latency over calling the loopback upstream directly (dd = drawdown)\n${line(header)}\n${widths.map((w) => '─'.repeat(w)).join('  ')}\n${table.map(line).join('\n')}\n` +
-        `throughput, json, 64 in flight: drawdown ${Math.round(rate)} req/s · Portkey ${Math.round(portkeyRate)} · direct ${Math.round(directRate)}\n` +
-        `${portkeyStreamError ? `Portkey streams: every request failed (${portkeyStreamError})\n` : ''}load average at start ${load.toFixed(2)}\n\n`,
+      `\ngateway: latency added over calling the loopback upstream directly\n\n${blocks.join('\n\n')}\n\n${notes.map((n) => `${n}\n`).join('')}load average at start ${load.toFixed(2)}\n\n`,
     );
     return rows;
   } finally {
     await Promise.all(pools.map((p) => p.close()));
+    const exits = children.map((proc) => new Promise((resolve) => proc.once('exit', resolve)));
     for (const proc of children) proc.kill('SIGTERM');
+    await Promise.race([Promise.all(exits), new Promise((resolve) => setTimeout(resolve, 10_000))]);
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
   }
 }) satisfies Bench;
+
+function layout(header: string[], table: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
+  const line = (cells: string[]): string =>
+    cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...table.map(line)].join('\n');
+}

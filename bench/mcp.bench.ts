@@ -66,7 +66,13 @@ async function ledger(): Promise<{ file: string; note: string }> {
   return { file, note: `seeded in ${((Date.now() - started) / 1000).toFixed(1)} s` };
 }
 
-async function measure(era: 'legacy' | 'modern', file: string): Promise<number[]> {
+/** What estimate_cost is asked in the bench: a typical planned request. */
+const ESTIMATE = { model: 'claude-sonnet-4-5', inputTokens: 12_000, maxTokens: 4_096 };
+
+async function measure(
+  era: 'legacy' | 'modern',
+  file: string,
+): Promise<{ poolStatus: number[]; estimateCost: number[] }> {
   const client = new Client(
     { name: 'bench', version: '1' },
     { versionNegotiation: { mode: era === 'legacy' ? 'legacy' : { pin: '2026-07-28' } } },
@@ -85,7 +91,13 @@ async function measure(era: 'legacy' | 'modern', file: string): Promise<number[]
     }),
   );
   try {
-    return await sampleMicros(() => client.callTool({ name: 'pool_status', arguments: {} }), 5_000, 2_000);
+    const poolStatus = await sampleMicros(() => client.callTool({ name: 'pool_status', arguments: {} }), 5_000, 2_000);
+    const estimateCost = await sampleMicros(
+      () => client.callTool({ name: 'estimate_cost', arguments: ESTIMATE }),
+      5_000,
+      2_000,
+    );
+    return { poolStatus, estimateCost };
   } finally {
     await client.close();
   }
@@ -117,20 +129,26 @@ export default (async () => {
   const { file, note } = await ledger();
   const rows: BenchRow[] = [];
   for (const era of ['legacy', 'modern'] as const) {
-    const samples = await measure(era, file);
+    const { poolStatus, estimateCost } = await measure(era, file);
     const label = era === 'legacy' ? '2025-11-25' : '2026-07-28';
-    rows.push({
-      name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p50`,
-      value: round(percentile(samples, 50) / 1000, 3),
-      unit: 'ms',
-    });
-    rows.push({
-      name: `pool_status over stdio, ${label}, 1,000,000 ledger entries (sqlite) p99`,
-      value: round(percentile(samples, 99) / 1000, 3),
-      unit: 'ms',
-      aim: '≤ 2 ms',
-      note: `2 pools, route explained per call; ${note}`,
-    });
+    for (const [tool, samples] of [
+      ['pool_status', poolStatus],
+      ['estimate_cost', estimateCost],
+    ] as const) {
+      rows.push({
+        name: `${tool} over stdio, ${label}, 1,000,000 ledger entries (sqlite) p50`,
+        value: round(percentile(samples, 50) / 1000, 3),
+        unit: 'ms',
+        aim: '≤ 0.5 ms',
+      });
+      rows.push({
+        name: `${tool} over stdio, ${label}, 1,000,000 ledger entries (sqlite) p99`,
+        value: round(percentile(samples, 99) / 1000, 3),
+        unit: 'ms',
+        aim: '≤ 2 ms',
+        note: `2 pools, route explained per call; ${note}`,
+      });
+    }
   }
   const inProcess = await measureInProcess(file);
   rows.push({

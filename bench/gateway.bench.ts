@@ -13,7 +13,8 @@ import { percentile, round, type Bench, type BenchRow } from './lib.js';
  * the floor of what Node can do. Every server runs in its own process; this one only sends
  * requests, rotating the targets so all see the same machine state.
  *
- * DRAWDOWN_GATEWAY_BENCH_PATHS=sqlite,memory measures only those paths (besides direct);
+ * DRAWDOWN_GATEWAY_BENCH_PATHS=sqlite,memory measures only those paths (besides direct); the path
+ * `postgres-holds` (PostgreSQL with `durableHolds: false`) is measured only when named there;
  * DRAWDOWN_GATEWAY_BENCH_PROFILE=<dir> writes a CPU profile of each drawdown gateway process there.
  */
 const ROLE = process.env.DRAWDOWN_GATEWAY_BENCH_ROLE;
@@ -117,6 +118,7 @@ if (ROLE === 'upstream') {
         ? await (await import('../packages/store-postgres/src/index.js')).postgresStore({
             connectionString: PG_URL,
             schema: process.env.DRAWDOWN_GATEWAY_BENCH_SCHEMA!,
+            durableHolds: process.env.DRAWDOWN_GATEWAY_BENCH_DURABLE_HOLDS !== 'false',
           })
         : undefined;
   const hub = await createHub({
@@ -262,18 +264,21 @@ const fmt = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms`
 const PATHS = {
   sqlite: 'drawdown, SQLite (CLI default)',
   postgres: 'drawdown, PostgreSQL, 2 gateways',
+  'postgres-holds': '… with durableHolds: false',
   memory: 'drawdown, memory ledger',
   portkey: 'Portkey 1.15.2',
   floor: 'floor: bare undici proxy',
 } as const;
 type PathId = keyof typeof PATHS;
+/** Measured only when asked for: two more gateway processes' connections on a server others share. */
+const ASKED_ONLY: PathId[] = ['postgres-holds'];
 const wanted = (id: PathId): boolean => {
   const only = process.env.DRAWDOWN_GATEWAY_BENCH_PATHS;
-  return !only || only.split(',').includes(id);
+  return only ? only.split(',').includes(id) : !ASKED_ONLY.includes(id);
 };
 
 /** A fresh PostgreSQL schema name and how to drop it; undefined when the server cannot be reached. */
-async function postgresSchema(): Promise<{ schema: string; drop(): Promise<void> } | string> {
+async function postgresSchema(id: string): Promise<{ schema: string; drop(): Promise<void> } | string> {
   const pg = createRequire(new URL('../packages/store-postgres/package.json', import.meta.url))('pg') as {
     Client: new (
       config: object,
@@ -283,7 +288,7 @@ async function postgresSchema(): Promise<{ schema: string; drop(): Promise<void>
       end(): Promise<void>;
     };
   };
-  const schema = `drawdown_gateway_bench_${process.pid}`;
+  const schema = `drawdown_gateway_bench_${process.pid}_${id.replace('-', '_')}`;
   const run = async (sql: string): Promise<void> => {
     const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();
@@ -349,18 +354,21 @@ export default (async () => {
         target: gatewayTarget('sqlite', [await drawdown('sqlite', { DRAWDOWN_GATEWAY_BENCH_FILE: file })]),
       });
     }
-    if (wanted('postgres')) {
-      const pg = await postgresSchema();
-      if (typeof pg === 'string') notes.push(`PostgreSQL unavailable, its rows not measured: ${pg}`);
-      else {
-        cleanups.push(pg.drop);
-        const first = await drawdown('postgres', { DRAWDOWN_GATEWAY_BENCH_SCHEMA: pg.schema });
-        const second = await drawdown('postgres', {
-          DRAWDOWN_GATEWAY_BENCH_SCHEMA: pg.schema,
-          DRAWDOWN_GATEWAY_BENCH_KEY: first.key,
-        });
-        paths.push({ id: 'postgres', target: gatewayTarget('postgres', [first, second]) });
+    for (const id of ['postgres', 'postgres-holds'] as const) {
+      if (!wanted(id)) continue;
+      const pg = await postgresSchema(id);
+      if (typeof pg === 'string') {
+        notes.push(`PostgreSQL unavailable, its rows not measured: ${pg}`);
+        continue;
       }
+      cleanups.push(pg.drop);
+      const extra = {
+        DRAWDOWN_GATEWAY_BENCH_SCHEMA: pg.schema,
+        DRAWDOWN_GATEWAY_BENCH_DURABLE_HOLDS: String(id === 'postgres'),
+      };
+      const first = await drawdown('postgres', extra);
+      const second = await drawdown('postgres', { ...extra, DRAWDOWN_GATEWAY_BENCH_KEY: first.key });
+      paths.push({ id, target: gatewayTarget(id, [first, second]) });
     }
     if (wanted('memory')) paths.push({ id: 'memory', target: gatewayTarget('memory', [await drawdown('memory')]) });
     let portkeyStreamError: string | undefined;
@@ -423,6 +431,15 @@ export default (async () => {
       const base = measured[0]!;
       const added = (m: Measured, p: number): number => percentile(m.samples, p) - percentile(base.samples, p);
       const table: string[][] = [];
+      // Every drawdown row names Portkey's figure of the same case: the aim is to stay below it.
+      const portkey = paths.find((p) => p.id === 'portkey');
+      const portkeyAt = portkey ? targets.indexOf(portkey.target) : -1;
+      const versus = (p: number): string =>
+        portkeyAt >= 0
+          ? `Portkey ${fmt(added(measured[portkeyAt]!, p))}`
+          : portkey
+            ? `Portkey fails: ${portkeyStreamError}`
+            : 'Portkey not measured';
       for (const { id, target } of paths) {
         const i = targets.indexOf(target);
         if (i < 0) {
@@ -434,27 +451,33 @@ export default (async () => {
         const p99 = added(m, 99);
         table.push([PATHS[id], fmt(p50), fmt(p99), Math.round(m.rate).toLocaleString('en-US')]);
         if (id === 'floor' || id === 'portkey' || id === 'memory') continue;
-        const ledger = id === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+        const ledger =
+          id === 'sqlite' ? 'SQLite' : id === 'postgres' ? 'PostgreSQL' : 'PostgreSQL, durableHolds: false';
         const aim50 = c.inFlight === 1 ? (id === 'sqlite' ? '≤ 300 µs' : '≤ 1000 µs') : undefined;
         rows.push({
           name: `${ledger}: added p50, ${c.label}`,
           value: round(p50),
           unit: 'µs',
           ...(aim50 && { aim: aim50 }),
+          note: versus(50),
         });
         rows.push({
           name: `${ledger}: added p99, ${c.label}`,
           value: round(p99),
           unit: 'µs',
           ...(c.inFlight === 1 && id === 'sqlite' && { aim: '≤ 1000 µs' }),
+          note: versus(99),
         });
-        if (c.inFlight > 1)
+        if (c.inFlight > 1) {
+          const portkeyRate = portkeyAt >= 0 ? `, Portkey ${Math.round(measured[portkeyAt]!.rate)}` : '';
           rows.push({
             name: `${ledger}: req/s, ${c.label}`,
             value: Math.round(m.rate),
             unit: 'req/s',
             aim: `≥ ${Math.round(base.rate / 2).toLocaleString('en-US')} (half of direct)`,
+            note: `direct ${Math.round(base.rate)}${portkeyRate}`,
           });
+        }
       }
       blocks.push(
         `${c.label}: direct p50 ${fmt(percentile(base.samples, 50))}, ${Math.round(base.rate).toLocaleString('en-US')} req/s\n${layout(['path', '+p50', '+p99', 'req/s'], table)}`,

@@ -78,14 +78,14 @@ async function sqliteRows(dir: string): Promise<BenchRow[]> {
     value: Math.round(grouped),
     unit: '/s',
     aim: '≥ 20,000/s',
-    note: "group commit, durability 'full' (default): WAL + synchronous=FULL, every commit waits for fsync; settle without hold, 4 rollup scopes",
+    note: "group commit, durability 'full' (default): every settle answered after an fsync of the WAL off the event loop; settle without hold, 4 rollup scopes",
   });
   const oneAtATime = await settleRate(store, 30_000, 1, 1);
   rows.push({
     name: 'settled charges/s, one process, one at a time (sqlite)',
     value: Math.round(oneAtATime),
     unit: '/s',
-    note: "each committed before the next is called: one transaction and one fsync per settle; durability 'full'",
+    note: "each answered before the next is called: one transaction and one WAL fsync per settle; durability 'full'",
   });
   // The same 64 in flight without waiting for fsync: what durability 'full' costs on this disk.
   const relaxed = sqliteStore({ file: join(dir, 'rate-relaxed.sqlite'), durability: 'relaxed' });

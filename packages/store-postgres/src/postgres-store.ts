@@ -38,6 +38,15 @@ export interface PostgresStoreOptions {
    * (one round trip, one commit). Default 64; 1 gives every call its own transaction.
    */
   maxBatch?: number;
+  /**
+   * `true` (default): every reserve and release waits for the server to flush its commit, like a
+   * settle. `false`: a transaction of holds and releases only commits with `synchronous_commit =
+   * off` — visible to every host at once, answered a disk flush sooner; settles, grants and state
+   * still wait for theirs (and flush every commit before them). The price: if the PostgreSQL server
+   * itself crashes, holds from its last ~0.6 s (3 × `wal_writer_delay`) can be lost while their
+   * requests still run, so those requests can overrun a budget by up to their own cost.
+   */
+  durableHolds?: boolean;
 }
 
 /** Batches in flight at once: enough to overlap one batch's commit with the next one's work. */
@@ -120,6 +129,7 @@ function validate(options: PostgresStoreOptions): {
   schema: string;
   listen: boolean;
   maxBatch: number;
+  durableHolds: boolean;
   connectionString?: string;
 } {
   if (options === null || typeof options !== 'object')
@@ -145,6 +155,9 @@ function validate(options: PostgresStoreOptions): {
       `is ${JSON.stringify(maxBatch)}`,
       'Use a whole number from 1 to 1000, like 64.',
     );
+  const durableHolds = options.durableHolds ?? true;
+  if (typeof durableHolds !== 'boolean')
+    throw invalidOption(OWNER, 'durableHolds', `is ${JSON.stringify(durableHolds)}`, 'Use true or false.');
   if (options.pool !== undefined) {
     // Duck-typed: an application may carry its own copy of pg.
     const pool = options.pool as Partial<pg.Pool> | null;
@@ -156,7 +169,7 @@ function validate(options: PostgresStoreOptions): {
         'Pass new pg.Pool({ connectionString }) or use connectionString.',
       );
     }
-    return { schema, listen, maxBatch };
+    return { schema, listen, maxBatch, durableHolds };
   }
   const connectionString = options.connectionString ?? process.env.DRAWDOWN_POSTGRES_URL;
   if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
@@ -168,7 +181,7 @@ function validate(options: PostgresStoreOptions): {
       'Pass connectionString: "postgres://user@host:5432/db", set DRAWDOWN_POSTGRES_URL, or pass pool.',
     );
   }
-  return { schema, listen, maxBatch, connectionString };
+  return { schema, listen, maxBatch, durableHolds, connectionString };
 }
 
 /**
@@ -179,7 +192,7 @@ function validate(options: PostgresStoreOptions): {
  * announced with NOTIFY in the same transaction and delivered to `watch()` on every host.
  */
 export async function postgresStore(options: PostgresStoreOptions): Promise<LedgerStore> {
-  const { schema, listen, maxBatch, connectionString } = validate(options);
+  const { schema, listen, maxBatch, durableHolds, connectionString } = validate(options);
   const ownsPool = options.pool === undefined;
   const pool = options.pool ?? new pg.Pool({ connectionString, max: 16, allowExitOnIdle: true });
   const writer = randomUUID();
@@ -271,9 +284,13 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
   });
 
   async function applyBatch(items: BatchItem[]): Promise<Array<Record<string, unknown>>> {
+    // set_config(..., true) lasts until the end of this statement's own transaction, whose commit reads it.
+    const unflushed = !durableHolds && items.every((item) => item.op !== 'settle');
     const rows = await run<{ r: Array<Record<string, unknown>> }>(
       items.length === 1 ? DOING[items[0]!.op] : `applying ${items.length} ledger changes together`,
-      `SELECT ${S}.apply_batch($1, $2) AS r`,
+      unflushed
+        ? `SELECT set_config('synchronous_commit', 'off', true), ${S}.apply_batch($1, $2) AS r`
+        : `SELECT ${S}.apply_batch($1, $2) AS r`,
       [writer, JSON.stringify(items)],
     );
     return rows[0]!.r;

@@ -70,9 +70,19 @@ if (ROLE === 'upstream') {
   // the answer back. No parsing, no ledger.
   const { createServer } = await import('node:http');
   const { pipeline } = await import('node:stream/promises');
-  const { Pool } = createRequire(new URL('../packages/gateway/package.json', import.meta.url))(
-    'undici',
-  ) as typeof import('undici');
+  // Typed by the little used here: undici is the gateway's dependency, not the workspace root's.
+  const { Pool } = createRequire(new URL('../packages/gateway/package.json', import.meta.url))('undici') as {
+    Pool: new (
+      url: string,
+      options: { connections: number },
+    ) => {
+      request(options: { path: string; method: 'POST'; headers: Record<string, string>; body: Buffer }): Promise<{
+        statusCode: number;
+        headers: Record<string, string | undefined>;
+        body: NodeJS.ReadableStream;
+      }>;
+    };
+  };
   const upstream = new Pool(process.env.DRAWDOWN_GATEWAY_BENCH_UPSTREAM!, { connections: 128 });
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];

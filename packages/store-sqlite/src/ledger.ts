@@ -179,9 +179,9 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
   /**
    * Queues `fn` as one write. Writes called in the same turn commit together (group commit), in
    * call order; each change is announced after the commit, and each caller answered after it (a
-   * `durable` write once the commit is on disk). Holds and releases are not durable: a hold only
-   * matters while the process that made it lives, and after a power cut a lost release only
-   * keeps funds held until the hold's TTL, never spends them.
+   * `durable` write once the commit is on disk). Holds, releases and rate-limit counts are not
+   * durable: a hold only matters while the process that made it lives, and after a power cut a
+   * lost release only keeps funds held until the hold's TTL, never spends them.
    */
   function write<T>(doing: string, fn: () => WriteOutcome<T>, durable = true): Promise<T> {
     ensureWritable(doing);
@@ -512,19 +512,24 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
       const start = windowStart(now, windowMs);
       const windowEnd = start + windowMs;
       // One write transaction (BEGIN IMMEDIATE): every process on the file checks and adds in turn.
-      return write<WindowCountResult>('counting a rate limit', () => {
-        const current = counters.map((c) => (q.windowCount.get(c.name, start) as number | undefined) ?? 0);
-        const refused = firstRefusedCounter(counters, current);
-        if (refused >= 0) return { result: { ok: false, counts: current, refused, windowEnd } };
-        const counts = counters.map((c, i) => {
-          // A give-back for a window that has already been replaced has nothing left to change.
-          if (q.newerWindow.get(c.name, start) !== undefined) return current[i]!;
-          q.addToWindow.run(c.name, start, c.amount);
-          q.pruneWindows.run(c.name, start);
-          return current[i]! + c.amount;
-        });
-        return { result: { ok: true, counts, windowEnd } };
-      });
+      return write<WindowCountResult>(
+        'counting a rate limit',
+        () => {
+          const current = counters.map((c) => (q.windowCount.get(c.name, start) as number | undefined) ?? 0);
+          const refused = firstRefusedCounter(counters, current);
+          if (refused >= 0) return { result: { ok: false, counts: current, refused, windowEnd } };
+          const counts = counters.map((c, i) => {
+            // A give-back for a window that has already been replaced has nothing left to change.
+            if (q.newerWindow.get(c.name, start) !== undefined) return current[i]!;
+            q.addToWindow.run(c.name, start, c.amount);
+            q.pruneWindows.run(c.name, start);
+            return current[i]! + c.amount;
+          });
+          return { result: { ok: true, counts, windowEnd } };
+          // Not money: after a power cut a lost count only lets a few more requests into that minute.
+        },
+        false,
+      );
     },
 
     watch(listener) {

@@ -13,3 +13,16 @@ export {
   planWindowKind,
 } from './anthropic/rate-limit-headers.js';
 export { isRecord } from './is-record.js';
+export {
+  createRequestGuard,
+  guardedIncoming,
+  guardedWeb,
+  isLoopbackHost,
+  isWildcardHost,
+  refusalBody,
+  GuardErrorCodes,
+  type GuardPolicy,
+  type GuardRefusal,
+  type GuardedRequest,
+  type GuardTokenSource,
+} from './http-guard.js';

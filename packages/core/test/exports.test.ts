@@ -128,14 +128,21 @@ it('exports what store authors share on @drawdown/core/store', async () => {
 it('exports the helpers of drawdown own packages on @drawdown/core/internal', async () => {
   expect(Object.keys(await import('../src/internal.js')).sort()).toMatchInlineSnapshot(`
     [
+      "GuardErrorCodes",
+      "createRequestGuard",
+      "guardedIncoming",
+      "guardedWeb",
       "headerRecord",
       "importOptional",
+      "isLoopbackHost",
       "isRecord",
+      "isWildcardHost",
       "parsePlanLimitHeaders",
       "parseResetInstant",
       "parseUtilization",
       "planWindowKind",
       "rateLimitHeaderSubset",
+      "refusalBody",
       "reportTotals",
     ]
   `);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DrawdownError, invalidOption, type Hub } from '@drawdown/core';
-import { createGuard, isLoopback } from '@drawdown/mcp-server';
+import { createRequestGuard, isLoopbackHost, refusalBody } from '@drawdown/core/internal';
 import { DashboardErrorCodes } from './errors.js';
 import { createDashboardHandler } from './handler.js';
 import { dashboardWrites } from './writes.js';
@@ -57,7 +57,7 @@ function check(options: DashboardOptions): { host: string; port: number } {
       'Use a long random secret, e.g. `openssl rand -hex 32`.',
     );
   }
-  if (!isLoopback(host) && options.token === undefined) {
+  if (!isLoopbackHost(host) && options.token === undefined) {
     throw new DrawdownError(
       DashboardErrorCodes.TOKEN_REQUIRED,
       `refusing to serve the dashboard on ${host} without a token: anyone who can reach that address could see your spending. Pass a token (a long random secret), or bind 127.0.0.1.`,
@@ -67,8 +67,10 @@ function check(options: DashboardOptions): { host: string; port: number } {
   return { host, port };
 }
 
-/** The token a browser carries: `?token=` once, then the cookie; turned into the bearer header the guard checks. */
+/** The token a client carries: a bearer header (scripts), or from a browser `?token=` once, then the cookie. */
 function presentedToken(req: IncomingMessage, url: URL): string | undefined {
+  const bearer = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '');
+  if (bearer) return bearer[1]!.trim();
   const fromQuery = url.searchParams.get('token');
   if (fromQuery) return fromQuery;
   const cookie = (req.headers.cookie ?? '')
@@ -76,16 +78,6 @@ function presentedToken(req: IncomingMessage, url: URL): string | undefined {
     .map((c) => c.trim())
     .find((c) => c.startsWith(`${COOKIE}=`));
   return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
-}
-
-function webRequest(req: IncomingMessage, url: URL, token: string | undefined): Request {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const v of Array.isArray(value) ? value : [value]) headers.append(name, v);
-  }
-  if (token !== undefined && !headers.has('authorization')) headers.set('authorization', `Bearer ${token}`);
-  return new Request(url, { method: 'GET', headers });
 }
 
 /**
@@ -96,11 +88,16 @@ function webRequest(req: IncomingMessage, url: URL, token: string | undefined): 
 export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
   const { host, port } = check(options);
   const { hub } = options;
-  const guard = createGuard({
+  const guard = createRequestGuard({
     host,
     allowedHosts: options.allowedHosts,
     allowedOrigins: options.allowedOrigins,
-    bearerToken: options.token,
+    token: options.token,
+    server: {
+      name: 'drawdown dashboard',
+      hostHint: 'Open the address the dashboard printed (http://127.0.0.1:<port>/), or start it with --allowed-host.',
+      tokenHint: 'Open the link with ?token=<token> once; the browser keeps it in a cookie from then on.',
+    },
   });
   const handler = createDashboardHandler(hub, {
     ...(options.writes === true && { writes: dashboardWrites(hub) }),
@@ -110,13 +107,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
     const token = options.token === undefined ? undefined : presentedToken(req, url);
-    const refusal = guard(webRequest(req, url, token));
+    const refusal = guard({ host: req.headers.host, origin: req.headers.origin, token });
     if (refusal) {
-      res.writeHead(refusal.status, {
-        'content-type': 'application/json; charset=utf-8',
-        ...Object.fromEntries(refusal.headers),
-      });
-      res.end(await refusal.text());
+      res.writeHead(refusal.status, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(refusalBody(refusal)));
       return;
     }
     if (url.searchParams.has('token')) {

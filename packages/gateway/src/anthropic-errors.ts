@@ -34,13 +34,19 @@ export function sendError(
   res: ServerResponse,
   type: AnthropicErrorType,
   message: string,
-  options: { status?: number; retry?: boolean; headers?: Record<string, string> } = {},
+  options: {
+    status?: number;
+    retry?: boolean;
+    headers?: Record<string, string>;
+    /** drawdown's own code and fix, beside the API's error type, for clients that read them. */
+    detail?: { code: string; hint: string };
+  } = {},
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ type: 'error', error: { type, message } });
+  const body = JSON.stringify({ type: 'error', error: { type, message, ...options.detail } });
   res.writeHead(options.status ?? STATUS[type], {
     'content-type': 'application/json',
     'content-length': Buffer.byteLength(body),

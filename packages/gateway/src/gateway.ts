@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, adminApi } from './admin.js';
 import { sendError } from './anthropic-errors.js';
 import { createGatewayContext, type GatewayContext } from './context.js';
-import { createGuard } from './guard.js';
+import { createRequestGuard, guardedIncoming } from '@drawdown/core/internal';
 import { messageOf, presentedKey, requestTarget } from './http.js';
 import { keyVerifier, type KeyRecord, type KeyVerifier } from './keys.js';
 import { messages } from './messages.js';
@@ -23,6 +23,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** The header a gateway started with a token expects it in (Authorization carries the drawdown key). */
+const GATEWAY_TOKEN_HEADER = 'x-drawdown-gateway-token';
+
 /**
  * Sends each request to the job that serves it, after the guard and the key check: the gateway's
  * only routing table.
@@ -33,19 +36,25 @@ function dispatcher(
   keys: KeyVerifier,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
   const { hub } = ctx;
-  const guard = createGuard({
+  const guard = createRequestGuard({
     host: ctx.settings.host,
-    ...(options.allowedHosts && { allowedHosts: options.allowedHosts }),
-    ...(options.allowedOrigins && { allowedOrigins: options.allowedOrigins }),
-    ...(options.token !== undefined && { token: options.token }),
+    allowedHosts: options.allowedHosts,
+    allowedOrigins: options.allowedOrigins,
+    token: options.token,
+    server: {
+      name: 'drawdown gateway',
+      hostHint: 'Use ANTHROPIC_BASE_URL=http://127.0.0.1:<port>, or start the gateway with --allowed-host.',
+      tokenHint: `Send it as the ${GATEWAY_TOKEN_HEADER} header (Claude Code: ANTHROPIC_CUSTOM_HEADERS="${GATEWAY_TOKEN_HEADER}: <token>").`,
+    },
   });
   const extraRoutes: GatewayRoute[] = options.routes ?? [];
   const admin = options.admin ? adminApi(ctx, options.admin) : undefined;
   return async (req, res) => {
-    const refusal = guard(req);
+    const refusal = guard(guardedIncoming(req, { header: GATEWAY_TOKEN_HEADER }));
     if (refusal)
       return sendError(res, refusal.status === 401 ? 'authentication_error' : 'permission_error', refusal.message, {
         status: refusal.status,
+        detail: { code: refusal.code, hint: refusal.hint },
       });
     const { path, search } = requestTarget(req.url ?? '/');
     const target = path + search;

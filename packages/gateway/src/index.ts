@@ -16,7 +16,6 @@ export {
 export { keyAccount, keySpend, type KeySpend, type KeySpent } from './key-budget.js';
 export { keyView, type KeyView } from './key-view.js';
 export type { AdminOptions } from './admin.js';
-export { createGuard, isLoopbackHost, type GuardOptions, type GuardRefusal } from './guard.js';
 export { createSseUsageReader } from './sse-usage.js';
 export { sendError, type AnthropicErrorType } from './anthropic-errors.js';
 export { GatewayErrorCodes, type GatewayErrorCode } from './errors.js';

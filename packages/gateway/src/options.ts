@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DrawdownError, type Hub } from '@drawdown/core';
 import { GatewayErrorCodes } from './errors.js';
-import { isLoopbackHost } from './guard.js';
+import { isLoopbackHost } from '@drawdown/core/internal';
 import type { AdminOptions } from './admin.js';
 import type { KeyRecord } from './keys.js';
 import type { UpstreamOptions } from './upstream.js';

@@ -8,7 +8,7 @@ import {
   WebStandardStreamableHTTPServerTransport,
 } from '@modelcontextprotocol/server';
 import { McpErrorCodes } from './errors.js';
-import { createGuard, isLoopback } from './http-guard.js';
+import { createRequestGuard, guardedWeb, isLoopbackHost, refusalBody } from '@drawdown/core/internal';
 import { watchPoolResources } from './live-updates.js';
 import { sendWebResponse, toWebRequest } from './node-bridge.js';
 import { withEraResourceNotFound } from './resource-not-found.js';
@@ -90,7 +90,7 @@ function validate(options: ServeHttpOptions): {
       'Use a long random secret, e.g. `openssl rand -hex 32`.',
     );
   }
-  if (!isLoopback(host) && options.bearerToken === undefined) {
+  if (!isLoopbackHost(host) && options.bearerToken === undefined) {
     throw new DrawdownError(
       McpErrorCodes.BEARER_TOKEN_REQUIRED,
       `refusing to serve MCP on ${host} without a bearer token: anyone who can reach that address could read your pools. Pass bearerToken (a long random secret), or bind 127.0.0.1.`,
@@ -115,12 +115,26 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
     ...(options.name && { name: options.name }),
     ...(options.version && { version: options.version }),
   };
-  const guard = createGuard({
+  const check = createRequestGuard({
     host,
     allowedHosts: options.allowedHosts,
     allowedOrigins: options.allowedOrigins,
-    bearerToken: options.bearerToken,
+    token: options.bearerToken,
+    server: {
+      name: 'drawdown MCP server',
+      hostHint:
+        'Connect to the address the server listens on (e.g. http://127.0.0.1:<port>/mcp), or start it with --allowed-host.',
+      tokenHint: 'Send Authorization: Bearer <token> with the token the server was started with.',
+    },
   });
+  const guard = (request: Request): Response | undefined => {
+    const refusal = check(guardedWeb(request, { bearer: true }));
+    if (!refusal) return undefined;
+    return Response.json(refusalBody(refusal), {
+      status: refusal.status,
+      ...(refusal.status === 401 && { headers: { 'WWW-Authenticate': 'Bearer realm="drawdown"' } }),
+    });
+  };
   const onerror = (error: Error): void => logger.debug(`mcp http: ${error.message}`);
 
   const modern = createMcpHandler(() => createDrawdownMcpServer(serverOptions, { live: false }), {

@@ -13,7 +13,6 @@ export type {
 } from './schemas.js';
 export { serveHttp, type ServeHttpOptions, type HttpHandle } from './http.js';
 export { setupProblemText, type SetupProblem } from './setup-problem.js';
-export { createGuard, isLoopback, type GuardOptions } from './http-guard.js';
 export { DASHBOARD_APP_URI } from './app.js';
 // The pool mapping `pool_status` returns, so the dashboard's pool cards are the same shape.
 export { poolView, routePositions } from './views.js';

@@ -9,8 +9,6 @@ it('exports its curated public surface', async () => {
       "POOLS_URI",
       "POOL_URI_TEMPLATE",
       "createDrawdownMcpServer",
-      "createGuard",
-      "isLoopback",
       "poolUri",
       "poolView",
       "routePositions",

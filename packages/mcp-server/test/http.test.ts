@@ -88,7 +88,10 @@ describe('serveHttp safety', () => {
       allowedOrigins: ['app.example'],
     });
     expect((await post(handle.url, { host: 'mcp.internal', origin: 'https://app.example' })).status).toBe(200);
-    expect((await post(handle.url, {})).status).toBe(403);
+    const refused = await post(handle.url, {});
+    expect(refused.status).toBe(403);
+    // drawdown's error shape, the same as the gateway's and the dashboard's guard answers.
+    expect(JSON.parse(refused.body)).toMatchObject({ code: 'DRAWDOWN_HOST_NOT_ALLOWED', hint: expect.any(String) });
   });
 
   it('refuses to start on a non-loopback address without a bearer token', async () => {

@@ -143,4 +143,43 @@ describe.concurrent('drawdown status', () => {
       )!.spentUsd,
     ).toBe('0');
   });
+  it('adds a forecast line per pool, marked as such with the rate it assumes, within 80 columns', async () => {
+    const project = useProject(trialConfig);
+    // Another process recorded $0.01 every ten minutes over the last hour.
+    await project.withHub(async (hub) => {
+      const now = Date.now();
+      for (let i = 6; i >= 1; i--) {
+        const at = now - i * 10 * 60_000;
+        await hub.store.settle({
+          account: 'trial',
+          key: `msg_${i}`,
+          cost: usd('0.01'),
+          now: at,
+          scopes: [],
+          day: new Date(at).toISOString().slice(0, 10),
+        });
+      }
+    });
+    const result = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '80' } });
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
+    expect(lines).toContain('Forecast (projected from recent use, not a promise)');
+    expect(lines.find((l) => l.startsWith('  trial '))).toMatch(
+      /^ {2}trial {2}runs out in \d+h( \d+m)? · \$0\.0\d\/h, last (hours|days)$/,
+    );
+    expect(lines.find((l) => l.startsWith('  daily '))).toBe(
+      '  daily  not enough data: 0 charges in 7 days, a rate needs 3 over 15m',
+    );
+    const json = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    const trial = (
+      JSON.parse(json.stdout) as { pools: Array<{ id: string; forecast: Record<string, unknown> }> }
+    ).pools.find((p) => p.id === 'trial')!;
+    expect(trial.forecast).toMatchObject({
+      forecast: true,
+      basis: 'projected',
+      rate: { window: expect.stringMatching(/^last (hours|days)$/), perHourUsd: expect.stringMatching(/^0\.0\d+$/) },
+      exhaustsAtIso: expect.any(String),
+    });
+  });
 });

@@ -94,6 +94,7 @@ it('exports reconciliation with Anthropic usage reporting on @drawdown/core/reco
       "fetchUsageReport",
       "ledgerCounts",
       "reconcile",
+      "reconcileJson",
     ]
   `);
 });

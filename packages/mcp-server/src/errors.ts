@@ -15,6 +15,8 @@ export const McpErrorCodes = {
   CONFIRMATION_UNAVAILABLE: 'DRAWDOWN_MCP_CONFIRMATION_UNAVAILABLE',
   /** A tool argument is well-formed but makes no sense (a range ending before it starts). */
   INVALID_ARGUMENT: 'DRAWDOWN_MCP_INVALID_ARGUMENT',
+  /** A tool needs a setting where the server runs that is missing (the Admin key `reconcile` reads with). */
+  NOT_CONFIGURED: 'DRAWDOWN_MCP_NOT_CONFIGURED',
 } as const;
 
 export type McpErrorCode = (typeof McpErrorCodes)[keyof typeof McpErrorCodes];

@@ -112,6 +112,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
   const serverOptions: DrawdownMcpServerOptions = {
     ...(hub ? { hub } : { setupProblem: options.setupProblem!, logger }),
     ...(options.writes !== undefined && { writes: options.writes }),
+    ...(options.reconcile && { reconcile: options.reconcile }),
     ...(options.name && { name: options.name }),
     ...(options.version && { version: options.version }),
   };

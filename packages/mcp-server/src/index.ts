@@ -1,4 +1,6 @@
 export { createDrawdownMcpServer, type DrawdownMcpServerOptions } from './server.js';
+export type { ReconcileSettings } from './tools/reconcile.js';
+export type { ForecastView } from './forecast-view.js';
 export { serveStdio, type ServeStdioOptions, type StdioHandle } from './stdio.js';
 export { McpErrorCodes, type McpErrorCode } from './errors.js';
 export { POOLS_URI, POOL_URI_TEMPLATE, poolUri } from './uris.js';

@@ -1,4 +1,5 @@
 import { DrawdownError, type Hub, type PoolStatus, type RouteExplanation, type Router } from '@drawdown/core';
+import { forecastPools } from '@drawdown/core/forecast';
 import { McpErrorCodes } from './errors.js';
 import type { PoolsView, PoolView } from './schemas.js';
 import { iso, poolView, routePositions } from './views.js';
@@ -41,10 +42,15 @@ export async function readStatuses(
 /** Every pool (or one) as JSON, with its route position. */
 export async function readPools(hub: Hub, poolId?: string): Promise<PoolsView> {
   const { statuses, explanation } = await readStatuses(hub, poolId);
+  const now = hub.clock.now();
+  // The same projection `drawdown status` prints: one mechanism, so every view agrees.
+  const forecasts = await forecastPools(hub.store, statuses, now);
   return {
-    at: iso(hub.clock.now())!,
+    at: iso(now)!,
     timeZone: hub.timeZone,
-    pools: statuses.map((status): PoolView => poolView(status, routePositions(explanation, status.id))),
+    pools: statuses.map(
+      (status, i): PoolView => poolView(status, routePositions(explanation, status.id), forecasts[i]),
+    ),
   };
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { forecastSchema } from './forecast-view.js';
 
 /**
  * Output shapes shared by tools and resources. Money is an exact decimal USD string, instants are
@@ -56,6 +57,7 @@ export const poolSchema = z.object({
   limits: z.array(limitSchema),
   autoReload: autoReloadSchema.nullable().optional().describe('null: the pool can auto-reload but it is off'),
   route: z.array(routePositionSchema).describe('Route entries that draw from this pool'),
+  forecast: forecastSchema.optional(),
   details: z.record(z.string(), z.unknown()).optional(),
 });
 

@@ -17,6 +17,7 @@ import type { ToolContext } from './tools/context.js';
 import { registerEstimateCost } from './tools/estimate-cost.js';
 import { registerPoolStatus } from './tools/pool-status.js';
 import { registerRateCard } from './tools/rate-card.js';
+import { registerReconcile, type ReconcileSettings } from './tools/reconcile.js';
 import { registerSetAutoReload } from './tools/set-auto-reload.js';
 import { registerUsageReport } from './tools/usage-report.js';
 import { registerWhichPool } from './tools/which-pool.js';
@@ -33,6 +34,8 @@ export interface DrawdownMcpServerOptions {
   logger?: Logger;
   /** Offer `add_funds` and `set_auto_reload` (each still asks the user to confirm). Default false: they do not exist. */
   writes?: boolean;
+  /** Offer `reconcile` (the ledger against Anthropic's usage report) with these settings. Default: no such tool. */
+  reconcile?: ReconcileSettings;
   /** Server name clients show. Default `drawdown`. */
   name?: string;
   version?: string;
@@ -74,6 +77,7 @@ export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, insta
   registerEstimateCost(tools, context);
   registerWhichPool(tools, context);
   registerRateCard(tools, context);
+  if (options.reconcile) registerReconcile(tools, context, options.reconcile);
   if (options.writes === true) {
     registerAddFunds(tools, context);
     registerSetAutoReload(tools, context);

@@ -6,6 +6,8 @@ import {
   type PoolStatus,
   type RouteExplanation,
 } from '@drawdown/core';
+import type { PoolForecast } from '@drawdown/core/forecast';
+import { forecastView } from './forecast-view.js';
 import type { AutoReloadView, LimitView, PoolView, RoutePositionView, RouteView } from './schemas.js';
 
 /**
@@ -103,7 +105,7 @@ function limitView(limit: PoolLimitStatus): LimitView {
   };
 }
 
-export function poolView(status: PoolStatus, route: RoutePositionView[] = []): PoolView {
+export function poolView(status: PoolStatus, route: RoutePositionView[] = [], forecast?: PoolForecast): PoolView {
   const autoReload = autoReloadView(status.details);
   const details = detailsBesideAutoReload(status.details ?? {});
   return {
@@ -121,6 +123,7 @@ export function poolView(status: PoolStatus, route: RoutePositionView[] = []): P
     limits: (status.limits ?? []).map(limitView),
     ...(autoReload !== undefined && { autoReload }),
     route,
+    ...(forecast && { forecast: forecastView(forecast) }),
     ...(Object.keys(details).length > 0 && { details }),
   };
 }

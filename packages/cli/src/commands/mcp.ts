@@ -4,6 +4,7 @@ import { isDrawdownError, stderrLogger, type Hub } from '@drawdown/core';
 import type { SetupProblem } from '@drawdown/mcp-server';
 import { CliErrorCodes, cliError, describeFailure } from '../cli-error.js';
 import { userConfigDir } from '../config/locate.js';
+import { reconcileSettings, type ReconcileSettings } from '../config/reconcile.js';
 import type { CliContext } from '../context.js';
 import { openHub } from '../hub/open-hub.js';
 import { describeStore } from '../hub/store.js';
@@ -65,14 +66,17 @@ function wholeNumber(value: string, flag: string, min: number, example: string):
 async function hubOrProblem(
   ctx: CliContext,
   command: Command,
-): Promise<{ hub: Hub; problem?: undefined } | { hub?: undefined; problem: SetupProblem }> {
+): Promise<
+  { hub: Hub; reconcile?: ReconcileSettings; problem?: undefined } | { hub?: undefined; problem: SetupProblem }
+> {
   try {
     const loaded = await loadFor(ctx, command);
     if (loaded.file === undefined) return { problem: zeroConfigProblem(ctx, loaded.searched) };
     const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () =>
       openHub(loaded, { env: ctx.env, cwd: ctx.cwd }),
     );
-    return { hub };
+    const reconcile = reconcileSettings(loaded.config.reconcile, ctx.env);
+    return { hub, ...(reconcile && { reconcile }) };
   } catch (error) {
     const { line, hint } = describeFailure(error);
     const problem: SetupProblem = isDrawdownError(error)
@@ -136,7 +140,9 @@ export function mcpCommand(ctx: CliContext): Command {
           `drawdown mcp: not set up — ${served.problem.message.replace(/\.$/, '')}; every tool will say so and how to fix it`,
         );
       const logger = served.hub?.logger ?? stderrLogger();
-      const what = served.hub ? { hub: served.hub } : { setupProblem: served.problem!, logger };
+      const what = served.hub
+        ? { hub: served.hub, ...(served.reconcile && { reconcile: served.reconcile }) }
+        : { setupProblem: served.problem!, logger };
       try {
         // Loaded on demand: the MCP SDK is the heaviest import, and no other command needs it.
         const { serveHttp, serveStdio } = await import('@drawdown/mcp-server');

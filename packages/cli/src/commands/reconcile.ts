@@ -1,11 +1,17 @@
 import { Command } from 'commander';
-import { isDrawdownError, usd } from '@drawdown/core';
-import { BUCKET_WIDTHS, reconcile, ReconcileErrorCodes, type BucketWidth } from '@drawdown/core/reconcile';
+import { isDrawdownError } from '@drawdown/core';
+import {
+  BUCKET_WIDTHS,
+  reconcile,
+  ReconcileErrorCodes,
+  reconcileJson,
+  type BucketWidth,
+} from '@drawdown/core/reconcile';
 import { CliErrorCodes, cliError } from '../cli-error.js';
-import { DEFAULT_ADMIN_KEY_ENV } from '../config/reconcile.js';
+import { DEFAULT_ADMIN_KEY_ENV, reconcileSettings } from '../config/reconcile.js';
 import type { CliContext } from '../context.js';
 import { withProgress } from '../render/progress.js';
-import { reconcileJson, renderReconcile } from '../render/reconcile.js';
+import { renderReconcile } from '../render/reconcile.js';
 import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
 
 const AGO = /^(\d+)([mhd])$/;
@@ -64,14 +70,14 @@ export function reconcileCommand(ctx: CliContext): Command {
             'no "reconcile" section in the configuration',
             `Add "reconcile": {"keys": {"<pool>": "apikey_…"}} (the key ids the Console lists) and export ${DEFAULT_ADMIN_KEY_ENV}.`,
           );
-        const envVar = settings.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
-        const adminKey = ctx.env[envVar];
+        const resolved = reconcileSettings(settings, ctx.env)!;
+        const adminKey = resolved.adminKey();
         if (adminKey === undefined || adminKey.trim() === '')
           throw cliError(
             CliErrorCodes.UNAVAILABLE,
-            `${envVar} is not set: reading Anthropic's usage report needs an Admin key`,
-            `Export ${envVar}=sk-ant-admin… (Console → Settings → Admin keys; organizations only).`,
-            { envVar },
+            `${resolved.adminKeyEnv} is not set: reading Anthropic's usage report needs an Admin key`,
+            `Export ${resolved.adminKeyEnv}=sk-ant-admin… (Console → Settings → Admin keys; organizations only).`,
+            { envVar: resolved.adminKeyEnv },
           );
         await withLoadedHub(ctx, loaded, async (hub) => {
           const now = hub.clock.now();
@@ -82,17 +88,15 @@ export function reconcileCommand(ctx: CliContext): Command {
               reconcile({
                 store: hub.store,
                 rateCard: hub.rateCard,
-                keys: settings.keys,
+                keys: resolved.keys,
                 adminKey,
-                ...(settings.baseUrl !== undefined && { baseUrl: settings.baseUrl }),
+                ...(resolved.baseUrl !== undefined && { baseUrl: resolved.baseUrl }),
                 from,
                 to,
                 bucket: options.bucket as BucketWidth,
                 now,
-                ...(settings.reportingLagMinutes !== undefined && {
-                  reportingLagMs: settings.reportingLagMinutes * 60_000,
-                }),
-                ...(settings.tolerance !== undefined && { toleranceNanos: usd(settings.tolerance) }),
+                ...(resolved.reportingLagMs !== undefined && { reportingLagMs: resolved.reportingLagMs }),
+                ...(resolved.toleranceNanos !== undefined && { toleranceNanos: resolved.toleranceNanos }),
               }),
             );
             ctx.term.out(

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { forecastPools } from '@drawdown/core/forecast';
 import type { CliContext } from '../context.js';
 import { describeStore } from '../hub/store.js';
 import { renderStatus, withDecimalStrings } from '../render/status.js';
@@ -8,7 +9,7 @@ import { renderZeroConfig, zeroConfigJson, zeroConfigView } from '../zero-config
 export function statusCommand(ctx: CliContext): Command {
   return new Command('status')
     .description(
-      'every pool: usage bar, balance, caps, reset times and the active route entry (without a config: what Claude Code spent here)',
+      'every pool: usage bar, balance, caps, reset times, a forecast and the active route entry (without a config: what Claude Code spent here)',
     )
     .option('--json', 'print JSON with exact decimal strings')
     .action(async (options: { json?: boolean }, command: Command) => {
@@ -20,10 +21,12 @@ export function statusCommand(ctx: CliContext): Command {
       }
       await withLoadedHub(ctx, loaded, async (hub) => {
         const status = await hub.status();
+        const forecasts = await forecastPools(hub.store, status.pools, status.at);
+        const pools = status.pools.map((pool, i) => ({ ...pool, forecast: forecasts[i] }));
         ctx.term.out(
           options.json
-            ? JSON.stringify(withDecimalStrings(status), null, 2)
-            : renderStatus(status, ctx.term, describeStore(loaded.config.store)),
+            ? JSON.stringify(withDecimalStrings({ ...status, pools }), null, 2)
+            : renderStatus(status, ctx.term, describeStore(loaded.config.store), forecasts),
         );
       });
     });

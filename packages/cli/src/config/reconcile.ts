@@ -69,3 +69,32 @@ export function checkReconcileConfig(value: unknown, pools: readonly string[]): 
   }
   return problems;
 }
+
+/** How to read Anthropic's usage report, resolved from the section: what the reconcile command, MCP tool and gateway use. */
+export interface ReconcileSettings {
+  keys: Record<string, string>;
+  /** Read at use, so a key exported later (or rotated) counts; never stored. */
+  adminKey: () => string | undefined;
+  adminKeyEnv: string;
+  baseUrl?: string;
+  toleranceNanos?: number;
+  reportingLagMs?: number;
+  everyMs?: number;
+}
+
+export function reconcileSettings(
+  config: ReconcileConfig | undefined,
+  env: NodeJS.ProcessEnv,
+): ReconcileSettings | undefined {
+  if (config === undefined) return undefined;
+  const adminKeyEnv = config.adminKeyEnv ?? DEFAULT_ADMIN_KEY_ENV;
+  return {
+    keys: config.keys,
+    adminKey: () => env[adminKeyEnv] || undefined,
+    adminKeyEnv,
+    ...(config.baseUrl !== undefined && { baseUrl: config.baseUrl }),
+    ...(config.tolerance !== undefined && { toleranceNanos: usd(config.tolerance) }),
+    ...(config.reportingLagMinutes !== undefined && { reportingLagMs: config.reportingLagMinutes * 60_000 }),
+    ...(config.everyMinutes !== undefined && { everyMs: config.everyMinutes * 60_000 }),
+  };
+}

@@ -1,4 +1,4 @@
-import { formatUsd, toDecimalString } from '@drawdown/core';
+import { formatUsd } from '@drawdown/core';
 import { CATEGORY_LABELS, type ReconciledGroup, type ReconcileResult } from '@drawdown/core/reconcile';
 import { formatCount, renderTable, type DetailRow } from './table.js';
 import { fitText, type View } from './status.js';
@@ -93,36 +93,4 @@ export function renderReconcile(result: ReconcileResult, view: View, options: { 
     '',
     ...[verdict, money, ...shared, pages].map((line) => fitText(line, view)),
   ].join('\n');
-}
-
-/** `--json`: the result as is, with exact decimal strings beside nanodollars and ISO times beside instants. */
-export function reconcileJson(result: ReconcileResult): unknown {
-  const usd = (n: number | undefined): string | undefined => (n === undefined ? undefined : toDecimalString(n));
-  const iso = (ms: number): string => new Date(ms).toISOString();
-  return {
-    from: iso(result.from),
-    to: iso(result.to),
-    bucket: result.bucket,
-    at: iso(result.at),
-    reportingLagMs: result.reportingLagMs,
-    toleranceUsd: usd(result.toleranceNanos),
-    pages: result.pages,
-    exceedsTolerance: result.exceedsTolerance,
-    sharedKeys: result.sharedKeys,
-    totals: {
-      ...result.totals,
-      driftUsd: usd(result.totals.driftNanos),
-      chargedUsd: usd(result.totals.chargedNanos),
-      reportedPriceUsd: usd(result.totals.reportedPriceNanos),
-    },
-    groups: result.groups.map((g) => ({
-      ...g,
-      bucketStart: iso(g.bucketStart),
-      bucketEnd: iso(g.bucketEnd),
-      chargedUsd: usd(g.chargedNanos),
-      ...(g.reportedPriceNanos !== undefined && { reportedPriceUsd: usd(g.reportedPriceNanos) }),
-      ...(g.driftNanos !== undefined && { driftUsd: usd(g.driftNanos) }),
-      drift: g.drift.map((d) => ({ ...d, ...(d.nanos !== undefined && { usd: usd(d.nanos) }) })),
-    })),
-  };
 }

@@ -1,4 +1,5 @@
 import { formatResetTime, formatUsd, toDecimalString, type HubStatus, type PoolStatus } from '@drawdown/core';
+import type { PoolForecast } from '@drawdown/core/forecast';
 import { meter, percent } from './bar.js';
 import { renderTable, wrap, type DetailRow } from './table.js';
 import { paint, type Terminal } from './terminal.js';
@@ -142,12 +143,28 @@ export function renderRoute(status: HubStatus, term: View): string {
   return `${table}\n\n${fitText(next, term)}`;
 }
 
+/** One line per pool: where it is heading at its recent rate, and the rate assumed. */
+export function renderForecasts(forecasts: readonly PoolForecast[], term: View): string {
+  const width = Math.max(...forecasts.map((f) => f.poolId.length));
+  const lines = forecasts.map((f) => {
+    const text = `  ${f.poolId.padEnd(width)}  ${f.outlook}${f.assumes !== undefined ? ` · ${f.assumes}` : ''}`;
+    return fitText(text, term, ' '.repeat(width + 4));
+  });
+  return `${paint(term, 'bold', 'Forecast')} ${paint(term, 'dim', '(projected from recent use, not a promise)')}\n${lines.join('\n')}`;
+}
+
 /** The full `drawdown status` screen. */
-export function renderStatus(status: HubStatus, term: View, store?: string): string {
+export function renderStatus(
+  status: HubStatus,
+  term: View,
+  store?: string,
+  forecasts?: readonly PoolForecast[],
+): string {
   // The ledger gets its own line: a long path should not push the header past the terminal's width.
   const header = `Pools at ${new Date(status.at).toISOString().replace(/\.\d+Z$/, 'Z')} (${status.timeZone})${store !== undefined ? `\nledger: ${store}` : ''}`;
   const pools = status.pools.length === 0 ? 'No pools are configured.' : renderPoolTable(status, term);
-  return `${paint(term, 'bold', fitText(header, term))}\n\n${pools}\n\n${paint(term, 'bold', 'Route')}\n${renderRoute(status, term)}`;
+  const forecast = forecasts !== undefined && forecasts.length > 0 ? `\n\n${renderForecasts(forecasts, term)}` : '';
+  return `${paint(term, 'bold', fitText(header, term))}\n\n${pools}${forecast}\n\n${paint(term, 'bold', 'Route')}\n${renderRoute(status, term)}`;
 }
 
 const moneyFields = new Set([
@@ -161,6 +178,7 @@ const moneyFields = new Set([
   'amount',
   'threshold',
   'balance',
+  'perHour',
 ]);
 
 /**

@@ -28,3 +28,4 @@ export {
   type UsageReportQuery,
   type UsageReportRow,
 } from './usage-report.js';
+export { reconcileJson } from './json.js';

@@ -1,5 +1,6 @@
 import { usd } from '@drawdown/core';
 import type { ConfigProblem } from './types.js';
+import { isRecord } from '@drawdown/core/internal';
 
 /** `reconcile` in drawdown.config.json: how to read Anthropic's usage report for this ledger. */
 export interface ReconcileConfig {
@@ -20,9 +21,6 @@ export interface ReconcileConfig {
 export const DEFAULT_ADMIN_KEY_ENV = 'ANTHROPIC_ADMIN_KEY';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const known = new Set(['keys', 'adminKeyEnv', 'baseUrl', 'tolerance', 'reportingLagMinutes', 'everyMinutes']);
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Problems of the `reconcile` section, each with its field path. */
 export function checkReconcileConfig(value: unknown, pools: readonly string[]): ConfigProblem[] {

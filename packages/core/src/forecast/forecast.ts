@@ -1,6 +1,7 @@
 import type { PoolStatus } from '../contracts/pool.js';
 import { formatUsd, usd, type Nanos } from '../money.js';
 import { assumedRate, rateEvidence, type BurnRate, type SpendPoint } from './burn-rate.js';
+import { isRecord } from '../is-record.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -78,9 +79,6 @@ function reachedAt(amount: Nanos, rate: BurnRate, now: number): number | undefin
   if (rate.perHour <= 0) return undefined;
   return now + Math.max(0, Math.round((amount / rate.perHour) * HOUR_MS));
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const money = (value: unknown): Nanos | undefined => (typeof value === 'string' ? usd(value) : undefined);
 

@@ -1,5 +1,6 @@
 import { parseRateLimitHeaders } from '../anthropic/rate-limit-headers.js';
 import { DrawdownError } from '../errors.js';
+import { isRecord } from '../is-record.js';
 
 /** Error codes of reconciliation against Anthropic's usage reporting. */
 export const ReconcileErrorCodes = {
@@ -81,8 +82,6 @@ function pageUrl(query: UsageReportQuery, page: string | undefined): string {
   if (page !== undefined) params.set('page', page);
   return `${query.baseUrl.replace(/\/+$/, '')}${USAGE_REPORT_PATH}?${params}`;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function isReportPage(
   body: unknown,

@@ -1,10 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 // One root config; every package and example is a project so `pnpm test` runs them all and
-// `pnpm vitest run --project <name>` runs one. The `drawdown-source` export condition makes workspace packages
+// `pnpm vitest run --project <name>` runs one. A package's slow tests that drive real third-party
+// software (Claude Code, the Agent SDK, the ACP adapter) are a second project, `<package>-real`. The `drawdown-source` export condition makes workspace packages
 // resolve to their TypeScript sources, so tests never need a build first.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'examples/*/vitest.config.ts'],
+    projects: ['packages/*/vitest.config.ts', 'packages/*/vitest.real.config.ts', 'examples/*/vitest.config.ts'],
   },
 });

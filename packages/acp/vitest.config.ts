@@ -5,7 +5,7 @@ export default defineProject({
   ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: {
     name: 'acp',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/*.test.ts'],
     // Tests start the real ACP adapter and Claude Code under it, some twice: budgets for a loaded machine.
     testTimeout: 180_000,
     hookTimeout: 60_000,

@@ -5,7 +5,7 @@ export default defineProject({
   ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: {
     name: 'cli',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/*.test.ts'],
     // eventsource (under the MCP SDK client) also publishes a `source` condition pointing at
     // TypeScript; inlining lets vite compile it instead of handing Node a .ts file.
     server: { deps: { inline: [/@modelcontextprotocol\/client/, 'eventsource', 'eventsource-parser'] } },

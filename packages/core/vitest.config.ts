@@ -5,7 +5,7 @@ export default defineProject({
   ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: {
     name: 'core',
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/*.test.ts'],
     // Tests here start processes or servers: budgets that hold on a busy 2-core machine (vitest's 5 s does not).
     testTimeout: 60_000,
     hookTimeout: 60_000,

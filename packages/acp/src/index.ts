@@ -1,4 +1,11 @@
-export { createAcpTap, type AcpTap, type AcpTapOptions, type AcpCharge, type AcpTapSummary } from './tap.js';
+export {
+  createAcpTap,
+  type AcpTap,
+  type AcpTapOptions,
+  type AcpCharge,
+  type AcpTapSummary,
+  type AcpAdmission,
+} from './tap.js';
 export { tapStream, type MessageStream } from './stream.js';
 export { runAcpProxy, type AcpProxyOptions, type AcpProxyResult } from './proxy.js';
 export { jsonLineReader } from './lines.js';

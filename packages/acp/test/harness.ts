@@ -208,3 +208,88 @@ export async function prompt(ctx: ClientContext, sessionId: string, name: string
     prompt: [{ type: 'text', text: `Please answer briefly. [[turn:${name}]]` }],
   });
 }
+
+/** One request as the upstream bills it: its id, model and the usage its answer reported. */
+export interface BilledRequest {
+  requestId: string;
+  model: string;
+  usage: ScriptedUsage;
+  kind: 'turn' | 'side' | 'aborted';
+  name?: string;
+}
+
+/**
+ * A loopback Messages API that bills every call Claude Code makes, background ones included. A
+ * prompt carrying `[[turn:<name>]]` has its main-loop call (the one with tools) answered with the
+ * usage scripted under that name; `[[stall]]` streams `message_start` and one delta, then hangs
+ * until the client aborts (the API bills that `message_start` usage: input, cache, one output
+ * token). Every other call (session title, prompt suggestion) gets `side` usage. `billed()` is the
+ * upstream's billing log.
+ */
+export async function startBillingLoopback(options: {
+  turns: Record<string, ScriptedUsage>;
+  side: ScriptedUsage;
+  stall?: ScriptedUsage;
+}) {
+  const log: BilledRequest[] = [];
+  const server: AnthropicServer = await startAnthropicServer({
+    credentials: { trial: KEYS.trial, personal: KEYS.personal },
+    fallback(request): ScriptedReply {
+      const body = request.body ?? {};
+      const messages = Array.isArray(body.messages) ? (body.messages as Array<{ role?: string }>) : [];
+      const lastUser = JSON.stringify([...messages].reverse().find((m) => m.role === 'user') ?? '');
+      const name = [...lastUser.matchAll(/\[\[turn:([a-z0-9-]+)\]\]/g)].map((m) => m[1]!).at(-1);
+      // The suggestion call has tools too, but its last user message is its own instruction, with no marker.
+      const mainLoop = Array.isArray(body.tools) && body.tools.length > 0;
+      const model = String(body.model);
+      if (mainLoop && options.stall && lastUser.includes('[[stall]]')) {
+        const { output_tokens, ...rest } = options.stall;
+        log.push({
+          requestId: request.requestId,
+          model,
+          usage: { ...rest, output_tokens: Math.min(1, output_tokens ?? 0) },
+          kind: 'aborted',
+        });
+        return replies.message({
+          text: 'thinking',
+          usage: options.stall,
+          stream: { stallAfter: 'content_block_delta' },
+        });
+      }
+      const usage = mainLoop && name !== undefined && options.turns[name] ? options.turns[name] : options.side;
+      log.push({
+        requestId: request.requestId,
+        model,
+        usage,
+        kind: usage === options.side ? 'side' : 'turn',
+        ...(usage !== options.side && { name }),
+      });
+      return replies.message({ text: usage === options.side ? 'Side answer' : `answer to ${name}`, usage });
+    },
+  });
+  return { server, billed: () => [...log] };
+}
+
+/** Waits until the server has had no new request for `quietMs` (Claude Code's background calls after a turn have run). */
+export async function quiet(server: AnthropicServer, quietMs = 3000, maxMs = 60_000): Promise<void> {
+  const start = Date.now();
+  let seen = server.requests.length;
+  let since = Date.now();
+  while (Date.now() - since < quietMs && Date.now() - start < maxMs) {
+    await new Promise((r) => setTimeout(r, 250));
+    if (server.requests.length !== seen) {
+      seen = server.requests.length;
+      since = Date.now();
+    }
+  }
+}
+
+/** Sends a prompt with this exact text. */
+export async function promptText(ctx: ClientContext, sessionId: string, text: string) {
+  return ctx.request(methods.agent.session.prompt, { sessionId, prompt: [{ type: 'text', text }] });
+}
+
+/** Cancels the session's running prompt (`session/cancel`). */
+export async function cancel(ctx: ClientContext, sessionId: string): Promise<void> {
+  await ctx.notify(methods.agent.session.cancel, { sessionId });
+}

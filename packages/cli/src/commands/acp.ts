@@ -7,13 +7,13 @@ import { withHub } from '../session.js';
 export function acpCommand(ctx: CliContext): Command {
   return new Command('acp')
     .description(
-      'run an ACP agent between an ACP client (on stdin/stdout) and the agent, forwarding every message unchanged and metering its sessions to a route entry',
+      'run an ACP agent between an ACP client (on stdin/stdout) and the agent, forwarding every message unchanged, metering every call to a route entry and refusing prompts it cannot pay for',
     )
     .requiredOption(
       '--route <entry>',
       "route entry whose strategy shapes the agent's environment and whose pool is charged (e.g. trial)",
     )
-    .option('--hold <usd>', 'amount held while each prompt runs', '0.01')
+    .option('--hold <usd>', 'amount each prompt must hold to be sent on (a prompt that cannot is refused)', '0.01')
     .option(
       '--json',
       'print the closing summary (and errors) as one JSON object on stderr; stdout carries only the protocol',
@@ -38,7 +38,7 @@ export function acpCommand(ctx: CliContext): Command {
         const state = await hub.pool(pool).status();
         if (state.state === 'exhausted')
           ctx.term.note(
-            `drawdown acp: note: pool "${pool}" is exhausted (${state.reason ?? state.summary}); prompts are still charged to it`,
+            `drawdown acp: note: pool "${pool}" is exhausted (${state.reason ?? state.summary}); prompts are refused until it has room`,
           );
         // Everything but the protocol goes to stderr: the client reads stdout.
         const result = await runAcpProxy({

@@ -25,3 +25,13 @@ export {
   type OtlpReceiver,
   type OtlpReceiverOptions,
 } from './telemetry.js';
+export {
+  createSessionMeter,
+  ZERO_COUNTS,
+  type SessionMeter,
+  type SessionMeterOptions,
+  type SessionReading,
+  type SessionAdvance,
+  type SessionUnit,
+  type ModelCounts,
+} from './session-meter.js';

@@ -32,6 +32,11 @@ export interface AgentResultMessage {
   is_error?: boolean;
   usage?: Record<string, unknown>;
   modelUsage?: Record<string, AgentModelUsage>;
+  /**
+   * Per-model counts since this process's previous result (on a session's first result: since the
+   * process started). Shows which part of a resumed or forked session's cumulative figures is new.
+   */
+  model_usage_since_last_result?: Record<string, AgentModelUsage>;
   api_error_status?: number | null;
   [field: string]: unknown;
 }

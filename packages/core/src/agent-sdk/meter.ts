@@ -1,9 +1,9 @@
 import type { LimitSignal } from '../contracts/pool.js';
-import { DrawdownError, ErrorCodes, invalidOption, isDrawdownError } from '../errors.js';
+import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
 import type { Hub } from '../hub.js';
-import { toDecimalString, usd, type Nanos } from '../money.js';
-import type { BillableQuantities } from '../rate-card/usage.js';
+import { NANOS_PER_USD, toDecimalString, usd, type Nanos } from '../money.js';
 import type { Settlement } from '../request-flow.js';
+import { createSessionMeter, type ModelCounts } from './session-meter.js';
 import {
   isApiRetryMessage,
   isRateLimitEvent,
@@ -64,57 +64,28 @@ export interface AgentSdkMeter {
    * the next session id this meter has never seen starts from the parent's figures instead of zero.
    */
   expectFork(parentSessionId: string): void;
+  /**
+   * Call before each `query()`: refuses with DRAWDOWN_ROUTE_EXHAUSTED (the pool, its limit, its
+   * reset) when the entry's pool cannot hold a first call, else gives the room left as
+   * `maxBudgetUsd` to pass in the query's options (absent for a pool without a money limit). The
+   * Agent SDK ends the query once its own running cost passes it: a budget is overrun by at most
+   * the one call that crossed it.
+   */
+  admit(): Promise<{ maxBudgetUsd?: number }>;
   /** Spend charged through this meter so far (duplicates not counted). */
   readonly charged: Nanos;
 }
 
-/** A model's cumulative counts in one session, as `modelUsage` reports them. */
-interface ModelTotals {
-  input: number;
-  output: number;
-  cacheRead: number;
-  /** Cache writes priced at the 5-minute rate (`cacheCreationEphemeral5mInputTokens`, or all of them when the split is missing). */
-  cacheWrite5m: number;
-  /** Cache writes priced at the 1-hour rate (`cacheCreationEphemeral1hInputTokens`). */
-  cacheWrite1h: number;
-  webSearch: number;
-  /** The agent's own cumulative price of this model, exact decimal USD. */
-  cost: string;
-}
-
-/**
- * What the meter knows of one session, stored under `agent-sdk.session.<id>` whatever route entry
- * pays: the session's cumulative figures when last charged, so a session resumed under another
- * entry (trial → personal) continues from there, and a fork starts from its parent's figures.
- */
-interface SessionState {
-  /** Cumulative `total_cost_usd` as exact decimal USD. */
-  total: string;
-  models: Record<string, ModelTotals>;
-  /** The session this one was forked from, when the meter was told. */
-  forkOf?: string;
-  /** Result message uuids already taken (the latest {@link SEEN_LIMIT}), so a replayed message changes nothing. */
-  seen: string[];
-}
-
-const SEEN_LIMIT = 256;
-const EMPTY: SessionState = { total: '0', models: {}, seen: [] };
-const ZERO: ModelTotals = {
-  input: 0,
-  output: 0,
-  cacheRead: 0,
-  cacheWrite5m: 0,
-  cacheWrite1h: 0,
-  webSearch: 0,
-  cost: '0',
-};
+/** What `admit()` asks the pool to hold for a moment: room for at least a small first call. */
+const ADMIT_HOLD = usd('0.01');
 const count = (value: unknown): number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 const money = (value: unknown): Nanos =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? usd(value) : 0;
-const COUNTS = ['input', 'output', 'cacheRead', 'cacheWrite5m', 'cacheWrite1h', 'webSearch'] as const;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function modelTotals(u: AgentModelUsage): ModelTotals {
+function modelCounts(u: AgentModelUsage): ModelCounts {
   const writes = count(u.cacheCreationInputTokens);
   const oneHour = count(u.cacheCreationEphemeral1hInputTokens);
   // The 5-minute count is whatever the 1-hour count does not explain (older agents send no split).
@@ -129,27 +100,15 @@ function modelTotals(u: AgentModelUsage): ModelTotals {
     cacheWrite5m: fiveMinute,
     cacheWrite1h: oneHour,
     webSearch: count(u.webSearchRequests),
-    cost: toDecimalString(money(u.costUSD)),
+    cost: money(u.costUSD),
   };
 }
 
-function cumulative(message: AgentResultMessage): Pick<SessionState, 'total' | 'models'> {
-  const models: SessionState['models'] = {};
-  for (const [model, u] of Object.entries(message.modelUsage ?? {}) as Array<[string, AgentModelUsage]>)
-    models[model] = modelTotals(u);
-  return { total: toDecimalString(money(message.total_cost_usd)), models };
-}
-
-/** True when any cumulative figure went down: the agent started counting again (`/clear`). */
-function wentDown(
-  now: Pick<SessionState, 'total' | 'models'>,
-  before: Pick<SessionState, 'total' | 'models'>,
-): boolean {
-  if (usd(now.total) < usd(before.total)) return true;
-  return Object.entries(before.models).some(([model, b]) => {
-    const n = now.models[model];
-    return n !== undefined && COUNTS.some((field) => n[field] < b[field]);
-  });
+function perModel(table: unknown): Record<string, ModelCounts> {
+  const models: Record<string, ModelCounts> = {};
+  if (!isObject(table)) return models;
+  for (const [model, u] of Object.entries(table)) if (isObject(u)) models[model] = modelCounts(u as AgentModelUsage);
+  return models;
 }
 
 /**
@@ -171,10 +130,7 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
   if (typeof options.entry !== 'string' || options.entry === '')
     throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry that pays, like "trial".');
   const { hub, entry } = options;
-  const routeEntry = hub.router.entry(entry);
   const unknownModel = options.unknownModel ?? 'reported-cost';
-  if (unknownModel !== 'reported-cost' && unknownModel !== 'error')
-    throw invalidOption(owner, 'unknownModel', `is "${String(unknownModel)}"`, 'Use "reported-cost" or "error".');
   if (options.forkOf !== undefined && (typeof options.forkOf !== 'string' || options.forkOf === '')) {
     throw invalidOption(
       owner,
@@ -183,147 +139,40 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
       'Pass the id you gave the Agent SDK as `resume`.',
     );
   }
-  const sessions = new Map<string, SessionState>();
-  /** Parents announced by expectFork, waiting for the next new session. */
-  const pendingForks: string[] = options.forkOf !== undefined ? [options.forkOf] : [];
+  const meter = createSessionMeter({ hub, entry, namespace: 'agent-sdk.session', unknownModel, owner });
+  if (options.forkOf !== undefined) meter.expectFork(options.forkOf);
   let charged = 0;
   // One message at a time: baselines are read, charged against and written in order.
   let queue: Promise<unknown> = Promise.resolve();
 
-  const stateKey = (sessionId: string): string => `agent-sdk.session.${sessionId}`;
-
-  async function stored(sessionId: string): Promise<SessionState | undefined> {
-    const known = sessions.get(sessionId);
-    if (known) return known;
-    const state = await hub.store.getState<SessionState>(stateKey(sessionId));
-    if (state) sessions.set(sessionId, { ...state, seen: state.seen ?? [] });
-    return sessions.get(sessionId);
-  }
-
-  /** The figures a session's next result is charged against; a new session takes an announced fork's parent. */
-  async function stateOf(sessionId: string): Promise<SessionState> {
-    const known = await stored(sessionId);
-    if (known) return known;
-    const parentId = pendingForks.shift();
-    if (parentId === undefined) return EMPTY;
-    const parent = await stored(parentId);
-    if (!parent) {
-      hub.logger.warn(
-        `session ${sessionId} was announced as a fork of ${parentId}, which this ledger has never metered; its first turn is charged in full`,
-      );
-      return { ...EMPTY, forkOf: parentId };
-    }
-    return { total: parent.total, models: parent.models, forkOf: parentId, seen: [] };
-  }
-
-  /** The delta's cost and the canonical model id reports group it under. */
-  function priceModel(model: string, delta: ModelTotals, reportedCost: Nanos): { cost: Nanos; model: string } {
-    const quantities: BillableQuantities = {
-      inputTokens: delta.input,
-      outputTokens: delta.output,
-      cacheReadTokens: delta.cacheRead,
-      cacheWrite5mTokens: delta.cacheWrite5m,
-      cacheWrite1hTokens: delta.cacheWrite1h,
-      webSearchRequests: delta.webSearch,
-      batch: false,
-      usInference: false,
-    };
-    try {
-      // The agent's own price goes along: a card whose unknown-model policy is `charge-reported` charges it.
-      const breakdown = hub.rateCard.priceQuantities(model, quantities, { at: hub.clock.now(), reportedCost });
-      return { cost: breakdown.total, model: breakdown.model };
-    } catch (error) {
-      if (!isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL) || unknownModel === 'error') throw error;
-      hub.logger.warn(
-        `the rate card has no price for "${model}"; charging the agent's reported cost of ${toDecimalString(reportedCost)} USD for it`,
-      );
-      return { cost: reportedCost, model };
-    }
-  }
-
   async function chargeTurn(message: AgentResultMessage): Promise<TurnCharge> {
     const sessionId = message.session_id;
-    const now = cumulative(message);
-    const state = await stateOf(sessionId);
-    const turnKey = `agent:${sessionId}:${message.uuid ?? `${message.num_turns ?? 0}:${now.total}`}`;
-    if (message.uuid !== undefined && state.seen.includes(message.uuid)) {
-      return {
-        sessionId,
-        turnKey,
-        status: 'duplicate',
-        cost: 0,
-        costUsd: '0',
-        reportedCostUsd: '0',
-        reset: false,
-        settlements: [],
-      };
-    }
-    const reset = wentDown(now, state);
-    const before = reset ? EMPTY : state;
-    const reportedDelta = usd(now.total) - usd(before.total);
-    const settlements: Settlement[] = [];
-    const charge = async (key: string, cost: Nanos, model: string | undefined, delta?: ModelTotals) => {
-      settlements.push(
-        await hub.charge({
-          requestId: key,
-          entry,
-          cost,
-          ...(model !== undefined && { model }),
-          meta: {
-            ...(model !== undefined && { model }),
-            ...(delta && {
-              inputTokens: delta.input,
-              outputTokens: delta.output,
-              cacheReadTokens: delta.cacheRead,
-              cacheWriteTokens: delta.cacheWrite5m + delta.cacheWrite1h,
-              ...(delta.cacheWrite1h > 0 && { cacheWrite1hTokens: delta.cacheWrite1h }),
-              webSearchRequests: delta.webSearch,
-            }),
-          },
-        }),
-      );
-    };
-    if (Object.keys(now.models).length > 0) {
-      for (const [model, n] of Object.entries(now.models)) {
-        const b = before.models[model] ?? ZERO;
-        const delta: ModelTotals = { ...ZERO };
-        for (const field of COUNTS) delta[field] = n[field] - b[field];
-        if (COUNTS.every((field) => delta[field] === 0)) continue;
-        const priced = priceModel(model, delta, Math.max(0, usd(n.cost) - usd(b.cost)));
-        await charge(`${turnKey}#${model}`, priced.cost, priced.model, delta);
-      }
-    } else if (reportedDelta > 0) {
-      // No per-model counts: the agent's own cumulative cost is all there is to go on.
-      await charge(turnKey, reportedDelta, undefined);
-    }
-    const next: SessionState = {
-      ...now,
-      ...(state.forkOf !== undefined && { forkOf: state.forkOf }),
-      seen: message.uuid === undefined ? state.seen : [...state.seen, message.uuid].slice(-SEEN_LIMIT),
-    };
-    await hub.store.setState(stateKey(sessionId), next);
-    sessions.set(sessionId, next);
-    const fresh = settlements.filter((s) => s.status === 'settled');
-    const cost = settlements.reduce((sum, s) => sum + s.cost, 0);
-    charged += fresh.reduce((sum, s) => sum + s.cost, 0);
+    const reading = { total: money(message.total_cost_usd), models: perModel(message.modelUsage) };
+    const turnKey = `agent:${sessionId}:${message.uuid ?? `${message.num_turns ?? 0}:${toDecimalString(reading.total)}`}`;
+    // What this process made since its last result: on a session's first result, the part of the
+    // cumulative figures that is not inherited from a parent (an undeclared fork).
+    const since = message.model_usage_since_last_result;
+    const advanced = await meter.advance(sessionId, reading, {
+      key: turnKey,
+      ...(message.uuid !== undefined && { messageId: message.uuid }),
+      ...(isObject(since) && { fresh: perModel(since) }),
+    });
+    charged += advanced.settlements.filter((s) => s.status === 'settled').reduce((sum, s) => sum + s.cost, 0);
     return {
       sessionId,
       turnKey,
-      status: settlements.length === 0 ? 'nothing' : fresh.length > 0 ? 'charged' : 'duplicate',
-      cost,
-      costUsd: toDecimalString(cost),
-      reportedCostUsd: toDecimalString(Math.max(0, reportedDelta)),
-      reset,
-      ...(state.forkOf !== undefined && { forkOf: state.forkOf }),
-      settlements,
+      status: advanced.status,
+      cost: advanced.cost,
+      costUsd: toDecimalString(advanced.cost),
+      reportedCostUsd: toDecimalString(advanced.reportedCost),
+      reset: advanced.reset,
+      ...(advanced.forkOf !== undefined && { forkOf: advanced.forkOf }),
+      settlements: advanced.settlements,
     };
   }
 
   async function tellPool(signal: LimitSignal): Promise<void> {
-    const pool = routeEntry.pool;
-    if (!pool.observe) return;
-    await pool.observe(signal);
-    await hub.refreshPool(pool.id);
+    await meter.signal(signal);
   }
 
   async function handle(message: unknown): Promise<AgentObservation> {
@@ -333,7 +182,7 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
     if (isResultMessage(message)) return { kind: 'turn', charge: await chargeTurn(message) };
     if (isRateLimitEvent(message)) {
       await tellPool({ source: 'agent-event', rateLimitInfo: message.rate_limit_info, at: hub.clock.now() });
-      return { kind: 'rate-limit', poolId: routeEntry.pool.id };
+      return { kind: 'rate-limit', poolId: meter.poolId };
     }
     if (isApiRetryMessage(message)) {
       await tellPool({
@@ -343,7 +192,7 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
         message: `the agent is retrying an API call (attempt ${message.attempt ?? '?'} of ${message.max_retries ?? '?'})`,
         at: hub.clock.now(),
       });
-      return { kind: 'api-retry', poolId: routeEntry.pool.id };
+      return { kind: 'api-retry', poolId: meter.poolId };
     }
     if ((message as { type?: unknown } | null)?.type === 'result') {
       throw new DrawdownError(
@@ -358,15 +207,15 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
   }
 
   return {
+    async admit() {
+      // The same check-and-hold every path uses; the hold only asks, the query's calls are charged after.
+      const lease = await hub.begin({ entry, amount: ADMIT_HOLD });
+      await lease.release();
+      const room = (await lease.pool.status()).remaining;
+      return room === undefined ? {} : { maxBudgetUsd: Math.max(0, room) / NANOS_PER_USD };
+    },
     expectFork(parentSessionId) {
-      if (typeof parentSessionId !== 'string' || parentSessionId === '')
-        throw invalidOption(
-          'expectFork',
-          'parentSessionId',
-          'is missing',
-          'Pass the id you gave the Agent SDK as `resume`.',
-        );
-      pendingForks.push(parentSessionId);
+      meter.expectFork(parentSessionId);
     },
     observe(message) {
       const next = queue.then(() => handle(message));

@@ -4,6 +4,7 @@ import { invalidOption } from '../errors.js';
 import type { Hub } from '../hub.js';
 import { usd, type Nanos } from '../money.js';
 import type { Settlement } from '../request-flow.js';
+import { createSessionMeter, type ModelCounts } from './session-meter.js';
 
 /**
  * One `claude_code.api_request` event as Claude Code (2.1.33x) exports it over OTLP logs when
@@ -105,17 +106,18 @@ export function apiRequestsFromOtlpLogs(body: unknown): ClaudeCodeApiRequest[] {
   return found;
 }
 
-/** The Messages API `usage` of one call, rebuilt from the event for the rate card. */
-function usageOf(event: ClaudeCodeApiRequest): Record<string, unknown> {
+/** The call's counts for the session meter. */
+function countsOf(event: ClaudeCodeApiRequest): ModelCounts {
   const oneHour = event.cacheCreation1hTokens ?? 0;
-  const fiveMinute = event.cacheCreation5mTokens ?? Math.max(0, event.cacheCreationTokens - oneHour);
   return {
-    input_tokens: event.inputTokens,
-    output_tokens: event.outputTokens,
-    cache_read_input_tokens: event.cacheReadTokens,
-    cache_creation_input_tokens: event.cacheCreationTokens,
-    cache_creation: { ephemeral_5m_input_tokens: fiveMinute, ephemeral_1h_input_tokens: oneHour },
-    ...(event.speed === 'fast' && { speed: 'fast' }),
+    input: event.inputTokens,
+    output: event.outputTokens,
+    cacheRead: event.cacheReadTokens,
+    cacheWrite5m: event.cacheCreation5mTokens ?? Math.max(0, event.cacheCreationTokens - oneHour),
+    cacheWrite1h: oneHour,
+    webSearch: 0,
+    ...(event.speed === 'fast' && { fast: true }),
+    cost: event.costUsd !== undefined && Number.isFinite(event.costUsd) && event.costUsd >= 0 ? usd(event.costUsd) : 0,
   };
 }
 
@@ -123,6 +125,11 @@ export interface TelemetryMeterOptions {
   hub: Hub;
   /** Route entry whose pool pays for the calls. */
   entry: string;
+  /**
+   * A model the rate card does not price: charge the agent's own `cost_usd` for the call
+   * (`reported-cost`, default, logged as a warning) or fail with DRAWDOWN_UNKNOWN_MODEL.
+   */
+  unknownModel?: 'reported-cost' | 'error';
 }
 
 export interface TelemetryMeter {
@@ -136,9 +143,8 @@ export interface TelemetryMeter {
 
 /**
  * Meters Claude Code from its own OpenTelemetry events: each `claude_code.api_request` is one API
- * call with its own token counts, priced by the hub's rate card (the agent's `cost_usd` goes along
- * for a model the card's policy prices by reported cost) and charged under `claude-code:<request
- * id>`, so an export retried or read twice charges nothing new. For agents whose output cannot be
+ * call with its own token counts, priced through the session meter (the rate card, or the agent's
+ * `cost_usd` for a model the card does not know) and charged under `claude-code:<request id>`, so an export retried or read twice charges nothing new. For agents whose output cannot be
  * read (an interactive terminal), this is how `drawdown run` meters them.
  */
 export function createTelemetryMeter(options: TelemetryMeterOptions): TelemetryMeter {
@@ -148,7 +154,13 @@ export function createTelemetryMeter(options: TelemetryMeterOptions): TelemetryM
   if (typeof options.entry !== 'string' || options.entry === '')
     throw invalidOption(owner, 'entry', 'is missing', 'Name the route entry that pays, like "personal".');
   const { hub, entry } = options;
-  hub.router.entry(entry);
+  const meter = createSessionMeter({
+    hub,
+    entry,
+    namespace: 'claude-code.session',
+    unknownModel: options.unknownModel ?? 'reported-cost',
+    owner,
+  });
   let requests = 0;
   let charged = 0;
   let queue: Promise<unknown> = Promise.resolve();
@@ -157,22 +169,11 @@ export function createTelemetryMeter(options: TelemetryMeterOptions): TelemetryM
     const settled: Settlement[] = [];
     for (const event of apiRequestsFromOtlpLogs(body)) {
       const key = event.requestId ?? `${event.sessionId ?? 'unknown-session'}:${event.sequence ?? event.at ?? 0}`;
-      const settlement = await hub.charge({
-        requestId: `claude-code:${key}`,
-        entry,
+      const settlement = await meter.charge({
+        key: `claude-code:${key}`,
         model: event.model,
-        usage: usageOf(event),
-        ...(event.costUsd !== undefined &&
-          Number.isFinite(event.costUsd) &&
-          event.costUsd >= 0 && { reportedCost: usd(event.costUsd) }),
+        counts: countsOf(event),
         ...(event.at !== undefined && { at: event.at }),
-        meta: {
-          model: event.model,
-          inputTokens: event.inputTokens,
-          outputTokens: event.outputTokens,
-          cacheReadTokens: event.cacheReadTokens,
-          cacheWriteTokens: event.cacheCreationTokens,
-        },
       });
       if (settlement.status === 'settled') {
         requests++;

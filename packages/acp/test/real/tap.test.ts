@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateCard, toDecimalString, type Hub, type RateCard } from '@drawdown/core';
 import { unifiedRateLimitHeaders } from '@drawdown/testkit';
-import { createAcpTap, tapStream, type AcpCharge, type AcpTap, type MessageStream } from '../src/index.js';
+import { createAcpTap, tapStream, type AcpCharge, type AcpTap, type MessageStream } from '../../src/index.js';
 import {
   ADAPTER_BIN,
   agentHome,
@@ -13,7 +13,7 @@ import {
   testHub,
   withAcpClient,
   type ScriptedUsage,
-} from './harness.js';
+} from '../harness.js';
 
 const USAGE: Record<string, ScriptedUsage> = {
   a: { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 3000, cache_creation_input_tokens: 500 },

@@ -13,12 +13,12 @@ import {
   startLoopback,
   withAcpClient,
   type ScriptedUsage,
-} from '../../acp/test/harness.js';
-import type { DrawdownConfig } from '../src/config/types.js';
-import { makeProject } from './project.js';
-import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+} from '../../../acp/test/harness.js';
+import type { DrawdownConfig } from '../../src/config/types.js';
+import { makeProject } from '../project.js';
+import { binPath, runDrawdown, tsxLoader } from '../run-cli.js';
 
-const recorder = fileURLToPath(new URL('./fixtures/acp-recorder.mjs', import.meta.url));
+const recorder = fileURLToPath(new URL('../fixtures/acp-recorder.mjs', import.meta.url));
 
 const config: DrawdownConfig = {
   store: { kind: 'sqlite', file: 'ledger.sqlite' },
@@ -157,7 +157,7 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
     await proxied.exit;
   });
 
-  it('charges what the agent reported before it crashed mid-prompt, releases the hold, and passes its exit code on', async () => {
+  it('charges what the upstream billed before the agent crashed mid-prompt, releases the hold, and passes its exit code on', async () => {
     const { project, home, shell, drawdown, returned, trialSpent } = await setup((name) =>
       name === 'c' ? { stream: { stallAfter: 'content_block_delta' } } : {},
     );
@@ -168,6 +168,8 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
         await initialize(ctx);
         const sessionId = await newSession(ctx, home);
         await prompt(ctx, sessionId, 'a');
+        // Claude Code exports its telemetry every second: the first turn's call is reported before the crash.
+        await new Promise((r) => setTimeout(r, 2500));
         const running = prompt(ctx, sessionId, 'c');
         for (let i = 0; i < 600 && !returned.some((r) => r.name === 'c'); i++)
           await new Promise((r) => setTimeout(r, 100));
@@ -184,7 +186,12 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
     expect(exit.code).toBe(137);
     expect(run.stderr()).toContain('1 prompt running');
     const trial = await trialSpent();
-    expect(usd(trial.spentUsd)).toBe(price(returned.filter((r) => r.name === 'a')));
+    // The first turn, and the call the crash cut off as the API bills it: its message_start (input, one output token).
+    const cut = returned.find((r) => r.name === 'c')!;
+    expect(usd(trial.spentUsd)).toBe(
+      price(returned.filter((r) => r.name === 'a')) +
+        price([{ model: cut.model, usage: { input_tokens: cut.usage.input_tokens, output_tokens: 1 } }]),
+    );
     expect(trial.held).toBe(0);
   });
 

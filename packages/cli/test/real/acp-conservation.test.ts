@@ -1,0 +1,207 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRateCard, usd, type Nanos } from '@drawdown/core';
+import {
+  ADAPTER_BIN,
+  agentHome,
+  cancel,
+  initialize,
+  KEYS,
+  newSession,
+  prompt,
+  promptText,
+  quiet,
+  startBillingLoopback,
+  withAcpClient,
+  type BilledRequest,
+  type ScriptedUsage,
+} from '../../../acp/test/harness.js';
+import type { DrawdownConfig } from '../../src/config/types.js';
+import { makeProject } from '../project.js';
+import { binPath, runDrawdown, tsxLoader } from '../run-cli.js';
+
+const card = createRateCard();
+/** The rate-card price of what the upstream billed. */
+const priceOf = (billed: BilledRequest[]): Nanos =>
+  billed.reduce((sum, b) => sum + card.price(b.model, b.usage).total, 0);
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(trial: string, plan: Parameters<typeof startBillingLoopback>[0]) {
+  const loopback = await startBillingLoopback(plan);
+  const config: DrawdownConfig = {
+    store: { kind: 'sqlite', file: 'ledger.sqlite' },
+    strategies: { bundled: { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' } },
+    pools: { trial: { kind: 'budget', amount: trial } },
+    route: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }],
+  };
+  const project = makeProject(config);
+  const { home, env } = agentHome();
+  cleanups.push(
+    () => loopback.server.close(),
+    () => project.remove(),
+  );
+  const shell: NodeJS.ProcessEnv = {
+    ...env,
+    APP_TRIAL_KEY: KEYS.trial,
+    ANTHROPIC_BASE_URL: loopback.server.url,
+    NO_COLOR: '1',
+  };
+  const command = [
+    process.execPath,
+    '--conditions=drawdown-source',
+    '--import',
+    tsxLoader,
+    binPath,
+    'acp',
+    '--route',
+    'trial',
+    '--',
+    process.execPath,
+    ADAPTER_BIN,
+  ];
+  /** The trial's spend as `drawdown status` shows it, and every charge key in the ledger. */
+  const ledger = async () => {
+    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env: shell });
+    const trialPool = (
+      JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; held: number }> }
+    ).pools.find((p) => p.id === 'trial')!;
+    const keys = await project.withHub(async (hub) =>
+      (await hub.store.entries({ account: 'trial', kinds: ['charge'] })).map((e) =>
+        e.kind === 'charge' ? e.record.key : '',
+      ),
+    );
+    return { spent: usd(trialPool.spentUsd), held: trialPool.held, keys };
+  };
+  return { ...loopback, project, home, shell, command, ledger };
+}
+
+// Opus 5.5 ($4 in, $20 out per million): a turn of 1,200 in / 80 out, background calls of 2,000 in / 100 out.
+const SIDE: ScriptedUsage = { input_tokens: 2_000, output_tokens: 100 };
+
+describe('drawdown acp conserves money: the ledger is what the upstream billed', () => {
+  it('charges every call once — turns, and the session title and prompt suggestion after each turn, the last one included', async () => {
+    const { server, billed, home, shell, command, project, ledger } = await setup('10', {
+      turns: {
+        a: { input_tokens: 1_200, output_tokens: 80, cache_read_input_tokens: 3_000 },
+        b: { input_tokens: 900, output_tokens: 40 },
+      },
+      side: SIDE,
+    });
+    const run = await withAcpClient(
+      command,
+      shell,
+      async ({ ctx, child }) => {
+        await initialize(ctx);
+        const sessionId = await newSession(ctx, home);
+        await prompt(ctx, sessionId, 'a');
+        await quiet(server);
+        await prompt(ctx, sessionId, 'b');
+        // Claude Code's background calls after the last turn run before the client hangs up.
+        await quiet(server);
+        child.stdin.end();
+      },
+      { cwd: project.dir },
+    );
+    expect((await run.exit).code).toBe(0);
+    const log = billed();
+    expect(log.filter((b) => b.kind === 'side').length).toBeGreaterThanOrEqual(2);
+    const after = ledger();
+    const { spent, held, keys } = await after;
+    expect(spent).toBe(priceOf(log));
+    expect(held).toBe(0);
+    // Each billed request once, under its own request id.
+    expect(keys.filter((k) => k.startsWith('claude-code:')).sort()).toEqual(
+      log.map((b) => `claude-code:${b.requestId}`).sort(),
+    );
+  });
+
+  it('charges the call a cancelled prompt aborted, as the upstream billed it (its message_start usage)', async () => {
+    const { server, billed, home, shell, command, project, ledger } = await setup('10', {
+      turns: { a: { input_tokens: 1_200, output_tokens: 80 } },
+      side: SIDE,
+      stall: { input_tokens: 50_000, output_tokens: 400 },
+    });
+    const run = await withAcpClient(
+      command,
+      shell,
+      async ({ ctx, child }) => {
+        await initialize(ctx);
+        const sessionId = await newSession(ctx, home);
+        await prompt(ctx, sessionId, 'a');
+        await quiet(server);
+        const running = promptText(ctx, sessionId, 'Think long about this. [[stall]]');
+        for (let i = 0; i < 600 && !billed().some((b) => b.kind === 'aborted'); i++)
+          await new Promise((r) => setTimeout(r, 100));
+        // The adapter has seen the call's message_start (its context reading) before the client cancels.
+        await new Promise((r) => setTimeout(r, 1000));
+        await cancel(ctx, sessionId);
+        const answer = await running;
+        await quiet(server);
+        child.stdin.end();
+        return answer.stopReason;
+      },
+      { cwd: project.dir },
+    );
+    expect(run.value).toBe('cancelled');
+    expect((await run.exit).code).toBe(0);
+    const log = billed();
+    const abortedCall = log.find((b) => b.kind === 'aborted')!;
+    // 50,000 input tokens and 1 output token at Opus 5.5: $0.20002.
+    expect(card.price(abortedCall.model, abortedCall.usage).total).toBe(usd('0.20002'));
+    const { spent, held } = await ledger();
+    expect(spent).toBe(priceOf(log));
+    expect(held).toBe(0);
+  });
+
+  it('ends a $0.75 trial within one request of its budget and answers the next prompt with the reason', async () => {
+    // Each turn is one call of 75,000 in / 500 out: $0.31.
+    const turn: ScriptedUsage = { input_tokens: 75_000, output_tokens: 500 };
+    const turns = Object.fromEntries(['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((n) => [n, turn]));
+    const { server, billed, home, shell, command, project, ledger } = await setup('0.75', { turns, side: SIDE });
+    const run = await withAcpClient(
+      command,
+      shell,
+      async ({ ctx, child }) => {
+        await initialize(ctx);
+        const sessionId = await newSession(ctx, home);
+        const outcomes: string[] = [];
+        let refusal: { message?: string; data?: { code?: string; cause?: string } } | undefined;
+        for (const name of Object.keys(turns)) {
+          try {
+            outcomes.push((await prompt(ctx, sessionId, name)).stopReason);
+            await quiet(server);
+          } catch (error) {
+            refusal = error as typeof refusal;
+            outcomes.push('refused');
+            break;
+          }
+        }
+        child.stdin.end();
+        return { outcomes, refusal };
+      },
+      { cwd: project.dir },
+    );
+    expect((await run.exit).code).toBe(0);
+    const { outcomes, refusal } = run.value;
+    expect(outcomes.at(-1)).toBe('refused');
+    expect(outcomes.slice(0, -1).every((o) => o === 'end_turn')).toBe(true);
+    // The client is shown why: the pool and its limit.
+    expect(refusal?.message).toMatch(/trial/);
+    expect(refusal?.message).toContain('$0.75');
+    expect(refusal?.data).toMatchObject({ code: 'DRAWDOWN_ACP_PROMPT_REFUSED', cause: 'DRAWDOWN_ROUTE_EXHAUSTED' });
+    // The refused prompt never reached the upstream.
+    const log = billed();
+    expect(log.filter((b) => b.kind === 'turn')).toHaveLength(outcomes.length - 1);
+    const { spent, held } = await ledger();
+    expect(spent).toBe(priceOf(log));
+    expect(held).toBe(0);
+    // Within one request of the budget: what went over is less than the largest single call.
+    const largest = Math.max(...log.map((b) => card.price(b.model, b.usage).total));
+    expect(spent).toBeGreaterThan(usd('0.75'));
+    expect(spent - usd('0.75')).toBeLessThan(largest);
+    expect(run.stderr()).toContain('prompt refused');
+  });
+});

@@ -115,6 +115,8 @@ export async function startAcpDesktopApp(options: AcpDesktopAppOptions) {
         sessionId = await openSession(agent);
       }
       const admitted = await agent.tap.admit(sessionId!);
+      // Nothing on the route can pay (the trial is spent and there is no next entry): say why, send nothing.
+      if (admitted.refused) throw admitted.refused;
       if (admitted.switched || (switchTo !== undefined && switchTo !== agent.entry)) {
         const entry = admitted.switched ? admitted.entry : switchTo!;
         say(`restarting the agent under "${entry}"`);

@@ -2,10 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRateCard, usd, type Nanos } from '@drawdown/core';
 import {
   ADAPTER_BIN,
-  agentHome,
   cancel,
   initialize,
-  KEYS,
   newSession,
   prompt,
   promptText,
@@ -15,9 +13,7 @@ import {
   type BilledRequest,
   type ScriptedUsage,
 } from '../../../acp/test/harness.js';
-import type { DrawdownConfig } from '../../src/config/types.js';
-import { makeProject } from '../project.js';
-import { binPath, runDrawdown, tsxLoader } from '../run-cli.js';
+import { acpProject } from './acp-project.js';
 
 const card = createRateCard();
 /** The rate-card price of what the upstream billed. */
@@ -31,51 +27,12 @@ afterEach(async () => {
 
 async function setup(trial: string, plan: Parameters<typeof startBillingLoopback>[0]) {
   const loopback = await startBillingLoopback(plan);
-  const config: DrawdownConfig = {
-    store: { kind: 'sqlite', file: 'ledger.sqlite' },
-    strategies: { bundled: { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' } },
-    pools: { trial: { kind: 'budget', amount: trial } },
-    route: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }],
-  };
-  const project = makeProject(config);
-  const { home, env } = agentHome();
+  const acp = acpProject(loopback.server, trial);
   cleanups.push(
     () => loopback.server.close(),
-    () => project.remove(),
+    () => acp.project.remove(),
   );
-  const shell: NodeJS.ProcessEnv = {
-    ...env,
-    APP_TRIAL_KEY: KEYS.trial,
-    ANTHROPIC_BASE_URL: loopback.server.url,
-    NO_COLOR: '1',
-  };
-  const command = [
-    process.execPath,
-    '--conditions=drawdown-source',
-    '--import',
-    tsxLoader,
-    binPath,
-    'acp',
-    '--route',
-    'trial',
-    '--',
-    process.execPath,
-    ADAPTER_BIN,
-  ];
-  /** The trial's spend as `drawdown status` shows it, and every charge key in the ledger. */
-  const ledger = async () => {
-    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env: shell });
-    const trialPool = (
-      JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; held: number }> }
-    ).pools.find((p) => p.id === 'trial')!;
-    const keys = await project.withHub(async (hub) =>
-      (await hub.store.entries({ account: 'trial', kinds: ['charge'] })).map((e) =>
-        e.kind === 'charge' ? e.record.key : '',
-      ),
-    );
-    return { spent: usd(trialPool.spentUsd), held: trialPool.held, keys };
-  };
-  return { ...loopback, project, home, shell, command, ledger };
+  return { ...loopback, ...acp, command: acp.drawdown('acp', '--route', 'trial', '--', process.execPath, ADAPTER_BIN) };
 }
 
 // Opus 5.5 ($4 in, $20 out per million): a turn of 1,200 in / 80 out, background calls of 2,000 in / 100 out.

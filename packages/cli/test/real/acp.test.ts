@@ -5,7 +5,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRateCard, usd } from '@drawdown/core';
 import {
   ADAPTER_BIN,
-  agentHome,
   initialize,
   KEYS,
   newSession,
@@ -14,18 +13,10 @@ import {
   withAcpClient,
   type ScriptedUsage,
 } from '../../../acp/test/harness.js';
-import type { DrawdownConfig } from '../../src/config/types.js';
-import { makeProject } from '../project.js';
-import { binPath, runDrawdown, tsxLoader } from '../run-cli.js';
+import { runDrawdown } from '../run-cli.js';
+import { acpProject } from './acp-project.js';
 
 const recorder = fileURLToPath(new URL('../fixtures/acp-recorder.mjs', import.meta.url));
-
-const config: DrawdownConfig = {
-  store: { kind: 'sqlite', file: 'ledger.sqlite' },
-  strategies: { bundled: { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' } },
-  pools: { trial: { kind: 'budget', amount: '10' } },
-  route: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }],
-};
 
 const USAGE: Record<string, ScriptedUsage> = {
   a: { input_tokens: 1200, output_tokens: 80, cache_read_input_tokens: 3000, cache_creation_input_tokens: 500 },
@@ -40,35 +31,12 @@ afterEach(async () => {
 
 async function setup(extra?: Parameters<typeof startLoopback>[1]) {
   const loopback = await startLoopback(USAGE, extra);
-  const project = makeProject(config);
-  const { home, env } = agentHome();
+  const acp = acpProject(loopback.server, '10');
   cleanups.push(
     () => loopback.server.close(),
-    () => project.remove(),
+    () => acp.project.remove(),
   );
-  // The user's shell: the app's bundled key in its own variable, the loopback API as the base URL.
-  const shell: NodeJS.ProcessEnv = {
-    ...env,
-    APP_TRIAL_KEY: KEYS.trial,
-    ANTHROPIC_BASE_URL: loopback.server.url,
-    NO_COLOR: '1',
-  };
-  const drawdown = (...args: string[]) => [
-    process.execPath,
-    '--conditions=drawdown-source',
-    '--import',
-    tsxLoader,
-    binPath,
-    ...args,
-  ];
-  const trialSpent = async () => {
-    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env: shell });
-    const trial = (
-      JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string; held: number }> }
-    ).pools.find((p) => p.id === 'trial')!;
-    return trial;
-  };
-  return { ...loopback, project, home, shell, drawdown, trialSpent };
+  return { ...loopback, ...acp, trialSpent: acp.trialStatus };
 }
 
 const price = (returned: Array<{ model: string; usage: ScriptedUsage }>) =>

@@ -11,7 +11,12 @@ import {
   type RequestLease,
   type Settlement,
 } from '@drawdown/core';
-import { apiRequestsFromOtlpLogs, createSessionMeter, createTelemetryMeter, ZERO_COUNTS } from '@drawdown/core/agent-sdk';
+import {
+  apiRequestsFromOtlpLogs,
+  createSessionMeter,
+  createTelemetryMeter,
+  ZERO_COUNTS,
+} from '@drawdown/core/agent-sdk';
 import { AcpErrorCodes } from './errors.js';
 import {
   MODEL_META,

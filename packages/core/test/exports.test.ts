@@ -102,8 +102,10 @@ it('exports reconciliation with Anthropic usage reporting on @drawdown/core/reco
 it('exports the Agent SDK and Claude Code meters on @drawdown/core/agent-sdk', async () => {
   expect(Object.keys(await import('../src/agent-sdk/index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "ZERO_COUNTS",
       "apiRequestsFromOtlpLogs",
       "createAgentSdkMeter",
+      "createSessionMeter",
       "createTelemetryMeter",
       "isApiRetryMessage",
       "isRateLimitEvent",

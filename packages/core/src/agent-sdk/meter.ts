@@ -1,6 +1,7 @@
 import type { LimitSignal } from '../contracts/pool.js';
 import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
 import type { Hub } from '../hub.js';
+import { isRecord } from '../is-record.js';
 import { NANOS_PER_USD, toDecimalString, usd, type Nanos } from '../money.js';
 import type { Settlement } from '../request-flow.js';
 import { createSessionMeter, type ModelCounts } from './session-meter.js';
@@ -82,8 +83,6 @@ const count = (value: unknown): number =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
 const money = (value: unknown): Nanos =>
   typeof value === 'number' && Number.isFinite(value) && value >= 0 ? usd(value) : 0;
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function modelCounts(u: AgentModelUsage): ModelCounts {
   const writes = count(u.cacheCreationInputTokens);
@@ -106,8 +105,8 @@ function modelCounts(u: AgentModelUsage): ModelCounts {
 
 function perModel(table: unknown): Record<string, ModelCounts> {
   const models: Record<string, ModelCounts> = {};
-  if (!isObject(table)) return models;
-  for (const [model, u] of Object.entries(table)) if (isObject(u)) models[model] = modelCounts(u as AgentModelUsage);
+  if (!isRecord(table)) return models;
+  for (const [model, u] of Object.entries(table)) if (isRecord(u)) models[model] = modelCounts(u as AgentModelUsage);
   return models;
 }
 
@@ -155,7 +154,7 @@ export function createAgentSdkMeter(options: AgentSdkMeterOptions): AgentSdkMete
     const advanced = await meter.advance(sessionId, reading, {
       key: turnKey,
       ...(message.uuid !== undefined && { messageId: message.uuid }),
-      ...(isObject(since) && { fresh: perModel(since) }),
+      ...(isRecord(since) && { fresh: perModel(since) }),
     });
     charged += advanced.settlements.filter((s) => s.status === 'settled').reduce((sum, s) => sum + s.cost, 0);
     return {

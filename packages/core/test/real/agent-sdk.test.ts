@@ -12,7 +12,16 @@ import {
 } from '@drawdown/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAgentSdkMeter } from '../../src/agent-sdk/index.js';
-import { apiKey, budget, createHub, memoryStore, silentLogger, usd, type Hub, type LedgerStore } from '../../src/index.js';
+import {
+  apiKey,
+  budget,
+  createHub,
+  memoryStore,
+  silentLogger,
+  usd,
+  type Hub,
+  type LedgerStore,
+} from '../../src/index.js';
 
 /**
  * The real `@anthropic-ai/claude-agent-sdk` (its `query()` runs its own bundled Claude Code) against

@@ -1,21 +1,8 @@
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_URL } from '../src/team.js';
 import { main } from '../src/main.js';
+import { postgresAvailable } from '../../../test-support/services.js';
 
-const url = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? DEFAULT_URL;
-const reachable = await new Promise<boolean>((resolve) => {
-  const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port || 5432) });
-  socket.once('connect', () => {
-    socket.destroy();
-    resolve(true);
-  });
-  socket.once('error', () => resolve(false));
-});
-if (!reachable && process.env.DRAWDOWN_REQUIRE_POSTGRES)
-  throw new Error(`PostgreSQL is required but not reachable at ${new URL(url).host}`);
-if (!reachable) console.warn(`PostgreSQL is not reachable at ${new URL(url).host}; the team-budget example is skipped`);
+const reachable = await postgresAvailable('the team-budget example');
 
 describe.skipIf(!reachable)('two processes sharing one credits pool through PostgreSQL', () => {
   it('admits exactly what the wallet holds, and both processes receive the other one’s changes and the top-up', async () => {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultRateCard, usd } from '@drawdown/core';
 import { replies, startAnthropicServer } from '@drawdown/testkit';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
 import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { postgresAvailable, postgresUrl } from '../../../test-support/services.js';
 
 const TRIAL_SECRET = 'sk-ant-gateway-trial-SECRET-0123456789';
 const gatewayConfig = (store: DrawdownConfig['store'], trial = '1.00'): DrawdownConfig => ({
@@ -256,18 +256,8 @@ describe('drawdown gateway', () => {
   });
 });
 
-const pgUrl = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const pgReachable = await new Promise<boolean>((resolve) => {
-  const { hostname, port } = new URL(pgUrl);
-  const socket = connect({ host: hostname, port: Number(port || 5432) });
-  socket.once('connect', () => {
-    socket.destroy();
-    resolve(true);
-  });
-  socket.once('error', () => resolve(false));
-});
-if (!pgReachable && process.env.DRAWDOWN_REQUIRE_POSTGRES)
-  throw new Error(`PostgreSQL is required but not reachable at ${new URL(pgUrl).host}`);
+const pgReachable = await postgresAvailable('team mode with two gateway processes');
+const pgUrl = postgresUrl;
 
 describe.skipIf(!pgReachable)('team mode: two gateway processes on one PostgreSQL ledger', () => {
   it('admit no more than the shared budget between them', async () => {

@@ -1,23 +1,11 @@
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { postgresAvailable, postgresUrl } from '../../../test-support/services.js';
 
-const url = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const reachable = await new Promise<boolean>((resolve) => {
-  const { hostname, port } = new URL(url);
-  const socket = connect({ host: hostname, port: Number(port || 5432) });
-  socket.once('connect', () => {
-    socket.destroy();
-    resolve(true);
-  });
-  socket.once('error', () => resolve(false));
-});
-if (!reachable && process.env.DRAWDOWN_REQUIRE_POSTGRES)
-  throw new Error(`PostgreSQL is required (DRAWDOWN_REQUIRE_POSTGRES) but not reachable at ${new URL(url).host}`);
-if (!reachable)
-  console.warn(`PostgreSQL is not reachable at ${new URL(url).host}; the CLI's PostgreSQL test is skipped`);
+const reachable = await postgresAvailable("the CLI's PostgreSQL test");
+const url = postgresUrl;
 
 describe.skipIf(!reachable)('drawdown with a PostgreSQL ledger', () => {
   it('shows spend recorded by another process through the shared PostgreSQL store, with the password redacted', async () => {

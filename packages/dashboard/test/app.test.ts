@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { createDrawdownMcpServer, DASHBOARD_APP_URI } from '@drawdown/mcp-server
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
 import { readDashboard } from '../src/snapshot.js';
 import { shownText, tempLedger } from './helpers.js';
+import { chromiumArgs, chromiumAvailable, chromiumPath } from '../../../test-support/services.js';
 
 /** What the host page below puts on its window for the test to read and call. */
 interface HostPageGlobals {
@@ -19,22 +20,10 @@ interface HostPageGlobals {
   pushToolResult(result: unknown): void;
 }
 
-const CHROMIUM = process.env.DRAWDOWN_CHROMIUM ?? '/usr/bin/chromium';
-const REQUIRED = process.env.DRAWDOWN_REQUIRE_BROWSER !== undefined && process.env.DRAWDOWN_REQUIRE_BROWSER !== '';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM = chromiumPath;
+const ARGS = chromiumArgs;
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && REQUIRED)
-  throw new Error(`DRAWDOWN_REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM}.`);
+const haveBrowser = chromiumAvailable('the MCP App browser tests');
 
 const attr = (text: string): string => text.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 

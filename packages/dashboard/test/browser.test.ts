@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,30 +17,13 @@ import {
   tempLedger,
   type SettleChild,
 } from './helpers.js';
+import { chromiumArgs, chromiumAvailable, chromiumPath } from '../../../test-support/services.js';
 
-const CHROMIUM = process.env.DRAWDOWN_CHROMIUM ?? '/usr/bin/chromium';
-const REQUIRED = process.env.DRAWDOWN_REQUIRE_BROWSER !== undefined && process.env.DRAWDOWN_REQUIRE_BROWSER !== '';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+const CHROMIUM = chromiumPath;
+const ARGS = chromiumArgs;
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
 
-const haveBrowser = existsSync(CHROMIUM);
-if (!haveBrowser && REQUIRED)
-  throw new Error(
-    `DRAWDOWN_REQUIRE_BROWSER is set but there is no Chromium at ${CHROMIUM}; install it (apt-get install chromium) or point DRAWDOWN_CHROMIUM at one.`,
-  );
-if (!haveBrowser)
-  console.warn(
-    `skipping the dashboard browser tests: no Chromium at ${CHROMIUM} (apt-get install chromium, or set DRAWDOWN_CHROMIUM; DRAWDOWN_REQUIRE_BROWSER=1 makes this a failure)`,
-  );
+const haveBrowser = chromiumAvailable('the dashboard browser tests');
 
 describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () => {
   let file: string;

@@ -1,32 +1,10 @@
 import pg from 'pg';
 import { afterAll, describe } from 'vitest';
+import { postgresAvailable, postgresUrl as url } from '../../../test-support/services.js';
 
-/** The test server: `DRAWDOWN_TEST_POSTGRES_URL`, default the local trust-auth server. */
-export const url = process.env.DRAWDOWN_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-export const SKIP_MESSAGE =
-  'PostgreSQL tests skipped: start PostgreSQL on 127.0.0.1:5432 or set DRAWDOWN_TEST_POSTGRES_URL (CI sets DRAWDOWN_REQUIRE_POSTGRES=1 and fails instead)';
-
-async function reachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-export const available = await reachable();
-if (!available && process.env.DRAWDOWN_REQUIRE_POSTGRES) {
-  throw new Error(
-    `DRAWDOWN_REQUIRE_POSTGRES is set but PostgreSQL at ${url.replace(/:[^:@/]*@/, ':***@')} is unreachable; start it (see .ci/run) or unset DRAWDOWN_REQUIRE_POSTGRES.`,
-  );
-}
-
-if (!available) process.stderr.write(`\n${SKIP_MESSAGE}\n\n`);
+export { url };
+export const SKIP_MESSAGE = 'PostgreSQL tests skipped (see above)';
+export const available = await postgresAvailable('the PostgreSQL store tests');
 
 /** `describe` when PostgreSQL is reachable; otherwise a visible skipped block that says how to enable it. */
 export const describePostgres = (name: string, body: () => void): void => {

@@ -1,4 +1,4 @@
-import { invalidOption, type DrawdownEventName, type DrawdownEvents } from '@drawdown/core';
+import { invalidOption, type DrawdownEventName, type DrawdownEvents, type Logger } from '@drawdown/core';
 
 /** Events notifiers forward by default: what a person watching a wallet wants to hear about. */
 export const DEFAULT_ALERT_EVENTS = [
@@ -110,6 +110,68 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
+}
+
+/** What one attempt came to: sent; a refusal not worth retrying; or nothing more to do (already reported). */
+export type AttemptOutcome = { sent: true } | { refused: string } | { stop: true };
+
+/** How a notifier makes one attempt and names itself in its log lines. */
+export interface RetryPolicy {
+  /** The notifier as logs name it: `webhook "ops"`, `email "billing"`. */
+  who: string;
+  /** Where it sends, as logs may show it: `to https://hooks.example`, `via smtp.example:587`. */
+  where: string;
+  /** The verb and participle of its lines: `deliver` / `delivered`, `send` / `sent`. */
+  verb: { present: string; past: string };
+  retries: number;
+  backoffMs: readonly number[];
+  closeTimeoutMs: number;
+  logger: Logger;
+  /** Hides secrets in a problem text before it is logged. */
+  redact?: (problem: string) => string;
+  /** The attempts at one alert (what they share, such as a delivery id, is made once); a throw is worth retrying. */
+  attempts(alert: AlertMessage): (signal: AbortSignal) => Promise<AttemptOutcome>;
+}
+
+/**
+ * The one retry loop of every notifier: up to `retries` more attempts with back-off, a refusal
+ * given up at once, and a delivery cut short by close's grace period reported with what it tried.
+ */
+export function retrying(policy: RetryPolicy): (alert: AlertMessage, control: DeliveryControl) => Promise<void> {
+  const { who, where, verb, retries, backoffMs, closeTimeoutMs, logger } = policy;
+  const redact = policy.redact ?? ((problem: string) => problem);
+  return async (alert, control) => {
+    const attemptOnce = policy.attempts(alert);
+    let problem = 'no answer yet';
+    for (let attempt = 0; ; attempt++) {
+      if (control.signal.aborted) {
+        logger.warn(
+          `${who} gave up on ${alert.event} ${where} at close: not ${verb.past} within closeTimeoutMs ${closeTimeoutMs} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}, last: ${redact(problem)})`,
+        );
+        return;
+      }
+      try {
+        const outcome = await attemptOnce(control.signal);
+        if ('sent' in outcome || 'stop' in outcome) return;
+        logger.warn(`${who}: ${outcome.refused} ${alert.event}; not retried`);
+        return;
+      } catch (error) {
+        // Cut short by close's grace period: the check at the top of the loop reports it.
+        if (control.signal.aborted) {
+          problem = attempt === 0 ? 'no answer' : `${problem}, then no answer`;
+          continue;
+        }
+        problem = error instanceof Error ? error.message : String(error);
+      }
+      if (attempt >= retries) {
+        logger.warn(
+          `${who} could not ${verb.present} ${alert.event} ${where} after ${attempt + 1} attempts (${redact(problem)})`,
+        );
+        return;
+      }
+      await control.backoff(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
+    }
+  };
 }
 
 /**

@@ -8,7 +8,8 @@ import {
   untilAborted,
   type AlertEventName,
   type AlertMessage,
-  type DeliveryControl,
+  retrying,
+  type AttemptOutcome,
 } from './alert-message.js';
 
 export interface EmailNotifierOptions {
@@ -134,48 +135,39 @@ export function emailNotifier(options: EmailNotifierOptions) {
       const redact = (problem: string): string =>
         options.auth ? problem.split(options.auth.pass).join('[redacted]') : problem;
 
-      async function deliver(alert: AlertMessage, control: DeliveryControl): Promise<void> {
-        let problem = 'no answer yet';
-        for (let attempt = 0; ; attempt++) {
-          if (control.signal.aborted) {
-            ctx.logger.warn(
-              `email "${id}" gave up on ${alert.event} via ${options.host}:${options.port} at close: not sent within closeTimeoutMs ${closeTimeoutMs} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}, last: ${redact(problem)})`,
-            );
-            return;
-          }
-          try {
-            // nodemailer takes no abort signal; the transport is closed right after, which ends the attempt.
-            await untilAborted(
-              connect().then((transporter) =>
-                transporter.sendMail({
-                  from: options.from,
-                  to,
-                  subject: `${prefix} ${alert.message}`.trim(),
-                  text: mailText(alert),
-                }),
-              ),
-              control.signal,
-            );
-            return;
-          } catch (error) {
-            // A missing package does not come back on retry.
-            if (reportMissing(error)) return;
-            // Cut short by close's grace period: the check at the top of the loop reports it.
-            if (control.signal.aborted) {
-              problem = attempt === 0 ? 'no answer' : `${problem}, then no answer`;
-              continue;
-            }
-            problem = error instanceof Error ? error.message : String(error);
-            if (attempt >= retries) {
-              ctx.logger.warn(
-                `email "${id}" could not send ${alert.event} via ${options.host}:${options.port} after ${attempt + 1} attempts (${redact(problem)})`,
+      const deliver = retrying({
+        who: `email "${id}"`,
+        where: `via ${options.host}:${options.port}`,
+        verb: { present: 'send', past: 'sent' },
+        retries,
+        backoffMs,
+        closeTimeoutMs,
+        logger: ctx.logger,
+        redact,
+        attempts:
+          (alert) =>
+          async (signal): Promise<AttemptOutcome> => {
+            try {
+              // nodemailer takes no abort signal; the transport is closed right after, which ends the attempt.
+              await untilAborted(
+                connect().then((transporter) =>
+                  transporter.sendMail({
+                    from: options.from,
+                    to,
+                    subject: `${prefix} ${alert.message}`.trim(),
+                    text: mailText(alert),
+                  }),
+                ),
+                signal,
               );
-              return;
+              return { sent: true };
+            } catch (error) {
+              // A missing package does not come back on retry.
+              if (reportMissing(error)) return { stop: true };
+              throw error;
             }
-            await control.backoff(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
-          }
-        }
-      }
+          },
+      });
 
       const deliveries = deliverInBackground(ctx.events.on, events, deliver, closeTimeoutMs);
       return {

@@ -6,7 +6,8 @@ import {
   eventsOption,
   type AlertEventName,
   type AlertMessage,
-  type DeliveryControl,
+  retrying,
+  type AttemptOutcome,
 } from './alert-message.js';
 
 export interface WebhookNotifierOptions {
@@ -117,17 +118,18 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
     id,
     kind: 'notifier',
     setup(ctx: PluginContext) {
-      async function deliver(alert: AlertMessage, control: DeliveryControl): Promise<void> {
-        const body = JSON.stringify({ id: randomUUID(), ...alert } satisfies WebhookBody);
-        let problem = 'no answer yet';
-        for (let attempt = 0; ; attempt++) {
-          if (control.signal.aborted) {
-            ctx.logger.warn(
-              `webhook "${id}" gave up on ${alert.event} to ${where} at close: not delivered within closeTimeoutMs ${closeTimeoutMs} (${attempt} ${attempt === 1 ? 'attempt' : 'attempts'}, last: ${problem})`,
-            );
-            return;
-          }
-          try {
+      const deliver = retrying({
+        who: `webhook "${id}"`,
+        where: `to ${where}`,
+        verb: { present: 'deliver', past: 'delivered' },
+        retries,
+        backoffMs,
+        closeTimeoutMs,
+        logger: ctx.logger,
+        attempts(alert) {
+          // One id for every attempt, so the receiver can drop a retried duplicate.
+          const body = JSON.stringify({ id: randomUUID(), ...alert } satisfies WebhookBody);
+          return async (signal): Promise<AttemptOutcome> => {
             const response = await fetch(url, {
               method: 'POST',
               headers: {
@@ -136,30 +138,15 @@ export function webhookNotifier(options: WebhookNotifierOptions) {
                 'drawdown-event': alert.event,
               },
               body,
-              signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), control.signal]),
+              signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), signal]),
             });
             await response.body?.cancel();
-            if (response.ok) return;
-            problem = `HTTP ${response.status}`;
-            if (response.status !== 429 && response.status < 500) break;
-          } catch (error) {
-            // Cut short by close's grace period: the check at the top of the loop reports it.
-            if (control.signal.aborted) {
-              problem = attempt === 0 ? 'no answer' : `${problem}, then no answer`;
-              continue;
-            }
-            problem = error instanceof Error ? error.message : String(error);
-          }
-          if (attempt >= retries) {
-            ctx.logger.warn(
-              `webhook "${id}" could not deliver ${alert.event} to ${where} after ${attempt + 1} attempts (${problem})`,
-            );
-            return;
-          }
-          await control.backoff(backoffMs[Math.min(attempt, backoffMs.length - 1)]!);
-        }
-        ctx.logger.warn(`webhook "${id}": ${where} refused ${alert.event}; not retried`);
-      }
+            if (response.ok) return { sent: true };
+            if (response.status !== 429 && response.status < 500) return { refused: `${where} refused` };
+            throw new Error(`HTTP ${response.status}`);
+          };
+        },
+      });
 
       const deliveries = deliverInBackground(ctx.events.on, events, deliver, closeTimeoutMs);
       return {

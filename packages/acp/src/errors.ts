@@ -7,6 +7,8 @@ export const AcpErrorCodes = {
    * error's `data.code`; `data.cause` is the core code (DRAWDOWN_ROUTE_EXHAUSTED), `data.blocked` the pools.
    */
   PROMPT_REFUSED: 'DRAWDOWN_ACP_PROMPT_REFUSED',
+  /** `admit()` was called on a tap after `close()`; a new connection needs a new tap. */
+  TAP_CLOSED: 'DRAWDOWN_ACP_TAP_CLOSED',
   /** A `usage_update` reported its cost in a currency other than USD; it is not charged. */
   UNSUPPORTED_CURRENCY: 'DRAWDOWN_ACP_UNSUPPORTED_CURRENCY',
 } as const;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { DrawdownError, toDecimalString, type Hub } from '@drawdown/core';
+import { DrawdownError, invalidOption, toDecimalString, type Hub } from '@drawdown/core';
 import { startOtlpReceiver } from '@drawdown/core/agent-sdk';
 import { AcpErrorCodes } from './errors.js';
 import { lineSplitter, parseJsonLine } from './lines.js';
@@ -89,11 +89,7 @@ export async function runAcpProxy(options: AcpProxyOptions): Promise<AcpProxyRes
   const { hub, entry, command } = options;
   const [file, ...args] = command;
   if (file === undefined || file === '')
-    throw new DrawdownError(
-      'DRAWDOWN_INVALID_OPTION',
-      'runAcpProxy: option "command" is empty. Name the agent to start, like ["claude-agent-acp"].',
-      { data: { owner: 'runAcpProxy', field: 'command' } },
-    );
+    throw invalidOption('runAcpProxy', 'command', 'is empty', 'Name the agent to start, like ["claude-agent-acp"].');
   const input = options.input ?? process.stdin;
   const output = options.output ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;

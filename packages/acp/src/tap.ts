@@ -543,7 +543,7 @@ export function createAcpTap(options: AcpTapOptions): AcpTap {
     async admit(sessionId) {
       if (closed)
         throw new DrawdownError(
-          ErrorCodes.HUB_CLOSED,
+          AcpErrorCodes.TAP_CLOSED,
           'this ACP tap is closed; create a new one for the new connection',
         );
       // What the agent reported so far is charged first: the hold sees the entry as it is now.

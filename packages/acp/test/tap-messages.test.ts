@@ -233,4 +233,11 @@ describe('ACP tap, telemetry pricing', () => {
     expect((await hub.status()).pools.find((p) => p.id === 'trial')!.held).toBe(0);
     await tap.close();
   });
+
+  it('refuses admit() after close() with its own code, since the hub is still open', async () => {
+    const { hub, tap } = await hubWithTap();
+    await tap.close();
+    await expect(tap.admit('s4')).rejects.toMatchObject({ code: 'DRAWDOWN_ACP_TAP_CLOSED' });
+    expect((await hub.status()).pools.length).toBeGreaterThan(0);
+  });
 });

@@ -57,7 +57,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function sendAdminError(res: ServerResponse, error: unknown): void {
   if (!isDrawdownError(error)) {
     sendJson(res, 500, {
-      code: 'DRAWDOWN_GATEWAY_UNEXPECTED',
+      code: GatewayErrorCodes.UNEXPECTED,
       message: `the admin request failed: ${messageOf(error)}`,
       hint: 'The gateway log has details.',
     });

@@ -1,7 +1,5 @@
 /** Error codes of the gateway (`DRAWDOWN_GATEWAY_*`). */
 export const GatewayErrorCodes = {
-  /** A gateway option is missing or unsafe (e.g. a non-loopback bind without `allowRemote` and `token`). */
-  INVALID_OPTION: 'DRAWDOWN_GATEWAY_INVALID_OPTION',
   /** A key name, route list, budget, model list, limit or expiry given to `keys.create` is malformed; `data.field` names it. */
   INVALID_KEY_REQUEST: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST',
   /** No key with this name or id exists (or it is already revoked); `data.key` names what was asked for. */
@@ -22,6 +20,8 @@ export const GatewayErrorCodes = {
   UPSTREAM_REFUSED: 'DRAWDOWN_GATEWAY_UPSTREAM_REFUSED',
   /** The upstream's answer carried no usage, so nothing could be charged; the hold was released. */
   NO_USAGE: 'DRAWDOWN_GATEWAY_NO_USAGE',
+  /** An admin request failed for a reason the gateway did not foresee; its log has the details. */
+  UNEXPECTED: 'DRAWDOWN_GATEWAY_UNEXPECTED',
   /** A stream ended before its message started; nothing was charged. */
   STREAM_ENDED_EARLY: 'DRAWDOWN_GATEWAY_STREAM_ENDED_EARLY',
 } as const;

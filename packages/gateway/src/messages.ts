@@ -4,6 +4,7 @@ import { headerRecord, rateLimitHeaderSubset } from '@drawdown/core/internal';
 import { estimateFromParams } from '@drawdown/core/anthropic';
 import type { Dispatcher } from 'undici';
 import { sendError } from './anthropic-errors.js';
+import { GatewayErrorCodes } from './errors.js';
 import { credentialsFor, observe, observeHeaders } from './attempt.js';
 import type { GatewayCall, GatewayContext } from './context.js';
 import { messageOf, parseErrorBody, readBody, responseHeaders, upstreamHeaders } from './http.js';
@@ -158,7 +159,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
       });
       const refusal = refusalKind(response.statusCode, headers, message);
       const upstreamError = new DrawdownError(
-        'DRAWDOWN_GATEWAY_UPSTREAM_REFUSED',
+        GatewayErrorCodes.UPSTREAM_REFUSED,
         `upstream answered ${response.statusCode}${type ? ` ${type}` : ''}`,
         { data: { status: response.statusCode } },
       );
@@ -227,7 +228,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
         hub.logger.warn(
           `gateway: request ${requestId} got an answer without usage; its hold is released and nothing is charged`,
         );
-        ctx.track(fail(new DrawdownError('DRAWDOWN_GATEWAY_NO_USAGE', 'the upstream answer carried no usage')));
+        ctx.track(fail(new DrawdownError(GatewayErrorCodes.NO_USAGE, 'the upstream answer carried no usage')));
       } else {
         ctx.track(settle(usage, reportedModel));
       }
@@ -240,7 +241,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
         ? settle(reader.usage, reader.model)
         : fail(
             new DrawdownError(
-              'DRAWDOWN_GATEWAY_STREAM_ENDED_EARLY',
+              GatewayErrorCodes.STREAM_ENDED_EARLY,
               'the stream ended before the message started; nothing was charged',
             ),
           ),

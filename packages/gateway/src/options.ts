@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DrawdownError, type Hub } from '@drawdown/core';
-import { GatewayErrorCodes } from './errors.js';
+import { invalidOption, type Hub } from '@drawdown/core';
 import { isLoopbackHost } from '@drawdown/core/internal';
 import type { AdminOptions } from './admin.js';
 import type { KeyRecord } from './keys.js';
@@ -66,39 +65,43 @@ export interface GatewaySettings {
   holdMaxTokens: number | undefined;
 }
 
-const invalid = (field: string, message: string): DrawdownError =>
-  new DrawdownError(GatewayErrorCodes.INVALID_OPTION, `gateway: ${message}`, { data: { field } });
+const RANDOM_SECRET = 'Use a long random one (e.g. `openssl rand -hex 32`).';
 
 /** Checks the options before anything binds: an unsafe or malformed one is an error naming its field and the fix. */
 export function checkOptions(options: GatewayOptions): GatewaySettings {
   const host = options.host ?? '127.0.0.1';
   if (!isLoopbackHost(host) && (options.allowRemote !== true || !options.token)) {
-    throw invalid(
+    throw invalidOption(
+      'gateway',
       options.allowRemote === true ? 'token' : 'allowRemote',
-      `binding ${host} exposes the gateway beyond this machine; it needs allowRemote: true and a token (CLI: --allow-remote and DRAWDOWN_GATEWAY_TOKEN)`,
+      options.allowRemote === true
+        ? `is missing, and binding ${host} exposes the gateway beyond this machine`
+        : `is not set, and binding ${host} exposes the gateway beyond this machine`,
+      'Set allowRemote: true and a token (CLI: --allow-remote and DRAWDOWN_GATEWAY_TOKEN), or bind 127.0.0.1.',
     );
   }
   if (options.token !== undefined && options.token.length < 16) {
-    throw invalid('token', 'token is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32)');
+    throw invalidOption('gateway', 'token', 'is shorter than 16 characters', RANDOM_SECRET);
   }
   const { holdMaxTokens } = options;
   if (holdMaxTokens !== undefined && !(Number.isSafeInteger(holdMaxTokens) && holdMaxTokens > 0)) {
-    throw invalid(
+    throw invalidOption(
+      'gateway',
       'holdMaxTokens',
-      `holdMaxTokens is ${String(holdMaxTokens)}; use a positive whole number of tokens, like 16000`,
+      `is ${String(holdMaxTokens)}`,
+      'Use a positive whole number of tokens, like 16000.',
     );
   }
   if (options.admin !== undefined) {
     if (typeof options.admin.token !== 'string' || options.admin.token.length < 32) {
-      throw invalid(
-        'admin.token',
-        'admin.token is shorter than 32 characters; use a long random one (e.g. openssl rand -hex 32)',
-      );
+      throw invalidOption('gateway', 'admin.token', 'is missing or shorter than 32 characters', RANDOM_SECRET);
     }
     if (!isLoopbackHost(host) && options.admin.behindTls !== true) {
-      throw invalid(
+      throw invalidOption(
+        'gateway',
         'admin.behindTls',
-        `the admin API on ${host} would carry its token and minted keys over the network in the clear; terminate TLS in front of the gateway and set admin.behindTls: true (CLI: --admin-behind-tls)`,
+        `is not set, so the admin API on ${host} would carry its token and minted keys over the network in the clear`,
+        'Terminate TLS in front of the gateway and set admin.behindTls: true (CLI: --admin-behind-tls).',
       );
     }
   }

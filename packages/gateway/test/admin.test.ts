@@ -195,14 +195,14 @@ describe('admin API', () => {
   it('refuses to start with a short admin token, or on a non-loopback bind unless TLS is terminated in front', async () => {
     const { hub } = await setup();
     await expect(startGateway({ hub, admin: { token: 'short' } })).rejects.toMatchObject({
-      code: GatewayErrorCodes.INVALID_OPTION,
+      code: 'DRAWDOWN_INVALID_OPTION',
       data: { field: 'admin.token' },
     });
     const remote = { hub, host: '0.0.0.0', allowRemote: true, token: 'gateway-token-0123456789' };
     await expect(startGateway({ ...remote, admin: { token: ADMIN_TOKEN } })).rejects.toMatchObject({
-      code: GatewayErrorCodes.INVALID_OPTION,
+      code: 'DRAWDOWN_INVALID_OPTION',
       data: { field: 'admin.behindTls' },
-      message: expect.stringContaining('terminate TLS in front of the gateway'),
+      message: expect.stringContaining('Terminate TLS in front of the gateway'),
     });
     const served = await startGateway({ ...remote, port: 0, admin: { token: ADMIN_TOKEN, behindTls: true } });
     await served.close();

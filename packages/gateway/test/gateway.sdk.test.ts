@@ -267,7 +267,7 @@ describe('the gateway with the real Anthropic SDK', () => {
     const { startGateway } = await import('../src/index.js');
     const { hub } = await setup();
     await expect(startGateway({ hub, host: '0.0.0.0' })).rejects.toMatchObject({
-      code: 'DRAWDOWN_GATEWAY_INVALID_OPTION',
+      code: 'DRAWDOWN_INVALID_OPTION',
       data: { field: 'allowRemote' },
     });
     await expect(startGateway({ hub, host: '0.0.0.0', allowRemote: true })).rejects.toMatchObject({

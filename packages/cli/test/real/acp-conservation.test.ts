@@ -84,16 +84,16 @@ describe('drawdown acp conserves money: the ledger is what the upstream billed',
     const run = await withAcpClient(
       command,
       shell,
-      async ({ ctx, child }) => {
+      async ({ ctx, child, received }) => {
         await initialize(ctx);
         const sessionId = await newSession(ctx, home);
         await prompt(ctx, sessionId, 'a');
         await quiet(server);
         const running = promptText(ctx, sessionId, 'Think long about this. [[stall]]');
-        for (let i = 0; i < 600 && !billed().some((b) => b.kind === 'aborted'); i++)
-          await new Promise((r) => setTimeout(r, 100));
-        // The adapter has seen the call's message_start (its context reading) before the client cancels.
-        await new Promise((r) => setTimeout(r, 1000));
+        // The adapter has reported the call's start (its context: 50,000 input tokens and 1 output token) to the client.
+        const reportedStart = () =>
+          received.some((m) => (m as { params?: { update?: { used?: number } } }).params?.update?.used === 50_001);
+        for (let i = 0; i < 600 && !reportedStart(); i++) await new Promise((r) => setTimeout(r, 100));
         await cancel(ctx, sessionId);
         const answer = await running;
         await quiet(server);

@@ -132,15 +132,21 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
     const run = await withAcpClient(
       drawdown('acp', '--route', 'trial', '--', process.execPath, recorder, project.dir, process.execPath, ADAPTER_BIN),
       shell,
-      async ({ ctx }) => {
+      async ({ ctx, received }) => {
         await initialize(ctx);
         const sessionId = await newSession(ctx, home);
         await prompt(ctx, sessionId, 'a');
         // Claude Code exports its telemetry every second: the first turn's call is reported before the crash.
         await new Promise((r) => setTimeout(r, 2500));
         const running = prompt(ctx, sessionId, 'c');
-        for (let i = 0; i < 600 && !returned.some((r) => r.name === 'c'); i++)
-          await new Promise((r) => setTimeout(r, 100));
+        // The agent has reported the stalled call's start (its context: 700 input tokens and 1 output token)
+        // when the crash comes; a call it never reported cannot be seen by anyone but the API.
+        const reportedStart = () =>
+          received.some(
+            (m) =>
+              (m as { params?: { update?: { used?: number } } }).params?.update?.used === USAGE.c!.input_tokens + 1,
+          );
+        for (let i = 0; i < 600 && !reportedStart(); i++) await new Promise((r) => setTimeout(r, 100));
         process.kill(Number(readFileSync(join(project.dir, 'agent.pid'), 'utf8')), 'SIGKILL');
         await running;
         return 'answered';

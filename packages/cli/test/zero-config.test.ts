@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies, startAnthropicServer, type AnthropicServer } from '@drawdown/testkit';
@@ -201,6 +201,78 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     expect(empty.code).toBe(0);
     expect(empty.stdout).toContain('No Claude Code session logs found');
   });
+});
+
+describe("Claude Code's spend with a configuration", () => {
+  it('stays visible in status and report, observed beside the pools, less what drawdown metered itself', async () => {
+    const { home, work } = freshHome();
+    const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), COLUMNS: '80', DRAWDOWN_TIME_ZONE: 'UTC' };
+    for (const marker of ['three-blocks', 'small-haiku']) {
+      const run = await runClaude(`say ${marker}`, { home, cwd: work, baseUrl: server.url, apiKey: KEY });
+      expect(run.code, run.stderr).toBe(0);
+    }
+    const before = JSON.parse((await runDrawdown(['report', '--json'], { cwd: work, env })).stdout) as {
+      totalUsd: string;
+      requests: number;
+    };
+    expect(before).toMatchObject({ totalUsd: String(sonnetCost + haikuCost), requests: 2 });
+
+    // A configuration appears, and drawdown meters the Haiku request itself (the gateway or `run` would).
+    writeFileSync(
+      path.join(work, 'drawdown.config.json'),
+      JSON.stringify({
+        timeZone: 'UTC',
+        store: { kind: 'sqlite', file: 'ledger.sqlite' },
+        strategies: { key: { kind: 'apiKey' } },
+        pools: { team: { kind: 'budget', amount: '10' } },
+        route: [{ id: 'team', strategy: 'key', pool: 'team' }],
+      }),
+    );
+    const haikuRequest = readdirSync(path.join(home, '.claude', 'projects'), { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.jsonl'))
+      .flatMap((e) => readFileSync(path.join(e.parentPath, e.name), 'utf8').split('\n'))
+      .filter((l) => l.includes('"assistant"') && l.includes('claude-haiku-4-5'))
+      .map((l) => (JSON.parse(l) as { requestId: string }).requestId)[0]!;
+    const { createHub, apiKey, budget, usd } = await import('@drawdown/core');
+    const { sqliteStore } = await import('@drawdown/store-sqlite');
+    const hub = await createHub({
+      store: sqliteStore({ file: path.join(work, 'ledger.sqlite') }),
+      plugins: [apiKey({ id: 'key', key: 'sk-ant-unused' }), budget({ id: 'team', amount: '10' })],
+      route: { entries: [{ id: 'team', strategy: 'key', pool: 'team' }] },
+    });
+    await hub.charge({
+      requestId: haikuRequest,
+      entry: 'team',
+      model: 'claude-haiku-4-5',
+      cost: usd(String(haikuCost)),
+    });
+    await hub.close();
+    await hub.store.close();
+
+    const report = await runDrawdown(['report', '--json'], { cwd: work, env });
+    expect(report.stderr).toBe('');
+    const json = JSON.parse(report.stdout) as { totalUsd: string; observed: Record<string, unknown> };
+    expect(json.totalUsd).toBe(String(haikuCost));
+    expect(json.observed).toMatchObject({
+      source: 'claude-code-logs',
+      observed: true,
+      enforced: false,
+      totalUsd: String(sonnetCost),
+      requests: 1,
+      metered: { requests: 1, costUsd: String(haikuCost) },
+      skipped: { garbage: 0, truncated: 0, absurd: 0, malformed: 0 },
+    });
+    const text = await runDrawdown(['report'], { cwd: work, env });
+    expect(text.stdout).toContain('observed from its logs, not enforced');
+    expect(text.stdout).toMatch(/claude-sonnet-4-6\s+1\s+1,000\s+300\s+2,500\s+\$0\.009975$/m);
+    expect(text.stdout).toContain('1 call ($0.0002) metered by drawdown left out here');
+    for (const line of text.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+    const status = await runDrawdown(['status', '--json'], { cwd: work, env });
+    expect(JSON.parse(status.stdout)).toMatchObject({ observed: { totalUsd: String(sonnetCost), requests: 1 } });
+    const statusText = await runDrawdown(['status'], { cwd: work, env });
+    expect(statusText.stdout).toContain('observed from its logs, not enforced');
+    for (const line of statusText.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
+  }, 180_000);
 });
 
 describe('drawdown report without a configuration, on a ledger named by DRAWDOWN_DB', () => {

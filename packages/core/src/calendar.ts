@@ -120,6 +120,32 @@ export function localDate(instant: number, timeZone: string): string {
   return iso(localParts(instant, timeZone));
 }
 
+/**
+ * `localDate` for many instants in one zone, fast: the zone's offset is looked up once per UTC day
+ * (plus per 15 minutes on a day whose offset changes; every zone's offsets are whole quarter hours).
+ * `offsets` (UTC day number → offset in ms, or null on a day the offset changes) is read and filled
+ * in, so a caller can keep it and skip the lookups next time.
+ */
+export function localDates(timeZone: string, offsets: Record<string, number | null> = {}): (instant: number) => string {
+  const quarters = new Map<number, string>();
+  return (instant) => {
+    const utcDay = Math.floor(instant / DAY_MS);
+    let offset = offsets[utcDay];
+    if (offset === undefined) {
+      const start = offsetAt(utcDay * DAY_MS, timeZone);
+      offset = offsets[utcDay] = start === offsetAt(utcDay * DAY_MS + DAY_MS - 1000, timeZone) ? start : null;
+    }
+    if (offset !== null) return new Date(instant + offset).toISOString().slice(0, 10);
+    const quarter = Math.floor(instant / QUARTER_MS);
+    let day = quarters.get(quarter);
+    if (day === undefined) quarters.set(quarter, (day = localDate(quarter * QUARTER_MS, timeZone)));
+    return day;
+  };
+}
+
+const DAY_MS = 86_400_000;
+const QUARTER_MS = 900_000;
+
 function computeWindow(period: CalendarPeriod, instant: number, timeZone: string): CalendarWindow {
   const today = localParts(instant, timeZone);
   let first: LocalDate;

@@ -154,3 +154,16 @@ it('exports the helpers of drawdown own packages on @drawdown/core/internal', as
 it('keeps the root to at most 45 runtime values, for app and plugin authors', async () => {
   expect(Object.keys(await import('../src/index.js')).length).toBeLessThanOrEqual(45);
 });
+
+it('exports the Claude Code log reader on its own Node-only subpath', async () => {
+  expect(Object.keys(await import('../src/claude-logs/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "MAX_TOKENS",
+      "SKIP_REASONS",
+      "claudeConfigDirs",
+      "defaultCacheFile",
+      "meteredRequestIds",
+      "readClaudeCodeUsage",
+    ]
+  `);
+});

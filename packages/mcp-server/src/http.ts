@@ -113,6 +113,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
     ...(hub ? { hub } : { setupProblem: options.setupProblem!, logger }),
     ...(options.writes !== undefined && { writes: options.writes }),
     ...(options.reconcile && { reconcile: options.reconcile }),
+    ...(options.localUsage && { localUsage: options.localUsage }),
     ...(options.name && { name: options.name }),
     ...(options.version && { version: options.version }),
   };

@@ -36,6 +36,11 @@ export interface DrawdownMcpServerOptions {
   writes?: boolean;
   /** Offer `reconcile` (the ledger against Anthropic's usage report) with these settings. Default: no such tool. */
   reconcile?: ReconcileSettings;
+  /**
+   * Offer `local_usage` beside the hub: spend the host observed outside the ledger (Claude Code's
+   * own session logs), with the requests the ledger already metered left out. Observed, not enforced.
+   */
+  localUsage?: SetupProblem['localUsage'];
   /** Server name clients show. Default `drawdown`. */
   name?: string;
   version?: string;
@@ -82,6 +87,7 @@ export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, insta
     registerAddFunds(tools, context);
     registerSetAutoReload(tools, context);
   }
+  if (options.localUsage) registerLocalUsage(tools, options.localUsage);
   registerPoolResources(server, hub, scrub);
   registerDashboardApp(server, hub, hub.logger);
   if (instance.live !== false) wireLiveUpdates(server, hub);

@@ -90,9 +90,9 @@ export function registerLocalUsage(server: McpServer, read: NonNullable<SetupPro
     {
       title: 'Claude Code usage on this machine',
       description:
-        'What the local Claude Code has spent at API prices, from its own session logs (deduplicated by message and request id), by day and model, ' +
-        'what it last said about plan windows, and which pools an API-key tool here would draw from. Works with no drawdown configuration; ' +
-        'the other tools need one and say how to create it.',
+        'What the local Claude Code has spent at API prices, observed from its own session logs (deduplicated by message and request id; observed, not enforced), by day and model, ' +
+        'with the log lines skipped by reason and the part resting on unconfirmed [U] prices. Requests drawdown metered itself are left out (they are in usage_report). ' +
+        'Works with no drawdown configuration, where it also says what Claude Code last said about plan windows and which pools an API-key tool here would draw from.',
       inputSchema: z.object({
         days: z.number().int().min(1).max(366).optional().describe('Days back from today, inclusive (default 7)'),
       }),

@@ -116,6 +116,31 @@ describe('a server with a setup problem instead of a hub', () => {
     await client.close();
   });
 
+  it('offers local_usage beside a hub too, when the host gives observed spend, and answers with its failure', async () => {
+    const hub = await fixtureHub();
+    let fail = false;
+    handle = await serveHttp({
+      hub,
+      localUsage: async () => {
+        if (fail) throw new Error('EACCES: permission denied, open /home/u/.claude/projects');
+        return { source: 'claude-code-logs', observed: true, totalUsd: '2' };
+      },
+    });
+    const client = newClient({ era: 'legacy' });
+    await client.connect(httpTransport(handle.url));
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['local_usage', 'pool_status']));
+    const result = await client.callTool({ name: 'local_usage', arguments: {} });
+    expect(result.structuredContent).toEqual({ source: 'claude-code-logs', observed: true, totalUsd: '2' });
+    expect((await client.callTool({ name: 'pool_status', arguments: {} })).isError).toBeFalsy();
+    fail = true;
+    const failed = await client.callTool({ name: 'local_usage', arguments: {} });
+    expect(failed.isError).toBe(true);
+    expect(JSON.stringify(failed.content)).toContain("could not read Claude Code's logs: EACCES");
+    await client.close();
+    await hub.close();
+  });
+
   it('refuses to be built with both a hub and a problem, or with neither, naming the field', async () => {
     const hub = await fixtureHub();
     const failure = (make: () => unknown): unknown => {

@@ -10,7 +10,7 @@ import { openHub } from '../hub/open-hub.js';
 import { describeStore } from '../hub/store.js';
 import { withProgress } from '../render/progress.js';
 import { loadFor } from '../session.js';
-import { zeroConfigJson, zeroConfigView } from '../zero-config/index.js';
+import { claudeUsageJson, observedRange, readObserved, zeroConfigJson, zeroConfigView } from '../zero-config/index.js';
 
 interface McpOptions {
   writes?: boolean;
@@ -98,6 +98,14 @@ function zeroConfigProblem(ctx: CliContext, searched: string[]): SetupProblem {
   };
 }
 
+/** `local_usage` beside a hub: Claude Code's observed spend, less what the ledger metered. */
+function observedUsage(ctx: CliContext, hub: Hub): NonNullable<SetupProblem['localUsage']> {
+  return async ({ days }) => {
+    const range = observedRange(hub.clock.now(), hub.timeZone, days ?? 7);
+    return claudeUsageJson(await readObserved(ctx.env, range, hub.store), range);
+  };
+}
+
 export function mcpCommand(ctx: CliContext): Command {
   return new Command('mcp')
     .description(
@@ -141,7 +149,11 @@ export function mcpCommand(ctx: CliContext): Command {
         );
       const logger = served.hub?.logger ?? stderrLogger();
       const what = served.hub
-        ? { hub: served.hub, ...(served.reconcile && { reconcile: served.reconcile }) }
+        ? {
+            hub: served.hub,
+            ...(served.reconcile && { reconcile: served.reconcile }),
+            localUsage: observedUsage(ctx, served.hub),
+          }
         : { setupProblem: served.problem!, logger };
       try {
         // Loaded on demand: the MCP SDK is the heaviest import, and no other command needs it.

@@ -6,7 +6,8 @@ import { renderReport, reportCsv, reportJson, type ReportView } from '../render/
 import { fitText } from '../render/status.js';
 import { withProgress } from '../render/progress.js';
 import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
-import { localTimeZone, readClaudeCodeUsage, renderClaudeUsage, type ClaudeCodeUsage } from '../zero-config/index.js';
+import type { ClaudeCodeUsage } from '@drawdown/core/claude-logs';
+import { claudeUsageJson, localTimeZone, readObserved, renderObserved } from '../zero-config/index.js';
 
 const dimensions: ReportDimension[] = ['day', 'model', 'pool', 'route'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -97,12 +98,14 @@ export function reportCommand(ctx: CliContext): Command {
               'Swap them, or leave --from out to use --days.',
               { argument: 'from' },
             );
-          const usage = await readClaudeCodeUsage({ env: ctx.env, timeZone, fromDay, toDay });
-          if (options.json) ctx.term.out(JSON.stringify(claudeUsageJson(usage, { fromDay, toDay, timeZone }), null, 2));
+          const range = { fromDay, toDay, timeZone };
+          const usage = await readObserved(ctx.env, range);
+          if (options.json)
+            ctx.term.out(JSON.stringify({ mode: 'zero-config', ...claudeUsageJson(usage, range) }, null, 2));
           else if (options.csv) ctx.term.out(claudeUsageCsv(usage));
           else
             ctx.term.out(
-              `${fitText(`Claude Code on this machine, ${fromDay} to ${toDay} (${timeZone}), at API prices`, ctx.term)}\n(no drawdown configuration: "drawdown config init" adds pools)\n\n${renderClaudeUsage(usage, ctx.term)}`,
+              `${renderObserved(usage, range, ctx.term)}\n${fitText('(no drawdown configuration: "drawdown config init" adds pools)', ctx.term)}`,
             );
           return;
         }
@@ -124,34 +127,27 @@ export function reportCommand(ctx: CliContext): Command {
               hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) }),
             );
             const view: ReportView = { fromDay, toDay, groupBy, timeZone: hub.timeZone, rows };
-            if (options.json) ctx.term.out(JSON.stringify(reportJson(view), null, 2));
+            // Claude Code's own spend stays in view beside the metered pools (not in the CSV, which is one table).
+            const range = { fromDay, toDay, timeZone: hub.timeZone };
+            const observed = options.csv || options.pool ? undefined : await readObserved(ctx.env, range, hub.store);
+            if (options.json)
+              ctx.term.out(
+                JSON.stringify(
+                  { ...(reportJson(view) as object), ...(observed && { observed: claudeUsageJson(observed, range) }) },
+                  null,
+                  2,
+                ),
+              );
             else if (options.csv) ctx.term.out(reportCsv(view));
-            else ctx.term.out(renderReport(view, ctx.term));
+            else
+              ctx.term.out(
+                `${renderReport(view, ctx.term)}${observed && observed.files > 0 ? `\n\n${renderObserved(observed, range, ctx.term)}` : ''}`,
+              );
           },
           { ledgerOnly: isZeroConfig(loaded) },
         );
       },
     );
-}
-
-/** `report --json` without a configuration: Claude Code's rows, unpriced costs as null (never 0). */
-function claudeUsageJson(usage: ClaudeCodeUsage, range: { fromDay: string; toDay: string; timeZone: string }): unknown {
-  return {
-    mode: 'zero-config',
-    source: 'claude-code-logs',
-    ...range,
-    groupBy: ['day', 'model'],
-    totalUsd: toDecimalString(usage.total),
-    complete: usage.unpriced.length === 0,
-    requests: usage.requests,
-    duplicates: usage.duplicates,
-    unpriced: usage.unpriced,
-    rows: usage.rows.map((row) => ({
-      ...row,
-      cost: row.cost ?? null,
-      costUsd: row.cost === undefined ? null : toDecimalString(row.cost),
-    })),
-  };
 }
 
 function claudeUsageCsv(usage: ClaudeCodeUsage): string {

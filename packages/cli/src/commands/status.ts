@@ -4,7 +4,15 @@ import type { CliContext } from '../context.js';
 import { describeStore } from '../hub/store.js';
 import { renderStatus, withDecimalStrings } from '../render/status.js';
 import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
-import { renderZeroConfig, zeroConfigJson, zeroConfigView } from '../zero-config/index.js';
+import {
+  claudeUsageJson,
+  observedRange,
+  readObserved,
+  renderObserved,
+  renderZeroConfig,
+  zeroConfigJson,
+  zeroConfigView,
+} from '../zero-config/index.js';
 
 export function statusCommand(ctx: CliContext): Command {
   return new Command('status')
@@ -23,10 +31,17 @@ export function statusCommand(ctx: CliContext): Command {
         const status = await hub.status();
         const forecasts = await forecastPools(hub.store, status.pools, status.at);
         const pools = status.pools.map((pool, i) => ({ ...pool, forecast: forecasts[i] }));
+        // Beside the pools: what Claude Code spent here that drawdown did not meter (observed, not enforced).
+        const range = observedRange(status.at, hub.timeZone);
+        const observed = await readObserved(ctx.env, range, hub.store);
         ctx.term.out(
           options.json
-            ? JSON.stringify(withDecimalStrings({ ...status, pools }), null, 2)
-            : renderStatus(status, ctx.term, describeStore(loaded.config.store), forecasts),
+            ? JSON.stringify(
+                { ...(withDecimalStrings({ ...status, pools }) as object), observed: claudeUsageJson(observed, range) },
+                null,
+                2,
+              )
+            : `${renderStatus(status, ctx.term, describeStore(loaded.config.store), forecasts)}${observed.files > 0 ? `\n\n${renderObserved(observed, range, ctx.term)}` : ''}`,
         );
       });
     });

@@ -6,12 +6,7 @@ export {
   type ZeroConfigOptions,
   type PlanWindowsView,
 } from './view.js';
-export {
-  readClaudeCodeUsage,
-  claudeConfigDirs,
-  type ClaudeCodeUsage,
-  type ClaudeUsageRow,
-  type ReadClaudeUsageOptions,
-} from './claude-logs.js';
+export { claudeConfigDirs, readClaudeCodeUsage, type ClaudeCodeUsage } from '@drawdown/core/claude-logs';
 export { readCredentials, type CredentialView, type CredentialSource } from './credentials.js';
 export { renderZeroConfig, renderClaudeUsage, type ZeroConfigSection } from './render.js';
+export { readObserved, claudeUsageJson, renderObserved, observedRange, type ObservedRange } from './observed.js';

@@ -2,18 +2,55 @@ import { formatUsd } from '@drawdown/core';
 import { fitText, type View } from '../render/status.js';
 import { formatCount, renderTable } from '../render/table.js';
 import { paint } from '../render/terminal.js';
-import type { ClaudeCodeUsage } from './claude-logs.js';
+import { SKIP_REASONS, type ClaudeCodeUsage, type SkipReason } from '@drawdown/core/claude-logs';
+import { renderObserved } from './observed.js';
 import type { ZeroConfigView } from './view.js';
 
 export type ZeroConfigSection = 'usage' | 'plan' | 'pools' | 'next';
 
-/** Claude Code's spend by day and model; unpriced models say so instead of $0. */
+const skipWords: Record<SkipReason, string> = {
+  garbage: 'not JSON',
+  truncated: 'cut short',
+  absurd: 'refused: impossible token count',
+  malformed: 'usage without model or time',
+};
+const plural = (n: number, word: string): string => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
+
+/** What the reader left out and why, and how sure the prices are: one sentence each, only when there is something to say. */
+function usageNotes(usage: ClaudeCodeUsage): string[] {
+  const skipped = SKIP_REASONS.filter((r) => usage.skipped[r] > 0);
+  const skippedTotal = skipped.reduce((sum, r) => sum + usage.skipped[r], 0);
+  const share = usage.total > 0 ? Math.round((usage.unconfirmed.cost / usage.total) * 100) : 0;
+  return [
+    usage.duplicates > 0
+      ? `${plural(usage.duplicates, 'repeated log line')} (one per streamed content block, or copied on resume) counted once.`
+      : '',
+    skippedTotal > 0
+      ? `Skipped ${plural(skippedTotal, 'log line')}: ${skipped.map((r) => `${formatCount(usage.skipped[r])} ${skipWords[r]}`).join(', ')}.`
+      : '',
+    usage.unconfirmed.cost > 0
+      ? `[U] ${formatUsd(usage.unconfirmed.cost)} of ${formatUsd(usage.total)} (${share < 1 ? '<1' : share}%) rests on unconfirmed prices (${usage.unconfirmed.models.join(', ')}).`
+      : '',
+    usage.metered.requests > 0
+      ? `${plural(usage.metered.requests, 'call')} (${formatUsd(usage.metered.cost)}) metered by drawdown left out here: the ledger counts them.`
+      : '',
+    ...usage.unpriced.map(
+      (u) => `${u.model}: ${plural(u.requests, 'call')} unpriced, not counted as $0 (${u.reason}).`,
+    ),
+  ].filter(Boolean);
+}
+
+/** Claude Code's spend by day and model; unpriced models say so instead of $0, unconfirmed prices carry [U]. */
 export function renderClaudeUsage(usage: ClaudeCodeUsage, term: View): string {
   if (usage.rows.length === 0) {
-    return usage.files === 0
-      ? `No Claude Code session logs found (looked in ${usage.dirs.map((d) => `${d}/projects`).join(', ')}).`
-      : 'Claude Code made no API calls in this range.';
+    const none =
+      usage.files === 0
+        ? `No Claude Code session logs found (looked in ${usage.dirs.map((d) => `${d}/projects`).join(', ')}).`
+        : 'Claude Code made no API calls in this range.';
+    return [none, ...usageNotes(usage)].map((n) => fitText(n, term)).join('\n');
   }
+  const cost = (amount: number | undefined, unconfirmed: number): string =>
+    amount === undefined ? 'unpriced' : `${formatUsd(amount)}${unconfirmed > 0 ? ' [U]' : ''}`;
   const tokens = (row: {
     inputTokens: number;
     outputTokens: number;
@@ -48,7 +85,7 @@ export function renderClaudeUsage(usage: ClaudeCodeUsage, term: View): string {
       row.model,
       formatCount(row.requests),
       ...tokens(row),
-      row.cost === undefined ? 'unpriced' : formatUsd(row.cost),
+      cost(row.cost, row.unconfirmedCost),
     ]),
     [
       'Total',
@@ -56,22 +93,14 @@ export function renderClaudeUsage(usage: ClaudeCodeUsage, term: View): string {
       formatCount(usage.requests),
       ...tokens(sum),
       usage.unpriced.length === 0
-        ? formatUsd(usage.total)
+        ? cost(usage.total, usage.unconfirmed.cost)
         : usage.total === 0
           ? 'unpriced'
-          : `${formatUsd(usage.total)}+`,
+          : `${cost(usage.total, usage.unconfirmed.cost)}+`,
     ],
     { ...(term.width !== undefined && { maxWidth: term.width }) },
   );
-  const notes = [
-    usage.duplicates > 0
-      ? `${formatCount(usage.duplicates)} repeated log line${usage.duplicates === 1 ? '' : 's'} (one per streamed content block, or copied on resume) counted once.`
-      : '',
-    ...usage.unpriced.map(
-      (u) =>
-        `${u.model}: ${formatCount(u.requests)} call${u.requests === 1 ? '' : 's'} unpriced, not counted as $0 (${u.reason}).`,
-    ),
-  ].filter(Boolean);
+  const notes = usageNotes(usage);
   return [table, ...notes.map((n) => fitText(n, term))].join('\n');
 }
 
@@ -83,10 +112,7 @@ export function renderZeroConfig(
 ): string {
   const out: string[] = [];
   const heading = (text: string): void => void out.push(paint(term, 'bold', fitText(text, term)));
-  if (sections.includes('usage')) {
-    heading(`Claude Code on this machine, ${view.fromDay} to ${view.toDay} (${view.timeZone}), at API prices`);
-    out.push('', renderClaudeUsage(view.claudeCode, term), '');
-  }
+  if (sections.includes('usage')) out.push(renderObserved(view.claudeCode, view, term), '');
   if (sections.includes('plan')) {
     heading('Plan windows');
     const last = view.planWindows.lastLimitMessage;

@@ -1,6 +1,7 @@
-import { localDate, toDecimalString } from '@drawdown/core';
-import { readClaudeCodeUsage, claudeConfigDirs, type ClaudeCodeUsage } from './claude-logs.js';
+import { localDate } from '@drawdown/core';
+import { claudeConfigDirs, type ClaudeCodeUsage } from '@drawdown/core/claude-logs';
 import { readCredentials, type CredentialView } from './credentials.js';
+import { claudeUsageJson, readObserved } from './observed.js';
 
 /** What Claude Code last said about the plan windows, and where the numbers can come from. */
 export interface PlanWindowsView {
@@ -64,7 +65,7 @@ export async function zeroConfigView(options: ZeroConfigOptions): Promise<ZeroCo
   const timeZone = options.timeZone ?? localTimeZone(options.env);
   const toDay = options.toDay ?? localDate(at, timeZone);
   const fromDay = options.fromDay ?? shiftDay(toDay, 1 - (options.days ?? 7));
-  const claudeCode = await readClaudeCodeUsage({ env: options.env, timeZone, fromDay, toDay });
+  const claudeCode = await readObserved(options.env, { timeZone, fromDay, toDay });
   const credentials = readCredentials(options.env, claudeConfigDirs(options.env));
   const planWindows: PlanWindowsView = {
     recorded: claudeCode.lastLimitMessage !== undefined,
@@ -91,25 +92,9 @@ export async function zeroConfigView(options: ZeroConfigOptions): Promise<ZeroCo
 
 /** The view as JSON: every cost also as an exact decimal string, unpriced costs as null (never 0). */
 export function zeroConfigJson(view: ZeroConfigView): unknown {
-  const { claudeCode } = view;
   return {
     ...view,
     atIso: new Date(view.at).toISOString(),
-    claudeCode: {
-      ...claudeCode,
-      totalUsd: toDecimalString(claudeCode.total),
-      complete: claudeCode.unpriced.length === 0,
-      rows: claudeCode.rows.map((row) => ({
-        ...row,
-        cost: row.cost ?? null,
-        costUsd: row.cost === undefined ? null : toDecimalString(row.cost),
-      })),
-      ...(claudeCode.lastLimitMessage && {
-        lastLimitMessage: {
-          ...claudeCode.lastLimitMessage,
-          atIso: new Date(claudeCode.lastLimitMessage.at).toISOString(),
-        },
-      }),
-    },
+    claudeCode: claudeUsageJson(view.claudeCode, { fromDay: view.fromDay, toDay: view.toDay, timeZone: view.timeZone }),
   };
 }

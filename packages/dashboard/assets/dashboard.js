@@ -17,22 +17,63 @@
     return node;
   };
   /** @type {any} */ let current;
-  /** Exact decimal strings printed as money; no float arithmetic on amounts. */
+  /** Exact decimal USD strings to whole cents, half up, without float arithmetic; the exact amount stays for hover. */
+  const cents = (/** @type {string} */ s) => {
+    const neg = s.startsWith('-');
+    const [whole = '0', frac = ''] = (neg ? s.slice(1) : s).split('.');
+    let value = BigInt(whole) * 100n + BigInt(`${frac}00`.slice(0, 2));
+    if ((frac[2] ?? '0') >= '5') value += 1n;
+    return { neg, value, zero: /^0*$/.test(whole + frac) };
+  };
+  const group = (/** @type {string} */ digits) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  /** "$1,234.57"; an amount under a cent reads "<$0.01", never as free. */
   const money = (/** @type {string|undefined} */ s) => {
     if (s === undefined) return '—';
-    const neg = s.startsWith('-');
-    const [whole, frac = ''] = (neg ? s.slice(1) : s).split('.');
-    const cents = `${frac}00`.slice(0, Math.max(2, frac.replace(/0+$/, '').length));
-    return `${neg ? '−' : ''}$${whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${cents.slice(0, 6)}`;
+    const { neg, value, zero } = cents(s);
+    if (value === 0n && !zero) return neg ? '>−$0.01' : '<$0.01';
+    const text = String(value).padStart(3, '0');
+    return `${neg ? '−' : ''}$${group(text.slice(0, -2))}.${text.slice(-2)}`;
   };
+  /** The amount to the last digit the ledger keeps, e.g. "$23.936365". */
+  const exact = (/** @type {string|undefined} */ s) => {
+    if (s === undefined) return '';
+    const neg = s.startsWith('-');
+    const [whole = '0', frac = ''] = (neg ? s.slice(1) : s).split('.');
+    return `${neg ? '−' : ''}$${group(whole)}.${frac.padEnd(2, '0')}`;
+  };
+  /** Money in cents, with the exact amount on hover (and for screen readers, in the title). */
+  const moneyNode = (/** @type {string|undefined} */ s) => {
+    const node = el('span', { class: 'money', ...(s !== undefined && { title: exact(s) }) }, money(s));
+    return node;
+  };
+  // One date-time format on the page, in the configured time zone ("Dec 3, 14:05").
+  /** @type {Intl.DateTimeFormat|undefined} */ let stamp;
+  /** @type {string|undefined} */ let stampZone;
   const when = (/** @type {string|undefined} */ iso) => {
     if (!iso) return '';
-    const d = new Date(iso);
-    const time = d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false });
-    return d.toDateString() === new Date().toDateString()
-      ? time
-      : `${d.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`;
+    const zone = current?.timeZone ?? 'UTC';
+    if (!stamp || stampZone !== zone) {
+      const options = /** @type {const} */ ({
+        month: 'short',
+        day: 'numeric',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
+      try {
+        stamp = new Intl.DateTimeFormat('en-US', { ...options, timeZone: zone });
+      } catch {
+        stamp = new Intl.DateTimeFormat('en-US', { ...options, timeZone: 'UTC' });
+      }
+      stampZone = zone;
+    }
+    return stamp.format(new Date(iso));
   };
+  /** A local day ("2026-12-03") in the same style: "Dec 3". */
+  const dayLabel = (/** @type {string} */ day) =>
+    new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(
+      new Date(`${day}T12:00:00Z`),
+    );
   const pct = (/** @type {number|undefined} */ u) =>
     u === undefined ? undefined : Math.max(0, Math.min(100, Math.round(u * 100)));
 
@@ -68,16 +109,12 @@
     const balance = /** @type {HTMLElement} */ (node.querySelector('.balance'));
     if (pool.remainingUsd !== undefined)
       balance.replaceChildren(
-        document.createTextNode(money(pool.remainingUsd)),
+        moneyNode(pool.remainingUsd),
         el('small', {}, pool.limitUsd !== undefined ? ` left of ${money(pool.limitUsd)}` : ' left'),
       );
-    else
-      balance.replaceChildren(
-        document.createTextNode(
-          pct(pool.utilization) !== undefined ? `${pct(pool.utilization)}%` : money(pool.spentUsd),
-        ),
-        el('small', {}, pct(pool.utilization) !== undefined ? ' used' : ' spent'),
-      );
+    else if (pct(pool.utilization) !== undefined)
+      balance.replaceChildren(document.createTextNode(`${pct(pool.utilization)}%`), el('small', {}, ' used'));
+    else balance.replaceChildren(moneyNode(pool.spentUsd), el('small', {}, ' spent'));
     const used =
       pct(pool.utilization) ??
       (pool.limitUsd && Number(pool.limitUsd) > 0
@@ -93,28 +130,52 @@
     summary.textContent = pool.reason ?? ((pool.limits ?? []).length === 0 ? pool.summary : '');
     summary.hidden = summary.textContent === '';
     const facts = /** @type {HTMLElement} */ (node.querySelector('.facts'));
-    const rows = [['spent', money(pool.spentUsd)]];
-    if (pool.heldUsd !== '0') rows.push(['held', money(pool.heldUsd)]);
+    /** @type {Array<[string, Array<Node|string>]>} */
+    const rows = [['spent', [moneyNode(pool.spentUsd)]]];
+    if (pool.heldUsd !== '0') rows.push(['held', [moneyNode(pool.heldUsd)]]);
     for (const limit of pool.limits ?? []) {
+      const resets = limit.resetsAt ? ` · resets ${when(limit.resetsAt)}` : '';
+      // A wallet's balance limit counts spend against funds added: show the balance itself, said so.
+      const balanceUsd = limit.name === 'credit balance' ? pool.details?.balanceUsd : undefined;
+      /** @type {Array<Node|string>} */
       const amount =
-        limit.capUsd !== undefined
-          ? `${money(limit.usedUsd)} / ${money(limit.capUsd)}`
-          : pct(limit.utilization) !== undefined
-            ? `${pct(limit.utilization)}% used`
-            : limit.status;
-      rows.push([limit.name, `${amount}${limit.resetsAt ? ` · resets ${when(limit.resetsAt)}` : ''}`]);
+        balanceUsd !== undefined
+          ? [
+              moneyNode(balanceUsd),
+              ' balance',
+              ...(limit.capUsd !== undefined ? [' of ', moneyNode(limit.capUsd), ' added'] : []),
+            ]
+          : limit.capUsd !== undefined
+            ? [moneyNode(limit.usedUsd ?? '0'), ' spent of ', moneyNode(limit.capUsd)]
+            : pct(limit.utilization) !== undefined
+              ? [`${pct(limit.utilization)}% used`]
+              : [limit.status];
+      rows.push([limit.name, [...amount, resets]]);
     }
     if (pool.resetsAt && !(pool.limits ?? []).some((/** @type {any} */ l) => l.resetsAt === pool.resetsAt))
-      rows.push(['resets', when(pool.resetsAt)]);
-    if (pool.autoReload)
+      rows.push(['resets', [when(pool.resetsAt)]]);
+    if (pool.autoReload) {
+      const reload = pool.autoReload;
       rows.push([
         'auto-reload',
-        `${pool.autoReload.state === 'disabled' ? 'disabled; was: ' : ''}below ${money(pool.autoReload.thresholdUsd)}, ${pool.autoReload.amountUsd ? `buy ${money(pool.autoReload.amountUsd)}` : `top up to ${money(pool.autoReload.targetBalanceUsd)}`}`,
+        [
+          reload.state === 'disabled' ? 'disabled; was: ' : '',
+          'below ',
+          moneyNode(reload.thresholdUsd),
+          reload.amountUsd ? ', buy ' : ', top up to ',
+          moneyNode(reload.amountUsd ?? reload.targetBalanceUsd),
+        ],
       ]);
-    else if (pool.autoReload === null) rows.push(['auto-reload', 'off']);
+    } else if (pool.autoReload === null) rows.push(['auto-reload', ['off']]);
     if (pool.route?.length)
-      rows.push(['route', pool.route.map((/** @type {any} */ r) => `#${r.position + 1} ${r.entryId}`).join(', ')]);
-    facts.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+      rows.push(['route', [pool.route.map((/** @type {any} */ r) => `#${r.position + 1} ${r.entryId}`).join(', ')]]);
+    facts.replaceChildren(
+      ...rows.flatMap(([k, parts]) => {
+        const dd = el('dd');
+        dd.append(...parts);
+        return [el('dt', {}, k), dd];
+      }),
+    );
     let writes = /** @type {HTMLElement|null} */ (node.querySelector('.writes'));
     if (current?.writes && pool.fundable && !writes) {
       writes = el('div', { class: 'writes' });
@@ -155,44 +216,76 @@
     $('route-after').textContent = route.whenExhausted ?? '';
   }
 
-  // ---- chart: uPlot, stacked bars of the chosen split.
+  // ---- chart: uPlot, stacked bars of the chosen split, with observed spend beside the metered.
   /** @type {any} */ let chart;
   let split = 'byModel';
   const palette = ['#3559c7', '#2f9e6f', '#d08a1c', '#b3261e', '#7b4fc0', '#1b8ea8', '#8a8a84'];
+  const OBSERVED = '#9a9a92';
+  /** The series to draw: metered by the chosen split, then observed (Claude Code's logs) as its own series. */
+  function chartGroups() {
+    const spend = current?.spend;
+    const observed = current?.observed;
+    if (current?.mode === 'zero-config')
+      return (observed?.byModel ?? []).map((/** @type {any} */ g) => ({ ...g, name: `${g.name} (observed)` }));
+    const groups = [...(spend?.[split] ?? [])];
+    if (observed && observed.totalUsd !== '0') {
+      const perDay = spend.days.map((/** @type {string} */ _d, /** @type {number} */ i) =>
+        observed.byModel.reduce((/** @type {number} */ sum, /** @type {any} */ g) => sum + Number(g.usd[i]), 0),
+      );
+      groups.push({ name: 'Claude Code (observed)', usd: perDay.map(String), observed: true });
+    }
+    return groups;
+  }
   function renderChart() {
     const spend = current?.spend;
     const target = $('chart');
-    $('spend-total').textContent = spend
-      ? `${money(spend.totalUsd)} over the last ${spend.days.length} days (${current.timeZone})`
-      : '';
+    const observed = current?.observed;
+    const total = $('spend-total');
+    total.replaceChildren();
+    if (spend) {
+      if (current.mode !== 'zero-config') total.append('metered ', moneyNode(spend.totalUsd));
+      if (observed)
+        total.append(
+          current.mode !== 'zero-config' ? ' · ' : '',
+          'Claude Code ',
+          moneyNode(observed.totalUsd),
+          ' (observed, not enforced)',
+        );
+      total.append(` over the last ${spend.days.length} days (${current.timeZone})`);
+    }
     // @ts-expect-error uPlot is loaded as a global by its own script.
     const UPlot = globalThis.uPlot;
     if (!spend || !UPlot) return;
-    const groups = spend[split];
+    const groups = chartGroups();
     const xs = spend.days.map((/** @type {string} */ d) => Date.parse(`${d}T12:00:00Z`) / 1000);
-    // Stacked: each series is drawn as the running total of those before it.
+    const own = groups.map((/** @type {any} */ g) => g.usd.map(Number));
+    // Stacked: each series is drawn as the running total of those before it; hover shows its own value.
     const running = xs.map(() => 0);
-    const ys = groups.map((/** @type {any} */ g) =>
-      g.usd.map((/** @type {string} */ v, /** @type {number} */ i) => (running[i] += Number(v))),
-    );
+    const ys = own.map((/** @type {number[]} */ values) => values.map((v, i) => (running[i] += v)));
     const data = [xs, ...ys.slice().reverse()];
     const names = groups.map((/** @type {any} */ g) => g.name).reverse();
-    const key = `${split}|${names.join(',')}`;
+    const colors = groups
+      .map((/** @type {any} */ g, /** @type {number} */ i) => (g.observed ? OBSERVED : palette[i % palette.length]))
+      .reverse();
+    const ownValues = own.slice().reverse();
+    const key = `${current.mode}|${split}|${names.join(',')}|${spend.days[0]}`;
     const width = Math.max(240, target.clientWidth);
     if (chart && chart.__key === key) {
+      chart.__own = ownValues;
       chart.setData(data);
       return;
     }
     chart?.destroy();
     const bars = UPlot.paths.bars({ size: [0.7, 40] });
+    const ink = getComputedStyle(body).color;
     chart = new UPlot(
       {
         width,
         height: 220,
-        // Half a day either side, so the first and last bars are drawn whole.
+        // Half a day either side, so the first and last bars are drawn whole; ticks only on the days shown.
         scales: {
           x: {
-            time: true,
+            time: false,
             range: (/** @type {any} */ _u, /** @type {number} */ min, /** @type {number} */ max) => [
               min - 43_200,
               max + 43_200,
@@ -200,29 +293,45 @@
           },
         },
         axes: [
-          { stroke: getComputedStyle(body).color, grid: { show: false } },
           {
-            stroke: getComputedStyle(body).color,
+            stroke: ink,
+            grid: { show: false },
+            splits: () => xs.filter((_x, i) => i % Math.ceil(xs.length / Math.max(1, Math.floor(width / 70))) === 0),
+            values: (/** @type {any} */ _u, /** @type {number[]} */ ticks) =>
+              ticks.map((t) => dayLabel(new Date(t * 1000).toISOString().slice(0, 10))),
+          },
+          {
+            stroke: ink,
             values: (/** @type {any} */ _u, /** @type {number[]} */ v) => v.map((n) => `$${n.toFixed(n < 10 ? 2 : 0)}`),
             size: 60,
           },
         ],
         series: [
-          {},
+          {
+            label: 'day',
+            value: (/** @type {any} */ _u, /** @type {number|null} */ x) =>
+              x == null ? '' : dayLabel(new Date(x * 1000).toISOString().slice(0, 10)),
+          },
           ...names.map((/** @type {string} */ name, /** @type {number} */ i) => ({
             label: name,
-            fill: palette[(names.length - 1 - i) % palette.length],
-            stroke: palette[(names.length - 1 - i) % palette.length],
+            fill: colors[i],
+            stroke: colors[i],
             paths: bars,
             points: { show: false },
-            value: (/** @type {any} */ _u, /** @type {number|null} */ v) => (v == null ? '' : `$${v.toFixed(2)}`),
+            value: (
+              /** @type {any} */ u,
+              /** @type {number|null} */ _v,
+              /** @type {number} */ s,
+              /** @type {number|null} */ idx,
+            ) => (idx == null ? '' : money(String(u.__own?.[s - 1]?.[idx] ?? 0))),
           })),
         ],
-        legend: { live: false },
+        legend: { live: true },
       },
       data,
       target,
     );
+    chart.__own = ownValues;
     chart.__key = key;
   }
   addEventListener('resize', () => chart?.setSize({ width: Math.max(240, $('chart').clientWidth), height: 220 }));
@@ -231,6 +340,45 @@
       split = /** @type {HTMLInputElement} */ (e.target).value;
       renderChart();
     });
+
+  /** Claude Code's own spend from its logs: what it is, and what the reader left out. */
+  function renderObserved(/** @type {any} */ observed) {
+    const block = $('observed-block');
+    block.hidden = !observed;
+    if (!observed) return;
+    const facts = [
+      [
+        'spent',
+        [moneyNode(observed.totalUsd), ` over ${observed.requests.toLocaleString('en-US')} calls, at API prices`],
+      ],
+    ];
+    if (observed.metered.requests > 0)
+      facts.push([
+        'metered',
+        [
+          `${observed.metered.requests.toLocaleString('en-US')} calls (`,
+          moneyNode(observed.metered.costUsd),
+          ') drawdown metered itself: in the pools, not here',
+        ],
+      ]);
+    if (observed.unconfirmedUsd !== '0')
+      facts.push([
+        'unconfirmed',
+        [moneyNode(observed.unconfirmedUsd), ` of it at prices marked [U] (${observed.unconfirmedModels.join(', ')})`],
+      ]);
+    for (const u of observed.unpriced)
+      facts.push(['unpriced', [`${u.model}: ${u.requests} calls the rate card cannot price (not counted as $0)`]]);
+    const skipped = Object.entries(observed.skipped).filter(([, n]) => /** @type {number} */ (n) > 0);
+    if (skipped.length)
+      facts.push(['skipped', [`${skipped.map(([reason, n]) => `${n} ${reason}`).join(', ')} log lines`]]);
+    $('observed').replaceChildren(
+      ...facts.flatMap(([k, parts]) => {
+        const dd = el('dd');
+        dd.append(.../** @type {Array<Node|string>} */ (parts));
+        return [el('dt', {}, /** @type {string} */ (k)), dd];
+      }),
+    );
+  }
 
   function renderRecent(/** @type {any[]} */ recent) {
     const tbody = /** @type {HTMLElement} */ ($('recent').querySelector('tbody'));
@@ -243,19 +391,21 @@
     tbody.replaceChildren(
       ...recent.map((r) => {
         const tr = el('tr');
+        const cost = el('td', { class: 'num col-cost' });
+        cost.append(moneyNode(r.costUsd));
         tr.append(
-          el('td', {}, when(r.at)),
-          el('td', {}, r.route ?? '—'),
-          el('td', {}, r.pool),
-          el('td', {}, r.model ?? '—'),
+          el('td', { class: 'col-time' }, when(r.at)),
+          el('td', { class: 'col-route' }, r.route ?? '—'),
+          el('td', { class: 'col-pool' }, r.pool),
+          el('td', { class: 'col-model' }, r.model ?? '—'),
           el(
             'td',
-            { class: 'num' },
+            { class: 'num col-tokens' },
             r.inputTokens !== undefined
-              ? `${r.inputTokens.toLocaleString()} / ${(r.outputTokens ?? 0).toLocaleString()}`
+              ? `${r.inputTokens.toLocaleString('en-US')} / ${(r.outputTokens ?? 0).toLocaleString('en-US')}`
               : '—',
           ),
-          el('td', { class: 'num' }, money(r.costUsd)),
+          cost,
         );
         return tr;
       }),
@@ -263,19 +413,24 @@
   }
 
   function renderAlerts(/** @type {any} */ snapshot) {
+    const logged = snapshot.alerts ?? [];
+    // A standing state carries the time of the event that announced it, when this server saw it; never the page's time.
     const standing = snapshot.pools
       .filter((/** @type {any} */ p) => p.state !== 'available')
       .map((/** @type {any} */ p) => ({
         level: p.state === 'exhausted' ? 'critical' : 'warning',
-        at: snapshot.at,
+        at: logged.find((/** @type {any} */ a) => a.poolId === p.id && a.level !== 'info')?.at,
         message: `${p.id}: ${p.reason ?? p.summary}`,
       }));
-    const all = [...standing, ...(snapshot.alerts ?? [])];
+    const all = [...standing, ...logged];
     $('alerts').replaceChildren(
       ...(all.length
         ? all.map((a) => {
             const li = el('li', { 'data-level': a.level });
-            li.append(el('time', { datetime: a.at }, when(a.at)), document.createTextNode(a.message));
+            li.append(
+              a.at ? el('time', { datetime: a.at }, when(a.at)) : el('span', { class: 'now' }, 'now'),
+              document.createTextNode(a.message),
+            );
             return li;
           })
         : [el('li', { class: 'empty' }, 'Nothing needs attention.')]),
@@ -285,7 +440,12 @@
   function render(/** @type {any} */ snapshot) {
     if (!snapshot) return;
     current = { ...current, ...snapshot };
-    $('clock').textContent = `as of ${new Date(current.at).toLocaleTimeString()} · ${current.timeZone}`;
+    $('clock').textContent = `as of ${when(current.at)} (${current.timeZone})`;
+    const zeroConfig = current.mode === 'zero-config';
+    body.dataset.view = zeroConfig ? 'zero-config' : 'configured';
+    for (const id of ['pools-block', 'route-block', 'recent-block', 'alerts-block']) $(id).hidden = zeroConfig;
+    $('split').hidden = zeroConfig;
+    $('mode-note').hidden = !zeroConfig;
     for (const pool of current.pools) card(pool);
     for (const [id, node] of cards)
       if (!current.pools.some((/** @type {any} */ p) => p.id === id)) {
@@ -293,7 +453,8 @@
         cards.delete(id);
       }
     renderRoute(current.route);
-    if (snapshot.spend) renderChart();
+    if (snapshot.spend || snapshot.observed) renderChart();
+    renderObserved(current.observed);
     if (snapshot.recent) renderRecent(current.recent);
     renderAlerts(current);
     body.dataset.updated = String(Date.now());

@@ -1,8 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Hub } from '@drawdown/core';
+import { stderrLogger, type Hub, type Logger } from '@drawdown/core';
 import { createAlertLog, type AlertLog } from './alerts.js';
+import { DashboardErrorCodes } from './errors.js';
 import { loadAssets } from './assets.js';
 import { dashboardPage } from './page.js';
+import type { ObservedSource } from './observed.js';
 import { readDashboard, type DashboardSnapshot } from './snapshot.js';
 import { WRITE_TOOLS, type DashboardWrites, type WriteTool } from './writes.js';
 
@@ -13,8 +15,14 @@ export interface DashboardHandlerOptions {
   writes?: DashboardWrites;
   /** Days of spend history (default 14). */
   days?: number;
-  /** Refresh at least this often even without ledger changes, so reset times tick over (default 30 s). */
+  /** Refresh at least this often even without ledger changes, so reset times tick over and new log lines show (default 30 s). */
   refreshMs?: number;
+  /** Spend seen outside the ledger (Claude Code's logs), shown beside it; read at most every few seconds. */
+  observed?: ObservedSource;
+  /** Without a hub: the time zone of the days shown (default UTC). */
+  timeZone?: string;
+  /** Without a hub: where warnings go (default stderr). */
+  logger?: Logger;
 }
 
 export interface DashboardHandler {
@@ -26,6 +34,24 @@ export interface DashboardHandler {
 }
 
 const MAX_BODY = 16 * 1024;
+// Ledger changes can come many times a second; the logs are re-read (incrementally) at most this often.
+const OBSERVED_MAX_AGE_MS = 5_000;
+
+/** The source, answering a repeated range from its last read for `maxAgeMs`. */
+function throttled(source: ObservedSource, maxAgeMs: number): ObservedSource {
+  let last: { key: string; at: number; value: ReturnType<ObservedSource> } | undefined;
+  return (range) => {
+    const key = `${range.fromDay}|${range.toDay}|${range.timeZone}`;
+    const now = Date.now();
+    if (last && last.key === key && now - last.at < maxAgeMs) return last.value;
+    const value = source(range);
+    last = { key, at: now, value };
+    value.catch(() => {
+      if (last?.value === value) last = undefined;
+    });
+    return value;
+  };
+}
 const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -50,6 +76,13 @@ function send(
   });
   res.end(body);
 }
+
+/** The body of a 404, in drawdown's error shape. */
+export const notFound = (path: string): { code: string; message: string; hint: string } => ({
+  code: DashboardErrorCodes.NOT_FOUND,
+  message: `nothing is served at ${path}.`,
+  hint: 'open the page itself; its data is under api/snapshot and api/events.',
+});
 
 const sendJson = (res: ServerResponse, status: number, value: unknown): void =>
   send(res, status, 'application/json; charset=utf-8', JSON.stringify(value));
@@ -76,15 +109,19 @@ async function readJsonBody(req: IncomingMessage): Promise<Record<string, unknow
  * sees other processes' writes) and, when enabled, `api/write/<tool>`. It applies no access
  * checks of its own: `startDashboard` and the gateway put it behind their guards.
  */
-export function createDashboardHandler(hub: Hub, options: DashboardHandlerOptions = {}): DashboardHandler {
+export function createDashboardHandler(hub: Hub | undefined, options: DashboardHandlerOptions = {}): DashboardHandler {
   const base = (options.base ?? '/').replace(/\/+$/, '');
-  const alerts: AlertLog = createAlertLog(hub);
+  const logger = hub?.logger ?? options.logger ?? stderrLogger();
+  const alerts: AlertLog | undefined = hub && createAlertLog(hub);
   const clients = new Set<ServerResponse>();
+  const observed = options.observed && throttled(options.observed, OBSERVED_MAX_AGE_MS);
   const read = (): Promise<DashboardSnapshot> =>
     readDashboard(hub, {
-      alerts,
+      ...(alerts && { alerts }),
       writes: options.writes !== undefined,
       ...(options.days !== undefined && { days: options.days }),
+      ...(observed && { observed }),
+      ...(options.timeZone !== undefined && { timeZone: options.timeZone }),
     });
 
   // One read at a time; changes during a read ask for exactly one more. Every client gets the same snapshot.
@@ -103,9 +140,7 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
         for (const client of clients) client.write(frame);
       })
       .catch((error: unknown) =>
-        hub.logger.warn(
-          `dashboard: reading the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
-        ),
+        logger.warn(`dashboard: reading the ledger failed: ${error instanceof Error ? error.message : String(error)}`),
       )
       .finally(() => {
         reading = false;
@@ -115,8 +150,8 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
         }
       });
   };
-  const unwatch = hub.store.watch(() => broadcast());
-  const unalert = alerts.onAlert(() => broadcast());
+  const unwatch = hub?.store.watch(() => broadcast());
+  const unalert = alerts?.onAlert(() => broadcast());
   const refresh = setInterval(broadcast, options.refreshMs ?? 30_000);
   refresh.unref();
   const heartbeat = setInterval(() => {
@@ -141,13 +176,13 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
   async function serveWrite(req: IncomingMessage, res: ServerResponse, tool: string): Promise<void> {
     if (!options.writes)
       return sendJson(res, 403, {
-        code: 'DRAWDOWN_DASHBOARD_READ_ONLY',
+        code: DashboardErrorCodes.READ_ONLY,
         message: 'this dashboard is read-only.',
         hint: 'start it with "drawdown dashboard --writes" to add funds or change auto-reload from the page.',
       });
     if (!(WRITE_TOOLS as readonly string[]).includes(tool))
       return sendJson(res, 404, {
-        code: 'DRAWDOWN_DASHBOARD_NOT_FOUND',
+        code: DashboardErrorCodes.NOT_FOUND,
         message: `no write "${tool}".`,
         hint: `use one of ${WRITE_TOOLS.join(', ')}.`,
       });
@@ -156,7 +191,7 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
       body = await readJsonBody(req);
     } catch (error) {
       return sendJson(res, 400, {
-        code: 'DRAWDOWN_DASHBOARD_BAD_REQUEST',
+        code: DashboardErrorCodes.BAD_REQUEST,
         message: error instanceof Error ? error.message : String(error),
         hint: 'send {"args": {...}, "confirmed"?: "<question>"}.',
       });
@@ -180,7 +215,17 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
         return true;
       }
       if (method !== 'GET' && method !== 'HEAD') {
-        send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n', { allow: 'GET' });
+        send(
+          res,
+          405,
+          'application/json; charset=utf-8',
+          JSON.stringify({
+            code: DashboardErrorCodes.METHOD_NOT_ALLOWED,
+            message: `${method} is not served here.`,
+            hint: 'read with GET; only api/write/<tool> takes POST.',
+          }),
+          { allow: 'GET, POST' },
+        );
         return true;
       }
       switch (rest) {
@@ -211,14 +256,14 @@ export function createDashboardHandler(hub: Hub, options: DashboardHandlerOption
           return true;
         }
         default:
-          send(res, 404, 'text/plain; charset=utf-8', `not found: ${path}\n`);
+          sendJson(res, 404, notFound(path));
           return true;
       }
     },
     close() {
-      unwatch();
-      unalert();
-      alerts.close();
+      unwatch?.();
+      unalert?.();
+      alerts?.close();
       clearInterval(refresh);
       clearInterval(heartbeat);
       for (const client of clients) client.end();

@@ -11,6 +11,7 @@ export {
   type SnapshotOptions,
 } from './snapshot.js';
 export { createAlertLog, type AlertLog, type AlertView } from './alerts.js';
+export type { ObservedSource, ObservedCard } from './observed.js';
 export { dashboardPage, dashboardAppHtml } from './page.js';
 export { dashboardWrites, WRITE_TOOLS, type DashboardWrites, type WriteTool, type WriteOutcome } from './writes.js';
 export { DashboardErrorCodes, type DashboardErrorCode } from './errors.js';

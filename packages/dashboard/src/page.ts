@@ -14,11 +14,12 @@ function body(mode: 'web' | 'app', base: string, snapshot: DashboardSnapshot | u
   <p class="meta"><span id="clock">loading…</span> <span id="live" class="live" role="status" aria-live="polite"></span></p>
 </header>
 <main>
-  <section aria-labelledby="pools-h" class="block">
+  <p id="mode-note" class="block note" hidden>No drawdown configuration yet: this is what Claude Code spent on this machine, observed from its own logs at API prices. Nothing here is enforced. <code>drawdown config init --global</code> adds pools, budgets and routing.</p>
+  <section aria-labelledby="pools-h" class="block" id="pools-block">
     <h2 id="pools-h">Pools</h2>
     <div id="pools" class="pools" aria-live="polite" aria-relevant="additions text"></div>
   </section>
-  <section aria-labelledby="route-h" class="block">
+  <section aria-labelledby="route-h" class="block" id="route-block">
     <h2 id="route-h">Route</h2>
     <p id="route-next" class="next"></p>
     <ol id="route" class="route"></ol>
@@ -26,7 +27,7 @@ function body(mode: 'web' | 'app', base: string, snapshot: DashboardSnapshot | u
   </section>
   <section aria-labelledby="spend-h" class="block">
     <h2 id="spend-h">Spend</h2>
-    <fieldset class="toggle">
+    <fieldset class="toggle" id="split">
       <legend>Split by</legend>
       <label><input type="radio" name="split" value="byModel" checked> model</label>
       <label><input type="radio" name="split" value="byRoute"> route</label>
@@ -34,13 +35,17 @@ function body(mode: 'web' | 'app', base: string, snapshot: DashboardSnapshot | u
     <div id="chart" class="chart" role="img" aria-labelledby="spend-h spend-total"></div>
     <p id="spend-total" class="muted"></p>
   </section>
-  <section aria-labelledby="recent-h" class="block">
+  <section aria-labelledby="observed-h" class="block" id="observed-block" hidden>
+    <h2 id="observed-h">Claude Code on this machine <small class="muted">observed, not enforced</small></h2>
+    <dl id="observed" class="facts"></dl>
+  </section>
+  <section aria-labelledby="recent-h" class="block" id="recent-block">
     <h2 id="recent-h">Recent requests</h2>
     <div class="scroll" tabindex="0" role="region" aria-labelledby="recent-h">
-      <table id="recent"><thead><tr><th scope="col">time</th><th scope="col">route</th><th scope="col">pool</th><th scope="col">model</th><th scope="col" class="num">tokens in/out</th><th scope="col" class="num">cost</th></tr></thead><tbody></tbody></table>
+      <table id="recent"><thead><tr><th scope="col" class="col-time">time</th><th scope="col" class="col-route">route</th><th scope="col" class="col-pool">pool</th><th scope="col" class="col-model">model</th><th scope="col" class="num col-tokens">tokens in/out</th><th scope="col" class="num col-cost">cost</th></tr></thead><tbody></tbody></table>
     </div>
   </section>
-  <section aria-labelledby="alerts-h" class="block">
+  <section aria-labelledby="alerts-h" class="block" id="alerts-block">
     <h2 id="alerts-h">Alerts</h2>
     <ul id="alerts" class="alerts" aria-live="polite"></ul>
   </section>

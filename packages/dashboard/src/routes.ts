@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '@drawdown/core';
-import { createDashboardHandler } from './handler.js';
+import { createDashboardHandler, notFound } from './handler.js';
 import { dashboardWrites } from './writes.js';
 
 /** The shape of `@drawdown/gateway`'s extra routes, repeated here so the dashboard does not depend on the gateway. */
@@ -28,8 +28,8 @@ export function dashboardRoutes(
   const path = new RegExp(`^${escaped}(/.*)?$`);
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!(await handler.handle(req, res))) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('not found\n');
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(notFound((req.url ?? '/').split('?')[0]!)));
     }
   };
   return {

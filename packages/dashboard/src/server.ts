@@ -1,13 +1,19 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DrawdownError, invalidOption, type Hub } from '@drawdown/core';
+import { DrawdownError, invalidOption, stderrLogger, type Hub } from '@drawdown/core';
 import { createRequestGuard, isLoopbackHost, refusalBody } from '@drawdown/core/internal';
 import { DashboardErrorCodes } from './errors.js';
-import { createDashboardHandler } from './handler.js';
+import { createDashboardHandler, notFound } from './handler.js';
+import type { ObservedSource } from './observed.js';
 import { dashboardWrites } from './writes.js';
 
 export interface DashboardOptions {
-  hub: Hub;
+  /** The hub to show. Without one (no configuration yet), give `observed`: the page shows that alone. */
+  hub?: Hub;
+  /** Spend seen outside the ledger (Claude Code's own logs), shown beside the pools, labelled observed. */
+  observed?: ObservedSource;
+  /** Without a hub: the IANA time zone of the days and times shown (default UTC). */
+  timeZone?: string;
   /** Address to bind. Default `127.0.0.1`; anything else needs `token`. */
   host?: string;
   /** Port; 0 picks a free one. Default 0. */
@@ -40,6 +46,15 @@ const MIN_TOKEN_LENGTH = 16;
 const COOKIE = 'drawdown_dashboard_token';
 
 function check(options: DashboardOptions): { host: string; port: number } {
+  if (!options.hub && !options.observed)
+    throw invalidOption(
+      'startDashboard',
+      'hub',
+      'is missing, and so is observed',
+      'Give the hub to show, or (with no configuration) observed: the spend to show without one.',
+    );
+  if (options.writes === true && !options.hub)
+    throw invalidOption('startDashboard', 'writes', 'is on without a hub', 'Writes need a hub with a credits pool.');
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535)
@@ -99,9 +114,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       tokenHint: 'Open the link with ?token=<token> once; the browser keeps it in a cookie from then on.',
     },
   });
+  const logger = hub?.logger ?? stderrLogger();
   const handler = createDashboardHandler(hub, {
-    ...(options.writes === true && { writes: dashboardWrites(hub) }),
+    ...(options.writes === true && hub && { writes: dashboardWrites(hub) }),
     ...(options.days !== undefined && { days: options.days }),
+    ...(options.observed && { observed: options.observed }),
+    ...(options.timeZone !== undefined && { timeZone: options.timeZone }),
+    logger,
   });
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -124,16 +143,24 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return;
     }
     if (!(await handler.handle(req, res))) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('not found\n');
+      res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
+      res.end(JSON.stringify(notFound(url.pathname)));
     }
   };
 
   const server = createServer((req, res) => {
     serve(req, res).catch((error: unknown) => {
-      hub.logger.warn(`dashboard: ${error instanceof Error ? error.message : String(error)}`);
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end();
+      logger.warn(`dashboard: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(
+          JSON.stringify({
+            code: DashboardErrorCodes.FAILED,
+            message: 'the dashboard could not answer this request.',
+            hint: "the reason is on the server's stderr; reload the page to try again.",
+          }),
+        );
+      } else res.end();
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -10,13 +10,17 @@ import {
   type Router,
 } from '@drawdown/core';
 import { poolView, routePositions, type PoolView } from '@drawdown/mcp-server';
+import { calendarDays } from './days.js';
 import type { AlertLog, AlertView } from './alerts.js';
+import { observedCard, type ObservedCard, type ObservedSource } from './observed.js';
 
 /**
  * The JSON the page renders. Money is an exact decimal USD string (the ledger's integer
  * nanodollars, printed); the chart alone turns it into a float, for drawing. Instants are ISO 8601.
  */
 export interface DashboardSnapshot {
+  /** `zero-config`: no drawdown configuration, only what Claude Code spent here (observed). */
+  mode: 'configured' | 'zero-config';
   at: string;
   timeZone: string;
   pools: PoolCard[];
@@ -26,6 +30,8 @@ export interface DashboardSnapshot {
   alerts: AlertView[];
   /** Whether the guarded writes (add funds, auto-reload) are offered. */
   writes: boolean;
+  /** Claude Code's own spend from its logs, less what the ledger metered: observed, not enforced. */
+  observed?: ObservedCard;
 }
 
 /**
@@ -78,9 +84,14 @@ export interface SnapshotOptions {
   recent?: number;
   alerts?: AlertLog;
   writes?: boolean;
+  /** Spend seen outside the ledger (Claude Code's logs), shown beside it. */
+  observed?: ObservedSource;
+  /** Without a hub: the zone of the days (with a hub, the hub's). */
+  timeZone?: string;
+  /** Without a hub: the instant of the snapshot (default now). */
+  now?: number;
 }
 
-const DAY_MS = 86_400_000;
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
 
 function routerOf(hub: Hub): Router | undefined {
@@ -127,10 +138,7 @@ function series(rows: ReportRow[], days: string[], key: 'model' | 'route'): Spen
     .map(([name, perDay]) => ({ name, usd: days.map((d) => toDecimalString(perDay.get(d) ?? 0)) }));
 }
 
-async function spendSeries(hub: Hub, dayCount: number): Promise<SpendSeries> {
-  const now = hub.clock.now();
-  const days: string[] = [];
-  for (let i = dayCount - 1; i >= 0; i--) days.push(hub.placement(now - i * DAY_MS).day);
+async function spendSeries(hub: Hub, days: string[]): Promise<SpendSeries> {
   const range = { fromDay: days[0]!, toDay: days[days.length - 1]! };
   const [byModel, byRoute] = await Promise.all([
     hub.report({ ...range, groupBy: ['day', 'model'] }),
@@ -166,22 +174,53 @@ async function recentRequests(hub: Hub, count: number): Promise<RecentRequest[]>
     }));
 }
 
-/** Reads everything the page shows, from the hub and its ledger, in one pass. */
-export async function readDashboard(hub: Hub, options: SnapshotOptions = {}): Promise<DashboardSnapshot> {
+/**
+ * Reads everything the page shows, from the hub and its ledger, in one pass, with the observed
+ * spend beside it. Without a hub (no configuration), the page shows the observed spend alone.
+ */
+export async function readDashboard(hub: Hub | undefined, options: SnapshotOptions = {}): Promise<DashboardSnapshot> {
   const dayCount = Math.min(Math.max(Math.trunc(options.days ?? 14), 1), 366);
+  const now = hub?.clock.now() ?? options.now ?? Date.now();
+  const timeZone = hub?.timeZone ?? options.timeZone ?? 'UTC';
+  const days = calendarDays(now, timeZone, dayCount);
+  const observed = options.observed
+    ? options
+        .observed({ fromDay: days[0]!, toDay: days[days.length - 1]!, timeZone })
+        .then((u) => observedCard(u, days))
+    : Promise.resolve(undefined);
+  if (!hub) {
+    const card = await observed;
+    return {
+      mode: 'zero-config',
+      at: iso(now)!,
+      timeZone,
+      pools: [],
+      spend: { days, byModel: [], byRoute: [], totalUsd: '0' },
+      recent: [],
+      alerts: [],
+      writes: false,
+      ...(card && { observed: card }),
+    };
+  }
   const explanation = await routerOf(hub)?.explain();
   const fromRoute = new Map<string, PoolStatus>((explanation?.entries ?? []).map((e) => [e.poolId, e.pool]));
   const pools = hub.pools();
   const statuses = await Promise.all(pools.map((pool) => fromRoute.get(pool.id) ?? pool.status()));
-  const [spend, recent] = await Promise.all([spendSeries(hub, dayCount), recentRequests(hub, options.recent ?? 15)]);
+  const [spend, recent, card] = await Promise.all([
+    spendSeries(hub, days),
+    recentRequests(hub, options.recent ?? 15),
+    observed,
+  ]);
   return {
-    at: iso(hub.clock.now())!,
-    timeZone: hub.timeZone,
+    mode: 'configured',
+    at: iso(now)!,
+    timeZone,
     pools: statuses.map((status, i) => poolCard(status, explanation, isFundablePool(pools[i]!))),
     ...(explanation && { route: routeCard(explanation) }),
     spend,
     recent,
     alerts: options.alerts?.list() ?? [],
     writes: options.writes === true,
+    ...(card && { observed: card }),
   };
 }

@@ -6,12 +6,20 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '@drawdown/core';
+import { meteredRequestIds, readClaudeCodeUsage } from '@drawdown/core/claude-logs';
 import { startGateway, type Gateway } from '@drawdown/gateway';
-import { dashboardRoutes, startDashboard, type Dashboard } from '../src/index.js';
+import {
+  dashboardRoutes,
+  startDashboard,
+  type Dashboard,
+  type DashboardSnapshot,
+  type ObservedSource,
+} from '../src/index.js';
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
 import {
   type PageElement,
   type PageGlobals,
+  recentClaudeLogs,
   shownText,
   startSettleChild,
   tempLedger,
@@ -22,6 +30,20 @@ import { chromiumArgs, chromiumAvailable, chromiumPath } from '../../../test-sup
 const CHROMIUM = chromiumPath;
 const ARGS = chromiumArgs;
 const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-artifacts');
+/** The real recorded session logs, read by the core log reader, less what `ledger` metered. */
+function claudeLogs(ledger?: Hub): ObservedSource {
+  const dir = recentClaudeLogs();
+  return async (range) =>
+    readClaudeCodeUsage({
+      env: { CLAUDE_CONFIG_DIR: dir },
+      ...range,
+      cacheFile: join(dir, 'cache.json'),
+      ...(ledger && { metered: await meteredRequestIds(ledger.store) }),
+    });
+}
+
+/** One date-time format on the page: "Dec 3, 14:05". */
+const STAMP = /^[A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}$/;
 
 const haveBrowser = chromiumAvailable('the dashboard browser tests');
 
@@ -34,13 +56,13 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
   const problems: string[] = [];
 
   /** A page that records console errors and uncaught exceptions into `problems`. */
-  async function open(url: string, width = 1280, height = 900): Promise<Page> {
+  async function open(url: string, width = 1280, height = 900, ready = '[data-pool="credits"]'): Promise<Page> {
     const page = await context.newPage();
     await page.setViewportSize({ width, height });
     page.on('console', (m) => void (m.type() === 'error' && problems.push(`${url}: console: ${m.text()}`)));
     page.on('pageerror', (e) => problems.push(`${url}: page error: ${e.message}`));
     await page.goto(url);
-    await page.locator('[data-pool="credits"]').waitFor();
+    await page.locator(ready).waitFor();
     await page.locator('#chart canvas').waitFor();
     return page;
   }
@@ -50,7 +72,7 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     file = tempLedger();
     hub = await demoHub(file);
     await seedDemo(hub);
-    dashboard = await startDashboard({ hub, writes: true });
+    dashboard = await startDashboard({ hub, writes: true, observed: claudeLogs(hub) });
     context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'drawdown-chromium-')), {
       executablePath: CHROMIUM,
       args: ARGS,
@@ -76,8 +98,9 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     const trial = page.locator('[data-pool="trial"]');
     expect(await shownText(trial.locator('.balance'))).toMatch(/\$6\.34\s*left of \$10\.00/);
     expect(await trial.locator('[role="progressbar"]').getAttribute('aria-valuenow')).toBe('37');
+    // Cents on the page; labels say what each number is: spend against a cap, the wallet's balance as a balance.
     expect(await shownText(page.locator('[data-pool="credits"] .facts'))).toMatch(
-      /monthly spend limit\s+\$0\.875 \/ \$100\.00 · resets/,
+      /monthly spend limit\s+\$0\.88 spent of \$100\.00 · resets/,
     );
     expect(await shownText(page.locator('#route-next'))).toMatch(
       /Next request → trial.*\$6\.34 of \$10\.00 trial budget left/,
@@ -85,10 +108,124 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     expect(await page.locator('#route li').count()).toBe(3);
     expect(await shownText(page.locator('[data-pool="plan"] .balance'))).toMatch(/71%\s*used/);
     expect(await page.locator('#recent tbody tr').count()).toBe(8);
-    expect(await shownText(page.locator('#spend-total'))).toMatch(/over the last 14 days \(UTC\)/);
+    expect(await shownText(page.locator('#spend-total'))).toMatch(
+      /^metered \$[\d.]+ · Claude Code \$0\.13 \(observed, not enforced\) over the last 14 days \(UTC\)$/,
+    );
     expect(await page.content()).not.toContain(SECRET_KEY);
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     await page.close();
+  });
+
+  it('shows amounts in cents with the exact amount on hover, and the credit balance as a balance', async () => {
+    const page = await open(dashboard.url);
+    const snapshot = (await (await fetch(`${dashboard.url}api/snapshot`)).json()) as DashboardSnapshot;
+    const credits = snapshot.pools.find((p) => p.id === 'credits')!;
+    const details = credits.details as { balanceUsd: string };
+    const balanceRow = page.locator('[data-pool="credits"] .facts dd', { hasText: 'balance of' });
+    const shown = page.locator('[data-pool="credits"] .facts dt', { hasText: 'credit balance' });
+    expect(await shown.count()).toBe(1);
+    const [whole, frac = ''] = details.balanceUsd.split('.');
+    expect(await balanceRow.locator('.money').first().getAttribute('title')).toBe(`$${whole}.${frac.padEnd(2, '0')}`);
+    expect(await shownText(balanceRow)).toMatch(/^\$[\d,]+\.\d\d balance of \$[\d,]+\.\d\d added/);
+    // No amount on the page shows more than cents.
+    const amounts = await page.locator('.money').allInnerTexts();
+    expect(amounts.length).toBeGreaterThan(10);
+    for (const amount of amounts) expect(amount).toMatch(/^(<|−)?\$[\d,]+\.\d\d$/);
+    // The observed block says what it is and what rests on unconfirmed prices.
+    expect(await shownText(page.locator('#observed-block'))).toMatch(/observed, not enforced/);
+    expect(await shownText(page.locator('#observed-block'))).toMatch(
+      /\$0\.01 of it at prices marked \[U\] \(claude-fable-5-2\)/,
+    );
+    await page.close();
+  });
+
+  it('uses one date-time format, in the configured zone, and event times on alerts', async () => {
+    const page = await open(dashboard.url);
+    expect(await shownText(page.locator('#clock'))).toMatch(/^as of [A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2} \(UTC\)$/);
+    for (const text of await page.locator('#recent td.col-time, #alerts time').allInnerTexts())
+      expect(text).toMatch(STAMP);
+    const snapshot = (await (await fetch(`${dashboard.url}api/snapshot`)).json()) as DashboardSnapshot;
+    const eventTimes = new Set(snapshot.alerts.map((a) => a.at));
+    for (const datetime of await page
+      .locator('#alerts time')
+      .evaluateAll((nodes) => nodes.map((n) => (n as unknown as PageElement).getAttribute('datetime'))))
+      expect(eventTimes.has(datetime!), `${datetime} is an event's time`).toBe(true);
+    await page.close();
+  });
+
+  it('shows the values under the cursor, and its day axis ends today', async () => {
+    const page = await open(dashboard.url);
+    const plot = page.locator('#chart .u-over');
+    const box = (await plot.boundingBox())!;
+    // The right edge of the plot is half a day past today's bar: still today, never tomorrow.
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    const legend = page.locator('#chart .u-legend');
+    const today = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(
+      new Date(),
+    );
+    await expect.poll(() => shownText(legend)).toContain(today);
+    const values = await page.locator('#chart .u-legend .u-value').allInnerTexts();
+    expect(values.filter((v) => /^\$\d/.test(v)).length).toBeGreaterThan(0);
+    expect(await shownText(legend)).toMatch(/Claude Code \(observed\)/);
+    await page.close();
+  });
+
+  it('keeps each route state apart from the entry it names', async () => {
+    const page = await open(dashboard.url);
+    for (const item of await page.locator('#route li').all()) {
+      const badge = (await item.locator('.badge').boundingBox())!;
+      const entry = (await item.locator('strong').boundingBox())!;
+      expect(entry.x - (badge.x + badge.width)).toBeGreaterThanOrEqual(4);
+    }
+    await page.close();
+  });
+
+  for (const [width, height] of [
+    [1280, 900],
+    [375, 812],
+  ] as const)
+    it(`lays out at ${width} px: nothing wider than the window, every cost of Recent requests in view`, async () => {
+      const page = await open(dashboard.url, width, height);
+      expect(
+        await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+      ).toBeLessThanOrEqual(width);
+      const costs = page.locator('#recent td.col-cost');
+      expect(await costs.count()).toBeGreaterThan(0);
+      const region = (await page.locator('#recent-block .scroll').boundingBox())!;
+      for (const cell of await costs.all()) {
+        const box = (await cell.boundingBox())!;
+        expect(box.x + box.width, 'cost cell inside the table region').toBeLessThanOrEqual(
+          region.x + region.width + 0.5,
+        );
+        expect(box.x + box.width, 'cost cell inside the window').toBeLessThanOrEqual(width);
+        expect(await shownText(cell)).toMatch(/^\$\d/);
+      }
+      await page.screenshot({ path: join(ARTIFACTS, `dashboard-${width}.png`), fullPage: true });
+      await page.close();
+    });
+
+  it("starts without a configuration and shows Claude Code's observed spend, at 1280 and 375 px", async () => {
+    const zero = await startDashboard({ observed: claudeLogs(), timeZone: 'UTC' });
+    try {
+      for (const [width, height] of [
+        [1280, 900],
+        [375, 812],
+      ] as const) {
+        const page = await open(zero.url, width, height, '#observed-block:not([hidden])');
+        expect(await shownText(page.locator('#mode-note'))).toMatch(/No drawdown configuration yet/);
+        expect(await page.locator('#pools-block').isHidden()).toBe(true);
+        expect(await shownText(page.locator('#spend-total'))).toMatch(
+          /^Claude Code \$0\.13 \(observed, not enforced\) over the last 14 days \(UTC\)$/,
+        );
+        expect(
+          await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+        ).toBeLessThanOrEqual(width);
+        await page.screenshot({ path: join(ARTIFACTS, `dashboard-zero-config-${width}.png`), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await zero.close();
+    }
   });
 
   it('works at a narrow, 80-column-ish width', async () => {

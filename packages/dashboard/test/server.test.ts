@@ -1,9 +1,18 @@
+import { rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDrawdownError, type Hub } from '@drawdown/core';
-import { DashboardErrorCodes, readDashboard, startDashboard, type Dashboard } from '../src/index.js';
+import { isDrawdownError, toDecimalString, usd, type Hub } from '@drawdown/core';
+import { readClaudeCodeUsage } from '@drawdown/core/claude-logs';
+import {
+  DashboardErrorCodes,
+  readDashboard,
+  startDashboard,
+  type Dashboard,
+  type DashboardSnapshot,
+} from '../src/index.js';
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
-import { tempLedger } from './helpers.js';
+import { recentClaudeLogs, tempLedger } from './helpers.js';
 
 /** A raw request, so tests can send the Host and Origin headers a browser or an attacker would. */
 function get(
@@ -81,9 +90,26 @@ describe('drawdown dashboard server', () => {
     expect(nanos(trial.spentUsd) + nanos(trial.remainingUsd!)).toBe(nanos(trial.limitUsd!));
   });
 
-  it('refuses a Host that does not name it (DNS rebinding) and a foreign browser Origin', async () => {
-    expect((await get(readOnly.url, { host: 'evil.example' })).status).toBe(403);
-    expect((await get(`${readOnly.url}api/snapshot`, { origin: 'https://evil.example' })).status).toBe(403);
+  it("refuses a Host that does not name it (DNS rebinding) and a foreign browser Origin, in drawdown's error shape", async () => {
+    const rebinding = await get(readOnly.url, { host: 'evil.example' });
+    expect(rebinding.status).toBe(403);
+    expect(rebinding.headers['content-type']).toMatch(/^application\/json/);
+    const body = JSON.parse(rebinding.body) as Record<string, unknown>;
+    expect(body).toEqual({
+      code: 'DRAWDOWN_HOST_NOT_ALLOWED',
+      message: expect.stringContaining('evil.example'),
+      hint: expect.stringContaining('127.0.0.1'),
+    });
+    expect(body).not.toHaveProperty('jsonrpc');
+    const origin = await get(`${readOnly.url}api/snapshot`, { origin: 'https://evil.example' });
+    expect(origin.status).toBe(403);
+    expect(JSON.parse(origin.body)).toMatchObject({ code: 'DRAWDOWN_ORIGIN_NOT_ALLOWED' });
+    const missing = await get(`${readOnly.url}nothing/here`);
+    expect(missing.status).toBe(404);
+    expect(JSON.parse(missing.body)).toMatchObject({ code: DashboardErrorCodes.NOT_FOUND, hint: expect.any(String) });
+    const put = await get(`${readOnly.url}api/snapshot`, {}, 'PUT');
+    expect(put.status).toBe(405);
+    expect(JSON.parse(put.body)).toMatchObject({ code: DashboardErrorCodes.METHOD_NOT_ALLOWED });
     expect((await get(`${readOnly.url}api/snapshot`, { origin: `http://localhost:${readOnly.port}` })).status).toBe(
       200,
     );
@@ -101,7 +127,12 @@ describe('drawdown dashboard server', () => {
     const token = 'a-long-random-dashboard-token-123';
     const guarded = await startDashboard({ hub, token });
     try {
-      expect((await get(guarded.url)).status).toBe(401);
+      const unauthorized = await get(guarded.url);
+      expect(unauthorized.status).toBe(401);
+      expect(JSON.parse(unauthorized.body)).toMatchObject({
+        code: 'DRAWDOWN_TOKEN_REQUIRED',
+        hint: expect.stringContaining('?token='),
+      });
       expect((await get(guarded.url, { authorization: 'Bearer wrong-token-wrong-token' })).status).toBe(401);
       expect((await get(`${guarded.url}api/snapshot`, { authorization: `Bearer ${token}` })).status).toBe(200);
       const handoff = await get(`${guarded.url}?token=${token}`);
@@ -173,5 +204,51 @@ describe('drawdown dashboard server', () => {
       (await post(`${url}set_auto_reload`, { args: { poolId: 'credits', enabled: true } })).body,
     );
     expect(offWithoutThreshold).toMatchObject({ kind: 'error', message: expect.stringMatching(/thresholdUsd/) });
+  });
+});
+
+describe('drawdown dashboard without a configuration', () => {
+  let dir: string;
+  let dashboard: Dashboard | undefined;
+  beforeAll(() => {
+    dir = recentClaudeLogs();
+  });
+  afterAll(async () => {
+    await dashboard?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("starts with only the observed spend, Claude Code's logs read by the core reader", async () => {
+    const usage = await readClaudeCodeUsage({ env: { CLAUDE_CONFIG_DIR: dir }, timeZone: 'UTC', cacheFile: false });
+    dashboard = await startDashboard({
+      timeZone: 'UTC',
+      observed: (range) =>
+        readClaudeCodeUsage({ env: { CLAUDE_CONFIG_DIR: dir }, ...range, cacheFile: join(dir, 'cache.json') }),
+    });
+    const snapshot = JSON.parse((await get(`${dashboard.url}api/snapshot`)).body) as DashboardSnapshot;
+    expect(snapshot).toMatchObject({ mode: 'zero-config', timeZone: 'UTC', pools: [], recent: [], writes: false });
+    expect(snapshot.route).toBeUndefined();
+    expect(snapshot.observed).toMatchObject({
+      source: 'claude-code-logs',
+      observed: true,
+      enforced: false,
+      totalUsd: toDecimalString(usage.total),
+      requests: usage.requests,
+      unconfirmedUsd: '0.008',
+      unconfirmedModels: ['claude-fable-5-2'],
+      skipped: { garbage: 0, truncated: 0, absurd: 0, malformed: 0 },
+      metered: { requests: 0, costUsd: '0' },
+    });
+    // The chart's series add up to the total, to the nanodollar.
+    const sum = snapshot.observed!.byModel.flatMap((g) => g.usd).reduce((a, v) => a + usd(v), 0);
+    expect(sum).toBe(usage.total);
+    expect((await get(dashboard.url)).body).toContain('No drawdown configuration yet');
+  });
+
+  it('needs a hub or observed spend, and writes need a hub', async () => {
+    await expect(startDashboard({})).rejects.toThrow(/option "hub" is missing, and so is observed/);
+    await expect(
+      startDashboard({ observed: async () => readClaudeCodeUsage({ env: {}, timeZone: 'UTC' }), writes: true }),
+    ).rejects.toThrow(/option "writes" is on without a hub/);
   });
 });

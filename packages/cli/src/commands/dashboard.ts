@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { Command } from 'commander';
+import type { Hub } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
-import { withHub } from '../session.js';
+import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
+import { localTimeZone, readObserved } from '../zero-config/index.js';
 
 export const DEFAULT_DASHBOARD_PORT = 7756;
 
@@ -57,7 +59,9 @@ interface DashboardCommandOptions {
 
 export function dashboardCommand(ctx: CliContext): Command {
   return new Command('dashboard')
-    .description('serve a live page of the pools, the route, spend, recent requests and alerts on 127.0.0.1')
+    .description(
+      "serve a live page of the pools, the route, spend, recent requests and alerts on 127.0.0.1 (without a config: Claude Code's spend here)",
+    )
     .option('--port <n>', 'port to listen on (0: any free port)', String(DEFAULT_DASHBOARD_PORT))
     .option('--host <address>', 'address to bind; anything but loopback needs --token', '127.0.0.1')
     .option(
@@ -70,33 +74,57 @@ export function dashboardCommand(ctx: CliContext): Command {
       'offer add funds and auto-reload on the page; each asks for confirmation like the MCP write tools',
     )
     .option('--days <n>', 'days of spend history in the chart', '14')
-    .option('--json', 'print {"url","port","writes"} on stdout once listening (errors as JSON on stderr)')
+    .option('--json', 'print {"url","port","writes","mode"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: DashboardCommandOptions, command: Command) => {
       const port = parseWhole(options.port, 'port', 0, 65_535, String(DEFAULT_DASHBOARD_PORT));
       const days = parseWhole(options.days, 'days', 1, 366, '30');
       const token = options.token ?? (ctx.env.DRAWDOWN_DASHBOARD_TOKEN || undefined);
-      await withHub(ctx, command, async (hub) => {
+      const serve = async (hub: Hub | undefined, timeZone: string): Promise<void> => {
         const { startDashboard } = await import('@drawdown/dashboard');
         const dashboard = await startDashboard({
-          hub,
+          ...(hub ? { hub } : { timeZone }),
+          // Claude Code's own spend beside the pools (or alone, with no configuration): observed, not enforced.
+          observed: (range) => readObserved(ctx.env, range, hub?.store),
           host: options.host,
           port,
           days,
           ...(token !== undefined && { token }),
-          ...(options.writes && { writes: true }),
+          ...(options.writes && hub && { writes: true }),
         });
         const stopped = untilStopped();
         // With a token the browser is handed it once in the address; the page then keeps it in a cookie.
         const address = token === undefined ? dashboard.url : `${dashboard.url}?token=${encodeURIComponent(token)}`;
         if (options.json)
-          ctx.term.out(JSON.stringify({ url: dashboard.url, port: dashboard.port, writes: options.writes === true }));
+          ctx.term.out(
+            JSON.stringify({
+              url: dashboard.url,
+              port: dashboard.port,
+              writes: options.writes === true && hub !== undefined,
+              mode: hub ? 'configured' : 'zero-config',
+            }),
+          );
         ctx.term.note(
-          `drawdown dashboard: ${address}${options.writes ? '' : ' (read-only; --writes to add funds from the page)'}`,
+          hub
+            ? `drawdown dashboard: ${address}${options.writes ? '' : ' (read-only; --writes to add funds from the page)'}`
+            : `drawdown dashboard: ${address} (no configuration: Claude Code's spend on this machine, observed)`,
         );
         if (options.open) openInBrowser(address, ctx);
         await stopped;
         ctx.term.note('drawdown dashboard: stopping');
         await dashboard.close();
-      });
+      };
+      const loaded = await loadFor(ctx, command);
+      if (isZeroConfig(loaded) && !ctx.env.DRAWDOWN_DB) {
+        if (options.writes)
+          throw cliError(
+            CliErrorCodes.UNAVAILABLE,
+            '--writes needs a credits pool, and no drawdown configuration was found',
+            'Start without --writes to see Claude Code\'s spend, or create pools with "drawdown config init".',
+            { argument: 'writes' },
+          );
+        await serve(undefined, localTimeZone(ctx.env));
+        return;
+      }
+      await withLoadedHub(ctx, loaded, (hub) => serve(hub, hub.timeZone), { ledgerOnly: isZeroConfig(loaded) });
     });
 }

@@ -159,7 +159,7 @@ function skipString(view: Buffer, at: number, end: number): number {
 }
 
 const keyIs = (view: Buffer, from: number, to: number, name: string): boolean =>
-  to - from === name.length && view.latin1Slice(from, to) === name;
+  to - from === name.length && view.toString('latin1', from, to) === name;
 
 /**
  * What kind of entry a line is, read from the first keys of the object without parsing the line:

@@ -1,7 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
+import { recentClaudeLogs } from '../../../test-support/claude-logs.js';
 import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
 
 const SECRET = 'sk-ant-dashboard-cli-SECRET-0123456789';
@@ -23,12 +27,17 @@ afterAll(() => {
 function startDashboardProcess(
   cwd: string,
   args: string[],
-): Promise<{ info: { url: string; port: number; writes: boolean }; child: ChildProcess; stderr: () => string }> {
+  extraEnv: Record<string, string> = {},
+): Promise<{
+  info: { url: string; port: number; writes: boolean; mode: string };
+  child: ChildProcess;
+  stderr: () => string;
+}> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'dashboard', '--json', ...args],
-      { cwd, env: { ...process.env, ...env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd, env: { ...process.env, ...env, NO_COLOR: '1', ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     children.push(child);
     let stdout = '';
@@ -71,6 +80,38 @@ describe('drawdown dashboard', () => {
     const closed = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
     child.kill('SIGTERM');
     expect(await closed).toBe(0);
+  });
+
+  it("starts without a configuration, showing Claude Code's spend on this machine, observed", async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'drawdown-dashboard-home-'));
+    const work = path.join(home, 'work');
+    recentClaudeLogs(path.join(home, '.claude'));
+    mkdirSync(work);
+    const homeEnv = {
+      HOME: home,
+      XDG_CONFIG_HOME: path.join(home, '.config'),
+      XDG_CACHE_HOME: path.join(home, '.cache'),
+    };
+    const { info, child, stderr } = await startDashboardProcess(work, ['--port', '0'], homeEnv);
+    expect(info).toMatchObject({ mode: 'zero-config', writes: false });
+    for (let i = 0; i < 100 && !stderr().includes('observed'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(stderr()).toMatch(/no configuration: Claude Code's spend on this machine, observed/);
+    const snapshot = (await (await fetch(`${info.url}api/snapshot`)).json()) as {
+      mode: string;
+      pools: unknown[];
+      observed: { totalUsd: string; requests: number; observed: boolean };
+    };
+    expect(snapshot).toMatchObject({ mode: 'zero-config', pools: [], observed: { observed: true, requests: 5 } });
+    expect(snapshot.observed.totalUsd).toBe('0.128647');
+    const closed = new Promise<number | null>((done) => child.once('close', (code) => done(code)));
+    child.kill('SIGTERM');
+    expect(await closed).toBe(0);
+    const writes = await runDrawdown(['dashboard', '--writes', '--port', '0', '--json'], { cwd: work, env: homeEnv });
+    expect(writes.code).toBe(1);
+    expect(jsonError(writes.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_UNAVAILABLE',
+      hint: expect.stringContaining('config init'),
+    });
   });
 
   it('refuses a non-loopback host without a token, and bad numbers, as JSON errors naming the fix', async () => {

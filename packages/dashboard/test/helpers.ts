@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,24 +84,4 @@ export function startSettleChild(file: string): Promise<SettleChild> {
   });
 }
 
-const SESSIONS = fileURLToPath(new URL('../../core/test/fixtures/claude-code-logs/sessions/', import.meta.url));
-
-/**
- * A Claude Code directory holding the real recorded session logs (core's fixtures), moved in time so
- * that the newest line is an hour old: the spend lands in today's views whenever the test runs.
- */
-export function recentClaudeLogs(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drawdown-dashboard-claude-'));
-  const project = join(dir, 'projects', '-work');
-  mkdirSync(project, { recursive: true });
-  const files = readdirSync(SESSIONS).map((name) => ({ name, text: readFileSync(join(SESSIONS, name), 'utf8') }));
-  const stamp = /"timestamp":"([^"]+)"/g;
-  const newest = Math.max(...files.flatMap((f) => [...f.text.matchAll(stamp)].map((m) => Date.parse(m[1]!))));
-  const shift = Date.now() - 3_600_000 - newest;
-  for (const { name, text } of files)
-    writeFileSync(
-      join(project, name),
-      text.replace(stamp, (_, at: string) => `"timestamp":"${new Date(Date.parse(at) + shift).toISOString()}"`),
-    );
-  return dir;
-}
+export { recentClaudeLogs } from '../../../test-support/claude-logs.js';

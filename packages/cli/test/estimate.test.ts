@@ -69,7 +69,13 @@ describe.concurrent('drawdown estimate', () => {
   });
 
   it('fails with one error line naming close models and a hint when the model is unknown', async () => {
-    const result = await runDrawdown(['estimate', '--model', 'claude-sonet-4-5', '--usage', '{"input_tokens":1}']);
+    const result = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-sonet-4-5',
+      '--usage',
+      '{"input_tokens":1,"output_tokens":0}',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -80,7 +86,13 @@ describe.concurrent('drawdown estimate', () => {
   });
 
   it('fails with one error line and a hint when the usage is not JSON', async () => {
-    const result = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '{input_tokens: 1']);
+    const result = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-sonnet-4-5',
+      '--usage',
+      '{ output_tokens: 0, input_tokens: 1',
+    ]);
     expect(result.code).not.toBe(0);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -89,12 +101,46 @@ describe.concurrent('drawdown estimate', () => {
   });
 
   it('fails when a usage count is negative or not a whole number, naming the field', async () => {
-    const negative = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '{"input_tokens":-1}']);
+    const negative = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-sonnet-4-5',
+      '--usage',
+      '{"input_tokens":-1,"output_tokens":0}',
+    ]);
     expect(negative.code).not.toBe(0);
     expect(negative.stderr).toMatch(/^drawdown: usage\.input_tokens must be a non-negative whole number/);
     const array = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '[1,2]']);
     expect(array.code).not.toBe(0);
     expect(array.stderr).toMatch(/^drawdown: usage must be an object/);
+  });
+
+  it('refuses an empty or misspelled usage and an impossible --at, and warns about a day past the card', async () => {
+    const base = ['estimate', '--model', 'claude-sonnet-5-5'];
+    const empty = await runDrawdown([...base, '--usage', '{}', '--json']);
+    expect(empty.code).not.toBe(0);
+    expect(JSON.parse(empty.stderr)).toMatchObject({
+      code: 'DRAWDOWN_INVALID_USAGE',
+      message: expect.stringMatching(/^usage\.input_tokens is missing/),
+    });
+    const misspelled = await runDrawdown([...base, '--usage', '{"input":5000,"output":100}']);
+    expect(misspelled.code).not.toBe(0);
+    expect(misspelled.stderr).toMatch(/^drawdown: usage\.input is not a usage field; accepted fields are input_tokens/);
+    const ok = '{"input_tokens":1000,"output_tokens":100}';
+    const impossible = await runDrawdown([...base, '--usage', ok, '--at', '2026-11-31']);
+    expect(impossible.code).not.toBe(0);
+    expect(impossible.stderr).toMatch(/^drawdown: --at is "2026-11-31", not a calendar date/);
+    const far = await runDrawdown([...base, '--usage', ok, '--at', '2999-01-01']);
+    expect(far.code).toBe(0);
+    expect(far.stdout).toMatch(/warning: 2999-01-01 is after 2026-11-30, the last day this rate card knows/);
+    expect(Math.max(...far.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
+    const farJson = await runDrawdown([...base, '--usage', ok, '--at', '2999-01-01', '--json']);
+    expect(JSON.parse(farJson.stdout)).toMatchObject({
+      totalUsd: '0.003',
+      warnings: [expect.stringMatching(/^2999-01-01 is after 2026-11-30/)],
+    });
+    const today = await runDrawdown([...base, '--usage', ok, '--json']);
+    expect(JSON.parse(today.stdout).warnings).toBeUndefined();
   });
 
   it('fails with a hint when a required option is missing', async () => {
@@ -139,14 +185,14 @@ describe.concurrent('drawdown estimate', () => {
       '--model',
       'claude-haiku-4-5@20251001',
       '--usage',
-      '{"input_tokens":1000}',
+      '{"input_tokens":1000,"output_tokens":0}',
       '--json',
     ]);
     expect(JSON.parse(vertex.stdout)).toMatchObject({ model: 'claude-haiku-4-5', totalUsd: '0.001' });
   });
 
   it('prices at the rates in force on --at: Sonnet 5.5 cache hits $0.20 on 2026-10-06, $0.10 from 2026-10-07', async () => {
-    const usage = '{"cache_read_input_tokens":1000000}';
+    const usage = '{"cache_read_input_tokens":1000000,"input_tokens":0,"output_tokens":0}';
     const before = await runDrawdown([
       'estimate',
       '--model',
@@ -183,7 +229,7 @@ describe.concurrent('drawdown estimate', () => {
     expect(JSON.parse(bad.stderr)).toMatchObject({
       code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
       argument: 'at',
-      message: '--at is "yesterday", not a date',
+      message: '--at is "yesterday", not a calendar date',
     });
   });
 
@@ -216,7 +262,7 @@ describe.concurrent('drawdown estimate', () => {
       '--model',
       'claude-opus-5-5',
       '--usage',
-      '{"output_tokens":1000,"service_tier":"standard","inference_geo":"global"}',
+      '{"output_tokens":1000,"service_tier":"standard","inference_geo":"global","input_tokens":0}',
       '--batch',
       '--geo',
       'us',
@@ -231,7 +277,7 @@ describe.concurrent('drawdown estimate', () => {
       '--model',
       'claude-opus-5-5',
       '--usage',
-      '{"input_tokens":1}',
+      '{"input_tokens":1,"output_tokens":0}',
       '--geo',
       'US',
     ]);
@@ -242,7 +288,7 @@ describe.concurrent('drawdown estimate', () => {
       '--model',
       'claude-opus-5-5',
       '--usage',
-      '{"input_tokens":1,"service_tier":"flex"}',
+      '{"input_tokens":1,"service_tier":"flex","output_tokens":0}',
       '--json',
     ]);
     expect(JSON.parse(tier.stderr)).toMatchObject({
@@ -254,7 +300,7 @@ describe.concurrent('drawdown estimate', () => {
       '--model',
       'claude-opus-5-5',
       '--usage',
-      '{"input_tokens":1,"speed":"fast"}',
+      '{"input_tokens":1,"speed":"fast","output_tokens":0}',
       '--batch',
     ]);
     expect(fastBatch.stderr).toMatch(/fast mode cannot be combined with the Batch API/);
@@ -267,7 +313,7 @@ describe.concurrent('drawdown estimate', () => {
       '--model',
       'claude-haiku-5-5',
       '--usage',
-      '{"cache_creation_input_tokens":1,"cache_read_input_tokens":1,"service_tier":"batch","inference_geo":"us"}',
+      '{"cache_creation_input_tokens":1,"cache_read_input_tokens":1,"service_tier":"batch","inference_geo":"us","input_tokens":0,"output_tokens":0}',
     ]);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Total\s+\$0\.000000074$/m);

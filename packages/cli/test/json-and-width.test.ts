@@ -68,7 +68,7 @@ describe.concurrent('every command under --json', () => {
     { args: ['which', '--json'], config: noRoute, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /route/ },
     { args: ['reconcile', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /"reconcile"/ },
     {
-      args: ['estimate', '--json', '--model', 'claude-nope-1', '--usage', '{"input_tokens":1}'],
+      args: ['estimate', '--json', '--model', 'claude-nope-1', '--usage', '{"input_tokens":1,"output_tokens":0}'],
       code: 'DRAWDOWN_UNKNOWN_MODEL',
     },
     { args: ['login', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: /oauth/ },

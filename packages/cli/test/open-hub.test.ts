@@ -38,7 +38,7 @@ describe('the hub the CLI opens from a configuration', () => {
         requestId: 'r1',
         entry: 'trial',
         model: 'claude-future-9',
-        usage: { input_tokens: 10 },
+        usage: { output_tokens: 0, input_tokens: 10 },
         reportedCost: 12_300_000,
       });
       const [entry] = await hub.store.entries({ account: 'trial' });
@@ -62,7 +62,7 @@ describe('the hub the CLI opens from a configuration', () => {
           requestId: 'r1',
           entry: 'trial',
           model: 'claude-future-9',
-          usage: { input_tokens: 10 },
+          usage: { output_tokens: 0, input_tokens: 10 },
           reportedCost: 12_300_000,
         }),
       ).rejects.toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL' });

@@ -84,7 +84,14 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
     });
     // 1M input × $1 × 1.1 (US) = $1.10
     const priced = await runDrawdown(
-      ['estimate', '--model', 'claude-next-6', '--usage', '{"input_tokens":1000000,"inference_geo":"us"}', '--json'],
+      [
+        'estimate',
+        '--model',
+        'claude-next-6',
+        '--usage',
+        '{"input_tokens":1000000,"inference_geo":"us","output_tokens":0}',
+        '--json',
+      ],
       { cwd },
     );
     expect(JSON.parse(priced.stdout)).toMatchObject({ totalUsd: '1.1', priceRow: 'claude-next-6@2026-11-01' });

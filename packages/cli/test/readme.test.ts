@@ -115,7 +115,7 @@ describe('the CLI README', () => {
       '--model',
       'claude-sonet-4-5',
       '--usage',
-      '{"input_tokens":1}',
+      '{"input_tokens":1,"output_tokens":0}',
       '--json',
     ]);
     expect(result.stdout).toBe('');

@@ -80,6 +80,7 @@ export interface DrawdownErrorData {
   DRAWDOWN_UNKNOWN_MODEL: { model: string | null; suggestions: string[]; pricedFrom?: string };
   DRAWDOWN_INVALID_USAGE: { field: string; value?: string | null; model?: string; accepted?: string[] };
   DRAWDOWN_INVALID_AMOUNT: { value?: string; what?: string; amount?: unknown; reportedCost?: unknown };
+  DRAWDOWN_INVALID_DATE: { field: string; value: string };
   DRAWDOWN_POOL_EXHAUSTED: PoolExhaustedData;
   DRAWDOWN_ROUTE_EXHAUSTED: {
     requestId: string;
@@ -134,6 +135,8 @@ export const ErrorCodes = {
   UNKNOWN_MODEL: 'DRAWDOWN_UNKNOWN_MODEL',
   /** A usage object is not shaped like the API's `usage`. */
   INVALID_USAGE: 'DRAWDOWN_INVALID_USAGE',
+  /** A pricing date is not a real calendar day or time (`2026-11-31`, `NaN`); `data.field` names it. */
+  INVALID_DATE: 'DRAWDOWN_INVALID_DATE',
   /** A money amount is malformed, negative where it must not be, or beyond the safe range. */
   INVALID_AMOUNT: 'DRAWDOWN_INVALID_AMOUNT',
   /** A pool cannot admit this reservation; `data` says which limit and when it resets. */

@@ -67,9 +67,11 @@ export type {
   Evidence,
 } from './rate-card/schema.js';
 export { describePriceRow, type PriceRowView } from './rate-card/describe.js';
+export { parsePricingDate } from './rate-card/dates.js';
 export {
   SPEEDS,
   INFERENCE_GEOS,
+  USAGE_FIELDS,
   type AnthropicUsage,
   type BillableQuantities,
   type UsageModifiers,

@@ -293,14 +293,23 @@ export function createRequestFlow(deps: FlowDeps) {
     model: string | undefined,
     estimate: Estimate | undefined,
   ): RequestLease {
+    // Settle, fail and release run one at a time: a fail() that arrives while a settle is being
+    // recorded waits for it, and does nothing if the settle landed.
     let finished = false;
-    const admittedAt = deps.clock.now();
-    const release = async (): Promise<number> => {
-      if (finished) return 0;
-      finished = true;
-      await entry.pool.release(requestId);
-      return held;
+    let queue: Promise<unknown> = Promise.resolve();
+    const exclusive = <T>(step: () => Promise<T>): Promise<T> => {
+      const run = queue.then(step);
+      queue = run.catch(() => undefined);
+      return run;
     };
+    const admittedAt = deps.clock.now();
+    const release = (): Promise<number> =>
+      exclusive(async () => {
+        if (finished) return 0;
+        await entry.pool.release(requestId);
+        finished = true;
+        return held;
+      });
     return {
       requestId,
       entry,
@@ -311,8 +320,13 @@ export function createRequestFlow(deps: FlowDeps) {
       credentials: () => entry.strategy.credentials(),
       childEnv: (base) => deps.childEnv(entry.id, base),
       settle(request) {
-        finished = true;
-        return settleAt(entry.pool, entry, requestId, request, model, held, admittedAt);
+        // Finished only once the pool has recorded the charge: a settle that throws (a malformed
+        // usage, an unknown model, a store that is down) leaves the hold for fail() or release().
+        return exclusive(async () => {
+          const settlement = await settleAt(entry.pool, entry, requestId, request, model, held, admittedAt);
+          finished = true;
+          return settlement;
+        });
       },
       async fail(error, options = {}) {
         const released = await release();

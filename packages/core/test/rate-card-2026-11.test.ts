@@ -43,10 +43,14 @@ const TABLE: Array<[model: string, day: string, input: string, w5m: string, w1h:
 const M = 1_000_000;
 const day = (d: string, time = '12:00:00') => Date.parse(`${d}T${time}Z`);
 const w5 = (n: number) => ({
+  input_tokens: 0,
+  output_tokens: 0,
   cache_creation_input_tokens: n,
   cache_creation: { ephemeral_5m_input_tokens: n, ephemeral_1h_input_tokens: 0 },
 });
 const w1 = (n: number) => ({
+  input_tokens: 0,
+  output_tokens: 0,
   cache_creation_input_tokens: n,
   cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: n },
 });
@@ -57,17 +61,19 @@ describe('rate card: every row of the published table', () => {
   it.each(TABLE)('%s from %s prices each category explicitly', (model, from, input, write5m, write1h, hit, output) => {
     const at = day(from);
     const tenth = (cell: string) => usd(cell) / 10;
-    expect(card.price(model, { input_tokens: 100_000 }, { at }).total).toBe(tenth(input));
+    expect(card.price(model, { output_tokens: 0, input_tokens: 100_000 }, { at }).total).toBe(tenth(input));
     expect(card.price(model, w5(100_000), { at }).total).toBe(tenth(write5m));
     expect(card.price(model, w1(100_000), { at }).total).toBe(tenth(write1h));
-    expect(card.price(model, { cache_read_input_tokens: 100_000 }, { at }).total).toBe(tenth(hit));
-    expect(total(card.price(model, { output_tokens: M }, { at }))).toBe(output);
+    expect(
+      card.price(model, { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 100_000 }, { at }).total,
+    ).toBe(tenth(hit));
+    expect(total(card.price(model, { input_tokens: 0, output_tokens: M }, { at }))).toBe(output);
   });
 
   it('has a row for every model of the table and records which row priced a charge', () => {
     const models = new Set(BUILT_IN_PRICE_ROWS.map((r) => r.model));
     for (const [model] of TABLE) expect(models.has(model)).toBe(true);
-    const b = card.price('claude-sonnet-5-5', { input_tokens: 1 }, { at: day('2026-11-01') });
+    const b = card.price('claude-sonnet-5-5', { output_tokens: 0, input_tokens: 1 }, { at: day('2026-11-01') });
     expect(b.priceRow).toBe('claude-sonnet-5-5@2026-10-07');
     expect(b.pricedBy).toBe('rate-card');
     expect(b.evidence).toBe('Q');
@@ -75,7 +81,7 @@ describe('rate card: every row of the published table', () => {
   });
 
   it('switches Sonnet 5.5 cache hits from $0.20 to $0.10 between 2026-10-06 and 2026-10-07', () => {
-    const read = { cache_read_input_tokens: M };
+    const read = { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: M };
     expect(total(card.price('claude-sonnet-5-5', read, { at: day('2026-10-06', '23:59:59.999') }))).toBe('0.2');
     expect(total(card.price('claude-sonnet-5-5', read, { at: day('2026-10-07', '00:00:00') }))).toBe('0.1');
     expect(card.price('claude-sonnet-5-5', read, { at: day('2026-10-06') }).priceRow).toBe(
@@ -96,10 +102,16 @@ describe('rate card: every row of the published table', () => {
   });
 
   it('refuses usage dated before a model launched', () => {
-    expect(() => card.price('claude-opus-5-5', { input_tokens: 1 }, { at: day('2026-09-22') })).toThrowError(
+    expect(() =>
+      card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: 1 }, { at: day('2026-09-22') }),
+    ).toThrowError(
       expect.objectContaining({ code: 'DRAWDOWN_UNKNOWN_MODEL', message: expect.stringMatching(/from 2026-09-23/) }),
     );
-    expect(total(card.price('claude-opus-5-5', { input_tokens: M }, { at: day('2026-09-23', '00:00:00') }))).toBe('4');
+    expect(
+      total(
+        card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: M }, { at: day('2026-09-23', '00:00:00') }),
+      ),
+    ).toBe('4');
     expect(() =>
       card.estimate({ model: 'claude-haiku-5-5', inputTokens: 1, maxTokens: 1, at: day('2026-10-06') }),
     ).toThrow(/from 2026-10-07/);
@@ -134,16 +146,21 @@ describe('rate card: Haiku 5.5 prompt bands', () => {
   });
 
   it('counts cache reads and writes in the prompt but not output', () => {
-    expect(card.price('claude-haiku-5-5', { cache_read_input_tokens: 100_001 }, { at }).band).toBeDefined();
+    expect(
+      card.price('claude-haiku-5-5', { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 100_001 }, { at })
+        .band,
+    ).toBeDefined();
     expect(card.price('claude-haiku-5-5', w1(100_001), { at }).band).toBeDefined();
     expect(card.price('claude-haiku-5-5', { input_tokens: 10, output_tokens: 500_000 }, { at }).band).toBeUndefined();
   });
 
   it('prices the high band per category (1M tokens each, 100,001+ prompt)', () => {
-    expect(total(card.price('claude-haiku-5-5', { input_tokens: M }, { at }))).toBe('0.5');
+    expect(total(card.price('claude-haiku-5-5', { output_tokens: 0, input_tokens: M }, { at }))).toBe('0.5');
     expect(total(card.price('claude-haiku-5-5', w5(M), { at }))).toBe('0.625');
     expect(total(card.price('claude-haiku-5-5', w1(M), { at }))).toBe('1');
-    expect(total(card.price('claude-haiku-5-5', { cache_read_input_tokens: M }, { at }))).toBe('0.05');
+    expect(
+      total(card.price('claude-haiku-5-5', { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: M }, { at })),
+    ).toBe('0.05');
     // 200,000 input at $0.50 = $0.10 and 1M output at the high $2.50.
     expect(total(card.price('claude-haiku-5-5', { input_tokens: 200_000, output_tokens: M }, { at }))).toBe('2.6');
   });
@@ -164,13 +181,23 @@ describe('rate card: modifiers and their combinations', () => {
 
   it('halves every token category under the Batch API', () => {
     // Opus 5.5 batch: 4/5/8/0.20/20 × 0.5 = 2/2.5/4/0.1/10
-    expect(total(card.price('claude-opus-5-5', { input_tokens: M, service_tier: 'batch' }, opts({})))).toBe('2');
+    expect(
+      total(card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: M, service_tier: 'batch' }, opts({}))),
+    ).toBe('2');
     expect(total(card.price('claude-opus-5-5', { ...w5(M), service_tier: 'batch' }, opts({})))).toBe('2.5');
     expect(total(card.price('claude-opus-5-5', { ...w1(M), service_tier: 'batch' }, opts({})))).toBe('4');
-    expect(total(card.price('claude-opus-5-5', { cache_read_input_tokens: M, service_tier: 'batch' }, opts({})))).toBe(
-      '0.1',
-    );
-    expect(total(card.price('claude-opus-5-5', { output_tokens: M, service_tier: 'batch' }, opts({})))).toBe('10');
+    expect(
+      total(
+        card.price(
+          'claude-opus-5-5',
+          { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: M, service_tier: 'batch' },
+          opts({}),
+        ),
+      ),
+    ).toBe('0.1');
+    expect(
+      total(card.price('claude-opus-5-5', { input_tokens: 0, output_tokens: M, service_tier: 'batch' }, opts({}))),
+    ).toBe('10');
     expect(total(card.price('claude-fable-5-1', { input_tokens: M, output_tokens: M }, opts({ batch: true })))).toBe(
       '30',
     ); // 5 + 25
@@ -182,9 +209,15 @@ describe('rate card: modifiers and their combinations', () => {
     expect(total(card.price('claude-opus-5-5', both, opts({})))).toBe('26.4'); // (4+20)×1.1
     expect(total(card.price('claude-haiku-5-5', { ...both, input_tokens: 100_000 }, opts({})))).toBe('0.561'); // (0.1M×0.10 + 1M×0.50)×1.1 = 0.51×1.1
     expect(total(card.price('claude-opus-4-8', { ...w5(M), inference_geo: 'us' }, opts({})))).toBe('6.875'); // 6.25×1.1
-    expect(total(card.price('claude-fable-5-1', { cache_read_input_tokens: M, inference_geo: 'us' }, opts({})))).toBe(
-      '0.275',
-    ); // 0.25×1.1
+    expect(
+      total(
+        card.price(
+          'claude-fable-5-1',
+          { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: M, inference_geo: 'us' },
+          opts({}),
+        ),
+      ),
+    ).toBe('0.275'); // 0.25×1.1
     expect(card.price('claude-sonnet-4-6', both, opts({})).usInference).toBe(true);
   });
 
@@ -204,7 +237,7 @@ describe('rate card: modifiers and their combinations', () => {
       total(
         card.price(
           'claude-sonnet-5-5',
-          { cache_read_input_tokens: M, service_tier: 'batch', inference_geo: 'us' },
+          { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: M, service_tier: 'batch', inference_geo: 'us' },
           opts({}),
         ),
       ),
@@ -227,44 +260,62 @@ describe('rate card: modifiers and their combinations', () => {
     expect(fast({ input_tokens: M, output_tokens: M })).toBe('48'); // 8 + 40
     expect(fast(w5(M))).toBe('10'); // 8 × 1.25
     expect(fast(w1(M))).toBe('16'); // 8 × 2
-    expect(fast({ cache_read_input_tokens: M })).toBe('0.4'); // 8 × 0.05
+    expect(fast({ input_tokens: 0, output_tokens: 0, cache_read_input_tokens: M })).toBe('0.4'); // 8 × 0.05
     expect(fast({ input_tokens: M, output_tokens: M }, 'claude-opus-5')).toBe('60'); // 10 + 50
     expect(fast({ input_tokens: M, output_tokens: M }, 'claude-opus-4-8')).toBe('60');
-    expect(fast({ cache_read_input_tokens: M }, 'claude-opus-4-8')).toBe('1'); // 10 × 0.1
+    expect(fast({ input_tokens: 0, output_tokens: 0, cache_read_input_tokens: M }, 'claude-opus-4-8')).toBe('1'); // 10 × 0.1
     expect(fast({ input_tokens: M, output_tokens: M }, 'claude-opus-4-6')).toBe('180'); // older docs: 30 + 150
     // Fast and US inference stack: (8 + 40) × 1.1
     expect(fast({ input_tokens: M, output_tokens: M, inference_geo: 'us' })).toBe('52.8');
-    expect(card.price('claude-opus-5-5', { input_tokens: 1, speed: 'fast' }, opts({})).fast).toBe(true);
+    expect(card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: 1, speed: 'fast' }, opts({})).fast).toBe(
+      true,
+    );
     // The option fills in a usage that does not say its speed.
-    expect(total(card.price('claude-opus-5-5', { output_tokens: M }, opts({ speed: 'fast' })))).toBe('40');
+    expect(total(card.price('claude-opus-5-5', { input_tokens: 0, output_tokens: M }, opts({ speed: 'fast' })))).toBe(
+      '40',
+    );
   });
 
   it('refuses fast mode with batch, and fast mode on a model without it, saying what is accepted', () => {
     expect(() =>
-      card.price('claude-opus-5-5', { input_tokens: 1, speed: 'fast', service_tier: 'batch' }, opts({})),
+      card.price(
+        'claude-opus-5-5',
+        { output_tokens: 0, input_tokens: 1, speed: 'fast', service_tier: 'batch' },
+        opts({}),
+      ),
     ).toThrowError(
       expect.objectContaining({
         code: 'DRAWDOWN_INVALID_USAGE',
         message: expect.stringMatching(/fast mode cannot be combined with the Batch API/),
       }),
     );
-    expect(() => card.price('claude-opus-5-5', { input_tokens: 1 }, opts({ speed: 'fast', batch: true }))).toThrow(
-      /Batch API/,
-    );
-    expect(() => card.price('claude-sonnet-5-5', { input_tokens: 1, speed: 'fast' }, opts({}))).toThrowError(
+    expect(() =>
+      card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: 1 }, opts({ speed: 'fast', batch: true })),
+    ).toThrow(/Batch API/);
+    expect(() =>
+      card.price('claude-sonnet-5-5', { output_tokens: 0, input_tokens: 1, speed: 'fast' }, opts({})),
+    ).toThrowError(
       expect.objectContaining({
         code: 'DRAWDOWN_INVALID_USAGE',
         message: expect.stringMatching(/claude-sonnet-5-5 has no fast mode; fast mode is priced for .*claude-opus-5-5/),
       }),
     );
-    expect(() => card.price('claude-haiku-5-5', { input_tokens: 1 }, opts({ speed: 'fast' }))).toThrow(/no fast mode/);
+    expect(() =>
+      card.price('claude-haiku-5-5', { output_tokens: 0, input_tokens: 1 }, opts({ speed: 'fast' })),
+    ).toThrow(/no fast mode/);
   });
 
   it('charges $0.01 per web search, not multiplied by batch or US inference', () => {
     // 3 searches = $0.03, plus 1M input on Opus 4.6 at 5 × 0.5 × 1.1 = $2.75
     const b = card.price(
       'claude-opus-4-6',
-      { input_tokens: M, server_tool_use: { web_search_requests: 3 }, service_tier: 'batch', inference_geo: 'us' },
+      {
+        output_tokens: 0,
+        input_tokens: M,
+        server_tool_use: { web_search_requests: 3 },
+        service_tier: 'batch',
+        inference_geo: 'us',
+      },
       opts({}),
     );
     expect(b.totalUsd).toBe('2.78');
@@ -276,29 +327,49 @@ describe('rate card: modifiers and their combinations', () => {
   });
 
   it('lets the usage describe itself: its service_tier, speed and inference_geo win over options', () => {
-    const usage = { output_tokens: M, service_tier: 'standard', inference_geo: 'global', speed: 'standard' };
+    const usage = {
+      input_tokens: 0,
+      output_tokens: M,
+      service_tier: 'standard',
+      inference_geo: 'global',
+      speed: 'standard',
+    };
     expect(total(card.price('claude-opus-5-5', usage, opts({ batch: true, geo: 'us', speed: 'fast' })))).toBe('20');
-    expect(total(card.price('claude-opus-5-5', { output_tokens: M, service_tier: 'priority' }, opts({})))).toBe('20');
-    expect(total(card.price('claude-opus-5-5', { output_tokens: M }, opts({ batch: true, geo: 'us' })))).toBe('11'); // 20 × 0.5 × 1.1
+    expect(
+      total(card.price('claude-opus-5-5', { input_tokens: 0, output_tokens: M, service_tier: 'priority' }, opts({}))),
+    ).toBe('20');
+    expect(
+      total(card.price('claude-opus-5-5', { input_tokens: 0, output_tokens: M }, opts({ batch: true, geo: 'us' }))),
+    ).toBe('11'); // 20 × 0.5 × 1.1
   });
 
   it('refuses unknown service_tier, speed and inference_geo values, listing the accepted ones', () => {
     const cases: Array<[object, object, RegExp]> = [
       [
-        { service_tier: 'flex' },
+        { input_tokens: 0, output_tokens: 0, service_tier: 'flex' },
         {},
         /usage\.service_tier is "flex"; accepted values are "standard", "priority", "batch"/,
       ],
-      [{ speed: 'turbo' }, {}, /usage\.speed is "turbo"; accepted values are "standard", "fast"/],
-      [{ inference_geo: 'mars' }, {}, /usage\.inference_geo is "mars"; accepted values are "global", "us"/],
-      [{ inference_geo: 'US' }, {}, /usage\.inference_geo is "US"/],
+      [
+        { input_tokens: 0, output_tokens: 0, speed: 'turbo' },
+        {},
+        /usage\.speed is "turbo"; accepted values are "standard", "fast"/,
+      ],
+      [
+        { input_tokens: 0, output_tokens: 0, inference_geo: 'mars' },
+        {},
+        /usage\.inference_geo is "mars"; accepted values are "global", "us"/,
+      ],
+      [{ input_tokens: 0, output_tokens: 0, inference_geo: 'US' }, {}, /usage\.inference_geo is "US"/],
       [{}, { geo: '' }, /geo is ""/],
       [{}, { geo: 'mars' }, /geo is "mars"; accepted values are "global", "us"/],
       [{}, { geo: 'US' }, /geo is "US"/],
       [{}, { speed: 'slow' }, /speed is "slow"; accepted values are "standard", "fast"/],
     ];
     for (const [usage, options, message] of cases) {
-      expect(() => card.price('claude-opus-5-5', { input_tokens: 1, ...usage }, opts(options))).toThrowError(
+      expect(() =>
+        card.price('claude-opus-5-5', { input_tokens: 1, output_tokens: 0, ...usage }, opts(options)),
+      ).toThrowError(
         expect.objectContaining({ code: 'DRAWDOWN_INVALID_USAGE', message: expect.stringMatching(message) }),
       );
     }
@@ -309,11 +380,19 @@ describe('rate card: modifiers and their combinations', () => {
 
   it('reads an empty inference_geo, as Claude Code logs it, as not reported', () => {
     // Opus 5.5 input $4/MTok: global 4, US 4 × 1.1 = 4.4; an empty value falls back to the option.
-    expect(total(card.price('claude-opus-5-5', { input_tokens: M, inference_geo: '' }, opts({})))).toBe('4');
-    expect(total(card.price('claude-opus-5-5', { input_tokens: M, inference_geo: '' }, opts({ geo: 'us' })))).toBe(
-      '4.4',
-    );
-    expect(total(card.price('claude-opus-5-5', { input_tokens: M, service_tier: '', speed: '' }, opts({})))).toBe('4');
+    expect(
+      total(card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: M, inference_geo: '' }, opts({}))),
+    ).toBe('4');
+    expect(
+      total(
+        card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: M, inference_geo: '' }, opts({ geo: 'us' })),
+      ),
+    ).toBe('4.4');
+    expect(
+      total(
+        card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: M, service_tier: '', speed: '' }, opts({})),
+      ),
+    ).toBe('4');
   });
 
   it('keeps the legacy Sonnet 4.5/4 long-context tier above 200,000 prompt tokens, and an override can drop it', () => {
@@ -341,14 +420,14 @@ describe('rate card: modifiers and their combinations', () => {
     expect(total(noTier.price('claude-sonnet-4-5', { input_tokens: 200_001, output_tokens: 1_000 }, opts({})))).toBe(
       '0.615003',
     ); // 0.600003 + 0.015
-    expect(noTier.price('claude-sonnet-4-5', { input_tokens: 1 }, opts({})).priceRow).toBe(
+    expect(noTier.price('claude-sonnet-4-5', { output_tokens: 0, input_tokens: 1 }, opts({})).priceRow).toBe(
       'claude-sonnet-4-5@2025-09-29',
     );
     expect(noTier.resolve('claude-sonnet-4-5', at).origin).toBe('override');
   });
 
   it('applies the 1M window at standard rates on 4.6-and-later models', () => {
-    expect(total(card.price('claude-opus-5-5', { input_tokens: 900_000 }, opts({})))).toBe('3.6'); // 0.9M × $4, no tier
+    expect(total(card.price('claude-opus-5-5', { output_tokens: 0, input_tokens: 900_000 }, opts({})))).toBe('3.6'); // 0.9M × $4, no tier
   });
 });
 
@@ -374,7 +453,7 @@ describe('rate card: model names', () => {
     ['claude-3-7-sonnet-latest', 'claude-3-7-sonnet'],
     ['CLAUDE-OPUS-5-5', 'claude-opus-5-5'],
   ])('reads %s as %s', (name, model) => {
-    expect(card.price(name, { input_tokens: 1 }, { at }).model).toBe(model);
+    expect(card.price(name, { output_tokens: 0, input_tokens: 1 }, { at }).model).toBe(model);
   });
 });
 
@@ -384,7 +463,14 @@ describe('rate card: one rounding per request', () => {
     // Haiku 5.5 batch + US: 5m write $0.125 × 0.55 = 68.75 n$/token, hit $0.01 × 0.55 = 5.5 n$/token.
     const b = card.price(
       'claude-haiku-5-5',
-      { cache_creation_input_tokens: 1, cache_read_input_tokens: 1, service_tier: 'batch', inference_geo: 'us' },
+      {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_creation_input_tokens: 1,
+        cache_read_input_tokens: 1,
+        service_tier: 'batch',
+        inference_geo: 'us',
+      },
       { at },
     );
     expect(b.exactTotalUsd).toBe('0.00000007425'); // 68.75 + 5.5 = 74.25 n$
@@ -395,8 +481,11 @@ describe('rate card: one rounding per request', () => {
 
   it('rounds exact halves to the even nanodollar', () => {
     const hits = (n: number) =>
-      card.price('claude-haiku-5-5', { cache_read_input_tokens: n, service_tier: 'batch', inference_geo: 'us' }, { at })
-        .total;
+      card.price(
+        'claude-haiku-5-5',
+        { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: n, service_tier: 'batch', inference_geo: 'us' },
+        { at },
+      ).total;
     expect(hits(1)).toBe(6); // 5.5 → 6
     expect(hits(3)).toBe(16); // 16.5 → 16
     expect(hits(5)).toBe(28); // 27.5 → 28
@@ -443,7 +532,9 @@ describe('rate card: overrides, policies and refusals', () => {
       ],
     });
     const when = day('2027-02-01');
-    expect(total(custom.price('claude-next-6-20270101', { input_tokens: M }, { at: when }))).toBe('2'); // above the 10-token band
+    expect(total(custom.price('claude-next-6-20270101', { output_tokens: 0, input_tokens: M }, { at: when }))).toBe(
+      '2',
+    ); // above the 10-token band
     expect(
       total(
         custom.price(
@@ -458,20 +549,26 @@ describe('rate card: overrides, policies and refusals', () => {
       evidence: 'config',
       origin: 'override',
     });
-    expect(() => custom.price('claude-next-6', { input_tokens: 1 }, { at })).toThrow(/from 2027-01-01/);
+    expect(() => custom.price('claude-next-6', { output_tokens: 0, input_tokens: 1 }, { at })).toThrow(
+      /from 2027-01-01/,
+    );
   });
 
   it('inherits bands, fast rates and the US multiplier from the built-in row unless the override says otherwise', () => {
     const custom = createRateCard({ overrides: [{ model: 'claude-opus-5-5', effectiveFrom: '2027-01-01', ...rates }] });
     const when = day('2027-01-02');
-    expect(total(custom.price('claude-opus-5-5', { output_tokens: M, inference_geo: 'us' }, { at: when }))).toBe('5.5');
-    expect(total(custom.price('claude-opus-5-5', { output_tokens: M, speed: 'fast' }, { at: when }))).toBe('40');
+    expect(
+      total(custom.price('claude-opus-5-5', { input_tokens: 0, output_tokens: M, inference_geo: 'us' }, { at: when })),
+    ).toBe('5.5');
+    expect(
+      total(custom.price('claude-opus-5-5', { input_tokens: 0, output_tokens: M, speed: 'fast' }, { at: when })),
+    ).toBe('40');
     const noFast = createRateCard({
       overrides: [{ model: 'claude-opus-5-5', effectiveFrom: '2027-01-01', ...rates, fast: null }],
     });
-    expect(() => noFast.price('claude-opus-5-5', { output_tokens: 1, speed: 'fast' }, { at: when })).toThrow(
-      /no fast mode/,
-    );
+    expect(() =>
+      noFast.price('claude-opus-5-5', { input_tokens: 0, output_tokens: 1, speed: 'fast' }, { at: when }),
+    ).toThrow(/no fast mode/);
   });
 
   it('refuses malformed override rows, naming every field and the fix', () => {
@@ -539,7 +636,7 @@ describe('rate card: overrides, policies and refusals', () => {
   });
 
   it('refuses unknown models by default and says how to add them', () => {
-    expect(() => card.price('claude-opus-9', { input_tokens: 1 }, { at })).toThrowError(
+    expect(() => card.price('claude-opus-9', { output_tokens: 0, input_tokens: 1 }, { at })).toThrowError(
       expect.objectContaining({ code: 'DRAWDOWN_UNKNOWN_MODEL', message: expect.stringMatching(/rateCard overrides/) }),
     );
     expect(card.unknownModel).toBe('refuse');
@@ -562,14 +659,20 @@ describe('rate card: overrides, policies and refusals', () => {
     });
     expect(b.priceRow).toBeUndefined();
     // A known model is still priced by the card, whatever was reported.
-    expect(lenient.price('claude-opus-5-5', { output_tokens: M }, { at, reportedCost: 1 })).toMatchObject({
+    expect(
+      lenient.price('claude-opus-5-5', { input_tokens: 0, output_tokens: M }, { at, reportedCost: 1 }),
+    ).toMatchObject({
       totalUsd: '20',
       pricedBy: 'rate-card',
     });
-    expect(() => lenient.price('claude-opus-9', { input_tokens: 1 }, { at })).toThrow(/none came with this request/);
-    expect(() => lenient.price('claude-opus-9', { input_tokens: 1 }, { at, reportedCost: -5 })).toThrow(/negative/);
+    expect(() => lenient.price('claude-opus-9', { output_tokens: 0, input_tokens: 1 }, { at })).toThrow(
+      /none came with this request/,
+    );
+    expect(() =>
+      lenient.price('claude-opus-9', { output_tokens: 0, input_tokens: 1 }, { at, reportedCost: -5 }),
+    ).toThrow(/negative/);
     const priceAs = createRateCard({ unknownModel: { priceAs: 'claude-opus-5-5' } });
-    expect(priceAs.price('claude-opus-9', { output_tokens: M }, { at })).toMatchObject({
+    expect(priceAs.price('claude-opus-9', { input_tokens: 0, output_tokens: M }, { at })).toMatchObject({
       totalUsd: '20',
       pricedBy: 'price-as',
       priceRow: 'claude-opus-5-5@2026-09-23',

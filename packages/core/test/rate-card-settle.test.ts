@@ -33,10 +33,15 @@ describe('settling usage at the price in force when the request was made', () =>
     const { hub, clock, charges } = await hubWith();
     const lease = await hub.begin({ model: 'claude-sonnet-5-5', amount: usd('1') });
     clock.advance(5 * 60_000); // the response arrives after midnight, when hits cost $0.10
-    const settled = await lease.settle({ usage: { cache_read_input_tokens: 1_000_000 } });
+    const settled = await lease.settle({
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 1_000_000 },
+    });
     expect(settled.costUsd).toBe('0.2'); // 1M hits at $0.20: the price on 2026-10-06, when it was sent
     const later = await hub.begin({ model: 'claude-sonnet-5-5', amount: usd('1') });
-    expect((await later.settle({ usage: { cache_read_input_tokens: 1_000_000 } })).costUsd).toBe('0.1');
+    expect(
+      (await later.settle({ usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 1_000_000 } }))
+        .costUsd,
+    ).toBe('0.1');
     expect(await charges()).toEqual([
       expect.objectContaining({
         model: 'claude-sonnet-5-5',
@@ -55,7 +60,7 @@ describe('settling usage at the price in force when the request was made', () =>
       requestId: 'r1',
       entry: 'trial',
       model: 'claude-sonnet-5-5',
-      usage: { cache_read_input_tokens: 1_000_000 },
+      usage: { input_tokens: 0, output_tokens: 0, cache_read_input_tokens: 1_000_000 },
       at: Date.parse('2026-10-01T00:00:00Z'),
     });
     expect(before.costUsd).toBe('0.2');
@@ -63,7 +68,7 @@ describe('settling usage at the price in force when the request was made', () =>
       requestId: 'r2',
       entry: 'trial',
       model: 'claude-opus-5-5',
-      usage: { output_tokens: 1_000_000, speed: 'fast', inference_geo: 'us' },
+      usage: { input_tokens: 0, output_tokens: 1_000_000, speed: 'fast', inference_geo: 'us' },
     });
     expect(fast.costUsd).toBe('44'); // $40 fast output × 1.1
     expect((await charges()).map((m) => m.priceRow)).toEqual([
@@ -88,7 +93,12 @@ describe('settling usage at the price in force when the request was made', () =>
     ]);
     expect((await charges())[0]!.priceRow).toBeUndefined();
     await expect(
-      hub.charge({ requestId: 'r2', entry: 'trial', model: 'claude-opus-9', usage: { input_tokens: 1 } }),
+      hub.charge({
+        requestId: 'r2',
+        entry: 'trial',
+        model: 'claude-opus-9',
+        usage: { output_tokens: 0, input_tokens: 1 },
+      }),
     ).rejects.toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL' });
     await hub.close();
   });
@@ -100,7 +110,7 @@ describe('settling usage at the price in force when the request was made', () =>
         requestId: 'r1',
         entry: 'trial',
         model: 'claude-opus-9',
-        usage: { input_tokens: 1 },
+        usage: { output_tokens: 0, input_tokens: 1 },
         reportedCost: usd('1'),
       }),
     ).rejects.toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL' });

@@ -14,10 +14,13 @@ describe('rate card', () => {
   });
 
   it('prices 5-minute cache writes at 1.25× and 1-hour writes at 2× input', () => {
-    expect(card.price('claude-sonnet-4-5', { input_tokens: 0, cache_creation_input_tokens: 10_000 }).totalUsd).toBe(
-      '0.0375',
-    ); // 10k×$3×1.25/M
+    expect(
+      card.price('claude-sonnet-4-5', { output_tokens: 0, input_tokens: 0, cache_creation_input_tokens: 10_000 })
+        .totalUsd,
+    ).toBe('0.0375'); // 10k×$3×1.25/M
     const split = card.price('claude-opus-4-7', {
+      input_tokens: 0,
+      output_tokens: 0,
       cache_creation_input_tokens: 1000,
       cache_creation: { ephemeral_5m_input_tokens: 400, ephemeral_1h_input_tokens: 600 },
     });
@@ -34,9 +37,14 @@ describe('rate card', () => {
     expect(
       card.price('claude-sonnet-4-6', { input_tokens: 1_000_000, output_tokens: 1_000_000 }, { batch: true }).totalUsd,
     ).toBe('9'); // $1.50 + $7.50
-    expect(card.price('claude-opus-4-5', { cache_read_input_tokens: 1_000_000, service_tier: 'batch' }).totalUsd).toBe(
-      '0.25',
-    ); // $5×0.1×0.5
+    expect(
+      card.price('claude-opus-4-5', {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_input_tokens: 1_000_000,
+        service_tier: 'batch',
+      }).totalUsd,
+    ).toBe('0.25'); // $5×0.1×0.5
   });
 
   it('bills a whole Sonnet 4.5 request above 200k prompt tokens at the long-context rates', () => {
@@ -54,6 +62,7 @@ describe('rate card', () => {
 
   it('charges $10 per 1,000 web searches', () => {
     const b = card.price('claude-sonnet-4-5', {
+      output_tokens: 0,
       input_tokens: 0,
       server_tool_use: { web_search_requests: 3, web_fetch_requests: 2 },
     });
@@ -71,7 +80,12 @@ describe('rate card', () => {
     expect(
       card.price(
         'claude-opus-4-7',
-        { cache_creation: { ephemeral_1h_input_tokens: 1_000_000 }, cache_creation_input_tokens: 1_000_000 },
+        {
+          input_tokens: 0,
+          output_tokens: 0,
+          cache_creation: { ephemeral_1h_input_tokens: 1_000_000 },
+          cache_creation_input_tokens: 1_000_000,
+        },
         { batch: true, geo: 'us' },
       ).totalUsd,
     ).toBe('5.5');
@@ -91,14 +105,14 @@ describe('rate card', () => {
   });
 
   it('refuses an unknown model with the closest known names instead of pricing it at $0', () => {
-    expect(() => card.price('claude-sonet-4-5', { input_tokens: 1 })).toThrowError(
+    expect(() => card.price('claude-sonet-4-5', { output_tokens: 0, input_tokens: 1 })).toThrowError(
       expect.objectContaining({
         code: 'DRAWDOWN_UNKNOWN_MODEL',
         data: expect.objectContaining({ suggestions: expect.arrayContaining(['claude-sonnet-4-5']) }),
       }),
     );
     const lenient = createRateCard({ unknownModel: { priceAs: 'claude-opus-4-7' } });
-    expect(lenient.price('claude-next', { output_tokens: 1000 }).totalUsd).toBe('0.025');
+    expect(lenient.price('claude-next', { input_tokens: 0, output_tokens: 1000 }).totalUsd).toBe('0.025');
   });
 
   it('lets overrides take over from their effective date', () => {
@@ -115,7 +129,7 @@ describe('rate card', () => {
         },
       ],
     });
-    const usage = { input_tokens: 1_000_000 };
+    const usage = { output_tokens: 0, input_tokens: 1_000_000 };
     expect(custom.price('claude-haiku-4-5', usage, { at: Date.parse('2026-12-31T23:59:59Z') }).totalUsd).toBe('1');
     expect(custom.price('claude-haiku-4-5', usage, { at: Date.parse('2027-01-01T00:00:00Z') }).totalUsd).toBe('0.5');
     expect(() =>
@@ -135,8 +149,10 @@ describe('rate card', () => {
   });
 
   it('rejects malformed usage with the field named', () => {
-    expect(() => card.price('claude-haiku-4-5', { input_tokens: -1 })).toThrow(/usage\.input_tokens/);
-    expect(() => card.price('claude-haiku-4-5', { output_tokens: 1.5 })).toThrow(/usage\.output_tokens/);
+    expect(() => card.price('claude-haiku-4-5', { output_tokens: 0, input_tokens: -1 })).toThrow(/usage\.input_tokens/);
+    expect(() => card.price('claude-haiku-4-5', { input_tokens: 0, output_tokens: 1.5 })).toThrow(
+      /usage\.output_tokens/,
+    );
     expect(() => card.price('claude-haiku-4-5', 'lots')).toThrowError(
       expect.objectContaining({ code: 'DRAWDOWN_INVALID_USAGE' }),
     );

@@ -83,6 +83,33 @@ describe('pricing tools', () => {
     ).toMatch(/YYYY-MM-DD/);
   });
 
+  it('follows the core date and fast-mode rules: real calendar days, a warning past the card, no fast on Bedrock', async () => {
+    const base = { model: 'claude-sonnet-5-5', inputTokens: 1000, maxTokens: 100 };
+    expect(await callError(client, 'estimate_cost', { ...base, at: '2026-11-31' })).toMatch(
+      /at is "2026-11-31", not a calendar date/,
+    );
+    expect(await callError(client, 'rate_card', { model: 'claude-sonnet-5-5', at: '2026-02-30' })).toMatch(
+      /not a calendar date/,
+    );
+    const far = await callJson(client, 'estimate_cost', { ...base, at: '2999-01-01' });
+    expect(far.maxCostUsd).toBe('0.003');
+    expect(far.warnings).toEqual([
+      expect.stringMatching(/^2999-01-01 is after 2026-11-30, the last day this rate card/),
+    ]);
+    expect((await callJson(client, 'estimate_cost', { ...base, at: '2026-11-23' })).warnings).toBeUndefined();
+    expect(
+      (await callJson(client, 'rate_card', { model: 'claude-sonnet-5-5', at: '2999-01-01' })).warnings,
+    ).toHaveLength(1);
+    expect(
+      await callError(client, 'estimate_cost', {
+        model: 'us.anthropic.claude-opus-5-5-v1:0',
+        inputTokens: 1,
+        maxTokens: 1,
+        speed: 'fast',
+      }),
+    ).toMatch(/Bedrock model name, and fast mode exists only on the Claude API/);
+  });
+
   it("lists a model's row in force on a day, with bands, fast rates, source and evidence", async () => {
     const before = await callJson(client, 'rate_card', { model: 'claude-sonnet-5-5', at: '2026-10-06' });
     expect(before.models).toEqual([

@@ -3,7 +3,7 @@ import { formatUsd, toDecimalString, type CostBreakdown, type CostCategory } fro
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { formatCount, renderTable } from '../render/table.js';
-import { parseAt, rateCardFor } from './rates.js';
+import { atWarnings, parseAt, rateCardFor, renderWarnings } from './rates.js';
 
 const categoryLabels: Record<CostCategory, string> = {
   input: 'input',
@@ -28,7 +28,7 @@ function parseUsage(text: string): unknown {
 }
 
 /** The JSON shape of `estimate --json`: exact decimal strings only, never floats. */
-export function breakdownJson(breakdown: CostBreakdown): object {
+export function breakdownJson(breakdown: CostBreakdown, warnings: string[] = []): object {
   return {
     model: breakdown.model,
     totalUsd: breakdown.totalUsd,
@@ -49,6 +49,7 @@ export function breakdownJson(breakdown: CostBreakdown): object {
       costUsd: toDecimalString(line.nanos),
       exactUsd: line.exactUsd,
     })),
+    ...(warnings.length > 0 && { warnings }),
   };
 }
 
@@ -117,7 +118,12 @@ export function estimateCommand(ctx: CliContext): Command {
           ...(options.geo !== undefined && { geo: options.geo }),
           ...(options.speed !== undefined && { speed: options.speed }),
         });
-        ctx.term.out(options.json ? JSON.stringify(breakdownJson(breakdown), null, 2) : renderBreakdown(breakdown));
+        const warnings = atWarnings(card, options.at, at);
+        ctx.term.out(
+          options.json
+            ? JSON.stringify(breakdownJson(breakdown, warnings), null, 2)
+            : renderBreakdown(breakdown) + renderWarnings(warnings, Math.min(ctx.term.width, 80)),
+        );
       },
     );
 }

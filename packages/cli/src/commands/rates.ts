@@ -3,6 +3,9 @@ import {
   createRateCard,
   defaultRateCard,
   describePriceRow,
+  ErrorCodes,
+  isDrawdownError,
+  parsePricingDate,
   toDecimalString,
   type ModelPrice,
   type PriceRates,
@@ -39,23 +42,27 @@ export async function rateCardFor(ctx: CliContext, command: Command): Promise<Ra
   });
 }
 
-/** `--at 2026-10-07` (that day, 00:00 UTC) or an ISO timestamp → epoch ms; now when absent. */
+/** `--at 2026-10-07` (that day, 00:00 UTC) or a zoned ISO time → epoch ms, by the core rule; now when absent. */
 export function parseAt(value: string | undefined): number {
   if (value === undefined) return Date.now();
-  const time = /^\d{4}-\d{2}-\d{2}$/.test(value)
-    ? Date.parse(`${value}T00:00:00Z`)
-    : /^\d{4}-\d{2}-\d{2}T/.test(value)
-      ? Date.parse(value)
-      : Number.NaN;
-  if (Number.isNaN(time)) {
+  try {
+    return parsePricingDate(value, '--at');
+  } catch (error) {
+    if (!isDrawdownError(error, ErrorCodes.INVALID_DATE)) throw error;
     throw cliError(
       CliErrorCodes.INVALID_ARGUMENT,
-      `--at is "${value}", not a date`,
+      `--at is "${value}", not a calendar date`,
       'Write the day as YYYY-MM-DD (UTC), e.g. --at 2026-10-07, or an ISO time such as 2026-10-07T12:00:00Z.',
       { argument: 'at' },
+      error,
     );
   }
-  return time;
+}
+
+/** The card's warning for a date the user asked for that lies beyond what it knows; none for "now". */
+export function atWarnings(card: RateCard, given: string | undefined, at: number): string[] {
+  const warning = given === undefined ? undefined : card.dateWarning(at);
+  return warning === undefined ? [] : [warning];
 }
 
 /** "$0.2" → "$0.20": prices read as money, with every digit the table publishes. */
@@ -113,6 +120,11 @@ function renderRates(rows: ModelPrice[], card: RateCard, at: number, width: numb
   return `${table}\n\n${notes.flatMap((line) => wrapLine(line, width)).join('\n')}`;
 }
 
+/** Warnings under a rendered result, each `warning: …` wrapped to the width; empty when there are none. */
+export function renderWarnings(warnings: string[], width: number): string {
+  return warnings.map((w) => `\n\n${wrapLine(`warning: ${w}`, width).join('\n')}`).join('');
+}
+
 function wrapLine(text: string, width: number): string[] {
   const lines: string[] = [];
   let current = '';
@@ -136,6 +148,7 @@ export function ratesCommand(ctx: CliContext): Command {
       const at = parseAt(options.at);
       const card = await rateCardFor(ctx, command);
       const rows = options.model === undefined ? card.models(at) : [card.resolve(options.model, at)];
+      const warnings = atWarnings(card, options.at, at);
       if (options.json) {
         const [bn, bd] = card.modifiers.batch;
         const [un, ud] = card.modifiers.usInference;
@@ -149,10 +162,12 @@ export function ratesCommand(ctx: CliContext): Command {
             webSearchPerRequestUsd: toDecimalString(card.modifiers.webSearchPerRequest),
             fastWithBatch: false,
           },
+          ...(warnings.length > 0 && { warnings }),
         };
         ctx.term.out(JSON.stringify(json, null, 2));
         return;
       }
-      ctx.term.out(renderRates(rows, card, at, Math.min(ctx.term.width, 80)));
+      const width = Math.min(ctx.term.width, 80);
+      ctx.term.out(renderRates(rows, card, at, width) + renderWarnings(warnings, width));
     });
 }

@@ -14,6 +14,11 @@ export function normalizeModelName(name: string): string {
     .replace(/[-@]\d{8}$/, '')
     .replace(/-latest$/, '');
 }
+/** Whether a name is a Bedrock model id (`anthropic.…`, with or without an inference-profile prefix). */
+export function isBedrockName(name: string): boolean {
+  return /^(?:[a-z]+\.)?anthropic\./.test(name.trim().toLowerCase());
+}
+
 function editDistance(a: string, b: string): number {
   const previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {

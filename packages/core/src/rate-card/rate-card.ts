@@ -1,7 +1,8 @@
 import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
 import { assertNanos, toDecimalString, type Nanos } from '../money.js';
 import { DECIMAL_USD, decimalToFraction, decimalToNanos, exactUsd, roundHalfEven } from './exact.js';
-import { closestNames, normalizeModelName } from './model-names.js';
+import { checkPricingTime } from './dates.js';
+import { closestNames, isBedrockName, normalizeModelName } from './model-names.js';
 import builtInTable from './prices.json' with { type: 'json' };
 import {
   assertNoProblems,
@@ -162,6 +163,10 @@ export interface RateCard {
   rows(): ModelPrice[];
   readonly modifiers: CardModifiers;
   readonly unknownModel: 'refuse' | 'charge-reported' | { priceAs: string };
+  /** `YYYY-MM-DD`: the last day the card knows prices for (the built-in table's `asOf`, or its newest row). */
+  readonly knownThrough: string;
+  /** A sentence when `at` is after `knownThrough` (prices may have changed since); undefined otherwise. */
+  dateWarning(at: number): string | undefined;
 }
 
 function loadModifiers(table: unknown): CardModifiers {
@@ -189,6 +194,8 @@ function loadModifiers(table: unknown): CardModifiers {
 }
 
 const BUILT_IN_MODIFIERS = loadModifiers(builtInTable);
+/** The day the built-in prices were last checked against Anthropic's pages. */
+const BUILT_IN_AS_OF = (builtInTable as { asOf?: string }).asOf;
 const BUILT_IN = (() => {
   const { rows, problems } = checkPriceRows((builtInTable as { rows?: unknown }).rows, 'prices.json rows', 'built-in');
   assertNoProblems(problems);
@@ -258,6 +265,7 @@ const CATEGORY_RATES: ReadonlyArray<[CostCategory, RateCategory, keyof BillableQ
   ['output', 'output', 'outputTokens'],
 ];
 const MTOK = 1_000_000n;
+const DAY_MS = 86_400_000;
 
 /** Creates a rate card: the built-in prices (`prices.json`) plus any overrides. */
 export function createRateCard(options: RateCardOptions = {}): RateCard {
@@ -319,6 +327,7 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
   }
 
   function resolve(model: string, at = Date.now()): ModelPrice {
+    checkPricingTime(at);
     const canonical = lookup(model) ?? (typeof policy === 'object' ? lookup(policy.priceAs) : undefined);
     if (canonical === undefined) throw unknownModelError(model, nameToModel.keys());
     return rowAt(canonical, model, at);
@@ -412,7 +421,13 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
 
   function priceQuantities(model: string, q: BillableQuantities, atOrOptions?: number | PriceOptions): CostBreakdown {
     const opts: PriceOptions = typeof atOrOptions === 'number' ? { at: atOrOptions } : (atOrOptions ?? {});
-    const at = opts.at ?? Date.now();
+    const at = opts.at === undefined ? Date.now() : checkPricingTime(opts.at);
+    if (q.fast === true && isBedrockName(model))
+      throw new DrawdownError(
+        ErrorCodes.INVALID_USAGE,
+        `"${model}" is a Bedrock model name, and fast mode exists only on the Claude API; price it at speed "standard", or use the Claude API name "${normalizeModelName(model)}"`,
+        { data: { field: 'speed', value: 'fast', model, accepted: ['standard'] } },
+      );
     const canonical = lookup(model);
     if (canonical !== undefined) return compute(rowAt(canonical, model, at), q, undefined, 'rate-card');
     if (typeof policy === 'object')
@@ -512,6 +527,7 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
   }
 
   function models(at = Date.now()): ModelPrice[] {
+    checkPricingTime(at);
     return [...history.keys()]
       .sort()
       .map((model) => history.get(model)!.find((r) => r.effectiveFrom <= at))
@@ -522,7 +538,29 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
     return [...history.keys()].sort().flatMap((model) => [...history.get(model)!].reverse());
   }
 
-  return { resolve, price, priceQuantities, estimate, models, rows, modifiers, unknownModel: policy };
+  // The last day the card knows: the built-in table's `asOf`, or a later row (an override's).
+  const asOf = BUILT_IN_AS_OF !== undefined && builtIn.length > 0 ? Date.parse(`${BUILT_IN_AS_OF}T00:00:00Z`) : 0;
+  const lastKnown = Math.max(asOf, ...[...history.values()].flat().map((row) => row.effectiveFrom));
+  const knownThrough = lastKnown === 0 ? '' : new Date(lastKnown).toISOString().slice(0, 10);
+  const knownUntil = lastKnown === 0 ? Number.POSITIVE_INFINITY : lastKnown + DAY_MS;
+
+  function dateWarning(at: number): string | undefined {
+    if (checkPricingTime(at) < knownUntil) return undefined;
+    return `${new Date(at).toISOString().slice(0, 10)} is after ${knownThrough}, the last day this rate card knows prices for; priced at the rows in force then, which may have changed since (add a rateCard override row if they have)`;
+  }
+
+  return {
+    resolve,
+    price,
+    priceQuantities,
+    estimate,
+    models,
+    rows,
+    modifiers,
+    unknownModel: policy,
+    knownThrough,
+    dateWarning,
+  };
 }
 
 /** The built-in Anthropic rate card. */

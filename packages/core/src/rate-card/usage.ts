@@ -12,6 +12,8 @@ export interface AnthropicUsage {
   service_tier?: 'standard' | 'priority' | 'batch' | string | null;
   inference_geo?: string | null;
   speed?: string | null;
+  /** Informational (thinking tokens are part of `output_tokens`); not billed on its own. */
+  output_tokens_details?: { thinking_tokens?: number | null } | null;
 }
 
 /** Usage reduced to the quantities that are billed, all non-negative integers. */
@@ -68,59 +70,109 @@ export function usageModifiers(usage: AnthropicUsage): UsageModifiers {
   };
 }
 
-function count(value: unknown, field: string): number {
-  if (value === undefined || value === null) return 0;
+/** Every field of a usage object, as the Messages API (SDK 1.x `Usage`, `MessageDeltaUsage`) names them. */
+export const USAGE_FIELDS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_input_tokens',
+  'cache_read_input_tokens',
+  'cache_creation',
+  'server_tool_use',
+  'service_tier',
+  'inference_geo',
+  'speed',
+  'output_tokens_details',
+] as const;
+const CACHE_CREATION_FIELDS = ['ephemeral_5m_input_tokens', 'ephemeral_1h_input_tokens'] as const;
+const SERVER_TOOL_FIELDS = ['web_search_requests', 'web_fetch_requests'] as const;
+
+function invalid(field: string, message: string, accepted?: readonly string[]): DrawdownError {
+  return new DrawdownError(ErrorCodes.INVALID_USAGE, message, {
+    data: { field, ...(accepted && { accepted: [...accepted] }) },
+  });
+}
+
+/** Refuses a field the API does not send, naming the accepted ones: a misspelled count must not price as zero. */
+function onlyKnownFields(value: object, accepted: readonly string[], where: string): void {
+  for (const key of Object.keys(value)) {
+    if (!(accepted as readonly string[]).includes(key)) {
+      const field = where === '' ? key : `${where}.${key}`;
+      throw invalid(
+        field,
+        `usage.${field} is not a usage field; accepted fields${where === '' ? '' : ` of usage.${where}`} are ${accepted.join(', ')}`,
+        accepted,
+      );
+    }
+  }
+}
+
+function count(value: unknown, field: string, required = false): number {
+  if ((value === undefined || value === null) && !required) return 0;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new DrawdownError(
-      ErrorCodes.INVALID_USAGE,
-      `usage.${field} must be a non-negative whole number; got ${JSON.stringify(value)}`,
-      {
-        data: { field },
-      },
+    throw invalid(
+      field,
+      value === undefined || value === null
+        ? `usage.${field} is missing; a usage carries whole-number input_tokens and output_tokens, e.g. {"input_tokens": 10, "output_tokens": 20}`
+        : `usage.${field} must be a non-negative whole number; got ${JSON.stringify(value)}`,
     );
   }
   return value;
 }
 
+function nested(value: unknown, field: string, accepted: readonly string[]): Record<string, unknown> | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalid(field, `usage.${field} must be an object with ${accepted.join(', ')}`, accepted);
+  onlyKnownFields(value, accepted, field);
+  return value as Record<string, unknown>;
+}
+
 /**
- * Validates a usage object and extracts what is billed. `cache_creation_input_tokens` is the total
- * of both cache-write durations; when the `cache_creation` breakdown is present it decides the
- * split and any unexplained remainder bills as 5-minute writes, so no token is counted twice.
+ * Validates a usage object and extracts what is billed: the one rule set of the library (`price`,
+ * lease settles), `drawdown estimate` and the MCP tools. A usage carries whole-number `input_tokens`
+ * and `output_tokens`; a field the API does not send is refused with the accepted names.
+ * `cache_creation_input_tokens` is the total of both cache-write durations; a `cache_creation`
+ * breakdown decides the split and must add up to that total (a total alone bills as 5-minute writes).
  */
 export function billableQuantities(usage: unknown): BillableQuantities {
   if (typeof usage !== 'object' || usage === null || Array.isArray(usage)) {
-    throw new DrawdownError(
-      ErrorCodes.INVALID_USAGE,
-      'usage must be an object like {"input_tokens": 10, "output_tokens": 20}',
-      {
-        data: { field: 'usage' },
-      },
-    );
+    throw invalid('usage', 'usage must be an object like {"input_tokens": 10, "output_tokens": 20}');
   }
+  onlyKnownFields(usage, USAGE_FIELDS, '');
   const u = usage as AnthropicUsage;
+  const inputTokens = count(u.input_tokens, 'input_tokens', true);
+  const outputTokens = count(u.output_tokens, 'output_tokens', true);
   const cacheWriteTotal = count(u.cache_creation_input_tokens, 'cache_creation_input_tokens');
   let cacheWrite5m = cacheWriteTotal;
   let cacheWrite1h = 0;
-  if (u.cache_creation !== undefined && u.cache_creation !== null) {
-    if (typeof u.cache_creation !== 'object') {
-      throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage.cache_creation must be an object', {
-        data: { field: 'cache_creation' },
-      });
-    }
-    const fiveMinute = count(u.cache_creation.ephemeral_5m_input_tokens, 'cache_creation.ephemeral_5m_input_tokens');
-    cacheWrite1h = count(u.cache_creation.ephemeral_1h_input_tokens, 'cache_creation.ephemeral_1h_input_tokens');
-    cacheWrite5m = fiveMinute + Math.max(0, cacheWriteTotal - fiveMinute - cacheWrite1h);
+  const split = nested(u.cache_creation, 'cache_creation', CACHE_CREATION_FIELDS);
+  if (split) {
+    cacheWrite5m = count(split.ephemeral_5m_input_tokens, 'cache_creation.ephemeral_5m_input_tokens');
+    cacheWrite1h = count(split.ephemeral_1h_input_tokens, 'cache_creation.ephemeral_1h_input_tokens');
+    const sum = cacheWrite5m + cacheWrite1h;
+    // Absent, the total is the breakdown's sum; given, the two must agree or one of them is wrong.
+    if (
+      u.cache_creation_input_tokens !== undefined &&
+      u.cache_creation_input_tokens !== null &&
+      sum !== cacheWriteTotal
+    )
+      throw invalid(
+        'cache_creation',
+        `usage.cache_creation adds up to ${sum} tokens (5m ${cacheWrite5m} + 1h ${cacheWrite1h}) but cache_creation_input_tokens is ${cacheWriteTotal}; they must agree`,
+      );
   }
-  const tools = u.server_tool_use;
-  if (tools !== undefined && tools !== null && typeof tools !== 'object') {
-    throw new DrawdownError(ErrorCodes.INVALID_USAGE, 'usage.server_tool_use must be an object', {
-      data: { field: 'server_tool_use' },
-    });
-  }
+  const tools = nested(u.server_tool_use, 'server_tool_use', SERVER_TOOL_FIELDS);
+  if (tools) count(tools.web_fetch_requests, 'server_tool_use.web_fetch_requests');
+  if (
+    u.output_tokens_details !== undefined &&
+    u.output_tokens_details !== null &&
+    (typeof u.output_tokens_details !== 'object' || Array.isArray(u.output_tokens_details))
+  )
+    throw invalid('output_tokens_details', 'usage.output_tokens_details must be an object');
   const modifiers = usageModifiers(u);
   return {
-    inputTokens: count(u.input_tokens, 'input_tokens'),
-    outputTokens: count(u.output_tokens, 'output_tokens'),
+    inputTokens,
+    outputTokens,
     cacheWrite5mTokens: cacheWrite5m,
     cacheWrite1hTokens: cacheWrite1h,
     cacheReadTokens: count(u.cache_read_input_tokens, 'cache_read_input_tokens'),

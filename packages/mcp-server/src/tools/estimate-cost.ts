@@ -1,4 +1,11 @@
-import { INFERENCE_GEOS, SPEEDS, toDecimalString, type Estimate, type PoolStatus } from '@drawdown/core';
+import {
+  INFERENCE_GEOS,
+  parsePricingDate,
+  SPEEDS,
+  toDecimalString,
+  type Estimate,
+  type PoolStatus,
+} from '@drawdown/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { readStatuses } from '../read-model.js';
@@ -62,6 +69,10 @@ const outputSchema = z.object({
   lines: z.array(
     z.object({ category: z.string(), quantity: z.number(), unitPriceUsd: z.string(), costUsd: usdString }),
   ),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe('Why the figure may be off: e.g. the day asked for is after the last day the rate card knows prices for'),
   pools: z.array(
     z.object({
       entryId: z.string().optional(),
@@ -126,10 +137,12 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
     },
     (input) =>
       guarded('estimate_cost', scrub, logger, async () => {
+        const at = input.at === undefined ? hub.clock.now() : parsePricingDate(input.at, 'at');
+        const warning = input.at === undefined ? undefined : hub.rateCard.dateWarning(at);
         const estimate = hub.rateCard.estimate({
           model: input.model,
           maxTokens: input.maxTokens,
-          at: input.at === undefined ? hub.clock.now() : Date.parse(`${input.at}T00:00:00Z`),
+          at,
           ...(input.inputTokens !== undefined ? { inputTokens: input.inputTokens } : { text: input.text ?? '' }),
           ...(input.cacheReadTokens !== undefined && { cacheReadTokens: input.cacheReadTokens }),
           ...(input.cacheWrite !== undefined && { cacheWrite: input.cacheWrite }),
@@ -166,6 +179,7 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
               unitPriceUsd: l.unitPriceUsd,
               costUsd: toDecimalString(l.nanos),
             })),
+            ...(warning !== undefined && { warnings: [warning] }),
             pools: costs,
           },
           scrub,

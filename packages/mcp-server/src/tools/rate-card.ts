@@ -1,4 +1,4 @@
-import { describePriceRow, toDecimalString } from '@drawdown/core';
+import { describePriceRow, parsePricingDate, toDecimalString } from '@drawdown/core';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { usdString } from '../schemas.js';
@@ -48,6 +48,10 @@ const outputSchema = z.object({
   models: z.array(priceSchema),
   batchMultiplier: z.string().describe('On every token category'),
   webSearchPerRequestUsd: usdString.describe('Flat per request, not multiplied by batch or US inference'),
+  warnings: z
+    .array(z.string())
+    .optional()
+    .describe('Why the prices may be off: e.g. the day asked for is after the last day the rate card knows prices for'),
 });
 /** What the tool returns as structured content (tests read it typed). */
 export type RateCardOutput = z.infer<typeof outputSchema>;
@@ -74,7 +78,8 @@ export function registerRateCard(server: McpServer, { hub, scrub, logger }: Tool
     },
     ({ model, at: day }) =>
       guarded('rate_card', scrub, logger, async () => {
-        const at = day === undefined ? hub.clock.now() : Date.parse(`${day}T00:00:00Z`);
+        const at = day === undefined ? hub.clock.now() : parsePricingDate(day, 'at');
+        const warning = day === undefined ? undefined : hub.rateCard.dateWarning(at);
         const card = hub.rateCard;
         const prices = model === undefined ? card.models(at) : [card.resolve(model, at)];
         const [num, den] = card.modifiers.batch;
@@ -84,6 +89,7 @@ export function registerRateCard(server: McpServer, { hub, scrub, logger }: Tool
             models: prices.map((row) => describePriceRow(row, card.modifiers)),
             batchMultiplier: toDecimalString(Math.round((num * 1_000_000_000) / den)),
             webSearchPerRequestUsd: toDecimalString(card.modifiers.webSearchPerRequest),
+            ...(warning !== undefined && { warnings: [warning] }),
           },
           scrub,
         );

@@ -26,3 +26,12 @@ export {
   type GuardedRequest,
   type GuardTokenSource,
 } from './http-guard.js';
+// The one attempt policy of the metered client and the gateway.
+export {
+  attemptAlongRoute,
+  observeHeaders,
+  observeLimits,
+  type AttemptPolicyOptions,
+  type AttemptReply,
+  type AttemptOutcome,
+} from './anthropic/attempt.js';

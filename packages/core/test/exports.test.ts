@@ -15,6 +15,7 @@ it('exports the plugin-author surface at the root', async () => {
       "PROVIDER_SWITCH_VARS",
       "REDIRECT_VARS",
       "SPEEDS",
+      "USAGE_FIELDS",
       "USER_OAUTH_TOKEN_VAR",
       "apiKey",
       "assertNanos",
@@ -37,6 +38,7 @@ it('exports the plugin-author surface at the root', async () => {
       "ledgerAccount",
       "localDate",
       "memoryStore",
+      "parsePricingDate",
       "parseRateLimitHeaders",
       "payAsYouGo",
       "poolIdOption",
@@ -132,6 +134,7 @@ it('exports the helpers of drawdown own packages on @drawdown/core/internal', as
   expect(Object.keys(await import('../src/internal.js')).sort()).toMatchInlineSnapshot(`
     [
       "GuardErrorCodes",
+      "attemptAlongRoute",
       "createRequestGuard",
       "guardedIncoming",
       "guardedWeb",
@@ -140,6 +143,8 @@ it('exports the helpers of drawdown own packages on @drawdown/core/internal', as
       "isLoopbackHost",
       "isRecord",
       "isWildcardHost",
+      "observeHeaders",
+      "observeLimits",
       "parsePlanLimitHeaders",
       "parseResetInstant",
       "parseUtilization",

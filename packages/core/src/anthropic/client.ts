@@ -10,15 +10,16 @@ import type {
   RawMessageStreamEvent,
 } from '@anthropic-ai/sdk/resources/messages/messages';
 import type { SdkCredentials } from '../contracts/auth.js';
-import type { LimitSignal, Pool } from '../contracts/pool.js';
+import type { Pool } from '../contracts/pool.js';
 import type { EntryMeta } from '../contracts/store.js';
 import { DrawdownError, ErrorCodes } from '../errors.js';
 import type { Hub } from '../hub.js';
 import type { RequestLease, Settlement } from '../request-flow.js';
+import { attemptAlongRoute, observeHeaders } from './attempt.js';
 import { AnthropicErrorCodes } from './errors.js';
 import { estimateFromParams } from './estimate.js';
 import { rateLimitHeaderSubset } from './rate-limit-headers.js';
-import { classifyRefusal, errorSignal, refusalKind } from './refusals.js';
+import { errorSignal, refusalKind } from './refusals.js';
 import { createStreamUsage } from './stream-usage.js';
 
 /** Per-call options of the SDK (timeout, signal, headers, maxRetries...). */
@@ -123,17 +124,6 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
   const failover = options.failover ?? true;
   const clients = new Map<string, CachedClient>();
 
-  const observe = async (pool: Pool, signal: LimitSignal): Promise<void> => {
-    if (!pool.observe) return;
-    try {
-      await pool.observe(signal);
-    } catch (error) {
-      hub.logger.warn(
-        `pool "${pool.id}" failed to take a ${signal.source} signal into account: ${error instanceof Error ? error.message : String(error)}`,
-      );
-    }
-  };
-
   /**
    * Wraps fetch for one entry: every response's rate-limit headers reach the pool (also the
    * attempts the SDK retries), and a refusal that waiting cannot fix is marked `x-should-retry:
@@ -146,8 +136,7 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
       // Nothing to read when the pool takes no signals and the answer cannot be a plan-limit refusal.
       if (!pool.observe && response.status !== 429) return response;
       const headers = rateLimitHeaderSubset(response.headers);
-      if (Object.keys(headers).some((name) => name !== 'request-id'))
-        await observe(pool, { source: 'headers', headers, at: hub.clock.now() });
+      await observeHeaders(hub, pool, headers);
       if (response.status === 429 && refusalKind(429, headers, undefined) === 'plan-limit') {
         const marked = new Headers(response.headers);
         marked.set('x-should-retry', 'false');
@@ -227,6 +216,19 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
     });
   }
 
+  /**
+   * Settles from the answer's usage; a usage the card cannot price (malformed, an unknown model)
+   * fails the lease so its hold is freed now, not at its TTL, and the error reaches the caller.
+   */
+  async function settleOrFail(lease: RequestLease, usage: unknown, model: string | undefined): Promise<Settlement> {
+    try {
+      return await lease.settle({ usage, ...(model !== undefined && { model }) });
+    } catch (error) {
+      await lease.fail(error);
+      throw error;
+    }
+  }
+
   /** Settles a stream when it ends: in full after message_stop, else what the API already reported. */
   function meterStream(
     source: Stream<RawMessageStreamEvent>,
@@ -240,10 +242,7 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
       finished = true;
       if (tracked.usage !== undefined) {
         // The API bills what it generated even when the reader leaves early: charge what it reported.
-        metering.settlement = await lease.settle({
-          usage: tracked.usage,
-          ...(tracked.model !== undefined && { model: tracked.model }),
-        });
+        metering.settlement = await settleOrFail(lease, tracked.usage, tracked.model);
       } else {
         await lease.fail(
           error ??
@@ -285,63 +284,51 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
 
   async function run(params: MessageCreateParams, callOptions: MeteredCallOptions | undefined): Promise<Outcome> {
     const { drawdown: call, ...sdkOptions } = callOptions ?? {};
-    const refusedBy: string[] = [];
-    let retriedAuth = false;
-    let lease = await begin(params, call, refusedBy);
-    for (;;) {
-      let client: Anthropic;
-      try {
-        client = await clientFor(lease);
-      } catch (error) {
-        await lease.fail(error);
-        throw error;
-      }
-      const metering: CallMetering = {
-        requestId: lease.requestId,
-        entryId: lease.entry.id,
-        poolId: lease.pool.id,
-        refusedBy: [...refusedBy],
-      };
-      let attempt: SdkCall;
-      let data: Message | Stream<RawMessageStreamEvent>;
-      try {
-        attempt = client.messages.create(params, sdkOptions);
-        data = await attempt;
-      } catch (error) {
-        const signal = errorSignal(error, hub.clock.now());
-        if (signal) await observe(lease.pool, signal);
-        const refusal = classifyRefusal(error);
-        const mayFailover = failover && refusal !== undefined && call?.entry === undefined && refusedBy.length === 0;
-        if (signal?.status === 401 && !retriedAuth && (await lease.entry.strategy.onUnauthorized?.())) {
-          // The strategy refreshed its credentials: one more try on the same hold.
-          retriedAuth = true;
-          clients.delete(lease.entry.id);
-          continue;
-        }
-        await lease.fail(error, { retrying: mayFailover });
-        if (!mayFailover) throw error;
-        refusedBy.push(lease.entry.id);
+    const outcome = await attemptAlongRoute<{ data: Message | Stream<RawMessageStreamEvent>; attempt: SdkCall }, null>({
+      hub,
+      begin: (exclude) => begin(params, call, exclude),
+      failover: failover && call?.entry === undefined,
+      ...(sdkOptions.signal != null && { signal: sdkOptions.signal }),
+      refreshed: (lease) => clients.delete(lease.entry.id),
+      async attempt(lease) {
+        const client = await clientFor(lease);
+        const attempt: SdkCall = client.messages.create(params, sdkOptions);
         try {
-          lease = await begin(params, call, refusedBy);
-        } catch (routeError) {
-          hub.logger.debug(
-            `no other route entry can take the refused request: ${routeError instanceof Error ? routeError.message : String(routeError)}`,
-          );
-          throw error;
+          // The fetch wrapper has shown every response's headers to the pool already.
+          return { ok: true, value: { data: await attempt, attempt } };
+        } catch (error) {
+          const signal = errorSignal(error, hub.clock.now());
+          if (!signal) throw error;
+          return {
+            ok: false,
+            status: signal.status!,
+            headers: signal.headers ?? {},
+            ...(signal.errorType !== undefined && { errorType: signal.errorType }),
+            ...(signal.message !== undefined && { message: signal.message }),
+            error,
+            value: null,
+          };
         }
-        continue;
-      }
-      if (params.stream) {
-        return {
-          data: meterStream(data as Stream<RawMessageStreamEvent>, lease, metering),
-          attempt,
-          drawdown: metering,
-        };
-      }
-      const message = data as Message;
-      metering.settlement = await lease.settle({ usage: message.usage, model: message.model });
-      return { data: message, attempt, drawdown: metering };
+      },
+    });
+    if (outcome.kind === 'refused') throw outcome.reply.error;
+    const { lease, value, refusedBy } = outcome;
+    const metering: CallMetering = {
+      requestId: lease.requestId,
+      entryId: lease.entry.id,
+      poolId: lease.pool.id,
+      refusedBy: [...refusedBy],
+    };
+    if (params.stream) {
+      return {
+        data: meterStream(value.data as Stream<RawMessageStreamEvent>, lease, metering),
+        attempt: value.attempt,
+        drawdown: metering,
+      };
     }
+    const message = value.data as Message;
+    metering.settlement = await settleOrFail(lease, message.usage, message.model);
+    return { data: message, attempt: value.attempt, drawdown: metering };
   }
 
   function create(

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -7,6 +8,7 @@ import { writeClaudeLogTree } from './claude-logs-tree.js';
 import { type Bench, percentile, round } from './lib.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const fixtures = join(root, 'packages/core/test/fixtures/claude-code-logs/sessions');
 const tsx = [
   '--conditions=drawdown-source',
   '--import',
@@ -15,9 +17,9 @@ const tsx = [
 const version = (name: string): string =>
   (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
-/** The tree is the same every time (seeded): built once per parameters and kept in the temp directory. */
+/** The tree is the same every time (seeded): built once per parameters and fixtures, and kept in the temp directory. */
 function tree(files: number, bytes: number): string {
-  const dir = join(tmpdir(), `drawdown-bench-claude-logs-${files}-${bytes}`);
+  const dir = join(tmpdir(), `drawdown-bench-claude-logs-${files}-${bytes}-${fixturesFingerprint()}`);
   const marker = join(dir, 'complete');
   if (!existsSync(marker)) {
     rmSync(dir, { recursive: true, force: true });
@@ -26,6 +28,13 @@ function tree(files: number, bytes: number): string {
     writeFileSync(marker, JSON.stringify(made));
   }
   return dir;
+}
+
+/** Changes when the recorded session logs the tree is made of change. */
+function fixturesFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const name of readdirSync(fixtures).sort()) hash.update(name).update(readFileSync(join(fixtures, name)));
+  return hash.digest('hex').slice(0, 12);
 }
 
 type Totals = Record<'inputTokens' | 'outputTokens' | 'cacheReadTokens' | 'cacheCreationTokens', number>;

@@ -1,14 +1,6 @@
-import {
-  calendarWindow,
-  formatResetTime,
-  formatUsd,
-  invalidOption,
-  ledgerAccount,
-  poolIdOption,
-  shareOf,
-  usdOption,
-} from '@drawdown/core';
-import type { AccountLimit, DrawdownPlugin, Nanos, PluginContext, Pool, PoolStatus } from '@drawdown/core';
+import { calendarWindow, formatResetTime, formatUsd, invalidOption, ledgerAccount } from '@drawdown/core';
+import { poolIdOption, shareOf, usdOption } from '@drawdown/core';
+import type { AccountLimit, DrawdownPlugin, Nanos, PluginContext, Pool } from '@drawdown/core';
 
 declare module '@drawdown/core' {
   interface DrawdownEvents {
@@ -34,70 +26,38 @@ export function invoiceAccount(options: InvoiceAccountOptions) {
   const warnAt = options.warnAt ?? 0.9;
   if (!(warnAt > 0 && warnAt <= 1))
     throw invalidOption(owner, 'warnAt', `is ${warnAt}`, 'Use a share between 0 and 1, like 0.9.');
-  return {
-    id,
-    kind: 'pool',
-    setup: (ctx: PluginContext) => ({ pool: invoicePool(ctx, id, creditLine, warnAt) }),
-  } satisfies DrawdownPlugin;
+  const setup = (ctx: PluginContext) => ({ pool: invoicePool(ctx, id, creditLine, warnAt) });
+  return { id, kind: 'pool', setup } satisfies DrawdownPlugin;
 }
 
 function invoicePool(ctx: PluginContext, id: string, creditLine: Nanos, warnAt: number): Pool {
   // The month in the hub's time zone is the billing period: its window key is the ledger scope.
-  const creditLineAt = (now: number) => {
+  const creditLineAt = (now: number): AccountLimit => {
     const month = calendarWindow('month', now, ctx.timeZone);
-    return {
-      kind: 'cap',
-      id: 'credit-line',
-      name: 'invoice credit line',
-      scope: month.key,
-      cap: creditLine,
-      resetsAt: month.end,
-    } satisfies AccountLimit;
+    const name = 'invoice credit line';
+    return { kind: 'cap', id: 'credit-line', name, scope: month.key, cap: creditLine, resetsAt: month.end };
+  };
+  const near = ({ spent, at }: { spent: Nanos; at: number }) => {
+    const message = `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used`;
+    ctx.events.emit('invoice.near-limit', { poolId: id, spent, creditLine, message, at });
   };
 
-  // Reserve, settle and release: the hold, the atomic check, the refusal and the crossing.
+  // The hold, the atomic check, the refusal, the crossing and the status: declared, not written.
   const account = ledgerAccount(ctx, {
     id,
+    kind: 'invoice',
     limits: (now) => [creditLineAt(now)],
     refusal: ({ available, requested }) =>
       `invoice account "${id}": ${formatUsd(requested)} does not fit in the ${formatUsd(Math.max(0, available))} left on the credit line`,
     crossings: {
-      scope: (now) => creditLineAt(now).scope,
+      scope: (now) => calendarWindow('month', now, ctx.timeZone).key,
       levels: [shareOf(creditLine, warnAt)],
-      announce: ({ spent, at }) =>
-        ctx.events.emit('invoice.near-limit', {
-          poolId: id,
-          spent,
-          creditLine,
-          message: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used`,
-          at,
-        }),
+      announce: near,
     },
+    wording: ({ spent, limit, now }) => ({
+      summary: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used; invoiced ${formatResetTime(limit.resetsAt!, ctx.timeZone, now)}`,
+      reason: `the ${formatUsd(creditLine)} credit line is used up until the invoice clears it`,
+    }),
   });
-
-  return {
-    id,
-    kind: 'invoice',
-    ...account,
-    async status(): Promise<PoolStatus> {
-      const now = ctx.clock.now();
-      const limit = creditLineAt(now);
-      const snap = await ctx.store.snapshot({ account: id, now, scopes: [limit.scope] });
-      const spent = snap.settled[limit.scope] ?? 0;
-      const exhausted = spent >= creditLine;
-      return {
-        id,
-        kind: 'invoice',
-        state: exhausted ? 'exhausted' : spent >= creditLine * warnAt ? 'low' : 'available',
-        spent,
-        held: snap.held,
-        remaining: creditLine - spent - snap.held,
-        limit: creditLine,
-        utilization: Math.min(1, spent / creditLine),
-        resetsAt: limit.resetsAt,
-        summary: `${formatUsd(spent)} of the ${formatUsd(creditLine)} credit line used; invoiced ${formatResetTime(limit.resetsAt, ctx.timeZone, now)}`,
-        ...(exhausted && { reason: `the ${formatUsd(creditLine)} credit line is used up until the invoice clears it` }),
-      };
-    },
-  };
+  return { id, kind: 'invoice', ...account };
 }

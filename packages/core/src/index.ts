@@ -145,6 +145,7 @@ export {
   poolIdOption,
   type LedgerAccount,
   type LedgerAccountSpec,
+  type CapView,
   type AccountLimit,
   type Refused,
   type Gate,

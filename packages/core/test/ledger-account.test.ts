@@ -121,4 +121,59 @@ describe('ledgerAccount', () => {
     expect(shareOf(10, 0.33)).toBe(4);
     expect(shareOf(usd('10'), 0.8)).toBe(usd('8'));
   });
+
+  it('gives a status from the first cap: low from the lowest crossing level, exhausted at the cap, in its words', async () => {
+    const { ctx } = context();
+    const account = ledgerAccount(ctx, {
+      id: 'p',
+      kind: 'invoice',
+      limits: (now) => [dailyCap(now)],
+      crossings: { scope: (now) => dailyCap(now).scope, levels: [shareOf(usd('1'), 0.8)] },
+      wording: ({ spent, state }) => ({ summary: `${spent} used (${state})`, reason: 'line used up' }),
+    });
+    const spend = async (key: string, cost: string) => {
+      await account.reserve({ key, amount: usd(cost) });
+      await account.settle({ key, cost: usd(cost) });
+    };
+    await account.reserve({ key: 'open', amount: usd('0.05') });
+    expect(await account.status()).toMatchObject({
+      id: 'p',
+      kind: 'invoice',
+      state: 'available',
+      spent: 0,
+      held: usd('0.05'),
+      remaining: usd('0.95'),
+      limit: usd('1'),
+      utilization: 0,
+      resetsAt: dailyCap(T0).resetsAt,
+    });
+    await account.release('open');
+    await spend('a', '0.80');
+    expect(await account.status()).toMatchObject({
+      state: 'low',
+      spent: usd('0.8'),
+      summary: `${usd('0.8')} used (low)`,
+    });
+    expect((await account.status()).reason).toBeUndefined();
+    await spend('b', '0.20');
+    expect(await account.status()).toMatchObject({
+      state: 'exhausted',
+      remaining: 0,
+      utilization: 1,
+      reason: 'line used up',
+    });
+  });
+
+  it('says what it spent of which limit when the pool gives no words', async () => {
+    const { ctx } = context();
+    const account = ledgerAccount(ctx, { id: 'p', limits: (now) => [dailyCap(now)] });
+    await account.reserve({ key: 'a', amount: usd('1') });
+    await account.settle({ key: 'a', cost: usd('1') });
+    expect(await account.status()).toMatchObject({
+      kind: 'budget',
+      state: 'exhausted',
+      summary: '$1.00 of the $1.00 daily cap used',
+      reason: 'the $1.00 daily cap is used up',
+    });
+  });
 });

@@ -1,8 +1,8 @@
 import type { PluginContext } from '../contracts/plugin.js';
-import type { Pool, PoolSettlement } from '../contracts/pool.js';
+import type { Pool, PoolKind, PoolSettlement, PoolStatus } from '../contracts/pool.js';
 import type { BalanceLimit, CapLimit, ReserveResult, SettleResult } from '../contracts/store.js';
 import { DrawdownError, ErrorCodes, invalidOption, type PoolExhaustedData } from '../errors.js';
-import { usd, type Nanos } from '../money.js';
+import { formatUsd, usd, type Nanos } from '../money.js';
 import { crossingsOf, type ScopedCrossing, type SpendLevels } from './crossings.js';
 
 export type { Crossing, ScopedCrossing, SpendLevels } from './crossings.js';
@@ -44,20 +44,38 @@ export interface LedgerAccountSpec {
   crossings?: SpendLevels | readonly SpendLevels[];
   /** Runs after a settle is stored for the first time (alerts, reloads), with the levels it crossed. */
   afterSettle?(result: SettleResult, now: number, crossed: readonly ScopedCrossing[]): Promise<void>;
+  /** The kind `status()` reports. Default `budget`. */
+  kind?: PoolKind;
+  /**
+   * The words of `status()`: its summary and, when exhausted, the reason. Without it, status says
+   * "$4.20 of the $10.00 <limit name> used".
+   */
+  wording?(view: CapView): { summary: string; reason?: string };
 }
 
-/** The money half of a `Pool`: spread it into the pool and add `status()`. */
-export type LedgerAccount = Pick<Pool, 'reserve' | 'settle' | 'release'>;
+/** Where the binding cap stands, as `status()` sees it. */
+export interface CapView {
+  /** The first cap of `limits` at `now`. */
+  limit: CapLimit & { id: string };
+  /** Settled spend in the cap's scope. */
+  spent: Nanos;
+  held: Nanos;
+  state: PoolStatus['state'];
+  now: number;
+}
+
+/** A `Pool` without its `id` and `kind`: spread it into the pool (and replace `status()` to say more). */
+export type LedgerAccount = Pick<Pool, 'reserve' | 'settle' | 'release' | 'status'>;
 
 /**
  * The ledger plumbing every pool shares: placement of holds and charges, the hold TTL, the
  * atomic limit check, the mapping of a refusal to `POOL_EXHAUSTED` with the data the router reads,
- * the overrun, and crossings reported once. A pool declares its limits and words; it writes
- * `status()` itself.
+ * the overrun, crossings reported once, and a `status()` from the first cap (low from its lowest
+ * crossing level on). A pool declares its limits and words.
  *
  * ```ts
- * const account = ledgerAccount(ctx, { id, limits: (now) => [monthCap(now)], refusal: (r) => `…` });
- * return { id, kind: 'invoice', status, ...account };
+ * const account = ledgerAccount(ctx, { id, kind: 'invoice', limits: (now) => [monthCap(now)], refusal: (r) => `…` });
+ * return { id, kind: 'invoice', ...account };
  * ```
  */
 export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): LedgerAccount {
@@ -156,6 +174,40 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
 
     async release(key) {
       await ctx.store.release({ account: id, key, now: ctx.clock.now() });
+    },
+
+    async status(): Promise<PoolStatus> {
+      const now = ctx.clock.now();
+      const kind = spec.kind ?? 'budget';
+      const cap = spec.limits?.(now).find((l): l is CapLimit & { id: string } => l.kind === 'cap');
+      const snap = await ctx.store.snapshot({ account: id, now, ...(cap && { scopes: [cap.scope] }) });
+      if (!cap) {
+        const spent = snap.settled.lifetime;
+        return { id, kind, state: 'available', spent, held: snap.held, summary: `${formatUsd(spent)} spent` };
+      }
+      const spent = snap.settled[cap.scope] ?? 0;
+      const lowest = Math.min(
+        ...declarations.filter((d) => d.scope(now) === cap.scope).flatMap((d) => d.levels),
+        Number.POSITIVE_INFINITY,
+      );
+      const state = spent >= cap.cap ? 'exhausted' : spent >= lowest ? 'low' : 'available';
+      const words = spec.wording?.({ limit: cap, spent, held: snap.held, state, now }) ?? {
+        summary: `${formatUsd(spent)} of the ${formatUsd(cap.cap)} ${cap.name} used`,
+        ...(state === 'exhausted' && { reason: `the ${formatUsd(cap.cap)} ${cap.name} is used up` }),
+      };
+      return {
+        id,
+        kind,
+        state,
+        spent,
+        held: snap.held,
+        remaining: cap.cap - spent - snap.held,
+        limit: cap.cap,
+        utilization: Math.min(1, spent / cap.cap),
+        ...(cap.resetsAt !== undefined && { resetsAt: cap.resetsAt }),
+        summary: words.summary,
+        ...(state === 'exhausted' && words.reason !== undefined && { reason: words.reason }),
+      };
     },
   };
 }

@@ -91,6 +91,8 @@ function allowancePool(ctx: PluginContext, config: { id: string; label: string; 
   return {
     id,
     kind: 'allowance',
+    // No money cap: holds only make settles exactly-once and show work in flight. Its status is the plan's own.
+    ...account,
 
     async status(): Promise<PoolStatus> {
       const now = ctx.clock.now();
@@ -128,9 +130,6 @@ function allowancePool(ctx: PluginContext, config: { id: string; label: string; 
         },
       };
     },
-
-    // No money cap: holds only make settles exactly-once and show work in flight.
-    ...account,
 
     async observe(signal) {
       const observation = observationOf(signal);

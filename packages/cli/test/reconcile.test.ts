@@ -68,7 +68,7 @@ describe('drawdown reconcile', () => {
     expect(result.code).toBe(1);
     const lines = result.stdout.split('\n');
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
-    expect(result.stdout).toMatch(/^Ledger vs Anthropic's usage report, .* UTC, 1m/);
+    expect(result.stdout).toMatch(/^Ledger vs Anthropic's usage report, [-\d]+ [:\d]+–[:\d]+ UTC, 1m buckets\n/);
     expect(lines.find((l) => /\btrial\s+claude-sonnet-4-6\s+drift\s+\$0\.006$/.test(l))).toBeDefined();
     expect(result.stdout).toContain('  ↳ token counts differ');
     expect(result.stdout).toContain('    uncached input: ledger 1,000, Anthropic 2,000 (+1,000, +$0.003)');

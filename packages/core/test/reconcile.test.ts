@@ -168,6 +168,15 @@ describe('reconcile against the testkit Admin API', () => {
     ]);
   });
 
+  it('names money the ledger charged without token counts, which Anthropic never reported', async () => {
+    await setUp();
+    await hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('0.50') });
+    const result = await check();
+    expect(result.groups.map((g) => [g.model, g.status, g.reason, g.chargedNanos])).toEqual([
+      ['unknown', 'drift', 'in the ledger, not in Anthropic’s report (no price for unknown)', usd('0.50')],
+    ]);
+  });
+
   it('tells a bucket Anthropic has not reported yet from drift', async () => {
     await setUp({ reportingDelayMs: 30 * 60_000 });
     const client = createMeteredClient({ hub, baseURL: server.url });

@@ -42,7 +42,10 @@ function driftLines(group: ReconciledGroup, view: View): DetailRow[] {
 
 /** `drawdown reconcile`: one row per group that is not a plain match (all with `all`), then the totals. */
 export function renderReconcile(result: ReconcileResult, view: View, options: { all?: boolean } = {}): string {
-  const header = `Ledger vs Anthropic's usage report, ${minute(result.from)} to ${minute(result.to)} UTC, ${result.bucket} buckets`;
+  const from = minute(result.from);
+  const to = minute(result.to);
+  const span = to.slice(0, 10) === from.slice(0, 10) ? `${from}–${to.slice(11)}` : `${from} – ${to}`;
+  const header = `Ledger vs Anthropic's usage report, ${span} UTC, ${result.bucket} buckets`;
   const shown = options.all ? result.groups : result.groups.filter((g) => g.status !== 'match');
   const rows = shown.flatMap((g) => [
     [

@@ -277,7 +277,11 @@ export function compareUsage(input: CompareInput): ReconciledGroup[] {
     const bucketEnd = g.bucketStart + width;
     const final = bucketEnd + input.reportingLagMs <= input.now;
     const differs = drift.length > 0 || (driftNanos ?? 0) > 0;
-    const beyond = driftNanos === undefined ? drift.length > 0 : driftNanos > input.toleranceNanos;
+    // Without a price, any token difference counts, and so does money charged that Anthropic never reported.
+    const beyond =
+      driftNanos === undefined
+        ? drift.length > 0 || (!g.seenInReport && g.charged > input.toleranceNanos)
+        : driftNanos > input.toleranceNanos;
     let status: GroupStatus = 'match';
     let reason: string | undefined;
     if (!final && (differs || !reportedBuckets.has(g.bucketStart))) {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { DrawdownError, invalidOption, stderrLogger, type Hub } from '@drawdown/core';
 import { createRequestGuard, isLoopbackHost, refusalBody } from '@drawdown/core/internal';
+import { drawdownMetrics } from '@drawdown/metrics';
 import { DashboardErrorCodes } from './errors.js';
 import { createDashboardHandler, notFound } from './handler.js';
 import type { ObservedSource } from './observed.js';
@@ -95,6 +96,10 @@ function presentedToken(req: IncomingMessage, url: URL): string | undefined {
   return cookie ? decodeURIComponent(cookie.slice(COOKIE.length + 1)) : undefined;
 }
 
+/** The latency histogram's route label: a fixed set, never a raw path. */
+const routeName = (path: string): string =>
+  path === '/metrics' ? 'metrics' : path.endsWith('/api/events') ? 'events' : path.includes('/api/') ? 'api' : 'page';
+
 /**
  * Serves the dashboard on its own port, behind the same guard as the MCP HTTP endpoint: the Host
  * header must name this server, a browser Origin must be allowed, and with a token every request
@@ -123,8 +128,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     logger,
   });
 
+  const metrics = drawdownMetrics({ hub, server: 'dashboard' });
+
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
+    metrics.time(res, routeName(url.pathname));
     const token = options.token === undefined ? undefined : presentedToken(req, url);
     const refusal = guard({ host: req.headers.host, origin: req.headers.origin, token });
     if (refusal) {
@@ -142,6 +150,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       res.end();
       return;
     }
+    // Behind the same guard and token as the page: a scraper sends `Authorization: Bearer <token>`.
+    if (req.method === 'GET' && url.pathname === '/metrics') return metrics.serve(req, res);
     if (!(await handler.handle(req, res))) {
       res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(notFound(url.pathname)));

@@ -12,6 +12,7 @@ import {
   type DashboardSnapshot,
 } from '../src/index.js';
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
+import { ledgerSpend, parseMetrics } from '../../../test-support/ledger-metrics.js';
 import { recentClaudeLogs, tempLedger } from './helpers.js';
 
 /** A raw request, so tests can send the Host and Origin headers a browser or an attacker would. */
@@ -50,6 +51,18 @@ describe('drawdown dashboard server', () => {
     await writable?.close();
     await hub?.close();
     await hub?.store.close();
+  });
+
+  it('serves /metrics in the Prometheus text format, spend and holds per pool equal to the ledger', async () => {
+    const response = await get(`${readOnly.url}metrics`);
+    expect(response.status).toBe(200);
+    const { value } = parseMetrics(response.body);
+    for (const pool of ['trial', 'credits']) {
+      expect(value('drawdown_spend_nanodollars_total', { pool })).toBe(await ledgerSpend(hub.store, pool));
+    }
+    expect(value('drawdown_spend_nanodollars_total', { pool: 'trial' })).toBeGreaterThan(0);
+    // Behind the guard: a foreign Host is refused.
+    expect((await get(`${readOnly.url}metrics`, { host: 'evil.example' })).status).toBe(403);
   });
 
   it('binds 127.0.0.1 and serves the page, its assets from node_modules and a snapshot', async () => {

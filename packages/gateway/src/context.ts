@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '@drawdown/core';
+import { drawdownMetrics, type DrawdownMetrics } from '@drawdown/metrics';
 import { keySpend, type KeySpend } from './key-budget.js';
 import type { KeyRecord } from './keys.js';
 import { keyRateLimiter, type KeyRateLimiter } from './rate-limits.js';
@@ -13,6 +14,8 @@ export interface GatewayContext {
   readonly settings: GatewaySettings;
   readonly upstream: Upstream;
   readonly spend: KeySpend;
+  /** What `/metrics` reports: refusals, latency and upstream statuses seen here; spend and holds from the ledger. */
+  readonly metrics: DrawdownMetrics;
   /** Each key's requests and tokens per minute, counted in the store. */
   readonly rates: KeyRateLimiter;
   /** Entries a key may not use: those outside its list, and delegated ones (no credentials to forward). */
@@ -45,6 +48,7 @@ export function createGatewayContext(
     upstream: createUpstream(upstreamOptions),
     spend: keySpend(hub, settings.holdTtlMs),
     rates: keyRateLimiter(hub.store, () => hub.clock.now()),
+    metrics: drawdownMetrics({ hub, server: 'gateway' }),
     excludedFor(record) {
       let set = excluded.get(record);
       if (!set) {

@@ -26,6 +26,16 @@ export interface Gateway {
 /** The header a gateway started with a token expects it in (Authorization carries the drawdown key). */
 const GATEWAY_TOKEN_HEADER = 'x-drawdown-gateway-token';
 
+/** The latency histogram's route label: a fixed set, never a raw path (which would grow without bound). */
+function routeName(path: string): string {
+  if (path === '/v1/messages') return 'messages';
+  if (path === '/v1/messages/count_tokens') return 'count_tokens';
+  if (path === '/v1/models' || path.startsWith('/v1/models/')) return 'models';
+  if (path.startsWith(ADMIN_PREFIX)) return 'admin';
+  if (path === '/metrics') return 'metrics';
+  return 'other';
+}
+
 /**
  * Sends each request to the job that serves it, after the guard and the key check: the gateway's
  * only routing table.
@@ -59,7 +69,10 @@ function dispatcher(
     const { path, search } = requestTarget(req.url ?? '/');
     const target = path + search;
     const method = req.method ?? 'GET';
+    ctx.metrics.time(res, routeName(path));
     if (admin && path.startsWith(ADMIN_PREFIX)) return admin(req, res, path);
+    // Prometheus scrapes need no drawdown key; the guard (Host, Origin, gateway token) still applies.
+    if (method === 'GET' && path === '/metrics') return ctx.metrics.serve(req, res);
     const extra =
       extraRoutes.length === 0
         ? undefined
@@ -70,6 +83,7 @@ function dispatcher(
     if (extra ? extra.auth === 'key' : true) {
       record = await keys.verify(presentedKey(req));
       if (!record) {
+        ctx.metrics.refused('invalid_key');
         req.resume();
         return sendError(
           res,
@@ -78,6 +92,7 @@ function dispatcher(
         );
       }
       if (record.expiresAt !== undefined && record.expiresAt <= hub.clock.now()) {
+        ctx.metrics.refused('key_expired');
         req.resume();
         return sendError(
           res,

@@ -36,7 +36,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
   if (typeof params.max_tokens !== 'number')
     return sendError(res, 'invalid_request_error', 'max_tokens: Field required (drawdown sizes the hold from it)');
   const model = params.model;
-  if (!modelAllowed(record, model)) return modelNotAllowed(res, record, model);
+  if (!modelAllowed(record, model)) return modelNotAllowed(ctx, res, record, model);
   const streaming = params.stream === true;
   const exclude = ctx.excludedFor(record);
   if (exclude.size >= hub.router.entries.length) return noUsableEntry(res, record);
@@ -63,7 +63,16 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
     holdEstimate = { ...holdEstimate, maxTokens: holdMaxTokens };
   // Per-key requests and tokens per minute, before any hold: a refused request holds nothing.
   const decision = await ctx.rates.admit(record, (holdEstimate.inputTokens ?? 0) + holdEstimate.maxTokens);
-  if (!decision.ok) return sendRateRefusal(res, decision);
+  if (!decision.ok) {
+    ctx.metrics.refused(
+      decision.tooLarge
+        ? 'invalid_request'
+        : decision.limit === 'requests'
+          ? 'rate_limit_requests'
+          : 'rate_limit_tokens',
+    );
+    return sendRateRefusal(res, decision);
+  }
   const admission: RateAdmission | undefined = decision.admission;
   const begin = (also: string[]): Promise<RequestLease> =>
     hub.begin({
@@ -129,6 +138,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
         { status: timeout ? 504 : 502, retry: true },
       );
     }
+    ctx.metrics.upstreamStatus(response.statusCode);
     const rateHeaders = await observeHeaders(ctx, lease.pool, response.headers);
 
     if (response.statusCode >= 400) {

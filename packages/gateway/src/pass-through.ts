@@ -24,7 +24,7 @@ export async function passThrough(ctx: GatewayContext, call: GatewayCall, method
       } catch {
         model = undefined;
       }
-      if (typeof model === 'string' && !modelAllowed(record, model)) return modelNotAllowed(res, record, model);
+      if (typeof model === 'string' && !modelAllowed(record, model)) return modelNotAllowed(ctx, res, record, model);
     }
   }
   const exclude = ctx.excludedFor(record);
@@ -56,6 +56,7 @@ export async function passThrough(ctx: GatewayContext, call: GatewayCall, method
       { status: 502, retry: true },
     );
   }
+  ctx.metrics.upstreamStatus(response.statusCode);
   await observeHeaders(ctx, entry.pool, response.headers);
   const answer = Buffer.from(await response.body.arrayBuffer());
   res.writeHead(response.statusCode, responseHeaders(response.headers, { 'content-length': String(answer.length) }));

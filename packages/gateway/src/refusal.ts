@@ -12,8 +12,10 @@ export function refuse(ctx: GatewayContext, res: ServerResponse, error: unknown)
     isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED) ||
     isDrawdownError(error, GatewayErrorCodes.KEY_BUDGET_EXHAUSTED)
   ) {
+    ctx.metrics.refused(error.code === ErrorCodes.ROUTE_EXHAUSTED ? 'route_exhausted' : 'key_budget');
     sendError(res, 'billing_error', `drawdown: ${error.message}. Run "drawdown status" to see the pools.`);
   } else if (isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL)) {
+    ctx.metrics.refused('unknown_model');
     sendError(res, 'invalid_request_error', `drawdown: ${error.message}`);
   } else if (isDrawdownError(error, ErrorCodes.AUTH_UNAVAILABLE)) {
     sendError(res, 'api_error', `drawdown gateway: ${error.message}`, { status: 500 });
@@ -34,12 +36,14 @@ export const noUsableEntry = (res: ServerResponse, record: KeyRecord): void =>
   );
 
 /** The answer to a model the key may not ask for: 403, naming the model and what the key allows. */
-export const modelNotAllowed = (res: ServerResponse, record: KeyRecord, model: string): void =>
+export function modelNotAllowed(ctx: GatewayContext, res: ServerResponse, record: KeyRecord, model: string): void {
+  ctx.metrics.refused('model_not_allowed');
   sendError(
     res,
     'permission_error',
     `drawdown: key "${record.name}" may not use model "${model}"; it may use ${(record.models ?? []).join(', ')}`,
   );
+}
 
 /** The answer to a body over the limit. */
 export const bodyTooLarge = (ctx: GatewayContext, res: ServerResponse): void =>

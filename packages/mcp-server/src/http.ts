@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/server';
 import { McpErrorCodes } from './errors.js';
 import { createRequestGuard, guardedWeb, isLoopbackHost, refusalBody } from '@drawdown/core/internal';
+import { drawdownMetrics } from '@drawdown/metrics';
 import { watchPoolResources } from './live-updates.js';
 import { sendWebResponse, toWebRequest } from './node-bridge.js';
 import { withEraResourceNotFound } from './resource-not-found.js';
@@ -138,6 +139,8 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
     });
   };
   const onerror = (error: Error): void => logger.debug(`mcp http: ${error.message}`);
+  // GET /metrics beside the endpoint, behind the same guard; only with a hub (a setup problem has no ledger).
+  const metrics = hub ? drawdownMetrics({ hub, server: 'mcp' }) : undefined;
 
   const modern = createMcpHandler(() => createDrawdownMcpServer(serverOptions, { live: false }), {
     legacy: 'reject',
@@ -214,11 +217,16 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
     const finished = new Promise<void>((resolve) => res.once('close', resolve));
     void (async () => {
       const request = toWebRequest(req, res, `http://${req.headers.host ?? 'localhost'}`);
+      const pathname = new URL(request.url).pathname;
+      metrics?.time(res, pathname === path ? 'mcp' : pathname === '/metrics' ? 'metrics' : 'other');
       let response: Response;
       try {
         const refused = guard(request);
         if (refused) response = refused;
-        else if (new URL(request.url).pathname !== path)
+        else if (metrics && request.method === 'GET' && pathname === '/metrics') {
+          const { contentType, body } = await metrics.scrape();
+          response = new Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-store' } });
+        } else if (pathname !== path)
           response = new Response(`Not found: the MCP endpoint is ${path}`, { status: 404 });
         else
           response = (await isLegacyRequest(request))

@@ -3,6 +3,7 @@ import { isDrawdownError } from '@drawdown/core';
 import { sqliteStore } from '@drawdown/store-sqlite';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveHttp, type HttpHandle } from '../src/index.js';
+import { ledgerSpend, parseMetrics } from '../../../test-support/ledger-metrics.js';
 import { describeServer } from './conformance.js';
 import { fixtureHub } from './fixtures/hub.js';
 import { callJson, httpTransport, newClient, type TestClient } from './helpers.js';
@@ -118,6 +119,23 @@ describe('serveHttp safety', () => {
     await expect(serveHttp({ hub, port: 70_000 })).rejects.toThrow(/"port"/);
     await expect(serveHttp({ hub, path: 'mcp' })).rejects.toThrow(/"path"/);
     await expect(serveHttp({ hub, bearerToken: 'short' })).rejects.toThrow(/"bearerToken" is shorter than 16/);
+  });
+
+  it('serves /metrics in the Prometheus text format behind its guard, spend equal to the ledger', async () => {
+    const token = 'test-token-0123456789abcdef';
+    const hub = await fixtureHub();
+    const lease = await hub.begin({ requestId: 'r1', model: 'claude-haiku-5-5', estimate: { maxTokens: 100 } });
+    await lease.settle({ usage: { input_tokens: 1200, output_tokens: 300 } });
+    handle = await serveHttp({ hub, bearerToken: token });
+    const metricsUrl = handle.url.replace('/mcp', '/metrics');
+    expect((await fetch(metricsUrl)).status).toBe(401);
+    const response = await fetch(metricsUrl, { headers: { authorization: `Bearer ${token}` } });
+    expect(response.status).toBe(200);
+    const { value } = parseMetrics(await response.text());
+    const spent = await ledgerSpend(hub.store, lease.pool.id);
+    expect(spent).toBeGreaterThan(0);
+    expect(value('drawdown_spend_nanodollars_total', { pool: lease.pool.id })).toBe(spent);
+    expect(value('drawdown_holds', { pool: lease.pool.id })).toBe(0);
   });
 
   it('answers other paths with 404 and unknown sessions with 404', async () => {

@@ -1,35 +1,18 @@
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
-import { blockFile, codeBlocks, typecheckBlocks } from '../../../test-support/readme-blocks.js';
+import { blockFile, codeBlocks, runTs, typecheckBlocks } from '../../../test-support/readme-blocks.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const tsBlocks = codeBlocks(path.join(packageDir, 'README.md')).filter((b) => b.lang === 'ts');
 afterAll(() => rmSync(path.join(packageDir, 'test', `.readme-run-${process.pid}`), { recursive: true, force: true }));
 
-function runTs(file: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', 'tsx', file], {
-      cwd: packageDir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 it('runs the README example as copied, without DRAWDOWN_WEBHOOK_SECRET set', async () => {
   const block = tsBlocks.find((b) => b.heading === 'Example')!;
   const env = { ...process.env };
   delete env.DRAWDOWN_WEBHOOK_SECRET;
-  const result = await runTs(blockFile(block, packageDir), env);
+  const result = await runTs(blockFile(block, packageDir), packageDir, env);
   expect(result.code, result.stderr).toBe(0);
   const status = JSON.parse(result.stdout) as { id: string; kind: string };
   expect(status).toMatchObject({ id: 'credits', kind: 'credits' });

@@ -1,0 +1,9 @@
+export {
+  drawdownMetrics,
+  recordReconcileDrift,
+  RECONCILE_DRIFT_STATE_KEY,
+  type DrawdownMetrics,
+  type MetricsOptions,
+  type ReconcileDrift,
+  type RefusalReason,
+} from './metrics.js';

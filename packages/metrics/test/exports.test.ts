@@ -1,0 +1,12 @@
+import { expect, it } from 'vitest';
+
+// The public surface, listed: a change to it shows up here and is made on purpose (vitest -u).
+it('exports its curated public surface', async () => {
+  expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "RECONCILE_DRIFT_STATE_KEY",
+      "drawdownMetrics",
+      "recordReconcileDrift",
+    ]
+  `);
+});

@@ -9,11 +9,13 @@ import { sqliteStore } from '@drawdown/store-sqlite';
 export interface DesktopAgentOptions {
   /** The ledger; every process of the app (and `drawdown status`) shares it. */
   ledgerFile: string;
-  /** The key the app ships with, paying for the trial. */
-  bundledKey: string;
+  /** This install's trial key from the app's server: a drawdown key, never an Anthropic key. */
+  trialKey: string;
+  /** The app server's gateway, which holds the Anthropic key and the trial's budget. */
+  gatewayURL: string;
   /** API cost the trial covers per user. Default "10.00". */
   trialAmount?: string;
-  /** The Messages API (a gateway, or a loopback server in tests). Default: Anthropic's. */
+  /** The Messages API for the user's own key and agent (a loopback server in tests). Default: Anthropic's. */
   baseURL?: string;
   /** Where the user's own API key is, for credits. Default ANTHROPIC_API_KEY. */
   creditsKeyVar?: string;
@@ -35,13 +37,15 @@ export interface Answer {
 
 const claudeCode = (prompt: string) => ['claude', '-p', prompt, '--output-format', 'stream-json', '--verbose'];
 
-/** The app's drawdown set-up: trial on the bundled key → the user's own sign-in → credits, if the user opts in. */
+/** The app's drawdown set-up: trial through the app server's gateway → the user's own sign-in → credits, if the user opts in. */
 export async function createDesktopAgent(options: DesktopAgentOptions) {
   const env = options.env ?? process.env;
   const hub: Hub = await createHub({
     store: sqliteStore({ file: options.ledgerFile }),
     plugins: [
-      apiKey({ id: 'bundled', key: options.bundledKey }),
+      // The trial key only works at the app server's gateway, which enforces its $10 whatever this
+      // app does; the local budget mirrors it so the app knows when to move on to personal mode.
+      apiKey({ id: 'trial-key', key: options.trialKey }),
       budget({ id: 'trial', amount: options.trialAmount ?? '10.00', label: 'trial' }),
       // A custom Messages API (a gateway, or the loopback server in tests) serves the signed-in child too;
       // otherwise the child's own Claude Code talks to Anthropic with the user's login.
@@ -52,13 +56,15 @@ export async function createDesktopAgent(options: DesktopAgentOptions) {
     ],
     route: {
       entries: [
-        { id: 'trial', strategy: 'bundled', pool: 'trial' },
+        { id: 'trial', strategy: 'trial-key', pool: 'trial' },
         { id: 'personal', strategy: 'claude-login', pool: 'plan' },
         { id: 'credits', strategy: 'own-key', pool: 'credits' },
       ],
     },
   });
-  const client = createMeteredClient({ hub, ...(options.baseURL !== undefined && { baseURL: options.baseURL }) });
+  // The trial goes through the gateway; the user's own key goes straight to the API.
+  const trialClient = createMeteredClient({ hub, baseURL: options.gatewayURL });
+  const ownKeyClient = createMeteredClient({ hub, ...(options.baseURL !== undefined && { baseURL: options.baseURL }) });
 
   /** Personal mode: the user's own agent runs with no key in its environment; its turns are metered to the plan. */
   async function askSignedInAgent(entry: string, prompt: string): Promise<Answer> {
@@ -83,8 +89,13 @@ export async function createDesktopAgent(options: DesktopAgentOptions) {
     async ask(prompt: string, model = 'claude-sonnet-4-5', maxTokens = 1024): Promise<Answer> {
       const next = (await hub.router.explain()).next;
       if (next && hub.strategy(next.strategyId).kind === 'delegated') return askSignedInAgent(next.entryId, prompt);
-      const { data, drawdown } = await client.messages
-        .create({ model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] })
+      // The trial key is only good at the gateway: a trial request goes there and nowhere else.
+      const trial = next?.entryId === 'trial';
+      const { data, drawdown } = await (trial ? trialClient : ownKeyClient).messages
+        .create(
+          { model, max_tokens: maxTokens, messages: [{ role: 'user', content: prompt }] },
+          trial ? { drawdown: { entry: 'trial' } } : {},
+        )
         .withResponse();
       const text = data.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
       return { entry: drawdown.entryId, text };

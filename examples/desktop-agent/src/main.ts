@@ -6,6 +6,7 @@ import { formatUsd } from '@drawdown/core';
 import { DEMO_SIGN_IN_VAR } from '@drawdown/cli';
 import { replies, startAnthropicServer, unifiedRateLimitHeaders } from '@drawdown/testkit';
 import { createDesktopAgent } from './agent.js';
+import { startAppServer } from './app-server.js';
 
 /** The desktop app's story offline, against a loopback Messages API. Returns what it printed. */
 export async function main(): Promise<string[]> {
@@ -16,18 +17,33 @@ export async function main(): Promise<string[]> {
   };
   const dir = mkdtempSync(join(tmpdir(), 'desktop-agent-'));
   const keys = {
-    bundled: 'sk-ant-app-bundled-example',
+    server: 'sk-ant-app-server-example',
     user: 'sk-ant-user-own-example',
     signIn: 'user-sign-in-example',
   };
   writeFileSync(join(dir, 'sign-in.json'), JSON.stringify({ token: keys.signIn }), { mode: 0o600 });
   const api = await startAnthropicServer({
-    credentials: { bundled: keys.bundled, user: keys.user, signIn: keys.signIn },
+    credentials: { server: keys.server, user: keys.user, signIn: keys.signIn },
   });
+  // The vendor's server holds the Anthropic key; the app only ever gets a drawdown key from it.
+  const server = await startAppServer({
+    ledgerFile: join(dir, 'server-ledger.sqlite'),
+    anthropicKey: keys.server,
+    upstreamURL: api.url,
+  });
+  const installId = 'mac-7f3a';
+  const trialKey = await server.trialKey(installId);
+  say(`app server minted the trial key for install ${installId}: ${trialKey.slice(0, 4)}… (a drawdown key)`);
+  say(
+    (await server.trialKey(installId)) === trialKey
+      ? 'asked again, the app server answers the same key: one trial per install'
+      : 'asked again, the app server minted a second key',
+  );
   const reset = Math.floor(Date.now() / 1000) + 4 * 86_400;
   const agent = await createDesktopAgent({
     ledgerFile: join(dir, 'ledger.sqlite'),
-    bundledKey: keys.bundled,
+    trialKey,
+    gatewayURL: server.gatewayURL,
     baseURL: api.url,
     env: {
       ...process.env,
@@ -68,6 +84,11 @@ export async function main(): Promise<string[]> {
       say(`${answer.entry} answered "${answer.text}"`);
     };
     while ((await next()) === 'trial') await askInProcess();
+    // Every trial request reached the API with the server's key, put there by the gateway.
+    const credentials = [...new Set(api.requests.map((r) => r.credential))];
+    say(`the API saw the trial's requests with: ${credentials.join(', ')} (the server's key, added by its gateway)`);
+    const serverView = await server.spent(installId);
+    say(`app server: install ${installId} spent $${serverView.spentUsd} of its $${serverView.budgetUsd} trial`);
     // Personal mode: the user's own agent answers until the weekly plan window is spent.
     api.enqueue(
       replies.message({
@@ -101,6 +122,7 @@ export async function main(): Promise<string[]> {
     for (const pool of (await hub.status()).pools) say(`${pool.id}: ${pool.summary} (spent ${formatUsd(pool.spent)})`);
   } finally {
     await agent.close();
+    await server.close();
     await api.close();
   }
   return log;

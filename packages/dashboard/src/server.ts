@@ -128,11 +128,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     logger,
   });
 
-  const metrics = drawdownMetrics({ hub, server: 'dashboard' });
+  // Metrics read the ledger: a dashboard of observed Claude Code spend alone (no hub) has none.
+  const metrics = hub ? drawdownMetrics({ hub, server: 'dashboard' }) : undefined;
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? host}`);
-    metrics.time(res, routeName(url.pathname));
+    metrics?.time(res, routeName(url.pathname));
     const token = options.token === undefined ? undefined : presentedToken(req, url);
     const refusal = guard({ host: req.headers.host, origin: req.headers.origin, token });
     if (refusal) {
@@ -151,7 +152,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       return;
     }
     // Behind the same guard and token as the page: a scraper sends `Authorization: Bearer <token>`.
-    if (req.method === 'GET' && url.pathname === '/metrics') return metrics.serve(req, res);
+    if (metrics && req.method === 'GET' && url.pathname === '/metrics') return metrics.serve(req, res);
     if (!(await handler.handle(req, res))) {
       res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
       res.end(JSON.stringify(notFound(url.pathname)));

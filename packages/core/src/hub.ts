@@ -18,6 +18,7 @@ import {
 } from './request-flow.js';
 import { createRouter, type RouteExplanation, type RouteOptions, type Router } from './router.js';
 import { memoryStore } from './stores/memory-store.js';
+import { spendReport } from './stores/report-rows.js';
 
 export interface HubOptions {
   /** Where the ledger lives. Default: a fresh memory store (nothing survives the process). */
@@ -66,6 +67,7 @@ export interface Hub {
   /** Environment for a child agent under a route entry, scrubbed of every other strategy's secrets. */
   childEnv(entryId: string, base?: ChildEnv): ChildEnv;
   status(): Promise<HubStatus>;
+  /** Spend grouped for reports: pool accounts only, never limit accounts (see `isLimitAccount`). */
   report(query: ReportQuery): Promise<ReportRow[]>;
   /** Re-reads every pool's status and announces changes (also runs on timers at reset times). */
   refreshPools(): Promise<void>;
@@ -317,7 +319,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       const statuses = await Promise.all([...pools.values()].map((p) => p.status()));
       return { at: clock.now(), timeZone, pools: statuses, ...(router && { route: await router.explain() }) };
     },
-    report: (query) => store.report(query),
+    report: (query) => spendReport(store, query),
     refreshPools,
     refreshPool,
     placement,

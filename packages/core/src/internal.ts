@@ -35,3 +35,5 @@ export {
   type AttemptReply,
   type AttemptOutcome,
 } from './anthropic/attempt.js';
+// Accounts that mirror spend only to enforce a limit (a gateway key's budget, a budget-hierarchy level).
+export { isLimitAccount, limitAccount, LIMIT_ACCOUNT_PREFIXES } from './limit-accounts.js';

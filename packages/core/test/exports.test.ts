@@ -134,15 +134,18 @@ it('exports the helpers of drawdown own packages on @drawdown/core/internal', as
   expect(Object.keys(await import('../src/internal.js')).sort()).toMatchInlineSnapshot(`
     [
       "GuardErrorCodes",
+      "LIMIT_ACCOUNT_PREFIXES",
       "attemptAlongRoute",
       "createRequestGuard",
       "guardedIncoming",
       "guardedWeb",
       "headerRecord",
       "importOptional",
+      "isLimitAccount",
       "isLoopbackHost",
       "isRecord",
       "isWildcardHost",
+      "limitAccount",
       "observeHeaders",
       "observeLimits",
       "parsePlanLimitHeaders",

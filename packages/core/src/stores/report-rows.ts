@@ -1,4 +1,12 @@
-import type { ChargeRecord, EntryMeta, ReportDimension, ReportRow } from '../contracts/store.js';
+import type {
+  ChargeRecord,
+  EntryMeta,
+  LedgerStore,
+  ReportDimension,
+  ReportQuery,
+  ReportRow,
+} from '../contracts/store.js';
+import { isLimitAccount } from '../limit-accounts.js';
 import { addNanos } from '../money.js';
 
 /**
@@ -32,6 +40,26 @@ export function groupReportRows(
     row.cacheWriteTokens += meta.cacheWriteTokens ?? 0;
   }
   return sortReportRows([...rows.values()], groupBy);
+}
+
+/**
+ * Spend as every view reports it (`hub.report`: the CLI, the dashboard, MCP `usage_report`): the
+ * store's rows without limit accounts, whose charges mirror spend already charged to a pool. The
+ * store groups by pool as well, so limit accounts can be told apart whatever was asked; the rows
+ * are then merged back to the dimensions asked for.
+ */
+export async function spendReport(store: Pick<LedgerStore, 'report'>, query: ReportQuery): Promise<ReportRow[]> {
+  const byPool = query.groupBy.includes('pool') ? query.groupBy : [...query.groupBy, 'pool' as const];
+  const rows = (await store.report({ ...query, groupBy: byPool })).filter((row) => !isLimitAccount(row.pool!));
+  if (byPool === query.groupBy) return rows;
+  const merged = new Map<string, ReportRow>();
+  for (const { pool: _, ...row } of rows) {
+    const key = query.groupBy.map((d) => (row as ReportRow)[d]).join('\u0000');
+    const into = merged.get(key);
+    if (into) addCounts(into, row);
+    else merged.set(key, row);
+  }
+  return sortReportRows([...merged.values()], query.groupBy);
 }
 
 /**
@@ -106,13 +134,16 @@ export function reportTotals(rows: readonly ReportRow[]): ReportTotals {
     cacheReadTokens: 0,
     cacheWriteTokens: 0,
   };
-  for (const row of rows) {
-    totals.cost = addNanos(totals.cost, row.cost);
-    totals.requests += row.requests;
-    totals.inputTokens += row.inputTokens;
-    totals.outputTokens += row.outputTokens;
-    totals.cacheReadTokens += row.cacheReadTokens;
-    totals.cacheWriteTokens += row.cacheWriteTokens;
-  }
+  for (const row of rows) addCounts(totals, row);
   return totals;
+}
+
+/** Adds a row's counts into another (exact: money stays integer nanodollars). */
+function addCounts(into: ReportTotals, row: ReportTotals): void {
+  into.cost = addNanos(into.cost, row.cost);
+  into.requests += row.requests;
+  into.inputTokens += row.inputTokens;
+  into.outputTokens += row.outputTokens;
+  into.cacheReadTokens += row.cacheReadTokens;
+  into.cacheWriteTokens += row.cacheWriteTokens;
 }

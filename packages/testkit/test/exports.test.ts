@@ -6,6 +6,8 @@ it('exports the loopback servers, clock and Claude Code helpers at the root', as
     [
       "CREDIT_BALANCE_TOO_LOW_MESSAGE",
       "ServeUsageError",
+      "assertConserved",
+      "checkConservation",
       "claudeCodeEnv",
       "manualClock",
       "parseServeArgs",

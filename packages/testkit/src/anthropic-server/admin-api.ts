@@ -1,17 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRateCard, toDecimalString, type RateCard } from '@drawdown/core';
+import type { BilledRequest } from './billing.js';
 import { replies, type ErrorReply } from './replies.js';
 
-/** One request the server billed: what the usage and cost reports are built from. */
-export interface BilledRequest {
-  /** When it was billed, epoch ms. */
-  at: number;
-  /** Label of the API key that paid (absent for an unlisted or missing key). */
-  credential?: string;
-  model: string;
-  /** The `usage` the reply reported, as sent. */
-  usage: Record<string, unknown>;
-}
+export type { BilledRequest } from './billing.js';
 
 export interface AdminApiOptions {
   /** Admin keys by label, e.g. `{ ops: 'sk-ant-admin01-test' }`; the report endpoints accept only these. */

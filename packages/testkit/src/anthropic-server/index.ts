@@ -18,8 +18,5 @@ export {
   type StandardBucket,
   type UnifiedWindowScript,
 } from './replies.js';
-export type {
-  AdminApi,
-  AdminApiOptions,
-  BilledRequest,
-} from './admin-api.js';
+export type { AdminApi, AdminApiOptions } from './admin-api.js';
+export type { BilledRequest } from './billing.js';

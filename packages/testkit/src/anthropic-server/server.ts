@@ -9,7 +9,8 @@ import {
   streamEvents,
   usageJson,
 } from './messages.js';
-import { createAdminApi, type AdminApi, type AdminApiOptions, type BilledRequest } from './admin-api.js';
+import { createAdminApi, type AdminApi, type AdminApiOptions } from './admin-api.js';
+import { createBillingLog, type BilledRequest } from './billing.js';
 import { replies, type ErrorReply, type MessageReply, type ScriptedReply, type StreamPoint } from './replies.js';
 
 /** A request the server received. Credential headers are never recorded, only which credential matched. */
@@ -66,6 +67,11 @@ export interface AnthropicServer {
   readonly url: string;
   /** Every request received, oldest first. */
   readonly requests: RecordedRequest[];
+  /**
+   * Every Messages request billed, oldest first, with the usage reported to the client — for an
+   * aborted stream, what its events had reported by then. What a ledger must equal at rate-card prices.
+   */
+  readonly billing: readonly BilledRequest[];
   /** The usage and cost report endpoints, when `admin` was given. */
   readonly admin?: AdminApi;
   /** Queues replies for the next `/v1/messages` calls, first in first out. */
@@ -120,7 +126,7 @@ const HELLO_PATH = '/api/hello';
  * `@anthropic-ai/sdk`, the Claude Code CLI and the Agent SDK: `POST /v1/messages` (JSON or SSE when
  * `stream: true`; Claude Code adds `?beta=true`), `POST /v1/messages/count_tokens`, `HEAD /api/hello`
  * (Claude Code's connectivity check), scripted usage, headers and error replies, and streams that stall
- * or break midway. Bound to 127.0.0.1 only.
+ * or break midway, and a billing log of what it reported. Bound to 127.0.0.1 only.
  */
 export async function startAnthropicServer(options: AnthropicServerOptions = {}): Promise<AnthropicServer> {
   const queue: ScriptedReply[] = [];
@@ -129,13 +135,9 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
   const labels = new Map(Object.entries(options.credentials ?? {}).map(([label, secret]) => [secret, label]));
   const fallback = options.fallback ?? (() => replies.message());
   const countTokens = options.countTokens ?? estimateInputTokens;
-  // What the reports count: every message the server answered, at the model and usage it reported.
-  const billed = (): BilledRequest[] =>
-    requests.flatMap((r) =>
-      r.path === '/v1/messages' && r.reply?.status === 200 && r.reply.model && r.reply.usage
-        ? [{ at: r.at, ...(r.credential && { credential: r.credential }), model: r.reply.model, usage: r.reply.usage }]
-        : [],
-    );
+  // What the reports count, and what tests price: every message answered, at the usage it reported.
+  const billing = createBillingLog();
+  const billed = (): readonly BilledRequest[] => billing.entries;
   const admin = options.admin ? createAdminApi(options.admin, billed) : undefined;
 
   const sendError = (res: ServerResponse, requestId: string, reply: ErrorReply, record?: RecordedRequest): void => {
@@ -159,7 +161,14 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
   ): void => {
     const message = resolveMessage(reply, body);
     record.reply = { status: 200, model: message.model, usage: usageJson(message.usage) };
+    const bill = {
+      at: record.at,
+      requestId,
+      model: message.model,
+      ...(record.credential && { credential: record.credential }),
+    };
     if (body.stream !== true) {
+      billing.answered({ ...bill, messageId: message.id, usage: usageJson(message.usage) });
       res.writeHead(200, { 'content-type': 'application/json', 'request-id': requestId, ...reply.headers });
       res.end(JSON.stringify(messageBody(message)));
       return;
@@ -177,8 +186,10 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
       return;
     }
     const seen = new Set<StreamPoint | string>();
+    const streamed = billing.stream(bill);
     for (const event of streamEvents(message, { nullInputInDelta: script.nullInputInDelta ?? false })) {
       res.write(formatSse(event));
+      streamed.sent(event);
       const firstOfKind = !seen.has(event.event);
       seen.add(event.event);
       if (!firstOfKind) continue;
@@ -295,12 +306,14 @@ export async function startAnthropicServer(options: AnthropicServerOptions = {})
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    billing: billing.entries,
     ...(admin && { admin: admin.api }),
     enqueue: (...more) => void queue.push(...more),
     pending: () => queue.length,
     reset() {
       queue.length = 0;
       requests.length = 0;
+      billing.entries.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {

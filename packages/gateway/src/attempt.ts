@@ -1,38 +1,13 @@
-import {
-  DrawdownError,
-  ErrorCodes,
-  type LimitSignal,
-  type Pool,
-  type RequestLease,
-  type RouteEntry,
-  type SdkCredentials,
-} from '@drawdown/core';
-import { headerRecord, rateLimitHeaderSubset } from '@drawdown/core/internal';
-import type { Dispatcher } from 'undici';
-import type { GatewayContext } from './context.js';
-import { messageOf } from './http.js';
+import { DrawdownError, ErrorCodes, type RequestLease, type RouteEntry, type SdkCredentials } from '@drawdown/core';
 
-/** Tells a pool what the upstream said about its limits; a pool that fails to take it in is logged, never fatal. */
-export async function observe(ctx: GatewayContext, pool: Pool, signal: LimitSignal): Promise<void> {
-  if (!pool.observe) return;
-  try {
-    await pool.observe(signal);
-  } catch (error) {
-    ctx.hub.logger.warn(`pool "${pool.id}" failed to take a ${signal.source} signal into account: ${messageOf(error)}`);
+/** An upstream error answer whose body broke off before it could be read: nothing was billed. */
+export class BrokenAnswer extends Error {
+  constructor(
+    readonly status: number,
+    cause: unknown,
+  ) {
+    super(`the upstream's ${status} answer broke off`, { cause });
   }
-}
-
-/** Feeds an answer's rate-limit headers to the pool; returns them (with `request-id`) for the refusal check. */
-export async function observeHeaders(
-  ctx: GatewayContext,
-  pool: Pool,
-  headers: Dispatcher.ResponseData['headers'],
-): Promise<Record<string, string>> {
-  if (!pool.observe) return {};
-  const subset = rateLimitHeaderSubset(headerRecord(headers));
-  if (Object.keys(subset).some((name) => name !== 'request-id'))
-    await observe(ctx, pool, { source: 'headers', headers: subset, at: ctx.hub.clock.now() });
-  return subset;
 }
 
 /** The entry's credentials to forward; one with neither key nor token cannot be forwarded. */

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DrawdownError, isDrawdownError, refusalKind, type RequestLease } from '@drawdown/core';
-import { headerRecord, rateLimitHeaderSubset } from '@drawdown/core/internal';
+import { DrawdownError, isDrawdownError, type RequestLease, type Settlement } from '@drawdown/core';
+import { attemptAlongRoute, headerRecord, type AttemptOutcome } from '@drawdown/core/internal';
 import { estimateFromParams } from '@drawdown/core/anthropic';
 import type { Dispatcher } from 'undici';
 import { sendError } from './anthropic-errors.js';
 import { GatewayErrorCodes } from './errors.js';
-import { credentialsFor, observe, observeHeaders } from './attempt.js';
+import { BrokenAnswer, credentialsFor } from './attempt.js';
 import type { GatewayCall, GatewayContext } from './context.js';
 import { messageOf, parseErrorBody, readBody, responseHeaders, upstreamHeaders } from './http.js';
 import { modelAllowed } from './keys.js';
@@ -85,177 +85,186 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
 
   // A request that generated nothing gives its tokens back to the key's per-minute count.
   const giveBack = (): Promise<void> => ctx.rates.settle(record, admission, 0);
-  let lease: RequestLease;
+  // The first admission also holds against the key's own budget; a failover keeps that hold.
+  let keyHeld = false;
+  const admit = async (also: string[]): Promise<RequestLease> => {
+    const admitted = await begin(also);
+    if (!keyHeld) {
+      try {
+        await spend.reserve(record, requestId, admitted.held);
+      } catch (error) {
+        await admitted.release();
+        throw error;
+      }
+      keyHeld = true;
+    }
+    return admitted;
+  };
+
+  // Routing, rate-limit observation, 401 → onUnauthorized and failover: core's one attempt policy.
+  let outcome: AttemptOutcome<Dispatcher.ResponseData, { response: Dispatcher.ResponseData; errorBody: Buffer }>;
   try {
-    lease = await begin([]);
+    outcome = await attemptAlongRoute<
+      Dispatcher.ResponseData,
+      { response: Dispatcher.ResponseData; errorBody: Buffer }
+    >({
+      hub,
+      begin: admit,
+      failover: true,
+      signal: abort.signal,
+      async attempt(lease) {
+        const credentials = await credentialsFor(lease.entry, lease);
+        const response = await upstream.request(target, {
+          method: 'POST',
+          headers: upstreamHeaders(req, credentials, body.length),
+          body,
+          signal: abort.signal,
+        });
+        ctx.metrics.upstreamStatus(response.statusCode);
+        const headers = headerRecord(response.headers);
+        if (response.statusCode < 400) return { ok: true, value: response, headers };
+        let errorBody: Buffer;
+        try {
+          errorBody = Buffer.from(await response.body.arrayBuffer());
+        } catch (error) {
+          throw new BrokenAnswer(response.statusCode, error);
+        }
+        const { type, message } = parseErrorBody(errorBody);
+        return {
+          ok: false,
+          status: response.statusCode,
+          headers,
+          ...(type !== undefined && { errorType: type }),
+          ...(message !== undefined && { message }),
+          error: new DrawdownError(
+            GatewayErrorCodes.UPSTREAM_REFUSED,
+            `upstream answered ${response.statusCode}${type ? ` ${type}` : ''}`,
+            { data: { status: response.statusCode } },
+          ),
+          value: { response, errorBody },
+        };
+      },
+    });
   } catch (error) {
+    // Not admitted (no entry can pay, the key's budget is spent), or the attempt failed and the
+    // policy already failed its lease: either way nothing is held or charged.
+    if (keyHeld) await spend.release(record, requestId);
     await giveBack();
-    return refuse(ctx, res, error);
+    if (!keyHeld) return refuse(ctx, res, error);
+    if (clientGone) return;
+    if (error instanceof BrokenAnswer)
+      return sendError(
+        res,
+        'api_error',
+        `drawdown gateway: the upstream's ${error.status} answer broke off; nothing was charged`,
+        { status: 502, retry: true },
+      );
+    if (isDrawdownError(error)) return refuse(ctx, res, error);
+    const code = (error as { code?: string }).code;
+    const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+    return sendError(
+      res,
+      timeout ? 'timeout_error' : 'api_error',
+      `drawdown gateway: the upstream ${upstream.origin} ${timeout ? 'timed out' : `failed: ${code ?? messageOf(error)}`}; nothing was charged`,
+      { status: timeout ? 504 : 502, retry: true },
+    );
   }
-  try {
-    await spend.reserve(record, requestId, lease.held);
-  } catch (error) {
-    await lease.release();
+
+  if (outcome.kind === 'refused') {
+    // The policy failed the lease; the key's hold and per-minute tokens go back too.
+    await spend.release(record, requestId);
     await giveBack();
-    return refuse(ctx, res, error);
+    if (clientGone) return;
+    const { response, errorBody } = outcome.reply.value;
+    res.writeHead(
+      response.statusCode,
+      responseHeaders(response.headers, {
+        'content-length': String(errorBody.length),
+        ...(outcome.refusal !== undefined && { 'x-should-retry': 'false' }),
+      }),
+    );
+    res.end(errorBody);
+    return;
   }
+
+  const { lease, value: response } = outcome;
   const fail = async (error: unknown): Promise<void> => {
     await lease.fail(error);
     await spend.release(record, requestId);
     await giveBack();
   };
   const settle = async (usage: unknown, reportedModel: string | undefined): Promise<void> => {
-    const settlement = await lease.settle({
-      usage,
-      meta: client,
-      ...(reportedModel !== undefined && { model: reportedModel }),
-    });
+    let settlement: Settlement;
+    try {
+      settlement = await lease.settle({
+        usage,
+        meta: client,
+        ...(reportedModel !== undefined && { model: reportedModel }),
+      });
+    } catch (error) {
+      // A usage the card cannot price frees the hold now (not at its TTL), and says so in the log.
+      await fail(error);
+      throw error;
+    }
     await spend.settle(record, requestId, settlement.cost, reportedModel ?? model);
     await ctx.rates.settle(record, admission, usageTokens(usage));
   };
 
-  const refusedBy: string[] = [];
-  for (;;) {
-    let response: Dispatcher.ResponseData;
+  // An upstream that answers a stream request with JSON (or the reverse) is read by what it sent.
+  const contentType = response.headers['content-type'];
+  const isSse =
+    (Array.isArray(contentType) ? contentType[0] : contentType)?.startsWith('text/event-stream') ?? streaming;
+  if (!isSse) {
+    let answer: Buffer;
     try {
-      const credentials = await credentialsFor(lease.entry, lease);
-      response = await upstream.request(target, {
-        method: 'POST',
-        headers: upstreamHeaders(req, credentials, body.length),
-        body,
-        signal: abort.signal,
-      });
+      answer = Buffer.from(await response.body.arrayBuffer());
     } catch (error) {
       await fail(error);
-      if (clientGone) return;
-      if (isDrawdownError(error)) return refuse(ctx, res, error);
-      const code = (error as { code?: string }).code;
-      const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-      return sendError(
-        res,
-        timeout ? 'timeout_error' : 'api_error',
-        `drawdown gateway: the upstream ${upstream.origin} ${timeout ? 'timed out' : `failed: ${code ?? messageOf(error)}`}; nothing was charged`,
-        { status: timeout ? 504 : 502, retry: true },
-      );
+      if (!clientGone)
+        sendError(res, 'api_error', `drawdown gateway: the upstream answer broke off; nothing was charged`, {
+          status: 502,
+          retry: true,
+        });
+      return;
     }
-    ctx.metrics.upstreamStatus(response.statusCode);
-    const rateHeaders = await observeHeaders(ctx, lease.pool, response.headers);
-
-    if (response.statusCode >= 400) {
-      let errorBody: Buffer;
-      try {
-        errorBody = Buffer.from(await response.body.arrayBuffer());
-      } catch (error) {
-        await fail(error);
-        if (!clientGone)
-          sendError(
-            res,
-            'api_error',
-            `drawdown gateway: the upstream's ${response.statusCode} answer broke off; nothing was charged`,
-            { status: 502, retry: true },
-          );
-        return;
-      }
-      const { type, message } = parseErrorBody(errorBody);
-      const headers =
-        Object.keys(rateHeaders).length > 0 ? rateHeaders : rateLimitHeaderSubset(headerRecord(response.headers));
-      await observe(ctx, lease.pool, {
-        source: 'error',
-        status: response.statusCode,
-        ...(type !== undefined && { errorType: type }),
-        ...(message !== undefined && { message }),
-        headers,
-        at: hub.clock.now(),
-      });
-      const refusal = refusalKind(response.statusCode, headers, message);
-      const upstreamError = new DrawdownError(
-        GatewayErrorCodes.UPSTREAM_REFUSED,
-        `upstream answered ${response.statusCode}${type ? ` ${type}` : ''}`,
-        { data: { status: response.statusCode } },
-      );
-      if (refusal !== undefined && refusedBy.length === 0 && !clientGone) {
-        // The entry's pool cannot pay after all (plan window spent, credits out): once, like the metered client, try the next entry this key may use.
-        await lease.fail(upstreamError, { retrying: true });
-        refusedBy.push(lease.entry.id);
-        try {
-          lease = await begin(refusedBy);
-          continue;
-        } catch (routeError) {
-          hub.logger.debug(`gateway: no other route entry can take the refused request: ${messageOf(routeError)}`);
-          await spend.release(record, requestId);
-          await giveBack();
-        }
-      } else {
-        await fail(upstreamError);
-      }
-      if (clientGone) return;
+    let usage: unknown;
+    let reportedModel: string | undefined;
+    try {
+      const message = JSON.parse(answer.toString('utf8')) as { usage?: unknown; model?: string };
+      usage = message.usage;
+      reportedModel = typeof message.model === 'string' ? message.model : undefined;
+    } catch {
+      usage = undefined;
+    }
+    if (!clientGone) {
       res.writeHead(
         response.statusCode,
-        responseHeaders(response.headers, {
-          'content-length': String(errorBody.length),
-          ...(refusal !== undefined && { 'x-should-retry': 'false' }),
-        }),
+        responseHeaders(response.headers, { 'content-length': String(answer.length) }),
       );
-      res.end(errorBody);
-      return;
+      res.end(answer);
     }
-
-    // An upstream that answers a stream request with JSON (or the reverse) is read by what it sent.
-    const contentType = response.headers['content-type'];
-    const isSse =
-      (Array.isArray(contentType) ? contentType[0] : contentType)?.startsWith('text/event-stream') ?? streaming;
-    if (!isSse) {
-      let answer: Buffer;
-      try {
-        answer = Buffer.from(await response.body.arrayBuffer());
-      } catch (error) {
-        await fail(error);
-        if (!clientGone)
-          sendError(res, 'api_error', `drawdown gateway: the upstream answer broke off; nothing was charged`, {
-            status: 502,
-            retry: true,
-          });
-        return;
-      }
-      let usage: unknown;
-      let reportedModel: string | undefined;
-      try {
-        const message = JSON.parse(answer.toString('utf8')) as { usage?: unknown; model?: string };
-        usage = message.usage;
-        reportedModel = typeof message.model === 'string' ? message.model : undefined;
-      } catch {
-        usage = undefined;
-      }
-      if (!clientGone) {
-        res.writeHead(
-          response.statusCode,
-          responseHeaders(response.headers, { 'content-length': String(answer.length) }),
-        );
-        res.end(answer);
-      }
-      // The answer goes out first; the charge is recorded right after (idle() and close() wait for it).
-      if (usage === undefined) {
-        hub.logger.warn(
-          `gateway: request ${requestId} got an answer without usage; its hold is released and nothing is charged`,
-        );
-        ctx.track(fail(new DrawdownError(GatewayErrorCodes.NO_USAGE, 'the upstream answer carried no usage')));
-      } else {
-        ctx.track(settle(usage, reportedModel));
-      }
-      return;
+    // The answer goes out first; the charge is recorded right after (idle() and close() wait for it).
+    if (usage === undefined) {
+      hub.logger.warn(
+        `gateway: request ${requestId} got an answer without usage; its hold is released and nothing is charged`,
+      );
+      ctx.track(fail(new DrawdownError(GatewayErrorCodes.NO_USAGE, 'the upstream answer carried no usage')));
+    } else {
+      ctx.track(settle(usage, reportedModel));
     }
-
-    const reader = await pipeStream(res, response, () => clientGone, abort);
-    ctx.track(
-      reader.usage !== undefined
-        ? settle(reader.usage, reader.model)
-        : fail(
-            new DrawdownError(
-              GatewayErrorCodes.STREAM_ENDED_EARLY,
-              'the stream ended before the message started; nothing was charged',
-            ),
-          ),
-    );
     return;
   }
+
+  const reader = await pipeStream(res, response, () => clientGone, abort);
+  ctx.track(
+    reader.usage !== undefined
+      ? settle(reader.usage, reader.model)
+      : fail(
+          new DrawdownError(
+            GatewayErrorCodes.STREAM_ENDED_EARLY,
+            'the stream ended before the message started; nothing was charged',
+          ),
+        ),
+  );
+  return;
 }

@@ -1,7 +1,8 @@
 import { isDrawdownError, type RouteEntry } from '@drawdown/core';
+import { headerRecord, observeHeaders } from '@drawdown/core/internal';
 import type { Dispatcher } from 'undici';
 import { sendError } from './anthropic-errors.js';
-import { credentialsFor, observeHeaders } from './attempt.js';
+import { credentialsFor } from './attempt.js';
 import type { GatewayCall, GatewayContext } from './context.js';
 import { messageOf, readBody, responseHeaders, upstreamHeaders } from './http.js';
 import { modelAllowed } from './keys.js';
@@ -57,7 +58,7 @@ export async function passThrough(ctx: GatewayContext, call: GatewayCall, method
     );
   }
   ctx.metrics.upstreamStatus(response.statusCode);
-  await observeHeaders(ctx, entry.pool, response.headers);
+  await observeHeaders(ctx.hub, entry.pool, headerRecord(response.headers));
   const answer = Buffer.from(await response.body.arrayBuffer());
   res.writeHead(response.statusCode, responseHeaders(response.headers, { 'content-length': String(answer.length) }));
   res.end(answer);

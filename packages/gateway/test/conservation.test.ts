@@ -1,0 +1,80 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { budget, createHub, memoryStore, type AuthStrategy, type DrawdownPlugin } from '@drawdown/core';
+import { assertConserved, replies, startAnthropicServer } from '@drawdown/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { keyManager, startGateway } from '../src/index.js';
+import { setup } from './helpers.js';
+
+const ask = { model: 'claude-sonnet-5-5', max_tokens: 1_000, messages: [{ role: 'user' as const, content: 'Hi' }] };
+const usage = (input: number, output: number) => ({ input_tokens: input, output_tokens: output });
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+});
+
+// Black-box through HTTP: whatever the upstream billed is in the ledger once, at the rate-card price.
+describe('money through the gateway is conserved', () => {
+  it('charges JSON and SSE answers and a failed-over request exactly once', async () => {
+    const { upstream, hub, gateway, keys } = await setup();
+    const { key } = await keys.create({ name: 'tool', routes: ['trial', 'credits'] });
+    const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
+    upstream.enqueue(
+      replies.message({ usage: usage(1_001, 101) }),
+      replies.message({ usage: usage(1_002, 102) }),
+      replies.planLimit({ resetAt: Math.floor(Date.now() / 1000) + 3600, claim: 'five_hour' }),
+      replies.message({ usage: usage(1_004, 104) }),
+    );
+    await client.messages.create(ask);
+    const streamed = await client.messages.create({ ...ask, stream: true });
+    for await (const _ of streamed);
+    // Refused by the trial's upstream as a spent plan window: failed over to credits, billed there once.
+    const failedOver = await client.messages.create(ask);
+    expect(failedOver.usage.input_tokens).toBe(1_004);
+    await gateway.idle();
+    const report = await assertConserved({ billing: upstream.billing, store: hub.store });
+    expect(report.bills).toHaveLength(3);
+    // The key's own budget account mirrors the same charges; it is a limit, not a second charge.
+    const rows = await hub.report({ fromDay: '2000-01-01', toDay: '2999-12-31', groupBy: [] });
+    expect(rows[0]).toMatchObject({ cost: report.billed, requests: 3 });
+  });
+
+  it('asks the strategy to refresh on a 401 and charges the retried request once', async () => {
+    const upstream = await startAnthropicServer({ credentials: { fresh: 'sk-ant-fresh-0123456789' } });
+    cleanups.push(() => upstream.close());
+    let current = 'sk-ant-stale-0123456789';
+    let refreshes = 0;
+    const strategy: AuthStrategy = {
+      id: 'rotating',
+      kind: 'apiKey',
+      credentials: async () => ({ apiKey: current }),
+      childEnv: () => ({}),
+      status: async () => ({ ready: true, detail: 'rotating key' }),
+      async onUnauthorized() {
+        refreshes += 1;
+        current = 'sk-ant-fresh-0123456789';
+        return true;
+      },
+    };
+    const hub = await createHub({
+      store: memoryStore(),
+      plugins: [
+        { id: 'rotating', kind: 'auth', setup: () => ({ strategy }) } satisfies DrawdownPlugin,
+        budget({ id: 'trial', amount: '1' }),
+      ],
+      route: { entries: [{ id: 'trial', strategy: 'rotating', pool: 'trial' }] },
+    });
+    cleanups.push(() => hub.close());
+    const gateway = await startGateway({ hub, upstream: { url: upstream.url } });
+    cleanups.push(() => gateway.close());
+    const { key } = await keyManager(hub.store).create({ name: 'tool', routes: ['trial'] });
+    upstream.enqueue(replies.message({ usage: usage(2_000, 200) }));
+    const answer = await new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 }).messages.create(ask);
+    expect(answer.usage.input_tokens).toBe(2_000);
+    expect(refreshes).toBe(1);
+    expect(upstream.requests.map((r) => r.reply?.status)).toEqual([401, 200]);
+    await gateway.idle();
+    await assertConserved({ billing: upstream.billing, store: hub.store });
+    expect((await hub.pool('trial').status()).held).toBe(0);
+  });
+});

@@ -205,7 +205,7 @@ describe('drawdown keys', () => {
       expect(bad.stdout).toBe('');
       expect(jsonError(bad.stderr)).toMatchObject({
         code: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST',
-        message: expect.stringContaining('period "weekly" is not one of "lifetime", "day", "month"'),
+        message: expect.stringContaining('period "weekly" is not one of "lifetime", "day", "week", "month"'),
       });
     } finally {
       await upstream.close();
@@ -250,6 +250,62 @@ describe('drawdown gateway', () => {
       const remote = await runDrawdown(['gateway', '--host', '0.0.0.0', '--port', '0'], { cwd: project.dir, env });
       expect(remote.code).toBe(1);
       expect(remote.stderr).toContain('needs allowRemote: true and a token');
+    } finally {
+      await upstream.close();
+    }
+  });
+});
+
+describe('budget levels from the configuration', () => {
+  it('holds a key under its team\'s budget from "budgets", shows its levels in keys list, and names a wrong field', async () => {
+    const usage = { input_tokens: 10, output_tokens: 1_000 };
+    const upstream = await startAnthropicServer({
+      credentials: { trial: TRIAL_SECRET },
+      fallback: () => replies.message({ usage }),
+    });
+    try {
+      const config: DrawdownConfig = {
+        ...gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }),
+        budgets: {
+          organisations: { acme: { budget: '100.00', period: 'month' } },
+          teams: { research: { organisation: 'acme', budget: '0.02' } },
+        },
+      };
+      const project = useProject(config);
+      const created = await runDrawdown(
+        [
+          'keys',
+          'create',
+          'ada',
+          '--route',
+          'trial',
+          '--user',
+          'ada',
+          '--team',
+          'research',
+          '--soft-limit',
+          '1',
+          '--json',
+        ],
+        { cwd: project.dir, env },
+      );
+      expect(created.code, created.stderr).toBe(0);
+      const { key, ...record } = JSON.parse(created.stdout) as { key: string };
+      expect(record).toMatchObject({ user: 'ada', team: 'research', softLimitUsd: '1' });
+      const gateway = await startGatewayProcess(project.dir, upstream.url);
+      expect((await post(gateway.url, key)).status).toBe(200);
+      // $0.015 spent of the team's $0.02: the next hold of $0.015 does not fit.
+      const refused = await post(gateway.url, key);
+      expect(refused.status).toBe(402);
+      expect(((await refused.json()) as { error: { message: string } }).error.message).toMatch(
+        /^drawdown: team "research" budget of \$0\.02: \$0\.004\d* left, this request holds up to \$0\.015\d*; a lower max_tokens needs less$/,
+      );
+      await gateway.stop();
+
+      const wrong = useProject({ ...config, budgets: { teams: { research: { organisation: 'acne' } } } });
+      const check = await runDrawdown(['config', 'check', '--json'], { cwd: wrong.dir, env });
+      expect(check.code).toBe(1);
+      expect(check.stdout + check.stderr).toContain('budgets.teams.research.organisation');
     } finally {
       await upstream.close();
     }

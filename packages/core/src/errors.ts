@@ -82,6 +82,14 @@ export interface DrawdownErrorData {
   DRAWDOWN_INVALID_AMOUNT: { value?: string; what?: string; amount?: unknown; reportedCost?: unknown };
   DRAWDOWN_INVALID_DATE: { field: string; value: string };
   DRAWDOWN_POOL_EXHAUSTED: PoolExhaustedData;
+  DRAWDOWN_LIMIT_EXHAUSTED: {
+    /** The limit account that refused (e.g. `gateway-team:research`). */
+    account: string;
+    limit: string;
+    available: Nanos;
+    requested: Nanos;
+    resetsAt?: number;
+  };
   DRAWDOWN_ROUTE_EXHAUSTED: {
     requestId: string;
     blocked: Array<{ entryId: string; reason: string; resetsAt?: number }>;
@@ -141,6 +149,11 @@ export const ErrorCodes = {
   INVALID_AMOUNT: 'DRAWDOWN_INVALID_AMOUNT',
   /** A pool cannot admit this reservation; `data` says which limit and when it resets. */
   POOL_EXHAUSTED: 'DRAWDOWN_POOL_EXHAUSTED',
+  /**
+   * A limit account held with the request (a budget level such as a team's) cannot admit it;
+   * `data.account` names it. No route entry can help, so the router does not try the next one.
+   */
+  LIMIT_EXHAUSTED: 'DRAWDOWN_LIMIT_EXHAUSTED',
   /** No route entry can pay for the request; `data.blocked` says why for each entry. */
   ROUTE_EXHAUSTED: 'DRAWDOWN_ROUTE_EXHAUSTED',
   /** The store could not record a change; the request fails closed. */

@@ -79,6 +79,25 @@ export interface DrawdownEvents {
   'pool.reset': { poolId: string; status: PoolStatus; at: number };
   /** A budget's spend crossed one of its thresholds (1 = the whole amount). Once per crossing. */
   'budget.crossed': { poolId: string; threshold: number; spent: Nanos; cap: Nanos; message: string; at: number };
+  /**
+   * A limit account's spend crossed one of the levels its request declared (a budget level's soft
+   * limit or cap, see `BeginRequest.limitAccounts`). Once per crossing, across processes.
+   */
+  'limit.crossed': {
+    account: string;
+    /** What was crossed, e.g. `team "research" soft limit of $80.00 this month`. */
+    name: string;
+    /** The ledger scope compared (`lifetime` or a calendar window key). */
+    scope: string;
+    level: Nanos;
+    /** The scope's total right after the settle that crossed. */
+    spent: Nanos;
+    /** A soft limit (an alert before the hard stop) rather than the cap itself. */
+    soft: boolean;
+    resetsAt?: number;
+    message: string;
+    at: number;
+  };
   /** The ledger changed, here or in another process sharing the store. */
   'ledger.changed': { poolId?: string; kind: string; origin: 'local' | 'remote'; at: number };
   /** A listener threw or rejected; the error is isolated here and logged, the request went on. */

@@ -1,5 +1,13 @@
 export { createHub, type Hub, type HubOptions, type HubStatus } from './hub.js';
-export type { BeginRequest, ChargeRequest, RequestLease, SettleRequest, Settlement } from './request-flow.js';
+export type {
+  BeginRequest,
+  ChargeRequest,
+  LimitAlert,
+  RequestLease,
+  RequestLimitAccount,
+  SettleRequest,
+  Settlement,
+} from './request-flow.js';
 export type {
   Router,
   RouteEntry,
@@ -83,6 +91,7 @@ export type {
   WindowCountInput,
   WindowCountResult,
   Limit,
+  LimitAccount,
   CapLimit,
   BalanceLimit,
   EntryMeta,

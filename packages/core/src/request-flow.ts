@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import type { SdkCredentials, ChildEnv } from './contracts/auth.js';
 import type { Pool, PoolHold } from './contracts/pool.js';
-import type { EntryMeta } from './contracts/store.js';
-import { DrawdownError, ErrorCodes, isDrawdownError } from './errors.js';
+import type { EntryMeta, LimitAccount } from './contracts/store.js';
+import { DrawdownError, ErrorCodes, invalidOption, isDrawdownError } from './errors.js';
 import type { DrawdownEventName, DrawdownEvents } from './events.js';
 import { assertNanos, formatUsd, toDecimalString, type Nanos } from './money.js';
+import { crossingsOf } from './pools/crossings.js';
 import { billableQuantities } from './rate-card/usage.js';
 import type { CostBreakdown, Estimate, EstimateRequest, RateCard } from './rate-card/rate-card.js';
 import { blockedMessage, type Blocked, type RouteEntry, type Router } from './router.js';
@@ -24,6 +25,29 @@ export interface BeginRequest {
   /** Use this entry and no other (e.g. `drawdown run --route personal`). */
   entry?: string;
   meta?: EntryMeta;
+  /**
+   * Budget levels checked and held with the pool in the same store step (a gateway key's own
+   * budget, its user's, team's and organisation's), settled and released with it. A level that
+   * refuses throws `LIMIT_EXHAUSTED`: no other entry is tried, since none could help.
+   */
+  limitAccounts?: RequestLimitAccount[];
+}
+
+/** A limit account held with a request, and the spend levels of it to announce. */
+export interface RequestLimitAccount extends LimitAccount {
+  /** Announced once each as `limit.crossed` by the settle that carries `scope`'s total over `level`. */
+  alerts?: LimitAlert[];
+}
+
+export interface LimitAlert {
+  /** `lifetime` or a calendar window key (one of the hub's placement scopes). */
+  scope: string;
+  level: Nanos;
+  /** What crossing it means, e.g. `team "research" soft limit of $80.00 this month`. */
+  name: string;
+  /** A soft limit (an alert before the hard stop) rather than the cap itself. */
+  soft: boolean;
+  resetsAt?: number;
 }
 
 export type SettleRequest =
@@ -174,6 +198,7 @@ export function createRequestFlow(deps: FlowDeps) {
     model: string | undefined,
     held: Nanos,
     requestAt?: number,
+    limitAccounts?: readonly RequestLimitAccount[],
   ): Promise<Settlement> {
     const at = deps.clock.now();
     const priced = price(request, model, requestAt ?? at);
@@ -202,9 +227,40 @@ export function createRequestFlow(deps: FlowDeps) {
           at,
         });
       result.announce?.();
+      if (limitAccounts && result.limitTotals)
+        announceLimitCrossings(limitAccounts, result.limitTotals, result.cost, at);
       await deps.refreshPool(pool.id);
     }
     return settlement;
+  }
+
+  /** Decided from the settle's atomic totals, like a pool's crossings: one process announces each. */
+  function announceLimitCrossings(
+    limitAccounts: readonly RequestLimitAccount[],
+    limitTotals: Record<string, Record<string, Nanos>>,
+    cost: Nanos,
+    at: number,
+  ): void {
+    for (const { account, alerts } of limitAccounts) {
+      const totals = limitTotals[account];
+      if (!alerts || !totals) continue;
+      for (const alert of alerts) {
+        const declaration = { scope: () => alert.scope, levels: [alert.level] };
+        const [crossed] = crossingsOf([declaration], { totals, charge: { cost } }, at);
+        if (!crossed) continue;
+        deps.emit('limit.crossed', {
+          account,
+          name: alert.name,
+          scope: alert.scope,
+          level: alert.level,
+          spent: crossed.spent,
+          soft: alert.soft,
+          ...(alert.resetsAt !== undefined && { resetsAt: alert.resetsAt }),
+          message: `${alert.name} reached: ${formatUsd(crossed.spent)} spent`,
+          at,
+        });
+      }
+    }
   }
 
   async function begin(request: BeginRequest): Promise<RequestLease> {
@@ -230,6 +286,9 @@ export function createRequestFlow(deps: FlowDeps) {
         ? [{ entry: router.entry(request.entry), reason: `entry ${request.entry} was asked for` }]
         : router.candidates(request.exclude?.length ? new Set(request.exclude) : undefined, blocked);
 
+    const limitAccounts = request.limitAccounts?.length
+      ? request.limitAccounts.map(({ account, limits }) => ({ account, limits }))
+      : undefined;
     for await (const { entry, reason } of usable) {
       let hold: PoolHold;
       try {
@@ -237,6 +296,7 @@ export function createRequestFlow(deps: FlowDeps) {
           key: requestId,
           amount,
           ...(request.ttlMs !== undefined && { ttlMs: request.ttlMs }),
+          ...(limitAccounts && { limitAccounts }),
           meta: {
             requestId,
             route: entry.id,
@@ -250,6 +310,16 @@ export function createRequestFlow(deps: FlowDeps) {
         const { resetsAt } = error.data;
         blocked.push({ entryId: entry.id, reason: error.message, ...(resetsAt !== undefined && { resetsAt }) });
         continue;
+      }
+      if (limitAccounts && hold.limitAccounts?.length !== limitAccounts.length) {
+        // A pool written directly against `Pool` that ignored them would let every level overspend.
+        await entry.pool.release(requestId);
+        throw invalidOption(
+          `pool "${entry.pool.id}"`,
+          'reserve',
+          'does not hold limit accounts',
+          'Build its reserve, settle and release with ledgerAccount(), or route this request to another pool.',
+        );
       }
       const at = deps.clock.now();
       const from = router.admitted(entry.id);
@@ -269,7 +339,7 @@ export function createRequestFlow(deps: FlowDeps) {
           reason: why,
           at,
         });
-      return makeLease(entry, requestId, hold.amount, why, request.model, estimate);
+      return makeLease(entry, requestId, hold.amount, why, request.model, estimate, request.limitAccounts);
     }
 
     const now = deps.clock.now();
@@ -292,6 +362,7 @@ export function createRequestFlow(deps: FlowDeps) {
     reason: string,
     model: string | undefined,
     estimate: Estimate | undefined,
+    limitAccounts?: readonly RequestLimitAccount[],
   ): RequestLease {
     // Settle, fail and release run one at a time: a fail() that arrives while a settle is being
     // recorded waits for it, and does nothing if the settle landed.
@@ -323,7 +394,7 @@ export function createRequestFlow(deps: FlowDeps) {
         // Finished only once the pool has recorded the charge: a settle that throws (a malformed
         // usage, an unknown model, a store that is down) leaves the hold for fail() or release().
         return exclusive(async () => {
-          const settlement = await settleAt(entry.pool, entry, requestId, request, model, held, admittedAt);
+          const settlement = await settleAt(entry.pool, entry, requestId, request, model, held, admittedAt, limitAccounts);
           finished = true;
           return settlement;
         });

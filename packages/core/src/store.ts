@@ -3,13 +3,14 @@
  * `@drawdown/testkit`'s `describeStoreContract`; these are the rules every store shares, so a new
  * store orders grants and builds reports exactly as the built-in ones do.
  */
-export { compareGrants, firstRefusedCounter, windowStart } from './contracts/store.js';
+export { compareGrants, firstRefusedCounter, limitHoldKey, windowStart } from './contracts/store.js';
 export { sortReportRows, sqlReport } from './stores/report-rows.js';
 export type {
   LedgerStore,
   WindowCountInput,
   WindowCountResult,
   Limit,
+  LimitAccount,
   CapLimit,
   BalanceLimit,
   EntryMeta,

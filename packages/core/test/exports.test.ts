@@ -123,6 +123,7 @@ it('exports what store authors share on @drawdown/core/store', async () => {
     [
       "compareGrants",
       "firstRefusedCounter",
+      "limitHoldKey",
       "sortReportRows",
       "sqlReport",
       "windowStart",

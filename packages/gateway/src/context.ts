@@ -4,6 +4,7 @@ import { drawdownMetrics, type DrawdownMetrics } from '@drawdown/metrics';
 import { keySpend, type KeySpend } from './key-budget.js';
 import type { KeyRecord } from './keys.js';
 import { keyRateLimiter, type KeyRateLimiter } from './rate-limits.js';
+import { budgetLevels, type BudgetHierarchy, type BudgetLevels } from './levels.js';
 import { messageOf } from './http.js';
 import type { GatewaySettings } from './options.js';
 import { createUpstream, type Upstream, type UpstreamOptions } from './upstream.js';
@@ -13,11 +14,14 @@ export interface GatewayContext {
   readonly hub: Hub;
   readonly settings: GatewaySettings;
   readonly upstream: Upstream;
+  /** What each key spent (read from its limit account). */
   readonly spend: KeySpend;
   /** What `/metrics` reports: refusals, latency and upstream statuses seen here; spend and holds from the ledger. */
   readonly metrics: DrawdownMetrics;
   /** Each key's requests and tokens per minute, counted in the store. */
   readonly rates: KeyRateLimiter;
+  /** The budget levels each key's requests hold (the key, its user, team and organisation). */
+  readonly levels: BudgetLevels;
   /** Entries a key may not use: those outside its list, and delegated ones (no credentials to forward). */
   excludedFor(record: KeyRecord): ReadonlySet<string>;
   /** Keeps work that finishes after the answer went out (a settle); `idle()` waits for it. */
@@ -39,16 +43,19 @@ export function createGatewayContext(
   hub: Hub,
   settings: GatewaySettings,
   upstreamOptions: UpstreamOptions | undefined,
+  budgets: BudgetHierarchy | undefined,
 ): GatewayContext {
+  const levels = budgetLevels(hub, budgets);
   const pending = new Set<Promise<unknown>>();
   const excluded = new WeakMap<KeyRecord, Set<string>>();
   return {
     hub,
     settings,
     upstream: createUpstream(upstreamOptions),
-    spend: keySpend(hub, settings.holdTtlMs),
+    spend: keySpend(hub),
     rates: keyRateLimiter(hub.store, () => hub.clock.now()),
     metrics: drawdownMetrics({ hub, server: 'gateway' }),
+    levels,
     excludedFor(record) {
       let set = excluded.get(record);
       if (!set) {

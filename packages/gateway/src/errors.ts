@@ -6,6 +6,10 @@ export const GatewayErrorCodes = {
   UNKNOWN_KEY: 'DRAWDOWN_GATEWAY_UNKNOWN_KEY',
   /** A key's own budget cannot admit the request; `data` carries the limit, what is left and what was asked. */
   KEY_BUDGET_EXHAUSTED: 'DRAWDOWN_GATEWAY_KEY_BUDGET_EXHAUSTED',
+  /** A budget level of the key (its user, team or organisation) cannot admit the request; `data.level` and `data.id` name it. */
+  LEVEL_BUDGET_EXHAUSTED: 'DRAWDOWN_GATEWAY_LEVEL_BUDGET_EXHAUSTED',
+  /** A key names a team or organisation the gateway's budgets do not declare (or contradict); its requests are refused. */
+  KEY_NOT_IN_HIERARCHY: 'DRAWDOWN_GATEWAY_KEY_NOT_IN_HIERARCHY',
   /** Another process held the lock on the key list for longer than a create or revoke waits; retrying is safe. */
   KEYS_BUSY: 'DRAWDOWN_GATEWAY_KEYS_BUSY',
   /** An idempotency key that already minted a key was sent with a different request. */

@@ -131,7 +131,7 @@ function dispatcher(
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { hub } = options;
   const settings = checkOptions(options);
-  const ctx = createGatewayContext(hub, settings, options.upstream);
+  const ctx = createGatewayContext(hub, settings, options.upstream, options.budgets);
   const keys = keyVerifier(hub.store, {
     ...(options.keysMaxAgeMs !== undefined && { maxAgeMs: options.keysMaxAgeMs }),
   });

@@ -16,6 +16,20 @@ export {
 export { keyAccount, keySpend, type KeySpend, type KeySpent } from './key-budget.js';
 export { keyView, type KeyView } from './key-view.js';
 export type { AdminOptions } from './admin.js';
+export {
+  budgetLevels,
+  checkBudgetHierarchy,
+  levelAccount,
+  BUDGET_PERIODS,
+  type BudgetHierarchy,
+  type BudgetLevels,
+  type BudgetPeriod,
+  type CheckedHierarchy,
+  type DeclaredLevel,
+  type Level,
+  type LevelBudget,
+  type LevelKind,
+} from './levels.js';
 export { createSseUsageReader } from './sse-usage.js';
 export { sendError, type AnthropicErrorType } from './anthropic-errors.js';
 export { GatewayErrorCodes, type GatewayErrorCode } from './errors.js';

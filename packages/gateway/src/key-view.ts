@@ -9,6 +9,11 @@ export interface KeyView {
   routes: string[];
   budgetUsd?: string;
   period?: string;
+  softLimitUsd?: string;
+  /** The budget levels the key belongs to (see `BudgetHierarchy`). */
+  user?: string;
+  team?: string;
+  organisation?: string;
   models?: string[];
   requestsPerMinute?: number;
   tokensPerMinute?: number;
@@ -36,6 +41,10 @@ export function keyView(record: KeyRecord, spent?: KeySpent, now: number = Date.
       budgetUsd: toDecimalString(record.budget),
       period: record.period ?? 'lifetime',
     }),
+    ...(record.softLimit !== undefined && { softLimitUsd: toDecimalString(record.softLimit) }),
+    ...(record.user !== undefined && { user: record.user }),
+    ...(record.team !== undefined && { team: record.team }),
+    ...(record.organisation !== undefined && { organisation: record.organisation }),
     ...(record.models !== undefined && { models: record.models }),
     ...(record.limits?.requestsPerMinute !== undefined && { requestsPerMinute: record.limits.requestsPerMinute }),
     ...(record.limits?.tokensPerMinute !== undefined && { tokensPerMinute: record.limits.tokensPerMinute }),

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DrawdownError, usd, type LedgerStore, type Nanos, type RouteEntry } from '@drawdown/core';
 import { GatewayErrorCodes } from './errors.js';
+import { BUDGET_PERIODS, type BudgetPeriod } from './levels.js';
 
 /** Where the key records live in the store's shared state (visible to every process and host). */
 export const KEYS_STATE_KEY = 'gateway.keys';
@@ -26,6 +27,12 @@ export interface KeyRecord {
   expiresAt?: number;
   /** Set when the key was minted with an idempotency key: lets a retried mint answer the same key. */
   mint?: MintRecord;
+  /** Spend per `period` at which `limit.crossed` is raised once, before the budget stops requests. */
+  softLimit?: Nanos;
+  /** The user, team and organisation the key belongs to: budget levels held with each request (see `BudgetHierarchy`). */
+  user?: string;
+  team?: string;
+  organisation?: string;
   createdAt: number;
   /** When the secret was last replaced (`rotate`). */
   rotatedAt?: number;
@@ -51,10 +58,10 @@ export interface MintRecord {
   sealed: string;
 }
 
-/** What a key's budget covers: its whole life, or each calendar day or month in the hub's time zone. */
-export type KeyBudgetPeriod = 'lifetime' | 'day' | 'month';
+/** What a key's budget covers: its whole life, or each calendar day, week or month in the hub's time zone. */
+export type KeyBudgetPeriod = BudgetPeriod;
 
-export const KEY_BUDGET_PERIODS: readonly KeyBudgetPeriod[] = ['lifetime', 'day', 'month'];
+export const KEY_BUDGET_PERIODS: readonly KeyBudgetPeriod[] = BUDGET_PERIODS;
 
 interface KeysDocument {
   version: 1;
@@ -80,6 +87,12 @@ export interface CreateKeyRequest {
    * and the same request answers the same key, however often and however concurrently it is sent.
    */
   idempotencyKey?: string;
+  /** USD: spend per period that raises `limit.crossed` once; below `budget`. */
+  softLimit?: string | number;
+  /** The user, team and organisation the key belongs to (ids from the gateway's budget hierarchy). */
+  user?: string;
+  team?: string;
+  organisation?: string;
 }
 
 export interface CreatedKey {
@@ -92,6 +105,8 @@ export interface CreatedKey {
 
 const KEY_PATTERN = /^ddk_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Users may be an app's own ids (emails, UUIDs): a little wider than key names. */
+const MEMBER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@+:-]{0,127}$/;
 
 const sha256 = (value: string): Buffer => createHash('sha256').update(value).digest();
 
@@ -143,6 +158,18 @@ function fingerprintOf(request: CreateKeyRequest, expiresAt: number | undefined)
     request.requestsPerMinute ?? null,
     request.tokensPerMinute ?? null,
     expiresAt ?? null,
+    // Budget levels, added later: left out when unused, so keys minted before them keep their fingerprint.
+    ...(request.softLimit !== undefined ||
+    request.user !== undefined ||
+    request.team !== undefined ||
+    request.organisation !== undefined
+      ? [
+          request.softLimit === undefined ? null : String(request.softLimit),
+          request.user ?? null,
+          request.team ?? null,
+          request.organisation ?? null,
+        ]
+      : []),
   ]);
   return sha256(canonical).toString('hex');
 }
@@ -261,16 +288,40 @@ function validateCreate(
     if (!(KEY_BUDGET_PERIODS as readonly string[]).includes(request.period)) {
       throw invalid(
         'period',
-        `period ${JSON.stringify(request.period)} is not one of ${KEY_BUDGET_PERIODS.map((p) => `"${p}"`).join(', ')}: use "day" or "month" for a cap that resets at midnight in the hub's time zone, "lifetime" for one that never does`,
+        `period ${JSON.stringify(request.period)} is not one of ${KEY_BUDGET_PERIODS.map((p) => `"${p}"`).join(', ')}: use "day", "week" or "month" for a cap that resets at midnight in the hub's time zone, "lifetime" for one that never does`,
       );
     }
-    if (budget === undefined) {
+    if (budget === undefined && request.softLimit === undefined) {
       throw invalid(
         'period',
         `period "${request.period}" needs a budget to apply to: add --budget, e.g. --budget 5.00`,
       );
     }
     period = request.period as KeyBudgetPeriod;
+  }
+  let softLimit: Nanos | undefined;
+  if (request.softLimit !== undefined) {
+    try {
+      softLimit = usd(request.softLimit);
+    } catch {
+      throw invalid(
+        'softLimit',
+        `soft limit ${JSON.stringify(request.softLimit)} is not a USD amount: write it like "4.00"`,
+      );
+    }
+    if (softLimit <= 0 || (budget !== undefined && softLimit >= budget))
+      throw invalid('softLimit', 'the soft limit must be more than zero and below the budget: write it like "4.00"');
+  }
+  const members: Pick<KeyRecord, 'user' | 'team' | 'organisation'> = {};
+  for (const field of ['user', 'team', 'organisation'] as const) {
+    const value = request[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || !MEMBER_PATTERN.test(value))
+      throw invalid(
+        field,
+        `${field} ${JSON.stringify(value)} is not a usable id: use letters, digits, ".", "_", "@", "+", ":" or "-" (at most 128)`,
+      );
+    members[field] = value;
   }
   if (request.models !== undefined) {
     if (
@@ -316,6 +367,8 @@ function validateCreate(
     name: request.name,
     routes: [...new Set(request.routes)],
     ...(budget !== undefined && { budget, period: period ?? 'lifetime' }),
+    ...(softLimit !== undefined && { softLimit, ...(budget === undefined && { period: period ?? 'lifetime' }) }),
+    ...members,
     ...(request.models !== undefined && { models: [...new Set(request.models)] }),
     ...(Object.keys(limits).length > 0 && { limits }),
     ...(expiresAt !== undefined && { expiresAt }),

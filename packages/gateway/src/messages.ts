@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DrawdownError, isDrawdownError, type RequestLease, type Settlement } from '@drawdown/core';
+import {
+  DrawdownError,
+  ErrorCodes,
+  isDrawdownError,
+  type RequestLease,
+  type RequestLimitAccount,
+} from '@drawdown/core';
 import { attemptAlongRoute, headerRecord, type AttemptOutcome } from '@drawdown/core/internal';
 import { estimateFromParams } from '@drawdown/core/anthropic';
 import type { Dispatcher } from 'undici';
@@ -15,12 +21,12 @@ import { pipeStream } from './sse-pipe.js';
 
 /**
  * `POST /v1/messages`: routed like `hub.begin` among the entries the caller's key may use (and held
- * against the key's own budget), forwarded with that entry's credentials, answered unchanged, and
+ * against the key's budget levels in the same store step), forwarded with that entry's credentials, answered unchanged, and
  * settled from the usage in the answer; the hold is released when the client leaves early or the
  * upstream fails.
  */
 export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<void> {
-  const { hub, spend, upstream } = ctx;
+  const { hub, levels, upstream } = ctx;
   const { req, res, record, target } = call;
   const body = await readBody(req, ctx.settings.maxBodyBytes);
   if (body === 'too-large') return bodyTooLarge(ctx, res);
@@ -61,6 +67,12 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
   const { holdMaxTokens } = ctx.settings;
   if (holdMaxTokens !== undefined && holdEstimate.maxTokens > holdMaxTokens)
     holdEstimate = { ...holdEstimate, maxTokens: holdMaxTokens };
+  let limitAccounts: RequestLimitAccount[];
+  try {
+    limitAccounts = levels.limitAccounts(record, hub.clock.now());
+  } catch (error) {
+    return refuse(ctx, res, error);
+  }
   // Per-key requests and tokens per minute, before any hold: a refused request holds nothing.
   const decision = await ctx.rates.admit(record, (holdEstimate.inputTokens ?? 0) + holdEstimate.maxTokens);
   if (!decision.ok) {
@@ -74,6 +86,9 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
     return sendRateRefusal(res, decision);
   }
   const admission: RateAdmission | undefined = decision.admission;
+  const { holdTtlMs } = ctx.settings;
+  // The key's levels ride on the pool's hold: one store step checks and holds them all, and the
+  // lease's settle and release carry them too (a failover holds them again with the next pool).
   const begin = (also: string[]): Promise<RequestLease> =>
     hub.begin({
       requestId,
@@ -81,24 +96,17 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
       estimate: holdEstimate,
       exclude: also.length > 0 ? [...exclude, ...also] : [...exclude],
       meta: client,
+      limitAccounts,
+      ...(holdTtlMs !== undefined && { ttlMs: holdTtlMs }),
     });
 
   // A request that generated nothing gives its tokens back to the key's per-minute count.
   const giveBack = (): Promise<void> => ctx.rates.settle(record, admission, 0);
-  // The first admission also holds against the key's own budget; a failover keeps that hold.
-  let keyHeld = false;
+  let admitted = false;
   const admit = async (also: string[]): Promise<RequestLease> => {
-    const admitted = await begin(also);
-    if (!keyHeld) {
-      try {
-        await spend.reserve(record, requestId, admitted.held);
-      } catch (error) {
-        await admitted.release();
-        throw error;
-      }
-      keyHeld = true;
-    }
-    return admitted;
+    const lease = await begin(also);
+    admitted = true;
+    return lease;
   };
 
   // Routing, rate-limit observation, 401 → onUnauthorized and failover: core's one attempt policy.
@@ -148,9 +156,14 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
   } catch (error) {
     // Not admitted (no entry can pay, the key's budget is spent), or the attempt failed and the
     // policy already failed its lease: either way nothing is held or charged.
-    if (keyHeld) await spend.release(record, requestId);
     await giveBack();
-    if (!keyHeld) return refuse(ctx, res, error);
+    if (isDrawdownError(error, ErrorCodes.LIMIT_EXHAUSTED)) {
+      const now = hub.clock.now();
+      // What this request would hold with max_tokens 1: below it, a lower max_tokens cannot help.
+      const floor = hub.rateCard.estimate({ ...holdEstimate, model, maxTokens: 1, at: now }).maxCost;
+      return refuse(ctx, res, await levels.refusal(record, error.data, floor, now));
+    }
+    if (!admitted) return refuse(ctx, res, error);
     if (clientGone) return;
     if (error instanceof BrokenAnswer)
       return sendError(
@@ -171,8 +184,7 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
   }
 
   if (outcome.kind === 'refused') {
-    // The policy failed the lease; the key's hold and per-minute tokens go back too.
-    await spend.release(record, requestId);
+    // The policy failed the lease (its levels' holds with it); the per-minute tokens go back too.
     await giveBack();
     if (clientGone) return;
     const { response, errorBody } = outcome.reply.value;
@@ -190,13 +202,11 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
   const { lease, value: response } = outcome;
   const fail = async (error: unknown): Promise<void> => {
     await lease.fail(error);
-    await spend.release(record, requestId);
     await giveBack();
   };
   const settle = async (usage: unknown, reportedModel: string | undefined): Promise<void> => {
-    let settlement: Settlement;
     try {
-      settlement = await lease.settle({
+      await lease.settle({
         usage,
         meta: client,
         ...(reportedModel !== undefined && { model: reportedModel }),
@@ -206,7 +216,6 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
       await fail(error);
       throw error;
     }
-    await spend.settle(record, requestId, settlement.cost, reportedModel ?? model);
     await ctx.rates.settle(record, admission, usageTokens(usage));
   };
 

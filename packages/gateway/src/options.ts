@@ -3,6 +3,7 @@ import { invalidOption, type Hub } from '@drawdown/core';
 import { isLoopbackHost } from '@drawdown/core/internal';
 import type { AdminOptions } from './admin.js';
 import type { KeyRecord } from './keys.js';
+import type { BudgetHierarchy } from './levels.js';
 import type { UpstreamOptions } from './upstream.js';
 
 /** An extra route the gateway serves (e.g. a dashboard page), behind the same Host/Origin/token guard. */
@@ -39,8 +40,13 @@ export interface GatewayOptions {
   routes?: GatewayRoute[];
   /** Largest request body accepted, bytes. Default 32 MiB. */
   maxBodyBytes?: number;
-  /** How long the hold of a key's own budget lives, ms. Default 15 minutes (like the hub's). */
+  /** How long a request's holds live (its pool's and every budget level's), ms. Default: the hub's `holdTtlMs`. */
   holdTtlMs?: number;
+  /**
+   * Organisations, teams and users with their budgets. A key's levels (the key itself, its user,
+   * team and organisation) are held with the route's pool in one atomic store step on every request.
+   */
+  budgets?: BudgetHierarchy;
   /** How stale the cached key list may be before a request re-reads it, ms. Default 1000. */
   keysMaxAgeMs?: number;
   /**
@@ -61,7 +67,7 @@ export interface GatewayOptions {
 export interface GatewaySettings {
   host: string;
   maxBodyBytes: number;
-  holdTtlMs: number;
+  holdTtlMs: number | undefined;
   holdMaxTokens: number | undefined;
 }
 
@@ -108,7 +114,7 @@ export function checkOptions(options: GatewayOptions): GatewaySettings {
   return {
     host,
     maxBodyBytes: options.maxBodyBytes ?? 32 * 1024 * 1024,
-    holdTtlMs: options.holdTtlMs ?? 15 * 60_000,
+    holdTtlMs: options.holdTtlMs,
     holdMaxTokens,
   };
 }

@@ -8,12 +8,18 @@ import type { KeyRecord } from './keys.js';
 
 /** The answer when drawdown itself refuses: readable by a person, shown verbatim by Claude Code (402 is neither retried nor reworded). */
 export function refuse(ctx: GatewayContext, res: ServerResponse, error: unknown): void {
-  if (
-    isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED) ||
-    isDrawdownError(error, GatewayErrorCodes.KEY_BUDGET_EXHAUSTED)
-  ) {
-    ctx.metrics.refused(error.code === ErrorCodes.ROUTE_EXHAUSTED ? 'route_exhausted' : 'key_budget');
+  if (isDrawdownError(error, ErrorCodes.ROUTE_EXHAUSTED)) {
+    ctx.metrics.refused('route_exhausted');
     sendError(res, 'billing_error', `drawdown: ${error.message}. Run "drawdown status" to see the pools.`);
+  } else if (
+    isDrawdownError(error, GatewayErrorCodes.KEY_BUDGET_EXHAUSTED) ||
+    isDrawdownError(error, GatewayErrorCodes.LEVEL_BUDGET_EXHAUSTED)
+  ) {
+    ctx.metrics.refused(error.code === GatewayErrorCodes.KEY_BUDGET_EXHAUSTED ? 'key_budget' : 'level_budget');
+    // The message already says what can help; "drawdown status" (the pools) would not.
+    sendError(res, 'billing_error', `drawdown: ${error.message}`);
+  } else if (isDrawdownError(error, GatewayErrorCodes.KEY_NOT_IN_HIERARCHY)) {
+    sendError(res, 'permission_error', `drawdown gateway: ${error.message}`);
   } else if (isDrawdownError(error, ErrorCodes.UNKNOWN_MODEL)) {
     ctx.metrics.refused('unknown_model');
     sendError(res, 'invalid_request_error', `drawdown: ${error.message}`);

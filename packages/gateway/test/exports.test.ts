@@ -4,15 +4,19 @@ import { expect, it } from 'vitest';
 it('exports its curated public surface', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "BUDGET_PERIODS",
       "GatewayErrorCodes",
       "KEYS_STATE_KEY",
       "KEY_BUDGET_PERIODS",
+      "budgetLevels",
+      "checkBudgetHierarchy",
       "createSseUsageReader",
       "keyAccount",
       "keyManager",
       "keySpend",
       "keyVerifier",
       "keyView",
+      "levelAccount",
       "modelAllowed",
       "sendError",
       "startGateway",

@@ -44,15 +44,14 @@ describe('key budget periods', () => {
     expect(await refusal(client)).toEqual({
       status: 402,
       type: 'billing_error',
-      message:
-        'drawdown: key "overnight" budget of $0.01 for today used; resets Nov 27, 12am (UTC). Run "drawdown status" to see the pools.',
+      message: 'drawdown: key "overnight" budget of $0.01 today is used up; it resets Nov 27, 12am (UTC)',
     });
     // Still the same day one minute before midnight.
     clock.set('2026-11-26T23:59:00Z');
-    expect((await refusal(client)).message).toContain('for today used; resets Nov 27, 12am (UTC)');
+    expect((await refusal(client)).message).toContain('today is used up; it resets Nov 27, 12am (UTC)');
     expect(upstream.requests).toHaveLength(1);
 
-    const spend = keySpend(hub, 0);
+    const spend = keySpend(hub);
     expect(await spend.spent(record)).toEqual({
       spent: cost,
       held: 0,
@@ -84,7 +83,7 @@ describe('key budget periods', () => {
     await gateway.idle();
     clock.set('2026-11-24T04:59:00Z');
     expect((await refusal(client)).message).toContain(
-      'key "ny" budget of $0.01 for today used; resets Nov 24, 12am (America/New_York)',
+      'key "ny" budget of $0.01 today is used up; it resets Nov 24, 12am (America/New_York)',
     );
     clock.set('2026-11-24T05:00:00Z');
     upstream.enqueue(replies.message({ usage: { input_tokens: 10, output_tokens: 10 } }));
@@ -101,7 +100,7 @@ describe('key budget periods', () => {
     await gateway.idle();
     clock.set('2026-11-24T12:00:00Z');
     expect((await refusal(client)).message).toBe(
-      'drawdown: key "monthly" budget of $0.01 for this month used; resets Dec 1, 12am (UTC). Run "drawdown status" to see the pools.',
+      'drawdown: key "monthly" budget of $0.01 this month is used up; it resets Dec 1, 12am (UTC)',
     );
     clock.set('2026-11-30T23:59:59Z');
     expect((await refusal(client)).status).toBe(402);
@@ -122,7 +121,7 @@ describe('key budget periods', () => {
     // $0.02 − $0.015 leaves about half a cent; max_tokens 1,000 holds about $0.015.
     const error = await client.messages.create({ ...ask, max_tokens: 1_000 }).catch((e: unknown) => e);
     expect((error as { error: { error: { message: string } } }).error.error.message).toMatch(
-      /^drawdown: key "tight" budget of \$0\.02 for today: \$0\.00\d+ left, this request holds up to \$0\.01\d+ \(a lower max_tokens needs less\); resets Nov 27, 12am \(UTC\)/,
+      /^drawdown: key "tight" budget of \$0\.02 today: \$0\.00\d+ left, this request holds up to \$0\.01\d+; a lower max_tokens needs less, or wait: it resets Nov 27, 12am \(UTC\)$/,
     );
   });
 
@@ -131,7 +130,7 @@ describe('key budget periods', () => {
     const bad = await keys.create({ name: 'x', routes: ['a'], budget: '5', period: 'weekly' }).catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST', data: { field: 'period' } });
     expect((bad as Error).message).toBe(
-      'period "weekly" is not one of "lifetime", "day", "month": use "day" or "month" for a cap that resets at midnight in the hub\'s time zone, "lifetime" for one that never does',
+      'period "weekly" is not one of "lifetime", "day", "week", "month": use "day", "week" or "month" for a cap that resets at midnight in the hub\'s time zone, "lifetime" for one that never does',
     );
     await expect(keys.create({ name: 'x', routes: ['a'], period: 'day' })).rejects.toMatchObject({
       data: { field: 'period' },

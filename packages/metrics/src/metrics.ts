@@ -11,6 +11,7 @@ export type RefusalReason =
   | 'rate_limit_tokens'
   | 'route_exhausted'
   | 'key_budget'
+  | 'level_budget'
   | 'unknown_model'
   | 'invalid_request';
 

@@ -4,6 +4,7 @@ import { manualClock } from '@drawdown/testkit';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { credits, emailNotifier, manualProvider, type EmailNotifierOptions } from '../src/index.js';
+import { crossTeamLevel } from './helpers.js';
 
 interface Received {
   from: string;
@@ -189,5 +190,20 @@ describe('email notifier', () => {
     expect(field({ closeTimeoutMs: 1.5 })).toBe('closeTimeoutMs');
     expect(field({ closeTimeoutMs: 0 })).toBeUndefined();
     expect(field({})).toBeUndefined();
+  });
+
+  it("mails a budget level's soft limit crossing once, however many requests cross it together", async () => {
+    const server = await smtp();
+    close = server.close;
+    await crossTeamLevel(
+      emailNotifier({ host: '127.0.0.1', port: server.port, from: 'alerts@example.com', to: 'ops@example.com' }),
+    );
+    // The subject is encoded (it has quotes); the text starts with the same line.
+    const messages = server.mails.map((m) => /\r\n\r\n([^\r\n]*)/.exec(m.raw)?.[1]);
+    expect(messages.sort()).toEqual([
+      'team "research" budget of $1.00 reached: $1.00 spent',
+      'team "research" soft limit of $0.50 reached: $0.50 spent',
+    ]);
+    expect(server.mails[0]!.raw).toContain('Event: limit.crossed');
   });
 });

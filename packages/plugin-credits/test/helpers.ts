@@ -1,7 +1,11 @@
 import {
+  apiKey,
+  budget,
   createHub,
   memoryStore,
   silentLogger,
+  usd,
+  type DrawdownPlugin,
   type DrawdownEventName,
   type DrawdownEvents,
   type Hub,
@@ -120,4 +124,37 @@ export function scriptedProvider(
     paidKeys: () => [...paid.keys()],
     maxInFlight: () => maxInFlight,
   };
+}
+
+/**
+ * Twenty concurrent requests of $0.05 each under a team level with a $1.00 budget and a $0.50
+ * soft limit (the gateway's budget levels ride on `hub.begin` the same way), each settled at its
+ * hold: the team's spend crosses the soft limit once and the budget once. Closes the hub, so every
+ * alert the notifier took has been delivered when this returns.
+ */
+export async function crossTeamLevel(notifier: DrawdownPlugin): Promise<void> {
+  const hub = await createHub({
+    store: memoryStore(),
+    clock: manualClock(),
+    logger: silentLogger,
+    plugins: [
+      apiKey({ id: 'key', key: 'sk-ant-level-alerts-0123456789' }),
+      budget({ id: 'trial', amount: '10' }),
+      notifier,
+    ],
+    route: { entries: [{ id: 'trial', strategy: 'key', pool: 'trial' }] },
+  });
+  const team = {
+    account: 'gateway-team:research',
+    limits: [{ kind: 'cap' as const, name: 'team "research" budget', scope: 'lifetime', cap: usd('1') }],
+    alerts: [
+      { scope: 'lifetime', level: usd('0.5'), name: 'team "research" soft limit of $0.50', soft: true },
+      { scope: 'lifetime', level: usd('1'), name: 'team "research" budget of $1.00', soft: false },
+    ],
+  };
+  const leases = await Promise.all(
+    Array.from({ length: 20 }, () => hub.begin({ amount: usd('0.05'), limitAccounts: [team] })),
+  );
+  await Promise.all(leases.map((lease) => lease.settle({ cost: usd('0.05') })));
+  await hub.close();
 }

@@ -11,6 +11,7 @@ import {
   webhookNotifier,
   type WebhookBody,
 } from '../src/index.js';
+import { crossTeamLevel } from './helpers.js';
 
 const SECRET = 'whsec_loopback_0123456789abcdef';
 
@@ -138,5 +139,22 @@ describe('webhook notifier', () => {
     expect(field({ closeTimeoutMs: '5000' })).toBe('closeTimeoutMs');
     expect(field({ closeTimeoutMs: 0 })).toBeUndefined();
     expect(field({})).toBeUndefined();
+  });
+
+  it("posts a budget level's soft limit and budget crossings once each by default, however many requests cross together", async () => {
+    const r = await receiver();
+    close = r.close;
+    await crossTeamLevel(webhookNotifier({ url: r.url, secret: SECRET }));
+    const bodies = r.received
+      .filter((d) => d.headers['drawdown-event'] === 'limit.crossed')
+      .map((d) => JSON.parse(d.body) as WebhookBody);
+    expect(bodies.map((b) => b.message).sort()).toEqual([
+      'team "research" budget of $1.00 reached: $1.00 spent',
+      'team "research" soft limit of $0.50 reached: $0.50 spent',
+    ]);
+    expect(bodies.find((b) => (b.payload as { soft: boolean }).soft)!.payload).toMatchObject({
+      account: 'gateway-team:research',
+      level: usd('0.5'),
+    });
   });
 });

@@ -440,6 +440,214 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 5,
+    sql: `
+-- Limit accounts (ReserveInput.limitAccounts): accounts held with a reservation in the same
+-- transaction, only to enforce their own limits. A hold lists them; each holds the same amount
+-- under "<account>/<key>", and the hold's settle and release settle and release theirs. They get
+-- rollups but no charges, so reports count each request once.
+ALTER TABLE S.holds ADD COLUMN limit_accounts text[];
+
+-- Locks accounts in one global order (byte order), so transactions that lock several accounts
+-- (a reservation and its limit accounts, a batch of them) cannot deadlock each other.
+CREATE FUNCTION S.lock_accounts(p_accounts text[]) RETURNS void LANGUAGE plpgsql AS $fn$
+DECLARE acc text;
+BEGIN
+  FOR acc IN SELECT DISTINCT x COLLATE "C" FROM unnest(p_accounts) AS x ORDER BY 1 LOOP
+    PERFORM S.lock_account(acc);
+  END LOOP;
+END $fn$;
+
+-- NULL when the account's limits admit p_amount; otherwise the refusal. Active holds are read
+-- before the totals, so a settle committing in between is counted twice (refuses), never missed.
+CREATE FUNCTION S.refusal(p_account text, p_amount bigint, p_now bigint, p_limits jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE v_held bigint; lim jsonb; avail bigint;
+BEGIN
+  IF p_limits IS NULL OR jsonb_array_length(p_limits) = 0 THEN RETURN NULL; END IF;
+  SELECT coalesce(sum(amount), 0) INTO v_held FROM S.holds WHERE account = p_account AND state = 'held' AND expires_at > p_now;
+  FOR lim IN SELECT * FROM jsonb_array_elements(p_limits) LOOP
+    IF lim->>'kind' = 'cap' THEN
+      avail := (lim->>'cap')::bigint - coalesce((SELECT settled FROM S.rollups WHERE account = p_account AND scope = lim->>'scope'), 0) - v_held;
+    ELSE
+      avail := coalesce((SELECT sum(remaining) FROM S.live_grants(p_account, p_now)), 0)
+        - coalesce((SELECT overdraft FROM S.accounts WHERE account = p_account), 0) - v_held;
+    END IF;
+    IF p_amount > avail THEN
+      RETURN jsonb_build_object('ok', false, 'account', p_account, 'limit', lim->>'name', 'available', avail, 'requested', p_amount, 'resetsAt', lim->'resetsAt');
+    END IF;
+  END LOOP;
+  RETURN NULL;
+END $fn$;
+
+CREATE FUNCTION S.reserve(p_writer text, p_account text, p_key text, p_amount bigint, p_ttl bigint, p_now bigint,
+                          p_limits jsonb, p_scopes text[], p_day text, p_meta jsonb, p_limit_accounts jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  h S.holds; c S.charges; r jsonb; l jsonb; v_limited text[];
+BEGIN
+  v_limited := ARRAY(SELECT x->>'account' FROM jsonb_array_elements(coalesce(p_limit_accounts, '[]'::jsonb)) AS x);
+  IF cardinality(v_limited) = 0 THEN PERFORM S.lock_account(p_account);
+  ELSE PERFORM S.lock_accounts(array_prepend(p_account, v_limited)); END IF;
+  SELECT * INTO h FROM S.holds WHERE account = p_account AND key = p_key;
+  IF FOUND THEN
+    RETURN jsonb_build_object('ok', true, 'replayed', true, 'hold', jsonb_build_object(
+      'account', h.account, 'key', h.key, 'amount', h.amount, 'state', h.state, 'createdAt', h.created_at, 'expiresAt', h.expires_at));
+  END IF;
+  SELECT * INTO c FROM S.charges WHERE account = p_account AND key = p_key;
+  IF FOUND THEN
+    RETURN jsonb_build_object('ok', true, 'replayed', true, 'hold', jsonb_build_object(
+      'account', c.account, 'key', c.key, 'amount', c.held, 'state', 'settled', 'createdAt', c.settled_at, 'expiresAt', c.settled_at));
+  END IF;
+  -- The reservation's own limits first, then each limit account's: the first refusal wins.
+  r := S.refusal(p_account, p_amount, p_now, p_limits);
+  IF r IS NOT NULL THEN RETURN r; END IF;
+  FOR l IN SELECT * FROM jsonb_array_elements(coalesce(p_limit_accounts, '[]'::jsonb)) LOOP
+    r := S.refusal(l->>'account', p_amount, p_now, l->'limits');
+    IF r IS NOT NULL THEN RETURN r; END IF;
+  END LOOP;
+  INSERT INTO S.holds (account, key, amount, state, created_at, expires_at, scopes, day, meta, limit_accounts)
+  VALUES (p_account, p_key, p_amount, 'held', p_now, p_now + p_ttl, p_scopes, p_day, p_meta, CASE WHEN cardinality(v_limited) > 0 THEN v_limited END);
+  IF cardinality(v_limited) > 0 THEN
+    INSERT INTO S.holds (account, key, amount, state, created_at, expires_at, scopes, day, meta)
+    SELECT x, p_account || '/' || p_key, p_amount, 'held', p_now, p_now + p_ttl, p_scopes, p_day, '{}'::jsonb FROM unnest(v_limited) AS x;
+  END IF;
+  PERFORM S.announce(p_writer, p_account, 'reserve', p_key);
+  RETURN jsonb_build_object('ok', true, 'replayed', false, 'hold', jsonb_build_object(
+    'account', p_account, 'key', p_key, 'amount', p_amount, 'state', 'held', 'createdAt', p_now, 'expiresAt', p_now + p_ttl));
+END $fn$;
+
+-- As version 3, also counting the cost in the hold's limit accounts (rollups only, no charge).
+CREATE OR REPLACE FUNCTION S.settle(p_writer text, p_account text, p_key text, p_cost bigint, p_now bigint,
+                         p_meta jsonb, p_scopes text[], p_day text) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  a S.accounts; h S.holds; c S.charges; g S.grants; v_scopes text[]; v_meta jsonb; due bigint := p_cost; take bigint;
+  v_seq int := 0; v_over bigint := 0; v_totals jsonb; v_allocations jsonb := '[]'::jsonb; v_day text; v_limited text[];
+  v_limit_totals jsonb;
+BEGIN
+  -- A hold's limit accounts never change once written: read them, then lock everything in order.
+  SELECT limit_accounts INTO v_limited FROM S.holds WHERE account = p_account AND key = p_key;
+  IF v_limited IS NOT NULL THEN PERFORM S.lock_accounts(array_prepend(p_account, v_limited)); END IF;
+  a := S.lock_account(p_account);
+  SELECT * INTO h FROM S.holds WHERE account = p_account AND key = p_key;
+  v_limited := coalesce(h.limit_accounts, '{}');
+  v_scopes := CASE WHEN h.key IS NOT NULL THEN h.scopes ELSE coalesce(p_scopes, '{}') END;
+  v_scopes := array_prepend('lifetime', array_remove(v_scopes, 'lifetime'));
+  SELECT * INTO c FROM S.charges WHERE account = p_account AND key = p_key;
+  IF FOUND THEN
+    IF cardinality(v_limited) > 0 THEN
+      SELECT jsonb_object_agg(x, S.totals(x, v_scopes)) INTO v_limit_totals FROM unnest(v_limited) AS x;
+      RETURN jsonb_build_object('status', 'duplicate', 'charge', S.charge_json(c), 'totals', S.totals(p_account, v_scopes), 'limitTotals', v_limit_totals);
+    END IF;
+    RETURN jsonb_build_object('status', 'duplicate', 'charge', S.charge_json(c), 'totals', S.totals(p_account, v_scopes));
+  END IF;
+  -- Draw the cost from grants in drawdown order; what no grant covers is overdraft.
+  IF a.has_grants THEN
+    FOR g IN SELECT * FROM S.live_grants(p_account, p_now) LOOP
+      EXIT WHEN due <= 0;
+      take := least(due, g.remaining);
+      UPDATE S.grants SET remaining = remaining - take WHERE account = p_account AND grant_id = g.grant_id;
+      INSERT INTO S.allocations (account, key, seq, grant_id, amount) VALUES (p_account, p_key, v_seq, g.grant_id, take);
+      v_allocations := v_allocations || jsonb_build_array(jsonb_build_object('grantId', g.grant_id, 'amount', take));
+      v_seq := v_seq + 1;
+      due := due - take;
+    END LOOP;
+    v_over := due;
+    IF v_over > 0 THEN UPDATE S.accounts SET overdraft = overdraft + v_over WHERE account = p_account; END IF;
+  END IF;
+  v_meta := coalesce(h.meta, '{}'::jsonb) || coalesce(p_meta, '{}'::jsonb);
+  v_day := coalesce(h.day, p_day, '');
+  INSERT INTO S.charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, meta)
+  VALUES (p_account, p_key, p_cost, coalesce(h.amount, 0), p_now, v_day, v_over, v_meta->>'model', v_meta->>'route',
+          coalesce((v_meta->>'inputTokens')::bigint, 0), coalesce((v_meta->>'outputTokens')::bigint, 0),
+          coalesce((v_meta->>'cacheReadTokens')::bigint, 0), coalesce((v_meta->>'cacheWriteTokens')::bigint, 0), v_meta);
+  WITH added AS (
+    INSERT INTO S.rollups (account, scope, settled) SELECT DISTINCT p_account, s, p_cost FROM unnest(v_scopes) AS s
+    ON CONFLICT (account, scope) DO UPDATE SET settled = S.rollups.settled + excluded.settled
+    RETURNING scope, settled
+  ) SELECT jsonb_object_agg(scope, settled) INTO v_totals FROM added;
+  IF h.key IS NOT NULL THEN UPDATE S.holds SET state = 'settled' WHERE account = p_account AND key = p_key; END IF;
+  IF cardinality(v_limited) > 0 THEN
+    WITH added AS (
+      INSERT INTO S.rollups (account, scope, settled)
+      SELECT DISTINCT acc, s, p_cost FROM unnest(v_limited) AS acc, unnest(v_scopes) AS s
+      ON CONFLICT (account, scope) DO UPDATE SET settled = S.rollups.settled + excluded.settled
+      RETURNING account, scope, settled
+    ) SELECT jsonb_object_agg(account, totals) INTO v_limit_totals
+      FROM (SELECT account, jsonb_object_agg(scope, settled) AS totals FROM added GROUP BY account) AS per_account;
+    UPDATE S.holds SET state = 'settled' WHERE account = ANY(v_limited) AND key = p_account || '/' || p_key;
+  END IF;
+  PERFORM S.announce(p_writer, p_account, 'settle', p_key);
+  IF cardinality(v_limited) > 0 THEN
+    RETURN jsonb_build_object('status', 'settled', 'charge', jsonb_build_object('account', p_account, 'key', p_key, 'cost', p_cost,
+      'held', coalesce(h.amount, 0), 'settledAt', p_now, 'day', v_day, 'overdraft', v_over, 'allocations', v_allocations), 'totals', v_totals,
+      'limitTotals', v_limit_totals);
+  END IF;
+  RETURN jsonb_build_object('status', 'settled', 'charge', jsonb_build_object('account', p_account, 'key', p_key, 'cost', p_cost,
+    'held', coalesce(h.amount, 0), 'settledAt', p_now, 'day', v_day, 'overdraft', v_over, 'allocations', v_allocations), 'totals', v_totals);
+END $fn$;
+
+-- As version 1, also releasing the hold's limit accounts' holds.
+CREATE OR REPLACE FUNCTION S.release(p_writer text, p_account text, p_key text) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE h S.holds; v_limited text[];
+BEGIN
+  SELECT limit_accounts INTO v_limited FROM S.holds WHERE account = p_account AND key = p_key;
+  IF v_limited IS NOT NULL THEN PERFORM S.lock_accounts(array_prepend(p_account, v_limited)); END IF;
+  PERFORM S.lock_account(p_account);
+  IF EXISTS (SELECT 1 FROM S.charges WHERE account = p_account AND key = p_key) THEN
+    RETURN jsonb_build_object('status', 'already_settled', 'amount', 0);
+  END IF;
+  SELECT * INTO h FROM S.holds WHERE account = p_account AND key = p_key;
+  IF NOT FOUND THEN RETURN jsonb_build_object('status', 'not_found', 'amount', 0); END IF;
+  IF h.state = 'released' THEN RETURN jsonb_build_object('status', 'already_released', 'amount', 0); END IF;
+  UPDATE S.holds SET state = 'released' WHERE account = p_account AND key = p_key;
+  IF h.limit_accounts IS NOT NULL THEN
+    UPDATE S.holds SET state = 'released' WHERE account = ANY(h.limit_accounts) AND key = p_account || '/' || p_key AND state = 'held';
+  END IF;
+  PERFORM S.announce(p_writer, p_account, 'release', p_key);
+  RETURN jsonb_build_object('status', 'released', 'amount', h.amount);
+END $fn$;
+
+-- As version 3, passing a reservation's limit accounts, and first locking every account the
+-- batch touches (its limit accounts included) in one global order: items lock several accounts
+-- each, so locking item by item could deadlock two batches.
+CREATE OR REPLACE FUNCTION S.apply_batch(p_writer text, p_items jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
+DECLARE
+  item jsonb; r jsonb; changed boolean; results jsonb[] := '{}'; changes jsonb[] := '{}'; v_accounts text[];
+BEGIN
+  IF jsonb_array_length(p_items) > 1 THEN
+    SELECT array_agg(acc) INTO v_accounts FROM (
+      SELECT i->>'account' AS acc FROM jsonb_array_elements(p_items) AS i
+      UNION SELECT l->>'account' FROM jsonb_array_elements(p_items) AS i, jsonb_array_elements(coalesce(i->'limitAccounts', '[]'::jsonb)) AS l
+      UNION SELECT unnest(h.limit_accounts) FROM jsonb_array_elements(p_items) AS i
+        JOIN S.holds h ON h.account = i->>'account' AND h.key = i->>'key' WHERE i->>'op' <> 'reserve' AND h.limit_accounts IS NOT NULL
+    ) AS touched;
+    PERFORM S.lock_accounts(v_accounts);
+  END IF;
+  PERFORM set_config('drawdown.batching', 'on', true);
+  FOR item IN SELECT value FROM jsonb_array_elements(p_items) LOOP
+    IF item->>'op' = 'settle' THEN
+      r := S.settle(p_writer, item->>'account', item->>'key', (item->>'cost')::bigint, (item->>'now')::bigint, item->'meta',
+        CASE WHEN jsonb_typeof(item->'scopes') = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(item->'scopes')) END, item->>'day');
+      changed := r->>'status' = 'settled';
+    ELSIF item->>'op' = 'reserve' THEN
+      r := S.reserve(p_writer, item->>'account', item->>'key', (item->>'amount')::bigint, (item->>'ttlMs')::bigint, (item->>'now')::bigint,
+        item->'limits', ARRAY(SELECT jsonb_array_elements_text(item->'scopes')), item->>'day', item->'meta', item->'limitAccounts');
+      changed := (r->>'ok')::boolean AND NOT (r->>'replayed')::boolean;
+    ELSIF item->>'op' = 'release' THEN
+      r := S.release(p_writer, item->>'account', item->>'key');
+      changed := r->>'status' = 'released';
+    ELSE
+      RAISE EXCEPTION 'unknown batch operation %', item->>'op' USING ERRCODE = '22023';
+    END IF;
+    results := array_append(results, r);
+    IF changed THEN changes := array_append(changes, jsonb_build_array(item->>'account', item->>'op', left(item->>'key', 2000))); END IF;
+  END LOOP;
+  PERFORM set_config('drawdown.batching', 'off', true);
+  PERFORM S.announce_all(p_writer, changes);
+  RETURN to_jsonb(results);
+END $fn$;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

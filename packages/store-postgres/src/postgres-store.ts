@@ -65,6 +65,7 @@ type BatchItem =
       scopes: string[];
       day: string;
       meta: EntryMeta;
+      limitAccounts?: unknown;
     }
   | {
       op: 'settle';
@@ -323,6 +324,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
           scopes: input.scopes,
           day: input.day,
           meta: input.meta ?? {},
+          ...(input.limitAccounts && input.limitAccounts.length > 0 && { limitAccounts: input.limitAccounts }),
         },
         (r) => r.ok === true && r.replayed === false,
       );
@@ -330,6 +332,7 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
         return { ok: true, hold: holdRecord(r.hold as Record<string, unknown>), replayed: r.replayed as boolean };
       return {
         ok: false,
+        account: r.account as string,
         limit: r.limit as string,
         available: Number(r.available),
         requested: Number(r.requested),

@@ -48,7 +48,13 @@ describePostgres('postgres group commit', () => {
     expect(batches() - before).toBe(1);
     expect(admitted).toMatchObject({ ok: true, replayed: false, hold: { key: 'big', amount: usd('3') } });
     // $1 settled + $3 held leaves $1; the settle of $0.50 queued behind it does not change that.
-    expect(refused).toEqual({ ok: false, limit: 'trial budget', available: usd('1'), requested: usd('3') });
+    expect(refused).toEqual({
+      ok: false,
+      account: 'trial',
+      limit: 'trial budget',
+      available: usd('1'),
+      requested: usd('3'),
+    });
     expect(other).toMatchObject({ ok: true, hold: { account: 'other' } });
     expect(settled).toMatchObject({
       status: 'settled',

@@ -10,6 +10,7 @@ import {
   type LedgerChange,
   type LedgerEntry,
   type LedgerStore,
+  type Limit,
   type ReportRow,
   type ReserveResult,
   type ReleaseResult,
@@ -17,7 +18,14 @@ import {
   type SettleResult,
   type WindowCountResult,
 } from '@drawdown/core';
-import { compareGrants, firstRefusedCounter, sortReportRows, sqlReport, windowStart } from '@drawdown/core/store';
+import {
+  compareGrants,
+  firstRefusedCounter,
+  limitHoldKey,
+  sortReportRows,
+  sqlReport,
+  windowStart,
+} from '@drawdown/core/store';
 import type { Database, SqlValue } from './driver.js';
 import { storeError } from './errors.js';
 import { sqlStatements } from './statements.js';
@@ -47,6 +55,7 @@ interface HoldRow {
   scopes: string;
   day: string;
   meta: string;
+  limit_accounts: string | null;
 }
 
 interface ChargeRow {
@@ -253,23 +262,32 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
             };
             return { result: { ok: true, hold, replayed: true } };
           }
-          const held = activeHolds(input.account, input.now).sum;
-          for (const limit of input.limits) {
-            const available =
-              limit.kind === 'cap'
-                ? limit.cap - totalOf(input.account, limit.scope) - held
-                : liveGrants(input.account, input.now).reduce((s, g) => s + g.remaining, 0) -
-                  accountRow(input.account).overdraft -
-                  held;
-            if (input.amount > available) {
-              const refused: ReserveResult = {
-                ok: false,
-                limit: limit.name,
-                available,
-                requested: input.amount,
-                ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
-              };
-              return { result: refused };
+          // The reservation's own limits first, then each limit account's: the first refusal wins.
+          const checks: Array<{ id: string; limits: Limit[] }> = [
+            { id: input.account, limits: input.limits },
+            ...(input.limitAccounts ?? []).map((l) => ({ id: l.account, limits: l.limits })),
+          ];
+          for (const check of checks) {
+            if (check.limits.length === 0) continue;
+            const held = activeHolds(check.id, input.now).sum;
+            for (const limit of check.limits) {
+              const available =
+                limit.kind === 'cap'
+                  ? limit.cap - totalOf(check.id, limit.scope) - held
+                  : liveGrants(check.id, input.now).reduce((s, g) => s + g.remaining, 0) -
+                    accountRow(check.id).overdraft -
+                    held;
+              if (input.amount > available) {
+                const refused: ReserveResult = {
+                  ok: false,
+                  account: check.id,
+                  limit: limit.name,
+                  available,
+                  requested: input.amount,
+                  ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+                };
+                return { result: refused };
+              }
             }
           }
           const hold: HoldRecord = {
@@ -280,16 +298,32 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
             createdAt: input.now,
             expiresAt: input.now + input.ttlMs,
           };
+          const limited = input.limitAccounts ?? [];
+          const scopes = JSON.stringify(input.scopes);
           q.insertHold.run(
             hold.account,
             hold.key,
             hold.amount,
             hold.createdAt,
             hold.expiresAt,
-            JSON.stringify(input.scopes),
+            scopes,
             input.day,
             JSON.stringify(input.meta ?? {}),
+            limited.length > 0 ? JSON.stringify(limited.map((l) => l.account)) : null,
           );
+          const mirrorKey = limitHoldKey(input.account, input.key);
+          for (const l of limited)
+            q.insertHold.run(
+              l.account,
+              mirrorKey,
+              hold.amount,
+              hold.createdAt,
+              hold.expiresAt,
+              scopes,
+              input.day,
+              '{}',
+              null,
+            );
           return {
             result: { ok: true, hold, replayed: false },
             change: { account: input.account, kind: 'reserve', key: input.key },
@@ -303,10 +337,18 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
       return write<SettleResult>('settling a charge', () => {
         const hold = q.hold.get(input.account, input.key) as unknown as HoldRow | undefined;
         const scopes = withLifetime(hold ? (JSON.parse(hold.scopes) as string[]) : (input.scopes ?? []));
+        const limited = hold?.limit_accounts ? (JSON.parse(hold.limit_accounts) as string[]) : [];
+        const limitTotals = (): Pick<SettleResult, 'limitTotals'> =>
+          limited.length > 0 ? { limitTotals: Object.fromEntries(limited.map((l) => [l, totals(l, scopes)])) } : {};
         const previous = q.charge.get(input.account, input.key) as unknown as ChargeRow | undefined;
         if (previous)
           return {
-            result: { status: 'duplicate', charge: chargeRecord(previous), totals: totals(input.account, scopes) },
+            result: {
+              status: 'duplicate',
+              charge: chargeRecord(previous),
+              totals: totals(input.account, scopes),
+              ...limitTotals(),
+            },
           };
 
         // Draw the cost from grants in drawdown order; what no grant covers is overdraft.
@@ -358,8 +400,14 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
         const after: Record<string, number> = {};
         for (const scope of scopes) after[scope] = q.addToRollup.get(input.account, scope, input.cost) as number;
         if (hold) q.setHoldState.run('settled', input.account, input.key);
+        // Limit accounts count the cost in the same scopes; they record no charge of their own.
+        const mirrorKey = limitHoldKey(input.account, input.key);
+        for (const l of limited) {
+          for (const scope of scopes) q.addToRollup.get(l, scope, input.cost);
+          q.setHoldState.run('settled', l, mirrorKey);
+        }
         return {
-          result: { status: 'settled', charge, totals: after },
+          result: { status: 'settled', charge, totals: after, ...limitTotals() },
           change: { account: input.account, kind: 'settle', key: input.key },
         };
       });
@@ -374,6 +422,10 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
           if (!hold) return { result: { status: 'not_found', amount: 0 } };
           if (hold.state === 'released') return { result: { status: 'already_released', amount: 0 } };
           q.setHoldState.run('released', input.account, input.key);
+          if (hold.limit_accounts) {
+            const mirrorKey = limitHoldKey(input.account, input.key);
+            for (const l of JSON.parse(hold.limit_accounts) as string[]) q.releaseHeld.run(l, mirrorKey);
+          }
           return {
             result: { status: 'released', amount: hold.amount },
             change: { account: input.account, kind: 'release', key: input.key },

@@ -112,6 +112,14 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    version: 3,
+    sql: `
+      -- Limit accounts held with a hold (JSON array of account ids; NULL when none): its settle and
+      -- release settle and release their holds too (see ReserveInput.limitAccounts).
+      ALTER TABLE holds ADD COLUMN limit_accounts TEXT;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

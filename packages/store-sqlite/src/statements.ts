@@ -7,9 +7,10 @@ export function sqlStatements(db: Database) {
   return {
     hold: p('SELECT * FROM holds WHERE account = ? AND key = ?'),
     insertHold: p(
-      `INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?)`,
+      `INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta, limit_accounts) VALUES (?, ?, ?, 'held', ?, ?, ?, ?, ?, ?)`,
     ),
     setHoldState: p('UPDATE holds SET state = ? WHERE account = ? AND key = ?'),
+    releaseHeld: p(`UPDATE holds SET state = 'released' WHERE account = ? AND key = ? AND state = 'held'`),
     activeHolds: p(
       `SELECT coalesce(sum(amount), 0) AS sum, count(*) AS count FROM holds WHERE account = ? AND state = 'held' AND expires_at > ?`,
     ),

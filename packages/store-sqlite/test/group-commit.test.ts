@@ -88,7 +88,7 @@ describe('sqlite group commit: writes called in the same turn share one transact
     const [r1, r2, dup, fresh, released] = await Promise.all(calls);
 
     expect(r1).toMatchObject({ ok: true, replayed: false, hold: { key: 'r1', amount: usd('3') } });
-    expect(r2).toEqual({ ok: false, limit: 'trial', available: usd('1'), requested: usd('2') });
+    expect(r2).toEqual({ ok: false, account: 'shared', limit: 'trial', available: usd('1'), requested: usd('2') });
     expect(dup).toMatchObject({ status: 'duplicate', charge: { key: 'dup', cost: usd('1') } });
     expect(fresh).toMatchObject({
       status: 'settled',

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { calendarWindow, usd, type LedgerStore, type Limit } from '@drawdown/core';
-import { compareGrants } from '@drawdown/core/store';
+import { calendarWindow, usd, type LedgerStore, type Limit, type LimitAccount } from '@drawdown/core';
+import { compareGrants, limitHoldKey } from '@drawdown/core/store';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 export interface StoreContractOptions {
@@ -36,6 +36,11 @@ const cap = (amount: string, scope = 'lifetime'): Limit => ({
   scope,
   cap: usd(amount),
 });
+/** A budget level held with reservations: `account` capped at `amount` over its whole life. */
+const level = (account: string, amount: string, name = `${account} budget`): LimitAccount => ({
+  account,
+  limits: [{ kind: 'cap', name, scope: 'lifetime', cap: usd(amount) }],
+});
 
 /**
  * The behaviour every `LedgerStore` must show. Run it from a store's own tests:
@@ -57,7 +62,7 @@ export function describeStoreContract(name: string, options: StoreContractOption
     const reserve = (
       key: string,
       amount: string,
-      extra: { now?: number; ttlMs?: number; limits?: Limit[]; account?: string } = {},
+      extra: { now?: number; ttlMs?: number; limits?: Limit[]; account?: string; limitAccounts?: LimitAccount[] } = {},
     ) =>
       store.reserve({
         account: extra.account ?? 'trial',
@@ -67,7 +72,83 @@ export function describeStoreContract(name: string, options: StoreContractOption
         now: extra.now ?? T0,
         limits: extra.limits ?? [cap('5')],
         ...placement(extra.now ?? T0),
+        ...(extra.limitAccounts && { limitAccounts: extra.limitAccounts }),
       });
+
+    it("admits a reservation only if every limit account's limits admit it too, and names the one that refused", async () => {
+      const levels = () => [level('org', '3'), level('team', '2'), level('user', '10')];
+      expect((await reserve('a', '1.5', { limitAccounts: levels() })).ok).toBe(true);
+      expect(await reserve('b', '1', { limitAccounts: levels() })).toMatchObject({
+        ok: false,
+        account: 'team',
+        limit: 'team budget',
+        available: usd('0.5'),
+        requested: usd('1'),
+      });
+      // Nothing of a refused reservation is held anywhere.
+      for (const account of ['trial', 'org', 'team', 'user'])
+        expect((await store.snapshot({ account, now: T0 })).held).toBe(usd('1.5'));
+      // The pool's own limits are checked first and name the pool's account.
+      expect(await reserve('c', '4', { limitAccounts: levels() })).toMatchObject({ ok: false, account: 'trial' });
+      expect((await reserve('d', '0.5', { limitAccounts: levels() })).ok).toBe(true);
+      expect((await store.snapshot({ account: 'team', now: T0 })).held).toBe(usd('2'));
+    });
+
+    it('admits exactly 50 of 1,000 concurrent $0.10 reservations on 10 pools under one $5 team budget', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, (_, i) =>
+          reserve(`t${i}`, '0.10', {
+            account: `pool-${i % 10}`,
+            limits: [cap('100')],
+            limitAccounts: [level(`user-${i % 25}`, '1'), level('team', '5'), level('org', '50')],
+          }),
+        ),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(50);
+      expect(await store.snapshot({ account: 'team', now: T0 })).toMatchObject({ held: usd('5'), activeHolds: 50 });
+    });
+
+    it('counts a settle in each limit account once, with no charge of theirs, and releases their holds with the hold', async () => {
+      const levels = [level('team', '5'), { account: 'key', limits: [] }];
+      await reserve('s', '1', { limitAccounts: levels });
+      await reserve('r', '2', { limitAccounts: levels });
+      const first = await store.settle({ account: 'trial', key: 's', cost: usd('0.4'), now: T0 });
+      const again = await store.settle({ account: 'trial', key: 's', cost: usd('0.4'), now: T0 + 1 });
+      const today = day(T0).key;
+      expect(first.limitTotals).toEqual({
+        team: { lifetime: usd('0.4'), [today]: usd('0.4') },
+        key: { lifetime: usd('0.4'), [today]: usd('0.4') },
+      });
+      expect(again).toMatchObject({ status: 'duplicate', limitTotals: first.limitTotals });
+      expect(await store.release({ account: 'trial', key: 'r', now: T0 })).toMatchObject({ status: 'released' });
+      expect(await store.snapshot({ account: 'team', now: T0, scopes: [today] })).toMatchObject({
+        settled: { lifetime: usd('0.4'), [today]: usd('0.4') },
+        held: 0,
+        activeHolds: 0,
+      });
+      const teamEntries = await store.entries({ account: 'team' });
+      expect(teamEntries.map((e) => (e.kind === 'hold' ? `${e.record.key}:${e.record.state}` : e.kind)).sort()).toEqual(
+        [`${limitHoldKey('trial', 'r')}:released`, `${limitHoldKey('trial', 's')}:settled`].sort(),
+      );
+      // Limit accounts record no charges: reports count each request once.
+      const rows = await store.report({ fromDay: '2026-11-23', toDay: '2026-11-23', groupBy: [] });
+      expect(rows).toMatchObject([{ cost: usd('0.4'), requests: 1 }]);
+      // A hold's limit holds expire with it, freeing each level.
+      await reserve('x', '4.6', { limitAccounts: levels, ttlMs: 1000 });
+      expect((await reserve('y', '0.01', { now: T0 + 999, limitAccounts: levels })).ok).toBe(false);
+      expect((await reserve('z', '4.6', { now: T0 + 1000, limitAccounts: levels })).ok).toBe(true);
+    });
+
+    it('holds one request on a second pool after the first released it, each with its own limit holds', async () => {
+      const levels = [level('team', '5')];
+      await reserve('req', '3', { account: 'first', limitAccounts: levels });
+      await store.release({ account: 'first', key: 'req', now: T0 });
+      expect((await reserve('req', '3', { account: 'second', limitAccounts: levels })).ok).toBe(true);
+      await store.settle({ account: 'second', key: 'req', cost: usd('2'), now: T0 });
+      expect((await store.snapshot({ account: 'team', now: T0 })).settled.lifetime).toBe(usd('2'));
+      expect((await reserve('next', '3', { account: 'first', limitAccounts: levels })).ok).toBe(true);
+      expect((await reserve('over', '0.01', { account: 'first', limitAccounts: levels })).ok).toBe(false);
+    });
 
     it('admits reservations up to the cap and refuses the one beyond it, naming the limit', async () => {
       for (let i = 0; i < 50; i++) expect((await reserve(`r${i}`, '0.10')).ok).toBe(true);
@@ -579,6 +660,25 @@ export function describeStoreContract(name: string, options: StoreContractOption
         expect(results.filter((r) => !r.ok).every((r) => r.refused === 1)).toBe(true);
       });
 
+      it('admits exactly 50 of 1,000 concurrent reservations across two handles and 20 pools under one $5 team budget', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 1000 }, (_, i) =>
+            (i % 2 === 0 ? store : peer).reserve({
+              account: `pool-${i % 20}`,
+              key: `lv${i}`,
+              amount: usd('0.10'),
+              ttlMs: 60_000,
+              now: T0,
+              limits: [],
+              ...placement(T0),
+              limitAccounts: [level(`key-${i % 100}`, '1'), level('team', '5'), level('org', '100')],
+            }),
+          ),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(50);
+        expect((await peer.snapshot({ account: 'team', now: T0 })).held).toBe(usd('5'));
+      });
+
       it('settles a key once even when both handles settle it', async () => {
         await reserve('both', '1');
         const results = await Promise.all([
@@ -624,7 +724,11 @@ export function describeStoreContract(name: string, options: StoreContractOption
 export interface StoreWorkerArgs {
   /** Store-specific: how the worker opens the shared ledger (a file, a URL and schema...). */
   config: unknown;
-  /** `reserve`: race for the cap, report, exit. `count`: race for a rate limit of `cap` requests. `crash`: hold funds, settle some, wait to be killed. Stores may add their own. */
+  /**
+   * `reserve`: race for the cap, report, exit. `levels`: the same race, each process on a pool of
+   * its own with the cap on a limit account they share. `count`: race for a rate limit of `cap`
+   * requests. `crash`: hold funds, settle some, wait to be killed. Stores may add their own.
+   */
   mode: string;
   tag: string;
   count: number;
@@ -647,15 +751,17 @@ export async function runStoreWorker(
 ): Promise<void> {
   const say = (message: object): void => void process.stdout.write(`${JSON.stringify(message)}\n`);
   const store = await open(args.config);
+  const shared: Limit[] = [{ kind: 'cap', name: 'shared budget', scope: 'lifetime', cap: usd(args.cap) }];
   const reserve = (i: number) =>
     store.reserve({
-      account: 'shared',
       key: `${args.tag}-${i}`,
       amount: usd(args.amount),
       ttlMs: args.ttlMs,
       now: args.now,
-      limits: [{ kind: 'cap', name: 'shared budget', scope: 'lifetime', cap: usd(args.cap) }],
       ...placement(args.now),
+      ...(args.mode === 'levels'
+        ? { account: `pool-${args.tag}`, limits: [], limitAccounts: [{ account: 'shared', limits: shared }] }
+        : { account: 'shared', limits: shared }),
     });
   // count mode: race for a rate limit of `cap` requests in one window.
   const count = () =>
@@ -748,16 +854,21 @@ export function describeStoreAcrossProcesses(name: string, options: StoreProcess
       return worker;
     };
 
-    it('admits exactly 50 of 4 processes × 250 concurrent $0.10 reservations against $5', async () => {
-      const { config, open } = await options.prepare();
+    /** 4 processes × 250 concurrent $0.10 reservations against a $5 cap, started at once; resolves with the admitted total. */
+    const race = async (mode: 'reserve' | 'levels', open: () => Promise<LedgerStore>, config: unknown) => {
       await (await open()).close(); // create and migrate once, as an installer would
       const workers = Array.from({ length: 4 }, (_, p) =>
-        start({ config, mode: 'reserve', tag: `p${p}`, count: 250, amount: '0.10', cap: '5', now: T0, ttlMs: 60_000 }),
+        start({ config, mode, tag: `${mode[0]}${p}`, count: 250, amount: '0.10', cap: '5', now: T0, ttlMs: 60_000 }),
       );
       for (const w of workers) expect(await w.next()).toEqual({ step: 'ready' });
       for (const w of workers) w.send('go');
       const admitted = (await Promise.all(workers.map((w) => w.next()))).map((m) => m.admitted as number);
-      expect(admitted.reduce((a, b) => a + b, 0)).toBe(50);
+      return admitted.reduce((a, b) => a + b, 0);
+    };
+
+    it('admits exactly 50 of 4 processes × 250 concurrent $0.10 reservations against $5', async () => {
+      const { config, open } = await options.prepare();
+      expect(await race('reserve', open, config)).toBe(50);
       const store = await open();
       expect(await store.snapshot({ account: 'shared', now: T0 })).toMatchObject({ held: usd('5'), activeHolds: 50 });
       expect(await store.entries({ account: 'shared', kinds: ['hold'] })).toHaveLength(50);
@@ -778,6 +889,16 @@ export function describeStoreAcrossProcesses(name: string, options: StoreProcess
       expect(
         await store.countInWindow({ counters: [{ name: 'shared:rpm', amount: 0 }], windowMs: 60_000, now: T0 }),
       ).toMatchObject({ counts: [137] });
+      await store.close();
+    }, 60_000);
+
+    it('admits exactly 50 of 4 processes × 250 concurrent $0.10 reservations, each on its own pool, under one $5 level', async () => {
+      const { config, open } = await options.prepare();
+      expect(await race('levels', open, config)).toBe(50);
+      const store = await open();
+      expect(await store.snapshot({ account: 'shared', now: T0 })).toMatchObject({ held: usd('5'), activeHolds: 50 });
+      const pools = await Promise.all([0, 1, 2, 3].map((p) => store.snapshot({ account: `pool-l${p}`, now: T0 })));
+      expect(pools.reduce((s, p) => s + p.held, 0)).toBe(usd('5'));
       await store.close();
     }, 60_000);
 

@@ -10,13 +10,14 @@ import {
   type LedgerEntry,
   type LedgerStore,
   type Limit,
+  type LimitAccount,
   type ReleaseResult,
   type ReportDimension,
   type ReportRow,
   type ReserveResult,
   type SettleResult,
 } from '@drawdown/core';
-import { compareGrants } from '@drawdown/core/store';
+import { compareGrants, limitHoldKey } from '@drawdown/core/store';
 import { describe, expect, it } from 'vitest';
 
 /**
@@ -90,7 +91,26 @@ function limitsFor(account: string, now: number): Limit[] {
 }
 const ROLES = ['budget', 'wallet', 'capped-wallet', 'open'] as const;
 
-type ModelHold = HoldRecord & { scopes: string[]; day: string; meta: EntryMeta };
+/** Budget levels held with some reservations (see `ReserveInput.limitAccounts`): a team under an organisation. */
+function limitAccountsFor(seed: number, pick: number, now: number): LimitAccount[] {
+  const today = dayWindow(now);
+  const team: LimitAccount = {
+    account: `s${seed}/team`,
+    limits: [
+      { kind: 'cap', name: 'team budget', scope: 'lifetime', cap: 300 * MILLI },
+      { kind: 'cap', name: 'team daily budget', scope: today.key, cap: 120 * MILLI, resetsAt: today.end },
+    ],
+  };
+  const org: LimitAccount = {
+    account: `s${seed}/org`,
+    limits: [{ kind: 'cap', name: 'organisation budget', scope: 'lifetime', cap: 500 * MILLI }],
+  };
+  const unlimited: LimitAccount = { account: `s${seed}/key`, limits: [] };
+  return [[], [team, org], [org], [unlimited, team, org]][pick]!;
+}
+const LIMIT_ACCOUNTS = ['team', 'org', 'key'] as const;
+
+type ModelHold = HoldRecord & { scopes: string[]; day: string; meta: EntryMeta; limitAccounts?: string[] };
 interface ModelAccount {
   holds: Map<string, ModelHold>;
   charges: Map<string, { record: ChargeRecord; meta: EntryMeta }>;
@@ -149,6 +169,7 @@ function referenceLedger() {
       scopes: string[];
       day: string;
       meta: EntryMeta;
+      limitAccounts?: LimitAccount[];
     }): ReserveResult {
       const a = account(input.account);
       const existing = a.holds.get(input.key);
@@ -167,16 +188,21 @@ function referenceLedger() {
             expiresAt: charge.settledAt,
           },
         };
-      for (const limit of input.limits) {
-        const available = this.available(input.account, limit, input.now);
-        if (input.amount > available) {
-          return {
-            ok: false,
-            limit: limit.name,
-            available,
-            requested: input.amount,
-            ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
-          };
+      // The reservation's own limits first, then each limit account's, in order: the first refusal wins.
+      const checks = [{ account: input.account, limits: input.limits }, ...(input.limitAccounts ?? [])];
+      for (const check of checks) {
+        for (const limit of check.limits) {
+          const available = this.available(check.account, limit, input.now);
+          if (input.amount > available) {
+            return {
+              ok: false,
+              account: check.account,
+              limit: limit.name,
+              available,
+              requested: input.amount,
+              ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+            };
+          }
         }
       }
       const hold: ModelHold = {
@@ -189,8 +215,16 @@ function referenceLedger() {
         scopes: input.scopes,
         day: input.day,
         meta: input.meta,
+        ...(input.limitAccounts &&
+          input.limitAccounts.length > 0 && { limitAccounts: input.limitAccounts.map((l) => l.account) }),
       };
       a.holds.set(input.key, hold);
+      // Each limit account holds the same amount under its own key, expiring with the hold.
+      for (const l of input.limitAccounts ?? []) {
+        const key = limitHoldKey(input.account, input.key);
+        const { limitAccounts: _, ...own } = hold;
+        account(l.account).holds.set(key, { ...own, account: l.account, key, meta: {} });
+      }
       return { ok: true, hold: holdRecord(hold), replayed: false };
     },
     settle(input: {
@@ -205,9 +239,16 @@ function referenceLedger() {
       const a = account(input.account);
       const hold = a.holds.get(input.key);
       const scopes = withLifetime(hold?.scopes ?? input.scopes);
-      const totals = (): Record<string, number> => Object.fromEntries(scopes.map((s) => [s, total(a, s)]));
+      const totalsOf = (id: string): Record<string, number> =>
+        Object.fromEntries(scopes.map((s) => [s, total(account(id), s)]));
+      const totals = (): Pick<SettleResult, 'totals' | 'limitTotals'> => ({
+        totals: totalsOf(input.account),
+        ...(hold?.limitAccounts && {
+          limitTotals: Object.fromEntries(hold.limitAccounts.map((id) => [id, totalsOf(id)])),
+        }),
+      });
       const previous = a.charges.get(input.key);
-      if (previous) return { status: 'duplicate', charge: previous.record, totals: totals() };
+      if (previous) return { status: 'duplicate', charge: previous.record, ...totals() };
       const allocations: ChargeRecord['allocations'] = [];
       let due = input.cost;
       for (const grant of live(a, input.now)) {
@@ -233,7 +274,13 @@ function referenceLedger() {
       for (const s of scopes) a.totals.set(s, total(a, s) + input.cost);
       a.charges.set(input.key, { record, meta: { ...hold?.meta, ...input.meta } });
       if (hold) hold.state = 'settled';
-      return { status: 'settled', charge: record, totals: totals() };
+      // A limit account counts the cost in the same scopes and records no charge.
+      for (const id of hold?.limitAccounts ?? []) {
+        const l = account(id);
+        for (const s of scopes) l.totals.set(s, total(l, s) + input.cost);
+        l.holds.get(limitHoldKey(input.account, input.key))!.state = 'settled';
+      }
+      return { status: 'settled', charge: record, ...totals() };
     },
     release(input: { account: string; key: string }): ReleaseResult {
       const a = account(input.account);
@@ -242,6 +289,10 @@ function referenceLedger() {
       if (!hold) return { status: 'not_found', amount: 0 };
       if (hold.state === 'released') return { status: 'already_released', amount: 0 };
       hold.state = 'released';
+      for (const id of hold.limitAccounts ?? []) {
+        const mirror = account(id).holds.get(limitHoldKey(input.account, input.key))!;
+        if (mirror.state === 'held') mirror.state = 'released';
+      }
       return { status: 'released', amount: hold.amount };
     },
     addGrant(input: {
@@ -382,6 +433,7 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
   const rnd = prng(seed);
   const model = referenceLedger();
   const ACCOUNTS = ROLES.map((role) => `s${seed}/${role}`);
+  const LIMITED = LIMIT_ACCOUNTS.map((role) => `s${seed}/${role}`);
   let now = T0;
   let serial = 0;
   const keys = new Map<string, string[]>(ACCOUNTS.map((a) => [a, []]));
@@ -457,6 +509,7 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
           limits: limitsFor(account, now),
           ...placement(),
           meta: someMeta(),
+          limitAccounts: limitAccountsFor(seed, rnd.int(0, 3), now),
         };
         return {
           account: input.account,
@@ -544,12 +597,12 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
     if (cmd) {
       history.push(cmd.what);
       same(step, cmd.what, await cmd.run(store), cmd.expected);
-      // Only a command writes the ledger, and only its own account's: time passing changes balances, not rows.
-      await ledgersAgree(step, [cmd.account]);
+      // Only a command writes the ledger, its own account's and its limit accounts': time passing changes balances, not rows.
+      await ledgersAgree(step, [cmd.account, ...LIMITED]);
     }
     // Every balance, every step: holds and grants expire as the clock moves.
     const scopes = [...daysSeen];
-    for (const account of ACCOUNTS) {
+    for (const account of [...ACCOUNTS, ...LIMITED]) {
       same(
         step,
         `snapshot of ${account}`,
@@ -558,7 +611,7 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
       );
     }
   }
-  await ledgersAgree(steps, ACCOUNTS);
+  await ledgersAgree(steps, [...ACCOUNTS, ...LIMITED]);
 
   // Reports cover whole local days, from the first through the last given day, both included.
   const days = [...new Set([dayOf(T0), dayOf(now), dayOf(T0 + 86_400_000)])].sort();
@@ -568,7 +621,8 @@ async function runSequence(store: LedgerStore, seed: number, steps: number): Pro
       [days[0]!, days.at(-1)!],
       [days.at(-1)!, days.at(-1)!],
     ] as const) {
-      const actual = await store.report({ fromDay, toDay, groupBy, accounts: ACCOUNTS });
+      // Limit accounts record no charges: a report over them all counts each request once.
+      const actual = await store.report({ fromDay, toDay, groupBy, accounts: [...ACCOUNTS, ...LIMITED] });
       same(
         steps,
         `report ${fromDay}..${toDay} by ${groupBy.join(',')}`,

@@ -88,7 +88,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
       // The admin API (minting keys over HTTP) is on only when its own token is set.
       const adminToken = ctx.env.DRAWDOWN_ADMIN_TOKEN;
-      await withHub(ctx, command, async (hub) => {
+      await withHub(ctx, command, async (hub, loaded) => {
         const { startGateway } = await import('@drawdown/gateway');
         // The dashboard page at /dashboard, read-only, behind the gateway's own guard.
         const dashboard = (await import('@drawdown/dashboard')).dashboardRoutes(hub);
@@ -103,6 +103,7 @@ export function gatewayCommand(ctx: CliContext): Command {
           ...(holdMaxTokens !== undefined && { holdMaxTokens }),
           ...(adminToken !== undefined &&
             adminToken !== '' && { admin: { token: adminToken, behindTls: options.adminBehindTls === true } }),
+          ...(loaded.config.budgets && { budgets: loaded.config.budgets }),
           ...(options.allowedHost && { allowedHosts: [...options.allowedHost, 'localhost', '127.0.0.1', '[::1]'] }),
         });
         const stopped = untilStopped();

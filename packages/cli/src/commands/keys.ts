@@ -20,6 +20,10 @@ interface CreateOptions {
   tpm?: string;
   expires?: string;
   idempotencyKey?: string;
+  softLimit?: string;
+  user?: string;
+  team?: string;
+  org?: string;
   json?: boolean;
 }
 
@@ -42,13 +46,17 @@ export function keysCommand(ctx: CliContext): Command {
     .option('--budget <usd>', "the key's own spending cap per --period, e.g. 5.00")
     .option(
       '--period <period>',
-      `what --budget covers: ${KEY_BUDGET_PERIODS.join(', ')} (day and month reset at midnight in the hub's time zone; default lifetime)`,
+      `what --budget covers: ${KEY_BUDGET_PERIODS.join(', ')} (day, week and month reset at midnight in the hub's time zone; default lifetime)`,
     )
     .option('--model <id...>', 'models the key may ask for (a trailing * allows a prefix); default any')
     .option('--rpm <n>', 'requests per minute the key may send, across every gateway')
     .option('--tpm <n>', 'tokens per minute the key may use (input and output)')
     .option('--expires <instant>', 'when the key stops working, e.g. 2026-12-31T23:59:59Z')
     .option('--idempotency-key <id>', 'a retry with the same id answers the same key')
+    .option('--soft-limit <usd>', 'spend per --period that raises an alert once (below --budget)')
+    .option('--user <id>', 'the user the key belongs to (budgets.users, else budgets.defaultUser)')
+    .option('--team <id>', 'the team the key belongs to (declared in budgets.teams)')
+    .option('--org <id>', 'the organisation the key belongs to (declared in budgets.organisations)')
     .option('--json', 'print the key and its record as JSON')
     .action(async (name: string, options: CreateOptions, command: Command) => {
       await withHub(ctx, command, async (hub) => {
@@ -62,6 +70,10 @@ export function keysCommand(ctx: CliContext): Command {
           ...(options.tpm !== undefined && { tokensPerMinute: whole(options.tpm) }),
           ...(options.expires !== undefined && { expiresAt: options.expires }),
           ...(options.idempotencyKey !== undefined && { idempotencyKey: options.idempotencyKey }),
+          ...(options.softLimit !== undefined && { softLimit: options.softLimit }),
+          ...(options.user !== undefined && { user: options.user }),
+          ...(options.team !== undefined && { team: options.team }),
+          ...(options.org !== undefined && { organisation: options.org }),
         });
         if (options.json) {
           ctx.term.out(JSON.stringify({ key, ...keyView(record) }, null, 2));
@@ -85,7 +97,7 @@ export function keysCommand(ctx: CliContext): Command {
     .action(async (options: { json?: boolean }, command: Command) => {
       await withHub(ctx, command, async (hub) => {
         const records = await keys(hub).list();
-        const spend = keySpend(hub, 0);
+        const spend = keySpend(hub);
         const spent = await Promise.all(records.map((r) => spend.spent(r)));
         if (options.json) {
           ctx.term.out(JSON.stringify({ keys: records.map((r, i) => keyView(r, spent[i])) }, null, 2));

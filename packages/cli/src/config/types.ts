@@ -1,5 +1,6 @@
 import type { DrawdownPlugin, ModelPriceInput, UnknownModelPolicy } from '@drawdown/core';
 import type { ReconcileConfig } from './reconcile.js';
+import type { BudgetHierarchy } from '@drawdown/gateway';
 
 /** Where the ledger lives. Default: the embedded SQLite file. */
 export type StoreConfig =
@@ -67,6 +68,8 @@ export interface DrawdownConfig {
   rateCard?: { overrides?: ModelPriceInput[]; unknownModel?: UnknownModelPolicy };
   /** Hold lifetime in ms. Default 15 minutes. */
   holdTtlMs?: number;
+  /** Organisations, teams and users with their budgets, held with every gateway request of their keys. */
+  budgets?: BudgetHierarchy;
   /** Extra plugins (TypeScript configs only): your own pools or strategies, referenced by id in `route`. */
   plugins?: DrawdownPlugin[];
   /** Checking the ledger against Anthropic's usage report (`drawdown reconcile`). */

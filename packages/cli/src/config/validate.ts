@@ -1,4 +1,5 @@
-import { checkRateCardConfig, usd } from '@drawdown/core';
+import { checkRateCardConfig, isDrawdownError, usd } from '@drawdown/core';
+import { checkBudgetHierarchy } from '@drawdown/gateway';
 import { checkReconcileConfig } from './reconcile.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
 import { isRecord } from '@drawdown/core/internal';
@@ -12,6 +13,7 @@ const topLevelKeys = new Set([
   'route',
   'rateCard',
   'holdTtlMs',
+  'budgets',
   'plugins',
   'reconcile',
 ]);
@@ -171,6 +173,16 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
   for (const p of checkRateCardConfig(config.rateCard)) problem(p.field, `${p.problem}; ${p.fix}`);
   const pools = isRecord(config.pools) ? Object.keys(config.pools) : [];
   for (const p of checkReconcileConfig(config.reconcile, pools)) problem(p.path, p.message);
+  // So does the gateway's budget hierarchy (its first problem, with the field it names).
+  if (config.budgets !== undefined) {
+    try {
+      checkBudgetHierarchy(config.budgets);
+    } catch (error) {
+      if (!isDrawdownError(error)) throw error;
+      const field = typeof error.data.field === 'string' ? error.data.field : 'budgets';
+      problem(field, error.message.replace(`gateway: ${field} `, ''));
+    }
+  }
   return problems;
 }
 

@@ -1,5 +1,5 @@
 import type { Nanos } from '../money.js';
-import type { EntryMeta } from './store.js';
+import type { EntryMeta, LimitAccount } from './store.js';
 
 export type PoolKind = 'allowance' | 'budget' | 'credits' | 'apiKey' | (string & {});
 
@@ -46,12 +46,16 @@ export interface PoolReserveInput {
   /** Hold lifetime; the pool's default when omitted. */
   ttlMs?: number;
   meta?: EntryMeta;
+  /** Accounts to check and hold in the same store step (see `ReserveInput.limitAccounts`). */
+  limitAccounts?: LimitAccount[];
 }
 
 export interface PoolHold {
   key: string;
   amount: Nanos;
   expiresAt: number;
+  /** The limit accounts held with it: a pool must echo `limitAccounts` to show it held them. */
+  limitAccounts?: string[];
 }
 
 export interface PoolSettleInput {
@@ -65,6 +69,8 @@ export interface PoolSettlement {
   cost: Nanos;
   /** True cost above what was held (0 when the hold covered it). */
   overrun: Nanos;
+  /** Totals of the hold's limit accounts after the settle, by account (see `SettleResult.limitTotals`). */
+  limitTotals?: Record<string, Record<string, Nanos>>;
   /**
    * Emits the pool's own events about this settle (thresholds crossed...). The hub calls it right
    * after `request.settled`, so listeners see the request first and its consequences after.

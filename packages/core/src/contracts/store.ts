@@ -13,16 +13,23 @@ import type { Nanos } from '../money.js';
  * Atomicity is the contract: `reserve` checks every limit and writes the hold in one indivisible
  * step (a synchronous section in memory, a write transaction in SQLite, a single conditional
  * statement or serializable transaction in PostgreSQL), across processes and hosts.
+ *
+ * **Limit accounts** (`ReserveInput.limitAccounts`) take part in that same step: an organisation,
+ * team, user or gateway key whose own budget must hold as well as the pool's. The reservation is
+ * admitted only if every account's limits admit it; each limit account then holds the same amount
+ * (under `limitHoldKey(account, key)`), and settling or releasing the pool's hold settles or
+ * releases theirs with it. A limit account mirrors spend only to enforce its limits: its totals
+ * grow with each settle, but it records no charges, so reports count every request once.
  */
 export interface LedgerStore {
   /** `memory`, `sqlite`, `postgres`, or a plugin's own name. */
   readonly kind: string;
 
-  /** Atomically checks `limits` and records a hold. Idempotent on (account, key). */
+  /** Atomically checks `limits` (and every limit account's) and records the holds. Idempotent on (account, key). */
   reserve(input: ReserveInput): Promise<ReserveResult>;
-  /** Records the true cost for a key exactly once; later calls return `duplicate`. */
+  /** Records the true cost for a key exactly once, in its limit accounts' totals too; later calls return `duplicate`. */
   settle(input: SettleInput): Promise<SettleResult>;
-  /** Drops a hold so it stops counting. Never touches a settled charge. */
+  /** Drops a hold, and its limit accounts' holds, so they stop counting. Never touches a settled charge. */
   release(input: ReleaseInput): Promise<ReleaseResult>;
 
   /** Totals for the given scopes plus active holds and grants, without scanning the ledger. */
@@ -154,12 +161,34 @@ export interface ReserveInput {
   /** Local date (`YYYY-MM-DD` in the hub's zone) the charge is reported under. */
   day: string;
   meta?: EntryMeta;
+  /**
+   * Accounts whose limits are checked and held in the same atomic step (budget levels such as a
+   * gateway key's user, team and organisation). Their holds follow this one: settled with its
+   * cost, released with it, expiring with it.
+   */
+  limitAccounts?: LimitAccount[];
 }
+
+/** An account held alongside a reservation only to enforce its own limits (see `LedgerStore`). */
+export interface LimitAccount {
+  /** Ledger account, e.g. `gateway-team:research`. Distinct from the reservation's own account. */
+  account: string;
+  /** Checked against this account's settled totals and active holds, like the reservation's own limits. */
+  limits: Limit[];
+}
+
+/**
+ * The key of a limit account's hold for the reservation `key` of `account`: one request may be
+ * held by several pools in turn (a refused entry, then the next), each with its own limit holds.
+ */
+export const limitHoldKey = (account: string, key: string): string => `${account}/${key}`;
 
 export type ReserveResult =
   | { ok: true; hold: HoldRecord /** The key was already known; nothing new was written. */; replayed: boolean }
   | {
       ok: false;
+      /** The account whose limit refused: the reservation's own, or one of its limit accounts. */
+      account: string;
       /** Name of the first limit that refused. */
       limit: string;
       /** What that limit could still admit (may be negative after an overrun). */
@@ -194,6 +223,8 @@ export interface SettleResult {
   charge: ChargeRecord;
   /** Totals of every scope the charge counts toward, after it (unchanged for `duplicate`). */
   totals: Record<string, Nanos>;
+  /** The same totals of each limit account the hold carried, by account (absent when it carried none). */
+  limitTotals?: Record<string, Record<string, Nanos>>;
 }
 
 export interface ChargeRecord {

@@ -1,4 +1,4 @@
-import type { SettleResult } from '../contracts/store.js';
+import type { ChargeRecord, SettleResult } from '../contracts/store.js';
 import type { Nanos } from '../money.js';
 
 /** A spend level a settle carried a scope's total over: from below `level` to at or above it. */
@@ -39,7 +39,7 @@ export interface SpendLevels {
  */
 export function crossingsOf(
   declarations: readonly SpendLevels[],
-  result: Pick<SettleResult, 'totals' | 'charge'>,
+  result: Pick<SettleResult, 'totals'> & { charge: Pick<ChargeRecord, 'cost'> },
   now: number,
 ): ScopedCrossing[] {
   const crossed: ScopedCrossing[] = [];

@@ -89,6 +89,23 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
     result: Extract<ReserveResult, { ok: false }>,
     now: number,
   ): Promise<never> => {
+    if (result.account !== id) {
+      // A limit account refused (a budget level above the pool): no other pool can help, so it is
+      // not the router's POOL_EXHAUSTED but an error of its own, which the caller words.
+      throw new DrawdownError(
+        ErrorCodes.LIMIT_EXHAUSTED,
+        `${result.account}: the ${result.limit} leaves too little for this request`,
+        {
+          data: {
+            account: result.account,
+            limit: result.limit,
+            available: result.available,
+            requested: result.requested,
+            ...(result.resetsAt !== undefined && { resetsAt: result.resetsAt }),
+          },
+        },
+      );
+    }
     // The store names the refusing limit; names are unique within one reservation, ids are what callers match.
     const limit = limits.find((l) => l.name === result.limit) ?? {
       kind: 'balance',
@@ -137,9 +154,15 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
         limits: [...limits],
         ...ctx.placement(now),
         ...(input.meta && { meta: input.meta }),
+        ...(input.limitAccounts && input.limitAccounts.length > 0 && { limitAccounts: input.limitAccounts }),
       });
       if (!result.ok) return refuse(limits, result, now);
-      return { key: input.key, amount: result.hold.amount, expiresAt: result.hold.expiresAt };
+      return {
+        key: input.key,
+        amount: result.hold.amount,
+        expiresAt: result.hold.expiresAt,
+        ...(input.limitAccounts && { limitAccounts: input.limitAccounts.map((l) => l.account) }),
+      };
     },
 
     async settle(input): Promise<PoolSettlement> {
@@ -157,6 +180,7 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
         status: result.status,
         cost: charge.cost,
         overrun: Math.max(0, charge.cost - charge.held),
+        ...(result.limitTotals && { limitTotals: result.limitTotals }),
       };
       if (result.status !== 'settled') return outcome;
       const crossed = crossingsOf(declarations, result, now);

@@ -3,12 +3,14 @@ import {
   compareGrants,
   firstRefusedCounter,
   windowStart,
+  limitHoldKey,
   type AccountSnapshot,
   type ChargeRecord,
   type EntryMeta,
   type GrantRecord,
   type HoldRecord,
   type LedgerChange,
+  type Limit,
   type LedgerEntry,
   type LedgerStore,
   type ReportRow,
@@ -16,7 +18,13 @@ import {
 } from '../contracts/store.js';
 import { groupReportRows } from './report-rows.js';
 
-type StoredHold = HoldRecord & { scopes: string[]; day: string; meta: EntryMeta };
+type StoredHold = HoldRecord & {
+  scopes: string[];
+  day: string;
+  meta: EntryMeta;
+  /** The limit accounts held with this hold (see `ReserveInput.limitAccounts`). */
+  limitAccounts?: string[];
+};
 
 interface Account {
   holds: Map<string, StoredHold>;
@@ -125,20 +133,29 @@ export function memoryStore(): LedgerStore {
           },
         };
       }
-      const held = activeHolds(a, input.now).sum;
-      for (const limit of input.limits) {
-        const available =
-          limit.kind === 'cap'
-            ? limit.cap - (a.totals.get(limit.scope) ?? 0) - held
-            : liveGrants(a, input.now).reduce((s, g) => s + g.remaining, 0) - a.overdraft - held;
-        if (input.amount > available) {
-          return {
-            ok: false,
-            limit: limit.name,
-            available,
-            requested: input.amount,
-            ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
-          };
+      // The reservation's own limits first, then each limit account's: the first refusal wins.
+      const checks: Array<{ id: string; limits: Limit[] }> = [
+        { id: input.account, limits: input.limits },
+        ...(input.limitAccounts ?? []).map((l) => ({ id: l.account, limits: l.limits })),
+      ];
+      for (const check of checks) {
+        const c = account(check.id);
+        const held = activeHolds(c, input.now).sum;
+        for (const limit of check.limits) {
+          const available =
+            limit.kind === 'cap'
+              ? limit.cap - (c.totals.get(limit.scope) ?? 0) - held
+              : liveGrants(c, input.now).reduce((s, g) => s + g.remaining, 0) - c.overdraft - held;
+          if (input.amount > available) {
+            return {
+              ok: false,
+              account: check.id,
+              limit: limit.name,
+              available,
+              requested: input.amount,
+              ...(limit.kind === 'cap' && limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+            };
+          }
         }
       }
       const hold = {
@@ -151,9 +168,18 @@ export function memoryStore(): LedgerStore {
         scopes: input.scopes,
         day: input.day,
         meta: input.meta ?? {},
+        ...(input.limitAccounts &&
+          input.limitAccounts.length > 0 && { limitAccounts: input.limitAccounts.map((l) => l.account) }),
       };
       a.holds.set(input.key, hold);
       a.active.set(input.key, hold);
+      for (const limited of input.limitAccounts ?? []) {
+        const key = limitHoldKey(input.account, input.key);
+        const mirror: StoredHold = { ...hold, account: limited.account, key, meta: {} };
+        delete mirror.limitAccounts;
+        account(limited.account).holds.set(key, mirror);
+        account(limited.account).active.set(key, mirror);
+      }
       notify({ account: input.account, kind: 'reserve', key: input.key });
       return { ok: true, hold: publicHold(hold), replayed: false };
     },
@@ -162,6 +188,14 @@ export function memoryStore(): LedgerStore {
       open();
       const a = account(input.account);
       const scopesOf = (scopes: string[]): string[] => ['lifetime', ...scopes.filter((s) => s !== 'lifetime')];
+      const totalsOf = (id: string, scopes: string[]): Record<string, number> => {
+        const t = account(id).totals;
+        return Object.fromEntries(scopes.map((s) => [s, t.get(s) ?? 0]));
+      };
+      const limitTotalsOf = (hold: StoredHold | undefined, scopes: string[]) =>
+        hold?.limitAccounts && {
+          limitTotals: Object.fromEntries(hold.limitAccounts.map((id) => [id, totalsOf(id, scopes)])),
+        };
       const previous = a.charges.get(input.key);
       if (previous) {
         const hold = a.holds.get(input.key);
@@ -169,7 +203,8 @@ export function memoryStore(): LedgerStore {
         return {
           status: 'duplicate',
           charge: previous.record,
-          totals: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])),
+          totals: totalsOf(input.account, scopes),
+          ...limitTotalsOf(hold, scopes),
         };
       }
       const hold = a.holds.get(input.key);
@@ -203,8 +238,17 @@ export function memoryStore(): LedgerStore {
         hold.state = 'settled';
         a.active.delete(input.key);
       }
+      // Limit accounts count the cost in the same scopes; they record no charge of their own.
+      for (const id of hold?.limitAccounts ?? []) {
+        const l = account(id);
+        for (const scope of scopes) l.totals.set(scope, (l.totals.get(scope) ?? 0) + input.cost);
+        const key = limitHoldKey(input.account, input.key);
+        const mirror = l.holds.get(key);
+        if (mirror) mirror.state = 'settled';
+        l.active.delete(key);
+      }
       notify({ account: input.account, kind: 'settle', key: input.key });
-      return { status: 'settled', charge, totals: Object.fromEntries(scopes.map((s) => [s, a.totals.get(s) ?? 0])) };
+      return { status: 'settled', charge, totals: totalsOf(input.account, scopes), ...limitTotalsOf(hold, scopes) };
     },
 
     async release(input) {
@@ -216,6 +260,13 @@ export function memoryStore(): LedgerStore {
       if (hold.state === 'released') return { status: 'already_released', amount: 0 };
       hold.state = 'released';
       a.active.delete(input.key);
+      for (const id of hold.limitAccounts ?? []) {
+        const l = account(id);
+        const key = limitHoldKey(input.account, input.key);
+        const mirror = l.holds.get(key);
+        if (mirror?.state === 'held') mirror.state = 'released';
+        l.active.delete(key);
+      }
       notify({ account: input.account, kind: 'release', key: input.key });
       return { status: 'released', amount: hold.amount };
     },

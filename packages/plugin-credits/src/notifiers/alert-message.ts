@@ -6,6 +6,7 @@ export const DEFAULT_ALERT_EVENTS = [
   'pool.exhausted',
   'pool.reset',
   'budget.crossed',
+  'limit.crossed',
   'credits.reloaded',
   'credits.reload_failed',
   'credits.auto_reload_disabled',

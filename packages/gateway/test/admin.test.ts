@@ -76,8 +76,15 @@ describe('admin API', () => {
     await gateway.idle();
 
     const read = (await (await admin(gateway.url, `/admin/keys/${created.id}`)).json()) as Record<string, string>;
-    const charges = await hub.store.entries({ account: `gateway-key:${created.id}`, kinds: ['charge'] });
-    const spent = charges.reduce((sum, e) => sum + (e.kind === 'charge' ? e.record.cost : 0), 0);
+    // The key's spend is its limit account's total: the charge of its request, recorded on the pool that paid.
+    const charges = await hub.store.entries({ kinds: ['charge'] });
+    const spent = charges.reduce(
+      (sum, e) => sum + (e.kind === 'charge' && e.meta.client === 'install-7f3a' ? e.record.cost : 0),
+      0,
+    );
+    expect(
+      (await hub.store.snapshot({ account: `gateway-key:${created.id}`, now: hub.clock.now() })).settled.lifetime,
+    ).toBe(spent);
     expect(spent).toBeGreaterThan(0);
     expect(read).toMatchObject({ name: 'install-7f3a', spentUsd: String(spent / 1e9), heldUsd: '0' });
     expect(JSON.stringify(read)).not.toMatch(/hash|sealed|ddk_/);

@@ -1,6 +1,6 @@
 import type { DrawdownPlugin, ModelPriceInput, UnknownModelPolicy } from '@drawdown/core';
 import type { ReconcileConfig } from './reconcile.js';
-import type { BudgetHierarchy } from '@drawdown/gateway';
+import type { BudgetHierarchy } from '@drawdown/gateway/budgets';
 
 /** Where the ledger lives. Default: the embedded SQLite file. */
 export type StoreConfig =

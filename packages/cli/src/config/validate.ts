@@ -1,5 +1,5 @@
 import { checkRateCardConfig, isDrawdownError, usd } from '@drawdown/core';
-import { checkBudgetHierarchy } from '@drawdown/gateway';
+import { checkBudgetHierarchy } from '@drawdown/gateway/budgets';
 import { checkReconcileConfig } from './reconcile.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
 import { isRecord } from '@drawdown/core/internal';

@@ -394,7 +394,16 @@ export function createRequestFlow(deps: FlowDeps) {
         // Finished only once the pool has recorded the charge: a settle that throws (a malformed
         // usage, an unknown model, a store that is down) leaves the hold for fail() or release().
         return exclusive(async () => {
-          const settlement = await settleAt(entry.pool, entry, requestId, request, model, held, admittedAt, limitAccounts);
+          const settlement = await settleAt(
+            entry.pool,
+            entry,
+            requestId,
+            request,
+            model,
+            held,
+            admittedAt,
+            limitAccounts,
+          );
           finished = true;
           return settlement;
         });

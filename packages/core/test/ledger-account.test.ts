@@ -8,6 +8,7 @@ import {
   usd,
   ErrorCodes,
   type AccountLimit,
+  type CapLimit,
   type LedgerAccountSpec,
   type PluginContext,
 } from '../src/index.js';
@@ -31,7 +32,7 @@ function context() {
   return { ctx, store, advance: (ms: number) => (now += ms) };
 }
 
-const dailyCap = (now: number): AccountLimit => {
+const dailyCap = (now: number): AccountLimit & CapLimit => {
   const day = calendarWindow('day', now, 'UTC');
   return { kind: 'cap', id: 'daily-cap', name: 'daily cap', scope: day.key, cap: usd('1'), resetsAt: day.end };
 };

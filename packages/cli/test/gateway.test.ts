@@ -249,7 +249,7 @@ describe('drawdown gateway', () => {
       });
       const remote = await runDrawdown(['gateway', '--host', '0.0.0.0', '--port', '0'], { cwd: project.dir, env });
       expect(remote.code).toBe(1);
-      expect(remote.stderr).toContain('needs allowRemote: true and a token');
+      expect(remote.stderr).toMatch(/Set\s+allowRemote:\s+true\s+and\s+a\s+token/);
     } finally {
       await upstream.close();
     }

@@ -129,7 +129,7 @@ describe('ledgerAccount', () => {
       id: 'p',
       kind: 'invoice',
       limits: (now) => [dailyCap(now)],
-      crossings: { scope: (now) => dailyCap(now).scope, levels: [shareOf(usd('1'), 0.8)] },
+      crossings: { scope: (now) => calendarWindow('day', now, 'UTC').key, levels: [shareOf(usd('1'), 0.8)] },
       wording: ({ spent, state }) => ({ summary: `${spent} used (${state})`, reason: 'line used up' }),
     });
     const spend = async (key: string, cost: string) => {
@@ -146,7 +146,7 @@ describe('ledgerAccount', () => {
       remaining: usd('0.95'),
       limit: usd('1'),
       utilization: 0,
-      resetsAt: dailyCap(T0).resetsAt,
+      resetsAt: calendarWindow('day', T0, 'UTC').end,
     });
     await account.release('open');
     await spend('a', '0.80');

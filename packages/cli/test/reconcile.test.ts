@@ -30,7 +30,7 @@ function configFor(extra: Partial<NonNullable<DrawdownConfig['reconcile']>> = {}
  */
 async function history(project: Project, billed: number, recorded: number): Promise<void> {
   const at = Date.now() - 10 * MINUTE;
-  const before = server.requests.length;
+  const before = server.billing.length;
   for (let i = 0; i < billed; i++) {
     server.enqueue(replies.message({ usage }));
     await fetch(`${server.url}/v1/messages`, {
@@ -40,7 +40,7 @@ async function history(project: Project, billed: number, recorded: number): Prom
     });
   }
   // The report places requests by when they were billed: move them into the past.
-  for (const request of server.requests.slice(before)) request.at = at;
+  for (const bill of server.billing.slice(before)) bill.at = at;
   await project.withHub(async (hub) => {
     for (let i = 0; i < recorded; i++) {
       const priced = hub.rateCard.price(model, usage, { at });
@@ -61,7 +61,7 @@ const env = { ANTHROPIC_ADMIN_KEY: ADMIN, COLUMNS: '80' };
 
 describe('drawdown reconcile', () => {
   // Red on main after the budget-level and billing-log changes met reconcile; see the closing note.
-  it.skip('names a request the ledger missed, in tokens and dollars, and exits 1', async () => {
+  it('names a request the ledger missed, in tokens and dollars, and exits 1', async () => {
     const project = useProject(configFor({ tolerance: '0.001' }));
     await history(project, 2, 1);
     const result = await runDrawdown(['reconcile', '--from', '30m', '--bucket', '1m'], { cwd: project.dir, env });
@@ -79,7 +79,7 @@ describe('drawdown reconcile', () => {
     expect(result.stdout).not.toContain(ADMIN);
   });
 
-  it.skip('reports a clean ledger as matching, with --json', async () => {
+  it('reports a clean ledger as matching, with --json', async () => {
     const project = useProject(configFor({ tolerance: '0' }));
     await history(project, 1, 1);
     const result = await runDrawdown(['reconcile', '--from', '30m', '--bucket', '1m', '--json'], {

@@ -32,7 +32,7 @@ async function serve(settings: Partial<ReconcileSettings> = {}): Promise<void> {
       body: JSON.stringify({ model, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
     });
   }
-  for (const request of api.requests) request.at = at;
+  for (const bill of api.billing) bill.at = at;
   await hub.store.settle({
     account: 'trial',
     key: 'msg_1',

@@ -129,6 +129,7 @@ describe('tool schemas', () => {
     expect(toolNames(result.stdout)).toEqual([
       'add_funds',
       'estimate_cost',
+      'local_usage',
       'pool_status',
       'rate_card',
       'set_auto_reload',

@@ -18,10 +18,9 @@ import { refusalKind, type RefusalKind } from './refusals.js';
  *    upstream's answer: `{ ok: true }` for a success, `{ ok: false }` with the status, headers and
  *    error body for an error status. A throw (no credentials, the network, a broken body) fails the
  *    lease and is rethrown: nothing was billed.
- * 3. **Observe.** The rate-limit headers of every answer reach the entry's pool as a `headers`
- *    signal (unless the caller showed them already), and every error answer also as an `error`
- *    signal (status, type, message, headers). A pool that throws while observing is logged, never
- *    fatal.
+ * 3. **Observe.** The rate-limit headers of a success reach the entry's pool as a `headers` signal;
+ *    an error answer reaches it once, as an `error` signal carrying its status, type, message and
+ *    headers. A pool that throws while observing is logged, never fatal.
  * 4. **401.** The entry's strategy is asked `onUnauthorized()` once per request; when it answers true
  *    (it refreshed its credentials), `refreshed(lease)` runs (drop cached clients) and the same lease
  *    is attempted again, on the same hold.
@@ -60,8 +59,6 @@ export type AttemptReply<T, E> =
       status: number;
       /** Lower-cased response headers (the rate-limit ones are what matter). */
       headers: Record<string, string>;
-      /** True when the caller already showed these headers to the pool (the metered client's fetch wrapper does). */
-      observed?: boolean;
       /** The API's error type (`rate_limit_error`, `billing_error`...). */
       errorType?: string;
       message?: string;
@@ -124,8 +121,7 @@ export async function attemptAlongRoute<T, E>(options: AttemptPolicyOptions<T, E
       if (reply.headers !== undefined) await observeHeaders(hub, lease.pool, reply.headers);
       return { kind: 'answered', lease, value: reply.value, refusedBy };
     }
-    if (reply.observed !== true) await observeHeaders(hub, lease.pool, reply.headers);
-
+    // An error's headers reach the pool inside its `error` signal, once.
     const subset = rateLimitHeaderSubset(reply.headers);
     await observeLimits(hub, lease.pool, {
       source: 'error',

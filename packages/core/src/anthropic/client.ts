@@ -303,7 +303,6 @@ export function createMeteredClient(options: MeteredClientOptions): MeteredClien
             ok: false,
             status: signal.status!,
             headers: signal.headers ?? {},
-            observed: true,
             ...(signal.errorType !== undefined && { errorType: signal.errorType }),
             ...(signal.message !== undefined && { message: signal.message }),
             error,

@@ -31,7 +31,11 @@ afterAll(async () => {
 });
 
 /** Starts `drawdown gateway --json` as its own process and waits for the line with its URL. */
-function startGatewayProcess(cwd: string, upstream: string): Promise<RunningGateway> {
+function startGatewayProcess(
+  cwd: string,
+  upstream: string,
+  more: { args?: string[]; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningGateway> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -46,10 +50,11 @@ function startGatewayProcess(cwd: string, upstream: string): Promise<RunningGate
         '--json',
         '--upstream',
         upstream,
+        ...(more.args ?? []),
       ],
       {
         cwd,
-        env: { ...process.env, ...env, NO_COLOR: '1' },
+        env: { ...process.env, ...env, ...more.env, NO_COLOR: '1' },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -254,6 +259,64 @@ describe('drawdown gateway', () => {
       await upstream.close();
     }
   });
+});
+
+describe('drawdown gateway --reconcile-every', () => {
+  it('runs its first reconcile at start, shows the drift on /metrics, and names a bad value or a missing section', async () => {
+    const ADMIN_KEY = 'sk-ant-admin01-cli-test-SECRET-000000';
+    const upstream = await startAnthropicServer({
+      credentials: { trial: TRIAL_SECRET },
+      admin: { keys: { ops: ADMIN_KEY } },
+    });
+    try {
+      /** The JSON error `drawdown gateway --reconcile-every <minutes>` exits with in `dir`. */
+      const refused = async (dir: string, minutes: string) => {
+        const run = await runDrawdown(['gateway', '--port', '0', '--reconcile-every', minutes, '--json'], {
+          cwd: dir,
+          env,
+        });
+        expect(run.code).toBe(1);
+        return jsonError(run.stderr);
+      };
+      const plain = useProject(gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }));
+      expect(await refused(plain.dir, '5')).toMatchObject({
+        code: 'DRAWDOWN_CLI_INVALID_CONFIG',
+        message: '--reconcile-every needs a "reconcile" section in the configuration',
+      });
+      const project = useProject({
+        ...gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }),
+        reconcile: { keys: { trial: 'apikey_trial' }, baseUrl: upstream.url, everyMinutes: 60 },
+      });
+      expect(await refused(project.dir, '0')).toMatchObject({
+        code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+        message: '--reconcile-every 0 is not a whole number of minutes',
+      });
+      const gateway = await startGatewayProcess(project.dir, upstream.url, {
+        args: ['--reconcile-every', '1'],
+        env: { ANTHROPIC_ADMIN_KEY: ADMIN_KEY },
+      });
+      // The first run comes at start: its drift (none on an empty ledger) and time are on /metrics.
+      let metrics = '';
+      for (let i = 0; i < 100 && !metrics.includes('drawdown_reconcile_drift_nanodollars{'); i++) {
+        metrics = await (await fetch(`${gateway.url}/metrics`)).text();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(metrics).toMatch(/^drawdown_reconcile_drift_nanodollars\{pool="trial"\} 0$/m);
+      expect(upstream.admin!.calls).toBeGreaterThanOrEqual(1);
+      const ranAt = Number(/^drawdown_reconcile_last_run_timestamp_seconds (\S+)$/m.exec(metrics)?.[1]);
+      expect(Math.abs(ranAt - Date.now() / 1000)).toBeLessThan(60);
+      await gateway.stop();
+      expect(gateway.stderr()).toContain("reconcile: every 1 min against Anthropic's usage report");
+      expect(gateway.stderr()).not.toContain(ADMIN_KEY);
+      for (const line of gateway
+        .stderr()
+        .split('\n')
+        .filter((l) => l.includes('reconcile')))
+        expect(line.length).toBeLessThanOrEqual(80);
+    } finally {
+      await upstream.close();
+    }
+  }, 120_000);
 });
 
 describe('budget levels from the configuration', () => {

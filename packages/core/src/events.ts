@@ -98,6 +98,32 @@ export interface DrawdownEvents {
     message: string;
     at: number;
   };
+  /**
+   * A scheduled reconcile found the ledger drifting from Anthropic's usage report beyond the
+   * tolerance. Once per drifting run, across processes (one process runs each scheduled check).
+   */
+  'reconcile.drift': {
+    /** One line, e.g. `reconcile: 1 group drifts $0.0125 from Anthropic's usage report (tolerance $0.01); pools: credits`. */
+    message: string;
+    /** The range compared (epoch ms, start included, end excluded). */
+    from: number;
+    to: number;
+    /** Sum of the drifting groups' dollar drift. */
+    driftNanos: Nanos;
+    toleranceNanos: Nanos;
+    /** Per pool, ledger spend minus Anthropic's counts at the rate card, over the buckets already final. */
+    pools: Record<string, Nanos>;
+    /** The drifting groups (API key × model × bucket), with why each drifts. */
+    groups: Array<{
+      apiKeyId: string;
+      model: string;
+      bucketStart: number;
+      pools: string[];
+      driftNanos?: Nanos;
+      reason?: string;
+    }>;
+    at: number;
+  };
   /** The ledger changed, here or in another process sharing the store. */
   'ledger.changed': { poolId?: string; kind: string; origin: 'local' | 'remote'; at: number };
   /** A listener threw or rejected; the error is isolated here and logged, the request went on. */

@@ -93,6 +93,7 @@ it('exports reconciliation with Anthropic usage reporting on @drawdown/core/reco
       "ReconcileErrorCodes",
       "TOKEN_CATEGORIES",
       "compareUsage",
+      "driftByPool",
       "fetchUsageReport",
       "ledgerCounts",
       "reconcile",

@@ -2,7 +2,7 @@ import { replies, startAnthropicServer, type AnthropicServer } from '@drawdown/t
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMeteredClient } from '../src/anthropic/index.js';
 import { apiKey, budget, createHub, isDrawdownError, silentLogger, usd, type Hub } from '../src/index.js';
-import { reconcile, ReconcileErrorCodes, type ReconcileOptions } from '../src/reconcile/index.js';
+import { driftByPool, reconcile, ReconcileErrorCodes, type ReconcileOptions } from '../src/reconcile/index.js';
 
 const TRIAL_KEY = 'sk-ant-trial-000000000000001';
 const CREDITS_KEY = 'sk-ant-credits-0000000000002';
@@ -153,6 +153,8 @@ describe('reconcile against the testkit Admin API', () => {
     ]);
     expect(group!.driftNanos).toBe(usd('0.975'));
     expect(group!.reportedPriceNanos! - group!.chargedNanos).toBe(usd('0.225'));
+    // Per pool, the ledger charged $0.225 less than Anthropic's counts cost; a pool with no group reads 0.
+    expect(driftByPool(result, ['trial', 'credits'])).toEqual({ trial: -usd('0.225'), credits: 0 });
   });
 
   it('names a wrong model name as one group only in the ledger and one only in the report', async () => {
@@ -189,6 +191,8 @@ describe('reconcile against the testkit Admin API', () => {
       ['not-reported-yet', 'Anthropic has not reported this bucket yet'],
     ]);
     expect(fresh.totals).toMatchObject({ pending: 1, drift: 0 });
+    // A pending bucket is not drift yet: nothing to report per pool.
+    expect(driftByPool(fresh, ['trial'])).toEqual({ trial: 0 });
   });
 
   it('follows next_page across several pages', async () => {
@@ -209,6 +213,11 @@ describe('reconcile against the testkit Admin API', () => {
     await setUp();
     const result = await check({ keys: { trial: 'apikey_trial', credits: 'apikey_trial' } });
     expect(result.sharedKeys).toEqual([{ apiKeyId: 'apikey_trial', pools: ['trial', 'credits'] }]);
+    // The report cannot split a shared key: its drift is named under both pools together.
+    server.enqueue(replies.message({ usage }));
+    await unmetered(params);
+    const shared = await check({ keys: { trial: 'apikey_trial', credits: 'apikey_trial' } });
+    expect(Object.keys(driftByPool(shared))).toEqual(['trial+credits']);
   });
 
   it('turns a 429 into a rate-limit error with the wait', async () => {

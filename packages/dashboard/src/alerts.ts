@@ -25,6 +25,7 @@ const WATCHED: Record<string, AlertView['level']> = {
   'pool.exhausted': 'critical',
   'pool.reset': 'info',
   'budget.crossed': 'warning',
+  'reconcile.drift': 'warning',
   'route.switched': 'info',
   'credits.granted': 'info',
   'credits.reloaded': 'info',

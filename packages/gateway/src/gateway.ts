@@ -9,6 +9,7 @@ import { keyVerifier, type KeyRecord, type KeyVerifier } from './keys.js';
 import { messages } from './messages.js';
 import { checkOptions, type GatewayOptions, type GatewayRoute } from './options.js';
 import { passThrough } from './pass-through.js';
+import { reconcileSchedule } from './reconcile-schedule.js';
 
 export type { GatewayOptions, GatewayRoute } from './options.js';
 
@@ -136,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.keysMaxAgeMs !== undefined && { maxAgeMs: options.keysMaxAgeMs }),
   });
   const handle = dispatcher(ctx, options, keys);
+  const schedule = options.reconcile && reconcileSchedule({ ...options.reconcile, id: 'gateway-reconcile' });
 
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handle(req, res).catch((error: unknown) => {
@@ -155,6 +157,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       resolve();
     });
   });
+  // Once listening, so a gateway that cannot bind never starts reading the usage report.
+  if (schedule) await hub.use(schedule);
   const { port } = server.address() as AddressInfo;
   const host = settings.host;
   const shownHost = host.includes(':') ? `[${host}]` : host;

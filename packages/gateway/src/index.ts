@@ -30,6 +30,7 @@ export {
   type LevelBudget,
   type LevelKind,
 } from './levels.js';
+export { reconcileSchedule, type ReconcileScheduleOptions, type ScheduledRun } from './reconcile-schedule.js';
 export { createSseUsageReader } from './sse-usage.js';
 export { sendError, type AnthropicErrorType } from './anthropic-errors.js';
 export { GatewayErrorCodes, type GatewayErrorCode } from './errors.js';

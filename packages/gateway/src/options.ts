@@ -3,6 +3,7 @@ import { invalidOption, type Hub } from '@drawdown/core';
 import { isLoopbackHost } from '@drawdown/core/internal';
 import type { AdminOptions } from './admin.js';
 import type { KeyRecord } from './keys.js';
+import type { ReconcileScheduleOptions } from './reconcile-schedule.js';
 import type { BudgetHierarchy } from './levels.js';
 import type { UpstreamOptions } from './upstream.js';
 
@@ -61,6 +62,13 @@ export interface GatewayOptions {
    * this token. Off when absent. On a non-loopback bind it also needs `behindTls: true`.
    */
   admin?: AdminOptions;
+  /**
+   * Reconciles the ledger with Anthropic's usage report every `everyMs` (see `reconcileSchedule`):
+   * drift shows on `/metrics`, and drift beyond the tolerance raises `reconcile.drift` for the
+   * notifiers. Registered on the hub, so it runs until the hub closes; on a shared ledger one
+   * process runs it.
+   */
+  reconcile?: Omit<ReconcileScheduleOptions, 'id'>;
 }
 
 /** The options with their defaults applied, checked. */

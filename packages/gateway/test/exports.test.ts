@@ -18,6 +18,7 @@ it('exports its curated public surface', async () => {
       "keyView",
       "levelAccount",
       "modelAllowed",
+      "reconcileSchedule",
       "sendError",
       "startGateway",
     ]

@@ -9,7 +9,8 @@ import {
   type Logger,
 } from '@drawdown/core';
 import { startAnthropicServer, type AnthropicServer, type AnthropicServerOptions } from '@drawdown/testkit';
-import { afterEach } from 'vitest';
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { afterEach, expect } from 'vitest';
 import { keyManager, startGateway, type Gateway, type GatewayOptions } from '../src/index.js';
 
 export const TRIAL_SECRET = 'sk-ant-trial-0123456789abcdefSECRET';
@@ -42,8 +43,11 @@ export async function setup(
   options: {
     trial?: string;
     store?: LedgerStore;
-    gateway?: Partial<GatewayOptions>;
+    /** Gateway options, or a function of the upstream for options that name it (its URL). */
+    gateway?: Partial<GatewayOptions> | ((upstream: AnthropicServer) => Partial<GatewayOptions>);
     fallback?: AnthropicServerOptions['fallback'];
+    /** Serve the Admin API's usage and cost reports from the upstream's billing log. */
+    admin?: AnthropicServerOptions['admin'];
     clock?: Clock;
     timeZone?: string;
   } = {},
@@ -51,6 +55,7 @@ export async function setup(
   const upstream = await startAnthropicServer({
     credentials: { trial: TRIAL_SECRET, credits: CREDITS_SECRET },
     ...(options.fallback && { fallback: options.fallback }),
+    ...(options.admin && { admin: options.admin }),
   });
   cleanups.push(() => upstream.close());
   const logger = capturingLogger();
@@ -73,7 +78,27 @@ export async function setup(
     },
   });
   cleanups.push(() => hub.close());
-  const gateway = await startGateway({ hub, upstream: { url: upstream.url }, ...options.gateway });
+  const extra = typeof options.gateway === 'function' ? options.gateway(upstream) : options.gateway;
+  const gateway = await startGateway({ hub, upstream: { url: upstream.url }, ...extra });
   cleanups.push(() => gateway.close());
   return { upstream, hub, gateway, logger, keys: keyManager(hub.store, { now: () => hub.clock.now() }) };
+}
+
+/** One scrape of `/metrics`, parsed by a Prometheus text-format parser, with lookups by name and labels. */
+export async function scrape(url: string) {
+  const response = await fetch(`${url}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toContain('text/plain');
+  const text = await response.text();
+  const families = parsePrometheusTextFormat(text);
+  const family = (name: string) => {
+    const found = families.find((f) => f.name === name);
+    if (!found) throw new Error(`no metric family ${name} in the scrape`);
+    return found;
+  };
+  const value = (name: string, labels: Record<string, string> = {}): number => {
+    const sample = family(name).metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
+    return sample === undefined ? 0 : Number(sample.value);
+  };
+  return { text, families, family, value };
 }

@@ -1,7 +1,6 @@
 import { recordReconcileDrift } from '@drawdown/metrics';
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
 import { describe, expect, it } from 'vitest';
-import { setup } from './helpers.js';
+import { scrape, setup } from './helpers.js';
 
 const ask = (url: string, key: string, model = 'claude-haiku-5-5', stream = false) =>
   fetch(`${url}/v1/messages`, {
@@ -9,24 +8,6 @@ const ask = (url: string, key: string, model = 'claude-haiku-5-5', stream = fals
     headers: { 'x-api-key': key, 'content-type': 'application/json' },
     body: JSON.stringify({ model, max_tokens: 64, stream, messages: [{ role: 'user', content: 'hello' }] }),
   });
-
-async function scrape(url: string) {
-  const response = await fetch(`${url}/metrics`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toContain('text/plain');
-  const text = await response.text();
-  const families = parsePrometheusTextFormat(text);
-  const family = (name: string) => {
-    const found = families.find((f) => f.name === name);
-    if (!found) throw new Error(`no metric family ${name} in the scrape`);
-    return found;
-  };
-  const value = (name: string, labels: Record<string, string> = {}): number => {
-    const sample = family(name).metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-    return sample === undefined ? 0 : Number(sample.value);
-  };
-  return { text, families, family, value };
-}
 
 describe('/metrics', () => {
   it('reports spend and holds equal to the ledger, refusals by reason, latency and upstream statuses, in the text format', async () => {

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { CliErrorCodes, cliError } from '../cli-error.js';
+import { DEFAULT_ADMIN_KEY_ENV, reconcileSettings } from '../config/reconcile.js';
+import type { DrawdownConfig } from '../config/types.js';
 import type { CliContext } from '../context.js';
 import { withHub } from '../session.js';
 
@@ -29,6 +31,33 @@ function parsePort(text: string): number {
   return port;
 }
 
+/**
+ * The scheduled reconcile: `--reconcile-every <minutes>`, else the configuration's
+ * `reconcile.everyMinutes`; off when neither is given.
+ */
+function scheduledReconcile(ctx: CliContext, config: DrawdownConfig, every: string | undefined) {
+  const settings = reconcileSettings(config.reconcile, ctx.env);
+  if (every !== undefined) {
+    const minutes = Number(every);
+    if (!(Number.isSafeInteger(minutes) && minutes >= 1))
+      throw cliError(
+        CliErrorCodes.INVALID_ARGUMENT,
+        `--reconcile-every ${every} is not a whole number of minutes`,
+        'Use 1 or more, such as 15.',
+        { argument: 'reconcile-every' },
+      );
+    if (!settings)
+      throw cliError(
+        CliErrorCodes.INVALID_CONFIG,
+        '--reconcile-every needs a "reconcile" section in the configuration',
+        `Add "reconcile": {"keys": {"<pool>": "apikey_…"}} and export ${DEFAULT_ADMIN_KEY_ENV}.`,
+        { argument: 'reconcile-every' },
+      );
+    return { ...settings, everyMs: minutes * 60_000 };
+  }
+  return settings?.everyMs !== undefined ? { ...settings, everyMs: settings.everyMs } : undefined;
+}
+
 interface GatewayCommandOptions {
   port: string;
   host: string;
@@ -37,6 +66,7 @@ interface GatewayCommandOptions {
   allowedHost?: string[];
   holdMaxTokens?: string;
   adminBehindTls?: boolean;
+  reconcileEvery?: string;
   json?: boolean;
 }
 
@@ -61,6 +91,10 @@ export function gatewayCommand(ctx: CliContext): Command {
     .option(
       '--admin-behind-tls',
       'TLS is terminated in front of this gateway: lets the admin API (on with DRAWDOWN_ADMIN_TOKEN) serve a non-loopback --host',
+    )
+    .option(
+      '--reconcile-every <minutes>',
+      'compare the ledger with Anthropic\'s usage report this often (needs a "reconcile" section; default: its everyMinutes)',
     )
     .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: GatewayCommandOptions, command: Command) => {
@@ -89,6 +123,7 @@ export function gatewayCommand(ctx: CliContext): Command {
       // The admin API (minting keys over HTTP) is on only when its own token is set.
       const adminToken = ctx.env.DRAWDOWN_ADMIN_TOKEN;
       await withHub(ctx, command, async (hub, loaded) => {
+        const reconcile = scheduledReconcile(ctx, loaded.config, options.reconcileEvery);
         const { startGateway } = await import('@drawdown/gateway');
         // The dashboard page at /dashboard, read-only, behind the gateway's own guard.
         const dashboard = (await import('@drawdown/dashboard')).dashboardRoutes(hub);
@@ -104,6 +139,7 @@ export function gatewayCommand(ctx: CliContext): Command {
           ...(adminToken !== undefined &&
             adminToken !== '' && { admin: { token: adminToken, behindTls: options.adminBehindTls === true } }),
           ...(loaded.config.budgets && { budgets: loaded.config.budgets }),
+          ...(reconcile && { reconcile }),
           ...(options.allowedHost && { allowedHosts: [...options.allowedHost, 'localhost', '127.0.0.1', '[::1]'] }),
         });
         const stopped = untilStopped();
@@ -113,6 +149,11 @@ export function gatewayCommand(ctx: CliContext): Command {
           `  ANTHROPIC_BASE_URL=${gateway.url} ANTHROPIC_API_KEY=<a key from "drawdown keys create"> <your tool>`,
         );
         ctx.term.note(`  dashboard: ${gateway.url}/dashboard`);
+        if (reconcile) {
+          ctx.term.note(`  reconcile: every ${reconcile.everyMs / 60_000} min against Anthropic's usage report`);
+          if (reconcile.adminKey() === undefined)
+            ctx.term.note(`  reconcile skipped until ${reconcile.adminKeyEnv} is set`);
+        }
         await stopped;
         ctx.term.note('drawdown gateway: stopping; waiting for open requests to be recorded');
         dashboard.close();

@@ -14,11 +14,13 @@ export interface ReconcileConfig {
   tolerance?: string;
   /** Minutes after a bucket ends before its numbers are final. Default 60. */
   reportingLagMinutes?: number;
+  /** `drawdown gateway` reconciles this often (minutes) and raises `reconcile.drift` beyond the tolerance; off when absent. */
+  everyMinutes?: number;
 }
 
 export const DEFAULT_ADMIN_KEY_ENV = 'ANTHROPIC_ADMIN_KEY';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const known = new Set(['keys', 'adminKeyEnv', 'baseUrl', 'tolerance', 'reportingLagMinutes']);
+const known = new Set(['keys', 'adminKeyEnv', 'baseUrl', 'tolerance', 'reportingLagMinutes', 'everyMinutes']);
 
 /** Problems of the `reconcile` section, each with its field path. */
 export function checkReconcileConfig(value: unknown, pools: readonly string[]): ConfigProblem[] {
@@ -58,9 +60,11 @@ export function checkReconcileConfig(value: unknown, pools: readonly string[]): 
       problem('.tolerance', 'must be a USD amount like "0.01"');
     }
   }
-  const lag = value.reportingLagMinutes;
-  if (lag !== undefined && !(Number.isSafeInteger(lag) && (lag as number) >= 0))
-    problem('.reportingLagMinutes', 'must be a whole number of minutes');
+  for (const field of ['reportingLagMinutes', 'everyMinutes'] as const) {
+    const n = value[field];
+    if (n !== undefined && !(Number.isSafeInteger(n) && (n as number) >= (field === 'everyMinutes' ? 1 : 0)))
+      problem(`.${field}`, `must be a whole number of minutes${field === 'everyMinutes' ? ', 1 or more' : ''}`);
+  }
   return problems;
 }
 
@@ -73,6 +77,7 @@ export interface ReconcileSettings {
   baseUrl?: string;
   toleranceNanos?: number;
   reportingLagMs?: number;
+  everyMs?: number;
 }
 
 export function reconcileSettings(
@@ -88,5 +93,6 @@ export function reconcileSettings(
     ...(config.baseUrl !== undefined && { baseUrl: config.baseUrl }),
     ...(config.tolerance !== undefined && { toleranceNanos: usd(config.tolerance) }),
     ...(config.reportingLagMinutes !== undefined && { reportingLagMs: config.reportingLagMinutes * 60_000 }),
+    ...(config.everyMinutes !== undefined && { everyMs: config.everyMinutes * 60_000 }),
   };
 }

@@ -153,3 +153,20 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     exceedsTolerance: drifting.length > 0,
   };
 }
+
+/**
+ * Per pool, what the ledger charged minus Anthropic's counts at the rate card, summed over the
+ * groups whose buckets are final (pending buckets are not drift yet). Groups of a key several pools
+ * share are counted under those pools joined by "+", since the report cannot split them. Pools in
+ * `pools` that had no group read 0: a clean pool, not an unknown one.
+ */
+export function driftByPool(result: ReconcileResult, pools: readonly string[] = []): Record<string, Nanos> {
+  const byPool: Record<string, Nanos> = Object.fromEntries(pools.map((pool) => [pool, 0]));
+  for (const group of result.groups) {
+    if (group.status !== 'match' && group.status !== 'drift') continue;
+    if (group.reportedPriceNanos === undefined) continue;
+    const name = group.pools.join('+');
+    byPool[name] = (byPool[name] ?? 0) + group.chargedNanos - group.reportedPriceNanos;
+  }
+  return byPool;
+}

@@ -7,6 +7,7 @@ export const DEFAULT_ALERT_EVENTS = [
   'pool.reset',
   'budget.crossed',
   'limit.crossed',
+  'reconcile.drift',
   'credits.reloaded',
   'credits.reload_failed',
   'credits.auto_reload_disabled',

@@ -29,7 +29,7 @@ export interface WebhookNotifierOptions {
    * Default 5000; 0 gives up at once.
    */
   closeTimeoutMs?: number;
-  /** Which events to send. Default: pool.low, pool.exhausted, pool.reset, budget.crossed, limit.crossed and the credits.* reload events. */
+  /** Which events to send. Default: pool.low, pool.exhausted, pool.reset, budget.crossed, limit.crossed, reconcile.drift and the credits.* reload events. */
   events?: AlertEventName[];
 }
 

@@ -93,6 +93,7 @@
         el('p', { class: 'balance' }),
         el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100' }),
         el('p', { class: 'summary' }),
+        el('p', { class: 'forecast' }),
         el('dl', { class: 'facts' }),
       );
       /** @type {HTMLElement} */ (node.querySelector('.bar')).append(el('span'));
@@ -129,6 +130,10 @@
     const summary = /** @type {HTMLElement} */ (node.querySelector('.summary'));
     summary.textContent = pool.reason ?? ((pool.limits ?? []).length === 0 ? pool.summary : '');
     summary.hidden = summary.textContent === '';
+    // The pool's forecast from pool_status: always worded as one ("forecast: …"), with the rate it assumes.
+    const forecast = /** @type {HTMLElement} */ (node.querySelector('.forecast'));
+    forecast.textContent = pool.forecast?.summary ?? '';
+    forecast.hidden = forecast.textContent === '';
     const facts = /** @type {HTMLElement} */ (node.querySelector('.facts'));
     /** @type {Array<[string, Array<Node|string>]>} */
     const rows = [['spent', [moneyNode(pool.spentUsd)]]];
@@ -257,18 +262,34 @@
     const UPlot = globalThis.uPlot;
     if (!spend || !UPlot) return;
     const groups = chartGroups();
-    const xs = spend.days.map((/** @type {string} */ d) => Date.parse(`${d}T12:00:00Z`) / 1000);
-    const own = groups.map((/** @type {any} */ g) => g.usd.map(Number));
+    // The projection continues past today (the last day shown) at the rates the pools' forecasts assume.
+    const projection = spend.forecast?.basis === 'projected' ? spend.forecast : undefined;
+    const ahead = projection ? projection.days.slice(1) : [];
+    const days = [...spend.days, ...ahead];
+    const xs = days.map((/** @type {string} */ d) => Date.parse(`${d}T12:00:00Z`) / 1000);
+    const own = groups.map((/** @type {any} */ g) => [...g.usd.map(Number), ...ahead.map(() => null)]);
     // Stacked: each series is drawn as the running total of those before it; hover shows its own value.
     const running = xs.map(() => 0);
-    const ys = own.map((/** @type {number[]} */ values) => values.map((v, i) => (running[i] += v)));
-    const data = [xs, ...ys.slice().reverse()];
+    const ys = own.map((/** @type {Array<number|null>} */ values) =>
+      values.map((v, i) => (v === null ? null : (running[i] += v))),
+    );
     const names = groups.map((/** @type {any} */ g) => g.name).reverse();
     const colors = groups
       .map((/** @type {any} */ g, /** @type {number} */ i) => (g.observed ? OBSERVED : palette[i % palette.length]))
       .reverse();
     const ownValues = own.slice().reverse();
-    const key = `${current.mode}|${split}|${names.join(',')}|${spend.days[0]}`;
+    const data = [xs, ...ys.slice().reverse()];
+    if (projection) {
+      const perDay = Number(projection.perDayUsd);
+      const line = days.map((_d, i) => (i >= spend.days.length - 1 ? perDay : null));
+      data.push(line);
+      ownValues.push(line);
+    }
+    const note = $('spend-forecast');
+    note.hidden = !spend.forecast;
+    note.textContent = spend.forecast?.summary ?? '';
+    note.dataset.basis = spend.forecast?.basis ?? '';
+    const key = `${current.mode}|${split}|${names.join(',')}|${days[0]}|${days.length}|${projection ? 'f' : ''}`;
     const width = Math.max(240, target.clientWidth);
     if (chart && chart.__key === key) {
       chart.__own = ownValues;
@@ -323,10 +344,30 @@
               /** @type {number|null} */ _v,
               /** @type {number} */ s,
               /** @type {number|null} */ idx,
-            ) => (idx == null ? '' : money(String(u.__own?.[s - 1]?.[idx] ?? 0))),
+            ) => (idx == null || u.__own?.[s - 1]?.[idx] == null ? '' : money(String(u.__own[s - 1][idx]))),
           })),
+          ...(projection
+            ? [
+                {
+                  // Marked as what it is, with the rate it assumes in the note under the chart.
+                  label: 'forecast',
+                  stroke: getComputedStyle(body).getPropertyValue('--accent').trim() || '#3559c7',
+                  width: 2,
+                  dash: [6, 4],
+                  points: { show: false },
+                  value: (/** @type {any} */ _u, /** @type {number|null} */ v) =>
+                    v == null ? '' : `${money(projection.perDayUsd)}/day`,
+                },
+              ]
+            : []),
         ],
-        legend: { live: true },
+        // A dashed series (the forecast) gets a dashed legend marker: a projection, not spend.
+        legend: {
+          live: true,
+          markers: {
+            dash: (/** @type {any} */ u, /** @type {number} */ i) => (u.series[i].dash ? 'dashed' : 'solid'),
+          },
+        },
       },
       data,
       target,
@@ -376,6 +417,92 @@
         const dd = el('dd');
         dd.append(.../** @type {Array<Node|string>} */ (parts));
         return [el('dt', {}, /** @type {string} */ (k)), dd];
+      }),
+    );
+  }
+
+  /** A signed amount to the ledger's last digit: "+$0.003", "−$0.225". */
+  const signedUsd = (/** @type {string} */ s) => (s.startsWith('-') ? exact(s) : `+${exact(s)}`);
+  const signed = (/** @type {number} */ n) =>
+    n < 0 ? `−${(-n).toLocaleString('en-US')}` : `+${n.toLocaleString('en-US')}`;
+  const STATUS = /** @type {Record<string,string>} */ ({
+    drift: 'drift',
+    'not-reported-yet': 'not reported yet',
+    'not-final': 'not final yet',
+    match: 'match',
+  });
+
+  /** The ledger against Anthropic's usage report: the last check, drift named per category, unreported buckets apart. */
+  function renderReconcile(/** @type {any} */ card) {
+    const block = $('reconcile-block');
+    block.hidden = !card;
+    if (!card) return;
+    const summary = $('reconcile-summary');
+    const list = $('reconcile');
+    if (!card.enabled) {
+      summary.textContent = card.howTo;
+      summary.className = 'muted';
+      list.replaceChildren();
+      return;
+    }
+    summary.className = '';
+    summary.replaceChildren();
+    const result = card.result;
+    if (result) {
+      const t = result.totals;
+      summary.append(
+        `Checked ${when(result.at)}, ${result.bucket} buckets, tolerance ${exact(result.toleranceUsd)}: `,
+        `${t.match} match · ${t.drift} drift`,
+      );
+      if (t.drift > 0) summary.append(' (', moneyNode(t.driftUsd), ')');
+      summary.append(` · ${t.pending} not reported yet.`);
+      for (const shared of result.sharedKeys)
+        summary.append(
+          ` Key ${shared.apiKeyId} is shared by ${shared.pools.join(', ')}: matched per key, not per pool.`,
+        );
+    }
+    if (card.error)
+      summary.append(
+        `${result ? ' ' : ''}The last check failed (${when(card.error.at)}): ${card.error.message}. Next try ${when(card.nextAt)}.`,
+      );
+    const groups = (result?.groups ?? []).filter((/** @type {any} */ g) => g.status !== 'match');
+    if (!result) {
+      list.replaceChildren();
+      return;
+    }
+    if (groups.length === 0) {
+      list.replaceChildren(
+        el(
+          'li',
+          { class: 'empty' },
+          result.groups.length ? 'Every bucket matches.' : 'Nothing to compare in the last 24 h.',
+        ),
+      );
+      return;
+    }
+    list.replaceChildren(
+      ...groups.map((/** @type {any} */ g) => {
+        const li = el('li', { 'data-status': g.status });
+        li.append(
+          el('span', { class: 'status' }, STATUS[g.status] ?? g.status),
+          ` ${when(g.bucketStart)} · ${g.pools.join(', ')} · ${g.model}`,
+        );
+        if (g.status === 'drift' && g.driftUsd !== undefined) li.append(' · ', moneyNode(g.driftUsd));
+        if (g.reason) li.append(el('div', { class: 'reason' }, g.reason));
+        // Only drift is itemised: a bucket Anthropic is still reporting differs by what it has not counted yet.
+        if (g.status === 'drift' && g.drift.length) {
+          const lines = el('ul');
+          for (const d of g.drift)
+            lines.append(
+              el(
+                'li',
+                {},
+                `${card.labels[d.category] ?? d.category}: ledger ${d.ledger.toLocaleString('en-US')}, Anthropic ${d.reported.toLocaleString('en-US')} (${signed(d.tokens)}${d.usd !== undefined ? `, ${signedUsd(d.usd)}` : ''})`,
+              ),
+            );
+          li.append(lines);
+        }
+        return li;
       }),
     );
   }
@@ -455,6 +582,7 @@
     renderRoute(current.route);
     if (snapshot.spend || snapshot.observed) renderChart();
     renderObserved(current.observed);
+    renderReconcile(current.reconcile);
     if (snapshot.recent) renderRecent(current.recent);
     renderAlerts(current);
     body.dataset.updated = String(Date.now());

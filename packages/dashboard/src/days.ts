@@ -11,3 +11,9 @@ export function calendarDays(now: number, timeZone: string, count: number): stri
     new Date(noon - (count - 1 - i) * 86_400_000).toISOString().slice(0, 10),
   );
 }
+
+/** Today (the local day holding `now`) and the `count - 1` local days after it, by calendar date. */
+export function upcomingDays(now: number, timeZone: string, count: number): string[] {
+  const noon = Date.parse(`${localDate(now, timeZone)}T12:00:00Z`);
+  return Array.from({ length: count }, (_, i) => new Date(noon + i * 86_400_000).toISOString().slice(0, 10));
+}

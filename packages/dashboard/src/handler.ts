@@ -5,6 +5,8 @@ import { DashboardErrorCodes } from './errors.js';
 import { loadAssets } from './assets.js';
 import { dashboardPage } from './page.js';
 import type { ObservedSource } from './observed.js';
+import type { ReconcileSettings } from '@drawdown/mcp-server';
+import { reconcileSource } from './reconcile.js';
 import { readDashboard, type DashboardSnapshot } from './snapshot.js';
 import { WRITE_TOOLS, type DashboardWrites, type WriteTool } from './writes.js';
 
@@ -23,6 +25,13 @@ export interface DashboardHandlerOptions {
   timeZone?: string;
   /** Without a hub: where warnings go (default stderr). */
   logger?: Logger;
+  /**
+   * The configuration's `reconcile` settings: the page then shows the ledger against Anthropic's
+   * usage report over the last day. Without them (with a hub), it says how to turn that on.
+   */
+  reconcile?: ReconcileSettings;
+  /** How often the reconcile panel checks again, ms (default 10 minutes). */
+  reconcileEveryMs?: number;
 }
 
 export interface DashboardHandler {
@@ -115,8 +124,15 @@ export function createDashboardHandler(hub: Hub | undefined, options: DashboardH
   const alerts: AlertLog | undefined = hub && createAlertLog(hub);
   const clients = new Set<ServerResponse>();
   const observed = options.observed && throttled(options.observed, OBSERVED_MAX_AGE_MS);
+  const reconcile =
+    hub &&
+    reconcileSource(hub, options.reconcile, {
+      ...(options.reconcileEveryMs !== undefined && { everyMs: options.reconcileEveryMs }),
+      changed: () => broadcast(),
+    });
   const read = (): Promise<DashboardSnapshot> =>
     readDashboard(hub, {
+      ...(reconcile && { reconcile }),
       ...(alerts && { alerts }),
       writes: options.writes !== undefined,
       ...(options.days !== undefined && { days: options.days }),

@@ -34,6 +34,12 @@ function body(mode: 'web' | 'app', base: string, snapshot: DashboardSnapshot | u
     </fieldset>
     <div id="chart" class="chart" role="img" aria-labelledby="spend-h spend-total"></div>
     <p id="spend-total" class="muted"></p>
+    <p id="spend-forecast" class="forecast-note" hidden></p>
+  </section>
+  <section aria-labelledby="reconcile-h" class="block" id="reconcile-block" hidden>
+    <h2 id="reconcile-h">Ledger vs Anthropic <small class="muted">usage report, last 24 h</small></h2>
+    <p id="reconcile-summary"></p>
+    <ul id="reconcile" class="reconcile"></ul>
   </section>
   <section aria-labelledby="observed-h" class="block" id="observed-block" hidden>
     <h2 id="observed-h">Claude Code on this machine <small class="muted">observed, not enforced</small></h2>

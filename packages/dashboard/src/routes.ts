@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Hub } from '@drawdown/core';
 import { createDashboardHandler, notFound } from './handler.js';
 import { dashboardWrites } from './writes.js';
+import type { ReconcileSettings } from '@drawdown/mcp-server';
 
 /** The shape of `@drawdown/gateway`'s extra routes, repeated here so the dashboard does not depend on the gateway. */
 export interface DashboardRoute {
@@ -17,12 +18,13 @@ export interface DashboardRoute {
  */
 export function dashboardRoutes(
   hub: Hub,
-  options: { base?: string; writes?: boolean } = {},
+  options: { base?: string; writes?: boolean; reconcile?: ReconcileSettings } = {},
 ): { routes: DashboardRoute[]; close(): void } {
   const base = (options.base ?? '/dashboard').replace(/\/+$/, '');
   const handler = createDashboardHandler(hub, {
     base,
     ...(options.writes === true && { writes: dashboardWrites(hub) }),
+    ...(options.reconcile && { reconcile: options.reconcile }),
   });
   const escaped = base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const path = new RegExp(`^${escaped}(/.*)?$`);

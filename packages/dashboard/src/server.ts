@@ -6,6 +6,7 @@ import { drawdownMetrics } from '@drawdown/metrics';
 import { DashboardErrorCodes } from './errors.js';
 import { createDashboardHandler, notFound } from './handler.js';
 import type { ObservedSource } from './observed.js';
+import type { ReconcileSettings } from '@drawdown/mcp-server';
 import { dashboardWrites } from './writes.js';
 
 export interface DashboardOptions {
@@ -33,6 +34,10 @@ export interface DashboardOptions {
   writes?: boolean;
   /** Days of spend history in the chart (default 14). */
   days?: number;
+  /** The configuration's `reconcile` settings, for the panel comparing the ledger with Anthropic's usage report. */
+  reconcile?: ReconcileSettings;
+  /** How often that panel checks again, ms (default 10 minutes). */
+  reconcileEveryMs?: number;
 }
 
 export interface Dashboard {
@@ -125,6 +130,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     ...(options.days !== undefined && { days: options.days }),
     ...(options.observed && { observed: options.observed }),
     ...(options.timeZone !== undefined && { timeZone: options.timeZone }),
+    ...(options.reconcile && { reconcile: options.reconcile }),
+    ...(options.reconcileEveryMs !== undefined && { reconcileEveryMs: options.reconcileEveryMs }),
     logger,
   });
 

@@ -9,8 +9,11 @@ import {
   type RouteExplanation,
   type Router,
 } from '@drawdown/core';
+import { forecastPools, type PoolForecast } from '@drawdown/core/forecast';
 import { poolView, routePositions, type PoolView } from '@drawdown/mcp-server';
 import { calendarDays } from './days.js';
+import { spendForecast, type SpendForecast } from './forecast.js';
+import type { ReconcileCard, ReconcileSource } from './reconcile.js';
 import type { AlertLog, AlertView } from './alerts.js';
 import { observedCard, type ObservedCard, type ObservedSource } from './observed.js';
 
@@ -32,11 +35,14 @@ export interface DashboardSnapshot {
   writes: boolean;
   /** Claude Code's own spend from its logs, less what the ledger metered: observed, not enforced. */
   observed?: ObservedCard;
+  /** The ledger against Anthropic's usage report (configured mode), or how to turn that on. */
+  reconcile?: ReconcileCard;
 }
 
 /**
- * A pool as `pool_status` returns it (`@drawdown/mcp-server`'s `poolView`), so the browser page and
- * the MCP App, which refreshes from `pool_status`, read one shape; plus what only the page offers.
+ * A pool as `pool_status` returns it (`@drawdown/mcp-server`'s `poolView`, its forecast included),
+ * so the browser page and the MCP App, which refreshes from `pool_status`, read one shape; plus what
+ * only the page offers.
  */
 export type PoolCard = PoolView & {
   /** Whether the pool can be topped up (the "Add funds" write). */
@@ -64,6 +70,8 @@ export interface SpendSeries {
   byModel: Array<{ name: string; usd: string[] }>;
   byRoute: Array<{ name: string; usd: string[] }>;
   totalUsd: string;
+  /** Where spend is heading at the pools' forecast rates (configured mode): drawn dashed past today. */
+  forecast?: SpendForecast;
 }
 
 export interface RecentRequest {
@@ -90,6 +98,8 @@ export interface SnapshotOptions {
   timeZone?: string;
   /** Without a hub: the instant of the snapshot (default now). */
   now?: number;
+  /** The reconcile panel's data; without it the snapshot has no panel. */
+  reconcile?: ReconcileSource;
 }
 
 const iso = (ms: number | undefined): string | undefined => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -102,8 +112,13 @@ function routerOf(hub: Hub): Router | undefined {
   }
 }
 
-function poolCard(status: PoolStatus, explanation: RouteExplanation | undefined, fundable: boolean): PoolCard {
-  return { ...poolView(status, routePositions(explanation, status.id)), fundable };
+function poolCard(
+  status: PoolStatus,
+  explanation: RouteExplanation | undefined,
+  forecast: PoolForecast | undefined,
+  fundable: boolean,
+): PoolCard {
+  return { ...poolView(status, routePositions(explanation, status.id), forecast), fundable };
 }
 
 function routeCard(explanation: RouteExplanation): RouteCard {
@@ -206,21 +221,25 @@ export async function readDashboard(hub: Hub | undefined, options: SnapshotOptio
   const fromRoute = new Map<string, PoolStatus>((explanation?.entries ?? []).map((e) => [e.poolId, e.pool]));
   const pools = hub.pools();
   const statuses = await Promise.all(pools.map((pool) => fromRoute.get(pool.id) ?? pool.status()));
-  const [spend, recent, card] = await Promise.all([
+  const [spend, recent, card, forecasts, reconcile] = await Promise.all([
     spendSeries(hub, days),
     recentRequests(hub, options.recent ?? 15),
     observed,
+    // The projection `drawdown status` and `pool_status` show: one mechanism, so every view agrees.
+    forecastPools(hub.store, statuses, now),
+    options.reconcile?.read(),
   ]);
   return {
     mode: 'configured',
     at: iso(now)!,
     timeZone,
-    pools: statuses.map((status, i) => poolCard(status, explanation, isFundablePool(pools[i]!))),
+    pools: statuses.map((status, i) => poolCard(status, explanation, forecasts[i], isFundablePool(pools[i]!))),
     ...(explanation && { route: routeCard(explanation) }),
-    spend,
+    spend: { ...spend, forecast: spendForecast(statuses, forecasts, now, timeZone) },
     recent,
     alerts: options.alerts?.list() ?? [],
     writes: options.writes === true,
     ...(card && { observed: card }),
+    ...(reconcile && { reconcile }),
   };
 }

@@ -5,7 +5,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hub } from '@drawdown/core';
+import { apiKey, budget, createHub, silentLogger, toDecimalString, type Hub } from '@drawdown/core';
+import { sqliteStore } from '@drawdown/store-sqlite';
+import { replies, startAnthropicServer } from '@drawdown/testkit';
+import { forecastPools } from '@drawdown/core/forecast';
 import { meteredRequestIds, readClaudeCodeUsage } from '@drawdown/core/claude-logs';
 import { startGateway, type Gateway } from '@drawdown/gateway';
 import {
@@ -153,20 +156,76 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     await page.close();
   });
 
-  it('shows the values under the cursor, and its day axis ends today', async () => {
+  it('shows the values under the cursor; measured days end today, the forecast runs on a week', async () => {
     const page = await open(dashboard.url);
+    const snapshot = (await (await fetch(`${dashboard.url}api/snapshot`)).json()) as DashboardSnapshot;
+    const measured = snapshot.spend.days.length;
+    const columns = measured + snapshot.spend.forecast!.days.length - 1;
     const plot = page.locator('#chart .u-over');
     const box = (await plot.boundingBox())!;
-    // The right edge of the plot is half a day past today's bar: still today, never tomorrow.
-    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    const label = (offsetDays: number) =>
+      new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(
+        new Date(Date.now() + offsetDays * 86_400_000),
+      );
     const legend = page.locator('#chart .u-legend');
-    const today = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', timeZone: 'UTC' }).format(
-      new Date(),
-    );
-    await expect.poll(() => shownText(legend)).toContain(today);
+    // Today's column is the last measured one: bars, and the projection starting at today's rate.
+    await page.mouse.move(box.x + (box.width * (measured - 0.5)) / columns, box.y + box.height / 2);
+    await expect.poll(() => shownText(legend)).toContain(label(0));
     const values = await page.locator('#chart .u-legend .u-value').allInnerTexts();
     expect(values.filter((v) => /^\$\d/.test(v)).length).toBeGreaterThan(0);
     expect(await shownText(legend)).toMatch(/Claude Code \(observed\)/);
+    // The right edge is a week on: only the forecast has a value there.
+    await page.mouse.move(box.x + box.width - 1, box.y + box.height / 2);
+    await expect.poll(() => shownText(legend)).toContain(label(7));
+    expect(await shownText(page.locator('#chart .u-legend .u-series', { hasText: 'forecast' }))).toMatch(
+      /forecast\s*\$[\d,]+\.\d\d\/day/,
+    );
+    await page.close();
+  });
+
+  for (const [width, height] of [
+    [1280, 900],
+    [375, 812],
+  ] as const)
+    it(`draws the forecast dashed past today, marked, with the rate it assumes, at ${width} px`, async () => {
+      const page = await open(dashboard.url, width, height);
+      const snapshot = (await (await fetch(`${dashboard.url}api/snapshot`)).json()) as DashboardSnapshot;
+      const forecast = snapshot.spend.forecast!;
+      expect(forecast).toMatchObject({ forecast: true, basis: 'projected' });
+      // The projection is core's, not the page's: the pools' forecasts at the snapshot's instant, per day.
+      const statuses = await Promise.all(hub.pools().map((p) => p.status()));
+      const pools = await forecastPools(hub.store, statuses, Date.parse(snapshot.at));
+      const projected = pools.filter((f, i) => statuses[i]!.kind !== 'allowance' && f.basis === 'projected');
+      expect(forecast.perDayUsd).toBe(toDecimalString(projected.reduce((sum, f) => sum + f.rate!.perHour * 24, 0)));
+      expect(forecast.assumes).toEqual(projected.map((f) => `${f.poolId} ${f.assumes}`));
+      expect(forecast.summary).toMatch(
+        /^forecast: \$[\d,.]+\/day at the rates assumed \(trial \$[\d.]+\/h, last (hours|days)\)$/,
+      );
+      const note = page.locator('#spend-forecast');
+      expect(await note.isVisible()).toBe(true);
+      expect(await shownText(note)).toBe(forecast.summary);
+      // Dashed in the plot and in its legend marker, named "forecast".
+      const marker = page.locator('#chart .u-legend .u-series', { hasText: 'forecast' }).locator('.u-marker');
+      const markerStyle = await marker.evaluate(
+        (m) => (m as unknown as { style: { borderStyle: string } }).style.borderStyle,
+      );
+      expect(markerStyle).toBe('dashed');
+      // Each pool card says where it is heading, as pool_status does.
+      for (const pool of snapshot.pools)
+        expect(await shownText(page.locator(`[data-pool="${pool.id}"] .forecast`))).toBe(pool.forecast!.summary);
+      expect(
+        await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+      ).toBeLessThanOrEqual(width);
+      await page.locator('#chart').screenshot({ path: join(ARTIFACTS, `dashboard-forecast-${width}.png`) });
+      await page.close();
+    });
+
+  it('says how to turn on the reconcile panel when the configuration has no reconcile section', async () => {
+    const page = await open(dashboard.url);
+    expect(await shownText(page.locator('#reconcile-summary'))).toMatch(
+      /^Add a "reconcile" section to the configuration .* and set ANTHROPIC_ADMIN_KEY to compare the ledger with Anthropic’s usage report here\.$/,
+    );
+    expect(await page.locator('#reconcile li').count()).toBe(0);
     await page.close();
   });
 
@@ -350,6 +409,113 @@ describe.skipIf(!haveBrowser)('the dashboard in Chromium (playwright-core)', () 
     } finally {
       close();
       await gateway.close();
+    }
+  });
+
+  it('shows the last reconcile: drift per group and category in tokens and dollars, unreported buckets apart, at 1280 and 375 px', async () => {
+    const BUNDLED = 'sk-ant-dashboard-reconcile-0123456789';
+    const ADMIN = 'sk-ant-admin01-dashboard-reconcile-000';
+    const model = 'claude-sonnet-4-6';
+    const usage = { input_tokens: 1000, output_tokens: 500 };
+    // Anthropic reports requests 30 minutes late: the one made now is not in its report yet.
+    const upstream = await startAnthropicServer({
+      credentials: { bundled: BUNDLED },
+      admin: { keys: { ops: ADMIN }, reportingDelayMs: 30 * 60_000 },
+    });
+    const ledger = await createHub({
+      store: sqliteStore({ file: tempLedger() }),
+      logger: silentLogger,
+      timeZone: 'UTC',
+      plugins: [apiKey({ id: 'bundled', key: BUNDLED }), budget({ id: 'trial', amount: '10.00' })],
+      route: { entries: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }] },
+    });
+    const record = (at: number, key: string) =>
+      ledger.store.settle({
+        account: 'trial',
+        key,
+        cost: ledger.rateCard.price(model, usage, { at }).total,
+        now: at,
+        scopes: [],
+        day: new Date(at).toISOString().slice(0, 10),
+        meta: { model, inputTokens: 1000, outputTokens: 500 },
+      });
+    // Three hours ago Anthropic billed two requests and the ledger recorded one: drift.
+    const before = upstream.billing.length;
+    for (let i = 0; i < 2; i++) {
+      upstream.enqueue(replies.message({ usage, model }));
+      const answer = await fetch(`${upstream.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'x-api-key': BUNDLED, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model, max_tokens: 100, messages: [{ role: 'user', content: 'Hi' }] }),
+      });
+      await answer.text();
+    }
+    const earlier = Date.now() - 3 * 3_600_000;
+    for (const bill of upstream.billing.slice(before)) bill.at = earlier;
+    await record(earlier, 'earlier-1');
+    // Just now, one the report does not have yet: not drift.
+    await record(Date.now(), 'just-now-1');
+    const panel = await startDashboard({
+      hub: ledger,
+      reconcile: {
+        keys: { trial: 'apikey_bundled' },
+        adminKey: () => ADMIN,
+        adminKeyEnv: 'ANTHROPIC_ADMIN_KEY',
+        baseUrl: upstream.url,
+      },
+    });
+    try {
+      const snapshot = (await (await fetch(`${panel.url}api/snapshot`)).json()) as DashboardSnapshot;
+      expect(snapshot.reconcile).toMatchObject({ enabled: true, result: { totals: { drift: 1, pending: 1 } } });
+      // Two charges in 7 days: the forecast says so instead of inventing a rate.
+      expect(snapshot.spend.forecast).toMatchObject({
+        basis: 'not-enough-data',
+        summary: 'forecast: not enough data: 2 charges in 7 days, a rate needs 3 over 15m',
+      });
+      for (const [width, height] of [
+        [1280, 900],
+        [375, 812],
+      ] as const) {
+        const page = await open(panel.url, width, height, '[data-pool="trial"]');
+        await page.locator('#reconcile li').first().waitFor();
+        expect(await shownText(page.locator('#reconcile-summary'))).toMatch(
+          /^Checked [A-Z][a-z]{2} \d{1,2}, \d{2}:\d{2}, 1h buckets, tolerance \$0\.01: 0 match · 1 drift \(\$0\.01\) · 1 not reported yet\.$/,
+        );
+        const drift = page.locator('#reconcile li[data-status="drift"]');
+        expect(await drift.count()).toBe(1);
+        expect(await shownText(drift)).toMatch(
+          /^drift\s+[A-Z][a-z]{2} \d{1,2}, \d{2}:00 · trial · claude-sonnet-4-6 · \$0\.01/i,
+        );
+        expect(await shownText(drift)).toContain('token counts differ');
+        // 1,000 input tokens at $3/MTok and 500 output at $15/MTok that the ledger never saw.
+        expect(await drift.locator('li').allInnerTexts()).toEqual([
+          'uncached input: ledger 1,000, Anthropic 2,000 (+1,000, +$0.003)',
+          'output: ledger 500, Anthropic 1,000 (+500, +$0.0075)',
+        ]);
+        const pending = page.locator('#reconcile li[data-status="not-reported-yet"]');
+        expect(await shownText(pending)).toMatch(/^not reported yet\s+[A-Z][a-z]{2} \d{1,2}, \d{2}:00 · trial/i);
+        expect(await shownText(pending)).toContain('Anthropic has not reported this bucket yet');
+        expect(await shownText(pending)).not.toMatch(/\$/);
+        // Told apart at a glance: the drift is marked in the alarm colour, the pending bucket is not.
+        const colour = (l: typeof drift) =>
+          l.evaluate(
+            (n) => (globalThis as unknown as PageGlobals).getComputedStyle(n as unknown as PageElement).borderLeftColor,
+          );
+        expect(await colour(drift)).not.toBe(await colour(pending));
+        expect(await shownText(page.locator('#spend-forecast'))).toBe(snapshot.spend.forecast!.summary);
+        expect(await page.locator('#chart .u-legend .u-series', { hasText: 'forecast' }).count()).toBe(0);
+        expect(
+          await page.evaluate(() => (globalThis as unknown as PageGlobals).document.documentElement.scrollWidth),
+        ).toBeLessThanOrEqual(width);
+        expect(await page.content()).not.toContain(ADMIN);
+        await page.screenshot({ path: join(ARTIFACTS, `dashboard-reconcile-${width}.png`), fullPage: true });
+        await page.close();
+      }
+    } finally {
+      await panel.close();
+      await ledger.close();
+      await ledger.store.close();
+      await upstream.close();
     }
   });
 

@@ -37,7 +37,7 @@ export interface PageGlobals {
   ) => {
     observe(target: PageElement, options: { childList?: boolean; subtree?: boolean; characterData?: boolean }): void;
   };
-  getComputedStyle(element: PageElement): { outlineStyle: string; outlineWidth: string };
+  getComputedStyle(element: PageElement): { outlineStyle: string; outlineWidth: string; borderLeftColor: string };
   /** Set by the live-update test when the trial card's balance first changes (epoch ms). */
   __changedAt?: number;
 }

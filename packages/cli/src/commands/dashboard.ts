@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { Command } from 'commander';
 import type { Hub } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
+import { reconcileSettings } from '../config/reconcile.js';
 import type { CliContext } from '../context.js';
 import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
 import { localTimeZone, readObserved } from '../zero-config/index.js';
@@ -79,8 +80,10 @@ export function dashboardCommand(ctx: CliContext): Command {
       const port = parseWhole(options.port, 'port', 0, 65_535, String(DEFAULT_DASHBOARD_PORT));
       const days = parseWhole(options.days, 'days', 1, 366, '30');
       const token = options.token ?? (ctx.env.DRAWDOWN_DASHBOARD_TOKEN || undefined);
+      const loaded = await loadFor(ctx, command);
       const serve = async (hub: Hub | undefined, timeZone: string): Promise<void> => {
         const { startDashboard } = await import('@drawdown/dashboard');
+        const reconcile = hub && reconcileSettings(loaded.config.reconcile, ctx.env);
         const dashboard = await startDashboard({
           ...(hub ? { hub } : { timeZone }),
           // Claude Code's own spend beside the pools (or alone, with no configuration): observed, not enforced.
@@ -90,6 +93,7 @@ export function dashboardCommand(ctx: CliContext): Command {
           days,
           ...(token !== undefined && { token }),
           ...(options.writes && hub && { writes: true }),
+          ...(reconcile && { reconcile }),
         });
         const stopped = untilStopped();
         // With a token the browser is handed it once in the address; the page then keeps it in a cookie.
@@ -113,7 +117,6 @@ export function dashboardCommand(ctx: CliContext): Command {
         ctx.term.note('drawdown dashboard: stopping');
         await dashboard.close();
       };
-      const loaded = await loadFor(ctx, command);
       if (isZeroConfig(loaded) && !ctx.env.DRAWDOWN_DB) {
         if (options.writes)
           throw cliError(

@@ -126,7 +126,10 @@ export function gatewayCommand(ctx: CliContext): Command {
         const reconcile = scheduledReconcile(ctx, loaded.config, options.reconcileEvery);
         const { startGateway } = await import('@drawdown/gateway');
         // The dashboard page at /dashboard, read-only, behind the gateway's own guard.
-        const dashboard = (await import('@drawdown/dashboard')).dashboardRoutes(hub);
+        const configured = reconcileSettings(loaded.config.reconcile, ctx.env);
+        const dashboard = (await import('@drawdown/dashboard')).dashboardRoutes(hub, {
+          ...(configured && { reconcile: configured }),
+        });
         const gateway = await startGateway({
           hub,
           routes: dashboard.routes,

@@ -1,26 +1,55 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CliErrorCodes, describeFailure, errorJson } from './cli-error.js';
-import { configCommand } from './commands/config.js';
-import { dashboardCommand } from './commands/dashboard.js';
-import { demoAgentCommand, demoCommand } from './commands/demo.js';
-import { estimateCommand } from './commands/estimate.js';
-import { gatewayCommand } from './commands/gateway.js';
-import { keysCommand } from './commands/keys.js';
-import { loginCommand, logoutCommand } from './commands/login.js';
-import { mcpCommand } from './commands/mcp.js';
-import { acpCommand } from './commands/acp.js';
-import { ratesCommand } from './commands/rates.js';
-import { reconcileCommand } from './commands/reconcile.js';
-import { reportCommand } from './commands/report.js';
-import { runCommand } from './commands/run.js';
-import { statusCommand } from './commands/status.js';
-import { whichCommand } from './commands/which.js';
 import type { CliContext } from './context.js';
 import { processTerminal } from './render/terminal.js';
 
-/** Builds the `drawdown` program; one file per command under `commands/`. */
-export function createProgram(ctx: CliContext): Command {
+type CommandFactory = (ctx: CliContext) => Command;
+
+/**
+ * Every command, in the order `--help` lists them, with the module that defines it. A command's
+ * module (and what it imports: the SDK, the gateway, the MCP server…) is loaded only when that
+ * command runs, or when help lists them all: `drawdown rates` need not load 800 modules to start.
+ */
+const COMMANDS: ReadonlyArray<{ name: string; hidden?: boolean; load: () => Promise<CommandFactory> }> = [
+  { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
+  { name: 'report', load: async () => (await import('./commands/report.js')).reportCommand },
+  { name: 'reconcile', load: async () => (await import('./commands/reconcile.js')).reconcileCommand },
+  { name: 'which', load: async () => (await import('./commands/which.js')).whichCommand },
+  { name: 'estimate', load: async () => (await import('./commands/estimate.js')).estimateCommand },
+  { name: 'rates', load: async () => (await import('./commands/rates.js')).ratesCommand },
+  { name: 'run', load: async () => (await import('./commands/run.js')).runCommand },
+  { name: 'acp', load: async () => (await import('./commands/acp.js')).acpCommand },
+  { name: 'login', load: async () => (await import('./commands/login.js')).loginCommand },
+  { name: 'logout', load: async () => (await import('./commands/login.js')).logoutCommand },
+  { name: 'mcp', load: async () => (await import('./commands/mcp.js')).mcpCommand },
+  { name: 'gateway', load: async () => (await import('./commands/gateway.js')).gatewayCommand },
+  { name: 'dashboard', load: async () => (await import('./commands/dashboard.js')).dashboardCommand },
+  { name: 'keys', load: async () => (await import('./commands/keys.js')).keysCommand },
+  { name: 'config', load: async () => (await import('./commands/config.js')).configCommand },
+  { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
+  { name: 'demo-agent', hidden: true, load: async () => (await import('./commands/demo.js')).demoAgentCommand },
+];
+
+/** Global options that take a value: the word after them is not the command. */
+const OPTIONS_WITH_VALUE = new Set(['-c', '--config']);
+
+/** The command `args` names, when it is one of ours; otherwise help, an error or a suggestion needs them all. */
+function commandNamed(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return undefined;
+    if (OPTIONS_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith('-')) return COMMANDS.some((c) => c.name === arg) ? arg : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Builds the `drawdown` program; one file per command under `commands/`. With `args`, only the
+ * command they name is loaded (all of them when they name none, for help and suggestions).
+ */
+export async function createProgram(ctx: CliContext, args?: readonly string[]): Promise<Command> {
   const program = new Command('drawdown')
     .description('Decide which pool pays for each Claude request, meter what it cost, and show where the money stands.')
     .showSuggestionAfterError(true)
@@ -52,27 +81,12 @@ export function createProgram(ctx: CliContext): Command {
     '-c, --config <file>',
     'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)',
   );
-  // One line per command, in the order `--help` lists them.
-  const commands = [
-    statusCommand,
-    reportCommand,
-    reconcileCommand,
-    whichCommand,
-    estimateCommand,
-    ratesCommand,
-    runCommand,
-    acpCommand,
-    loginCommand,
-    logoutCommand,
-    mcpCommand,
-    gatewayCommand,
-    dashboardCommand,
-    keysCommand,
-    configCommand,
-    demoCommand,
-  ];
-  for (const make of commands) program.addCommand(make(ctx));
-  program.addCommand(demoAgentCommand(ctx), { hidden: true });
+  const only = args === undefined ? undefined : commandNamed(args);
+  const wanted = COMMANDS.filter((c) => only === undefined || c.name === only);
+  const factories = await Promise.all(wanted.map((c) => c.load()));
+  wanted.forEach((c, i) => {
+    program.addCommand(factories[i]!(ctx), c.hidden === true ? { hidden: true } : {});
+  });
   // Subcommands inherit the error handling so a bad flag anywhere exits the same way.
   const inherit = (parent: Command): void => {
     for (const command of parent.commands) {
@@ -92,8 +106,8 @@ export async function runCli(
   // Errors follow the output format asked for: --json anywhere before "--" makes them JSON too.
   const dashDash = args.indexOf('--');
   ctx.json ??= (dashDash === -1 ? args : args.slice(0, dashDash)).includes('--json');
-  const program = createProgram(ctx);
   try {
+    const program = await createProgram(ctx, args);
     await program.parseAsync(args, { from: 'user' });
     return ctx.exitCode ?? 0;
   } catch (error) {

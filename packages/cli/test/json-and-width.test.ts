@@ -13,8 +13,8 @@ interface ErrorJson {
 }
 
 /** Every command the program offers, subcommands included (`config check`, `keys create`…). */
-function everyCommand(): string[][] {
-  const program = createProgram({
+async function everyCommand(): Promise<string[][]> {
+  const program = await createProgram({
     term: { out: () => {}, note: () => {}, color: false, width: 80 },
     env: {},
     cwd: process.cwd(),
@@ -41,8 +41,10 @@ const parseError = (stderr: string): ErrorJson => {
   return error;
 };
 
+const commands = await everyCommand();
+
 describe.concurrent('every command under --json', () => {
-  it.each(everyCommand().filter((c) => c[0] !== 'mcp'))(
+  it.each(commands.filter((c) => c[0] !== 'mcp'))(
     '%s: a bad flag is a JSON error with code, message and hint',
     async (...names) => {
       const result = await runDrawdown([...names, '--json', '--no-such-flag'], { cwd: repoRoot });

@@ -44,8 +44,8 @@ function shellWords(line: string): string[] {
 }
 
 /** The program with every action replaced by nothing: parsing alone says whether a command line is valid. */
-function parsingProgram(): Command {
-  const program = createProgram({
+async function parsingProgram(): Promise<Command> {
+  const program = await createProgram({
     term: { out: () => {}, note: () => {}, color: false, width: 80 },
     env: {},
     cwd: process.cwd(),
@@ -69,7 +69,7 @@ describe('the CLI README', () => {
     '%s parses as copied (commands, flags and values exist)',
     async (_line, { words }) => {
       try {
-        await parsingProgram().parseAsync(words.slice(1), { from: 'user' });
+        await (await parsingProgram()).parseAsync(words.slice(1), { from: 'user' });
       } catch (error) {
         if (error instanceof CommanderError && error.code === 'commander.helpDisplayed') return;
         throw error;

@@ -6,6 +6,11 @@ import { defineConfig } from 'vitest/config';
 // resolve to their TypeScript sources, so tests never need a build first.
 export default defineConfig({
   test: {
-    projects: ['packages/*/vitest.config.ts', 'packages/*/vitest.real.config.ts', 'examples/*/vitest.config.ts'],
+    projects: [
+      'packages/*/vitest.config.ts',
+      'packages/*/vitest.real.config.ts',
+      'examples/*/vitest.config.ts',
+      'test/vitest.config.ts',
+    ],
   },
 });

@@ -84,6 +84,13 @@ describe('drawdown mcp', () => {
     expect(text).toContain('"trial"');
     expect(text).toContain('0.25');
     expect(text).not.toContain('sk-ant-mcp-secret');
+    // The dashboard rides along as the MCP App pool_status links to, filled from the same ledger.
+    const poolStatus = tools.tools.find((t) => t.name === 'pool_status')!;
+    expect(poolStatus._meta).toMatchObject({ ui: { resourceUri: 'ui://drawdown/dashboard' } });
+    const app = (await client.readResource({ uri: 'ui://drawdown/dashboard' })).contents[0] as { text: string };
+    expect(app.text).toContain('data-mode="app"');
+    expect(app.text).toContain('"trial"');
+    expect(app.text).not.toContain('sk-ant-mcp-secret');
   });
 
   it('in a fresh HOME with no configuration, answers initialize, tools/list and every tool with where to create one', async () => {

@@ -15,5 +15,6 @@ export type { ObservedSource, ObservedCard } from './observed.js';
 export type { ReconcileCard } from './reconcile.js';
 export type { SpendForecast } from './forecast.js';
 export { dashboardPage, dashboardAppHtml } from './page.js';
+export { dashboardApp } from './app.js';
 export { dashboardWrites, WRITE_TOOLS, type DashboardWrites, type WriteTool, type WriteOutcome } from './writes.js';
 export { DashboardErrorCodes, type DashboardErrorCode } from './errors.js';

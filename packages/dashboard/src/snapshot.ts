@@ -10,7 +10,7 @@ import {
   type Router,
 } from '@drawdown/core';
 import { forecastPools, type PoolForecast } from '@drawdown/core/forecast';
-import { poolView, routePositions, type PoolView } from '@drawdown/mcp-server';
+import { poolView, routePositions, routeView, type PoolView, type RouteView } from '@drawdown/mcp-server';
 import { calendarDays } from './days.js';
 import { spendForecast, type SpendForecast } from './forecast.js';
 import type { ReconcileCard, ReconcileSource } from './reconcile.js';
@@ -49,20 +49,8 @@ export type PoolCard = PoolView & {
   fundable: boolean;
 };
 
-export interface RouteCard {
-  next?: { entryId: string; poolId: string; strategyId: string; reason: string };
-  refusal?: { code: string; message: string };
-  whenExhausted: string;
-  entries: Array<{
-    entryId: string;
-    poolId: string;
-    strategyId: string;
-    position: number;
-    state: string;
-    reason: string;
-    resetsAt?: string;
-  }>;
-}
+/** The route as `which_pool` returns it (`@drawdown/mcp-server`'s `routeView`). */
+export type RouteCard = RouteView;
 
 /** Spend per local day, split two ways; `days` is the x axis, every series has one value per day. */
 export interface SpendSeries {
@@ -119,23 +107,6 @@ function poolCard(
   fundable: boolean,
 ): PoolCard {
   return { ...poolView(status, routePositions(explanation, status.id), forecast), fundable };
-}
-
-function routeCard(explanation: RouteExplanation): RouteCard {
-  return {
-    ...(explanation.next && { next: explanation.next }),
-    ...(explanation.refusal && { refusal: explanation.refusal }),
-    whenExhausted: explanation.whenExhausted,
-    entries: explanation.entries.map((e) => ({
-      entryId: e.entryId,
-      poolId: e.poolId,
-      strategyId: e.strategyId,
-      position: e.position,
-      state: e.state,
-      reason: e.reason,
-      ...(e.resetsAt !== undefined && { resetsAt: iso(e.resetsAt) }),
-    })),
-  };
 }
 
 /** One series per value of `key`, largest spender first, zero-filled over `days`. */
@@ -234,7 +205,7 @@ export async function readDashboard(hub: Hub | undefined, options: SnapshotOptio
     at: iso(now)!,
     timeZone,
     pools: statuses.map((status, i) => poolCard(status, explanation, forecasts[i], isFundablePool(pools[i]!))),
-    ...(explanation && { route: routeCard(explanation) }),
+    ...(explanation && { route: routeView(explanation) }),
     spend: { ...spend, forecast: spendForecast(statuses, forecasts, now, timeZone) },
     recent,
     alerts: options.alerts?.list() ?? [],

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hub } from '@drawdown/core';
 import { createDrawdownMcpServer, DASHBOARD_APP_URI, type PoolView } from '@drawdown/mcp-server';
 import { demoHub, SECRET_KEY, seedDemo } from './fixtures/demo-hub.js';
+import { dashboardApp } from '../src/app.js';
 import { readDashboard } from '../src/snapshot.js';
 import { shownText, tempLedger } from './helpers.js';
 import { chromiumArgs, chromiumAvailable, chromiumPath } from '../../../test-support/services.js';
@@ -62,7 +63,7 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
   beforeAll(async () => {
     hub = await demoHub(tempLedger());
     await seedDemo(hub);
-    const server = createDrawdownMcpServer({ hub });
+    const server = createDrawdownMcpServer({ hub, dashboardApp });
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
     await server.connect(serverSide);
     client = new Client({ name: 'drawdown-app-test', version: '1.0.0' });
@@ -83,6 +84,23 @@ describe('the dashboard MCP App, read by the real MCP client', () => {
     const content = (await client.readResource({ uri })).contents[0] as { mimeType: string; text: string };
     expect(content.mimeType).toBe(RESOURCE_MIME_TYPE);
     expect(content.text).not.toContain(SECRET_KEY);
+  });
+
+  it('reads as one self-contained document carrying the snapshot of the moment it was read', async () => {
+    const html = ((await client.readResource({ uri: DASHBOARD_APP_URI })).contents[0] as { text: string }).text;
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain('data-mode="app"');
+    // Inlined: no script or stylesheet is fetched from anywhere (the host's iframe has no network).
+    expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet/i);
+    expect(html).toContain('globalThis.McpApps={App:');
+    expect(html).toContain('uPlot');
+    const initial = JSON.parse(/<script type="application\/json" id="initial">(.*?)<\/script>/s.exec(html)![1]!);
+    expect(initial.pools.map((p: { id: string }) => p.id)).toEqual(['trial', 'plan', 'credits']);
+  });
+
+  it('gives the page the route in the shape which_pool returns', async () => {
+    const result = await client.callTool({ name: 'which_pool', arguments: {} });
+    expect((await readDashboard(hub)).route).toEqual(result.structuredContent);
   });
 
   it('gives the page the pools in the shape pool_status returns, forecasts included, plus whether each is fundable', async () => {

@@ -8,6 +8,7 @@ it('exports its curated public surface', async () => {
       "WRITE_TOOLS",
       "createAlertLog",
       "createDashboardHandler",
+      "dashboardApp",
       "dashboardAppHtml",
       "dashboardPage",
       "dashboardRoutes",

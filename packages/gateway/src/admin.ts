@@ -2,22 +2,11 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DrawdownError, isDrawdownError } from '@drawdown/core';
 import type { GatewayContext } from './context.js';
+import type { AdminOptions } from './options.js';
 import { GatewayErrorCodes, type GatewayErrorCode } from './errors.js';
 import { messageOf, readBody } from './http.js';
 import { keyView } from './key-view.js';
 import { keyManager, type CreateKeyRequest } from './keys.js';
-
-/** The admin API's options: off unless given. */
-export interface AdminOptions {
-  /** Sent as `Authorization: Bearer <token>` by the app's server; at least 32 characters. */
-  token: string;
-  /**
-   * Declares that TLS is terminated in front of the gateway (a reverse proxy on the same host or
-   * network). Required to serve the admin API on a non-loopback bind: the admin token and minted
-   * keys must never cross a network in the clear.
-   */
-  behindTls?: boolean;
-}
 
 /** Where the admin API lives; nothing under it is forwarded upstream. */
 export const ADMIN_PREFIX = '/admin/';

@@ -15,7 +15,7 @@ export {
 } from './keys.js';
 export { keyAccount, keySpend, type KeySpend, type KeySpent } from './key-budget.js';
 export { keyView, type KeyView } from './key-view.js';
-export type { AdminOptions } from './admin.js';
+export type { AdminOptions } from './options.js';
 export {
   budgetLevels,
   checkBudgetHierarchy,

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { DrawdownError, usd, type LedgerStore, type Nanos, type RouteEntry } from '@drawdown/core';
 import { GatewayErrorCodes } from './errors.js';
-import { BUDGET_PERIODS, type BudgetPeriod } from './levels.js';
+import { BUDGET_PERIODS, type BudgetPeriod } from './budget-period.js';
 
 /** Where the key records live in the store's shared state (visible to every process and host). */
 export const KEYS_STATE_KEY = 'gateway.keys';

@@ -11,11 +11,10 @@ import {
   type RequestLimitAccount,
 } from '@drawdown/core';
 import { GatewayErrorCodes } from './errors.js';
+import { BUDGET_PERIODS, type BudgetPeriod } from './budget-period.js';
 import type { KeyRecord } from './keys.js';
 
-/** What a level's budget covers: its whole life, or each calendar day, week or month in the hub's time zone. */
-export type BudgetPeriod = 'lifetime' | 'day' | 'week' | 'month';
-export const BUDGET_PERIODS: readonly BudgetPeriod[] = ['lifetime', 'day', 'week', 'month'];
+export { BUDGET_PERIODS, type BudgetPeriod } from './budget-period.js';
 
 /** A level's money: a hard budget per period, and a soft limit that alerts before it. */
 export interface LevelBudget {

@@ -1,11 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { invalidOption, type Hub } from '@drawdown/core';
 import { isLoopbackHost } from '@drawdown/core/internal';
-import type { AdminOptions } from './admin.js';
 import type { KeyRecord } from './keys.js';
 import type { ReconcileScheduleOptions } from './reconcile-schedule.js';
 import type { BudgetHierarchy } from './levels.js';
 import type { UpstreamOptions } from './upstream.js';
+
+/** The admin API's options: off unless given. */
+export interface AdminOptions {
+  /** Sent as `Authorization: Bearer <token>` by the app's server; at least 32 characters. */
+  token: string;
+  /**
+   * Declares that TLS is terminated in front of the gateway (a reverse proxy on the same host or
+   * network). Required to serve the admin API on a non-loopback bind: the admin token and minted
+   * keys must never cross a network in the clear.
+   */
+  behindTls?: boolean;
+}
 
 /** An extra route the gateway serves (e.g. a dashboard page), behind the same Host/Origin/token guard. */
 export interface GatewayRoute {

@@ -1,19 +1,23 @@
 import type { Hub, Logger } from '@drawdown/core';
-import { importOptional } from '@drawdown/core/internal';
 import type { McpServer } from '@modelcontextprotocol/server';
 
-/** The MCP App showing the dashboard; `pool_status` links to it. */
+/** The MCP App showing the dashboard; `pool_status` links to it when one is given. */
 export const DASHBOARD_APP_URI = 'ui://drawdown/dashboard';
 
-/** What `@drawdown/dashboard` offers; named here so this package needs it only when the app is read. */
-interface DashboardModule {
-  readDashboard(hub: Hub): Promise<unknown>;
-  dashboardAppHtml(options: { snapshot?: unknown }): Promise<string>;
+/**
+ * The page a host renders beside `pool_status`. `@drawdown/dashboard` provides it (`dashboardApp`);
+ * it is handed in rather than imported, so this package does not depend on the dashboard, which
+ * builds its cards from this package's views.
+ */
+export interface DashboardApp {
+  /** What the page shows, read when a host reads the app. */
+  read(hub: Hub): Promise<unknown>;
+  /** The self-contained page (scripts and styles inlined), carrying `snapshot` when it was read. */
+  html(snapshot: unknown): Promise<string>;
 }
 
-const DASHBOARD_PACKAGE = '@drawdown/dashboard';
 // The MCP Apps extension's names (`@modelcontextprotocol/ext-apps`: RESOURCE_MIME_TYPE,
-// RESOURCE_URI_META_KEY); the dashboard's tests check them against that package.
+// RESOURCE_URI_META_KEY); the tests check them against that package.
 const RESOURCE_MIME_TYPE = 'text/html;profile=mcp-app';
 const RESOURCE_URI_META_KEY = 'ui/resourceUri';
 
@@ -26,10 +30,10 @@ export const poolStatusAppMeta = { ui: { resourceUri: DASHBOARD_APP_URI }, [RESO
 
 /**
  * Registers the app's HTML as a `ui://` resource (mime type `text/html;profile=mcp-app`). The page
- * is self-contained (scripts and styles inlined) and carries the snapshot at read time; inside the
- * host it refreshes through the App bridge by calling `pool_status` and `which_pool`.
+ * carries the snapshot at read time; inside the host it refreshes through the App bridge by
+ * calling `pool_status` and `which_pool`.
  */
-export function registerDashboardApp(server: McpServer, hub: Hub, logger: Logger): void {
+export function registerDashboardApp(server: McpServer, hub: Hub, app: DashboardApp, logger: Logger): void {
   server.registerResource(
     'dashboard',
     DASHBOARD_APP_URI,
@@ -39,27 +43,19 @@ export function registerDashboardApp(server: McpServer, hub: Hub, logger: Logger
       mimeType: RESOURCE_MIME_TYPE,
     },
     async (uri) => {
-      // A variable specifier: the dashboard is an optional peer, loaded when a host asks for the app.
-      const name = DASHBOARD_PACKAGE;
-      const dashboard = await importOptional<DashboardModule>(
-        name,
-        'latest',
-        'the pool_status MCP App',
-        () => import(name) as Promise<DashboardModule>,
-      );
-      const snapshot = await dashboard.readDashboard(hub).catch((error: unknown) => {
+      // A ledger that cannot be read still gets the page, which then fills itself from pool_status.
+      const snapshot = await app.read(hub).catch((error: unknown) => {
         logger.warn(
           `dashboard app: reading the ledger failed: ${error instanceof Error ? error.message : String(error)}`,
         );
         return undefined;
       });
-      const text = await dashboard.dashboardAppHtml(snapshot === undefined ? {} : { snapshot });
       return {
         contents: [
           {
             uri: uri.href,
             mimeType: RESOURCE_MIME_TYPE,
-            text,
+            text: await app.html(snapshot),
             _meta: { ui: { prefersBorder: true, csp: { connectDomains: [], resourceDomains: [] } } },
           },
         ],

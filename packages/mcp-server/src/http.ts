@@ -115,6 +115,7 @@ export async function serveHttp(options: ServeHttpOptions): Promise<HttpHandle> 
     ...(options.writes !== undefined && { writes: options.writes }),
     ...(options.reconcile && { reconcile: options.reconcile }),
     ...(options.localUsage && { localUsage: options.localUsage }),
+    ...(options.dashboardApp && { dashboardApp: options.dashboardApp }),
     ...(options.name && { name: options.name }),
     ...(options.version && { version: options.version }),
   };

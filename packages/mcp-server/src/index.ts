@@ -15,6 +15,6 @@ export type {
 } from './schemas.js';
 export { serveHttp, type ServeHttpOptions, type HttpHandle } from './http.js';
 export { setupProblemText, type SetupProblem } from './setup-problem.js';
-export { DASHBOARD_APP_URI } from './app.js';
-// The pool mapping `pool_status` returns, so the dashboard's pool cards are the same shape.
-export { poolView, routePositions } from './views.js';
+export { DASHBOARD_APP_URI, type DashboardApp } from './app.js';
+// The pool and route mappings `pool_status` and `which_pool` return, so the dashboard's cards are the same shapes.
+export { poolView, routePositions, routeView } from './views.js';

@@ -1,6 +1,6 @@
 import { invalidOption, silentLogger, type Hub, type Logger } from '@drawdown/core';
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import { registerDashboardApp } from './app.js';
+import { registerDashboardApp, type DashboardApp } from './app.js';
 import { watchPoolResources } from './live-updates.js';
 import { withPortableSchemas } from './portable-schema.js';
 import { scrubberFor } from './read-model.js';
@@ -41,6 +41,11 @@ export interface DrawdownMcpServerOptions {
    * own session logs), with the requests the ledger already metered left out. Observed, not enforced.
    */
   localUsage?: SetupProblem['localUsage'];
+  /**
+   * Offer the dashboard as an MCP App beside `pool_status` (`@drawdown/dashboard`'s `dashboardApp`).
+   * Default: no app, and `pool_status` links to none.
+   */
+  dashboardApp?: DashboardApp;
   /** Server name clients show. Default `drawdown`. */
   name?: string;
   version?: string;
@@ -77,7 +82,7 @@ export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, insta
   const scrub = scrubberFor(hub);
   const context: ToolContext = { hub, scrub, logger: hub.logger };
   const tools = withPortableSchemas(server);
-  registerPoolStatus(tools, context);
+  registerPoolStatus(tools, context, { withApp: options.dashboardApp !== undefined });
   registerUsageReport(tools, context);
   registerEstimateCost(tools, context);
   registerWhichPool(tools, context);
@@ -89,7 +94,7 @@ export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, insta
   }
   if (options.localUsage) registerLocalUsage(tools, options.localUsage);
   registerPoolResources(server, hub, scrub);
-  registerDashboardApp(server, hub, hub.logger);
+  if (options.dashboardApp) registerDashboardApp(server, hub, options.dashboardApp, hub.logger);
   if (instance.live !== false) wireLiveUpdates(server, hub);
   return server;
 }

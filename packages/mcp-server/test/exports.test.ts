@@ -12,6 +12,7 @@ it('exports its curated public surface', async () => {
       "poolUri",
       "poolView",
       "routePositions",
+      "routeView",
       "serveHttp",
       "serveStdio",
       "setupProblemText",

@@ -148,16 +148,20 @@ export function mcpCommand(ctx: CliContext): Command {
           `drawdown mcp: not set up — ${served.problem.message.replace(/\.$/, '')}; every tool will say so and how to fix it`,
         );
       const logger = served.hub?.logger ?? stderrLogger();
-      const what = served.hub
-        ? {
-            hub: served.hub,
-            ...(served.reconcile && { reconcile: served.reconcile }),
-            localUsage: observedUsage(ctx, served.hub),
-          }
-        : { setupProblem: served.problem!, logger };
       try {
         // Loaded on demand: the MCP SDK is the heaviest import, and no other command needs it.
-        const { serveHttp, serveStdio } = await import('@drawdown/mcp-server');
+        const [{ serveHttp, serveStdio }, { dashboardApp }] = await Promise.all([
+          import('@drawdown/mcp-server'),
+          import('@drawdown/dashboard'),
+        ]);
+        const what = served.hub
+          ? {
+              hub: served.hub,
+              ...(served.reconcile && { reconcile: served.reconcile }),
+              localUsage: observedUsage(ctx, served.hub),
+              dashboardApp,
+            }
+          : { setupProblem: served.problem!, logger };
         if (!http) {
           const handle = serveStdio({ ...what, ...(options.writes && { writes: true }) });
           ctx.term.note('drawdown mcp: serving over stdio; diagnostics on stderr');

@@ -1,22 +1,6 @@
 import { usd } from '@drawdown/core';
-import type { ConfigProblem } from './types.js';
+import type { ConfigProblem, ReconcileConfig } from './types.js';
 import { isRecord } from '@drawdown/core/internal';
-
-/** `reconcile` in drawdown.config.json: how to read Anthropic's usage report for this ledger. */
-export interface ReconcileConfig {
-  /** Anthropic API key id (`apikey_…`, as the Console lists it) of the key each pool draws on. */
-  keys: Record<string, string>;
-  /** Variable the Admin key is read from at use. Default ANTHROPIC_ADMIN_KEY. The key never goes in the file. */
-  adminKeyEnv?: string;
-  /** Default `https://api.anthropic.com`. */
-  baseUrl?: string;
-  /** Dollar drift per group that still counts as a match. Default "0.01". */
-  tolerance?: string;
-  /** Minutes after a bucket ends before its numbers are final. Default 60. */
-  reportingLagMinutes?: number;
-  /** `drawdown gateway` reconciles this often (minutes) and raises `reconcile.drift` beyond the tolerance; off when absent. */
-  everyMinutes?: number;
-}
 
 export const DEFAULT_ADMIN_KEY_ENV = 'ANTHROPIC_ADMIN_KEY';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -1,5 +1,4 @@
 import type { DrawdownPlugin, ModelPriceInput, UnknownModelPolicy } from '@drawdown/core';
-import type { ReconcileConfig } from './reconcile.js';
 import type { BudgetHierarchy } from '@drawdown/gateway/budgets';
 
 /** Where the ledger lives. Default: the embedded SQLite file. */
@@ -74,6 +73,22 @@ export interface DrawdownConfig {
   plugins?: DrawdownPlugin[];
   /** Checking the ledger against Anthropic's usage report (`drawdown reconcile`). */
   reconcile?: ReconcileConfig;
+}
+
+/** `reconcile` in drawdown.config.json: how to read Anthropic's usage report for this ledger. */
+export interface ReconcileConfig {
+  /** Anthropic API key id (`apikey_…`, as the Console lists it) of the key each pool draws on. */
+  keys: Record<string, string>;
+  /** Variable the Admin key is read from at use. Default ANTHROPIC_ADMIN_KEY. The key never goes in the file. */
+  adminKeyEnv?: string;
+  /** Default `https://api.anthropic.com`. */
+  baseUrl?: string;
+  /** Dollar drift per group that still counts as a match. Default "0.01". */
+  tolerance?: string;
+  /** Minutes after a bucket ends before its numbers are final. Default 60. */
+  reportingLagMinutes?: number;
+  /** `drawdown gateway` reconciles this often (minutes) and raises `reconcile.drift` beyond the tolerance; off when absent. */
+  everyMinutes?: number;
 }
 
 /** One thing wrong with the configuration, with the path of the field. */

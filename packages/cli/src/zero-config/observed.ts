@@ -1,8 +1,5 @@
 import { localDate, toDecimalString, type LedgerStore } from '@drawdown/core';
 import { meteredRequestIds, readClaudeCodeUsage, type ClaudeCodeUsage } from '@drawdown/core/claude-logs';
-import { fitText, type View } from '../render/status.js';
-import { paint } from '../render/terminal.js';
-import { renderClaudeUsage } from './render.js';
 
 export interface ObservedRange {
   fromDay: string;
@@ -25,12 +22,6 @@ export async function readObserved(
     ...range,
     ...(ledger && { metered: await meteredRequestIds(ledger) }),
   });
-}
-
-/** The observed section of `status` and `report` beside the metered pools, labelled as such. */
-export function renderObserved(usage: ClaudeCodeUsage, range: ObservedRange, term: View): string {
-  const heading = `Claude Code on this machine, ${range.fromDay} to ${range.toDay} (${range.timeZone}), at API prices: observed from its logs, not enforced`;
-  return `${paint(term, 'bold', fitText(heading, term))}\n\n${renderClaudeUsage(usage, term)}`;
 }
 
 /** Claude Code's usage as JSON: unpriced costs as null (never 0), every cost also as an exact decimal string. */

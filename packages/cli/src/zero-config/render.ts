@@ -3,7 +3,7 @@ import { fitText, type View } from '../render/status.js';
 import { formatCount, renderTable } from '../render/table.js';
 import { paint } from '../render/terminal.js';
 import { SKIP_REASONS, type ClaudeCodeUsage, type SkipReason } from '@drawdown/core/claude-logs';
-import { renderObserved } from './observed.js';
+import type { ObservedRange } from './observed.js';
 import type { ZeroConfigView } from './view.js';
 
 export type ZeroConfigSection = 'usage' | 'plan' | 'pools' | 'next';
@@ -156,4 +156,10 @@ export function renderZeroConfig(
     out.push(...view.nextSteps.map((s) => `  ${s}`));
   }
   return out.join('\n').trimEnd();
+}
+
+/** The observed section of `status` and `report` beside the metered pools, labelled as such. */
+export function renderObserved(usage: ClaudeCodeUsage, range: ObservedRange, term: View): string {
+  const heading = `Claude Code on this machine, ${range.fromDay} to ${range.toDay} (${range.timeZone}), at API prices: observed from its logs, not enforced`;
+  return `${paint(term, 'bold', fitText(heading, term))}\n\n${renderClaudeUsage(usage, term)}`;
 }

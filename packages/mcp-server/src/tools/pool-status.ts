@@ -6,7 +6,11 @@ import { poolsSchema } from '../schemas.js';
 import { guarded, jsonResult } from '../tool-result.js';
 import { READ_ONLY, type ToolContext } from './context.js';
 
-export function registerPoolStatus(server: McpServer, { hub, scrub, logger }: ToolContext): void {
+export function registerPoolStatus(
+  server: McpServer,
+  { hub, scrub, logger }: ToolContext,
+  { withApp = false }: { withApp?: boolean } = {},
+): void {
   server.registerTool(
     'pool_status',
     {
@@ -22,7 +26,7 @@ export function registerPoolStatus(server: McpServer, { hub, scrub, logger }: To
       outputSchema: poolsSchema,
       annotations: { title: 'Pool status', ...READ_ONLY },
       // Hosts that render MCP Apps show the dashboard with the result; the others get the result alone.
-      _meta: poolStatusAppMeta,
+      ...(withApp && { _meta: poolStatusAppMeta }),
     },
     ({ poolId }) => guarded('pool_status', scrub, logger, async () => jsonResult(await readPools(hub, poolId), scrub)),
   );

@@ -39,6 +39,35 @@ describe('money through the gateway is conserved', () => {
     expect(rows[0]).toMatchObject({ cost: report.billed, requests: 3 });
   });
 
+  it('charges nothing for a client that leaves before the first SSE event, and what message_start carried after it', async () => {
+    const { upstream, hub, gateway, keys } = await setup();
+    const { key } = await keys.create({ name: 'leaver', routes: ['trial'] });
+    const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
+    upstream.enqueue(
+      replies.message({ usage: usage(1_005, 105), stream: { stallAfter: 'headers' } }),
+      replies.message({ usage: usage(1_006, 106), stream: { stallAfter: 'message_start' } }),
+    );
+    const controller = new AbortController();
+    const before = await client.messages.create({ ...ask, stream: true }, { signal: controller.signal });
+    const failed = new Promise((resolve) => hub.once('request.failed', resolve));
+    setTimeout(() => controller.abort(), 100);
+    await (async () => {
+      for await (const _ of before);
+    })().catch(() => undefined);
+    await failed;
+    const settled = new Promise((resolve) => hub.once('request.settled', resolve));
+    const after = await client.messages.create({ ...ask, stream: true });
+    for await (const event of after) if (event.type === 'message_start') break; // leaving the loop aborts
+    await settled;
+    await gateway.idle();
+    const report = await assertConserved({ billing: upstream.billing, store: hub.store });
+    // The upstream billed only the second: its input and the one output token message_start carried.
+    expect(report.bills.map((b) => [b.bill.usage.input_tokens, b.bill.usage.output_tokens, b.bill.complete])).toEqual([
+      [1_006, 1, false],
+    ]);
+    expect((await hub.pool('trial').status()).held).toBe(0);
+  });
+
   it('asks the strategy to refresh on a 401 and charges the retried request once', async () => {
     const upstream = await startAnthropicServer({ credentials: { fresh: 'sk-ant-fresh-0123456789' } });
     cleanups.push(() => upstream.close());

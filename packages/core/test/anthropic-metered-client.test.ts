@@ -21,10 +21,14 @@ import {
   type LimitSignal,
   type RouteEntryInput,
 } from '../src/index.js';
-import { delegatedStrategy, observingBudget, rotatingKeyStrategy } from './fixtures/anthropic-harness.js';
+import {
+  CREDITS_KEY,
+  delegatedStrategy,
+  PLAN_KEY,
+  planThenCredits,
+  rotatingKeyStrategy,
+} from './fixtures/anthropic-harness.js';
 
-const PLAN_KEY = 'sk-ant-plan-0000000000000001';
-const CREDITS_KEY = 'sk-ant-credits-00000000000002';
 const params = { model: 'claude-sonnet-4-6', max_tokens: 100, messages: [{ role: 'user' as const, content: 'Hello' }] };
 
 /**
@@ -57,11 +61,8 @@ describe('metered Anthropic client against the loopback server', () => {
     hub = await createHub({
       logger: silentLogger,
       plugins: [
-        apiKey({ id: 'planKey', key: PLAN_KEY }),
-        apiKey({ id: 'creditsKey', key: CREDITS_KEY }),
+        ...planThenCredits({ plan: planSignals, credits: creditSignals }).plugins,
         delegatedStrategy('ownSignIn'),
-        observingBudget({ id: 'plan', amount: '10', signals: planSignals }),
-        observingBudget({ id: 'credits', amount: '10', signals: creditSignals }),
         budget({ id: 'tiny', amount: '0.0001' }),
       ],
       route: { entries },

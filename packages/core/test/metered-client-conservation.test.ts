@@ -7,11 +7,8 @@ import {
 } from '@drawdown/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMeteredClient } from '../src/anthropic/index.js';
-import { apiKey, budget, createHub, silentLogger, type Hub } from '../src/index.js';
-import { observingBudget, rotatingKeyStrategy } from './fixtures/anthropic-harness.js';
-
-const PLAN_KEY = 'sk-ant-plan-0000000000000001';
-const CREDITS_KEY = 'sk-ant-credits-00000000000002';
+import { budget, createHub, silentLogger, type Hub } from '../src/index.js';
+import { CREDITS_KEY, PLAN_KEY, planThenCredits as route, rotatingKeyStrategy } from './fixtures/anthropic-harness.js';
 const ask = { model: 'claude-sonnet-4-6', max_tokens: 2_000, messages: [{ role: 'user' as const, content: 'Hi' }] };
 // Distinct usages, so each bill's cost names its request in a failing report.
 const usage = (input: number, output: number) => ({ input_tokens: input, output_tokens: output });
@@ -21,21 +18,8 @@ describe('money through the metered client is conserved', () => {
   let hub: Hub;
 
   const planThenCredits = async () => {
-    hub = await createHub({
-      logger: silentLogger,
-      plugins: [
-        apiKey({ id: 'planKey', key: PLAN_KEY }),
-        apiKey({ id: 'creditsKey', key: CREDITS_KEY }),
-        observingBudget({ id: 'plan', amount: '10', signals: [] }),
-        observingBudget({ id: 'credits', amount: '10', signals: [] }),
-      ],
-      route: {
-        entries: [
-          { id: 'plan', strategy: 'planKey', pool: 'plan' },
-          { id: 'credits', strategy: 'creditsKey', pool: 'credits', requiresOptIn: false },
-        ],
-      },
-    });
+    const { plugins, entries } = route();
+    hub = await createHub({ logger: silentLogger, plugins, route: { entries } });
     return hub;
   };
   const held = async () =>
@@ -147,7 +131,7 @@ describe('money through the metered client is conserved', () => {
     server = await startAnthropicServer({
       credentials: { plan: PLAN_KEY, credits: CREDITS_KEY },
       fallback: (request) => {
-        const text = (request.body?.messages as Array<{ content: string }>)[0]!.content;
+        const text = (request.body!.messages as Array<{ content: string }>)[0]!.content;
         return script.get(text)!.shift()!;
       },
     });

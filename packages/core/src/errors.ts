@@ -83,7 +83,7 @@ export interface DrawdownErrorData {
   DRAWDOWN_INVALID_DATE: { field: string; value: string };
   DRAWDOWN_POOL_EXHAUSTED: PoolExhaustedData;
   DRAWDOWN_LIMIT_EXHAUSTED: {
-    /** The limit account that refused (e.g. `gateway-team:research`). */
+    /** The limit account that refused (e.g. `limit:team:research`). */
     account: string;
     limit: string;
     available: Nanos;

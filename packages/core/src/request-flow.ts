@@ -4,6 +4,7 @@ import type { SdkCredentials, ChildEnv } from './contracts/auth.js';
 import type { Pool, PoolHold } from './contracts/pool.js';
 import type { EntryMeta, LimitAccount } from './contracts/store.js';
 import { DrawdownError, ErrorCodes, invalidOption, isDrawdownError } from './errors.js';
+import { assertLimitAccountName } from './limit-accounts.js';
 import type { DrawdownEventName, DrawdownEvents } from './events.js';
 import { assertNanos, formatUsd, toDecimalString, type Nanos } from './money.js';
 import { crossingsOf } from './pools/crossings.js';
@@ -286,6 +287,8 @@ export function createRequestFlow(deps: FlowDeps) {
         ? [{ entry: router.entry(request.entry), reason: `entry ${request.entry} was asked for` }]
         : router.candidates(request.exclude?.length ? new Set(request.exclude) : undefined, blocked);
 
+    for (const [i, { account }] of (request.limitAccounts ?? []).entries())
+      assertLimitAccountName(account, `limitAccounts[${i}].account`);
     const limitAccounts = request.limitAccounts?.length
       ? request.limitAccounts.map(({ account, limits }) => ({ account, limits }))
       : undefined;

@@ -6,7 +6,8 @@ import { quiet } from './helpers.js';
 describe('limit accounts are limits, not spend', () => {
   it('names the accounts that mirror spend for a limit: gateway keys as they always were, hierarchy levels as limit:<level>:<id>', () => {
     expect(limitAccount('team', 'eng')).toBe('limit:team:eng');
-    for (const account of ['gateway-key:k1', 'limit:team:eng', 'limit:key:k1'])
+    expect(limitAccount('key', 'k1')).toBe('gateway-key:k1');
+    for (const account of ['gateway-key:k1', 'limit:team:eng', 'limit:org:acme'])
       expect(isLimitAccount(account)).toBe(true);
     for (const account of ['trial', 'credits', 'gateway', 'limits']) expect(isLimitAccount(account)).toBe(false);
   });
@@ -47,6 +48,28 @@ describe('limit accounts are limits, not spend', () => {
     ]);
     // The store itself still has the mirror rows, for the limits that read them.
     expect((await store.report({ fromDay: day, toDay: day, groupBy: [] }))[0]).toMatchObject({ requests: 3 });
+    await hub.close();
+  });
+
+  it('holds as a limit only an account named as one, so what a limit mirrors can never be reported as spend', async () => {
+    const hub = await createHub({
+      ...quiet,
+      plugins: [apiKey({ id: 'k', key: 'sk-test' }), budget({ id: 'trial', amount: '5' })],
+      route: { entries: [{ id: 'trial', strategy: 'k', pool: 'trial' }] },
+    });
+    const team = (account: string) => ({ account, limits: [] });
+    await expect(
+      hub.begin({ amount: usd('0.01'), limitAccounts: [team(limitAccount('team', 'eng')), team('gateway-team:eng')] }),
+    ).rejects.toMatchObject({
+      code: 'DRAWDOWN_INVALID_OPTION',
+      message: expect.stringContaining('"limitAccounts[1].account" is "gateway-team:eng"'),
+    });
+    expect((await hub.pool('trial').status()).held).toBe(0);
+    const lease = await hub.begin({ amount: usd('0.01'), limitAccounts: [team(limitAccount('team', 'eng'))] });
+    await lease.settle({ cost: usd('0.01') });
+    const day = hub.placement(hub.clock.now()).day;
+    const rows = await hub.report({ fromDay: day, toDay: day, groupBy: ['pool'] });
+    expect(rows.map((r) => [r.pool, r.cost])).toEqual([['trial', usd('0.01')]]);
     await hub.close();
   });
 });

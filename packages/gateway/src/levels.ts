@@ -10,6 +10,7 @@ import {
   type Nanos,
   type RequestLimitAccount,
 } from '@drawdown/core';
+import { limitAccount } from '@drawdown/core/internal';
 import { GatewayErrorCodes } from './errors.js';
 import { BUDGET_PERIODS, type BudgetPeriod } from './budget-period.js';
 import type { KeyRecord } from './keys.js';
@@ -47,7 +48,7 @@ export interface Level {
   id: string;
   /** `team "research"`: how messages name it. */
   label: string;
-  /** Its ledger account, e.g. `gateway-team:research`. */
+  /** Its ledger account, e.g. `limit:team:research`. */
   account: string;
   budget?: Nanos;
   softLimit?: Nanos;
@@ -72,9 +73,12 @@ const periodWords: Record<BudgetPeriod, string> = {
   month: ' this month',
 };
 
-/** The ledger account of a level: `gateway-key:<id>`, `gateway-user:<id>`, `gateway-team:<id>`, `gateway-org:<id>`. */
+/**
+ * The ledger account of a level, a limit account: `gateway-key:<id>`, `limit:user:<id>`,
+ * `limit:team:<id>`, `limit:org:<id>` (core's `limitAccount`, so no report counts it as spend).
+ */
 export const levelAccount = (kind: LevelKind, id: string): string =>
-  `gateway-${kind === 'organisation' ? 'org' : kind}:${id}`;
+  limitAccount(kind === 'organisation' ? 'org' : kind, id);
 
 const invalid = (field: string, message: string): DrawdownError => {
   const path = field === '' ? 'budgets' : `budgets.${field}`;

@@ -145,7 +145,7 @@ export async function crossTeamLevel(notifier: DrawdownPlugin): Promise<void> {
     route: { entries: [{ id: 'trial', strategy: 'key', pool: 'trial' }] },
   });
   const team = {
-    account: 'gateway-team:research',
+    account: 'limit:team:research',
     limits: [{ kind: 'cap' as const, name: 'team "research" budget', scope: 'lifetime', cap: usd('1') }],
     alerts: [
       { scope: 'lifetime', level: usd('0.5'), name: 'team "research" soft limit of $0.50', soft: true },

@@ -153,7 +153,7 @@ describe('webhook notifier', () => {
       'team "research" soft limit of $0.50 reached: $0.50 spent',
     ]);
     expect(bodies.find((b) => (b.payload as { soft: boolean }).soft)!.payload).toMatchObject({
-      account: 'gateway-team:research',
+      account: 'limit:team:research',
       level: usd('0.5'),
     });
   });

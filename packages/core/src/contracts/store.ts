@@ -171,7 +171,7 @@ export interface ReserveInput {
 
 /** An account held alongside a reservation only to enforce its own limits (see `LedgerStore`). */
 export interface LimitAccount {
-  /** Ledger account, e.g. `gateway-team:research`. Distinct from the reservation's own account. */
+  /** Ledger account, e.g. `limit:team:research`. Distinct from the reservation's own account. */
   account: string;
   /** Checked against this account's settled totals and active holds, like the reservation's own limits. */
   limits: Limit[];

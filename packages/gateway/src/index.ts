@@ -14,6 +14,7 @@ export {
   type CreatedKey,
 } from './keys.js';
 export { keyAccount, keySpend, type KeySpend, type KeySpent } from './key-budget.js';
+export { keySpendReport, type KeySpendReport, type KeySpendRow } from './key-report.js';
 export { keyView, type KeyView } from './key-view.js';
 export type { AdminOptions } from './options.js';
 export {

@@ -14,6 +14,7 @@ it('exports its curated public surface', async () => {
       "keyAccount",
       "keyManager",
       "keySpend",
+      "keySpendReport",
       "keyVerifier",
       "keyView",
       "levelAccount",

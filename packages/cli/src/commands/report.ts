@@ -2,6 +2,8 @@ import { Command, Option } from 'commander';
 import { localDate, toDecimalString, type ReportDimension } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
+import { keySpendReport } from '@drawdown/gateway';
+import { keyReportCsv, keyReportJson, renderKeyReport } from '../render/key-report.js';
 import { renderReport, reportCsv, reportJson, type ReportView } from '../render/report.js';
 import { fitText } from '../render/status.js';
 import { withProgress } from '../render/progress.js';
@@ -12,14 +14,25 @@ import { claudeUsageJson, localTimeZone, readObserved, renderObserved } from '..
 const dimensions: ReportDimension[] = ['day', 'model', 'pool', 'route'];
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function parseBy(value: string): ReportDimension[] {
+/** `--by`: ledger dimensions, or `key` alone (spend per gateway key, read from the keys' limit accounts). */
+function parseBy(value: string): ReportDimension[] | 'key' {
   const parts = value.split(',').map((p) => p.trim());
+  if (parts.includes('key')) {
+    if (parts.some((p) => p !== 'key'))
+      throw cliError(
+        CliErrorCodes.INVALID_ARGUMENT,
+        `--by "${value}" mixes key with other dimensions`,
+        'Use --by key alone: a key splits the total, not a day, model, pool or route.',
+        { argument: 'by' },
+      );
+    return 'key';
+  }
   for (const part of parts) {
     if (!dimensions.includes(part as ReportDimension)) {
       throw cliError(
         CliErrorCodes.INVALID_ARGUMENT,
         `--by "${part}" is not a report dimension`,
-        `Use one or more of ${dimensions.join(', ')}, e.g. --by day or --by pool,model.`,
+        `Use one or more of ${dimensions.join(', ')}, e.g. --by day or --by pool,model; or --by key.`,
         { argument: 'by' },
       );
     }
@@ -45,8 +58,8 @@ function shiftDay(day: string, days: number): string {
 
 export function reportCommand(ctx: CliContext): Command {
   return new Command('report')
-    .description('spend and tokens by day, model, pool or route over a range, with a chart')
-    .option('--by <dimensions>', 'day, model, pool or route (comma-separated for several)', 'day')
+    .description('spend and tokens by day, model, pool, route or gateway key over a range')
+    .option('--by <dimensions>', 'day, model, pool or route (comma-separated), or key', 'day')
     .option('--from <date>', 'first local date, YYYY-MM-DD (default: --days before --to)')
     .option('--to <date>', 'last local date, YYYY-MM-DD (default: today in the configured time zone)')
     .option('--days <n>', 'length of the range when --from is not given', '7')
@@ -79,7 +92,7 @@ export function reportCommand(ctx: CliContext): Command {
         const loaded = await loadFor(ctx, command);
         // Without a configuration or a ledger, the report is Claude Code's own spend from its session logs.
         if (isZeroConfig(loaded) && !ctx.env.DRAWDOWN_DB) {
-          const unsupported = groupBy.find((d) => d !== 'day' && d !== 'model');
+          const unsupported = groupBy === 'key' ? 'key' : groupBy.find((d) => d !== 'day' && d !== 'model');
           if (unsupported !== undefined || options.pool) {
             throw cliError(
               CliErrorCodes.UNAVAILABLE,
@@ -123,6 +136,26 @@ export function reportCommand(ctx: CliContext): Command {
                 'Swap them, or leave --from out to use --days.',
                 { argument: 'from' },
               );
+            if (groupBy === 'key') {
+              if (options.pool)
+                throw cliError(
+                  CliErrorCodes.INVALID_ARGUMENT,
+                  '--pool does not apply to --by key',
+                  'A key draws from the pools of its route; leave --pool out.',
+                  { argument: 'pool' },
+                );
+              const report = await withProgress(ctx.term, `adding up key spend from ${fromDay} to ${toDay}`, () =>
+                keySpendReport(hub, { fromDay, toDay }),
+              );
+              ctx.term.out(
+                options.json
+                  ? JSON.stringify(keyReportJson(report), null, 2)
+                  : options.csv
+                    ? keyReportCsv(report)
+                    : renderKeyReport(report, ctx.term),
+              );
+              return;
+            }
             const rows = await withProgress(ctx.term, `adding up spend from ${fromDay} to ${toDay}`, () =>
               hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) }),
             );

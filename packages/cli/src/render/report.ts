@@ -113,7 +113,8 @@ export function reportJson(view: ReportView): unknown {
   };
 }
 
-const csvCell = (value: string | number): string =>
+/** One CSV cell, quoted when it holds a quote, a comma or a line break (RFC 4180). */
+export const csvCell = (value: string | number): string =>
   typeof value === 'string' && /[",\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : String(value);
 
 /** RFC 4180 CSV with exact decimal costs. */

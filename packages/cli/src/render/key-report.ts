@@ -1,0 +1,59 @@
+import { formatUsd, toDecimalString } from '@drawdown/core';
+import type { KeySpendReport } from '@drawdown/gateway';
+import { csvCell } from './report.js';
+import { fitText } from './status.js';
+import { renderTable } from './table.js';
+import { paint, type Terminal } from './terminal.js';
+
+const WITHOUT_KEY = '(no gateway key)';
+
+/** `drawdown report --by key`: a title, then one row per key, what no key carried, and the pools' total. */
+export function renderKeyReport(report: KeySpendReport, term: Pick<Terminal, 'color' | 'width'>): string {
+  const title = paint(
+    term,
+    'bold',
+    fitText(`Spend by gateway key, ${report.fromDay} to ${report.toDay} (${report.timeZone})`, term),
+  );
+  if (report.total === 0 && report.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
+  const share = (cost: number) => (report.total > 0 ? `${Math.round((cost / report.total) * 100)}%` : '—');
+  const table = renderTable(
+    [
+      { header: 'Key', shrink: 'truncate' },
+      { header: 'Cost', align: 'right' },
+      { header: 'Share', align: 'right' },
+    ],
+    [
+      ...report.rows.map((row) => [
+        row.revoked ? `${row.key} (revoked)` : row.key,
+        formatUsd(row.cost),
+        share(row.cost),
+      ]),
+      ...(report.withoutKey !== 0 ? [[WITHOUT_KEY, formatUsd(report.withoutKey), share(report.withoutKey)]] : []),
+    ],
+    ['Total', formatUsd(report.total), report.total > 0 ? '100%' : '—'],
+    { maxWidth: term.width },
+  );
+  return `${title}\n\n${table}\n${fitText('Key spend mirrors pool spend: the total is the pools\', as in status.', term)}`;
+}
+
+export function keyReportJson(report: KeySpendReport): unknown {
+  return {
+    fromDay: report.fromDay,
+    toDay: report.toDay,
+    groupBy: ['key'],
+    timeZone: report.timeZone,
+    totalUsd: toDecimalString(report.total),
+    withoutKeyUsd: toDecimalString(report.withoutKey),
+    rows: report.rows.map((row) => ({ ...row, costUsd: toDecimalString(row.cost) })),
+  };
+}
+
+/** RFC 4180 CSV: one row per key, then what no key carried (empty id). */
+export function keyReportCsv(report: KeySpendReport): string {
+  const lines = [
+    'key,id,revoked,cost_usd',
+    ...report.rows.map((r) => [csvCell(r.key), r.id, r.revoked ? 'true' : 'false', toDecimalString(r.cost)].join(',')),
+    [csvCell(WITHOUT_KEY), '', 'false', toDecimalString(report.withoutKey)].join(','),
+  ];
+  return `${lines.join('\r\n')}\r\n`;
+}

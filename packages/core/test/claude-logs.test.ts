@@ -141,6 +141,59 @@ describe("readClaudeCodeUsage on the real Claude Code's session logs", () => {
   });
 });
 
+describe('readClaudeCodeUsage on a planted fixture whose truth is known', () => {
+  it('reports exactly the tokens and price of each distinct response, once however many files repeat it', async () => {
+    const at = claudeDir(false);
+    // Four responses. A resumed session copies its parent's history into a new file, message ids and
+    // request ids included; a streamed reply repeats its usage on each block, the last one complete;
+    // a subagent writes its own file under the session.
+    const truth = {
+      first: { input_tokens: 1_200, output_tokens: 340, cache_read_input_tokens: 9_000 },
+      second: { input_tokens: 75, output_tokens: 910, cache_creation_input_tokens: 2_048 },
+      resumed: { input_tokens: 5, output_tokens: 77, cache_read_input_tokens: 11_000 },
+      subagent: { input_tokens: 640, output_tokens: 128 },
+    };
+    const partial = { ...truth.second, output_tokens: 1 };
+    writeFileSync(
+      path.join(at.project, 'a.jsonl'),
+      assistant('first', truth.first) + assistant('second', partial) + assistant('second', truth.second),
+    );
+    writeFileSync(
+      path.join(at.project, 'b-resumed.jsonl'),
+      assistant('first', truth.first) + assistant('second', truth.second) + assistant('resumed', truth.resumed),
+    );
+    mkdirSync(path.join(at.project, 'a', 'subagents'), { recursive: true });
+    writeFileSync(
+      path.join(at.project, 'a', 'subagents', 'agent-1.jsonl'),
+      assistant('subagent', truth.subagent, 'claude-sonnet-4-5'),
+    );
+    const usage = await read(at);
+    expect(usage.requests).toBe(4);
+    expect(usage.duplicates).toBe(3);
+    const sum = (field: string) =>
+      Object.values(truth).reduce((n, u) => n + ((u as Record<string, number>)[field] ?? 0), 0);
+    expect(tokens(usage)).toEqual({
+      input: sum('input_tokens'),
+      output: sum('output_tokens'),
+      cacheRead: sum('cache_read_input_tokens'),
+      cacheWrite: sum('cache_creation_input_tokens'),
+    });
+    const card = createRateCard();
+    const priced = (model: string, u: object) => card.price(model, u, { at: Date.parse('2026-12-01T10:00:00Z') }).total;
+    expect(usage.total).toBe(
+      priced('claude-haiku-4-5', truth.first) +
+        priced('claude-haiku-4-5', truth.second) +
+        priced('claude-haiku-4-5', truth.resumed) +
+        priced('claude-sonnet-4-5', truth.subagent),
+    );
+    expect(usage.total).toBeGreaterThan(0);
+    expect(usage.rows.map((r) => [r.model, r.requests])).toEqual([
+      ['claude-haiku-4-5', 3],
+      ['claude-sonnet-4-5', 1],
+    ]);
+  });
+});
+
 describe('readClaudeCodeUsage on damaged logs', () => {
   it('counts what it skips, by reason, and refuses absurd token counts', async () => {
     const at = claudeDir(false);

@@ -33,7 +33,7 @@ export function renderKeyReport(report: KeySpendReport, term: Pick<Terminal, 'co
     ['Total', formatUsd(report.total), report.total > 0 ? '100%' : '—'],
     { maxWidth: term.width },
   );
-  return `${title}\n\n${table}\n${fitText('Key spend mirrors pool spend: the total is the pools\', as in status.', term)}`;
+  return `${title}\n\n${table}\n${fitText("Key spend mirrors pool spend: the total is the pools', as in status.", term)}`;
 }
 
 export function keyReportJson(report: KeySpendReport): unknown {

@@ -37,15 +37,23 @@ function seed(file: string): void {
   const cost = 10;
   db.exec('BEGIN IMMEDIATE');
   try {
-    const hold = db.prepare(`INSERT INTO holds VALUES ('trial', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`);
+    // Columns named, so a column added later (with its default) does not break the seed.
+    const hold = db.prepare(
+      `INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta)
+       VALUES ('trial', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`,
+    );
     const charge = db.prepare(
-      `INSERT INTO charges VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`,
+      `INSERT INTO charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens,
+         output_tokens, cache_read_tokens, cache_write_tokens, meta)
+       VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`,
     );
     for (let i = 0; i < ENTRIES / 2; i++) {
       hold.run(`seed-${i}`, cost, NOW - i, NOW - i + 60_000);
       charge.run(`seed-${i}`, cost, cost, NOW - i);
     }
-    db.prepare(`INSERT INTO rollups VALUES ('trial', 'lifetime', ?)`).run(cost * (ENTRIES / 2));
+    db.prepare(`INSERT INTO rollups (account, scope, settled) VALUES ('trial', 'lifetime', ?)`).run(
+      cost * (ENTRIES / 2),
+    );
     db.exec('COMMIT');
   } finally {
     db.close(); // a failed seed is never committed: closing rolls it back

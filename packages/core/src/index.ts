@@ -115,6 +115,8 @@ export type {
   EntriesQuery,
   LedgerEntry,
   LedgerChange,
+  SpendByHourQuery,
+  SpendHour,
 } from './contracts/store.js';
 export type {
   PoolKind,

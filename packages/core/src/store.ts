@@ -3,7 +3,7 @@
  * `@drawdown/testkit`'s `describeStoreContract`; these are the rules every store shares, so a new
  * store orders grants and builds reports exactly as the built-in ones do.
  */
-export { compareGrants, firstRefusedCounter, limitHoldKey, windowStart } from './contracts/store.js';
+export { compareGrants, firstRefusedCounter, limitHoldKey, SPEND_HOUR_MS, windowStart } from './contracts/store.js';
 export { sortReportRows, sqlReport } from './stores/report-rows.js';
 export type {
   LedgerStore,
@@ -34,4 +34,6 @@ export type {
   EntriesQuery,
   LedgerEntry,
   LedgerChange,
+  SpendByHourQuery,
+  SpendHour,
 } from './contracts/store.js';

@@ -122,6 +122,7 @@ it('exports the Agent SDK and Claude Code meters on @drawdown/core/agent-sdk', a
 it('exports what store authors share on @drawdown/core/store', async () => {
   expect(Object.keys(await import('../src/store.js')).sort()).toMatchInlineSnapshot(`
     [
+      "SPEND_HOUR_MS",
       "compareGrants",
       "firstRefusedCounter",
       "limitHoldKey",

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { PoolStatus } from '../src/contracts/pool.js';
-import { forecastPool, type SpendPoint } from '../src/forecast/index.js';
+import {
+  burnRate,
+  forecastPool,
+  RATE_WINDOWS,
+  rateEvidence,
+  spendHistory,
+  type SpendPoint,
+} from '../src/forecast/index.js';
 import { usd } from '../src/money.js';
+import { memoryStore } from '../src/stores/memory-store.js';
 
 const HOUR = 3_600_000;
 const MINUTE = 60_000;
@@ -237,5 +245,37 @@ describe('credits: auto-reload against the caps', () => {
     });
     expect(f.stoppedBy!.limit).toBe('monthly spend limit');
     expect(f.outlook).toMatch(/^monthly spend limit reached in [23]h( \d+m)?, before funds run out$/);
+  });
+});
+
+describe('spendHistory', () => {
+  it('reads per-hour sums that forecast within 1% of the charges one by one, counting every charge', async () => {
+    const store = memoryStore();
+    // Uneven spend over two days, with a burst in the last hour and one charge of no cost.
+    const charges = [
+      ...steady('0.05', 11 * MINUTE, NOW - 47 * HOUR, NOW - 2 * HOUR),
+      ...steady('0.40', 4 * MINUTE, NOW - 50 * MINUTE, NOW - MINUTE),
+    ];
+    for (const [i, c] of charges.entries())
+      await store.settle({ account: 'trial', key: `k${i}`, cost: c.amount, now: c.at, scopes: [], day: '2026-12-03' });
+    await store.settle({ account: 'trial', key: 'free', cost: 0, now: NOW - HOUR, scopes: [], day: '2026-12-03' });
+    // One charge older than the lookback never counts.
+    await store.settle({
+      account: 'trial',
+      key: 'old',
+      cost: usd('9'),
+      now: NOW - 8 * 24 * HOUR,
+      scopes: [],
+      day: '2026-11-25',
+    });
+
+    const history = await spendHistory(store, 'trial', NOW);
+    expect(history.length).toBeLessThan(charges.length / 2);
+    expect(rateEvidence(history, NOW)).toMatchObject({ enough: true, charges: charges.length });
+    for (const window of Object.values(RATE_WINDOWS)) {
+      const exact = burnRate(charges, NOW, window).perHour;
+      expect(Math.abs(burnRate(history, NOW, window).perHour - exact) / exact).toBeLessThan(0.01);
+    }
+    await store.close();
   });
 });

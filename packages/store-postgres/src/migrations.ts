@@ -648,6 +648,54 @@ BEGIN
 END $fn$;
 `,
   },
+  {
+    version: 6,
+    sql: `
+-- Spend per account and hour (LedgerStore.spendByHour), kept by a trigger so that every writer of
+-- charges keeps it: forecasts read a week of hours instead of every charge. Settles of one account
+-- run one after another (its row lock), so the upsert never races itself.
+CREATE TABLE S.spend_hours (
+  account text NOT NULL,
+  hour bigint NOT NULL,
+  charges bigint NOT NULL,
+  cost bigint NOT NULL,
+  first_at bigint NOT NULL,
+  first_cost bigint NOT NULL,
+  last_at bigint NOT NULL,
+  cost_ms double precision NOT NULL,
+  PRIMARY KEY (account, hour)
+);
+
+CREATE FUNCTION S.count_spend_hour() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO S.spend_hours AS h (account, hour, charges, cost, first_at, first_cost, last_at, cost_ms)
+  VALUES (NEW.account, NEW.settled_at - NEW.settled_at % 3600000, 1, NEW.cost, NEW.settled_at, NEW.cost,
+    NEW.settled_at, NEW.cost::double precision * (NEW.settled_at % 3600000))
+  ON CONFLICT (account, hour) DO UPDATE SET
+    charges = h.charges + 1,
+    cost = h.cost + excluded.cost,
+    first_at = least(h.first_at, excluded.first_at),
+    first_cost = CASE WHEN excluded.first_at < h.first_at THEN excluded.first_cost ELSE h.first_cost END,
+    last_at = greatest(h.last_at, excluded.last_at),
+    cost_ms = h.cost_ms + excluded.cost_ms;
+  RETURN NULL;
+END $fn$;
+
+CREATE TRIGGER charges_spend_hours AFTER INSERT ON S.charges
+  FOR EACH ROW WHEN (NEW.cost > 0) EXECUTE FUNCTION S.count_spend_hour();
+
+-- The charges recorded before this version, counted the same way.
+INSERT INTO S.spend_hours (account, hour, charges, cost, first_at, first_cost, last_at, cost_ms)
+SELECT account, hour, count(*), sum(cost), min(settled_at), sum(CASE WHEN nth = 1 THEN cost ELSE 0 END),
+  max(settled_at), sum(cost::double precision * (settled_at - hour))
+FROM (
+  SELECT account, cost, settled_at, settled_at - settled_at % 3600000 AS hour,
+    row_number() OVER (PARTITION BY account, settled_at - settled_at % 3600000 ORDER BY settled_at, key) AS nth
+  FROM S.charges WHERE cost > 0
+) AS counted
+GROUP BY account, hour;
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -17,8 +17,9 @@ import {
   type ReportRow,
   type ReserveResult,
   type SettleResult,
+  type SpendHour,
 } from '@drawdown/core';
-import { sortReportRows, sqlReport, windowStart } from '@drawdown/core/store';
+import { SPEND_HOUR_MS, sortReportRows, sqlReport, windowStart } from '@drawdown/core/store';
 import { storeError } from './errors.js';
 import { createGroupCommit, type ItemOutcome } from './group-commit.js';
 import { createListener } from './listener.js';
@@ -456,6 +457,24 @@ export async function postgresStore(options: PostgresStoreOptions): Promise<Ledg
         for (const r of rows) out.push({ kind: 'grant', record: grantRecord(r) });
       }
       return out;
+    },
+
+    async spendByHour({ account, since }): Promise<SpendHour[]> {
+      const rows = await query<Record<string, number | string>>(
+        'reading spend by hour',
+        `SELECT hour, charges, cost, first_at, first_cost, last_at, cost_ms FROM ${S}.spend_hours
+         WHERE account = $1 AND hour > $2 AND first_at > $3 ORDER BY hour`,
+        [account, since - SPEND_HOUR_MS, since],
+      );
+      return rows.map((r) => ({
+        start: Number(r.hour),
+        charges: Number(r.charges),
+        cost: Number(r.cost),
+        firstAt: Number(r.first_at),
+        firstCost: Number(r.first_cost),
+        lastAt: Number(r.last_at),
+        costMs: Number(r.cost_ms),
+      }));
     },
 
     async getState<T>(key: string) {

@@ -109,6 +109,9 @@ describePostgres('postgres schema migrations and watching', () => {
       await c.query(migrationSql(MIGRATIONS[0]!.sql, schema));
       await c.query(`INSERT INTO "${schema}".schema_migrations (version) VALUES (1)`);
       await c.query(`SELECT "${schema}".settle('old-host', 'a', 'before', 1000, $1, '{}', '{}', '2026-11-23')`, [NOW]);
+      await c.query(`SELECT "${schema}".settle('old-host', 'a', 'later', 3000, $1, '{}', '{}', '2026-11-23')`, [
+        NOW + 100,
+      ]);
     });
     const store = await postgresStore({ connectionString: url, schema, listen: false });
     const after = await store.settle({
@@ -119,10 +122,14 @@ describePostgres('postgres schema migrations and watching', () => {
       scopes: [],
       day: '2026-11-23',
     });
-    expect(after).toMatchObject({ status: 'settled', totals: { lifetime: 1500 } });
+    expect(after).toMatchObject({ status: 'settled', totals: { lifetime: 4500 } });
     expect(
       (await store.entries({ account: 'a', kinds: ['charge'] })).map((e) => (e.record as { key: string }).key).sort(),
-    ).toEqual(['after', 'before']);
+    ).toEqual(['after', 'before', 'later']);
+    // The charges from before the upgrade are counted per hour too.
+    expect(await store.spendByHour({ account: 'a', since: NOW - 1 })).toEqual([
+      { start: NOW, charges: 3, cost: 4500, firstAt: NOW, firstCost: 1000, lastAt: NOW + 100, costMs: 300_000 },
+    ]);
     await store.close();
   });
 

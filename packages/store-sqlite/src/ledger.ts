@@ -16,12 +16,14 @@ import {
   type ReleaseResult,
   type GrantResult,
   type SettleResult,
+  type SpendHour,
   type WindowCountResult,
 } from '@drawdown/core';
 import {
   compareGrants,
   firstRefusedCounter,
   limitHoldKey,
+  SPEND_HOUR_MS,
   sortReportRows,
   sqlReport,
   windowStart,
@@ -67,6 +69,16 @@ interface ChargeRow {
   day: string;
   overdraft: number;
   meta: string;
+}
+
+interface SpendHourRow {
+  hour: number;
+  charges: number;
+  cost: number;
+  first_at: number;
+  first_cost: number;
+  last_at: number;
+  cost_ms: number;
 }
 
 interface GrantRow {
@@ -530,6 +542,20 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
               out.push({ kind: 'grant', record: grantRecord(r) });
           return out;
         }),
+      );
+    },
+
+    async spendByHour({ account, since }): Promise<SpendHour[]> {
+      return read('reading spend by hour', () =>
+        (q.spendHours.all(account, since - SPEND_HOUR_MS, since) as unknown as SpendHourRow[]).map((r) => ({
+          start: r.hour,
+          charges: r.charges,
+          cost: r.cost,
+          firstAt: r.first_at,
+          firstCost: r.first_cost,
+          lastAt: r.last_at,
+          costMs: r.cost_ms,
+        })),
       );
     },
 

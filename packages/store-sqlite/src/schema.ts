@@ -120,6 +120,48 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
       ALTER TABLE holds ADD COLUMN limit_accounts TEXT;
     `,
   },
+  {
+    version: 4,
+    sql: `
+      -- Spend per account and hour (LedgerStore.spendByHour), kept by a trigger so that every
+      -- writer of charges keeps it: forecasts read a week of hours instead of every charge.
+      CREATE TABLE spend_hours (
+        account TEXT NOT NULL,
+        hour INTEGER NOT NULL,
+        charges INTEGER NOT NULL,
+        cost INTEGER NOT NULL,
+        first_at INTEGER NOT NULL,
+        first_cost INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        cost_ms REAL NOT NULL,
+        PRIMARY KEY (account, hour)
+      ) WITHOUT ROWID;
+
+      CREATE TRIGGER charges_spend_hours AFTER INSERT ON charges WHEN NEW.cost > 0 BEGIN
+        INSERT INTO spend_hours (account, hour, charges, cost, first_at, first_cost, last_at, cost_ms)
+        VALUES (NEW.account, NEW.settled_at - NEW.settled_at % 3600000, 1, NEW.cost, NEW.settled_at, NEW.cost,
+          NEW.settled_at, NEW.cost * 1.0 * (NEW.settled_at % 3600000))
+        ON CONFLICT (account, hour) DO UPDATE SET
+          charges = charges + 1,
+          cost = cost + excluded.cost,
+          first_at = min(first_at, excluded.first_at),
+          first_cost = CASE WHEN excluded.first_at < first_at THEN excluded.first_cost ELSE first_cost END,
+          last_at = max(last_at, excluded.last_at),
+          cost_ms = cost_ms + excluded.cost_ms;
+      END;
+
+      -- The charges recorded before this version, counted the same way.
+      INSERT INTO spend_hours (account, hour, charges, cost, first_at, first_cost, last_at, cost_ms)
+      SELECT account, hour, count(*), sum(cost), min(settled_at), sum(CASE WHEN nth = 1 THEN cost ELSE 0 END),
+        max(settled_at), sum(cost * 1.0 * (settled_at - hour))
+      FROM (
+        SELECT account, cost, settled_at, settled_at - settled_at % 3600000 AS hour,
+          row_number() OVER (PARTITION BY account, settled_at - settled_at % 3600000 ORDER BY settled_at, key) AS nth
+        FROM charges WHERE cost > 0
+      )
+      GROUP BY account, hour;
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

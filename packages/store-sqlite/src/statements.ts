@@ -45,6 +45,10 @@ export function sqlStatements(db: Database) {
     allCharges: p('SELECT * FROM charges WHERE ? IS NULL OR account = ? ORDER BY account, settled_at, key'),
     allGrants: p('SELECT * FROM grants WHERE ? IS NULL OR account = ? ORDER BY account, created_at, grant_id'),
 
+    spendHours: p(
+      'SELECT hour, charges, cost, first_at, first_cost, last_at, cost_ms FROM spend_hours WHERE account = ? AND hour > ? AND first_at > ? ORDER BY hour',
+    ),
+
     getState: value('SELECT value FROM state WHERE key = ?'),
     setState: p('INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
     takeLease: p(`INSERT INTO leases (name, owner, expires_at) VALUES (?, ?, ?)

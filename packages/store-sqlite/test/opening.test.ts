@@ -5,7 +5,7 @@ import { usd } from '@drawdown/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/driver.js';
 import { defaultDatabasePath, sqliteStore } from '../src/index.js';
-import { SCHEMA_VERSION } from '../src/schema.js';
+import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from '../src/schema.js';
 import { ledgerFile, tempDir } from './helpers.js';
 
 const dir = tempDir();
@@ -90,6 +90,26 @@ describe('opening a ledger file', () => {
       }),
     );
     expect(digest(file)).toBe(before);
+  });
+
+  it('upgrades a version-3 ledger, counting the charges it already had per hour', async () => {
+    const file = ledgerFile(dir);
+    const db = openDatabase(file);
+    for (const migration of MIGRATIONS.filter((m) => m.version <= 3)) db.exec(migration.sql);
+    db.exec(`PRAGMA application_id = ${APPLICATION_ID}; PRAGMA user_version = 3`);
+    const insert = db.prepare(
+      `INSERT INTO charges VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, NULL, NULL, 0, 0, 0, 0, '{}')`,
+    );
+    insert.run('late', 3000, 3000, NOW + 100);
+    insert.run('early', 1000, 1000, NOW);
+    insert.run('free', 0, 0, NOW + 50);
+    db.close();
+    const store = sqliteStore({ file });
+    await store.settle({ ...charge, key: 'after', cost: 500 });
+    expect(await store.spendByHour({ account: 'trial', since: NOW - 1 })).toEqual([
+      { start: NOW, charges: 3, cost: 4500, firstAt: NOW, firstCost: 1000, lastAt: NOW + 100, costMs: 300_000 },
+    ]);
+    await store.close();
   });
 
   it('refuses a corrupt file and leaves its bytes untouched', () => {

@@ -533,6 +533,42 @@ export function describeStoreContract(name: string, options: StoreContractOption
       ]);
     });
 
+    it('sums spend per hour: charges of a positive cost once per key, none of limit accounts', async () => {
+      const charge = (key: string, cost: string, at: number) =>
+        store.settle({ account: 'trial', key, cost: usd(cost), now: at, ...placement(at) });
+      await charge('a', '0.10', T0 + 1_000);
+      await charge('b', '0.30', T0 + 2_000);
+      await charge('c', '0.20', T0 + 500); // earlier than those before it: the hour's new first charge
+      await charge('free', '0', T0 + 3_000);
+      await charge('a', '0.10', T0 + 4_000); // a retried settle counts once
+      await reserve('held', '1', { now: T0 + 2_500, limitAccounts: [level('team', '10')] });
+      await store.settle({ account: 'trial', key: 'held', cost: usd('0.40'), now: T0 + 2_500 });
+      await charge('later', '0.05', T0 + 3_600_010);
+      const firstHour = {
+        start: T0,
+        charges: 4,
+        cost: usd('1'),
+        firstAt: T0 + 500,
+        firstCost: usd('0.20'),
+        lastAt: T0 + 2_500,
+        costMs: usd('0.10') * 1_000 + usd('0.30') * 2_000 + usd('0.20') * 500 + usd('0.40') * 2_500,
+      };
+      const secondHour = {
+        start: T0 + 3_600_000,
+        charges: 1,
+        cost: usd('0.05'),
+        firstAt: T0 + 3_600_010,
+        firstCost: usd('0.05'),
+        lastAt: T0 + 3_600_010,
+        costMs: usd('0.05') * 10,
+      };
+      expect(await store.spendByHour({ account: 'trial', since: T0 - 1 })).toEqual([firstHour, secondHour]);
+      // An hour whose first charge is not after `since` is left out whole.
+      expect(await store.spendByHour({ account: 'trial', since: T0 + 500 })).toEqual([secondHour]);
+      expect(await store.spendByHour({ account: 'team', since: T0 - 1 })).toEqual([]);
+      expect(await store.spendByHour({ account: 'nobody', since: T0 - 1 })).toEqual([]);
+    });
+
     it('reports nothing for a range without charges, and one total row without grouping', async () => {
       await store.settle({ account: 'trial', key: 'a', cost: usd('1'), now: T0, ...placement(T0) });
       await store.settle({

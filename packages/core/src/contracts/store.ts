@@ -42,6 +42,11 @@ export interface LedgerStore {
   report(query: ReportQuery): Promise<ReportRow[]>;
   /** Raw ledger rows, for audits and for tests that prove sums equal balances. */
   entries(query: EntriesQuery): Promise<LedgerEntry[]>;
+  /**
+   * An account's settled spend per hour, oldest first, read from per-hour sums kept as charges are
+   * recorded: what forecasts read, at a cost that grows with the hours asked for, not the ledger.
+   */
+  spendByHour(query: SpendByHourQuery): Promise<SpendHour[]>;
 
   /** Small shared state (route opt-ins, plan windows, policies), visible to every process. */
   getState<T = unknown>(key: string): Promise<T | undefined>;
@@ -353,6 +358,29 @@ export interface ReportRow {
 export interface EntriesQuery {
   account?: string;
   kinds?: LedgerEntry['kind'][];
+}
+
+/** Length of one `SpendHour` (epoch-aligned hours, the same in every store). */
+export const SPEND_HOUR_MS = 3_600_000;
+
+export interface SpendByHourQuery {
+  account: string;
+  /** Only hours whose first charge settled after this instant (epoch ms), so nothing older counts. */
+  since: number;
+}
+
+/** The charges of a positive cost one account settled in one hour (charges of no cost are left out). */
+export interface SpendHour {
+  /** Start of the hour, epoch ms (a multiple of `SPEND_HOUR_MS`). */
+  start: number;
+  charges: number;
+  cost: Nanos;
+  /** The earliest charge of the hour: when, and its cost. */
+  firstAt: number;
+  firstCost: Nanos;
+  lastAt: number;
+  /** Σ cost × (settledAt − start): divided by `cost`, the hour's cost-weighted mean instant after `start`. */
+  costMs: number;
 }
 
 export type LedgerEntry =

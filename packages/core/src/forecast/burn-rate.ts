@@ -1,9 +1,11 @@
 import type { Nanos } from '../money.js';
 
-/** One settled charge as the forecast sees it: when, and how much. */
+/** Settled spend as the forecast sees it: when, and how much. */
 export interface SpendPoint {
   at: number;
   amount: Nanos;
+  /** How many charges the point stands for (their sum at their cost-weighted mean instant); 1 when absent. */
+  charges?: number;
 }
 
 /** A named averaging window: recent spend weighs more, halving in weight every `halfLifeMs`. */
@@ -50,18 +52,25 @@ export type RateEvidence =
 /** Whether the points within the lookback are enough to measure a rate, and why not. */
 export function rateEvidence(points: readonly SpendPoint[], now: number): RateEvidence {
   const recent = points.filter((p) => p.at <= now && p.at > now - LOOKBACK_MS && p.amount > 0);
-  const first = Math.min(...recent.map((p) => p.at));
+  let count = 0;
+  let first = Number.POSITIVE_INFINITY;
+  let lastAt = Number.NEGATIVE_INFINITY;
+  for (const p of recent) {
+    count += p.charges ?? 1;
+    first = Math.min(first, p.at);
+    lastAt = Math.max(lastAt, p.at);
+  }
   const spanMs = recent.length === 0 ? 0 : now - first;
-  if (recent.length < MIN_CHARGES || spanMs < MIN_SPAN_MS) {
-    const charges = `${recent.length} charge${recent.length === 1 ? '' : 's'}`;
+  if (count < MIN_CHARGES || spanMs < MIN_SPAN_MS) {
+    const charges = `${count} charge${count === 1 ? '' : 's'}`;
     return {
       enough: false,
-      charges: recent.length,
+      charges: count,
       spanMs,
       reason: `not enough data: ${charges} in 7 days, a rate needs ${MIN_CHARGES} over 15m`,
     };
   }
-  return { enough: true, charges: recent.length, spanMs, lastAt: Math.max(...recent.map((p) => p.at)) };
+  return { enough: true, charges: count, spanMs, lastAt };
 }
 
 /**

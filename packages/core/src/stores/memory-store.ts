@@ -15,6 +15,8 @@ import {
   type LedgerStore,
   type ReportRow,
   type ReserveResult,
+  SPEND_HOUR_MS,
+  type SpendHour,
 } from '../contracts/store.js';
 import { groupReportRows } from './report-rows.js';
 
@@ -33,7 +35,36 @@ interface Account {
   charges: Map<string, { record: ChargeRecord; meta: EntryMeta }>;
   grants: Map<string, GrantRecord>;
   totals: Map<string, number>;
+  /** Spend per hour start (see `LedgerStore.spendByHour`). */
+  hours: Map<number, SpendHour>;
   overdraft: number;
+}
+
+/** Counts a charge of a positive cost in its hour: the rule the SQL stores' triggers apply too. */
+function countInHour(hours: Map<number, SpendHour>, settledAt: number, cost: number): void {
+  if (cost <= 0) return;
+  const start = settledAt - (settledAt % SPEND_HOUR_MS);
+  const hour = hours.get(start);
+  if (!hour) {
+    hours.set(start, {
+      start,
+      charges: 1,
+      cost,
+      firstAt: settledAt,
+      firstCost: cost,
+      lastAt: settledAt,
+      costMs: cost * (settledAt - start),
+    });
+    return;
+  }
+  hour.charges += 1;
+  hour.cost += cost;
+  if (settledAt < hour.firstAt) {
+    hour.firstAt = settledAt;
+    hour.firstCost = cost;
+  }
+  hour.lastAt = Math.max(hour.lastAt, settledAt);
+  hour.costMs += cost * (settledAt - start);
 }
 
 /**
@@ -61,6 +92,7 @@ export function memoryStore(): LedgerStore {
           charges: new Map(),
           grants: new Map(),
           totals: new Map(),
+          hours: new Map(),
           overdraft: 0,
         }),
       );
@@ -234,6 +266,7 @@ export function memoryStore(): LedgerStore {
       };
       for (const scope of scopes) a.totals.set(scope, (a.totals.get(scope) ?? 0) + input.cost);
       a.charges.set(input.key, { record: charge, meta: { ...hold?.meta, ...input.meta } });
+      countInHour(a.hours, input.now, input.cost);
       if (hold) {
         hold.state = 'settled';
         a.active.delete(input.key);
@@ -337,6 +370,16 @@ export function memoryStore(): LedgerStore {
         for (const g of a.grants.values()) out.push({ kind: 'grant', record: { ...g } });
       }
       return query.kinds ? out.filter((e) => query.kinds!.includes(e.kind)) : out;
+    },
+
+    async spendByHour(query) {
+      open();
+      const hours = accounts.get(query.account)?.hours;
+      if (!hours) return [];
+      return [...hours.values()]
+        .filter((h) => h.start > query.since - SPEND_HOUR_MS && h.firstAt > query.since)
+        .sort((a, b) => a.start - b.start)
+        .map((h) => ({ ...h }));
     },
 
     async getState<T>(key: string) {

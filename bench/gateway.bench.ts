@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -211,6 +211,28 @@ interface Target {
   pools: Pool[];
   headers: Record<string, string>;
   next: number;
+  /** The target's own processes, whose CPU time is counted (not the upstream's or PostgreSQL's). */
+  pids: number[];
+}
+
+const TICK_US = 10_000; // USER_HZ is 100 on Linux
+
+/**
+ * CPU time (user + system, µs) the processes have used so far, from /proc; undefined where there is
+ * no /proc. Unlike latency, CPU per request hardly moves with the machine's load.
+ */
+function cpuMicros(pids: readonly number[]): number | undefined {
+  let ticks = 0;
+  try {
+    for (const pid of pids) {
+      // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    }
+  } catch {
+    return undefined;
+  }
+  return ticks * TICK_US;
 }
 
 const body = (stream: boolean): string =>
@@ -237,6 +259,8 @@ interface Measured {
   samples: number[];
   /** Requests per second over the time spent on this target. */
   rate: number;
+  /** CPU time its processes spent per request, µs (undefined without /proc). */
+  cpu: number | undefined;
 }
 
 /** Per target: `rounds` rounds, each sending `perRound` requests to every target in turn with `inFlight` at once. */
@@ -250,18 +274,26 @@ async function measure(
   const payload = body(stream);
   const samples = targets.map(() => [] as number[]);
   const spent = targets.map(() => 0);
+  const cpu = targets.map((): number | undefined => 0);
   for (let round = 0; round < rounds; round++) {
     for (const [i, target] of targets.entries()) {
       let left = perRound;
       const worker = async (): Promise<void> => {
         while (left-- > 0) samples[i]!.push(await once(target, payload));
       };
+      const cpuBefore = cpuMicros(target.pids);
       const start = performance.now();
       await Promise.all(Array.from({ length: inFlight }, worker));
       spent[i]! += performance.now() - start;
+      const cpuAfter = cpuMicros(target.pids);
+      cpu[i] = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpu[i]! + cpuAfter - cpuBefore;
     }
   }
-  return samples.map((s, i) => ({ samples: s.sort((a, b) => a - b), rate: (s.length / spent[i]!) * 1000 }));
+  return samples.map((s, i) => ({
+    samples: s.sort((a, b) => a - b),
+    rate: (s.length / spent[i]!) * 1000,
+    cpu: cpu[i] === undefined ? undefined : cpu[i]! / s.length,
+  }));
 }
 
 /** A smoke run (a few requests per case) when DRAWDOWN_BENCH_QUICK is set: checks the wiring, measures nothing. */
@@ -340,6 +372,7 @@ export default (async () => {
       pools: [pool(upstream.info.url)],
       headers: { ...base, 'x-api-key': KEY },
       next: 0,
+      pids: [upstream.proc.pid!],
     };
     const paths: Array<{ id: PathId; target: Target }> = [];
     const drawdown = async (store: string, extra: Record<string, string> = {}) => {
@@ -349,13 +382,14 @@ export default (async () => {
         jsonLine<{ url: string; key: string }>,
       );
       children.push(started.proc);
-      return started.info;
+      return { ...started.info, pid: started.proc.pid! };
     };
-    const gatewayTarget = (id: PathId, servers: Array<{ url: string; key: string }>): Target => ({
+    const gatewayTarget = (id: PathId, servers: Array<{ url: string; key: string; pid: number }>): Target => ({
       name: id,
       pools: servers.map((s) => pool(s.url)),
       headers: { ...base, 'x-api-key': servers[0]!.key },
       next: 0,
+      pids: servers.map((s) => s.pid),
     });
     if (wanted('sqlite')) {
       const file = join(dir, 'ledger.sqlite');
@@ -406,6 +440,7 @@ export default (async () => {
           'x-portkey-custom-host': `${upstream.info.url}/v1`,
         },
         next: 0,
+        pids: [portkey.proc.pid!],
       };
       paths.push({ id: 'portkey', target });
       // Portkey 1.15.2 on Node answers every streamed /v1/messages with a 500 (it appends headers
@@ -418,7 +453,10 @@ export default (async () => {
     if (wanted('floor')) {
       const floor = await child(tsx, { ...env, DRAWDOWN_GATEWAY_BENCH_ROLE: 'floor' }, jsonLine<{ url: string }>);
       children.push(floor.proc);
-      paths.push({ id: 'floor', target: { name: 'floor', pools: [pool(floor.info.url)], headers: base, next: 0 } });
+      paths.push({
+        id: 'floor',
+        target: { name: 'floor', pools: [pool(floor.info.url)], headers: base, next: 0, pids: [floor.proc.pid!] },
+      });
     }
 
     const load = loadavg()[0]!;
@@ -453,13 +491,13 @@ export default (async () => {
       for (const { id, target } of paths) {
         const i = targets.indexOf(target);
         if (i < 0) {
-          table.push([PATHS[id], 'fails', 'fails', '—']);
+          table.push([PATHS[id], 'fails', 'fails', '—', '—']);
           continue;
         }
         const m = measured[i]!;
         const p50 = added(m, 50);
         const p99 = added(m, 99);
-        table.push([PATHS[id], fmt(p50), fmt(p99), Math.round(m.rate).toLocaleString('en-US')]);
+        table.push([PATHS[id], fmt(p50), fmt(p99), Math.round(m.rate).toLocaleString('en-US'), cpuText(m)]);
         if (id === 'floor' || id === 'portkey' || id === 'memory') continue;
         const ledger =
           id === 'sqlite' ? 'SQLite' : id === 'postgres' ? 'PostgreSQL' : 'PostgreSQL, durableHolds: false';
@@ -478,6 +516,18 @@ export default (async () => {
           ...(c.inFlight === 1 && id === 'sqlite' && { aim: '≤ 1000 µs' }),
           note: versus(99),
         });
+        if (m.cpu !== undefined) {
+          const others = (['portkey', 'floor'] as const).flatMap((other) => {
+            const at = targets.findIndex((t) => t === paths.find((p) => p.id === other)?.target);
+            return at >= 0 ? [`${other} ${cpuText(measured[at]!)}`] : [];
+          });
+          rows.push({
+            name: `${ledger}: CPU per request, ${c.label}`,
+            value: round(m.cpu),
+            unit: 'µs',
+            note: `the gateway processes' own user + system time${others.length ? `; ${others.join(', ')}` : ''}`,
+          });
+        }
         if (c.inFlight > 1) {
           const portkeyRate = portkeyAt >= 0 ? `, Portkey ${Math.round(measured[portkeyAt]!.rate)}` : '';
           rows.push({
@@ -490,7 +540,7 @@ export default (async () => {
         }
       }
       blocks.push(
-        `${c.label}: direct p50 ${fmt(percentile(base.samples, 50))}, ${Math.round(base.rate).toLocaleString('en-US')} req/s\n${layout(['path', '+p50', '+p99', 'req/s'], table)}`,
+        `${c.label}: direct p50 ${fmt(percentile(base.samples, 50))}, ${Math.round(base.rate).toLocaleString('en-US')} req/s, upstream cpu/req ${cpuText(base)}\n${layout(['path', '+p50', '+p99', 'req/s', 'cpu/req'], table)}`,
       );
     }
     if (portkeyStreamError) notes.push(`Portkey streams: every request failed (${portkeyStreamError})`);
@@ -508,6 +558,8 @@ export default (async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 }) satisfies Bench;
+
+const cpuText = (m: Measured): string => (m.cpu === undefined ? '—' : fmt(m.cpu));
 
 function layout(header: string[], table: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));

@@ -2,7 +2,6 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 // The SDK client is a dependency of the package, not of the root: typed from there.
@@ -12,6 +11,7 @@ import { createDrawdownMcpServer } from '../packages/mcp-server/src/index.js';
 import { fixtureHub } from '../packages/mcp-server/test/fixtures/hub.js';
 import { sqliteStore } from '../packages/store-sqlite/src/index.js';
 import { percentile, round, sampleMicros, type Bench, type BenchRow } from './lib.js';
+import { seedSettledCharges } from './seed-ledger.js';
 
 // pool_status over stdio against a served ledger of 1,000,000 entries: the cost a client sees per
 // call, through the real SDK client, a spawned server process and the SQLite store.
@@ -31,35 +31,6 @@ const { InMemoryTransport } = (await import(
 const ENTRIES = 1_000_000;
 const NOW = Date.now();
 
-/** 500k holds and their 500k charges on the fixture's trial pool, written straight into the file in one transaction. */
-function seed(file: string): void {
-  const db = new DatabaseSync(file);
-  const cost = 10;
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    // Columns named, so a column added later (with its default) does not break the seed.
-    const hold = db.prepare(
-      `INSERT INTO holds (account, key, amount, state, created_at, expires_at, scopes, day, meta)
-       VALUES ('trial', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`,
-    );
-    const charge = db.prepare(
-      `INSERT INTO charges (account, key, cost, held, settled_at, day, overdraft, model, route, input_tokens,
-         output_tokens, cache_read_tokens, cache_write_tokens, meta)
-       VALUES ('trial', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`,
-    );
-    for (let i = 0; i < ENTRIES / 2; i++) {
-      hold.run(`seed-${i}`, cost, NOW - i, NOW - i + 60_000);
-      charge.run(`seed-${i}`, cost, cost, NOW - i);
-    }
-    db.prepare(`INSERT INTO rollups (account, scope, settled) VALUES ('trial', 'lifetime', ?)`).run(
-      cost * (ENTRIES / 2),
-    );
-    db.exec('COMMIT');
-  } finally {
-    db.close(); // a failed seed is never committed: closing rolls it back
-  }
-}
-
 async function ledger(): Promise<{ file: string; note: string }> {
   const dir = join(here, '..', '.bench-data');
   mkdirSync(dir, { recursive: true });
@@ -68,7 +39,7 @@ async function ledger(): Promise<{ file: string; note: string }> {
   const started = Date.now();
   await sqliteStore({ file }).close();
   try {
-    seed(file);
+    seedSettledCharges(file, { account: 'trial', pairs: ENTRIES / 2, cost: 10, now: NOW });
   } catch (error) {
     rmSync(file, { force: true });
     throw new Error(`seeding the 1,000,000-entry ledger failed (store schema changed?): ${(error as Error).message}`);

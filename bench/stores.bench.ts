@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { DatabaseSync } from 'node:sqlite';
 import { budget, calendarWindow, createHub, silentLogger, usd, type LedgerStore } from '@drawdown/core';
 import { sqliteStore } from '../packages/store-sqlite/src/index.js';
 import { postgresStore } from '../packages/store-postgres/src/index.js';
 import { percentile, round, sampleMicros, type Bench, type BenchRow } from './lib.js';
+import { seedSettledCharges } from './seed-ledger.js';
 
 // pg is a dependency of the store package, not of the workspace root: load it from there.
 // Typed here by the little the bench uses, since its type package is not visible from the root.
@@ -45,28 +45,6 @@ async function settleRate(store: LedgerStore, count: number, inFlight: number, a
     }),
   );
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
-}
-
-/** Writes `count` settled charges (and their holds) straight into the file in one transaction, with matching rollups. */
-function seed(file: string, count: number): void {
-  const db = new DatabaseSync(file);
-  const cost = usd('0.001');
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const hold = db.prepare(`INSERT INTO holds VALUES ('seeded', ?, ?, 'settled', ?, ?, '[]', '2026-11-23', '{}')`);
-    const settled = db.prepare(
-      `INSERT INTO charges VALUES ('seeded', ?, ?, ?, ?, '2026-11-23', 0, 'claude-haiku-4-5', 'trial', 10, 5, 0, 0, '{}')`,
-    );
-    for (let i = 0; i < count / 2; i++) {
-      const key = `seed-${i}`;
-      hold.run(key, cost, NOW - i, NOW - i + 60_000);
-      settled.run(key, cost, cost, NOW - i);
-    }
-    db.prepare(`INSERT INTO rollups VALUES ('seeded', 'lifetime', ?)`).run(cost * (count / 2));
-    db.exec('COMMIT');
-  } finally {
-    db.close(); // a failed seed is never committed: closing rolls it back
-  }
 }
 
 async function sqliteRows(dir: string): Promise<BenchRow[]> {
@@ -135,7 +113,7 @@ async function sqliteRows(dir: string): Promise<BenchRow[]> {
   const big = join(dir, 'million.sqlite');
   await sqliteStore({ file: big }).close();
   const started = Date.now();
-  seed(big, 1_000_000);
+  seedSettledCharges(big, { account: 'seeded', pairs: 500_000, cost: usd('0.001'), now: NOW });
   const seeded = sqliteStore({ file: big });
   const snap = await sampleMicros(
     () => seeded.snapshot({ account: 'seeded', now: NOW, scopes: SCOPES }),

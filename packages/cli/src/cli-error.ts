@@ -10,6 +10,8 @@ export const CliErrorCodes = {
   UNKNOWN_NAME: 'DRAWDOWN_CLI_UNKNOWN_NAME',
   /** A child process could not be started. */
   SPAWN_FAILED: 'DRAWDOWN_CLI_SPAWN_FAILED',
+  /** A change of money was not confirmed (answered no, or not answered); nothing changed. */
+  NOT_CONFIRMED: 'DRAWDOWN_CLI_NOT_CONFIRMED',
   /** A feature needs something that is not configured or not available here. */
   UNAVAILABLE: 'DRAWDOWN_CLI_UNAVAILABLE',
   /** Something failed that drawdown did not expect (a bug); the message says what. */

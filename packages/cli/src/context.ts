@@ -5,6 +5,8 @@ export interface CliContext {
   term: Terminal;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where answers to questions are read from (the init wizard, confirmations); default stdin. */
+  input?: NodeJS.ReadableStream;
   /**
    * The command was asked for `--json`: errors are printed as one JSON object `{ code, message, hint }`
    * on stderr instead of the `drawdown: …` and `hint: …` lines (stdout keeps only results).

@@ -26,6 +26,7 @@ const COMMANDS: ReadonlyArray<{ name: string; hidden?: boolean; load: () => Prom
   { name: 'gateway', load: async () => (await import('./commands/gateway.js')).gatewayCommand },
   { name: 'dashboard', load: async () => (await import('./commands/dashboard.js')).dashboardCommand },
   { name: 'keys', load: async () => (await import('./commands/keys.js')).keysCommand },
+  { name: 'credits', load: async () => (await import('./commands/credits.js')).creditsCommand },
   { name: 'config', load: async () => (await import('./commands/config.js')).configCommand },
   { name: 'demo', load: async () => (await import('./commands/demo.js')).demoCommand },
   { name: 'demo-agent', hidden: true, load: async () => (await import('./commands/demo.js')).demoAgentCommand },

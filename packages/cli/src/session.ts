@@ -36,7 +36,7 @@ export async function withLoadedHub<T>(
   fn: (hub: Hub, loaded: LoadedConfig) => Promise<T>,
   options: { ledgerOnly?: boolean } = {},
 ): Promise<T> {
-  const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () =>
+  const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store, ctx.env)})`, () =>
     openHub(loaded, { env: ctx.env, cwd: ctx.cwd, ...options }),
   );
   try {

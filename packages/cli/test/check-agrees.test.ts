@@ -66,10 +66,24 @@ describe.concurrent('config check accepts exactly what status accepts', () => {
 
   it('a valid configuration passes both', async () => {
     const project = useProject(base);
-    const check = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir });
+    const env = { APP_TRIAL_KEY: 'sk-ant-agrees' };
+    const check = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, problems: [] });
-    const status = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
     expect(status.code).toBe(0);
+  });
+
+  it('a key variable that is unset is a problem of the check, named by its strategy', async () => {
+    const project = useProject(base);
+    const check = await runDrawdown(['config', 'check', '--json'], {
+      cwd: project.dir,
+      env: { APP_TRIAL_KEY: undefined },
+    });
+    expect(check.code).toBe(1);
+    expect(JSON.parse(check.stdout)).toMatchObject({
+      ok: false,
+      problems: [{ path: 'strategies.bundled', message: 'APP_TRIAL_KEY is not set' }],
+    });
   });
 
   it('prints the problems table within 80 columns', async () => {

@@ -5,11 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { trialConfig, useProject } from './project.js';
 import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
+import { postgresAvailable, postgresUrl } from '../../../test-support/services.js';
+
+const postgresReachable = await postgresAvailable("the CLI's team-profile tests");
 
 describe.concurrent('drawdown config check', () => {
   it('summarises a valid configuration: strategies, pools, route and store', async () => {
     const project = useProject(trialConfig);
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { APP_TRIAL_KEY: 'sk-ant-t' } });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`✓ ${project.file} is valid`);
     expect(result.stdout).toMatch(/route:\s+trial → daily/);
@@ -78,13 +82,14 @@ describe.concurrent('drawdown config check', () => {
     const project = useProject(trialConfig);
     const nested = path.join(project.dir, 'src', 'deep');
     (await import('node:fs')).mkdirSync(nested, { recursive: true });
-    const fromParent = await runDrawdown(['config', 'check'], { cwd: nested });
+    const key = { APP_TRIAL_KEY: 'sk-ant-t' };
+    const fromParent = await runDrawdown(['config', 'check'], { cwd: nested, env: key });
     expect(fromParent.stdout).toContain(`✓ ${project.file} is valid`);
     const other = path.join(project.dir, 'other.json');
     writeFileSync(other, JSON.stringify({ ...trialConfig, route: [trialConfig.route![0]] }));
-    const fromEnv = await runDrawdown(['config', 'check'], { cwd: nested, env: { DRAWDOWN_CONFIG: other } });
+    const fromEnv = await runDrawdown(['config', 'check'], { cwd: nested, env: { ...key, DRAWDOWN_CONFIG: other } });
     expect(fromEnv.stdout).toContain(`✓ ${other} is valid`);
-    const fromFlag = await runDrawdown(['--config', other, 'config', 'check'], { cwd: nested });
+    const fromFlag = await runDrawdown(['--config', other, 'config', 'check'], { cwd: nested, env: key });
     expect(fromFlag.stdout).toContain(`✓ ${other} is valid`);
     const missing = await runDrawdown(['--config', 'nope.json', 'status'], { cwd: nested });
     expect(missing.code).not.toBe(0);
@@ -98,7 +103,7 @@ describe.concurrent('drawdown config check', () => {
     writeFileSync(path.join(userDir, 'drawdown.config.json'), JSON.stringify(trialConfig));
     const result = await runDrawdown(['config', 'check'], {
       cwd: project.dir,
-      env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') },
+      env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), APP_TRIAL_KEY: 'sk-ant-t' },
     });
     expect(result.stdout).toContain(`✓ ${path.join(userDir, 'drawdown.config.json')} is valid`);
   });
@@ -122,7 +127,7 @@ export default {
       path.join(project.dir, 'node_modules', '@drawdown', 'core'),
       'dir',
     );
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { ANTHROPIC_API_KEY: 'sk-ant-t' } });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('(+ 1 plugin)');
     const status = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
@@ -144,8 +149,13 @@ describe.concurrent('a TypeScript configuration that fails', () => {
 describe.concurrent('drawdown config init', () => {
   it('writes a starting configuration that passes the check, and refuses to overwrite it', async () => {
     const project = useProject({}, 'unused.json');
-    const env = { XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), DRAWDOWN_TIME_ZONE: 'Europe/Berlin' };
-    const first = await runDrawdown(['config', 'init'], { cwd: project.dir, env });
+    const env = {
+      XDG_CONFIG_HOME: path.join(project.dir, 'xdg'),
+      HOME: project.dir,
+      DRAWDOWN_TIME_ZONE: 'Europe/Berlin',
+      ANTHROPIC_API_KEY: 'sk-ant-config-test',
+    };
+    const first = await runDrawdown(['config', 'init', '--profile', 'api-key'], { cwd: project.dir, env });
     expect(first.code).toBe(0);
     const file = path.join(project.dir, 'drawdown.config.json');
     expect(existsSync(file)).toBe(true);
@@ -153,19 +163,26 @@ describe.concurrent('drawdown config init', () => {
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ timeZone: 'Europe/Berlin', route: [{ id: 'api' }] });
     const check = await runDrawdown(['config', 'check'], { cwd: project.dir, env });
     expect(check.code).toBe(0);
-    const again = await runDrawdown(['config', 'init'], { cwd: project.dir, env });
+    const again = await runDrawdown(['config', 'init', '--profile', 'api-key'], { cwd: project.dir, env });
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already exists\s.*\nhint: Pass --force/);
   });
 
-  it.each(['desktop-app', 'api-key', 'team'])(
+  it.each(['desktop-app', 'api-key', ...(postgresReachable ? ['team'] : [])])(
     'writes the %s profile to the user configuration directory with --global, and it passes the check',
     async (profile) => {
       const project = useProject({}, 'unused.json');
       const xdg = path.join(project.dir, 'xdg');
+      const env = {
+        XDG_CONFIG_HOME: xdg,
+        HOME: project.dir,
+        ANTHROPIC_API_KEY: 'sk-ant-a',
+        MYAPP_TRIAL_KEY: 'sk-ant-b',
+      };
+      const database = profile === 'team' ? ['--connection-string', postgresUrl] : [];
       const result = await runDrawdown(
-        ['config', 'init', '--profile', profile, '--global', '--time-zone', 'America/New_York', '--json'],
-        { cwd: project.dir, env: { XDG_CONFIG_HOME: xdg } },
+        ['config', 'init', '--profile', profile, '--global', '--time-zone', 'America/New_York', ...database, '--json'],
+        { cwd: project.dir, env },
       );
       expect(result.stderr).toBe('');
       expect(result.code).toBe(0);
@@ -175,10 +192,7 @@ describe.concurrent('drawdown config init', () => {
         profile,
         timeZone: 'America/New_York',
       });
-      const check = await runDrawdown(['config', 'check', '--json'], {
-        cwd: project.dir,
-        env: { XDG_CONFIG_HOME: xdg },
-      });
+      const check = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
       expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, file: written.file, problems: [] });
     },
   );
@@ -235,14 +249,14 @@ describe.concurrent('drawdown config check without a configuration', () => {
 describe('drawdown config init on a terminal', () => {
   // `script` gives the CLI a real pseudo-terminal, as a user's shell does; answers are typed ahead.
   const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
-  it.skipIf(!hasScript)('asks for the profile, the place and the time zone, and writes what was chosen', () => {
+  it.skipIf(!hasScript)('asks for the profile, the place, the time zone and the key variable, and writes them', () => {
     const project = useProject({}, 'unused.json');
     const command = [process.execPath, '--conditions=drawdown-source', '--import', tsxLoader, binPath, 'config', 'init']
       .map((w) => `'${w}'`)
       .join(' ');
     const result = spawnSync('script', ['-qec', command, '/dev/null'], {
       cwd: project.dir,
-      input: '3\nhere\nAsia/Tokyo\n',
+      input: '2\nhere\nAsia/Tokyo\nMY_TEAM_KEY\n',
       encoding: 'utf8',
       timeout: 60_000,
       env: { ...process.env, XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), COLUMNS: '80', NO_COLOR: '1' },
@@ -250,10 +264,121 @@ describe('drawdown config init on a terminal', () => {
     expect(result.status, result.stdout).toBe(0);
     expect(result.stdout).toContain('Which setup?');
     expect(result.stdout).toContain('3. team on PostgreSQL');
+    expect(result.stdout).toContain('Environment variable holding your API key [ANTHROPIC_API_KEY]:');
     const written = JSON.parse(readFileSync(path.join(project.dir, 'drawdown.config.json'), 'utf8')) as {
       timeZone: string;
-      store: { kind: string };
+      strategies: { key: { envVar: string } };
     };
-    expect(written).toMatchObject({ timeZone: 'Asia/Tokyo', store: { kind: 'postgres' } });
+    expect(written).toMatchObject({ timeZone: 'Asia/Tokyo', strategies: { key: { envVar: 'MY_TEAM_KEY' } } });
   });
+});
+
+describe.concurrent('drawdown config init answered by a script (stdin not a terminal)', () => {
+  const home = () => {
+    const project = useProject({}, 'unused.json');
+    return { project, env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), HOME: project.dir, COLUMNS: '80' } };
+  };
+
+  it.skipIf(!postgresReachable)(
+    'team: asks for the database, says how to create a missing one, and asks again; a bad zone is asked again',
+    async () => {
+      const { project, env } = home();
+      const missing = postgresUrl.replace(/\/[^/]*$/, `/drawdown_missing_${process.pid}`);
+      const result = await runInProcess(['config', 'init'], {
+        cwd: project.dir,
+        env: { ...env, ANTHROPIC_API_KEY: 'sk-ant-team' },
+        input: `3\nhere\nMars/Olympus\nEurope/Berlin\n${missing}\n${postgresUrl}\n\n`,
+      });
+      expect(result.stderr).toContain('[postgres://localhost:5432/drawdown]');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
+      expect(result.stderr).not.toContain('--time-zone');
+      expect(result.stderr).toMatch(/database\s+"drawdown_missing_\d+"\s+does not exist/);
+      expect(result.stderr.replace(/\s+/g, ' ')).toContain(
+        `createdb -h 127.0.0.1 -p 5432 -U postgres drawdown_missing_`,
+      );
+      const written = JSON.parse(readFileSync(path.join(project.dir, 'drawdown.config.json'), 'utf8')) as object;
+      expect(written).toMatchObject({
+        timeZone: 'Europe/Berlin',
+        store: { kind: 'postgres', connectionString: postgresUrl },
+      });
+      for (const line of (result.stdout + result.stderr).split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
+    },
+  );
+
+  it('api-key: says the key variable is unset and what to do; the check is red until it is set', async () => {
+    const { project, env } = home();
+    const result = await runInProcess(['config', 'init'], {
+      cwd: project.dir,
+      env: { ...env, ANTHROPIC_API_KEY: undefined },
+      input: '2\nhere\n\n\n',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr.replace(/\s+/g, ' ')).toContain(
+      'ANTHROPIC_API_KEY is not set here. Export it where drawdown runs (export ANTHROPIC_API_KEY=sk-ant-…',
+    );
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('Next: export ANTHROPIC_API_KEY where drawdown runs');
+    const red = await runInProcess(['config', 'check', '--json'], {
+      cwd: project.dir,
+      env: { ...env, ANTHROPIC_API_KEY: undefined },
+    });
+    expect(red.code).toBe(1);
+    expect(JSON.parse(red.stdout)).toMatchObject({
+      ok: false,
+      problems: [{ path: 'strategies.key', message: 'ANTHROPIC_API_KEY is not set', hint: expect.any(String) }],
+    });
+    const green = await runInProcess(['config', 'check'], {
+      cwd: project.dir,
+      env: { ...env, ANTHROPIC_API_KEY: 'sk-ant-set-now' },
+    });
+    expect(green.code).toBe(0);
+    expect(green.stdout).toMatch(/key:\s+key: key from ANTHROPIC_API_KEY/);
+    expect(green.stdout).not.toContain('sk-ant-set-now');
+  });
+
+  it('fails, naming the answer and not a flag, when the script ends on a refused time zone', async () => {
+    const { project, env } = home();
+    const result = await runInProcess(['config', 'init'], { cwd: project.dir, env, input: '2\nhere\nMars/Olympus\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/drawdown: "Mars\/Olympus" is not an IANA time zone/);
+    expect(result.stderr).toMatch(/hint: Answer a zone name, or press Enter for /);
+    expect(result.stderr).not.toContain('--time-zone');
+    expect(existsSync(path.join(project.dir, 'drawdown.config.json'))).toBe(false);
+  });
+
+  it('refuses the team profile from flags without a database, naming the flag', async () => {
+    const { project, env } = home();
+    const result = await runInProcess(['config', 'init', '--profile', 'team', '--json'], { cwd: project.dir, env });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stderr)).toMatchObject({
+      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+      argument: 'connection-string',
+      hint: expect.stringContaining('--connection-string'),
+    });
+  });
+});
+
+describe.concurrent('drawdown config check opens the ledger', () => {
+  it.skipIf(!postgresReachable)(
+    'is red when the PostgreSQL database does not exist, and says how to create it',
+    async () => {
+      const missing = postgresUrl.replace(/\/[^/]*$/, `/drawdown_absent_${process.pid}`);
+      const project = useProject({ ...trialConfig, store: { kind: 'postgres', connectionString: missing } });
+      const env = { APP_TRIAL_KEY: 'sk-ant-trial', COLUMNS: '80' };
+      const text = await runInProcess(['config', 'check'], { cwd: project.dir, env });
+      expect(text.code).toBe(1);
+      expect(text.stdout).not.toContain('is valid');
+      expect(text.stdout.replace(/\s+/g, ' ')).toMatch(/store .*does not exist.* Fix: Create the database: createdb/);
+      const json = await runInProcess(['config', 'check', '--json'], { cwd: project.dir, env });
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        ok: false,
+        problems: [
+          {
+            path: 'store',
+            hint: expect.stringContaining(`createdb -h 127.0.0.1 -p 5432 -U postgres drawdown_absent_`),
+          },
+        ],
+      });
+    },
+  );
 });

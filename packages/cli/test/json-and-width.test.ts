@@ -151,13 +151,15 @@ describe.concurrent('at COLUMNS=80', () => {
       await hub.charge({ requestId: 'm1', entry: 'trial-period', model: 'claude-sonnet-4-5', cost: 4_000_000_000 });
       await hub.charge({ requestId: 'm2', entry: 'daily-safety-net', model: 'claude-haiku-4-5', cost: 123_456_789 });
     });
-    const result = await runDrawdown(args, { cwd: project.dir, env: { COLUMNS: '80' } });
+    // The bundled key's variable is set: a check without it is red (the key is missing).
+    const env = { COLUMNS: '80', APP_TRIAL_KEY: 'sk-ant-width' };
+    const result = await runDrawdown(args, { cwd: project.dir, env });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const long = result.stdout.split('\n').filter((line) => [...line].length > 80);
     expect(long).toEqual([]);
     // The full text is in --json: nothing shortened there.
-    const json = await runDrawdown([...args, '--json'], { cwd: project.dir, env: { COLUMNS: '80' } });
+    const json = await runDrawdown([...args, '--json'], { cwd: project.dir, env });
     if (args[0] !== 'config')
       expect(json.stdout).toContain(
         args[0] === 'report' ? (args[2] === 'route,pool' ? 'daily-safety-net-budget' : '2026-') : 'daily-safety-net',
@@ -189,7 +191,7 @@ describe('pnpm drawdown from a checkout', () => {
         cwd: nested,
         encoding: 'utf8',
         timeout: 120_000,
-        env: { ...process.env, DRAWDOWN_CONFIG: undefined } as NodeJS.ProcessEnv,
+        env: { ...process.env, DRAWDOWN_CONFIG: undefined, APP_TRIAL_KEY: 'sk-ant-checkout' } as NodeJS.ProcessEnv,
       },
     );
     expect(result.status, result.stderr).toBe(0);

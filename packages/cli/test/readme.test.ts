@@ -91,11 +91,16 @@ describe('the CLI README', () => {
       ['strategies', 'pools', 'route', 'rateCard', 'store'].some((k) => k in value),
     );
     expect(drawdownConfigs.length).toBeGreaterThanOrEqual(2);
-    for (const { block } of drawdownConfigs) {
+    // A block without pools (only "rateCard") is a fragment of a configuration: checked inside the first whole one.
+    const whole = drawdownConfigs.find(({ value }) => 'route' in value)!.value;
+    for (const { block, value } of drawdownConfigs) {
       const dir = mkdtempSync(path.join(tmpdir(), 'drawdown-readme-'));
       try {
-        writeFileSync(path.join(dir, 'drawdown.config.json'), block.code);
-        const result = await runDrawdown(['config', 'check', '--json'], { cwd: dir, env: { XDG_CONFIG_HOME: dir } });
+        const config = 'pools' in value || 'strategies' in value ? value : { ...whole, ...value };
+        writeFileSync(path.join(dir, 'drawdown.config.json'), JSON.stringify(config));
+        // The check opens the ledger and looks for each key: a fresh HOME, the keys the blocks name.
+        const env = { XDG_CONFIG_HOME: dir, HOME: dir, MYAPP_TRIAL_KEY: 'sk-ant-a', ANTHROPIC_API_KEY: 'sk-ant-b' };
+        const result = await runDrawdown(['config', 'check', '--json'], { cwd: dir, env });
         expect(JSON.parse(result.stdout), `README line ${block.line}`).toMatchObject({ ok: true, problems: [] });
       } finally {
         rmSync(dir, { recursive: true, force: true });

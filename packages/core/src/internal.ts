@@ -37,3 +37,14 @@ export {
 } from './anthropic/attempt.js';
 // Accounts that mirror spend only to enforce a limit (a gateway key's budget, a budget-hierarchy level).
 export { isLimitAccount, limitAccount, LIMIT_ACCOUNT_PREFIXES } from './limit-accounts.js';
+// Adding funds and setting auto-reload by hand: one set of checks and questions for MCP and the CLI.
+export {
+  addFundsQuestion,
+  autoReloadPolicy,
+  autoReloadQuestion,
+  fundablePool,
+  positiveUsd,
+  type AutoReloadFieldNames,
+  type AutoReloadRequest,
+  type FundingSurface,
+} from './funding.js';

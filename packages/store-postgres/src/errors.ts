@@ -25,6 +25,10 @@ export function storeError(error: unknown, schema: string, doing: string): Drawd
     return fail(
       `${at} refused ${doing}: the database user lacks privileges (42501). Grant it usage and write access on the schema.`,
     );
+  if (code === '3D000' || code === '28000' || code === '28P01')
+    return fail(
+      `${at} cannot be opened: ${e?.message ?? code} (${code}). Nothing was created; fix the database or user the connection string names.`,
+    );
   if (
     code === 'ECONNREFUSED' ||
     code === 'ENOTFOUND' ||

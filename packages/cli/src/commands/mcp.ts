@@ -72,8 +72,10 @@ async function hubOrProblem(
   try {
     const loaded = await loadFor(ctx, command);
     if (loaded.file === undefined) return { problem: zeroConfigProblem(ctx, loaded.searched) };
-    const hub = await withProgress(ctx.term, `opening the ledger (${describeStore(loaded.config.store)})`, () =>
-      openHub(loaded, { env: ctx.env, cwd: ctx.cwd }),
+    const hub = await withProgress(
+      ctx.term,
+      `opening the ledger (${describeStore(loaded.config.store, ctx.env)})`,
+      () => openHub(loaded, { env: ctx.env, cwd: ctx.cwd }),
     );
     const reconcile = reconcileSettings(loaded.config.reconcile, ctx.env);
     return { hub, ...(reconcile && { reconcile }) };

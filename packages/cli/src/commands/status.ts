@@ -41,7 +41,7 @@ export function statusCommand(ctx: CliContext): Command {
                 null,
                 2,
               )
-            : `${renderStatus(status, ctx.term, describeStore(loaded.config.store), forecasts)}${observed.files > 0 ? `\n\n${renderObserved(observed, range, ctx.term)}` : ''}`,
+            : `${renderStatus(status, ctx.term, describeStore(loaded.config.store, ctx.env), forecasts)}${observed.files > 0 ? `\n\n${renderObserved(observed, range, ctx.term)}` : ''}`,
         );
       });
     });

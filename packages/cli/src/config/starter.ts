@@ -9,7 +9,27 @@ export interface Profile {
   title: string;
   /** One line on what it sets up, for the prompt and the README. */
   summary: string;
-  config(options: { timeZone: string; connectionString?: string }): DrawdownConfig;
+  /** Each apiKey strategy it writes, with what its key is for (the wizard asks for the variable). */
+  keys: Record<string, { for: string; envVar: string }>;
+  config(options: ProfileAnswers): DrawdownConfig;
+}
+
+/** What a profile's configuration is written from; what is left out takes the profile's default. */
+export interface ProfileAnswers {
+  timeZone: string;
+  /** Team profile: the PostgreSQL database holding the shared ledger. */
+  connectionString?: string;
+  /** The variable each apiKey strategy reads its key from, by strategy id. */
+  keyVariables?: Record<string, string>;
+}
+
+/** The PostgreSQL URL the team profile offers when asking (a local server, database "drawdown"). */
+export const defaultConnectionString = 'postgres://localhost:5432/drawdown';
+
+/** An apiKey strategy reading the variable answered for it, or the profile's default. */
+function keyStrategy(profile: ProfileId, id: string, answers: ProfileAnswers) {
+  const fallback = profiles[profile].keys[id]!.envVar;
+  return { kind: 'apiKey' as const, envVar: answers.keyVariables?.[id] ?? fallback };
 }
 
 export const profiles: Record<ProfileId, Profile> = {
@@ -18,13 +38,17 @@ export const profiles: Record<ProfileId, Profile> = {
     title: 'desktop app',
     summary:
       "bundled key with a $10 trial → the user's own Claude login (plan allowance) → their credits, only after they opt in",
-    config: ({ timeZone }) => ({
-      timeZone,
+    keys: {
+      bundled: { for: "the app's bundled trial key", envVar: 'MYAPP_TRIAL_KEY' },
+      'own-key': { for: "the user's own key (credits)", envVar: 'ANTHROPIC_API_KEY' },
+    },
+    config: (answers) => ({
+      timeZone: answers.timeZone,
       store: { kind: 'sqlite' },
       strategies: {
-        bundled: { kind: 'apiKey', envVar: 'MYAPP_TRIAL_KEY' },
+        bundled: keyStrategy('desktop-app', 'bundled', answers),
         'claude-login': { kind: 'delegated' },
-        'own-key': { kind: 'apiKey', envVar: 'ANTHROPIC_API_KEY' },
+        'own-key': keyStrategy('desktop-app', 'own-key', answers),
       },
       pools: {
         trial: { kind: 'budget', amount: '10.00', label: 'trial' },
@@ -42,10 +66,11 @@ export const profiles: Record<ProfileId, Profile> = {
     id: 'api-key',
     title: 'API-key budget',
     summary: 'your ANTHROPIC_API_KEY with a $10 monthly budget',
-    config: ({ timeZone }) => ({
-      timeZone,
+    keys: { key: { for: 'your API key', envVar: 'ANTHROPIC_API_KEY' } },
+    config: (answers) => ({
+      timeZone: answers.timeZone,
       store: { kind: 'sqlite' },
-      strategies: { key: { kind: 'apiKey', envVar: 'ANTHROPIC_API_KEY' } },
+      strategies: { key: keyStrategy('api-key', 'key', answers) },
       pools: { monthly: { kind: 'budget', amount: '10.00', period: 'month' } },
       route: [{ id: 'api', strategy: 'key', pool: 'monthly' }],
     }),
@@ -54,10 +79,11 @@ export const profiles: Record<ProfileId, Profile> = {
     id: 'team',
     title: 'team on PostgreSQL',
     summary: 'one shared ledger in PostgreSQL: a $200 monthly team budget on the team key, then a $20 daily budget',
-    config: ({ timeZone, connectionString }) => ({
-      timeZone,
-      store: { kind: 'postgres', connectionString: connectionString ?? 'postgres://localhost:5432/drawdown' },
-      strategies: { team: { kind: 'apiKey', envVar: 'ANTHROPIC_API_KEY' } },
+    keys: { team: { for: "the team's key", envVar: 'ANTHROPIC_API_KEY' } },
+    config: (answers) => ({
+      timeZone: answers.timeZone,
+      store: { kind: 'postgres', connectionString: answers.connectionString ?? defaultConnectionString },
+      strategies: { team: keyStrategy('team', 'team', answers) },
       pools: {
         'team-month': { kind: 'budget', amount: '200.00', period: 'month', label: 'team monthly budget' },
         'team-day': { kind: 'budget', amount: '20.00', period: 'day', label: 'daily ceiling' },

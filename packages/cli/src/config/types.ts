@@ -96,6 +96,8 @@ export interface ConfigProblem {
   /** Dotted path, e.g. `pools.trial.amount` or `route[1].pool`. */
   path: string;
   message: string;
+  /** What fixes it, when the message alone does not say. */
+  hint?: string;
 }
 
 /** Typed helper for `drawdown.config.ts`: `export default defineConfig({ ... })`. */

@@ -51,7 +51,7 @@ export async function openHub(
       { searched: loaded.searched },
     );
   }
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, options.env);
   try {
     return await createHub({
       store,

@@ -7,15 +7,21 @@ import type { StoreConfig } from '../config/types.js';
 /** drawdown's packages are released together: the PostgreSQL store to install is this CLI's version. */
 const STORE_POSTGRES_RANGE = `^${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}`;
 
-/** Opens the configured ledger store; the embedded SQLite file when nothing is configured. */
-export async function openStore(config: StoreConfig | undefined): Promise<LedgerStore> {
+/**
+ * Opens the configured ledger store; the embedded SQLite file when nothing is configured (its
+ * default place under the HOME of `env`, the environment the command runs in).
+ */
+export async function openStore(
+  config: StoreConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LedgerStore> {
   const store = config ?? { kind: 'sqlite' as const };
   try {
     switch (store.kind) {
       case 'memory':
         return memoryStore();
       case 'sqlite':
-        return sqliteStore({ file: store.file ?? defaultDatabasePath() });
+        return sqliteStore({ file: store.file ?? defaultDatabasePath(env) });
       case 'postgres': {
         // An optional peer dependency: only teams sharing a ledger on PostgreSQL install it (and pg).
         const { postgresStore } = await importOptional(
@@ -31,7 +37,7 @@ export async function openStore(config: StoreConfig | undefined): Promise<Ledger
       }
     }
   } catch (error) {
-    throw withOpeningHint(error, store.kind);
+    throw withOpeningHint(error, store);
   }
 }
 
@@ -40,13 +46,16 @@ export async function openStore(config: StoreConfig | undefined): Promise<Ledger
  * that was refused and left untouched, is not fixed by editing the store settings, so those get
  * their own hint; other failures keep the CLI's general store hint.
  */
-function withOpeningHint(error: unknown, kind: StoreConfig['kind']): unknown {
+function withOpeningHint(error: unknown, store: StoreConfig): unknown {
   if (!isDrawdownError(error)) return error;
+  const { kind } = store;
   const { data } = error;
   if (typeof data.hint === 'string') return error;
   let hint: string | undefined;
   if (typeof data.node === 'string') {
     hint = `Run drawdown on Node 22.16 or later, or Node 24 (this is ${data.node}; check with "node --version").`;
+  } else if (typeof data.pgCode === 'string' && store.kind === 'postgres') {
+    hint = postgresHint(data.pgCode, store.connectionString);
   } else if (error.code === ErrorCodes.STORE_INCOMPATIBLE && kind === 'sqlite') {
     hint =
       'The file was left as it is. Restore the ledger from a backup, upgrade drawdown if the ledger is newer, or point DRAWDOWN_DB (or "store" in drawdown.config.json) at another file.';
@@ -58,14 +67,36 @@ function withOpeningHint(error: unknown, kind: StoreConfig['kind']): unknown {
   return new DrawdownError(error.code, error.message, { data: { ...data, hint }, cause: error.cause });
 }
 
+/**
+ * What to do about a PostgreSQL server that answered but refused: the database or user the
+ * connection string names does not exist, or cannot connect. drawdown creates neither itself.
+ */
+function postgresHint(pgCode: string, connectionString: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(connectionString);
+  } catch {
+    return undefined;
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || url.username || 'postgres';
+  const target = `-h ${url.hostname || 'localhost'} -p ${url.port || '5432'}${url.username ? ` -U ${decodeURIComponent(url.username)}` : ''}`;
+  if (pgCode === '3D000')
+    return `Create the database: createdb ${target} ${database} (or CREATE DATABASE "${database}"; in psql), or point store.connectionString at one that exists.`;
+  if (pgCode === '28000' || pgCode === '28P01')
+    return 'Fix the user or password in store.connectionString (or PGUSER and PGPASSWORD), or create the role in PostgreSQL.';
+  if (pgCode === 'ECONNREFUSED' || pgCode === 'ENOTFOUND')
+    return `Start PostgreSQL at ${url.hostname || 'localhost'}:${url.port || '5432'}, or fix the host and port in store.connectionString.`;
+  return undefined;
+}
+
 /** Where the ledger is, for people (never prints a password). */
-export function describeStore(config: StoreConfig | undefined): string {
+export function describeStore(config: StoreConfig | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const store = config ?? { kind: 'sqlite' as const };
   switch (store.kind) {
     case 'memory':
       return 'memory (nothing is kept after the command)';
     case 'sqlite':
-      return `sqlite ${store.file ?? defaultDatabasePath()}`;
+      return `sqlite ${store.file ?? defaultDatabasePath(env)}`;
     case 'postgres':
       return `postgres ${redactUrl(store.connectionString)}${store.schema !== undefined ? ` schema ${store.schema}` : ''}`;
   }

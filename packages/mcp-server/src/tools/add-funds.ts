@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { formatUsd, toDecimalString } from '@drawdown/core';
+import { toDecimalString } from '@drawdown/core';
+import { addFundsQuestion } from '@drawdown/core/internal';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { readPools } from '../read-model.js';
@@ -7,7 +8,7 @@ import { poolSchema, usdString } from '../schemas.js';
 import { guarded, jsonResult } from '../tool-result.js';
 import { confirmWithUser } from './confirm.js';
 import type { ToolContext } from './context.js';
-import { fundablePool, parseUsd, positiveUsd } from './fundable.js';
+import { fundablePool, parseUsd, positiveUsdSchema } from './fundable.js';
 
 const outputSchema = z.object({
   poolId: z.string(),
@@ -30,7 +31,7 @@ export function registerAddFunds(server: McpServer, { hub, scrub, logger }: Tool
         'Use it only when the user explicitly asks to add funds; check pool_status first to see the balance.',
       inputSchema: z.object({
         poolId: z.string().min(1).describe('The credits pool, e.g. "credits"'),
-        amountUsd: positiveUsd,
+        amountUsd: positiveUsdSchema,
         note: z.string().max(200).optional().describe('Why, for the ledger'),
         idempotencyKey: z
           .string()
@@ -53,11 +54,7 @@ export function registerAddFunds(server: McpServer, { hub, scrub, logger }: Tool
         const pool = fundablePool(hub, input.poolId);
         const amount = parseUsd(input.amountUsd, 'amountUsd');
         const before = await pool.status();
-        const confirmation = confirmWithUser(
-          server,
-          ctx,
-          `Add ${formatUsd(amount)} to "${pool.id}"? Your payment method is charged now. (${before.summary})`,
-        );
+        const confirmation = confirmWithUser(server, ctx, addFundsQuestion(pool, amount, before.summary));
         if (confirmation !== true) return confirmation;
         const result = await pool.addFunds({
           amount,

@@ -1,4 +1,4 @@
-import { runLevelsLoad } from '../packages/gateway/test/load/levels-load.js';
+import { loadReport, runLevelsLoad } from '../packages/gateway/test/load/levels-load.js';
 import { postgresAvailable, postgresUrl } from '../test-support/services.js';
 import { round, type Bench } from './lib.js';
 
@@ -18,8 +18,28 @@ const bench: Bench = async () => {
         note: 'PostgreSQL unreachable, not measured',
       },
     ];
-  const r = await runLevelsLoad({ store: { kind: 'postgres', url }, processes: 4, keys: 1000, teams: 3, inFlight: 64 });
+  const r = await runLevelsLoad({
+    store: { kind: 'postgres', url },
+    processes: 4,
+    keys: 1000,
+    teams: 3,
+    inFlight: 64,
+    // Bursts of 1,000 requests started early in a window, so most keys' bursts end within it.
+    rateLimits: { keys: 100, requestsPerMinute: 4, tokensPerMinuteInRequests: 4, burst: 10, windowMarginMs: 45_000 },
+  });
+  process.stderr.write(`${loadReport(r)}\n`);
   const { direct, gateway } = r.latency;
+  const rates = r.rateLimits!;
+  const rateRow = (kind: 'requests' | 'tokens') => {
+    const windows = rates.windows.filter((w) => w.limit === kind);
+    return {
+      name: `keys over their ${kind} per minute in a window, 4 gateways`,
+      value: rates.exceeded.filter((w) => w.limit === kind).length,
+      unit: `of ${windows.length}`,
+      aim: '0',
+      note: `at most ${Math.max(...windows.map((w) => w.used))} of ${Math.min(...windows.map((w) => w.cap))} used; ${windows.reduce((n, w) => n + w.refused, 0)} refused with 429 + retry-after; never refused: ${rates.neverRefused.length}`,
+    };
+  };
   const refused = (level: string) => r.samples.filter((s) => s.level === level).length;
   const where = '4 gateways × 64 in flight, 1,000 keys, 3 teams, 1 organisation (postgres)';
   return [
@@ -40,6 +60,8 @@ const bench: Bench = async () => {
       unit: 'yes',
       aim: '1',
     },
+    rateRow('requests'),
+    rateRow('tokens'),
     { name: 'added latency p50, 256 in flight (postgres)', value: round(gateway.p50 - direct.p50, 2), unit: 'ms' },
     { name: 'added latency p99, 256 in flight (postgres)', value: round(gateway.p99 - direct.p99, 2), unit: 'ms' },
     {

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { postgresAvailable, postgresUrl } from '../../../test-support/services.js';
-import { runLevelsLoad } from './load/levels-load.js';
+import { loadReport, runLevelsLoad } from './load/levels-load.js';
 
 const postgres = (await postgresAvailable('the budget levels load test')) ? postgresUrl : undefined;
 
 describe.skipIf(postgres === undefined)('budget levels under load (PostgreSQL; skipped when it is unreachable)', () => {
-  it('2 gateway processes, 100 keys under 3 teams and 1 organisation, 16 in flight each: no level overspent, every answer charged once', async () => {
+  it('2 gateway processes, 100 keys under 3 teams and 1 organisation, 16 in flight each: no level overspent, every answer charged once, every rate limit held within its window', async () => {
     const result = await runLevelsLoad({
       store: { kind: 'postgres', url: postgres! },
       processes: 2,
       keys: 100,
       teams: 3,
       inFlight: 16,
+      rateLimits: { keys: 20, requestsPerMinute: 3, tokensPerMinuteInRequests: 3, burst: 8 },
     });
     expect(result.overspent).toEqual([]);
     // Every kind of level refused some requests, so each was actually at its limit.
@@ -23,10 +24,18 @@ describe.skipIf(postgres === undefined)('budget levels under load (PostgreSQL; s
     expect(result.poolSettled).toBe(charged);
     expect(result.orgSettled).toBe(charged);
     expect([result.reported, result.reportedRequests]).toEqual([charged, result.answered]);
-    const { direct, gateway } = result.latency;
-    process.stderr.write(
-      `budget levels load: ${result.samples.length} requests (${result.answered} answered) in ${result.seconds.toFixed(1)} s; ` +
-        `added latency p50 ${(gateway.p50 - direct.p50).toFixed(2)} ms, p99 ${(gateway.p99 - direct.p99).toFixed(2)} ms\n`,
-    );
+    // Each key's requests and tokens per minute held in the window of its burst, across both processes;
+    // what passed the limit was refused with 429 and retry-after, as Anthropic refuses.
+    const rates = result.rateLimits!;
+    expect(rates.exceeded).toEqual([]);
+    expect(rates.neverRefused).toEqual([]);
+    expect(rates.unexpected).toEqual([]);
+    for (const kind of ['requests', 'tokens'] as const) {
+      const windows = rates.windows.filter((w) => w.limit === kind);
+      expect(windows.length).toBeGreaterThanOrEqual(10);
+      // Refusing everything would also stay within the limit: each key got some of it.
+      expect(windows.every((w) => w.admitted > 0)).toBe(true);
+    }
+    process.stderr.write(`${loadReport(result)}\n`);
   }, 300_000);
 });

@@ -18,8 +18,18 @@ const hub = await createHub({
   store,
   logger: silentLogger,
   timeZone: args.timeZone,
-  plugins: [apiKey({ id: 'key', key: args.upstreamKey }), budget({ id: 'pool', amount: args.poolBudget })],
-  route: { entries: [{ id: 'pool', strategy: 'key', pool: 'pool' }] },
+  plugins: [
+    apiKey({ id: 'key', key: args.upstreamKey }),
+    budget({ id: 'pool', amount: args.poolBudget }),
+    // The rate-limited keys' own pool, so the hierarchy's pool holds exactly what its keys spent.
+    budget({ id: 'rates', amount: args.poolBudget }),
+  ],
+  route: {
+    entries: [
+      { id: 'pool', strategy: 'key', pool: 'pool' },
+      { id: 'rates', strategy: 'key', pool: 'rates' },
+    ],
+  },
 });
 const gateway = await startGateway({ hub, upstream: { url: args.upstreamUrl }, budgets: args.budgets });
 process.stdout.write(`${JSON.stringify({ url: gateway.url })}\n`);

@@ -17,7 +17,9 @@ import { keyManager, levelAccount, type BudgetHierarchy, type CreateKeyRequest }
  * processes on one ledger, many keys under teams and an organisation, many requests in flight,
  * then the ledger read back to prove that no level was overspent and every answered request was
  * charged exactly once, with the latency the gateway added over calling the upstream directly.
- * Later checks (rate limits) reuse it through `keyRequest` and the per-request `samples`.
+ * With `rateLimits`, a second set of keys (on a pool of their own, outside the hierarchy) is sent
+ * bursts across the processes within one rate window, to show each requests- and tokens-per-minute
+ * limit holding there and refusing the rest with 429 and `retry-after`.
  */
 export interface LevelsLoadOptions {
   /** `postgres` (what teams run across hosts) or `sqlite` (one machine). */
@@ -30,8 +32,48 @@ export interface LevelsLoadOptions {
   inFlight: number;
   /** Requests sent in all; default three per key, enough to reach every kind of level. */
   requests?: number;
-  /** Changes what each key is created with (e.g. rate limits); `base` is the hierarchy's own request. */
+  /** Changes what each key is created with; `base` is the hierarchy's own request. */
   keyRequest?(index: number, base: CreateKeyRequest): CreateKeyRequest;
+  /**
+   * Rate-limited keys: half limited to `requestsPerMinute`, half to a tokens-per-minute limit of
+   * `tokensPerMinuteInRequests` requests' worth, each sent `burst` requests at once over the processes.
+   */
+  rateLimits?: {
+    keys: number;
+    requestsPerMinute: number;
+    tokensPerMinuteInRequests: number;
+    burst: number;
+    /** The bursts start only with at least this long left in the window (default 10 s). */
+    windowMarginMs?: number;
+  };
+}
+
+/** One rate-limited key in one window: what it was allowed, what it got, and how the rest was refused. */
+export interface RateWindowCheck {
+  key: number;
+  limit: 'requests' | 'tokens';
+  /** The key's limit per minute (requests, or tokens). */
+  cap: number;
+  /** Start of the window (epoch ms). */
+  window: number;
+  admitted: number;
+  /** What the admitted requests count against the limit: requests, or the tokens they used. */
+  used: number;
+  /** Refusals with 429 and a `retry-after` of 1–60 s. */
+  refused: number;
+}
+
+export interface RateLimitsResult {
+  samples: LoadSample[];
+  windows: RateWindowCheck[];
+  /** Windows where a key got more than its limit (must be empty). */
+  exceeded: RateWindowCheck[];
+  /** Keys that were never refused although their burst passed the limit (must be empty). */
+  neverRefused: number[];
+  /** Refusals that were not a 429 with a usable `retry-after`, and answers other than 200 or 429 (must be empty). */
+  unexpected: LoadSample[];
+  /** Tokens one request counts against a tokens-per-minute limit once answered. */
+  tokensPerRequest: number;
 }
 
 /** What a gateway process is started with (see `gateway-process.ts`). */
@@ -52,6 +94,8 @@ export interface LoadSample {
   level?: string;
   /** Client-observed time, ms. */
   ms: number;
+  /** The `retry-after` of a 429, seconds. */
+  retryAfter?: number;
   /** When the request was sent (epoch ms). */
   at: number;
 }
@@ -78,6 +122,7 @@ export interface LevelsLoadResult {
   costPerRequest: Nanos;
   latency: { direct: { p50: number; p99: number }; gateway: { p50: number; p99: number } };
   seconds: number;
+  rateLimits?: RateLimitsResult;
 }
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -139,7 +184,16 @@ async function drive(
         response.status === 402
           ? /^drawdown: (key|user|team|organisation) /.exec(JSON.parse(text).error.message)?.[1]
           : undefined;
-      samples.push({ key: t.keyIndex, process: t.process, status: response.status, ms, at, ...(level && { level }) });
+      const retryAfter = response.status === 429 ? Number(response.headers.get('retry-after')) : undefined;
+      samples.push({
+        key: t.keyIndex,
+        process: t.process,
+        status: response.status,
+        ms,
+        at,
+        ...(level && { level }),
+        ...(retryAfter !== undefined && { retryAfter }),
+      });
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
@@ -158,6 +212,60 @@ const pg = () =>
       end(): Promise<void>;
     };
   };
+
+const WINDOW_MS = 60_000;
+
+/** Waits, if needed, until a burst of `spanMs` fits before the next window boundary. */
+async function roomInWindow(spanMs: number): Promise<void> {
+  const left = WINDOW_MS - (Date.now() % WINDOW_MS);
+  if (left < spanMs) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
+/**
+ * Per key and window, what each rate-limited key got, counted from the answers. A request belongs
+ * to the window it was sent in when its answer came in that window too; one answered after the
+ * boundary may have been admitted in either window, and is given to the earlier one while that has
+ * room under the limit, otherwise to the later one. A window over its limit is then one no
+ * admission order could explain: the gateway admitted more than the limit.
+ */
+function rateWindows(
+  samples: readonly LoadSample[],
+  limitOf: (key: number) => { limit: 'requests' | 'tokens'; cap: number },
+  tokensPerRequest: number,
+): RateWindowCheck[] {
+  const windows = new Map<string, RateWindowCheck>();
+  const windowOf = (key: number, window: number): RateWindowCheck => {
+    const id = `${key}:${window}`;
+    let w = windows.get(id);
+    if (!w) {
+      const { limit, cap } = limitOf(key);
+      w = { key, limit, cap, window, admitted: 0, used: 0, refused: 0 };
+      windows.set(id, w);
+    }
+    return w;
+  };
+  const cost = (w: RateWindowCheck): number => (w.limit === 'requests' ? 1 : tokensPerRequest);
+  const straddling: Array<{ key: number; first: number }> = [];
+  for (const s of [...samples].sort((a, b) => a.at - b.at)) {
+    const first = Math.floor(s.at / WINDOW_MS) * WINDOW_MS;
+    const last = Math.floor((s.at + s.ms) / WINDOW_MS) * WINDOW_MS;
+    if (s.status === 429 && s.retryAfter !== undefined && s.retryAfter >= 1 && s.retryAfter <= 60)
+      windowOf(s.key, last).refused += 1;
+    if (s.status !== 200) continue;
+    if (first === last) {
+      const w = windowOf(s.key, first);
+      w.admitted += 1;
+      w.used += cost(w);
+    } else straddling.push({ key: s.key, first });
+  }
+  for (const { key, first } of straddling) {
+    const earlier = windowOf(key, first);
+    const w = earlier.used + cost(earlier) <= earlier.cap ? earlier : windowOf(key, first + WINDOW_MS);
+    w.admitted += 1;
+    w.used += cost(w);
+  }
+  return [...windows.values()];
+}
 
 export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsLoadResult> {
   const started = Date.now();
@@ -217,6 +325,22 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
       };
       created.push((await keys.create(options.keyRequest ? options.keyRequest(i, base) : base)).key);
     }
+    // What one request counts against a tokens-per-minute limit: its input estimate plus max_tokens
+    // while in flight, the tokens it used once answered.
+    const admittedTokens = (estimateFromParams(BODY, defaultRateCard).inputTokens ?? 0) + BODY.max_tokens;
+    const usedTokens = USAGE.input_tokens + USAGE.output_tokens;
+    const rate = options.rateLimits;
+    const rateKeys: Array<{ key: string; limit: 'requests' | 'tokens'; cap: number }> = [];
+    for (let i = 0; rate !== undefined && i < rate.keys; i++) {
+      const limit = i % 2 === 0 ? ('requests' as const) : ('tokens' as const);
+      const cap = limit === 'requests' ? rate.requestsPerMinute : rate.tokensPerMinuteInRequests * admittedTokens;
+      const { key } = await keys.create({
+        name: `rate-${i}`,
+        routes: ['rates'],
+        ...(limit === 'requests' ? { requestsPerMinute: cap } : { tokensPerMinute: cap }),
+      });
+      rateKeys.push({ key, limit, cap });
+    }
     await setupStore.close();
 
     const args: LoadProcessArgs = {
@@ -246,9 +370,36 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
       keyIndex: order[i]!,
       process: i % urls.length,
     }));
+    let rateSamples: LoadSample[] = [];
+    if (rate) {
+      // Every key's burst at once, each key's requests spread over the processes, within one window.
+      await roomInWindow(rate.windowMarginMs ?? 10_000);
+      rateSamples = await drive(rateKeys.length * rate.burst, inFlight, (i) => ({
+        url: urls[Math.floor(i / rateKeys.length) % urls.length]!,
+        key: rateKeys[i % rateKeys.length]!.key,
+        keyIndex: i % rateKeys.length,
+        process: Math.floor(i / rateKeys.length) % urls.length,
+      }));
+    }
     for (const p of processes) p.child.stdin!.write('stop\n');
     await Promise.all(processes.map((p) => p.next()));
 
+    let rateLimits: RateLimitsResult | undefined;
+    if (rate) {
+      const windows = rateWindows(rateSamples, (k) => rateKeys[k]!, usedTokens);
+      rateLimits = {
+        samples: rateSamples,
+        windows,
+        exceeded: windows.filter((w) => w.used > w.cap),
+        neverRefused: rateKeys.flatMap((_k, i) => (windows.some((w) => w.key === i && w.refused > 0) ? [] : [i])),
+        unexpected: rateSamples.filter(
+          (s) =>
+            (s.status !== 200 && s.status !== 429) ||
+            (s.status === 429 && !(s.retryAfter !== undefined && s.retryAfter >= 1 && s.retryAfter <= 60)),
+        ),
+        tokensPerRequest: usedTokens,
+      };
+    }
     const store = await open();
     const now = Date.now();
     const month = calendarWindow('month', now, TIME_ZONE).key;
@@ -265,7 +416,7 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
     const poolSettled = (await store.snapshot({ account: 'pool', now })).settled.lifetime;
     const orgSettled = (await store.snapshot({ account: levelAccount('organisation', 'acme'), now })).settled.lifetime;
     const day = new Date(now).toISOString().slice(0, 10);
-    const [report] = await store.report({ fromDay: day, toDay: day, groupBy: [] });
+    const [report] = await store.report({ fromDay: day, toDay: day, groupBy: [], accounts: ['pool'] });
     await store.close();
     return {
       samples,
@@ -282,6 +433,7 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
         gateway: summary(samples.map((s) => s.ms)),
       },
       seconds: (Date.now() - started) / 1000,
+      ...(rateLimits && { rateLimits }),
     };
   } finally {
     for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
@@ -293,4 +445,33 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
       await client.end();
     }
   }
+}
+
+const ms = (value: number): string => `${value.toFixed(2)} ms`;
+
+/** The run in a few lines: what went through, what each limit held, and the latency the gateway added. */
+export function loadReport(result: LevelsLoadResult): string {
+  const { direct, gateway } = result.latency;
+  const refused = (level: string) => result.samples.filter((s) => s.level === level).length;
+  const lines = [
+    `budget levels: ${result.samples.length} requests, ${result.answered} answered, in ${result.seconds.toFixed(1)} s; ` +
+      `${result.overspent.length} of ${result.levels.length} levels overspent; refused by key ${refused('key')}, ` +
+      `user ${refused('user')}, team ${refused('team')}, organisation ${refused('organisation')}`,
+  ];
+  const rates = result.rateLimits;
+  if (rates)
+    for (const kind of ['requests', 'tokens'] as const) {
+      const windows = rates.windows.filter((w) => w.limit === kind);
+      const most = Math.max(...windows.map((w) => w.used));
+      const cap = Math.min(...windows.map((w) => w.cap));
+      lines.push(
+        `${kind} per minute: ${windows.length} keys, at most ${most} of ${cap} used in a window, ` +
+          `${windows.reduce((n, w) => n + w.refused, 0)} refused with 429 + retry-after, ${rates.exceeded.filter((w) => w.limit === kind).length} over`,
+      );
+    }
+  lines.push(
+    `added latency: p50 ${ms(gateway.p50 - direct.p50)}, p99 ${ms(gateway.p99 - direct.p99)} ` +
+      `(gateway p50 ${ms(gateway.p50)}, p99 ${ms(gateway.p99)}; upstream direct p50 ${ms(direct.p50)}, p99 ${ms(direct.p99)})`,
+  );
+  return lines.join('\n');
 }

@@ -289,7 +289,7 @@ describe('drawdown gateway --reconcile-every', () => {
       });
       expect(await refused(project.dir, '0')).toMatchObject({
         code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
-        message: '--reconcile-every 0 is not a whole number of minutes',
+        message: '--reconcile-every 0 is not a whole number of minutes (1 or more)',
       });
       const gateway = await startGatewayProcess(project.dir, upstream.url, {
         args: ['--reconcile-every', '1'],

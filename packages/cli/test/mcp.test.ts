@@ -221,8 +221,8 @@ describe('drawdown mcp', () => {
     );
     const port = await runDrawdown(['mcp', '--http', '--port', 'eighty'], { cwd: project.dir });
     expect(port.code).toBe(1);
-    expect(port.stderr).toMatch(/--port must be a whole number.*"eighty"/);
+    expect(port.stderr).toMatch(/--port eighty is not a whole number \(from 0 to 65535\)/);
     const sessions = await runDrawdown(['mcp', '--max-sessions', '0'], { cwd: project.dir });
-    expect(sessions.stderr).toMatch(/--max-sessions must be a whole number of at least 1/);
+    expect(sessions.stderr).toMatch(/--max-sessions 0 is not a whole number \(1 or more\)/);
   });
 });

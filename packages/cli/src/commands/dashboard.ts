@@ -4,34 +4,12 @@ import type { Hub } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import { reconcileSettings } from '../config/reconcile.js';
 import type { CliContext } from '../context.js';
+import { portFlag, wholeNumberFlag } from '../flags.js';
 import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
+import { untilStopped } from '../until-stopped.js';
 import { localTimeZone, readObserved } from '../zero-config/index.js';
 
 export const DEFAULT_DASHBOARD_PORT = 7756;
-
-/** Resolves when the process is asked to stop. */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done).off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done).once('SIGTERM', done);
-  });
-}
-
-function parseWhole(text: string, flag: string, min: number, max: number, example: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw cliError(
-      CliErrorCodes.INVALID_ARGUMENT,
-      `--${flag} ${text} is not a whole number from ${min} to ${max}`,
-      `Use something like --${flag} ${example}.`,
-      { argument: flag },
-    );
-  }
-  return value;
-}
 
 /** Opens `url` in the desktop's browser; a failure only prints the address (it is printed anyway). */
 function openInBrowser(url: string, ctx: CliContext): void {
@@ -77,8 +55,8 @@ export function dashboardCommand(ctx: CliContext): Command {
     .option('--days <n>', 'days of spend history in the chart', '14')
     .option('--json', 'print {"url","port","writes","mode"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: DashboardCommandOptions, command: Command) => {
-      const port = parseWhole(options.port, 'port', 0, 65_535, String(DEFAULT_DASHBOARD_PORT));
-      const days = parseWhole(options.days, 'days', 1, 366, '30');
+      const port = portFlag(options.port, DEFAULT_DASHBOARD_PORT);
+      const days = wholeNumberFlag('days', options.days, { min: 1, max: 366 }, '30');
       const token = options.token ?? (ctx.env.DRAWDOWN_DASHBOARD_TOKEN || undefined);
       const loaded = await loadFor(ctx, command);
       const serve = async (hub: Hub | undefined, timeZone: string): Promise<void> => {

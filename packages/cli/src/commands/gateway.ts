@@ -3,33 +3,11 @@ import { CliErrorCodes, cliError } from '../cli-error.js';
 import { DEFAULT_ADMIN_KEY_ENV, reconcileSettings } from '../config/reconcile.js';
 import type { DrawdownConfig } from '../config/types.js';
 import type { CliContext } from '../context.js';
+import { portFlag, wholeNumberFlag } from '../flags.js';
+import { untilStopped } from '../until-stopped.js';
 import { withHub } from '../session.js';
 
 export const DEFAULT_GATEWAY_PORT = 7755;
-
-/** Resolves when the process is asked to stop. */
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done).off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done).once('SIGTERM', done);
-  });
-}
-
-function parsePort(text: string): number {
-  const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw cliError(
-      CliErrorCodes.INVALID_ARGUMENT,
-      `--port ${text} is not a port number`,
-      'Use a number from 1 to 65535, or 0 for any free port.',
-      { argument: 'port' },
-    );
-  }
-  return port;
-}
 
 /**
  * The scheduled reconcile: `--reconcile-every <minutes>`, else the configuration's
@@ -38,14 +16,7 @@ function parsePort(text: string): number {
 function scheduledReconcile(ctx: CliContext, config: DrawdownConfig, every: string | undefined) {
   const settings = reconcileSettings(config.reconcile, ctx.env);
   if (every !== undefined) {
-    const minutes = Number(every);
-    if (!(Number.isSafeInteger(minutes) && minutes >= 1))
-      throw cliError(
-        CliErrorCodes.INVALID_ARGUMENT,
-        `--reconcile-every ${every} is not a whole number of minutes`,
-        'Use 1 or more, such as 15.',
-        { argument: 'reconcile-every' },
-      );
+    const minutes = wholeNumberFlag('reconcile-every', every, { min: 1, unit: 'minutes' }, '15');
     if (!settings)
       throw cliError(
         CliErrorCodes.INVALID_CONFIG,
@@ -98,7 +69,7 @@ export function gatewayCommand(ctx: CliContext): Command {
     )
     .option('--json', 'print {"url","port","upstream"} on stdout once listening (errors as JSON on stderr)')
     .action(async (options: GatewayCommandOptions, command: Command) => {
-      const port = parsePort(options.port);
+      const port = portFlag(options.port, DEFAULT_GATEWAY_PORT);
       const upstream = options.upstream ?? ctx.env.DRAWDOWN_GATEWAY_UPSTREAM ?? 'https://api.anthropic.com';
       try {
         new URL(upstream);
@@ -110,15 +81,10 @@ export function gatewayCommand(ctx: CliContext): Command {
           { argument: 'upstream' },
         );
       }
-      const holdMaxTokens = options.holdMaxTokens === undefined ? undefined : Number(options.holdMaxTokens);
-      if (holdMaxTokens !== undefined && !(Number.isSafeInteger(holdMaxTokens) && holdMaxTokens > 0)) {
-        throw cliError(
-          CliErrorCodes.INVALID_ARGUMENT,
-          `--hold-max-tokens ${options.holdMaxTokens} is not a positive whole number`,
-          'Use a token count such as 16000.',
-          { argument: 'hold-max-tokens' },
-        );
-      }
+      const holdMaxTokens =
+        options.holdMaxTokens === undefined
+          ? undefined
+          : wholeNumberFlag('hold-max-tokens', options.holdMaxTokens, { min: 1, unit: 'tokens' }, '16000');
       const token = ctx.env.DRAWDOWN_GATEWAY_TOKEN;
       // The admin API (minting keys over HTTP) is on only when its own token is set.
       const adminToken = ctx.env.DRAWDOWN_ADMIN_TOKEN;

@@ -6,6 +6,8 @@ import { CliErrorCodes, cliError, describeFailure } from '../cli-error.js';
 import { userConfigDir } from '../config/locate.js';
 import { reconcileSettings, type ReconcileSettings } from '../config/reconcile.js';
 import type { CliContext } from '../context.js';
+import { portFlag, wholeNumberFlag } from '../flags.js';
+import { untilStopped } from '../until-stopped.js';
 import { openHub } from '../hub/open-hub.js';
 import { describeStore } from '../hub/store.js';
 import { withProgress } from '../render/progress.js';
@@ -21,42 +23,6 @@ interface McpOptions {
   sessionIdle: string;
   maxSessions: string;
   json?: boolean;
-}
-
-/** Resolves when the client hangs up (stdin ends) or the process is asked to stop. */
-function untilDisconnected(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.stdin.off('end', done).off('close', done);
-      process.off('SIGINT', done).off('SIGTERM', done);
-      resolve();
-    };
-    process.stdin.once('end', done).once('close', done);
-    process.once('SIGINT', done).once('SIGTERM', done);
-  });
-}
-
-function untilStopped(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      process.off('SIGINT', done).off('SIGTERM', done);
-      resolve();
-    };
-    process.once('SIGINT', done).once('SIGTERM', done);
-  });
-}
-
-function wholeNumber(value: string, flag: string, min: number, example: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-    throw cliError(
-      CliErrorCodes.INVALID_ARGUMENT,
-      `${flag} must be a whole number of at least ${min}, got "${value}"`,
-      `For example: ${flag} ${example}.`,
-      { argument: flag },
-    );
-  }
-  return n;
 }
 
 /**
@@ -124,16 +90,9 @@ export function mcpCommand(ctx: CliContext): Command {
     .action(async (options: McpOptions, command: Command) => {
       // Flags are checked before anything is opened: a typo here is the user's to see, in the terminal.
       const http = options.http === true;
-      const port = http ? wholeNumber(options.port, '--port', 0, '8765') : 0;
-      if (port > 65_535)
-        throw cliError(
-          CliErrorCodes.INVALID_ARGUMENT,
-          `--port must be at most 65535, got ${port}`,
-          'For example: --port 8765.',
-          { argument: '--port' },
-        );
-      const idleSeconds = wholeNumber(options.sessionIdle, '--session-idle', 1, '900');
-      const maxSessions = wholeNumber(options.maxSessions, '--max-sessions', 1, '100');
+      const port = http ? portFlag(options.port, 8765) : 0;
+      const idleSeconds = wholeNumberFlag('session-idle', options.sessionIdle, { min: 1, unit: 'seconds' }, '900');
+      const maxSessions = wholeNumberFlag('max-sessions', options.maxSessions, { min: 1 }, '100');
       const token = options.token ?? (ctx.env.DRAWDOWN_MCP_TOKEN || undefined);
       if (token !== undefined && token.trim().length < 16) {
         throw cliError(
@@ -167,7 +126,7 @@ export function mcpCommand(ctx: CliContext): Command {
         if (!http) {
           const handle = serveStdio({ ...what, ...(options.writes && { writes: true }) });
           ctx.term.note('drawdown mcp: serving over stdio; diagnostics on stderr');
-          await untilDisconnected();
+          await untilStopped(process.stdin);
           await handle.close();
           return;
         }

@@ -4,6 +4,7 @@ import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { keySpendReport } from '@drawdown/gateway';
 import { keyReportCsv, keyReportJson, renderKeyReport } from '../render/key-report.js';
+import { dayRangeFlags, wholeNumberFlag } from '../flags.js';
 import { renderReport, reportCsv, reportJson, type ReportView } from '../render/report.js';
 import { fitText } from '../render/status.js';
 import { withProgress } from '../render/progress.js';
@@ -12,7 +13,6 @@ import type { ClaudeCodeUsage } from '@drawdown/core/claude-logs';
 import { claudeUsageJson, localTimeZone, readObserved, renderObserved } from '../zero-config/index.js';
 
 const dimensions: ReportDimension[] = ['day', 'model', 'pool', 'route'];
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** `--by`: ledger dimensions, or `key` alone (spend per gateway key, read from the keys' limit accounts). */
 function parseBy(value: string): ReportDimension[] | 'key' {
@@ -40,22 +40,6 @@ function parseBy(value: string): ReportDimension[] | 'key' {
   return [...new Set(parts)] as ReportDimension[];
 }
 
-function checkDate(value: string, flag: string): string {
-  if (!DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
-    throw cliError(
-      CliErrorCodes.INVALID_ARGUMENT,
-      `${flag} "${value}" is not a date`,
-      `Write it as YYYY-MM-DD, e.g. ${flag} 2026-11-01.`,
-      { argument: flag.slice(2) },
-    );
-  }
-  return value;
-}
-
-function shiftDay(day: string, days: number): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
-}
-
 export function reportCommand(ctx: CliContext): Command {
   return new Command('report')
     .description('spend and tokens by day, model, pool, route or gateway key over a range')
@@ -80,15 +64,7 @@ export function reportCommand(ctx: CliContext): Command {
         command: Command,
       ) => {
         const groupBy = parseBy(options.by);
-        const days = Number(options.days);
-        if (!Number.isSafeInteger(days) || days < 1 || days > 3660) {
-          throw cliError(
-            CliErrorCodes.INVALID_ARGUMENT,
-            `--days "${options.days}" is not a number of days`,
-            'Use a whole number from 1 to 3660.',
-            { argument: 'days' },
-          );
-        }
+        const days = wholeNumberFlag('days', options.days, { min: 1, max: 3660 }, '30');
         const loaded = await loadFor(ctx, command);
         // Without a configuration or a ledger, the report is Claude Code's own spend from its session logs.
         if (isZeroConfig(loaded) && !ctx.env.DRAWDOWN_DB) {
@@ -102,16 +78,7 @@ export function reportCommand(ctx: CliContext): Command {
             );
           }
           const timeZone = localTimeZone(ctx.env);
-          const toDay = options.to !== undefined ? checkDate(options.to, '--to') : localDate(Date.now(), timeZone);
-          const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
-          if (fromDay > toDay)
-            throw cliError(
-              CliErrorCodes.INVALID_ARGUMENT,
-              `--from ${fromDay} is after --to ${toDay}`,
-              'Swap them, or leave --from out to use --days.',
-              { argument: 'from' },
-            );
-          const range = { fromDay, toDay, timeZone };
+          const range = { ...dayRangeFlags(options, localDate(Date.now(), timeZone), days), timeZone };
           const usage = await readObserved(ctx.env, range);
           if (options.json)
             ctx.term.out(JSON.stringify({ mode: 'zero-config', ...claudeUsageJson(usage, range) }, null, 2));
@@ -126,16 +93,7 @@ export function reportCommand(ctx: CliContext): Command {
           ctx,
           loaded,
           async (hub) => {
-            const toDay =
-              options.to !== undefined ? checkDate(options.to, '--to') : localDate(hub.clock.now(), hub.timeZone);
-            const fromDay = options.from !== undefined ? checkDate(options.from, '--from') : shiftDay(toDay, 1 - days);
-            if (fromDay > toDay)
-              throw cliError(
-                CliErrorCodes.INVALID_ARGUMENT,
-                `--from ${fromDay} is after --to ${toDay}`,
-                'Swap them, or leave --from out to use --days.',
-                { argument: 'from' },
-              );
+            const { fromDay, toDay } = dayRangeFlags(options, localDate(hub.clock.now(), hub.timeZone), days);
             if (groupBy === 'key') {
               if (options.pool)
                 throw cliError(

@@ -1,4 +1,5 @@
 import { localDate, toDecimalString, type LedgerStore } from '@drawdown/core';
+import { shiftDay } from '../days.js';
 import { meteredRequestIds, readClaudeCodeUsage, type ClaudeCodeUsage } from '@drawdown/core/claude-logs';
 
 export interface ObservedRange {
@@ -59,6 +60,5 @@ export function claudeUsageJson(usage: ClaudeCodeUsage, range: ObservedRange): R
 /** The last `days` local days up to the one holding `at` (what `status` shows). */
 export function observedRange(at: number, timeZone: string, days = 7): ObservedRange {
   const toDay = localDate(at, timeZone);
-  const fromDay = new Date(Date.parse(`${toDay}T00:00:00Z`) - (days - 1) * 86_400_000).toISOString().slice(0, 10);
-  return { fromDay, toDay, timeZone };
+  return { fromDay: shiftDay(toDay, 1 - days), toDay, timeZone };
 }

@@ -1,5 +1,6 @@
 import { localDate } from '@drawdown/core';
 import { claudeConfigDirs, type ClaudeCodeUsage } from '@drawdown/core/claude-logs';
+import { shiftDay } from '../days.js';
 import { readCredentials, type CredentialView } from './credentials.js';
 import { claudeUsageJson, readObserved } from './observed.js';
 
@@ -48,9 +49,6 @@ export interface ZeroConfigOptions {
 export function localTimeZone(env: NodeJS.ProcessEnv = process.env): string {
   return env.DRAWDOWN_TIME_ZONE || Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
-
-const shiftDay = (day: string, days: number): string =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 // Verified against Claude Code 2.1.332 run with unified rate-limit headers (API key and OAuth token):
 // it writes no plan-window reading (utilization, reset) to ~/.claude.json or the session logs; it

@@ -31,19 +31,27 @@ async function poolStatusThrough(
   }
 }
 
-/** Every `mcpServers` JSON snippet in the READMEs, with where it came from. */
+/** Where the checkout form of a snippet names the user's checkout; this repository stands in for it. */
+const CHECKOUT = '/path/to/drawdown';
+const inThisCheckout = (text: string): string => text.replaceAll(CHECKOUT, repo.replace(/\/$/, ''));
+
+/** Every `mcpServers` JSON snippet in the READMEs, with where it came from (a checkout's path filled in). */
 const jsonSnippets = READMES.flatMap((file) =>
   codeBlocks(file)
     .filter((block) => block.lang === 'json' && block.code.includes('"mcpServers"'))
     .map((block, i) => ({
       name: `${relative(repo, file)} #${i + 1}`,
-      config: JSON.parse(block.code) as { mcpServers: Record<string, ServerEntry> },
+      checkout: block.code.includes(CHECKOUT),
+      config: JSON.parse(inThisCheckout(block.code)) as { mcpServers: Record<string, ServerEntry> },
     })),
 );
 /** Every `claude mcp add … -- npx …` line (stdio) in the READMEs. */
 const claudeAddLines = READMES.flatMap((file) =>
   codeBlocks(file).flatMap((block) =>
-    block.code.split('\n').filter((line) => /^claude mcp add (?!--transport http)/.test(line)),
+    block.code
+      .split('\n')
+      .filter((line) => /^claude mcp add (?!--transport http)/.test(line))
+      .map(inThisCheckout),
   ),
 );
 
@@ -70,10 +78,11 @@ describe('README MCP snippets', () => {
     expect(claudeAddLines.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(jsonSnippets)('$name starts the published CLI and serves the configured pools', async ({ config }) => {
+  it.each(jsonSnippets)('$name starts the CLI and serves the configured pools', async ({ config, checkout }) => {
     const entry = config.mcpServers.drawdown!;
     expect(entry).toBeDefined();
-    expect([entry.command, ...entry.args.slice(0, 2)]).toEqual(['npx', '-y', '@drawdown/cli']);
+    if (checkout) expect([entry.command, entry.args.at(-1)]).toEqual(['node', 'mcp']);
+    else expect([entry.command, ...entry.args.slice(0, 2)]).toEqual(['npx', '-y', '@drawdown/cli']);
     const machine = freshMachine();
     // Claude Desktop starts servers outside any project: the user configuration must be found.
     expect((await poolStatusThrough(entry, machine, '/')).map((p) => p.id)).toEqual(['monthly']);
@@ -85,7 +94,9 @@ describe('README MCP snippets', () => {
     const added = await shell(line, machine);
     expect(added.code, added.stderr).toBe(0);
     const listed = await shell('claude mcp list', machine);
-    expect(listed.stdout).toMatch(/drawdown: npx -y @drawdown\/cli mcp - ✔ Connected/);
+    expect(listed.stdout).toMatch(
+      /drawdown: (npx -y @drawdown\/cli|node .*packages\/cli\/src\/bin\.ts) mcp - ✔ Connected/,
+    );
     // And the entry Claude Code stored serves the pools when started as it starts it.
     const stored = (
       JSON.parse(readFileSync(join(machine.home, '.claude.json'), 'utf8')) as {

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +7,9 @@ import { type Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from '../src/program.js';
 import { codeBlocks, typecheckBlocks } from '../../../test-support/readme-blocks.js';
-import { runDrawdown } from './run-cli.js';
+import { recentClaudeLogs } from '../../../test-support/claude-logs.js';
+import { repoRoot, runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const blocks = codeBlocks(path.join(packageDir, 'README.md'));
@@ -130,4 +133,57 @@ describe('the CLI README', () => {
       hint: expect.stringContaining('Use a model id such as'),
     });
   });
+});
+
+describe("the repository README's Quickstart, from a checkout", () => {
+  const quickstart = codeBlocks(path.join(repoRoot, 'README.md')).find(
+    (b) => b.lang === 'sh' && b.code.includes('drawdown config init'),
+  )!;
+  const lines = quickstart.code
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter((line) => line !== '');
+
+  it('installs first, then runs drawdown through pnpm: no published package is needed', () => {
+    expect(lines[0]).toBe('npx -y pnpm@10 install');
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    for (const line of lines.slice(1)) expect(line).toMatch(/^npx -y pnpm@10 drawdown /);
+  });
+
+  it('each drawdown line works as printed, in a fresh HOME with Claude Code logs', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'drawdown-quickstart-'));
+    try {
+      recentClaudeLogs(path.join(home, '.claude'));
+      const env = {
+        HOME: home,
+        XDG_CONFIG_HOME: path.join(home, '.config'),
+        XDG_CACHE_HOME: path.join(home, '.cache'),
+        XDG_DATA_HOME: undefined,
+        DRAWDOWN_CONFIG: undefined,
+        DRAWDOWN_DB: undefined,
+        CLAUDE_CONFIG_DIR: undefined,
+        ANTHROPIC_API_KEY: 'sk-ant-quickstart',
+      };
+      // The first line runs as typed, through pnpm in the checkout (the install is this test run's own).
+      const [first, ...rest] = lines.slice(1).map((line) => shellWords(line).slice(3));
+      const viaPnpm = spawnSync('npx', ['-y', 'pnpm@10', ...first!], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: Object.fromEntries(
+          Object.entries({ ...process.env, ...env, NO_COLOR: '1' }).filter(([, v]) => v !== undefined),
+        ) as NodeJS.ProcessEnv,
+      });
+      expect(viaPnpm.status, viaPnpm.stderr).toBe(0);
+      expect(viaPnpm.stdout).toContain('Claude Code on this machine');
+      // The rest in this process: the same program; `config init` takes every default from an empty stdin.
+      for (const words of rest) {
+        const result = await runInProcess(words.slice(1), { cwd: home, env });
+        expect(result.code, `${words.join(' ')}\n${result.stdout}${result.stderr}`).toBe(0);
+      }
+      expect(existsSync(path.join(home, '.config', 'drawdown', 'drawdown.config.json'))).toBe(true);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

@@ -12,7 +12,7 @@ describe.skipIf(postgres === undefined)('budget levels under load (PostgreSQL; s
       keys: 100,
       teams: 3,
       inFlight: 16,
-      rateLimits: { keys: 20, requestsPerMinute: 3, tokensPerMinuteInRequests: 3, burst: 8 },
+      rateLimits: { keys: 12, requestsPerMinute: 3, tokensPerMinuteInRequests: 3, burst: 6, windowMarginMs: 6_000 },
     });
     expect(result.overspent).toEqual([]);
     // Every kind of level refused some requests, so each was actually at its limit.
@@ -32,7 +32,7 @@ describe.skipIf(postgres === undefined)('budget levels under load (PostgreSQL; s
     expect(rates.unexpected).toEqual([]);
     for (const kind of ['requests', 'tokens'] as const) {
       const windows = rates.windows.filter((w) => w.limit === kind);
-      expect(windows.length).toBeGreaterThanOrEqual(10);
+      expect(windows.length).toBeGreaterThanOrEqual(6);
       // Refusing everything would also stay within the limit: each key got some of it.
       expect(windows.every((w) => w.admitted > 0)).toBe(true);
     }

@@ -74,6 +74,8 @@ export interface RateLimitsResult {
   unexpected: LoadSample[];
   /** Tokens one request counts against a tokens-per-minute limit once answered. */
   tokensPerRequest: number;
+  /** How long the rate phase took, the wait for room in a window included. */
+  seconds: number;
 }
 
 /** What a gateway process is started with (see `gateway-process.ts`). */
@@ -371,6 +373,7 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
       process: i % urls.length,
     }));
     let rateSamples: LoadSample[] = [];
+    const rateStarted = Date.now();
     if (rate) {
       // Every key's burst at once, each key's requests spread over the processes, within one window.
       await roomInWindow(rate.windowMarginMs ?? 10_000);
@@ -381,6 +384,7 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
         process: Math.floor(i / rateKeys.length) % urls.length,
       }));
     }
+    const rateSeconds = (Date.now() - rateStarted) / 1000;
     for (const p of processes) p.child.stdin!.write('stop\n');
     await Promise.all(processes.map((p) => p.next()));
 
@@ -398,6 +402,7 @@ export async function runLevelsLoad(options: LevelsLoadOptions): Promise<LevelsL
             (s.status === 429 && !(s.retryAfter !== undefined && s.retryAfter >= 1 && s.retryAfter <= 60)),
         ),
         tokensPerRequest: usedTokens,
+        seconds: rateSeconds,
       };
     }
     const store = await open();
@@ -459,6 +464,7 @@ export function loadReport(result: LevelsLoadResult): string {
       `user ${refused('user')}, team ${refused('team')}, organisation ${refused('organisation')}`,
   ];
   const rates = result.rateLimits;
+  if (rates) lines.push(`rate limits: ${rates.samples.length} requests in ${rates.seconds.toFixed(1)} s`);
   if (rates)
     for (const kind of ['requests', 'tokens'] as const) {
       const windows = rates.windows.filter((w) => w.limit === kind);

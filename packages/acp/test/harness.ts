@@ -12,12 +12,17 @@ import {
   createHub,
   memoryStore,
   type Hub,
-  type Nanos,
   type LedgerStore,
   type RateCard,
 } from '@drawdown/core';
 import { delegated, planAllowance } from '@drawdown/plugin-oauth';
-import { replies, startAnthropicServer, type AnthropicServer, type ScriptedReply } from '@drawdown/testkit';
+import {
+  replies,
+  startAnthropicServer,
+  type AnthropicServer,
+  type BilledRequest,
+  type ScriptedReply,
+} from '@drawdown/testkit';
 
 const require = createRequire(import.meta.url);
 /** The real adapter's bin (`claude-agent-acp`), run with this Node. */
@@ -41,13 +46,20 @@ export interface ScriptedUsage {
  * A loopback Messages API for Claude Code. Each prompt's text carries a marker `[[turn:<name>]]`;
  * the main-loop request for it (the one with tools) is answered with the usage scripted under that
  * name. Claude Code's side requests (session titles) are answered with zero usage, so the spend the
- * server returned is exactly the scripted turns. `returned` lists what was returned, to price.
+ * server returned is exactly the scripted turns. `returned` names the turns' requests; what they
+ * were billed is the testkit's billing log (`server.billing`).
  */
 export async function startLoopback(
   usage: Record<string, ScriptedUsage>,
   extra: (name: string) => Partial<Parameters<typeof replies.message>[0]> = () => ({}),
 ) {
-  const returned: Array<{ name: string; model: string; usage: ScriptedUsage; credential: string | undefined }> = [];
+  const returned: Array<{
+    name: string;
+    requestId: string;
+    model: string;
+    usage: ScriptedUsage;
+    credential: string | undefined;
+  }> = [];
   const server: AnthropicServer = await startAnthropicServer({
     credentials: { trial: KEYS.trial, personal: KEYS.personal },
     fallback(request): ScriptedReply {
@@ -58,7 +70,13 @@ export async function startLoopback(
       const name = names.at(-1);
       const hasTools = Array.isArray(body.tools) && body.tools.length > 0;
       if (name !== undefined && hasTools && usage[name]) {
-        returned.push({ name, model: String(body.model), usage: usage[name], credential: request.credential });
+        returned.push({
+          name,
+          requestId: request.requestId,
+          model: String(body.model),
+          usage: usage[name],
+          credential: request.credential,
+        });
         return replies.message({ text: `answer to ${name}`, usage: usage[name], ...extra(name) });
       }
       return replies.message({ text: 'Side request', usage: { input_tokens: 0, output_tokens: 0 } });
@@ -109,11 +127,6 @@ export async function testHub(
       ],
     },
   });
-}
-
-/** Rate-card price of what the server returned (each model as the request named it). */
-export function priceReturned(hub: Hub, returned: Array<{ model: string; usage: ScriptedUsage }>): Nanos {
-  return returned.reduce((sum, r) => sum + hub.rateCard.price(r.model, r.usage).total, 0);
 }
 
 export interface AcpSession {
@@ -209,29 +222,26 @@ export async function prompt(ctx: ClientContext, sessionId: string, name: string
   });
 }
 
-/** One request as the upstream bills it: its id, model and the usage its answer reported. */
-export interface BilledRequest {
-  requestId: string;
-  model: string;
-  usage: ScriptedUsage;
-  kind: 'turn' | 'side' | 'aborted';
-  name?: string;
-}
+/** What a billed request was to Claude Code: a prompt's turn, a background call, or a call aborted midway. */
+export type CallKind = 'turn' | 'side' | 'aborted';
+
+/** A request of the testkit's billing log (`server.billing`), with what kind of call it was. */
+export type ClassifiedBill = BilledRequest & { kind: CallKind; name?: string };
 
 /**
- * A loopback Messages API that bills every call Claude Code makes, background ones included. A
+ * A loopback Messages API that scripts every call Claude Code makes, background ones included. A
  * prompt carrying `[[turn:<name>]]` has its main-loop call (the one with tools) answered with the
  * usage scripted under that name; `[[stall]]` streams `message_start` and one delta, then hangs
- * until the client aborts (the API bills that `message_start` usage: input, cache, one output
- * token). Every other call (session title, prompt suggestion) gets `side` usage. `billed()` is the
- * upstream's billing log.
+ * until the client aborts. Every other call (session title, prompt suggestion) gets `side` usage.
+ * What was billed is the testkit's own billing log (`server.billing`, the oracle of
+ * `assertConserved`); `billed()` is that log with each request's kind of call.
  */
 export async function startBillingLoopback(options: {
   turns: Record<string, ScriptedUsage>;
   side: ScriptedUsage;
   stall?: ScriptedUsage;
 }) {
-  const log: BilledRequest[] = [];
+  const kinds = new Map<string, { kind: CallKind; name?: string }>();
   const server: AnthropicServer = await startAnthropicServer({
     credentials: { trial: KEYS.trial, personal: KEYS.personal },
     fallback(request): ScriptedReply {
@@ -241,33 +251,22 @@ export async function startBillingLoopback(options: {
       const name = [...lastUser.matchAll(/\[\[turn:([a-z0-9-]+)\]\]/g)].map((m) => m[1]!).at(-1);
       // The suggestion call has tools too, but its last user message is its own instruction, with no marker.
       const mainLoop = Array.isArray(body.tools) && body.tools.length > 0;
-      const model = String(body.model);
       if (mainLoop && options.stall && lastUser.includes('[[stall]]')) {
-        const { output_tokens, ...rest } = options.stall;
-        log.push({
-          requestId: request.requestId,
-          model,
-          usage: { ...rest, output_tokens: Math.min(1, output_tokens ?? 0) },
-          kind: 'aborted',
-        });
+        kinds.set(request.requestId, { kind: 'aborted' });
         return replies.message({
           text: 'thinking',
           usage: options.stall,
           stream: { stallAfter: 'content_block_delta' },
         });
       }
-      const usage = mainLoop && name !== undefined && options.turns[name] ? options.turns[name] : options.side;
-      log.push({
-        requestId: request.requestId,
-        model,
-        usage,
-        kind: usage === options.side ? 'side' : 'turn',
-        ...(usage !== options.side && { name }),
-      });
-      return replies.message({ text: usage === options.side ? 'Side answer' : `answer to ${name}`, usage });
+      const turn = mainLoop && name !== undefined ? options.turns[name] : undefined;
+      kinds.set(request.requestId, turn ? { kind: 'turn', name: name! } : { kind: 'side' });
+      return replies.message({ text: turn ? `answer to ${name}` : 'Side answer', usage: turn ?? options.side });
     },
   });
-  return { server, billed: () => [...log] };
+  const billed = (): ClassifiedBill[] =>
+    server.billing.map((bill) => ({ ...bill, ...(kinds.get(bill.requestId) ?? { kind: 'side' as const }) }));
+  return { server, billed };
 }
 
 /** Waits until the server has had no new request for `quietMs` (Claude Code's background calls after a turn have run). */

@@ -7,7 +7,7 @@ import {
 } from '@drawdown/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMeteredClient } from '../src/anthropic/index.js';
-import { budget, createHub, silentLogger, type Hub } from '../src/index.js';
+import { apiKey, budget, createHub, silentLogger, type Hub } from '../src/index.js';
 import { CREDITS_KEY, PLAN_KEY, planThenCredits as route, rotatingKeyStrategy } from './fixtures/anthropic-harness.js';
 const ask = { model: 'claude-sonnet-4-6', max_tokens: 2_000, messages: [{ role: 'user' as const, content: 'Hi' }] };
 // Distinct usages, so each bill's cost names its request in a failing report.
@@ -157,5 +157,53 @@ describe('money through the metered client is conserved', () => {
     const report = await assertConserved({ billing: server.billing, store: hub.store });
     expect(report.bills).toHaveLength(6);
     expect(server.requests).toHaveLength(8);
+  });
+});
+
+describe('the overrun bound of the metered client', () => {
+  let server: AnthropicServer;
+  let hub: Hub;
+  beforeEach(async () => {
+    server = await startAnthropicServer({ credentials: { credits: CREDITS_KEY } });
+  });
+  afterEach(async () => {
+    await hub?.close();
+    await server.close();
+  });
+
+  it('overruns a budget by at most what the last admitted request cost beyond its hold, then refuses before sending', async () => {
+    hub = await createHub({
+      logger: silentLogger,
+      plugins: [apiKey({ id: 'key', key: CREDITS_KEY }), budget({ id: 'trial', amount: '0.10' })],
+      route: { entries: [{ id: 'trial', strategy: 'key', pool: 'trial' }] },
+    });
+    const client = createMeteredClient({ hub, baseURL: server.url });
+    // "Hi" is estimated at a handful of input tokens; the API reports 20,000 (a long system prompt
+    // the estimate could not see), so each answer costs more than its hold.
+    const holds: number[] = [];
+    hub.on('request.routed', (e) => void holds.push(e.held));
+    const costs: number[] = [];
+    let refused: unknown;
+    for (let i = 0; i < 10 && refused === undefined; i++) {
+      server.enqueue(replies.message({ usage: usage(20_000 + i, 100) }));
+      try {
+        const { drawdown } = await client.messages.create(ask).withResponse();
+        costs.push(drawdown.settlement!.cost);
+      } catch (error) {
+        refused = error;
+      }
+    }
+    expect(refused).toMatchObject({ code: 'DRAWDOWN_ROUTE_EXHAUSTED' });
+    // The refused call never reached the API: every request sent was admitted, held and charged.
+    expect(server.requests).toHaveLength(costs.length);
+    const { billed } = await assertConserved({ billing: server.billing, store: hub.store });
+    const budgetNanos = 100_000_000;
+    expect(costs).toHaveLength(2);
+    const last = costs.length - 1;
+    expect(costs[last]!).toBeGreaterThan(holds[last]!);
+    // Before the last request the pool was within its budget; the last one's excess over its hold is the bound.
+    expect(billed - costs[last]!).toBeLessThanOrEqual(budgetNanos);
+    expect(billed).toBeGreaterThan(budgetNanos);
+    expect(billed - budgetNanos).toBeLessThanOrEqual(costs[last]! - holds[last]!);
   });
 });

@@ -107,3 +107,31 @@ describe('money through the gateway is conserved', () => {
     expect((await hub.pool('trial').status()).held).toBe(0);
   });
 });
+
+describe('the overrun bound of the gateway', () => {
+  it('overruns a pool by at most what the last admitted request cost beyond its hold, then refuses before the upstream', async () => {
+    const { upstream, hub, gateway, keys } = await setup({ trial: '0.10' });
+    const { key } = await keys.create({ name: 'tool', routes: ['trial'] });
+    const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
+    const holds: number[] = [];
+    hub.on('request.routed', (e) => void holds.push(e.held));
+    // "Hi" is estimated at a handful of input tokens; the upstream reports 20,000, so each answer costs more than its hold.
+    let refused: unknown;
+    for (let i = 0; i < 10 && refused === undefined; i++) {
+      upstream.enqueue(replies.message({ usage: usage(20_000 + i, 100) }));
+      await client.messages.create({ ...ask, max_tokens: 2_000 }).catch((error: unknown) => (refused = error));
+    }
+    await gateway.idle();
+    expect(refused).toMatchObject({ status: 402, type: 'billing_error' });
+    expect(upstream.requests).toHaveLength(holds.length);
+    const report = await assertConserved({ billing: upstream.billing, store: hub.store });
+    const costs = report.bills.map((b) => b.cost);
+    const budgetNanos = 100_000_000;
+    const last = costs.length - 1;
+    expect(costs.length).toBeGreaterThanOrEqual(2);
+    expect(costs[last]!).toBeGreaterThan(holds[last]!);
+    expect(report.billed - costs[last]!).toBeLessThanOrEqual(budgetNanos);
+    expect(report.billed).toBeGreaterThan(budgetNanos);
+    expect(report.billed - budgetNanos).toBeLessThanOrEqual(costs[last]! - holds[last]!);
+  });
+});

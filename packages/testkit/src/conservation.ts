@@ -31,7 +31,7 @@ export interface ConservationReport {
   charged: Nanos;
   bills: PricedBill[];
   charges: LedgerCharge[];
-  /** Billed requests no charge of the same cost accounts for (never charged, or charged at another price). */
+  /** Billed requests no charge of the same cost accounts for (never charged, or charged at another price); $0 bills need none. */
   unmatchedBills: PricedBill[];
   /** Charges no billed request of the same cost accounts for (charged twice, or never billed). */
   unmatchedCharges: LedgerCharge[];
@@ -77,10 +77,14 @@ export async function checkConservation(input: ConservationInput): Promise<Conse
         ]
       : [],
   );
+  // A request priced at $0 (a background call that reported no tokens) is no money either way: a
+  // path may record it or not. Every other bill needs exactly one charge of its cost.
   const open = new Map<Nanos, LedgerCharge[]>();
-  for (const charge of charges) open.set(charge.cost, [...(open.get(charge.cost) ?? []), charge]);
+  for (const charge of charges)
+    if (charge.cost !== 0) open.set(charge.cost, [...(open.get(charge.cost) ?? []), charge]);
   const unmatchedBills: PricedBill[] = [];
   for (const priced of bills) {
+    if (priced.cost === 0) continue;
     const same = open.get(priced.cost);
     if (same && same.length > 0) same.shift();
     else unmatchedBills.push(priced);

@@ -90,4 +90,20 @@ describe('the billing log', () => {
     expect(report.conserved).toBe(false);
     expect(report.unmatchedCharges).toEqual([expect.objectContaining({ account: 'credits', cost: 5_000_000 })]);
   });
+
+  it('asks no charge of a request priced at $0, and counts none recorded for it', async () => {
+    server.enqueue(
+      replies.message({ usage: { input_tokens: 0, output_tokens: 0 } }),
+      replies.message({ usage: { input_tokens: 1_000, output_tokens: 0 } }),
+    );
+    await client.messages.create(params);
+    await client.messages.create(params);
+    const store = memoryStore();
+    const settle = (key: string, cost: number) =>
+      store.settle({ account: 'trial', key, cost, now: Date.now(), meta: {}, scopes: [], day: '2026-12-03' });
+    await settle('side', 0);
+    expect((await checkConservation({ billing: server.billing, store })).unmatchedBills).toHaveLength(1);
+    await settle('turn', defaultRateCard.price('claude-sonnet-5-5', server.billing[1]!.usage, { at: Date.now() }).total);
+    expect(await checkConservation({ billing: server.billing, store })).toMatchObject({ conserved: true });
+  });
 });

@@ -1,13 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRateCard, toDecimalString, type Hub, type RateCard } from '@drawdown/core';
-import { unifiedRateLimitHeaders } from '@drawdown/testkit';
+import { assertConserved, checkConservation, unifiedRateLimitHeaders } from '@drawdown/testkit';
 import { createAcpTap, tapStream, type AcpCharge, type AcpTap, type MessageStream } from '../../src/index.js';
 import {
   ADAPTER_BIN,
   agentHome,
   initialize,
   newSession,
-  priceReturned,
   prompt,
   startLoopback,
   testHub,
@@ -60,7 +59,7 @@ function tapped(hub: Hub, entry: string, options: Partial<Parameters<typeof crea
 
 describe('ACP tap on the real claude-agent-acp', () => {
   it('charges an ACP session exactly the rate-card price of the usage the server returned, prompt by prompt', async () => {
-    const { hub, home, agentEnv, returned } = await setup();
+    const { hub, home, agentEnv, returned, server } = await setup();
     const { tap, charges, errors, wrap } = tapped(hub, 'trial');
     const { value: responses } = await withAcpClient(
       [process.execPath, ADAPTER_BIN],
@@ -86,7 +85,7 @@ describe('ACP tap on the real claude-agent-acp', () => {
       ['b', 'trial'],
       ['c', 'trial'],
     ]);
-    const expected = priceReturned(hub, returned);
+    const { billed: expected, bills } = await assertConserved({ billing: server.billing, store: hub.store });
     expect(expected).toBeGreaterThan(0);
     expect(summary).toMatchObject({ prompts: 3, charged: expected, interrupted: 0 });
     const trial = await spent(hub, 'trial');
@@ -99,8 +98,7 @@ describe('ACP tap on the real claude-agent-acp', () => {
       ['prompt', 'tokens', 'charged'],
     ]);
     for (const [i, c] of charges.entries()) {
-      const turn = returned[i]!;
-      expect(c.cost).toBe(hub.rateCard.price(turn.model, turn.usage).total);
+      expect(c.cost).toBe(bills.find((b) => b.bill.requestId === returned[i]!.requestId)!.cost);
       expect(c.reportedCostUsd).toBe(c.costUsd);
     }
   });
@@ -121,7 +119,7 @@ describe('ACP tap on the real claude-agent-acp', () => {
         },
       ],
     });
-    const { hub, home, agentEnv, returned } = await setup(undefined, card);
+    const { hub, home, agentEnv, returned, server } = await setup(undefined, card);
     const { tap, charges, errors, wrap } = tapped(hub, 'trial');
     await withAcpClient(
       [process.execPath, ADAPTER_BIN],
@@ -136,7 +134,8 @@ describe('ACP tap on the real claude-agent-acp', () => {
     await tap.close();
     expect(errors).toEqual([]);
     expect(returned.map((r) => r.model)).toEqual(['claude-opus-5-5']);
-    const ours = card.price('claude-opus-5-5', USAGE.a).total;
+    const { billed: ours } = await assertConserved({ billing: server.billing, store: hub.store, rateCard: card });
+    expect(ours).toBe(card.price('claude-opus-5-5', USAGE.a).total);
     expect((await spent(hub, 'trial')).spent).toBe(ours);
     expect(charges).toEqual([expect.objectContaining({ pricedFrom: 'tokens', costUsd: toDecimalString(ours) })]);
     // The agent priced the same turn at the published rate: twice ours.
@@ -197,11 +196,11 @@ describe('ACP tap on the real claude-agent-acp', () => {
       await second.tap.close();
       expect([...first.errors, ...second.errors]).toEqual([]);
       expect(forkId).not.toBe(sessionId);
+      const { bills } = await assertConserved({ billing: loopback.server.billing, store: hub.store });
       const price = (name: string) =>
-        priceReturned(
-          hub,
-          returned.filter((r) => r.name === name),
-        );
+        bills
+          .filter((b) => returned.some((r) => r.name === name && r.requestId === b.bill.requestId))
+          .reduce((sum, b) => sum + b.cost, 0);
       expect(returned.map((r) => [r.name, r.credential])).toEqual([
         ['a', 'trial'],
         ['b', 'personal'],
@@ -224,7 +223,7 @@ describe('ACP tap on the real claude-agent-acp', () => {
   );
 
   it('releases the hold of a prompt the agent died in, and charges nothing twice', async () => {
-    const { hub, home, agentEnv, returned } = await setup((name) =>
+    const { hub, home, agentEnv, returned, server } = await setup((name) =>
       name === 'd' ? { stream: { stallAfter: 'content_block_delta' } } : {},
     );
     const { tap, charges, errors, wrap } = tapped(hub, 'trial');
@@ -257,13 +256,15 @@ describe('ACP tap on the real claude-agent-acp', () => {
     expect(summary.interrupted).toBe(1);
     const trial = await spent(hub, 'trial');
     expect(trial.held).toBe(0);
-    expect(trial.spent).toBe(
-      priceReturned(
-        hub,
-        returned.filter((r) => r.name === 'a'),
-      ),
-    );
     expect(charges).toHaveLength(1);
+    // Priced from the agent's own reports, the tap cannot see the call the agent died in: the upstream
+    // billed what its message_start carried, and that one bill is all the ledger lacks. (`drawdown acp`
+    // charges it from the agent's telemetry: the cli-real ACP conservation tests.)
+    const report = await checkConservation({ billing: server.billing, store: hub.store });
+    const died = returned.find((r) => r.name === 'd')!.requestId;
+    expect(report.unmatchedBills.map((b) => [b.bill.requestId, b.bill.complete])).toEqual([[died, false]]);
+    expect(report.unmatchedCharges).toEqual([]);
+    expect(trial.spent).toBe(report.charged);
   });
 });
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRateCard, usd, type Nanos } from '@drawdown/core';
+import { createRateCard, usd } from '@drawdown/core';
 import {
   ADAPTER_BIN,
   cancel,
@@ -10,15 +10,11 @@ import {
   quiet,
   startBillingLoopback,
   withAcpClient,
-  type BilledRequest,
   type ScriptedUsage,
 } from '../../../acp/test/harness.js';
 import { acpProject } from './acp-project.js';
 
 const card = createRateCard();
-/** The rate-card price of what the upstream billed. */
-const priceOf = (billed: BilledRequest[]): Nanos =>
-  billed.reduce((sum, b) => sum + card.price(b.model, b.usage).total, 0);
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -40,7 +36,7 @@ const SIDE: ScriptedUsage = { input_tokens: 2_000, output_tokens: 100 };
 
 describe('drawdown acp conserves money: the ledger is what the upstream billed', () => {
   it('charges every call once — turns, and the session title and prompt suggestion after each turn, the last one included', async () => {
-    const { server, billed, home, shell, command, project, ledger } = await setup('10', {
+    const { server, billed, home, shell, command, project, ledger, conserved } = await setup('10', {
       turns: {
         a: { input_tokens: 1_200, output_tokens: 80, cache_read_input_tokens: 3_000 },
         b: { input_tokens: 900, output_tokens: 40 },
@@ -65,9 +61,9 @@ describe('drawdown acp conserves money: the ledger is what the upstream billed',
     expect((await run.exit).code).toBe(0);
     const log = billed();
     expect(log.filter((b) => b.kind === 'side').length).toBeGreaterThanOrEqual(2);
-    const after = ledger();
-    const { spent, held, keys } = await after;
-    expect(spent).toBe(priceOf(log));
+    const { billed: total } = await conserved(log);
+    const { spent, held, keys } = await ledger();
+    expect(spent).toBe(total);
     expect(held).toBe(0);
     // Each billed request once, under its own request id.
     expect(keys.filter((k) => k.startsWith('claude-code:')).sort()).toEqual(
@@ -76,7 +72,7 @@ describe('drawdown acp conserves money: the ledger is what the upstream billed',
   });
 
   it('charges the call a cancelled prompt aborted, as the upstream billed it (its message_start usage)', async () => {
-    const { server, billed, home, shell, command, project, ledger } = await setup('10', {
+    const { server, billed, home, shell, command, project, ledger, conserved } = await setup('10', {
       turns: { a: { input_tokens: 1_200, output_tokens: 80 } },
       side: SIDE,
       stall: { input_tokens: 50_000, output_tokens: 400 },
@@ -106,10 +102,12 @@ describe('drawdown acp conserves money: the ledger is what the upstream billed',
     expect((await run.exit).code).toBe(0);
     const log = billed();
     const abortedCall = log.find((b) => b.kind === 'aborted')!;
-    // 50,000 input tokens and 1 output token at Opus 5.5: $0.20002.
+    // Billed at what message_start reported: 50,000 input tokens and 1 output token at Opus 5.5, $0.20002.
+    expect(abortedCall.complete).toBe(false);
     expect(card.price(abortedCall.model, abortedCall.usage).total).toBe(usd('0.20002'));
+    const { billed: total } = await conserved(log);
     const { spent, held } = await ledger();
-    expect(spent).toBe(priceOf(log));
+    expect(spent).toBe(total);
     expect(held).toBe(0);
   });
 
@@ -117,7 +115,10 @@ describe('drawdown acp conserves money: the ledger is what the upstream billed',
     // Each turn is one call of 75,000 in / 500 out: $0.31.
     const turn: ScriptedUsage = { input_tokens: 75_000, output_tokens: 500 };
     const turns = Object.fromEntries(['p1', 'p2', 'p3', 'p4', 'p5', 'p6'].map((n) => [n, turn]));
-    const { server, billed, home, shell, command, project, ledger } = await setup('0.75', { turns, side: SIDE });
+    const { server, billed, home, shell, command, project, ledger, conserved } = await setup('0.75', {
+      turns,
+      side: SIDE,
+    });
     const run = await withAcpClient(
       command,
       shell,
@@ -152,8 +153,9 @@ describe('drawdown acp conserves money: the ledger is what the upstream billed',
     // The refused prompt never reached the upstream.
     const log = billed();
     expect(log.filter((b) => b.kind === 'turn')).toHaveLength(outcomes.length - 1);
+    const { billed: total } = await conserved(log);
     const { spent, held } = await ledger();
-    expect(spent).toBe(priceOf(log));
+    expect(spent).toBe(total);
     expect(held).toBe(0);
     // Within one request of the budget: what went over is less than the largest single call.
     const largest = Math.max(...log.map((b) => card.price(b.model, b.usage).total));

@@ -1,4 +1,4 @@
-import type { AnthropicServer } from '@drawdown/testkit';
+import { assertConserved, type AnthropicServer, type BilledRequest } from '@drawdown/testkit';
 import { usd } from '@drawdown/core';
 import { agentHome, KEYS } from '../../../acp/test/harness.js';
 import type { DrawdownConfig } from '../../src/config/types.js';
@@ -46,5 +46,8 @@ export function acpProject(server: AnthropicServer, trialAmount: string) {
     );
     return { spent: usd(trial.spentUsd), held: trial.held, keys };
   };
-  return { project, home, shell, drawdown, trialStatus, ledger };
+  /** Asserts the ledger charges each request of the upstream's billing log once, at its rate-card price. */
+  const conserved = (billing: readonly BilledRequest[]) =>
+    project.withHub((hub) => assertConserved({ billing, store: hub.store }));
+  return { project, home, shell, drawdown, trialStatus, ledger, conserved };
 }

@@ -115,10 +115,10 @@ describe('the overrun bound of the gateway', () => {
     const client = new Anthropic({ apiKey: key, baseURL: gateway.url, maxRetries: 0 });
     const holds: number[] = [];
     hub.on('request.routed', (e) => void holds.push(e.held));
-    // "Hi" is estimated at a handful of input tokens; the upstream reports 20,000, so each answer costs more than its hold.
+    // "Hi" is estimated at a handful of input tokens; the upstream reports 30,000, so each answer costs more than its hold.
     let refused: unknown;
     for (let i = 0; i < 10 && refused === undefined; i++) {
-      upstream.enqueue(replies.message({ usage: usage(20_000 + i, 100) }));
+      upstream.enqueue(replies.message({ usage: usage(30_000 + i, 100) }));
       await client.messages.create({ ...ask, max_tokens: 2_000 }).catch((error: unknown) => (refused = error));
     }
     await gateway.idle();

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRateCard, usd } from '@drawdown/core';
+import { usd } from '@drawdown/core';
 import {
   ADAPTER_BIN,
   initialize,
@@ -39,8 +39,6 @@ async function setup(extra?: Parameters<typeof startLoopback>[1]) {
   return { ...loopback, ...acp, trialSpent: acp.trialStatus };
 }
 
-const price = (returned: Array<{ model: string; usage: ScriptedUsage }>) =>
-  returned.reduce((sum, r) => sum + createRateCard().price(r.model, r.usage).total, 0);
 const kinds = (received: unknown[]) =>
   received.map((m) => {
     const msg = m as {
@@ -58,7 +56,7 @@ const kinds = (received: unknown[]) =>
 // Each test starts the real adapter (and Claude Code under it) once or twice: budgets for a loaded machine.
 describe('drawdown acp', { timeout: 180_000 }, () => {
   it('sits between a real ACP client and claude-agent-acp byte for byte and charges the session exactly to the route entry', async () => {
-    const { project, home, shell, drawdown, returned, trialSpent } = await setup();
+    const { project, home, shell, drawdown, returned, trialSpent, server, conserved } = await setup();
     const run = await withAcpClient(
       drawdown('acp', '--route', 'trial', '--', process.execPath, recorder, project.dir, process.execPath, ADAPTER_BIN),
       shell,
@@ -94,7 +92,8 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
       ['c', 'trial'],
     ]);
     const trial = await trialSpent();
-    expect(usd(trial.spentUsd)).toBe(price(returned));
+    const { billed } = await conserved(server.billing);
+    expect(usd(trial.spentUsd)).toBe(billed);
     expect(JSON.stringify(trial)).not.toContain(KEYS.trial);
   });
 
@@ -126,7 +125,7 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
   });
 
   it('charges what the upstream billed before the agent crashed mid-prompt, releases the hold, and passes its exit code on', async () => {
-    const { project, home, shell, drawdown, returned, trialSpent } = await setup((name) =>
+    const { project, home, shell, drawdown, returned, trialSpent, server, conserved } = await setup((name) =>
       name === 'c' ? { stream: { stallAfter: 'content_block_delta' } } : {},
     );
     const run = await withAcpClient(
@@ -161,11 +160,10 @@ describe('drawdown acp', { timeout: 180_000 }, () => {
     expect(run.stderr()).toContain('1 prompt running');
     const trial = await trialSpent();
     // The first turn, and the call the crash cut off as the API bills it: its message_start (input, one output token).
-    const cut = returned.find((r) => r.name === 'c')!;
-    expect(usd(trial.spentUsd)).toBe(
-      price(returned.filter((r) => r.name === 'a')) +
-        price([{ model: cut.model, usage: { input_tokens: cut.usage.input_tokens, output_tokens: 1 } }]),
-    );
+    const { billed, bills } = await conserved(server.billing);
+    const cut = bills.find((b) => b.bill.requestId === returned.find((r) => r.name === 'c')!.requestId)!;
+    expect([cut.bill.complete, cut.bill.usage.output_tokens]).toEqual([false, 1]);
+    expect(usd(trial.spentUsd)).toBe(billed);
     expect(trial.held).toBe(0);
   });
 

@@ -26,7 +26,8 @@ const env = {
 const initLine = (stdout: string) =>
   JSON.parse(stdout.split('\n')[0]!) as { credentials: string[]; keyTail: string | null };
 
-describe.concurrent('drawdown run', () => {
+// Nine CLI runs at once, each starting a child: budgets for a loaded machine.
+describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
   it('starts a personal-mode child with no API key or auth token in its environment and meters its turns to the plan', async () => {
     const project = useProject(config);
     const result = await runDrawdown(['run', '--route', 'personal', '--', process.execPath, agent, '0', '2'], {

@@ -6,15 +6,7 @@ import { dirname, join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { client, methods, ndJsonStream, type AnyMessage, type ClientContext } from '@agentclientprotocol/sdk';
 import type { MessageStream } from '../src/index.js';
-import {
-  apiKey,
-  budget,
-  createHub,
-  memoryStore,
-  type Hub,
-  type LedgerStore,
-  type RateCard,
-} from '@drawdown/core';
+import { apiKey, budget, createHub, memoryStore, type Hub, type LedgerStore, type RateCard } from '@drawdown/core';
 import { delegated, planAllowance } from '@drawdown/plugin-oauth';
 import {
   replies,

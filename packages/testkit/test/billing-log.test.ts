@@ -103,7 +103,10 @@ describe('the billing log', () => {
       store.settle({ account: 'trial', key, cost, now: Date.now(), meta: {}, scopes: [], day: '2026-12-03' });
     await settle('side', 0);
     expect((await checkConservation({ billing: server.billing, store })).unmatchedBills).toHaveLength(1);
-    await settle('turn', defaultRateCard.price('claude-sonnet-5-5', server.billing[1]!.usage, { at: Date.now() }).total);
+    await settle(
+      'turn',
+      defaultRateCard.price('claude-sonnet-5-5', server.billing[1]!.usage, { at: Date.now() }).total,
+    );
     expect(await checkConservation({ billing: server.billing, store })).toMatchObject({ conserved: true });
   });
 });

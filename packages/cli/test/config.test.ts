@@ -108,6 +108,18 @@ describe.concurrent('drawdown config check', () => {
     expect(result.stdout).toContain(`✓ ${path.join(userDir, 'drawdown.config.json')} is valid`);
   });
 
+  it('looks under the HOME it is given when XDG_CONFIG_HOME is unset, even run in process', async () => {
+    const project = useProject({}, 'unused.json');
+    const userDir = path.join(project.dir, 'home', '.config', 'drawdown');
+    mkdirSync(userDir, { recursive: true });
+    writeFileSync(path.join(userDir, 'drawdown.config.json'), JSON.stringify(trialConfig));
+    const result = await runInProcess(['config', 'check'], {
+      cwd: project.dir,
+      env: { HOME: path.join(project.dir, 'home'), XDG_CONFIG_HOME: undefined, APP_TRIAL_KEY: 'sk-ant-t' },
+    });
+    expect(result.stdout).toContain(`✓ ${path.join(userDir, 'drawdown.config.json')} is valid`);
+  });
+
   it('loads a TypeScript configuration with its own pool plugin', async () => {
     const project = useProject(
       `import { budget } from '@drawdown/core';

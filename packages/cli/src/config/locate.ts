@@ -9,9 +9,11 @@ export function userConfigDir(
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
 ): string {
-  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(homedir(), 'AppData', 'Roaming'), 'drawdown');
-  if (platform === 'darwin') return path.join(homedir(), 'Library', 'Application Support', 'drawdown');
-  return path.join(env.XDG_CONFIG_HOME || path.join(homedir(), '.config'), 'drawdown');
+  // The HOME of `env` first: an embedder running the CLI with its own environment means that one.
+  const home = env.HOME || env.USERPROFILE || homedir();
+  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'drawdown');
+  if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'drawdown');
+  return path.join(env.XDG_CONFIG_HOME || path.join(home, '.config'), 'drawdown');
 }
 
 export interface LocateResult {

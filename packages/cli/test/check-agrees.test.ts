@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 interface Problem {
   path: string;
@@ -56,7 +57,7 @@ describe.concurrent('config check accepts exactly what status accepts', () => {
         checked.problems.map((q) => q.path).some((q) => q === p || q.startsWith(`${p}.`) || q.startsWith(`${p}[`)),
         `${p} in ${JSON.stringify(checked.problems)}`,
       ).toBe(true);
-    const status = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    const status = await runInProcess(['status', '--json'], { cwd: project.dir });
     expect(status.code).toBe(1);
     expect(status.stdout).toBe('');
     const refused = JSON.parse(status.stderr) as { code: string; problems: Problem[] };
@@ -67,15 +68,15 @@ describe.concurrent('config check accepts exactly what status accepts', () => {
   it('a valid configuration passes both', async () => {
     const project = useProject(base);
     const env = { APP_TRIAL_KEY: 'sk-ant-agrees' };
-    const check = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
+    const check = await runInProcess(['config', 'check', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, problems: [] });
-    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
+    const status = await runInProcess(['status', '--json'], { cwd: project.dir, env });
     expect(status.code).toBe(0);
   });
 
   it('a key variable that is unset is a problem of the check, named by its strategy', async () => {
     const project = useProject(base);
-    const check = await runDrawdown(['config', 'check', '--json'], {
+    const check = await runInProcess(['config', 'check', '--json'], {
       cwd: project.dir,
       env: { APP_TRIAL_KEY: undefined },
     });
@@ -88,7 +89,7 @@ describe.concurrent('config check accepts exactly what status accepts', () => {
 
   it('prints the problems table within 80 columns', async () => {
     const project = useProject(broken[1]!.config as DrawdownConfig);
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { COLUMNS: '80' } });
+    const result = await runInProcess(['config', 'check'], { cwd: project.dir, env: { COLUMNS: '80' } });
     expect(result.stdout).toContain('3 problems');
     for (const line of result.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
   });

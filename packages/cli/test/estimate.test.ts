@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 const usage = JSON.stringify({
   input_tokens: 1000,
@@ -27,7 +28,7 @@ describe.concurrent('drawdown estimate', () => {
   it('prints JSON whose totalUsd is the exact decimal total, with batch and US inference stacked', async () => {
     // Opus 4.7: $5 in / $25 out; batch 0.5× and US 1.1× stack: $2.75 in, $13.75 out per MTok.
     // 10000 × 2.75 + 2000 × 13.75 = 27500 + 27500 µ$ = $0.055
-    const result = await runDrawdown([
+    const result = await runInProcess([
       'estimate',
       '--model',
       'claude-opus-4-7',
@@ -56,7 +57,7 @@ describe.concurrent('drawdown estimate', () => {
 
   it('prices a dated snapshot name as its model and counts web searches per request', async () => {
     // Haiku 4.5 $1 / $5: 2000 in = $0.002, 100 out = $0.0005, 3 searches × $0.01 = $0.03 → $0.0325
-    const result = await runDrawdown([
+    const result = await runInProcess([
       'estimate',
       '--model',
       'claude-haiku-4-5-20251001',
@@ -69,7 +70,7 @@ describe.concurrent('drawdown estimate', () => {
   });
 
   it('fails with one error line naming close models and a hint when the model is unknown', async () => {
-    const result = await runDrawdown([
+    const result = await runInProcess([
       'estimate',
       '--model',
       'claude-sonet-4-5',
@@ -86,7 +87,7 @@ describe.concurrent('drawdown estimate', () => {
   });
 
   it('fails with one error line and a hint when the usage is not JSON', async () => {
-    const result = await runDrawdown([
+    const result = await runInProcess([
       'estimate',
       '--model',
       'claude-sonnet-4-5',
@@ -101,7 +102,7 @@ describe.concurrent('drawdown estimate', () => {
   });
 
   it('fails when a usage count is negative or not a whole number, naming the field', async () => {
-    const negative = await runDrawdown([
+    const negative = await runInProcess([
       'estimate',
       '--model',
       'claude-sonnet-4-5',
@@ -110,47 +111,47 @@ describe.concurrent('drawdown estimate', () => {
     ]);
     expect(negative.code).not.toBe(0);
     expect(negative.stderr).toMatch(/^drawdown: usage\.input_tokens must be a non-negative whole number/);
-    const array = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '[1,2]']);
+    const array = await runInProcess(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '[1,2]']);
     expect(array.code).not.toBe(0);
     expect(array.stderr).toMatch(/^drawdown: usage must be an object/);
   });
 
   it('refuses an empty or misspelled usage and an impossible --at, and warns about a day past the card', async () => {
     const base = ['estimate', '--model', 'claude-sonnet-5-5'];
-    const empty = await runDrawdown([...base, '--usage', '{}', '--json']);
+    const empty = await runInProcess([...base, '--usage', '{}', '--json']);
     expect(empty.code).not.toBe(0);
     expect(JSON.parse(empty.stderr)).toMatchObject({
       code: 'DRAWDOWN_INVALID_USAGE',
       message: expect.stringMatching(/^usage\.input_tokens is missing/),
     });
-    const misspelled = await runDrawdown([...base, '--usage', '{"input":5000,"output":100}']);
+    const misspelled = await runInProcess([...base, '--usage', '{"input":5000,"output":100}']);
     expect(misspelled.code).not.toBe(0);
     expect(misspelled.stderr).toMatch(/^drawdown: usage\.input is not a usage field; accepted fields are input_tokens/);
     const ok = '{"input_tokens":1000,"output_tokens":100}';
-    const impossible = await runDrawdown([...base, '--usage', ok, '--at', '2026-11-31']);
+    const impossible = await runInProcess([...base, '--usage', ok, '--at', '2026-11-31']);
     expect(impossible.code).not.toBe(0);
     expect(impossible.stderr).toMatch(/^drawdown: --at is "2026-11-31", not a calendar date/);
-    const far = await runDrawdown([...base, '--usage', ok, '--at', '2999-01-01']);
+    const far = await runInProcess([...base, '--usage', ok, '--at', '2999-01-01']);
     expect(far.code).toBe(0);
     expect(far.stdout).toMatch(/warning: 2999-01-01 is after 2026-11-30, the last day this rate card knows/);
     expect(Math.max(...far.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
-    const farJson = await runDrawdown([...base, '--usage', ok, '--at', '2999-01-01', '--json']);
+    const farJson = await runInProcess([...base, '--usage', ok, '--at', '2999-01-01', '--json']);
     expect(JSON.parse(farJson.stdout)).toMatchObject({
       totalUsd: '0.003',
       warnings: [expect.stringMatching(/^2999-01-01 is after 2026-11-30/)],
     });
-    const today = await runDrawdown([...base, '--usage', ok, '--json']);
+    const today = await runInProcess([...base, '--usage', ok, '--json']);
     expect(JSON.parse(today.stdout).warnings).toBeUndefined();
   });
 
   it('fails with a hint when a required option is missing', async () => {
-    const result = await runDrawdown(['estimate', '--usage', '{}']);
+    const result = await runInProcess(['estimate', '--usage', '{}']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: required option '--model <id>' not specified\nhint: /);
   });
 
   it('turns a mistyped flag into one line with the suggestion, then a hint', async () => {
-    const result = await runDrawdown(['estimate', '--model', 'claude-haiku-4-5', '--usage', '{}', '--jsno']);
+    const result = await runInProcess(['estimate', '--model', 'claude-haiku-4-5', '--usage', '{}', '--jsno']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toBe(
       `drawdown: unknown option '--jsno' (Did you mean --json?)\nhint: run "drawdown --help" or "drawdown <command> --help".\n`,
@@ -164,7 +165,7 @@ describe.concurrent('drawdown estimate', () => {
       'global.anthropic.claude-opus-5-5',
       'us.anthropic.claude-opus-5-5-v1:0',
     ]) {
-      const result = await runDrawdown([
+      const result = await runInProcess([
         'estimate',
         '--model',
         model,
@@ -180,7 +181,7 @@ describe.concurrent('drawdown estimate', () => {
         pricedBy: 'rate-card',
       });
     }
-    const vertex = await runDrawdown([
+    const vertex = await runInProcess([
       'estimate',
       '--model',
       'claude-haiku-4-5@20251001',
@@ -193,7 +194,7 @@ describe.concurrent('drawdown estimate', () => {
 
   it('prices at the rates in force on --at: Sonnet 5.5 cache hits $0.20 on 2026-10-06, $0.10 from 2026-10-07', async () => {
     const usage = '{"cache_read_input_tokens":1000000,"input_tokens":0,"output_tokens":0}';
-    const before = await runDrawdown([
+    const before = await runInProcess([
       'estimate',
       '--model',
       'claude-sonnet-5-5',
@@ -203,7 +204,7 @@ describe.concurrent('drawdown estimate', () => {
       '2026-10-06',
       '--json',
     ]);
-    const after = await runDrawdown([
+    const after = await runInProcess([
       'estimate',
       '--model',
       'claude-sonnet-5-5',
@@ -215,7 +216,7 @@ describe.concurrent('drawdown estimate', () => {
     ]);
     expect(JSON.parse(before.stdout)).toMatchObject({ totalUsd: '0.2', priceRow: 'claude-sonnet-5-5@2026-09-28' });
     expect(JSON.parse(after.stdout)).toMatchObject({ totalUsd: '0.1', priceRow: 'claude-sonnet-5-5@2026-10-07' });
-    const bad = await runDrawdown([
+    const bad = await runInProcess([
       'estimate',
       '--model',
       'claude-sonnet-5-5',
@@ -235,7 +236,7 @@ describe.concurrent('drawdown estimate', () => {
 
   it('reads speed, service_tier and inference_geo from the usage, and flags only fill in what it lacks', async () => {
     // Opus 5.5 fast $8/$40, US 1.1×: (1000 × 8 + 1000 × 40) × 1.1 = 52,800 µ$
-    const fromUsage = await runDrawdown([
+    const fromUsage = await runInProcess([
       'estimate',
       '--model',
       'claude-opus-5-5',
@@ -244,7 +245,7 @@ describe.concurrent('drawdown estimate', () => {
       '--json',
     ]);
     expect(JSON.parse(fromUsage.stdout)).toMatchObject({ totalUsd: '0.0528', fast: true, usInference: true });
-    const fromFlags = await runDrawdown([
+    const fromFlags = await runInProcess([
       'estimate',
       '--model',
       'claude-opus-5-5',
@@ -257,7 +258,7 @@ describe.concurrent('drawdown estimate', () => {
       '--json',
     ]);
     expect(JSON.parse(fromFlags.stdout)).toMatchObject({ totalUsd: '0.0528' });
-    const usageWins = await runDrawdown([
+    const usageWins = await runInProcess([
       'estimate',
       '--model',
       'claude-opus-5-5',
@@ -272,7 +273,7 @@ describe.concurrent('drawdown estimate', () => {
   });
 
   it('refuses an unknown geo, speed or service tier, and fast mode with batch, listing what is accepted', async () => {
-    const geo = await runDrawdown([
+    const geo = await runInProcess([
       'estimate',
       '--model',
       'claude-opus-5-5',
@@ -283,7 +284,7 @@ describe.concurrent('drawdown estimate', () => {
     ]);
     expect(geo.code).not.toBe(0);
     expect(geo.stderr).toMatch(/^drawdown: geo is "US"; accepted values are "global", "us" \(DRAWDOWN_INVALID_USAGE\)/);
-    const tier = await runDrawdown([
+    const tier = await runInProcess([
       'estimate',
       '--model',
       'claude-opus-5-5',
@@ -295,7 +296,7 @@ describe.concurrent('drawdown estimate', () => {
       code: 'DRAWDOWN_INVALID_USAGE',
       message: 'usage.service_tier is "flex"; accepted values are "standard", "priority", "batch"',
     });
-    const fastBatch = await runDrawdown([
+    const fastBatch = await runInProcess([
       'estimate',
       '--model',
       'claude-opus-5-5',
@@ -308,7 +309,7 @@ describe.concurrent('drawdown estimate', () => {
 
   it('shows the one rounding: the total is the exact sum rounded once, not the sum of rounded lines', async () => {
     // Haiku 5.5, batch + US: 1 token of 5m write = 68.75 n$, 1 cache hit = 5.5 n$; exact 74.25 n$ → 74 n$.
-    const result = await runDrawdown([
+    const result = await runInProcess([
       'estimate',
       '--model',
       'claude-haiku-5-5',

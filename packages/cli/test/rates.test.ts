@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 const rates = {
   inputPerMTok: '1',
@@ -40,7 +41,7 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
   });
 
   it("shows one model on a day as JSON with exact decimal strings and each row's source", async () => {
-    const before = await runDrawdown(['rates', '--model', 'claude-sonnet-5-5[1m]', '--at', '2026-10-06', '--json']);
+    const before = await runInProcess(['rates', '--model', 'claude-sonnet-5-5[1m]', '--at', '2026-10-06', '--json']);
     expect(before.code).toBe(0);
     const json = JSON.parse(before.stdout) as {
       at: string;
@@ -63,7 +64,7 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
       webSearchPerRequestUsd: '0.01',
       fastWithBatch: false,
     });
-    const after = await runDrawdown(['rates', '--model', 'claude-sonnet-5-5', '--at', '2026-10-07', '--json']);
+    const after = await runInProcess(['rates', '--model', 'claude-sonnet-5-5', '--at', '2026-10-07', '--json']);
     expect((JSON.parse(after.stdout) as typeof json).models[0]).toMatchObject({
       id: 'claude-sonnet-5-5@2026-10-07',
       cacheReadPerMTokUsd: '0.1',
@@ -74,7 +75,7 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
     const cwd = configDir({
       rateCard: { overrides: [{ model: 'claude-next-6', effectiveFrom: '2026-11-01', ...rates, usInference: true }] },
     });
-    const listed = await runDrawdown(['rates', '--model', 'claude-next-6', '--json'], { cwd });
+    const listed = await runInProcess(['rates', '--model', 'claude-next-6', '--json'], { cwd });
     expect(listed.code).toBe(0);
     expect((JSON.parse(listed.stdout) as { models: object[] }).models[0]).toMatchObject({
       id: 'claude-next-6@2026-11-01',
@@ -83,7 +84,7 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
       cacheWrite5mPerMTokUsd: '1.25',
     });
     // 1M input × $1 × 1.1 (US) = $1.10
-    const priced = await runDrawdown(
+    const priced = await runInProcess(
       [
         'estimate',
         '--model',
@@ -101,7 +102,7 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
     const cwd = configDir({
       rateCard: { overrides: [{ model: 'claude-x', inputPerMTok: '1', outputPerMTok: 'lots' }], unknownModel: 'maybe' },
     });
-    const check = await runDrawdown(['config', 'check', '--json'], { cwd });
+    const check = await runInProcess(['config', 'check', '--json'], { cwd });
     expect(check.code).not.toBe(0);
     const text = check.stdout + check.stderr;
     for (const field of [
@@ -111,15 +112,15 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
       'rateCard.unknownModel',
     ])
       expect(text).toContain(field);
-    const listed = await runDrawdown(['rates', '--json'], { cwd });
+    const listed = await runInProcess(['rates', '--json'], { cwd });
     expect(listed.code).not.toBe(0);
     expect(JSON.parse(listed.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_CONFIG' });
   });
 
   it('refuses an unknown model and a day before its launch', async () => {
-    const unknown = await runDrawdown(['rates', '--model', 'claude-opus-9', '--json']);
+    const unknown = await runInProcess(['rates', '--model', 'claude-opus-9', '--json']);
     expect(JSON.parse(unknown.stderr)).toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL' });
-    const early = await runDrawdown(['rates', '--model', 'claude-haiku-5-5', '--at', '2026-10-06']);
+    const early = await runInProcess(['rates', '--model', 'claude-haiku-5-5', '--at', '2026-10-06']);
     expect(early.stderr).toMatch(/the card prices it from 2026-10-07/);
   });
 });

@@ -3,6 +3,7 @@ import { replies, startAnthropicServer, type AnthropicServer } from '@drawdown/t
 import type { DrawdownConfig } from '../src/config/types.js';
 import { trialConfig, useProject, type Project } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 const KEY = 'sk-ant-bundled-000000000001';
 const ADMIN = 'sk-ant-admin01-cli-0000002';
@@ -82,7 +83,7 @@ describe('drawdown reconcile', () => {
   it('reports a clean ledger as matching, with --json', async () => {
     const project = useProject(configFor({ tolerance: '0' }));
     await history(project, 1, 1);
-    const result = await runDrawdown(['reconcile', '--from', '30m', '--bucket', '1m', '--json'], {
+    const result = await runInProcess(['reconcile', '--from', '30m', '--bucket', '1m', '--json'], {
       cwd: project.dir,
       env,
     });
@@ -101,19 +102,19 @@ describe('drawdown reconcile', () => {
 
   it('needs the Admin key variable, and never prints the key', async () => {
     const project = useProject(configFor({ adminKeyEnv: 'ORG_ADMIN_KEY' }));
-    const missing = await runDrawdown(['reconcile'], { cwd: project.dir, env });
+    const missing = await runInProcess(['reconcile'], { cwd: project.dir, env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(
       "drawdown: ORG_ADMIN_KEY is not set: reading Anthropic's usage report needs an Admin key",
     );
     expect(missing.stderr).toContain('hint: Export ORG_ADMIN_KEY=sk-ant-admin…');
-    const json = await runDrawdown(['reconcile', '--json'], { cwd: project.dir, env });
+    const json = await runInProcess(['reconcile', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(json.stderr)).toMatchObject({ code: 'DRAWDOWN_CLI_UNAVAILABLE' });
   });
 
   it('says what to add when the configuration has no reconcile section', async () => {
     const project = useProject(trialConfig);
-    const result = await runDrawdown(['reconcile'], { cwd: project.dir, env });
+    const result = await runInProcess(['reconcile'], { cwd: project.dir, env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('no "reconcile" section in the configuration');
   });
@@ -121,7 +122,7 @@ describe('drawdown reconcile', () => {
   it('turns a rate limit into a message with the wait and a hint', async () => {
     const project = useProject(configFor());
     server.admin!.enqueue(replies.rateLimited({ retryAfterSeconds: 20 }));
-    const result = await runDrawdown(['reconcile', '--bucket', '1d', '--from', '2d'], { cwd: project.dir, env });
+    const result = await runInProcess(['reconcile', '--bucket', '1d', '--from', '2d'], { cwd: project.dir, env });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
       "drawdown: Anthropic's usage report is rate limited (429 on page 1); try again in 20 s",
@@ -131,9 +132,9 @@ describe('drawdown reconcile', () => {
 
   it('refuses a bad bucket and a bad time, naming the flag', async () => {
     const project = useProject(configFor());
-    const bucket = await runDrawdown(['reconcile', '--bucket', '2h'], { cwd: project.dir, env });
+    const bucket = await runInProcess(['reconcile', '--bucket', '2h'], { cwd: project.dir, env });
     expect(bucket.stderr).toContain('--bucket "2h" is not a bucket width');
-    const time = await runDrawdown(['reconcile', '--from', 'yesterday'], { cwd: project.dir, env });
+    const time = await runInProcess(['reconcile', '--from', 'yesterday'], { cwd: project.dir, env });
     expect(time.stderr).toContain('--from "yesterday" is not a time');
   });
 
@@ -142,7 +143,7 @@ describe('drawdown reconcile', () => {
       ...trialConfig,
       reconcile: { keys: { trial: 'sk-ant-oops', nope: 'apikey_x' }, adminKey: 'sk-ant-admin01' } as never,
     });
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env });
+    const result = await runInProcess(['config', 'check'], { cwd: project.dir, env });
     expect(result.code).toBe(1);
     const out = result.stdout + result.stderr;
     expect(out).toContain('reconcile.adminKey');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { makeProject, trialConfig, type Project } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 let project: Project;
 let today: string;
@@ -43,7 +44,7 @@ describe.concurrent('drawdown report', () => {
   });
 
   it('groups by model with bars proportional to cost', async () => {
-    const result = await runDrawdown(['report', '--by', 'model'], { cwd: project.dir });
+    const result = await runInProcess(['report', '--by', 'model'], { cwd: project.dir });
     expect(result.code).toBe(0);
     const chart = result.stdout.split('\n').filter((l) => l.includes('│'));
     const sonnet = chart.find((l) => l.startsWith('claude-sonnet-4-5'))!;
@@ -55,7 +56,7 @@ describe.concurrent('drawdown report', () => {
   });
 
   it('prints CSV with exact decimal costs, one row per pool', async () => {
-    const result = await runDrawdown(['report', '--by', 'pool', '--csv'], { cwd: project.dir });
+    const result = await runInProcess(['report', '--by', 'pool', '--csv'], { cwd: project.dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(
       'pool,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,cost_usd\r\n' +
@@ -65,7 +66,7 @@ describe.concurrent('drawdown report', () => {
   });
 
   it('prints JSON with an exact total and rows grouped by route and model', async () => {
-    const result = await runDrawdown(['report', '--by', 'route,model', '--json', '--from', today, '--to', today], {
+    const result = await runInProcess(['report', '--by', 'route,model', '--json', '--from', today, '--to', today], {
       cwd: project.dir,
     });
     expect(result.code).toBe(0);
@@ -84,24 +85,24 @@ describe.concurrent('drawdown report', () => {
   });
 
   it('says so when nothing was charged in the range', async () => {
-    const result = await runDrawdown(['report', '--from', '2020-01-01', '--to', '2020-01-31'], { cwd: project.dir });
+    const result = await runInProcess(['report', '--from', '2020-01-01', '--to', '2020-01-31'], { cwd: project.dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('No requests were charged in this range.');
   });
 
   it('refuses an unknown dimension, a malformed date and a reversed range with a hint', async () => {
-    const by = await runDrawdown(['report', '--by', 'weekday'], { cwd: project.dir });
+    const by = await runInProcess(['report', '--by', 'weekday'], { cwd: project.dir });
     expect(by.code).not.toBe(0);
     expect(by.stderr).toMatch(
       /^drawdown: --by "weekday" is not a report dimension \(DRAWDOWN_CLI_INVALID_ARGUMENT\)\nhint: Use one or more of day, model, pool, route/,
     );
-    const date = await runDrawdown(['report', '--from', '23/11/2026'], { cwd: project.dir });
+    const date = await runInProcess(['report', '--from', '23/11/2026'], { cwd: project.dir });
     expect(date.code).not.toBe(0);
     expect(date.stderr).toMatch(/^drawdown: --from "23\/11\/2026" is not a date/);
-    const reversed = await runDrawdown(['report', '--from', '2026-02-01', '--to', '2026-01-01'], { cwd: project.dir });
+    const reversed = await runInProcess(['report', '--from', '2026-02-01', '--to', '2026-01-01'], { cwd: project.dir });
     expect(reversed.code).not.toBe(0);
     expect(reversed.stderr).toMatch(/^drawdown: --from 2026-02-01 is after --to 2026-01-01/);
-    const both = await runDrawdown(['report', '--json', '--csv'], { cwd: project.dir });
+    const both = await runInProcess(['report', '--json', '--csv'], { cwd: project.dir });
     expect(both.code).not.toBe(0);
     // Asked for JSON, the error is JSON too.
     expect(JSON.parse(both.stderr)).toMatchObject({

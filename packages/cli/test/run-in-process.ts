@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { runCli } from '../src/program.js';
+import { terminalWidth } from '../src/render/terminal.js';
 import type { CliResult, RunOptions } from './run-cli.js';
 import { repoRoot } from './run-cli.js';
 
@@ -15,13 +16,12 @@ export async function runInProcess(args: string[], options: Omit<RunOptions, 'on
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries({ ...process.env, NO_COLOR: '1', ...options.env }))
     if (value !== undefined) env[key] = value;
-  const columns = Number(env.COLUMNS);
   const code = await runCli(args, {
     term: {
       out: (text) => void (stdout += text.endsWith('\n') ? text : `${text}\n`),
       note: (text) => void (stderr += text.endsWith('\n') ? text : `${text}\n`),
       color: false,
-      width: Number.isSafeInteger(columns) && columns > 0 ? columns : 80,
+      width: terminalWidth(env, undefined),
     },
     env,
     cwd: options.cwd ?? repoRoot,

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 describe.concurrent('drawdown status', () => {
   it('shows each pool with a usage bar, spend, what is left, caps, reset time and the active route entry', async () => {
@@ -31,7 +32,7 @@ describe.concurrent('drawdown status', () => {
     await project.withHub(async (hub) => {
       await hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('1.00') });
     });
-    const result = await runDrawdown(['status'], { cwd: project.dir });
+    const result = await runInProcess(['status'], { cwd: project.dir });
     expect(result.code).toBe(0);
     expect(result.stdout.split('\n').find((l) => l.startsWith('trial '))).toMatch(
       /exhausted\s+█{10}\s+100%\s+\$1\.00\s+\$0\.00/,
@@ -43,7 +44,7 @@ describe.concurrent('drawdown status', () => {
   it('prints JSON where every amount also has an exact decimal string', async () => {
     const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.0735') }));
-    const result = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    const result = await runInProcess(['status', '--json'], { cwd: project.dir });
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as {
       timeZone: string;
@@ -65,8 +66,8 @@ describe.concurrent('drawdown status', () => {
   it('never prints the key of a strategy, in the table or the JSON', async () => {
     const project = useProject(trialConfig);
     const env = { APP_TRIAL_KEY: 'sk-ant-secret-value-123' };
-    const table = await runDrawdown(['status'], { cwd: project.dir, env });
-    const json = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
+    const table = await runInProcess(['status'], { cwd: project.dir, env });
+    const json = await runInProcess(['status', '--json'], { cwd: project.dir, env });
     expect(table.code).toBe(0);
     expect(json.code).toBe(0);
     expect(table.stdout + table.stderr + json.stdout + json.stderr).not.toContain('sk-ant-secret-value-123');
@@ -74,7 +75,7 @@ describe.concurrent('drawdown status', () => {
 
   it('without any configuration, exits 0 with the zero-configuration view instead of failing', async () => {
     const project = useProject({}, 'unrelated.json');
-    const result = await runDrawdown(['status'], {
+    const result = await runInProcess(['status'], {
       cwd: project.dir,
       env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir, CLAUDE_CONFIG_DIR: undefined },
     });
@@ -87,15 +88,15 @@ describe.concurrent('drawdown status', () => {
   it('fits 80 columns, and shows the 20-cell meter on a wide terminal', async () => {
     const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.40') }));
-    const narrow = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '80' } });
+    const narrow = await runInProcess(['status'], { cwd: project.dir, env: { COLUMNS: '80' } });
     for (const line of narrow.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
-    const wide = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
+    const wide = await runInProcess(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
     expect(wide.stdout).toMatch(/^trial\s+budget\s+available\s+█{8}░{12}\s+40%/m);
   });
 
   it('fails with one line naming the first problem and a hint when the configuration is invalid', async () => {
     const project = useProject({ ...trialConfig, pools: { trial: { kind: 'budget', amount: 'ten' } } } as never);
-    const result = await runDrawdown(['status'], { cwd: project.dir });
+    const result = await runInProcess(['status'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     const lines = result.stderr.trim().split('\n');
     expect(lines).toHaveLength(2);
@@ -106,7 +107,7 @@ describe.concurrent('drawdown status', () => {
   it('refuses an empty ledger file, leaving it empty, with a hint that does not send the user to the store settings', async () => {
     const project = useProject(trialConfig);
     writeFileSync(`${project.dir}/ledger.sqlite`, '');
-    const result = await runDrawdown(['status'], { cwd: project.dir });
+    const result = await runInProcess(['status'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n');
@@ -114,7 +115,7 @@ describe.concurrent('drawdown status', () => {
       /^drawdown: .*ledger\.sqlite exists but holds no drawdown ledger.*\(DRAWDOWN_STORE_INCOMPATIBLE\)$/,
     );
     expect(lines[1]).toMatch(/^hint: The file was left as it is\. Restore the ledger from a backup/);
-    const json = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    const json = await runInProcess(['status', '--json'], { cwd: project.dir });
     expect(json.stdout).toBe('');
     expect(JSON.parse(json.stderr)).toMatchObject({
       code: 'DRAWDOWN_STORE_INCOMPATIBLE',
@@ -129,14 +130,14 @@ describe.concurrent('drawdown status', () => {
     await project.withHub((hub) => hub.charge({ requestId: 'msg_1', entry: 'trial', cost: usd('0.25') }), {
       DRAWDOWN_DB: other,
     });
-    const result = await runDrawdown(['status', '--json'], { cwd: project.dir, env: { DRAWDOWN_DB: other } });
+    const result = await runInProcess(['status', '--json'], { cwd: project.dir, env: { DRAWDOWN_DB: other } });
     expect(result.code).toBe(0);
     expect(
       (JSON.parse(result.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find(
         (p) => p.id === 'trial',
       )!.spentUsd,
     ).toBe('0.25');
-    const fileLedger = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    const fileLedger = await runInProcess(['status', '--json'], { cwd: project.dir });
     expect(
       (JSON.parse(fileLedger.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find(
         (p) => p.id === 'trial',
@@ -160,7 +161,7 @@ describe.concurrent('drawdown status', () => {
         });
       }
     });
-    const result = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '80' } });
+    const result = await runInProcess(['status'], { cwd: project.dir, env: { COLUMNS: '80' } });
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(80);
@@ -171,7 +172,7 @@ describe.concurrent('drawdown status', () => {
     expect(lines.find((l) => l.startsWith('  daily '))).toBe(
       '  daily  not enough data: 0 charges in 7 days, a rate needs 3 over 15m',
     );
-    const json = await runDrawdown(['status', '--json'], { cwd: project.dir });
+    const json = await runInProcess(['status', '--json'], { cwd: project.dir });
     const trial = (
       JSON.parse(json.stdout) as { pools: Array<{ id: string; forecast: Record<string, unknown> }> }
     ).pools.find((p) => p.id === 'trial')!;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 describe.concurrent('drawdown which', () => {
   it('names the entry the next request uses and why, and what follows it', async () => {
@@ -15,7 +16,7 @@ describe.concurrent('drawdown which', () => {
   it('explains the switch once the trial is spent', async () => {
     const project = useProject(trialConfig);
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('1') }));
-    const result = await runDrawdown(['which', '--json'], { cwd: project.dir });
+    const result = await runInProcess(['which', '--json'], { cwd: project.dir });
     expect(result.code).toBe(0);
     const json = JSON.parse(result.stdout) as {
       next: { entryId: string; reason: string };
@@ -32,14 +33,14 @@ describe.concurrent('drawdown which', () => {
   it('says the next request is refused, and why, when no entry can pay', async () => {
     const project = useProject({ ...trialConfig, route: [trialConfig.route![0]!] });
     await project.withHub((hub) => hub.charge({ requestId: 'r1', entry: 'trial', cost: usd('1') }));
-    const result = await runDrawdown(['which'], { cwd: project.dir });
+    const result = await runInProcess(['which'], { cwd: project.dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Next request is refused: no route entry can pay: trial: trial of $1.00 used.');
   });
 
   it('fails with a hint when the configuration has no route', async () => {
     const project = useProject({ ...trialConfig, route: undefined } as never);
-    const result = await runDrawdown(['which'], { cwd: project.dir });
+    const result = await runInProcess(['which'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: no route is configured.*\nhint: Add a "route" list/);
   });

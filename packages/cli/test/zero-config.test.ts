@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies, startAnthropicServer, type AnthropicServer } from '@drawdown/testkit';
 import { freshHome, runClaude } from './claude-code.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 const KEY = 'sk-ant-zero-config-test-key';
 /** A subscription token (as `claude setup-token` makes): with it, Claude Code words plan limits for the user. */
@@ -111,7 +112,7 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
   });
 
   it('status shows the view in 80 columns: spend, plan windows, which pool pays, what to do next', async () => {
-    const result = await runDrawdown(['status'], { cwd: work, env });
+    const result = await runInProcess(['status'], { cwd: work, env });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^2026-\d\d-\d\d\s+claude-sonnet-4-6\s+1\s+1,000\s+300\s+2,500\s+\$0\.009975$/m);
     expect(result.stdout).toMatch(/claude-mystery-9\s+1\s+50\s+5\s+0\s+unpriced$/m);
@@ -124,24 +125,24 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
   });
 
   it('report shows Claude Code by day and model, and which shows the pools, without a configuration', async () => {
-    const report = await runDrawdown(['report', '--json', '--days', '2'], { cwd: work, env });
+    const report = await runInProcess(['report', '--json', '--days', '2'], { cwd: work, env });
     expect(report.code).toBe(0);
     expect(JSON.parse(report.stdout)).toMatchObject({
       mode: 'zero-config',
       source: 'claude-code-logs',
       complete: false,
     });
-    const text = await runDrawdown(['report'], {
+    const text = await runInProcess(['report'], {
       cwd: work,
       env: { ...env, DRAWDOWN_TIME_ZONE: 'America/Argentina/Buenos_Aires' },
     });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('$0.009975');
     for (const line of text.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
-    const which = await runDrawdown(['which'], { cwd: work, env: { ...env, ANTHROPIC_API_KEY: undefined } });
+    const which = await runInProcess(['which'], { cwd: work, env: { ...env, ANTHROPIC_API_KEY: undefined } });
     expect(which.code).toBe(0);
     expect(which.stdout).toContain('ANTHROPIC_API_KEY is not set here');
-    const byPool = await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: work, env });
+    const byPool = await runInProcess(['report', '--by', 'pool', '--json'], { cwd: work, env });
     expect(byPool.code).toBe(1);
     expect(JSON.parse(byPool.stderr)).toMatchObject({
       code: 'DRAWDOWN_CLI_UNAVAILABLE',
@@ -160,7 +161,7 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
       env: { CLAUDE_CONFIG_DIR: configDir },
     });
     expect(run.code, run.stderr).toBe(0);
-    const found = await runDrawdown(['status', '--json'], {
+    const found = await runInProcess(['status', '--json'], {
       cwd: other.work,
       env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir },
     });
@@ -180,7 +181,7 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
       env: { CLAUDE_CONFIG_DIR: configDir, CLAUDE_CODE_OAUTH_TOKEN: LOGIN_TOKEN },
     });
     expect(limited.stdout).toContain('limit');
-    const withLimit = await runDrawdown(['status', '--json'], {
+    const withLimit = await runInProcess(['status', '--json'], {
       cwd: other.work,
       env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir },
     });
@@ -189,12 +190,12 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
     ).planWindows;
     expect(plan.recorded).toBe(true);
     expect(plan.lastLimitMessage?.text).toMatch(/^You've hit your 5-hour limit · resets /);
-    const text = await runDrawdown(['status'], {
+    const text = await runInProcess(['status'], {
       cwd: other.work,
       env: { HOME: other.home, CLAUDE_CONFIG_DIR: configDir, COLUMNS: '80' },
     });
     expect(text.stdout).toMatch(/Last limit message \(.*UTC\): You've hit your 5-hour limit · resets/);
-    const empty = await runDrawdown(['status'], {
+    const empty = await runInProcess(['status'], {
       cwd: other.work,
       env: { HOME: other.home, CLAUDE_CONFIG_DIR: path.join(other.home, 'nothing'), COLUMNS: '80' },
     });
@@ -211,7 +212,7 @@ describe("Claude Code's spend with a configuration", () => {
       const run = await runClaude(`say ${marker}`, { home, cwd: work, baseUrl: server.url, apiKey: KEY });
       expect(run.code, run.stderr).toBe(0);
     }
-    const before = JSON.parse((await runDrawdown(['report', '--json'], { cwd: work, env })).stdout) as {
+    const before = JSON.parse((await runInProcess(['report', '--json'], { cwd: work, env })).stdout) as {
       totalUsd: string;
       requests: number;
     };
@@ -249,7 +250,7 @@ describe("Claude Code's spend with a configuration", () => {
     await hub.close();
     await hub.store.close();
 
-    const report = await runDrawdown(['report', '--json'], { cwd: work, env });
+    const report = await runInProcess(['report', '--json'], { cwd: work, env });
     expect(report.stderr).toBe('');
     const json = JSON.parse(report.stdout) as { totalUsd: string; observed: Record<string, unknown> };
     expect(json.totalUsd).toBe(String(haikuCost));
@@ -262,14 +263,14 @@ describe("Claude Code's spend with a configuration", () => {
       metered: { requests: 1, costUsd: String(haikuCost) },
       skipped: { garbage: 0, truncated: 0, absurd: 0, malformed: 0 },
     });
-    const text = await runDrawdown(['report'], { cwd: work, env });
+    const text = await runInProcess(['report'], { cwd: work, env });
     expect(text.stdout).toContain('observed from its logs, not enforced');
     expect(text.stdout).toMatch(/claude-sonnet-4-6\s+1\s+1,000\s+300\s+2,500\s+\$0\.009975$/m);
     expect(text.stdout).toContain('1 call ($0.0002) metered by drawdown left out here');
     for (const line of text.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
-    const status = await runDrawdown(['status', '--json'], { cwd: work, env });
+    const status = await runInProcess(['status', '--json'], { cwd: work, env });
     expect(JSON.parse(status.stdout)).toMatchObject({ observed: { totalUsd: String(sonnetCost), requests: 1 } });
-    const statusText = await runDrawdown(['status'], { cwd: work, env });
+    const statusText = await runInProcess(['status'], { cwd: work, env });
     expect(statusText.stdout).toContain('observed from its logs, not enforced');
     for (const line of statusText.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
   }, 180_000);
@@ -290,11 +291,11 @@ describe('drawdown report without a configuration, on a ledger named by DRAWDOWN
     await hub.close();
     await hub.store.close();
     const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), DRAWDOWN_DB: file };
-    const result = await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: home, env });
+    const result = await runInProcess(['report', '--by', 'pool', '--json'], { cwd: home, env });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ totalUsd: '1.25', rows: [{ pool: 'team', costUsd: '1.25' }] });
-    const text = await runDrawdown(['report', '--by', 'pool'], { cwd: home, env: { ...env, COLUMNS: '80' } });
+    const text = await runInProcess(['report', '--by', 'pool'], { cwd: home, env: { ...env, COLUMNS: '80' } });
     expect(text.stdout).toMatch(/^team\s+│█+\s+\$1\.25\s+1 req$/m);
   });
 });

@@ -1,8 +1,14 @@
 import { replies, startAnthropicServer, type AnthropicServer } from '@drawdown/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMeteredClient } from '../src/anthropic/index.js';
 import { apiKey, budget, createHub, isDrawdownError, silentLogger, usd, type Hub } from '../src/index.js';
-import { driftByPool, reconcile, ReconcileErrorCodes, type ReconcileOptions } from '../src/reconcile/index.js';
+import {
+  driftByPool,
+  reconcile,
+  ReconcileErrorCodes,
+  type ReconcileOptions,
+  type ReportSource,
+} from '../src/reconcile/index.js';
 
 const TRIAL_KEY = 'sk-ant-trial-000000000000001';
 const CREDITS_KEY = 'sk-ant-credits-0000000000002';
@@ -29,6 +35,10 @@ async function setUp(admin: { reportingDelayMs?: number; pageSize?: number } = {
     credentials: { trial: TRIAL_KEY, credits: CREDITS_KEY },
     admin: { keys: { ops: ADMIN_KEY }, ...admin },
   });
+  await setUpHubOnly();
+}
+
+async function setUpHubOnly(): Promise<void> {
   hub = await createHub({
     logger: silentLogger,
     plugins: [
@@ -46,6 +56,9 @@ async function setUp(admin: { reportingDelayMs?: number; pageSize?: number } = {
   });
 }
 
+/** The report the current block reads: each planted drift must be named the same through both. */
+let source: ReportSource = 'admin';
+
 /** Reconciles the last hour as read two hours from now, when every bucket is final. */
 function check(overrides: Partial<ReconcileOptions> = {}) {
   const now = Date.now();
@@ -59,6 +72,7 @@ function check(overrides: Partial<ReconcileOptions> = {}) {
     to: now + 60_000,
     bucket: '1h',
     now: now + 3 * HOUR,
+    source,
     ...overrides,
   });
 }
@@ -73,7 +87,12 @@ async function unmetered(body: Record<string, unknown>): Promise<void> {
   expect(response.status).toBe(200);
 }
 
-describe('reconcile against the testkit Admin API', () => {
+const REPORT_NAMES = { admin: "Anthropic's usage report", analytics: "Anthropic's Analytics API" } as const;
+
+describe.each(['admin', 'analytics'] as const)('reconcile against the testkit %s report', (reading) => {
+  beforeEach(() => {
+    source = reading;
+  });
   it('reports no drift on a clean ledger', async () => {
     await setUp();
     const client = createMeteredClient({ hub, baseURL: server.url });
@@ -195,7 +214,7 @@ describe('reconcile against the testkit Admin API', () => {
     expect(driftByPool(fresh, ['trial'])).toEqual({ trial: 0 });
   });
 
-  it('follows next_page across several pages', async () => {
+  it.runIf(reading === 'admin')('follows next_page across several pages of buckets', async () => {
     await setUp({ pageSize: 2 });
     const client = createMeteredClient({ hub, baseURL: server.url });
     server.enqueue(replies.message({ usage }), replies.message({ usage }));
@@ -207,6 +226,23 @@ describe('reconcile against the testkit Admin API', () => {
     expect(result.pages).toBe(5);
     expect(result.exceedsTolerance).toBe(false);
     expect(result.groups.reduce((n, g) => n + g.reported.uncached_input_tokens, 0)).toBe(2000);
+  });
+
+  it.runIf(reading === 'analytics')('follows next_page across several pages of rows', async () => {
+    await setUp({ pageSize: 1 });
+    const client = createMeteredClient({ hub, baseURL: server.url });
+    const models = ['claude-sonnet-4-6', 'claude-haiku-4-5', 'claude-opus-4-6'];
+    for (const model of models) {
+      server.enqueue(replies.message({ usage }));
+      await client.messages.create({ ...params, model });
+    }
+    // One row per model (a group), one row per page.
+    const result = await check();
+    expect(result.source).toBe('analytics');
+    expect(result.pages).toBe(3);
+    expect(result.exceedsTolerance).toBe(false);
+    expect(result.groups.map((g) => g.model).sort()).toEqual([...models].sort());
+    expect(result.groups.reduce((n, g) => n + g.reported.uncached_input_tokens, 0)).toBe(3000);
   });
 
   it('says when keys are shared between pools', async () => {
@@ -226,7 +262,7 @@ describe('reconcile against the testkit Admin API', () => {
     const error = await check().catch((e: unknown) => e);
     expect(isDrawdownError(error, ReconcileErrorCodes.RATE_LIMITED)).toBe(true);
     expect((error as Error).message).toBe(
-      "Anthropic's usage report is rate limited (429 on page 1); try again in 30 s",
+      `${REPORT_NAMES[reading]} is rate limited (429 on page 1); try again in 30 s`,
     );
     expect((error as { data: unknown }).data).toMatchObject({ status: 429, retryAfterMs: 30_000, page: 1 });
   });
@@ -236,7 +272,7 @@ describe('reconcile against the testkit Admin API', () => {
     server.admin!.enqueue(replies.error(500, 'api_error', 'Internal server error'));
     const failed = await check().catch((e: unknown) => e);
     expect(isDrawdownError(failed, ReconcileErrorCodes.UPSTREAM_FAILED)).toBe(true);
-    expect((failed as Error).message).toBe("Anthropic's usage report answered 500 api_error: Internal server error");
+    expect((failed as Error).message).toBe(`${REPORT_NAMES[reading]} answered 500 api_error: Internal server error`);
     const refused = await check({ adminKey: TRIAL_KEY }).catch((e: unknown) => e);
     expect((refused as Error).message).toMatch(/answered 401 authentication_error: .*needs an Admin key/);
     expect(JSON.stringify(refused)).not.toContain(TRIAL_KEY);
@@ -249,5 +285,34 @@ describe('reconcile against the testkit Admin API', () => {
     await expect(check({ bucket: '2h' as '1h' })).rejects.toThrow(/option "bucket" is "2h". Use 1m, 1h or 1d/);
     const now = Date.now();
     await expect(check({ from: now, to: now - 1 })).rejects.toThrow(/option "from" is not before "to"/);
+  });
+});
+
+describe('choosing the report', () => {
+  it('auto reads the Analytics API, and falls back to the usage report where it is not available', async () => {
+    source = 'auto';
+    await setUp();
+    const client = createMeteredClient({ hub, baseURL: server.url });
+    server.enqueue(replies.message({ usage }));
+    await client.messages.create(params);
+    const analytics = await check();
+    expect(analytics.source).toBe('analytics');
+    await server.close();
+    await hub.close();
+    server = await startAnthropicServer({
+      credentials: { trial: TRIAL_KEY, credits: CREDITS_KEY },
+      admin: { keys: { ops: ADMIN_KEY }, analytics: false },
+    });
+    await setUpHubOnly();
+    const fallback = await check();
+    expect(fallback.source).toBe('admin');
+    await expect(check({ source: 'analytics' })).rejects.toThrow(/Analytics API answered 404 not_found_error/);
+  });
+
+  it('refuses an unknown source, naming the field', async () => {
+    await setUp();
+    await expect(check({ source: 'legacy' as 'admin' })).rejects.toThrow(
+      /option "source" is "legacy". Use admin, analytics or auto/,
+    );
   });
 });

@@ -64,6 +64,7 @@ export function reconcileSource(
           ...(settings!.baseUrl !== undefined && { baseUrl: settings!.baseUrl }),
           ...(settings!.toleranceNanos !== undefined && { toleranceNanos: settings!.toleranceNanos }),
           ...(settings!.reportingLagMs !== undefined && { reportingLagMs: settings!.reportingLagMs }),
+          ...(settings!.source !== undefined && { source: settings!.source }),
           from: now - LOOKBACK_MS,
           to: now,
           bucket: '1h',

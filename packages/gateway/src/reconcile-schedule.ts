@@ -15,6 +15,7 @@ import {
   reconcile,
   type BucketWidth,
   type ReconcileResult,
+  type ReportSource,
 } from '@drawdown/core/reconcile';
 import { recordReconcileDrift } from '@drawdown/metrics';
 
@@ -38,6 +39,8 @@ export interface ReconcileScheduleOptions {
   bucket?: BucketWidth;
   reportingLagMs?: number;
   toleranceNanos?: Nanos;
+  /** Which report to read; default `admin`. */
+  source?: ReportSource;
   /** One run's reading of the report gives up after this long, ms. Default 60 s. */
   timeoutMs?: number;
 }
@@ -160,6 +163,7 @@ export function reconcileSchedule(options: ReconcileScheduleOptions) {
             bucket: options.bucket ?? '1h',
             now,
             ...(options.reportingLagMs !== undefined && { reportingLagMs: options.reportingLagMs }),
+            ...(options.source !== undefined && { source: options.source }),
             ...(options.toleranceNanos !== undefined && { toleranceNanos: options.toleranceNanos }),
           });
           const drift = driftByPool(result, pools);

@@ -5,7 +5,9 @@ import {
   reconcile,
   ReconcileErrorCodes,
   reconcileJson,
+  REPORT_SOURCES,
   type BucketWidth,
+  type ReportSource,
 } from '@drawdown/core/reconcile';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import { DEFAULT_ADMIN_KEY_ENV, reconcileSettings } from '../config/reconcile.js';
@@ -48,11 +50,12 @@ export function reconcileCommand(ctx: CliContext): Command {
     .option('--from <time>', 'start: UTC date, RFC 3339 time or a span ago like 6h (default: 24h)')
     .option('--to <time>', 'end, same forms (default: now)')
     .option('--bucket <width>', 'bucket width: 1m, 1h or 1d', '1h')
+    .option('--source <report>', 'admin, analytics (beta) or auto (default: config, else admin)')
     .option('--all', 'list matching groups too, not only drift and unreported buckets')
     .option('--json', 'print JSON with exact decimal strings')
     .action(
       async (
-        options: { from?: string; to?: string; bucket: string; all?: boolean; json?: boolean },
+        options: { from?: string; to?: string; bucket: string; source?: string; all?: boolean; json?: boolean },
         command: Command,
       ) => {
         if (!BUCKET_WIDTHS.includes(options.bucket as BucketWidth))
@@ -61,6 +64,13 @@ export function reconcileCommand(ctx: CliContext): Command {
             `--bucket "${options.bucket}" is not a bucket width`,
             'Use 1m, 1h or 1d.',
             { argument: 'bucket' },
+          );
+        if (options.source !== undefined && !REPORT_SOURCES.includes(options.source as ReportSource))
+          throw cliError(
+            CliErrorCodes.INVALID_ARGUMENT,
+            `--source "${options.source}" is not a report`,
+            'Use admin, analytics or auto.',
+            { argument: 'source' },
           );
         const loaded = await loadFor(ctx, command);
         const settings = loaded.config.reconcile;
@@ -97,6 +107,7 @@ export function reconcileCommand(ctx: CliContext): Command {
                 now,
                 ...(resolved.reportingLagMs !== undefined && { reportingLagMs: resolved.reportingLagMs }),
                 ...(resolved.toleranceNanos !== undefined && { toleranceNanos: resolved.toleranceNanos }),
+                source: (options.source as ReportSource | undefined) ?? resolved.source ?? 'admin',
               }),
             );
             ctx.term.out(

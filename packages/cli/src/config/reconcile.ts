@@ -1,10 +1,11 @@
 import { usd } from '@drawdown/core';
+import { REPORT_SOURCES, type ReportSource } from '@drawdown/core/reconcile';
 import type { ConfigProblem, ReconcileConfig } from './types.js';
 import { isRecord } from '@drawdown/core/internal';
 
 export const DEFAULT_ADMIN_KEY_ENV = 'ANTHROPIC_ADMIN_KEY';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const known = new Set(['keys', 'adminKeyEnv', 'baseUrl', 'tolerance', 'reportingLagMinutes', 'everyMinutes']);
+const known = new Set(['keys', 'adminKeyEnv', 'baseUrl', 'tolerance', 'reportingLagMinutes', 'everyMinutes', 'source']);
 
 /** Problems of the `reconcile` section, each with its field path. */
 export function checkReconcileConfig(value: unknown, pools: readonly string[]): ConfigProblem[] {
@@ -37,6 +38,8 @@ export function checkReconcileConfig(value: unknown, pools: readonly string[]): 
     problem('.adminKeyEnv', `must be an environment variable name like "${DEFAULT_ADMIN_KEY_ENV}"`);
   if (value.baseUrl !== undefined && (typeof value.baseUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(value.baseUrl)))
     problem('.baseUrl', 'must be an http(s) URL like "https://api.anthropic.com"');
+  if (value.source !== undefined && !REPORT_SOURCES.includes(value.source as ReportSource))
+    problem('.source', `must be one of ${REPORT_SOURCES.map((s) => `"${s}"`).join(', ')}`);
   if (value.tolerance !== undefined) {
     try {
       if (usd(value.tolerance as string) < 0) problem('.tolerance', 'must not be negative');
@@ -62,6 +65,7 @@ export interface ReconcileSettings {
   toleranceNanos?: number;
   reportingLagMs?: number;
   everyMs?: number;
+  source?: ReportSource;
 }
 
 export function reconcileSettings(
@@ -78,5 +82,6 @@ export function reconcileSettings(
     ...(config.tolerance !== undefined && { toleranceNanos: usd(config.tolerance) }),
     ...(config.reportingLagMinutes !== undefined && { reportingLagMs: config.reportingLagMinutes * 60_000 }),
     ...(config.everyMinutes !== undefined && { everyMs: config.everyMinutes * 60_000 }),
+    ...(config.source !== undefined && { source: config.source }),
   };
 }

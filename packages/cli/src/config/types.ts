@@ -85,6 +85,8 @@ export interface ReconcileConfig {
   baseUrl?: string;
   /** Dollar drift per group that still counts as a match. Default "0.01". */
   tolerance?: string;
+  /** Which report to read: "admin" (default), "analytics" (beta) or "auto" (analytics, else admin). */
+  source?: 'admin' | 'analytics' | 'auto';
   /** Minutes after a bucket ends before its numbers are final. Default 60. */
   reportingLagMinutes?: number;
   /** `drawdown gateway` reconciles this often (minutes) and raises `reconcile.drift` beyond the tolerance; off when absent. */

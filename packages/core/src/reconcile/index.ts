@@ -3,6 +3,8 @@ export {
   driftByPool,
   DEFAULT_REPORTING_LAG_MS,
   DEFAULT_TOLERANCE,
+  REPORT_SOURCES,
+  type ReportSource,
   type ReconcileOptions,
   type ReconcileResult,
 } from './reconcile.js';
@@ -30,3 +32,4 @@ export {
   type UsageReportRow,
 } from './usage-report.js';
 export { reconcileJson } from './json.js';
+export { fetchAnalyticsUsage, ANALYTICS_BETA, ANALYTICS_USAGE_PATH } from './analytics-report.js';

@@ -16,6 +16,7 @@ export function reconcileJson(result: ReconcileResult) {
     at: iso(result.at),
     reportingLagMs: result.reportingLagMs,
     toleranceUsd: usd(result.toleranceNanos),
+    source: result.source,
     pages: result.pages,
     exceedsTolerance: result.exceedsTolerance,
     sharedKeys: result.sharedKeys,

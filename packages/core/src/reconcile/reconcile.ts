@@ -3,7 +3,25 @@ import { invalidOption } from '../errors.js';
 import { usd, type Nanos } from '../money.js';
 import type { RateCard } from '../rate-card/rate-card.js';
 import { compareUsage, type LedgerCharge, type ReconciledGroup } from './compare.js';
-import { BUCKET_MS, BUCKET_WIDTHS, fetchUsageReport, type BucketWidth } from './usage-report.js';
+import { isDrawdownError } from '../errors.js';
+import { fetchAnalyticsUsage } from './analytics-report.js';
+import {
+  BUCKET_MS,
+  BUCKET_WIDTHS,
+  fetchUsageReport,
+  ReconcileErrorCodes,
+  type BucketWidth,
+  type UsageReport,
+  type UsageReportQuery,
+} from './usage-report.js';
+
+/**
+ * Which of Anthropic's reports to read: `admin`, the Admin API's Messages usage report (stable,
+ * the default); `analytics`, the Usage and Cost Analytics API (beta); `auto`, the Analytics API,
+ * falling back to the usage report when the organization has no access to it (404 or 403).
+ */
+export type ReportSource = 'admin' | 'analytics' | 'auto';
+export const REPORT_SOURCES: readonly ReportSource[] = ['admin', 'analytics', 'auto'];
 
 /** Anthropic says usage usually shows within minutes; a bucket is treated as final an hour after it ends. */
 export const DEFAULT_REPORTING_LAG_MS = 60 * 60_000;
@@ -27,6 +45,8 @@ export interface ReconcileOptions {
   now: number;
   reportingLagMs?: number;
   toleranceNanos?: Nanos;
+  /** Default `admin`. */
+  source?: ReportSource;
 }
 
 export interface ReconcileResult {
@@ -36,6 +56,8 @@ export interface ReconcileResult {
   at: number;
   reportingLagMs: number;
   toleranceNanos: Nanos;
+  /** The report that answered (`auto` resolves to the one that did). */
+  source: 'admin' | 'analytics';
   /** Report pages read (the `next_page` links followed, plus one). */
   pages: number;
   groups: ReconciledGroup[];
@@ -57,6 +79,8 @@ export interface ReconcileResult {
 
 function checkOptions(options: ReconcileOptions): Map<string, string[]> {
   const owner = 'reconcile';
+  if (options.source !== undefined && !REPORT_SOURCES.includes(options.source))
+    throw invalidOption(owner, 'source', `is ${JSON.stringify(options.source)}`, 'Use admin, analytics or auto.');
   if (!BUCKET_WIDTHS.includes(options.bucket))
     throw invalidOption(owner, 'bucket', `is ${JSON.stringify(options.bucket)}`, 'Use 1m, 1h or 1d.');
   if (!Number.isFinite(options.from) || !Number.isFinite(options.to) || options.from >= options.to)
@@ -93,8 +117,27 @@ async function ledgerCharges(options: ReconcileOptions, from: number, to: number
   return lists.flat();
 }
 
+/** No access to the Analytics API: the organization is not in the beta, or the endpoint is not there. */
+const noAnalyticsAccess = (error: unknown): boolean =>
+  isDrawdownError(error, ReconcileErrorCodes.UPSTREAM_FAILED) &&
+  [403, 404].includes((error as { data?: { status?: number } }).data?.status ?? 0);
+
+async function readReport(
+  query: UsageReportQuery,
+  source: ReportSource,
+): Promise<{ report: UsageReport; source: 'admin' | 'analytics' }> {
+  if (source === 'admin') return { report: await fetchUsageReport(query), source };
+  if (source === 'analytics') return { report: await fetchAnalyticsUsage(query), source };
+  try {
+    return { report: await fetchAnalyticsUsage(query), source: 'analytics' };
+  } catch (error) {
+    if (!noAnalyticsAccess(error)) throw error;
+    return { report: await fetchUsageReport(query), source: 'admin' };
+  }
+}
+
 /**
- * Compares the ledger with Anthropic's Messages usage report over [from, to): the one mechanism
+ * Compares the ledger with Anthropic's Messages usage report (or the Analytics API's usage) over [from, to): the one mechanism
  * behind `drawdown reconcile`, the MCP `reconcile` tool and the gateway's scheduled check.
  * Anthropic's report carries no request ids, so charges are matched per API key × model × bucket ×
  * service tier × inference geo × speed; with one API key per pool the match is exact per pool.
@@ -106,16 +149,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
   const to = Math.ceil(options.to / width) * width;
   const reportingLagMs = options.reportingLagMs ?? DEFAULT_REPORTING_LAG_MS;
   const toleranceNanos = options.toleranceNanos ?? DEFAULT_TOLERANCE;
-  const [report, charges] = await Promise.all([
-    fetchUsageReport({
-      baseUrl: options.baseUrl ?? 'https://api.anthropic.com',
-      adminKey: options.adminKey,
-      startingAt: from,
-      endingAt: to,
-      bucketWidth: options.bucket,
-      apiKeyIds: [...poolsByKey.keys()],
-      ...(options.fetch && { fetch: options.fetch }),
-    }),
+  const query: UsageReportQuery = {
+    baseUrl: options.baseUrl ?? 'https://api.anthropic.com',
+    adminKey: options.adminKey,
+    startingAt: from,
+    endingAt: to,
+    bucketWidth: options.bucket,
+    apiKeyIds: [...poolsByKey.keys()],
+    ...(options.fetch && { fetch: options.fetch }),
+  };
+  const [{ report, source }, charges] = await Promise.all([
+    readReport(query, options.source ?? 'admin'),
     ledgerCharges(options, from, to),
   ]);
   const groups = compareUsage({
@@ -136,6 +180,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRes
     at: options.now,
     reportingLagMs,
     toleranceNanos,
+    source,
     pages: report.pages,
     groups,
     sharedKeys: [...poolsByKey]

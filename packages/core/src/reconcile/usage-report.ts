@@ -20,8 +20,8 @@ const MAX_BUCKETS_PER_PAGE: Record<BucketWidth, number> = { '1m': 1440, '1h': 16
 
 /** The dimensions reconciliation matches on (speed needs the fast-mode beta header). */
 export const GROUP_BY = ['api_key_id', 'model', 'service_tier', 'inference_geo', 'speed'] as const;
-const FAST_MODE_BETA = 'fast-mode-2026-02-01';
-const API_VERSION = '2023-06-01';
+export const FAST_MODE_BETA = 'fast-mode-2026-02-01';
+export const API_VERSION = '2023-06-01';
 export const USAGE_REPORT_PATH = '/v1/organizations/usage_report/messages';
 
 /** One result row of `GET /v1/organizations/usage_report/messages`, as documented. */
@@ -68,7 +68,7 @@ export interface UsageReport {
   pages: number;
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+export const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 
 function pageUrl(query: UsageReportQuery, page: string | undefined): string {
   const params = new URLSearchParams({
@@ -102,29 +102,38 @@ async function readJson(response: Response): Promise<unknown> {
   }
 }
 
+/** How to read one paginated report: its pages' URLs, headers and what a page must look like. */
+export interface ReportReader<Page extends { has_more: boolean; next_page?: string | null }> {
+  doFetch: typeof fetch;
+  url: (page: string | undefined) => string;
+  headers: Record<string, string>;
+  isPage: (body: unknown) => body is Page;
+  maxPages: number;
+  /** Names the report in errors, e.g. "Anthropic's usage report". */
+  name: string;
+}
+
 /**
- * Reads the Messages usage report for a time range, grouped by API key × model × service tier ×
- * inference geo × speed, following `next_page` while `has_more` is true. A 429 or an error reply
- * becomes a DrawdownError that names the status and the API's own message; the Admin key never
+ * Reads every page of a report, following `next_page` while `has_more` is true. A 429 or an error
+ * reply becomes a DrawdownError that names the status and the API's own message; the Admin key never
  * appears in it.
  */
-export async function fetchUsageReport(query: UsageReportQuery): Promise<UsageReport> {
-  const doFetch = query.fetch ?? fetch;
-  const maxPages = query.maxPages ?? 1000;
-  const buckets: UsageReportBucket[] = [];
+export async function readReportPages<Page extends { has_more: boolean; next_page?: string | null }>(
+  reader: ReportReader<Page>,
+): Promise<{ pages: Page[] }> {
+  const { doFetch, maxPages, name } = reader;
+  const read: Page[] = [];
   let page: string | undefined;
   for (let pages = 1; ; pages++) {
-    const url = pageUrl(query, page);
+    const url = reader.url(page);
     const shown = url.split('?')[0]!;
     let response: Response;
     try {
-      response = await doFetch(url, {
-        headers: { 'x-api-key': query.adminKey, 'anthropic-version': API_VERSION, 'anthropic-beta': FAST_MODE_BETA },
-      });
+      response = await doFetch(url, { headers: reader.headers });
     } catch (error) {
       throw new DrawdownError(
         ReconcileErrorCodes.UNREADABLE,
-        `could not reach Anthropic's usage report at ${shown}: ${error instanceof Error ? error.message : String(error)}`,
+        `could not reach ${name} at ${shown}: ${error instanceof Error ? error.message : String(error)}`,
         { data: { url: shown, page: pages }, cause: error },
       );
     }
@@ -139,7 +148,7 @@ export async function fetchUsageReport(query: UsageReportQuery): Promise<UsageRe
         const wait = retryAfterMs !== undefined ? `; try again in ${Math.ceil(retryAfterMs / 1000)} s` : '';
         throw new DrawdownError(
           ReconcileErrorCodes.RATE_LIMITED,
-          `Anthropic's usage report is rate limited (429 on page ${pages})${wait}`,
+          `${name} is rate limited (429 on page ${pages})${wait}`,
           {
             data: {
               status: 429,
@@ -156,7 +165,7 @@ export async function fetchUsageReport(query: UsageReportQuery): Promise<UsageRe
           : '';
       throw new DrawdownError(
         ReconcileErrorCodes.UPSTREAM_FAILED,
-        `Anthropic's usage report answered ${response.status}${type ? ` ${type}` : ''}: ${message}${hint}`,
+        `${name} answered ${response.status}${type ? ` ${type}` : ''}: ${message}${hint}`,
         {
           data: {
             status: response.status,
@@ -167,24 +176,40 @@ export async function fetchUsageReport(query: UsageReportQuery): Promise<UsageRe
         },
       );
     }
-    if (!isReportPage(body)) {
+    if (!reader.isPage(body)) {
       throw new DrawdownError(
         ReconcileErrorCodes.UNREADABLE,
-        `Anthropic's usage report at ${shown} answered something that is not a report (no data / has_more)`,
+        `${name} at ${shown} answered something that is not a report (no data / has_more)`,
         { data: { url: shown, page: pages } },
       );
     }
-    buckets.push(...body.data);
-    if (!body.has_more) return { buckets, pages };
+    read.push(body);
+    if (!body.has_more) return { pages: read };
     if (typeof body.next_page !== 'string' || body.next_page === '' || pages >= maxPages) {
       throw new DrawdownError(
         ReconcileErrorCodes.UNREADABLE,
         pages >= maxPages
-          ? `Anthropic's usage report still had more after ${maxPages} pages; narrow --from/--to`
-          : `Anthropic's usage report said has_more without a next_page on page ${pages}`,
+          ? `${name} still had more after ${maxPages} pages; narrow --from/--to`
+          : `${name} said has_more without a next_page on page ${pages}`,
         { data: { url: shown, page: pages } },
       );
     }
     page = body.next_page;
   }
+}
+
+/**
+ * Reads the Messages usage report for a time range, grouped by API key × model × service tier ×
+ * inference geo × speed, following `next_page` while `has_more` is true.
+ */
+export async function fetchUsageReport(query: UsageReportQuery): Promise<UsageReport> {
+  const { pages } = await readReportPages({
+    doFetch: query.fetch ?? fetch,
+    url: (page) => pageUrl(query, page),
+    headers: { 'x-api-key': query.adminKey, 'anthropic-version': API_VERSION, 'anthropic-beta': FAST_MODE_BETA },
+    isPage: isReportPage,
+    maxPages: query.maxPages ?? 1000,
+    name: "Anthropic's usage report",
+  });
+  return { buckets: pages.flatMap((p) => p.data), pages: pages.length };
 }

@@ -1,5 +1,5 @@
 import { DrawdownError, type Nanos } from '@drawdown/core';
-import { BUCKET_WIDTHS, reconcile, reconcileJson, TOKEN_CATEGORIES } from '@drawdown/core/reconcile';
+import { BUCKET_WIDTHS, reconcile, reconcileJson, TOKEN_CATEGORIES, type ReportSource } from '@drawdown/core/reconcile';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { McpErrorCodes } from '../errors.js';
@@ -18,6 +18,8 @@ export interface ReconcileSettings {
   baseUrl?: string;
   toleranceNanos?: Nanos;
   reportingLagMs?: number;
+  /** Which report to read; default `admin`. */
+  source?: ReportSource;
 }
 
 const isoTime = z.string().describe('ISO 8601 instant');
@@ -30,6 +32,7 @@ const outputSchema = z.object({
   at: isoTime,
   reportingLagMs: z.number().int().describe('A bucket is final this long after it ends'),
   toleranceUsd: usdString.describe('Dollar drift per group that still counts as a match'),
+  source: z.enum(['admin', 'analytics']).describe('The report that answered: Admin usage report or Analytics API'),
   pages: z.number().int().describe('Report pages read'),
   exceedsTolerance: z.boolean().describe('True when some group drifts beyond the tolerance'),
   sharedKeys: z
@@ -135,6 +138,7 @@ export function registerReconcile(
           ...(settings.baseUrl !== undefined && { baseUrl: settings.baseUrl }),
           ...(settings.toleranceNanos !== undefined && { toleranceNanos: settings.toleranceNanos }),
           ...(settings.reportingLagMs !== undefined && { reportingLagMs: settings.reportingLagMs }),
+          ...(settings.source !== undefined && { source: settings.source }),
           from,
           to,
           bucket: input.bucket,

@@ -16,6 +16,8 @@ export interface AdminApiOptions {
   pageSize?: number;
   /** The time the reports are read at (default the wall clock), so a test can move past the lag. */
   now?: () => number;
+  /** Serve the beta Analytics endpoints too (default true); false answers them 404, as for an organization without access. */
+  analytics?: boolean;
   /** Prices for the cost report. Default: the built-in rate card. */
   rateCard?: RateCard;
 }
@@ -29,6 +31,27 @@ export interface AdminApi {
 
 export const USAGE_REPORT_PATH = '/v1/organizations/usage_report/messages';
 export const COST_REPORT_PATH = '/v1/organizations/cost_report';
+export const ANALYTICS_USAGE_PATH = '/v1/organizations/analytics/usage';
+export const ANALYTICS_COST_PATH = '/v1/organizations/analytics/cost';
+/**
+ * The Usage and Cost Analytics API, as documented at
+ * https://platform.claude.com/docs/en/manage-claude/usage-cost-analytics-api and its SDK reference
+ * (https://platform.claude.com/docs/en/api/go/beta/organization/analytics/cost):
+ * - "The API has two endpoints: GET /v1/organizations/analytics/usage reports token counts and request
+ *   counts. GET /v1/organizations/analytics/cost reports the cost in USD."
+ * - "The Usage and Cost Analytics API is in beta. Send the header anthropic-beta:
+ *   analytics-usage-cost-2026-08-24 and an anthropic-version header on every request."
+ * - A row is `{ starting_at, ending_at, group, usage }` (usage) or `{ starting_at, ending_at, group, cost }`
+ *   (cost); `usage` holds `uncached_input_tokens`, `cache_read_input_tokens`, `cache_creation`,
+ *   `output_tokens`, `server_tool_use`, `requests`, `total_tokens`; `cost.amount` is "Amount
+ *   (post-discount, pre-credit) in fractional cents", `currency` "Currently always USD".
+ * - "Returns one row per combination of the requested group_by[] dimensions (and time bucket, when
+ *   time_bucket_width is set) that has cost in the range [...]; every combination is returned across
+ *   pages": rows, not buckets, are paged, with `has_more` / `next_page`, and empty combinations are absent.
+ * The row `limit` bounds and the exact 400 wording are not on the page; the values here are this kit's.
+ */
+export const ANALYTICS_BETA = 'analytics-usage-cost-2026-08-24';
+const ANALYTICS_LIMIT = { default: 100, max: 1000 };
 
 const WIDTH_MS = { '1m': 60_000, '1h': 3_600_000, '1d': 86_400_000 } as const;
 type Width = keyof typeof WIDTH_MS;
@@ -38,7 +61,8 @@ const LIMITS: Record<Width, { default: number; max: number }> = {
   '1h': { default: 24, max: 168 },
   '1d': { default: 7, max: 31 },
 };
-const USAGE_GROUPS = [
+/** The dimensions both usage endpoints group by; the legacy report adds the actor's ids. */
+const ANALYTICS_GROUPS = [
   'api_key_id',
   'workspace_id',
   'model',
@@ -46,9 +70,8 @@ const USAGE_GROUPS = [
   'context_window',
   'inference_geo',
   'speed',
-  'account_id',
-  'service_account_id',
-];
+] as const;
+const USAGE_GROUPS: string[] = [...ANALYTICS_GROUPS, 'account_id', 'service_account_id'];
 const COST_GROUPS = ['workspace_id', 'description'];
 const FAST_MODE_BETA = 'fast-mode-2026-02-01';
 
@@ -277,6 +300,134 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
     });
   }
 
+  /** The dimensions of one billed request, as the Analytics API names them. */
+  const analyticsDims = (b: BilledRequest): Record<(typeof ANALYTICS_GROUPS)[number], string | null> => ({
+    api_key_id: apiKeyId(b.credential),
+    workspace_id: null,
+    model: b.model,
+    service_tier: dimension(b.usage, 'service_tier', 'standard'),
+    context_window: '0-200k',
+    inference_geo: dimension(b.usage, 'inference_geo', 'not_available'),
+    speed: dimension(b.usage, 'speed', 'standard'),
+  });
+
+  /**
+   * One Analytics API page: billed requests filtered, grouped by time bucket (when
+   * `time_bucket_width` is set) × the `group_by[]` dimensions, folded by `add`, then paged by row.
+   */
+  function analyticsPage<T>(
+    params: URLSearchParams,
+    start: () => T,
+    add: (sum: T, billed: BilledRequest) => void,
+    emit: (sum: T) => Record<string, unknown>,
+  ): Record<string, unknown> | Invalid {
+    const startText = params.get('starting_at');
+    if (startText === null) return { invalid: 'starting_at: Field required' };
+    const from = Date.parse(startText);
+    if (Number.isNaN(from)) return { invalid: `starting_at: invalid datetime ${JSON.stringify(startText)}` };
+    const widthText = params.get('time_bucket_width');
+    if (widthText !== null && !(widthText in WIDTH_MS))
+      return { invalid: "time_bucket_width: Input should be '1m', '1h' or '1d'" };
+    // Without a bucket width the report covers whole hours.
+    const ms = WIDTH_MS[(widthText ?? '1h') as Width];
+    const snapped = Math.floor(from / ms) * ms;
+    const endText = params.get('ending_at');
+    const end = endText === null ? Math.min(now(), snapped + 31 * WIDTH_MS['1d']) : Date.parse(endText);
+    if (Number.isNaN(end)) return { invalid: `ending_at: invalid datetime ${JSON.stringify(endText)}` };
+    if (end <= snapped) return { invalid: 'ending_at: must be after starting_at' };
+    const limitText = params.get('limit');
+    const limit = limitText === null ? ANALYTICS_LIMIT.default : Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > ANALYTICS_LIMIT.max)
+      return { invalid: `limit: must be between 1 and ${ANALYTICS_LIMIT.max}` };
+    const groupBy = list(params, 'group_by');
+    const unknown = groupBy.find((g) => !(ANALYTICS_GROUPS as readonly string[]).includes(g));
+    if (unknown !== undefined) return { invalid: `group_by: unknown value ${JSON.stringify(unknown)}` };
+    const filters: Array<[string, keyof ReturnType<typeof analyticsDims>]> = [
+      ['api_key_ids', 'api_key_id'],
+      ['models', 'model'],
+      ['service_tiers', 'service_tier'],
+      ['inference_geos', 'inference_geo'],
+      ['speeds', 'speed'],
+    ];
+    const rows = new Map<string, { at: number; group: Record<string, string | null>; sum: T }>();
+    for (const b of visible()) {
+      if (b.at < snapped || b.at >= end) continue;
+      const dims = analyticsDims(b);
+      if (
+        filters.some(([param, dim]) => list(params, param).length > 0 && !list(params, param).includes(dims[dim] ?? ''))
+      )
+        continue;
+      const at = widthText === null ? snapped : Math.floor(b.at / ms) * ms;
+      const group = Object.fromEntries(groupBy.map((g) => [g, dims[g as keyof typeof dims]]));
+      const id = JSON.stringify([at, group]);
+      const row = rows.get(id) ?? { at, group, sum: start() };
+      add(row.sum, b);
+      rows.set(id, row);
+    }
+    const ordered = [...rows.values()].sort((a, b) => a.at - b.at);
+    const page = params.get('page');
+    const offset = page === null ? 0 : Number(Buffer.from(page, 'base64url').toString('utf8'));
+    if (!Number.isSafeInteger(offset) || offset < 0 || offset > ordered.length)
+      return { invalid: 'page: invalid page token' };
+    const next = offset + Math.min(limit, options.pageSize ?? limit);
+    const bucketEnd = (at: number): number => (widthText === null ? end : Math.min(at + ms, end));
+    return {
+      data: ordered.slice(offset, next).map((r) => ({
+        starting_at: iso(r.at),
+        ending_at: iso(bucketEnd(r.at)),
+        group: r.group,
+        ...emit(r.sum),
+      })),
+      has_more: next < ordered.length,
+      next_page: next < ordered.length ? Buffer.from(String(next)).toString('base64url') : null,
+    };
+  }
+
+  const analyticsUsage = (params: URLSearchParams) =>
+    analyticsPage(
+      params,
+      () => ({ uncached: 0, read: 0, w5m: 0, w1h: 0, output: 0, search: 0, requests: 0 }),
+      (sum, b) => {
+        const t = tokens(b.usage);
+        for (const k of ['uncached', 'read', 'w5m', 'w1h', 'output', 'search'] as const) sum[k] += t[k];
+        sum.requests += 1;
+      },
+      (sum) => ({
+        usage: {
+          uncached_input_tokens: sum.uncached,
+          cache_read_input_tokens: sum.read,
+          cache_creation: { ephemeral_5m_input_tokens: sum.w5m, ephemeral_1h_input_tokens: sum.w1h },
+          output_tokens: sum.output,
+          server_tool_use: { web_search_requests: sum.search },
+          requests: sum.requests,
+          total_tokens: sum.uncached + sum.read + sum.w5m + sum.w1h + sum.output,
+        },
+      }),
+    );
+
+  const analyticsCost = (params: URLSearchParams) =>
+    analyticsPage(
+      params,
+      () => ({ nanos: 0, requests: 0 }),
+      (sum, b) => {
+        try {
+          sum.nanos += card.price(b.model, b.usage, { at: b.at }).total;
+          sum.requests += 1;
+        } catch {
+          // A model the rate card cannot price is left out, as in the cost report.
+        }
+      },
+      // Fractional cents as an exact decimal string: nanodollars / 10^7, converted once.
+      (sum) => ({
+        cost: {
+          amount: toDecimalString(sum.nanos * 100),
+          list_amount: toDecimalString(sum.nanos * 100),
+          currency: 'USD',
+          requests: sum.requests,
+        },
+      }),
+    );
+
   /** Answers an admin path; false when the path is not one of the report endpoints. */
   function handle(
     req: IncomingMessage,
@@ -285,7 +436,14 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
     requestId: string,
     sendError: (reply: ErrorReply) => void,
   ): boolean {
-    if (url.pathname !== USAGE_REPORT_PATH && url.pathname !== COST_REPORT_PATH) return false;
+    const reports: Record<string, (params: URLSearchParams) => Record<string, unknown> | Invalid> = {
+      [USAGE_REPORT_PATH]: (params) => usageReport(params, req.headers),
+      [COST_REPORT_PATH]: costReport,
+      [ANALYTICS_USAGE_PATH]: analyticsUsage,
+      [ANALYTICS_COST_PATH]: analyticsCost,
+    };
+    const report = reports[url.pathname];
+    if (report === undefined) return false;
     calls += 1;
     const key = req.headers['x-api-key'];
     if (typeof key !== 'string' || !admins.has(key)) {
@@ -298,13 +456,33 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
       sendError(replies.error(405, 'invalid_request_error', `Method ${req.method} not allowed`));
       return true;
     }
+    const analytics = url.pathname === ANALYTICS_USAGE_PATH || url.pathname === ANALYTICS_COST_PATH;
+    if (
+      analytics &&
+      !String(req.headers['anthropic-beta'] ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .includes(ANALYTICS_BETA)
+    ) {
+      sendError(
+        replies.error(
+          400,
+          'invalid_request_error',
+          `the Analytics API is in beta: send "anthropic-beta: ${ANALYTICS_BETA}"`,
+        ),
+      );
+      return true;
+    }
+    if (analytics && options.analytics === false) {
+      sendError(replies.error(404, 'not_found_error', `Not found: ${url.pathname}`));
+      return true;
+    }
     const scripted = queue.shift();
     if (scripted) {
       sendError(scripted);
       return true;
     }
-    const body =
-      url.pathname === USAGE_REPORT_PATH ? usageReport(url.searchParams, req.headers) : costReport(url.searchParams);
+    const body = report(url.searchParams);
     if ('invalid' in body) {
       sendError(replies.error(400, 'invalid_request_error', body.invalid as string));
       return true;

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { createRateCard, toDecimalString } from '@drawdown/core';
 import { replies, startAnthropicServer, type AnthropicServer } from '../src/index.js';
 
 const KEY = 'sk-ant-api-test-0000000001';
@@ -161,5 +162,91 @@ describe('the Admin API usage and cost reports', () => {
       },
     ]);
     expect((await get(COST, `starting_at=${day}&bucket_width=1h`)).status).toBe(400);
+  });
+});
+
+describe('the Usage and Cost Analytics API', () => {
+  const ANALYTICS_USAGE = '/v1/organizations/analytics/usage';
+  const ANALYTICS_COST = '/v1/organizations/analytics/cost';
+  const BETA = { 'anthropic-beta': 'analytics-usage-cost-2026-08-24' };
+  const usage = {
+    input_tokens: 100,
+    output_tokens: 20,
+    cache_read_input_tokens: 300,
+    cache_creation_input_tokens: 50,
+    cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 40 },
+    server_tool_use: { web_search_requests: 2 },
+  };
+  type Rows = { data: Array<Record<string, unknown>>; has_more: boolean; next_page: string | null };
+
+  it('refuses a request without the beta header with a 400 naming it', async () => {
+    server = await startAnthropicServer({ credentials: { tools: KEY }, admin: { keys: { ops: ADMIN } } });
+    for (const path of [ANALYTICS_USAGE, ANALYTICS_COST]) {
+      const { status, body } = await get(path, `starting_at=${hourAgo()}`);
+      expect(status).toBe(400);
+      expect(body.error.type).toBe('invalid_request_error');
+      expect(body.error.message).toContain('anthropic-beta: analytics-usage-cost-2026-08-24');
+    }
+  });
+
+  it('reports usage and cost as rows of bucket × group, from the same billing log', async () => {
+    server = await startAnthropicServer({ credentials: { tools: KEY }, admin: { keys: { ops: ADMIN } } });
+    server.enqueue(replies.message({ usage }), replies.message({ usage }));
+    await message();
+    await message();
+    const query = `starting_at=${hourAgo()}&time_bucket_width=1h&group_by[]=api_key_id&group_by[]=model`;
+    const used = await get(ANALYTICS_USAGE, query, BETA);
+    expect(used.status).toBe(200);
+    const rows = used.body as unknown as Rows;
+    expect(rows.has_more).toBe(false);
+    expect(rows.data).toHaveLength(1);
+    expect(rows.data[0]).toMatchObject({
+      group: { api_key_id: 'apikey_tools', model: 'claude-sonnet-4-6' },
+      usage: {
+        uncached_input_tokens: 200,
+        cache_read_input_tokens: 600,
+        cache_creation: { ephemeral_5m_input_tokens: 20, ephemeral_1h_input_tokens: 80 },
+        output_tokens: 40,
+        server_tool_use: { web_search_requests: 4 },
+        requests: 2,
+        total_tokens: 200 + 600 + 100 + 40,
+      },
+    });
+    const cost = (await get(ANALYTICS_COST, query, BETA)).body as unknown as Rows;
+    const price = createRateCard().price('claude-sonnet-4-6', usage).total * 2;
+    expect(cost.data[0]).toMatchObject({
+      group: { api_key_id: 'apikey_tools', model: 'claude-sonnet-4-6' },
+      cost: { currency: 'USD', amount: toDecimalString(price * 100), requests: 2 },
+    });
+  });
+
+  it('pages rows with has_more / next_page, and leaves out empty combinations', async () => {
+    server = await startAnthropicServer({
+      credentials: { tools: KEY },
+      admin: { keys: { ops: ADMIN }, pageSize: 1 },
+    });
+    server.enqueue(replies.message({ usage }), replies.message({ usage }));
+    await message('claude-sonnet-4-6');
+    await message('claude-haiku-4-5');
+    const query = `starting_at=${hourAgo()}&time_bucket_width=1m&group_by[]=model`;
+    const first = (await get(ANALYTICS_USAGE, query, BETA)).body as unknown as Rows;
+    expect(first.data).toHaveLength(1);
+    expect(first.has_more).toBe(true);
+    const second = (await get(ANALYTICS_USAGE, `${query}&page=${first.next_page}`, BETA)).body as unknown as Rows;
+    expect(second.data).toHaveLength(1);
+    expect(second.has_more).toBe(false);
+    expect(second.next_page).toBeNull();
+    const models = [...first.data, ...second.data].map((r) => (r.group as { model: string }).model);
+    expect(models.sort()).toEqual(['claude-haiku-4-5', 'claude-sonnet-4-6']);
+  });
+
+  it('answers 404 where the organization has no access to the beta', async () => {
+    server = await startAnthropicServer({
+      credentials: { tools: KEY },
+      admin: { keys: { ops: ADMIN }, analytics: false },
+    });
+    const { status, body } = await get(ANALYTICS_USAGE, `starting_at=${hourAgo()}`, BETA);
+    expect(status).toBe(404);
+    expect(body.error.type).toBe('not_found_error');
   });
 });

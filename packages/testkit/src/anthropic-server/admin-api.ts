@@ -206,13 +206,7 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
       const groups = new Map<string, Record<string, unknown>>();
       for (const b of rows.filter((r) => r.at >= start && r.at < end)) {
         const dims: Record<string, string | null> = {
-          api_key_id: apiKeyId(b.credential),
-          workspace_id: null,
-          model: b.model,
-          service_tier: dimension(b.usage, 'service_tier', 'standard'),
-          context_window: '0-200k',
-          inference_geo: dimension(b.usage, 'inference_geo', 'not_available'),
-          speed: dimension(b.usage, 'speed', 'standard'),
+          ...dimensionsOf(b),
           account_id: null,
           service_account_id: null,
         };
@@ -300,8 +294,8 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
     });
   }
 
-  /** The dimensions of one billed request, as the Analytics API names them. */
-  const analyticsDims = (b: BilledRequest): Record<(typeof ANALYTICS_GROUPS)[number], string | null> => ({
+  /** The dimensions of one billed request, as both usage endpoints name them. */
+  const dimensionsOf = (b: BilledRequest): Record<(typeof ANALYTICS_GROUPS)[number], string | null> => ({
     api_key_id: apiKeyId(b.credential),
     workspace_id: null,
     model: b.model,
@@ -342,7 +336,7 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
     const groupBy = list(params, 'group_by');
     const unknown = groupBy.find((g) => !(ANALYTICS_GROUPS as readonly string[]).includes(g));
     if (unknown !== undefined) return { invalid: `group_by: unknown value ${JSON.stringify(unknown)}` };
-    const filters: Array<[string, keyof ReturnType<typeof analyticsDims>]> = [
+    const filters: Array<[string, keyof ReturnType<typeof dimensionsOf>]> = [
       ['api_key_ids', 'api_key_id'],
       ['models', 'model'],
       ['service_tiers', 'service_tier'],
@@ -352,7 +346,7 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
     const rows = new Map<string, { at: number; group: Record<string, string | null>; sum: T }>();
     for (const b of visible()) {
       if (b.at < snapped || b.at >= end) continue;
-      const dims = analyticsDims(b);
+      const dims = dimensionsOf(b);
       if (
         filters.some(([param, dim]) => list(params, param).length > 0 && !list(params, param).includes(dims[dim] ?? ''))
       )

@@ -130,6 +130,39 @@ describe('drawdown reconcile', () => {
     expect(result.stderr).toContain('hint: Wait as long as the message says');
   });
 
+  it('reads the Analytics API with --source analytics, naming the same drift', async () => {
+    const project = useProject(configFor({ tolerance: '0.001' }));
+    await history(project, 2, 1);
+    const result = await runDrawdown(['reconcile', '--from', '30m', '--bucket', '1m', '--source', 'analytics'], {
+      cwd: project.dir,
+      env,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^Ledger vs Anthropic's Analytics API, [-\d]+ [:\d]+–[:\d]+ UTC, 1m buckets\n/);
+    expect(result.stdout).toContain('    uncached input: ledger 1,000, Anthropic 2,000 (+1,000, +$0.003)');
+    expect(result.stdout).toContain('Drift beyond the $0.001 tolerance: 0 match, 1 drift ($0.006).');
+    for (const line of result.stdout.split('\n')) expect(line.length).toBeLessThanOrEqual(80);
+  }, 120_000);
+
+  it('takes the source from reconcile.source, and refuses one it does not know', async () => {
+    const project = useProject(configFor({ tolerance: '0', source: 'auto' }));
+    await history(project, 1, 1);
+    const result = await runDrawdown(['reconcile', '--from', '30m', '--bucket', '1m', '--json'], {
+      cwd: project.dir,
+      env,
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ source: 'analytics', totals: { match: 1, drift: 0 } });
+    const flag = await runDrawdown(['reconcile', '--source', 'legacy', '--json'], { cwd: project.dir, env });
+    expect(flag.code).not.toBe(0);
+    expect(flag.stderr + flag.stdout).toMatch(/--source .*legacy.* is not a report/);
+    const bad = useProject(configFor({ source: 'legacy' as 'admin' }));
+    const check = await runDrawdown(['config', 'check'], { cwd: bad.dir, env });
+    expect(check.code).toBe(1);
+    expect(check.stdout + check.stderr).toContain('reconcile.source');
+  }, 180_000);
+
   it('refuses a bad bucket and a bad time, naming the flag', async () => {
     const project = useProject(configFor());
     const bucket = await runInProcess(['reconcile', '--bucket', '2h'], { cwd: project.dir, env });

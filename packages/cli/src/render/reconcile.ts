@@ -45,7 +45,8 @@ export function renderReconcile(result: ReconcileResult, view: View, options: { 
   const from = minute(result.from);
   const to = minute(result.to);
   const span = to.slice(0, 10) === from.slice(0, 10) ? `${from}–${to.slice(11)}` : `${from} – ${to}`;
-  const header = `Ledger vs Anthropic's usage report, ${span} UTC, ${result.bucket} buckets`;
+  const report = result.source === 'analytics' ? 'Analytics API' : 'usage report';
+  const header = `Ledger vs Anthropic's ${report}, ${span} UTC, ${result.bucket} buckets`;
   const shown = options.all ? result.groups : result.groups.filter((g) => g.status !== 'match');
   const rows = shown.flatMap((g) => [
     [

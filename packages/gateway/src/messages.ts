@@ -14,6 +14,7 @@ import { GatewayErrorCodes } from './errors.js';
 import { BrokenAnswer, credentialsFor } from './attempt.js';
 import type { GatewayCall, GatewayContext } from './context.js';
 import { messageOf, parseErrorBody, readBody, responseHeaders, upstreamHeaders } from './http.js';
+import { readJsonUsage } from './json-usage.js';
 import { modelAllowed } from './keys.js';
 import { bodyTooLarge, modelNotAllowed, noUsableEntry, refuse } from './refusal.js';
 import { sendRateRefusal, usageTokens, type RateAdmission } from './rate-limits.js';
@@ -236,15 +237,9 @@ export async function messages(ctx: GatewayContext, call: GatewayCall): Promise<
         });
       return;
     }
-    let usage: unknown;
-    let reportedModel: string | undefined;
-    try {
-      const message = JSON.parse(answer.toString('utf8')) as { usage?: unknown; model?: string };
-      usage = message.usage;
-      reportedModel = typeof message.model === 'string' ? message.model : undefined;
-    } catch {
-      usage = undefined;
-    }
+    const read = readJsonUsage(answer);
+    const usage = read?.usage;
+    const reportedModel = read?.model;
     if (!clientGone) {
       res.writeHead(
         response.statusCode,

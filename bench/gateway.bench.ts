@@ -126,7 +126,12 @@ if (ROLE === 'upstream') {
         })
       : ledger === 'postgres'
         ? await (await import('../packages/store-postgres/src/index.js')).postgresStore({
-            connectionString: PG_URL,
+            // 4 connections, not the default 16: up to four gateway processes share a server whose
+            // max_connections other work uses too, and group commit needs few.
+            pool: new (createRequire(new URL('../packages/store-postgres/package.json', import.meta.url))('pg').Pool)({
+              connectionString: PG_URL,
+              max: 4,
+            }),
             schema: process.env.DRAWDOWN_GATEWAY_BENCH_SCHEMA!,
             durableHolds: process.env.DRAWDOWN_GATEWAY_BENCH_DURABLE_HOLDS !== 'false',
           })

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDrawdown, type CliResult } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 let dir: string;
 let demo: CliResult;
@@ -75,7 +76,7 @@ describe('drawdown demo', () => {
     expect(end).toMatch(/^plan\s+exhausted/m);
     expect(end).toMatch(/^credits\s+available\s+.*\$6\.00\s+\$24\.00\s+.*▶ credits$/m);
     expect(end).toMatch(/^Total\s+10\s+700,000\s+524,000\s+0\s+\$16\.36$/m);
-    const report = await runDrawdown([
+    const report = await runInProcess([
       '--config',
       path.join(dir, 'drawdown.config.json'),
       'report',
@@ -92,13 +93,13 @@ describe('drawdown demo', () => {
   });
 
   it('refuses to run again over the ledger it left, with a hint', async () => {
-    const again = await runDrawdown(['demo', '--dir', dir]);
+    const again = await runInProcess(['demo', '--dir', dir]);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already holds a demo ledger .*\nhint: The story starts from an empty ledger/);
   });
 
   it('refuses --live without ANTHROPIC_API_KEY, with a hint', async () => {
-    const result = await runDrawdown(['demo', '--live'], { env: { ANTHROPIC_API_KEY: undefined } });
+    const result = await runInProcess(['demo', '--live'], { env: { ANTHROPIC_API_KEY: undefined } });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(
       /^drawdown: --live needs ANTHROPIC_API_KEY .*\nhint: Export your API key, or run "drawdown demo" without --live/,

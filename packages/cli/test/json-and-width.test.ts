@@ -5,6 +5,7 @@ import type { DrawdownConfig } from '../src/config/types.js';
 import { createProgram } from '../src/program.js';
 import { trialConfig, useProject } from './project.js';
 import { repoRoot, runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 interface ErrorJson {
   code: string;
@@ -43,11 +44,15 @@ const parseError = (stderr: string): ErrorJson => {
 
 const commands = await everyCommand();
 
+/** Most cases run in this process; these few spawn the real binary so its JSON errors are checked too. */
+const spawnedCommands = new Set(['status', 'gateway']);
+
 describe.concurrent('every command under --json', () => {
   it.each(commands.filter((c) => c[0] !== 'mcp'))(
     '%s: a bad flag is a JSON error with code, message and hint',
     async (...names) => {
-      const result = await runDrawdown([...names, '--json', '--no-such-flag'], { cwd: repoRoot });
+      const run = spawnedCommands.has(names.join(' ')) ? runDrawdown : runInProcess;
+      const result = await run([...names, '--json', '--no-such-flag'], { cwd: repoRoot });
       expect(result.code).not.toBe(0);
       expect(result.stdout).toBe('');
       // Commander may complain first about a required option or argument; either way it is JSON.
@@ -59,8 +64,20 @@ describe.concurrent('every command under --json', () => {
   );
 
   const noRoute = { ...trialConfig, route: [] } as DrawdownConfig;
-  const failing: Array<{ args: string[]; config?: DrawdownConfig | string; code: string; hint?: RegExp }> = [
-    { args: ['status', '--json'], config: '{ "pools": 3 }', code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /config check/ },
+  const failing: Array<{
+    args: string[];
+    config?: DrawdownConfig | string;
+    code: string;
+    hint?: RegExp;
+    spawned?: boolean;
+  }> = [
+    {
+      args: ['status', '--json'],
+      config: '{ "pools": 3 }',
+      code: 'DRAWDOWN_CLI_INVALID_CONFIG',
+      hint: /config check/,
+      spawned: true,
+    },
     {
       args: ['report', '--json', '--days', '0'],
       config: trialConfig,
@@ -97,9 +114,9 @@ describe.concurrent('every command under --json', () => {
   ];
   it.each(failing)(
     '$args.0 $args.1: a failing input is a JSON error on stderr, stdout stays clean',
-    async ({ args, config, code, hint }) => {
+    async ({ args, config, code, hint, spawned }) => {
       const project = useProject(config ?? {}, config === undefined ? 'unused.json' : undefined);
-      const result = await runDrawdown(args, {
+      const result = await (spawned ? runDrawdown : runInProcess)(args, {
         cwd: project.dir,
         env: { ANTHROPIC_API_KEY: undefined, APP_TRIAL_KEY: undefined, XDG_CONFIG_HOME: path.join(project.dir, 'xdg') },
       });
@@ -153,13 +170,13 @@ describe.concurrent('at COLUMNS=80', () => {
     });
     // The bundled key's variable is set: a check without it is red (the key is missing).
     const env = { COLUMNS: '80', APP_TRIAL_KEY: 'sk-ant-width' };
-    const result = await runDrawdown(args, { cwd: project.dir, env });
+    const result = await runInProcess(args, { cwd: project.dir, env });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     const long = result.stdout.split('\n').filter((line) => [...line].length > 80);
     expect(long).toEqual([]);
     // The full text is in --json: nothing shortened there.
-    const json = await runDrawdown([...args, '--json'], { cwd: project.dir, env });
+    const json = await runInProcess([...args, '--json'], { cwd: project.dir, env });
     if (args[0] !== 'config')
       expect(json.stdout).toContain(
         args[0] === 'report' ? (args[2] === 'route,pool' ? 'daily-safety-net-budget' : '2026-') : 'daily-safety-net',

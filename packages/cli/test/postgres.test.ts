@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 import { postgresAvailable, postgresUrl } from '../../../test-support/services.js';
 
 const reachable = await postgresAvailable("the CLI's PostgreSQL test");
@@ -20,7 +21,7 @@ describe.skipIf(!reachable)('drawdown with a PostgreSQL ledger', () => {
     expect(status.stdout).toMatch(/^trial\s+budget\s+available\s+█{7}░{13}\s+35%\s+\$0\.35\s+\$0\.65/m);
     expect(status.stdout).toContain(`postgres postgres://postgres:***@`);
     expect(status.stdout).not.toContain('hunter2');
-    const report = await runDrawdown(['report', '--by', 'model', '--json'], { cwd: project.dir });
+    const report = await runInProcess(['report', '--by', 'model', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({
       totalUsd: '0.35',
       rows: [{ model: 'claude-haiku-4-5', requests: 1 }],

@@ -4,6 +4,7 @@ import { usd } from '@drawdown/core';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
 import { runDrawdown } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 const agent = fileURLToPath(new URL('./fixtures/agent.mjs', import.meta.url));
 
@@ -40,7 +41,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     expect(result.stdout).toContain('plain text line the meter skips');
     expect(result.stdout.trim().split('\n')).toHaveLength(4);
     expect(result.stderr).toContain('drawdown: 2 turns charged $0.09 to plan (route personal)');
-    const report = await runDrawdown(['report', '--by', 'pool,route', '--json'], { cwd: project.dir });
+    const report = await runInProcess(['report', '--by', 'pool,route', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({
       totalUsd: '0.09',
       rows: [{ pool: 'plan', route: 'personal', requests: 2, inputTokens: 20_000, outputTokens: 2_000 }],
@@ -57,7 +58,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     expect(initLine(result.stdout)).toEqual(
       expect.objectContaining({ credentials: ['ANTHROPIC_API_KEY'], keyTail: '9f3a' }),
     );
-    const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
+    const status = await runInProcess(['status', '--json'], { cwd: project.dir, env });
     expect(
       (JSON.parse(status.stdout) as { pools: Array<{ id: string; spentUsd: string }> }).pools.find(
         (p) => p.id === 'trial',
@@ -88,7 +89,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     expect(second.code).toBe(0);
     // Turns that add no spend are not announced as "charged $0.00".
     expect(second.stderr).toBe('drawdown: nothing charged to plan: 2 turns reported no new spend\n');
-    const report = await runDrawdown(['report', '--by', 'pool', '--json'], { cwd: project.dir });
+    const report = await runInProcess(['report', '--by', 'pool', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0.09' });
   });
 
@@ -100,13 +101,13 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     );
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    const report = await runDrawdown(['report', '--json'], { cwd: project.dir });
+    const report = await runInProcess(['report', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0', rows: [] });
   });
 
   it('fails with one line and a hint for an unknown route entry, a missing program, or no command', async () => {
     const project = useProject(config);
-    const unknown = await runDrawdown(['run', '--route', 'company', '--', process.execPath, agent], {
+    const unknown = await runInProcess(['run', '--route', 'company', '--', process.execPath, agent], {
       cwd: project.dir,
       env,
     });
@@ -114,7 +115,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     expect(unknown.stderr).toMatch(
       /^drawdown: no route entry "company"; the route has "trial", "personal" \(DRAWDOWN_UNKNOWN_REFERENCE\)\nhint: Run "drawdown which"/,
     );
-    const missing = await runDrawdown(['run', '--route', 'personal', '--', 'no-such-agent-binary'], {
+    const missing = await runInProcess(['run', '--route', 'personal', '--', 'no-such-agent-binary'], {
       cwd: project.dir,
       env,
     });
@@ -122,14 +123,14 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     expect(missing.stderr).toMatch(
       /^drawdown: cannot start "no-such-agent-binary": no such program on PATH \(DRAWDOWN_CLI_SPAWN_FAILED\)\nhint: /,
     );
-    const none = await runDrawdown(['run', '--route', 'personal'], { cwd: project.dir, env });
+    const none = await runInProcess(['run', '--route', 'personal'], { cwd: project.dir, env });
     expect(none.code).not.toBe(0);
     expect(none.stderr).toMatch(/^drawdown: missing required argument 'command'/);
   });
 
   it('refuses a trial child when the bundled key is not set, naming the variable', async () => {
     const project = useProject(config);
-    const result = await runDrawdown(['run', '--route', 'trial', '--', process.execPath, agent], {
+    const result = await runInProcess(['run', '--route', 'trial', '--', process.execPath, agent], {
       cwd: project.dir,
       env: { APP_TRIAL_KEY: undefined },
     });

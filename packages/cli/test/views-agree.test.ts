@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recentClaudeLogs } from '../../../test-support/claude-logs.js';
 import { makeProject, trialConfig, type Project } from './project.js';
 import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 
 const SECRET = 'sk-ant-views-agree-SECRET-0123456789';
 
@@ -61,7 +62,7 @@ beforeAll(async () => {
 afterAll(() => project.remove());
 
 const json = async (args: string[]) => {
-  const result = await runDrawdown(args, { cwd: project.dir, env });
+  const result = await runInProcess(args, { cwd: project.dir, env });
   expect(result.stderr, args.join(' ')).toBe('');
   return JSON.parse(result.stdout);
 };
@@ -162,7 +163,7 @@ describe.concurrent('drawdown report --by key', () => {
   });
 
   it('prints CSV with exact decimal costs', async () => {
-    const result = await runDrawdown(['report', '--by', 'key', '--csv'], { cwd: project.dir, env });
+    const result = await runInProcess(['report', '--by', 'key', '--csv'], { cwd: project.dir, env });
     expect(result.stdout).toMatch(
       /^key,id,revoked,cost_usd\r\nci,\w+,false,0\.168\r\nbot,\w+,false,0\.096\r\n\(no gateway key\),,false,0\.125\r\n$/,
     );
@@ -172,7 +173,7 @@ describe.concurrent('drawdown report --by key', () => {
     [['--by', 'key,day'], 'by', /mixes key with other dimensions/],
     [['--by', 'key', '--pool', 'trial'], 'pool', /--pool does not apply to --by key/],
   ])('refuses %j with a JSON error naming the argument', async (args, argument, message) => {
-    const result = await runDrawdown(['report', ...args, '--json'], { cwd: project.dir, env });
+    const result = await runInProcess(['report', ...args, '--json'], { cwd: project.dir, env });
     expect(result.code).toBe(1);
     const error = JSON.parse(result.stderr.trim().split('\n').at(-1)!);
     expect(error).toMatchObject({ code: 'DRAWDOWN_CLI_INVALID_ARGUMENT', message: expect.stringMatching(message) });

@@ -20,9 +20,12 @@ import {
   type WindowCountResult,
 } from '@drawdown/core';
 import {
-  compareGrants,
+  drawFromGrants,
   firstRefusedCounter,
+  grantFundsAvailable,
+  liveGrants,
   limitHoldKey,
+  repayOverdraft,
   SPEND_HOUR_MS,
   sortReportRows,
   sqlReport,
@@ -230,8 +233,8 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
 
   const activeHolds = (account: string, now: number): { sum: number; count: number } =>
     q.activeHolds.get(account, now) as unknown as { sum: number; count: number };
-  const liveGrants = (account: string, now: number): GrantRecord[] =>
-    (q.grantsWithFunds.all(account, now) as unknown as GrantRow[]).map(grantRecord).sort(compareGrants);
+  const grantsOf = (account: string, now: number): GrantRecord[] =>
+    liveGrants((q.grantsWithFunds.all(account, now) as unknown as GrantRow[]).map(grantRecord), now);
   const accountRow = (account: string): { overdraft: number; has_grants: number } =>
     (q.account.get(account) as unknown as { overdraft: number; has_grants: number } | undefined) ?? {
       overdraft: 0,
@@ -286,9 +289,7 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
               const available =
                 limit.kind === 'cap'
                   ? limit.cap - totalOf(check.id, limit.scope) - held
-                  : liveGrants(check.id, input.now).reduce((s, g) => s + g.remaining, 0) -
-                    accountRow(check.id).overdraft -
-                    held;
+                  : grantFundsAvailable(grantsOf(check.id, input.now), accountRow(check.id).overdraft, held);
               if (input.amount > available) {
                 const refused: ReserveResult = {
                   ok: false,
@@ -363,20 +364,13 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
             },
           };
 
-        // Draw the cost from grants in drawdown order; what no grant covers is overdraft.
-        const allocations: ChargeRecord['allocations'] = [];
-        let due = input.cost;
-        const account = accountRow(input.account);
-        if (account.has_grants) {
-          for (const grant of liveGrants(input.account, input.now)) {
-            if (due <= 0) break;
-            const take = Math.min(due, grant.remaining);
-            q.drawGrant.run(take, input.account, grant.grantId);
-            due -= take;
-            allocations.push({ grantId: grant.grantId, amount: take });
-          }
-        }
-        const overdraft = account.has_grants ? due : 0;
+        const hasGrants = Boolean(accountRow(input.account).has_grants);
+        const { allocations, overdraft } = drawFromGrants(
+          hasGrants ? grantsOf(input.account, input.now) : [],
+          input.cost,
+          hasGrants,
+        );
+        for (const { grantId, amount } of allocations) q.drawGrant.run(amount, input.account, grantId);
         if (overdraft > 0) q.addOverdraft.run(input.account, overdraft);
 
         const meta: EntryMeta = { ...(hold ? (JSON.parse(hold.meta) as EntryMeta) : {}), ...input.meta };
@@ -451,7 +445,7 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
       return read('reading a snapshot', () =>
         inTransaction.deferred((): AccountSnapshot => {
           const { sum, count } = activeHolds(input.account, input.now);
-          const grants = liveGrants(input.account, input.now);
+          const grants = grantsOf(input.account, input.now);
           const scopes = withLifetime(input.scopes ?? []);
           const settled = totals(input.account, scopes) as AccountSnapshot['settled'];
           return {
@@ -471,16 +465,15 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
       return write<GrantResult>('adding a grant', () => {
         const existing = q.grant.get(input.account, input.grantId) as unknown as GrantRow | undefined;
         if (existing) return { result: { status: 'duplicate', grant: grantRecord(existing) } };
-        // Funds added while overdrawn pay the overdraft first.
-        const repay = Math.min(accountRow(input.account).overdraft, input.amount);
-        q.markHasGrants.run(input.account, repay);
+        const { repaid, remaining } = repayOverdraft(input.amount, accountRow(input.account).overdraft);
+        q.markHasGrants.run(input.account, repaid);
         const grant: GrantRecord = {
           account: input.account,
           grantId: input.grantId,
           kind: input.kind,
           priority: input.priority ?? 0,
           amount: input.amount,
-          remaining: input.amount - repay,
+          remaining,
           createdAt: input.now,
           ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
           ...(input.source !== undefined && { source: input.source }),

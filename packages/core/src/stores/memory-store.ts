@@ -1,6 +1,5 @@
 import { DrawdownError, ErrorCodes } from '../errors.js';
 import {
-  compareGrants,
   firstRefusedCounter,
   windowStart,
   limitHoldKey,
@@ -18,6 +17,7 @@ import {
   SPEND_HOUR_MS,
   type SpendHour,
 } from '../contracts/store.js';
+import { drawFromGrants, grantFundsAvailable, liveGrants, repayOverdraft } from './grant-drawing.js';
 import { groupReportRows } from './report-rows.js';
 
 type StoredHold = HoldRecord & {
@@ -127,10 +127,7 @@ export function memoryStore(): LedgerStore {
     }
     return { sum, count };
   };
-  const liveGrants = (a: Account, now: number): GrantRecord[] =>
-    [...a.grants.values()]
-      .filter((g) => g.remaining > 0 && (g.expiresAt === undefined || g.expiresAt > now))
-      .sort(compareGrants);
+  const grantsOf = (a: Account, now: number): GrantRecord[] => liveGrants(a.grants.values(), now);
 
   const publicHold = (h: HoldRecord): HoldRecord => ({
     account: h.account,
@@ -177,7 +174,7 @@ export function memoryStore(): LedgerStore {
           const available =
             limit.kind === 'cap'
               ? limit.cap - (c.totals.get(limit.scope) ?? 0) - held
-              : liveGrants(c, input.now).reduce((s, g) => s + g.remaining, 0) - c.overdraft - held;
+              : grantFundsAvailable(grantsOf(c, input.now), c.overdraft, held);
           if (input.amount > available) {
             return {
               ok: false,
@@ -242,17 +239,8 @@ export function memoryStore(): LedgerStore {
       const hold = a.holds.get(input.key);
       const scopes = scopesOf(hold?.scopes ?? input.scopes ?? []);
       const day = hold?.day ?? input.day ?? '';
-      // Draw the cost from grants in drawdown order; what no grant covers is overdraft.
-      const allocations: ChargeRecord['allocations'] = [];
-      let due = input.cost;
-      for (const grant of liveGrants(a, input.now)) {
-        if (due <= 0) break;
-        const take = Math.min(due, grant.remaining);
-        grant.remaining -= take;
-        due -= take;
-        allocations.push({ grantId: grant.grantId, amount: take });
-      }
-      const overdraft = a.grants.size > 0 ? due : 0;
+      const { allocations, overdraft } = drawFromGrants(grantsOf(a, input.now), input.cost, a.grants.size > 0);
+      for (const { grantId, amount } of allocations) a.grants.get(grantId)!.remaining -= amount;
       a.overdraft += overdraft;
       const charge: ChargeRecord = {
         account: input.account,
@@ -308,7 +296,7 @@ export function memoryStore(): LedgerStore {
       open();
       const a = account(input.account);
       const { sum, count } = activeHolds(a, input.now);
-      const grants = liveGrants(a, input.now).map((g) => ({ ...g }));
+      const grants = grantsOf(a, input.now).map((g) => ({ ...g }));
       const scopes = ['lifetime', ...(input.scopes ?? [])];
       return {
         account: input.account,
@@ -329,21 +317,19 @@ export function memoryStore(): LedgerStore {
       const a = account(input.account);
       const existing = a.grants.get(input.grantId);
       if (existing) return { status: 'duplicate', grant: { ...existing } };
+      const { repaid, remaining } = repayOverdraft(input.amount, a.overdraft);
       const grant: GrantRecord = {
         account: input.account,
         grantId: input.grantId,
         kind: input.kind,
         priority: input.priority ?? 0,
         amount: input.amount,
-        remaining: input.amount,
+        remaining,
         createdAt: input.now,
         ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
         ...(input.source !== undefined && { source: input.source }),
       };
-      // Funds added while overdrawn pay the overdraft first.
-      const repay = Math.min(a.overdraft, grant.remaining);
-      a.overdraft -= repay;
-      grant.remaining -= repay;
+      a.overdraft -= repaid;
       a.grants.set(input.grantId, grant);
       notify({ account: input.account, kind: 'grant', key: input.grantId });
       return { status: 'added', grant: { ...grant } };

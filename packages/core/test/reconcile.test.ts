@@ -309,6 +309,16 @@ describe('choosing the report', () => {
     await expect(check({ source: 'analytics' })).rejects.toThrow(/Analytics API answered 404 not_found_error/);
   });
 
+  it('auto does not hide a rate limit behind the fallback', async () => {
+    source = 'auto';
+    await setUp();
+    server.admin!.enqueue(replies.rateLimited({ retryAfterSeconds: 5 }));
+    const error = await check().catch((e: unknown) => e);
+    expect(isDrawdownError(error, ReconcileErrorCodes.RATE_LIMITED)).toBe(true);
+    expect((error as Error).message).toContain("Anthropic's Analytics API is rate limited");
+    expect(server.admin!.calls).toBe(1);
+  });
+
   it('refuses an unknown source, naming the field', async () => {
     await setUp();
     await expect(check({ source: 'legacy' as 'admin' })).rejects.toThrow(

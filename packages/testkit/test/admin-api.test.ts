@@ -179,7 +179,7 @@ describe('the Usage and Cost Analytics API', () => {
   };
   type Rows = { data: Array<Record<string, unknown>>; has_more: boolean; next_page: string | null };
 
-  it('refuses a request without the beta header with a 400 naming it', async () => {
+  it('refuses a request without the beta or version header with a 400 naming it', async () => {
     server = await startAnthropicServer({ credentials: { tools: KEY }, admin: { keys: { ops: ADMIN } } });
     for (const path of [ANALYTICS_USAGE, ANALYTICS_COST]) {
       const { status, body } = await get(path, `starting_at=${hourAgo()}`);
@@ -187,6 +187,11 @@ describe('the Usage and Cost Analytics API', () => {
       expect(body.error.type).toBe('invalid_request_error');
       expect(body.error.message).toContain('anthropic-beta: analytics-usage-cost-2026-08-24');
     }
+    const response = await fetch(`${server.url}${ANALYTICS_USAGE}?starting_at=${hourAgo()}`, {
+      headers: { 'x-api-key': ADMIN, ...BETA },
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as Answer).error.message).toContain('anthropic-version');
   });
 
   it('reports usage and cost as rows of bucket × group, from the same billing log', async () => {

@@ -467,6 +467,10 @@ export function createAdminApi(options: AdminApiOptions, billed: () => readonly 
       );
       return true;
     }
+    if (analytics && typeof req.headers['anthropic-version'] !== 'string') {
+      sendError(replies.error(400, 'invalid_request_error', 'anthropic-version: header is required'));
+      return true;
+    }
     if (analytics && options.analytics === false) {
       sendError(replies.error(404, 'not_found_error', `Not found: ${url.pathname}`));
       return true;

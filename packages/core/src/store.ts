@@ -5,7 +5,7 @@
  */
 export { compareGrants, firstRefusedCounter, limitHoldKey, SPEND_HOUR_MS, windowStart } from './contracts/store.js';
 export { sortReportRows, sqlReport } from './stores/report-rows.js';
-export { drawFromGrants, grantFundsAvailable, liveGrants, repayOverdraft } from './stores/grant-drawing.js';
+export { drawFromGrants, grantFundsAvailable, liveGrants, newGrant } from './stores/grant-drawing.js';
 export type {
   LedgerStore,
   WindowCountInput,

@@ -129,7 +129,7 @@ it('exports what store authors share on @drawdown/core/store', async () => {
       "grantFundsAvailable",
       "limitHoldKey",
       "liveGrants",
-      "repayOverdraft",
+      "newGrant",
       "sortReportRows",
       "sqlReport",
       "windowStart",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GrantRecord } from '../src/contracts/store.js';
-import { drawFromGrants, grantFundsAvailable, liveGrants, repayOverdraft } from '../src/stores/grant-drawing.js';
+import { drawFromGrants, grantFundsAvailable, liveGrants, newGrant } from '../src/stores/grant-drawing.js';
 
 const grant = (grantId: string, remaining: number, more: Partial<GrantRecord> = {}): GrantRecord => ({
   account: 'credits',
@@ -52,9 +52,19 @@ describe('the grant-drawing rule the stores share', () => {
   });
 
   it('has new money repay the overdraft first, keeping the rest', () => {
-    expect(repayOverdraft(10, 3)).toEqual({ repaid: 3, remaining: 7 });
-    expect(repayOverdraft(2, 3)).toEqual({ repaid: 2, remaining: 0 });
-    expect(repayOverdraft(4, 0)).toEqual({ repaid: 0, remaining: 4 });
+    const input = { account: 'credits', grantId: 'g', kind: 'paid' as const, now: 7 };
+    expect(newGrant({ ...input, amount: 10 }, 3)).toEqual({
+      grant: { account: 'credits', grantId: 'g', kind: 'paid', priority: 0, amount: 10, remaining: 7, createdAt: 7 },
+      repaid: 3,
+    });
+    expect(newGrant({ ...input, amount: 2, expiresAt: 9, source: 'manual:x' }, 3)).toMatchObject({
+      grant: { amount: 2, remaining: 0, expiresAt: 9, source: 'manual:x' },
+      repaid: 2,
+    });
+    expect(newGrant({ ...input, amount: 4, priority: -1 }, 0)).toMatchObject({
+      grant: { remaining: 4, priority: -1 },
+      repaid: 0,
+    });
   });
 
   it('gives what the grants hold less the overdraft and the holds', () => {

@@ -25,7 +25,7 @@ import {
   grantFundsAvailable,
   liveGrants,
   limitHoldKey,
-  repayOverdraft,
+  newGrant,
   SPEND_HOUR_MS,
   sortReportRows,
   sqlReport,
@@ -465,19 +465,8 @@ export function sqliteLedger(db: Database, options: LedgerOptions): LedgerStore 
       return write<GrantResult>('adding a grant', () => {
         const existing = q.grant.get(input.account, input.grantId) as unknown as GrantRow | undefined;
         if (existing) return { result: { status: 'duplicate', grant: grantRecord(existing) } };
-        const { repaid, remaining } = repayOverdraft(input.amount, accountRow(input.account).overdraft);
+        const { grant, repaid } = newGrant(input, accountRow(input.account).overdraft);
         q.markHasGrants.run(input.account, repaid);
-        const grant: GrantRecord = {
-          account: input.account,
-          grantId: input.grantId,
-          kind: input.kind,
-          priority: input.priority ?? 0,
-          amount: input.amount,
-          remaining,
-          createdAt: input.now,
-          ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
-          ...(input.source !== undefined && { source: input.source }),
-        };
         q.insertGrant.run(
           grant.account,
           grant.grantId,

@@ -1,4 +1,4 @@
-import { compareGrants, type ChargeRecord, type GrantRecord } from '../contracts/store.js';
+import { compareGrants, type ChargeRecord, type GrantInput, type GrantRecord } from '../contracts/store.js';
 import type { Nanos } from '../money.js';
 
 /**
@@ -40,8 +40,22 @@ export function drawFromGrants(
   return { allocations, overdraft: hasGrants ? due : 0 };
 }
 
-/** Money added while overdrawn pays the overdraft first: what a new grant repays, and what it keeps. */
-export function repayOverdraft(amount: Nanos, overdraft: Nanos): { repaid: Nanos; remaining: Nanos } {
-  const repaid = Math.min(overdraft, amount);
-  return { repaid, remaining: amount - repaid };
+/**
+ * The record a new grant starts as. Money added while overdrawn pays the overdraft first: `repaid`
+ * is what the store takes off the account's overdraft, and the grant keeps the rest.
+ */
+export function newGrant(input: GrantInput, overdraft: Nanos): { grant: GrantRecord; repaid: Nanos } {
+  const repaid = Math.min(overdraft, input.amount);
+  const grant: GrantRecord = {
+    account: input.account,
+    grantId: input.grantId,
+    kind: input.kind,
+    priority: input.priority ?? 0,
+    amount: input.amount,
+    remaining: input.amount - repaid,
+    createdAt: input.now,
+    ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
+    ...(input.source !== undefined && { source: input.source }),
+  };
+  return { grant, repaid };
 }

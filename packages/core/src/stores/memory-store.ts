@@ -17,7 +17,7 @@ import {
   SPEND_HOUR_MS,
   type SpendHour,
 } from '../contracts/store.js';
-import { drawFromGrants, grantFundsAvailable, liveGrants, repayOverdraft } from './grant-drawing.js';
+import { drawFromGrants, grantFundsAvailable, liveGrants, newGrant } from './grant-drawing.js';
 import { groupReportRows } from './report-rows.js';
 
 type StoredHold = HoldRecord & {
@@ -317,18 +317,7 @@ export function memoryStore(): LedgerStore {
       const a = account(input.account);
       const existing = a.grants.get(input.grantId);
       if (existing) return { status: 'duplicate', grant: { ...existing } };
-      const { repaid, remaining } = repayOverdraft(input.amount, a.overdraft);
-      const grant: GrantRecord = {
-        account: input.account,
-        grantId: input.grantId,
-        kind: input.kind,
-        priority: input.priority ?? 0,
-        amount: input.amount,
-        remaining,
-        createdAt: input.now,
-        ...(input.expiresAt !== undefined && { expiresAt: input.expiresAt }),
-        ...(input.source !== undefined && { source: input.source }),
-      };
+      const { grant, repaid } = newGrant(input, a.overdraft);
       a.overdraft -= repaid;
       a.grants.set(input.grantId, grant);
       notify({ account: input.account, kind: 'grant', key: input.grantId });

@@ -5,6 +5,7 @@ import { replies, startAnthropicServer } from '@drawdown/testkit';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
 import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { runInProcess } from './run-in-process.js';
 import { postgresAvailable, postgresUrl } from '../../../test-support/services.js';
 
 const TRIAL_SECRET = 'sk-ant-gateway-trial-SECRET-0123456789';
@@ -104,13 +105,13 @@ describe('drawdown keys', () => {
     const key = created.stdout.trim();
     expect(key).toMatch(/^ddk_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
     expect(created.stderr).toContain('shown once');
-    const list = await runDrawdown(['keys', 'list'], { cwd: project.dir, env });
+    const list = await runInProcess(['keys', 'list'], { cwd: project.dir, env });
     expect(list.stdout).toMatch(
       /^cursor-laptop\s+[a-z0-9]{12}\s+trial\s+\$2\.50\s+\$0\.00\s+\d{4}-\d\d-\d\d\s+active$/m,
     );
     expect(list.stdout).not.toContain(key);
     expect(Math.max(...list.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
-    const json = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
+    const json = JSON.parse((await runInProcess(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
       keys: object[];
     };
     expect(json.keys).toEqual([
@@ -123,22 +124,25 @@ describe('drawdown keys', () => {
       }),
     ]);
     expect(JSON.stringify(json)).not.toContain(key.split('_')[2]);
-    const revoked = await runDrawdown(['keys', 'revoke', 'cursor-laptop', '--json'], { cwd: project.dir, env });
+    const revoked = await runInProcess(['keys', 'revoke', 'cursor-laptop', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(revoked.stdout)).toMatchObject({ name: 'cursor-laptop', state: 'revoked' });
-    const again = await runDrawdown(['keys', 'revoke', 'cursor-laptop', '--json'], { cwd: project.dir, env });
+    const again = await runInProcess(['keys', 'revoke', 'cursor-laptop', '--json'], { cwd: project.dir, env });
     expect(again.code).toBe(1);
     expect(again.stdout).toBe('');
     expect(jsonError(again.stderr)).toMatchObject({
       code: 'DRAWDOWN_GATEWAY_UNKNOWN_KEY',
       message: expect.stringContaining('no active key is named "cursor-laptop"'),
     });
-    const badRoute = await runDrawdown(['keys', 'create', 'x', '--route', 'nope', '--json'], { cwd: project.dir, env });
+    const badRoute = await runInProcess(['keys', 'create', 'x', '--route', 'nope', '--json'], {
+      cwd: project.dir,
+      env,
+    });
     expect(badRoute.code).toBe(1);
     expect(jsonError(badRoute.stderr)).toMatchObject({
       code: 'DRAWDOWN_GATEWAY_INVALID_KEY_REQUEST',
       hint: expect.stringContaining('drawdown which'),
     });
-    const badBudget = await runDrawdown(['keys', 'create', 'y', '--route', 'trial', '--budget', 'lots'], {
+    const badBudget = await runInProcess(['keys', 'create', 'y', '--route', 'trial', '--budget', 'lots'], {
       cwd: project.dir,
       env,
     });
@@ -154,13 +158,13 @@ describe('drawdown keys', () => {
     });
     try {
       const project = useProject(gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }));
-      const created = await runDrawdown(
+      const created = await runInProcess(
         ['keys', 'create', 'overnight-agent', '--route', 'trial', '--budget', '5.00', '--period', 'day'],
         { cwd: project.dir, env },
       );
       expect(created.code, created.stderr).toBe(0);
       expect(created.stderr).toContain('budget $5.00/day');
-      const month = await runDrawdown(
+      const month = await runInProcess(
         ['keys', 'create', 'ci-bot', '--route', 'trial', '--budget', '20', '--period', 'month', '--json'],
         { cwd: project.dir, env },
       );
@@ -171,13 +175,13 @@ describe('drawdown keys', () => {
       await gateway.stop();
 
       const price = defaultRateCard.price('claude-sonnet-4-5', usage);
-      const list = await runDrawdown(['keys', 'list'], { cwd: project.dir, env });
+      const list = await runInProcess(['keys', 'list'], { cwd: project.dir, env });
       expect(list.code, list.stderr).toBe(0);
       expect(list.stdout).toMatch(/^overnight-agent\s+[a-z0-9]{12}\s+trial\s+\$5\.00\/day\s+\$0\.0\d+\s/m);
       expect(list.stdout).toMatch(/^ci-bot\s+[a-z0-9]{12}\s+trial\s+\$20\.00\/month\s+\$0\.00\s/m);
       expect(Math.max(...list.stdout.split('\n').map((l) => l.length))).toBeLessThanOrEqual(80);
 
-      const json = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
+      const json = JSON.parse((await runInProcess(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
         keys: Array<Record<string, string>>;
       };
       const now = new Date();
@@ -202,7 +206,7 @@ describe('drawdown keys', () => {
         }),
       ]);
 
-      const bad = await runDrawdown(
+      const bad = await runInProcess(
         ['keys', 'create', 'weekly', '--route', 'trial', '--budget', '5', '--period', 'weekly', '--json'],
         { cwd: project.dir, env },
       );
@@ -228,17 +232,17 @@ describe('drawdown gateway', () => {
     try {
       const project = useProject(gatewayConfig({ kind: 'sqlite', file: 'ledger.sqlite' }));
       const key = (
-        await runDrawdown(['keys', 'create', 'script', '--route', 'trial'], { cwd: project.dir, env })
+        await runInProcess(['keys', 'create', 'script', '--route', 'trial'], { cwd: project.dir, env })
       ).stdout.trim();
       const gateway = await startGatewayProcess(project.dir, upstream.url);
       const ok = await post(gateway.url, key);
       expect(ok.status).toBe(200);
-      await runDrawdown(['keys', 'revoke', 'script'], { cwd: project.dir, env });
+      await runInProcess(['keys', 'revoke', 'script'], { cwd: project.dir, env });
       await new Promise((r) => setTimeout(r, 1_200));
       const refused = await post(gateway.url, key);
       expect(refused.status).toBe(401);
       await gateway.stop();
-      const report = JSON.parse((await runDrawdown(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
+      const report = JSON.parse((await runInProcess(['keys', 'list', '--json'], { cwd: project.dir, env })).stdout) as {
         keys: Array<{ spentUsd: string }>;
       };
       const price = defaultRateCard.price('claude-sonnet-4-5', usage);
@@ -246,7 +250,7 @@ describe('drawdown gateway', () => {
       expect(upstream.requests.map((r) => r.credential)).toEqual(['trial']);
       expect(gateway.stderr()).not.toContain(key);
       expect(gateway.stderr()).not.toContain(TRIAL_SECRET);
-      const badPort = await runDrawdown(['gateway', '--port', 'http', '--json'], { cwd: project.dir, env });
+      const badPort = await runInProcess(['gateway', '--port', 'http', '--json'], { cwd: project.dir, env });
       expect(badPort.code).toBe(1);
       expect(jsonError(badPort.stderr)).toMatchObject({
         code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
@@ -271,7 +275,7 @@ describe('drawdown gateway --reconcile-every', () => {
     try {
       /** The JSON error `drawdown gateway --reconcile-every <minutes>` exits with in `dir`. */
       const refused = async (dir: string, minutes: string) => {
-        const run = await runDrawdown(['gateway', '--port', '0', '--reconcile-every', minutes, '--json'], {
+        const run = await runInProcess(['gateway', '--port', '0', '--reconcile-every', minutes, '--json'], {
           cwd: dir,
           env,
         });
@@ -335,7 +339,7 @@ describe('budget levels from the configuration', () => {
         },
       };
       const project = useProject(config);
-      const created = await runDrawdown(
+      const created = await runInProcess(
         [
           'keys',
           'create',
@@ -366,7 +370,7 @@ describe('budget levels from the configuration', () => {
       await gateway.stop();
 
       const wrong = useProject({ ...config, budgets: { teams: { research: { organisation: 'acne' } } } });
-      const check = await runDrawdown(['config', 'check', '--json'], { cwd: wrong.dir, env });
+      const check = await runInProcess(['config', 'check', '--json'], { cwd: wrong.dir, env });
       expect(check.code).toBe(1);
       expect(check.stdout + check.stderr).toContain('budgets.teams.research.organisation');
     } finally {
@@ -390,7 +394,7 @@ describe.skipIf(!pgReachable)('team mode: two gateway processes on one PostgreSQ
       const schema = `gateway_${process.pid}_${Date.now()}`;
       const project = useProject(gatewayConfig({ kind: 'postgres', connectionString: pgUrl, schema }, '0.10'));
       const key = (
-        await runDrawdown(['keys', 'create', 'team', '--route', 'trial'], { cwd: project.dir, env })
+        await runInProcess(['keys', 'create', 'team', '--route', 'trial'], { cwd: project.dir, env })
       ).stdout.trim();
       const [a, b] = await Promise.all([
         startGatewayProcess(project.dir, upstream.url),

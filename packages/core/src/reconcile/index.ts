@@ -32,4 +32,4 @@ export {
   type UsageReportRow,
 } from './usage-report.js';
 export { reconcileJson } from './json.js';
-export { fetchAnalyticsUsage, ANALYTICS_BETA, ANALYTICS_USAGE_PATH } from './analytics-report.js';
+export { fetchAnalyticsUsage } from './analytics-report.js';

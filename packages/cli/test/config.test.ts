@@ -33,7 +33,7 @@ describe.concurrent('drawdown config check', () => {
       colour: 'blue',
     } as never);
     // A wide terminal keeps each problem on one line.
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { COLUMNS: '200' } });
+    const result = await runInProcess(['config', 'check'], { cwd: project.dir, env: { COLUMNS: '200' } });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`✗ ${project.file}: 10 problems`);
     const lines = result.stdout.trimEnd().split('\n');
@@ -59,7 +59,7 @@ describe.concurrent('drawdown config check', () => {
       ...trialConfig,
       pools: { ...trialConfig.pools, daily: { kind: 'budget', amount: '5', lowAt: 7 } },
     } as never);
-    const result = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir });
+    const result = await runInProcess(['config', 'check', '--json'], { cwd: project.dir });
     expect(result.code).toBe(1);
     // lowAt is not checked by the CLI itself: the budget plugin's own validation names the field.
     expect(JSON.parse(result.stdout)).toMatchObject({
@@ -71,7 +71,7 @@ describe.concurrent('drawdown config check', () => {
 
   it('fails with one line and a hint when the file is not valid JSON', async () => {
     const project = useProject('{ "pools": { ');
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    const result = await runInProcess(['config', 'check'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(
       /^drawdown: .*drawdown\.config\.json is not valid JSON: .*\nhint: Fix the syntax, then run "drawdown config check"\.\n$/,
@@ -83,15 +83,15 @@ describe.concurrent('drawdown config check', () => {
     const nested = path.join(project.dir, 'src', 'deep');
     (await import('node:fs')).mkdirSync(nested, { recursive: true });
     const key = { APP_TRIAL_KEY: 'sk-ant-t' };
-    const fromParent = await runDrawdown(['config', 'check'], { cwd: nested, env: key });
+    const fromParent = await runInProcess(['config', 'check'], { cwd: nested, env: key });
     expect(fromParent.stdout).toContain(`✓ ${project.file} is valid`);
     const other = path.join(project.dir, 'other.json');
     writeFileSync(other, JSON.stringify({ ...trialConfig, route: [trialConfig.route![0]] }));
-    const fromEnv = await runDrawdown(['config', 'check'], { cwd: nested, env: { ...key, DRAWDOWN_CONFIG: other } });
+    const fromEnv = await runInProcess(['config', 'check'], { cwd: nested, env: { ...key, DRAWDOWN_CONFIG: other } });
     expect(fromEnv.stdout).toContain(`✓ ${other} is valid`);
-    const fromFlag = await runDrawdown(['--config', other, 'config', 'check'], { cwd: nested, env: key });
+    const fromFlag = await runInProcess(['--config', other, 'config', 'check'], { cwd: nested, env: key });
     expect(fromFlag.stdout).toContain(`✓ ${other} is valid`);
-    const missing = await runDrawdown(['--config', 'nope.json', 'status'], { cwd: nested });
+    const missing = await runInProcess(['--config', 'nope.json', 'status'], { cwd: nested });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/^drawdown: cannot read .*nope\.json: ENOENT/);
   });
@@ -101,7 +101,7 @@ describe.concurrent('drawdown config check', () => {
     const userDir = path.join(project.dir, 'xdg', 'drawdown');
     (await import('node:fs')).mkdirSync(userDir, { recursive: true });
     writeFileSync(path.join(userDir, 'drawdown.config.json'), JSON.stringify(trialConfig));
-    const result = await runDrawdown(['config', 'check'], {
+    const result = await runInProcess(['config', 'check'], {
       cwd: project.dir,
       env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), APP_TRIAL_KEY: 'sk-ant-t' },
     });
@@ -139,10 +139,13 @@ export default {
       path.join(project.dir, 'node_modules', '@drawdown', 'core'),
       'dir',
     );
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir, env: { ANTHROPIC_API_KEY: 'sk-ant-t' } });
+    const result = await runInProcess(['config', 'check'], {
+      cwd: project.dir,
+      env: { ANTHROPIC_API_KEY: 'sk-ant-t' },
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain('(+ 1 plugin)');
-    const status = await runDrawdown(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
+    const status = await runInProcess(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
     expect(status.stdout).toMatch(/^team\s+budget\s+available/m);
   });
 });
@@ -150,7 +153,7 @@ export default {
 describe.concurrent('a TypeScript configuration that fails', () => {
   it('is reported in one line naming the file, with a hint to fix it', async () => {
     const project = useProject(`throw new Error('half-written config');\nexport default {};\n`, 'drawdown.config.ts');
-    const result = await runDrawdown(['config', 'check'], { cwd: project.dir });
+    const result = await runInProcess(['config', 'check'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(
       /^drawdown: cannot load .*drawdown\.config\.ts: half-written config \(DRAWDOWN_CLI_INVALID_CONFIG\)\nhint: Fix the error in the configuration file/,
@@ -167,15 +170,15 @@ describe.concurrent('drawdown config init', () => {
       DRAWDOWN_TIME_ZONE: 'Europe/Berlin',
       ANTHROPIC_API_KEY: 'sk-ant-config-test',
     };
-    const first = await runDrawdown(['config', 'init', '--profile', 'api-key'], { cwd: project.dir, env });
+    const first = await runInProcess(['config', 'init', '--profile', 'api-key'], { cwd: project.dir, env });
     expect(first.code).toBe(0);
     const file = path.join(project.dir, 'drawdown.config.json');
     expect(existsSync(file)).toBe(true);
     // The machine's time zone, not UTC.
     expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ timeZone: 'Europe/Berlin', route: [{ id: 'api' }] });
-    const check = await runDrawdown(['config', 'check'], { cwd: project.dir, env });
+    const check = await runInProcess(['config', 'check'], { cwd: project.dir, env });
     expect(check.code).toBe(0);
-    const again = await runDrawdown(['config', 'init', '--profile', 'api-key'], { cwd: project.dir, env });
+    const again = await runInProcess(['config', 'init', '--profile', 'api-key'], { cwd: project.dir, env });
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/already exists\s.*\nhint: Pass --force/);
   });
@@ -192,7 +195,7 @@ describe.concurrent('drawdown config init', () => {
         MYAPP_TRIAL_KEY: 'sk-ant-b',
       };
       const database = profile === 'team' ? ['--connection-string', postgresUrl] : [];
-      const result = await runDrawdown(
+      const result = await runInProcess(
         ['config', 'init', '--profile', profile, '--global', '--time-zone', 'America/New_York', ...database, '--json'],
         { cwd: project.dir, env },
       );
@@ -204,14 +207,14 @@ describe.concurrent('drawdown config init', () => {
         profile,
         timeZone: 'America/New_York',
       });
-      const check = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
+      const check = await runInProcess(['config', 'check', '--json'], { cwd: project.dir, env });
       expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, file: written.file, problems: [] });
     },
   );
 
   it('the desktop-app profile routes trial → personal → credits, credits only after opting in', async () => {
     const project = useProject({}, 'unused.json');
-    const result = await runDrawdown(['config', 'init', '--profile', 'desktop-app', '--json'], {
+    const result = await runInProcess(['config', 'init', '--profile', 'desktop-app', '--json'], {
       cwd: project.dir,
       env: { XDG_CONFIG_HOME: path.join(project.dir, 'xdg') },
     });
@@ -224,7 +227,9 @@ describe.concurrent('drawdown config init', () => {
 
   it('refuses a time zone that is not one, before writing anything, as JSON under --json', async () => {
     const project = useProject({}, 'unused.json');
-    const result = await runDrawdown(['config', 'init', '--time-zone', 'Mars/Olympus', '--json'], { cwd: project.dir });
+    const result = await runInProcess(['config', 'init', '--time-zone', 'Mars/Olympus', '--json'], {
+      cwd: project.dir,
+    });
     expect(result.code).toBe(1);
     expect(JSON.parse(result.stderr)).toMatchObject({
       code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
@@ -240,7 +245,7 @@ describe.concurrent('drawdown config check without a configuration', () => {
   it('does not call it valid: it says none was found and what zero-config mode shows', async () => {
     const project = useProject({}, 'unused.json');
     const env = { XDG_CONFIG_HOME: path.join(project.dir, 'xdg'), HOME: project.dir, COLUMNS: '80' };
-    const text = await runDrawdown(['config', 'check'], { cwd: project.dir, env });
+    const text = await runInProcess(['config', 'check'], { cwd: project.dir, env });
     expect(text.code).toBe(1);
     expect(text.stdout).toMatch(/^✗ no drawdown configuration found \(looked from/);
     expect(text.stdout).not.toMatch(/valid/);
@@ -248,7 +253,7 @@ describe.concurrent('drawdown config check without a configuration', () => {
       'zero-configuration mode: "drawdown status" shows what Claude Code spent',
     );
     for (const line of text.stdout.split('\n')) expect([...line].length).toBeLessThanOrEqual(80);
-    const json = await runDrawdown(['config', 'check', '--json'], { cwd: project.dir, env });
+    const json = await runInProcess(['config', 'check', '--json'], { cwd: project.dir, env });
     expect(JSON.parse(json.stdout)).toMatchObject({
       ok: false,
       found: false,

@@ -18,11 +18,52 @@ describe.concurrent('drawdown estimate', () => {
     // 1000×3 + 5000×3.75 + 20000×0.3 + 500×15 = 3000 + 18750 + 6000 + 7500 = 35250 µ$ = $0.03525
     const lines = result.stdout.split('\n');
     expect(lines[0]).toBe('claude-sonnet-4-5');
-    expect(lines.find((l) => l.startsWith('input'))).toMatch(/1,000\s+\$3\s+\$0\.003$/);
-    expect(lines.find((l) => l.startsWith('cache write 5m'))).toMatch(/5,000\s+\$3\.75\s+\$0\.01875$/);
-    expect(lines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.3\s+\$0\.006$/);
-    expect(lines.find((l) => l.startsWith('output'))).toMatch(/500\s+\$15\s+\$0\.0075$/);
-    expect(lines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.03525$/);
+    // In cents by default; the lines are rounded so that they add up to the rounded total.
+    expect(lines.find((l) => l.startsWith('input'))).toMatch(/1,000\s+\$3\s+\$0\.00$/);
+    expect(lines.find((l) => l.startsWith('cache write 5m'))).toMatch(/5,000\s+\$3\.75\s+\$0\.02$/);
+    expect(lines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.3\s+\$0\.01$/);
+    expect(lines.find((l) => l.startsWith('output'))).toMatch(/500\s+\$15\s+\$0\.01$/);
+    expect(lines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.04$/);
+    expect(result.stdout).toContain('Exact total $0.03525; --exact prints every line exactly.');
+    // --exact: every digit, and the lines still add up to the total.
+    const exact = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', usage, '--exact']);
+    const exactLines = exact.stdout.split('\n');
+    expect(exactLines.find((l) => l.startsWith('input'))).toMatch(/1,000\s+\$3\s+\$0\.003$/);
+    expect(exactLines.find((l) => l.startsWith('cache write 5m'))).toMatch(/5,000\s+\$3\.75\s+\$0\.01875$/);
+    expect(exactLines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.3\s+\$0\.006$/);
+    expect(exactLines.find((l) => l.startsWith('output'))).toMatch(/500\s+\$15\s+\$0\.0075$/);
+    expect(exactLines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.03525$/);
+  });
+
+  /** The Cost column of every line and of the Total row, as exact decimal digits. */
+  const printedCosts = (stdout: string): { lines: string[]; total: string } => {
+    const rows = stdout.split('\n').filter((l) => /^[a-zA-Z][a-zA-Z0-9 ]*\s{2,}.*\$[\d.,]+$/.test(l));
+    const cost = (row: string): string => /\$([\d.,]+)$/.exec(row)![1]!.replaceAll(',', '');
+    const total = rows.find((r) => r.startsWith('Total'))!;
+    return { lines: rows.filter((r) => r !== total).map(cost), total: cost(total) };
+  };
+  /** Sums decimal strings exactly (as integers of their finest digit). */
+  const decimalSum = (values: string[]): bigint => {
+    const places = Math.max(...values.map((v) => (v.split('.')[1] ?? '').length));
+    return values.reduce((sum, v) => {
+      const [whole = '0', fraction = ''] = v.split('.');
+      return sum + BigInt(whole + fraction.padEnd(places, '0'));
+    }, 0n);
+  };
+
+  it.each([
+    // Three lines of about $0.004 each: each alone rounds to $0.00, together they make $0.01.
+    ['cents', '{"input_tokens":1334,"output_tokens":267,"cache_read_input_tokens":13340}', []],
+    ['cents', '{"input_tokens":12345,"output_tokens":6789,"cache_read_input_tokens":33333,"cache_creation_input_tokens":4444}', []],
+    ['exact', '{"input_tokens":12345,"output_tokens":6789,"cache_read_input_tokens":33333,"cache_creation_input_tokens":4444}', ['--exact']],
+  ])('the printed lines add up to the printed total (%s): %s', async (_display, usageJson, flags) => {
+    const result = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', usageJson, ...flags]);
+    expect(result.code).toBe(0);
+    const { lines, total } = printedCosts(result.stdout);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    const places = Math.max(...[...lines, total].map((v) => (v.split('.')[1] ?? '').length));
+    const pad = (v: string): string => (v.includes('.') ? v : `${v}.`).padEnd(v.split('.')[0]!.length + 1 + places, '0');
+    expect(decimalSum(lines.map(pad))).toBe(decimalSum([pad(total)]));
   });
 
   it('prints JSON whose totalUsd is the exact decimal total, with batch and US inference stacked', async () => {
@@ -317,9 +358,17 @@ describe.concurrent('drawdown estimate', () => {
       '{"cache_creation_input_tokens":1,"cache_read_input_tokens":1,"service_tier":"batch","inference_geo":"us","input_tokens":0,"output_tokens":0}',
     ]);
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Total\s+\$0\.000000074$/m);
-    expect(result.stdout).toContain(
-      'price row claude-haiku-5-5@2026-10-07; exact sum $0.00000007425, rounded once to the nanodollar',
-    );
+    expect(result.stdout).toMatch(/^Total\s+\$0\.00$/m);
+    expect(result.stdout).toContain('Exact total $0.00000007425; --exact prints every line exactly.');
+    const exact = await runDrawdown([
+      'estimate',
+      '--model',
+      'claude-haiku-5-5',
+      '--usage',
+      '{"cache_creation_input_tokens":1,"cache_read_input_tokens":1,"service_tier":"batch","inference_geo":"us","input_tokens":0,"output_tokens":0}',
+      '--exact',
+    ]);
+    expect(exact.stdout).toMatch(/^Total\s+\$0\.00000007425$/m);
+    expect(exact.stdout).toContain('Rounded once to the nanodollar: $0.000000074.');
   });
 });

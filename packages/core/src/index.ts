@@ -41,10 +41,13 @@ export {
 export {
   usd,
   formatUsd,
+  formatUsdDecimal,
+  centsAddingUp,
   toDecimalString,
   assertNanos,
   NANOS_PER_USD,
   type Nanos,
+  type UsdDisplay,
 } from './money.js';
 export {
   createRateCard,

@@ -113,19 +113,65 @@ export function toDecimalString(nanos: Nanos): string {
   return `${nanos < 0 ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
 }
 
+/** How an amount is shown to people: rounded to cents (the default everywhere), or to the nanodollar. */
+export type UsdDisplay = 'cents' | 'exact';
+
+const NANOS_PER_CENT = 10_000_000;
+
 /**
- * Human display: "$10.00", "$0.0735", "-$1.20". Shows cents, or up to `maxDecimals` places when the
- * amount has more (small per-request costs stay readable). Rounds half up for display only.
+ * The one way amounts are shown to people. `cents` (the default): "$23.94", "-$1.20", rounded half
+ * to even like the ledger; an amount that is not zero but under a cent keeps two significant digits
+ * ("$0.0012"), so it never reads as "$0.00". `exact`: every digit down to the nanodollar, at least
+ * cents ("$23.936365", "$10.00"). Machines get `toDecimalString` instead, never this.
  */
-export function formatUsd(nanos: Nanos, options: { maxDecimals?: number; minDecimals?: number } = {}): string {
-  const maxDecimals = options.maxDecimals ?? 6;
-  const minDecimals = options.minDecimals ?? 2;
-  // Plain number arithmetic is exact here: amounts are safe integers and the divisor a power of ten.
-  const unit = 10 ** (9 - maxDecimals);
-  const rounded = Math.floor((Math.abs(nanos) + unit / 2) / unit);
-  const scale = 10 ** maxDecimals;
-  const whole = String(Math.floor(rounded / scale)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  let fraction = String(rounded % scale).padStart(maxDecimals, '0');
-  while (fraction.length > minDecimals && fraction.endsWith('0')) fraction = fraction.slice(0, -1);
-  return `${nanos < 0 ? '-' : ''}$${whole}${fraction ? `.${fraction}` : ''}`;
+export function formatUsd(nanos: Nanos, display: UsdDisplay = 'cents'): string {
+  assertNanos(nanos);
+  const abs = Math.abs(nanos);
+  let decimals: string;
+  if (display === 'exact') decimals = toDecimalString(abs);
+  else if (abs === 0 || abs >= NANOS_PER_CENT) decimals = toDecimalString(roundToUnit(abs, NANOS_PER_CENT));
+  else {
+    // Under a cent: keep the first two significant digits (10^k ≤ abs < 10^(k+1) nanodollars).
+    const unit = 10 ** Math.max(0, String(abs).length - 2);
+    decimals = toDecimalString(roundToUnit(abs, unit));
+  }
+  return formatUsdDecimal(`${nanos < 0 ? '-' : ''}${decimals}`);
+}
+
+/**
+ * An exact decimal USD string as people read it, digit for digit: "-1234.5" → "-$1,234.50". For
+ * figures finer than a nanodollar (a rate card's exact line costs); `formatUsd` ends here too.
+ */
+export function formatUsdDecimal(decimal: string): string {
+  const negative = decimal.startsWith('-');
+  const [whole = '0', fraction = ''] = (negative ? decimal.slice(1) : decimal).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}$${grouped}.${fraction.padEnd(2, '0')}`;
+}
+
+/** `nanos` rounded half to even to a multiple of `unit` (a power of ten): exact in plain numbers. */
+function roundToUnit(nanos: Nanos, unit: number): Nanos {
+  return mulDivHalfEven(nanos, 1, unit) * unit;
+}
+
+/**
+ * Rounds line items to cents so that they add up to their total, itself rounded to cents: the
+ * total is rounded half to even, every item is first cut down to whole cents, and the cents still
+ * missing go one each to the items that lost the most (the earlier item on a tie). Printed lines
+ * therefore always sum to the printed total, and no item moves by a cent or more. `total`
+ * defaults to the exact sum of the items.
+ */
+export function centsAddingUp(items: Nanos[], total: Nanos = addNanos(...items)): { items: Nanos[]; total: Nanos } {
+  const roundedTotal = roundToUnit(Math.abs(total), NANOS_PER_CENT) * Math.sign(total);
+  const cut = items.map((n) => Math.floor(n / NANOS_PER_CENT) * NANOS_PER_CENT);
+  let missing = Math.round((roundedTotal - cut.reduce((a, b) => a + b, 0)) / NANOS_PER_CENT);
+  const byLoss = items.map((n, i) => ({ i, loss: n - cut[i]! })).sort((a, b) => b.loss - a.loss || a.i - b.i);
+  // Usually 0 ≤ missing ≤ items; a total given apart from the items may ask for more or fewer.
+  for (let k = 0; missing !== 0 && byLoss.length > 0; k++) {
+    const step = missing > 0 ? 1 : -1;
+    const target = missing > 0 ? byLoss[k % byLoss.length]! : byLoss[byLoss.length - 1 - (k % byLoss.length)]!;
+    cut[target.i] = cut[target.i]! + step * NANOS_PER_CENT;
+    missing -= step;
+  }
+  return { items: cut, total: roundedTotal };
 }

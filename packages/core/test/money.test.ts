@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type DrawdownError, formatUsd, toDecimalString, usd } from '@drawdown/core';
+import { centsAddingUp, type DrawdownError, formatUsd, formatUsdDecimal, toDecimalString, usd } from '@drawdown/core';
 import { divideHalfEven, mulDivHalfEven } from '../src/money.js';
 
 describe('money', () => {
@@ -43,9 +43,47 @@ describe('money', () => {
     expect(toDecimalString(10_000_000_000)).toBe('10');
     expect(toDecimalString(-1)).toBe('-0.000000001');
     expect(formatUsd(10_000_000_000)).toBe('$10.00');
-    expect(formatUsd(73_500_000)).toBe('$0.0735');
-    expect(formatUsd(1_234_567_890_000)).toBe('$1,234.56789');
+    expect(formatUsd(23_936_365_000)).toBe('$23.94');
+    expect(formatUsd(73_500_000)).toBe('$0.07');
+    expect(formatUsd(1_234_567_890_000)).toBe('$1,234.57');
     expect(formatUsd(-1_200_000_000)).toBe('-$1.20');
+    expect(formatUsd(0)).toBe('$0.00');
+    // Half to even, the ledger's rule: $0.125 → $0.12, $0.135 → $0.14.
+    expect(formatUsd(125_000_000)).toBe('$0.12');
+    expect(formatUsd(135_000_000)).toBe('$0.14');
+    // Under a cent, two significant digits: never "$0.00" for an amount that is not zero.
+    expect(formatUsd(1_234_567)).toBe('$0.0012');
+    expect(formatUsd(9_999_999)).toBe('$0.01');
+    expect(formatUsd(1)).toBe('$0.000000001');
+    expect(formatUsd(-3_000_000)).toBe('-$0.003');
+    // Exact: every digit, at least cents.
+    expect(formatUsd(23_936_365_000, 'exact')).toBe('$23.936365');
+    expect(formatUsd(1_234_567_890_000, 'exact')).toBe('$1,234.56789');
+    expect(formatUsd(10_000_000_000, 'exact')).toBe('$10.00');
+    expect(formatUsd(-1, 'exact')).toBe('-$0.000000001');
+    expect(formatUsdDecimal('-1234.00000007425')).toBe('-$1,234.00000007425');
+  });
+
+  it('rounds line items to cents that add up to the rounded total', () => {
+    // Three items of about $0.004: alone each rounds to $0.00; together they make $0.01.
+    expect(centsAddingUp([4_002_000, 4_005_000, 4_002_000])).toEqual({ items: [0, 10_000_000, 0], total: 10_000_000 });
+    // The cent goes to the item that lost the most; ties go to the earlier item.
+    expect(centsAddingUp([5_000_000, 5_000_000, 5_000_000])).toEqual({
+      items: [10_000_000, 10_000_000, 0],
+      total: 20_000_000,
+    });
+    // A total rounded apart from its items (a rate card's once-rounded sum) still wins.
+    expect(centsAddingUp([37_035_000, 16_665_000, 9_999_900, 101_835_000], 165_534_900)).toEqual({
+      items: [40_000_000, 20_000_000, 10_000_000, 100_000_000],
+      total: 170_000_000,
+    });
+    expect(centsAddingUp([], 0)).toEqual({ items: [], total: 0 });
+    expect(centsAddingUp([-15_000_000, 5_000_000])).toEqual({ items: [-10_000_000, 0], total: -10_000_000 });
+    for (const items of [[1, 2, 3], [123_456_789, 987_654_321, 5], [19_999_999, 19_999_999, 19_999_999]]) {
+      const { items: cents, total } = centsAddingUp(items);
+      expect(cents.reduce((a, b) => a + b, 0)).toBe(total);
+      for (const [i, c] of cents.entries()) expect(Math.abs(c - items[i]!)).toBeLessThan(10_000_000);
+    }
   });
 
   it('refuses malformed and unsafe amounts with a coded error', () => {

@@ -106,11 +106,11 @@ export async function checkConservation(input: ConservationInput): Promise<Conse
         `billed ${bills.length} requests, $${toDecimalString(billed)}; ledger ${charges.length} charges, $${toDecimalString(charged)}`,
         ...unmatchedBills.map(
           (b) =>
-            `  billed, not charged: ${b.bill.model} ${formatUsd(b.cost, { maxDecimals: 9 })} (${b.bill.requestId}${b.bill.complete ? '' : ', cut off'})`,
+            `  billed, not charged: ${b.bill.model} ${formatUsd(b.cost, 'exact')} (${b.bill.requestId}${b.bill.complete ? '' : ', cut off'})`,
         ),
         ...unmatchedCharges.map(
           (c) =>
-            `  charged, not billed: ${c.account}/${c.key} ${c.model ?? ''} ${formatUsd(c.cost, { maxDecimals: 9 })}`,
+            `  charged, not billed: ${c.account}/${c.key} ${c.model ?? ''} ${formatUsd(c.cost, 'exact')}`,
         ),
       ];
       return lines.join('\n');

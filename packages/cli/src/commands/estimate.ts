@@ -1,8 +1,16 @@
 import { Command } from 'commander';
-import { formatUsd, toDecimalString, type CostBreakdown, type CostCategory } from '@drawdown/core';
+import {
+  centsAddingUp,
+  formatUsd,
+  formatUsdDecimal,
+  toDecimalString,
+  type CostBreakdown,
+  type CostCategory,
+  type UsdDisplay,
+} from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
-import { formatCount, renderTable } from '../render/table.js';
+import { formatCount, renderTable, wrap } from '../render/table.js';
 import { atWarnings, parseAt, rateCardFor, renderWarnings } from './rates.js';
 
 const categoryLabels: Record<CostCategory, string> = {
@@ -53,7 +61,12 @@ export function breakdownJson(breakdown: CostBreakdown, warnings: string[] = [])
   };
 }
 
-export function renderBreakdown(breakdown: CostBreakdown): string {
+/**
+ * The breakdown as a table. By default every cost is in cents, rounded by `centsAddingUp`: the
+ * total to the nearest cent, the lines so that they add up to it (a line may move by less than a
+ * cent). `exact` prints each line's exact cost, which adds up to the exact total digit for digit.
+ */
+export function renderBreakdown(breakdown: CostBreakdown, display: UsdDisplay = 'cents', width = 80): string {
   const modifiers = [
     breakdown.fast && 'fast mode',
     breakdown.batch && 'batch 0.5×',
@@ -61,12 +74,21 @@ export function renderBreakdown(breakdown: CostBreakdown): string {
     breakdown.band && `prompt over ${formatCount(breakdown.band.abovePromptTokens)} tokens`,
   ].filter(Boolean);
   const title = `${breakdown.model}${modifiers.length > 0 ? ` (${modifiers.join(', ')})` : ''}`;
-  const rows = breakdown.lines.map((line) => [
+  const cents = centsAddingUp(
+    breakdown.lines.map((line) => line.nanos),
+    breakdown.total,
+  );
+  const costs =
+    display === 'exact'
+      ? breakdown.lines.map((line) => formatUsdDecimal(line.exactUsd))
+      : cents.items.map((nanos) => formatUsd(nanos));
+  const rows = breakdown.lines.map((line, i) => [
     categoryLabels[line.category],
     line.category === 'web_search' ? `${formatCount(line.quantity)} req` : formatCount(line.quantity),
     line.category === 'web_search' ? `$${line.unitPriceUsd}/req` : `$${line.unitPriceUsd}`,
-    formatUsd(line.nanos),
+    costs[i]!,
   ]);
+  const total = display === 'exact' ? formatUsdDecimal(breakdown.exactTotalUsd) : formatUsd(cents.total);
   const table = renderTable(
     [
       { header: 'Category' },
@@ -75,15 +97,16 @@ export function renderBreakdown(breakdown: CostBreakdown): string {
       { header: 'Cost', align: 'right' },
     ],
     rows,
-    ['Total', '', '', formatUsd(breakdown.total, { maxDecimals: 9 })],
+    ['Total', '', '', total],
   );
   const row =
     breakdown.priceRow === undefined ? `priced at the cost the agent reported` : `price row ${breakdown.priceRow}`;
-  const exact =
-    breakdown.exactTotalUsd === breakdown.totalUsd
-      ? ''
-      : `; exact sum $${breakdown.exactTotalUsd}, rounded once to the nanodollar`;
-  return `${title}\n\n${table}\n\n${row}${exact}`;
+  const footer = [row];
+  if (display === 'exact' && breakdown.exactTotalUsd !== breakdown.totalUsd)
+    footer.push(`Rounded once to the nanodollar: ${formatUsd(breakdown.total, 'exact')}.`);
+  if (display === 'cents' && breakdown.exactTotalUsd !== toDecimalString(cents.total))
+    footer.push(`Exact total ${formatUsdDecimal(breakdown.exactTotalUsd)}; --exact prints every line exactly.`);
+  return `${title}\n\n${table}\n\n${footer.flatMap((line) => wrap(line, width)).join('\n')}`;
 }
 
 export function estimateCommand(ctx: CliContext): Command {
@@ -95,6 +118,7 @@ export function estimateCommand(ctx: CliContext): Command {
     .option('--geo <geo>', '"global" or "us" (1.1× on Claude 4.6 and later), when the usage has no inference_geo')
     .option('--speed <speed>', '"standard" or "fast" (fast-mode rates), when the usage has no speed')
     .option('--at <date>', 'price at the rates in force on this day (YYYY-MM-DD, UTC); default now')
+    .option('--exact', 'print every cost to the last digit instead of in cents')
     .option('--json', 'print JSON with exact decimal strings')
     .action(
       async (
@@ -105,6 +129,7 @@ export function estimateCommand(ctx: CliContext): Command {
           geo?: string;
           speed?: string;
           at?: string;
+          exact?: boolean;
           json?: boolean;
         },
         command: Command,
@@ -122,7 +147,8 @@ export function estimateCommand(ctx: CliContext): Command {
         ctx.term.out(
           options.json
             ? JSON.stringify(breakdownJson(breakdown, warnings), null, 2)
-            : renderBreakdown(breakdown) + renderWarnings(warnings, Math.min(ctx.term.width, 80)),
+            : renderBreakdown(breakdown, options.exact ? 'exact' : 'cents', Math.min(ctx.term.width, 80)) +
+                renderWarnings(warnings, Math.min(ctx.term.width, 80)),
         );
       },
     );

@@ -4,6 +4,7 @@ import {
   defaultRateCard,
   describePriceRow,
   ErrorCodes,
+  formatUsd,
   isDrawdownError,
   parsePricingDate,
   toDecimalString,
@@ -65,11 +66,8 @@ export function atWarnings(card: RateCard, given: string | undefined, at: number
   return warning === undefined ? [] : [warning];
 }
 
-/** "$0.2" → "$0.20": prices read as money, with every digit the table publishes. */
-function money(nanos: number): string {
-  const text = toDecimalString(nanos);
-  return `$${/\.\d$/.test(text) ? `${text}0` : text}`;
-}
+/** Prices read as money with every digit the table publishes: "$0.20", "$3.00", "$0.0375". */
+const money = (nanos: number): string => formatUsd(nanos, 'exact');
 
 const fiveRates = (r: PriceRates): string[] => [
   money(r.input),
@@ -115,7 +113,7 @@ function renderRates(rows: ModelPrice[], card: RateCard, at: number, width: numb
     `USD per million tokens in force on ${new Date(at).toISOString().slice(0, 10)}. Bands and fast mode list input / 5m write / 1h write / cache hit / output.`,
     `* inference_geo "us" costs ${ratio(un, ud)}× on every token category of these models.`,
     `Batch API: ${ratio(bn, bd)}× on every token category; not combinable with fast mode.`,
-    `Web search: $${toDecimalString(card.modifiers.webSearchPerRequest)} per request, not multiplied.`,
+    `Web search: ${money(card.modifiers.webSearchPerRequest)} per request, not multiplied.`,
   ];
   return `${table}\n\n${notes.flatMap((line) => wrapLine(line, width)).join('\n')}`;
 }

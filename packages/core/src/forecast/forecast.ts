@@ -63,7 +63,7 @@ export function formatDuration(ms: number): string {
   return hours % 24 === 0 ? `${days}d` : `${days}d ${hours % 24}h`;
 }
 
-const rateText = (rate: BurnRate): string => `${formatUsd(rate.perHour, { maxDecimals: 2 })}/h, ${rate.window}`;
+const rateText = (rate: BurnRate): string => `${formatUsd(rate.perHour)}/h, ${rate.window}`;
 
 /** The three wordings of one forecast, from its outlook and the rate it assumes. */
 function told(outlook: string, assumes?: string): Pick<PoolForecast, 'outlook' | 'assumes' | 'summary'> {

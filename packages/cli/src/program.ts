@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CliErrorCodes, describeFailure, errorJson } from './cli-error.js';
 import type { CliContext } from './context.js';
+import { fitLines } from './render/table.js';
 import { processTerminal } from './render/terminal.js';
 
 type CommandFactory = (ctx: CliContext) => Command;
@@ -107,6 +108,14 @@ export async function runCli(
   // Errors follow the output format asked for: --json anywhere before "--" makes them JSON too.
   const dashDash = args.indexOf('--');
   ctx.json ??= (dashDash === -1 ? args : args.slice(0, dashDash)).includes('--json');
+  // Errors, hints and notes on stderr are prose for people: wrapped to 80 columns (or the terminal's
+  // width when narrower), continuation lines indented. Under --json stderr carries one JSON object
+  // per line, left whole.
+  if (!ctx.json) {
+    const { note } = ctx.term;
+    const width = Math.min(ctx.term.width, 80);
+    ctx.term = { ...ctx.term, note: (text) => note(fitLines(text.replace(/\n+$/, ''), width, '  ', true)) };
+  }
   try {
     const program = await createProgram(ctx, args);
     await program.parseAsync(args, { from: 'user' });

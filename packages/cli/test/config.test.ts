@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { trialConfig, useProject } from './project.js';
-import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { binPath, runDrawdown, tsxLoader, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 import { postgresAvailable, postgresUrl } from '../../../test-support/services.js';
 
@@ -73,7 +73,7 @@ describe.concurrent('drawdown config check', () => {
     const project = useProject('{ "pools": { ');
     const result = await runInProcess(['config', 'check'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
+    expect(unwrapped(result.stderr)).toMatch(
       /^drawdown: .*drawdown\.config\.json is not valid JSON: .*\nhint: Fix the syntax, then run "drawdown config check"\.\n$/,
     );
   });
@@ -93,7 +93,7 @@ describe.concurrent('drawdown config check', () => {
     expect(fromFlag.stdout).toContain(`✓ ${other} is valid`);
     const missing = await runInProcess(['--config', 'nope.json', 'status'], { cwd: nested });
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toMatch(/^drawdown: cannot read .*nope\.json: ENOENT/);
+    expect(unwrapped(missing.stderr)).toMatch(/^drawdown: cannot read .*nope\.json: ENOENT/);
   });
 
   it("falls back to the user's configuration directory", async () => {
@@ -143,7 +143,7 @@ export default {
       cwd: project.dir,
       env: { ANTHROPIC_API_KEY: 'sk-ant-t' },
     });
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     expect(result.stdout).toContain('(+ 1 plugin)');
     const status = await runInProcess(['status'], { cwd: project.dir, env: { COLUMNS: '160' } });
     expect(status.stdout).toMatch(/^team\s+budget\s+available/m);
@@ -155,7 +155,7 @@ describe.concurrent('a TypeScript configuration that fails', () => {
     const project = useProject(`throw new Error('half-written config');\nexport default {};\n`, 'drawdown.config.ts');
     const result = await runInProcess(['config', 'check'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
+    expect(unwrapped(result.stderr)).toMatch(
       /^drawdown: cannot load .*drawdown\.config\.ts: half-written config \(DRAWDOWN_CLI_INVALID_CONFIG\)\nhint: Fix the error in the configuration file/,
     );
   });
@@ -180,7 +180,7 @@ describe.concurrent('drawdown config init', () => {
     expect(check.code).toBe(0);
     const again = await runInProcess(['config', 'init', '--profile', 'api-key'], { cwd: project.dir, env });
     expect(again.code).not.toBe(0);
-    expect(again.stderr).toMatch(/already exists\s.*\nhint: Pass --force/);
+    expect(unwrapped(again.stderr)).toMatch(/already exists\s.*\nhint: Pass --force/);
   });
 
   it.each(['desktop-app', 'api-key', ...(postgresReachable ? ['team'] : [])])(
@@ -199,7 +199,7 @@ describe.concurrent('drawdown config init', () => {
         ['config', 'init', '--profile', profile, '--global', '--time-zone', 'America/New_York', ...database, '--json'],
         { cwd: project.dir, env },
       );
-      expect(result.stderr).toBe('');
+      expect(unwrapped(result.stderr)).toBe('');
       expect(result.code).toBe(0);
       const written = JSON.parse(result.stdout) as { file: string; profile: string; timeZone: string };
       expect(written).toMatchObject({
@@ -306,11 +306,11 @@ describe.concurrent('drawdown config init answered by a script (stdin not a term
         env: { ...env, ANTHROPIC_API_KEY: 'sk-ant-team' },
         input: `3\nhere\nMars/Olympus\nEurope/Berlin\n${missing}\n${postgresUrl}\n\n`,
       });
-      expect(result.stderr).toContain('[postgres://localhost:5432/drawdown]');
+      expect(unwrapped(result.stderr)).toContain('[postgres://localhost:5432/drawdown]');
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
-      expect(result.stderr).not.toContain('--time-zone');
-      expect(result.stderr).toMatch(/database\s+"drawdown_missing_\d+"\s+does not exist/);
+      expect(unwrapped(result.stderr)).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
+      expect(unwrapped(result.stderr)).not.toContain('--time-zone');
+      expect(unwrapped(result.stderr)).toMatch(/database\s+"drawdown_missing_\d+"\s+does not exist/);
       expect(result.stderr.replace(/\s+/g, ' ')).toContain(
         `createdb -h 127.0.0.1 -p 5432 -U postgres drawdown_missing_`,
       );
@@ -357,9 +357,9 @@ describe.concurrent('drawdown config init answered by a script (stdin not a term
     const { project, env } = home();
     const result = await runInProcess(['config', 'init'], { cwd: project.dir, env, input: '2\nhere\nMars/Olympus\n' });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/drawdown: "Mars\/Olympus" is not an IANA time zone/);
-    expect(result.stderr).toMatch(/hint: Answer a zone name, or press Enter for /);
-    expect(result.stderr).not.toContain('--time-zone');
+    expect(unwrapped(result.stderr)).toMatch(/drawdown: "Mars\/Olympus" is not an IANA time zone/);
+    expect(unwrapped(result.stderr)).toMatch(/hint: Answer a zone name, or press Enter for /);
+    expect(unwrapped(result.stderr)).not.toContain('--time-zone');
     expect(existsSync(path.join(project.dir, 'drawdown.config.json'))).toBe(false);
   });
 

@@ -3,6 +3,7 @@ import { profiles } from '../src/config/starter.js';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { trialConfig, useProject } from './project.js';
 import { runInProcess as runDrawdown } from './run-in-process.js';
+import { unwrapped } from './run-cli.js';
 
 /** The desktop-app profile as `config init` writes it, with its ledger in the project. */
 const desktopApp: DrawdownConfig = {
@@ -17,7 +18,7 @@ describe.concurrent('drawdown credits', () => {
     const project = useProject(desktopApp);
     const optIn = await runDrawdown(['credits', 'opt-in', '--json'], { cwd: project.dir, env, input: 'y\n' });
     expect(optIn.code, optIn.stderr).toBe(0);
-    expect(optIn.stderr).toContain('Let the route draw "credits" (entry "credits")');
+    expect(unwrapped(optIn.stderr)).toContain('Let the route draw "credits" (entry "credits")');
     expect(JSON.parse(optIn.stdout)).toMatchObject({ entryId: 'credits', poolId: 'credits', optedIn: true });
     const add = await runDrawdown(['credits', 'add', '25'], { cwd: project.dir, env, input: 'yes\n' });
     expect(add.code, add.stderr).toBe(0);
@@ -44,7 +45,7 @@ describe.concurrent('drawdown credits', () => {
     });
     const unanswered = await runDrawdown(['credits', 'opt-in'], { cwd: project.dir, env });
     expect(unanswered.code).toBe(1);
-    expect(unanswered.stderr).toMatch(/drawdown: no answer to the confirmation; nothing was changed/);
+    expect(unwrapped(unanswered.stderr)).toMatch(/drawdown: no answer to the confirmation; nothing was changed/);
     const status = await runDrawdown(['status', '--json'], { cwd: project.dir, env });
     const parsed = JSON.parse(status.stdout) as {
       pools: Array<{ id: string; remainingUsd: string }>;

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
 import { recentClaudeLogs } from '../../../test-support/claude-logs.js';
-import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { binPath, runDrawdown, tsxLoader, unwrapped } from './run-cli.js';
 
 const SECRET = 'sk-ant-dashboard-cli-SECRET-0123456789';
 const config: DrawdownConfig = {
@@ -62,7 +62,7 @@ describe('drawdown dashboard', () => {
     expect(info).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/$/), writes: false });
     // The note on stderr follows the JSON line on stdout.
     for (let i = 0; i < 100 && !stderr().includes('read-only'); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(stderr()).toMatch(/drawdown dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(read-only/);
+    expect(unwrapped(stderr())).toMatch(/drawdown dashboard: http:\/\/127\.0\.0\.1:\d+\/ \(read-only/);
     const page = await fetch(info.url);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<title>drawdown');
@@ -94,8 +94,8 @@ describe('drawdown dashboard', () => {
     };
     const { info, child, stderr } = await startDashboardProcess(work, ['--port', '0'], homeEnv);
     expect(info).toMatchObject({ mode: 'zero-config', writes: false });
-    for (let i = 0; i < 100 && !stderr().includes('observed'); i++) await new Promise((r) => setTimeout(r, 50));
-    expect(stderr()).toMatch(/no configuration: Claude Code's spend on this machine, observed/);
+    for (let i = 0; i < 100 && !unwrapped(stderr()).includes('observed'); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(unwrapped(stderr())).toMatch(/no configuration: Claude Code's spend on this machine, observed/);
     const snapshot = (await (await fetch(`${info.url}api/snapshot`)).json()) as {
       mode: string;
       pools: unknown[];

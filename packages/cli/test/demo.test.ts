@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDrawdown, type CliResult } from './run-cli.js';
+import { binPath, repoRoot, runDrawdown, tsxLoader, type CliResult, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 let dir: string;
@@ -10,8 +11,10 @@ let demo: CliResult;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'drawdown-demo-test-'));
   // The user's own key in the environment must not reach the personal-mode child either.
-  demo = await runDrawdown(['demo', '--dir', dir], { env: { ANTHROPIC_API_KEY: 'sk-ant-users-env-key-0000' } });
-});
+  demo = await runDrawdown(['demo', '--dir', dir], {
+    env: { ANTHROPIC_API_KEY: 'sk-ant-users-env-key-0000', COLUMNS: '80' },
+  });
+}, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The lines of the demo's output from the heading of `step` up to the next heading. */
@@ -25,7 +28,7 @@ function section(step: string): string {
 
 describe('drawdown demo', () => {
   it('runs offline to the end and exits 0', () => {
-    expect(demo.stderr).toBe('');
+    expect(unwrapped(demo.stderr)).toBe('');
     expect(demo.code).toBe(0);
     expect(demo.stdout).toMatch(/^drawdown demo — offline: a loopback Anthropic API at http:\/\/127\.0\.0\.1:\d+/);
   });
@@ -88,6 +91,19 @@ describe('drawdown demo', () => {
     expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '16.36' });
   });
 
+  it('fits every line in 80 columns, the timeline included', () => {
+    expect(demo.stdout.split('\n').filter((line) => [...line].length > 80)).toEqual([]);
+    // A long detail wraps under the event name instead of running on.
+    expect(demo.stdout).toMatch(/^ {4}\+\d+\.\d\ds {2}request\.routed .*\n {12}\S/m);
+  });
+
+  it('ends, with --dir, on a command that explores the ledger it kept', () => {
+    const closing = demo.stdout.trimEnd().split('\n').slice(-3).join('\n');
+    expect(closing).toBe(
+      `Explore it (or report, which):\n  npx -y pnpm@10 drawdown status \\\n    --config ${path.join(dir, 'drawdown.config.json')}`,
+    );
+  });
+
   it('never prints a key or token', () => {
     expect(demo.stdout).not.toMatch(/sk-ant-(demo|users)|demo-sign-in-/);
   });
@@ -95,13 +111,13 @@ describe('drawdown demo', () => {
   it('refuses to run again over the ledger it left, with a hint', async () => {
     const again = await runInProcess(['demo', '--dir', dir]);
     expect(again.code).not.toBe(0);
-    expect(again.stderr).toMatch(/already holds a demo ledger .*\nhint: The story starts from an empty ledger/);
+    expect(unwrapped(again.stderr)).toMatch(/already holds a demo ledger .*\nhint: The story starts from an empty ledger/);
   });
 
   it('refuses --live without ANTHROPIC_API_KEY, with a hint', async () => {
     const result = await runInProcess(['demo', '--live'], { env: { ANTHROPIC_API_KEY: undefined } });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
+    expect(unwrapped(result.stderr)).toMatch(
       /^drawdown: --live needs ANTHROPIC_API_KEY .*\nhint: Export your API key, or run "drawdown demo" without --live/,
     );
   });
@@ -113,7 +129,7 @@ describe('drawdown demo --json', () => {
     try {
       const result = await runDrawdown(['demo', '--json', '--dir', path.join(jsonDir, 'demo')]);
       expect(result.code, result.stderr).toBe(0);
-      expect(result.stderr).toContain('7. ');
+      expect(unwrapped(result.stderr)).toContain('7. ');
       const json = JSON.parse(result.stdout) as {
         dir: string;
         configFile: string;
@@ -123,6 +139,74 @@ describe('drawdown demo --json', () => {
       expect(json.status.pools.find((p) => p.id === 'trial')).toMatchObject({ state: 'exhausted', spentUsd: '10' });
     } finally {
       rmSync(jsonDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('drawdown demo and its temp directory', () => {
+  /** A TMPDIR of its own, so what the demo leaves behind can be counted. */
+  const freshTmp = (): string => mkdtempSync(path.join(tmpdir(), 'dd-tmpdir-'));
+  const leftBehind = (tmp: string): string[] => readdirSync(tmp).filter((name) => name.startsWith('drawdown-demo-'));
+
+  it('removes its temp directory when it ends, and says how to keep it with a command that works', async () => {
+    const tmp = freshTmp();
+    try {
+      const result = await runDrawdown(['demo'], { env: { TMPDIR: tmp, COLUMNS: '80' } });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`ledger ${tmp}`);
+      expect(leftBehind(tmp)).toEqual([]);
+      expect(result.stdout.trimEnd().split('\n').slice(-2)).toEqual([
+        'The demo removed its temp directory. To keep the ledger and explore it:',
+        '  npx -y pnpm@10 drawdown demo --keep',
+      ]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('keeps it with --keep, and the closing command runs as printed from the checkout', async () => {
+    const tmp = freshTmp();
+    try {
+      const result = await runDrawdown(['demo', '--keep'], { env: { TMPDIR: tmp, COLUMNS: '80' } });
+      expect(result.code, result.stderr).toBe(0);
+      expect(leftBehind(tmp)).toHaveLength(1);
+      const lines = result.stdout.trimEnd().split('\n');
+      const start = lines.indexOf('Explore it (or report, which):');
+      expect(start).toBeGreaterThan(0);
+      const command = lines.slice(start + 1).join('\n');
+      expect(command).toMatch(/^ {2}npx -y pnpm@10 drawdown status/);
+      // The shell joins the continuation lines, exactly as when the user pastes them.
+      const ran = spawnSync('sh', ['-c', command], { cwd: repoRoot, encoding: 'utf8', timeout: 150_000 });
+      expect(ran.status, ran.stderr).toBe(0);
+      expect(ran.stdout).toMatch(/^credits\s+available/m);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 300_000);
+
+  it('removes its temp directory when stopped with Ctrl-C', async () => {
+    const tmp = freshTmp();
+    try {
+      const child = spawn(process.execPath, ['--conditions=drawdown-source', '--import', tsxLoader, binPath, 'demo'], {
+        cwd: repoRoot,
+        env: { ...process.env, TMPDIR: tmp, NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await new Promise<void>((resolve) =>
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          stdout += chunk;
+          // Stopped in the middle of the story, once the ledger exists.
+          if (/request\.settled/.test(stdout)) resolve();
+        }),
+      );
+      expect(leftBehind(tmp)).toHaveLength(1);
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(leftBehind(tmp)).toEqual([]);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
     }
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 const usage = JSON.stringify({
@@ -13,7 +13,7 @@ describe.concurrent('drawdown estimate', () => {
   it('prints a breakdown table with every category, its unit price, cost and the total', async () => {
     const result = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', usage]);
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     // Sonnet 4.5: $3 in, $15 out; 5-minute cache write 1.25× = $3.75; cache read 0.1× = $0.30.
     // 1000×3 + 5000×3.75 + 20000×0.3 + 500×15 = 3000 + 18750 + 6000 + 7500 = 35250 µ$ = $0.03525
     const lines = result.stdout.split('\n');
@@ -21,7 +21,7 @@ describe.concurrent('drawdown estimate', () => {
     // In cents by default; the lines are rounded so that they add up to the rounded total.
     expect(lines.find((l) => l.startsWith('input'))).toMatch(/1,000\s+\$3\s+\$0\.00$/);
     expect(lines.find((l) => l.startsWith('cache write 5m'))).toMatch(/5,000\s+\$3\.75\s+\$0\.02$/);
-    expect(lines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.3\s+\$0\.01$/);
+    expect(lines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.30\s+\$0\.01$/);
     expect(lines.find((l) => l.startsWith('output'))).toMatch(/500\s+\$15\s+\$0\.01$/);
     expect(lines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.04$/);
     expect(result.stdout).toContain('Exact total $0.03525; --exact prints every line exactly.');
@@ -30,7 +30,7 @@ describe.concurrent('drawdown estimate', () => {
     const exactLines = exact.stdout.split('\n');
     expect(exactLines.find((l) => l.startsWith('input'))).toMatch(/1,000\s+\$3\s+\$0\.003$/);
     expect(exactLines.find((l) => l.startsWith('cache write 5m'))).toMatch(/5,000\s+\$3\.75\s+\$0\.01875$/);
-    expect(exactLines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.3\s+\$0\.006$/);
+    expect(exactLines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.30\s+\$0\.006$/);
     expect(exactLines.find((l) => l.startsWith('output'))).toMatch(/500\s+\$15\s+\$0\.0075$/);
     expect(exactLines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.03525$/);
   });
@@ -120,7 +120,7 @@ describe.concurrent('drawdown estimate', () => {
     ]);
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
-    const lines = result.stderr.trim().split('\n');
+    const lines = unwrapped(result.stderr).trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^drawdown: No price for model "claude-sonet-4-5"\. Did you mean "claude-sonnet-4-5"/);
     expect(lines[0]).toContain('DRAWDOWN_UNKNOWN_MODEL');
@@ -136,7 +136,7 @@ describe.concurrent('drawdown estimate', () => {
       '{ output_tokens: 0, input_tokens: 1',
     ]);
     expect(result.code).not.toBe(0);
-    const lines = result.stderr.trim().split('\n');
+    const lines = unwrapped(result.stderr).trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/^drawdown: --usage is not valid JSON/);
     expect(lines[1]).toMatch(/^hint: Quote the whole object/);
@@ -151,10 +151,10 @@ describe.concurrent('drawdown estimate', () => {
       '{"input_tokens":-1,"output_tokens":0}',
     ]);
     expect(negative.code).not.toBe(0);
-    expect(negative.stderr).toMatch(/^drawdown: usage\.input_tokens must be a non-negative whole number/);
+    expect(unwrapped(negative.stderr)).toMatch(/^drawdown: usage\.input_tokens must be a non-negative whole number/);
     const array = await runInProcess(['estimate', '--model', 'claude-sonnet-4-5', '--usage', '[1,2]']);
     expect(array.code).not.toBe(0);
-    expect(array.stderr).toMatch(/^drawdown: usage must be an object/);
+    expect(unwrapped(array.stderr)).toMatch(/^drawdown: usage must be an object/);
   });
 
   it('refuses an empty or misspelled usage and an impossible --at, and warns about a day past the card', async () => {
@@ -167,11 +167,11 @@ describe.concurrent('drawdown estimate', () => {
     });
     const misspelled = await runInProcess([...base, '--usage', '{"input":5000,"output":100}']);
     expect(misspelled.code).not.toBe(0);
-    expect(misspelled.stderr).toMatch(/^drawdown: usage\.input is not a usage field; accepted fields are input_tokens/);
+    expect(unwrapped(misspelled.stderr)).toMatch(/^drawdown: usage\.input is not a usage field; accepted fields are input_tokens/);
     const ok = '{"input_tokens":1000,"output_tokens":100}';
     const impossible = await runInProcess([...base, '--usage', ok, '--at', '2026-11-31']);
     expect(impossible.code).not.toBe(0);
-    expect(impossible.stderr).toMatch(/^drawdown: --at is "2026-11-31", not a calendar date/);
+    expect(unwrapped(impossible.stderr)).toMatch(/^drawdown: --at is "2026-11-31", not a calendar date/);
     const far = await runInProcess([...base, '--usage', ok, '--at', '2999-01-01']);
     expect(far.code).toBe(0);
     expect(far.stdout).toMatch(/warning: 2999-01-01 is after 2026-11-30, the last day this rate card knows/);
@@ -188,13 +188,13 @@ describe.concurrent('drawdown estimate', () => {
   it('fails with a hint when a required option is missing', async () => {
     const result = await runInProcess(['estimate', '--usage', '{}']);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: required option '--model <id>' not specified\nhint: /);
+    expect(unwrapped(result.stderr)).toMatch(/^drawdown: required option '--model <id>' not specified\nhint: /);
   });
 
   it('turns a mistyped flag into one line with the suggestion, then a hint', async () => {
     const result = await runInProcess(['estimate', '--model', 'claude-haiku-4-5', '--usage', '{}', '--jsno']);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toBe(
+    expect(unwrapped(result.stderr)).toBe(
       `drawdown: unknown option '--jsno' (Did you mean --json?)\nhint: run "drawdown --help" or "drawdown <command> --help".\n`,
     );
   });
@@ -324,7 +324,7 @@ describe.concurrent('drawdown estimate', () => {
       'US',
     ]);
     expect(geo.code).not.toBe(0);
-    expect(geo.stderr).toMatch(/^drawdown: geo is "US"; accepted values are "global", "us" \(DRAWDOWN_INVALID_USAGE\)/);
+    expect(unwrapped(geo.stderr)).toMatch(/^drawdown: geo is "US"; accepted values are "global", "us" \(DRAWDOWN_INVALID_USAGE\)/);
     const tier = await runInProcess([
       'estimate',
       '--model',
@@ -345,7 +345,7 @@ describe.concurrent('drawdown estimate', () => {
       '{"input_tokens":1,"speed":"fast","output_tokens":0}',
       '--batch',
     ]);
-    expect(fastBatch.stderr).toMatch(/fast mode cannot be combined with the Batch API/);
+    expect(unwrapped(fastBatch.stderr)).toMatch(/fast mode cannot be combined with the Batch API/);
   });
 
   it('shows the one rounding: the total is the exact sum rounded once, not the sum of rounded lines', async () => {

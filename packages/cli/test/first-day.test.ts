@@ -13,7 +13,7 @@ import {
   postgresAvailable,
   postgresUrl,
 } from '../../../test-support/services.js';
-import { binPath, tsxLoader, type CliResult } from './run-cli.js';
+import { binPath, tsxLoader, type CliResult, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 /** Screenshots kept as CI artifacts (git ignores the directory). */
@@ -108,7 +108,7 @@ describe('the first day, in a fresh HOME with real Claude Code logs', () => {
     // 3. The desktop-app profile, for every project, answered by a script: every default taken.
     const desktop = await drawdown(['config', 'init'], { input: '1\nglobal\n\n\n\n' });
     expect(desktop.code, desktop.stderr).toBe(0);
-    expect(desktop.stderr).toContain('MYAPP_TRIAL_KEY is not set here.');
+    expect(unwrapped(desktop.stderr)).toContain('MYAPP_TRIAL_KEY is not set here.');
     const userFile = path.join(home, '.config', 'drawdown', 'drawdown.config.json');
     expect(desktop.stdout).toContain(`wrote ${userFile.slice(0, 40)}`);
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { createProgram } from '../src/program.js';
 import { trialConfig, useProject } from './project.js';
-import { repoRoot, runDrawdown } from './run-cli.js';
+import { repoRoot, runDrawdown, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 interface ErrorJson {
@@ -171,7 +171,7 @@ describe.concurrent('at COLUMNS=80', () => {
     // The bundled key's variable is set: a check without it is red (the key is missing).
     const env = { COLUMNS: '80', APP_TRIAL_KEY: 'sk-ant-width' };
     const result = await runInProcess(args, { cwd: project.dir, env });
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     const long = result.stdout.split('\n').filter((line) => [...line].length > 80);
     expect(long).toEqual([]);

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAuthServer, TEST_ACCOUNT, type TestAuthServer } from '../../plugin-oauth/test/support/auth-server.js';
 import { visit } from '../../plugin-oauth/test/support/browser.js';
 import { useProject } from './project.js';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 
 let server: TestAuthServer;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ describe('drawdown login and logout', () => {
       },
     });
     await browsing;
-    expect(login.stderr).toContain('Signing in for strategy "gateway"');
+    expect(unwrapped(login.stderr)).toContain('Signing in for strategy "gateway"');
     expect(login.code).toBe(0);
     expect(login.stdout).toContain(`Signed in to ${server.issuer}`);
     expect(login.stdout).toContain(`as ${TEST_ACCOUNT.id}`);
@@ -88,7 +88,7 @@ describe('drawdown login and logout', () => {
     });
     const result = await runDrawdown(['login'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
+    expect(unwrapped(result.stderr)).toMatch(
       /^drawdown: no managed OAuth strategy is configured.*\nhint: Add a strategy \{ "kind": "oauth"/,
     );
   });
@@ -97,7 +97,7 @@ describe('drawdown login and logout', () => {
     const project = useProject(gatewayConfig(server.issuer, server.publicClientId));
     const result = await runDrawdown(['login', '--strategy', 'corp'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
+    expect(unwrapped(result.stderr)).toMatch(
       /^drawdown: no OAuth strategy "corp"; configured: gateway .*\nhint: Pass --strategy gateway\./,
     );
   });

@@ -7,7 +7,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
-import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { binPath, runDrawdown, tsxLoader, unwrapped } from './run-cli.js';
 
 /** Well-formed arguments for every tool, as a model sends them after reading the schemas. */
 const VALID_ARGUMENTS: Record<string, Record<string, unknown>> = {
@@ -212,17 +212,17 @@ describe('drawdown mcp', () => {
     });
     expect(open.code).toBe(1);
     expect(open.stdout).toBe('');
-    expect(open.stderr).toMatch(/refusing to serve MCP on 0\.0\.0\.0 without a bearer token/);
-    expect(open.stderr).toMatch(/hint: Pass --token .* \(or set DRAWDOWN_MCP_TOKEN\)/);
+    expect(unwrapped(open.stderr)).toMatch(/refusing to serve MCP on 0\.0\.0\.0 without a bearer token/);
+    expect(unwrapped(open.stderr)).toMatch(/hint: Pass --token .* \(or set DRAWDOWN_MCP_TOKEN\)/);
     const short = await runDrawdown(['mcp', '--http', '--token', 'too-short'], { cwd: project.dir });
     expect(short.code).toBe(1);
-    expect(short.stderr).toMatch(
+    expect(unwrapped(short.stderr)).toMatch(
       /bearer token \(--token or DRAWDOWN_MCP_TOKEN\) has 9 characters; it needs 16 or more/,
     );
     const port = await runDrawdown(['mcp', '--http', '--port', 'eighty'], { cwd: project.dir });
     expect(port.code).toBe(1);
-    expect(port.stderr).toMatch(/--port eighty is not a whole number \(from 0 to 65535\)/);
+    expect(unwrapped(port.stderr)).toMatch(/--port eighty is not a whole number \(from 0 to 65535\)/);
     const sessions = await runDrawdown(['mcp', '--max-sessions', '0'], { cwd: project.dir });
-    expect(sessions.stderr).toMatch(/--max-sessions 0 is not a whole number \(1 or more\)/);
+    expect(unwrapped(sessions.stderr)).toMatch(/--max-sessions 0 is not a whole number \(1 or more\)/);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 const rates = {
@@ -121,6 +121,6 @@ describe.concurrent('drawdown rates', { timeout: 60_000 }, () => {
     const unknown = await runInProcess(['rates', '--model', 'claude-opus-9', '--json']);
     expect(JSON.parse(unknown.stderr)).toMatchObject({ code: 'DRAWDOWN_UNKNOWN_MODEL' });
     const early = await runInProcess(['rates', '--model', 'claude-haiku-5-5', '--at', '2026-10-06']);
-    expect(early.stderr).toMatch(/the card prices it from 2026-10-07/);
+    expect(unwrapped(early.stderr)).toMatch(/the card prices it from 2026-10-07/);
   });
 });

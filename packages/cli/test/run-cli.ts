@@ -44,3 +44,11 @@ export function runDrawdown(args: string[], options: RunOptions = {}): Promise<C
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * stderr as one line per message: the CLI wraps its prose to 80 columns with continuation lines
+ * indented by two spaces; this joins them back, so a test can match a whole message.
+ */
+export function unwrapped(stderr: string): string {
+  return stderr.replace(/\n {2}(?=\S)/g, ' ');
+}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import type { DrawdownConfig } from '../src/config/types.js';
 import { useProject } from './project.js';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 const agent = fileURLToPath(new URL('./fixtures/agent.mjs', import.meta.url));
@@ -40,7 +40,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     // The child's output reaches stdout unchanged, non-JSON lines included.
     expect(result.stdout).toContain('plain text line the meter skips');
     expect(result.stdout.trim().split('\n')).toHaveLength(4);
-    expect(result.stderr).toContain('drawdown: 2 turns charged $0.09 to plan (route personal)');
+    expect(unwrapped(result.stderr)).toContain('drawdown: 2 turns charged $0.09 to plan (route personal)');
     const report = await runInProcess(['report', '--by', 'pool,route', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({
       totalUsd: '0.09',
@@ -88,7 +88,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
     });
     expect(second.code).toBe(0);
     // Turns that add no spend are not announced as "charged $0.00".
-    expect(second.stderr).toBe('drawdown: nothing charged to plan: 2 turns reported no new spend\n');
+    expect(unwrapped(second.stderr)).toBe('drawdown: nothing charged to plan: 2 turns reported no new spend\n');
     const report = await runInProcess(['report', '--by', 'pool', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0.09' });
   });
@@ -100,7 +100,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
       { cwd: project.dir, env },
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     const report = await runInProcess(['report', '--json'], { cwd: project.dir });
     expect(JSON.parse(report.stdout)).toMatchObject({ totalUsd: '0', rows: [] });
   });
@@ -112,7 +112,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
       env,
     });
     expect(unknown.code).not.toBe(0);
-    expect(unknown.stderr).toMatch(
+    expect(unwrapped(unknown.stderr)).toMatch(
       /^drawdown: no route entry "company"; the route has "trial", "personal" \(DRAWDOWN_UNKNOWN_REFERENCE\)\nhint: Run "drawdown which"/,
     );
     const missing = await runInProcess(['run', '--route', 'personal', '--', 'no-such-agent-binary'], {
@@ -120,12 +120,12 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
       env,
     });
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toMatch(
+    expect(unwrapped(missing.stderr)).toMatch(
       /^drawdown: cannot start "no-such-agent-binary": no such program on PATH \(DRAWDOWN_CLI_SPAWN_FAILED\)\nhint: /,
     );
     const none = await runInProcess(['run', '--route', 'personal'], { cwd: project.dir, env });
     expect(none.code).not.toBe(0);
-    expect(none.stderr).toMatch(/^drawdown: missing required argument 'command'/);
+    expect(unwrapped(none.stderr)).toMatch(/^drawdown: missing required argument 'command'/);
   });
 
   it('refuses a trial child when the bundled key is not set, naming the variable', async () => {
@@ -135,7 +135,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
       env: { APP_TRIAL_KEY: undefined },
     });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(
+    expect(unwrapped(result.stderr)).toMatch(
       /^drawdown: strategy "bundled" cannot start a child: APP_TRIAL_KEY is not set\. \(DRAWDOWN_AUTH_UNAVAILABLE\)\nhint: /,
     );
   });
@@ -148,7 +148,7 @@ describe.concurrent('drawdown run', { timeout: 180_000 }, () => {
       { cwd: project.dir, env },
     );
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(
+    expect(unwrapped(result.stderr)).toMatch(
       /^drawdown: note: pool "trial" is exhausted \(trial budget of \$10\.00 used\); the child may be refused\n$/,
     );
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 
 // Prints, on exit, every module file the process loaded: what starting a command costs.
 const LIST_MODULES = `data:text/javascript,${encodeURIComponent(`
@@ -48,6 +48,6 @@ describe('starting the CLI', () => {
     expect(help.stdout).not.toContain('demo-agent');
     const typo = await runDrawdown(['stauts']);
     expect(typo.code).not.toBe(0);
-    expect(typo.stderr).toContain('(Did you mean status?)');
+    expect(unwrapped(typo.stderr)).toContain('(Did you mean status?)');
   });
 });

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 describe.concurrent('drawdown status', () => {
@@ -13,7 +13,7 @@ describe.concurrent('drawdown status', () => {
       await hub.charge({ requestId: 'msg_1', entry: 'trial', model: 'claude-sonnet-4-5', cost: usd('0.40') });
     });
     const result = await runDrawdown(['status'], { cwd: project.dir });
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n');
     const trial = lines.find((l) => l.startsWith('trial '))!;
@@ -80,7 +80,7 @@ describe.concurrent('drawdown status', () => {
       env: { XDG_CONFIG_HOME: project.dir, HOME: project.dir, CLAUDE_CONFIG_DIR: undefined },
     });
     expect(result.code).toBe(0);
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     expect(result.stdout).toContain('No Claude Code session logs found');
     expect(result.stdout).toContain('No drawdown configuration yet');
   });

@@ -7,7 +7,7 @@ import { replies, startAnthropicServer } from '@drawdown/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recentClaudeLogs } from '../../../test-support/claude-logs.js';
 import { makeProject, trialConfig, type Project } from './project.js';
-import { binPath, runDrawdown, tsxLoader } from './run-cli.js';
+import { binPath, runDrawdown, tsxLoader, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 const SECRET = 'sk-ant-views-agree-SECRET-0123456789';
@@ -152,7 +152,7 @@ describe('every view of one ledger gives the same totals', () => {
 describe.concurrent('drawdown report --by key', () => {
   it("splits the pools' total per gateway key, with what no key carried, within 80 columns", async () => {
     const result = await runDrawdown(['report', '--by', 'key'], { cwd: project.dir, env });
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^Spend by gateway key, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)$/);
     expect(lines.find((l) => l.startsWith('ci '))).toMatch(/\$0\.168\s+43%$/);

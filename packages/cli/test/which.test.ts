@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { usd } from '@drawdown/core';
 import { trialConfig, useProject } from './project.js';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 describe.concurrent('drawdown which', () => {
@@ -42,6 +42,6 @@ describe.concurrent('drawdown which', () => {
     const project = useProject({ ...trialConfig, route: undefined } as never);
     const result = await runInProcess(['which'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toMatch(/^drawdown: no route is configured.*\nhint: Add a "route" list/);
+    expect(unwrapped(result.stderr)).toMatch(/^drawdown: no route is configured.*\nhint: Add a "route" list/);
   });
 });

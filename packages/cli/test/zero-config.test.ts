@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { replies, startAnthropicServer, type AnthropicServer } from '@drawdown/testkit';
 import { freshHome, runClaude } from './claude-code.js';
-import { runDrawdown } from './run-cli.js';
+import { runDrawdown, unwrapped } from './run-cli.js';
 import { runInProcess } from './run-in-process.js';
 
 const KEY = 'sk-ant-zero-config-test-key';
@@ -73,7 +73,7 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
 
   it('status exits 0 and prices each response once, by day and model, with an unknown model unpriced', async () => {
     const result = await runDrawdown(['status', '--json'], { cwd: work, env });
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     const view = JSON.parse(result.stdout) as {
       mode: string;
@@ -114,7 +114,7 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
   it('status shows the view in 80 columns: spend, plan windows, which pool pays, what to do next', async () => {
     const result = await runInProcess(['status'], { cwd: work, env });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^2026-\d\d-\d\d\s+claude-sonnet-4-6\s+1\s+1,000\s+300\s+2,500\s+\$0\.009975$/m);
+    expect(result.stdout).toMatch(/^2026-\d\d-\d\d\s+claude-sonnet-4-6\s+1\s+1,000\s+300\s+2,500\s+\$0\.01$/m);
     expect(result.stdout).toMatch(/claude-mystery-9\s+1\s+50\s+5\s+0\s+unpriced$/m);
     expect(result.stdout).toContain('claude-mystery-9: 1 call unpriced, not counted as $0');
     expect(result.stdout).toContain('Plan windows');
@@ -132,7 +132,7 @@ describe('drawdown without a configuration, after the real Claude Code ran here'
       source: 'claude-code-logs',
       complete: false,
     });
-    const text = await runInProcess(['report'], {
+    const text = await runInProcess(['report', '--exact'], {
       cwd: work,
       env: { ...env, DRAWDOWN_TIME_ZONE: 'America/Argentina/Buenos_Aires' },
     });
@@ -251,7 +251,7 @@ describe("Claude Code's spend with a configuration", () => {
     await hub.store.close();
 
     const report = await runInProcess(['report', '--json'], { cwd: work, env });
-    expect(report.stderr).toBe('');
+    expect(unwrapped(report.stderr)).toBe('');
     const json = JSON.parse(report.stdout) as { totalUsd: string; observed: Record<string, unknown> };
     expect(json.totalUsd).toBe(String(haikuCost));
     expect(json.observed).toMatchObject({
@@ -265,7 +265,7 @@ describe("Claude Code's spend with a configuration", () => {
     });
     const text = await runInProcess(['report'], { cwd: work, env });
     expect(text.stdout).toContain('observed from its logs, not enforced');
-    expect(text.stdout).toMatch(/claude-sonnet-4-6\s+1\s+1,000\s+300\s+2,500\s+\$0\.009975$/m);
+    expect(text.stdout).toMatch(/claude-sonnet-4-6\s+1\s+1,000\s+300\s+2,500\s+\$0\.01$/m);
     expect(text.stdout).toContain('1 call ($0.0002) metered by drawdown left out here');
     for (const line of text.stdout.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(80);
     const status = await runInProcess(['status', '--json'], { cwd: work, env });
@@ -292,7 +292,7 @@ describe('drawdown report without a configuration, on a ledger named by DRAWDOWN
     await hub.store.close();
     const env = { HOME: home, XDG_CONFIG_HOME: path.join(home, '.config'), DRAWDOWN_DB: file };
     const result = await runInProcess(['report', '--by', 'pool', '--json'], { cwd: home, env });
-    expect(result.stderr).toBe('');
+    expect(unwrapped(result.stderr)).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ totalUsd: '1.25', rows: [{ pool: 'team', costUsd: '1.25' }] });
     const text = await runInProcess(['report', '--by', 'pool'], { cwd: home, env: { ...env, COLUMNS: '80' } });

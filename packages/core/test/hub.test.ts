@@ -117,7 +117,7 @@ describe('hub', () => {
     const hub = await trialHub('0.01');
     await expect(
       hub.begin({ model: 'claude-opus-4-7', estimate: { inputTokens: 1000, maxTokens: 32_000 } }),
-    ).rejects.toThrow(/hold was \$0\.805: 1000 input tokens as given, plus max_tokens 32000.*lower max_tokens/);
+    ).rejects.toThrow(/hold was \$0\.80: 1000 input tokens as given, plus max_tokens 32000.*lower max_tokens/);
     const lease = await hub.begin({ model: 'claude-opus-4-7', estimate: { inputTokens: 1000, maxTokens: 100 } });
     expect(lease.held).toBe(usd('0.0075'));
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateCard, defaultRateCard, usd, type CostBreakdown } from '@drawdown/core';
+import { createRateCard, defaultRateCard, describePriceRow, usd, type CostBreakdown } from '@drawdown/core';
 
 const card = defaultRateCard;
 const lines = (b: CostBreakdown) => Object.fromEntries(b.lines.map((l) => [l.category, l.nanos]));
@@ -89,6 +89,20 @@ describe('rate card', () => {
         { batch: true, geo: 'us' },
       ).totalUsd,
     ).toBe('5.5');
+  });
+
+  it('lists each alias of a row once, and never the model itself', () => {
+    for (const at of [Date.parse('2025-06-01'), Date.now()]) {
+      for (const row of defaultRateCard.models(at)) {
+        const { aliases } = describePriceRow(row, defaultRateCard.modifiers);
+        expect(new Set(aliases).size, row.id).toBe(aliases.length);
+        expect(aliases, row.id).not.toContain(row.model);
+      }
+    }
+    // "-20241022" and "-latest" name the model itself; only the other spelling is an alias.
+    expect(defaultRateCard.resolve('claude-3-5-haiku-latest', Date.parse('2025-06-01')).aliases).toEqual([
+      'claude-haiku-3-5',
+    ]);
   });
 
   it('knows aliases, dated snapshots and cloud spellings of a model', () => {

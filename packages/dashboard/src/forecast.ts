@@ -53,6 +53,6 @@ export function spendForecast(
     days,
     perDayUsd: toDecimalString(perDay),
     assumes,
-    summary: `forecast: ${formatUsd(perDay, { maxDecimals: 2 })}/day at the rates assumed (${assumes.join('; ')})`,
+    summary: `forecast: ${formatUsd(perDay)}/day at the rates assumed (${assumes.join('; ')})`,
   };
 }

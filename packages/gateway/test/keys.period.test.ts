@@ -121,7 +121,7 @@ describe('key budget periods', () => {
     // $0.02 − $0.015 leaves about half a cent; max_tokens 1,000 holds about $0.015.
     const error = await client.messages.create({ ...ask, max_tokens: 1_000 }).catch((e: unknown) => e);
     expect((error as { error: { error: { message: string } } }).error.error.message).toMatch(
-      /^drawdown: key "tight" budget of \$0\.02 today: \$0\.00\d+ left, this request holds up to \$0\.01\d+; a lower max_tokens needs less, or wait: it resets Nov 27, 12am \(UTC\)$/,
+      /^drawdown: key "tight" budget of \$0\.02 today: \$0\.00\d+ left, this request holds up to \$0\.0\d+; a lower max_tokens needs less, or wait: it resets Nov 27, 12am \(UTC\)$/,
     );
   });
 

@@ -133,7 +133,7 @@ describe('budget levels: organisation → team → user → key', () => {
     // max_tokens 1,000 holds $0.015, more than the $0.01 budget; a smaller answer would fit.
     const big = await failure(roomyClient.messages.create({ ...ask, max_tokens: 1_000 }));
     expect(big.message).toMatch(
-      /^drawdown: key "roomy" budget of \$0\.01: \$0\.01 left, this request holds up to \$0\.015\d*; a lower max_tokens needs less$/,
+      /^drawdown: key "roomy" budget of \$0\.01: \$0\.01 left, this request holds up to \$0\.02; a lower max_tokens needs less$/,
     );
   });
 

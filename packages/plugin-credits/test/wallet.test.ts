@@ -177,7 +177,7 @@ describe('credits wallet', () => {
     expect(JSON.parse(JSON.stringify(status))).toEqual(status);
     expect(status).toMatchObject({ state: 'available', held: usd('1'), remaining: usd('46.876543211') });
     expect(status.summary).toBe(
-      '$46.876543 of credits available; $2.123457 of the $100.00 monthly spend limit used; $2.123457 of the $2,000.00 daily redemption ceiling used',
+      '$46.88 of credits available; $2.12 of the $100.00 monthly spend limit used; $2.12 of the $2,000.00 daily redemption ceiling used',
     );
     const details = status.details as unknown as CreditsStatusDetails;
     expect(details).toMatchObject({

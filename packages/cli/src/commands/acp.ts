@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { formatUsd } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
+import { displayOf, EXACT_FLAG } from '../render/money.js';
 import { withHub } from '../session.js';
 
 export function acpCommand(ctx: CliContext): Command {
@@ -14,6 +15,7 @@ export function acpCommand(ctx: CliContext): Command {
       "route entry whose strategy shapes the agent's environment and whose pool is charged (e.g. trial)",
     )
     .option('--hold <usd>', 'amount each prompt must hold to be sent on (a prompt that cannot is refused)', '0.01')
+    .option(...EXACT_FLAG)
     .option(
       '--json',
       'print the closing summary (and errors) as one JSON object on stderr; stdout carries only the protocol',
@@ -23,7 +25,7 @@ export function acpCommand(ctx: CliContext): Command {
       'after',
       "\nExample (in an ACP client's agent settings):\n  drawdown acp --route trial -- npx @agentclientprotocol/claude-agent-acp",
     )
-    .action(async (argv: string[], options: { route: string; hold: string; json?: boolean }, command: Command) => {
+    .action(async (argv: string[], options: { route: string; hold: string; exact?: boolean; json?: boolean }, command: Command) => {
       if (argv.length === 0)
         throw cliError(
           CliErrorCodes.INVALID_ARGUMENT,
@@ -63,7 +65,7 @@ export function acpCommand(ctx: CliContext): Command {
         if (options.json) ctx.term.note(JSON.stringify(summary));
         else if (result.prompts > 0) {
           ctx.term.note(
-            `drawdown acp: ${result.prompts} prompt${result.prompts === 1 ? '' : 's'}, ${formatUsd(result.charged)} charged to ${pool} (route ${options.route})`,
+            `drawdown acp: ${result.prompts} prompt${result.prompts === 1 ? '' : 's'}, ${formatUsd(result.charged, displayOf(options))} charged to ${pool} (route ${options.route})`,
           );
         }
         ctx.exitCode = result.exitCode;

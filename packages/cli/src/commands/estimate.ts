@@ -11,7 +11,7 @@ import {
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { formatCount, renderTable, wrap } from '../render/table.js';
-import { atWarnings, parseAt, rateCardFor, renderWarnings } from './rates.js';
+import { atWarnings, parseAt, priceText, rateCardFor, renderWarnings } from './rates.js';
 
 const categoryLabels: Record<CostCategory, string> = {
   input: 'input',
@@ -85,7 +85,7 @@ export function renderBreakdown(breakdown: CostBreakdown, display: UsdDisplay = 
   const rows = breakdown.lines.map((line, i) => [
     categoryLabels[line.category],
     line.category === 'web_search' ? `${formatCount(line.quantity)} req` : formatCount(line.quantity),
-    line.category === 'web_search' ? `$${line.unitPriceUsd}/req` : `$${line.unitPriceUsd}`,
+    line.category === 'web_search' ? `${priceText(line.unitPriceUsd)}/req` : priceText(line.unitPriceUsd),
     costs[i]!,
   ]);
   const total = display === 'exact' ? formatUsdDecimal(breakdown.exactTotalUsd) : formatUsd(cents.total);

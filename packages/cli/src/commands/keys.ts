@@ -1,15 +1,16 @@
 import { Command } from 'commander';
-import { formatUsd, type Hub } from '@drawdown/core';
+import { formatUsd, type Hub, type UsdDisplay } from '@drawdown/core';
 import { KEY_BUDGET_PERIODS, keyManager, keySpend, keyView, type KeyRecord } from '@drawdown/gateway';
 import type { CliContext } from '../context.js';
+import { displayOf, EXACT_FLAG } from '../render/money.js';
 import { renderTable } from '../render/table.js';
 import { withHub } from '../session.js';
 
 /** The budget column: "$5.00" for a lifetime cap, "$5.00/day" or "$5.00/month" for a calendar one. */
-const budgetCell = (record: KeyRecord): string =>
+const budgetCell = (record: KeyRecord, display: UsdDisplay): string =>
   record.budget === undefined
     ? '—'
-    : `${formatUsd(record.budget)}${record.period === undefined || record.period === 'lifetime' ? '' : `/${record.period}`}`;
+    : `${formatUsd(record.budget, display)}${record.period === undefined || record.period === 'lifetime' ? '' : `/${record.period}`}`;
 
 interface CreateOptions {
   route: string[];
@@ -81,7 +82,7 @@ export function keysCommand(ctx: CliContext): Command {
         }
         ctx.term.out(key);
         ctx.term.note(
-          `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${budgetCell(record)}` : ''}).\n` +
+          `Created key "${record.name}" (id ${record.id}; routes ${record.routes.join(', ')}${record.budget !== undefined ? `; budget ${budgetCell(record, 'exact')}` : ''}).\n` +
             'It is shown once and stored only as a hash. Give it to the tool with:\n' +
             '  ANTHROPIC_BASE_URL=http://127.0.0.1:7755 ANTHROPIC_API_KEY=<the key above>',
         );
@@ -93,8 +94,10 @@ export function keysCommand(ctx: CliContext): Command {
     .description(
       "every key: routes, budget, spend in the budget's current period and whether it is revoked (never the key)",
     )
+    .option(...EXACT_FLAG)
     .option('--json', 'print JSON with exact decimal strings')
-    .action(async (options: { json?: boolean }, command: Command) => {
+    .action(async (options: { exact?: boolean; json?: boolean }, command: Command) => {
+      const display = displayOf(options);
       await withHub(ctx, command, async (hub) => {
         const records = await keys(hub).list();
         const spend = keySpend(hub);
@@ -111,9 +114,9 @@ export function keysCommand(ctx: CliContext): Command {
           r.name,
           r.id,
           r.routes.join(','),
-          budgetCell(r),
+          budgetCell(r, display),
           // A day or month budget counts this day's or month's spend; the lifetime total is in --json.
-          formatUsd(r.budget !== undefined ? spent[i]!.periodSpent : spent[i]!.spent),
+          formatUsd(r.budget !== undefined ? spent[i]!.periodSpent : spent[i]!.spent, display),
           new Date(r.createdAt).toISOString().slice(0, 10),
           r.revokedAt === undefined ? 'active' : 'revoked',
         ]);

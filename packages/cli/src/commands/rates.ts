@@ -4,7 +4,6 @@ import {
   defaultRateCard,
   describePriceRow,
   ErrorCodes,
-  formatUsd,
   isDrawdownError,
   parsePricingDate,
   toDecimalString,
@@ -66,8 +65,15 @@ export function atWarnings(card: RateCard, given: string | undefined, at: number
   return warning === undefined ? [] : [warning];
 }
 
-/** Prices read as money with every digit the table publishes: "$0.20", "$3.00", "$0.0375". */
-const money = (nanos: number): string => formatUsd(nanos, 'exact');
+/**
+ * A price per million tokens with every digit the card publishes, as price lists print them:
+ * "$3", "$0.20" (not "$0.2"), "$0.0375". A rate, not an amount: no rounding to cents.
+ */
+export function priceText(decimal: string): string {
+  return `$${/\.\d$/.test(decimal) ? `${decimal}0` : decimal}`;
+}
+
+const money = (nanos: number): string => priceText(toDecimalString(nanos));
 
 const fiveRates = (r: PriceRates): string[] => [
   money(r.input),

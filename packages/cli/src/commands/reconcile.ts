@@ -11,6 +11,7 @@ import {
 } from '@drawdown/core/reconcile';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import { DEFAULT_ADMIN_KEY_ENV, reconcileSettings } from '../config/reconcile.js';
+import { displayOf, EXACT_FLAG } from '../render/money.js';
 import type { CliContext } from '../context.js';
 import { withProgress } from '../render/progress.js';
 import { renderReconcile } from '../render/reconcile.js';
@@ -52,10 +53,11 @@ export function reconcileCommand(ctx: CliContext): Command {
     .option('--bucket <width>', 'bucket width: 1m, 1h or 1d', '1h')
     .option('--source <report>', 'admin, analytics (beta) or auto (default: config, else admin)')
     .option('--all', 'list matching groups too, not only drift and unreported buckets')
+    .option(...EXACT_FLAG)
     .option('--json', 'print JSON with exact decimal strings')
     .action(
       async (
-        options: { from?: string; to?: string; bucket: string; source?: string; all?: boolean; json?: boolean },
+        options: { from?: string; to?: string; bucket: string; source?: string; all?: boolean; exact?: boolean; json?: boolean },
         command: Command,
       ) => {
         if (!BUCKET_WIDTHS.includes(options.bucket as BucketWidth))
@@ -113,7 +115,7 @@ export function reconcileCommand(ctx: CliContext): Command {
             ctx.term.out(
               options.json
                 ? JSON.stringify(reconcileJson(result), null, 2)
-                : renderReconcile(result, ctx.term, { all: options.all === true }),
+                : renderReconcile(result, { ...ctx.term, usd: displayOf(options) }, { all: options.all === true }),
             );
             if (result.exceedsTolerance) ctx.exitCode = 1;
           } catch (error) {

@@ -5,6 +5,7 @@ import type { CliContext } from '../context.js';
 import { keySpendReport } from '@drawdown/gateway';
 import { keyReportCsv, keyReportJson, renderKeyReport } from '../render/key-report.js';
 import { dayRangeFlags, wholeNumberFlag } from '../flags.js';
+import { displayOf, EXACT_FLAG } from '../render/money.js';
 import { renderReport, reportCsv, reportJson, type ReportView } from '../render/report.js';
 import { fitText } from '../render/status.js';
 import { withProgress } from '../render/progress.js';
@@ -48,6 +49,7 @@ export function reportCommand(ctx: CliContext): Command {
     .option('--to <date>', 'last local date, YYYY-MM-DD (default: today in the configured time zone)')
     .option('--days <n>', 'length of the range when --from is not given', '7')
     .option('--pool <id...>', 'only these pools')
+    .option(...EXACT_FLAG)
     .addOption(new Option('--json', 'print JSON with exact decimal strings').conflicts('csv'))
     .option('--csv', 'print CSV (one row per group, cost as an exact decimal)')
     .action(
@@ -58,11 +60,13 @@ export function reportCommand(ctx: CliContext): Command {
           to?: string;
           days: string;
           pool?: string[];
+          exact?: boolean;
           json?: boolean;
           csv?: boolean;
         },
         command: Command,
       ) => {
+        const view = { ...ctx.term, usd: displayOf(options) };
         const groupBy = parseBy(options.by);
         const days = wholeNumberFlag('days', options.days, { min: 1, max: 3660 }, '30');
         const loaded = await loadFor(ctx, command);
@@ -85,7 +89,7 @@ export function reportCommand(ctx: CliContext): Command {
           else if (options.csv) ctx.term.out(claudeUsageCsv(usage));
           else
             ctx.term.out(
-              `${renderObserved(usage, range, ctx.term)}\n${fitText('(no drawdown configuration: "drawdown config init" adds pools)', ctx.term)}`,
+              `${renderObserved(usage, range, view)}\n${fitText('(no drawdown configuration: "drawdown config init" adds pools)', ctx.term)}`,
             );
           return;
         }
@@ -117,22 +121,22 @@ export function reportCommand(ctx: CliContext): Command {
             const rows = await withProgress(ctx.term, `adding up spend from ${fromDay} to ${toDay}`, () =>
               hub.report({ fromDay, toDay, groupBy, ...(options.pool && { accounts: options.pool }) }),
             );
-            const view: ReportView = { fromDay, toDay, groupBy, timeZone: hub.timeZone, rows };
+            const report: ReportView = { fromDay, toDay, groupBy, timeZone: hub.timeZone, rows };
             // Claude Code's own spend stays in view beside the metered pools (not in the CSV, which is one table).
             const range = { fromDay, toDay, timeZone: hub.timeZone };
             const observed = options.csv || options.pool ? undefined : await readObserved(ctx.env, range, hub.store);
             if (options.json)
               ctx.term.out(
                 JSON.stringify(
-                  { ...(reportJson(view) as object), ...(observed && { observed: claudeUsageJson(observed, range) }) },
+                  { ...(reportJson(report) as object), ...(observed && { observed: claudeUsageJson(observed, range) }) },
                   null,
                   2,
                 ),
               );
-            else if (options.csv) ctx.term.out(reportCsv(view));
+            else if (options.csv) ctx.term.out(reportCsv(report));
             else
               ctx.term.out(
-                `${renderReport(view, ctx.term)}${observed && observed.files > 0 ? `\n\n${renderObserved(observed, range, ctx.term)}` : ''}`,
+                `${renderReport(report, ctx.term, view.usd)}${observed && observed.files > 0 ? `\n\n${renderObserved(observed, range, view)}` : ''}`,
               );
           },
           { ledgerOnly: isZeroConfig(loaded) },

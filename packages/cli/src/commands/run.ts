@@ -1,8 +1,9 @@
 import { Command, Option } from 'commander';
-import { formatUsd, toDecimalString } from '@drawdown/core';
+import { formatUsd, toDecimalString, type UsdDisplay } from '@drawdown/core';
 import { runMeteredChild, type MeteredChildResult, type MeterSource } from '../agent/child.js';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
+import { displayOf, EXACT_FLAG } from '../render/money.js';
 import { withHub } from '../session.js';
 
 /** The line after the child exits: what was charged, and no "$0.00 charged" for a turn that cost nothing. */
@@ -10,11 +11,12 @@ function summaryLine(
   metered: NonNullable<MeteredChildResult['metered']>,
   pool: string,
   route: string,
+  display: UsdDisplay,
 ): string | undefined {
   const unit = metered.source === 'telemetry' ? 'API call' : 'turn';
   const plural = (n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`;
   if (metered.charged > 0)
-    return `drawdown: ${plural(metered.charged)} charged ${formatUsd(metered.cost)} to ${pool} (route ${route})`;
+    return `drawdown: ${plural(metered.charged)} charged ${formatUsd(metered.cost, display)} to ${pool} (route ${route})`;
   if (metered.reported > 0)
     return `drawdown: nothing charged to ${pool}: ${plural(metered.reported)} reported no new spend`;
   return undefined;
@@ -38,6 +40,7 @@ export function runCommand(ctx: CliContext): Command {
         .choices(['auto', 'stream-json', 'telemetry'])
         .default('auto'),
     )
+    .option(...EXACT_FLAG)
     .option('--json', "drawdown's own summary and errors as one JSON line on stderr (stdout stays the child's)")
     .argument('<command...>', 'the command after "--"')
     .addHelpText(
@@ -47,7 +50,7 @@ export function runCommand(ctx: CliContext): Command {
     .action(
       async (
         argv: string[],
-        options: { route: string; meter: boolean; meterFrom: MeterSource; json?: boolean },
+        options: { route: string; meter: boolean; meterFrom: MeterSource; exact?: boolean; json?: boolean },
         command: Command,
       ) => {
         if (argv.length === 0)
@@ -91,7 +94,7 @@ export function runCommand(ctx: CliContext): Command {
               }),
             );
           } else if (metered) {
-            const line = summaryLine(metered, pool, options.route);
+            const line = summaryLine(metered, pool, options.route, displayOf(options));
             if (line) ctx.term.note(line);
           }
           ctx.exitCode = result.exitCode;

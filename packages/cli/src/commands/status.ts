@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { forecastPools } from '@drawdown/core/forecast';
 import type { CliContext } from '../context.js';
 import { describeStore } from '../hub/store.js';
+import { displayOf, EXACT_FLAG } from '../render/money.js';
 import { renderStatus, withDecimalStrings } from '../render/status.js';
 import { isZeroConfig, loadFor, withLoadedHub } from '../session.js';
 import {
@@ -19,12 +20,14 @@ export function statusCommand(ctx: CliContext): Command {
     .description(
       'every pool: usage bar, balance, caps, reset times, a forecast and the active route entry (without a config: what Claude Code spent here)',
     )
+    .option(...EXACT_FLAG)
     .option('--json', 'print JSON with exact decimal strings')
-    .action(async (options: { json?: boolean }, command: Command) => {
+    .action(async (options: { exact?: boolean; json?: boolean }, command: Command) => {
       const loaded = await loadFor(ctx, command);
+      const view = { ...ctx.term, usd: displayOf(options) };
       if (isZeroConfig(loaded)) {
-        const view = await zeroConfigView({ env: ctx.env, searched: loaded.searched });
-        ctx.term.out(options.json ? JSON.stringify(zeroConfigJson(view), null, 2) : renderZeroConfig(view, ctx.term));
+        const zero = await zeroConfigView({ env: ctx.env, searched: loaded.searched });
+        ctx.term.out(options.json ? JSON.stringify(zeroConfigJson(zero), null, 2) : renderZeroConfig(zero, view));
         return;
       }
       await withLoadedHub(ctx, loaded, async (hub) => {
@@ -41,7 +44,7 @@ export function statusCommand(ctx: CliContext): Command {
                 null,
                 2,
               )
-            : `${renderStatus(status, ctx.term, describeStore(loaded.config.store, ctx.env), forecasts)}${observed.files > 0 ? `\n\n${renderObserved(observed, range, ctx.term)}` : ''}`,
+            : `${renderStatus(status, view, describeStore(loaded.config.store, ctx.env), forecasts)}${observed.files > 0 ? `\n\n${renderObserved(observed, range, view)}` : ''}`,
         );
       });
     });

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { formatUsd, isFundablePool, usd, type Hub } from '@drawdown/core';
 import { createMeteredClient } from '@drawdown/core/anthropic';
@@ -10,7 +9,7 @@ import type { DrawdownConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import { openHub } from '../hub/open-hub.js';
 import { renderReport } from '../render/report.js';
-import { renderStatus } from '../render/status.js';
+import { fitText, renderStatus } from '../render/status.js';
 import type { Terminal } from '../render/terminal.js';
 import { DEMO_CHILD_MODEL, DEMO_SIGN_IN_VAR } from './child-agent.js';
 import { createTimeline } from './timeline.js';
@@ -20,8 +19,8 @@ export interface DemoOptions {
   env: NodeJS.ProcessEnv;
   /** Call the real Messages API with ANTHROPIC_API_KEY instead of the loopback server. */
   live?: boolean;
-  /** Where the ledger and the config go; default a fresh temp directory. */
-  dir?: string;
+  /** Where the ledger and the config go (an empty directory; the caller decides whether it stays). */
+  dir: string;
   /** How to start this CLI again as the child agent (`[node, ...execArgv, bin]`). */
   selfCommand: string[];
 }
@@ -132,7 +131,7 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string }> {
   const { term } = options;
   const live = options.live ?? false;
   const s = scale(live);
-  const dir = options.dir ?? mkdtempSync(path.join(tmpdir(), 'drawdown-demo-'));
+  const { dir } = options;
   const config = demoConfig(live);
   writeFileSync(path.join(dir, 'drawdown.config.json'), `${JSON.stringify(config, null, 2)}\n`);
   // Made-up keys the loopback server accepts; they exist only in this process and are never printed.
@@ -164,7 +163,10 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string }> {
   let unfollow = (): void => undefined;
   try {
     term.out(
-      `drawdown demo — ${live ? 'live: the real Messages API with ANTHROPIC_API_KEY' : `offline: a loopback Anthropic API at ${childServer.url}`}; ledger ${path.join(dir, 'ledger.sqlite')}`,
+      fitText(
+        `drawdown demo — ${live ? 'live: the real Messages API with ANTHROPIC_API_KEY' : `offline: a loopback Anthropic API at ${childServer.url}`}; ledger ${path.join(dir, 'ledger.sqlite')}`,
+        term,
+      ),
     );
 
     timeline.step(`An agent starts on the app's bundled key with a ${formatUsd(usd(s.trial))} trial`);
@@ -281,7 +283,6 @@ export async function runDemo(options: DemoOptions): Promise<{ dir: string }> {
     term.out(
       renderReport({ fromDay: today, toDay: today, groupBy: ['route', 'model'], timeZone: hub.timeZone, rows }, term),
     );
-    term.out(`\nExplore it: drawdown --config ${path.join(dir, 'drawdown.config.json')} status   (or report, which)`);
     return { dir };
   } finally {
     unfollow();

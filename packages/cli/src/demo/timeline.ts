@@ -1,5 +1,6 @@
 import { formatUsd, type Hub } from '@drawdown/core';
 import '@drawdown/plugin-credits';
+import { fitText } from '../render/status.js';
 import { formatCount } from '../render/table.js';
 import { paint, type Terminal } from '../render/terminal.js';
 
@@ -17,21 +18,29 @@ export function createTimeline(term: Terminal, now: () => number = Date.now): Ti
   const start = now();
   let steps = 0;
   const elapsed = (): string => `+${((now() - start) / 1000).toFixed(2)}s`.padStart(8);
+  // Long details (a refusal, a reason) wrap under the event name, so every line fits the terminal.
+  const under = ' '.repeat(12);
   const event = (
     name: string,
     pool: string,
     detail: string,
     style: 'green' | 'yellow' | 'red' | 'cyan' = 'cyan',
   ): void =>
-    term.out(`  ${paint(term, 'dim', elapsed())}  ${paint(term, style, name.padEnd(17))} ${pool.padEnd(8)} ${detail}`);
+    term.out(
+      fitText(
+        `  ${paint(term, 'dim', elapsed())}  ${paint(term, style, name.padEnd(17))} ${pool.padEnd(8)} ${detail}`,
+        term,
+        under,
+      ),
+    );
 
   return {
     step(title) {
       steps += 1;
-      term.out(`\n${paint(term, 'bold', `${steps}. ${title}`)}`);
+      term.out(`\n${paint(term, 'bold', fitText(`${steps}. ${title}`, term, '   '))}`);
     },
     say(text) {
-      term.out(`  ${paint(term, 'dim', elapsed())}  ${text}`);
+      term.out(fitText(`  ${paint(term, 'dim', elapsed())}  ${text}`, term, under));
     },
     follow(hub) {
       const offs = [

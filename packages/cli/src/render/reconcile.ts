@@ -6,7 +6,7 @@ import { paint } from './terminal.js';
 
 const minute = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
 const signed = (n: number): string => `${n > 0 ? '+' : ''}${formatCount(n)}`;
-const signedUsd = (n: number): string => `${n > 0 ? '+' : ''}${formatUsd(n)}`;
+const signedUsd = (n: number, view: View): string => `${n > 0 ? '+' : ''}${formatUsd(n, view.usd)}`;
 
 const STATUS_WORDS: Record<ReconciledGroup['status'], string> = {
   match: 'match',
@@ -34,7 +34,7 @@ function driftLines(group: ReconciledGroup, view: View): DetailRow[] {
       detail: paint(
         view,
         'dim',
-        `    ${CATEGORY_LABELS[d.category]}: ledger ${formatCount(d.ledger)}, Anthropic ${formatCount(d.reported)} (${signed(d.tokens)}${d.nanos !== undefined ? `, ${signedUsd(d.nanos)}` : ''})`,
+        `    ${CATEGORY_LABELS[d.category]}: ledger ${formatCount(d.ledger)}, Anthropic ${formatCount(d.reported)} (${signed(d.tokens)}${d.nanos !== undefined ? `, ${signedUsd(d.nanos, view)}` : ''})`,
       ),
     })),
   ];
@@ -54,7 +54,7 @@ export function renderReconcile(result: ReconcileResult, view: View, options: { 
       g.pools.join(', '),
       g.model,
       statusCell(g, view),
-      g.driftNanos !== undefined && g.status !== 'match' ? formatUsd(g.driftNanos) : '—',
+      g.driftNanos !== undefined && g.status !== 'match' ? formatUsd(g.driftNanos, view.usd) : '—',
     ],
     ...driftLines(g, view),
   ]);
@@ -78,13 +78,13 @@ export function renderReconcile(result: ReconcileResult, view: View, options: { 
   const t = result.totals;
   const counts = [
     `${t.match} match`,
-    `${t.drift} drift${t.drift > 0 ? ` (${formatUsd(t.driftNanos)})` : ''}`,
+    `${t.drift} drift${t.drift > 0 ? ` (${formatUsd(t.driftNanos, view.usd)})` : ''}`,
     ...(t.pending > 0 ? [`${t.pending} not reported yet`] : []),
   ].join(', ');
   const verdict = result.exceedsTolerance
-    ? paint(view, 'red', `Drift beyond the ${formatUsd(result.toleranceNanos)} tolerance: ${counts}.`)
-    : `No drift beyond the ${formatUsd(result.toleranceNanos)} tolerance: ${counts}.`;
-  const money = `Ledger charged ${formatUsd(t.chargedNanos)}; Anthropic's counts at the rate card: ${formatUsd(t.reportedPriceNanos)}.`;
+    ? paint(view, 'red', `Drift beyond the ${formatUsd(result.toleranceNanos, view.usd)} tolerance: ${counts}.`)
+    : `No drift beyond the ${formatUsd(result.toleranceNanos, view.usd)} tolerance: ${counts}.`;
+  const money = `Ledger charged ${formatUsd(t.chargedNanos, view.usd)}; Anthropic's counts at the rate card: ${formatUsd(t.reportedPriceNanos, view.usd)}.`;
   const shared = result.sharedKeys.map(
     (s) =>
       `Pools ${s.pools.join(' and ')} share one API key (${s.apiKeyId}): Anthropic cannot tell them apart, so they are matched together, not per pool.`,

@@ -1,6 +1,7 @@
-import { formatUsd, toDecimalString, type ReportDimension, type ReportRow } from '@drawdown/core';
+import { toDecimalString, type ReportDimension, type ReportRow, type UsdDisplay } from '@drawdown/core';
 import { reportTotals } from '@drawdown/core/internal';
 import { bar } from './bar.js';
+import { amountColumn } from './money.js';
 import { fitText } from './status.js';
 import { formatCount, renderTable, truncate } from './table.js';
 import { paint, type Terminal } from './terminal.js';
@@ -48,9 +49,18 @@ function chartRows(view: ReportView): ReportRow[] {
 }
 
 /** Horizontal bar chart of cost, one bar per group, scaled to the largest. */
-export function renderCostChart(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
+export function renderCostChart(
+  view: ReportView,
+  term: Pick<Terminal, 'color' | 'width'>,
+  display: UsdDisplay = 'cents',
+): string {
   const rows = chartRows(view);
-  const costs = rows.map((r) => formatUsd(r.cost, { maxDecimals: 4 }));
+  // The same figures as the table below: in cents, rounded so that they add up to its total.
+  const costs = amountColumn(
+    rows.map((r) => r.cost),
+    reportTotals(rows).cost,
+    display,
+  ).cells;
   const costWidth = Math.max(...costs.map((c) => c.length));
   const countWidth = Math.max(...rows.map((r) => formatCount(r.requests).length));
   // Labels give way before the bar drops under 10 cells: " │" + bar + " " + cost + "  " + count + " req".
@@ -67,14 +77,19 @@ export function renderCostChart(view: ReportView, term: Pick<Terminal, 'color' |
     .join('\n');
 }
 
-export function renderReportTable(view: ReportView, maxWidth?: number): string {
+export function renderReportTable(view: ReportView, maxWidth?: number, display: UsdDisplay = 'cents'): string {
   const sum = reportTotals(view.rows);
-  const cells = (row: Omit<ReportRow, ReportDimension>) => [
+  const costs = amountColumn(
+    view.rows.map((r) => r.cost),
+    sum.cost,
+    display,
+  );
+  const cells = (row: Omit<ReportRow, ReportDimension>, cost: string) => [
     formatCount(row.requests),
     formatCount(row.inputTokens),
     formatCount(row.outputTokens),
     formatCount(row.cacheReadTokens + row.cacheWriteTokens),
-    formatUsd(row.cost),
+    cost,
   ];
   return renderTable(
     [
@@ -85,21 +100,25 @@ export function renderReportTable(view: ReportView, maxWidth?: number): string {
       { header: 'Cache', align: 'right' as const },
       { header: 'Cost', align: 'right' as const },
     ],
-    view.rows.map((row) => [...view.groupBy.map((d) => row[d] ?? '—'), ...cells(row)]),
-    ['Total', ...view.groupBy.slice(1).map(() => ''), ...cells(sum)],
+    view.rows.map((row, i) => [...view.groupBy.map((d) => row[d] ?? '—'), ...cells(row, costs.cells[i]!)]),
+    ['Total', ...view.groupBy.slice(1).map(() => ''), ...cells(sum, costs.total)],
     { ...(maxWidth !== undefined && { maxWidth }) },
   );
 }
 
 /** The full `drawdown report` screen: a title, the cost chart, then the table with totals. */
-export function renderReport(view: ReportView, term: Pick<Terminal, 'color' | 'width'>): string {
+export function renderReport(
+  view: ReportView,
+  term: Pick<Terminal, 'color' | 'width'>,
+  display: UsdDisplay = 'cents',
+): string {
   const title = paint(
     term,
     'bold',
     fitText(`Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`, term),
   );
   if (view.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
-  return `${title}\n\n${renderCostChart(view, term)}\n\n${renderReportTable(view, term.width)}`;
+  return `${title}\n\n${renderCostChart(view, term, display)}\n\n${renderReportTable(view, term.width, display)}`;
 }
 
 export function reportJson(view: ReportView): unknown {

@@ -1,11 +1,21 @@
-import { formatResetTime, formatUsd, toDecimalString, type HubStatus, type PoolStatus } from '@drawdown/core';
+import {
+  formatResetTime,
+  formatUsd,
+  toDecimalString,
+  type HubStatus,
+  type PoolStatus,
+  type UsdDisplay,
+} from '@drawdown/core';
 import type { PoolForecast } from '@drawdown/core/forecast';
 import { meter, percent } from './bar.js';
-import { renderTable, wrap, type DetailRow } from './table.js';
+import { fitLines, renderTable, type DetailRow } from './table.js';
 import { paint, type Terminal } from './terminal.js';
 
-/** What a renderer needs of the terminal: colour, and the columns to fit (no limit when absent). */
-export type View = Pick<Terminal, 'color'> & { width?: number };
+/**
+ * What a renderer needs of the terminal: colour, the columns to fit (no limit when absent), and how
+ * amounts are shown (cents unless `--exact`).
+ */
+export type View = Pick<Terminal, 'color'> & { width?: number; usd?: UsdDisplay };
 
 /** The usage meter is 20 cells where there is room, 10 on an 80-column terminal. */
 const meterWidth = (term: View): number => (term.width === undefined || term.width >= 110 ? 20 : 10);
@@ -31,11 +41,11 @@ function resetCell(pool: PoolStatus, status: HubStatus): string {
 }
 
 /** One line per limit the pool enforces (caps, plan windows), under the pool's row. */
-function limitLines(pool: PoolStatus, status: HubStatus, term: Pick<Terminal, 'color'>): DetailRow[] {
+function limitLines(pool: PoolStatus, status: HubStatus, term: View): DetailRow[] {
   return (pool.limits ?? []).map((limit) => {
     const amount =
       limit.cap !== undefined
-        ? `${formatUsd(limit.used ?? 0)} of ${formatUsd(limit.cap)}`
+        ? `${formatUsd(limit.used ?? 0, term.usd)} of ${formatUsd(limit.cap, term.usd)}`
         : limit.utilization !== undefined
           ? `${Math.round(limit.utilization * 100)}% used`
           : '';
@@ -71,8 +81,8 @@ export function renderPoolTable(status: HubStatus, term: View): string {
       ...(narrow ? [] : [pool.kind]),
       stateCell(term, pool.state),
       usage,
-      formatUsd(pool.spent),
-      pool.remaining === undefined ? '—' : formatUsd(Math.max(0, pool.remaining)),
+      formatUsd(pool.spent, term.usd),
+      pool.remaining === undefined ? '—' : formatUsd(Math.max(0, pool.remaining), term.usd),
       resetCell(pool, status),
       routeCell(pool, status, term),
     ];
@@ -97,18 +107,12 @@ export function renderPoolTable(status: HubStatus, term: View): string {
   );
 }
 
-/** A sentence wrapped to the terminal's width (colour is kept when it fits); `indent` starts each continuation line. */
-export function fitText(text: string, term: View, indent = ''): string {
-  if (term.width === undefined) return text;
-  return text
-    .split('\n')
-    .flatMap((line) => {
-      const [first, ...rest] = wrap(line, term.width!);
-      return rest.length === 0
-        ? [first ?? '']
-        : [first!, ...wrap(rest.join(' '), term.width! - indent.length).map((l) => indent + l)];
-    })
-    .join('\n');
+/**
+ * A sentence wrapped to the terminal's width (colour is kept when it fits); `indent` starts each
+ * continuation line. `keepWords` never cuts a word (see `wrap`).
+ */
+export function fitText(text: string, term: View, indent = '', keepWords = false): string {
+  return term.width === undefined ? text : fitLines(text, term.width, indent, keepWords);
 }
 
 const stateMarks = { next: '▶', standby: '·', exhausted: '✗', left: '✗', 'needs-opt-in': '○' } as const;

@@ -27,21 +27,25 @@ export function truncate(text: string, width: number): string {
   return width <= 1 ? chars.slice(0, width).join('') : `${chars.slice(0, width - 1).join('')}…`;
 }
 
-/** Breaks text into lines of at most `width` cells, at spaces where it can (colour is dropped when it wraps). */
-export function wrap(text: string, width: number): string[] {
+/**
+ * Breaks text into lines of at most `width` cells, at spaces where it can (colour is dropped when it
+ * wraps). A word wider than `width` is cut, unless `keepWords` (a URL or a path must stay whole to
+ * be copied: it gets a line of its own instead).
+ */
+export function wrap(text: string, width: number, keepWords = false): string[] {
   if (visibleLength(text) <= width) return [text];
   // Leading spaces (an indented line) stay on the first line only.
   const plain = stripAnsi(text);
   const lead = /^ */.exec(plain)![0];
   if (lead.length > 0 && lead.length < width - 8) {
-    const [first, ...rest] = wrap(plain.slice(lead.length), width - lead.length);
-    return [lead + (first ?? ''), ...(rest.length > 0 ? wrap(rest.join(' '), width) : [])];
+    const [first, ...rest] = wrap(plain.slice(lead.length), width - lead.length, keepWords);
+    return [lead + (first ?? ''), ...(rest.length > 0 ? wrap(rest.join(' '), width, keepWords) : [])];
   }
   const lines: string[] = [];
   let current = '';
   for (const word of plain.split(' ')) {
     let rest = word;
-    while ([...rest].length > width) {
+    while (!keepWords && [...rest].length > width) {
       if (current !== '') lines.push(current);
       current = '';
       lines.push([...rest].slice(0, width).join(''));
@@ -82,6 +86,22 @@ function fitWidths(columns: Column[], natural: number[], maxWidth: number | unde
     widths[widest]! -= 1;
   }
   return widths;
+}
+
+/**
+ * Every line of `text` wrapped to `width`; `indent` starts each continuation line. `keepWords`
+ * never cuts a word (see `wrap`).
+ */
+export function fitLines(text: string, width: number, indent = '', keepWords = false): string {
+  return text
+    .split('\n')
+    .flatMap((line) => {
+      const [first, ...rest] = wrap(line, width, keepWords);
+      return rest.length === 0
+        ? [first ?? '']
+        : [first!, ...wrap(rest.join(' '), width - indent.length, keepWords).map((l) => indent + l)];
+    })
+    .join('\n');
 }
 
 /**

@@ -1,5 +1,6 @@
 import { formatUsd } from '@drawdown/core';
 import { fitText, type View } from '../render/status.js';
+import { amountColumn } from '../render/money.js';
 import { formatCount, renderTable } from '../render/table.js';
 import { paint } from '../render/terminal.js';
 import { SKIP_REASONS, type ClaudeCodeUsage, type SkipReason } from '@drawdown/core/claude-logs';
@@ -17,7 +18,7 @@ const skipWords: Record<SkipReason, string> = {
 const plural = (n: number, word: string): string => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
 /** What the reader left out and why, and how sure the prices are: one sentence each, only when there is something to say. */
-function usageNotes(usage: ClaudeCodeUsage): string[] {
+function usageNotes(usage: ClaudeCodeUsage, term: View): string[] {
   const skipped = SKIP_REASONS.filter((r) => usage.skipped[r] > 0);
   const skippedTotal = skipped.reduce((sum, r) => sum + usage.skipped[r], 0);
   const share = usage.total > 0 ? Math.round((usage.unconfirmed.cost / usage.total) * 100) : 0;
@@ -29,10 +30,10 @@ function usageNotes(usage: ClaudeCodeUsage): string[] {
       ? `Skipped ${plural(skippedTotal, 'log line')}: ${skipped.map((r) => `${formatCount(usage.skipped[r])} ${skipWords[r]}`).join(', ')}.`
       : '',
     usage.unconfirmed.cost > 0
-      ? `[U] ${formatUsd(usage.unconfirmed.cost)} of ${formatUsd(usage.total)} (${share < 1 ? '<1' : share}%) rests on unconfirmed prices (${usage.unconfirmed.models.join(', ')}).`
+      ? `[U] ${formatUsd(usage.unconfirmed.cost, term.usd)} of ${formatUsd(usage.total, term.usd)} (${share < 1 ? '<1' : share}%) rests on unconfirmed prices (${usage.unconfirmed.models.join(', ')}).`
       : '',
     usage.metered.requests > 0
-      ? `${plural(usage.metered.requests, 'call')} (${formatUsd(usage.metered.cost)}) metered by drawdown left out here: the ledger counts them.`
+      ? `${plural(usage.metered.requests, 'call')} (${formatUsd(usage.metered.cost, term.usd)}) metered by drawdown left out here: the ledger counts them.`
       : '',
     ...usage.unpriced.map(
       (u) => `${u.model}: ${plural(u.requests, 'call')} unpriced, not counted as $0 (${u.reason}).`,
@@ -47,10 +48,16 @@ export function renderClaudeUsage(usage: ClaudeCodeUsage, term: View): string {
       usage.files === 0
         ? `No Claude Code session logs found (looked in ${usage.dirs.map((d) => `${d}/projects`).join(', ')}).`
         : 'Claude Code made no API calls in this range.';
-    return [none, ...usageNotes(usage)].map((n) => fitText(n, term)).join('\n');
+    return [none, ...usageNotes(usage, term)].map((n) => fitText(n, term)).join('\n');
   }
-  const cost = (amount: number | undefined, unconfirmed: number): string =>
-    amount === undefined ? 'unpriced' : `${formatUsd(amount)}${unconfirmed > 0 ? ' [U]' : ''}`;
+  // Priced rows in cents that add up to the printed total (unpriced rows count for nothing).
+  const costs = amountColumn(
+    usage.rows.map((row) => row.cost ?? 0),
+    usage.total,
+    term.usd ?? 'cents',
+  );
+  const cost = (amount: string | undefined, unconfirmed: number): string =>
+    amount === undefined ? 'unpriced' : `${amount}${unconfirmed > 0 ? ' [U]' : ''}`;
   const tokens = (row: {
     inputTokens: number;
     outputTokens: number;
@@ -80,12 +87,12 @@ export function renderClaudeUsage(usage: ClaudeCodeUsage, term: View): string {
       { header: 'Cache', align: 'right' },
       { header: 'Cost', align: 'right' },
     ],
-    usage.rows.map((row) => [
+    usage.rows.map((row, i) => [
       row.day,
       row.model,
       formatCount(row.requests),
       ...tokens(row),
-      cost(row.cost, row.unconfirmedCost),
+      cost(row.cost === undefined ? undefined : costs.cells[i], row.unconfirmedCost),
     ]),
     [
       'Total',
@@ -93,14 +100,14 @@ export function renderClaudeUsage(usage: ClaudeCodeUsage, term: View): string {
       formatCount(usage.requests),
       ...tokens(sum),
       usage.unpriced.length === 0
-        ? cost(usage.total, usage.unconfirmed.cost)
+        ? cost(costs.total, usage.unconfirmed.cost)
         : usage.total === 0
           ? 'unpriced'
-          : `${cost(usage.total, usage.unconfirmed.cost)}+`,
+          : `${cost(costs.total, usage.unconfirmed.cost)}+`,
     ],
     { ...(term.width !== undefined && { maxWidth: term.width }) },
   );
-  const notes = usageNotes(usage);
+  const notes = usageNotes(usage, term);
   return [table, ...notes.map((n) => fitText(n, term))].join('\n');
 }
 

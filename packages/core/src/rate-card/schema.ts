@@ -241,7 +241,12 @@ export function checkPriceRows(
     if (raw.aliases !== undefined) {
       if (!Array.isArray(raw.aliases) || raw.aliases.some((a) => typeof a !== 'string' || a.trim() === '')) {
         check.add(`${at}.aliases`, 'must be a list of model names', 'Write e.g. ["claude-sonnet-4-5-20250929"].');
-      } else aliases.push(...(raw.aliases as string[]).map(normalizeModelName));
+      } else {
+        // Names that normalise to the model itself or to an alias already listed ("…-20241022" and
+        // "…-latest" both become the model id) add nothing: each alias is listed once.
+        for (const alias of (raw.aliases as string[]).map(normalizeModelName))
+          if (alias !== model && !aliases.includes(alias)) aliases.push(alias);
+      }
     }
     const rates = check.rates(raw, at);
     const earlier = model ? previous(model) : undefined;

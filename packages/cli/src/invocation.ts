@@ -6,7 +6,7 @@ import * as path from 'node:path';
  * PATH there); under npx it is `npx drawdown`; an installed package puts `drawdown` on PATH.
  */
 export function cliInvocation(env: NodeJS.ProcessEnv, script: string | undefined = process.argv[1]): string {
-  const fromSources = script !== undefined && script.split(path.sep).join('/').endsWith('packages/cli/src/bin.ts');
+  const fromSources = script?.split(path.sep).join('/').endsWith('packages/cli/src/bin.ts') === true;
   if (fromSources) return 'npx -y pnpm@10 drawdown';
   if (env.npm_command === 'exec') return 'npx drawdown';
   return 'drawdown';

@@ -1,9 +1,9 @@
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { CliErrorCodes, describeFailure, errorJson } from './cli-error.js';
 import type { CliContext } from './context.js';
 import { fitLines } from './render/table.js';
 import { processTerminal } from './render/terminal.js';
+import { CLI_VERSION } from './version.js';
 
 type CommandFactory = (ctx: CliContext) => Command;
 
@@ -74,11 +74,7 @@ export async function createProgram(ctx: CliContext, args?: readonly string[]): 
         );
       },
     });
-  program.version(
-    (createRequire(import.meta.url)('../package.json') as { version: string }).version,
-    '-V, --version',
-    'print the drawdown version',
-  );
+  program.version(CLI_VERSION, '-V, --version', 'print the drawdown version');
   program.option(
     '-c, --config <file>',
     'configuration file (default: nearest drawdown.config.{ts,json}, then the user config directory; or DRAWDOWN_CONFIG)',

@@ -94,7 +94,8 @@ describe('drawdown dashboard', () => {
     };
     const { info, child, stderr } = await startDashboardProcess(work, ['--port', '0'], homeEnv);
     expect(info).toMatchObject({ mode: 'zero-config', writes: false });
-    for (let i = 0; i < 100 && !unwrapped(stderr()).includes('observed'); i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !unwrapped(stderr()).includes('observed'); i++)
+      await new Promise((r) => setTimeout(r, 50));
     expect(unwrapped(stderr())).toMatch(/no configuration: Claude Code's spend on this machine, observed/);
     const snapshot = (await (await fetch(`${info.url}api/snapshot`)).json()) as {
       mode: string;

@@ -111,7 +111,9 @@ describe('drawdown demo', () => {
   it('refuses to run again over the ledger it left, with a hint', async () => {
     const again = await runInProcess(['demo', '--dir', dir]);
     expect(again.code).not.toBe(0);
-    expect(unwrapped(again.stderr)).toMatch(/already holds a demo ledger .*\nhint: The story starts from an empty ledger/);
+    expect(unwrapped(again.stderr)).toMatch(
+      /already holds a demo ledger .*\nhint: The story starts from an empty ledger/,
+    );
   });
 
   it('refuses --live without ANTHROPIC_API_KEY, with a hint', async () => {

@@ -54,15 +54,24 @@ describe.concurrent('drawdown estimate', () => {
   it.each([
     // Three lines of about $0.004 each: each alone rounds to $0.00, together they make $0.01.
     ['cents', '{"input_tokens":1334,"output_tokens":267,"cache_read_input_tokens":13340}', []],
-    ['cents', '{"input_tokens":12345,"output_tokens":6789,"cache_read_input_tokens":33333,"cache_creation_input_tokens":4444}', []],
-    ['exact', '{"input_tokens":12345,"output_tokens":6789,"cache_read_input_tokens":33333,"cache_creation_input_tokens":4444}', ['--exact']],
+    [
+      'cents',
+      '{"input_tokens":12345,"output_tokens":6789,"cache_read_input_tokens":33333,"cache_creation_input_tokens":4444}',
+      [],
+    ],
+    [
+      'exact',
+      '{"input_tokens":12345,"output_tokens":6789,"cache_read_input_tokens":33333,"cache_creation_input_tokens":4444}',
+      ['--exact'],
+    ],
   ])('the printed lines add up to the printed total (%s): %s', async (_display, usageJson, flags) => {
     const result = await runDrawdown(['estimate', '--model', 'claude-sonnet-4-5', '--usage', usageJson, ...flags]);
     expect(result.code).toBe(0);
     const { lines, total } = printedCosts(result.stdout);
     expect(lines.length).toBeGreaterThanOrEqual(3);
     const places = Math.max(...[...lines, total].map((v) => (v.split('.')[1] ?? '').length));
-    const pad = (v: string): string => (v.includes('.') ? v : `${v}.`).padEnd(v.split('.')[0]!.length + 1 + places, '0');
+    const pad = (v: string): string =>
+      (v.includes('.') ? v : `${v}.`).padEnd(v.split('.')[0]!.length + 1 + places, '0');
     expect(decimalSum(lines.map(pad))).toBe(decimalSum([pad(total)]));
   });
 
@@ -167,7 +176,9 @@ describe.concurrent('drawdown estimate', () => {
     });
     const misspelled = await runInProcess([...base, '--usage', '{"input":5000,"output":100}']);
     expect(misspelled.code).not.toBe(0);
-    expect(unwrapped(misspelled.stderr)).toMatch(/^drawdown: usage\.input is not a usage field; accepted fields are input_tokens/);
+    expect(unwrapped(misspelled.stderr)).toMatch(
+      /^drawdown: usage\.input is not a usage field; accepted fields are input_tokens/,
+    );
     const ok = '{"input_tokens":1000,"output_tokens":100}';
     const impossible = await runInProcess([...base, '--usage', ok, '--at', '2026-11-31']);
     expect(impossible.code).not.toBe(0);
@@ -324,7 +335,9 @@ describe.concurrent('drawdown estimate', () => {
       'US',
     ]);
     expect(geo.code).not.toBe(0);
-    expect(unwrapped(geo.stderr)).toMatch(/^drawdown: geo is "US"; accepted values are "global", "us" \(DRAWDOWN_INVALID_USAGE\)/);
+    expect(unwrapped(geo.stderr)).toMatch(
+      /^drawdown: geo is "US"; accepted values are "global", "us" \(DRAWDOWN_INVALID_USAGE\)/,
+    );
     const tier = await runInProcess([
       'estimate',
       '--model',

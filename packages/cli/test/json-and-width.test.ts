@@ -47,6 +47,57 @@ const commands = await everyCommand();
 /** Most cases run in this process; these few spawn the real binary so its JSON errors are checked too. */
 const spawnedCommands = new Set(['status', 'gateway']);
 
+/** Commands that fail on their input or configuration, each with the code and hint it must give. */
+const noRoute = { ...trialConfig, route: [] } as DrawdownConfig;
+const errorCases: Array<{
+  args: string[];
+  config?: DrawdownConfig | string;
+  code: string;
+  hint?: RegExp;
+  spawned?: boolean;
+}> = [
+  {
+    args: ['status', '--json'],
+    config: '{ "pools": 3 }',
+    code: 'DRAWDOWN_CLI_INVALID_CONFIG',
+    hint: /config check/,
+    spawned: true,
+  },
+  {
+    args: ['report', '--json', '--days', '0'],
+    config: trialConfig,
+    code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+    hint: /whole number/,
+  },
+  { args: ['which', '--json'], config: noRoute, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /route/ },
+  { args: ['reconcile', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /"reconcile"/ },
+  {
+    args: ['estimate', '--json', '--model', 'claude-nope-1', '--usage', '{"input_tokens":1,"output_tokens":0}'],
+    code: 'DRAWDOWN_UNKNOWN_MODEL',
+  },
+  { args: ['login', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: /oauth/ },
+  { args: ['logout', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_UNAVAILABLE' },
+  { args: ['demo', '--json', '--live'], code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: /without --live/ },
+  {
+    args: ['config', 'init', '--json', '--time-zone', 'Nowhere/Else'],
+    code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
+    hint: /--time-zone/,
+  },
+  { args: ['config', 'check', '--json'], config: '{ "pools": ', code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /syntax/ },
+  // A missing API key: the hint names the variable to export, not "drawdown login" (that is for OAuth strategies).
+  {
+    args: ['run', '--json', '--route', 'trial', '--', process.execPath, '-e', '0'],
+    config: trialConfig,
+    code: 'DRAWDOWN_AUTH_UNAVAILABLE',
+    hint: /^Export APP_TRIAL_KEY/,
+  },
+  {
+    args: ['run', '--json', '--route', 'nope', '--', process.execPath, '-e', '0'],
+    config: trialConfig,
+    code: 'DRAWDOWN_UNKNOWN_REFERENCE',
+  },
+];
+
 describe.concurrent('every command under --json', () => {
   it.each(commands.filter((c) => c[0] !== 'mcp'))(
     '%s: a bad flag is a JSON error with code, message and hint',
@@ -63,56 +114,7 @@ describe.concurrent('every command under --json', () => {
     },
   );
 
-  const noRoute = { ...trialConfig, route: [] } as DrawdownConfig;
-  const failing: Array<{
-    args: string[];
-    config?: DrawdownConfig | string;
-    code: string;
-    hint?: RegExp;
-    spawned?: boolean;
-  }> = [
-    {
-      args: ['status', '--json'],
-      config: '{ "pools": 3 }',
-      code: 'DRAWDOWN_CLI_INVALID_CONFIG',
-      hint: /config check/,
-      spawned: true,
-    },
-    {
-      args: ['report', '--json', '--days', '0'],
-      config: trialConfig,
-      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
-      hint: /whole number/,
-    },
-    { args: ['which', '--json'], config: noRoute, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /route/ },
-    { args: ['reconcile', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /"reconcile"/ },
-    {
-      args: ['estimate', '--json', '--model', 'claude-nope-1', '--usage', '{"input_tokens":1,"output_tokens":0}'],
-      code: 'DRAWDOWN_UNKNOWN_MODEL',
-    },
-    { args: ['login', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: /oauth/ },
-    { args: ['logout', '--json'], config: trialConfig, code: 'DRAWDOWN_CLI_UNAVAILABLE' },
-    { args: ['demo', '--json', '--live'], code: 'DRAWDOWN_CLI_UNAVAILABLE', hint: /without --live/ },
-    {
-      args: ['config', 'init', '--json', '--time-zone', 'Nowhere/Else'],
-      code: 'DRAWDOWN_CLI_INVALID_ARGUMENT',
-      hint: /--time-zone/,
-    },
-    { args: ['config', 'check', '--json'], config: '{ "pools": ', code: 'DRAWDOWN_CLI_INVALID_CONFIG', hint: /syntax/ },
-    // A missing API key: the hint names the variable to export, not "drawdown login" (that is for OAuth strategies).
-    {
-      args: ['run', '--json', '--route', 'trial', '--', process.execPath, '-e', '0'],
-      config: trialConfig,
-      code: 'DRAWDOWN_AUTH_UNAVAILABLE',
-      hint: /^Export APP_TRIAL_KEY/,
-    },
-    {
-      args: ['run', '--json', '--route', 'nope', '--', process.execPath, '-e', '0'],
-      config: trialConfig,
-      code: 'DRAWDOWN_UNKNOWN_REFERENCE',
-    },
-  ];
-  it.each(failing)(
+  it.each(errorCases)(
     '$args.0 $args.1: a failing input is a JSON error on stderr, stdout stays clean',
     async ({ args, config, code, hint, spawned }) => {
       const project = useProject(config ?? {}, config === undefined ? 'unused.json' : undefined);
@@ -192,6 +194,101 @@ describe.concurrent('at COLUMNS=80', () => {
     expect(result.code).toBe(1);
     expect(result.stdout.split('\n').filter((line) => [...line].length > 80)).toEqual([]);
   });
+});
+
+describe.concurrent('every command at COLUMNS=80, text and --json, success and error', () => {
+  const over80 = (text: string): string[] => text.split('\n').filter((line) => [...line].length > 80);
+  const env = (project: { dir: string }) => ({
+    COLUMNS: '80',
+    APP_TRIAL_KEY: 'sk-ant-width-test-0000',
+    HOME: path.join(project.dir, 'home'),
+    XDG_CONFIG_HOME: path.join(project.dir, 'xdg'),
+  });
+  // One project for every command: long ids and labels, money spent, a key.
+  const project = useProject({
+    timeZone: 'America/Argentina/Buenos_Aires',
+    store: { kind: 'sqlite', file: 'ledger.sqlite' },
+    strategies: { 'bundled-trial-key': { kind: 'apiKey', envVar: 'APP_TRIAL_KEY' } },
+    pools: {
+      'first-week-free-trial': { kind: 'budget', amount: '10.00', label: 'free trial for the first week of use' },
+      'daily-safety-net-budget': { kind: 'budget', amount: '0.50', period: 'day', label: 'daily safety net' },
+    },
+    route: [
+      { id: 'trial-period', strategy: 'bundled-trial-key', pool: 'first-week-free-trial' },
+      { id: 'daily-safety-net', strategy: 'bundled-trial-key', pool: 'daily-safety-net-budget' },
+    ],
+  } as DrawdownConfig);
+  const charged = project.withHub(async (hub) => {
+    await hub.charge({ requestId: 'w1', entry: 'trial-period', model: 'claude-sonnet-4-5', cost: 4_123_456_789 });
+    await hub.charge({ requestId: 'w2', entry: 'daily-safety-net', model: 'claude-haiku-4-5', cost: 499_999_999 });
+  });
+
+  // What each command does when it works. Servers (gateway, dashboard) and commands that need an
+  // outside party (an OAuth provider, an ACP agent, Anthropic's Admin API) show their help here;
+  // their own tests run them, and `demo` has its own 80-column test.
+  const success: Record<string, (json: boolean) => string[]> = {
+    status: () => ['status'],
+    report: () => ['report', '--by', 'day,model'],
+    which: () => ['which'],
+    estimate: () => [
+      'estimate',
+      '--model',
+      'claude-sonnet-4-5',
+      '--usage',
+      '{"input_tokens":1234,"output_tokens":567}',
+    ],
+    rates: () => ['rates'],
+    run: () => ['run', '--route', 'trial-period', '--', process.execPath, '-e', '0'],
+    mcp: () => ['mcp'],
+    'keys create': (json) => ['keys', 'create', json ? 'laptop-json' : 'laptop-text', '--route', 'trial-period'],
+    'keys list': () => ['keys', 'list'],
+    'config check': () => ['config', 'check'],
+  };
+  const withJson = (args: string[]): string[] => {
+    const dashDash = args.indexOf('--');
+    return dashDash === -1 ? [...args, '--json'] : [...args.slice(0, dashDash), '--json', ...args.slice(dashDash)];
+  };
+
+  it.each(everyCommand())('%s %s: works within 80 columns, and prints JSON under --json', async (...names) => {
+    await charged;
+    const make = success[names.join(' ')];
+    for (const json of [false, true]) {
+      const args = make ? make(json) : [...names, '--help'];
+      const result = await runDrawdown(json && make ? withJson(args) : args, { cwd: project.dir, env: env(project) });
+      expect(result.code, result.stderr).toBe(0);
+      if (json && make) {
+        // stdout is JSON (the MCP server speaks it only to a client, and `run` leaves stdout to the child).
+        if (names[0] !== 'mcp' && names[0] !== 'run') expect(() => JSON.parse(result.stdout)).not.toThrow();
+      } else {
+        expect(over80(result.stdout)).toEqual([]);
+        expect(over80(result.stderr)).toEqual([]);
+      }
+    }
+  });
+
+  it.each(everyCommand())('%s %s: a bad flag is an error within 80 columns', async (...names) => {
+    const result = await runDrawdown([...names, '--no-such-flag'], { cwd: project.dir, env: env(project) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/^drawdown: /);
+    expect(result.stderr).toMatch(/\nhint: /);
+    expect(over80(result.stdout + result.stderr)).toEqual([]);
+  });
+
+  it.each(errorCases)(
+    '$args.0 $args.1: fails within 80 columns, with an error line and a hint',
+    async ({ args, config, hint }) => {
+      const broken = useProject(config ?? {}, config === undefined ? 'unused.json' : undefined);
+      const text = args.filter((a) => a !== '--json');
+      const result = await runDrawdown(text, {
+        cwd: broken.dir,
+        env: { ANTHROPIC_API_KEY: undefined, APP_TRIAL_KEY: undefined, XDG_CONFIG_HOME: path.join(broken.dir, 'xdg') },
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toMatch(/^drawdown: /);
+      if (hint) expect(unwrapped(result.stderr)).toMatch(new RegExp(`\nhint: ${hint.source.replace(/^\^/, '')}`));
+      expect(over80(result.stdout + result.stderr)).toEqual([]);
+    },
+  );
 });
 
 describe('pnpm drawdown from a checkout', () => {

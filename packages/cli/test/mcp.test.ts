@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -54,11 +54,11 @@ async function connectStdio(
   return { client: mcp, stderr: () => stderr };
 }
 
-/** Calls every listed tool and returns each one's text; every one must be an error result. */
-async function everyToolFails(mcp: Client): Promise<Record<string, string>> {
+/** Calls every listed tool but `except` and returns each one's text; every one must be an error result. */
+async function everyToolFails(mcp: Client, except: string[] = []): Promise<Record<string, string>> {
   const texts: Record<string, string> = {};
   for (const tool of (await mcp.listTools()).tools) {
-    if (tool.name === 'local_usage') continue;
+    if (tool.name === 'local_usage' || except.includes(tool.name)) continue;
     const result = await mcp.callTool({ name: tool.name, arguments: VALID_ARGUMENTS[tool.name] ?? {} });
     expect(result.isError, tool.name).toBe(true);
     texts[tool.name] = (result.content as Array<{ text: string }>)[0]!.text;
@@ -97,20 +97,39 @@ describe('drawdown mcp', () => {
     const { home, env } = freshHome();
     const served = await connectStdio(['--writes'], { cwd: home, env });
     client = served.client;
-    expect(client.getServerVersion()?.name).toBe('drawdown');
+    expect(client.getServerVersion()).toMatchObject({
+      name: 'drawdown',
+      version: (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+        .version,
+    });
     expect(client.getInstructions()).toMatch(/drawdown is not set up/);
     const userFile = path.join(home, '.config', 'drawdown', 'drawdown.config.json');
-    const texts = await everyToolFails(client);
-    expect(Object.keys(texts).sort()).toEqual(Object.keys(VALID_ARGUMENTS).sort());
+    // Prices need no configuration: rate_card and estimate_cost answer; every other tool says what to do.
+    const pricing = ['estimate_cost', 'rate_card'];
+    const texts = await everyToolFails(client, pricing);
+    expect(Object.keys(texts).sort()).toEqual(
+      Object.keys(VALID_ARGUMENTS)
+        .filter((t) => !pricing.includes(t))
+        .sort(),
+    );
     for (const text of Object.values(texts)) {
       const [what, fix, ...more] = text.split('\n');
       expect(more).toEqual([]);
       expect(what).toMatch(/^drawdown is not set up: no drawdown configuration was found/);
       expect(what).toContain(userFile);
       expect(fix).toBe(
-        `To fix: run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine`,
+        `To fix: run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine, and rate_card and estimate_cost price requests`,
       );
     }
+    const card = await client.callTool({ name: 'rate_card', arguments: { model: 'claude-sonnet-4-5' } });
+    expect(card.isError).toBeFalsy();
+    expect(card.structuredContent).toMatchObject({
+      models: [{ model: 'claude-sonnet-4-5', inputPerMTokUsd: '3', outputPerMTokUsd: '15' }],
+    });
+    // 1,000 input tokens at $3 and at most 500 output tokens at $15 per million: $0.0105; no pools yet.
+    const estimate = await client.callTool({ name: 'estimate_cost', arguments: VALID_ARGUMENTS.estimate_cost! });
+    expect(estimate.isError).toBeFalsy();
+    expect(estimate.structuredContent).toMatchObject({ model: 'claude-sonnet-4-5', maxCostUsd: '0.0105', pools: [] });
     // What is true without a configuration is served: Claude Code's own usage here (none yet).
     const local = await client.callTool({ name: 'local_usage', arguments: {} });
     expect(local.isError).toBeFalsy();

@@ -79,7 +79,11 @@ describe('money', () => {
     });
     expect(centsAddingUp([], 0)).toEqual({ items: [], total: 0 });
     expect(centsAddingUp([-15_000_000, 5_000_000])).toEqual({ items: [-10_000_000, 0], total: -10_000_000 });
-    for (const items of [[1, 2, 3], [123_456_789, 987_654_321, 5], [19_999_999, 19_999_999, 19_999_999]]) {
+    for (const items of [
+      [1, 2, 3],
+      [123_456_789, 987_654_321, 5],
+      [19_999_999, 19_999_999, 19_999_999],
+    ]) {
       const { items: cents, total } = centsAddingUp(items);
       expect(cents.reduce((a, b) => a + b, 0)).toBe(total);
       for (const [i, c] of cents.entries()) expect(Math.abs(c - items[i]!)).toBeLessThan(10_000_000);

@@ -1,4 +1,4 @@
-import { invalidOption, silentLogger, type Hub, type Logger } from '@drawdown/core';
+import { invalidOption, silentLogger, type Hub, type Logger, type RateCard } from '@drawdown/core';
 import { McpServer, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { registerDashboardApp, type DashboardApp } from './app.js';
 import { watchPoolResources } from './live-updates.js';
@@ -13,7 +13,7 @@ import {
   type SetupProblem,
 } from './setup-problem.js';
 import { registerAddFunds } from './tools/add-funds.js';
-import type { ToolContext } from './tools/context.js';
+import { pricingOf, type ToolContext } from './tools/context.js';
 import { registerEstimateCost } from './tools/estimate-cost.js';
 import { registerPoolStatus } from './tools/pool-status.js';
 import { registerRateCard } from './tools/rate-card.js';
@@ -84,9 +84,9 @@ export function createDrawdownMcpServer(options: DrawdownMcpServerOptions, insta
   const tools = withPortableSchemas(server);
   registerPoolStatus(tools, context, { withApp: options.dashboardApp !== undefined });
   registerUsageReport(tools, context);
-  registerEstimateCost(tools, context);
+  registerEstimateCost(tools, pricingOf(context));
   registerWhichPool(tools, context);
-  registerRateCard(tools, context);
+  registerRateCard(tools, pricingOf(context));
   if (options.reconcile) registerReconcile(tools, context, options.reconcile);
   if (options.writes === true) {
     registerAddFunds(tools, context);
@@ -126,23 +126,26 @@ function createProblemServer(options: DrawdownMcpServerOptions, problem: SetupPr
     { name: options.name ?? 'drawdown', version: options.version ?? '0.0.0' },
     { capabilities: { tools: {}, resources: {} }, instructions: `${INSTRUCTIONS}\n${setupProblemText(problem)}` },
   );
-  const answering = answeringWithProblem(withPortableSchemas(server), problem);
+  const tools = withPortableSchemas(server);
+  const answering = answeringWithProblem(tools, problem);
+  const scrub = (text: string): string => text;
+  const logger = options.logger ?? silentLogger;
   // The registrations read nothing from the hub until a tool runs, and these tools never run.
-  const context = {
-    hub: undefined as unknown as Hub,
-    scrub: (text: string) => text,
-    logger: options.logger ?? silentLogger,
-  };
+  const context = { hub: undefined as unknown as Hub, scrub, logger };
   registerPoolStatus(answering, context);
   registerUsageReport(answering, context);
-  registerEstimateCost(answering, context);
+  // Prices need no hub: with a sound rate card they answer for real; otherwise with the problem.
+  const pricing = problem.rateCard
+    ? { server: tools, context: { rateCard: problem.rateCard, now: Date.now, scrub, logger } }
+    : { server: answering, context: { rateCard: undefined as unknown as RateCard, now: Date.now, scrub, logger } };
+  registerEstimateCost(pricing.server, pricing.context);
   registerWhichPool(answering, context);
-  registerRateCard(answering, context);
+  registerRateCard(pricing.server, pricing.context);
   if (options.writes === true) {
     registerAddFunds(answering, context);
     registerSetAutoReload(answering, context);
   }
-  if (problem.localUsage) registerLocalUsage(withPortableSchemas(server), problem.localUsage);
+  if (problem.localUsage) registerLocalUsage(tools, problem.localUsage);
   registerProblemResource(server, problem);
   return server;
 }

@@ -1,3 +1,4 @@
+import type { RateCard } from '@drawdown/core';
 import type { CallToolResult, McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { jsonResult } from './tool-result.js';
@@ -21,6 +22,12 @@ export interface SetupProblem {
    * tools here draw from), offered as the `local_usage` tool while the problem lasts.
    */
   localUsage?: (options: { days?: number }) => Promise<object>;
+  /**
+   * Prices need no configuration: when the problem leaves them sound (there is no configuration at
+   * all, rather than a broken one), `rate_card` and `estimate_cost` answer from this card, and
+   * `estimate_cost` lists no pools.
+   */
+  rateCard?: RateCard;
 }
 
 export const LOCAL_USAGE_TOOL = 'local_usage';

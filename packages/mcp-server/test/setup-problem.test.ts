@@ -1,4 +1,4 @@
-import { isDrawdownError } from '@drawdown/core';
+import { defaultRateCard, isDrawdownError } from '@drawdown/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDrawdownMcpServer, serveHttp, type HttpHandle, type SetupProblem } from '../src/index.js';
 import { fixtureHub } from './fixtures/hub.js';
@@ -91,6 +91,28 @@ describe('a server with a setup problem instead of a hub', () => {
       await client.close();
     });
   }
+
+  it('prices with rate_card and estimate_cost when the problem brings a sound rate card (no configuration at all)', async () => {
+    handle = await serveHttp({ setupProblem: { ...PROBLEM, rateCard: defaultRateCard } });
+    const client = newClient({ era: 'legacy' });
+    await client.connect(httpTransport(handle.url));
+    const card = await client.callTool({ name: 'rate_card', arguments: { model: 'claude-haiku-4-5' } });
+    expect(card.isError).toBeFalsy();
+    expect(card.structuredContent).toMatchObject({
+      models: [{ model: 'claude-haiku-4-5', inputPerMTokUsd: '1', outputPerMTokUsd: '5' }],
+    });
+    // Sonnet 4.5: 1,000 input tokens at $3 and up to 500 output tokens at $15 per million: $0.0105.
+    const estimate = await client.callTool({ name: 'estimate_cost', arguments: VALID_ARGUMENTS.estimate_cost! });
+    expect(estimate.isError).toBeFalsy();
+    expect(estimate.structuredContent).toMatchObject({ maxCostUsd: '0.0105', pools: [] });
+    // A bad argument is the tool's own error, not the setup problem.
+    const unknown = await client.callTool({ name: 'rate_card', arguments: { model: 'claude-nope-1' } });
+    expect(unknown.isError).toBe(true);
+    expect(JSON.stringify(unknown.content)).not.toContain('not set up');
+    // Everything that needs pools still says what to fix.
+    expect((await client.callTool({ name: 'pool_status', arguments: {} })).isError).toBe(true);
+    await client.close();
+  });
 
   it('offers local_usage with data when the problem brings a view that needs no configuration', async () => {
     const calls: Array<{ days?: number }> = [];

@@ -109,8 +109,7 @@ export async function checkConservation(input: ConservationInput): Promise<Conse
             `  billed, not charged: ${b.bill.model} ${formatUsd(b.cost, 'exact')} (${b.bill.requestId}${b.bill.complete ? '' : ', cut off'})`,
         ),
         ...unmatchedCharges.map(
-          (c) =>
-            `  charged, not billed: ${c.account}/${c.key} ${c.model ?? ''} ${formatUsd(c.cost, 'exact')}`,
+          (c) => `  charged, not billed: ${c.account}/${c.key} ${c.model ?? ''} ${formatUsd(c.cost, 'exact')}`,
         ),
       ];
       return lines.join('\n');

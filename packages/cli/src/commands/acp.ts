@@ -25,50 +25,56 @@ export function acpCommand(ctx: CliContext): Command {
       'after',
       "\nExample (in an ACP client's agent settings):\n  drawdown acp --route trial -- npx @agentclientprotocol/claude-agent-acp",
     )
-    .action(async (argv: string[], options: { route: string; hold: string; exact?: boolean; json?: boolean }, command: Command) => {
-      if (argv.length === 0)
-        throw cliError(
-          CliErrorCodes.INVALID_ARGUMENT,
-          'no agent command to run',
-          'Put it after "--", e.g. drawdown acp --route trial -- claude-agent-acp.',
-          { argument: 'command' },
-        );
-      // Loaded on demand: only this command needs the ACP package.
-      const { runAcpProxy } = await import('@drawdown/acp');
-      await withHub(ctx, command, async (hub) => {
-        const pool = hub.router.entry(options.route).pool.id;
-        const state = await hub.pool(pool).status();
-        if (state.state === 'exhausted')
-          ctx.term.note(
-            `drawdown acp: note: pool "${pool}" is exhausted (${state.reason ?? state.summary}); prompts are refused until it has room`,
+    .action(
+      async (
+        argv: string[],
+        options: { route: string; hold: string; exact?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        if (argv.length === 0)
+          throw cliError(
+            CliErrorCodes.INVALID_ARGUMENT,
+            'no agent command to run',
+            'Put it after "--", e.g. drawdown acp --route trial -- claude-agent-acp.',
+            { argument: 'command' },
           );
-        // Everything but the protocol goes to stderr: the client reads stdout.
-        const result = await runAcpProxy({
-          hub,
-          entry: options.route,
-          command: argv,
-          env: ctx.env,
-          cwd: ctx.cwd,
-          holdPerPrompt: options.hold,
-          log: (line) => ctx.term.note(line),
-          onError: (error) =>
-            ctx.term.note(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`),
+        // Loaded on demand: only this command needs the ACP package.
+        const { runAcpProxy } = await import('@drawdown/acp');
+        await withHub(ctx, command, async (hub) => {
+          const pool = hub.router.entry(options.route).pool.id;
+          const state = await hub.pool(pool).status();
+          if (state.state === 'exhausted')
+            ctx.term.note(
+              `drawdown acp: note: pool "${pool}" is exhausted (${state.reason ?? state.summary}); prompts are refused until it has room`,
+            );
+          // Everything but the protocol goes to stderr: the client reads stdout.
+          const result = await runAcpProxy({
+            hub,
+            entry: options.route,
+            command: argv,
+            env: ctx.env,
+            cwd: ctx.cwd,
+            holdPerPrompt: options.hold,
+            log: (line) => ctx.term.note(line),
+            onError: (error) =>
+              ctx.term.note(`drawdown acp: metering failed: ${error instanceof Error ? error.message : String(error)}`),
+          });
+          const summary = {
+            route: options.route,
+            pool,
+            prompts: result.prompts,
+            chargedUsd: result.chargedUsd,
+            interrupted: result.interrupted,
+            exitCode: result.exitCode,
+          };
+          if (options.json) ctx.term.note(JSON.stringify(summary));
+          else if (result.prompts > 0) {
+            ctx.term.note(
+              `drawdown acp: ${result.prompts} prompt${result.prompts === 1 ? '' : 's'}, ${formatUsd(result.charged, displayOf(options))} charged to ${pool} (route ${options.route})`,
+            );
+          }
+          ctx.exitCode = result.exitCode;
         });
-        const summary = {
-          route: options.route,
-          pool,
-          prompts: result.prompts,
-          chargedUsd: result.chargedUsd,
-          interrupted: result.interrupted,
-          exitCode: result.exitCode,
-        };
-        if (options.json) ctx.term.note(JSON.stringify(summary));
-        else if (result.prompts > 0) {
-          ctx.term.note(
-            `drawdown acp: ${result.prompts} prompt${result.prompts === 1 ? '' : 's'}, ${formatUsd(result.charged, displayOf(options))} charged to ${pool} (route ${options.route})`,
-          );
-        }
-        ctx.exitCode = result.exitCode;
-      });
-    });
+      },
+    );
 }

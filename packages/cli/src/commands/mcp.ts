@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { isDrawdownError, stderrLogger, type Hub } from '@drawdown/core';
+import { defaultRateCard, isDrawdownError, stderrLogger, type Hub } from '@drawdown/core';
 import type { SetupProblem } from '@drawdown/mcp-server';
 import { CliErrorCodes, cliError, describeFailure } from '../cli-error.js';
 import { userConfigDir } from '../config/locate.js';
@@ -12,6 +12,7 @@ import { openHub } from '../hub/open-hub.js';
 import { describeStore } from '../hub/store.js';
 import { withProgress } from '../render/progress.js';
 import { loadFor } from '../session.js';
+import { CLI_VERSION } from '../version.js';
 import { claudeUsageJson, observedRange, readObserved, zeroConfigJson, zeroConfigView } from '../zero-config/index.js';
 
 interface McpOptions {
@@ -54,13 +55,18 @@ async function hubOrProblem(
   }
 }
 
-/** No configuration anywhere: the tools say where to create one, and `local_usage` shows what is true already. */
+/**
+ * No configuration anywhere: the tools say where to create one; `local_usage` shows what is true
+ * already, and prices need no configuration, so `rate_card` and `estimate_cost` answer from the
+ * built-in rate card.
+ */
 function zeroConfigProblem(ctx: CliContext, searched: string[]): SetupProblem {
   const userFile = path.join(userConfigDir(ctx.env), 'drawdown.config.json');
   return {
     message: `no drawdown configuration was found (looked from ${ctx.cwd} upward, then ${userFile}), so there are no pools, budgets or route to show`,
-    hint: `run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine`,
+    hint: `run "drawdown config init --global" to create ${userFile} (or set DRAWDOWN_CONFIG), then restart this MCP server; until then local_usage shows what Claude Code spent on this machine, and rate_card and estimate_cost price requests`,
     code: CliErrorCodes.INVALID_CONFIG,
+    rateCard: defaultRateCard,
     localUsage: async ({ days }) =>
       zeroConfigJson(await zeroConfigView({ env: ctx.env, searched, ...(days !== undefined && { days }) })) as object,
   };
@@ -115,14 +121,16 @@ export function mcpCommand(ctx: CliContext): Command {
           import('@drawdown/mcp-server'),
           import('@drawdown/dashboard'),
         ]);
+        // Clients show the server's version: the CLI's own.
         const what = served.hub
           ? {
               hub: served.hub,
               ...(served.reconcile && { reconcile: served.reconcile }),
               localUsage: observedUsage(ctx, served.hub),
               dashboardApp,
+              version: CLI_VERSION,
             }
-          : { setupProblem: served.problem!, logger };
+          : { setupProblem: served.problem!, logger, version: CLI_VERSION };
         if (!http) {
           const handle = serveStdio({ ...what, ...(options.writes && { writes: true }) });
           ctx.term.note('drawdown mcp: serving over stdio; diagnostics on stderr');

@@ -128,7 +128,10 @@ export function reportCommand(ctx: CliContext): Command {
             if (options.json)
               ctx.term.out(
                 JSON.stringify(
-                  { ...(reportJson(report) as object), ...(observed && { observed: claudeUsageJson(observed, range) }) },
+                  {
+                    ...(reportJson(report) as object),
+                    ...(observed && { observed: claudeUsageJson(observed, range) }),
+                  },
                   null,
                   2,
                 ),

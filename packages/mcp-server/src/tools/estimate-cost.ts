@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { readStatuses } from '../read-model.js';
 import { usdString } from '../schemas.js';
 import { guarded, jsonResult } from '../tool-result.js';
-import { READ_ONLY, type ToolContext } from './context.js';
+import { READ_ONLY, type PricingContext } from './context.js';
 
 const tokens = z.number().int().nonnegative();
 
@@ -122,7 +122,7 @@ function costUnder(status: PoolStatus, estimate: Estimate, entryId?: string): Po
   };
 }
 
-export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: ToolContext): void {
+export function registerEstimateCost(server: McpServer, { rateCard, now, hub, scrub, logger }: PricingContext): void {
   server.registerTool(
     'estimate_cost',
     {
@@ -137,9 +137,9 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
     },
     (input) =>
       guarded('estimate_cost', scrub, logger, async () => {
-        const at = input.at === undefined ? hub.clock.now() : parsePricingDate(input.at, 'at');
-        const warning = input.at === undefined ? undefined : hub.rateCard.dateWarning(at);
-        const estimate = hub.rateCard.estimate({
+        const at = input.at === undefined ? now() : parsePricingDate(input.at, 'at');
+        const warning = input.at === undefined ? undefined : rateCard.dateWarning(at);
+        const estimate = rateCard.estimate({
           model: input.model,
           maxTokens: input.maxTokens,
           at,
@@ -152,7 +152,8 @@ export function registerEstimateCost(server: McpServer, { hub, scrub, logger }: 
           ...(input.speed !== undefined && { speed: input.speed }),
         });
         const b = estimate.breakdown;
-        const { statuses, explanation } = await readStatuses(hub);
+        // Without a hub (no configuration yet) there are no pools to compare with: prices only.
+        const { statuses, explanation } = hub ? await readStatuses(hub) : { statuses: [], explanation: undefined };
         const byId = new Map(statuses.map((s) => [s.id, s]));
         // In route order when there is a route; pools no entry uses follow, without an entry id.
         const onRoute = (explanation?.entries ?? []).map((e) => costUnder(byId.get(e.poolId)!, estimate, e.entryId));

@@ -3,7 +3,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { usdString } from '../schemas.js';
 import { guarded, jsonResult } from '../tool-result.js';
-import { READ_ONLY, type ToolContext } from './context.js';
+import { READ_ONLY, type PricingContext } from './context.js';
 
 const provenance = {
   source: z.string().optional().describe('Page the price was read from'),
@@ -56,7 +56,7 @@ const outputSchema = z.object({
 /** What the tool returns as structured content (tests read it typed). */
 export type RateCardOutput = z.infer<typeof outputSchema>;
 
-export function registerRateCard(server: McpServer, { hub, scrub, logger }: ToolContext): void {
+export function registerRateCard(server: McpServer, { rateCard: card, now, scrub, logger }: PricingContext): void {
   server.registerTool(
     'rate_card',
     {
@@ -78,9 +78,8 @@ export function registerRateCard(server: McpServer, { hub, scrub, logger }: Tool
     },
     ({ model, at: day }) =>
       guarded('rate_card', scrub, logger, async () => {
-        const at = day === undefined ? hub.clock.now() : parsePricingDate(day, 'at');
-        const warning = day === undefined ? undefined : hub.rateCard.dateWarning(at);
-        const card = hub.rateCard;
+        const at = day === undefined ? now() : parsePricingDate(day, 'at');
+        const warning = day === undefined ? undefined : card.dateWarning(at);
         const prices = model === undefined ? card.models(at) : [card.resolve(model, at)];
         const [num, den] = card.modifiers.batch;
         return jsonResult(

@@ -249,7 +249,7 @@ describe.concurrent('every command at COLUMNS=80, text and --json, success and e
     return dashDash === -1 ? [...args, '--json'] : [...args.slice(0, dashDash), '--json', ...args.slice(dashDash)];
   };
 
-  it.each(everyCommand())('%s %s: works within 80 columns, and prints JSON under --json', async (...names) => {
+  it.each(commands)('%s %s: works within 80 columns, and prints JSON under --json', async (...names) => {
     await charged;
     const make = success[names.join(' ')];
     for (const json of [false, true]) {
@@ -266,7 +266,7 @@ describe.concurrent('every command at COLUMNS=80, text and --json, success and e
     }
   });
 
-  it.each(everyCommand())('%s %s: a bad flag is an error within 80 columns', async (...names) => {
+  it.each(commands)('%s %s: a bad flag is an error within 80 columns', async (...names) => {
     const result = await runDrawdown([...names, '--no-such-flag'], { cwd: project.dir, env: env(project) });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: /);

@@ -17,13 +17,19 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The lines of the demo's output from the heading of `step` up to the next heading. */
+/**
+ * The lines of the demo's output from the heading of `step` up to the next heading, each timeline
+ * event on one line again (the demo wraps long details under the event name, 12 columns in).
+ */
 function section(step: string): string {
   const lines = demo.stdout.split('\n');
   const start = lines.findIndex((l) => l.includes(step));
   expect(start, `step "${step}" is printed`).toBeGreaterThanOrEqual(0);
   const end = lines.findIndex((l, i) => i > start && /^\d+\. /.test(l));
-  return lines.slice(start, end === -1 ? undefined : end).join('\n');
+  return lines
+    .slice(start, end === -1 ? undefined : end)
+    .join('\n')
+    .replace(/\n {12}(?=\S)/g, ' ');
 }
 
 describe('drawdown demo', () => {

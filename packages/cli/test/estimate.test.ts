@@ -33,7 +33,7 @@ describe.concurrent('drawdown estimate', () => {
     expect(exactLines.find((l) => l.startsWith('cache read'))).toMatch(/20,000\s+\$0\.30\s+\$0\.006$/);
     expect(exactLines.find((l) => l.startsWith('output'))).toMatch(/500\s+\$15\s+\$0\.0075$/);
     expect(exactLines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.03525$/);
-  });
+  }, 150_000);
 
   /** The Cost column of every line and of the Total row, as exact decimal digits. */
   const printedCosts = (stdout: string): { lines: string[]; total: string } => {
@@ -383,5 +383,5 @@ describe.concurrent('drawdown estimate', () => {
     ]);
     expect(exact.stdout).toMatch(/^Total\s+\$0\.00000007425$/m);
     expect(exact.stdout).toContain('Rounded once to the nanodollar: $0.000000074.');
-  });
+  }, 150_000);
 });

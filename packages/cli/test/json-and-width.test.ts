@@ -249,22 +249,26 @@ describe.concurrent('every command at COLUMNS=80, text and --json, success and e
     return dashDash === -1 ? [...args, '--json'] : [...args.slice(0, dashDash), '--json', ...args.slice(dashDash)];
   };
 
-  it.each(commands)('%s %s: works within 80 columns, and prints JSON under --json', async (...names) => {
-    await charged;
-    const make = success[names.join(' ')];
-    for (const json of [false, true]) {
-      const args = make ? make(json) : [...names, '--help'];
-      const result = await runDrawdown(json && make ? withJson(args) : args, { cwd: project.dir, env: env(project) });
-      expect(result.code, result.stderr).toBe(0);
-      if (json && make) {
-        // stdout is JSON (the MCP server speaks it only to a client, and `run` leaves stdout to the child).
-        if (names[0] !== 'mcp' && names[0] !== 'run') expect(() => JSON.parse(result.stdout)).not.toThrow();
-      } else {
-        expect(over80(result.stdout)).toEqual([]);
-        expect(over80(result.stderr)).toEqual([]);
+  it.each(commands)(
+    '%s %s: works within 80 columns, and prints JSON under --json',
+    async (...names) => {
+      await charged;
+      const make = success[names.join(' ')];
+      for (const json of [false, true]) {
+        const args = make ? make(json) : [...names, '--help'];
+        const result = await runDrawdown(json && make ? withJson(args) : args, { cwd: project.dir, env: env(project) });
+        expect(result.code, result.stderr).toBe(0);
+        if (json && make) {
+          // stdout is JSON (the MCP server speaks it only to a client, and `run` leaves stdout to the child).
+          if (names[0] !== 'mcp' && names[0] !== 'run') expect(() => JSON.parse(result.stdout)).not.toThrow();
+        } else {
+          expect(over80(result.stdout)).toEqual([]);
+          expect(over80(result.stderr)).toEqual([]);
+        }
       }
-    }
-  });
+    },
+    180_000,
+  );
 
   it.each(commands)('%s %s: a bad flag is an error within 80 columns', async (...names) => {
     const result = await runDrawdown([...names, '--no-such-flag'], { cwd: project.dir, env: env(project) });

@@ -13,5 +13,5 @@ describe('drawdown --version', () => {
     const result = await runDrawdown(['--version']);
     expect(result).toMatchObject({ code: 0, stdout: `${version}\n` });
     expect((await runDrawdown(['-V'])).stdout).toBe(`${version}\n`);
-  });
+  }, 150_000);
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bar, meter, percent } from '../src/render/bar.js';
-import { renderTable, truncate, wrap } from '../src/render/table.js';
-import { paint, processTerminal, visibleLength } from '../src/render/terminal.js';
+import { fitLines, renderTable, truncate, wrap } from '../src/render/table.js';
+import { paint, processTerminal, terminalWidth, visibleLength } from '../src/render/terminal.js';
 
 describe('terminal rendering', () => {
   it('colours only when allowed, and measures text without its colour codes', () => {
@@ -9,6 +9,23 @@ describe('terminal rendering', () => {
     const red = paint({ color: true }, 'red', 'exhausted');
     expect(red).toBe('\u001b[31mexhausted\u001b[39m');
     expect(visibleLength(red)).toBe(9);
+  });
+
+  it('fits a terminal that reports no size to 80 columns, and COLUMNS wins over the terminal', () => {
+    expect(terminalWidth({}, 0)).toBe(80);
+    expect(terminalWidth({}, undefined)).toBe(80);
+    expect(terminalWidth({}, 120)).toBe(120);
+    expect(terminalWidth({ COLUMNS: '90' }, 0)).toBe(90);
+  });
+
+  it('wraps prose with indented continuation lines, and never cuts a word it is told to keep', () => {
+    const url = `https://example.com/${'x'.repeat(90)}`;
+    const text = `drawdown: open ${url} to sign in, then come back to this terminal window`;
+    const lines = fitLines(text, 40, '  ', true).split('\n');
+    expect(lines).toContain(`  ${url}`);
+    expect(lines.filter((l) => l !== `  ${url}`).every((l) => l.length <= 40)).toBe(true);
+    expect(lines.slice(1).every((l) => l.startsWith('  '))).toBe(true);
+    expect(lines.join(' ').replace(/\s+/g, ' ')).toBe(text);
   });
 
   it('turns colour off when NO_COLOR is set, whatever the terminal', () => {

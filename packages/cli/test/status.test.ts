@@ -98,7 +98,7 @@ describe.concurrent('drawdown status', () => {
     const project = useProject({ ...trialConfig, pools: { trial: { kind: 'budget', amount: 'ten' } } } as never);
     const result = await runInProcess(['status'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
-    const lines = result.stderr.trim().split('\n');
+    const lines = unwrapped(result.stderr).trim().split('\n');
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/pools\.trial\.amount is "ten", not a USD amount.*\(and 1 more\)/);
     expect(lines[1]).toBe('hint: Run "drawdown config check" to see every problem with its field path.');
@@ -110,7 +110,7 @@ describe.concurrent('drawdown status', () => {
     const result = await runInProcess(['status'], { cwd: project.dir });
     expect(result.code).not.toBe(0);
     expect(result.stdout).toBe('');
-    const lines = result.stderr.trim().split('\n');
+    const lines = unwrapped(result.stderr).trim().split('\n');
     expect(lines[0]).toMatch(
       /^drawdown: .*ledger\.sqlite exists but holds no drawdown ledger.*\(DRAWDOWN_STORE_INCOMPATIBLE\)$/,
     );

@@ -26,7 +26,9 @@ export function processTerminal(env: NodeJS.ProcessEnv = process.env): Terminal 
  */
 export function terminalWidth(env: NodeJS.ProcessEnv, ttyColumns: number | undefined): number {
   const fromEnv = Number(env.COLUMNS);
-  const columns = Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : (ttyColumns ?? 80);
+  // A pseudo-terminal without a size (script(1), some CI runners) reports 0 columns: unknown, so 80.
+  const fromTty = ttyColumns !== undefined && ttyColumns > 0 ? ttyColumns : 80;
+  const columns = Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : fromTty;
   return Math.max(40, Math.min(columns, 200));
 }
 

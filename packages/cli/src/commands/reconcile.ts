@@ -57,7 +57,15 @@ export function reconcileCommand(ctx: CliContext): Command {
     .option('--json', 'print JSON with exact decimal strings')
     .action(
       async (
-        options: { from?: string; to?: string; bucket: string; source?: string; all?: boolean; exact?: boolean; json?: boolean },
+        options: {
+          from?: string;
+          to?: string;
+          bucket: string;
+          source?: string;
+          all?: boolean;
+          exact?: boolean;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         if (!BUCKET_WIDTHS.includes(options.bucket as BucketWidth))

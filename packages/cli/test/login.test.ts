@@ -106,7 +106,8 @@ describe('drawdown login and logout', () => {
     const project = useProject(gatewayConfig('http://127.0.0.1:9', server.publicClientId));
     const result = await runDrawdown(['login'], { cwd: project.dir, env: { XDG_CONFIG_HOME: project.dir } });
     expect(result.code).not.toBe(0);
-    const lines = result.stderr
+    // A long error wraps at 80 columns: read its continuation lines as part of it.
+    const lines = unwrapped(result.stderr)
       .trim()
       .split('\n')
       .filter((l) => l.startsWith('drawdown:'));

@@ -155,11 +155,18 @@ describe.concurrent('drawdown report --by key', () => {
     expect(unwrapped(result.stderr)).toBe('');
     const lines = result.stdout.split('\n');
     expect(lines[0]).toMatch(/^Spend by gateway key, \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2} \(UTC\)$/);
-    expect(lines.find((l) => l.startsWith('ci '))).toMatch(/\$0\.168\s+43%$/);
-    expect(lines.find((l) => l.startsWith('bot '))).toMatch(/\$0\.096\s+25%$/);
-    expect(lines.find((l) => l.startsWith('(no gateway key)'))).toMatch(/\$0\.125\s+32%$/);
-    expect(lines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.389\s+100%$/);
+    // In cents, rounded so that the rows add up to the total ($0.168 + $0.096 + $0.125 = $0.389).
+    expect(lines.find((l) => l.startsWith('ci '))).toMatch(/\$0\.17\s+43%$/);
+    expect(lines.find((l) => l.startsWith('bot '))).toMatch(/\$0\.10\s+25%$/);
+    expect(lines.find((l) => l.startsWith('(no gateway key)'))).toMatch(/\$0\.12\s+32%$/);
+    expect(lines.find((l) => l.startsWith('Total'))).toMatch(/\$0\.39\s+100%$/);
     for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(80);
+    const exact = (await runDrawdown(['report', '--by', 'key', '--exact'], { cwd: project.dir, env })).stdout.split(
+      '\n',
+    );
+    expect(exact.find((l) => l.startsWith('ci '))).toMatch(/\$0\.168\s+43%$/);
+    expect(exact.find((l) => l.startsWith('(no gateway key)'))).toMatch(/\$0\.125\s+32%$/);
+    expect(exact.find((l) => l.startsWith('Total'))).toMatch(/\$0\.389\s+100%$/);
   });
 
   it('prints CSV with exact decimal costs', async () => {

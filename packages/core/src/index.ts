@@ -41,8 +41,6 @@ export {
 export {
   usd,
   formatUsd,
-  formatUsdDecimal,
-  centsAddingUp,
   toDecimalString,
   assertNanos,
   NANOS_PER_USD,

@@ -13,6 +13,8 @@ export {
   planWindowKind,
 } from './anthropic/rate-limit-headers.js';
 export { isRecord } from './is-record.js';
+// Printing a column of amounts in cents that adds up to its printed total, and exact decimals.
+export { centsAddingUp, formatUsdDecimal } from './money.js';
 export {
   createRequestGuard,
   guardedIncoming,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { centsAddingUp, type DrawdownError, formatUsd, formatUsdDecimal, toDecimalString, usd } from '@drawdown/core';
+import { type DrawdownError, formatUsd, toDecimalString, usd } from '@drawdown/core';
+import { centsAddingUp, formatUsdDecimal } from '@drawdown/core/internal';
 import { divideHalfEven, mulDivHalfEven } from '../src/money.js';
 
 describe('money', () => {

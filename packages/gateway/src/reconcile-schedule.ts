@@ -88,10 +88,11 @@ function driftEvent(result: ReconcileResult, pools: Record<string, Nanos>): Draw
   const drifting = result.groups.filter((g) => g.status === 'drift');
   const names = [...new Set(drifting.flatMap((g) => g.pools))];
   const groups = `${drifting.length} ${drifting.length === 1 ? 'group drifts' : 'groups drift'}`;
+  // Exact amounts: a drift just past its tolerance would read as equal to it in cents.
   return {
     message:
-      `reconcile: ${groups} ${formatUsd(result.totals.driftNanos)} from Anthropic's usage report ` +
-      `(tolerance ${formatUsd(result.toleranceNanos)}); pools: ${names.join(', ')}`,
+      `reconcile: ${groups} ${formatUsd(result.totals.driftNanos, 'exact')} from Anthropic's usage report ` +
+      `(tolerance ${formatUsd(result.toleranceNanos, 'exact')}); pools: ${names.join(', ')}`,
     from: result.from,
     to: result.to,
     driftNanos: result.totals.driftNanos,

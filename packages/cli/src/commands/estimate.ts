@@ -1,13 +1,6 @@
 import { Command } from 'commander';
-import {
-  centsAddingUp,
-  formatUsd,
-  formatUsdDecimal,
-  toDecimalString,
-  type CostBreakdown,
-  type CostCategory,
-  type UsdDisplay,
-} from '@drawdown/core';
+import { formatUsd, toDecimalString, type CostBreakdown, type CostCategory, type UsdDisplay } from '@drawdown/core';
+import { centsAddingUp, formatUsdDecimal } from '@drawdown/core/internal';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
 import { formatCount, renderTable, wrap } from '../render/table.js';

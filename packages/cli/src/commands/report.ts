@@ -2,7 +2,6 @@ import { Command, Option } from 'commander';
 import { localDate, toDecimalString, type ReportDimension } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { CliContext } from '../context.js';
-import { keySpendReport } from '@drawdown/gateway';
 import { keyReportCsv, keyReportJson, renderKeyReport } from '../render/key-report.js';
 import { dayRangeFlags, wholeNumberFlag } from '../flags.js';
 import { displayOf, EXACT_FLAG } from '../render/money.js';
@@ -106,6 +105,8 @@ export function reportCommand(ctx: CliContext): Command {
                   'A key draws from the pools of its route; leave --pool out.',
                   { argument: 'pool' },
                 );
+              // The gateway (and what it loads) only when keys are asked for.
+              const { keySpendReport } = await import('@drawdown/gateway');
               const report = await withProgress(ctx.term, `adding up key spend from ${fromDay} to ${toDay}`, () =>
                 keySpendReport(hub, { fromDay, toDay }),
               );
@@ -114,7 +115,7 @@ export function reportCommand(ctx: CliContext): Command {
                   ? JSON.stringify(keyReportJson(report), null, 2)
                   : options.csv
                     ? keyReportCsv(report)
-                    : renderKeyReport(report, ctx.term),
+                    : renderKeyReport(report, ctx.term, displayOf(options)),
               );
               return;
             }

@@ -1,5 +1,6 @@
-import { formatUsd, toDecimalString } from '@drawdown/core';
+import { toDecimalString, type UsdDisplay } from '@drawdown/core';
 import type { KeySpendReport } from '@drawdown/gateway';
+import { amountColumn } from './money.js';
 import { csvCell } from './report.js';
 import { fitText } from './status.js';
 import { renderTable } from './table.js';
@@ -8,7 +9,11 @@ import { paint, type Terminal } from './terminal.js';
 const WITHOUT_KEY = '(no gateway key)';
 
 /** `drawdown report --by key`: a title, then one row per key, what no key carried, and the pools' total. */
-export function renderKeyReport(report: KeySpendReport, term: Pick<Terminal, 'color' | 'width'>): string {
+export function renderKeyReport(
+  report: KeySpendReport,
+  term: Pick<Terminal, 'color' | 'width'>,
+  display: UsdDisplay = 'cents',
+): string {
   const title = paint(
     term,
     'bold',
@@ -16,21 +21,24 @@ export function renderKeyReport(report: KeySpendReport, term: Pick<Terminal, 'co
   );
   if (report.total === 0 && report.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
   const share = (cost: number) => (report.total > 0 ? `${Math.round((cost / report.total) * 100)}%` : '—');
+  const lines = [
+    ...report.rows.map((row) => ({ label: row.revoked ? `${row.key} (revoked)` : row.key, cost: row.cost })),
+    ...(report.withoutKey !== 0 ? [{ label: WITHOUT_KEY, cost: report.withoutKey }] : []),
+  ];
+  // In cents the rows are rounded so that they add up to the printed total.
+  const costs = amountColumn(
+    lines.map((line) => line.cost),
+    report.total,
+    display,
+  );
   const table = renderTable(
     [
       { header: 'Key', shrink: 'truncate' },
       { header: 'Cost', align: 'right' },
       { header: 'Share', align: 'right' },
     ],
-    [
-      ...report.rows.map((row) => [
-        row.revoked ? `${row.key} (revoked)` : row.key,
-        formatUsd(row.cost),
-        share(row.cost),
-      ]),
-      ...(report.withoutKey !== 0 ? [[WITHOUT_KEY, formatUsd(report.withoutKey), share(report.withoutKey)]] : []),
-    ],
-    ['Total', formatUsd(report.total), report.total > 0 ? '100%' : '—'],
+    lines.map((line, i) => [line.label, costs.cells[i]!, share(line.cost)]),
+    ['Total', costs.total, report.total > 0 ? '100%' : '—'],
     { maxWidth: term.width },
   );
   return `${title}\n\n${table}\n${fitText("Key spend mirrors pool spend: the total is the pools', as in status.", term)}`;

@@ -1,4 +1,5 @@
-import { centsAddingUp, formatUsd, type Nanos, type UsdDisplay } from '@drawdown/core';
+import { formatUsd, type Nanos, type UsdDisplay } from '@drawdown/core';
+import { centsAddingUp } from '@drawdown/core/internal';
 
 /** The `--exact` flag every command that prints amounts offers; cents are the default. */
 export const EXACT_FLAG = ['--exact', 'print amounts to the nanodollar instead of in cents'] as const;

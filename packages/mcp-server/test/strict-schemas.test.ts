@@ -69,8 +69,10 @@ function configuredProject(): string {
 }
 
 /** The Inspector's own stderr: the server's diagnostics (passed through, each line `drawdown mcp: …`) taken out. */
+// drawdown's own lines wrap at 80 columns with two-space continuation lines: joined back first.
 const inspectorOnly = (stderr: string): string =>
   stderr
+    .replace(/\n {2}(?=\S)/g, ' ')
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('drawdown mcp: '))
     .join('\n');

@@ -167,10 +167,12 @@ describe('sqlite group commit: writes called in the same turn share one transact
     await store.close();
   });
 
-  it('rejects a whole batch that fills the disk with the same error, records nothing of it, and records each once after space returns', async () => {
+  it('rejects every write when the disk is full with the disk-full error, records nothing of it, and records each once after space returns', async () => {
     const { db, store } = ledgerOnOwnConnection();
+    // No free pages left over from creating the schema: every write must grow the file.
+    db.exec('VACUUM');
     const pages = pragmaValue(db, 'page_count') as number;
-    db.exec(`PRAGMA max_page_count = ${pages + 2}`); // the file may grow by two pages: a stand-in for a full disk
+    db.exec(`PRAGMA max_page_count = ${pages}`); // the file may not grow: a stand-in for a full disk
     const meta = { model: 'claude-opus-4-7', route: 'x'.repeat(2000) };
     const keys = Array.from({ length: 40 }, (_, i) => `c${i}`);
     const seen = watched(store);
@@ -183,7 +185,11 @@ describe('sqlite group commit: writes called in the same turn share one transact
       message: expect.stringContaining('disk is full'),
       data: { sqliteCode: 'SQLITE_FULL' },
     });
-    for (const outcome of outcomes) expect((outcome as PromiseRejectedResult).reason).toBe(first);
+    for (const outcome of outcomes)
+      expect((outcome as PromiseRejectedResult).reason).toMatchObject({
+        code: 'DRAWDOWN_STORE_UNAVAILABLE',
+        data: { sqliteCode: 'SQLITE_FULL' },
+      });
     expect(await settledKeys(store)).toEqual([]);
     expect((await store.snapshot({ account: 'shared', now: NOW, scopes: [DAY] })).settled).toEqual({
       lifetime: 0,

@@ -1,10 +1,10 @@
 import { toDecimalString, type UsdDisplay } from '@drawdown/core';
 import type { KeySpendReport } from '@drawdown/gateway';
 import { amountColumn } from './money.js';
-import { csvCell } from './report.js';
+import { csvCell, reportTitle } from './report.js';
 import { fitText } from './status.js';
 import { renderTable } from './table.js';
-import { paint, type Terminal } from './terminal.js';
+import type { Terminal } from './terminal.js';
 
 const WITHOUT_KEY = '(no gateway key)';
 
@@ -14,11 +14,7 @@ export function renderKeyReport(
   term: Pick<Terminal, 'color' | 'width'>,
   display: UsdDisplay = 'cents',
 ): string {
-  const title = paint(
-    term,
-    'bold',
-    fitText(`Spend by gateway key, ${report.fromDay} to ${report.toDay} (${report.timeZone})`, term),
-  );
+  const title = reportTitle(term, 'gateway key', report);
   if (report.total === 0 && report.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
   const share = (cost: number) => (report.total > 0 ? `${Math.round((cost / report.total) * 100)}%` : '—');
   const lines = [

@@ -106,17 +106,26 @@ export function renderReportTable(view: ReportView, maxWidth?: number, display: 
   );
 }
 
+/** A report's bold title: what the spend is split by, over which days, in which time zone. */
+export function reportTitle(
+  term: Pick<Terminal, 'color' | 'width'>,
+  splitBy: string,
+  range: { fromDay: string; toDay: string; timeZone: string },
+): string {
+  return paint(
+    term,
+    'bold',
+    fitText(`Spend by ${splitBy}, ${range.fromDay} to ${range.toDay} (${range.timeZone})`, term),
+  );
+}
+
 /** The full `drawdown report` screen: a title, the cost chart, then the table with totals. */
 export function renderReport(
   view: ReportView,
   term: Pick<Terminal, 'color' | 'width'>,
   display: UsdDisplay = 'cents',
 ): string {
-  const title = paint(
-    term,
-    'bold',
-    fitText(`Spend by ${view.groupBy.join(' and ')}, ${view.fromDay} to ${view.toDay} (${view.timeZone})`, term),
-  );
+  const title = reportTitle(term, view.groupBy.join(' and '), view);
   if (view.rows.length === 0) return `${title}\n\nNo requests were charged in this range.`;
   return `${title}\n\n${renderCostChart(view, term, display)}\n\n${renderReportTable(view, term.width, display)}`;
 }

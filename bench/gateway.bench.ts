@@ -14,7 +14,7 @@ import { percentile, round, type Bench, type BenchRow } from './lib.js';
  * requests, rotating the targets so all see the same machine state.
  *
  * DRAWDOWN_GATEWAY_BENCH_PATHS=sqlite,memory measures only those paths (besides direct); the path
- * `postgres-holds` (PostgreSQL with `durableHolds: false`) is measured only when named there;
+ * `postgres-durable-holds` (PostgreSQL with `durableHolds: true`) is measured only when named there;
  * DRAWDOWN_GATEWAY_BENCH_PROFILE=<dir> writes a CPU profile of each drawdown gateway process there.
  */
 const ROLE = process.env.DRAWDOWN_GATEWAY_BENCH_ROLE;
@@ -133,7 +133,7 @@ if (ROLE === 'upstream') {
               max: 4,
             }),
             schema: process.env.DRAWDOWN_GATEWAY_BENCH_SCHEMA!,
-            durableHolds: process.env.DRAWDOWN_GATEWAY_BENCH_DURABLE_HOLDS !== 'false',
+            durableHolds: process.env.DRAWDOWN_GATEWAY_BENCH_DURABLE_HOLDS === 'true',
           })
         : undefined;
   const hub = await createHub({
@@ -311,14 +311,14 @@ const fmt = (us: number): string => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms`
 const PATHS = {
   sqlite: 'drawdown, SQLite (CLI default)',
   postgres: 'drawdown, PostgreSQL, 2 gateways',
-  'postgres-holds': '… with durableHolds: false',
+  'postgres-durable-holds': '… with durableHolds: true',
   memory: 'drawdown, memory ledger',
   portkey: 'Portkey 1.15.2',
   floor: 'floor: bare undici proxy',
 } as const;
 type PathId = keyof typeof PATHS;
 /** Measured only when asked for: two more gateway processes' connections on a server others share. */
-const ASKED_ONLY: PathId[] = ['postgres-holds'];
+const ASKED_ONLY: PathId[] = ['postgres-durable-holds'];
 const wanted = (id: PathId): boolean => {
   const only = process.env.DRAWDOWN_GATEWAY_BENCH_PATHS;
   return only ? only.split(',').includes(id) : !ASKED_ONLY.includes(id);
@@ -403,7 +403,7 @@ export default (async () => {
         target: gatewayTarget('sqlite', [await drawdown('sqlite', { DRAWDOWN_GATEWAY_BENCH_FILE: file })]),
       });
     }
-    for (const id of ['postgres', 'postgres-holds'] as const) {
+    for (const id of ['postgres', 'postgres-durable-holds'] as const) {
       if (!wanted(id)) continue;
       const pg = await postgresSchema(id);
       if (typeof pg === 'string') {
@@ -413,7 +413,7 @@ export default (async () => {
       cleanups.push(pg.drop);
       const extra = {
         DRAWDOWN_GATEWAY_BENCH_SCHEMA: pg.schema,
-        DRAWDOWN_GATEWAY_BENCH_DURABLE_HOLDS: String(id === 'postgres'),
+        DRAWDOWN_GATEWAY_BENCH_DURABLE_HOLDS: String(id === 'postgres-durable-holds'),
       };
       const first = await drawdown('postgres', extra);
       const second = await drawdown('postgres', { ...extra, DRAWDOWN_GATEWAY_BENCH_KEY: first.key });
@@ -505,7 +505,7 @@ export default (async () => {
         table.push([PATHS[id], fmt(p50), fmt(p99), Math.round(m.rate).toLocaleString('en-US'), cpuText(m)]);
         if (id === 'floor' || id === 'portkey' || id === 'memory') continue;
         const ledger =
-          id === 'sqlite' ? 'SQLite' : id === 'postgres' ? 'PostgreSQL' : 'PostgreSQL, durableHolds: false';
+          id === 'sqlite' ? 'SQLite' : id === 'postgres' ? 'PostgreSQL' : 'PostgreSQL, durableHolds: true';
         const aim50 = c.inFlight === 1 ? (id === 'sqlite' ? '≤ 300 µs' : '≤ 1000 µs') : undefined;
         rows.push({
           name: `${ledger}: added p50, ${c.label}`,

@@ -40,12 +40,13 @@ export interface PostgresStoreOptions {
    */
   maxBatch?: number;
   /**
-   * `true` (default): every reserve and release waits for the server to flush its commit, like a
-   * settle. `false`: a transaction of holds and releases only commits with `synchronous_commit =
-   * off` — visible to every host at once, answered a disk flush sooner; settles, grants and state
-   * still wait for theirs (and flush every commit before them). The price: if the PostgreSQL server
-   * itself crashes, holds from its last ~0.6 s (3 × `wal_writer_delay`) can be lost while their
-   * requests still run, so those requests can overrun a budget by up to their own cost.
+   * `false` (default): a transaction of only holds and releases commits with `synchronous_commit =
+   * off` — visible to every host at once, answered without waiting for the disk flush, as the
+   * SQLite store answers its holds; settles, grants and state still wait for theirs (and flush
+   * every commit before them). The price: if the PostgreSQL server itself crashes, holds from its
+   * last ~0.6 s (3 × `wal_writer_delay`) can be lost while their requests still run, so those
+   * requests can overrun a budget by up to their own cost. `true`: every reserve and release waits
+   * for its flush too, one disk flush more on each request's way to the API.
    */
   durableHolds?: boolean;
 }
@@ -157,7 +158,7 @@ function validate(options: PostgresStoreOptions): {
       `is ${JSON.stringify(maxBatch)}`,
       'Use a whole number from 1 to 1000, like 64.',
     );
-  const durableHolds = options.durableHolds ?? true;
+  const durableHolds = options.durableHolds ?? false;
   if (typeof durableHolds !== 'boolean')
     throw invalidOption(OWNER, 'durableHolds', `is ${JSON.stringify(durableHolds)}`, 'Use true or false.');
   if (options.pool !== undefined) {

@@ -20,10 +20,10 @@ function recordingPool(): { pool: pg.Pool; sent: string[] } {
 }
 
 describePostgres('postgres durableHolds', () => {
-  it('with durableHolds false commits holds and releases without waiting for the flush, visible to another host at once, and settles with it', async () => {
+  it('by default commits holds and releases without waiting for the flush, visible to another host at once, and settles with it', async () => {
     const schema = uniqueSchema();
     const { pool, sent } = recordingPool();
-    const store = await postgresStore({ pool, schema, listen: false, durableHolds: false });
+    const store = await postgresStore({ pool, schema, listen: false });
     const other = await postgresStore({ connectionString: url, schema, listen: false });
     const hold = await store.reserve({
       account: 'trial',
@@ -62,9 +62,9 @@ describePostgres('postgres durableHolds', () => {
     await pool.end();
   });
 
-  it('waits for the flush of every hold by default, and refuses a durableHolds that is not a boolean', async () => {
+  it('with durableHolds true waits for the flush of every hold, and refuses a durableHolds that is not a boolean', async () => {
     const { pool, sent } = recordingPool();
-    const store = await postgresStore({ pool, schema: uniqueSchema(), listen: false });
+    const store = await postgresStore({ pool, schema: uniqueSchema(), listen: false, durableHolds: true });
     await store.reserve({ account: 'trial', key: 'r1', amount: usd('1'), ttlMs: 60_000, now: NOW, limits: [], ...DAY });
     expect(sent.some((text) => text.includes('synchronous_commit'))).toBe(false);
     await store.close();

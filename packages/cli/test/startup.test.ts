@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { LIST_MODULES, loadedModules } from '../../../test-support/loaded-modules.js';
 import { runDrawdown, unwrapped } from './run-cli.js';
-
-// Prints, on exit, every module file the process loaded: what starting a command costs.
-const LIST_MODULES = `data:text/javascript,${encodeURIComponent(`
-import { registerHooks } from 'node:module';
-const loaded = [];
-registerHooks({ load(url, context, next) { loaded.push(url); return next(url, context); } });
-process.on('exit', () => process.stderr.write('\\nloaded:' + JSON.stringify(loaded) + '\\n'));
-`)}`;
 
 async function modulesLoadedBy(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string; modules: string[] }> {
-  const result = await runDrawdown(args, { env: { NODE_OPTIONS: `--import=${LIST_MODULES}` } });
-  const line = result.stderr.split('\n').find((l) => l.startsWith('loaded:'));
-  expect(line, result.stderr).toBeDefined();
-  return { ...result, modules: JSON.parse(line!.slice('loaded:'.length)) as string[] };
+  const result = await runDrawdown(args, { env: { NODE_OPTIONS: LIST_MODULES } });
+  return { ...result, modules: loadedModules(result.stderr) };
 }
 
 const from = (modules: string[], part: string): string[] => modules.filter((m) => m.includes(part));

@@ -31,3 +31,11 @@ it('exports the store suites on @drawdown/testkit/store-contract', async () => {
     ]
   `);
 });
+
+it('exports the worker side of the multi-process suite on @drawdown/testkit/store-worker', async () => {
+  expect(Object.keys(await import('../src/store-worker.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "runStoreWorker",
+    ]
+  `);
+});

@@ -2,7 +2,7 @@
 // `probe` mode that reports how each kind of request fares (for read-only disks).
 // Usage: node --conditions=drawdown-source --import tsx ledger-worker.ts '<json args>'
 import { usd } from '@drawdown/core';
-import { runStoreWorker, type StoreWorkerArgs } from '@drawdown/testkit/store-contract';
+import { runStoreWorker, type StoreWorkerArgs } from '@drawdown/testkit/store-worker';
 import { sqliteStore } from '../../src/index.js';
 
 const args = JSON.parse(process.argv[2]!) as StoreWorkerArgs & { config: { file: string } };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { claimObservedCrossing, crossedLevels } from '../src/pools/crossings.js';
 import {
   calendarWindow,
   ledgerAccount,
@@ -29,7 +30,15 @@ describe('crossings declared to a ledger account', () => {
     const announced: unknown[] = [];
     const seen: ScopedCrossing[][] = [];
     const month: SpendLevels = { scope: monthKey, levels: [usd('1'), usd('3')] };
-    const day: SpendLevels = { scope: dayKey, levels: [usd('2')], announce: (c) => announced.push(c) };
+    const statuses: unknown[] = [];
+    const day: SpendLevels = {
+      scope: dayKey,
+      levels: [usd('2')],
+      announce: (c, status) => {
+        announced.push(c);
+        statuses.push(status);
+      },
+    };
     const absent: SpendLevels = { scope: () => undefined, levels: [1], announce: (c) => announced.push(c) };
     const account = ledgerAccount(context(), {
       id: 'p',
@@ -46,8 +55,9 @@ describe('crossings declared to a ledger account', () => {
       { scope: dayKey(T0), level: usd('2'), index: 0, spent: usd('2.5') },
     ]);
     expect(seen[1]!.map((c) => c.declaration)).toEqual([month, day]);
-    // Only declarations with announce() are announced, with the crossing alone.
+    // Only declarations with announce() are announced, with the crossing and the status after the settle.
     expect(announced).toEqual([{ level: usd('2'), index: 0, spent: usd('2.5'), at: T0 }]);
+    expect(statuses).toEqual([expect.objectContaining({ id: 'p', spent: usd('2.5') })]);
     const retried = await account.settle({ key: 'b', cost: usd('2') });
     expect(retried.status).toBe('duplicate');
     expect(seen).toHaveLength(2);
@@ -63,5 +73,24 @@ describe('crossings declared to a ledger account', () => {
     await account.settle({ key: 'a', cost: usd('1') });
     await account.settle({ key: 'b', cost: usd('1') });
     expect(seen).toEqual([1, 0]);
+  });
+});
+
+describe('the crossing rule', () => {
+  it('crosses a level reached exactly, every level passed at once, and none already passed or not reached', () => {
+    expect(crossedLevels([1, 2], 0, 1)).toEqual([0]);
+    expect(crossedLevels([1, 2], 0, 5)).toEqual([0, 1]);
+    expect(crossedLevels([1, 2], 1, 1.5)).toEqual([]);
+    expect(crossedLevels([1, 2], 2, 0)).toEqual([]);
+  });
+
+  it('lets one of the processes that read the same stored value claim its crossing, and a later value its own', async () => {
+    const store = memoryStore();
+    const claim = (from: unknown) => claimObservedCrossing(store, { name: 'standing:plan:low', from, now: T0 });
+    const stored = { windows: { five_hour: { utilization: 0.5 } }, updatedAt: T0 };
+    expect(await Promise.all([claim(stored), claim({ ...stored }), claim(stored)])).toEqual([true, false, false]);
+    expect(await claim({ ...stored, updatedAt: T0 + 1 })).toBe(true);
+    expect(await claim(undefined)).toBe(true);
+    expect(await claim(undefined)).toBe(false);
   });
 });

@@ -38,12 +38,17 @@ export interface LedgerAccountSpec {
   /**
    * Spend levels reported once each: by the settle that carries the total of a declaration's
    * scope from below a level to at or above it, so exactly one process reports a crossing. This is
-   * how pools report crossings; the hub's state comparison is only the fallback for pools written
-   * directly against `Pool`.
+   * how pools report crossings, `pool.low` and `pool.exhausted` included (`standingLevels`); the
+   * hub's state comparison is only the fallback for pools without `announcesAlerts`.
    */
   crossings?: SpendLevels | readonly SpendLevels[];
   /** Runs after a settle is stored for the first time (alerts, reloads), with the levels it crossed. */
   afterSettle?(result: SettleResult, now: number, crossed: readonly ScopedCrossing[]): Promise<void>;
+  /**
+   * The pool's own `status()`, when it writes one: the account returns it, and a declaration's
+   * `announce` gets what it says right after the settle. Without it, the status below.
+   */
+  status?(): Promise<PoolStatus>;
   /** The kind `status()` reports. Default `budget`. */
   kind?: PoolKind;
   /**
@@ -128,7 +133,7 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
     throw new DrawdownError(ErrorCodes.POOL_EXHAUSTED, message, { data });
   };
 
-  return {
+  const account: LedgerAccount = {
     async reserve(input) {
       const now = ctx.clock.now();
       const gate = await spec.gate?.(now);
@@ -187,11 +192,12 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
       await spec.afterSettle?.(result, now, crossed);
       const announced = crossed.filter((c) => c.declaration.announce);
       if (announced.length === 0) return outcome;
+      const after = await account.status();
       return {
         ...outcome,
         announce: () => {
           for (const { declaration, level, index, spent, at } of announced)
-            declaration.announce!({ level, index, spent, at });
+            declaration.announce!({ level, index, spent, at }, after);
         },
       };
     },
@@ -200,40 +206,43 @@ export function ledgerAccount(ctx: PluginContext, spec: LedgerAccountSpec): Ledg
       await ctx.store.release({ account: id, key, now: ctx.clock.now() });
     },
 
-    async status(): Promise<PoolStatus> {
-      const now = ctx.clock.now();
-      const kind = spec.kind ?? 'budget';
-      const cap = spec.limits?.(now).find((l): l is CapLimit & { id: string } => l.kind === 'cap');
-      const snap = await ctx.store.snapshot({ account: id, now, ...(cap && { scopes: [cap.scope] }) });
-      if (!cap) {
-        const spent = snap.settled.lifetime;
-        return { id, kind, state: 'available', spent, held: snap.held, summary: `${formatUsd(spent)} spent` };
-      }
-      const spent = snap.settled[cap.scope] ?? 0;
-      const lowest = Math.min(
-        ...declarations.filter((d) => d.scope(now) === cap.scope).flatMap((d) => d.levels),
-        Number.POSITIVE_INFINITY,
-      );
-      const state = spent >= cap.cap ? 'exhausted' : spent >= lowest ? 'low' : 'available';
-      const words = spec.wording?.({ limit: cap, spent, held: snap.held, state, now }) ?? {
-        summary: `${formatUsd(spent)} of the ${formatUsd(cap.cap)} ${cap.name} used`,
-        ...(state === 'exhausted' && { reason: `the ${formatUsd(cap.cap)} ${cap.name} is used up` }),
-      };
-      return {
-        id,
-        kind,
-        state,
-        spent,
-        held: snap.held,
-        remaining: cap.cap - spent - snap.held,
-        limit: cap.cap,
-        utilization: Math.min(1, spent / cap.cap),
-        ...(cap.resetsAt !== undefined && { resetsAt: cap.resetsAt }),
-        summary: words.summary,
-        ...(state === 'exhausted' && words.reason !== undefined && { reason: words.reason }),
-      };
-    },
+    status: spec.status ?? capStatus,
   };
+  return account;
+
+  async function capStatus(): Promise<PoolStatus> {
+    const now = ctx.clock.now();
+    const kind = spec.kind ?? 'budget';
+    const cap = spec.limits?.(now).find((l): l is CapLimit & { id: string } => l.kind === 'cap');
+    const snap = await ctx.store.snapshot({ account: id, now, ...(cap && { scopes: [cap.scope] }) });
+    if (!cap) {
+      const spent = snap.settled.lifetime;
+      return { id, kind, state: 'available', spent, held: snap.held, summary: `${formatUsd(spent)} spent` };
+    }
+    const spent = snap.settled[cap.scope] ?? 0;
+    const lowest = Math.min(
+      ...declarations.filter((d) => d.scope(now) === cap.scope).flatMap((d) => d.levels),
+      Number.POSITIVE_INFINITY,
+    );
+    const state = spent >= cap.cap ? 'exhausted' : spent >= lowest ? 'low' : 'available';
+    const words = spec.wording?.({ limit: cap, spent, held: snap.held, state, now }) ?? {
+      summary: `${formatUsd(spent)} of the ${formatUsd(cap.cap)} ${cap.name} used`,
+      ...(state === 'exhausted' && { reason: `the ${formatUsd(cap.cap)} ${cap.name} is used up` }),
+    };
+    return {
+      id,
+      kind,
+      state,
+      spent,
+      held: snap.held,
+      remaining: cap.cap - spent - snap.held,
+      limit: cap.cap,
+      utilization: Math.min(1, spent / cap.cap),
+      ...(cap.resetsAt !== undefined && { resetsAt: cap.resetsAt }),
+      summary: words.summary,
+      ...(state === 'exhausted' && words.reason !== undefined && { reason: words.reason }),
+    };
+  }
 }
 
 /**

@@ -64,9 +64,9 @@ export interface DrawdownEvents {
     sticky: boolean;
     at: number;
   };
-  /** A pool went below its low-water mark. Once per crossing. */
+  /** A pool went below its low-water mark. Once per crossing, in the process whose settle or observation crossed it. */
   'pool.low': { poolId: string; status: PoolStatus; message: string; at: number };
-  /** A pool can no longer pay. Once per crossing. */
+  /** A pool can no longer pay. Once per crossing, in the process whose settle or observation crossed it. */
   'pool.exhausted': {
     poolId: string;
     status: PoolStatus;

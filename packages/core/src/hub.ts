@@ -1,4 +1,4 @@
-import { assertTimeZone, calendarWindow, formatResetTime } from './calendar.js';
+import { assertTimeZone, calendarWindow } from './calendar.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AuthStrategy, ChildEnv } from './contracts/auth.js';
 import type { DrawdownPlugin, LedgerPlacement, PluginContext, PluginInstance } from './contracts/plugin.js';
@@ -16,6 +16,7 @@ import {
   type RequestLease,
   type Settlement,
 } from './request-flow.js';
+import { announceStanding } from './pools/standing-alerts.js';
 import { createRouter, type RouteExplanation, type RouteOptions, type Router } from './router.js';
 import { memoryStore } from './stores/memory-store.js';
 import { spendReport } from './stores/report-rows.js';
@@ -69,7 +70,7 @@ export interface Hub {
   status(): Promise<HubStatus>;
   /** Spend grouped for reports: pool accounts only, never limit accounts (see `isLimitAccount`). */
   report(query: ReportQuery): Promise<ReportRow[]>;
-  /** Re-reads every pool's status and announces changes (also runs on timers at reset times). */
+  /** Re-reads every pool's status: `pool.reset`, reset timers, the fallback alerts (also runs on timers at reset times). */
   refreshPools(): Promise<void>;
   refreshPool(id: string): Promise<void>;
   /** Where a charge at `at` is rolled up and reported. */
@@ -151,28 +152,11 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     scheduleReset(id, status);
     if (before === undefined || before === status.state) return;
     const at = clock.now();
-    // Spend-level crossings are reported by pools through their ledger account, once across processes.
-    // Here: `pool.reset` and reset timers for every pool, and, as the fallback for pools that do not
-    // announce their own (`announcesAlerts`), `pool.low` / `pool.exhausted` from state changes.
-    const announced = pool.announcesAlerts === true;
-    if (status.state === 'exhausted') {
-      if (announced) return;
-      const reason = status.reason ?? status.summary;
-      const resets =
-        status.resetsAt !== undefined ? `; resets at ${formatResetTime(status.resetsAt, timeZone, at)}` : '';
-      emit('pool.exhausted', {
-        poolId: id,
-        status,
-        reason,
-        ...(status.resetsAt !== undefined && { resetsAt: status.resetsAt }),
-        message: `${reason}${resets}`,
-        at,
-      });
-    } else if (before === 'exhausted') {
-      emit('pool.reset', { poolId: id, status, at });
-    } else if (status.state === 'low' && !announced) {
-      emit('pool.low', { poolId: id, status, message: status.summary, at });
-    }
+    if (before === 'exhausted' && status.state !== 'exhausted') emit('pool.reset', { poolId: id, status, at });
+    // Built-in pools announce `pool.low` / `pool.exhausted` themselves, once per crossing across
+    // processes. For other pools this process announces the changes it happens to see.
+    else if (status.state !== 'available' && pool.announcesAlerts !== true)
+      announceStanding({ events: bus, timeZone }, id, status.state, status, at);
   }
 
   function scheduleReset(id: string, status: PoolStatus): void {
@@ -350,7 +334,7 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
       now: clock.now,
     });
   }
-  // Learn each pool's starting state so the first crossing is announced, not the initial state.
+  // Learn each pool's starting state so a later change is announced (`pool.reset`), not the initial state.
   await refreshPools();
   return hub;
 }

@@ -50,3 +50,5 @@ export {
   type AutoReloadRequest,
   type FundingSurface,
 } from './funding.js';
+// `pool.low` / `pool.exhausted` of a pool whose standing is observed (the plan allowance), once across processes.
+export { announceObservedStanding } from './pools/standing-alerts.js';

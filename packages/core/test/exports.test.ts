@@ -145,6 +145,7 @@ it('exports the helpers of drawdown own packages on @drawdown/core/internal', as
       "GuardErrorCodes",
       "LIMIT_ACCOUNT_PREFIXES",
       "addFundsQuestion",
+      "announceObservedStanding",
       "attemptAlongRoute",
       "autoReloadPolicy",
       "autoReloadQuestion",

@@ -32,7 +32,10 @@ export interface PluginContext {
   /** A registered pool; throws DRAWDOWN_UNKNOWN_REFERENCE if absent. */
   pool(id: string): Pool;
   strategy(id: string): AuthStrategy;
-  /** Re-reads a pool's status and emits `pool.low` / `pool.exhausted` / `pool.reset` on a change. */
+  /**
+   * Re-reads a pool's status: emits `pool.reset` when it can pay again, schedules the reset timer, and
+   * for a pool without `announcesAlerts` emits `pool.low` / `pool.exhausted` on a change.
+   */
   refreshPool(id: string): Promise<void>;
 }
 

@@ -105,11 +105,12 @@ export interface Pool {
   readonly id: string;
   readonly kind: PoolKind;
   /**
-   * True when the pool emits `pool.low` and `pool.exhausted` itself, as spend levels declared to its
-   * `ledgerAccount` (`crossings`), decided from atomic settle results so exactly one process
-   * announces each crossing. The hub then only tracks the pool's state (for `pool.reset` and reset
-   * timers). Without it, the hub announces the pool's state changes: the fallback for pools whose
-   * state is not a spend level (a plan window, a funds refusal) or that implement `Pool` directly.
+   * True when the pool emits `pool.low` and `pool.exhausted` itself, once per crossing across
+   * processes: as levels declared to its `ledgerAccount` (`crossings`), decided from atomic settle
+   * results, or by the same rule on an observation that moved its standing, claimed in the store.
+   * Every built-in pool does. The hub then only tracks the pool's state (for `pool.reset` and reset
+   * timers). Without it, the hub announces the state changes each process sees: a fallback for a
+   * plugin's own pool, which repeats an alert in every process that notices the change.
    */
   readonly announcesAlerts?: boolean;
   status(): Promise<PoolStatus>;

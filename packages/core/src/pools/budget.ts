@@ -5,6 +5,7 @@ import type { CapLimit } from '../contracts/store.js';
 import { invalidOption } from '../errors.js';
 import { formatUsd, type Nanos } from '../money.js';
 import { ledgerAccount, poolIdOption, shareOf, usdOption, type AccountLimit } from './ledger-account.js';
+import { standingLevels } from './standing-alerts.js';
 
 export interface BudgetOptions {
   /** Pool id used in routes, e.g. `trial`. */
@@ -73,69 +74,74 @@ function budgetPool(ctx: PluginContext, config: BudgetConfig): Pool {
     return { kind: 'cap', id: 'cap', name: label, scope: window.key, cap, resetsAt: window.end };
   };
 
+  const lowLevel = shareOf(cap, config.lowAt);
+  const scope = (now: number) => limitAt(now).scope;
+
   const account = ledgerAccount(ctx, {
     id,
     limits: (now) => [limitAt(now)],
     refusal: ({ available, requested }) =>
       `${label}: this request needs ${formatUsd(requested)} held but only ${formatUsd(Math.max(0, available))} is left`,
-    crossings: {
-      scope: (now) => limitAt(now).scope,
-      levels: config.alertsAt.map((share) => shareOf(cap, share)),
-      announce({ index, spent, at }) {
-        const share = config.alertsAt[index]!;
-        ctx.events.emit('budget.crossed', {
-          poolId: id,
-          threshold: share,
-          spent,
-          cap,
-          message: share >= 1 ? `${usedUp} up` : `${Math.round(share * 100)}% of the ${capUsd} ${label} used`,
-          at,
-        });
+    crossings: [
+      {
+        scope,
+        levels: config.alertsAt.map((share) => shareOf(cap, share)),
+        announce({ index, spent, at }) {
+          const share = config.alertsAt[index]!;
+          ctx.events.emit('budget.crossed', {
+            poolId: id,
+            threshold: share,
+            spent,
+            cap,
+            message: share >= 1 ? `${usedUp} up` : `${Math.round(share * 100)}% of the ${capUsd} ${label} used`,
+            at,
+          });
+        },
       },
-    },
+      // After its thresholds, as the pool's standing follows from what they report.
+      standingLevels(ctx, id, { scope, low: lowLevel, exhausted: cap }),
+    ],
+    status,
   });
 
-  return {
-    id,
-    kind: 'budget',
-    ...account,
+  return { id, kind: 'budget', announcesAlerts: true, ...account };
 
-    async status(): Promise<PoolStatus> {
-      const now = ctx.clock.now();
-      const limit = limitAt(now);
-      const snap = await ctx.store.snapshot({ account: id, now, scopes: [limit.scope] });
-      const spent = snap.settled[limit.scope] ?? 0;
-      const remaining = cap - spent - snap.held;
-      const exhausted = spent >= cap;
-      const used = spent / cap;
-      const reset =
-        limit.resetsAt === undefined ? '' : `; resets ${formatResetTime(limit.resetsAt, ctx.timeZone, now)}`;
-      return {
-        id,
-        kind: 'budget',
-        state: exhausted ? 'exhausted' : used >= config.lowAt ? 'low' : 'available',
-        remaining,
-        limit: cap,
-        spent,
-        held: snap.held,
-        utilization: Math.min(1, used),
-        ...(limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
-        summary: exhausted
-          ? `${usedUp}${reset}`
-          : `${formatUsd(Math.max(0, remaining))} of ${capUsd} ${label} left${reset}`,
-        ...(exhausted && { reason: usedUp }),
-        limits: [
-          {
-            name: label,
-            status: exhausted ? 'rejected' : used >= config.lowAt ? 'allowed_warning' : 'allowed',
-            used: spent,
-            cap,
-            utilization: Math.min(1, used),
-            ...(limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
-          },
-        ],
-        details: { period },
-      };
-    },
-  };
+  async function status(): Promise<PoolStatus> {
+    const now = ctx.clock.now();
+    const limit = limitAt(now);
+    const snap = await ctx.store.snapshot({ account: id, now, scopes: [limit.scope] });
+    const spent = snap.settled[limit.scope] ?? 0;
+    const remaining = cap - spent - snap.held;
+    const exhausted = spent >= cap;
+    // The standing's levels themselves, so status and announcements agree to the nanodollar.
+    const low = spent >= lowLevel;
+    const used = spent / cap;
+    const reset = limit.resetsAt === undefined ? '' : `; resets ${formatResetTime(limit.resetsAt, ctx.timeZone, now)}`;
+    return {
+      id,
+      kind: 'budget',
+      state: exhausted ? 'exhausted' : low ? 'low' : 'available',
+      remaining,
+      limit: cap,
+      spent,
+      held: snap.held,
+      utilization: Math.min(1, used),
+      ...(limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+      summary: exhausted
+        ? `${usedUp}${reset}`
+        : `${formatUsd(Math.max(0, remaining))} of ${capUsd} ${label} left${reset}`,
+      ...(exhausted && { reason: usedUp }),
+      limits: [
+        {
+          name: label,
+          status: exhausted ? 'rejected' : low ? 'allowed_warning' : 'allowed',
+          used: spent,
+          cap,
+          utilization: Math.min(1, used),
+          ...(limit.resetsAt !== undefined && { resetsAt: limit.resetsAt }),
+        },
+      ],
+      details: { period },
+    };
+  }
 }

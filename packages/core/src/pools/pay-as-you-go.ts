@@ -5,6 +5,7 @@ import type { CapLimit } from '../contracts/store.js';
 import { invalidOption } from '../errors.js';
 import { formatUsd, type Nanos } from '../money.js';
 import { ledgerAccount, usdOption, type AccountLimit } from './ledger-account.js';
+import { announceObservedStanding, standingLevels } from './standing-alerts.js';
 
 export interface PayAsYouGoOptions {
   /** Pool id. Default `apiKey`. */
@@ -66,10 +67,13 @@ function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, 
       resetsAt: month.end,
     };
   };
-  const activeRefusal = async (now: number): Promise<Refusal | undefined> => {
-    const refusal = await ctx.store.getState<Refusal>(stateKey);
-    return refusal && refusal.at + cooldownMs > now ? refusal : undefined;
-  };
+  const activeAt = (refusal: Refusal | undefined, now: number): Refusal | undefined =>
+    refusal && refusal.at + cooldownMs > now ? refusal : undefined;
+  const activeRefusal = async (now: number): Promise<Refusal | undefined> =>
+    activeAt(await ctx.store.getState<Refusal>(stateKey), now);
+  const capReached = cap === undefined ? undefined : `monthly cap of ${formatUsd(cap)} reached`;
+  const capLevel =
+    cap === undefined ? undefined : standingLevels(ctx, id, { scope: (now) => monthLimit(now).scope, exhausted: cap });
 
   const account = ledgerAccount(ctx, {
     id,
@@ -81,45 +85,66 @@ function payAsYouGoPool(ctx: PluginContext, id: string, cap: Nanos | undefined, 
     limits: (now) => (cap === undefined ? [] : [monthLimit(now)]),
     refusal: ({ available, requested }) =>
       `${id}: monthly cap of ${formatUsd(cap!)} leaves ${formatUsd(Math.max(0, available))}, this request needs ${formatUsd(requested)}`,
+    ...(capLevel && {
+      crossings: {
+        ...capLevel,
+        announce(crossing, status) {
+          // Reaching the cap while a funds refusal holds the pool back changes nothing: it is exhausted already.
+          if (status.reason === capReached) capLevel.announce!(crossing, status);
+        },
+      },
+    }),
+    status: async () => statusWith(await activeRefusal(ctx.clock.now())),
   });
+
+  async function statusWith(refusal: Refusal | undefined): Promise<PoolStatus> {
+    const now = ctx.clock.now();
+    const limit = monthLimit(now);
+    const snap = await ctx.store.snapshot({ account: id, now, scopes: [limit.scope] });
+    const spent = snap.settled[limit.scope] ?? 0;
+    const capped = cap !== undefined && spent >= cap;
+    const reason = refusal ? refusal.reason : capped ? capReached : undefined;
+    const resetsAt = refusal ? refusal.at + cooldownMs : limit.resetsAt;
+    return {
+      id,
+      kind: 'apiKey',
+      state: reason ? 'exhausted' : 'available',
+      spent,
+      held: snap.held,
+      ...(cap !== undefined && {
+        limit: cap,
+        remaining: cap - spent - snap.held,
+        utilization: Math.min(1, spent / cap),
+      }),
+      ...((reason || cap !== undefined) && { resetsAt }),
+      summary: reason
+        ? `${reason}; retry ${formatResetTime(resetsAt, ctx.timeZone, now)}`
+        : `${formatUsd(spent)} spent this month${cap !== undefined ? ` of ${formatUsd(cap)}` : ''}`,
+      ...(reason && { reason }),
+    };
+  }
 
   return {
     id,
     kind: 'apiKey',
+    announcesAlerts: true,
     ...account,
-    async status(): Promise<PoolStatus> {
-      const now = ctx.clock.now();
-      const limit = monthLimit(now);
-      const [snap, refusal] = await Promise.all([
-        ctx.store.snapshot({ account: id, now, scopes: [limit.scope] }),
-        activeRefusal(now),
-      ]);
-      const spent = snap.settled[limit.scope] ?? 0;
-      const capped = cap !== undefined && spent >= cap;
-      const reason = refusal ? refusal.reason : capped ? `monthly cap of ${formatUsd(cap!)} reached` : undefined;
-      const resetsAt = refusal ? refusal.at + cooldownMs : limit.resetsAt;
-      return {
-        id,
-        kind: 'apiKey',
-        state: reason ? 'exhausted' : 'available',
-        spent,
-        held: snap.held,
-        ...(cap !== undefined && {
-          limit: cap,
-          remaining: cap - spent - snap.held,
-          utilization: Math.min(1, spent / cap),
-        }),
-        ...((reason || cap !== undefined) && { resetsAt }),
-        summary: reason
-          ? `${reason}; retry ${formatResetTime(resetsAt, ctx.timeZone, now)}`
-          : `${formatUsd(spent)} spent this month${cap !== undefined ? ` of ${formatUsd(cap)}` : ''}`,
-        ...(reason && { reason }),
-      };
-    },
     async observe(signal) {
       const reason = isFundsRefusal(signal);
       if (!reason) return;
-      await ctx.store.setState(stateKey, { at: signal.at, reason } satisfies Refusal);
+      const now = ctx.clock.now();
+      // The refusal this one replaces names the crossing, so processes refused at once announce it once.
+      const replaced = await ctx.store.getState<Refusal>(stateKey);
+      const before = await statusWith(activeAt(replaced, now));
+      const refusal: Refusal = { at: signal.at, reason };
+      await ctx.store.setState(stateKey, refusal);
+      const after = await statusWith(activeAt(refusal, now));
+      await announceObservedStanding(
+        ctx,
+        id,
+        { before: before.state, after: after.state, from: replaced, at: now },
+        async () => after,
+      );
       await ctx.refreshPool(id);
     },
   };

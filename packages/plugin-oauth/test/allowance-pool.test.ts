@@ -219,6 +219,70 @@ describe('plan-allowance pool', () => {
     });
   });
 
+  it('announces pool.low and pool.exhausted once per crossing across two processes, however often they observe or refresh', async () => {
+    const clock = manualClock(START);
+    const store = memoryStore();
+    const first = await planHub(clock, store);
+    const second = await planHub(clock, store);
+    const reset = Date.parse('2026-11-23T23:00:00Z');
+    const session = (utilization: number, status: string, at: number, resetAt = reset) =>
+      headers(
+        {
+          status,
+          'representative-claim': 'five_hour',
+          '5h-utilization': String(utilization),
+          '5h-reset': resetAt / 1000,
+          ...(utilization >= 0.9 && { '5h-surpassed-threshold': '0.9' }),
+        },
+        at,
+      );
+    const refreshBoth = async () => {
+      await first.hub.refreshPools();
+      await second.hub.refreshPools();
+    };
+    // Both processes see the response that carried the plan over 90% at once.
+    await Promise.all([
+      first.pool.observe!(session(0.9, 'allowed_warning', clock.now())),
+      second.pool.observe!(session(0.9, 'allowed_warning', clock.now() + 1)),
+    ]);
+    await refreshBoth();
+    await second.pool.observe!(session(0.95, 'allowed_warning', clock.now() + 2));
+    await refreshBoth();
+    await Promise.all([
+      first.pool.observe!(session(1, 'rejected', clock.now() + 3)),
+      second.pool.observe!(session(1, 'rejected', clock.now() + 4)),
+    ]);
+    await refreshBoth();
+    await first.pool.observe!(session(1, 'rejected', clock.now() + 5));
+    await refreshBoth();
+    const alerts = (event: string) =>
+      [...first.seen, ...second.seen].filter((e) => e.event === event).map((e) => e.payload);
+    expect(alerts('pool.low')).toEqual([
+      expect.objectContaining({
+        poolId: 'plan',
+        message: `You've used 90% of your session limit · resets 3pm (${ZONE})`,
+        status: expect.objectContaining({ state: 'low' }),
+      }),
+    ]);
+    expect(alerts('pool.exhausted')).toEqual([
+      expect.objectContaining({
+        poolId: 'plan',
+        reason: 'plan limit reached',
+        message: `plan limit reached; resets at 3pm (${ZONE})`,
+        resetsAt: reset,
+        status: expect.objectContaining({ state: 'exhausted' }),
+      }),
+    ]);
+
+    // The next session window is a new crossing, announced again.
+    clock.set(reset + 1);
+    await refreshBoth();
+    await second.pool.observe!(session(0.92, 'allowed_warning', clock.now(), reset + 5 * 3_600_000));
+    await refreshBoth();
+    expect(alerts('pool.low')).toHaveLength(2);
+    expect(alerts('pool.exhausted')).toHaveLength(1);
+  });
+
   it('ignores an error reply without plan headers (a short rate limit is not the plan)', async () => {
     const clock = manualClock(START);
     const { pool } = await planHub(clock);

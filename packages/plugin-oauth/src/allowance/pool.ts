@@ -8,6 +8,7 @@ import {
   type PoolStatus,
   type PluginContext,
 } from '@drawdown/core';
+import { announceObservedStanding } from '@drawdown/core/internal';
 import { describeAllowance, windowLabel } from './wording.js';
 import { parseRateLimitInfo, parseUnifiedHeaders, type PlanObservation } from './signals.js';
 import { emptyAllowanceState, evaluateAllowance, mergeObservation, type AllowanceState } from './windows.js';
@@ -88,9 +89,11 @@ function allowancePool(ctx: PluginContext, config: { id: string; label: string; 
   const monthScope = (now: number): string =>
     ctx.placement(now).scopes.find((s) => s.startsWith('month:')) ?? 'lifetime';
 
-  return {
+  const pool: Pool = {
     id,
     kind: 'allowance',
+    // Its standing follows the plan's windows, so its alerts come from the observations that move them.
+    announcesAlerts: true,
     // No money cap: holds only make settles exactly-once and show work in flight. Its status is the plan's own.
     ...account,
 
@@ -134,8 +137,21 @@ function allowancePool(ctx: PluginContext, config: { id: string; label: string; 
     async observe(signal) {
       const observation = observationOf(signal);
       if (!observation) return;
-      await ctx.store.setState(key, mergeObservation(await load(), observation, warnAt));
+      const now = ctx.clock.now();
+      // The stored state this observation replaces names its crossing, so processes that observe at once announce it once.
+      const replaced = await ctx.store.getState<AllowanceState>(key);
+      const previous = replaced ?? emptyAllowanceState();
+      const merged = mergeObservation(previous, observation, warnAt);
+      await ctx.store.setState(key, merged);
+      const standing = (state: AllowanceState) => evaluateAllowance(state, now, warnAt).state;
+      await announceObservedStanding(
+        ctx,
+        id,
+        { before: standing(previous), after: standing(merged), from: replaced, at: now },
+        pool.status,
+      );
       await ctx.refreshPool(id);
     },
   };
+  return pool;
 }

@@ -504,8 +504,7 @@ export default (async () => {
         const p99 = added(m, 99);
         table.push([PATHS[id], fmt(p50), fmt(p99), Math.round(m.rate).toLocaleString('en-US'), cpuText(m)]);
         if (id === 'floor' || id === 'portkey' || id === 'memory') continue;
-        const ledger =
-          id === 'sqlite' ? 'SQLite' : id === 'postgres' ? 'PostgreSQL' : 'PostgreSQL, durableHolds: true';
+        const ledger = id === 'sqlite' ? 'SQLite' : id === 'postgres' ? 'PostgreSQL' : 'PostgreSQL, durableHolds: true';
         const aim50 = c.inFlight === 1 ? (id === 'sqlite' ? '≤ 300 µs' : '≤ 1000 µs') : undefined;
         rows.push({
           name: `${ledger}: added p50, ${c.label}`,

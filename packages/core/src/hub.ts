@@ -112,6 +112,8 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
   const registered = new Set<string>();
   const lastState = new Map<string, PoolStatus['state']>();
   const timers = new Map<string, NodeJS.Timeout>();
+  const refreshing = new Map<string, Promise<void>>();
+  const followUps = new Map<string, Promise<void>>();
   let router: Router | undefined;
   let closed = false;
 
@@ -143,7 +145,36 @@ export async function createHub(options: HubOptions = {}): Promise<Hub> {
     };
   };
 
-  async function refreshPool(id: string): Promise<void> {
+  /**
+   * Re-reads a pool's status. One read runs per pool at a time: calls arriving during it share
+   * one follow-up read that starts when it ends, so each caller still sees a status read after its
+   * call, and a burst of changes (64 settles in flight, another gateway's every reserve and
+   * settle) costs two reads, not one per change.
+   */
+  function refreshPool(id: string): Promise<void> {
+    const running = refreshing.get(id);
+    if (running) {
+      let next = followUps.get(id);
+      if (!next) {
+        next = running
+          .then(
+            () => undefined,
+            () => undefined,
+          )
+          .then(() => {
+            followUps.delete(id);
+            return refreshPool(id);
+          });
+        followUps.set(id, next);
+      }
+      return next;
+    }
+    const read = readPoolStatus(id).finally(() => refreshing.delete(id));
+    refreshing.set(id, read);
+    return read;
+  }
+
+  async function readPoolStatus(id: string): Promise<void> {
     const pool = pools.get(id);
     if (!pool || closed) return;
     const status = await pool.status();

@@ -215,3 +215,52 @@ describe('plugin registration', () => {
     expect(closed).toBe(1);
   });
 });
+
+describe('hub.refreshPool', () => {
+  it('reads a pool once for a burst of refreshes: calls during a read share one read that starts after it', async () => {
+    const store = memoryStore();
+    const reads: Array<{ started: number; finish: () => void }> = [];
+    let tick = 0;
+    let blocking = false;
+    const snapshot = store.snapshot.bind(store);
+    const hub = await createHub({
+      ...quiet,
+      store: {
+        ...store,
+        snapshot: async (input) => {
+          if (!blocking) return snapshot(input);
+          const read = { started: ++tick, finish: () => {} };
+          reads.push(read);
+          await new Promise<void>((resolve) => {
+            read.finish = resolve;
+          });
+          return snapshot(input);
+        },
+      },
+      plugins: [apiKey({ id: 'bundled', key: 'sk-ant-bundled-secret' }), budget({ id: 'trial', amount: '5' })],
+      route: { entries: [{ id: 'trial', strategy: 'bundled', pool: 'trial' }] },
+    });
+    blocking = true;
+    const first = hub.refreshPool('trial');
+    await Promise.resolve();
+    expect(reads).toHaveLength(1);
+    const calledDuring = ++tick;
+    const burst = Array.from({ length: 20 }, () => hub.refreshPool('trial'));
+    expect(reads).toHaveLength(1);
+    reads[0]!.finish();
+    await first;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toHaveLength(2);
+    expect(reads[1]!.started).toBeGreaterThan(calledDuring);
+    reads[1]!.finish();
+    await Promise.all(burst);
+    expect(reads).toHaveLength(2);
+    // Once idle, the next call reads again.
+    const later = hub.refreshPool('trial');
+    await Promise.resolve();
+    expect(reads).toHaveLength(3);
+    reads[2]!.finish();
+    await later;
+    await hub.close();
+  });
+});

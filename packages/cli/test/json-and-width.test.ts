@@ -197,6 +197,12 @@ describe.concurrent('at COLUMNS=80', () => {
 });
 
 describe.concurrent('every command at COLUMNS=80, text and --json, success and error', () => {
+  // In this process like the cases above, but for the MCP server (it ends when its input does) and
+  // the spawned few, whose real binary's output is checked too.
+  const runFor = (words: string[]) =>
+    words[0] === 'mcp' || spawnedCommands.has(words[0]!) || spawnedCommands.has(words.slice(0, 2).join(' '))
+      ? runDrawdown
+      : runInProcess;
   const over80 = (text: string): string[] => text.split('\n').filter((line) => [...line].length > 80);
   const env = (project: { dir: string }) => ({
     COLUMNS: '80',
@@ -256,7 +262,10 @@ describe.concurrent('every command at COLUMNS=80, text and --json, success and e
       const make = success[names.join(' ')];
       for (const json of [false, true]) {
         const args = make ? make(json) : [...names, '--help'];
-        const result = await runDrawdown(json && make ? withJson(args) : args, { cwd: project.dir, env: env(project) });
+        const result = await runFor(names)(json && make ? withJson(args) : args, {
+          cwd: project.dir,
+          env: env(project),
+        });
         expect(result.code, result.stderr).toBe(0);
         if (json && make) {
           // stdout is JSON (the MCP server speaks it only to a client, and `run` leaves stdout to the child).
@@ -271,7 +280,7 @@ describe.concurrent('every command at COLUMNS=80, text and --json, success and e
   );
 
   it.each(commands)('%s %s: a bad flag is an error within 80 columns', async (...names) => {
-    const result = await runDrawdown([...names, '--no-such-flag'], { cwd: project.dir, env: env(project) });
+    const result = await runFor(names)([...names, '--no-such-flag'], { cwd: project.dir, env: env(project) });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/^drawdown: /);
     expect(result.stderr).toMatch(/\nhint: /);
@@ -284,7 +293,7 @@ describe.concurrent('every command at COLUMNS=80, text and --json, success and e
     async ({ args, config, hint }) => {
       const broken = useProject(config ?? {}, config === undefined ? 'unused.json' : undefined);
       const text = args.filter((a) => a !== '--json');
-      const result = await runDrawdown(text, {
+      const result = await runFor(text)(text, {
         cwd: broken.dir,
         env: { ANTHROPIC_API_KEY: undefined, APP_TRIAL_KEY: undefined, XDG_CONFIG_HOME: path.join(broken.dir, 'xdg') },
       });

@@ -5,6 +5,8 @@ export default defineProject({
   ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: {
     name: 'cli',
+    // One module graph per worker for all of this project's files: see the root vitest.config.ts.
+    isolate: false,
     include: ['src/**/*.test.ts', 'test/*.test.ts'],
     // eventsource (under the MCP SDK client) also publishes a `source` condition pointing at
     // TypeScript; inlining lets vite compile it instead of handing Node a .ts file.

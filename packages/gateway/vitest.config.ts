@@ -5,6 +5,8 @@ export default defineProject({
   ssr: { resolve: { conditions: ['drawdown-source'] } },
   test: {
     name: 'gateway',
+    // One module graph per worker for all of this project's files: see the root vitest.config.ts.
+    isolate: false,
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -335,7 +335,7 @@ async function postgresSchema(id: string): Promise<{ schema: string; drop(): Pro
       end(): Promise<void>;
     };
   };
-  const schema = `drawdown_gateway_bench_${process.pid}_${id.replace('-', '_')}`;
+  const schema = `drawdown_gateway_bench_${process.pid}_${id.replaceAll('-', '_')}`;
   const run = async (sql: string): Promise<void> => {
     const client = new pg.Client({ connectionString: PG_URL });
     await client.connect();

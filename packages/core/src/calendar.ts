@@ -1,4 +1,4 @@
-import { invalidOption } from './errors.js';
+import type { OptionProblem } from './errors.js';
 
 /**
  * Calendar windows (day, week, month) in an IANA time zone, correct across DST changes: a window
@@ -44,19 +44,21 @@ function formatterFor(timeZone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
-/** Throws a coded error naming `field` unless `timeZone` is an IANA zone this runtime knows. */
-export function assertTimeZone(timeZone: string, owner = 'hub', field = 'timeZone'): string {
-  try {
-    formatterFor(timeZone);
-  } catch {
-    throw invalidOption(
-      owner,
-      field,
-      `is "${timeZone}", which is not an IANA time zone`,
-      'Use a name like "UTC" or "America/New_York".',
-    );
+/** What is wrong with `timeZone` as the option `field`; undefined when it is an IANA zone this runtime knows. */
+export function timeZoneProblem(timeZone: unknown, field = 'timeZone'): OptionProblem | undefined {
+  if (typeof timeZone === 'string') {
+    try {
+      formatterFor(timeZone);
+      return undefined;
+    } catch {
+      // Not a zone: the problem below.
+    }
   }
-  return timeZone;
+  return {
+    field,
+    problem: `is ${JSON.stringify(timeZone)}, which is not an IANA time zone`,
+    fix: 'Use a name like "UTC" or "America/New_York".',
+  };
 }
 
 function localParts(instant: number, timeZone: string): LocalDate & { hour: number; minute: number; second: number } {

@@ -72,7 +72,15 @@ export type PoolExhaustedData = {
  * ```
  */
 export interface DrawdownErrorData {
-  DRAWDOWN_INVALID_OPTION: { owner: string; field: string; problems?: unknown[] };
+  DRAWDOWN_INVALID_OPTION: {
+    owner: string;
+    field: string;
+    /** What is wrong, worded to follow the field's name (`is "-3", not a USD amount`). */
+    problem?: string;
+    /** What to write instead. */
+    fix?: string;
+    problems?: unknown[];
+  };
   DRAWDOWN_DUPLICATE_PLUGIN: { plugin: string; field: string };
   DRAWDOWN_MISSING_DEPENDENCY: { plugin: string; field: string; dependency: string };
   DRAWDOWN_DEPENDENCY_CYCLE: { plugin: string; field: string; cycle: string[] };
@@ -175,6 +183,17 @@ export const ErrorCodes = {
 
 export type CoreErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/**
+ * One thing wrong with an option: the field, what is wrong (worded to follow the field's name) and
+ * the fix. A module that checks options returns these from one checker, so a factory (which throws
+ * the first) and a configuration check (which reports them all) read the same rule.
+ */
+export interface OptionProblem {
+  field: string;
+  problem: string;
+  fix: string;
+}
+
 /** Builds the INVALID_OPTION error every factory uses, so messages read the same everywhere. */
 export function invalidOption(
   owner: string,
@@ -183,6 +202,12 @@ export function invalidOption(
   fix: string,
 ): DrawdownError<typeof ErrorCodes.INVALID_OPTION> {
   return new DrawdownError(ErrorCodes.INVALID_OPTION, `${owner}: option "${field}" ${problem}. ${fix}`, {
-    data: { owner, field },
+    data: { owner, field, problem, fix },
   });
+}
+
+/** Throws the first of a checker's problems as the INVALID_OPTION error of `owner`; returns when there are none. */
+export function throwFirstProblem(owner: string, problems: readonly OptionProblem[]): void {
+  const first = problems[0];
+  if (first) throw invalidOption(owner, first.field, first.problem, first.fix);
 }

@@ -1,10 +1,10 @@
-import { assertTimeZone, calendarWindow } from './calendar.js';
+import { calendarWindow, timeZoneProblem } from './calendar.js';
 import { systemClock, type Clock } from './clock.js';
 import type { AuthStrategy, ChildEnv } from './contracts/auth.js';
 import type { DrawdownPlugin, LedgerPlacement, PluginContext, PluginInstance } from './contracts/plugin.js';
 import type { Pool, PoolStatus } from './contracts/pool.js';
 import type { LedgerStore, ReportQuery, ReportRow } from './contracts/store.js';
-import { DrawdownError, ErrorCodes, invalidOption } from './errors.js';
+import { DrawdownError, ErrorCodes, invalidOption, throwFirstProblem, type OptionProblem } from './errors.js';
 import { createEventBus, type DrawdownEventName, type DrawdownEvents, type EventBus } from './events.js';
 import { stderrLogger, type Logger } from './logger.js';
 import { orderPlugins } from './plugin-registry.js';
@@ -82,20 +82,31 @@ const DEFAULT_HOLD_TTL_MS = 15 * 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /**
+ * Every problem of the hub's own settings, `timeZone` and `holdTtlMs` (empty when both are fine or
+ * absent): `createHub` throws the first, a configuration check reports them all.
+ */
+export function hubOptionProblems(options: { timeZone?: unknown; holdTtlMs?: unknown }): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  const zone = options.timeZone === undefined ? undefined : timeZoneProblem(options.timeZone);
+  if (zone) problems.push(zone);
+  const { holdTtlMs } = options;
+  if (holdTtlMs !== undefined && !(Number.isSafeInteger(holdTtlMs) && (holdTtlMs as number) > 0))
+    problems.push({
+      field: 'holdTtlMs',
+      problem: `is ${typeof holdTtlMs === 'number' ? String(holdTtlMs) : JSON.stringify(holdTtlMs)}`,
+      fix: 'Use a positive whole number of milliseconds, like 900000.',
+    });
+  return problems;
+}
+
+/**
  * Creates the hub: validates options, sets up plugins in dependency order, builds the router
  * and starts watching the store for changes made elsewhere.
  */
 export async function createHub(options: HubOptions = {}): Promise<Hub> {
-  const timeZone = assertTimeZone(options.timeZone ?? 'UTC');
+  throwFirstProblem('hub', hubOptionProblems(options));
+  const timeZone = options.timeZone ?? 'UTC';
   const holdTtlMs = options.holdTtlMs ?? DEFAULT_HOLD_TTL_MS;
-  if (!Number.isSafeInteger(holdTtlMs) || holdTtlMs <= 0) {
-    throw invalidOption(
-      'hub',
-      'holdTtlMs',
-      `is ${String(holdTtlMs)}`,
-      'Use a positive number of milliseconds, like 900000.',
-    );
-  }
   const ownsStore = options.store === undefined;
   const store = options.store ?? memoryStore();
   const rateCard = options.rateCard ?? defaultRateCard;

@@ -27,6 +27,7 @@ export {
   type CoreErrorCode,
   type DrawdownErrorData,
   type ErrorData,
+  type OptionProblem,
   type PoolExhaustedData,
 } from './errors.js';
 export { stderrLogger, silentLogger, type Logger, type LogLevel } from './logger.js';

@@ -52,3 +52,6 @@ export {
 } from './funding.js';
 // `pool.low` / `pool.exhausted` of a pool whose standing is observed (the plan allowance), once across processes.
 export { announceObservedStanding } from './pools/standing-alerts.js';
+// Option checkers that return every problem, for the factories (which throw the first) and `config check`.
+export { throwFirstProblem } from './errors.js';
+export { hubOptionProblems } from './hub.js';

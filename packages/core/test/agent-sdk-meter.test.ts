@@ -237,7 +237,7 @@ describe('Agent SDK meter', () => {
     expect(() => createAgentSdkMeter({ hub, entry: '' })).toThrow(
       expect.objectContaining({
         code: 'DRAWDOWN_INVALID_OPTION',
-        data: { owner: 'createAgentSdkMeter', field: 'entry' },
+        data: expect.objectContaining({ owner: 'createAgentSdkMeter', field: 'entry' }),
       }),
     );
     expect(() => createAgentSdkMeter({ hub, entry: 'trial', unknownModel: 'guess' as 'error' })).toThrow(

@@ -100,6 +100,7 @@ it('exports reconciliation with Anthropic usage reporting on @drawdown/core/reco
       "ledgerCounts",
       "reconcile",
       "reconcileJson",
+      "reconcileOptionProblems",
     ]
   `);
 });
@@ -156,6 +157,7 @@ it('exports the helpers of drawdown own packages on @drawdown/core/internal', as
       "guardedIncoming",
       "guardedWeb",
       "headerRecord",
+      "hubOptionProblems",
       "importOptional",
       "isLimitAccount",
       "isLoopbackHost",
@@ -172,6 +174,7 @@ it('exports the helpers of drawdown own packages on @drawdown/core/internal', as
       "rateLimitHeaderSubset",
       "refusalBody",
       "reportTotals",
+      "throwFirstProblem",
     ]
   `);
 });

@@ -173,7 +173,15 @@ describe('plugin registration', () => {
 
   it('refuses invalid options at creation, naming the plugin and the field', async () => {
     expect(() => budget({ id: 'trial', amount: '-1' })).toThrowError(
-      expect.objectContaining({ code: 'DRAWDOWN_INVALID_OPTION', data: { owner: 'budget("trial")', field: 'amount' } }),
+      expect.objectContaining({
+        code: 'DRAWDOWN_INVALID_OPTION',
+        data: {
+          owner: 'budget("trial")',
+          field: 'amount',
+          problem: 'must be more than zero',
+          fix: 'Write it like "10.00".',
+        },
+      }),
     );
     expect(() => budget({ id: 'trial', amount: '1', period: 'year' as never })).toThrow(/option "period"/);
     expect(() => apiKey({ id: 'bundled', key: '' })).toThrow(/apiKey\("bundled"\): option "key" is empty/);

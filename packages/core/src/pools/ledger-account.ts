@@ -260,7 +260,12 @@ export function usdOption(owner: string, field: string, value: unknown, fix: str
   try {
     nanos = usd(value as string | number);
   } catch {
-    throw invalidOption(owner, field, `is ${JSON.stringify(value)}, not a USD amount`, fix);
+    throw invalidOption(
+      owner,
+      field,
+      value === undefined ? 'is missing' : `is ${JSON.stringify(value)}, not a USD amount`,
+      fix,
+    );
   }
   if (nanos <= 0) throw invalidOption(owner, field, 'must be more than zero', fix);
   return nanos;

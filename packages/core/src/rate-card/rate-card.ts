@@ -1,4 +1,4 @@
-import { DrawdownError, ErrorCodes, invalidOption } from '../errors.js';
+import { DrawdownError, ErrorCodes, invalidOption, throwFirstProblem } from '../errors.js';
 import { assertNanos, toDecimalString, type Nanos } from '../money.js';
 import { DECIMAL_USD, decimalToFraction, decimalToNanos, exactUsd, roundHalfEven } from './exact.js';
 import { checkPricingTime } from './dates.js';
@@ -234,18 +234,34 @@ export function checkRateCardConfig(value: unknown, where = 'rateCard'): PriceRo
   }
   if (value.overrides !== undefined)
     problems.push(...checkPriceRows(value.overrides, `${where}.overrides`, 'override', latestBuiltIn).problems);
-  if (value.unknownModel !== undefined) {
-    const policy = value.unknownModel;
-    const ok =
-      policy === 'refuse' || policy === 'charge-reported' || (isRecord(policy) && typeof policy.priceAs === 'string');
-    if (!ok)
-      problems.push({
-        field: `${where}.unknownModel`,
+  if (value.unknownModel !== undefined)
+    problems.push(...unknownModelProblems(value.unknownModel, `${where}.unknownModel`));
+  return problems;
+}
+
+/**
+ * The unknown-model policy's problems. `priced` says whether the card prices a model name; without
+ * it (a configuration checked before its card exists) only the policy's shape is checked.
+ */
+function unknownModelProblems(policy: unknown, field: string, priced?: (model: string) => boolean): PriceRowProblem[] {
+  if (policy === 'refuse' || policy === 'error' || policy === 'charge-reported') return [];
+  if (!isRecord(policy) || typeof policy.priceAs !== 'string')
+    return [
+      {
+        field,
         problem: `is ${JSON.stringify(policy)}`,
         fix: 'Use "refuse" (default), "charge-reported" or { "priceAs": "claude-…" }.',
-      });
-  }
-  return problems;
+      },
+    ];
+  if (priced && !priced(policy.priceAs))
+    return [
+      {
+        field: `${field}.priceAs`,
+        problem: `names "${policy.priceAs}", which the card does not price`,
+        fix: 'Name a priced model such as "claude-opus-5-5".',
+      },
+    ];
+  return [];
 }
 
 function unknownModelError(model: string, known: Iterable<string>, extra = ''): DrawdownError {
@@ -285,25 +301,11 @@ export function createRateCard(options: RateCardOptions = {}): RateCard {
     for (const alias of row.aliases) nameToModel.set(alias, row.model);
   }
   const rawPolicy = options.unknownModel ?? 'refuse';
+  throwFirstProblem(
+    'rateCard',
+    unknownModelProblems(rawPolicy, 'unknownModel', (model) => nameToModel.has(normalizeModelName(model))),
+  );
   const policy: RateCard['unknownModel'] = rawPolicy === 'error' ? 'refuse' : rawPolicy;
-  if (policy !== 'refuse' && policy !== 'charge-reported') {
-    if (!isRecord(policy) || typeof policy.priceAs !== 'string') {
-      throw invalidOption(
-        'rateCard',
-        'unknownModel',
-        `is ${JSON.stringify(rawPolicy)}`,
-        'Use "refuse", "charge-reported" or { priceAs: "claude-…" }.',
-      );
-    }
-    if (!nameToModel.has(normalizeModelName(policy.priceAs))) {
-      throw invalidOption(
-        'rateCard',
-        'unknownModel.priceAs',
-        `names "${policy.priceAs}", which the card does not price`,
-        'Name a priced model such as "claude-opus-5-5".',
-      );
-    }
-  }
   const fastModels = (): string[] =>
     [...history.entries()]
       .filter(([, rows]) => rows.some((r) => r.fast))

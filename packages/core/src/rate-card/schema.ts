@@ -1,4 +1,4 @@
-import { DrawdownError, ErrorCodes } from '../errors.js';
+import { DrawdownError, ErrorCodes, type OptionProblem } from '../errors.js';
 import type { Nanos } from '../money.js';
 import { DECIMAL_USD, decimalToNanos } from './exact.js';
 import { normalizeModelName } from './model-names.js';
@@ -89,11 +89,7 @@ export interface PriceRow {
 }
 
 /** One thing wrong with a row: where, what, and how to fix it. */
-export interface PriceRowProblem {
-  field: string;
-  problem: string;
-  fix: string;
-}
+export type PriceRowProblem = OptionProblem;
 
 const RATE_FIELDS: ReadonlyArray<[RateCategory, keyof PriceRatesInput]> = [
   ['input', 'inputPerMTok'],

@@ -1,5 +1,6 @@
 export {
   reconcile,
+  reconcileOptionProblems,
   driftByPool,
   DEFAULT_REPORTING_LAG_MS,
   DEFAULT_TOLERANCE,

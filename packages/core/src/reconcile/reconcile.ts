@@ -1,5 +1,6 @@
 import type { LedgerStore } from '../contracts/store.js';
-import { invalidOption } from '../errors.js';
+import { invalidOption, throwFirstProblem, type OptionProblem } from '../errors.js';
+import { isRecord } from '../is-record.js';
 import { usd, type Nanos } from '../money.js';
 import type { RateCard } from '../rate-card/rate-card.js';
 import { compareUsage, type LedgerCharge, type ReconciledGroup } from './compare.js';
@@ -77,10 +78,35 @@ export interface ReconcileResult {
   exceedsTolerance: boolean;
 }
 
+/**
+ * Every problem of the options that say what to reconcile, `keys` and `source` (empty when they
+ * are fine): `reconcile` throws the first, a configuration's `reconcile` section reports them all.
+ */
+export function reconcileOptionProblems(options: { keys?: unknown; source?: unknown }): OptionProblem[] {
+  const problems: OptionProblem[] = [];
+  const { keys, source } = options;
+  if (source !== undefined && !REPORT_SOURCES.includes(source as ReportSource))
+    problems.push({ field: 'source', problem: `is ${JSON.stringify(source)}`, fix: 'Use admin, analytics or auto.' });
+  if (!isRecord(keys) || Object.keys(keys).length === 0)
+    problems.push({
+      field: 'keys',
+      problem: keys === undefined ? 'is missing' : isRecord(keys) ? 'is empty' : `is ${JSON.stringify(keys)}`,
+      fix: 'Map each pool that draws on an API key to its Anthropic key id, e.g. {"credits": "apikey_01Rj…"}.',
+    });
+  else
+    for (const [pool, apiKeyId] of Object.entries(keys))
+      if (typeof apiKeyId !== 'string' || apiKeyId.trim() === '')
+        problems.push({
+          field: `keys.${pool}`,
+          problem: typeof apiKeyId === 'string' ? 'is empty' : `is ${JSON.stringify(apiKeyId)}`,
+          fix: 'Write the Anthropic API key id, e.g. "apikey_01Rj…".',
+        });
+  return problems;
+}
+
 function checkOptions(options: ReconcileOptions): Map<string, string[]> {
   const owner = 'reconcile';
-  if (options.source !== undefined && !REPORT_SOURCES.includes(options.source))
-    throw invalidOption(owner, 'source', `is ${JSON.stringify(options.source)}`, 'Use admin, analytics or auto.');
+  throwFirstProblem(owner, reconcileOptionProblems(options));
   if (!BUCKET_WIDTHS.includes(options.bucket))
     throw invalidOption(owner, 'bucket', `is ${JSON.stringify(options.bucket)}`, 'Use 1m, 1h or 1d.');
   if (!Number.isFinite(options.from) || !Number.isFinite(options.to) || options.from >= options.to)
@@ -88,18 +114,8 @@ function checkOptions(options: ReconcileOptions): Map<string, string[]> {
   if (typeof options.adminKey !== 'string' || options.adminKey.trim() === '')
     throw invalidOption(owner, 'adminKey', 'is empty', 'Set the Admin key environment variable (sk-ant-admin…).');
   const poolsByKey = new Map<string, string[]>();
-  for (const [pool, apiKeyId] of Object.entries(options.keys)) {
-    if (typeof apiKeyId !== 'string' || apiKeyId.trim() === '')
-      throw invalidOption(owner, `keys.${pool}`, 'is empty', 'Write the Anthropic API key id, e.g. "apikey_01Rj…".');
+  for (const [pool, apiKeyId] of Object.entries(options.keys))
     poolsByKey.set(apiKeyId, [...(poolsByKey.get(apiKeyId) ?? []), pool]);
-  }
-  if (poolsByKey.size === 0)
-    throw invalidOption(
-      owner,
-      'keys',
-      'is empty',
-      'Map each pool that draws on an API key to its Anthropic key id, e.g. {"credits": "apikey_01Rj…"}.',
-    );
   return poolsByKey;
 }
 

@@ -1,1 +1,1 @@
-export { postgresStore, type PostgresStoreOptions } from './postgres-store.js';
+export { postgresStore, postgresStoreOptionProblems, type PostgresStoreOptions } from './postgres-store.js';

@@ -3,7 +3,6 @@ import pg from 'pg';
 import {
   DrawdownError,
   ErrorCodes,
-  invalidOption,
   type AccountSnapshot,
   type ChargeRecord,
   type EntryMeta,
@@ -17,8 +16,10 @@ import {
   type ReportRow,
   type ReserveResult,
   type SettleResult,
+  type OptionProblem,
   type SpendHour,
 } from '@drawdown/core';
+import { throwFirstProblem } from '@drawdown/core/internal';
 import { SPEND_HOUR_MS, sortReportRows, sqlReport, windowStart } from '@drawdown/core/store';
 import { storeError } from './errors.js';
 import { createGroupCommit, type ItemOutcome } from './group-commit.js';
@@ -128,6 +129,50 @@ const holdRecord = (r: Record<string, unknown>): HoldRecord => ({
   expiresAt: Number(r.expiresAt ?? r.expires_at),
 });
 
+/**
+ * Every problem of the options (empty when they are fine): `postgresStore` throws the first, a
+ * configuration's `store` section reports them all. Never echoes a connection string: it may
+ * carry a password.
+ */
+export function postgresStoreOptionProblems(options: unknown): OptionProblem[] {
+  if (options === null || typeof options !== 'object')
+    return [{ field: 'options', problem: 'must be an object', fix: 'Pass { connectionString } or { pool }.' }];
+  const { schema, listen, maxBatch, durableHolds, pool, connectionString } = options as Record<string, unknown>;
+  const problems: OptionProblem[] = [];
+  const problem = (field: string, value: unknown, fix: string): void =>
+    void problems.push({ field, problem: `is ${JSON.stringify(value)}`, fix });
+  if (schema !== undefined && (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)))
+    problem('schema', schema, 'Use lower-case letters, digits and "_" (at most 63), like "drawdown".');
+  if (listen !== undefined && typeof listen !== 'boolean') problem('listen', listen, 'Use true or false.');
+  // Bounded so one batch holds its account locks for a few milliseconds at most.
+  if (
+    maxBatch !== undefined &&
+    !(Number.isSafeInteger(maxBatch) && (maxBatch as number) >= 1 && (maxBatch as number) <= 1000)
+  )
+    problem('maxBatch', maxBatch, 'Use a whole number from 1 to 1000, like 64.');
+  if (durableHolds !== undefined && typeof durableHolds !== 'boolean')
+    problem('durableHolds', durableHolds, 'Use true or false.');
+  if (pool !== undefined) {
+    // Duck-typed: an application may carry its own copy of pg.
+    const given = pool as Partial<pg.Pool> | null;
+    if (typeof given?.query !== 'function' || typeof given.connect !== 'function' || typeof given.on !== 'function')
+      problems.push({
+        field: 'pool',
+        problem: 'is not a pg.Pool',
+        fix: 'Pass new pg.Pool({ connectionString }) or use connectionString.',
+      });
+    return problems;
+  }
+  const url = connectionString ?? process.env.DRAWDOWN_POSTGRES_URL;
+  if (typeof url !== 'string' || !/^postgres(ql)?:\/\//.test(url))
+    problems.push({
+      field: 'connectionString',
+      problem: 'is missing or not a postgres:// URL',
+      fix: 'Pass connectionString: "postgres://user@host:5432/db", set DRAWDOWN_POSTGRES_URL, or pass pool.',
+    });
+  return problems;
+}
+
 function validate(options: PostgresStoreOptions): {
   schema: string;
   listen: boolean;
@@ -135,56 +180,17 @@ function validate(options: PostgresStoreOptions): {
   durableHolds: boolean;
   connectionString?: string;
 } {
-  if (options === null || typeof options !== 'object')
-    throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { connectionString } or { pool }.');
-  const schema = options.schema ?? 'drawdown';
-  if (typeof schema !== 'string' || !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw invalidOption(
-      OWNER,
-      'schema',
-      `is ${JSON.stringify(schema)}`,
-      'Use lower-case letters, digits and "_" (at most 63), like "drawdown".',
-    );
-  }
-  const listen = options.listen ?? true;
-  if (typeof listen !== 'boolean')
-    throw invalidOption(OWNER, 'listen', `is ${JSON.stringify(listen)}`, 'Use true or false.');
-  const maxBatch = options.maxBatch ?? 64;
-  // Bounded so one batch holds its account locks for a few milliseconds at most.
-  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 1000)
-    throw invalidOption(
-      OWNER,
-      'maxBatch',
-      `is ${JSON.stringify(maxBatch)}`,
-      'Use a whole number from 1 to 1000, like 64.',
-    );
-  const durableHolds = options.durableHolds ?? false;
-  if (typeof durableHolds !== 'boolean')
-    throw invalidOption(OWNER, 'durableHolds', `is ${JSON.stringify(durableHolds)}`, 'Use true or false.');
-  if (options.pool !== undefined) {
-    // Duck-typed: an application may carry its own copy of pg.
-    const pool = options.pool as Partial<pg.Pool> | null;
-    if (typeof pool?.query !== 'function' || typeof pool.connect !== 'function' || typeof pool.on !== 'function') {
-      throw invalidOption(
-        OWNER,
-        'pool',
-        'is not a pg.Pool',
-        'Pass new pg.Pool({ connectionString }) or use connectionString.',
-      );
-    }
-    return { schema, listen, maxBatch, durableHolds };
-  }
-  const connectionString = options.connectionString ?? process.env.DRAWDOWN_POSTGRES_URL;
-  if (typeof connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(connectionString)) {
-    // Never echo the value: it may carry a password.
-    throw invalidOption(
-      OWNER,
-      'connectionString',
-      'is missing or not a postgres:// URL',
-      'Pass connectionString: "postgres://user@host:5432/db", set DRAWDOWN_POSTGRES_URL, or pass pool.',
-    );
-  }
-  return { schema, listen, maxBatch, durableHolds, connectionString };
+  throwFirstProblem(OWNER, postgresStoreOptionProblems(options));
+  return {
+    schema: options.schema ?? 'drawdown',
+    listen: options.listen ?? true,
+    maxBatch: options.maxBatch ?? 64,
+    durableHolds: options.durableHolds ?? false,
+    ...(options.pool === undefined && {
+      // Checked above: a postgres:// URL.
+      connectionString: (options.connectionString ?? process.env.DRAWDOWN_POSTGRES_URL) as string,
+    }),
+  };
 }
 
 /**

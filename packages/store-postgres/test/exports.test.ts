@@ -5,6 +5,7 @@ it('exports its curated public surface', async () => {
   expect(Object.keys(await import('../src/index.js')).sort()).toMatchInlineSnapshot(`
     [
       "postgresStore",
+      "postgresStoreOptionProblems",
     ]
   `);
 });

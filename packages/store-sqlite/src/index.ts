@@ -1,2 +1,2 @@
-export { sqliteStore, type Durability, type SqliteStoreOptions } from './sqlite-store.js';
+export { sqliteStore, sqliteStoreOptionProblems, type Durability, type SqliteStoreOptions } from './sqlite-store.js';
 export { defaultDatabasePath } from './default-path.js';

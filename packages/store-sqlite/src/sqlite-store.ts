@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { DrawdownError, ErrorCodes, invalidOption, type LedgerStore } from '@drawdown/core';
+import { DrawdownError, ErrorCodes, type LedgerStore, type OptionProblem } from '@drawdown/core';
+import { throwFirstProblem } from '@drawdown/core/internal';
 import { createLedger } from './create-ledger.js';
 import { defaultDatabasePath } from './default-path.js';
 import { openDatabase, type Database } from './driver.js';
@@ -38,55 +39,54 @@ export type Durability = 'full' | 'relaxed';
 
 const OWNER = 'sqliteStore';
 
-function validate(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
+/**
+ * Every problem of the options (empty when they are fine): `sqliteStore` throws the first, a
+ * configuration's `store` section reports them all.
+ */
+export function sqliteStoreOptionProblems(options: unknown): OptionProblem[] {
   if (options === null || typeof options !== 'object')
-    throw invalidOption(OWNER, 'options', 'must be an object', 'Pass { file: "/path/to/ledger.sqlite" } or nothing.');
-  const file = options.file ?? (process.env.DRAWDOWN_DB || defaultDatabasePath());
-  if (typeof file !== 'string' || file.trim() === '')
-    throw invalidOption(
-      OWNER,
-      'file',
-      `is ${JSON.stringify(options.file)}`,
-      'Use a file path such as "./ledger.sqlite".',
-    );
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
-  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0)
-    throw invalidOption(
-      OWNER,
-      'busyTimeoutMs',
-      `is ${String(busyTimeoutMs)}`,
-      'Use a whole number of milliseconds, like 5000.',
-    );
-  const watchIntervalMs = options.watchIntervalMs ?? 250;
-  if (!Number.isSafeInteger(watchIntervalMs) || watchIntervalMs <= 0)
-    throw invalidOption(
-      OWNER,
-      'watchIntervalMs',
-      `is ${String(watchIntervalMs)}`,
-      'Use a positive number of milliseconds, like 250.',
-    );
-  const readonly = options.readonly ?? false;
-  if (typeof readonly !== 'boolean')
-    throw invalidOption(OWNER, 'readonly', `is ${JSON.stringify(readonly)}`, 'Use true or false.');
-  const maxBatch = options.maxBatch ?? DEFAULT_MAX_BATCH;
-  if (!Number.isSafeInteger(maxBatch) || maxBatch < 1 || maxBatch > 10_000) {
-    throw invalidOption(
-      OWNER,
-      'maxBatch',
-      `is ${JSON.stringify(maxBatch)}`,
-      'Use a whole number from 1 (no grouping) to 10000, like 256.',
-    );
-  }
-  const durability = options.durability ?? 'full';
-  if (durability !== 'full' && durability !== 'relaxed') {
-    throw invalidOption(
-      OWNER,
+    return [
+      { field: 'options', problem: 'must be an object', fix: 'Pass { file: "/path/to/ledger.sqlite" } or nothing.' },
+    ];
+  const { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch, durability } = options as Record<string, unknown>;
+  const problems: OptionProblem[] = [];
+  const problem = (field: string, value: unknown, fix: string): void =>
+    void problems.push({
+      field,
+      problem: `is ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`,
+      fix,
+    });
+  if (file !== undefined && (typeof file !== 'string' || file.trim() === ''))
+    problem('file', file, 'Use a file path such as "./ledger.sqlite".');
+  if (busyTimeoutMs !== undefined && !(Number.isSafeInteger(busyTimeoutMs) && (busyTimeoutMs as number) >= 0))
+    problem('busyTimeoutMs', busyTimeoutMs, 'Use a whole number of milliseconds, like 5000.');
+  if (watchIntervalMs !== undefined && !(Number.isSafeInteger(watchIntervalMs) && (watchIntervalMs as number) > 0))
+    problem('watchIntervalMs', watchIntervalMs, 'Use a positive number of milliseconds, like 250.');
+  if (readonly !== undefined && typeof readonly !== 'boolean') problem('readonly', readonly, 'Use true or false.');
+  if (
+    maxBatch !== undefined &&
+    !(Number.isSafeInteger(maxBatch) && (maxBatch as number) >= 1 && (maxBatch as number) <= 10_000)
+  )
+    problem('maxBatch', maxBatch, 'Use a whole number from 1 (no grouping) to 10000, like 256.');
+  if (durability !== undefined && durability !== 'full' && durability !== 'relaxed')
+    problem(
       'durability',
-      `is ${JSON.stringify(durability)}`,
+      durability,
       "Use 'full' (every acknowledged write is on disk) or 'relaxed' (faster; a power cut can lose the last writes).",
     );
-  }
-  return { file, busyTimeoutMs, watchIntervalMs, readonly, maxBatch, durability };
+  return problems;
+}
+
+function validate(options: SqliteStoreOptions): Required<SqliteStoreOptions> {
+  throwFirstProblem(OWNER, sqliteStoreOptionProblems(options));
+  return {
+    file: options.file ?? (process.env.DRAWDOWN_DB || defaultDatabasePath()),
+    busyTimeoutMs: options.busyTimeoutMs ?? 5000,
+    watchIntervalMs: options.watchIntervalMs ?? 250,
+    readonly: options.readonly ?? false,
+    maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+    durability: options.durability ?? 'full',
+  };
 }
 
 /**

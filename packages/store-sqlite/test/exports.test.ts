@@ -6,6 +6,7 @@ it('exports its curated public surface', async () => {
     [
       "defaultDatabasePath",
       "sqliteStore",
+      "sqliteStoreOptionProblems",
     ]
   `);
 });

@@ -38,8 +38,8 @@ describe.concurrent('drawdown config check', () => {
     expect(result.stdout).toContain(`✗ ${project.file}: 10 problems`);
     const lines = result.stdout.trimEnd().split('\n');
     const fields = lines.slice(lines.findIndex((l) => l.startsWith('─')) + 1).map((line) => line.split(/\s{2,}/)[0]);
+    // In the order of the file's settings, whichever check found them.
     expect(fields).toEqual([
-      'colour',
       'timeZone',
       'store.kind',
       'strategies.bundled.key',
@@ -49,7 +49,13 @@ describe.concurrent('drawdown config check', () => {
       'route[0].pool',
       'route[1].id',
       'route[1].strategy',
+      'colour',
     ]);
+    // Each with the fix its owner gives: the budget plugin for the amount, the hub for the zone.
+    expect(result.stdout).toMatch(/pools\.trial\.amount +must be more than zero\. Fix: Write it like "10\.00"\./);
+    expect(result.stdout).toMatch(
+      /timeZone +is "Mars\/Olympus", which is not an IANA time zone\. Fix: Use a name like "UTC"/,
+    );
     // Even a misplaced secret is never echoed back.
     expect(result.stdout + result.stderr).not.toContain('sk-ant-do-not-put-here');
   });
@@ -61,11 +67,11 @@ describe.concurrent('drawdown config check', () => {
     } as never);
     const result = await runInProcess(['config', 'check', '--json'], { cwd: project.dir });
     expect(result.code).toBe(1);
-    // lowAt is not checked by the CLI itself: the budget plugin's own validation names the field.
+    // lowAt is not checked by the CLI itself: the budget plugin's own check gives the problem and its fix.
     expect(JSON.parse(result.stdout)).toMatchObject({
       ok: false,
       file: project.file,
-      problems: [{ path: 'pools.daily.lowAt', message: expect.stringContaining('lowAt') }],
+      problems: [{ path: 'pools.daily.lowAt', message: 'is 7', hint: 'Use a share between 0 and 1, like 0.8.' }],
     });
   });
 
@@ -308,7 +314,7 @@ describe.concurrent('drawdown config init answered by a script (stdin not a term
       });
       expect(unwrapped(result.stderr)).toContain('[postgres://localhost:5432/drawdown]');
       expect(result.code, result.stderr).toBe(0);
-      expect(unwrapped(result.stderr)).toMatch(/"Mars\/Olympus" is not an IANA time zone/);
+      expect(unwrapped(result.stderr)).toMatch(/The time zone is "Mars\/Olympus", which is not an IANA time zone/);
       expect(unwrapped(result.stderr)).not.toContain('--time-zone');
       expect(unwrapped(result.stderr)).toMatch(/database\s+"drawdown_missing_\d+"\s+does not exist/);
       expect(result.stderr.replace(/\s+/g, ' ')).toContain(
@@ -357,7 +363,9 @@ describe.concurrent('drawdown config init answered by a script (stdin not a term
     const { project, env } = home();
     const result = await runInProcess(['config', 'init'], { cwd: project.dir, env, input: '2\nhere\nMars/Olympus\n' });
     expect(result.code).toBe(1);
-    expect(unwrapped(result.stderr)).toMatch(/drawdown: "Mars\/Olympus" is not an IANA time zone/);
+    expect(unwrapped(result.stderr)).toMatch(
+      /drawdown: The time zone is "Mars\/Olympus", which is not an IANA time zone/,
+    );
     expect(unwrapped(result.stderr)).toMatch(/hint: Answer a zone name, or press Enter for /);
     expect(unwrapped(result.stderr)).not.toContain('--time-zone');
     expect(existsSync(path.join(project.dir, 'drawdown.config.json'))).toBe(false);

@@ -14,10 +14,11 @@ import {
   type ProfileAnswers,
   type ProfileId,
 } from '../config/starter.js';
+import { problemText } from '../config/option-problems.js';
 import type { ConfigProblem, DrawdownConfig } from '../config/types.js';
 import { validateConfig } from '../config/validate.js';
 import type { CliContext } from '../context.js';
-import { describeStore, openStore } from '../hub/store.js';
+import { describeStore, openStore, storeProblems } from '../hub/store.js';
 import { createPrompt, type Prompt } from '../prompt.js';
 import { fitText } from '../render/status.js';
 import { renderTable } from '../render/table.js';
@@ -98,10 +99,7 @@ function checkCommand(ctx: CliContext): Command {
               { header: 'Field', shrink: 'wrap' },
               { header: 'Problem', shrink: 'wrap' },
             ],
-            problems.map((p) => [
-              p.path,
-              p.hint === undefined ? p.message : `${p.message.replace(/([^.])$/, '$1.')} Fix: ${p.hint}`,
-            ]),
+            problems.map((p) => [p.path, problemText(p)]),
             undefined,
             { maxWidth: ctx.term.width },
           ),
@@ -210,7 +208,12 @@ async function askInit(ctx: CliContext): Promise<InitAnswers> {
       },
       async (answer) => {
         const problem = validateConfig({ timeZone: answer }).find((p) => p.path === 'timeZone');
-        return problem && { problem: `${problem.message}.`, hint: `Answer a zone name, or press Enter for ${zone}.` };
+        return (
+          problem && {
+            problem: `The time zone ${problem.message}.`,
+            hint: `Answer a zone name, or press Enter for ${zone}.`,
+          }
+        );
       },
     );
     const connectionString =
@@ -259,8 +262,9 @@ async function askInit(ctx: CliContext): Promise<InitAnswers> {
 /** Opens the database as the ledger will be opened; what went wrong and its fix, or undefined. */
 async function databaseRefusal(connectionString: string): Promise<{ problem: string; hint: string } | undefined> {
   const store = { kind: 'postgres' as const, connectionString };
-  const problem = validateConfig({ store }).find((p) => p.path.startsWith('store'));
-  if (problem) return { problem: `${problem.message}.`, hint: 'Answer a URL like postgres://user@host:5432/db.' };
+  const [problem] = await storeProblems(store);
+  if (problem)
+    return { problem: `The URL ${problem.message}.`, hint: 'Answer a URL like postgres://user@host:5432/db.' };
   try {
     await (await openStore(store)).close();
     return undefined;

@@ -12,6 +12,7 @@ import {
   type RateCard,
 } from '@drawdown/core';
 import { CliErrorCodes, cliError } from '../cli-error.js';
+import { problemText } from '../config/option-problems.js';
 import type { CliContext } from '../context.js';
 import { loadFor } from '../session.js';
 import { renderTable, type DetailRow } from '../render/table.js';
@@ -28,7 +29,7 @@ export async function rateCardFor(ctx: CliContext, command: Command): Promise<Ra
   if (problems.length > 0) {
     throw cliError(
       CliErrorCodes.INVALID_CONFIG,
-      `${loaded.file ?? 'the configuration'}: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
+      `${loaded.file ?? 'the configuration'}: ${problems.map((p) => `${p.path} ${problemText(p)}`).join(' ')}`,
       'Fix the rateCard section, then run "drawdown config check".',
       {
         problems,

@@ -1,5 +1,7 @@
 import { createHub, createRateCard, isDrawdownError, memoryStore, silentLogger } from '@drawdown/core';
 import { planHub, type HubPlan } from '../hub/plan.js';
+import { storeProblems } from '../hub/store.js';
+import { problemFromError } from './option-problems.js';
 import type { LoadedConfig } from './load.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
 import { isRecord } from '@drawdown/core/internal';
@@ -41,8 +43,8 @@ export interface ConfigCheck {
 /**
  * The one validation `config check`, `status` and every other command share, so what the check
  * accepts is exactly what opens: the file's structure, each pool's and strategy's own options (all
- * of them, in one pass), the rate card overrides, and the route resolved against the plugins on a
- * throwaway memory ledger (the real ledger is not touched).
+ * of them, in one pass), the store's options, the rate card, and the route resolved against the
+ * plugins on a throwaway memory ledger (the real ledger is not touched).
  */
 export async function checkConfig(
   loaded: LoadedConfig,
@@ -54,6 +56,17 @@ export async function checkConfig(
     void problems.push(
       ...more.filter((p) => !problems.some((q) => q.path === p.path || p.path.startsWith(`${q.path}.`))),
     );
+  // Listed in the order of the file's settings, whichever check found them.
+  const sections = isRecord(config) ? Object.keys(config) : [];
+  const place = (p: ConfigProblem): number => {
+    const at = sections.indexOf(p.path.split(/[.[]/)[0]!);
+    return at === -1 ? sections.length : at;
+  };
+  const result = (plan?: HubPlan): ConfigCheck => {
+    // Array sort is stable: problems of one setting keep the order they were found in.
+    const sorted = [...problems].sort((a, b) => place(a) - place(b));
+    return { problems: sorted, ...(plan && problems.length === 0 && { plan }) };
+  };
   const context = { env: options.env, cwd: options.cwd, ...(loaded.file !== undefined && { file: loaded.file }) };
   for (const section of ['strategies', 'pools'] as const) {
     const entries = config[section] as unknown;
@@ -65,29 +78,25 @@ export async function checkConfig(
       add(await entryProblems(section, id, entry, context));
     }
   }
-  const overrides = isRecord(config.rateCard) ? config.rateCard.overrides : undefined;
+  add(await storeProblems(config.store, options.env));
+  // The card itself: what only a built card knows, such as whether `unknownModel.priceAs` is priced.
+  const card = isRecord(config.rateCard) ? config.rateCard : {};
   let rateCard: ReturnType<typeof createRateCard> | undefined;
-  if (Array.isArray(overrides)) {
+  if (Array.isArray(card.overrides) || card.unknownModel !== undefined) {
     try {
-      rateCard = createRateCard({ overrides });
+      rateCard = createRateCard({
+        ...(Array.isArray(card.overrides) && { overrides: card.overrides }),
+        ...(card.unknownModel !== undefined && { unknownModel: card.unknownModel }),
+      });
     } catch (error) {
       if (!isDrawdownError(error)) throw error;
-      const field = error.data.field;
-      add([
-        {
-          path:
-            typeof field === 'string' && field !== ''
-              ? `rateCard.${field.replace(/^rateCard\./, '')}`
-              : 'rateCard.overrides',
-          message: error.message,
-        },
-      ]);
+      add([problemFromError('rateCard', error)]);
     }
   }
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return result();
   const plan = await planHub(config, context);
   add(plan.problems);
-  if (problems.length > 0) return { problems };
+  if (problems.length > 0) return result();
   // Build the hub against a throwaway memory store: the route's references are checked for real.
   try {
     const hub = await createHub({
@@ -101,8 +110,7 @@ export async function checkConfig(
     await hub.close();
   } catch (error) {
     if (!isDrawdownError(error)) throw error;
-    const field = error.data.field;
-    add([{ path: typeof field === 'string' ? field : '(hub)', message: error.message }]);
+    add([problemFromError(typeof error.data.field === 'string' ? '' : '(hub)', error)]);
   }
-  return problems.length > 0 ? { problems } : { problems, plan };
+  return result(plan);
 }

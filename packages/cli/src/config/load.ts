@@ -118,7 +118,7 @@ export async function loadConfig(options: {
   const problems = validateConfig(raw);
   const relativeStore = (config: DrawdownConfig): DrawdownConfig =>
     // A relative SQLite path in a file means relative to that file, not to wherever the command runs.
-    config.store?.kind === 'sqlite' && config.store.file !== undefined && located.file !== undefined
+    config.store?.kind === 'sqlite' && typeof config.store.file === 'string' && located.file !== undefined
       ? { ...config, store: { ...config.store, file: path.resolve(path.dirname(located.file), config.store.file) } }
       : config;
   const base = problems.length === 0 ? relativeStore(raw as DrawdownConfig) : (raw as DrawdownConfig);

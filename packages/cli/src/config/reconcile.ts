@@ -1,7 +1,8 @@
 import { usd } from '@drawdown/core';
-import { REPORT_SOURCES, type ReportSource } from '@drawdown/core/reconcile';
-import type { ConfigProblem, ReconcileConfig } from './types.js';
 import { isRecord } from '@drawdown/core/internal';
+import { reconcileOptionProblems, type ReportSource } from '@drawdown/core/reconcile';
+import { configProblems } from './option-problems.js';
+import type { ConfigProblem, ReconcileConfig } from './types.js';
 
 export const DEFAULT_ADMIN_KEY_ENV = 'ANTHROPIC_ADMIN_KEY';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -24,22 +25,18 @@ export function checkReconcileConfig(value: unknown, pools: readonly string[]): 
       );
     else if (!known.has(key)) problem(`.${key}`, `is not a known setting; known: ${[...known].join(', ')}`);
   }
-  if (!isRecord(value.keys) || Object.keys(value.keys).length === 0)
-    problem('.keys', 'must map each pool that draws on an API key to its key id, e.g. {"credits": "apikey_01…"}');
-  else
+  // What reconciling itself refuses (no keys, an empty key id, an unknown source), by its own checker.
+  problems.push(...configProblems('reconcile', reconcileOptionProblems({ keys: value.keys, source: value.source })));
+  if (isRecord(value.keys))
     for (const [pool, id] of Object.entries(value.keys)) {
       if (!pools.includes(pool)) problem(`.keys.${pool}`, `names no pool; pools: ${pools.join(', ') || '(none)'}`);
-      if (typeof id !== 'string' || id.trim() === '')
-        problem(`.keys.${pool}`, 'must be the API key id from the Console, e.g. "apikey_01Rj…"');
-      else if (id.startsWith('sk-ant-'))
+      if (typeof id === 'string' && id.startsWith('sk-ant-'))
         problem(`.keys.${pool}`, 'is a key, not a key id: write the id the Console lists ("apikey_…"), never the key');
     }
   if (value.adminKeyEnv !== undefined && (typeof value.adminKeyEnv !== 'string' || !ENV_NAME.test(value.adminKeyEnv)))
     problem('.adminKeyEnv', `must be an environment variable name like "${DEFAULT_ADMIN_KEY_ENV}"`);
   if (value.baseUrl !== undefined && (typeof value.baseUrl !== 'string' || !/^https?:\/\/[^\s]+$/.test(value.baseUrl)))
     problem('.baseUrl', 'must be an http(s) URL like "https://api.anthropic.com"');
-  if (value.source !== undefined && !REPORT_SOURCES.includes(value.source as ReportSource))
-    problem('.source', `must be one of ${REPORT_SOURCES.map((s) => `"${s}"`).join(', ')}`);
   if (value.tolerance !== undefined) {
     try {
       if (usd(value.tolerance as string) < 0) problem('.tolerance', 'must not be negative');

@@ -1,8 +1,11 @@
-import { checkRateCardConfig, isDrawdownError, usd } from '@drawdown/core';
+import { checkRateCardConfig, isDrawdownError } from '@drawdown/core';
+import { hubOptionProblems, isRecord } from '@drawdown/core/internal';
 import { checkBudgetHierarchy } from '@drawdown/gateway/budgets';
+import { poolFactories, strategyFactories } from '../hub/plugin-kinds.js';
+import { storeKinds } from '../hub/store.js';
+import { configProblems } from './option-problems.js';
 import { checkReconcileConfig } from './reconcile.js';
 import type { ConfigProblem, DrawdownConfig } from './types.js';
-import { isRecord } from '@drawdown/core/internal';
 
 const topLevelKeys = new Set([
   '$schema',
@@ -18,8 +21,6 @@ const topLevelKeys = new Set([
   'reconcile',
 ]);
 const idPattern = /^[a-z0-9][a-z0-9._-]*$/i;
-export const strategyKinds = ['apiKey', 'delegated', 'oauth'] as const;
-export const poolKinds = ['budget', 'payAsYouGo', 'credits', 'planAllowance'] as const;
 const secretLike = /^(key|apiKey|token|accessToken|refreshToken|secret|clientSecret|password)$/;
 
 const describe = (value: unknown): string =>
@@ -27,8 +28,11 @@ const describe = (value: unknown): string =>
 
 /**
  * Checks the whole configuration and returns every problem with its field path, so one run of
- * `drawdown config check` shows all of them. Plugin-specific options are checked by the plugin
- * factories themselves when the hub is built (see `planHub`).
+ * `drawdown config check` shows all of them. What only a configuration file can get wrong (unknown
+ * settings, secrets written into it, ids naming each other, route entries) is checked here; each
+ * option's own rule is checked by the module that owns it: the hub's settings, the rate card, the
+ * reconcile keys and the budget hierarchy by their checkers (called here), the store's by its
+ * package and each pool's and strategy's by its plugin factory (both in `checkConfig`).
  */
 export function validateConfig(raw: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -42,38 +46,13 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
     if (!topLevelKeys.has(key))
       problem(key, `is not a known setting; known: ${[...topLevelKeys].filter((k) => k !== '$schema').join(', ')}`);
 
-  if (config.timeZone !== undefined) {
-    if (typeof config.timeZone !== 'string')
-      problem('timeZone', `must be an IANA zone name like "Europe/Berlin", not ${describe(config.timeZone)}`);
-    else {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: config.timeZone });
-      } catch {
-        problem(
-          'timeZone',
-          `"${config.timeZone}" is not an IANA time zone; use a name like "UTC" or "America/New_York"`,
-        );
-      }
-    }
-  }
-  if (config.holdTtlMs !== undefined && !(Number.isSafeInteger(config.holdTtlMs) && (config.holdTtlMs as number) > 0)) {
-    problem('holdTtlMs', `must be a positive whole number of milliseconds, not ${describe(config.holdTtlMs)}`);
-  }
+  problems.push(...configProblems('', hubOptionProblems({ timeZone: config.timeZone, holdTtlMs: config.holdTtlMs })));
 
   if (config.store !== undefined) {
     const store = config.store;
     if (!isRecord(store)) problem('store', `must be an object like {"kind": "sqlite"}, not ${describe(store)}`);
-    else if (store.kind === 'sqlite') {
-      if (store.file !== undefined && (typeof store.file !== 'string' || store.file === ''))
-        problem('store.file', 'must be a file path');
-    } else if (store.kind === 'postgres') {
-      if (typeof store.connectionString !== 'string' || !/^postgres(ql)?:\/\//.test(store.connectionString)) {
-        problem('store.connectionString', 'must be a URL like "postgres://user@host:5432/db"');
-      }
-      if (store.schema !== undefined && (typeof store.schema !== 'string' || !/^[a-z_][a-z0-9_]*$/i.test(store.schema)))
-        problem('store.schema', 'must be a plain identifier like "drawdown"');
-    } else if (store.kind !== 'memory')
-      problem('store.kind', `is ${describe(store.kind)}; use "sqlite", "postgres" or "memory"`);
+    else if (!storeKinds.includes(store.kind as string))
+      problem('store.kind', `is ${describe(store.kind)}; use ${storeKinds.map((k) => `"${k}"`).join(', ')}`);
   }
 
   const checkIds = (section: 'strategies' | 'pools', kinds: readonly string[]): Set<string> => {
@@ -101,19 +80,11 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
             'looks like a secret; secrets never go in the config file — name the environment variable that holds it instead (e.g. "envVar")',
           );
       }
-      if (
-        entry.kind === 'apiKey' &&
-        entry.envVar !== undefined &&
-        (typeof entry.envVar !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(entry.envVar))
-      ) {
-        problem(`${path}.envVar`, `must be a variable name like "ANTHROPIC_API_KEY", not ${describe(entry.envVar)}`);
-      }
-      if (entry.kind === 'budget') checkBudget(path, entry, problem);
     }
     return ids;
   };
-  const strategyIds = checkIds('strategies', strategyKinds);
-  const poolIds = checkIds('pools', poolKinds);
+  const strategyIds = checkIds('strategies', Object.keys(strategyFactories));
+  const poolIds = checkIds('pools', Object.keys(poolFactories));
   for (const id of strategyIds)
     if (poolIds.has(id))
       problem(
@@ -170,9 +141,9 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
   }
 
   // The rate card checks its own section: every override row, category and date, and the unknown-model policy.
-  for (const p of checkRateCardConfig(config.rateCard)) problem(p.field, `${p.problem}; ${p.fix}`);
+  problems.push(...configProblems('', checkRateCardConfig(config.rateCard)));
   const pools = isRecord(config.pools) ? Object.keys(config.pools) : [];
-  for (const p of checkReconcileConfig(config.reconcile, pools)) problem(p.path, p.message);
+  problems.push(...checkReconcileConfig(config.reconcile, pools));
   // So does the gateway's budget hierarchy (its first problem, with the field it names).
   if (config.budgets !== undefined) {
     try {
@@ -184,24 +155,6 @@ export function validateConfig(raw: unknown): ConfigProblem[] {
     }
   }
   return problems;
-}
-
-function checkBudget(
-  path: string,
-  entry: Record<string, unknown>,
-  problem: (path: string, message: string) => void,
-): void {
-  if (entry.amount === undefined) problem(`${path}.amount`, 'is missing; write the capped amount in USD like "10.00"');
-  else {
-    try {
-      if (usd(entry.amount as string) <= 0) problem(`${path}.amount`, 'must be more than zero');
-    } catch {
-      problem(`${path}.amount`, `is ${describe(entry.amount)}, not a USD amount; write it like "10.00"`);
-    }
-  }
-  if (entry.period !== undefined && !['lifetime', 'day', 'week', 'month'].includes(entry.period as string)) {
-    problem(`${path}.period`, `is ${describe(entry.period)}; use "lifetime", "day", "week" or "month"`);
-  }
 }
 
 /** Narrowing after validation. */

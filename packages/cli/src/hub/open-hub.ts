@@ -3,6 +3,7 @@ import { CliErrorCodes, cliError } from '../cli-error.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { ConfigProblem } from '../config/types.js';
 import { checkConfig } from '../config/check.js';
+import { problemText } from '../config/option-problems.js';
 import { planHub } from './plan.js';
 import { openStore } from './store.js';
 
@@ -11,7 +12,7 @@ export function problemsError(problems: ConfigProblem[], file: string | undefine
   const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
   return cliError(
     CliErrorCodes.INVALID_CONFIG,
-    `${file ?? 'the configuration'}: ${first.path} ${first.message}${more}`,
+    `${file ?? 'the configuration'}: ${first.path} ${problemText(first)}${more}`,
     'Run "drawdown config check" to see every problem with its field path.',
     { problems, ...(file !== undefined && { file }) },
   );

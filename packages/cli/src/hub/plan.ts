@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { isDrawdownError, type DrawdownPlugin, type RouteOptions } from '@drawdown/core';
+import { problemFromError } from '../config/option-problems.js';
 import type { ConfigProblem, DrawdownConfig } from '../config/types.js';
 import { poolFactories, strategyFactories, type Factory, type FactoryContext } from './plugin-kinds.js';
 
@@ -11,7 +12,8 @@ export interface HubPlan {
 
 /**
  * Turns a validated configuration into plugins by calling each factory, which checks its own
- * options. A factory's complaint becomes a problem at the option's path (`pools.credits.reload.threshold`).
+ * options. A factory's complaint becomes a problem at the option's path (`pools.credits.reload.threshold`),
+ * with the problem and fix its checker gave.
  */
 export async function planHub(
   config: DrawdownConfig,
@@ -38,11 +40,7 @@ export async function planHub(
         plugins.push(factory(id, rest, ctx));
       } catch (error) {
         if (!isDrawdownError(error)) throw error;
-        const field = error.data.field;
-        problems.push({
-          path: typeof field === 'string' ? `${section}.${id}.${field}` : `${section}.${id}`,
-          message: error.message,
-        });
+        problems.push(problemFromError(`${section}.${id}`, error));
       }
     }
   };

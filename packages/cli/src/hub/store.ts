@@ -1,11 +1,62 @@
 import { createRequire } from 'node:module';
 import { DrawdownError, ErrorCodes, isDrawdownError, memoryStore, type LedgerStore } from '@drawdown/core';
 import { importOptional } from '@drawdown/core/internal';
-import { defaultDatabasePath, sqliteStore } from '@drawdown/store-sqlite';
-import type { StoreConfig } from '../config/types.js';
+import { defaultDatabasePath, sqliteStore, sqliteStoreOptionProblems } from '@drawdown/store-sqlite';
+import { configProblems } from '../config/option-problems.js';
+import type { ConfigProblem, StoreConfig } from '../config/types.js';
 
 /** drawdown's packages are released together: the PostgreSQL store to install is this CLI's version. */
 const STORE_POSTGRES_RANGE = `^${(createRequire(import.meta.url)('../../package.json') as { version: string }).version}`;
+
+/** The store kinds a configuration can name. */
+export const storeKinds: readonly string[] = ['sqlite', 'postgres', 'memory'] satisfies Array<StoreConfig['kind']>;
+
+type PostgresStoreModule = typeof import('@drawdown/store-postgres');
+
+// An optional peer dependency: only teams sharing a ledger on PostgreSQL install it (and pg).
+const loadPostgresStore = (): Promise<PostgresStoreModule> =>
+  importOptional(
+    '@drawdown/store-postgres',
+    STORE_POSTGRES_RANGE,
+    'store { "kind": "postgres" }',
+    () => import('@drawdown/store-postgres'),
+  );
+
+/** What the configured store's package is given: its file, or its database and schema. */
+const sqliteOptions = (store: { file?: string }, env: NodeJS.ProcessEnv) => ({
+  file: store.file ?? defaultDatabasePath(env),
+});
+const postgresOptions = (store: { connectionString: string; schema?: string }) => ({
+  connectionString: store.connectionString,
+  ...(store.schema !== undefined && { schema: store.schema }),
+});
+
+/**
+ * Every problem of the configured store's options, found by the store package's own checker, so
+ * what the check accepts is what opening the store accepts. A PostgreSQL store whose package is
+ * not installed has nothing to check its options with; opening it says what to install.
+ */
+export async function storeProblems(
+  config: StoreConfig | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ConfigProblem[]> {
+  switch (config?.kind) {
+    case 'sqlite':
+      return configProblems('store', sqliteStoreOptionProblems(sqliteOptions(config, env)));
+    case 'postgres': {
+      let postgres: PostgresStoreModule;
+      try {
+        postgres = await loadPostgresStore();
+      } catch (error) {
+        if (isDrawdownError(error, ErrorCodes.MISSING_PACKAGE)) return [];
+        throw error;
+      }
+      return configProblems('store', postgres.postgresStoreOptionProblems(postgresOptions(config)));
+    }
+    default:
+      return [];
+  }
+}
 
 /**
  * Opens the configured ledger store; the embedded SQLite file when nothing is configured (its
@@ -21,20 +72,9 @@ export async function openStore(
       case 'memory':
         return memoryStore();
       case 'sqlite':
-        return sqliteStore({ file: store.file ?? defaultDatabasePath(env) });
-      case 'postgres': {
-        // An optional peer dependency: only teams sharing a ledger on PostgreSQL install it (and pg).
-        const { postgresStore } = await importOptional(
-          '@drawdown/store-postgres',
-          STORE_POSTGRES_RANGE,
-          'store { "kind": "postgres" }',
-          () => import('@drawdown/store-postgres'),
-        );
-        return await postgresStore({
-          connectionString: store.connectionString,
-          ...(store.schema !== undefined && { schema: store.schema }),
-        });
-      }
+        return sqliteStore(sqliteOptions(store, env));
+      case 'postgres':
+        return await (await loadPostgresStore()).postgresStore(postgresOptions(store));
     }
   } catch (error) {
     throw withOpeningHint(error, store);
